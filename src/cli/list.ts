@@ -1,0 +1,75 @@
+/** `waymark list [DIR]`: the runbooks found under DIR with their title and step count. */
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseRunbook } from '../runbook/parse.js';
+import { lintRunbook } from '../runbook/lint.js';
+import { UsageError } from './errors.js';
+
+export const listHelp = `usage: waymark list [DIR] [--json]
+
+Lists the runbooks (*.md) under DIR (default ./runbooks) with their title,
+step count and lint status.`;
+
+/** One runbook as `list` shows it. */
+export interface RunbookEntry {
+  file: string;
+  id: string;
+  title: string;
+  steps: number;
+  errors: number;
+  warnings: number;
+}
+
+async function findMarkdown(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((e) => e.isFile() && /\.md$/i.test(e.name) && !/(^|\/)(node_modules|\.[^/]+)(\/|$)/.test(relative(dir, e.parentPath)))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+export async function listRunbooks(dir: string): Promise<RunbookEntry[]> {
+  let files: string[];
+  try {
+    files = await findMarkdown(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? `no such directory: ${dir}` : `cannot read ${dir}: ${(error as Error).message}`);
+  }
+  return Promise.all(
+    files.map(async (file) => {
+      const runbook = parseRunbook(await readFile(file, 'utf8'), file);
+      const findings = lintRunbook(runbook);
+      return {
+        file,
+        id: runbook.id,
+        title: runbook.title,
+        steps: runbook.steps.length,
+        errors: findings.filter((f) => f.severity === 'error').length,
+        warnings: findings.filter((f) => f.severity === 'warning').length,
+      };
+    }),
+  );
+}
+
+export async function listCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  if (positionals.length > 1) throw new UsageError(`list takes one directory\n\n${listHelp}`);
+  const dir = positionals[0] ?? 'runbooks';
+  const entries = await listRunbooks(dir);
+  if (values.json) {
+    out.write(`${JSON.stringify(entries, null, 2)}\n`);
+    return 0;
+  }
+  if (entries.length === 0) {
+    out.write(`no runbooks (*.md) under ${dir}\n`);
+    return 0;
+  }
+  const width = Math.max(...entries.map((e) => e.file.length));
+  for (const e of entries) {
+    const lint = e.errors > 0 ? `  ${e.errors} lint error(s): run waymark lint ${e.file}` : '';
+    out.write(`${e.file.padEnd(width)}  ${String(e.steps).padStart(3)} steps  ${e.title}${lint}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,184 @@
+/** Turning an info string's raw attributes into a validated block description. */
+import type { BlockAttributes, Executor, Role, SqlExpectation } from './model.js';
+import { ROLES } from './model.js';
+import type { RawAttribute } from './info-string.js';
+import { parseDuration } from './duration.js';
+
+/** Languages that run, and how. Every other language is display only. */
+const EXECUTORS: Record<string, Executor> = { sh: 'shell', bash: 'shell', shell: 'shell', python: 'python', sql: 'sql' };
+
+/** Runme keys we keep and ignore; `name`, `excludeFromRunAll`, `ignore` and `cwd` have a meaning here. */
+const RUNME_KEYS = new Set([
+  'id', 'interactive', 'background', 'closeTerminalOnSuccess', 'mimeType', 'promptEnv', 'interpreter',
+  'terminalRows', 'category', 'skipPrompts', 'openTerminalOnError', 'tag', 'redact', 'interactiveRunner',
+]);
+
+/** Every waymark attribute key; used for "did you mean" hints too. */
+const WAYMARK_KEYS = [
+  'name', 'timeout', 'expect', 'exit', 'retries', 'delay', 'rerun-on-exit', 'codes', 'severity', 'override',
+  'confirm', 'connection', 'cwd', 'excludeFromRunAll', 'ignore',
+] as const;
+
+/** A validated block head: what to run, in which role, with which options. */
+export interface BlockHead {
+  executor: Executor | null;
+  role: Role;
+  name?: string;
+  attrs: BlockAttributes;
+  runme: Record<string, unknown>;
+  problems: string[];
+}
+
+const BLOCK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
+
+function isTruthy(value: string | true): boolean {
+  return value === true || !/^(false|0|no|off)$/i.test(value);
+}
+
+function nonNegativeInt(value: string | true): number | undefined {
+  if (value === true || !/^\d+$/.test(value)) return undefined;
+  return Number(value);
+}
+
+function parseSqlExpect(value: string): SqlExpectation | undefined {
+  if (value === 'empty') return { kind: 'empty' };
+  if (value === 'nonempty') return { kind: 'nonempty' };
+  const rows = /^rows:(\d+)$/.exec(value);
+  if (rows) return { kind: 'rows', count: Number(rows[1]) };
+  if (value.startsWith('value:')) return { kind: 'value', value: value.slice('value:'.length) };
+  return undefined;
+}
+
+function closest(key: string): string {
+  const lower = key.toLowerCase();
+  const hit = WAYMARK_KEYS.find((k) => k.toLowerCase().startsWith(lower.slice(0, 3)) || lower.startsWith(k.toLowerCase().slice(0, 3)));
+  return hit ? ` (did you mean "${hit}"?)` : '';
+}
+
+/**
+ * Validate a block's language, words and attributes. Display-only languages keep other
+ * tools' hints (e.g. `yaml title=x.yaml`) without complaint: only runnable blocks are strict.
+ */
+export function interpretBlockHead(lang: string, words: string[], raw: RawAttribute[]): BlockHead {
+  const problems: string[] = [];
+  let executor: Executor | null = EXECUTORS[lang] ?? null;
+  const strict = executor !== null;
+  let role: Role | undefined;
+  for (const word of words) {
+    if ((ROLES as readonly string[]).includes(word)) {
+      if (role && role !== word) problems.push(`two roles given: "${role}" and "${word}"`);
+      role = word as Role;
+    } else if (word === 'confirm') {
+      raw.push({ key: 'confirm', value: true });
+    } else if (strict) {
+      problems.push(`unknown role or attribute "${word}"${closest(word)}; roles are ${ROLES.join(', ')}`);
+    }
+  }
+  if (!executor && role && role !== 'example' && lang !== '') {
+    problems.push(`role "${role}" on a "${lang}" block, which waymark does not run (runnable: sh, bash, shell, python, sql)`);
+  }
+  const attrs: BlockAttributes = { confirm: false };
+  const runme: Record<string, unknown> = {};
+  let name: string | undefined;
+  let rawExpect: string | undefined;
+  for (const { key, value } of raw) {
+    const text = value === true ? '' : value;
+    const bad = (what: string) => problems.push(`bad ${key} value "${text}": ${what}`);
+    switch (key) {
+      case 'name':
+        if (value === true || !BLOCK_NAME.test(value)) bad('use letters, digits, "-", "_", "." or ":"');
+        else name = value;
+        break;
+      case 'timeout':
+      case 'delay': {
+        const ms = value === true ? undefined : parseDuration(value);
+        if (ms === undefined || ms <= 0) bad('expected a duration such as 30s, 5m or 1h');
+        else if (key === 'timeout') attrs.timeoutMs = ms;
+        else attrs.delayMs = ms;
+        break;
+      }
+      case 'exit': {
+        const code = nonNegativeInt(value);
+        if (code === undefined || code > 255) bad('expected an exit code from 0 to 255');
+        else attrs.exit = code;
+        break;
+      }
+      case 'retries': {
+        const n = nonNegativeInt(value);
+        if (n === undefined) bad('expected a whole number of extra attempts');
+        else attrs.retries = n;
+        break;
+      }
+      case 'rerun-on-exit': {
+        const code = nonNegativeInt(value);
+        if (code === undefined || code > 255) bad('expected the exit code that means "run me again", e.g. 1');
+        else attrs.rerunOnExit = code;
+        break;
+      }
+      case 'codes':
+        if (value !== 'oslo') bad('the only supported value is "oslo"');
+        else attrs.codes = 'oslo';
+        break;
+      case 'severity':
+        if (value !== 'warning' && value !== 'failure') bad('expected "warning"');
+        else if (value === 'warning') attrs.severity = 'warning';
+        break;
+      case 'override':
+        if (value !== 'allowed') bad('expected "allowed"');
+        else attrs.override = 'allowed';
+        break;
+      case 'confirm':
+        attrs.confirm = isTruthy(value);
+        break;
+      case 'connection':
+        if (value === true || value === '') bad('expected a connection name from the front matter');
+        else attrs.connection = value;
+        break;
+      case 'cwd':
+        if (value === true || value === '') bad('expected a directory');
+        else attrs.cwd = value;
+        break;
+      case 'expect':
+        if (value === true) bad('expected a value');
+        else rawExpect = value;
+        break;
+      case 'excludeFromRunAll':
+      case 'ignore':
+        runme[key] = value;
+        if (isTruthy(value)) executor = null;
+        break;
+      default:
+        if (RUNME_KEYS.has(key)) runme[key] = value;
+        else if (strict) problems.push(`unknown attribute "${key}"${closest(key)}`);
+        else runme[key] = value;
+    }
+  }
+  const finalRole: Role = role ?? (executor ? 'run' : 'example');
+  if (finalRole === 'example') executor = null;
+  if (rawExpect !== undefined && executor) {
+    if (executor === 'sql') {
+      const parsed = parseSqlExpect(rawExpect);
+      if (!parsed) problems.push(`bad expect value "${rawExpect}" for sql: use empty, nonempty, rows:N or value:X`);
+      else attrs.sqlExpect = parsed;
+    } else {
+      try {
+        new RegExp(rawExpect, 'm');
+        attrs.expect = rawExpect;
+      } catch (error) {
+        problems.push(`bad expect value "${rawExpect}": not a regular expression (${(error as Error).message})`);
+      }
+    }
+  }
+  if (executor === 'sql' && finalRole === 'check' && !attrs.sqlExpect) attrs.sqlExpect = { kind: 'empty' };
+  if (executor) {
+    if (finalRole !== 'check' && attrs.severity) problems.push(`severity= is only for check blocks, not ${finalRole}`);
+    if (finalRole !== 'check' && attrs.override) problems.push(`override= is only for check blocks, not ${finalRole}`);
+    if (executor !== 'sql' && attrs.connection) problems.push('connection= is only for sql blocks');
+    if (executor === 'sql' && attrs.exit !== undefined) problems.push('exit= is not for sql blocks: use expect=');
+    if (executor === 'sql' && attrs.codes) problems.push('codes= is not for sql blocks');
+    if (executor === 'sql' && attrs.rerunOnExit !== undefined) problems.push('rerun-on-exit= is not for sql blocks');
+  }
+  const head: BlockHead = { executor, role: finalRole, attrs, runme, problems };
+  if (name !== undefined) head.name = name;
+  return head;
+}

@@ -1,0 +1,30 @@
+/** Durations as runbook authors write them: `500ms`, `30s`, `10m`, `1h`, `1m30s`, or a bare number of seconds. */
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Milliseconds for a duration string, or `undefined` when it is not one. */
+export function parseDuration(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const part = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let consumed = 0;
+  for (const match of trimmed.matchAll(part)) {
+    total += Number(match[1]) * (UNIT_MS[match[2] as string] ?? 0);
+    consumed += match[0].length;
+  }
+  if (consumed === 0 || consumed !== trimmed.length) return undefined;
+  return Math.round(total);
+}
+
+/** A short human form of a duration: `850ms`, `12.3s`, `4m05s`, `1h02m`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const totalSeconds = Math.round(ms / 1000);
+  const hours = Math.floor(totalSeconds / 3600);
+  const minutes = Math.floor((totalSeconds % 3600) / 60);
+  const seconds = totalSeconds % 60;
+  if (hours > 0) return `${hours}h${String(minutes).padStart(2, '0')}m`;
+  return `${minutes}m${String(seconds).padStart(2, '0')}s`;
+}

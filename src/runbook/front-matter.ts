@@ -1,0 +1,247 @@
+/** YAML front matter: variables, profiles, connections, shell and default timeout (SPEC §1.1). */
+import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Node as YamlNode, YAMLMap } from 'yaml';
+import type { ConnectionDecl, Diagnostic, VarDecl } from './model.js';
+import { parseDuration } from './duration.js';
+
+/** The front matter's text and where it sits in the file. */
+export interface FrontMatterSlice {
+  /** YAML text between the `---` lines ('' when there is none). */
+  yaml: string;
+  /** 1-based file line of the first YAML line. */
+  firstLine: number;
+  /** How many lines of the file the front matter occupies, fences included. */
+  lineCount: number;
+  closed: boolean;
+}
+
+/** Everything the front matter declares, already checked. */
+export interface FrontMatter {
+  title?: string;
+  id?: string;
+  vars: VarDecl[];
+  profiles: Record<string, Record<string, string>>;
+  connections: ConnectionDecl[];
+  shell?: string;
+  timeoutMs?: number;
+  diagnostics: Diagnostic[];
+}
+
+const KNOWN_KEYS = new Set(['runme', 'title', 'id', 'vars', 'profiles', 'connections', 'shell', 'timeout', 'description', 'tags']);
+const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Find front matter: a `---` first line, closed by a `---` or `...` line. */
+export function sliceFrontMatter(source: string): FrontMatterSlice | undefined {
+  if (!/^---[ \t]*\r?\n/.test(source)) return undefined;
+  const lines = source.split('\n');
+  for (let i = 1; i < lines.length; i++) {
+    if (/^(---|\.\.\.)[ \t]*\r?$/.test(lines[i] as string)) {
+      return { yaml: lines.slice(1, i).join('\n'), firstLine: 2, lineCount: i + 1, closed: true };
+    }
+  }
+  return { yaml: lines.slice(1).join('\n'), firstLine: 2, lineCount: lines.length, closed: false };
+}
+
+function scalarText(node: unknown): string | undefined {
+  if (!isScalar(node)) return undefined;
+  const value = node.value;
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return String(value);
+  }
+  return undefined;
+}
+
+/** Parse and check front matter YAML; problems become diagnostics with file lines. */
+export function parseFrontMatter(slice: FrontMatterSlice, file: string): FrontMatter {
+  const result: FrontMatter = { vars: [], profiles: {}, connections: [], diagnostics: [] };
+  const counter = new LineCounter();
+  const doc = parseDocument(slice.yaml, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  const lineOf = (node: unknown): number => {
+    const range = (node as YamlNode | undefined)?.range;
+    return slice.firstLine - 1 + (range ? counter.linePos(range[0]).line : 1);
+  };
+  const report = (line: number, message: string, severity: Diagnostic['severity'] = 'error', rule = 'front-matter') =>
+    result.diagnostics.push({ file, line, severity, rule, message });
+
+  if (!slice.closed) report(1, 'front matter starts with "---" but has no closing "---" line');
+  for (const error of doc.errors) {
+    const pos = error.linePos?.[0];
+    const firstLine = error.message.split('\n')[0] ?? error.message;
+    report(slice.firstLine - 1 + (pos?.line ?? 1), `invalid YAML front matter: ${firstLine}`, 'error', 'yaml');
+  }
+  if (doc.errors.length > 0) return result;
+  const root = doc.contents;
+  if (root === null) return result;
+  if (!isMap(root)) {
+    report(slice.firstLine, 'front matter must be a YAML mapping (key: value lines)');
+    return result;
+  }
+  const profileEntries: ProfileEntry[] = [];
+  for (const pair of root.items) {
+    const key = scalarText(pair.key) ?? '';
+    const line = lineOf(pair.key);
+    const value = pair.value;
+    switch (key) {
+      case 'title':
+      case 'id':
+      case 'shell': {
+        const text = scalarText(value);
+        if (text === undefined) report(line, `${key} must be a single value`);
+        else if (key === 'id' && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(text)) {
+          report(line, `id "${text}" must use letters, digits, ".", "_" or "-" (it names the state folder)`);
+        } else result[key] = text;
+        break;
+      }
+      case 'timeout': {
+        const text = scalarText(value);
+        const ms = text === undefined ? undefined : parseDuration(text);
+        if (ms === undefined || ms <= 0) report(line, `bad timeout "${text ?? ''}": expected a duration such as 30s, 10m or 1h`);
+        else result.timeoutMs = ms;
+        break;
+      }
+      case 'vars':
+        if (isMap(value)) readVars(value, result, lineOf, report);
+        else if (value !== null) report(line, 'vars must be a mapping of NAME: default or NAME: {default, description, ...}');
+        break;
+      case 'profiles':
+        if (isMap(value)) readProfiles(value, result, lineOf, report, profileEntries);
+        else if (value !== null) report(line, 'profiles must be a mapping of profile name to variable values');
+        break;
+      case 'connections':
+        if (isMap(value)) readConnections(value, result, lineOf, report);
+        else if (value !== null) report(line, 'connections must be a mapping of name to mysql:// URL');
+        break;
+      default:
+        if (!KNOWN_KEYS.has(key)) report(line, `unknown front matter key "${key}"`, 'warning', 'unknown-key');
+    }
+  }
+  checkProfiles(profileEntries, result.vars, report);
+  return result;
+}
+
+type LineOf = (node: unknown) => number;
+type Report = (line: number, message: string, severity?: Diagnostic['severity'], rule?: string) => void;
+
+function readVars(map: YAMLMap, result: FrontMatter, lineOf: LineOf, report: Report): void {
+  for (const pair of map.items) {
+    const name = scalarText(pair.key) ?? '';
+    const line = lineOf(pair.key);
+    if (!VAR_NAME.test(name)) {
+      report(line, `variable name "${name}" must be letters, digits and "_", not starting with a digit`);
+      continue;
+    }
+    const decl: VarDecl = { name, line, secret: false, required: false };
+    const value = pair.value;
+    if (isMap(value)) {
+      for (const field of value.items) {
+        const fieldName = scalarText(field.key) ?? '';
+        const fieldLine = lineOf(field.key);
+        const text = scalarText(field.value);
+        switch (fieldName) {
+          case 'default':
+            if (text !== undefined) decl.default = text;
+            break;
+          case 'description':
+            if (text !== undefined) decl.description = text;
+            break;
+          case 'env':
+            if (text === undefined || !VAR_NAME.test(text)) report(fieldLine, `env of ${name} must name an environment variable`);
+            else decl.env = text;
+            break;
+          case 'secret':
+          case 'required':
+            if (text !== 'true' && text !== 'false') report(fieldLine, `${fieldName} of ${name} must be true or false`);
+            else decl[fieldName] = text === 'true';
+            break;
+          case 'choices':
+            if (!isSeq(field.value)) report(fieldLine, `choices of ${name} must be a list, e.g. [kilo, liberty, mitaka]`);
+            else decl.choices = field.value.items.map((item) => scalarText(item) ?? '');
+            break;
+          default:
+            report(fieldLine, `unknown field "${fieldName}" for variable ${name} (default, description, choices, secret, required, env)`);
+        }
+      }
+    } else if (isSeq(value)) {
+      report(line, `variable ${name} must be a value or a mapping, not a list`);
+      continue;
+    } else {
+      const text = scalarText(value);
+      if (text !== undefined) decl.default = text;
+    }
+    if (decl.choices && decl.default !== undefined && !decl.choices.includes(decl.default)) {
+      report(line, `default "${decl.default}" of ${name} is not one of its choices: ${decl.choices.join(', ')}`);
+    }
+    result.vars.push(decl);
+  }
+}
+
+function readProfiles(map: YAMLMap, result: FrontMatter, lineOf: LineOf, report: Report, entryLines: ProfileEntry[]): void {
+  for (const pair of map.items) {
+    const profile = scalarText(pair.key) ?? '';
+    if (!isMap(pair.value)) {
+      if (pair.value !== null) report(lineOf(pair.key), `profile ${profile} must be a mapping of variable values`);
+      result.profiles[profile] = {};
+      continue;
+    }
+    const values: Record<string, string> = {};
+    for (const entry of pair.value.items) {
+      const name = scalarText(entry.key) ?? '';
+      const text = scalarText(entry.value);
+      if (text === undefined) report(lineOf(entry.key), `profile ${profile}: ${name} must be a single value`);
+      else values[name] = text;
+    }
+    result.profiles[profile] = values;
+    for (const entry of pair.value.items) {
+      const name = scalarText(entry.key) ?? '';
+      if (values[name] !== undefined) entryLines.push({ profile, name, value: values[name], line: lineOf(entry.key) });
+    }
+  }
+}
+
+/** A profile entry with its line, checked against the declared vars once all of the front matter is read. */
+interface ProfileEntry {
+  profile: string;
+  name: string;
+  value: string;
+  line: number;
+}
+
+function checkProfiles(entries: ProfileEntry[], vars: VarDecl[], report: Report): void {
+  for (const entry of entries) {
+    const decl = vars.find((v) => v.name === entry.name);
+    if (!decl) report(entry.line, `profile ${entry.profile} sets ${entry.name}, which is not declared under vars`);
+    else if (decl.choices && !decl.choices.includes(entry.value)) {
+      report(entry.line, `profile ${entry.profile} sets ${entry.name} to "${entry.value}", not one of its choices: ${decl.choices.join(', ')}`);
+    }
+  }
+}
+
+function readConnections(map: YAMLMap, result: FrontMatter, lineOf: LineOf, report: Report): void {
+  for (const pair of map.items) {
+    const name = scalarText(pair.key) ?? '';
+    const line = lineOf(pair.key);
+    const value = pair.value;
+    if (isMap(value)) {
+      const url = scalarText(value.get('url', true));
+      if (url === undefined) {
+        report(line, `connection ${name} needs a url: mysql://user@host/database`);
+        continue;
+      }
+      const decl: ConnectionDecl = { name, line, url };
+      const password = scalarText(value.get('password', true));
+      if (password !== undefined) decl.password = password;
+      for (const field of value.items) {
+        const fieldName = scalarText(field.key) ?? '';
+        if (fieldName !== 'url' && fieldName !== 'password') {
+          report(lineOf(field.key), `unknown field "${fieldName}" for connection ${name} (url, password)`);
+        }
+      }
+      result.connections.push(decl);
+    } else {
+      const url = scalarText(value);
+      if (url === undefined) report(line, `connection ${name} must be a mysql:// URL or {url, password}`);
+      else result.connections.push({ name, line, url });
+    }
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The info string of a fence: `LANG [ROLE] [ATTRIBUTES]`.
+ * Attributes come as bare `key=value` / `flag` words, or as one brace group in either of
+ * Runme's syntaxes: JSON (`{"name":"x","timeout":"30s"}`) or words (`{ name=x timeout=30s }`).
+ */
+
+/** One attribute as written: a value, or `true` for a bare flag. */
+export interface RawAttribute {
+  key: string;
+  value: string | true;
+}
+
+/** The info string split into its parts; `problems` are syntax errors worth a lint line. */
+export interface InfoString {
+  lang: string;
+  words: string[];
+  attributes: RawAttribute[];
+  problems: string[];
+}
+
+/** Split words on whitespace (and commas inside brace groups), keeping quoted values whole. */
+function tokenize(text: string, commaSeparates: boolean): { words: string[]; braces: string[]; problems: string[] } {
+  const words: string[] = [];
+  const braces: string[] = [];
+  const problems: string[] = [];
+  let current = '';
+  let i = 0;
+  const flush = () => {
+    if (current !== '') words.push(current);
+    current = '';
+  };
+  while (i < text.length) {
+    const ch = text[i] as string;
+    if (ch === '{') {
+      flush();
+      const end = matchingBrace(text, i);
+      if (end === -1) {
+        problems.push(`unclosed "{" in "${text}"`);
+        braces.push(text.slice(i + 1));
+        break;
+      }
+      braces.push(text.slice(i + 1, end));
+      i = end + 1;
+      continue;
+    }
+    if (ch === '"' || ch === "'") {
+      const end = closingQuote(text, i);
+      if (end === -1) {
+        problems.push(`unclosed quote in "${text}"`);
+        current += text.slice(i + 1);
+        break;
+      }
+      current += unescapeQuoted(text.slice(i + 1, end), ch);
+      i = end + 1;
+      continue;
+    }
+    if (/\s/.test(ch) || (commaSeparates && ch === ',')) {
+      flush();
+      i++;
+      continue;
+    }
+    current += ch;
+    i++;
+  }
+  flush();
+  return { words, braces, problems };
+}
+
+function closingQuote(text: string, start: number): number {
+  const quote = text[start];
+  for (let i = start + 1; i < text.length; i++) {
+    if (text[i] === '\\' && quote === '"') {
+      i++;
+      continue;
+    }
+    if (text[i] === quote) return i;
+  }
+  return -1;
+}
+
+function matchingBrace(text: string, start: number): number {
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"' || ch === "'") {
+      const end = closingQuote(text, i);
+      if (end === -1) return -1;
+      i = end;
+    } else if (ch === '{') depth++;
+    else if (ch === '}') {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  return -1;
+}
+
+// Inside double quotes only \" and \\ are escapes, so a regex like "^ok\s" keeps its backslash.
+function unescapeQuoted(text: string, quote: string): string {
+  return quote === '"' ? text.replace(/\\(["\\])/g, '$1') : text;
+}
+
+function wordToAttribute(word: string): RawAttribute {
+  const eq = word.indexOf('=');
+  if (eq <= 0) return { key: word, value: true };
+  return { key: word.slice(0, eq), value: word.slice(eq + 1) };
+}
+
+function jsonValue(value: unknown): string | true {
+  if (value === true) return true;
+  if (typeof value === 'string') return value;
+  return JSON.stringify(value);
+}
+
+function braceAttributes(inner: string): { attributes: RawAttribute[]; problems: string[] } {
+  const trimmed = inner.trim();
+  if (trimmed.startsWith('"') || trimmed.startsWith("'")) {
+    try {
+      const parsed: unknown = JSON.parse(`{${inner}}`);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+        return {
+          attributes: Object.entries(parsed as Record<string, unknown>).map(([key, value]) => ({ key, value: jsonValue(value) })),
+          problems: [],
+        };
+      }
+    } catch {
+      // Not JSON after all: Runme also accepts `{ "name"=x }`-like word lists, so fall through.
+    }
+  }
+  const { words, problems } = tokenize(inner, true);
+  return { attributes: words.map(wordToAttribute), problems };
+}
+
+/** Parse an info string; never throws. */
+export function parseInfoString(info: string): InfoString {
+  const trimmed = info.trim();
+  const { words, braces, problems } = tokenize(trimmed, false);
+  const attributes: RawAttribute[] = [];
+  for (const inner of braces) {
+    const parsed = braceAttributes(inner);
+    attributes.push(...parsed.attributes);
+    problems.push(...parsed.problems);
+  }
+  // A brace group may directly follow the fence (```{"name":"x"}): then there is no language.
+  const startsWithBrace = trimmed.startsWith('{');
+  const lang = startsWithBrace ? '' : (words.shift() ?? '');
+  const plainWords: string[] = [];
+  for (const word of words) {
+    if (word.includes('=')) attributes.push(wordToAttribute(word));
+    else plainWords.push(word);
+  }
+  return { lang: lang.toLowerCase(), words: plainWords, attributes, problems };
+}

@@ -1,0 +1,84 @@
+/** Checks that need the whole runbook: connections, variables, references between parts. */
+import { readFile } from 'node:fs/promises';
+import type { Diagnostic, Runbook } from './model.js';
+import { parseRunbook } from './parse.js';
+import { interpolate, parseConnectionUrl, referencedVars } from './connection.js';
+
+/** Named SQL parameters (`:NAME`) outside quotes and comments; `::` casts are not parameters. */
+export function sqlParameters(sql: string): string[] {
+  const names: string[] = [];
+  const pattern = /'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.)*"|`[^`]*`|--[^\n]*|#[^\n]*|\/\*[\s\S]*?\*\/|::|:([A-Za-z_][A-Za-z0-9_]*)/g;
+  for (const match of sql.matchAll(pattern)) if (match[1]) names.push(match[1]);
+  return names;
+}
+
+/** Every problem in a parsed runbook, parse problems included, sorted by line. */
+export function lintRunbook(runbook: Runbook): Diagnostic[] {
+  const found: Diagnostic[] = [...runbook.diagnostics];
+  const report = (line: number, message: string, rule: string, severity: Diagnostic['severity'] = 'error') =>
+    found.push({ file: runbook.file, line, severity, rule, message });
+  const declared = new Set(runbook.vars.map((v) => v.name));
+
+  // Resolve connections with the values lint can know (defaults); unknowable values become a
+  // placeholder so the URL's shape can still be checked.
+  const sampleValues: Record<string, string> = {};
+  for (const v of runbook.vars) sampleValues[v.name] = v.default ?? 'placeholder';
+  const connectionNames = new Set<string>();
+  for (const connection of runbook.connections) {
+    connectionNames.add(connection.name);
+    let refsOk = true;
+    for (const name of [...referencedVars(connection.url), ...referencedVars(connection.password ?? '')]) {
+      if (!declared.has(name)) {
+        report(connection.line, `connection ${connection.name} uses \${${name}}, which is not declared under vars`, 'unknown-variable');
+        refsOk = false;
+      }
+    }
+    if (!refsOk) continue;
+    const target = parseConnectionUrl(interpolate(connection.url, sampleValues));
+    if ('error' in target) report(connection.line, `connection ${connection.name}: ${target.error}`, 'bad-connection');
+  }
+
+  for (const step of runbook.steps) {
+    for (const block of step.blocks) {
+      if (block.executor !== 'sql') continue;
+      if (block.attrs.connection !== undefined) {
+        if (!connectionNames.has(block.attrs.connection)) {
+          const known = [...connectionNames].join(', ') || 'none declared';
+          report(block.line, `sql block uses connection "${block.attrs.connection}", which is not declared (connections: ${known})`, 'unknown-connection');
+        }
+      } else if (runbook.connections.length !== 1) {
+        report(
+          block.line,
+          runbook.connections.length === 0
+            ? 'sql block has no connection: declare one under connections in the front matter'
+            : `sql block needs connection=NAME: the runbook declares ${runbook.connections.length} connections (${[...connectionNames].join(', ')})`,
+          'unknown-connection',
+        );
+      }
+      for (const name of new Set(sqlParameters(block.code))) {
+        if (!declared.has(name)) report(block.line, `sql parameter :${name} is not a declared variable`, 'unknown-variable');
+      }
+    }
+    if (step.blocks.length === 0 && step.checklist.length === 0 && step.markdown.trim() === '') {
+      report(step.line, `step "${step.title}" is empty`, 'empty-step', 'warning');
+    }
+  }
+  return found.sort((a, b) => a.line - b.line);
+}
+
+/** Read, parse and lint one file. An unreadable file is itself a finding. */
+export async function lintFile(file: string): Promise<Diagnostic[]> {
+  let source: string;
+  try {
+    source = await readFile(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    return [{ file, line: 1, severity: 'error', rule: 'unreadable', message: `cannot read runbook: ${reason}` }];
+  }
+  return lintRunbook(parseRunbook(source, file));
+}
+
+/** `FILE:LINE: error: message` — the one-line form editors and CI understand. */
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.file}:${d.line}: ${d.severity}: ${d.message}`;
+}

@@ -1,0 +1,132 @@
+/** The typed model of a runbook: what the parser produces and everything else reads. */
+
+/** What a fenced block is for (SPEC §1.3). */
+export type Role = 'run' | 'check' | 'verify' | 'rollback' | 'example';
+
+/** How an executable block is run; `null` means display only. */
+export type Executor = 'shell' | 'python' | 'sql';
+
+/** A problem found in a runbook, always tied to a file and a line. */
+export interface Diagnostic {
+  file: string;
+  line: number;
+  severity: 'error' | 'warning';
+  /** A short stable name for the kind of problem, e.g. `unknown-attribute`. */
+  rule: string;
+  message: string;
+}
+
+/** What an sql block expects of its result set. */
+export type SqlExpectation =
+  | { kind: 'empty' }
+  | { kind: 'nonempty' }
+  | { kind: 'rows'; count: number }
+  | { kind: 'value'; value: string };
+
+/** Block attributes after validation; absent means "use the default". */
+export interface BlockAttributes {
+  timeoutMs?: number;
+  /** Shell/python: a regular expression stdout must match (multiline). */
+  expect?: string;
+  /** SQL: the parsed `expect=` form. */
+  sqlExpect?: SqlExpectation;
+  exit?: number;
+  retries?: number;
+  delayMs?: number;
+  /** Exit code that means "run me again" (loop-until-done). */
+  rerunOnExit?: number;
+  codes?: 'oslo';
+  severity?: 'warning';
+  override?: 'allowed';
+  confirm: boolean;
+  connection?: string;
+  cwd?: string;
+}
+
+/** A fenced (or indented) code block inside a step or the introduction. */
+export interface Block {
+  /** Stable id: `name=` if given, else `STEPID-N` (N counts the step's code blocks from 1). */
+  id: string;
+  explicitId: boolean;
+  /** 1-based line of the opening fence in the runbook file. */
+  line: number;
+  /** The raw info string, as written after the fence. */
+  info: string;
+  /** First word of the info string, lower-cased ('' when there is none). */
+  lang: string;
+  /** How it runs, or null when it is display only. */
+  executor: Executor | null;
+  role: Role;
+  code: string;
+  attrs: BlockAttributes;
+  /** Runme keys we keep but do not act on (e.g. `interactive`, `mimeType`). */
+  runme: Record<string, unknown>;
+  /** True when the fence was never closed (the block runs to the end of its container). */
+  unclosed: boolean;
+}
+
+/** A `- [ ] text` task-list item: a manual checklist item for the operator. */
+export interface ChecklistItem {
+  /** `STEPID-check-N`, stable within the step. */
+  id: string;
+  line: number;
+  text: string;
+}
+
+/** One H2 section of a runbook. */
+export interface Step {
+  id: string;
+  explicitId: boolean;
+  title: string;
+  line: number;
+  optional: boolean;
+  tags: string[];
+  /** Every other key=value from the heading's attribute block (later features read these). */
+  extra: Record<string, string>;
+  blocks: Block[];
+  checklist: ChecklistItem[];
+  /** The step's Markdown body (without the heading), for rendering. */
+  markdown: string;
+}
+
+/** A declared variable (front matter `vars:`). */
+export interface VarDecl {
+  name: string;
+  line: number;
+  default?: string;
+  description?: string;
+  choices?: string[];
+  secret: boolean;
+  required: boolean;
+  /** Environment variable to read; defaults to the variable's own name. */
+  env?: string;
+}
+
+/** A named SQL target; `url` and `password` may hold `${VAR}` references. */
+export interface ConnectionDecl {
+  name: string;
+  line: number;
+  url: string;
+  password?: string;
+}
+
+/** A parsed runbook. Problems found while parsing are in `diagnostics`; parsing never throws. */
+export interface Runbook {
+  file: string;
+  id: string;
+  title: string;
+  intro: { markdown: string; line: number; blocks: Block[] };
+  vars: VarDecl[];
+  profiles: Record<string, Record<string, string>>;
+  connections: ConnectionDecl[];
+  shell: string;
+  /** Default block timeout. */
+  timeoutMs: number;
+  steps: Step[];
+  diagnostics: Diagnostic[];
+}
+
+export const ROLES: readonly Role[] = ['run', 'check', 'verify', 'rollback', 'example'];
+
+/** Default block timeout when neither the block nor the front matter sets one. */
+export const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;

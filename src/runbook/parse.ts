@@ -1,0 +1,220 @@
+/**
+ * Markdown → runbook model. Built on marked's lexer so fences behave as CommonMark says
+ * (tildes, indentation, fences inside lists and quotes, unclosed fences); never throws.
+ */
+import { Lexer } from 'marked';
+import type { Token, Tokens } from 'marked';
+import { slug } from 'github-slugger';
+import { basename } from 'node:path';
+import type { Block, ChecklistItem, Diagnostic, Runbook, Step } from './model.js';
+import { DEFAULT_TIMEOUT_MS } from './model.js';
+import { parseFrontMatter, sliceFrontMatter } from './front-matter.js';
+import { parseInfoString } from './info-string.js';
+import { interpretBlockHead } from './attributes.js';
+import { parseStepHeading } from './heading.js';
+
+/** A code block or checklist item found while walking, before ids are assigned. */
+type Found = { kind: 'code'; token: Tokens.Code; line: number } | { kind: 'task'; text: string; line: number };
+
+function countNewlines(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
+  return count;
+}
+
+/** Children of a container token, each with its own raw text (nested items are dedented, lines are kept). */
+function childTokens(token: Token): Token[] | undefined {
+  if (token.type === 'list') return (token as Tokens.List).items as unknown as Token[];
+  if (token.type === 'list_item' || token.type === 'blockquote') return (token as Tokens.ListItem | Tokens.Blockquote).tokens;
+  return undefined;
+}
+
+/** Walk tokens depth-first, tracking the 1-based line each one starts on. */
+function collect(tokens: Token[], startLine: number, found: Found[]): void {
+  let line = startLine;
+  for (const token of tokens) {
+    if (token.type === 'code') {
+      found.push({ kind: 'code', token: token as Tokens.Code, line });
+    } else if (token.type === 'list_item' && (token as Tokens.ListItem).task) {
+      const item = token as Tokens.ListItem;
+      const firstLine = (item.text.split('\n')[0] ?? '').trim();
+      found.push({ kind: 'task', text: firstLine, line });
+    }
+    const children = childTokens(token);
+    if (children) collect(children, line, found);
+    line += countNewlines(token.raw);
+  }
+}
+
+/** The info string exactly as written on the opening fence line. */
+function fenceInfo(raw: string): { info: string; fence: string } | undefined {
+  const first = raw.split('\n', 1)[0] ?? '';
+  const match = /^ {0,3}(`{3,}|~{3,})(.*)$/.exec(first);
+  if (!match) return undefined;
+  return { fence: match[1] as string, info: (match[2] as string).trim() };
+}
+
+function isClosed(raw: string, fence: string): boolean {
+  const lines = raw.replace(/\n+$/, '').split('\n');
+  if (lines.length < 2) return false;
+  const last = (lines[lines.length - 1] as string).trim();
+  const char = fence[0] as string;
+  return last.length >= fence.length && [...last].every((c) => c === char);
+}
+
+interface Section {
+  heading?: Tokens.Heading;
+  line: number;
+  tokens: Token[];
+  bodyLine: number;
+}
+
+/** Parse a runbook's text. `file` is used for messages and the default id and title. */
+export function parseRunbook(source: string, file: string): Runbook {
+  const diagnostics: Diagnostic[] = [];
+  const normalized = source.replace(/\r\n?/g, '\n');
+  const slice = sliceFrontMatter(normalized);
+  const front = slice ? parseFrontMatter(slice, file) : { vars: [], profiles: {}, connections: [], diagnostics: [] };
+  diagnostics.push(...front.diagnostics);
+  // Blank out the front matter rather than cut it, so marked's lines stay the file's lines.
+  const body = slice ? '\n'.repeat(slice.lineCount) + normalized.split('\n').slice(slice.lineCount).join('\n') : normalized;
+  const tokens = new Lexer({ gfm: true }).lex(body);
+
+  const sections: Section[] = [{ line: 1, bodyLine: 1, tokens: [] }];
+  let line = 1;
+  let firstH1: string | undefined;
+  for (const token of tokens) {
+    if (token.type === 'heading' && (token as Tokens.Heading).depth === 2) {
+      sections.push({ heading: token as Tokens.Heading, line, tokens: [], bodyLine: line + countNewlines(token.raw) });
+    } else {
+      if (token.type === 'heading' && (token as Tokens.Heading).depth === 1 && firstH1 === undefined) {
+        firstH1 = (token as Tokens.Heading).text.trim();
+      }
+      (sections[sections.length - 1] as Section).tokens.push(token);
+    }
+    line += countNewlines(token.raw);
+  }
+
+  const report = (at: number, message: string, rule: string, severity: Diagnostic['severity'] = 'error') =>
+    diagnostics.push({ file, line: at, severity, rule, message });
+
+  const heads = sections.slice(1).map((section) => {
+    const head = parseStepHeading((section.heading as Tokens.Heading).text);
+    for (const problem of head.problems) report(section.line, problem, 'step-attribute');
+    return head;
+  });
+  const stepIds = assignStepIds(heads, sections.slice(1).map((s) => s.line), report);
+  const usedBlockIds = new Map<string, number>();
+
+  const toBlocks = (section: Section, ownerId: string): { blocks: Block[]; checklist: ChecklistItem[] } => {
+    const found: Found[] = [];
+    collect(section.tokens, section.bodyLine, found);
+    const blocks: Block[] = [];
+    const checklist: ChecklistItem[] = [];
+    for (const item of found) {
+      if (item.kind === 'task') {
+        checklist.push({ id: `${ownerId}-check-${checklist.length + 1}`, line: item.line, text: item.text });
+        continue;
+      }
+      blocks.push(toBlock(item.token, item.line, `${ownerId}-${blocks.length + 1}`, report, usedBlockIds));
+    }
+    return { blocks, checklist };
+  };
+
+  const introSection = sections[0] as Section;
+  const intro = toBlocks(introSection, 'intro');
+  for (const block of intro.blocks) {
+    if (block.executor) {
+      report(block.line, `runnable ${block.lang} block in the introduction (before the first "## " step): the introduction is never run; move it into a step or mark it "example"`, 'intro-block');
+    }
+  }
+
+  const steps: Step[] = sections.slice(1).map((section, index) => {
+    const head = heads[index] as ReturnType<typeof parseStepHeading>;
+    const id = stepIds[index] as string;
+    const { blocks, checklist } = toBlocks(section, id);
+    return {
+      id,
+      explicitId: head.id !== undefined,
+      title: head.title,
+      line: section.line,
+      optional: head.optional,
+      tags: head.tags,
+      extra: head.extra,
+      blocks,
+      checklist,
+      markdown: section.tokens.map((t) => t.raw).join(''),
+    };
+  });
+
+  const fileBase = basename(file).replace(/\.(md|markdown)$/i, '');
+  if (steps.length === 0) report(1, 'no steps: a runbook needs at least one "## " heading', 'no-steps');
+  diagnostics.sort((a, b) => a.line - b.line);
+  return {
+    file,
+    id: front.id ?? (fileBase.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'runbook'),
+    title: front.title ?? firstH1 ?? fileBase,
+    intro: { markdown: introSection.tokens.map((t) => t.raw).join('').replace(/^\n+/, ''), line: 1, blocks: intro.blocks },
+    vars: front.vars,
+    profiles: front.profiles,
+    connections: front.connections,
+    shell: front.shell ?? 'bash',
+    timeoutMs: front.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    steps,
+    diagnostics,
+  };
+}
+
+type Report = (line: number, message: string, rule: string, severity?: Diagnostic['severity']) => void;
+
+/** Explicit ids win; slugs avoid them and each other with `-2`, `-3`. */
+function assignStepIds(heads: ReturnType<typeof parseStepHeading>[], lines: number[], report: Report): string[] {
+  const explicit = new Map<string, number>();
+  heads.forEach((head, i) => {
+    if (head.id === undefined) return;
+    const first = explicit.get(head.id);
+    if (first !== undefined) report(lines[i] as number, `duplicate step id "#${head.id}" (first used on line ${first})`, 'duplicate-id');
+    else explicit.set(head.id, lines[i] as number);
+  });
+  const taken = new Set(explicit.keys());
+  return heads.map((head) => {
+    if (head.id !== undefined) return head.id;
+    const base = slug(head.title) || 'step';
+    let candidate = base;
+    for (let n = 2; taken.has(candidate); n++) candidate = `${base}-${n}`;
+    taken.add(candidate);
+    return candidate;
+  });
+}
+
+function toBlock(token: Tokens.Code, line: number, defaultId: string, report: Report, used: Map<string, number>): Block {
+  const fence = token.codeBlockStyle === 'indented' ? undefined : fenceInfo(token.raw);
+  const info = fence?.info ?? '';
+  const parsed = parseInfoString(info);
+  const head = interpretBlockHead(parsed.lang, parsed.words, parsed.attributes);
+  for (const problem of [...parsed.problems, ...head.problems]) report(line, problem, 'block-attribute');
+  const unclosed = fence !== undefined && !isClosed(token.raw, fence.fence);
+  if (unclosed) report(line, `code fence ${fence.fence} is never closed: it runs to the end of its section`, 'unclosed-fence', 'warning');
+  let id = head.name ?? defaultId;
+  const first = used.get(id);
+  if (first !== undefined) {
+    if (head.name !== undefined) report(line, `duplicate block name "${id}" (first used on line ${first})`, 'duplicate-id');
+    let n = 2;
+    while (used.has(`${id}-${n}`)) n++;
+    id = `${id}-${n}`;
+  }
+  used.set(id, line);
+  return {
+    id,
+    explicitId: head.name !== undefined,
+    line,
+    info,
+    lang: parsed.lang,
+    executor: head.executor,
+    role: head.role,
+    code: token.text,
+    attrs: head.attrs,
+    runme: head.runme,
+    unclosed,
+  };
+}
