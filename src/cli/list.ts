@@ -54,7 +54,7 @@ export async function listRunbooks(dir: string): Promise<RunbookEntry[]> {
 }
 
 export async function listCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  const { values, positionals } = parseOptions(argv);
   if (positionals.length > 1) throw new UsageError(`list takes one directory\n\n${listHelp}`);
   const dir = positionals[0] ?? 'runbooks';
   const entries = await listRunbooks(dir);
@@ -72,4 +72,15 @@ export async function listCommand(argv: string[], out: NodeJS.WritableStream): P
     out.write(`${e.file.padEnd(width)}  ${String(e.steps).padStart(3)} steps  ${e.title}${lint}\n`);
   }
   return 0;
+}
+
+/** The command's flags; a bad one is a usage error that shows this command's help. */
+function parseOptions(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) throw new UsageError(`${(error as Error).message}\n\n${listHelp}`);
+    throw error;
+  }
 }

@@ -2,21 +2,35 @@
 /** waymark's entry point: picks the command and turns operator errors into messages and exit codes. */
 import { lintCommand, lintHelp } from './lint.js';
 import { listCommand, listHelp } from './list.js';
+import { runCommand, runHelp } from './run.js';
+import { statusCommand, statusHelp } from './status.js';
+import { reportCommand, reportHelp } from './report.js';
+import { auditCommand, auditHelp } from './audit.js';
 import { isOperatorError, UsageError } from './errors.js';
 
 const usage = `waymark — a terminal runbook assistant
 
 usage:
-  waymark lint FILE... [--json]   check runbooks without running them
-  waymark list [DIR]              runbooks under DIR (default ./runbooks)
+  waymark run RUNBOOK.md --headless   run a runbook without the TUI (rehearsals, CI)
+  waymark status RUNBOOK.md [--json]  where the current run stands
+  waymark report RUNBOOK.md           [--run ID] [--format md|json|junit] [-o FILE]
+  waymark audit RUNBOOK.md --verify   [--run ID] check the audit trail's hash chain
+  waymark lint FILE... [--json]       check runbooks without running them
+  waymark list [DIR]                  runbooks under DIR (default ./runbooks) with their last run
 
-Exit codes: 0 ok, 2 bad input or lint errors. See docs/ for the runbook format.`;
+Common options: --var NAME=VALUE, --profile NAME, --state-dir DIR, --operator NAME, --new-run.
+Exit codes: 0 done, 1 a block failed, 2 bad input, 3 a check refused, 4 waiting for
+the operator, 5 another run holds the lock, 130 interrupted. Run "waymark COMMAND --help".`;
 
 type Command = (argv: string[], out: NodeJS.WritableStream) => Promise<number>;
 
 const commands: Record<string, { run: Command; help: string }> = {
   lint: { run: lintCommand, help: lintHelp },
   list: { run: listCommand, help: listHelp },
+  run: { run: runCommand, help: runHelp },
+  status: { run: statusCommand, help: statusHelp },
+  report: { run: reportCommand, help: reportHelp },
+  audit: { run: auditCommand, help: auditHelp },
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -25,6 +39,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${usage}\n`);
     return name === undefined ? 2 : 0;
   }
+  // `waymark RUNBOOK.md` is `waymark run RUNBOOK.md` (SPEC §4).
+  if (!commands[name] && /\.(md|markdown)$/i.test(name)) return runCommand(argv, process.stdout);
   const command = commands[name];
   if (!command) throw new UsageError(`unknown command "${name}"\n\n${usage}`);
   if (rest.includes('--help') || rest.includes('-h')) {

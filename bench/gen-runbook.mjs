@@ -1,0 +1,124 @@
+// Writes a large, realistic runbook for benchmarks: front matter with vars,
+// profiles and connections, then N steps shaped like an OpenStack upgrade —
+// each an H2 with attributes, prose, a sh check, a sh run block, an sql check
+// and a checklist item, with the attribute forms varied the way authors vary them.
+// Deterministic: the same N always gives the same file.
+//
+//   node bench/gen-runbook.mjs [STEPS] [OUT.md]     (defaults: 2000, a temp dir)
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const SERVICES = ['nova-api', 'nova-scheduler', 'nova-conductor', 'glance-api', 'cinder-volume', 'neutron-server', 'keystone'];
+const TABLES = ['compute_nodes', 'instances', 'services', 'block_device_mapping', 'migrations'];
+
+function frontMatter(steps) {
+  return `---
+title: Generated ${steps}-step control-plane upgrade
+id: generated-${steps}
+vars:
+  DB_SOCKET: /run/mysqld/mysqld.sock
+  TARGET:
+    default: mitaka
+    description: release to upgrade to
+    choices: [kilo, liberty, mitaka]
+  CONTROLLER:
+    default: ctl-1
+    description: controller being upgraded
+  DB_PASSWORD:
+    secret: true
+    env: NOVA_DB_PASSWORD
+profiles:
+  testbed: { DB_SOCKET: /tmp/testbed/mysqld.sock, CONTROLLER: tb-ctl-1 }
+  production: { CONTROLLER: ctl-1 }
+connections:
+  nova: mysql://root@localhost/nova?socket=\${DB_SOCKET}
+  glance:
+    url: mysql://glance@db1:3306/glance
+    password: \${DB_PASSWORD}
+shell: bash
+timeout: 10m
+---
+
+# Generated ${steps}-step control-plane upgrade
+
+This runbook was generated for benchmarks. It upgrades the control plane of
+\`\${CONTROLLER}\` to **\${TARGET}** one service at a time. Read each step
+before running it; checks are gates and refuse to let you past a failure.
+
+\`\`\`text
+Expected duration: about ${Math.max(1, Math.round(steps / 20))} hours.
+\`\`\`
+`;
+}
+
+function step(i) {
+  const n = i + 1;
+  const service = SERVICES[i % SERVICES.length];
+  const table = TABLES[i % TABLES.length];
+  const id = `s${n}-${service}`;
+  const optional = i % 9 === 4 ? ' optional' : '';
+  const heading = `## ${n}. Upgrade ${service} on the controller (pass ${Math.floor(i / SERVICES.length) + 1}) {#${id}${optional} tags=control,${service.split('-')[0]}}`;
+  // Vary the three attribute syntaxes (Runme JSON, Runme braces, bare words).
+  const checkAttrs =
+    i % 3 === 0
+      ? `{"name":"${id}-active","timeout":"30s"}`
+      : i % 3 === 1
+        ? `{ name=${id}-active timeout=30s retries=3 delay=2s }`
+        : `name=${id}-active expect=^active$ severity=warning`;
+  const runAttrs = i % 4 === 0 ? `name=${id}-upgrade timeout=5m confirm` : `name=${id}-upgrade timeout=5m`;
+  const sqlConnection = i % 5 === 0 ? 'connection=glance' : 'connection=nova';
+  const override = i % 6 === 0 ? ' override=allowed' : '';
+  return `
+${heading}
+
+Before touching \`${service}\` on \`\${CONTROLLER}\`, make sure the previous
+service came back cleanly. This step stops ${service}, installs the \`\${TARGET}\`
+packages and starts it again; see the [upgrade notes](https://docs.openstack.org/)
+for the details of pass ${n}. *Do not* skip the database check: rows with a
+NULL \`host\` break the online data migrations later.
+
+\`\`\`sh check ${checkAttrs}
+systemctl is-active ${service}
+\`\`\`
+
+\`\`\`sh run ${runAttrs}
+systemctl stop ${service}
+apt-get install -y --only-upgrade "${service}=\${TARGET}*"
+systemctl start ${service}
+\`\`\`
+
+\`\`\`sql check name=${id}-null-hosts ${sqlConnection}${override}
+SELECT id, host FROM ${table}
+ WHERE host IS NULL AND deleted = 0 AND :TARGET <> ''
+\`\`\`
+
+\`\`\`sh rollback name=${id}-rollback
+apt-get install -y --allow-downgrades "${service}=\${PREVIOUS:-liberty}*"
+\`\`\`
+
+- [ ] ${service} shows as up in the service list for pass ${n}
+`;
+}
+
+/** The runbook's Markdown text for `steps` steps. */
+export function runbookText(steps) {
+  const parts = [frontMatter(steps)];
+  for (let i = 0; i < steps; i++) parts.push(step(i));
+  return parts.join('');
+}
+
+/** Write a `steps`-step runbook into `dir` (a new temp dir by default); returns its path. */
+export function generateRunbook({ steps = 2000, dir = mkdtempSync(join(tmpdir(), 'wm-bench-')) } = {}) {
+  const file = join(dir, `generated-${steps}.md`);
+  writeFileSync(file, runbookText(steps));
+  return file;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const steps = Number(process.argv[2] ?? 2000);
+  const out = process.argv[3];
+  if (out) writeFileSync(out, runbookText(steps));
+  console.log(out ?? generateRunbook({ steps }));
+}

@@ -1,0 +1,40 @@
+/** `waymark report RUNBOOK.md [--run ID] [--format md|json|junit] [-o FILE]`. */
+import { parseArgs } from 'node:util';
+import { loadRunbook } from '../engine/session.js';
+import { readRun } from '../engine/runs.js';
+import { buildReport } from '../report/model.js';
+import { renderMarkdown } from '../report/markdown.js';
+import { renderJunit } from '../report/junit.js';
+import { writeFileAtomic } from '../state/atomic.js';
+import { OperatorError, UsageError } from './errors.js';
+import { stateDirFrom } from './options.js';
+
+export const reportHelp = `usage: waymark report RUNBOOK.md [--run ID] [--format md|json|junit] [-o FILE] [--state-dir DIR]
+
+Renders the current (or the given) run as Markdown (default), JSON or JUnit XML.`;
+
+export async function reportCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      run: { type: 'string' },
+      format: { type: 'string', default: 'md' },
+      output: { type: 'string', short: 'o' },
+      'state-dir': { type: 'string' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError(`report takes one runbook file\n\n${reportHelp}`);
+  const format = values.format;
+  if (format !== 'md' && format !== 'json' && format !== 'junit') throw new UsageError(`--format must be md, json or junit, not "${format}"`);
+  const runbook = await loadRunbook(positionals[0] as string);
+  const stored = await readRun(stateDirFrom(values['state-dir']), runbook, values.run);
+  if (!stored) throw new OperatorError(`${runbook.id} has no run in ${stateDirFrom(values['state-dir'])}: nothing to report`, 2);
+  const report = buildReport(runbook, stored.state, stored.status);
+  const text = format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : format === 'junit' ? renderJunit(report) : renderMarkdown(report);
+  if (values.output) {
+    await writeFileAtomic(values.output, text);
+    out.write(`report written to ${values.output}\n`);
+  } else out.write(text);
+  return 0;
+}

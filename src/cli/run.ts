@@ -1,0 +1,281 @@
+/**
+ * `waymark run RUNBOOK.md --headless`: the run session driven by flags instead of keys.
+ * It prints one line per event and answers the session's decisions from the flags; when a
+ * decision needs a person, it stops with the exit code SPEC §4 gives that wait.
+ */
+import { parseArgs } from 'node:util';
+import type { Block, Step } from '../runbook/model.js';
+import { RunSession, describeAction, type SessionEvent } from '../engine/session.js';
+import type { BlockState } from '../engine/run-state.js';
+import { formatDuration } from '../runbook/duration.js';
+import { UsageError } from './errors.js';
+import { commonOptions, stateDirFrom } from './options.js';
+
+export const runHelp = `usage: waymark run RUNBOOK.md --headless [options]
+
+Runs a runbook without the TUI, for rehearsals and CI. Stops where a person is needed.
+
+  --var NAME=VALUE       set a variable (repeatable)
+  --profile NAME         use a profile's variable values
+  --state-dir DIR        state directory (default ./state, or $WAYMARK_STATE_DIR)
+  --operator NAME        who is running it (default: the login name)
+  --new-run              archive the unfinished run and start over
+  --yes                  tick checklists and confirm blocks and steps automatically (recorded as automatic)
+  --accept-warnings      acknowledge warnings automatically (recorded)
+  --override CHECK=REASON  override one failed check that allows it (repeatable)
+  --skip STEP=REASON     skip one optional step (repeatable)
+  --rerun-interrupted    re-run a block that was interrupted when waymark stopped
+
+Exit codes: 0 complete, 1 a block failed, 2 bad input, 3 a check refused,
+4 waiting for the operator, 5 another run holds the lock, 130 interrupted.`;
+
+/** Exit codes of SPEC §4. */
+export const EXIT = { complete: 0, failed: 1, usage: 2, refused: 3, waiting: 4, locked: 5, signal: 130 } as const;
+
+function parsePairs(values: string[] | undefined, flag: string): Map<string, string> {
+  const pairs = new Map<string, string>();
+  for (const value of values ?? []) {
+    const eq = value.indexOf('=');
+    if (eq <= 0) throw new UsageError(`${flag} "${value}" must be NAME=REASON`);
+    pairs.set(value.slice(0, eq), value.slice(eq + 1));
+  }
+  return pairs;
+}
+
+/** The headless face's printer: one line per event. */
+function printer(out: NodeJS.WritableStream, session: RunSession): (event: SessionEvent) => void {
+  const total = session.runbook.steps.length;
+  return (event) => {
+    switch (event.type) {
+      case 'step-started':
+        out.write(`== step ${event.index + 1}/${total} ${event.step.id}: ${event.step.title}\n`);
+        break;
+      case 'block-started':
+        out.write(`-> ${event.block.role} ${event.block.id} (${event.block.executor ?? event.block.lang})${event.execution > 1 ? `, execution ${event.execution}` : ''}\n`);
+        break;
+      case 'output':
+        out.write(`   | ${event.line}\n`);
+        break;
+      case 'block-finished':
+        out.write(`${blockLine(event.block, event.state)}\n`);
+        break;
+      case 'step-finished':
+        out.write(`   step ${event.step.id} ${event.state.status}${event.state.skipped?.reason ? `: ${event.state.skipped.reason}` : ''}\n`);
+        break;
+      default:
+        break;
+    }
+  };
+}
+
+const GLYPH: Record<string, string> = { passed: 'ok', warning: 'WARN', refused: 'REFUSED', failed: 'FAILED', interrupted: 'INTERRUPTED' };
+
+function blockLine(block: Block, state: BlockState): string {
+  const took = state.durationMs !== undefined ? ` in ${formatDuration(state.durationMs)}` : '';
+  const tries = state.attempts > 1 ? ` after ${state.attempts} attempts` : '';
+  const why = state.reason ? `: ${state.reason}` : '';
+  return `<- ${GLYPH[state.status] ?? state.status} ${block.role} ${block.id}${took}${tries}${why}`;
+}
+
+/** The evidence of a failed block: its rows as a table, or the tail of its output. */
+export function evidence(state: BlockState): string[] {
+  if (state.columns && state.rows) {
+    const header = state.columns;
+    const widths = header.map((h, i) => Math.min(40, Math.max(h.length, ...state.rows!.map((r) => (r[i] ?? '').length))));
+    const line = (cells: string[]) => `| ${cells.map((c, i) => c.slice(0, 40).padEnd(widths[i] ?? 0)).join(' | ')} |`;
+    const rows = state.rows.map(line);
+    const more = (state.rowCount ?? 0) > state.rows.length ? [`(${(state.rowCount ?? 0) - state.rows.length} more rows)`] : [];
+    return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows, ...more];
+  }
+  return (state.tail ?? []).slice(-10);
+}
+
+function whatNext(step: Step): string {
+  const text = step.markdown.trim().split('\n').find((l) => /\b(if|when)\b.*\b(fail|refuse)/i.test(l));
+  return text ? `   the runbook says: ${text.trim()}` : '';
+}
+
+export async function runCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...commonOptions,
+      headless: { type: 'boolean' },
+      yes: { type: 'boolean' },
+      'accept-warnings': { type: 'boolean' },
+      override: { type: 'string', multiple: true },
+      skip: { type: 'string', multiple: true },
+      'rerun-interrupted': { type: 'boolean' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError(`run takes one runbook file\n\n${runHelp}`);
+  if (!values.headless) {
+    throw new UsageError('the interactive TUI is not built yet; use --headless to run this runbook without it');
+  }
+  const overrides = parsePairs(values.override, '--override');
+  const skips = parsePairs(values.skip, '--skip');
+
+  const session = await RunSession.open({
+    runbookFile: positionals[0] as string,
+    stateDir: stateDirFrom(values['state-dir']),
+    operator: values.operator,
+    profile: values.profile,
+    varFlags: values.var ?? [],
+    newRun: values['new-run'] ?? false,
+  });
+  const print = (line: string) => out.write(`${line}\n`);
+  let signalled: string | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) return;
+    signalled = signal;
+    print(`waymark: ${signal} received: stopping the running block (its process group gets TERM, then KILL after 5s)`);
+    session.cancel();
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const signal of signals) process.on(signal, onSignal);
+
+  try {
+    validateFlags(session, overrides, skips);
+    print(`waymark: ${session.runbook.title} — run ${session.state.run}, operator ${session.operator}${session.state.profile ? `, profile ${session.state.profile}` : ''}`);
+    for (const notice of session.notices) print(`notice: ${notice}`);
+    session.subscribe(printer(out, session));
+    const code = await drive(session, { ...values, overrides, skips }, print, () => signalled !== null);
+    if (signalled) {
+      await session.close(session.next().kind === 'run' ? 'interrupted' : undefined);
+      return EXIT.signal;
+    }
+    return code;
+  } finally {
+    for (const signal of signals) process.off(signal, onSignal);
+    await session.close();
+  }
+}
+
+function validateFlags(session: RunSession, overrides: Map<string, string>, skips: Map<string, string>): void {
+  const blocks = session.runbook.steps.flatMap((s) => s.blocks);
+  for (const name of overrides.keys()) {
+    const block = blocks.find((b) => b.id === name);
+    if (!block || block.role !== 'check') throw new UsageError(`--override ${name}: there is no check named ${name} in ${session.runbook.file}`);
+    if (block.attrs.override !== 'allowed') throw new UsageError(`--override ${name}: check ${name} does not allow an override (it would need override=allowed)`);
+  }
+  for (const name of skips.keys()) {
+    const step = session.runbook.steps.find((s) => s.id === name);
+    if (!step) throw new UsageError(`--skip ${name}: there is no step ${name} in ${session.runbook.file}`);
+    if (!step.optional) throw new UsageError(`--skip ${name}: step ${name} is not optional`);
+  }
+}
+
+interface Answers {
+  yes?: boolean;
+  'accept-warnings'?: boolean;
+  'rerun-interrupted'?: boolean;
+  overrides: Map<string, string>;
+  skips: Map<string, string>;
+}
+
+/** Answer the session's questions from flags until it completes or needs a person. */
+async function drive(session: RunSession, answers: Answers, print: (line: string) => void, stopped: () => boolean): Promise<number> {
+  for (;;) {
+    if (stopped()) return EXIT.signal;
+    const action = session.next();
+    if (action.kind !== 'complete' && answers.skips.has(action.step.id) && !session.busy && session.state.steps.find((s) => s.id === action.step.id)?.status !== 'running') {
+      await session.skipStep(action.step.id, answers.skips.get(action.step.id) as string);
+      continue;
+    }
+    switch (action.kind) {
+      case 'complete':
+        print(`waymark: run ${session.state.run} complete`);
+        return EXIT.complete;
+      case 'finish-step':
+        await session.finishStep(action.step.id);
+        continue;
+      case 'run': {
+        if (action.block.attrs.confirm) {
+          if (!answers.yes) {
+            print(`waiting: block ${action.block.id} needs confirmation before it runs. It will run:`);
+            for (const line of session.describeBlock(action.block).split('\n')) print(`   > ${line}`);
+            print('   confirm it in the TUI, or re-run with --yes');
+            return EXIT.waiting;
+          }
+          await session.runBlock(action.step, action.block, { by: session.operator, at: new Date().toISOString(), automatic: true });
+        } else {
+          await session.runBlock(action.step, action.block);
+        }
+        continue;
+      }
+      case 'refused': {
+        const reason = answers.overrides.get(action.block.id);
+        if (reason !== undefined) {
+          await session.override(action.block.id, reason);
+          print(`   check ${action.block.id} OVERRIDDEN by ${session.operator}: ${reason}`);
+          continue;
+        }
+        if (!session.executedHere(action.block)) {
+          await session.runBlock(action.step, action.block);
+          continue;
+        }
+        const state = session.state.steps.find((s) => s.id === action.step.id)?.blocks.find((b) => b.id === action.block.id);
+        print(`refused: check ${action.block.id} in step ${action.step.id} (${action.step.title}) ${state?.outcome === 'error' ? 'could not run' : 'failed'}: ${state?.reason ?? ''}`);
+        for (const line of state ? evidence(state) : []) print(`   ${line}`);
+        const hint = whatNext(action.step);
+        if (hint) print(hint);
+        print(
+          action.block.attrs.override === 'allowed'
+            ? `   fix the cause and run again, or override with --override ${action.block.id}="REASON"`
+            : '   fix the cause and run again; this check cannot be overridden',
+        );
+        return EXIT.refused;
+      }
+      case 'failed': {
+        if (!session.executedHere(action.block)) {
+          print(`retrying block ${action.block.id}, which failed in an earlier session`);
+          await session.runBlock(action.step, action.block);
+          continue;
+        }
+        const state = session.state.steps.find((s) => s.id === action.step.id)?.blocks.find((b) => b.id === action.block.id);
+        print(`failed: block ${action.block.id} in step ${action.step.id} (${action.step.title}): ${state?.reason ?? ''}`);
+        for (const line of state ? evidence(state) : []) print(`   ${line}`);
+        if (action.rollbacks.length > 0) print(`   rollback blocks offered (run them from the TUI): ${action.rollbacks.map((b) => b.id).join(', ')}`);
+        print('   run again to retry it');
+        return EXIT.failed;
+      }
+      case 'acknowledge':
+        if (!answers['accept-warnings']) {
+          const state = session.state.steps.find((s) => s.id === action.step.id)?.blocks.find((b) => b.id === action.block.id);
+          print(`waiting: ${action.block.id} ended with a warning: ${state?.reason ?? ''}; acknowledge it in the TUI or re-run with --accept-warnings`);
+          return EXIT.waiting;
+        }
+        await session.acknowledge(action.step.id, action.block.id, { automatic: true, reason: 'accepted by --accept-warnings' });
+        print(`   warning of ${action.block.id} acknowledged (--accept-warnings)`);
+        continue;
+      case 'interrupted':
+        if (!answers['rerun-interrupted']) {
+          print(`waiting: ${describeAction(action)}; re-run it with --rerun-interrupted, or decide in the TUI`);
+          return EXIT.waiting;
+        }
+        print(`re-running interrupted block ${action.block.id} (--rerun-interrupted)`);
+        await session.runBlock(action.step, action.block);
+        continue;
+      case 'checklist':
+        if (!answers.yes) {
+          print(`waiting: step ${action.step.id} has a checklist to tick:`);
+          for (const item of action.items) print(`   [ ] ${item.text}`);
+          print('   tick it in the TUI, or re-run with --yes');
+          return EXIT.waiting;
+        }
+        for (const item of action.items) {
+          await session.tick(action.step.id, item.id, { automatic: true });
+          print(`   [x] ${item.text} (ticked automatically, --yes)`);
+        }
+        continue;
+      case 'confirm-step':
+        if (!answers.yes) {
+          print(`waiting: step ${action.step.id} (${action.step.title}) needs a confirmation that it was done; confirm it in the TUI or re-run with --yes`);
+          return EXIT.waiting;
+        }
+        await session.confirmStep(action.step.id, { automatic: true });
+        continue;
+    }
+  }
+}

@@ -1,0 +1,87 @@
+/** `waymark status RUNBOOK.md [--json]`: where the current run stands. */
+import { parseArgs } from 'node:util';
+import { loadRunbook } from '../engine/session.js';
+import { readRun } from '../engine/runs.js';
+import { UsageError } from './errors.js';
+import { stateDirFrom } from './options.js';
+import { formatDuration } from '../runbook/duration.js';
+
+export const statusHelp = `usage: waymark status RUNBOOK.md [--json] [--state-dir DIR]
+
+Shows the runbook's current (or last) run: its status and each step's.`;
+
+/** The JSON shape of SPEC §4. */
+export interface StatusJson {
+  runbook: string;
+  run: string | null;
+  status: string;
+  operator?: string;
+  startedAt?: string;
+  updatedAt?: string;
+  steps: {
+    id: string;
+    title: string;
+    status: string;
+    durationMs?: number;
+    blocks: { id: string; role: string; status: string; exitCode: number | null; attempts: number; reason?: string }[];
+  }[];
+}
+
+export async function statusCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, 'state-dir': { type: 'string' } },
+  });
+  if (positionals.length !== 1) throw new UsageError(`status takes one runbook file\n\n${statusHelp}`);
+  const runbook = await loadRunbook(positionals[0] as string);
+  const stored = await readRun(stateDirFrom(values['state-dir']), runbook);
+  const json: StatusJson = stored
+    ? {
+        runbook: runbook.id,
+        run: stored.state.run,
+        status: stored.status,
+        operator: stored.state.operator,
+        startedAt: stored.state.startedAt,
+        updatedAt: stored.state.updatedAt,
+        steps: stored.state.steps.map((step) => ({
+          id: step.id,
+          title: step.title,
+          status: step.status,
+          ...(step.durationMs !== undefined ? { durationMs: step.durationMs } : {}),
+          blocks: step.blocks.map((b) => ({
+            id: b.id,
+            role: b.role,
+            status: b.status,
+            exitCode: b.exitCode,
+            attempts: b.attempts,
+            ...(b.reason !== undefined ? { reason: b.reason } : {}),
+          })),
+        })),
+      }
+    : {
+        runbook: runbook.id,
+        run: null,
+        status: 'none',
+        steps: runbook.steps.map((s) => ({ id: s.id, title: s.title, status: 'pending', blocks: [] })),
+      };
+  if (values.json) {
+    out.write(`${JSON.stringify(json, null, 2)}\n`);
+    return 0;
+  }
+  if (!stored) {
+    out.write(`${runbook.title}: never run (state dir ${stateDirFrom(values['state-dir'])})\n`);
+    return 0;
+  }
+  const done = json.steps.filter((s) => ['passed', 'skipped', 'overridden'].includes(s.status)).length;
+  out.write(`${runbook.title}\nrun ${json.run} by ${json.operator}, started ${json.startedAt}: ${json.status}, ${done}/${json.steps.length} steps done\n`);
+  for (const step of json.steps) {
+    const took = step.durationMs !== undefined ? ` (${formatDuration(step.durationMs)})` : '';
+    out.write(`  ${step.status.padEnd(11)} ${step.id}: ${step.title}${took}\n`);
+    for (const block of step.blocks) {
+      if (block.status === 'pending' || block.status === 'passed') continue;
+      out.write(`      ${block.status.padEnd(11)} ${block.role} ${block.id}${block.reason ? `: ${block.reason}` : ''}\n`);
+    }
+  }
+  return 0;
+}

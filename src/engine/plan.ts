@@ -1,0 +1,71 @@
+/**
+ * What happens next in a run: a pure function of the runbook and the checkpoint.
+ * Both faces (TUI, headless) ask this and answer the decisions it returns, so the order of
+ * steps, the gate and the checklist rule live here only.
+ */
+import type { Block, ChecklistItem, Runbook, Step } from '../runbook/model.js';
+import type { RunState, StepState } from './run-state.js';
+import { isBlockDone, isStepDone } from './run-state.js';
+
+/** The next thing the run needs. Everything but `run` and `finish-step` waits for a decision. */
+export type NextAction =
+  | { kind: 'complete' }
+  | { kind: 'run'; step: Step; block: Block }
+  | { kind: 'interrupted'; step: Step; block: Block }
+  | { kind: 'refused'; step: Step; block: Block }
+  | { kind: 'failed'; step: Step; block: Block; rollbacks: Block[] }
+  | { kind: 'acknowledge'; step: Step; block: Block }
+  | { kind: 'checklist'; step: Step; items: ChecklistItem[] }
+  | { kind: 'confirm-step'; step: Step }
+  | { kind: 'finish-step'; step: Step };
+
+/** A step's gate first, then its run and verify blocks in document order. */
+export function runOrder(step: Step): Block[] {
+  const runnable = step.blocks.filter((b) => b.executor !== null && b.role !== 'rollback' && b.role !== 'example');
+  return [...runnable.filter((b) => b.role === 'check'), ...runnable.filter((b) => b.role !== 'check')];
+}
+
+/** Blocks offered after a failure, never run automatically. */
+export function rollbackBlocks(step: Step): Block[] {
+  return step.blocks.filter((b) => b.executor !== null && b.role === 'rollback');
+}
+
+/** Which steps this invocation works on (stage selection); the default is all of them. */
+export type StepFilter = (step: Step) => boolean;
+
+/** The step the run is on: the first one not done among those selected. */
+export function currentStepIndex(runbook: Runbook, state: RunState, selected: StepFilter = () => true): number {
+  return runbook.steps.findIndex((step, i) => selected(step) && !isStepDone(state.steps[i] as StepState));
+}
+
+/** What the run needs next. */
+export function nextAction(runbook: Runbook, state: RunState, selected: StepFilter = () => true): NextAction {
+  const index = currentStepIndex(runbook, state, selected);
+  if (index === -1) return { kind: 'complete' };
+  const step = runbook.steps[index] as Step;
+  const stepState = state.steps[index] as StepState;
+  const byId = new Map(stepState.blocks.map((b) => [b.id, b]));
+
+  for (const block of runOrder(step)) {
+    const blockState = byId.get(block.id);
+    const status = blockState?.status ?? 'pending';
+    if (blockState && isBlockDone(blockState)) continue;
+    switch (status) {
+      case 'interrupted':
+      case 'running':
+        return { kind: 'interrupted', step, block };
+      case 'refused':
+        return { kind: 'refused', step, block };
+      case 'failed':
+        return { kind: 'failed', step, block, rollbacks: rollbackBlocks(step) };
+      case 'warning':
+        return { kind: 'acknowledge', step, block };
+      default:
+        return { kind: 'run', step, block };
+    }
+  }
+  const unticked = step.checklist.filter((item) => !stepState.ticked[item.id]);
+  if (unticked.length > 0) return { kind: 'checklist', step, items: unticked };
+  if (runOrder(step).length === 0 && step.checklist.length === 0 && !stepState.confirmed) return { kind: 'confirm-step', step };
+  return { kind: 'finish-step', step };
+}

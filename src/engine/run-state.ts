@@ -1,0 +1,284 @@
+/**
+ * The state of one run, as checkpointed, and the pure reducer that moves it on.
+ * Every transition the orchestrator makes goes through `reduce`, so the rules for what a
+ * decision does to a step live here and nowhere else.
+ */
+
+/** Status of a step, as `status --json` reports it. */
+export type StepStatus =
+  | 'pending' | 'running' | 'passed' | 'failed' | 'refused' | 'skipped' | 'overridden' | 'waiting' | 'interrupted';
+
+/** Status of a block. `warning` waits for an acknowledgement; `acknowledged` has had it. */
+export type BlockStatus =
+  | 'pending' | 'running' | 'passed' | 'failed' | 'refused' | 'warning' | 'acknowledged' | 'overridden' | 'interrupted';
+
+/** Status of the whole run. */
+export type RunStatus = 'running' | 'complete' | 'failed' | 'refused' | 'waiting' | 'interrupted' | 'abandoned';
+
+/** Outcome of one block execution, after expectations (oslo.upgradecheck's three plus error). */
+export type Outcome = 'success' | 'warning' | 'failure' | 'error';
+
+/** Who decided something, when, and whether a flag decided it for them. */
+export interface Decision {
+  by: string;
+  at: string;
+  reason?: string;
+  automatic?: boolean;
+}
+
+/** One block's checkpointed state. */
+export interface BlockState {
+  id: string;
+  role: string;
+  /** Hash of the block's content when it last ran; drift compares against it. */
+  hash: string;
+  status: BlockStatus;
+  exitCode: number | null;
+  outcome?: Outcome;
+  /** Why it failed or warned, in one line (masked). */
+  reason?: string;
+  attempts: number;
+  /** Executions so far in this run (each gets its own log file). */
+  executions: number;
+  /** Log file of the last execution, relative to the run folder. */
+  log?: string;
+  /** Last lines of output of the last execution (masked, bounded). */
+  tail?: string[];
+  /** SQL: column names and the first rows of the last result (masked, bounded). */
+  columns?: string[];
+  rows?: string[][];
+  rowCount?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  durationMs?: number;
+  acknowledged?: Decision;
+  override?: Decision;
+  markedDone?: Decision;
+}
+
+/** One step's checkpointed state. */
+export interface StepState {
+  id: string;
+  title: string;
+  hash: string;
+  status: StepStatus;
+  blocks: BlockState[];
+  /** Ticked checklist items by item id. */
+  ticked: Record<string, Decision>;
+  confirmed?: Decision;
+  skipped?: Decision;
+  startedAt?: string;
+  finishedAt?: string;
+  durationMs?: number;
+}
+
+/** The checkpoint of a run. */
+export interface RunState {
+  version: 1;
+  runbook: string;
+  runbookFile: string;
+  title: string;
+  run: string;
+  operator: string;
+  host: string;
+  profile: string | null;
+  startedAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+  status: RunStatus;
+  /** Non-secret variable values the run used; secrets appear by name only. */
+  vars: Record<string, string>;
+  steps: StepState[];
+}
+
+/** Everything that can happen to a run. */
+export type RunEvent =
+  | { type: 'step-started'; step: string; at: string }
+  | { type: 'block-started'; step: string; block: string; hash: string; log: string; at: string }
+  | {
+      type: 'block-finished';
+      step: string;
+      block: string;
+      outcome: Outcome;
+      exitCode: number | null;
+      reason?: string;
+      attempts: number;
+      tail?: string[];
+      columns?: string[];
+      rows?: string[][];
+      rowCount?: number;
+      durationMs: number;
+      at: string;
+    }
+  | { type: 'block-interrupted'; step: string; block: string; at: string }
+  | { type: 'warning-acknowledged'; step: string; block: string; decision: Decision }
+  | { type: 'check-overridden'; step: string; block: string; decision: Decision }
+  | { type: 'interrupted-marked-done'; step: string; block: string; decision: Decision }
+  | { type: 'item-ticked'; step: string; item: string; decision: Decision }
+  | { type: 'item-unticked'; step: string; item: string }
+  | { type: 'step-confirmed'; step: string; decision: Decision }
+  | { type: 'step-skipped'; step: string; decision: Decision }
+  | { type: 'step-finished'; step: string; at: string }
+  | { type: 'block-reset'; step: string; block: string; hash: string }
+  | { type: 'run-status'; status: RunStatus; at: string };
+
+/** Status of a block after an outcome, given its role: a failing check refuses, anything else fails. */
+export function statusForOutcome(outcome: Outcome, role: string): BlockStatus {
+  if (outcome === 'success') return 'passed';
+  if (outcome === 'warning') return 'warning';
+  return role === 'check' ? 'refused' : 'failed';
+}
+
+/** Blocks that count as done for moving on. */
+export function isBlockDone(block: BlockState): boolean {
+  return block.status === 'passed' || block.status === 'acknowledged' || block.status === 'overridden';
+}
+
+/** Steps that count as done for moving on. */
+export function isStepDone(step: StepState): boolean {
+  return step.status === 'passed' || step.status === 'skipped' || step.status === 'overridden';
+}
+
+function updateStep(state: RunState, stepId: string, change: (step: StepState) => StepState): RunState {
+  const index = state.steps.findIndex((s) => s.id === stepId);
+  if (index === -1) return state;
+  const steps = state.steps.slice();
+  steps[index] = change(steps[index] as StepState);
+  return { ...state, steps };
+}
+
+function updateBlock(state: RunState, stepId: string, blockId: string, change: (block: BlockState) => BlockState): RunState {
+  return updateStep(state, stepId, (step) => ({
+    ...step,
+    blocks: step.blocks.map((b) => (b.id === blockId ? change(b) : b)),
+  }));
+}
+
+/** A step's status from its blocks, once something happened to one of them. */
+function stepStatusFromBlocks(step: StepState): StepStatus {
+  if (step.blocks.some((b) => b.status === 'running')) return 'running';
+  if (step.blocks.some((b) => b.status === 'interrupted')) return 'interrupted';
+  if (step.blocks.some((b) => b.status === 'refused')) return 'refused';
+  if (step.blocks.some((b) => b.status === 'failed')) return 'failed';
+  if (step.blocks.some((b) => b.status === 'warning')) return 'waiting';
+  return step.status === 'pending' ? 'pending' : 'running';
+}
+
+function withStepStatus(step: StepState): StepState {
+  if (isStepDone(step)) return step;
+  return { ...step, status: stepStatusFromBlocks(step) };
+}
+
+/** The pure transition function. Unknown steps or blocks leave the state as it was. */
+export function reduce(state: RunState, event: RunEvent): RunState {
+  switch (event.type) {
+    case 'step-started':
+      return updateStep(state, event.step, (step) => ({ ...step, status: 'running', startedAt: step.startedAt ?? event.at }));
+    case 'block-started': {
+      const next = updateBlock(state, event.step, event.block, (block) => ({
+        ...block,
+        hash: event.hash,
+        status: 'running',
+        executions: block.executions + 1,
+        log: event.log,
+        startedAt: event.at,
+      }));
+      return updateStep({ ...next, status: 'running', updatedAt: event.at }, event.step, (step) => ({
+        ...step,
+        status: 'running',
+        startedAt: step.startedAt ?? event.at,
+      }));
+    }
+    case 'block-finished': {
+      const next = updateBlock(state, event.step, event.block, (block) => {
+        const finished: BlockState = {
+          ...block,
+          status: statusForOutcome(event.outcome, block.role),
+          outcome: event.outcome,
+          exitCode: event.exitCode,
+          attempts: event.attempts,
+          finishedAt: event.at,
+          durationMs: event.durationMs,
+        };
+        for (const key of ['reason', 'tail', 'columns', 'rows', 'rowCount'] as const) delete finished[key];
+        if (event.reason !== undefined) finished.reason = event.reason;
+        if (event.tail !== undefined) finished.tail = event.tail;
+        if (event.columns !== undefined) finished.columns = event.columns;
+        if (event.rows !== undefined) finished.rows = event.rows;
+        if (event.rowCount !== undefined) finished.rowCount = event.rowCount;
+        return finished;
+      });
+      return updateStep({ ...next, updatedAt: event.at }, event.step, withStepStatus);
+    }
+    case 'block-interrupted': {
+      const next = updateBlock(state, event.step, event.block, (block) => ({ ...block, status: 'interrupted', finishedAt: event.at }));
+      return updateStep({ ...next, status: 'interrupted', updatedAt: event.at }, event.step, withStepStatus);
+    }
+    case 'warning-acknowledged':
+      return updateStep(
+        updateBlock(state, event.step, event.block, (block) =>
+          block.status === 'warning' ? { ...block, status: 'acknowledged', acknowledged: event.decision } : block,
+        ),
+        event.step,
+        withStepStatus,
+      );
+    case 'check-overridden':
+      return updateStep(
+        updateBlock(state, event.step, event.block, (block) =>
+          block.status === 'refused' ? { ...block, status: 'overridden', override: event.decision } : block,
+        ),
+        event.step,
+        withStepStatus,
+      );
+    case 'interrupted-marked-done':
+      return updateStep(
+        updateBlock(state, event.step, event.block, (block) =>
+          block.status === 'interrupted' ? { ...block, status: 'passed', markedDone: event.decision } : block,
+        ),
+        event.step,
+        withStepStatus,
+      );
+    case 'item-ticked':
+      return updateStep(state, event.step, (step) => ({ ...step, ticked: { ...step.ticked, [event.item]: event.decision } }));
+    case 'item-unticked':
+      return updateStep(state, event.step, (step) => {
+        const ticked = { ...step.ticked };
+        delete ticked[event.item];
+        return { ...step, ticked };
+      });
+    case 'step-confirmed':
+      return updateStep(state, event.step, (step) => ({ ...step, confirmed: event.decision }));
+    case 'step-skipped':
+      return updateStep(state, event.step, (step) => ({
+        ...step,
+        status: 'skipped',
+        skipped: event.decision,
+        finishedAt: event.decision.at,
+      }));
+    case 'step-finished':
+      return updateStep(state, event.step, (step) => {
+        const overridden = step.blocks.some((b) => b.status === 'overridden');
+        const durationMs = step.startedAt ? Date.parse(event.at) - Date.parse(step.startedAt) : 0;
+        return { ...step, status: overridden ? 'overridden' : 'passed', finishedAt: event.at, durationMs };
+      });
+    case 'block-reset':
+      return updateStep(
+        updateBlock(state, event.step, event.block, (block) => ({
+          id: block.id,
+          role: block.role,
+          hash: event.hash,
+          status: 'pending',
+          exitCode: null,
+          attempts: 0,
+          executions: block.executions,
+        })),
+        event.step,
+        (step) => ({ ...step, status: isStepDone(step) ? 'pending' : step.status }),
+      );
+    case 'run-status': {
+      const next: RunState = { ...state, status: event.status, updatedAt: event.at };
+      if (event.status === 'complete' || event.status === 'abandoned') next.finishedAt = event.at;
+      return next;
+    }
+  }
+}

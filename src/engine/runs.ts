@@ -1,0 +1,50 @@
+/** Reading runs back from the state directory, for status, report, audit and list. */
+import { readdir } from 'node:fs/promises';
+import type { Runbook } from '../runbook/model.js';
+import { OperatorError } from '../cli/errors.js';
+import { AtomicJsonFile } from '../state/checkpoint.js';
+import { readCurrentRun } from '../state/current.js';
+import { runbookPaths, runPaths, type RunPaths } from '../state/layout.js';
+import { liveHolder } from '../state/lock.js';
+import { hasCode } from '../state/atomic.js';
+import type { RunState, RunStatus } from './run-state.js';
+import { validateRunState } from './validate.js';
+import { reconcile } from './reconcile.js';
+
+/** A run read from disk, with whether a live process is working on it now. */
+export interface StoredRun {
+  state: RunState;
+  paths: RunPaths;
+  /** The run's status as an operator should read it: a `running` run nobody holds was interrupted. */
+  status: RunStatus;
+  live: boolean;
+}
+
+/** Ids of every run of a runbook, oldest first. */
+export async function listRunIds(stateDir: string, runbookId: string): Promise<string[]> {
+  try {
+    return (await readdir(runbookPaths(stateDir, runbookId).runs)).sort();
+  } catch (error) {
+    if (hasCode(error, 'ENOENT')) return [];
+    throw error;
+  }
+}
+
+/** The run `runId`, or the runbook's latest run; null when the runbook has never run here. */
+export async function readRun(stateDir: string, runbook: Runbook, runId?: string): Promise<StoredRun | null> {
+  const book = runbookPaths(stateDir, runbook.id);
+  const id = runId ?? (await readCurrentRun(book.current));
+  if (id === null) return null;
+  const paths = runPaths(stateDir, runbook.id, id);
+  if (runId !== undefined && !(await listRunIds(stateDir, runbook.id)).includes(runId)) {
+    throw new OperatorError(`no run ${runId} of ${runbook.id} in ${stateDir}`, 2);
+  }
+  const saved = await new AtomicJsonFile<RunState>(paths.checkpoint, validateRunState).read();
+  if (saved === null) return null;
+  // Show the run against the runbook as it is now, like a resume would see it.
+  const state = reconcile(runbook, saved, saved.updatedAt).state;
+  const holder = await liveHolder(book.dir);
+  const live = holder !== null && holder.runId === id;
+  const status: RunStatus = state.status === 'running' && !live ? 'interrupted' : state.status;
+  return { state, paths, status, live };
+}

@@ -1,0 +1,614 @@
+/**
+ * One run session: the orchestrator both faces drive. It owns the effects — the lock, the
+ * checkpoint, the audit trail, the block logs, the executors — and refuses any request the
+ * run's rules do not allow, whichever face asks.
+ */
+import { readFile } from 'node:fs/promises';
+import { hostname, userInfo } from 'node:os';
+import { dirname, relative, resolve } from 'node:path';
+import type { Block, Runbook, Step } from '../runbook/model.js';
+import { parseRunbook } from '../runbook/parse.js';
+import { lintRunbook, formatDiagnostic } from '../runbook/lint.js';
+import { interpolate, parseConnectionUrl } from '../runbook/connection.js';
+import type { ConnectionTarget } from '../runbook/connection.js';
+import { OperatorError } from '../cli/errors.js';
+import { StateError, ensureDir } from '../state/atomic.js';
+import { AuditLog } from '../state/audit.js';
+import { openCheckpoint, type CheckpointStore } from '../state/checkpoint.js';
+import { readCurrentRun, writeCurrentRun } from '../state/current.js';
+import { newRunId, runbookPaths, runPaths, type RunPaths } from '../state/layout.js';
+import { acquireLock, type RunLock } from '../state/lock.js';
+import { openBlockLog } from '../state/logs.js';
+import { createMasker, type Masker } from './exec/mask.js';
+import { executeBlock } from './exec/run-block.js';
+import type { OutputStream } from './exec/output.js';
+import { nextAction, rollbackBlocks, runOrder, type NextAction, type StepFilter } from './plan.js';
+import { describeReconciliation, initialRunState, reconcile, blockHash } from './reconcile.js';
+import type { BlockState, Decision, RunEvent, RunState, RunStatus, StepState } from './run-state.js';
+import { reduce } from './run-state.js';
+import { publicValues, resolveVars, type ResolvedVars } from './vars.js';
+import { validateRunState } from './validate.js';
+
+/** How to open a session. */
+export interface SessionOptions {
+  runbookFile: string;
+  stateDir: string;
+  operator?: string;
+  profile?: string;
+  /** `--var NAME=VALUE` flags. */
+  varFlags?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Archive the unfinished run and start over. */
+  newRun?: boolean;
+  /** Grace between SIGTERM and SIGKILL when a block is cancelled (tests shorten it). */
+  killGraceMs?: number;
+  /** Which steps this invocation works on. */
+  selected?: StepFilter;
+}
+
+/** What a face hears from the session. */
+export type SessionEvent =
+  | { type: 'notice'; message: string }
+  | { type: 'step-started'; step: Step; index: number; total: number }
+  | { type: 'block-started'; step: Step; block: Block; execution: number }
+  | { type: 'output'; block: Block; stream: OutputStream; line: string }
+  | { type: 'block-finished'; step: Step; block: Block; state: BlockState }
+  | { type: 'step-finished'; step: Step; state: StepState }
+  | { type: 'state'; state: RunState };
+
+/** The minimum reason length for overrides, skips and mark-done, so "ok" is never a reason. */
+export const MIN_REASON_LENGTH = 10;
+
+/** Run status for each kind of next action; `run` and `finish-step` mean the run is simply going. */
+export function runStatusFor(action: NextAction): RunStatus {
+  switch (action.kind) {
+    case 'complete':
+      return 'complete';
+    case 'refused':
+      return 'refused';
+    case 'failed':
+      return 'failed';
+    case 'interrupted':
+      return 'interrupted';
+    case 'acknowledge':
+    case 'checklist':
+    case 'confirm-step':
+      return 'waiting';
+    case 'run':
+    case 'finish-step':
+      return 'running';
+  }
+}
+
+/** A runbook read, parsed and linted; lint errors are an OperatorError (exit 2) listing them. */
+export async function loadRunbook(file: string): Promise<Runbook> {
+  let source: string;
+  try {
+    source = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new OperatorError(`cannot read runbook ${file}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`, 2);
+  }
+  const runbook = parseRunbook(source, file);
+  const errors = lintRunbook(runbook).filter((d) => d.severity === 'error');
+  if (errors.length > 0) {
+    throw new OperatorError(`${file} has lint errors; nothing was run:\n${errors.map(formatDiagnostic).join('\n')}`, 2);
+  }
+  return runbook;
+}
+
+function loginName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}
+
+/** One live run of one runbook. */
+export class RunSession {
+  readonly runbook: Runbook;
+  readonly vars: ResolvedVars;
+  readonly operator: string;
+  readonly paths: RunPaths;
+  readonly notices: string[] = [];
+  #state: RunState;
+  readonly #store: CheckpointStore<RunState>;
+  readonly #audit: AuditLog;
+  readonly #lock: RunLock;
+  readonly #masker: Masker;
+  readonly #options: SessionOptions;
+  readonly #listeners = new Set<(event: SessionEvent) => void>();
+  /** Blocks executed by this session: a face uses it to tell "failed just now" from "failed last time". */
+  readonly #executedHere = new Set<string>();
+  #abort: AbortController | null = null;
+  #closed = false;
+
+  private constructor(init: {
+    runbook: Runbook;
+    vars: ResolvedVars;
+    operator: string;
+    paths: RunPaths;
+    state: RunState;
+    store: CheckpointStore<RunState>;
+    audit: AuditLog;
+    lock: RunLock;
+    options: SessionOptions;
+  }) {
+    this.runbook = init.runbook;
+    this.vars = init.vars;
+    this.operator = init.operator;
+    this.paths = init.paths;
+    this.#state = init.state;
+    this.#store = init.store;
+    this.#audit = init.audit;
+    this.#lock = init.lock;
+    this.#options = init.options;
+    this.#masker = createMasker(init.vars.secretValues);
+  }
+
+  /** Read the runbook, resolve variables, take the lock, and start or resume the run. */
+  static async open(options: SessionOptions): Promise<RunSession> {
+    const runbook = await loadRunbook(options.runbookFile);
+    const vars = resolveVars(runbook, { profile: options.profile, flags: options.varFlags ?? [], env: options.env ?? process.env });
+    if ('errors' in vars) throw new OperatorError(vars.errors.join('\n'), 2);
+    const operator = options.operator ?? loginName();
+    const book = runbookPaths(options.stateDir, runbook.id);
+    await ensureDir(book.dir);
+
+    const previousId = await readCurrentRun(book.current);
+    const lock = await acquireLock(book.dir, { runId: previousId ?? 'new', operator });
+    try {
+      return await RunSession.#start(runbook, vars, operator, options, previousId, lock);
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+  }
+
+  static async #start(
+    runbook: Runbook,
+    vars: ResolvedVars,
+    operator: string,
+    options: SessionOptions,
+    previousId: string | null,
+    lock: RunLock,
+  ): Promise<RunSession> {
+    const at = new Date().toISOString();
+    const book = runbookPaths(options.stateDir, runbook.id);
+    const notices: string[] = [];
+    const auditEntries: [string, Record<string, unknown>][] = [];
+    if (lock.takenOver) {
+      notices.push(lock.takenOver.notice);
+      auditEntries.push(['lock-taken-over', { notice: lock.takenOver.notice }]);
+    }
+
+    let resumed: { state: RunState; store: CheckpointStore<RunState>; paths: RunPaths } | undefined;
+    if (previousId !== null) {
+      const paths = runPaths(options.stateDir, runbook.id, previousId);
+      const placeholder = initialRunState(runbook, { id: previousId, operator, host: hostname(), profile: null, vars: {}, at });
+      const store = await openCheckpoint<RunState>(paths.checkpoint, placeholder, { validate: validateRunState });
+      const previous = store.data;
+      const finished = previous.status === 'complete' || previous.status === 'abandoned';
+      if (!finished && options.newRun) {
+        store.data = reduce(previous, { type: 'run-status', status: 'abandoned', at });
+        await store.write();
+        const oldAudit = await AuditLog.open(paths.audit, { operator });
+        await oldAudit.append('run-abandoned', { reason: 'a new run was started with --new-run' });
+        await oldAudit.close();
+        notices.push(`run ${previousId} (unfinished) was archived; starting a new run`);
+      } else if (!finished) {
+        resumed = { state: previous, store, paths };
+      }
+    }
+
+    let session: RunSession;
+    if (resumed) {
+      const { state: fitted, changes } = reconcile(runbook, resumed.state, at);
+      const audit = await AuditLog.open(resumed.paths.audit, { operator });
+      resumed.store.data = { ...fitted, status: 'running', updatedAt: at };
+      session = new RunSession({ runbook, vars, operator, paths: resumed.paths, state: resumed.store.data, store: resumed.store, audit, lock, options });
+      session.notices.push(...notices);
+      await session.#persist();
+      for (const [type, data] of auditEntries) await session.#record(type, data);
+      await session.#record('run-resumed', { profile: options.profile ?? null, pid: process.pid });
+      for (const change of changes) {
+        const message = describeReconciliation(change);
+        session.notices.push(message);
+        await session.#record(change.kind === 'interrupted' ? 'interrupted-found' : 'drift', { ...change, message });
+      }
+    } else {
+      const runId = newRunId();
+      const paths = runPaths(options.stateDir, runbook.id, runId);
+      await ensureDir(paths.dir);
+      const state = initialRunState(runbook, {
+        id: runId,
+        operator,
+        host: hostname(),
+        profile: options.profile ?? null,
+        vars: publicValues(vars),
+        at,
+      });
+      const store = await openCheckpoint<RunState>(paths.checkpoint, state, { validate: validateRunState });
+      store.data = state;
+      const audit = await AuditLog.open(paths.audit, { operator });
+      session = new RunSession({ runbook, vars, operator, paths, state, store, audit, lock, options });
+      session.notices.push(...notices);
+      await session.#persist();
+      await writeCurrentRun(book.current, runId);
+      await session.#record('run-started', {
+        runbook: runbook.id,
+        file: runbook.file,
+        title: runbook.title,
+        profile: options.profile ?? null,
+        vars: publicValues(vars),
+        pid: process.pid,
+      });
+      for (const [type, data] of auditEntries) await session.#record(type, data);
+    }
+    return session;
+  }
+
+  /** The checkpointed state as it is now. */
+  get state(): RunState {
+    return this.#state;
+  }
+
+  /** True while a block is executing. */
+  get busy(): boolean {
+    return this.#abort !== null;
+  }
+
+  subscribe(listener: (event: SessionEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** What the run needs next. */
+  next(): NextAction {
+    return nextAction(this.runbook, this.#state, this.#options.selected);
+  }
+
+  /** True when the block was executed by this session (not only in an earlier one). */
+  executedHere(block: Block): boolean {
+    return this.#executedHere.has(block.id);
+  }
+
+  /** Mask secret values in text meant for a screen, a file or the audit trail. */
+  mask(text: string): string {
+    return this.#masker.mask(text);
+  }
+
+  /** The command as it will run, for confirmation prompts: variables are shown by name, never spliced. */
+  describeBlock(block: Block): string {
+    return this.mask(block.code);
+  }
+
+  #emit(event: SessionEvent): void {
+    for (const listener of this.#listeners) listener(event);
+  }
+
+  async #persist(): Promise<void> {
+    this.#store.data = this.#state;
+    try {
+      await this.#store.write();
+    } catch (error) {
+      // SPEC §3: if a transition cannot be written, waymark stops.
+      if (error instanceof StateError) throw error;
+      throw new StateError(this.paths.checkpoint, `checkpoint ${this.paths.checkpoint} cannot be written: ${(error as Error).message}; the run stops here`);
+    }
+  }
+
+  #maskDeep(value: unknown): unknown {
+    if (typeof value === 'string') return this.#masker.mask(value);
+    if (Array.isArray(value)) return value.map((v) => this.#maskDeep(v));
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.#maskDeep(v)]));
+    }
+    return value;
+  }
+
+  async #record(type: string, data: Record<string, unknown>): Promise<void> {
+    await this.#audit.append(type, this.#maskDeep({ run: this.#state.run, ...data }) as Record<string, unknown>);
+  }
+
+  /** Apply a transition: reduce, checkpoint, then audit — all on disk before anything else runs. */
+  async #dispatch(event: RunEvent, audit?: [string, Record<string, unknown>]): Promise<void> {
+    this.#state = reduce(this.#state, event);
+    await this.#persist();
+    if (audit) await this.#record(audit[0], audit[1]);
+    this.#emit({ type: 'state', state: this.#state });
+  }
+
+  #stepState(step: Step): StepState {
+    const found = this.#state.steps.find((s) => s.id === step.id);
+    if (!found) throw new OperatorError(`step ${step.id} is not part of this run`, 2);
+    return found;
+  }
+
+  #decision(reason?: string, automatic?: boolean): Decision {
+    const decision: Decision = { by: this.operator, at: new Date().toISOString() };
+    if (reason !== undefined) decision.reason = this.mask(reason);
+    if (automatic) decision.automatic = true;
+    return decision;
+  }
+
+  #requireReason(reason: string | undefined, what: string): string {
+    const text = (reason ?? '').trim();
+    if (text.length < MIN_REASON_LENGTH) {
+      throw new OperatorError(`${what} needs a written reason of at least ${MIN_REASON_LENGTH} characters`, 2);
+    }
+    return text;
+  }
+
+  /** Is this block one the run allows to execute now? The gate is enforced here, not in the faces. */
+  #mayExecute(step: Step, block: Block): boolean {
+    const action = this.next();
+    if (action.kind === 'complete' || action.kind === 'checklist' || action.kind === 'confirm-step' || action.kind === 'finish-step') {
+      return false;
+    }
+    if (action.step.id !== step.id) return false;
+    if (block.role === 'rollback') return action.kind === 'failed' || action.kind === 'refused' || action.kind === 'interrupted';
+    return action.block.id === block.id && action.kind !== 'acknowledge';
+  }
+
+  /**
+   * Execute one block: the next one, a re-run of a refused/failed/interrupted one, or a rollback
+   * offered after a failure. `confirmation` is required for `confirm` blocks.
+   */
+  async runBlock(step: Step, block: Block, confirmation?: Decision): Promise<BlockState> {
+    if (this.#closed) throw new OperatorError('this session is closed', 2);
+    if (this.#abort) throw new OperatorError(`block ${block.id} cannot start: another block is running`, 2);
+    if (!this.#mayExecute(step, block)) {
+      throw new OperatorError(`block ${block.id} is not next in the run: ${describeAction(this.next())}`, 2);
+    }
+    if (block.attrs.confirm && !confirmation) {
+      throw new OperatorError(`block ${block.id} needs the operator's confirmation before it runs`, 4);
+    }
+    const stepState = this.#stepState(step);
+    const blockState = stepState.blocks.find((b) => b.id === block.id);
+    if (!blockState) throw new OperatorError(`block ${block.id} is not runnable`, 2);
+
+    const index = this.runbook.steps.indexOf(step);
+    if (stepState.status === 'pending') {
+      await this.#dispatch({ type: 'step-started', step: step.id, at: new Date().toISOString() }, ['step-started', { step: step.id, title: step.title }]);
+      this.#emit({ type: 'step-started', step, index, total: this.runbook.steps.length });
+    }
+    if (confirmation) {
+      await this.#record('block-confirmed', { step: step.id, block: block.id, by: confirmation.by, automatic: confirmation.automatic ?? false, command: this.describeBlock(block) });
+    }
+    const execution = blockState.executions + 1;
+    const log = await openBlockLog(this.paths.logs, block.id, execution);
+    const logPath = relative(this.paths.dir, log.path);
+    await this.#dispatch(
+      { type: 'block-started', step: step.id, block: block.id, hash: blockHash(block), log: logPath, at: new Date().toISOString() },
+      ['block-started', { step: step.id, block: block.id, role: block.role, execution, log: logPath }],
+    );
+    this.#emit({ type: 'block-started', step, block, execution });
+    this.#executedHere.add(block.id);
+
+    const abort = new AbortController();
+    this.#abort = abort;
+    let result;
+    try {
+      result = await executeBlock(block, {
+        shell: this.runbook.shell,
+        cwd: dirname(resolve(this.runbook.file)),
+        vars: this.vars.values,
+        timeoutMs: this.runbook.timeoutMs,
+        masker: this.#masker,
+        signal: abort.signal,
+        ...(this.#options.killGraceMs !== undefined ? { killGraceMs: this.#options.killGraceMs } : {}),
+        resolveConnection: (name) => this.#connection(name),
+        // One log file per execution; retries of the same execution are marked inside it.
+        openLog: (attempt) => {
+          if (attempt > 1) log.write(`--- waymark: attempt ${attempt} ---`);
+          return { write: (line) => void log.write(line) };
+        },
+        onLine: (stream, line) => this.#emit({ type: 'output', block, stream, line }),
+      });
+    } finally {
+      this.#abort = null;
+      await log.close();
+    }
+    const at = new Date().toISOString();
+    if (result.canceled) {
+      await this.#dispatch({ type: 'block-interrupted', step: step.id, block: block.id, at }, [
+        'block-interrupted',
+        { step: step.id, block: block.id, reason: 'cancelled by the operator or a signal' },
+      ]);
+    } else {
+      const event: RunEvent = {
+        type: 'block-finished',
+        step: step.id,
+        block: block.id,
+        outcome: result.outcome,
+        exitCode: result.result.kind === 'process' ? result.result.exitCode : null,
+        attempts: result.attempts,
+        durationMs: Math.round(result.durationMs),
+        at,
+      };
+      if (result.reason) event.reason = this.mask(result.reason);
+      const raw = result.result;
+      if (raw.kind === 'process') {
+        event.tail = [...raw.stdoutTail.slice(-15), ...raw.stderrTail.slice(-5)];
+      } else if (raw.columns.length > 0) {
+        event.columns = raw.columns;
+        event.rows = raw.rows.slice(0, 50).map((row) => raw.columns.map((column) => row[column] ?? ''));
+        event.rowCount = raw.rows.length;
+      }
+      await this.#dispatch(event, [
+        'block-finished',
+        { step: step.id, block: block.id, role: block.role, outcome: result.outcome, exitCode: event.exitCode, reason: event.reason ?? null, attempts: result.attempts },
+      ]);
+    }
+    const finished = this.#stepState(step).blocks.find((b) => b.id === block.id) as BlockState;
+    this.#emit({ type: 'block-finished', step, block, state: finished });
+    return finished;
+  }
+
+  #connection(name?: string): ConnectionTarget | { error: string } {
+    const decl = name === undefined ? (this.runbook.connections.length === 1 ? this.runbook.connections[0] : undefined) : this.runbook.connections.find((c) => c.name === name);
+    if (!decl) return { error: name === undefined ? 'no connection= given and the runbook does not declare exactly one' : `no connection named ${name}` };
+    const target = parseConnectionUrl(interpolate(decl.url, this.vars.values));
+    if ('error' in target) return { error: `connection ${decl.name}: ${target.error}` };
+    if (decl.password !== undefined) target.password = interpolate(decl.password, this.vars.values);
+    return target;
+  }
+
+  /** Cancel the running block (its whole process group); it is recorded as interrupted. */
+  cancel(): boolean {
+    if (!this.#abort) return false;
+    this.#abort.abort();
+    return true;
+  }
+
+  #currentBlock(kind: NextAction['kind'], stepId: string, blockId: string): { step: Step; block: Block } {
+    const action = this.next();
+    if (action.kind !== kind || !('block' in action) || action.step.id !== stepId || action.block.id !== blockId) {
+      throw new OperatorError(`cannot do that to ${blockId} now: ${describeAction(action)}`, 2);
+    }
+    return { step: action.step, block: action.block };
+  }
+
+  /** Accept a warning from a check or block so the run can go on. */
+  async acknowledge(stepId: string, blockId: string, options: { reason?: string; automatic?: boolean } = {}): Promise<void> {
+    this.#currentBlock('acknowledge', stepId, blockId);
+    const decision = this.#decision(options.reason, options.automatic);
+    await this.#dispatch({ type: 'warning-acknowledged', step: stepId, block: blockId, decision }, [
+      'warning-acknowledged',
+      { step: stepId, block: blockId, reason: decision.reason ?? null, automatic: options.automatic ?? false },
+    ]);
+  }
+
+  /** Override one failed check by name — only where the runbook says `override=allowed`. */
+  async override(blockId: string, reason: string): Promise<void> {
+    const action = this.next();
+    if (action.kind !== 'refused' || action.block.id !== blockId) {
+      throw new OperatorError(`check ${blockId} is not the failed check holding the run (${describeAction(action)})`, 2);
+    }
+    if (action.block.attrs.override !== 'allowed') {
+      throw new OperatorError(`check ${blockId} does not allow an override: the runbook must say override=allowed on it`, 3);
+    }
+    const text = this.#requireReason(reason, `overriding check ${blockId}`);
+    const decision = this.#decision(text);
+    await this.#dispatch({ type: 'check-overridden', step: action.step.id, block: blockId, decision }, [
+      'check-overridden',
+      { step: action.step.id, block: blockId, reason: decision.reason ?? '' },
+    ]);
+  }
+
+  /** Mark an interrupted block as done without re-running it; the reason is recorded. */
+  async markDone(stepId: string, blockId: string, reason: string): Promise<void> {
+    this.#currentBlock('interrupted', stepId, blockId);
+    const decision = this.#decision(this.#requireReason(reason, `marking ${blockId} done`));
+    await this.#dispatch({ type: 'interrupted-marked-done', step: stepId, block: blockId, decision }, [
+      'interrupted-marked-done',
+      { step: stepId, block: blockId, reason: decision.reason ?? '' },
+    ]);
+  }
+
+  /** Tick (or untick) a checklist item of the current step. */
+  async tick(stepId: string, itemId: string, options: { ticked?: boolean; automatic?: boolean } = {}): Promise<void> {
+    const index = this.runbook.steps.findIndex((s) => s.id === stepId);
+    const step = this.runbook.steps[index];
+    const item = step?.checklist.find((i) => i.id === itemId);
+    if (!step || !item) throw new OperatorError(`no checklist item ${itemId} in step ${stepId}`, 2);
+    const action = this.next();
+    if (action.kind === 'complete' || action.step.id !== stepId) {
+      throw new OperatorError(`step ${stepId} is not the current step`, 2);
+    }
+    if (options.ticked === false) {
+      await this.#dispatch({ type: 'item-unticked', step: stepId, item: itemId }, ['item-unticked', { step: stepId, item: itemId, text: item.text }]);
+      return;
+    }
+    const decision = this.#decision(undefined, options.automatic);
+    await this.#dispatch({ type: 'item-ticked', step: stepId, item: itemId, decision }, [
+      'item-ticked',
+      { step: stepId, item: itemId, text: item.text, automatic: options.automatic ?? false },
+    ]);
+  }
+
+  /** Confirm a step that has nothing to run and no checklist. */
+  async confirmStep(stepId: string, options: { automatic?: boolean } = {}): Promise<void> {
+    const action = this.next();
+    if (action.kind !== 'confirm-step' || action.step.id !== stepId) throw new OperatorError(`step ${stepId} does not wait for a confirmation now`, 2);
+    const decision = this.#decision(undefined, options.automatic);
+    await this.#dispatch({ type: 'step-confirmed', step: stepId, decision }, ['step-confirmed', { step: stepId, automatic: options.automatic ?? false }]);
+  }
+
+  /** Skip the current step, if it is optional, with a recorded reason. */
+  async skipStep(stepId: string, reason: string): Promise<void> {
+    const action = this.next();
+    if (action.kind === 'complete' || action.step.id !== stepId) throw new OperatorError(`step ${stepId} is not the current step`, 2);
+    if (!action.step.optional) throw new OperatorError(`step ${stepId} is not optional: only steps marked {optional} can be skipped`, 2);
+    if (this.busy) throw new OperatorError('a block is running', 2);
+    const decision = this.#decision(this.#requireReason(reason, `skipping step ${stepId}`));
+    await this.#dispatch({ type: 'step-skipped', step: stepId, decision }, ['step-skipped', { step: stepId, reason: decision.reason ?? '' }]);
+    this.#emit({ type: 'step-finished', step: action.step, state: this.#stepState(action.step) });
+  }
+
+  /** Close the current step once everything in it is done. */
+  async finishStep(stepId: string): Promise<void> {
+    const action = this.next();
+    if (action.kind !== 'finish-step' || action.step.id !== stepId) throw new OperatorError(`step ${stepId} is not finished: ${describeAction(action)}`, 2);
+    const at = new Date().toISOString();
+    if (this.#stepState(action.step).status === 'pending') await this.#dispatch({ type: 'step-started', step: stepId, at });
+    await this.#dispatch({ type: 'step-finished', step: stepId, at }, ['step-finished', { step: stepId }]);
+    const state = this.#stepState(action.step);
+    this.#emit({ type: 'step-finished', step: action.step, state });
+    if (this.next().kind === 'complete') {
+      await this.#dispatch({ type: 'run-status', status: 'complete', at }, ['run-complete', {}]);
+    }
+  }
+
+  /** Rollback blocks of a step, offered after a failure. */
+  rollbacksOf(step: Step): Block[] {
+    return rollbackBlocks(step);
+  }
+
+  /** Blocks of a step in the order they run. */
+  orderOf(step: Step): Block[] {
+    return runOrder(step);
+  }
+
+  /** Record where the run stands and release the lock. Safe to call twice. */
+  async close(status?: RunStatus): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      const final = status ?? runStatusFor(this.next());
+      if (this.#state.status !== final) {
+        await this.#dispatch({ type: 'run-status', status: final, at: new Date().toISOString() }, ['run-paused', { status: final }]);
+      }
+      await this.#record('session-closed', { status: final });
+      await this.#audit.close();
+    } finally {
+      await this.#lock.release();
+    }
+  }
+}
+
+/** One line saying what the run waits for. */
+export function describeAction(action: NextAction): string {
+  switch (action.kind) {
+    case 'complete':
+      return 'the run is complete';
+    case 'run':
+      return `next is block ${action.block.id} of step ${action.step.id}`;
+    case 'interrupted':
+      return `block ${action.block.id} was interrupted and needs a decision (re-run, mark done, or stop)`;
+    case 'refused':
+      return `check ${action.block.id} failed and holds the run`;
+    case 'failed':
+      return `block ${action.block.id} failed`;
+    case 'acknowledge':
+      return `block ${action.block.id} ended with a warning that needs an acknowledgement`;
+    case 'checklist':
+      return `step ${action.step.id} has ${action.items.length} checklist item(s) to tick`;
+    case 'confirm-step':
+      return `step ${action.step.id} needs a confirmation`;
+    case 'finish-step':
+      return `step ${action.step.id} is ready to finish`;
+  }
+}

@@ -1,0 +1,52 @@
+/** The Markdown report: what ran, what each check found, and every decision, for the change record. */
+import type { RunReport } from './model.js';
+import { formatDuration } from '../runbook/duration.js';
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function renderMarkdown(report: RunReport): string {
+  const lines: string[] = [];
+  lines.push(`# ${report.title}`, '');
+  lines.push(`- Runbook: \`${report.file}\` (${report.runbook})`);
+  lines.push(`- Run: ${report.run} — **${report.status}**`);
+  lines.push(`- Operator: ${report.operator} on ${report.host}${report.profile ? `, profile ${report.profile}` : ''}`);
+  lines.push(`- Started: ${report.startedAt}${report.finishedAt ? `, finished ${report.finishedAt}` : `, last update ${report.updatedAt}`}`);
+  const vars = Object.entries(report.vars);
+  if (vars.length > 0) lines.push(`- Variables: ${vars.map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  lines.push('', '## Steps', '', '| # | step | status | time |', '|---|---|---|---|');
+  report.steps.forEach((step, i) => {
+    lines.push(`| ${i + 1} | ${cell(step.title)} (\`${step.id}\`) | ${step.status} | ${step.durationMs !== undefined ? formatDuration(step.durationMs) : ''} |`);
+  });
+  lines.push('', '## Checks and blocks', '', '| step | block | role | status | exit | attempts | why |', '|---|---|---|---|---|---|---|');
+  for (const step of report.steps) {
+    for (const block of step.blocks) {
+      lines.push(
+        `| ${step.id} | ${block.id} | ${block.role} | ${block.status} | ${block.exitCode ?? ''} | ${block.attempts || ''} | ${cell(block.reason ?? '')} |`,
+      );
+    }
+  }
+  const evidence = report.steps.flatMap((step) => step.blocks.filter((b) => ['refused', 'failed', 'warning', 'overridden'].includes(b.status)));
+  if (evidence.length > 0) {
+    lines.push('', '## What failed', '');
+    for (const block of evidence) {
+      lines.push(`### ${block.id} (${block.status})`, '');
+      if (block.reason) lines.push(block.reason, '');
+      if (block.columns && block.rows) {
+        lines.push(`| ${block.columns.map(cell).join(' | ')} |`, `|${block.columns.map(() => '---').join('|')}|`);
+        for (const row of block.rows) lines.push(`| ${row.map(cell).join(' | ')} |`);
+        lines.push('');
+      } else if (block.tail && block.tail.length > 0) {
+        lines.push('```text', ...block.tail, '```', '');
+      }
+    }
+  }
+  if (report.decisions.length > 0) {
+    lines.push('', '## Decisions', '', '| step | block | decision | by | when | reason |', '|---|---|---|---|---|---|');
+    for (const d of report.decisions) {
+      lines.push(
+        `| ${d.step} | ${d.block ?? ''} | ${d.kind}${d.decision.automatic ? ' (automatic)' : ''} | ${d.decision.by} | ${d.decision.at} | ${cell(d.decision.reason ?? '')} |`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
