@@ -1,0 +1,85 @@
+/** Where everything lives under a state directory, in one place. */
+
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+
+/** Name of the lock file in a runbook's state directory. */
+export const LOCK_FILE = 'lock.json';
+
+/** The files that belong to one runbook id, across its runs. */
+export interface RunbookPaths {
+  /** `<stateDir>/<runbookId>` */
+  dir: string;
+  /** Pointer `{runId}` to the live (unfinished) run. */
+  current: string;
+  /** One live run per runbook and state dir. */
+  lock: string;
+  /** Per-step durations of past runs, for time-left estimates. */
+  history: string;
+  /** Parent of every run's directory. */
+  runs: string;
+}
+
+/** The files of one run. */
+export interface RunPaths {
+  /** `<stateDir>/<runbookId>/runs/<runId>` */
+  dir: string;
+  checkpoint: string;
+  audit: string;
+  /** Holds one `<blockId>.<attempt>.log` per block execution. */
+  logs: string;
+}
+
+/**
+ * Make an id safe as one path segment. Ids come from runbook authors (Runme
+ * `name=` values may hold `/` or `..`), so anything outside [A-Za-z0-9_-] and
+ * an inner `.` is percent-encoded; the mapping is one-to-one, so two ids never
+ * share a file, and the result can never climb out of its directory.
+ */
+export function fileSafe(id: string): string {
+  if (id === '') return '%';
+  let out = '';
+  for (const char of id) {
+    if (/[A-Za-z0-9_-]/.test(char) || (char === '.' && out !== '')) {
+      out += char;
+    } else {
+      for (const byte of Buffer.from(char, 'utf8')) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    }
+  }
+  return out;
+}
+
+/** Paths of a runbook's state under `stateDir`. */
+export function runbookPaths(stateDir: string, runbookId: string): RunbookPaths {
+  const dir = join(stateDir, fileSafe(runbookId));
+  return {
+    dir,
+    current: join(dir, 'current.json'),
+    lock: join(dir, LOCK_FILE),
+    history: join(dir, 'history.json'),
+    runs: join(dir, 'runs'),
+  };
+}
+
+/** Paths of one run of a runbook under `stateDir`. */
+export function runPaths(stateDir: string, runbookId: string, runId: string): RunPaths {
+  const dir = join(runbookPaths(stateDir, runbookId).runs, fileSafe(runId));
+  return {
+    dir,
+    checkpoint: join(dir, 'checkpoint.json'),
+    audit: join(dir, 'audit.jsonl'),
+    logs: join(dir, 'logs'),
+  };
+}
+
+/** The log file of one execution (attempt 1, 2...) of a block, inside a run's logs directory. */
+export function blockLogPath(logsDir: string, blockId: string, attempt: number): string {
+  if (!Number.isSafeInteger(attempt) || attempt < 1) throw new RangeError(`block attempt must be a positive integer, got ${attempt}`);
+  return join(logsDir, `${fileSafe(blockId)}.${attempt}.log`);
+}
+
+/** A new run id that sorts by start time: UTC timestamp plus a short random suffix, e.g. `20261122T013654Z-a1b2`. */
+export function newRunId(now: Date = new Date()): string {
+  const stamp = now.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  return `${stamp}-${randomBytes(2).toString('hex')}`;
+}

@@ -1,0 +1,257 @@
+/** One live run per runbook and state dir: `lock.json`, refused while its holder lives, taken over once it is dead. */
+
+import { createHash, randomBytes } from 'node:crypto';
+import { unlinkSync, readFileSync } from 'node:fs';
+import { link, open, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { hostname, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { StateError, ensureDir, hasCode, reasonOf } from './atomic.js';
+import { LOCK_FILE } from './layout.js';
+
+/** Who holds a lock: the content of `lock.json`. */
+export interface LockHolder {
+  pid: number;
+  /** Login name of the process owner. */
+  user: string;
+  host: string;
+  /** The operator named with `--operator` (may differ from `user`). */
+  operator: string;
+  runId: string;
+  /** ISO 8601 UTC. */
+  startedAt: string;
+}
+
+/** A lock that was replaced because its holder is gone; `previous` is null when the file was unreadable. */
+export interface LockTakeover {
+  previous: LockHolder | null;
+  /** One sentence for the operator and the audit trail. */
+  notice: string;
+}
+
+/** Another live run holds the lock (exit code 5); the message names its user, host and pid. */
+export class LockHeldError extends Error {
+  override readonly name = 'LockHeldError';
+  readonly exitCode = 5;
+  readonly holder: LockHolder;
+  readonly lockPath: string;
+
+  constructor(holder: LockHolder, lockPath: string, sameHost: boolean) {
+    const who = `user ${holder.user} on host ${holder.host} (pid ${holder.pid}, operator ${holder.operator}, run ${holder.runId}, since ${holder.startedAt})`;
+    const advice = sameHost
+      ? `wait for that run to finish or stop it; if pid ${holder.pid} is not waymark, remove ${lockPath}`
+      : `its process cannot be checked from ${hostname()}; if that run is gone, remove ${lockPath}`;
+    super(`another run of this runbook is live: ${who}; ${advice}`);
+    this.holder = holder;
+    this.lockPath = lockPath;
+  }
+}
+
+/** A held lock. */
+export interface RunLock {
+  path: string;
+  holder: LockHolder;
+  /** Set when a dead run's (or a crash-damaged) lock was replaced: tell the operator and audit it. */
+  takenOver: LockTakeover | null;
+  /** Remove the lock if it is still ours; resolves to whether it was removed. */
+  release(): Promise<boolean>;
+  /** Same as release, for `process.on('exit')` handlers, which cannot wait. */
+  releaseSync(): boolean;
+}
+
+/** Login name of this process, even where there is no passwd entry (containers). */
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch (error) {
+    // userInfo throws when the uid has no passwd entry; the environment is the next best witness.
+    return process.env.USER ?? process.env.LOGNAME ?? `uid ${process.getuid?.() ?? '?'} (${reasonOf(error)})`;
+  }
+}
+
+function parseHolder(text: string): LockHolder | null {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    // A torn or foreign lock file is reported to the caller as "unreadable" (null), not lost.
+    return null;
+  }
+  if (typeof data !== 'object' || data === null) return null;
+  const d = data as Record<string, unknown>;
+  // pid must be positive: kill(0 or -n, 0) would probe a process group, not the holder.
+  if (!Number.isSafeInteger(d.pid) || (d.pid as number) <= 0) return null;
+  for (const field of ['user', 'host', 'operator', 'runId', 'startedAt']) {
+    if (typeof d[field] !== 'string') return null;
+  }
+  return data as LockHolder;
+}
+
+/** Whether the holder may still be running. A holder on another host cannot be probed, so it counts as alive. */
+function mayBeAlive(holder: LockHolder): boolean {
+  if (holder.host !== hostname()) return true;
+  try {
+    process.kill(holder.pid, 0);
+    return true;
+  } catch (error) {
+    if (hasCode(error, 'EPERM')) return true; // alive, owned by another user
+    if (hasCode(error, 'ESRCH')) return false;
+    throw error;
+  }
+}
+
+function isSameHolder(a: LockHolder, b: LockHolder): boolean {
+  return a.pid === b.pid && a.host === b.host && a.runId === b.runId && a.startedAt === b.startedAt;
+}
+
+/**
+ * Take the lock of the runbook whose state directory is `dir`. Throws
+ * LockHeldError while a live run holds it; replaces it (reporting `takenOver`)
+ * when its holder is dead or the file is unreadable.
+ *
+ * The lock is written to a private temp file and then hard-linked to
+ * `lock.json`: link fails with EEXIST exactly like O_EXCL, but the lock appears
+ * with its full content, so a reader never mistakes a lock being written for a
+ * torn one and takes it over.
+ */
+export async function acquireLock(dir: string, info: { runId: string; operator: string }): Promise<RunLock> {
+  await ensureDir(dir);
+  const lockPath = join(dir, LOCK_FILE);
+  const holder: LockHolder = {
+    pid: process.pid,
+    user: currentUser(),
+    host: hostname(),
+    operator: info.operator,
+    runId: info.runId,
+    startedAt: new Date().toISOString(),
+  };
+  const temp = join(dir, `.${LOCK_FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    const file = await open(temp, 'wx', 0o600);
+    try {
+      await file.writeFile(JSON.stringify(holder));
+      await file.datasync();
+    } finally {
+      await file.close();
+    }
+    // Each turn wins, throws, or saw the lock change under it; a few turns settle any race.
+    for (let turn = 0; turn < 5; turn += 1) {
+      if (await tryLink(temp, lockPath)) return heldLock(lockPath, holder, null);
+      const existing = await readLock(lockPath);
+      if (existing === null) continue; // released between our link and our read
+      if (existing.holder && mayBeAlive(existing.holder)) {
+        throw new LockHeldError(existing.holder, lockPath, existing.holder.host === holder.host);
+      }
+      if (await replaceStale(lockPath, existing.text, temp)) return heldLock(lockPath, holder, describeTakeover(existing.holder, lockPath));
+    }
+    throw new StateError(lockPath, `lock file ${lockPath} kept changing while waymark tried to take it; another waymark is probably starting on this runbook — try again`);
+  } catch (error) {
+    if (error instanceof LockHeldError || error instanceof StateError) throw error;
+    throw new StateError(lockPath, `lock file ${lockPath} cannot be created: ${reasonOf(error)}; check the permissions of ${dir}`, { cause: error });
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+/**
+ * The holder of the runbook's lock in `dir` while it may still be running (for
+ * `status` and `list`), or null when there is no lock or its holder is gone.
+ * Never takes or changes the lock.
+ */
+export async function liveHolder(dir: string): Promise<LockHolder | null> {
+  const lockPath = join(dir, LOCK_FILE);
+  try {
+    const existing = await readLock(lockPath);
+    return existing?.holder && mayBeAlive(existing.holder) ? existing.holder : null;
+  } catch (error) {
+    throw new StateError(lockPath, `lock file ${lockPath} cannot be read: ${reasonOf(error)}; check its permissions`, { cause: error });
+  }
+}
+
+async function tryLink(from: string, to: string): Promise<boolean> {
+  try {
+    await link(from, to);
+    return true;
+  } catch (error) {
+    if (hasCode(error, 'EEXIST')) return false;
+    throw error;
+  }
+}
+
+async function readLock(lockPath: string): Promise<{ text: string; holder: LockHolder | null } | null> {
+  try {
+    const text = await readFile(lockPath, 'utf8');
+    return { text, holder: parseHolder(text) };
+  } catch (error) {
+    if (hasCode(error, 'ENOENT')) return null;
+    throw error;
+  }
+}
+
+/**
+ * Replace the stale lock whose content is `stale` with ours. Deleting it and
+ * linking a new one would let a slower contender, still judging the old lock,
+ * delete the new one; so the lock file never disappears: whoever first links a
+ * takeover marker named after the stale content may rename our lock over it,
+ * and only while it still holds that content. Returns false when the lock
+ * changed first (the caller looks again).
+ */
+async function replaceStale(lockPath: string, stale: string, ours: string): Promise<boolean> {
+  const marker = `${lockPath}.takeover-${createHash('sha256').update(stale).digest('hex').slice(0, 16)}`;
+  if (!(await tryLink(ours, marker))) {
+    const taker = await readLock(marker);
+    if (taker === null) return false; // that takeover just finished
+    if (taker.holder && mayBeAlive(taker.holder)) throw new LockHeldError(taker.holder, lockPath, taker.holder.host === hostname());
+    const who = taker.holder ? `pid ${taker.holder.pid}, which is gone` : 'a process that left no readable record';
+    throw new StateError(marker, `lock file ${lockPath} was being taken over by ${who}; once no waymark run is live, remove ${marker} and ${lockPath}`);
+  }
+  try {
+    const current = await readLock(lockPath);
+    if (current === null || current.text !== stale) return false;
+    await rename(ours, lockPath);
+    return true;
+  } finally {
+    await unlink(marker);
+  }
+}
+
+function describeTakeover(previous: LockHolder | null, lockPath: string): LockTakeover {
+  const notice = previous
+    ? `took over the lock of run ${previous.runId} (user ${previous.user} on host ${previous.host}, pid ${previous.pid}, operator ${previous.operator}, since ${previous.startedAt}): its process is gone`
+    : `took over the lock ${lockPath}: it could not be read (probably left by a crash)`;
+  return { previous, notice };
+}
+
+function heldLock(path: string, holder: LockHolder, takenOver: LockTakeover | null): RunLock {
+  // Another run may have taken over (after a pid check that raced us); its lock is not ours to remove.
+  const isOurs = (text: string): boolean => {
+    const current = parseHolder(text);
+    return current !== null && isSameHolder(current, holder);
+  };
+  const unreadable = (error: unknown): StateError =>
+    new StateError(path, `lock file ${path} cannot be released: ${reasonOf(error)}; remove it by hand once no run is live`, { cause: error });
+  return {
+    path,
+    holder,
+    takenOver,
+    async release() {
+      try {
+        if (!isOurs(await readFile(path, 'utf8'))) return false;
+        await unlink(path);
+        return true;
+      } catch (error) {
+        if (hasCode(error, 'ENOENT')) return false;
+        throw unreadable(error);
+      }
+    },
+    releaseSync() {
+      try {
+        if (!isOurs(readFileSync(path, 'utf8'))) return false;
+        unlinkSync(path);
+        return true;
+      } catch (error) {
+        if (hasCode(error, 'ENOENT')) return false;
+        throw unreadable(error);
+      }
+    },
+  };
+}

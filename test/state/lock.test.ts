@@ -1,0 +1,169 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LockHeldError, acquireLock, liveHolder, type LockHolder } from '../../src/state/lock.js';
+import { modeOf, useTempDir } from './temp-dir.js';
+
+const tempDir = useTempDir();
+const children: ChildProcess[] = [];
+
+afterEach(() => {
+  for (const child of children.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+});
+
+/** A real live process to stand in for another waymark run. */
+async function liveProcess(): Promise<ChildProcess & { pid: number }> {
+  const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+  children.push(child);
+  await once(child, 'spawn');
+  return child as ChildProcess & { pid: number };
+}
+
+/** The pid of a process that has exited and been reaped. */
+async function deadPid(): Promise<number> {
+  const child = await liveProcess();
+  child.kill('SIGKILL');
+  await once(child, 'exit');
+  return child.pid;
+}
+
+function holderFile(pid: number, host = hostname()): LockHolder {
+  return { pid, user: 'alice', host, operator: 'alice', runId: '20261122T010000Z-aaaa', startedAt: '2026-11-22T01:00:00.000Z' };
+}
+
+async function writeLock(content: string): Promise<string> {
+  const path = join(tempDir(), 'lock.json');
+  await writeFile(path, content, { mode: 0o600 });
+  return path;
+}
+
+describe('acquireLock', () => {
+  it('creates a 0600 lock.json naming this process, user, host, operator and run', async () => {
+    const lock = await acquireLock(tempDir(), { runId: 'r1', operator: 'carol' });
+    expect(lock.takenOver).toBeNull();
+    expect(modeOf(await stat(lock.path))).toBe(0o600);
+    const holder = JSON.parse(await readFile(lock.path, 'utf8')) as LockHolder;
+    expect(holder).toMatchObject({ pid: process.pid, host: hostname(), operator: 'carol', runId: 'r1' });
+    expect(typeof holder.user).toBe('string');
+    expect(Number.isNaN(Date.parse(holder.startedAt))).toBe(false);
+    expect(await readdir(tempDir())).toEqual(['lock.json']);
+  });
+
+  it('refuses a second run while the holder process is alive, naming user, host and pid', async () => {
+    const child = await liveProcess();
+    const path = await writeLock(JSON.stringify(holderFile(child.pid)));
+    const before = await readFile(path, 'utf8');
+
+    const error = await acquireLock(tempDir(), { runId: 'r2', operator: 'bob' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockHeldError);
+    const held = error as LockHeldError;
+    expect(held.exitCode).toBe(5);
+    expect(held.message).toContain('user alice');
+    expect(held.message).toContain(`host ${hostname()}`);
+    expect(held.message).toContain(`pid ${child.pid}`);
+    expect(held.holder.pid).toBe(child.pid);
+    expect(await readFile(path, 'utf8')).toBe(before);
+
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    const lock = await acquireLock(tempDir(), { runId: 'r2', operator: 'bob' });
+    expect(lock.takenOver?.previous).toEqual(holderFile(child.pid));
+    expect(lock.takenOver?.notice).toContain(`pid ${child.pid}`);
+    expect((JSON.parse(await readFile(path, 'utf8')) as LockHolder).pid).toBe(process.pid);
+    expect(await readdir(tempDir())).toEqual(['lock.json']);
+  });
+
+  it('refuses while another run in this very process holds it', async () => {
+    await acquireLock(tempDir(), { runId: 'r1', operator: 'carol' });
+    await expect(acquireLock(tempDir(), { runId: 'r2', operator: 'carol' })).rejects.toThrow(LockHeldError);
+  });
+
+  it('refuses a lock held on another host, whose process it cannot check', async () => {
+    await writeLock(JSON.stringify(holderFile(await deadPid(), 'elsewhere.example')));
+    const error = await acquireLock(tempDir(), { runId: 'r2', operator: 'bob' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockHeldError);
+    expect((error as LockHeldError).message).toContain('host elsewhere.example');
+    expect((error as LockHeldError).message).toContain('cannot be checked');
+  });
+
+  it.each([
+    ['empty', ''],
+    ['torn', '{"pid":12'],
+    ['missing fields', '{"pid":123}'],
+    ['a process group pid', JSON.stringify({ ...holderFile(1), pid: -1 })],
+  ])('takes over an unreadable (%s) lock with a notice', async (_what, content) => {
+    const path = await writeLock(content);
+    const lock = await acquireLock(tempDir(), { runId: 'r2', operator: 'bob' });
+    expect(lock.takenOver?.previous).toBeNull();
+    expect(lock.takenOver?.notice).toContain('could not be read');
+    expect((JSON.parse(await readFile(path, 'utf8')) as LockHolder).runId).toBe('r2');
+  });
+
+  it('lets exactly one of several simultaneous runs take a free lock', async () => {
+    const attempts = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => acquireLock(tempDir(), { runId: `r${i}`, operator: 'x' })));
+    expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
+    for (const attempt of attempts) {
+      if (attempt.status === 'rejected') expect(attempt.reason).toBeInstanceOf(LockHeldError);
+    }
+  });
+
+  it('lets exactly one of several simultaneous runs take over a dead lock', async () => {
+    await writeLock(JSON.stringify(holderFile(await deadPid())));
+    const attempts = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => acquireLock(tempDir(), { runId: `r${i}`, operator: 'x' })));
+    const winners = attempts.filter((a) => a.status === 'fulfilled');
+    expect(winners).toHaveLength(1);
+    const winner = winners[0]?.status === 'fulfilled' ? winners[0].value : null;
+    expect((JSON.parse(await readFile(join(tempDir(), 'lock.json'), 'utf8')) as LockHolder).runId).toBe(winner?.holder.runId);
+    expect((await readdir(tempDir())).sort()).toEqual(['lock.json']);
+  });
+});
+
+describe('releasing a lock', () => {
+  it('removes it, so the next run starts without a takeover', async () => {
+    const lock = await acquireLock(tempDir(), { runId: 'r1', operator: 'carol' });
+    expect(await lock.release()).toBe(true);
+    expect(await readdir(tempDir())).toEqual([]);
+    const next = await acquireLock(tempDir(), { runId: 'r2', operator: 'carol' });
+    expect(next.takenOver).toBeNull();
+    expect(next.releaseSync()).toBe(true);
+    expect(await readdir(tempDir())).toEqual([]);
+  });
+
+  it('leaves a lock that is no longer ours', async () => {
+    const lock = await acquireLock(tempDir(), { runId: 'r1', operator: 'carol' });
+    const other = JSON.stringify(holderFile((await liveProcess()).pid));
+    await writeFile(lock.path, other);
+    expect(await lock.release()).toBe(false);
+    expect(lock.releaseSync()).toBe(false);
+    expect(await readFile(lock.path, 'utf8')).toBe(other);
+  });
+
+  it('is a no-op once the lock is gone', async () => {
+    const lock = await acquireLock(tempDir(), { runId: 'r1', operator: 'carol' });
+    await lock.release();
+    expect(await lock.release()).toBe(false);
+  });
+});
+
+describe('liveHolder', () => {
+  it('names the holder while its process lives, and nobody once it is gone', async () => {
+    expect(await liveHolder(tempDir())).toBeNull();
+    const child = await liveProcess();
+    const path = await writeLock(JSON.stringify(holderFile(child.pid)));
+    expect(await liveHolder(tempDir())).toEqual(holderFile(child.pid));
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    expect(await liveHolder(tempDir())).toBeNull();
+    expect(await readFile(path, 'utf8')).toBe(JSON.stringify(holderFile(child.pid)));
+  });
+
+  it('treats an unreadable lock as held by nobody', async () => {
+    await writeLock('');
+    expect(await liveHolder(tempDir())).toBeNull();
+  });
+});
