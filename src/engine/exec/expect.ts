@@ -1,0 +1,130 @@
+/** Verdicts: a block's raw result judged against what the block expects (SPEC §1.3, §2). Pure functions. */
+import type { Block, SqlExpectation } from '../../runbook/model.js';
+import { describeLimit } from './deadline.js';
+import type { ProcessResult } from './shell.js';
+import type { SqlResult } from './sql.js';
+
+/** A check's outcome in oslo.upgradecheck terms, plus `error`: the check itself could not run. */
+export type Outcome = 'success' | 'warning' | 'failure' | 'error';
+
+/** The judgement of one attempt. `again` is a `rerun-on-exit` block asking to be run once more. */
+export interface Verdict {
+  outcome: Outcome | 'again';
+  /** For the operator: why, e.g. `exit 3, expected 0` or `timed out after 30s`. */
+  reason: string;
+  /** The check did not pass and running it again may change that (not after a cancel). */
+  retryable: boolean;
+}
+
+/** The parts of a block a verdict depends on. */
+export type JudgedBlock = Pick<Block, 'role' | 'executor' | 'attrs'>;
+
+// What shells exit with when the command was not found (127) or could not be executed (126).
+const SHELL_CANNOT_RUN: Record<number, string> = { 126: 'command not executable', 127: 'command not found' };
+
+/** Judge a shell or python attempt. */
+export function judgeProcess(block: JudgedBlock, result: ProcessResult): Verdict {
+  if (result.spawnError !== undefined) return { outcome: 'error', reason: result.spawnError, retryable: true };
+  if (result.canceled) return { outcome: 'failure', reason: 'canceled', retryable: false };
+  const attrs = block.attrs;
+  if (result.timedOut) {
+    const limit = result.timeoutMs > 0 ? ` after ${describeLimit(result.timeoutMs)}` : '';
+    return withSeverity(block, { outcome: 'failure', reason: `timed out${limit}`, retryable: true });
+  }
+  if (result.exitCode === null) {
+    return withSeverity(block, { outcome: 'failure', reason: `killed by ${result.signal ?? 'a signal'}`, retryable: true });
+  }
+  const code = result.exitCode;
+  if (attrs.rerunOnExit !== undefined && code === attrs.rerunOnExit) {
+    return { outcome: 'again', reason: `exit ${code}: run again`, retryable: false };
+  }
+  const exitVerdict = attrs.codes === 'oslo' ? judgeOsloExit(code) : judgeExit(block, code);
+  if (exitVerdict.outcome === 'error' || exitVerdict.outcome === 'failure' || attrs.expect === undefined) {
+    return withSeverity(block, exitVerdict);
+  }
+  return withSeverity(block, judgeStdout(attrs.expect, result, exitVerdict));
+}
+
+function judgeOsloExit(code: number): Verdict {
+  switch (code) {
+    case 0:
+      return { outcome: 'success', reason: 'exit 0: success', retryable: false };
+    case 1:
+      return { outcome: 'warning', reason: 'exit 1: warning', retryable: false };
+    case 2:
+      return { outcome: 'failure', reason: 'exit 2: failure', retryable: true };
+    default:
+      return { outcome: 'error', reason: `exit ${code}: the check could not run (oslo codes are 0, 1, 2)`, retryable: true };
+  }
+}
+
+function judgeExit(block: JudgedBlock, code: number): Verdict {
+  const expected = block.attrs.exit ?? 0;
+  if (code === expected) return { outcome: 'success', reason: `exit ${code}`, retryable: false };
+  const cannotRun = SHELL_CANNOT_RUN[code];
+  if (block.executor === 'shell' && cannotRun !== undefined) {
+    return { outcome: 'error', reason: `exit ${code}: ${cannotRun}`, retryable: true };
+  }
+  return { outcome: 'failure', reason: `exit ${code}, expected ${expected}`, retryable: true };
+}
+
+function judgeStdout(pattern: string, result: ProcessResult, exitVerdict: Verdict): Verdict {
+  let regex: RegExp;
+  try {
+    regex = new RegExp(pattern, 'm');
+  } catch (error) {
+    return { outcome: 'error', reason: `expect= is not a valid regular expression: ${(error as Error).message}`, retryable: false };
+  }
+  if (regex.test(result.stdout)) {
+    return { ...exitVerdict, reason: `${exitVerdict.reason}; stdout matches /${pattern}/` };
+  }
+  const partial = result.stdoutTruncated ? ' (only the end of a long output was kept for matching)' : '';
+  return { outcome: 'failure', reason: `${exitVerdict.reason}; stdout does not match /${pattern}/${partial}`, retryable: true };
+}
+
+/** Judge an sql attempt. `sql check` blocks expect no rows unless they say otherwise. */
+export function judgeSql(block: JudgedBlock, result: SqlResult): Verdict {
+  if (result.canceled) return { outcome: 'failure', reason: 'canceled', retryable: false };
+  if (result.timedOut) return withSeverity(block, { outcome: 'failure', reason: result.error ?? 'timed out', retryable: true });
+  if (result.error !== undefined) return { outcome: 'error', reason: result.error, retryable: true };
+  const expectation = block.attrs.sqlExpect ?? (block.role === 'check' ? { kind: 'empty' } : undefined);
+  if (expectation === undefined) return { outcome: 'success', reason: describeSqlResult(result), retryable: false };
+  return withSeverity(block, judgeRows(expectation, result));
+}
+
+function judgeRows(expectation: SqlExpectation, result: SqlResult): Verdict {
+  const count = result.rows.length;
+  const rows = plural(count, 'row');
+  const pass = (reason: string): Verdict => ({ outcome: 'success', reason, retryable: false });
+  const fail = (reason: string): Verdict => ({ outcome: 'failure', reason, retryable: true });
+  switch (expectation.kind) {
+    case 'empty':
+      return count === 0 ? pass('no rows') : fail(`${rows} returned, expected none`);
+    case 'nonempty':
+      return count > 0 ? pass(`${rows} returned`) : fail('no rows returned, expected at least one');
+    case 'rows':
+      return count === expectation.count ? pass(`${rows} returned`) : fail(`${rows} returned, expected ${expectation.count}`);
+    case 'value': {
+      const first = result.rows[0];
+      const column = result.columns[0];
+      if (first === undefined || column === undefined) return fail(`no rows returned, expected value ${expectation.value}`);
+      const value = first[column] ?? '';
+      return value === expectation.value ? pass(`value ${value}`) : fail(`value ${value}, expected ${expectation.value}`);
+    }
+  }
+}
+
+function describeSqlResult(result: SqlResult): string {
+  if (result.columns.length > 0) return `${plural(result.rows.length, 'row')} returned`;
+  return `${plural(result.affectedRows ?? 0, 'row')} affected`;
+}
+
+/** `severity=warning`: a failing check becomes a warning. An error (the check could not run) stays an error. */
+function withSeverity(block: JudgedBlock, verdict: Verdict): Verdict {
+  if (block.attrs.severity !== 'warning' || verdict.outcome !== 'failure') return verdict;
+  return { ...verdict, outcome: 'warning', reason: `${verdict.reason} (severity=warning)` };
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

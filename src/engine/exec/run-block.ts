@@ -1,0 +1,205 @@
+/** Executing one block: attempts, `retries`/`delay` and `rerun-on-exit` loops, logs per attempt, one final verdict. */
+import path from 'node:path';
+import type { ConnectionTarget } from '../../runbook/connection.js';
+import type { Block } from '../../runbook/model.js';
+import { judgeProcess, judgeSql, type Outcome, type Verdict } from './expect.js';
+import { pythonCommand, shellCommand } from './interpreter.js';
+import type { Masker } from './mask.js';
+import type { OutputStream } from './output.js';
+import { MATCH_BYTES, notStartedResult, runProcess, type LogSink, type ProcessResult } from './shell.js';
+import { runSql, type SqlResult } from './sql.js';
+import { sqlResultLines } from './sql-values.js';
+
+/** Everything a block needs from the run around it. */
+export interface BlockContext {
+  /** The runbook's resolved variables: environment for shell/python, bound `:NAME` parameters for sql. */
+  vars: Record<string, string>;
+  /** Masks secret values in every line, row and message before anyone sees it. */
+  masker: Masker;
+  /** The runbook's folder; a block's `cwd=` is resolved against it. */
+  cwd: string;
+  /** The runbook's `shell:` for sh/bash/shell blocks. */
+  shell: string;
+  /** Time limit for blocks without `timeout=`. */
+  timeoutMs: number;
+  /** The connection for `connection=NAME` (or the only one when no name is given). */
+  resolveConnection(name?: string): ConnectionTarget | { error: string };
+  /** Aborting cancels the running attempt (whole process group, or the SQL statement) and any wait. */
+  signal?: AbortSignal;
+  /** Each output line, masked, as it arrives. */
+  onLine?(stream: OutputStream, line: string): void;
+  /** A log for one attempt (1-based); it receives every line of that attempt. */
+  openLog?(attempt: number): LogSink;
+  /** Called after each attempt with its verdict and what happens next. */
+  onAttempt?(report: AttemptReport): void;
+  /** Between SIGTERM and SIGKILL (default 5 s). */
+  killGraceMs?: number;
+}
+
+/** The raw result of one attempt, by kind of block. */
+export type BlockResult = ({ kind: 'process' } & ProcessResult) | ({ kind: 'sql' } & SqlResult);
+
+/** One finished attempt, as reported to `onAttempt`. */
+export interface AttemptReport {
+  /** 1-based. */
+  attempt: number;
+  /** The most attempts this block may take. */
+  maxAttempts: number;
+  verdict: Verdict;
+  result: BlockResult;
+  /** `retry`: it failed and has retries left; `again`: it asked to run again (`rerun-on-exit`). */
+  next: 'retry' | 'again' | 'done';
+  /** The wait before the next attempt. */
+  delayMs: number;
+}
+
+/** The final word on a block after all its attempts. */
+export interface BlockExecution {
+  outcome: Outcome;
+  reason: string;
+  /** The last attempt's result. */
+  result: BlockResult;
+  attempts: number;
+  /** The operator canceled it: the orchestrator records it as interrupted, whatever `outcome` says. */
+  canceled: boolean;
+  timedOut: boolean;
+  /** All attempts and waits. */
+  durationMs: number;
+}
+
+/** How often a block runs at most, and the wait between runs. */
+export interface AttemptPolicy {
+  maxAttempts: number;
+  delayMs: number;
+}
+
+/** `rerun-on-exit` loops are bounded by `retries`, 50 when not given. */
+export const DEFAULT_RERUN_BOUND = 50;
+/** Wait between retries when `retries=` has no `delay=` (as Ansible's `until`/`retries` does). */
+export const DEFAULT_RETRY_DELAY_MS = 5000;
+
+/**
+ * `rerun-on-exit=N`: up to `retries` (default 50) more runs while it exits N, no wait unless `delay=`.
+ * `retries=N` on a check or verify: up to N more runs while it fails. A `run` block is never retried
+ * automatically: it may not be safe to run twice.
+ */
+export function attemptPolicy(block: Pick<Block, 'role' | 'attrs'>): AttemptPolicy {
+  const { rerunOnExit, retries, delayMs } = block.attrs;
+  if (rerunOnExit !== undefined) return { maxAttempts: 1 + (retries ?? DEFAULT_RERUN_BOUND), delayMs: delayMs ?? 0 };
+  if ((block.role === 'check' || block.role === 'verify') && retries !== undefined) {
+    return { maxAttempts: 1 + retries, delayMs: delayMs ?? DEFAULT_RETRY_DELAY_MS };
+  }
+  return { maxAttempts: 1, delayMs: 0 };
+}
+
+/** Run a block to its final verdict. Never throws for anything the runbook, the system or the database causes. */
+export async function executeBlock(block: Block, ctx: BlockContext): Promise<BlockExecution> {
+  const started = performance.now();
+  const policy = attemptPolicy(block);
+  const finish = (attempts: number, verdict: { outcome: Outcome; reason: string }, result: BlockResult): BlockExecution => ({
+    outcome: verdict.outcome,
+    reason: verdict.reason,
+    result,
+    attempts,
+    canceled: result.canceled,
+    timedOut: result.timedOut,
+    durationMs: performance.now() - started,
+  });
+
+  for (let attempt = 1; ; attempt += 1) {
+    const log = ctx.openLog?.(attempt);
+    let result: BlockResult;
+    try {
+      result = await runAttempt(block, ctx, log);
+    } finally {
+      await log?.close?.();
+    }
+    const verdict = result.kind === 'sql' ? judgeSql(block, result) : judgeProcess(block, result);
+    const next = nextStep(block, verdict, attempt < policy.maxAttempts && !result.canceled);
+    ctx.onAttempt?.({ attempt, maxAttempts: policy.maxAttempts, verdict, result, next, delayMs: next === 'done' ? 0 : policy.delayMs });
+
+    if (next === 'done') {
+      if (verdict.outcome !== 'again') return finish(attempt, { outcome: verdict.outcome, reason: verdict.reason }, result);
+      return finish(attempt, { outcome: 'failure', reason: `${verdict.reason}, but ${attempt} runs is the limit (retries=${policy.maxAttempts - 1})` }, result);
+    }
+    if (!(await pause(policy.delayMs, ctx.signal))) {
+      return finish(attempt, { outcome: 'failure', reason: 'canceled' }, { ...result, canceled: true });
+    }
+  }
+}
+
+function nextStep(block: Block, verdict: Verdict, attemptsLeft: boolean): AttemptReport['next'] {
+  if (!attemptsLeft) return 'done';
+  if (verdict.outcome === 'again') return 'again';
+  // In a rerun-on-exit loop `retries` bounds the loop; a real failure is not retried.
+  if (block.attrs.rerunOnExit !== undefined) return 'done';
+  return verdict.retryable && verdict.outcome !== 'success' ? 'retry' : 'done';
+}
+
+async function runAttempt(block: Block, ctx: BlockContext, log: LogSink | undefined): Promise<BlockResult> {
+  const timeoutMs = block.attrs.timeoutMs ?? ctx.timeoutMs;
+  if (block.executor === null) return { ...notStartedResult(`a \`${block.lang || 'plain'}\` block is display only`), kind: 'process' };
+  if (block.executor === 'sql') return { ...(await runSqlAttempt(block, ctx, log, timeoutMs)), kind: 'sql' };
+  const command = block.executor === 'python' ? pythonCommand(block.code) : shellCommand(ctx.shell, block.code);
+  const options: Parameters<typeof runProcess>[0] = {
+    command,
+    cwd: path.resolve(ctx.cwd, block.attrs.cwd ?? '.'),
+    env: ctx.vars,
+    timeoutMs,
+    masker: ctx.masker,
+    // Keeping stdout for matching costs time on huge outputs; only `expect=` needs it.
+    matchBytes: block.attrs.expect === undefined ? 0 : MATCH_BYTES,
+  };
+  if (ctx.signal !== undefined) options.signal = ctx.signal;
+  if (ctx.onLine !== undefined) options.onLine = ctx.onLine;
+  if (log !== undefined) options.log = log;
+  if (ctx.killGraceMs !== undefined) options.killGraceMs = ctx.killGraceMs;
+  const result = await runProcess(options);
+  if (result.spawnError !== undefined) result.spawnError = ctx.masker.mask(result.spawnError);
+  return { ...result, kind: 'process' };
+}
+
+async function runSqlAttempt(block: Block, ctx: BlockContext, log: LogSink | undefined, timeoutMs: number): Promise<SqlResult> {
+  const target = ctx.resolveConnection(block.attrs.connection);
+  const raw: SqlResult =
+    'error' in target
+      ? { rows: [], columns: [], durationMs: 0, timedOut: false, canceled: false, error: target.error }
+      : await runSql({ target, code: block.code, vars: ctx.vars, timeoutMs, ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}) });
+  const result = maskSqlResult(raw, ctx.masker);
+  for (const line of sqlResultLines(result)) {
+    log?.write(line, 'stdout');
+    ctx.onLine?.('stdout', line);
+  }
+  return result;
+}
+
+// Rows end up in the checkpoint and the report; a secret stored in a table must not.
+function maskSqlResult(result: SqlResult, masker: Masker): SqlResult {
+  if (masker.empty) return result;
+  const columns = result.columns.map((column) => masker.mask(column));
+  const rows = result.rows.map((row) => {
+    const masked: Record<string, string> = {};
+    result.columns.forEach((column, i) => (masked[columns[i] as string] = masker.mask(row[column] ?? '')));
+    return masked;
+  });
+  const masked: SqlResult = { ...result, columns, rows };
+  if (result.error !== undefined) masked.error = masker.mask(result.error);
+  return masked;
+}
+
+/** Wait, unless the signal aborts first; false when it did. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  if (ms <= 0) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,204 @@
+/** Running a shell or python block as a child process in its own process group. */
+import { statSync } from 'node:fs';
+import { execa } from 'execa';
+import type { Masker } from './mask.js';
+import { LineSplitter, TailCollector, TextTail, type OutputStream } from './output.js';
+import { startDeadline } from './deadline.js';
+import { DEFAULT_KILL_GRACE_MS, terminateGroup } from './process-group.js';
+
+/** Where every output line of one attempt goes, in full (the per-block log file). */
+export interface LogSink {
+  write(line: string, stream: OutputStream): void;
+  /** Called once after the attempt's last line. */
+  close?(): void | Promise<void>;
+}
+
+/** Lines of each stream kept for display. */
+export const TAIL_LINES = 1000;
+/** Bytes of each stream kept for display. */
+export const TAIL_BYTES = 256 * 1024;
+/**
+ * Bytes of stdout kept for `expect=` matching: the LAST 1 MiB. A block printing more is matched
+ * against its end only (`stdoutTruncated` says so); memory stays bounded whatever it prints.
+ */
+export const MATCH_BYTES = 1024 * 1024;
+
+/** What to run and how. */
+export interface ProcessOptions {
+  /** Program and arguments, e.g. `['bash', '-c', script]`; no shell interprets this list. */
+  command: readonly string[];
+  cwd: string;
+  /** Extra environment variables (the runbook's variables); added to waymark's own environment. */
+  env?: Record<string, string>;
+  /** Kill the process group after this long; 0 or less means no limit. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Each output line, already masked, as it arrives. */
+  onLine?: (stream: OutputStream, line: string) => void;
+  log?: LogSink;
+  masker?: Masker;
+  /** Between SIGTERM and SIGKILL. */
+  killGraceMs?: number;
+  tailLines?: number;
+  tailBytes?: number;
+  /** Bytes of stdout to keep for `expect=` matching (default `MATCH_BYTES`); 0 keeps none. */
+  matchBytes?: number;
+}
+
+/** How a process ended, with the bounded part of its output kept in memory. */
+export interface ProcessResult {
+  /** Null when it was killed by a signal or never started. */
+  exitCode: number | null;
+  /** The signal that ended it, e.g. `SIGTERM`. */
+  signal?: string;
+  timedOut: boolean;
+  canceled: boolean;
+  /** The time limit that applied (0: none). */
+  timeoutMs: number;
+  durationMs: number;
+  /** Last lines of stdout (masked), at most `TAIL_LINES` / `TAIL_BYTES`. */
+  stdoutTail: string[];
+  stderrTail: string[];
+  /** Lines of stdout and stderr not in the tails (the log has them all). */
+  droppedLines: number;
+  /** The stdout used for `expect=`: everything, or the last `MATCH_BYTES` of it. */
+  stdout: string;
+  stdoutTruncated: boolean;
+  /** Why the command could not start (missing cwd, interpreter not found). */
+  spawnError?: string;
+}
+
+/** Run a command to completion; never throws for anything the runbook or the system can cause. */
+export async function runProcess(options: ProcessOptions): Promise<ProcessResult> {
+  const started = performance.now();
+  const [file, ...args] = options.command;
+  if (file === undefined || file === '') return notStarted(started, options.timeoutMs, 'no command to run');
+  const cwdProblem = checkCwd(options.cwd);
+  if (cwdProblem !== undefined) return notStarted(started, options.timeoutMs, cwdProblem);
+  // Canceled before it started: nothing to start and nothing to kill.
+  if (options.signal?.aborted) return { ...notStarted(started, options.timeoutMs), canceled: true };
+
+  const tailLimits = { maxLines: options.tailLines ?? TAIL_LINES, maxBytes: options.tailBytes ?? TAIL_BYTES };
+  const stdoutTail = new TailCollector(tailLimits);
+  const stderrTail = new TailCollector(tailLimits);
+  const matchBytes = options.matchBytes ?? MATCH_BYTES;
+  const stdoutText = matchBytes > 0 ? new TextTail(matchBytes) : undefined;
+  const masker = options.masker === undefined || options.masker.empty ? undefined : options.masker;
+  const { log, onLine } = options;
+  const stdoutLines = new LineSplitter((raw) => {
+    const line = masker === undefined ? raw : masker.mask(raw);
+    stdoutTail.push(line);
+    stdoutText?.push(line);
+    log?.write(line, 'stdout');
+    onLine?.('stdout', line);
+  });
+  const stderrLines = new LineSplitter((raw) => {
+    const line = masker === undefined ? raw : masker.mask(raw);
+    stderrTail.push(line);
+    log?.write(line, 'stderr');
+    onLine?.('stderr', line);
+  });
+
+  const subprocess = execa(file, args, {
+    cwd: options.cwd,
+    env: options.env ?? {},
+    extendEnv: true,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    // execa must not keep the output: a block may print millions of lines; we keep only the tails.
+    buffer: false,
+    // A process group of its own, so a timeout or a cancel reaches the children it started too.
+    detached: true,
+    reject: false,
+    // Timeout, cancel and cleanup are ours: execa's would signal the leader only, not the group.
+    cleanup: false,
+  });
+  subprocess.stdout?.on('data', (chunk: Buffer) => stdoutLines.push(chunk));
+  subprocess.stderr?.on('data', (chunk: Buffer) => stderrLines.push(chunk));
+
+  const pid = subprocess.pid;
+  let timedOut = false;
+  let canceled = false;
+  let termination: Promise<void> | undefined;
+  const terminate = (): void => {
+    if (pid !== undefined) termination ??= terminateGroup(pid, options.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
+  };
+  const onAbort = (): void => {
+    canceled = true;
+    terminate();
+  };
+  const deadline = startDeadline(options.timeoutMs, () => {
+    timedOut = true;
+    terminate();
+  });
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
+  // What the block left behind in the background belongs to the block: end it when the block ends,
+  // otherwise it outlives the run (and, holding our pipes, keeps the block from finishing).
+  subprocess.once('exit', terminate);
+
+  const result = await subprocess;
+  deadline.clear();
+  options.signal?.removeEventListener('abort', onAbort);
+  await termination;
+  stdoutLines.end();
+  stderrLines.end();
+
+  const base: ProcessResult = {
+    exitCode: typeof result.exitCode === 'number' ? result.exitCode : null,
+    timedOut,
+    canceled,
+    timeoutMs: options.timeoutMs,
+    durationMs: performance.now() - started,
+    stdoutTail: stdoutTail.lines(),
+    stderrTail: stderrTail.lines(),
+    droppedLines: stdoutTail.dropped + stderrTail.dropped,
+    stdout: stdoutText?.text() ?? '',
+    stdoutTruncated: stdoutText?.truncated ?? false,
+  };
+  if (result.signal !== undefined) base.signal = result.signal;
+  if (pid === undefined || (result.failed && result.exitCode === undefined && result.signal === undefined && !timedOut && !canceled)) {
+    base.spawnError = spawnMessage(file, result.code, result.originalMessage ?? result.shortMessage);
+  }
+  return base;
+}
+
+function checkCwd(cwd: string): string | undefined {
+  try {
+    if (!statSync(cwd).isDirectory()) return `working directory is not a directory: ${cwd}`;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return `working directory does not exist: ${cwd}`;
+    return `working directory cannot be used: ${cwd} (${code ?? (error as Error).message})`;
+  }
+  return undefined;
+}
+
+function spawnMessage(file: string, code: string | undefined, detail: string | undefined): string {
+  if (code === 'ENOENT') return `command not found: ${file}`;
+  if (code === 'EACCES') return `permission denied: ${file}`;
+  return `cannot start ${file}: ${code ?? detail ?? 'unknown error'}`;
+}
+
+/** The result of a command that was never started, with the reason as `spawnError`. */
+export function notStartedResult(spawnError: string, timeoutMs = 0): ProcessResult {
+  return notStarted(performance.now(), timeoutMs, spawnError);
+}
+
+function notStarted(started: number, timeoutMs: number, spawnError?: string): ProcessResult {
+  const result: ProcessResult = {
+    exitCode: null,
+    timedOut: false,
+    canceled: false,
+    timeoutMs,
+    durationMs: performance.now() - started,
+    stdoutTail: [],
+    stderrTail: [],
+    droppedLines: 0,
+    stdout: '',
+    stdoutTruncated: false,
+  };
+  if (spawnError !== undefined) result.spawnError = spawnError;
+  return result;
+}

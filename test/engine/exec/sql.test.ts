@@ -1,0 +1,182 @@
+import { expect, it, vi } from 'vitest';
+import { createMasker } from '../../../src/engine/exec/mask.js';
+import { executeBlock, type BlockContext } from '../../../src/engine/exec/run-block.js';
+import { runSql } from '../../../src/engine/exec/sql.js';
+import { parseConnectionUrl, type ConnectionTarget } from '../../../src/runbook/connection.js';
+import type { Block, BlockAttributes, Role } from '../../../src/runbook/model.js';
+import { describeWithMariaDb } from '../../helpers/mariadb.js';
+
+function sqlBlock(code: string, attrs: Partial<BlockAttributes> = {}, role: Role = 'check'): Block {
+  return {
+    id: 'db-1',
+    explicitId: false,
+    line: 1,
+    info: `sql ${role}`,
+    lang: 'sql',
+    executor: 'sql',
+    role,
+    code,
+    attrs: { confirm: false, ...attrs },
+    runme: {},
+    unclosed: false,
+  };
+}
+
+describeWithMariaDb('sql blocks against a private MariaDB', (server) => {
+  const target = (database = 'nova'): ConnectionTarget => {
+    const parsed = parseConnectionUrl(server().url(database));
+    if ('error' in parsed) throw new Error(parsed.error);
+    return parsed;
+  };
+
+  const runningProbes = (probe: string): Promise<unknown[]> =>
+    server().query('SELECT id FROM information_schema.processlist WHERE info LIKE ? AND info NOT LIKE ?', [`%${probe}%`, '%processlist%']);
+
+  const setUp = async (): Promise<void> => {
+    const db = server();
+    await db.query('CREATE DATABASE IF NOT EXISTS nova');
+    await db.query('DROP TABLE IF EXISTS nova.compute_nodes');
+    await db.query(
+      'CREATE TABLE nova.compute_nodes (id BIGINT PRIMARY KEY, host VARCHAR(255) NULL, created DATETIME NULL, blob_col BLOB NULL)',
+    );
+    await db.query("INSERT INTO nova.compute_nodes VALUES (1, 'cmp-1', '2024-05-01 10:00:00', 'bytes'), (2, NULL, NULL, NULL), (9007199254740993, 'big', NULL, NULL)");
+  };
+
+  it('connects through the unix socket and formats values for display', async () => {
+    await setUp();
+    const result = await runSql({ target: target(), code: 'SELECT id, host, created, blob_col FROM compute_nodes ORDER BY id', vars: {}, timeoutMs: 10_000 });
+    expect(result.error).toBeUndefined();
+    expect(result.columns).toEqual(['id', 'host', 'created', 'blob_col']);
+    expect(result.rows).toEqual([
+      { id: '1', host: 'cmp-1', created: '2024-05-01 10:00:00', blob_col: 'bytes' },
+      { id: '2', host: 'NULL', created: 'NULL', blob_col: 'NULL' },
+      { id: '9007199254740993', host: 'big', created: 'NULL', blob_col: 'NULL' },
+    ]);
+  });
+
+  it('binds variables as named parameters, passing only those the query names', async () => {
+    await setUp();
+    const result = await runSql({
+      target: target(),
+      code: 'SELECT id FROM compute_nodes WHERE host = :HOST OR id = :ID ORDER BY id',
+      vars: { HOST: 'cmp-1', ID: '2', UNUSED: 'x' },
+      timeoutMs: 10_000,
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.rows).toEqual([{ id: '1' }, { id: '2' }]);
+  });
+
+  it('treats an injection attempt in a variable as a plain value', async () => {
+    await setUp();
+    const evil = "'; DROP TABLE compute_nodes; --";
+    const result = await runSql({
+      target: target(),
+      code: 'UPDATE compute_nodes SET host = :HOST WHERE id = 2; SELECT host FROM compute_nodes WHERE id = 2',
+      vars: { HOST: evil },
+      timeoutMs: 10_000,
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.rows).toEqual([{ host: evil }]);
+    const tables = await server().query<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'nova' AND table_name = 'compute_nodes'",
+    );
+    expect(Number(tables[0]?.n)).toBe(1);
+    const count = await server().query<{ n: number }>('SELECT COUNT(*) AS n FROM nova.compute_nodes');
+    expect(Number(count[0]?.n)).toBe(3);
+  });
+
+  it('names a :NAME that has no variable, without touching the database', async () => {
+    const result = await runSql({ target: target(), code: 'DELETE FROM compute_nodes WHERE host = :HOST_NAME', vars: {}, timeoutMs: 10_000 });
+    expect(result.error).toContain(':HOST_NAME');
+  });
+
+  it('runs statements in order and returns the last result set', async () => {
+    await setUp();
+    const result = await runSql({
+      target: target(),
+      code: "UPDATE compute_nodes SET host = 'x;y' WHERE id = 1;\nSELECT host FROM compute_nodes WHERE id = 1;\nUPDATE compute_nodes SET host = 'z' WHERE id = 2",
+      vars: {},
+      timeoutMs: 10_000,
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.rows).toEqual([{ host: 'x;y' }]);
+  });
+
+  it('sums affected rows when no statement returns rows', async () => {
+    await setUp();
+    const result = await runSql({
+      target: target(),
+      code: "UPDATE compute_nodes SET host = 'a' WHERE id = 1; UPDATE compute_nodes SET host = 'b' WHERE id > 1",
+      vars: {},
+      timeoutMs: 10_000,
+    });
+    expect(result).toEqual({ rows: [], columns: [], affectedRows: 3, timedOut: false, canceled: false, durationMs: expect.any(Number) });
+  });
+
+  it('returns an SQL error as a message naming the statement, and stops there', async () => {
+    await setUp();
+    const result = await runSql({
+      target: target(),
+      code: "SELECT 1;\nSELECT * FROM no_such_table;\nUPDATE compute_nodes SET host = 'never'",
+      vars: {},
+      timeoutMs: 10_000,
+    });
+    expect(result.error).toMatch(/^statement 2 \(line 2\): Table 'nova.no_such_table' doesn't exist$/);
+    const hosts = await server().query<{ host: string | null }>("SELECT host FROM nova.compute_nodes WHERE host = 'never'");
+    expect(hosts).toEqual([]);
+  });
+
+  it('returns a connection failure as error, without the password', async () => {
+    await server().query("CREATE USER IF NOT EXISTS 'op'@'localhost' IDENTIFIED BY 'right-pw'");
+    const result = await runSql({
+      target: { ...target(), user: 'op', password: 'Wr0ng-Pa55' },
+      code: 'SELECT 1',
+      vars: {},
+      timeoutMs: 10_000,
+    });
+    expect(result.error).toMatch(/^cannot connect to op@socket .*: Access denied/);
+    expect(result.error).not.toContain('Wr0ng-Pa55');
+    const missing = await runSql({ target: { user: 'root', host: 'localhost', socketPath: '/nonexistent/mysqld.sock' }, code: 'SELECT 1', vars: {}, timeoutMs: 10_000 });
+    expect(missing.error).toMatch(/^cannot connect to root@socket \/nonexistent\/mysqld.sock: .*ENOENT/);
+  });
+
+  it('times out a long statement and kills it on the server', async () => {
+    const started = Date.now();
+    const result = await runSql({ target: target(), code: "SELECT SLEEP(20) AS waymark_sleep_probe", vars: {}, timeoutMs: 500 });
+    expect(result).toMatchObject({ timedOut: true, canceled: false, error: 'timed out after 500ms' });
+    expect(Date.now() - started).toBeLessThan(5000);
+    // KILL QUERY takes effect within moments; left running, the statement would sleep for 20 s.
+    await vi.waitFor(async () => expect(await runningProbes('waymark_sleep_probe')).toEqual([]), { timeout: 3000, interval: 50 });
+  });
+
+  it('cancels through the AbortSignal', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const started = Date.now();
+    const result = await runSql({ target: target(), code: 'SELECT SLEEP(20) AS waymark_cancel_probe', vars: {}, timeoutMs: 60_000, signal: controller.signal });
+    expect(result).toMatchObject({ canceled: true, timedOut: false });
+    expect(Date.now() - started).toBeLessThan(5000);
+    await vi.waitFor(async () => expect(await runningProbes('waymark_cancel_probe')).toEqual([]), { timeout: 3000, interval: 50 });
+  });
+
+  it('gates on a check: rows listing offenders fail it, and are shown masked', async () => {
+    await setUp();
+    const ctx: BlockContext = {
+      vars: { SECRET_HOST: 'cmp-1' },
+      masker: createMasker(['cmp-1']),
+      cwd: process.cwd(),
+      shell: 'bash',
+      timeoutMs: 10_000,
+      resolveConnection: (name) => (name === undefined || name === 'nova' ? target() : { error: `no connection ${name}` }),
+    };
+    const offenders = await executeBlock(sqlBlock('SELECT id, host FROM compute_nodes WHERE host IS NOT NULL ORDER BY id'), ctx);
+    expect(offenders).toMatchObject({ outcome: 'failure', reason: '2 rows returned, expected none' });
+    expect(JSON.stringify(offenders)).not.toContain('cmp-1');
+    const clean = await executeBlock(sqlBlock('SELECT id FROM compute_nodes WHERE host = :SECRET_HOST AND id > 100'), ctx);
+    expect(clean.outcome).toBe('success');
+    const value = await executeBlock(sqlBlock("SELECT COUNT(*) FROM compute_nodes", { sqlExpect: { kind: 'value', value: '3' } }), ctx);
+    expect(value.outcome).toBe('success');
+    const wrongConnection = await executeBlock(sqlBlock('SELECT 1', { connection: 'glance' }), ctx);
+    expect(wrongConnection).toMatchObject({ outcome: 'error', reason: 'no connection glance' });
+  });
+});
