@@ -1,11 +1,5 @@
 #!/usr/bin/env node
 /** waymark's entry point: picks the command and turns operator errors into messages and exit codes. */
-import { lintCommand, lintHelp } from './lint.js';
-import { listCommand, listHelp } from './list.js';
-import { runCommand, runHelp } from './run.js';
-import { statusCommand, statusHelp } from './status.js';
-import { reportCommand, reportHelp } from './report.js';
-import { auditCommand, auditHelp } from './audit.js';
 import { isOperatorError, UsageError } from './errors.js';
 
 const usage = `waymark — a terminal runbook assistant
@@ -24,13 +18,32 @@ the operator, 5 another run holds the lock, 130 interrupted. Run "waymark COMMAN
 
 type Command = (argv: string[], out: NodeJS.WritableStream) => Promise<number>;
 
-const commands: Record<string, { run: Command; help: string }> = {
-  lint: { run: lintCommand, help: lintHelp },
-  list: { run: listCommand, help: listHelp },
-  run: { run: runCommand, help: runHelp },
-  status: { run: statusCommand, help: statusHelp },
-  report: { run: reportCommand, help: reportHelp },
-  audit: { run: auditCommand, help: auditHelp },
+/** Each command is loaded only when asked for, so `lint` never pays for the engine or the database driver. */
+const commands: Record<string, () => Promise<{ run: Command; help: string }>> = {
+  lint: async () => {
+    const m = await import('./lint.js');
+    return { run: m.lintCommand, help: m.lintHelp };
+  },
+  list: async () => {
+    const m = await import('./list.js');
+    return { run: m.listCommand, help: m.listHelp };
+  },
+  run: async () => {
+    const m = await import('./run.js');
+    return { run: m.runCommand, help: m.runHelp };
+  },
+  status: async () => {
+    const m = await import('./status.js');
+    return { run: m.statusCommand, help: m.statusHelp };
+  },
+  report: async () => {
+    const m = await import('./report.js');
+    return { run: m.reportCommand, help: m.reportHelp };
+  },
+  audit: async () => {
+    const m = await import('./audit.js');
+    return { run: m.auditCommand, help: m.auditHelp };
+  },
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -40,9 +53,10 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   // `waymark RUNBOOK.md` is `waymark run RUNBOOK.md` (SPEC §4).
-  if (!commands[name] && /\.(md|markdown)$/i.test(name)) return runCommand(argv, process.stdout);
-  const command = commands[name];
-  if (!command) throw new UsageError(`unknown command "${name}"\n\n${usage}`);
+  if (!commands[name] && /\.(md|markdown)$/i.test(name)) return (await (commands.run as () => Promise<{ run: Command }>)()).run(argv, process.stdout);
+  const load = commands[name];
+  if (!load) throw new UsageError(`unknown command "${name}"\n\n${usage}`);
+  const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(`${command.help}\n`);
     return 0;

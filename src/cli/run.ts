@@ -25,6 +25,8 @@ Runs a runbook without the TUI, for rehearsals and CI. Stops where a person is n
   --override CHECK=REASON  override one failed check that allows it (repeatable)
   --skip STEP=REASON     skip one optional step (repeatable)
   --rerun-interrupted    re-run a block that was interrupted when waymark stopped
+  --output               stream every block's output (it is always in the block's log file;
+                         a failed block's last lines are printed either way)
 
 Exit codes: 0 complete, 1 a block failed, 2 bad input, 3 a check refused,
 4 waiting for the operator, 5 another run holds the lock, 130 interrupted.`;
@@ -43,7 +45,7 @@ function parsePairs(values: string[] | undefined, flag: string): Map<string, str
 }
 
 /** The headless face's printer: one line per event. */
-function printer(out: NodeJS.WritableStream, session: RunSession): (event: SessionEvent) => void {
+function printer(out: NodeJS.WritableStream, session: RunSession, showOutput: boolean): (event: SessionEvent) => void {
   const total = session.runbook.steps.length;
   return (event) => {
     switch (event.type) {
@@ -54,7 +56,7 @@ function printer(out: NodeJS.WritableStream, session: RunSession): (event: Sessi
         out.write(`-> ${event.block.role} ${event.block.id} (${event.block.executor ?? event.block.lang})${event.execution > 1 ? `, execution ${event.execution}` : ''}\n`);
         break;
       case 'output':
-        out.write(`   | ${event.line}\n`);
+        if (showOutput) out.write(`   | ${event.line}\n`);
         break;
       case 'block-finished':
         out.write(`${blockLine(event.block, event.state)}\n`);
@@ -107,6 +109,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
       override: { type: 'string', multiple: true },
       skip: { type: 'string', multiple: true },
       'rerun-interrupted': { type: 'boolean' },
+      output: { type: 'boolean' },
     },
   });
   if (positionals.length !== 1) throw new UsageError(`run takes one runbook file\n\n${runHelp}`);
@@ -139,7 +142,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
     validateFlags(session, overrides, skips);
     print(`waymark: ${session.runbook.title} — run ${session.state.run}, operator ${session.operator}${session.state.profile ? `, profile ${session.state.profile}` : ''}`);
     for (const notice of session.notices) print(`notice: ${notice}`);
-    session.subscribe(printer(out, session));
+    session.subscribe(printer(out, session, values.output ?? false));
     const code = await drive(session, { ...values, overrides, skips }, print, () => signalled !== null);
     if (signalled) {
       await session.close(session.next().kind === 'run' ? 'interrupted' : undefined);
