@@ -21,7 +21,7 @@ export async function auditCommand(argv: string[], out: NodeJS.WritableStream): 
   const runbook = await loadRunbook(positionals[0] as string);
   const stored = await readRun(stateDirFrom(values['state-dir']), runbook, values.run);
   if (!stored) throw new OperatorError(`${runbook.id} has no run in ${stateDirFrom(values['state-dir'])}`, 2);
-  const verdict = await verifyAudit(stored.paths.audit);
+  const verdict = await verifyAudit(stored.paths.audit, stored.state.auditHead ? { head: stored.state.auditHead } : {});
   if (!values.verify) {
     if (!verdict.ok) throw new OperatorError(`${stored.paths.audit}:${verdict.line}: ${verdict.reason}`, 1);
     for (const record of verdict.records) {

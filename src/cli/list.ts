@@ -4,12 +4,15 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseRunbook } from '../runbook/parse.js';
 import { lintRunbook } from '../runbook/lint.js';
+import { readRun } from '../engine/runs.js';
+import { isStepDone } from '../engine/run-state.js';
 import { UsageError } from './errors.js';
+import { stateDirFrom } from './options.js';
 
-export const listHelp = `usage: waymark list [DIR] [--json]
+export const listHelp = `usage: waymark list [DIR] [--json] [--state-dir DIR]
 
 Lists the runbooks (*.md) under DIR (default ./runbooks) with their title,
-step count and lint status.`;
+step count, lint status and last run.`;
 
 /** One runbook as `list` shows it. */
 export interface RunbookEntry {
@@ -19,6 +22,20 @@ export interface RunbookEntry {
   steps: number;
   errors: number;
   warnings: number;
+  /** The latest run in the state directory, or null when it never ran there. */
+  lastRun: { run: string; status: string; updatedAt: string; done: number; steps: number } | { error: string } | null;
+}
+
+async function lastRunOf(stateDir: string, runbook: Parameters<typeof readRun>[1]): Promise<RunbookEntry['lastRun']> {
+  try {
+    const stored = await readRun(stateDir, runbook);
+    if (!stored) return null;
+    const done = stored.state.steps.filter(isStepDone).length;
+    return { run: stored.state.run, status: stored.status, updatedAt: stored.state.updatedAt, done, steps: stored.state.steps.length };
+  } catch (error) {
+    // One unreadable state file must not hide the other runbooks; it is shown in its row.
+    return { error: (error as Error).message };
+  }
 }
 
 async function findMarkdown(dir: string): Promise<string[]> {
@@ -29,7 +46,7 @@ async function findMarkdown(dir: string): Promise<string[]> {
     .sort();
 }
 
-export async function listRunbooks(dir: string): Promise<RunbookEntry[]> {
+export async function listRunbooks(dir: string, stateDir: string): Promise<RunbookEntry[]> {
   let files: string[];
   try {
     files = await findMarkdown(dir);
@@ -48,6 +65,7 @@ export async function listRunbooks(dir: string): Promise<RunbookEntry[]> {
         steps: runbook.steps.length,
         errors: findings.filter((f) => f.severity === 'error').length,
         warnings: findings.filter((f) => f.severity === 'warning').length,
+        lastRun: await lastRunOf(stateDir, runbook),
       };
     }),
   );
@@ -57,7 +75,7 @@ export async function listCommand(argv: string[], out: NodeJS.WritableStream): P
   const { values, positionals } = parseOptions(argv);
   if (positionals.length > 1) throw new UsageError(`list takes one directory\n\n${listHelp}`);
   const dir = positionals[0] ?? 'runbooks';
-  const entries = await listRunbooks(dir);
+  const entries = await listRunbooks(dir, stateDirFrom(values['state-dir']));
   if (values.json) {
     out.write(`${JSON.stringify(entries, null, 2)}\n`);
     return 0;
@@ -68,8 +86,8 @@ export async function listCommand(argv: string[], out: NodeJS.WritableStream): P
   }
   const width = Math.max(...entries.map((e) => e.file.length));
   for (const e of entries) {
-    const lint = e.errors > 0 ? `  ${e.errors} lint error(s): run waymark lint ${e.file}` : '';
-    out.write(`${e.file.padEnd(width)}  ${String(e.steps).padStart(3)} steps  ${e.title}${lint}\n`);
+    const lint = e.errors > 0 ? `  [${e.errors} lint error(s): waymark lint ${e.file}]` : '';
+    out.write(`${e.file.padEnd(width)}  ${String(e.steps).padStart(3)} steps  ${lastRunText(e.lastRun).padEnd(34)}  ${e.title}${lint}\n`);
   }
   return 0;
 }
@@ -77,10 +95,16 @@ export async function listCommand(argv: string[], out: NodeJS.WritableStream): P
 /** The command's flags; a bad one is a usage error that shows this command's help. */
 function parseOptions(argv: string[]) {
   try {
-    return parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' } } });
+    return parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, 'state-dir': { type: 'string' } } });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) throw new UsageError(`${(error as Error).message}\n\n${listHelp}`);
     throw error;
   }
+}
+
+function lastRunText(last: RunbookEntry['lastRun']): string {
+  if (last === null) return 'never run';
+  if ('error' in last) return 'state unreadable (see waymark status)';
+  return `${last.status} ${last.done}/${last.steps} ${last.updatedAt.slice(0, 16).replace('T', ' ')}`;
 }

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { Block, Step } from '../runbook/model.js';
 import { RunSession, describeAction, type SessionEvent } from '../engine/session.js';
+import type { StepFilter } from '../engine/plan.js';
 import type { BlockState } from '../engine/run-state.js';
 import { formatDuration } from '../runbook/duration.js';
 import { UsageError } from './errors.js';
@@ -20,6 +21,8 @@ Runs a runbook without the TUI, for rehearsals and CI. Stops where a person is n
   --state-dir DIR        state directory (default ./state, or $WAYMARK_STATE_DIR)
   --operator NAME        who is running it (default: the login name)
   --new-run              archive the unfinished run and start over
+  --only TAG             work only on the steps tagged TAG (repeatable; any of the tags)
+  --skip-tag TAG         leave out the steps tagged TAG (repeatable)
   --yes                  tick checklists and confirm blocks and steps automatically (recorded as automatic)
   --accept-warnings      acknowledge warnings automatically (recorded)
   --override CHECK=REASON  override one failed check that allows it (repeatable)
@@ -126,6 +129,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
     profile: values.profile,
     varFlags: values.var ?? [],
     newRun: values['new-run'] ?? false,
+    ...stepSelection(values.only ?? [], values['skip-tag'] ?? []),
   });
   const print = (line: string) => out.write(`${line}\n`);
   let signalled: string | null = null;
@@ -139,7 +143,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
   for (const signal of signals) process.on(signal, onSignal);
 
   try {
-    validateFlags(session, overrides, skips);
+    validateFlags(session, overrides, skips, { '--only': values.only ?? [], '--skip-tag': values['skip-tag'] ?? [] });
     print(`waymark: ${session.runbook.title} — run ${session.state.run}, operator ${session.operator}${session.state.profile ? `, profile ${session.state.profile}` : ''}`);
     for (const notice of session.notices) print(`notice: ${notice}`);
     session.subscribe(printer(out, session, values.output ?? false));
@@ -155,7 +159,22 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
   }
 }
 
-function validateFlags(session: RunSession, overrides: Map<string, string>, skips: Map<string, string>): void {
+/** `--only` / `--skip-tag` as the session's step filter; none given selects every step. */
+function stepSelection(only: string[], skipTags: string[]): { selected?: StepFilter } {
+  if (only.length === 0 && skipTags.length === 0) return {};
+  return {
+    selected: (step) => (only.length === 0 || step.tags.some((tag) => only.includes(tag))) && !step.tags.some((tag) => skipTags.includes(tag)),
+  };
+}
+
+function validateFlags(session: RunSession, overrides: Map<string, string>, skips: Map<string, string>, tags: Record<string, string[]>): void {
+  // A mistyped tag would select nothing (or skip nothing) and still look like success.
+  const known = new Set(session.runbook.steps.flatMap((s) => s.tags));
+  for (const [flag, values] of Object.entries(tags)) {
+    for (const tag of values) {
+      if (!known.has(tag)) throw new UsageError(`${flag} ${tag}: no step of ${session.runbook.file} has the tag ${tag} (tags: ${[...known].join(', ') || 'none'})`);
+    }
+  }
   const blocks = session.runbook.steps.flatMap((s) => s.blocks);
   for (const name of overrides.keys()) {
     const block = blocks.find((b) => b.id === name);
@@ -188,6 +207,11 @@ async function drive(session: RunSession, answers: Answers, print: (line: string
     }
     switch (action.kind) {
       case 'complete':
+        if (!session.complete) {
+          const left = session.state.steps.filter((s) => !['passed', 'skipped', 'overridden'].includes(s.status)).length;
+          print(`waymark: the selected steps of run ${session.state.run} are done; ${left} step(s) not selected remain for a later run`);
+          return EXIT.complete;
+        }
         print(`waymark: run ${session.state.run} complete`);
         return EXIT.complete;
       case 'finish-step':

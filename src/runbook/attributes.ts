@@ -70,6 +70,9 @@ export function interpretBlockHead(lang: string, words: string[], raw: RawAttrib
       role = word as Role;
     } else if (word === 'confirm') {
       raw.push({ key: 'confirm', value: true });
+    } else if (strict && ((WAYMARK_KEYS as readonly string[]).includes(word) || RUNME_KEYS.has(word))) {
+      // A known key written as a bare flag (`ignore`, or `timeout` missing its value) is an attribute.
+      raw.push({ key: word, value: true });
     } else if (strict) {
       problems.push(`unknown role or attribute "${word}"${closest(word)}; roles are ${ROLES.join(', ')}`);
     }

@@ -66,9 +66,9 @@ export function parseFrontMatter(slice: FrontMatterSlice, file: string): FrontMa
 
   if (!slice.closed) report(1, 'front matter starts with "---" but has no closing "---" line');
   for (const error of doc.errors) {
-    const pos = error.linePos?.[0];
+    // Without prettyErrors the yaml library leaves linePos unset: take the line from the offset.
     const firstLine = error.message.split('\n')[0] ?? error.message;
-    report(slice.firstLine - 1 + (pos?.line ?? 1), `invalid YAML front matter: ${firstLine}`, 'error', 'yaml');
+    report(slice.firstLine - 1 + counter.linePos(error.pos[0]).line, `invalid YAML front matter: ${firstLine}`, 'error', 'yaml');
   }
   if (doc.errors.length > 0) return result;
   const root = doc.contents;

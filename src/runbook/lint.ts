@@ -35,7 +35,10 @@ export function lintRunbook(runbook: Runbook): Diagnostic[] {
     }
     if (!refsOk) continue;
     const target = parseConnectionUrl(interpolate(connection.url, sampleValues));
-    if ('error' in target) report(connection.line, `connection ${connection.name}: ${target.error}`, 'bad-connection');
+    // A placeholder can itself be what breaks the URL (`${DB_URL}`, `:${PORT}`): only a URL built
+    // from known values is certainly wrong.
+    const guessed = referencedVars(connection.url).some((name) => runbook.vars.find((v) => v.name === name)?.default === undefined);
+    if ('error' in target && !guessed) report(connection.line, `connection ${connection.name}: ${target.error}`, 'bad-connection');
   }
 
   for (const step of runbook.steps) {

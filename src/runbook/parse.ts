@@ -25,7 +25,15 @@ function countNewlines(text: string): number {
 /** Children of a container token, each with its own raw text (nested items are dedented, lines are kept). */
 function childTokens(token: Token): Token[] | undefined {
   if (token.type === 'list') return (token as Tokens.List).items as unknown as Token[];
-  if (token.type === 'list_item' || token.type === 'blockquote') return (token as Tokens.ListItem | Tokens.Blockquote).tokens;
+  if (token.type === 'list_item') return (token as Tokens.ListItem).tokens;
+  if (token.type === 'blockquote') {
+    const quote = token as Tokens.Blockquote;
+    // After a lazy continuation line (`> - a` / `lazy` / `> ~~~`) marked's children can lose or
+    // gain a newline against the quote's text, which is line for line the file: lex that text
+    // afresh so that raws add up to lines again.
+    if (quote.tokens.map((child) => child.raw).join('') === quote.text) return quote.tokens;
+    return new Lexer({ gfm: true }).blockTokens(quote.text, []);
+  }
   return undefined;
 }
 
@@ -78,7 +86,8 @@ export function parseRunbook(source: string, file: string): Runbook {
   diagnostics.push(...front.diagnostics);
   // Blank out the front matter rather than cut it, so marked's lines stay the file's lines.
   const body = slice ? '\n'.repeat(slice.lineCount) + normalized.split('\n').slice(slice.lineCount).join('\n') : normalized;
-  const tokens = new Lexer({ gfm: true }).lex(body);
+  // Block tokens only: inline lexing (emphasis, links) is two thirds of the work and nothing here reads it.
+  const tokens = new Lexer({ gfm: true }).blockTokens(body, []);
 
   const sections: Section[] = [{ line: 1, bodyLine: 1, tokens: [] }];
   let line = 1;
@@ -104,7 +113,6 @@ export function parseRunbook(source: string, file: string): Runbook {
     return head;
   });
   const stepIds = assignStepIds(heads, sections.slice(1).map((s) => s.line), report);
-  const usedBlockIds = new Map<string, number>();
 
   const toBlocks = (section: Section, ownerId: string): { blocks: Block[]; checklist: ChecklistItem[] } => {
     const found: Found[] = [];
@@ -116,7 +124,7 @@ export function parseRunbook(source: string, file: string): Runbook {
         checklist.push({ id: `${ownerId}-check-${checklist.length + 1}`, line: item.line, text: item.text });
         continue;
       }
-      blocks.push(toBlock(item.token, item.line, `${ownerId}-${blocks.length + 1}`, report, usedBlockIds));
+      blocks.push(toBlock(item.token, item.line, `${ownerId}-${blocks.length + 1}`, report));
     }
     return { blocks, checklist };
   };
@@ -147,6 +155,7 @@ export function parseRunbook(source: string, file: string): Runbook {
     };
   });
 
+  assignBlockIds([...intro.blocks, ...steps.flatMap((step) => step.blocks)], report);
   const fileBase = basename(file).replace(/\.(md|markdown)$/i, '');
   if (steps.length === 0) report(1, 'no steps: a runbook needs at least one "## " heading', 'no-steps');
   diagnostics.sort((a, b) => a.line - b.line);
@@ -167,27 +176,53 @@ export function parseRunbook(source: string, file: string): Runbook {
 
 type Report = (line: number, message: string, rule: string, severity?: Diagnostic['severity']) => void;
 
-/** Explicit ids win; slugs avoid them and each other with `-2`, `-3`. */
+/** `base`, or the first of `base-2`, `base-3`, ... not in `taken`; the result is added to `taken`. */
+function uniqueId(base: string, taken: Set<string>): string {
+  let candidate = base;
+  for (let n = 2; taken.has(candidate); n++) candidate = `${base}-${n}`;
+  taken.add(candidate);
+  return candidate;
+}
+
+/**
+ * Explicit ids win; slugs avoid them and each other with `-2`, `-3`. A repeated explicit id is
+ * an error and is made unique the same way, so that state and reports never mix two steps up.
+ */
 function assignStepIds(heads: ReturnType<typeof parseStepHeading>[], lines: number[], report: Report): string[] {
   const explicit = new Map<string, number>();
   heads.forEach((head, i) => {
     if (head.id === undefined) return;
     const first = explicit.get(head.id);
-    if (first !== undefined) report(lines[i] as number, `duplicate step id "#${head.id}" (first used on line ${first})`, 'duplicate-id');
-    else explicit.set(head.id, lines[i] as number);
+    if (first !== undefined) report(lines[i] as number, `duplicate step id "#${head.id}" (first used on line ${lines[first] as number})`, 'duplicate-id');
+    else explicit.set(head.id, i);
   });
   const taken = new Set(explicit.keys());
-  return heads.map((head) => {
-    if (head.id !== undefined) return head.id;
-    const base = slug(head.title) || 'step';
-    let candidate = base;
-    for (let n = 2; taken.has(candidate); n++) candidate = `${base}-${n}`;
-    taken.add(candidate);
-    return candidate;
+  return heads.map((head, i) => {
+    if (head.id !== undefined && explicit.get(head.id) === i) return head.id;
+    return uniqueId(head.id ?? (slug(head.title) || 'step'), taken);
   });
 }
 
-function toBlock(token: Tokens.Code, line: number, defaultId: string, report: Report, used: Map<string, number>): Block {
+/**
+ * Block ids in document order: `name=` ids win over the `STEPID-N` defaults (a default that
+ * collides gets `-2`, `-3`); a repeated `name=` is an error and is made unique the same way.
+ */
+function assignBlockIds(blocks: Block[], report: Report): void {
+  const named = new Map<string, Block>();
+  for (const block of blocks) {
+    if (!block.explicitId) continue;
+    const first = named.get(block.id);
+    if (first !== undefined) report(block.line, `duplicate block name "${block.id}" (first used on line ${first.line})`, 'duplicate-id');
+    else named.set(block.id, block);
+  }
+  const taken = new Set(named.keys());
+  for (const block of blocks) {
+    if (named.get(block.id) !== block) block.id = uniqueId(block.id, taken);
+  }
+}
+
+/** A block with its provisional id (`name=` or the default); `assignBlockIds` settles clashes. */
+function toBlock(token: Tokens.Code, line: number, defaultId: string, report: Report): Block {
   const fence = token.codeBlockStyle === 'indented' ? undefined : fenceInfo(token.raw);
   const info = fence?.info ?? '';
   const parsed = parseInfoString(info);
@@ -195,17 +230,8 @@ function toBlock(token: Tokens.Code, line: number, defaultId: string, report: Re
   for (const problem of [...parsed.problems, ...head.problems]) report(line, problem, 'block-attribute');
   const unclosed = fence !== undefined && !isClosed(token.raw, fence.fence);
   if (unclosed) report(line, `code fence ${fence.fence} is never closed: it runs to the end of its section`, 'unclosed-fence', 'warning');
-  let id = head.name ?? defaultId;
-  const first = used.get(id);
-  if (first !== undefined) {
-    if (head.name !== undefined) report(line, `duplicate block name "${id}" (first used on line ${first})`, 'duplicate-id');
-    let n = 2;
-    while (used.has(`${id}-${n}`)) n++;
-    id = `${id}-${n}`;
-  }
-  used.set(id, line);
   return {
-    id,
+    id: head.name ?? defaultId,
     explicitId: head.name !== undefined,
     line,
     info,

@@ -1,0 +1,134 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, runCli } from './run-cli.js';
+
+const planted = 'test/fixtures/planted-errors.md';
+const plantedLines = readFileSync(join(repoRoot, planted), 'utf8').split('\n');
+
+/** Each planted error: its line, a text that must be on that line of the fixture, and the message. */
+const plantedErrors: { line: number; marker: string; message: RegExp }[] = [
+  { line: 5, marker: 'TARGET:', message: /^default "juno" of TARGET is not one of its choices/ },
+  { line: 11, marker: '${GLANCE_HOST}', message: /^connection glance uses \$\{GLANCE_HOST\}, which is not declared under vars$/ },
+  { line: 17, marker: '```sh', message: /^runnable sh block in the introduction/ },
+  { line: 23, marker: 'chekc', message: /^unknown role or attribute "chekc"/ },
+  { line: 27, marker: 'retry=3', message: /^unknown attribute "retry"/ },
+  { line: 31, marker: 'expect=some', message: /^bad expect value "some" for sql/ },
+  { line: 35, marker: 'connection=cinder', message: /^sql block uses connection "cinder", which is not declared/ },
+  { line: 39, marker: '{#pre}', message: /^duplicate step id "#pre" \(first used on line 21\)$/ },
+  { line: 41, marker: 'timeout=soon', message: /^bad timeout value "soon"/ },
+  { line: 45, marker: 'exit=256', message: /^bad exit value "256"/ },
+  { line: 49, marker: 'severity=warning', message: /^severity= is only for check blocks, not run$/ },
+  { line: 55, marker: 'name=restart', message: /^duplicate block name "restart" \(first used on line 49\)$/ },
+];
+
+describe('waymark lint', () => {
+  it('the fixture has each planted error where the test expects it', () => {
+    for (const { line, marker } of plantedErrors) expect(plantedLines[line - 1], `line ${line}`).toContain(marker);
+  });
+
+  it('prints exactly one FILE:LINE: error line per planted error, at its line, and exits 2', async () => {
+    const { code, stdout, stderr } = await runCli('lint', planted);
+    expect(stderr).toBe('');
+    expect(code).toBe(2);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(plantedErrors.length);
+    for (const outputLine of lines) expect(outputLine).toMatch(/^test\/fixtures\/planted-errors\.md:\d+: error: \S/);
+    for (const { line, message } of plantedErrors) {
+      const atLine = lines.filter((l) => l.startsWith(`${planted}:${line}: error: `));
+      expect(atLine, `line ${line}`).toHaveLength(1);
+      expect((atLine[0] as string).slice(`${planted}:${line}: error: `.length)).toMatch(message);
+    }
+  });
+
+  it('prints nothing for a clean runbook and exits 0', async () => {
+    const { code, stdout, stderr } = await runCli('lint', 'test/fixtures/clean.md');
+    expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it('reports invalid YAML front matter at the line of the problem', async () => {
+    const { code, stdout } = await runCli('lint', 'test/fixtures/broken-yaml.md');
+    expect(code).toBe(2);
+    expect(stdout).toBe('test/fixtures/broken-yaml.md:5: error: invalid YAML front matter: Plain value cannot start with reserved character @\n');
+  });
+
+  it('lints several files in one run, in argument order, and exits 2 if any has an error', async () => {
+    const { code, stdout } = await runCli('lint', 'test/fixtures/clean.md', 'test/fixtures/broken-yaml.md');
+    expect(code).toBe(2);
+    expect(stdout.trimEnd().split('\n').map((l) => l.split(':')[0])).toEqual(['test/fixtures/broken-yaml.md']);
+  });
+
+  it('--json prints parseable findings with file, line, severity and message', async () => {
+    const { code, stdout } = await runCli('lint', '--json', planted);
+    expect(code).toBe(2);
+    const parsed = JSON.parse(stdout) as { file: string; line: number; severity: string; message: string; rule: string }[];
+    expect(parsed).toHaveLength(plantedErrors.length);
+    expect(parsed.map((f) => f.line)).toEqual(plantedErrors.map((p) => p.line));
+    for (const finding of parsed) {
+      expect(finding.file).toBe(planted);
+      expect(finding.severity).toBe('error');
+      expect(typeof finding.message).toBe('string');
+      expect(finding.message.length).toBeGreaterThan(0);
+    }
+    expect(parsed[8]).toEqual({ file: planted, line: 41, severity: 'error', rule: 'block-attribute', message: 'bad timeout value "soon": expected a duration such as 30s, 5m or 1h' });
+  });
+
+  it('--json prints an empty list for a clean runbook', async () => {
+    const { code, stdout } = await runCli('lint', 'test/fixtures/clean.md', '--json');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual([]);
+  });
+
+  it('names a missing file, exits 2 and shows no stack trace', async () => {
+    const { code, stdout, stderr } = await runCli('lint', 'test/fixtures/no-such-runbook.md');
+    expect(code).toBe(2);
+    const output = stdout + stderr;
+    expect(output).toContain('test/fixtures/no-such-runbook.md');
+    expect(output).toContain('no such file');
+    expect(output).not.toMatch(/\n\s+at .*(\.js|\.ts):\d+/);
+    expect(output).not.toContain('internal error');
+  });
+
+  it('exits 2 with usage for an unknown option', async () => {
+    const { code, stdout, stderr } = await runCli('lint', '--bogus', 'test/fixtures/clean.md');
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain("Unknown option '--bogus'");
+    expect(stderr).toContain('usage: waymark lint FILE... [--json]');
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('exits 2 with usage when no file is given', async () => {
+    const { code, stderr } = await runCli('lint');
+    expect(code).toBe(2);
+    expect(stderr).toContain('lint needs at least one runbook file');
+    expect(stderr).toContain('usage: waymark lint FILE... [--json]');
+  });
+});
+
+describe('waymark command line', () => {
+  it('exits 2 with usage for an unknown command', async () => {
+    const { code, stdout, stderr } = await runCli('frobnicate');
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('waymark: unknown command "frobnicate"');
+    expect(stderr).toContain('usage:');
+    expect(stderr).toContain('waymark lint FILE...');
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('prints usage and exits 2 with no command, 0 with --help', async () => {
+    const bare = await runCli();
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toContain('usage:');
+    const help = await runCli('--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('waymark list [DIR]');
+  });
+
+  it('prints the command help for lint --help and exits 0', async () => {
+    const { code, stdout } = await runCli('lint', '--help');
+    expect(code).toBe(0);
+    expect(stdout).toContain('usage: waymark lint FILE... [--json]');
+  });
+});
