@@ -20,6 +20,10 @@ export interface InfoString {
 
 /** Split words on whitespace (and commas inside brace groups), keeping quoted values whole. */
 function tokenize(text: string, commaSeparates: boolean): { words: string[]; braces: string[]; problems: string[] } {
+  // Most info strings are plain words (`sh check name=x`): split them without the scanner.
+  if (!/[{"']/.test(text) && !(commaSeparates && text.includes(','))) {
+    return { words: text.split(/\s+/).filter((w) => w !== ''), braces: [], problems: [] };
+  }
   const words: string[] = [];
   const braces: string[] = [];
   const problems: string[] = [];
@@ -54,7 +58,7 @@ function tokenize(text: string, commaSeparates: boolean): { words: string[]; bra
       i = end + 1;
       continue;
     }
-    if (/\s/.test(ch) || (commaSeparates && ch === ',')) {
+    if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r' || ch === '\f' || ch === '\v' || (commaSeparates && ch === ',')) {
       flush();
       i++;
       continue;

@@ -16,6 +16,17 @@ import { parseStepHeading } from './heading.js';
 /** A code block or checklist item found while walking, before ids are assigned. */
 type Found = { kind: 'code'; token: Tokens.Code; line: number } | { kind: 'task'; text: string; line: number };
 
+/** Index of the first character of line `lines + 1` (0-based count of lines to pass). */
+function lineOffset(text: string, lines: number): number {
+  let index = 0;
+  for (let n = 0; n < lines; n++) {
+    const next = text.indexOf('\n', index);
+    if (next === -1) return text.length;
+    index = next + 1;
+  }
+  return index;
+}
+
 function countNewlines(text: string): number {
   let count = 0;
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
@@ -63,11 +74,15 @@ function fenceInfo(raw: string): { info: string; fence: string } | undefined {
 }
 
 function isClosed(raw: string, fence: string): boolean {
-  const lines = raw.replace(/\n+$/, '').split('\n');
-  if (lines.length < 2) return false;
-  const last = (lines[lines.length - 1] as string).trim();
+  let end = raw.length;
+  while (end > 0 && raw[end - 1] === '\n') end--;
+  const start = raw.lastIndexOf('\n', end - 1);
+  if (start === -1) return false;
+  const last = raw.slice(start + 1, end).trim();
   const char = fence[0] as string;
-  return last.length >= fence.length && [...last].every((c) => c === char);
+  if (last.length < fence.length) return false;
+  for (let i = 0; i < last.length; i++) if (last[i] !== char) return false;
+  return true;
 }
 
 interface Section {
@@ -85,7 +100,7 @@ export function parseRunbook(source: string, file: string): Runbook {
   const front = slice ? parseFrontMatter(slice, file) : { vars: [], profiles: {}, connections: [], diagnostics: [] };
   diagnostics.push(...front.diagnostics);
   // Blank out the front matter rather than cut it, so marked's lines stay the file's lines.
-  const body = slice ? '\n'.repeat(slice.lineCount) + normalized.split('\n').slice(slice.lineCount).join('\n') : normalized;
+  const body = slice ? '\n'.repeat(slice.lineCount) + normalized.slice(lineOffset(normalized, slice.lineCount)) : normalized;
   // Block tokens only: inline lexing (emphasis, links) is two thirds of the work and nothing here reads it.
   const tokens = new Lexer({ gfm: true }).blockTokens(body, []);
 
@@ -229,7 +244,7 @@ function toBlock(token: Tokens.Code, line: number, defaultId: string, report: Re
   const head = interpretBlockHead(parsed.lang, parsed.words, parsed.attributes);
   for (const problem of [...parsed.problems, ...head.problems]) report(line, problem, 'block-attribute');
   const unclosed = fence !== undefined && !isClosed(token.raw, fence.fence);
-  if (unclosed) report(line, `code fence ${fence.fence} is never closed: it runs to the end of its section`, 'unclosed-fence', 'warning');
+  if (unclosed) report(line, `code fence ${fence.fence} is never closed: everything after it, to the end of the file (or of the list or quote it is in), is part of this block`, 'unclosed-fence', 'warning');
   return {
     id: head.name ?? defaultId,
     explicitId: head.name !== undefined,

@@ -428,7 +428,7 @@ describe('unclosed fences', () => {
         line: 3,
         severity: 'warning',
         rule: 'unclosed-fence',
-        message: 'code fence ``` is never closed: it runs to the end of its section',
+        message: 'code fence ``` is never closed: everything after it, to the end of the file (or of the list or quote it is in), is part of this block',
       },
     ]);
   });
