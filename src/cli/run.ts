@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { Block, Step } from '../runbook/model.js';
-import { RunSession, describeAction, type SessionEvent } from '../engine/session.js';
+import { RunSession, describeAction, type SessionEvent, type SessionOptions } from '../engine/session.js';
 import type { StepFilter } from '../engine/plan.js';
 import type { BlockState } from '../engine/run-state.js';
 import { formatDuration } from '../runbook/duration.js';
@@ -95,9 +95,9 @@ export function evidence(state: BlockState): string[] {
   return (state.tail ?? []).slice(-10);
 }
 
-function whatNext(step: Step): string {
-  const text = step.markdown.trim().split('\n').find((l) => /\b(if|when)\b.*\b(fail|refuse)/i.test(l));
-  return text ? `   the runbook says: ${text.trim()}` : '';
+/** What the runbook says to do about a failed block: the paragraph its author put right after it. */
+function whatNext(block: Block): string {
+  return block.note ? `   the runbook says: ${block.note}` : '';
 }
 
 export async function runCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
@@ -116,13 +116,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
     },
   });
   if (positionals.length !== 1) throw new UsageError(`run takes one runbook file\n\n${runHelp}`);
-  if (!values.headless) {
-    throw new UsageError('the interactive TUI is not built yet; use --headless to run this runbook without it');
-  }
-  const overrides = parsePairs(values.override, '--override');
-  const skips = parsePairs(values.skip, '--skip');
-
-  const session = await RunSession.open({
+  const sessionOptions: SessionOptions = {
     runbookFile: positionals[0] as string,
     stateDir: stateDirFrom(values['state-dir']),
     operator: values.operator,
@@ -130,7 +124,17 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
     varFlags: values.var ?? [],
     newRun: values['new-run'] ?? false,
     ...stepSelection(values.only ?? [], values['skip-tag'] ?? []),
-  });
+  };
+  if (!values.headless) {
+    const headlessOnly = (['yes', 'accept-warnings', 'override', 'skip', 'rerun-interrupted', 'output'] as const).filter((flag) => values[flag] !== undefined);
+    if (headlessOnly.length > 0) throw new UsageError(`--${headlessOnly.join(', --')} only apply with --headless; in the TUI, decide with the keys (? shows them)`);
+    const { startTui } = await import('../ui/start.js');
+    return startTui(sessionOptions);
+  }
+  const overrides = parsePairs(values.override, '--override');
+  const skips = parsePairs(values.skip, '--skip');
+
+  const session = await RunSession.open(sessionOptions);
   const print = (line: string) => out.write(`${line}\n`);
   let signalled: string | null = null;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -245,7 +249,7 @@ async function drive(session: RunSession, answers: Answers, print: (line: string
         const state = session.state.steps.find((s) => s.id === action.step.id)?.blocks.find((b) => b.id === action.block.id);
         print(`refused: check ${action.block.id} in step ${action.step.id} (${action.step.title}) ${state?.outcome === 'error' ? 'could not run' : 'failed'}: ${state?.reason ?? ''}`);
         for (const line of state ? evidence(state) : []) print(`   ${line}`);
-        const hint = whatNext(action.step);
+        const hint = whatNext(action.block);
         if (hint) print(hint);
         print(
           action.block.attrs.override === 'allowed'

@@ -112,6 +112,8 @@ export class RunSession {
   readonly operator: string;
   readonly paths: RunPaths;
   readonly notices: string[] = [];
+  /** True when this session continues an unfinished run (the TUI shows a resume screen first). */
+  resumed = false;
   #state: RunState;
   readonly #store: CheckpointStore<RunState>;
   readonly #audit: AuditLog;
@@ -209,6 +211,7 @@ export class RunSession {
       resumed.store.data = { ...fitted, status: 'running', updatedAt: at };
       session = new RunSession({ runbook, vars, operator, paths: resumed.paths, state: resumed.store.data, store: resumed.store, audit, lock, options });
       session.notices.push(...notices);
+      session.resumed = true;
       await session.#persist();
       for (const [type, data] of auditEntries) await session.#record(type, data);
       await session.#record('run-resumed', { profile: options.profile ?? null, pid: process.pid });
@@ -264,9 +267,14 @@ export class RunSession {
     return () => this.#listeners.delete(listener);
   }
 
-  /** What the run needs next. */
+  /** What the run needs next, among the steps this invocation works on. */
   next(): NextAction {
     return nextAction(this.runbook, this.#state, this.#options.selected);
+  }
+
+  /** True when every step of the run is done, selected for this invocation or not. */
+  get complete(): boolean {
+    return nextAction(this.runbook, this.#state).kind === 'complete';
   }
 
   /** True when the block was executed by this session (not only in an earlier one). */
@@ -289,6 +297,7 @@ export class RunSession {
   }
 
   async #persist(): Promise<void> {
+    this.#state = { ...this.#state, auditHead: this.#audit.head };
     this.#store.data = this.#state;
     try {
       await this.#store.write();
@@ -557,7 +566,8 @@ export class RunSession {
     await this.#dispatch({ type: 'step-finished', step: stepId, at }, ['step-finished', { step: stepId }]);
     const state = this.#stepState(action.step);
     this.#emit({ type: 'step-finished', step: action.step, state });
-    if (this.next().kind === 'complete') {
+    // With --only/--skip-tag, finishing the selected steps is not finishing the run.
+    if (this.complete) {
       await this.#dispatch({ type: 'run-status', status: 'complete', at }, ['run-complete', {}]);
     }
   }
@@ -577,11 +587,15 @@ export class RunSession {
     if (this.#closed) return;
     this.#closed = true;
     try {
-      const final = status ?? runStatusFor(this.next());
+      const next = this.next();
+      // The selected steps are done but others are not: the run waits for a later invocation.
+      const final = status ?? (next.kind === 'complete' && !this.complete ? 'waiting' : runStatusFor(next));
       if (this.#state.status !== final) {
         await this.#dispatch({ type: 'run-status', status: final, at: new Date().toISOString() }, ['run-paused', { status: final }]);
       }
       await this.#record('session-closed', { status: final });
+      // The checkpoint learns the trail's last record, so cutting records from its end is noticed.
+      await this.#persist();
       await this.#audit.close();
     } finally {
       await this.#lock.release();

@@ -49,10 +49,28 @@ function parseSqlExpect(value: string): SqlExpectation | undefined {
   return undefined;
 }
 
+/** Levenshtein distance, for "did you mean" hints on misspelt keys. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
 function closest(key: string): string {
   const lower = key.toLowerCase();
-  const hit = WAYMARK_KEYS.find((k) => k.toLowerCase().startsWith(lower.slice(0, 3)) || lower.startsWith(k.toLowerCase().slice(0, 3)));
-  return hit ? ` (did you mean "${hit}"?)` : '';
+  let best: { key: string; distance: number } | undefined;
+  for (const known of [...WAYMARK_KEYS, ...ROLES]) {
+    const distance = editDistance(lower, known.toLowerCase());
+    if (!best || distance < best.distance) best = { key: known, distance };
+  }
+  // Only close misspellings (a third of the word or less) deserve a guess.
+  return best && best.distance <= Math.max(1, Math.floor(best.key.length / 3)) ? ` (did you mean "${best.key}"?)` : '';
 }
 
 /**
@@ -180,6 +198,9 @@ export function interpretBlockHead(lang: string, words: string[], raw: RawAttrib
     if (executor === 'sql' && attrs.exit !== undefined) problems.push('exit= is not for sql blocks: use expect=');
     if (executor === 'sql' && attrs.codes) problems.push('codes= is not for sql blocks');
     if (executor === 'sql' && attrs.rerunOnExit !== undefined) problems.push('rerun-on-exit= is not for sql blocks');
+    if (finalRole === 'run' && attrs.retries !== undefined && attrs.rerunOnExit === undefined) {
+      problems.push('retries= on a run block: run blocks are never retried automatically (they may not be safe to run twice); use it on a check or verify, or with rerun-on-exit=');
+    }
   }
   const head: BlockHead = { executor, role: finalRole, attrs, runme, problems };
   if (name !== undefined) head.name = name;

@@ -22,6 +22,7 @@ export function parseStepHeading(text: string): StepHead {
   const match = /\s*\{([^{}]*)\}\s*$/.exec(text);
   if (!match) return head;
   head.title = text.slice(0, match.index).trim();
+  if (head.title === '') head.problems.push('step heading has attributes but no title');
   const parsed = parseInfoString(`- ${match[1] ?? ''}`);
   head.problems.push(...parsed.problems);
   for (const word of parsed.words) {

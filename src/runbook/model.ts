@@ -63,6 +63,8 @@ export interface Block {
   runme: Record<string, unknown>;
   /** True when the fence was never closed (the block runs to the end of its container). */
   unclosed: boolean;
+  /** The paragraph right after the block, where runbooks say what to do when it fails. */
+  note?: string;
 }
 
 /** A `- [ ] text` task-list item: a manual checklist item for the operator. */

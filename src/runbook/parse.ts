@@ -14,7 +14,7 @@ import { interpretBlockHead } from './attributes.js';
 import { parseStepHeading } from './heading.js';
 
 /** A code block or checklist item found while walking, before ids are assigned. */
-type Found = { kind: 'code'; token: Tokens.Code; line: number } | { kind: 'task'; text: string; line: number };
+type Found = { kind: 'code'; token: Tokens.Code; line: number; note?: string } | { kind: 'task'; text: string; line: number };
 
 /** Index of the first character of line `lines + 1` (0-based count of lines to pass). */
 function lineOffset(text: string, lines: number): number {
@@ -51,9 +51,12 @@ function childTokens(token: Token): Token[] | undefined {
 /** Walk tokens depth-first, tracking the 1-based line each one starts on. */
 function collect(tokens: Token[], startLine: number, found: Found[]): void {
   let line = startLine;
-  for (const token of tokens) {
+  for (const [index, token] of tokens.entries()) {
     if (token.type === 'code') {
-      found.push({ kind: 'code', token: token as Tokens.Code, line });
+      const code: Found = { kind: 'code', token: token as Tokens.Code, line };
+      const after = tokens[index + 1]?.type === 'space' ? tokens[index + 2] : tokens[index + 1];
+      if (after?.type === 'paragraph') code.note = (after as Tokens.Paragraph).text.replace(/\s*\n\s*/g, ' ').trim();
+      found.push(code);
     } else if (token.type === 'list_item' && (token as Tokens.ListItem).task) {
       const item = token as Tokens.ListItem;
       const firstLine = (item.text.split('\n')[0] ?? '').trim();
@@ -139,7 +142,9 @@ export function parseRunbook(source: string, file: string): Runbook {
         checklist.push({ id: `${ownerId}-check-${checklist.length + 1}`, line: item.line, text: item.text });
         continue;
       }
-      blocks.push(toBlock(item.token, item.line, `${ownerId}-${blocks.length + 1}`, report));
+      const block = toBlock(item.token, item.line, `${ownerId}-${blocks.length + 1}`, report);
+      if (item.note) block.note = item.note;
+      blocks.push(block);
     }
     return { blocks, checklist };
   };

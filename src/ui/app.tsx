@@ -1,0 +1,148 @@
+/** The screen: header, step list, current step, live output, footer — over one UiController. */
+import { spawnSync } from 'node:child_process';
+import { useEffect, useMemo, useState } from 'react';
+import { Box, Static, Text, useApp, useInput, useStdin } from 'ink';
+import type { UiController } from './controller.js';
+import { useController } from './hooks/use-controller.js';
+import { useTerminalSize } from './hooks/use-terminal-size.js';
+import { actionFor } from './keys.js';
+import { currentStepIndex } from '../engine/plan.js';
+import { publicValues } from '../engine/vars.js';
+import { timeLeft } from '../engine/estimate.js';
+import { formatDuration } from '../runbook/duration.js';
+import { Header } from './components/Header.js';
+import { StepList } from './components/StepList.js';
+import { StepView } from './components/StepView.js';
+import { OutputPane } from './components/OutputPane.js';
+import { Footer } from './components/Footer.js';
+import { HelpOverlay } from './components/HelpOverlay.js';
+import { ResumeScreen } from './components/ResumeScreen.js';
+import { ConfirmBlock } from './components/ConfirmBlock.js';
+import { lookOf } from './theme.js';
+
+export interface AppProps {
+  controller: UiController;
+  /** Median step durations of earlier runs, by step hash. */
+  durations: Map<string, number>;
+  /** How to show a log file; the default runs $PAGER (less) on the real terminal. */
+  openPager?: (file: string) => string | null;
+}
+
+function runPager(file: string): string | null {
+  const pager = process.env.PAGER || 'less';
+  const result = spawnSync(pager, [file], { stdio: 'inherit' });
+  if (result.error) return `cannot start ${pager}: ${result.error.message}`;
+  return null;
+}
+
+export function App({ controller, durations, openPager = runPager }: AppProps) {
+  const snapshot = useController(controller);
+  const { columns, rows } = useTerminalSize();
+  const { exit } = useApp();
+  const { setRawMode, isRawModeSupported } = useStdin();
+  const [pagerError, setPagerError] = useState<string | null>(null);
+  const session = controller.session;
+  const vars = useMemo(() => publicValues(session.vars), [session]);
+
+  useInput((input, key) => {
+    if (controller.typing && !key.return && !(key.ctrl && input === 'c')) {
+      controller.type(input, key);
+      return;
+    }
+    const action = actionFor(input, key);
+    if (!action) return;
+    if (action === 'log' && !controller.typing) {
+      const file = controller.logPath;
+      if (!file) {
+        setPagerError('no block has run yet in this session: no log to open');
+        return;
+      }
+      // The pager owns the terminal until it exits; ink renders again afterwards.
+      if (isRawModeSupported) setRawMode(false);
+      setPagerError(openPager(file));
+      if (isRawModeSupported) setRawMode(true);
+      return;
+    }
+    setPagerError(null);
+    void controller.press(action);
+  });
+
+  useEffect(() => {
+    if (snapshot.quit && !snapshot.busy) exit();
+  }, [snapshot.quit, snapshot.busy, exit]);
+
+  const { state, next } = snapshot;
+  const current = currentStepIndex(session.runbook, state);
+  const focus = current === -1 ? session.runbook.steps.length - 1 : current;
+  const step = session.runbook.steps[focus];
+  const stepState = state.steps[focus];
+
+  const height = Math.max(12, rows - 1);
+  const outputHeight = Math.max(4, Math.floor(height / 4));
+  const bodyHeight = height - 2 - 2 - outputHeight;
+  const listWidth = Math.min(32, Math.max(18, Math.floor(columns * 0.3)));
+  const mainWidth = Math.max(20, columns - listWidth - 1);
+
+  const finished = state.steps.flatMap((s) =>
+    s.blocks.filter((b) => b.finishedAt && b.status !== 'running').map((b) => ({ key: `${b.id}@${b.finishedAt}`, step: s.id, block: b })),
+  );
+
+  let main;
+  const prompt = snapshot.prompt;
+  if (snapshot.help) main = <HelpOverlay width={mainWidth} height={bodyHeight} />;
+  else if (prompt?.kind === 'resume') {
+    main = <ResumeScreen state={state} notices={session.notices} next={next} width={mainWidth} height={bodyHeight} />;
+  } else if (prompt?.kind === 'confirm-block') {
+    main = (
+      <ConfirmBlock
+        block={prompt.block}
+        command={session.describeBlock(prompt.block)}
+        vars={vars}
+        rollback={prompt.rollback}
+        width={mainWidth}
+        height={bodyHeight}
+      />
+    );
+  } else if (step && stepState) {
+    main = (
+      <StepView
+        step={step}
+        state={stepState}
+        next={next}
+        selected={snapshot.selected}
+        vars={vars}
+        rollbacks={session.rollbacksOf(step)}
+        width={mainWidth}
+        height={bodyHeight}
+      />
+    );
+  } else main = <Text>This runbook has no steps.</Text>;
+
+  const shown = pagerError ? { ...snapshot, message: { text: pagerError, tone: 'error' as const } } : snapshot;
+  return (
+    <>
+      <Static items={finished}>
+        {(item) => {
+          const look = lookOf(item.block.status);
+          return (
+            <Text key={item.key}>
+              {look.glyph} {item.step}/{item.block.id} {item.block.status}
+              {item.block.durationMs !== undefined ? ` ${formatDuration(item.block.durationMs)}` : ''}
+              {item.block.reason && item.block.status !== 'passed' ? `: ${item.block.reason}` : ''}
+            </Text>
+          );
+        }}
+      </Static>
+      <Box flexDirection="column" width={columns} height={height}>
+        <Header state={state} width={columns} timeLeftMs={timeLeft(state, durations)} />
+        <Box flexDirection="row" height={bodyHeight}>
+          <StepList state={state} current={current} width={listWidth} height={bodyHeight} />
+          <Box width={1} />
+          {main}
+        </Box>
+        <OutputPane output={snapshot.output} running={snapshot.busy} width={columns} height={outputHeight} />
+        <Footer snapshot={shown} width={columns} />
+      </Box>
+    </>
+  );
+}

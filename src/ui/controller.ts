@@ -1,0 +1,492 @@
+/**
+ * The TUI's controller: turns key actions and typed answers into session calls, and keeps what
+ * only the screen needs (open prompt, selection, output tail, scroll). No React here, and no
+ * run rule either: what may run, and when, is the session's decision.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Block, Step } from '../runbook/model.js';
+import type { RunSession, SessionEvent } from '../engine/session.js';
+import { MIN_REASON_LENGTH, describeAction } from '../engine/session.js';
+import type { NextAction } from '../engine/plan.js';
+import type { RunState } from '../engine/run-state.js';
+import type { KeyAction } from './keys.js';
+
+/** A question the screen is waiting on. */
+export type Prompt =
+  | { kind: 'resume' }
+  | { kind: 'confirm-block'; step: Step; block: Block; input: string; rollback: boolean }
+  | { kind: 'reason'; purpose: 'override' | 'skip' | 'mark-done'; step: Step; block?: Block; input: string }
+  | { kind: 'cancel' }
+  | { kind: 'quit' };
+
+/** A one-line message under the step. */
+export interface Message {
+  text: string;
+  tone: 'info' | 'error';
+}
+
+/** Everything the screen renders, as one immutable snapshot. */
+export interface UiSnapshot {
+  state: RunState;
+  next: NextAction;
+  busy: boolean;
+  running: { step: Step; block: Block; since: number } | null;
+  prompt: Prompt | null;
+  message: Message | null;
+  /** Index of the selected checklist item or rollback block of the current step. */
+  selected: number;
+  help: boolean;
+  /** Output of the running (or last) block: its tail, or a window of its log when scrolled. */
+  output: { block: string | null; lines: string[]; scrolledBack: number; total: number };
+  /** Bumped on every change, so throttled renders know something moved. */
+  version: number;
+  quit: boolean;
+}
+
+/** Lines of output kept in memory for the live pane; the log file has the rest. */
+const TAIL_LINES = 200;
+/** Output notifications are coalesced to this interval: never one render per line. */
+const OUTPUT_NOTIFY_MS = 50;
+
+/** Drives one session from the TUI. */
+export class UiController {
+  readonly session: RunSession;
+  #listeners = new Set<() => void>();
+  #snapshot: UiSnapshot;
+  #tail: string[] = [];
+  #tailTotal = 0;
+  #tailBlock: string | null = null;
+  #lastLog: string | null = null;
+  #scrolledBack = 0;
+  #window: string[] | null = null;
+  #outputTimer: NodeJS.Timeout | null = null;
+  #running: UiSnapshot['running'] = null;
+  #prompt: Prompt | null;
+  #message: Message | null = null;
+  #selected = 0;
+  #help = false;
+  #quit = false;
+  #version = 0;
+
+  constructor(session: RunSession, options: { resume: boolean }) {
+    this.session = session;
+    this.#prompt = options.resume ? { kind: 'resume' } : null;
+    session.subscribe((event) => this.#onSession(event));
+    this.#snapshot = this.#build();
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  };
+
+  getSnapshot = (): UiSnapshot => this.#snapshot;
+
+  #notify(): void {
+    this.#version++;
+    this.#snapshot = this.#build();
+    for (const listener of this.#listeners) listener();
+  }
+
+  #build(): UiSnapshot {
+    return {
+      state: this.session.state,
+      next: this.session.next(),
+      busy: this.session.busy,
+      running: this.#running,
+      prompt: this.#prompt,
+      message: this.#message,
+      selected: this.#selected,
+      help: this.#help,
+      output: {
+        block: this.#tailBlock,
+        lines: this.#window ?? this.#tail,
+        scrolledBack: this.#scrolledBack,
+        total: this.#tailTotal,
+      },
+      version: this.#version,
+      quit: this.#quit,
+    };
+  }
+
+  #onSession(event: SessionEvent): void {
+    switch (event.type) {
+      case 'block-started':
+        this.#tail = [];
+        this.#tailTotal = 0;
+        this.#tailBlock = event.block.id;
+        this.#scrolledBack = 0;
+        this.#window = null;
+        this.#running = { step: event.step, block: event.block, since: Date.now() };
+        this.#notify();
+        break;
+      case 'output':
+        this.#tail.push(event.line);
+        this.#tailTotal++;
+        if (this.#tail.length > TAIL_LINES * 2) this.#tail = this.#tail.slice(-TAIL_LINES);
+        if (!this.#outputTimer) {
+          this.#outputTimer = setTimeout(() => {
+            this.#outputTimer = null;
+            this.#notify();
+          }, OUTPUT_NOTIFY_MS);
+        }
+        break;
+      case 'block-finished':
+        this.#running = null;
+        this.#lastLog = event.state.log ? join(this.session.paths.dir, event.state.log) : null;
+        if (this.#outputTimer) {
+          clearTimeout(this.#outputTimer);
+          this.#outputTimer = null;
+        }
+        this.#notify();
+        break;
+      default:
+        this.#notify();
+    }
+  }
+
+  #say(text: string, tone: Message['tone'] = 'info'): void {
+    this.#message = { text, tone };
+  }
+
+  /** Run an operation; an operator error becomes a message on screen, never a crash. */
+  async #attempt(operation: () => Promise<void>): Promise<void> {
+    try {
+      await operation();
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      this.#say(text, 'error');
+    }
+    await this.#settle();
+    this.#notify();
+  }
+
+  /** Close steps that are done, so the operator never has to press a key for nothing. */
+  async #settle(): Promise<void> {
+    for (let next = this.session.next(); next.kind === 'finish-step'; next = this.session.next()) {
+      await this.session.finishStep(next.step.id);
+    }
+    this.#selected = Math.min(this.#selected, Math.max(0, this.#selectable().length - 1));
+    if (this.session.next().kind === 'complete') this.#say(`run ${this.session.state.run} is complete: q to quit (waymark report ${this.session.runbook.file} for the report)`);
+  }
+
+  /** The checklist items or rollback blocks the selection moves over. */
+  #selectable(): { id: string }[] {
+    const next = this.session.next();
+    if (next.kind === 'failed' || next.kind === 'refused') return this.session.rollbacksOf(next.step);
+    if (next.kind === 'complete') return [];
+    return next.step.checklist;
+  }
+
+  /** The prompt's typed text changed. */
+  type(input: string, key: { backspace?: boolean; delete?: boolean; escape?: boolean }): void {
+    const prompt = this.#prompt;
+    if (!prompt || (prompt.kind !== 'confirm-block' && prompt.kind !== 'reason')) return;
+    if (key.escape) {
+      this.#prompt = null;
+      this.#say('cancelled');
+    } else if (key.backspace || key.delete) {
+      this.#prompt = { ...prompt, input: prompt.input.slice(0, -1) };
+    } else if (input && !/[\u0000-\u001f]/.test(input)) {
+      this.#prompt = { ...prompt, input: prompt.input + input };
+    }
+    this.#notify();
+  }
+
+  /** True when typed keys belong to a text prompt rather than to the key table. */
+  get typing(): boolean {
+    return this.#prompt?.kind === 'confirm-block' || this.#prompt?.kind === 'reason';
+  }
+
+  /** Handle one key action. Resolves when whatever it started is finished. */
+  async press(action: KeyAction): Promise<void> {
+    const prompt = this.#prompt;
+    if (action === 'help') {
+      this.#help = !this.#help;
+      return this.#notify();
+    }
+    if (this.#help) {
+      this.#help = false;
+      return this.#notify();
+    }
+    if (prompt?.kind === 'cancel' || prompt?.kind === 'quit') return this.#answerYesNo(prompt, action);
+    if (prompt?.kind === 'resume') {
+      if (action === 'run-next') {
+        this.#prompt = null;
+        return this.#notify();
+      }
+      if (action === 'quit' || action === 'cancel') return this.#exit();
+      this.#say('press enter to continue this run, or q to quit');
+      return this.#notify();
+    }
+    if (prompt && action === 'run-next') return this.#submit(prompt);
+    if (action === 'cancel') return this.#cancelOrQuit();
+    if (action === 'quit') {
+      if (this.session.busy) {
+        this.#prompt = { kind: 'quit' };
+        return this.#notify();
+      }
+      return this.#exit();
+    }
+    if (action === 'scroll-up' || action === 'scroll-down') return this.#scroll(action === 'scroll-up' ? 1 : -1);
+    if (action === 'select-up' || action === 'select-down') {
+      const count = this.#selectable().length;
+      if (count > 0) this.#selected = (this.#selected + (action === 'select-up' ? count - 1 : 1)) % count;
+      return this.#notify();
+    }
+    if (this.session.busy) {
+      this.#say('a block is running: wait for it, or ctrl+c to cancel it');
+      return this.#notify();
+    }
+    this.#message = null;
+    switch (action) {
+      case 'run-next':
+        return this.#attempt(() => this.#runNext());
+      case 'run-step':
+        return this.#attempt(() => this.#runStep());
+      case 'rerun':
+        return this.#attempt(() => this.#rerun());
+      case 'tick':
+        return this.#attempt(() => this.#tick());
+      case 'acknowledge':
+        return this.#attempt(() => this.#acknowledge());
+      case 'override':
+      case 'skip':
+      case 'mark-done':
+        return this.#openReason(action);
+      case 'rollback':
+        return this.#attempt(() => this.#rollback());
+      case 'log':
+        return this.#notify();
+      default:
+        return this.#notify();
+    }
+  }
+
+  /** The full log of the running or last block, for the pager. */
+  get logPath(): string | null {
+    return this.#lastLog;
+  }
+
+  async #runNext(): Promise<void> {
+    const next = this.session.next();
+    switch (next.kind) {
+      case 'run':
+        if (next.block.attrs.confirm) {
+          this.#prompt = { kind: 'confirm-block', step: next.step, block: next.block, input: '', rollback: false };
+          return;
+        }
+        await this.session.runBlock(next.step, next.block);
+        return;
+      case 'confirm-step':
+        await this.session.confirmStep(next.step.id);
+        return;
+      case 'complete':
+        this.#say('the run is complete: q to quit');
+        return;
+      case 'checklist':
+        this.#say('tick the checklist with space (↑/↓ to select) before the step can pass');
+        return;
+      case 'acknowledge':
+        this.#say(`${next.block.id} ended with a warning: w to acknowledge it`);
+        return;
+      case 'refused':
+        this.#say(
+          next.block.attrs.override === 'allowed'
+            ? `check ${next.block.id} holds the run: fix the cause and r to re-run it, or o to override it`
+            : `check ${next.block.id} holds the run: fix the cause and r to re-run it (it cannot be overridden)`,
+          'error',
+        );
+        return;
+      case 'failed':
+        this.#say(`block ${next.block.id} failed: r to retry${next.rollbacks.length ? ', b to run a rollback' : ''}, or q to stop`, 'error');
+        return;
+      case 'interrupted':
+        this.#say(`block ${next.block.id} was interrupted: r to re-run it, m to mark it done, or q to stop`, 'error');
+        return;
+      case 'finish-step':
+        return;
+    }
+  }
+
+  async #runStep(): Promise<void> {
+    const stepId = this.session.next().kind === 'complete' ? null : (this.session.next() as Exclude<NextAction, { kind: 'complete' }>).step.id;
+    for (;;) {
+      const next = this.session.next();
+      if (next.kind !== 'run' || next.step.id !== stepId) {
+        if (next.kind !== 'complete' && next.kind !== 'finish-step' && next.step.id === stepId) await this.#runNext();
+        return;
+      }
+      if (next.block.attrs.confirm) {
+        this.#prompt = { kind: 'confirm-block', step: next.step, block: next.block, input: '', rollback: false };
+        return;
+      }
+      const result = await this.session.runBlock(next.step, next.block);
+      if (result.status !== 'passed') return;
+    }
+  }
+
+  async #rerun(): Promise<void> {
+    const next = this.session.next();
+    if (next.kind !== 'refused' && next.kind !== 'failed' && next.kind !== 'interrupted') {
+      this.#say(`nothing to re-run: ${describeAction(next)}`);
+      return;
+    }
+    if (next.block.attrs.confirm) {
+      this.#prompt = { kind: 'confirm-block', step: next.step, block: next.block, input: '', rollback: false };
+      return;
+    }
+    await this.session.runBlock(next.step, next.block);
+  }
+
+  async #tick(): Promise<void> {
+    const next = this.session.next();
+    if (next.kind === 'complete') return;
+    const item = next.step.checklist[this.#selected];
+    if (!item) {
+      this.#say('this step has no checklist item to tick');
+      return;
+    }
+    const ticked = Boolean(this.session.state.steps.find((s) => s.id === next.step.id)?.ticked[item.id]);
+    await this.session.tick(next.step.id, item.id, { ticked: !ticked });
+    if (!ticked) this.#selected = Math.min(this.#selected + 1, next.step.checklist.length - 1);
+  }
+
+  async #acknowledge(): Promise<void> {
+    const next = this.session.next();
+    if (next.kind !== 'acknowledge') {
+      this.#say('no warning is waiting for an acknowledgement');
+      return;
+    }
+    await this.session.acknowledge(next.step.id, next.block.id);
+  }
+
+  async #rollback(): Promise<void> {
+    const next = this.session.next();
+    if (next.kind !== 'failed' && next.kind !== 'refused' && next.kind !== 'interrupted') {
+      this.#say('rollback blocks are offered only after a failure');
+      return;
+    }
+    const block = this.session.rollbacksOf(next.step)[this.#selected];
+    if (!block) {
+      this.#say(`step ${next.step.id} has no rollback block`);
+      return;
+    }
+    // A rollback changes systems too: it is always shown and confirmed before it runs.
+    this.#prompt = { kind: 'confirm-block', step: next.step, block, input: '', rollback: true };
+  }
+
+  #openReason(purpose: 'override' | 'skip' | 'mark-done'): void {
+    const next = this.session.next();
+    if (next.kind === 'complete') return this.#notify();
+    if (purpose === 'override' && (next.kind !== 'refused' || next.block.attrs.override !== 'allowed')) {
+      this.#say(next.kind === 'refused' ? `check ${next.block.id} cannot be overridden: the runbook does not say override=allowed` : 'no failed check to override', 'error');
+      return this.#notify();
+    }
+    if (purpose === 'skip' && !next.step.optional) {
+      this.#say(`step ${next.step.id} is not optional and cannot be skipped`, 'error');
+      return this.#notify();
+    }
+    if (purpose === 'mark-done' && next.kind !== 'interrupted') {
+      this.#say('only an interrupted block can be marked done', 'error');
+      return this.#notify();
+    }
+    const prompt: Prompt = { kind: 'reason', purpose, step: next.step, input: '' };
+    if ('block' in next) prompt.block = next.block;
+    this.#prompt = prompt;
+    this.#notify();
+  }
+
+  async #submit(prompt: Prompt): Promise<void> {
+    if (prompt.kind === 'confirm-block') {
+      if (prompt.input.trim() !== 'yes') {
+        this.#say('type yes (and enter) to run it, or esc to cancel', 'error');
+        return this.#notify();
+      }
+      this.#prompt = null;
+      const decision = { by: this.session.operator, at: new Date().toISOString() };
+      return this.#attempt(async () => {
+        await this.session.runBlock(prompt.step, prompt.block, decision);
+      });
+    }
+    if (prompt.kind === 'reason') {
+      if (prompt.input.trim().length < MIN_REASON_LENGTH) {
+        this.#say(`the reason must be at least ${MIN_REASON_LENGTH} characters`, 'error');
+        return this.#notify();
+      }
+      this.#prompt = null;
+      const reason = prompt.input.trim();
+      return this.#attempt(async () => {
+        if (prompt.purpose === 'override' && prompt.block) await this.session.override(prompt.block.id, reason);
+        if (prompt.purpose === 'skip') await this.session.skipStep(prompt.step.id, reason);
+        if (prompt.purpose === 'mark-done' && prompt.block) await this.session.markDone(prompt.step.id, prompt.block.id, reason);
+      });
+    }
+  }
+
+  async #answerYesNo(prompt: { kind: 'cancel' | 'quit' }, action: KeyAction): Promise<void> {
+    this.#prompt = null;
+    // Only enter or the same key again says yes; anything else keeps the block running.
+    const yes = action === 'run-next' || (prompt.kind === 'cancel' && action === 'cancel') || (prompt.kind === 'quit' && action === 'quit');
+    if (!yes) {
+      this.#say('the block keeps running');
+      return this.#notify();
+    }
+    this.session.cancel();
+    if (prompt.kind === 'quit') this.#quit = true;
+    this.#say('cancelling: the block gets TERM, then KILL after 5s; it will be recorded as interrupted');
+    this.#notify();
+  }
+
+  #cancelOrQuit(): Promise<void> {
+    if (this.session.busy) {
+      this.#prompt = { kind: 'cancel' };
+      this.#notify();
+      return Promise.resolve();
+    }
+    return this.#exit();
+  }
+
+  #exit(): Promise<void> {
+    this.#quit = true;
+    this.#notify();
+    return Promise.resolve();
+  }
+
+  async #scroll(direction: 1 | -1): Promise<void> {
+    const page = 10;
+    this.#scrolledBack = Math.max(0, this.#scrolledBack + direction * page);
+    if (this.#scrolledBack === 0) {
+      this.#window = null;
+      return this.#notify();
+    }
+    const logPath = this.#lastLog ?? this.#runningLog();
+    if (!logPath) {
+      this.#scrolledBack = 0;
+      return this.#notify();
+    }
+    try {
+      const lines = (await readFile(logPath, 'utf8')).split('\n');
+      if (lines.at(-1) === '') lines.pop();
+      this.#scrolledBack = Math.min(this.#scrolledBack, Math.max(0, lines.length - 1));
+      this.#window = lines.slice(Math.max(0, lines.length - this.#scrolledBack - TAIL_LINES), lines.length - this.#scrolledBack);
+      this.#tailTotal = Math.max(this.#tailTotal, lines.length);
+    } catch (error) {
+      this.#say(`cannot read the log: ${(error as Error).message}`, 'error');
+    }
+    this.#notify();
+  }
+
+  #runningLog(): string | null {
+    const running = this.#running;
+    if (!running) return null;
+    const log = this.session.state.steps.find((s) => s.id === running.step.id)?.blocks.find((b) => b.id === running.block.id)?.log;
+    return log ? join(this.session.paths.dir, log) : null;
+  }
+
+  /** Called after a block finishes while the operator asked to quit. */
+  get quitting(): boolean {
+    return this.#quit;
+  }
+}

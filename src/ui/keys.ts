@@ -1,0 +1,70 @@
+/**
+ * The one key table. Every binding carries its keys and its help text, so the footer hints,
+ * the help overlay and what the keys do can never disagree (SPEC §5).
+ */
+import type { Key } from 'ink';
+
+/** Everything the operator can ask for with a key. */
+export type KeyAction =
+  | 'run-next'
+  | 'run-step'
+  | 'rerun'
+  | 'tick'
+  | 'select-up'
+  | 'select-down'
+  | 'acknowledge'
+  | 'override'
+  | 'skip'
+  | 'mark-done'
+  | 'rollback'
+  | 'log'
+  | 'scroll-up'
+  | 'scroll-down'
+  | 'cancel'
+  | 'quit'
+  | 'help';
+
+/** One binding: the keys as shown, how to recognise them, and what they do. */
+export interface KeyBinding {
+  action: KeyAction;
+  /** Keys as the operator reads them, e.g. `enter`, `ctrl+c`. */
+  keys: string[];
+  /** Short label for the footer. */
+  hint: string;
+  /** One line for the help overlay. */
+  help: string;
+  matches(input: string, key: Key): boolean;
+}
+
+export const KEY_TABLE: readonly KeyBinding[] = [
+  { action: 'run-next', keys: ['enter'], hint: 'run next', help: 'run the next pending block of the current step, or answer the open prompt', matches: (_, k) => k.return },
+  { action: 'run-step', keys: ['a'], hint: 'run step', help: 'run the remaining blocks of the step in order, stopping at the first failure or prompt', matches: (i) => i === 'a' },
+  { action: 'rerun', keys: ['r'], hint: 're-run', help: 're-run the failed check, retry the failed block, or re-run an interrupted one', matches: (i) => i === 'r' },
+  { action: 'tick', keys: ['space'], hint: 'tick', help: 'tick / untick the selected checklist item', matches: (i) => i === ' ' },
+  { action: 'select-up', keys: ['↑', 'k'], hint: 'select', help: 'select the previous checklist item or rollback block', matches: (i, k) => k.upArrow || i === 'k' },
+  { action: 'select-down', keys: ['↓', 'j'], hint: 'select', help: 'select the next checklist item or rollback block', matches: (i, k) => k.downArrow || i === 'j' },
+  { action: 'acknowledge', keys: ['w'], hint: 'accept warning', help: 'acknowledge the warning the run is waiting on', matches: (i) => i === 'w' },
+  { action: 'override', keys: ['o'], hint: 'override', help: 'override the failed check, where the runbook allows it, with a written reason', matches: (i) => i === 'o' },
+  { action: 'skip', keys: ['s'], hint: 'skip step', help: 'skip the current step, if it is optional, with a written reason', matches: (i) => i === 's' },
+  { action: 'mark-done', keys: ['m'], hint: 'mark done', help: 'mark an interrupted block as done without re-running it, with a written reason', matches: (i) => i === 'm' },
+  { action: 'rollback', keys: ['b'], hint: 'rollback', help: "after a failure, run the selected rollback block of the step", matches: (i) => i === 'b' },
+  { action: 'log', keys: ['l'], hint: 'full log', help: "open the last block's full log in $PAGER (less)", matches: (i) => i === 'l' },
+  { action: 'scroll-up', keys: ['pgup', 'u'], hint: 'scroll', help: "scroll the output back through the block's whole log", matches: (i, k) => k.pageUp || i === 'u' },
+  { action: 'scroll-down', keys: ['pgdn', 'd'], hint: 'scroll', help: 'scroll the output forward', matches: (i, k) => k.pageDown || i === 'd' },
+  { action: 'cancel', keys: ['ctrl+c'], hint: 'cancel', help: 'cancel the running block (asks first); with nothing running, quit', matches: (i, k) => k.ctrl && i === 'c' },
+  { action: 'quit', keys: ['q'], hint: 'quit', help: 'quit; the checkpoint is already saved (asks first if a block is running)', matches: (i) => i === 'q' },
+  { action: 'help', keys: ['?'], hint: 'help', help: 'show or hide this help', matches: (i) => i === '?' },
+];
+
+/** The action a key press asks for, if any. */
+export function actionFor(input: string, key: Key): KeyAction | undefined {
+  return KEY_TABLE.find((binding) => binding.matches(input, key))?.action;
+}
+
+/** `enter run next` style hint for a list of actions, built from the table. */
+export function hintsFor(actions: readonly KeyAction[]): string[] {
+  return actions.flatMap((action) => {
+    const binding = KEY_TABLE.find((b) => b.action === action);
+    return binding ? [`${binding.keys[0]} ${binding.hint}`] : [];
+  });
+}

@@ -1,0 +1,26 @@
+/** A step's prose rendered for the terminal, with a local Marked instance (never marked's global options). */
+import { Marked } from 'marked';
+import { markedTerminal } from 'marked-terminal';
+
+const cache = new Map<string, string>();
+
+/** Render Markdown to terminal text at `width` columns. Code blocks are left out: the block list shows them. */
+export function renderMarkdown(markdown: string, width: number): string {
+  const key = `${width}\u0000${markdown}`;
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const marked = new Marked(markedTerminal({ width, reflowText: true, tab: 2, showSectionPrefix: false }));
+  marked.use({ renderer: { code: () => '' } });
+  // Checklist items are shown (and ticked) by the step view itself, not as prose.
+  const prose = markdown.split('\n').filter((line) => !/^\s*(?:[-*+]|\d+[.)])\s+\[[ xX]\]/.test(line)).join('\n');
+  let text: string;
+  try {
+    text = (marked.parse(prose, { async: false }) as string).replace(/\n{3,}/g, '\n\n').trim();
+  } catch (error) {
+    // Rendering is cosmetic: show the source rather than lose the step.
+    text = `${markdown.trim()}\n(could not render: ${(error as Error).message})`;
+  }
+  if (cache.size > 50) cache.clear();
+  cache.set(key, text);
+  return text;
+}
