@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { formatDiagnostic, lintFile } from '../runbook/lint.js';
 import { UsageError } from './errors.js';
 
-export const lintHelp = `usage: waymark lint FILE... [--json]
+export const lintHelp = `usage: waymark lint FILE... [--json] [--allow-outside-includes]
 
 Checks runbooks without running anything. Prints one line per finding,
 FILE:LINE: error|warning: message, and exits 2 if there is any error.`;
@@ -11,7 +11,7 @@ FILE:LINE: error|warning: message, and exits 2 if there is any error.`;
 export async function lintCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
   const { values, positionals } = parseOptions(argv);
   if (positionals.length === 0) throw new UsageError(`lint needs at least one runbook file\n\n${lintHelp}`);
-  const findings = (await Promise.all(positionals.map((file) => lintFile(file)))).flat();
+  const findings = (await Promise.all(positionals.map((file) => lintFile(file, { allowOutsideRoot: values['allow-outside-includes'] ?? false })))).flat();
   if (values.json) out.write(`${JSON.stringify(findings, null, 2)}\n`);
   else for (const finding of findings) out.write(`${formatDiagnostic(finding)}\n`);
   return findings.some((f) => f.severity === 'error') ? 2 : 0;
@@ -20,7 +20,7 @@ export async function lintCommand(argv: string[], out: NodeJS.WritableStream): P
 /** The command's flags; a bad one is a usage error that shows this command's help. */
 function parseOptions(argv: string[]) {
   try {
-    return parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' } } });
+    return parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, 'allow-outside-includes': { type: 'boolean' } } });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) throw new UsageError(`${(error as Error).message}\n\n${lintHelp}`);

@@ -1,8 +1,8 @@
 /** `waymark list [DIR]`: the runbooks found under DIR with their title and step count. */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseRunbook } from '../runbook/parse.js';
+import { composeRunbook } from '../runbook/compose.js';
 import { lintRunbook } from '../runbook/lint.js';
 import { readRun } from '../engine/runs.js';
 import { isStepDone } from '../engine/run-state.js';
@@ -56,7 +56,7 @@ export async function listRunbooks(dir: string, stateDir: string): Promise<Runbo
   }
   return Promise.all(
     files.map(async (file) => {
-      const runbook = parseRunbook(await readFile(file, 'utf8'), file);
+      const runbook = composeRunbook(file);
       const findings = lintRunbook(runbook);
       return {
         file,

@@ -9,6 +9,7 @@ usage:
   waymark status RUNBOOK.md [--json]  where the current run stands
   waymark report RUNBOOK.md           [--run ID] [--format md|json|junit] [-o FILE]
   waymark audit RUNBOOK.md --verify   [--run ID] check the audit trail's hash chain
+  waymark plan RUNBOOK.md             the composed order of steps, with their sources
   waymark lint FILE... [--json]       check runbooks without running them
   waymark list [DIR]                  runbooks under DIR (default ./runbooks) with their last run
 
@@ -39,6 +40,10 @@ const commands: Record<string, () => Promise<{ run: Command; help: string }>> = 
   report: async () => {
     const m = await import('./report.js');
     return { run: m.reportCommand, help: m.reportHelp };
+  },
+  plan: async () => {
+    const m = await import('./plan.js');
+    return { run: m.planCommand, help: m.planHelp };
   },
   audit: async () => {
     const m = await import('./audit.js');

@@ -9,6 +9,7 @@ export const commonOptions = {
   'new-run': { type: 'boolean' },
   only: { type: 'string', multiple: true },
   'skip-tag': { type: 'string', multiple: true },
+  'allow-outside-includes': { type: 'boolean' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 /** `--state-dir`, else `$WAYMARK_STATE_DIR`, else `./state`. */

@@ -5,11 +5,13 @@ import { readRun } from '../engine/runs.js';
 import { buildReport } from '../report/model.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { renderJunit } from '../report/junit.js';
+import { compareRuns, renderComparisonMarkdown, renderComparisonText } from '../report/compare.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import { OperatorError, UsageError } from './errors.js';
 import { stateDirFrom } from './options.js';
 
 export const reportHelp = `usage: waymark report RUNBOOK.md [--run ID] [--format md|json|junit] [-o FILE] [--state-dir DIR]
+       waymark report RUNBOOK.md --compare RUN_A RUN_B [--format text|md|json] [-o FILE]
 
 Renders the current (or the given) run as Markdown (default), JSON or JUnit XML.`;
 
@@ -19,13 +21,15 @@ export async function reportCommand(argv: string[], out: NodeJS.WritableStream):
     allowPositionals: true,
     options: {
       run: { type: 'string' },
-      format: { type: 'string', default: 'md' },
+      format: { type: 'string' },
+      compare: { type: 'boolean' },
       output: { type: 'string', short: 'o' },
       'state-dir': { type: 'string' },
     },
   });
+  if (values.compare) return compareCommand(positionals, values, out);
   if (positionals.length !== 1) throw new UsageError(`report takes one runbook file\n\n${reportHelp}`);
-  const format = values.format;
+  const format = values.format ?? 'md';
   if (format !== 'md' && format !== 'json' && format !== 'junit') throw new UsageError(`--format must be md, json or junit, not "${format}"`);
   const runbook = await loadRunbook(positionals[0] as string);
   const stored = await readRun(stateDirFrom(values['state-dir']), runbook, values.run);
@@ -35,6 +39,29 @@ export async function reportCommand(argv: string[], out: NodeJS.WritableStream):
   if (values.output) {
     await writeFileAtomic(values.output, text);
     out.write(`report written to ${values.output}\n`);
+  } else out.write(text);
+  return 0;
+}
+
+/** `--compare RUN_A RUN_B`: rehearsal against production, side by side. */
+async function compareCommand(
+  positionals: string[],
+  values: { format?: string; output?: string; 'state-dir'?: string },
+  out: NodeJS.WritableStream,
+): Promise<number> {
+  if (positionals.length !== 3) throw new UsageError(`--compare needs the runbook and two run ids: waymark report RUNBOOK.md --compare RUN_A RUN_B\n\n${reportHelp}`);
+  const format = values.format ?? 'text';
+  if (format !== 'text' && format !== 'md' && format !== 'json') throw new UsageError(`--format for --compare must be text, md or json, not "${format}"`);
+  const runbook = await loadRunbook(positionals[0] as string);
+  const stateDir = stateDirFrom(values['state-dir']);
+  const [a, b] = await Promise.all([readRun(stateDir, runbook, positionals[1]), readRun(stateDir, runbook, positionals[2])]);
+  if (!a || !b) throw new OperatorError(`run ${!a ? positionals[1] : positionals[2]} has no checkpoint in ${stateDir}`, 2);
+  const comparison = compareRuns({ ...a.state, status: a.status }, { ...b.state, status: b.status });
+  const text =
+    format === 'json' ? `${JSON.stringify(comparison, null, 2)}\n` : format === 'md' ? renderComparisonMarkdown(comparison) : renderComparisonText(comparison);
+  if (values.output) {
+    await writeFileAtomic(values.output, text);
+    out.write(`comparison written to ${values.output}\n`);
   } else out.write(text);
   return 0;
 }

@@ -123,6 +123,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
     profile: values.profile,
     varFlags: values.var ?? [],
     newRun: values['new-run'] ?? false,
+    allowOutsideIncludes: values['allow-outside-includes'] ?? false,
     ...stepSelection(values.only ?? [], values['skip-tag'] ?? []),
   };
   if (!values.headless) {
@@ -239,7 +240,7 @@ async function drive(session: RunSession, answers: Answers, print: (line: string
         const reason = answers.overrides.get(action.block.id);
         if (reason !== undefined) {
           await session.override(action.block.id, reason);
-          print(`   check ${action.block.id} OVERRIDDEN by ${session.operator}: ${reason}`);
+          print(`   check ${action.block.id} OVERRIDDEN by ${session.operator}: ${session.mask(reason)}`);
           continue;
         }
         if (!session.executedHere(action.block)) {
@@ -307,6 +308,15 @@ async function drive(session: RunSession, answers: Answers, print: (line: string
         }
         await session.confirmStep(action.step.id, { automatic: true });
         continue;
+      case 'blocked':
+        print(`refused: step ${action.step.id} (${action.step.title}) needs stage ${action.needs.join(', ')} complete first`);
+        print(`   still to do: ${action.waitingFor.map((s) => s.id).join(', ')}`);
+        print(`   run that stage first (e.g. --only ${action.needs[0] ?? ''})`);
+        return EXIT.refused;
+      default: {
+        const unhandled: never = action;
+        throw new Error(`unhandled next action ${JSON.stringify(unhandled)}`);
+      }
     }
   }
 }

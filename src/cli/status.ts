@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { loadRunbook } from '../engine/session.js';
 import { readRun } from '../engine/runs.js';
+import { stepDurations, timeLeft } from '../engine/estimate.js';
 import { UsageError } from './errors.js';
 import { stateDirFrom } from './options.js';
 import { formatDuration } from '../runbook/duration.js';
@@ -18,6 +19,8 @@ export interface StatusJson {
   operator?: string;
   startedAt?: string;
   updatedAt?: string;
+  /** Time left, from the median durations of earlier runs; null when no earlier run knows these steps. */
+  timeLeftMs?: number | null;
   steps: {
     id: string;
     title: string;
@@ -35,7 +38,9 @@ export async function statusCommand(argv: string[], out: NodeJS.WritableStream):
   });
   if (positionals.length !== 1) throw new UsageError(`status takes one runbook file\n\n${statusHelp}`);
   const runbook = await loadRunbook(positionals[0] as string);
-  const stored = await readRun(stateDirFrom(values['state-dir']), runbook);
+  const stateDir = stateDirFrom(values['state-dir']);
+  const stored = await readRun(stateDir, runbook);
+  const left = stored ? timeLeft(stored.state, await stepDurations(stateDir, runbook, stored.state.run)) : null;
   const json: StatusJson = stored
     ? {
         runbook: runbook.id,
@@ -44,6 +49,7 @@ export async function statusCommand(argv: string[], out: NodeJS.WritableStream):
         operator: stored.state.operator,
         startedAt: stored.state.startedAt,
         updatedAt: stored.state.updatedAt,
+        timeLeftMs: left,
         steps: stored.state.steps.map((step) => ({
           id: step.id,
           title: step.title,
@@ -74,7 +80,7 @@ export async function statusCommand(argv: string[], out: NodeJS.WritableStream):
     return 0;
   }
   const done = json.steps.filter((s) => ['passed', 'skipped', 'overridden'].includes(s.status)).length;
-  out.write(`${runbook.title}\nrun ${json.run} by ${json.operator}, started ${json.startedAt}: ${json.status}, ${done}/${json.steps.length} steps done\n`);
+  out.write(`${runbook.title}\nrun ${json.run} by ${json.operator}, started ${json.startedAt}: ${json.status}, ${done}/${json.steps.length} steps done${left !== null && json.status !== 'complete' ? `, about ${formatDuration(left)} left (from earlier runs)` : ''}\n`);
   for (const step of json.steps) {
     const took = step.durationMs !== undefined ? ` (${formatDuration(step.durationMs)})` : '';
     out.write(`  ${step.status.padEnd(11)} ${step.id}: ${step.title}${took}\n`);

@@ -17,6 +17,7 @@ export type NextAction =
   | { kind: 'acknowledge'; step: Step; block: Block }
   | { kind: 'checklist'; step: Step; items: ChecklistItem[] }
   | { kind: 'confirm-step'; step: Step }
+  | { kind: 'blocked'; step: Step; needs: string[]; waitingFor: Step[] }
   | { kind: 'finish-step'; step: Step };
 
 /** A step's gate first, then its run and verify blocks in document order. */
@@ -44,6 +45,13 @@ export function nextAction(runbook: Runbook, state: RunState, selected: StepFilt
   if (index === -1) return { kind: 'complete' };
   const step = runbook.steps[index] as Step;
   const stepState = state.steps[index] as StepState;
+  if (step.needs.length > 0 && stepState.status === 'pending') {
+    // needs=TAG: every other step of that stage must be done first (e.g. unpin RPC only after all services).
+    const waitingFor = runbook.steps.filter(
+      (other, i) => other !== step && other.tags.some((t) => step.needs.includes(t)) && !isStepDone(state.steps[i] as StepState),
+    );
+    if (waitingFor.length > 0) return { kind: 'blocked', step, needs: step.needs, waitingFor };
+  }
   const byId = new Map(stepState.blocks.map((b) => [b.id, b]));
 
   for (const block of runOrder(step)) {

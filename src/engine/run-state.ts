@@ -67,6 +67,8 @@ export interface StepState {
   ticked: Record<string, Decision>;
   confirmed?: Decision;
   skipped?: Decision;
+  /** Block executions in this step that failed, refused or errored (even if a retry passed later). */
+  failures?: number;
   startedAt?: string;
   finishedAt?: string;
   durationMs?: number;
@@ -89,6 +91,8 @@ export interface RunState {
   /** Non-secret variable values the run used; secrets appear by name only. */
   vars: Record<string, string>;
   steps: StepState[];
+  /** Where the audit trail ended at the last checkpoint, so `audit --verify` notices records cut from its end. */
+  auditHead?: { seq: number; lineHash: string };
 }
 
 /** Everything that can happen to a run. */
@@ -208,7 +212,10 @@ export function reduce(state: RunState, event: RunEvent): RunState {
         if (event.rowCount !== undefined) finished.rowCount = event.rowCount;
         return finished;
       });
-      return updateStep({ ...next, updatedAt: event.at }, event.step, withStepStatus);
+      const failed = event.outcome === 'failure' || event.outcome === 'error';
+      return updateStep({ ...next, updatedAt: event.at }, event.step, (step) =>
+        withStepStatus(failed ? { ...step, failures: (step.failures ?? 0) + 1 } : step),
+      );
     }
     case 'block-interrupted': {
       const next = updateBlock(state, event.step, event.block, (block) => ({ ...block, status: 'interrupted', finishedAt: event.at }));

@@ -3,11 +3,10 @@
  * checkpoint, the audit trail, the block logs, the executors — and refuses any request the
  * run's rules do not allow, whichever face asks.
  */
-import { readFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { dirname, relative, resolve } from 'node:path';
 import type { Block, Runbook, Step } from '../runbook/model.js';
-import { parseRunbook } from '../runbook/parse.js';
+import { composeRunbook, type ComposeOptions } from '../runbook/compose.js';
 import { lintRunbook, formatDiagnostic } from '../runbook/lint.js';
 import { interpolate, parseConnectionUrl } from '../runbook/connection.js';
 import type { ConnectionTarget } from '../runbook/connection.js';
@@ -40,6 +39,8 @@ export interface SessionOptions {
   env?: NodeJS.ProcessEnv;
   /** Archive the unfinished run and start over. */
   newRun?: boolean;
+  /** Allow includes outside the runbook's folder. */
+  allowOutsideIncludes?: boolean;
   /** Grace between SIGTERM and SIGKILL when a block is cancelled (tests shorten it). */
   killGraceMs?: number;
   /** Which steps this invocation works on. */
@@ -65,6 +66,7 @@ export function runStatusFor(action: NextAction): RunStatus {
     case 'complete':
       return 'complete';
     case 'refused':
+    case 'blocked':
       return 'refused';
     case 'failed':
       return 'failed';
@@ -81,15 +83,10 @@ export function runStatusFor(action: NextAction): RunStatus {
 }
 
 /** A runbook read, parsed and linted; lint errors are an OperatorError (exit 2) listing them. */
-export async function loadRunbook(file: string): Promise<Runbook> {
-  let source: string;
-  try {
-    source = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new OperatorError(`cannot read runbook ${file}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`, 2);
-  }
-  const runbook = parseRunbook(source, file);
+export async function loadRunbook(file: string, options: ComposeOptions = {}): Promise<Runbook> {
+  const runbook = composeRunbook(file, options);
+  const unreadable = runbook.diagnostics.find((d) => d.rule === 'unreadable' && d.file === file);
+  if (unreadable) throw new OperatorError(`${file}: ${unreadable.message}`, 2);
   const errors = lintRunbook(runbook).filter((d) => d.severity === 'error');
   if (errors.length > 0) {
     throw new OperatorError(`${file} has lint errors; nothing was run:\n${errors.map(formatDiagnostic).join('\n')}`, 2);
@@ -151,7 +148,7 @@ export class RunSession {
 
   /** Read the runbook, resolve variables, take the lock, and start or resume the run. */
   static async open(options: SessionOptions): Promise<RunSession> {
-    const runbook = await loadRunbook(options.runbookFile);
+    const runbook = await loadRunbook(options.runbookFile, { allowOutsideRoot: options.allowOutsideIncludes ?? false });
     const vars = resolveVars(runbook, { profile: options.profile, flags: options.varFlags ?? [], env: options.env ?? process.env });
     if ('errors' in vars) throw new OperatorError(vars.errors.join('\n'), 2);
     const operator = options.operator ?? loginName();
@@ -212,7 +209,6 @@ export class RunSession {
       session = new RunSession({ runbook, vars, operator, paths: resumed.paths, state: resumed.store.data, store: resumed.store, audit, lock, options });
       session.notices.push(...notices);
       session.resumed = true;
-      await session.#persist();
       for (const [type, data] of auditEntries) await session.#record(type, data);
       await session.#record('run-resumed', { profile: options.profile ?? null, pid: process.pid });
       for (const change of changes) {
@@ -220,6 +216,9 @@ export class RunSession {
         session.notices.push(message);
         await session.#record(change.kind === 'interrupted' ? 'interrupted-found' : 'drift', { ...change, message });
       }
+      // Audit first: a crash before this write finds the same changes again and records them again,
+      // whereas the other order would lose them (the checkpoint would no longer show them).
+      await session.#persist();
     } else {
       const runId = newRunId();
       const paths = runPaths(options.stateDir, runbook.id, runId);
@@ -353,7 +352,7 @@ export class RunSession {
   /** Is this block one the run allows to execute now? The gate is enforced here, not in the faces. */
   #mayExecute(step: Step, block: Block): boolean {
     const action = this.next();
-    if (action.kind === 'complete' || action.kind === 'checklist' || action.kind === 'confirm-step' || action.kind === 'finish-step') {
+    if (action.kind === 'complete' || action.kind === 'checklist' || action.kind === 'confirm-step' || action.kind === 'finish-step' || action.kind === 'blocked') {
       return false;
     }
     if (action.step.id !== step.id) return false;
@@ -402,8 +401,9 @@ export class RunSession {
     try {
       result = await executeBlock(block, {
         shell: this.runbook.shell,
-        cwd: dirname(resolve(this.runbook.file)),
-        vars: this.vars.values,
+        // A fragment's blocks run in the fragment's folder; foreach values are variables of their step.
+        cwd: dirname(resolve(step.file)),
+        vars: { ...this.vars.values, ...step.vars },
         timeoutMs: this.runbook.timeoutMs,
         masker: this.#masker,
         signal: abort.signal,
@@ -624,5 +624,7 @@ export function describeAction(action: NextAction): string {
       return `step ${action.step.id} needs a confirmation`;
     case 'finish-step':
       return `step ${action.step.id} is ready to finish`;
+    case 'blocked':
+      return `step ${action.step.id} needs stage ${action.needs.join(', ')} complete first; still to do: ${action.waitingFor.map((s) => s.id).join(', ')}`;
   }
 }

@@ -24,10 +24,13 @@ export interface FrontMatter {
   connections: ConnectionDecl[];
   shell?: string;
   timeoutMs?: number;
+  includes: { path: string; line: number }[];
+  service?: string;
+  after: string[];
   diagnostics: Diagnostic[];
 }
 
-const KNOWN_KEYS = new Set(['runme', 'title', 'id', 'vars', 'profiles', 'connections', 'shell', 'timeout', 'description', 'tags']);
+const KNOWN_KEYS = new Set(['include', 'service', 'after', 'runme', 'title', 'id', 'vars', 'profiles', 'connections', 'shell', 'timeout', 'description', 'tags']);
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Find front matter: a `---` first line, closed by a `---` or `...` line. */
@@ -54,7 +57,7 @@ function scalarText(node: unknown): string | undefined {
 
 /** Parse and check front matter YAML; problems become diagnostics with file lines. */
 export function parseFrontMatter(slice: FrontMatterSlice, file: string): FrontMatter {
-  const result: FrontMatter = { vars: [], profiles: {}, connections: [], diagnostics: [] };
+  const result: FrontMatter = { vars: [], profiles: {}, connections: [], includes: [], after: [], diagnostics: [] };
   const counter = new LineCounter();
   const doc = parseDocument(slice.yaml, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   const lineOf = (node: unknown): number => {
@@ -91,6 +94,23 @@ export function parseFrontMatter(slice: FrontMatterSlice, file: string): FrontMa
         else if (key === 'id' && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(text)) {
           report(line, `id "${text}" must use letters, digits, ".", "_" or "-" (it names the state folder)`);
         } else result[key] = text;
+        break;
+      }
+      case 'include':
+      case 'after': {
+        const items = isSeq(value) ? value.items : [value];
+        for (const item of items) {
+          const text = scalarText(item);
+          if (text === undefined || text === '') report(lineOf(item ?? pair.key), `${key} must be a ${key === 'include' ? 'file path' : 'service name'} or a list of them`);
+          else if (key === 'include') result.includes.push({ path: text, line: lineOf(item) });
+          else result.after.push(text);
+        }
+        break;
+      }
+      case 'service': {
+        const text = scalarText(value);
+        if (text === undefined || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(text)) report(line, 'service must be a name such as nova or cinder-volume');
+        else result.service = text;
         break;
       }
       case 'timeout': {

@@ -8,17 +8,22 @@ export interface StepHead {
   optional: boolean;
   tags: string[];
   extra: Record<string, string>;
+  phase?: number;
+  needs: string[];
+  foreach?: { name: string; values: string[] };
   problems: string[];
 }
 
-/** Step attribute keys beyond `#id`, `optional` and `tags`; later features add theirs here. */
+/** Step attribute keys beyond `#id`, `optional` and `tags` that are kept as they are. */
 export const STEP_KEYS = new Set<string>([]);
+
+const KNOWN = '#id, optional, tags=a,b, phase=N, needs=TAG, foreach=NAME:v1,v2';
 
 const STEP_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 /** Split a heading's text into its title and its attribute block, if it ends with one. */
 export function parseStepHeading(text: string): StepHead {
-  const head: StepHead = { title: text.trim(), optional: false, tags: [], extra: {}, problems: [] };
+  const head: StepHead = { title: text.trim(), optional: false, tags: [], extra: {}, needs: [], problems: [] };
   const match = /\s*\{([^{}]*)\}\s*$/.exec(text);
   if (!match) return head;
   head.title = text.slice(0, match.index).trim();
@@ -33,7 +38,7 @@ export function parseStepHeading(text: string): StepHead {
     } else if (word === 'optional') {
       head.optional = true;
     } else {
-      head.problems.push(`unknown step attribute "${word}" (known: #id, optional, tags=a,b)`);
+      head.problems.push(`unknown step attribute "${word}" (known: ${KNOWN})`);
     }
   }
   for (const { key, value } of parsed.attributes) {
@@ -41,10 +46,22 @@ export function parseStepHeading(text: string): StepHead {
       head.tags = value === true ? [] : value.split(',').map((t) => t.trim()).filter(Boolean);
     } else if (key === 'optional') {
       head.optional = value === true || value === 'true';
+    } else if (key === 'phase') {
+      if (value === true || !/^\d+$/.test(value)) head.problems.push(`bad phase "${value === true ? '' : value}": expected a whole number, e.g. phase=2`);
+      else head.phase = Number(value);
+    } else if (key === 'needs') {
+      head.needs = value === true ? [] : value.split(',').map((t) => t.trim()).filter(Boolean);
+      if (head.needs.length === 0) head.problems.push('needs= expects one or more tags, e.g. needs=controlplane');
+    } else if (key === 'foreach') {
+      const match = value === true ? null : /^([A-Za-z_][A-Za-z0-9_]*):(.+)$/.exec(value);
+      const values = match ? (match[2] as string).split(',').map((v) => v.trim()).filter(Boolean) : [];
+      if (!match || values.length === 0) head.problems.push(`bad foreach "${value === true ? '' : value}": expected NAME:value1,value2, e.g. foreach=RELEASE:kilo,liberty,mitaka`);
+      else if (new Set(values).size !== values.length) head.problems.push(`foreach ${match[1]} lists a value twice`);
+      else head.foreach = { name: match[1] as string, values };
     } else if (STEP_KEYS.has(key) && value !== true) {
       head.extra[key] = value;
     } else {
-      head.problems.push(`unknown step attribute "${key}" (known: #id, optional, tags=a,b)`);
+      head.problems.push(`unknown step attribute "${key}" (known: ${KNOWN})`);
     }
   }
   return head;

@@ -1,7 +1,6 @@
 /** Checks that need the whole runbook: connections, variables, references between parts. */
-import { readFile } from 'node:fs/promises';
 import type { Diagnostic, Runbook } from './model.js';
-import { parseRunbook } from './parse.js';
+import { composeRunbook, type ComposeOptions } from './compose.js';
 import { interpolate, parseConnectionUrl, referencedVars } from './connection.js';
 
 /** Named SQL parameters (`:NAME`) outside quotes and comments; `::` casts are not parameters. */
@@ -15,8 +14,8 @@ export function sqlParameters(sql: string): string[] {
 /** Every problem in a parsed runbook, parse problems included, sorted by line. */
 export function lintRunbook(runbook: Runbook): Diagnostic[] {
   const found: Diagnostic[] = [...runbook.diagnostics];
-  const report = (line: number, message: string, rule: string, severity: Diagnostic['severity'] = 'error') =>
-    found.push({ file: runbook.file, line, severity, rule, message });
+  const report = (line: number, message: string, rule: string, severity: Diagnostic['severity'] = 'error', file = runbook.file) =>
+    found.push({ file, line, severity, rule, message });
   const declared = new Set(runbook.vars.map((v) => v.name));
 
   // Resolve connections with the values lint can know (defaults); unknowable values become a
@@ -47,7 +46,7 @@ export function lintRunbook(runbook: Runbook): Diagnostic[] {
       if (block.attrs.connection !== undefined) {
         if (!connectionNames.has(block.attrs.connection)) {
           const known = [...connectionNames].join(', ') || 'none declared';
-          report(block.line, `sql block uses connection "${block.attrs.connection}", which is not declared (connections: ${known})`, 'unknown-connection');
+          report(block.line, `sql block uses connection "${block.attrs.connection}", which is not declared (connections: ${known})`, 'unknown-connection', 'error', step.file);
         }
       } else if (runbook.connections.length !== 1) {
         report(
@@ -56,29 +55,29 @@ export function lintRunbook(runbook: Runbook): Diagnostic[] {
             ? 'sql block has no connection: declare one under connections in the front matter'
             : `sql block needs connection=NAME: the runbook declares ${runbook.connections.length} connections (${[...connectionNames].join(', ')})`,
           'unknown-connection',
+          'error',
+          step.file,
         );
       }
       for (const name of new Set(sqlParameters(block.code))) {
-        if (!declared.has(name)) report(block.line, `sql parameter :${name} is not a declared variable`, 'unknown-variable');
+        if (!declared.has(name) && !(name in step.vars)) report(block.line, `sql parameter :${name} is not a declared variable`, 'unknown-variable', 'error', step.file);
+      }
+    }
+    for (const tag of step.needs) {
+      if (!runbook.steps.some((other) => other !== step && other.tags.includes(tag))) {
+        found.push({ file: step.file, line: step.line, severity: 'error', rule: 'unknown-tag', message: `needs=${tag}, but no other step has tags=${tag}` });
       }
     }
     if (step.blocks.length === 0 && step.checklist.length === 0 && step.markdown.trim() === '') {
-      report(step.line, `step "${step.title}" is empty`, 'empty-step', 'warning');
+      report(step.line, `step "${step.title}" is empty`, 'empty-step', 'warning', step.file);
     }
   }
   return found.sort((a, b) => a.line - b.line);
 }
 
-/** Read, parse and lint one file. An unreadable file is itself a finding. */
-export async function lintFile(file: string): Promise<Diagnostic[]> {
-  let source: string;
-  try {
-    source = await readFile(file, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    return [{ file, line: 1, severity: 'error', rule: 'unreadable', message: `cannot read runbook: ${reason}` }];
-  }
-  return lintRunbook(parseRunbook(source, file));
+/** Read, compose (includes) and lint one runbook. An unreadable file is itself a finding. */
+export async function lintFile(file: string, options: ComposeOptions = {}): Promise<Diagnostic[]> {
+  return lintRunbook(composeRunbook(file, options));
 }
 
 /** `FILE:LINE: error: message` — the one-line form editors and CI understand. */

@@ -89,6 +89,16 @@ export interface Step {
   checklist: ChecklistItem[];
   /** The step's Markdown body (without the heading), for rendering. */
   markdown: string;
+  /** The file the step comes from (an included fragment, or the runbook itself). */
+  file: string;
+  /** Composition phase (`phase=N`); steps run phase by phase. */
+  phase: number;
+  /** The service of the fragment the step comes from, if it declares one. */
+  service?: string;
+  /** Tags whose steps must all be done before this step may start (`needs=a,b`). */
+  needs: string[];
+  /** Variables bound for this step only, e.g. `RELEASE` of a `foreach=RELEASE:kilo,liberty` step. */
+  vars: Record<string, string>;
 }
 
 /** A declared variable (front matter `vars:`). */
@@ -126,6 +136,12 @@ export interface Runbook {
   timeoutMs: number;
   steps: Step[];
   diagnostics: Diagnostic[];
+  /** Front matter `include:` paths, as written, with their lines. */
+  includes: { path: string; line: number }[];
+  /** Front matter `service:` of a fragment. */
+  service?: string;
+  /** Front matter `after:` of a fragment: services that come before it within a phase. */
+  after: string[];
 }
 
 export const ROLES: readonly Role[] = ['run', 'check', 'verify', 'rollback', 'example'];

@@ -100,7 +100,7 @@ export function parseRunbook(source: string, file: string): Runbook {
   const diagnostics: Diagnostic[] = [];
   const normalized = source.replace(/\r\n?/g, '\n');
   const slice = sliceFrontMatter(normalized);
-  const front = slice ? parseFrontMatter(slice, file) : { vars: [], profiles: {}, connections: [], diagnostics: [] };
+  const front = slice ? parseFrontMatter(slice, file) : { vars: [], profiles: {}, connections: [], includes: [], after: [], diagnostics: [] };
   diagnostics.push(...front.diagnostics);
   // Blank out the front matter rather than cut it, so marked's lines stay the file's lines.
   const body = slice ? '\n'.repeat(slice.lineCount) + normalized.slice(lineOffset(normalized, slice.lineCount)) : normalized;
@@ -157,22 +157,43 @@ export function parseRunbook(source: string, file: string): Runbook {
     }
   }
 
-  const steps: Step[] = sections.slice(1).map((section, index) => {
+  let phase = 0;
+  const steps: Step[] = sections.slice(1).flatMap((section, index) => {
     const head = heads[index] as ReturnType<typeof parseStepHeading>;
     const id = stepIds[index] as string;
-    const { blocks, checklist } = toBlocks(section, id);
-    return {
-      id,
-      explicitId: head.id !== undefined,
-      title: head.title,
-      line: section.line,
-      optional: head.optional,
-      tags: head.tags,
-      extra: head.extra,
-      blocks,
-      checklist,
-      markdown: section.tokens.map((t) => t.raw).join(''),
+    // A step without phase= stays in the phase of the step before it.
+    phase = head.phase ?? phase;
+    const markdown = section.tokens.map((t) => t.raw).join('');
+    const make = (stepId: string, title: string, vars: Record<string, string>, body: string): Step => {
+      const { blocks, checklist } = toBlocks(section, stepId);
+      const step: Step = {
+        id: stepId,
+        explicitId: head.id !== undefined,
+        title,
+        line: section.line,
+        optional: head.optional,
+        tags: head.tags,
+        extra: head.extra,
+        blocks,
+        checklist,
+        markdown: body,
+        file,
+        phase,
+        needs: head.needs,
+        vars,
+      };
+      if (front.service !== undefined) step.service = front.service;
+      return step;
     };
+    if (!head.foreach) return [make(id, head.title, {}, markdown)];
+    // foreach=NAME:a,b,c is one checkpointed step per value, in order, with $NAME set.
+    const { name, values } = head.foreach;
+    const reference = new RegExp(`\\$\\{${name}\\}|\\$${name}\\b`, 'g');
+    return values.map((value) => {
+      const step = make(`${id}-${slug(value) || 'value'}`, head.title.replace(reference, value), { [name]: value }, markdown.replace(reference, value));
+      for (const block of step.blocks) if (block.explicitId) block.id = `${block.id}-${slug(value) || 'value'}`;
+      return step;
+    });
   });
 
   assignBlockIds([...intro.blocks, ...steps.flatMap((step) => step.blocks)], report);
@@ -191,6 +212,9 @@ export function parseRunbook(source: string, file: string): Runbook {
     timeoutMs: front.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     steps,
     diagnostics,
+    includes: front.includes,
+    after: front.after,
+    ...(front.service !== undefined ? { service: front.service } : {}),
   };
 }
 

@@ -307,6 +307,9 @@ export class UiController {
         return;
       case 'finish-step':
         return;
+      case 'blocked':
+        this.#say(`step ${next.step.id} needs stage ${next.needs.join(', ')} complete first; still to do: ${next.waitingFor.map((s) => s.id).join(', ')}`, 'error');
+        return;
     }
   }
 

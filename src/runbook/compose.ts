@@ -1,0 +1,221 @@
+/**
+ * Composed runbooks: a runbook includes per-service fragments (front matter `include:`), whose
+ * steps are merged phase by phase (`phase=N`), services within a phase in dependency order
+ * (`after:`). The result is one ordinary Runbook, so the engine never knows it was composed.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import type { Diagnostic, Runbook, Step } from './model.js';
+import { parseRunbook } from './parse.js';
+
+/** How to read a runbook and its includes. */
+export interface ComposeOptions {
+  /** Allow includes outside the top runbook's folder (`--allow-outside-includes`). */
+  allowOutsideRoot?: boolean;
+}
+
+function readRunbookFile(file: string): Runbook | Diagnostic {
+  try {
+    return parseRunbook(readFileSync(file, 'utf8'), file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
+    return { file, line: 1, severity: 'error', rule: 'unreadable', message: `cannot read runbook: ${reason}` };
+  }
+}
+
+function isDiagnostic(value: Runbook | Diagnostic): value is Diagnostic {
+  return 'severity' in value;
+}
+
+/** Read a runbook and everything it includes, composed into one. Never throws. */
+export function composeRunbook(file: string, options: ComposeOptions = {}): Runbook {
+  const top = readRunbookFile(file);
+  if (isDiagnostic(top)) {
+    return { ...parseRunbook('', file), diagnostics: [top] };
+  }
+  const root = dirname(resolve(file));
+  const diagnostics: Diagnostic[] = [...top.diagnostics];
+  const fragments: Runbook[] = [];
+  const seen = new Set<string>([resolve(file)]);
+
+  const visit = (runbook: Runbook, chain: string[]) => {
+    for (const include of runbook.includes) {
+      const target = resolve(dirname(runbook.file), include.path);
+      const shown = join(dirname(runbook.file), include.path);
+      const report = (message: string, rule: string) => diagnostics.push({ file: runbook.file, line: include.line, severity: 'error', rule, message });
+      const fromRoot = relative(root, target);
+      if (!options.allowOutsideRoot && (fromRoot.startsWith('..') || isAbsolute(fromRoot))) {
+        report(`include ${include.path} leaves the runbook's folder ${root}; move it inside, or pass --allow-outside-includes`, 'include-outside');
+        continue;
+      }
+      const cycleAt = chain.indexOf(target);
+      if (cycleAt !== -1) {
+        const names = [...chain.slice(cycleAt), target].map((f) => relative(process.cwd(), f) || f);
+        report(`include cycle: ${names.join(' → ')}`, 'include-cycle');
+        continue;
+      }
+      // A fragment included twice (two services share it) is composed once.
+      if (seen.has(target)) continue;
+      seen.add(target);
+      const fragment = readRunbookFile(shown);
+      if (isDiagnostic(fragment)) {
+        report(`include ${include.path}: ${fragment.message}`, 'include-unreadable');
+        continue;
+      }
+      diagnostics.push(...fragment.diagnostics);
+      fragments.push(fragment);
+      visit(fragment, [...chain, target]);
+    }
+  };
+  visit(top, [resolve(file)]);
+
+  const composed: Runbook = {
+    ...top,
+    vars: [...top.vars],
+    profiles: structuredClone(top.profiles),
+    connections: [...top.connections],
+    diagnostics,
+  };
+  for (const fragment of fragments) mergeDeclarations(composed, fragment, diagnostics);
+  composed.steps = orderSteps(top, fragments, diagnostics);
+  diagnostics.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
+  return composed;
+}
+
+/** Fragments may declare variables, profiles and connections; the first declaration wins, a conflict is reported. */
+function mergeDeclarations(into: Runbook, fragment: Runbook, diagnostics: Diagnostic[]): void {
+  for (const decl of fragment.vars) {
+    const existing = into.vars.find((v) => v.name === decl.name);
+    if (!existing) into.vars.push(decl);
+    else if (existing.default !== decl.default || existing.secret !== decl.secret) {
+      diagnostics.push({
+        file: fragment.file,
+        line: decl.line,
+        severity: 'warning',
+        rule: 'variable-conflict',
+        message: `variable ${decl.name} is declared differently in ${into.file}; that declaration is used`,
+      });
+    }
+  }
+  for (const [profile, values] of Object.entries(fragment.profiles)) {
+    into.profiles[profile] = { ...values, ...(into.profiles[profile] ?? {}) };
+  }
+  for (const connection of fragment.connections) {
+    const existing = into.connections.find((c) => c.name === connection.name);
+    if (!existing) into.connections.push(connection);
+    else if (existing.url !== connection.url || existing.password !== connection.password) {
+      diagnostics.push({
+        file: fragment.file,
+        line: connection.line,
+        severity: 'error',
+        rule: 'connection-conflict',
+        message: `connection ${connection.name} is declared differently elsewhere (${existing.url}); give it another name`,
+      });
+    }
+  }
+}
+
+/** Services in dependency order (`after:`), include order where the order is free; a cycle is reported. */
+function serviceOrder(fragments: Runbook[], diagnostics: Diagnostic[]): Runbook[] {
+  const ordered: Runbook[] = [];
+  const state = new Map<Runbook, 'visiting' | 'done'>();
+  const byService = (name: string) => fragments.filter((f) => f.service === name);
+  const visit = (fragment: Runbook, path: Runbook[]) => {
+    const mark = state.get(fragment);
+    if (mark === 'done') return;
+    if (mark === 'visiting') {
+      const cycle = [...path.slice(path.indexOf(fragment)), fragment].map((f) => f.service ?? f.file);
+      diagnostics.push({
+        file: fragment.file,
+        line: 1,
+        severity: 'error',
+        rule: 'service-cycle',
+        message: `service order cycle: ${cycle.join(' → ')} (each "after:" names a service that must come first)`,
+      });
+      return;
+    }
+    state.set(fragment, 'visiting');
+    for (const name of fragment.after) {
+      const before = byService(name);
+      if (before.length === 0) {
+        diagnostics.push({
+          file: fragment.file,
+          line: 1,
+          severity: 'warning',
+          rule: 'unknown-service',
+          message: `after: ${name}, but no included fragment declares service: ${name}`,
+        });
+      }
+      for (const other of before) visit(other, [...path, fragment]);
+    }
+    state.set(fragment, 'done');
+    ordered.push(fragment);
+  };
+  for (const fragment of fragments) visit(fragment, []);
+  return ordered;
+}
+
+/** All steps, phase by phase; in a phase the runbook's own steps first, then services in order. */
+function orderSteps(top: Runbook, fragments: Runbook[], diagnostics: Diagnostic[]): Step[] {
+  const groups = [top, ...serviceOrder(fragments, diagnostics)];
+  const taken = new Set<string>();
+  const blockNames = new Map<string, Step>();
+  const entries: { step: Step; group: number; index: number }[] = [];
+  groups.forEach((runbook, group) => {
+    for (const step of runbook.steps) {
+      const named = runbook === top || !runbook.service ? step : prefixStep(step, runbook.service);
+      const unique = uniqueStep(named, taken, diagnostics);
+      for (const block of unique.blocks) {
+        const first = blockNames.get(block.id);
+        if (first) {
+          diagnostics.push({
+            file: unique.file,
+            line: block.line,
+            severity: 'error',
+            rule: 'duplicate-id',
+            message: `block name "${block.id}" is also used in ${first.file}:${first.line}; block names must be unique across included files`,
+          });
+        } else blockNames.set(block.id, unique);
+      }
+      entries.push({ step: unique, group, index: entries.length });
+    }
+  });
+  entries.sort((a, b) => a.step.phase - b.step.phase || a.group - b.group || a.index - b.index);
+  return entries.map((e) => e.step);
+}
+
+/** A service fragment's step ids carry the service name, so `nova` and `cinder` may both have `#restart`. */
+function prefixStep(step: Step, service: string): Step {
+  return renameStep(step, `${service}-${step.id}`);
+}
+
+function renameStep(step: Step, id: string): Step {
+  const old = `${step.id}-`;
+  return {
+    ...step,
+    id,
+    blocks: step.blocks.map((b) => (b.explicitId || !b.id.startsWith(old) ? b : { ...b, id: `${id}-${b.id.slice(old.length)}` })),
+    checklist: step.checklist.map((c) => (c.id.startsWith(old) ? { ...c, id: `${id}-${c.id.slice(old.length)}` } : c)),
+  };
+}
+
+function uniqueStep(step: Step, taken: Set<string>, diagnostics: Diagnostic[]): Step {
+  if (!taken.has(step.id)) {
+    taken.add(step.id);
+    return step;
+  }
+  if (step.explicitId) {
+    diagnostics.push({
+      file: step.file,
+      line: step.line,
+      severity: 'error',
+      rule: 'duplicate-id',
+      message: `step id "#${step.id}" is also used in another included file`,
+    });
+  }
+  let n = 2;
+  while (taken.has(`${step.id}-${n}`)) n++;
+  taken.add(`${step.id}-${n}`);
+  return renameStep(step, `${step.id}-${n}`);
+}
