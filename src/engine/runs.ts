@@ -41,10 +41,13 @@ export async function readRun(stateDir: string, runbook: Runbook, runId?: string
   }
   const saved = await new AtomicJsonFile<RunState>(paths.checkpoint, validateRunState).read();
   if (saved === null) return null;
-  // Show the run against the runbook as it is now, like a resume would see it.
-  const state = reconcile(runbook, saved, saved.updatedAt).state;
   const holder = await liveHolder(book.dir);
-  const live = holder !== null && holder.runId === id;
+  // One live run per runbook: the lock's holder works on the current run, even while its lock
+  // still names the run it found at start ('new', or the run --new-run archived).
+  const live = holder !== null && (holder.runId === id || (runId === undefined ? id : await readCurrentRun(book.current)) === id);
+  // A live run is shown as it is (its running block is running, not interrupted); any other
+  // against the runbook as it is now, like a resume would see it.
+  const state = live ? saved : reconcile(runbook, saved, saved.updatedAt).state;
   const status: RunStatus = state.status === 'running' && !live ? 'interrupted' : state.status;
   return { state, paths, status, live };
 }

@@ -69,8 +69,10 @@ function closest(key: string): string {
     const distance = editDistance(lower, known.toLowerCase());
     if (!best || distance < best.distance) best = { key: known, distance };
   }
-  // Only close misspellings (a third of the word or less) deserve a guess.
-  return best && best.distance <= Math.max(1, Math.floor(best.key.length / 3)) ? ` (did you mean "${best.key}"?)` : '';
+  // Only close misspellings (a third of the word or less) or a shortened key (`retry`) deserve a guess.
+  if (best && best.distance <= Math.max(1, Math.floor(best.key.length / 3))) return ` (did you mean "${best.key}"?)`;
+  const prefix = lower.length >= 4 ? [...WAYMARK_KEYS, ...ROLES].find((known) => known.toLowerCase().startsWith(lower.slice(0, 4))) : undefined;
+  return prefix ? ` (did you mean "${prefix}"?)` : '';
 }
 
 /**

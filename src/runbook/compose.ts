@@ -3,8 +3,8 @@
  * steps are merged phase by phase (`phase=N`), services within a phase in dependency order
  * (`after:`). The result is one ordinary Runbook, so the engine never knows it was composed.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { readFileSync, realpathSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Diagnostic, Runbook, Step } from './model.js';
 import { parseRunbook } from './parse.js';
 
@@ -28,6 +28,21 @@ function isDiagnostic(value: Runbook | Diagnostic): value is Diagnostic {
   return 'severity' in value;
 }
 
+/** The path with symlinks resolved; one that cannot be resolved keeps its path, and reading it reports why. */
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/** True when `path` is outside the folder `root` (`..notes.md` inside it is not). */
+function isOutside(root: string, path: string): boolean {
+  const fromRoot = relative(root, path);
+  return fromRoot === '..' || fromRoot.startsWith(`..${sep}`) || isAbsolute(fromRoot);
+}
+
 /** Read a runbook and everything it includes, composed into one. Never throws. */
 export function composeRunbook(file: string, options: ComposeOptions = {}): Runbook {
   const top = readRunbookFile(file);
@@ -35,29 +50,31 @@ export function composeRunbook(file: string, options: ComposeOptions = {}): Runb
     return { ...parseRunbook('', file), diagnostics: [top] };
   }
   const root = dirname(resolve(file));
+  const realRoot = realPath(root);
   const diagnostics: Diagnostic[] = [...top.diagnostics];
   const fragments: Runbook[] = [];
-  const seen = new Set<string>([resolve(file)]);
+  // Files are known by their real path: a symlink may neither leave the folder nor hide a cycle.
+  const seen = new Set<string>([realPath(resolve(file))]);
 
-  const visit = (runbook: Runbook, chain: string[]) => {
+  const visit = (runbook: Runbook, chain: { real: string; file: string }[]) => {
     for (const include of runbook.includes) {
       const target = resolve(dirname(runbook.file), include.path);
-      const shown = join(dirname(runbook.file), include.path);
+      const shown = isAbsolute(include.path) ? include.path : join(dirname(runbook.file), include.path);
+      const real = realPath(target);
       const report = (message: string, rule: string) => diagnostics.push({ file: runbook.file, line: include.line, severity: 'error', rule, message });
-      const fromRoot = relative(root, target);
-      if (!options.allowOutsideRoot && (fromRoot.startsWith('..') || isAbsolute(fromRoot))) {
+      if (!options.allowOutsideRoot && (isOutside(root, target) || isOutside(realRoot, real))) {
         report(`include ${include.path} leaves the runbook's folder ${root}; move it inside, or pass --allow-outside-includes`, 'include-outside');
         continue;
       }
-      const cycleAt = chain.indexOf(target);
+      const cycleAt = chain.findIndex((link) => link.real === real);
       if (cycleAt !== -1) {
-        const names = [...chain.slice(cycleAt), target].map((f) => relative(process.cwd(), f) || f);
+        const names = [...chain.slice(cycleAt).map((link) => link.file), target].map((f) => relative(process.cwd(), f) || f);
         report(`include cycle: ${names.join(' → ')}`, 'include-cycle');
         continue;
       }
       // A fragment included twice (two services share it) is composed once.
-      if (seen.has(target)) continue;
-      seen.add(target);
+      if (seen.has(real)) continue;
+      seen.add(real);
       const fragment = readRunbookFile(shown);
       if (isDiagnostic(fragment)) {
         report(`include ${include.path}: ${fragment.message}`, 'include-unreadable');
@@ -65,10 +82,10 @@ export function composeRunbook(file: string, options: ComposeOptions = {}): Runb
       }
       diagnostics.push(...fragment.diagnostics);
       fragments.push(fragment);
-      visit(fragment, [...chain, target]);
+      visit(fragment, [...chain, { real, file: target }]);
     }
   };
-  visit(top, [resolve(file)]);
+  visit(top, [{ real: realPath(resolve(file)), file: resolve(file) }]);
 
   const composed: Runbook = {
     ...top,

@@ -1,0 +1,344 @@
+/**
+ * SIGKILL at random moments. A 30-step runbook whose blocks append their id to a counter file is
+ * run headless and killed again and again; after every kill the state on disk must say exactly
+ * what happened, and resuming with --rerun-interrupted must finish the run with every block run
+ * once, except blocks the operator chose to re-run after they were interrupted mid-flight.
+ *
+ * Kills: at least 50 under CI, 12 otherwise (WM_CRASH_KILLS overrides); WM_CRASH_SEED replays a
+ * sequence of kill moments.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { BIN, groupMembers, lockHolderPid, spawnWaymark, testEnv, useWorkspace, waitFor, waymark, type AuditLine, type StatusJson } from './helpers/workspace.js';
+
+const ws = useWorkspace('wm-crash-');
+
+const CI = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0';
+const KILLS = Number(process.env.WM_CRASH_KILLS ?? (CI ? 50 : 12));
+const SEED = Number(process.env.WM_CRASH_SEED ?? Date.now() % 1_000_000);
+const STEPS = 30;
+
+/** mulberry32: a small seeded PRNG, so a failing sequence of kill moments can be replayed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** 30 steps of one or two short blocks; every block appends its id to $COUNTER as its last act. */
+function crashRunbook(): { text: string; blocks: string[] } {
+  const blocks: string[] = [];
+  let text = '---\ntitle: Thirty short steps\nid: crash\nvars:\n  COUNTER:\n    required: true\n  TOKEN:\n    required: true\n---\n# Thirty short steps\n\n';
+  for (let step = 1; step <= STEPS; step += 1) {
+    text += `## Step ${step} {#s${step}}\n\n`;
+    for (let n = 1; n <= (step % 3 === 0 ? 2 : 1); n += 1) {
+      const id = `s${step}b${n}`;
+      blocks.push(id);
+      text += `\`\`\`sh name=${id}\nsleep 0.0$((RANDOM % 8))\necho ${id} >> "$COUNTER"\n\`\`\`\n\n`;
+    }
+  }
+  return { text, blocks };
+}
+
+/** Processes still running a block of this chain (found by the token in their environment). */
+function blockProcesses(token: string): number[] {
+  const found: number[] = [];
+  const needle = `TOKEN=${token}`;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').includes(needle)) found.push(Number(entry));
+    } catch {
+      // Gone, or not ours to read: not a block of this chain.
+    }
+  }
+  return found;
+}
+
+interface Checkpoint {
+  run: string;
+  status: string;
+  steps: { id: string; status: string; blocks: { id: string; status: string; executions: number }[] }[];
+}
+
+/** One run from a fresh state directory to completion, killed as often as the trial wants. */
+class Chain {
+  readonly state: string;
+  readonly counter: string;
+  readonly token = randomBytes(8).toString('hex');
+  /** Blocks seen passed after some kill, with their executions then: none may be lost or run again later. */
+  readonly passedSoFar = new Map<string, number>();
+  kills = 0;
+
+  constructor(
+    readonly dir: string,
+    readonly book: string,
+    readonly blocks: string[],
+  ) {
+    mkdirSync(dir);
+    this.state = join(dir, 'state');
+    this.counter = join(dir, 'counter.txt');
+  }
+
+  args(): string[] {
+    return ['run', this.book, '--headless', '--rerun-interrupted', '--state-dir', this.state, '--var', `COUNTER=${this.counter}`, '--var', `TOKEN=${this.token}`];
+  }
+
+  counts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    if (!existsSync(this.counter)) return counts;
+    for (const line of readFileSync(this.counter, 'utf8').split('\n')) {
+      if (line === '') continue;
+      expect(this.blocks, `counter line "${line}"`).toContain(line);
+      counts.set(line, (counts.get(line) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  runDir(): string | null {
+    const current = join(this.state, 'crash', 'current.json');
+    if (!existsSync(current)) return null;
+    return join(this.state, 'crash', 'runs', (JSON.parse(readFileSync(current, 'utf8')) as { runId: string }).runId);
+  }
+
+  checkpoint(): Checkpoint | null {
+    const dir = this.runDir();
+    if (dir === null || !existsSync(join(dir, 'checkpoint.json'))) return null;
+    // It must parse: a kill never leaves half a checkpoint.
+    return JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as Checkpoint;
+  }
+
+  audit(): AuditLine[] {
+    const dir = this.runDir();
+    if (dir === null || !existsSync(join(dir, 'audit.jsonl'))) return [];
+    const text = readFileSync(join(dir, 'audit.jsonl'), 'utf8');
+    expect(text === '' || text.endsWith('\n'), 'the audit trail ends with a whole record').toBe(true);
+    return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as AuditLine);
+  }
+
+  /** block-started records per block. */
+  starts(audit: AuditLine[]): Map<string, number> {
+    const starts = new Map<string, number>();
+    for (const record of audit) if (record.type === 'block-started') starts.set(String(record.block), (starts.get(String(record.block)) ?? 0) + 1);
+    return starts;
+  }
+
+  /** What must hold after any kill. Returns the checkpoint's run status. */
+  async checkAfterKill(): Promise<string | null> {
+    const checkpoint = this.checkpoint();
+    const counts = this.counts();
+    if (checkpoint === null) {
+      // Killed before the run existed on disk: nothing can have run.
+      expect(counts.size, 'blocks ran before the run was checkpointed').toBe(0);
+      return null;
+    }
+    const audit = this.audit();
+    const starts = this.starts(audit);
+    const blocks = checkpoint.steps.flatMap((s) => s.blocks);
+    expect(blocks.map((b) => b.id)).toEqual(this.blocks);
+    const inFlight = blocks.filter((b) => b.status === 'running');
+    expect(inFlight.length, 'at most one block is in flight').toBeLessThanOrEqual(1);
+
+    for (const block of blocks) {
+      const count = counts.get(block.id) ?? 0;
+      // Write-ahead: no block runs before the checkpoint and the audit trail say it started.
+      expect(count, `${block.id} ran more often than the checkpoint knows`).toBeLessThanOrEqual(block.executions);
+      expect(count, `${block.id} ran more often than the audit trail knows`).toBeLessThanOrEqual(starts.get(block.id) ?? 0);
+      if (block.status === 'passed') {
+        expect(count, `${block.id} is passed but never ran`).toBeGreaterThanOrEqual(1);
+        if ((starts.get(block.id) ?? 0) === 1) expect(count, `${block.id} ran more than once`).toBe(1);
+        if (!this.passedSoFar.has(block.id)) this.passedSoFar.set(block.id, block.executions);
+      }
+    }
+    for (const [id, executions] of this.passedSoFar) {
+      const now = blocks.find((b) => b.id === id);
+      expect(now?.status, `${id} was passed and is lost`).toBe('passed');
+      expect(now?.executions, `${id} was passed and ran again`).toBe(executions);
+    }
+
+    const result = await waymark(['status', this.book, '--json', '--state-dir', this.state]);
+    expect(result.code, result.all).toBe(0);
+    const status = JSON.parse(result.stdout) as StatusJson;
+    expect(status.run).toBe(checkpoint.run);
+    const shown = new Map(status.steps.flatMap((s) => s.blocks).map((b) => [b.id, b.status]));
+    expect([...shown.values()], 'a dead run shows nothing running').not.toContain('running');
+    for (const block of inFlight) expect(shown.get(block.id), `${block.id} was in flight`).toBe('interrupted');
+    if (checkpoint.status === 'running') expect(status.status).toBe('interrupted');
+    return checkpoint.status;
+  }
+
+  /** What must hold once the run is complete. */
+  async checkComplete(): Promise<void> {
+    const status = JSON.parse((await waymark(['status', this.book, '--json', '--state-dir', this.state])).stdout) as StatusJson;
+    expect(status.status).toBe('complete');
+    expect(status.steps.every((s) => s.status === 'passed')).toBe(true);
+
+    const audit = this.audit();
+    const counts = this.counts();
+    const starts = this.starts(audit);
+    const firstStarts = [...new Set(audit.filter((r) => r.type === 'block-started').map((r) => String(r.block)))];
+    expect(firstStarts, 'blocks started in runbook order').toEqual(this.blocks);
+    for (const id of this.blocks) {
+      const count = counts.get(id) ?? 0;
+      const started = starts.get(id) ?? 0;
+      expect(count, `${id} never ran`).toBeGreaterThanOrEqual(1);
+      // Each execution beyond the first is a re-run of an interrupted one, so it may have run twice (or more).
+      expect(count, `${id} ran ${count} times in ${started} executions`).toBeLessThanOrEqual(started);
+      const mine = audit.map((r, i) => ({ r, i })).filter(({ r }) => r.block === id && (r.type === 'block-started' || r.type === 'block-finished'));
+      expect(mine.filter(({ r }) => r.type === 'block-finished').length, `${id} finished once`).toBeLessThanOrEqual(1);
+      const startIdx = mine.filter(({ r }) => r.type === 'block-started').map(({ i }) => i);
+      for (let k = 1; k < startIdx.length; k += 1) {
+        const between = audit.slice((startIdx[k - 1] as number) + 1, startIdx[k]);
+        // Re-run only after the session running it died: a later session resumed, and the block had not finished.
+        expect(between.some((r) => r.type === 'run-resumed'), `${id} re-run within one session`).toBe(true);
+        expect(between.some((r) => r.type === 'block-finished' && r.block === id), `${id} re-run after it finished`).toBe(false);
+        // ...and the audit trail says it was found interrupted before it ran again.
+        expect(between.some((r) => (r.type === 'interrupted-found' || r.type === 'block-interrupted') && r.block === id), `${id} re-run with no interruption recorded`).toBe(true);
+      }
+    }
+    const verify = await waymark(['audit', this.book, '--verify', '--state-dir', this.state]);
+    expect(verify.code, verify.all).toBe(0);
+  }
+}
+
+describe('SIGKILL at random moments', () => {
+  it(
+    `loses nothing that passed, re-runs nothing silently, and resumes to completion (${KILLS} kills, seed ${SEED})`,
+    async () => {
+      const random = prng(SEED);
+      const { text, blocks } = crashRunbook();
+      const book = ws().write('crash.md', text);
+      const started = Date.now();
+      const stats = { kills: 0, beforeHeader: 0, chainsCompleted: 0, completedUnkilled: 0, rerunBlocks: 0 };
+      let chain: Chain | null = null;
+      // How long waymark takes to print its header (it has opened the session by then).
+      let headerMs = 800;
+      let chains = 0;
+
+      const finish = async (c: Chain): Promise<void> => {
+        await c.checkComplete();
+        const counts = c.counts();
+        stats.rerunBlocks += [...counts.values()].filter((n) => n > 1).length;
+        stats.chainsCompleted += 1;
+      };
+
+      while (stats.kills < KILLS || chain !== null) {
+        if (chain === null) {
+          chains += 1;
+          chain = new Chain(ws().path(`chain-${chains}`), book, blocks);
+        }
+        const wantKill = stats.kills < KILLS;
+        const child = spawnWaymark(chain.args(), { cwd: ws().dir });
+        let exited = false;
+        void child.on('exit', () => {
+          exited = true;
+        });
+        let header = false;
+        const spawned = Date.now();
+        child.stdout?.on('data', (chunk: Buffer) => {
+          if (header || !String(chunk).includes('waymark: ')) return;
+          header = true;
+          headerMs = 0.8 * headerMs + 0.2 * (Date.now() - spawned);
+        });
+
+        let killed = false;
+        if (wantKill) {
+          if (random() < 0.25) {
+            // Late in start-up, where the session takes the lock, reconciles and writes checkpoint and audit.
+            const delay = headerMs * (0.6 + 0.45 * random());
+            await waitFor(() => exited, delay);
+            stats.beforeHeader += header ? 0 : 1;
+          } else {
+            await waitFor(() => header || exited, 20_000, 5);
+            await waitFor(() => exited, random() * 1500);
+          }
+          if (!exited) killed = child.kill('SIGKILL');
+        }
+        const result = await child;
+        if (killed && result.signal === 'SIGKILL') {
+          stats.kills += 1;
+          chain.kills += 1;
+          // The block in flight, if any, was orphaned by the kill: let it end before counting.
+          expect(await waitFor(() => blockProcesses(chain!.token).length === 0, 10_000), 'orphaned block processes ended').toBe(true);
+          const runStatus = await chain.checkAfterKill();
+          if (runStatus === 'complete') {
+            await finish(chain);
+            chain = null;
+          }
+          continue;
+        }
+        // It finished before the kill, or no kill was wanted: it must have completed.
+        expect(result.exitCode, String(result.all)).toBe(0);
+        expect(String(result.stdout)).toMatch(/run \S+ complete/);
+        stats.completedUnkilled += 1;
+        await finish(chain);
+        chain = null;
+      }
+
+      const seconds = (Date.now() - started) / 1000;
+      console.info(
+        `crash test: ${stats.kills} kills (${stats.beforeHeader} during start-up) over ${chains} runs, ` +
+          `${stats.chainsCompleted} completed and verified, ${stats.rerunBlocks} blocks ran twice after an interrupted execution, ` +
+          `${seconds.toFixed(1)} s, seed ${SEED}`,
+      );
+      expect(stats.kills).toBeGreaterThanOrEqual(KILLS);
+      expect(stats.chainsCompleted).toBe(chains);
+    },
+    CI ? 330_000 : 150_000,
+  );
+});
+
+describe('a resume that cannot write its checkpoint', () => {
+  it('has already audited the interrupted block it found, so a crash there loses no record', async () => {
+    const w = ws();
+    // Many steps make the checkpoint much bigger than the audit trail, so a file size limit can
+    // let audit records through and stop the checkpoint write: a crash exactly at that write.
+    let text = '---\nid: big\n---\n# Big\n\n## Long {#long}\n\n```sh name=long\necho $$ > shell.pid\nsleep 30\necho long >> counter.txt\n```\n\n';
+    for (let i = 1; i <= 150; i += 1) text += `## Filler step number ${i} {#filler-${i}}\n\n\`\`\`sh name=filler-${i}\ntrue\n\`\`\`\n\n`;
+    const book = w.write('big.md', text);
+    const first = w.spawn(['run', book, '--headless']);
+    expect(await waitFor(() => existsSync(w.path('shell.pid')), 20_000)).toBe(true);
+    process.kill(await lockHolderPid(w), 'SIGKILL');
+    await first;
+    const shell = Number(readFileSync(w.path('shell.pid'), 'utf8'));
+    process.kill(-shell, 'SIGKILL'); // the orphaned block: not what this test is about
+    expect(await waitFor(() => groupMembers(shell).length === 0, 5000)).toBe(true);
+
+    const checkpointFile = join(w.runDir('big'), 'checkpoint.json');
+    const checkpointBefore = readFileSync(checkpointFile, 'utf8');
+    const auditBytes = statSync(join(w.runDir('big'), 'audit.jsonl')).size;
+    const limit = 16 * 1024;
+    expect(auditBytes + 4096).toBeLessThan(limit);
+    expect(checkpointBefore.length).toBeGreaterThan(limit);
+
+    // `ulimit -f` counts 512-byte blocks in sh: writes past `limit` bytes fail with EFBIG.
+    const limited = await execa('sh', ['-c', `ulimit -f ${limit / 512}; exec "$@"`, 'sh', process.execPath, BIN, 'run', book, '--headless', '--rerun-interrupted', '--state-dir', w.state], {
+      cwd: w.dir,
+      env: testEnv(),
+      extendEnv: false,
+      reject: false,
+      all: true,
+    });
+    expect(limited.exitCode, String(limited.all)).toBe(2);
+    expect(String(limited.stderr)).toMatch(/checkpoint\.json cannot be written/);
+    expect(readFileSync(checkpointFile, 'utf8')).toBe(checkpointBefore);
+    const found = w.audit('big').filter((r) => r.type === 'interrupted-found');
+    expect(found).toEqual([expect.objectContaining({ block: 'long' })]);
+    expect(w.audit('big').filter((r) => r.type === 'block-started')).toHaveLength(1);
+
+    // The next resume finds it again (recorded again, never lost) and waits for the operator.
+    const next = await w.run(book);
+    expect(next.code, next.all).toBe(4);
+    expect(w.audit('big').filter((r) => r.type === 'interrupted-found')).toHaveLength(2);
+    expect((await w.waymark(['audit', book, '--verify'])).code).toBe(0);
+    expect(w.lines('counter.txt')).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,259 @@
+/**
+ * Driving the built `waymark` binary the way an operator does: a scratch folder per test holding
+ * the runbook (blocks run with the runbook's folder as cwd, so they can leave evidence beside it)
+ * and a fresh `--state-dir`, plus readers for what waymark leaves on disk.
+ */
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterEach, beforeEach } from 'vitest';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+/**
+ * The binary under test: build it first with `npx tsc -p tsconfig.build.json` (npm test does).
+ * WAYMARK_TEST_BIN points the tests at another build, e.g. a private one while others rebuild dist/.
+ */
+export const BIN = process.env.WAYMARK_TEST_BIN ?? join(ROOT, 'dist/cli/main.js');
+export const FIXTURES = join(ROOT, 'test/fixtures/engine');
+
+function assertBuilt(): void {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build waymark first with \`npx tsc -p tsconfig.build.json\``);
+}
+
+/** What one invocation printed and how it ended. */
+export interface Invocation {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr together, for "the operator can see X" assertions. */
+  all: string;
+}
+
+/** waymark's environment for tests: no inherited state dir or colour, plus `extra`. */
+export function testEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value === undefined || key === 'WAYMARK_STATE_DIR' || key === 'WAYMARK_TEST_BIN' || key.startsWith('VITEST') || key === 'NODE_ENV') continue;
+    env[key] = value;
+  }
+  return { ...env, NO_COLOR: '1', ...extra };
+}
+
+const SPAWN_OPTIONS = { extendEnv: false, reject: false, all: true, stdin: 'ignore' } as const;
+
+/** Start waymark without waiting for it (for signals, locks and kills). */
+export function spawnWaymark(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
+  assertBuilt();
+  return execa(process.execPath, [BIN, ...args], { ...SPAWN_OPTIONS, cwd: options.cwd ?? ROOT, env: testEnv(options.env) });
+}
+
+/** Run waymark to its end. */
+export async function waymark(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Invocation> {
+  const result = await spawnWaymark(args, options);
+  return {
+    code: typeof result.exitCode === 'number' ? result.exitCode : -1,
+    stdout: String(result.stdout ?? ''),
+    stderr: String(result.stderr ?? ''),
+    all: String(result.all ?? ''),
+  };
+}
+
+/** `status --json` as SPEC §4 shapes it. */
+export interface StatusJson {
+  runbook: string;
+  run: string | null;
+  status: string;
+  steps: { id: string; title: string; status: string; blocks: { id: string; role: string; status: string; exitCode: number | null }[] }[];
+}
+
+/** One line of audit.jsonl. */
+export interface AuditLine {
+  seq: number;
+  type: string;
+  operator: string;
+  [field: string]: unknown;
+}
+
+/** A scratch folder and a state directory for one test. */
+export class Workspace {
+  readonly dir: string;
+  readonly state: string;
+
+  constructor(dir: string) {
+    this.dir = dir;
+    this.state = join(dir, 'state');
+  }
+
+  /** A path inside the scratch folder. */
+  path(name: string): string {
+    return join(this.dir, name);
+  }
+
+  /** Write a runbook (or any file) into the scratch folder; returns its path. */
+  write(name: string, text: string): string {
+    const file = this.path(name);
+    writeFileSync(file, text);
+    return file;
+  }
+
+  /** Copy `test/fixtures/engine/NAME` into the scratch folder; returns the copy's path. */
+  fixture(name: string, as: string = name): string {
+    const file = this.path(as);
+    copyFileSync(join(FIXTURES, name), file);
+    return file;
+  }
+
+  /** Lines of a file in the scratch folder; [] when it does not exist (nothing ran). */
+  lines(name: string): string[] {
+    const file = this.path(name);
+    if (!existsSync(file)) return [];
+    return readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+  }
+
+  /** Any waymark command, with this test's state directory. */
+  waymark(args: string[], env?: Record<string, string>): Promise<Invocation> {
+    return waymark([...args, '--state-dir', this.state], { cwd: this.dir, ...(env ? { env } : {}) });
+  }
+
+  /** Start any waymark command with this test's state directory, without waiting for it. */
+  spawn(args: string[], env?: Record<string, string>) {
+    return spawnWaymark([...args, '--state-dir', this.state], { cwd: this.dir, ...(env ? { env } : {}) });
+  }
+
+  /** `waymark run RUNBOOK --headless FLAGS...`. */
+  run(runbook: string, flags: string[] = [], env?: Record<string, string>): Promise<Invocation> {
+    return this.waymark(['run', runbook, '--headless', ...flags], env);
+  }
+
+  /** `waymark status RUNBOOK --json`, parsed. */
+  async status(runbook: string): Promise<StatusJson> {
+    const result = await this.waymark(['status', runbook, '--json']);
+    if (result.code !== 0) throw new Error(`status exited ${result.code}: ${result.all}`);
+    return JSON.parse(result.stdout) as StatusJson;
+  }
+
+  /** The current run's id of runbook `id`, from the state directory. */
+  currentRun(id: string): string {
+    return (JSON.parse(readFileSync(join(this.state, id, 'current.json'), 'utf8')) as { runId: string }).runId;
+  }
+
+  /** The folder of a run (the current one by default). */
+  runDir(id: string, run: string = this.currentRun(id)): string {
+    return join(this.state, id, 'runs', run);
+  }
+
+  /** The checkpoint of a run, parsed. */
+  checkpoint(id: string, run?: string): CheckpointJson {
+    return JSON.parse(readFileSync(join(this.runDir(id, run), 'checkpoint.json'), 'utf8')) as CheckpointJson;
+  }
+
+  /** The audit trail of a run, parsed line by line. */
+  audit(id: string, run?: string): AuditLine[] {
+    const text = readFileSync(join(this.runDir(id, run), 'audit.jsonl'), 'utf8');
+    return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as AuditLine);
+  }
+}
+
+/** The parts of a checkpoint the tests read. */
+export interface CheckpointJson {
+  run: string;
+  status: string;
+  steps: { id: string; status: string; blocks: { id: string; status: string; executions: number; exitCode: number | null }[] }[];
+}
+
+/** Registers hooks giving each test a fresh workspace, removed afterwards. */
+export function useWorkspace(prefix = 'wm-e2e-'): () => Workspace {
+  let current: Workspace | null = null;
+  beforeEach(() => {
+    current = new Workspace(mkdtempSync(join(tmpdir(), prefix)));
+  });
+  afterEach(() => {
+    if (current) rmSync(current.dir, { recursive: true, force: true });
+    current = null;
+  });
+  return () => {
+    if (!current) throw new Error('useWorkspace: no test is running');
+    return current;
+  };
+}
+
+/** Every regular file under `dir`, recursively (dot files included). */
+export function filesUnder(dir: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) found.push(...filesUnder(path));
+    else found.push(path);
+  }
+  return found;
+}
+
+/**
+ * True while the process runs. Zombies do not count: an orphan reparented to an init that never
+ * reaps (common in containers) stays a zombie, and kill(pid, 0) alone would call it alive.
+ */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  return state !== 'Z' && state !== 'X';
+}
+
+/** Poll `condition` until it holds or `timeoutMs` passes; returns whether it held. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 20): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await condition()) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** Living (non-zombie) processes whose process group is `pgid` (a block's shell leads its own group). */
+export function groupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // it ended between readdir and read
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') members.push(Number(entry));
+  }
+  return members;
+}
+
+/** The pid of the waymark process holding a lock in this workspace's state directory, once one does. */
+export async function lockHolderPid(w: Workspace, timeoutMs = 10_000): Promise<number> {
+  let pid = 0;
+  const found = await waitFor(() => {
+    for (const id of existsSync(w.state) ? readdirSync(w.state) : []) {
+      const lock = join(w.state, id, 'lock.json');
+      if (!existsSync(lock)) continue;
+      try {
+        pid = (JSON.parse(readFileSync(lock, 'utf8')) as { pid: number }).pid;
+        return true;
+      } catch {
+        return false; // being written: look again
+      }
+    }
+    return false;
+  }, timeoutMs);
+  if (!found) throw new Error(`no waymark took a lock under ${w.state} within ${timeoutMs} ms`);
+  return pid;
+}

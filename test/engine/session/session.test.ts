@@ -1,0 +1,209 @@
+/**
+ * The run session in-process, over real files and real processes: the rules of a run are
+ * enforced by the session whichever face asks (a TUI bug cannot get past a failed gate), every
+ * transition is on disk before the block it announces starts, and decisions are recorded.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RunSession } from '../../../src/engine/session.js';
+import type { Block, Step } from '../../../src/runbook/model.js';
+
+let dir = '';
+let sessions: RunSession[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'wm-session-'));
+  sessions = [];
+});
+
+afterEach(async () => {
+  for (const session of sessions) await session.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function runbook(name: string, text: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+async function open(file: string, options: { varFlags?: string[]; operator?: string } = {}): Promise<RunSession> {
+  const session = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: {}, killGraceMs: 200, operator: options.operator ?? 'alice', varFlags: options.varFlags ?? [] });
+  sessions.push(session);
+  return session;
+}
+
+function find(session: RunSession, blockId: string): { step: Step; block: Block } {
+  for (const step of session.runbook.steps) {
+    const block = step.blocks.find((b) => b.id === blockId);
+    if (block) return { step, block };
+  }
+  throw new Error(`no block ${blockId}`);
+}
+
+function audit(session: RunSession): { type: string; [key: string]: unknown }[] {
+  return readFileSync(session.paths.audit, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string });
+}
+
+function counter(): string[] {
+  const file = join(dir, 'counter.txt');
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+const GATED = `---
+id: gated
+vars:
+  TOKEN:
+    secret: true
+    default: tok-very-secret-123
+---
+# Gated
+
+## Gate {#gate}
+
+\`\`\`sh check name=strict-gate
+[ ! -e fail-strict ]
+\`\`\`
+
+\`\`\`sh check override=allowed name=soft-gate
+[ ! -e fail-soft ]
+\`\`\`
+
+\`\`\`sh name=after-gate
+echo after-gate >> counter.txt
+\`\`\`
+
+\`\`\`sh rollback name=undo-gate
+echo undo-gate >> counter.txt
+\`\`\`
+
+## Later {#later}
+
+\`\`\`sh confirm name=later-block
+echo "later $TOKEN" >> counter.txt
+\`\`\`
+`;
+
+describe('the session enforces the run rules, whichever face asks', () => {
+  it('refuses to start any later block while a check has failed, and rollbacks only after a failure', async () => {
+    writeFileSync(join(dir, 'fail-strict'), '');
+    const session = await open(runbook('gated.md', GATED));
+    const gate = find(session, 'strict-gate');
+    const after = find(session, 'after-gate');
+    const undo = find(session, 'undo-gate');
+    const later = find(session, 'later-block');
+
+    // Before anything failed, a rollback is not offered, and blocks run only in order.
+    await expect(session.runBlock(undo.step, undo.block)).rejects.toMatchObject({ exitCode: 2 });
+    await expect(session.runBlock(after.step, after.block)).rejects.toThrow(/not next/);
+
+    expect((await session.runBlock(gate.step, gate.block)).status).toBe('refused');
+    expect(session.next()).toMatchObject({ kind: 'refused', block: { id: 'strict-gate' } });
+    await expect(session.runBlock(after.step, after.block)).rejects.toThrow(/not next/);
+    await expect(session.runBlock(later.step, later.block, { by: 'alice', at: new Date().toISOString() })).rejects.toThrow(/not next/);
+    await expect(session.finishStep('gate')).rejects.toThrow(/not finished/);
+    await expect(session.override('strict-gate', 'the on-call DBA says it is fine')).rejects.toMatchObject({ exitCode: 3 });
+    expect(counter()).toEqual([]);
+
+    // The rollback is offered once the gate failed; re-running the check after the fix lets the run go on.
+    await session.runBlock(undo.step, undo.block);
+    expect(counter()).toEqual(['undo-gate']);
+    rmSync(join(dir, 'fail-strict'));
+    expect((await session.runBlock(gate.step, gate.block)).status).toBe('passed');
+    expect(session.next()).toMatchObject({ kind: 'run', block: { id: 'soft-gate' } });
+  });
+
+  it('overrides one check by name, only where allowed, only with a real reason, and records who and why', async () => {
+    writeFileSync(join(dir, 'fail-soft'), '');
+    const session = await open(runbook('gated.md', GATED));
+    await session.runBlock(find(session, 'strict-gate').step, find(session, 'strict-gate').block);
+    const soft = find(session, 'soft-gate');
+    expect((await session.runBlock(soft.step, soft.block)).status).toBe('refused');
+    await expect(session.override('strict-gate', 'a reason long enough')).rejects.toThrow(/not the failed check/);
+    await expect(session.override('soft-gate', 'ok')).rejects.toThrow(/reason/);
+    await session.override('soft-gate', 'disk checked by hand, TOKEN tok-very-secret-123 noted');
+    const blockState = session.state.steps[0]?.blocks.find((b) => b.id === 'soft-gate');
+    expect(blockState).toMatchObject({ status: 'overridden', override: { by: 'alice', reason: 'disk checked by hand, TOKEN •••• noted' } });
+    expect(audit(session).filter((r) => r.type === 'check-overridden')).toEqual([
+      expect.objectContaining({ block: 'soft-gate', operator: 'alice', reason: 'disk checked by hand, TOKEN •••• noted' }),
+    ]);
+    expect(readFileSync(session.paths.audit, 'utf8')).not.toContain('tok-very-secret-123');
+    expect(session.next()).toMatchObject({ kind: 'run', block: { id: 'after-gate' } });
+  });
+
+  it('a confirm block does not run without a confirmation; the audit shows the command with variables by name', async () => {
+    const session = await open(runbook('gated.md', GATED));
+    for (const id of ['strict-gate', 'soft-gate', 'after-gate']) await session.runBlock(find(session, id).step, find(session, id).block);
+    await session.finishStep('gate');
+    const later = find(session, 'later-block');
+    await expect(session.runBlock(later.step, later.block)).rejects.toMatchObject({ exitCode: 4 });
+    expect(counter()).toEqual(['after-gate']);
+    await session.runBlock(later.step, later.block, { by: 'alice', at: new Date().toISOString() });
+    expect(counter()).toEqual(['after-gate', 'later tok-very-secret-123']);
+    const confirmed = audit(session).find((r) => r.type === 'block-confirmed');
+    expect(confirmed).toMatchObject({ block: 'later-block', by: 'alice', command: 'echo "later $TOKEN" >> counter.txt' });
+  });
+
+  it('a second session on the same runbook and state dir is refused while the first is open (exit 5)', async () => {
+    const file = runbook('gated.md', GATED);
+    await open(file);
+    await expect(open(file)).rejects.toMatchObject({ exitCode: 5 });
+  });
+});
+
+describe('write-ahead: every transition is on disk before the block it announces runs', () => {
+  it('when a block starts, the checkpoint already says running and the audit trail says started', async () => {
+    const file = runbook(
+      'wal.md',
+      `---\nid: wal\n---\n# W\n\n## One {#one}\n\n\`\`\`sh name=one\necho one >> counter.txt\n\`\`\`\n`,
+    );
+    const session = await open(file);
+    const seen: string[] = [];
+    session.subscribe((event) => {
+      if (event.type !== 'block-started') return;
+      const checkpoint = JSON.parse(readFileSync(session.paths.checkpoint, 'utf8')) as { steps: { blocks: { id: string; status: string; executions: number }[] }[] };
+      const onDisk = checkpoint.steps[0]?.blocks[0];
+      const last = audit(session).at(-1);
+      seen.push(`${onDisk?.status}/${onDisk?.executions} ${last?.type}:${String(last?.block)}`);
+    });
+    const { step, block } = find(session, 'one');
+    await session.runBlock(step, block);
+    expect(seen).toEqual(['running/1 block-started:one']);
+    const onDisk = JSON.parse(readFileSync(session.paths.checkpoint, 'utf8')) as { steps: { blocks: { status: string }[] }[] };
+    expect(onDisk.steps[0]?.blocks[0]?.status).toBe('passed');
+  });
+});
+
+describe('cancel and interrupted blocks', () => {
+  const LONG = `---\nid: long\n---\n# L\n\n## Long {#long}\n\n\`\`\`sh name=long\necho $$ > long.pid\nsleep 30\necho long >> counter.txt\n\`\`\`\n\n## Next {#next}\n\n\`\`\`sh name=next\necho next >> counter.txt\n\`\`\`\n`;
+
+  it('cancel stops the running block, records it interrupted, and it is never re-run silently', async () => {
+    const file = runbook('long.md', LONG);
+    const session = await open(file);
+    const { step, block } = find(session, 'long');
+    const running = session.runBlock(step, block);
+    for (let i = 0; i < 200 && !existsSync(join(dir, 'long.pid')); i += 1) await new Promise((r) => setTimeout(r, 25));
+    expect(session.busy).toBe(true);
+    await expect(session.runBlock(step, block)).rejects.toThrow(/another block is running/);
+    expect(session.cancel()).toBe(true);
+    expect((await running).status).toBe('interrupted');
+    expect(session.busy).toBe(false);
+    expect(session.next()).toMatchObject({ kind: 'interrupted', block: { id: 'long' } });
+    const next = find(session, 'next');
+    await expect(session.runBlock(next.step, next.block)).rejects.toThrow(/not next/);
+    await session.close();
+
+    // A new session finds it interrupted; marking it done needs a reason, and is recorded.
+    const again = await open(file, { operator: 'bob' });
+    expect(again.next()).toMatchObject({ kind: 'interrupted', block: { id: 'long' } });
+    await expect(again.markDone('long', 'long', 'done')).rejects.toThrow(/reason/);
+    await again.markDone('long', 'long', 'finished it by hand in another terminal');
+    expect(again.state.steps[0]?.blocks[0]).toMatchObject({ status: 'passed', markedDone: { by: 'bob', reason: 'finished it by hand in another terminal' } });
+    expect(audit(again).filter((r) => r.type === 'interrupted-marked-done')).toEqual([expect.objectContaining({ block: 'long', operator: 'bob' })]);
+    await again.finishStep('long');
+    expect(again.next()).toMatchObject({ kind: 'run', block: { id: 'next' } });
+    expect(counter()).toEqual([]);
+  });
+});
