@@ -135,7 +135,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
   const overrides = parsePairs(values.override, '--override');
   const skips = parsePairs(values.skip, '--skip');
 
-  const session = await RunSession.open(sessionOptions);
+  const session = await RunSession.open({ ...sessionOptions, streamOutput: values.output ?? false });
   const print = (line: string) => out.write(`${line}\n`);
   let signalled: string | null = null;
   const onSignal = (signal: NodeJS.Signals) => {

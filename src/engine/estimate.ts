@@ -4,12 +4,11 @@
  * step does not borrow the old one's time).
  */
 import type { Runbook } from '../runbook/model.js';
-import { AtomicJsonFile } from '../state/checkpoint.js';
+import { readCheckpoint } from './checkpoint.js';
 import { runPaths } from '../state/layout.js';
 import { listRunIds } from './runs.js';
 import type { RunState } from './run-state.js';
 import { isStepDone } from './run-state.js';
-import { validateRunState } from './validate.js';
 
 /** How many earlier runs to learn from; older ones say little about today. */
 const RUNS_CONSULTED = 20;
@@ -21,7 +20,7 @@ export async function stepDurations(stateDir: string, runbook: Runbook, exceptRu
   for (const id of ids) {
     let state: RunState | null;
     try {
-      state = await new AtomicJsonFile<RunState>(runPaths(stateDir, runbook.id, id).checkpoint, validateRunState).read();
+      state = await readCheckpoint(runPaths(stateDir, runbook.id, id).checkpoint);
     } catch {
       // An unreadable old run only means one sample fewer for an estimate; the run itself is unaffected.
       continue;

@@ -93,6 +93,8 @@ export interface RunState {
   steps: StepState[];
   /** Where the audit trail ended at the last checkpoint, so `audit --verify` notices records cut from its end. */
   auditHead?: { seq: number; lineHash: string };
+  /** The last journal entry this state includes (see engine/checkpoint.ts). */
+  journalSeq?: number;
 }
 
 /** Everything that can happen to a run. */

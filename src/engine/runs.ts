@@ -2,13 +2,12 @@
 import { readdir } from 'node:fs/promises';
 import type { Runbook } from '../runbook/model.js';
 import { OperatorError } from '../cli/errors.js';
-import { AtomicJsonFile } from '../state/checkpoint.js';
+import { readCheckpoint } from './checkpoint.js';
 import { readCurrentRun } from '../state/current.js';
 import { runbookPaths, runPaths, type RunPaths } from '../state/layout.js';
 import { liveHolder } from '../state/lock.js';
 import { hasCode } from '../state/atomic.js';
 import type { RunState, RunStatus } from './run-state.js';
-import { validateRunState } from './validate.js';
 import { reconcile } from './reconcile.js';
 
 /** A run read from disk, with whether a live process is working on it now. */
@@ -39,7 +38,7 @@ export async function readRun(stateDir: string, runbook: Runbook, runId?: string
   if (runId !== undefined && !(await listRunIds(stateDir, runbook.id)).includes(runId)) {
     throw new OperatorError(`no run ${runId} of ${runbook.id} in ${stateDir}`, 2);
   }
-  const saved = await new AtomicJsonFile<RunState>(paths.checkpoint, validateRunState).read();
+  const saved = await readCheckpoint(paths.checkpoint);
   if (saved === null) return null;
   const holder = await liveHolder(book.dir);
   // One live run per runbook: the lock's holder works on the current run, even while its lock

@@ -13,7 +13,7 @@ import type { ConnectionTarget } from '../runbook/connection.js';
 import { OperatorError } from '../cli/errors.js';
 import { StateError, ensureDir } from '../state/atomic.js';
 import { AuditLog } from '../state/audit.js';
-import { openCheckpoint, type CheckpointStore } from '../state/checkpoint.js';
+import { RunCheckpoint } from './checkpoint.js';
 import { readCurrentRun, writeCurrentRun } from '../state/current.js';
 import { newRunId, runbookPaths, runPaths, type RunPaths } from '../state/layout.js';
 import { acquireLock, type RunLock } from '../state/lock.js';
@@ -26,7 +26,6 @@ import { describeReconciliation, initialRunState, reconcile, blockHash } from '.
 import type { BlockState, Decision, RunEvent, RunState, RunStatus, StepState } from './run-state.js';
 import { reduce } from './run-state.js';
 import { publicValues, resolveVars, type ResolvedVars } from './vars.js';
-import { validateRunState } from './validate.js';
 
 /** How to open a session. */
 export interface SessionOptions {
@@ -41,6 +40,8 @@ export interface SessionOptions {
   newRun?: boolean;
   /** Allow includes outside the runbook's folder. */
   allowOutsideIncludes?: boolean;
+  /** Emit each output line as an `output` event (the TUI, headless --output); off, output only goes to the log. */
+  streamOutput?: boolean;
   /** Grace between SIGTERM and SIGKILL when a block is cancelled (tests shorten it). */
   killGraceMs?: number;
   /** Which steps this invocation works on. */
@@ -112,7 +113,7 @@ export class RunSession {
   /** True when this session continues an unfinished run (the TUI shows a resume screen first). */
   resumed = false;
   #state: RunState;
-  readonly #store: CheckpointStore<RunState>;
+  readonly #checkpoint: RunCheckpoint;
   readonly #audit: AuditLog;
   readonly #lock: RunLock;
   readonly #masker: Masker;
@@ -129,7 +130,7 @@ export class RunSession {
     operator: string;
     paths: RunPaths;
     state: RunState;
-    store: CheckpointStore<RunState>;
+    checkpoint: RunCheckpoint;
     audit: AuditLog;
     lock: RunLock;
     options: SessionOptions;
@@ -139,7 +140,7 @@ export class RunSession {
     this.operator = init.operator;
     this.paths = init.paths;
     this.#state = init.state;
-    this.#store = init.store;
+    this.#checkpoint = init.checkpoint;
     this.#audit = init.audit;
     this.#lock = init.lock;
     this.#options = init.options;
@@ -182,22 +183,21 @@ export class RunSession {
       auditEntries.push(['lock-taken-over', { notice: lock.takenOver.notice }]);
     }
 
-    let resumed: { state: RunState; store: CheckpointStore<RunState>; paths: RunPaths } | undefined;
+    let resumed: { state: RunState; checkpoint: RunCheckpoint; paths: RunPaths } | undefined;
     if (previousId !== null) {
       const paths = runPaths(options.stateDir, runbook.id, previousId);
       const placeholder = initialRunState(runbook, { id: previousId, operator, host: hostname(), profile: null, vars: {}, at });
-      const store = await openCheckpoint<RunState>(paths.checkpoint, placeholder, { validate: validateRunState });
-      const previous = store.data;
+      const { checkpoint, state: previous } = await RunCheckpoint.open(paths.checkpoint, placeholder);
       const finished = previous.status === 'complete' || previous.status === 'abandoned';
+      if (!finished && options.newRun) await checkpoint.snapshot(reduce(previous, { type: 'run-status', status: 'abandoned', at }));
+      if (finished || options.newRun) await checkpoint.close();
       if (!finished && options.newRun) {
-        store.data = reduce(previous, { type: 'run-status', status: 'abandoned', at });
-        await store.write();
         const oldAudit = await AuditLog.open(paths.audit, { operator });
         await oldAudit.append('run-abandoned', { reason: 'a new run was started with --new-run' });
         await oldAudit.close();
         notices.push(`run ${previousId} (unfinished) was archived; starting a new run`);
       } else if (!finished) {
-        resumed = { state: previous, store, paths };
+        resumed = { state: previous, checkpoint, paths };
       }
     }
 
@@ -205,8 +205,8 @@ export class RunSession {
     if (resumed) {
       const { state: fitted, changes } = reconcile(runbook, resumed.state, at);
       const audit = await AuditLog.open(resumed.paths.audit, { operator });
-      resumed.store.data = { ...fitted, status: 'running', updatedAt: at };
-      session = new RunSession({ runbook, vars, operator, paths: resumed.paths, state: resumed.store.data, store: resumed.store, audit, lock, options });
+      const state: RunState = { ...fitted, status: 'running', updatedAt: at };
+      session = new RunSession({ runbook, vars, operator, paths: resumed.paths, state, checkpoint: resumed.checkpoint, audit, lock, options });
       session.notices.push(...notices);
       session.resumed = true;
       for (const [type, data] of auditEntries) await session.#record(type, data);
@@ -231,10 +231,9 @@ export class RunSession {
         vars: publicValues(vars),
         at,
       });
-      const store = await openCheckpoint<RunState>(paths.checkpoint, state, { validate: validateRunState });
-      store.data = state;
+      const { checkpoint } = await RunCheckpoint.open(paths.checkpoint, state);
       const audit = await AuditLog.open(paths.audit, { operator });
-      session = new RunSession({ runbook, vars, operator, paths, state, store, audit, lock, options });
+      session = new RunSession({ runbook, vars, operator, paths, state, checkpoint, audit, lock, options });
       session.notices.push(...notices);
       await session.#persist();
       await writeCurrentRun(book.current, runId);
@@ -295,11 +294,12 @@ export class RunSession {
     for (const listener of this.#listeners) listener(event);
   }
 
-  async #persist(): Promise<void> {
+  /** Write the whole state (at the start, on resume, at the end); transitions go through #dispatch. */
+  async #persist(event?: RunEvent): Promise<void> {
     this.#state = { ...this.#state, auditHead: this.#audit.head };
-    this.#store.data = this.#state;
     try {
-      await this.#store.write();
+      if (event) await this.#checkpoint.commit(event, this.#state);
+      else await this.#checkpoint.snapshot(this.#state);
     } catch (error) {
       // SPEC §3: if a transition cannot be written, waymark stops.
       if (error instanceof StateError) throw error;
@@ -323,7 +323,7 @@ export class RunSession {
   /** Apply a transition: reduce, checkpoint, then audit — all on disk before anything else runs. */
   async #dispatch(event: RunEvent, audit?: [string, Record<string, unknown>]): Promise<void> {
     this.#state = reduce(this.#state, event);
-    await this.#persist();
+    await this.#persist(event);
     if (audit) await this.#record(audit[0], audit[1]);
     this.#emit({ type: 'state', state: this.#state });
   }
@@ -412,9 +412,9 @@ export class RunSession {
         // One log file per execution; retries of the same execution are marked inside it.
         openLog: (attempt) => {
           if (attempt > 1) log.write(`--- waymark: attempt ${attempt} ---`);
-          return { write: (line) => void log.write(line) };
+          return { write: (line) => void log.write(line), writeChunk: (chunk) => void log.writeChunk(chunk) };
         },
-        onLine: (stream, line) => this.#emit({ type: 'output', block, stream, line }),
+        ...(this.#options.streamOutput === false ? {} : { onLine: (stream: OutputStream, line: string) => this.#emit({ type: 'output', block, stream, line }) }),
       });
     } finally {
       this.#abort = null;
@@ -597,6 +597,7 @@ export class RunSession {
       // The checkpoint learns the trail's last record, so cutting records from its end is noticed.
       await this.#persist();
       await this.#audit.close();
+      await this.#checkpoint.close();
     } finally {
       await this.#lock.release();
     }

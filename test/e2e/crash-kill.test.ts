@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { BIN, groupMembers, lockHolderPid, spawnWaymark, testEnv, useWorkspace, waitFor, waymark, type AuditLine, type StatusJson } from './helpers/workspace.js';
+import { BIN, loadCheckpointSync, groupMembers, lockHolderPid, spawnWaymark, testEnv, useWorkspace, waitFor, waymark, type AuditLine, type StatusJson } from './helpers/workspace.js';
 
 const ws = useWorkspace('wm-crash-');
 
@@ -112,8 +112,8 @@ class Chain {
   checkpoint(): Checkpoint | null {
     const dir = this.runDir();
     if (dir === null || !existsSync(join(dir, 'checkpoint.json'))) return null;
-    // It must parse: a kill never leaves half a checkpoint.
-    return JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as Checkpoint;
+    // It must parse: a kill never leaves half a snapshot, and a torn journal line is not a transition.
+    return loadCheckpointSync(dir) as unknown as Checkpoint;
   }
 
   audit(): AuditLine[] {

@@ -188,7 +188,7 @@ describe('a checkpoint that cannot be written', () => {
     const book = w.fixture('sabotage.md');
     const result = await w.run(book, ['--var', `STATE=${w.state}`]);
     expect(result.code, result.all).toBe(2);
-    expect(result.stderr).toMatch(/checkpoint\.json cannot be written/);
+    expect(result.stderr).toMatch(/checkpoint(\.json|\.journal| journal \S+checkpoint\.journal) cannot be written/);
     expect(result.stderr).not.toMatch(/internal error|\n\s+at /);
     expect(w.lines('counter.txt')).toEqual([]);
     expect(existsSync(join(w.state, 'sabotage', 'lock.json'))).toBe(false);

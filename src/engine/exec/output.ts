@@ -212,3 +212,56 @@ export class TextTail {
     }
   }
 }
+
+/**
+ * The last `maxBytes` of a byte stream, kept as the chunks arrived, with a count of newlines.
+ * The fast path for output nobody watches line by line: per chunk it does O(1) work in
+ * JavaScript, and only the kept end is ever split into lines.
+ */
+export class RawTail {
+  readonly #maxBytes: number;
+  #chunks: Buffer[] = [];
+  #bytes = 0;
+  #newlines = 0;
+  #endsWithNewline = true;
+  #total = 0;
+
+  constructor(maxBytes: number) {
+    this.#maxBytes = Math.max(1, maxBytes);
+  }
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) this.#newlines++;
+    this.#endsWithNewline = chunk[chunk.length - 1] === 10;
+    this.#total += chunk.length;
+    this.#chunks.push(chunk);
+    this.#bytes += chunk.length;
+    while (this.#chunks.length > 1 && this.#bytes - (this.#chunks[0] as Buffer).length >= this.#maxBytes) {
+      this.#bytes -= (this.#chunks.shift() as Buffer).length;
+    }
+  }
+
+  /** Lines the stream held in all (a last line without a newline counts). */
+  get lineCount(): number {
+    return this.#newlines + (this.#endsWithNewline || this.#total === 0 ? 0 : 1);
+  }
+
+  /** True when bytes were dropped from the front. */
+  get truncated(): boolean {
+    return this.#total > this.#bytes;
+  }
+
+  /** The kept end as text, starting at a line boundary when the front was dropped. */
+  text(): string {
+    let text = Buffer.concat(this.#chunks).subarray(-this.#maxBytes).toString('utf8');
+    if (this.truncated) text = text.slice(text.indexOf('\n') + 1);
+    return text.endsWith('\n') ? text.slice(0, -1) : text;
+  }
+
+  /** The last `max` lines of the kept end. */
+  lines(max: number): string[] {
+    if (this.#total === 0) return [];
+    return this.text().split('\n').slice(-max);
+  }
+}

@@ -2,13 +2,15 @@
 import { statSync } from 'node:fs';
 import { execa } from 'execa';
 import type { Masker } from './mask.js';
-import { LineSplitter, TailCollector, TextTail, type OutputStream } from './output.js';
+import { LineSplitter, RawTail, TailCollector, TextTail, type OutputStream } from './output.js';
 import { startDeadline } from './deadline.js';
 import { DEFAULT_KILL_GRACE_MS, terminateGroup } from './process-group.js';
 
 /** Where every output line of one attempt goes, in full (the per-block log file). */
 export interface LogSink {
   write(line: string, stream: OutputStream): void;
+  /** Output exactly as it came from the pipe; used when nothing needs it line by line. */
+  writeChunk?(chunk: Buffer, stream: OutputStream): void;
   /** Called once after the attempt's last line. */
   close?(): void | Promise<void>;
 }
@@ -114,8 +116,22 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
     // Timeout, cancel and cleanup are ours: execa's would signal the leader only, not the group.
     cleanup: false,
   });
-  subprocess.stdout?.on('data', (chunk: Buffer) => stdoutLines.push(chunk));
-  subprocess.stderr?.on('data', (chunk: Buffer) => stderrLines.push(chunk));
+  // With no secret to mask and nobody watching lines, chunks go to the log as they come and only
+  // the kept end is split into lines: a million-line block then costs per chunk, not per line.
+  const raw = masker === undefined && onLine === undefined && log?.writeChunk !== undefined ? { stdout: new RawTail(Math.max(tailLimits.maxBytes, matchBytes)), stderr: new RawTail(tailLimits.maxBytes) } : undefined;
+  if (raw) {
+    subprocess.stdout?.on('data', (chunk: Buffer) => {
+      raw.stdout.push(chunk);
+      log?.writeChunk?.(chunk, 'stdout');
+    });
+    subprocess.stderr?.on('data', (chunk: Buffer) => {
+      raw.stderr.push(chunk);
+      log?.writeChunk?.(chunk, 'stderr');
+    });
+  } else {
+    subprocess.stdout?.on('data', (chunk: Buffer) => stdoutLines.push(chunk));
+    subprocess.stderr?.on('data', (chunk: Buffer) => stderrLines.push(chunk));
+  }
 
   const pid = subprocess.pid;
   let timedOut = false;
@@ -145,6 +161,12 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
   stdoutLines.end();
   stderrLines.end();
 
+  if (raw) {
+    for (const line of raw.stdout.lines(tailLimits.maxLines)) stdoutTail.push(line);
+    for (const line of raw.stderr.lines(tailLimits.maxLines)) stderrTail.push(line);
+    if (stdoutText) for (const line of raw.stdout.text().split('\n')) stdoutText.push(line);
+  }
+  const kept = stdoutTail.total + stderrTail.total - stdoutTail.dropped - stderrTail.dropped;
   const base: ProcessResult = {
     exitCode: typeof result.exitCode === 'number' ? result.exitCode : null,
     timedOut,
@@ -153,9 +175,9 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
     durationMs: performance.now() - started,
     stdoutTail: stdoutTail.lines(),
     stderrTail: stderrTail.lines(),
-    droppedLines: stdoutTail.dropped + stderrTail.dropped,
+    droppedLines: raw ? raw.stdout.lineCount + raw.stderr.lineCount - kept : stdoutTail.dropped + stderrTail.dropped,
     stdout: stdoutText?.text() ?? '',
-    stdoutTruncated: stdoutText?.truncated ?? false,
+    stdoutTruncated: (stdoutText?.truncated ?? false) || (raw?.stdout.truncated ?? false),
   };
   if (result.signal !== undefined) base.signal = result.signal;
   if (pid === undefined || (result.failed && result.exitCode === undefined && result.signal === undefined && !timedOut && !canceled)) {

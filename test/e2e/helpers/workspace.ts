@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterEach, beforeEach } from 'vitest';
+import { reduce, type RunEvent, type RunState } from '../../../src/engine/run-state.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 /**
@@ -144,9 +145,9 @@ export class Workspace {
     return join(this.state, id, 'runs', run);
   }
 
-  /** The checkpoint of a run, parsed. */
+  /** The checkpoint of a run, parsed: the snapshot with its journal replayed, as waymark reads it. */
   checkpoint(id: string, run?: string): CheckpointJson {
-    return JSON.parse(readFileSync(join(this.runDir(id, run), 'checkpoint.json'), 'utf8')) as CheckpointJson;
+    return loadCheckpointSync(this.runDir(id, run)) as unknown as CheckpointJson;
   }
 
   /** The audit trail of a run, parsed line by line. */
@@ -256,4 +257,24 @@ export async function lockHolderPid(w: Workspace, timeoutMs = 10_000): Promise<n
   }, timeoutMs);
   if (!found) throw new Error(`no waymark took a lock under ${w.state} within ${timeoutMs} ms`);
   return pid;
+}
+
+/**
+ * A run's checkpoint as waymark reads it: `checkpoint.json` (which must parse: a kill never
+ * leaves half a snapshot) with the complete lines of `checkpoint.journal` replayed through the
+ * engine's reducer. A torn last journal line (a kill mid-append) is not a transition.
+ */
+export function loadCheckpointSync(runDir: string): RunState {
+  const snapshot = JSON.parse(readFileSync(join(runDir, 'checkpoint.json'), 'utf8')) as RunState;
+  const journalPath = join(runDir, 'checkpoint.journal');
+  if (!existsSync(journalPath)) return snapshot;
+  const text = readFileSync(journalPath, 'utf8');
+  const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+  let state = snapshot;
+  for (const line of complete.split('\n').filter(Boolean)) {
+    const entry = JSON.parse(line) as { seq: number; event: RunEvent };
+    if (entry.seq <= (snapshot.journalSeq ?? 0)) continue;
+    state = { ...reduce(state, entry.event), journalSeq: entry.seq };
+  }
+  return state;
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunSession } from '../../../src/engine/session.js';
+import { loadCheckpointSync } from '../../e2e/helpers/workspace.js';
 import type { Block, Step } from '../../../src/runbook/model.js';
 
 let dir = '';
@@ -163,7 +164,7 @@ describe('write-ahead: every transition is on disk before the block it announces
     const seen: string[] = [];
     session.subscribe((event) => {
       if (event.type !== 'block-started') return;
-      const checkpoint = JSON.parse(readFileSync(session.paths.checkpoint, 'utf8')) as { steps: { blocks: { id: string; status: string; executions: number }[] }[] };
+      const checkpoint = loadCheckpointSync(session.paths.dir) as { steps: { blocks: { id: string; status: string; executions: number }[] }[] };
       const onDisk = checkpoint.steps[0]?.blocks[0];
       const last = audit(session).at(-1);
       seen.push(`${onDisk?.status}/${onDisk?.executions} ${last?.type}:${String(last?.block)}`);
@@ -171,7 +172,7 @@ describe('write-ahead: every transition is on disk before the block it announces
     const { step, block } = find(session, 'one');
     await session.runBlock(step, block);
     expect(seen).toEqual(['running/1 block-started:one']);
-    const onDisk = JSON.parse(readFileSync(session.paths.checkpoint, 'utf8')) as { steps: { blocks: { status: string }[] }[] };
+    const onDisk = loadCheckpointSync(session.paths.dir) as { steps: { blocks: { status: string }[] }[] };
     expect(onDisk.steps[0]?.blocks[0]?.status).toBe('passed');
   });
 });
