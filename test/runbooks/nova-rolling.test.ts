@@ -1,0 +1,68 @@
+/**
+ * The nova rolling upgrade runbook against a fresh testbed at Newton: the planted faults refuse the
+ * run by name (hypervisor records, a compute left on Mitaka, unfinished data migrations); after the
+ * remedies and the operator's fix the same run expands, pins, upgrades conductors, controllers and
+ * computes in batches, unpins and contracts, gated by nova-status.
+ */
+import { expect, it } from 'vitest';
+import { checksOf, describeRehearsal, refusedCheck } from './rehearsal.js';
+
+const RUNBOOK = 'runbooks/openstack/nova-rolling-upgrade.md';
+const T = 120_000;
+
+describeRehearsal('nova rolling upgrade on the testbed', RUNBOOK, 'newton', (rehearsal) => {
+  it('refuses on every planted fault, and completes after the remedies', async () => {
+    const r = rehearsal();
+    const flags = ['--yes', '--accept-warnings'];
+
+    const nullHost = await r.run(flags);
+    expect(nullHost.code, nullHost.all).toBe(3);
+    expect(refusedCheck(nullHost.stdout)).toBe('null-compute-host');
+    expect(nullHost.stdout).toContain('--only fix-hypervisors');
+    const repair = await r.run([...flags, '--only', 'fix-hypervisors']);
+    expect(repair.code, repair.all).toBe(0);
+    expect(r.sql('SELECT COUNT(*) FROM nova.compute_nodes WHERE deleted = 0 AND host IS NULL')).toEqual([['0']]);
+    expect(r.sql('SELECT id FROM nova.compute_nodes WHERE deleted <> 0').flat()).toEqual(['7']);
+
+    // A compute that missed the last upgrade: the operator upgrades it and restarts it.
+    const straggler = await r.run(flags);
+    expect(straggler.code, straggler.all).toBe(3);
+    expect(refusedCheck(straggler.stdout)).toBe('services-at-from');
+    expect(straggler.stdout).toMatch(/\|\s*cmp-4\s*\|\s*nova-compute\s*\|\s*9\s*\|/);
+    r.sql("UPDATE testbed.hosts SET `release` = 'newton' WHERE host = 'cmp-4'");
+    expect(r.tool('ssh', ['cmp-4', 'sudo', 'systemctl', 'restart', 'openstack-nova-compute']).code).toBe(0);
+
+    // Newton's data migrations were left unfinished: Ocata's db sync would refuse.
+    const migrations = await r.run(flags);
+    expect(migrations.code, migrations.all).toBe(3);
+    expect(refusedCheck(migrations.stdout)).toBe('online-migrations-done');
+    expect(migrations.stdout).toMatch(/\|\s*request specs\s*\|\s*40\s*\|/);
+    const finish = await r.run([...flags, '--only', 'fix-online-migrations']);
+    expect(finish.code, finish.all).toBe(0);
+
+    // Without --accept-warnings the run stops at nova-status's warning (no resource providers yet).
+    const warned = await r.run(['--yes']);
+    expect(warned.code, warned.all).toBe(4);
+    expect(warned.stdout).toContain('waiting: nova-status-before ended with a warning');
+
+    const rest = await r.run(flags);
+    expect(rest.code, rest.all).toBe(0);
+    expect(rest.stdout).toContain('complete');
+    expect(rest.stdout).toMatch(/ok check nova-status-after .*exit 0: success/);
+
+    // Every service runs Ocata, nothing is pinned, the cells and placement are in place.
+    expect(r.sql("SELECT DISTINCT version FROM nova.services WHERE deleted = 0")).toEqual([['22']]);
+    expect(r.tool('ssh', ['ctl-2', 'crudini', '--get', '/etc/nova/nova.conf', 'upgrade_levels', 'compute']).code).toBe(1);
+    expect(r.sql('SELECT COUNT(*) FROM nova_api.resource_providers')).toEqual([['6']]);
+    const faults = Object.fromEntries(((await r.status()).faults ?? []).map((f) => [f.id, f.present]));
+    expect(faults).toMatchObject({ 'null-compute-host': false, 'duplicate-hypervisors': false, 'online-migrations': false });
+
+    const report = await r.report();
+    expect(report.status).toBe('complete');
+    const reported = new Map(report.steps.flatMap((s) => s.blocks).map((b) => [b.id, b]));
+    for (const check of checksOf(RUNBOOK)) {
+      expect(['passed', 'acknowledged'], check).toContain(reported.get(check)?.status);
+    }
+    expect(reported.get('nova-status-before')?.status).toBe('acknowledged');
+  }, T);
+});

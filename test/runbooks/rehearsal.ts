@@ -1,0 +1,161 @@
+/**
+ * Rehearsing the shipped runbooks the way an operator does: the built binary, run from the
+ * repository root against the runbook files in place, with a fresh testbed (a private MariaDB in a
+ * temp dir, seeded with its faults) and a temp state directory per test file.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { parseRunbook } from '../../src/runbook/parse.js';
+import { down, paths, up, type Seed, type TestbedPaths, type TestbedStatus, status } from '../../testbed/testbed.mjs';
+import { shouldRunMariaDbTests } from '../helpers/mariadb.js';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The binary under test; WAYMARK_TEST_BIN points at another build (e.g. a private one). */
+export const BIN = process.env.WAYMARK_TEST_BIN ?? join(ROOT, 'dist/cli/main.js');
+
+/** What one invocation printed and how it ended. */
+export interface Invocation {
+  code: number;
+  stdout: string;
+  stderr: string;
+  all: string;
+}
+
+// Variables the runbooks declare: the environment beats a profile, so a stray one must not leak in.
+const RUNBOOK_VARIABLES = new Set([
+  'DB_SOCKET', 'DB_USER', 'DB_PASSWORD', 'WAYMARK_DB_PASSWORD', 'DB_CLIENT_CNF', 'SCHEMAS', 'CONTROLLERS', 'VOLUME_HOSTS',
+  'NOVA_MANAGE', 'NOVA_STATUS', 'CINDER_MANAGE', 'UPGRADE_VENVS', 'SSH', 'BACKUP_DIR', 'MIN_FREE_GB', 'BACKUP_MAX_AGE_MIN',
+  'FROM', 'TO', 'FROM_SCHEMA', 'TO_SCHEMA', 'THIS_HOST', 'COMPUTE_CANARY', 'BATCH_SIZE', 'ORPHAN_AFTER_HOURS', 'RELOAD',
+  'SANDBOX', 'TARGET_VERSION', 'ADMIN_TOKEN', 'DEMO_ADMIN_TOKEN', 'BREAK_MIGRATION',
+]);
+
+function cleanEnv(extra: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value === undefined || RUNBOOK_VARIABLES.has(key) || key.startsWith('VITEST') || key.startsWith('WAYMARK_') || key === 'NODE_ENV') continue;
+    env[key] = value;
+  }
+  return { ...env, NO_COLOR: '1', ...extra };
+}
+
+/** Run `waymark ARGS` from the repository root. */
+export async function waymark(args: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<Invocation> {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build waymark first (npx tsc -p tsconfig.build.json)`);
+  const result = await execa(process.execPath, [BIN, ...args], { cwd, env: cleanEnv(env), extendEnv: false, reject: false, all: true, stdin: 'ignore' });
+  return {
+    code: typeof result.exitCode === 'number' ? result.exitCode : -1,
+    stdout: String(result.stdout ?? ''),
+    stderr: String(result.stderr ?? ''),
+    all: String(result.all ?? ''),
+  };
+}
+
+/** Every check a runbook declares, by name, as waymark's parser sees it. */
+export function checksOf(runbookFile: string): string[] {
+  const runbook = parseRunbook(readFileSync(join(ROOT, runbookFile), 'utf8'), runbookFile);
+  return runbook.steps.flatMap((step) => step.blocks.filter((block) => block.role === 'check').map((block) => block.id));
+}
+
+/** The parts of `waymark report --format json` the tests read. */
+export interface ReportJson {
+  status: string;
+  steps: { id: string; status: string; blocks: { id: string; role: string; status: string; attempts: number; outcome?: string }[] }[];
+}
+
+/** A fresh temp directory; short, because a unix socket path must stay under ~100 bytes. */
+export function shortTempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (join(dir, 'mysqld.sock').length <= 100) return dir;
+  rmSync(dir, { recursive: true, force: true });
+  return mkdtempSync(join('/tmp', prefix));
+}
+
+/**
+ * A test worker killed by a timeout runs no afterAll: the testbed's own watchdog stops its server,
+ * and this one removes the directory (tens of MB) once the worker is gone.
+ */
+function removeWhenGone(dir: string): void {
+  const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; sleep 8; rm -rf '${dir}'`;
+  spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' }).unref();
+}
+
+/** One runbook rehearsed against one testbed. */
+export interface Rehearsal {
+  testbed: TestbedPaths;
+  state: string;
+  runbook: string;
+  /** `waymark run RUNBOOK --headless --profile testbed`, pointed at this testbed, plus `flags`. */
+  run(flags?: string[]): Promise<Invocation>;
+  /** `waymark report RUNBOOK --format json`. */
+  report(): Promise<ReportJson>;
+  /** A stand-in tool of testbed/bin (the operator's own hands on the testbed). */
+  tool(name: string, args: string[]): { code: number; output: string };
+  /** One SQL statement as root; rows as arrays of strings (NULL as null). */
+  sql(statement: string): (string | null)[][];
+  status(): Promise<TestbedStatus>;
+}
+
+/**
+ * A describe whose tests share a fresh testbed seeded at `at`, and a state directory. Skipped with a
+ * warning when MariaDB is missing, except under CI=true, where it fails.
+ */
+export function describeRehearsal(name: string, runbook: string, at: Seed, fn: (rehearsal: () => Rehearsal) => void): void {
+  describe.skipIf(!shouldRunMariaDbTests())(name, () => {
+    let dir = '';
+    let current: Rehearsal | undefined;
+    beforeAll(async () => {
+      dir = shortTempDir('wm-tb-');
+      removeWhenGone(dir);
+      await up({ dir, at, watch: process.pid });
+      const testbed = paths(dir);
+      const state = join(dir, 'waymark-state');
+      const env = { WAYMARK_TESTBED_DIR: testbed.dir };
+      const vars = ['--var', `DB_SOCKET=${testbed.socket}`, '--var', `DB_CLIENT_CNF=${testbed.clientCnf}`];
+      if (readFileSync(join(ROOT, runbook), 'utf8').includes('BACKUP_DIR:')) vars.push('--var', `BACKUP_DIR=${testbed.backups}`);
+      current = {
+        testbed,
+        state,
+        runbook,
+        run: (flags = []) => waymark(['run', runbook, '--headless', '--profile', 'testbed', '--state-dir', state, ...vars, ...flags], env),
+        report: async () => {
+          const result = await waymark(['report', runbook, '--format', 'json', '--state-dir', state], env);
+          if (result.code !== 0) throw new Error(`report exited ${result.code}: ${result.all}`);
+          return JSON.parse(result.stdout) as ReportJson;
+        },
+        tool: (name, args) => {
+          const done = spawnSync(join(testbed.bin, name), args, { encoding: 'utf8', env: { ...process.env, ...env } });
+          return { code: done.status ?? -1, output: `${done.stdout}${done.stderr}` };
+        },
+        sql: (statement) => {
+          const done = spawnSync('mariadb', ['--no-defaults', `--socket=${testbed.socket}`, '--user=root', '--batch', '--skip-column-names', '--raw'], {
+            input: statement,
+            encoding: 'utf8',
+          });
+          if (done.status !== 0) throw new Error(`SQL failed: ${done.stderr}`);
+          return done.stdout.split('\n').filter((line) => line !== '').map((line) => line.split('\t').map((cell) => (cell === 'NULL' ? null : cell)));
+        },
+        status: () => status({ dir }),
+      };
+    }, 180_000);
+    afterAll(async () => {
+      if (dir) {
+        await down({ dir });
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 60_000);
+    fn(() => {
+      if (!current) throw new Error('the testbed is not up (called outside a test?)');
+      return current;
+    });
+  });
+}
+
+/** The line waymark prints when a check refuses the run. */
+export function refusedCheck(output: string): string | undefined {
+  return /^refused: check (\S+)/m.exec(output)?.[1];
+}
