@@ -7,7 +7,7 @@ import { pythonCommand, shellCommand } from './interpreter.js';
 import type { Masker } from './mask.js';
 import type { OutputStream } from './output.js';
 import { MATCH_BYTES, notStartedResult, runProcess, type LogSink, type ProcessResult } from './shell.js';
-import { runSql, type SqlResult } from './sql.js';
+import type { SqlResult } from './sql.js';
 import { sqlResultLines } from './sql-values.js';
 
 /** Everything a block needs from the run around it. */
@@ -161,10 +161,13 @@ async function runAttempt(block: Block, ctx: BlockContext, log: LogSink | undefi
 
 async function runSqlAttempt(block: Block, ctx: BlockContext, log: LogSink | undefined, timeoutMs: number): Promise<SqlResult> {
   const target = ctx.resolveConnection(block.attrs.connection);
-  const raw: SqlResult =
-    'error' in target
-      ? { rows: [], columns: [], durationMs: 0, timedOut: false, canceled: false, error: target.error }
-      : await runSql({ target, code: block.code, vars: ctx.vars, timeoutMs, ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}) });
+  let raw: SqlResult;
+  if ('error' in target) raw = { rows: [], columns: [], durationMs: 0, timedOut: false, canceled: false, error: target.error };
+  else {
+    // The database driver loads with the first sql block: shell-only runs never pay for it.
+    const { runSql } = await import('./sql.js');
+    raw = await runSql({ target, code: block.code, vars: ctx.vars, timeoutMs, ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}) });
+  }
   const result = maskSqlResult(raw, ctx.masker);
   for (const line of sqlResultLines(result)) {
     log?.write(line, 'stdout');
