@@ -17,7 +17,7 @@ export type NextAction =
   | { kind: 'acknowledge'; step: Step; block: Block }
   | { kind: 'checklist'; step: Step; items: ChecklistItem[] }
   | { kind: 'confirm-step'; step: Step }
-  | { kind: 'blocked'; step: Step; needs: string[]; waitingFor: Step[] }
+  | { kind: 'blocked'; step: Step; /** The needed stages not complete yet. */ needs: string[]; waitingFor: Step[] }
   | { kind: 'finish-step'; step: Step };
 
 /** A step's gate first, then its run and verify blocks in document order. */
@@ -50,7 +50,9 @@ export function nextAction(runbook: Runbook, state: RunState, selected: StepFilt
     const waitingFor = runbook.steps.filter(
       (other, i) => other !== step && other.tags.some((t) => step.needs.includes(t)) && !isStepDone(state.steps[i] as StepState),
     );
-    if (waitingFor.length > 0) return { kind: 'blocked', step, needs: step.needs, waitingFor };
+    // Name only the stages still incomplete, so the hint (`--only TAG`) points at one that is left to do.
+    const needs = step.needs.filter((tag) => waitingFor.some((other) => other.tags.includes(tag)));
+    if (waitingFor.length > 0) return { kind: 'blocked', step, needs, waitingFor };
   }
   const byId = new Map(stepState.blocks.map((b) => [b.id, b]));
 

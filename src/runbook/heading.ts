@@ -1,4 +1,5 @@
 /** Step headings: `## Stop nova-compute {#stop-compute optional tags=compute,dataplane}`. */
+import { slug } from 'github-slugger';
 import { parseInfoString } from './info-string.js';
 
 /** What a heading's trailing attribute block says about its step. */
@@ -57,7 +58,15 @@ export function parseStepHeading(text: string): StepHead {
       const values = match ? (match[2] as string).split(',').map((v) => v.trim()).filter(Boolean) : [];
       if (!match || values.length === 0) head.problems.push(`bad foreach "${value === true ? '' : value}": expected NAME:value1,value2, e.g. foreach=RELEASE:kilo,liberty,mitaka`);
       else if (new Set(values).size !== values.length) head.problems.push(`foreach ${match[1]} lists a value twice`);
-      else head.foreach = { name: match[1] as string, values };
+      else {
+        // Each value's step id ends with the value's slug; two values with one slug would share a step.
+        const suffixes = values.map((v) => slug(v) || 'value');
+        const clash = suffixes.findIndex((suffix, i) => suffixes.indexOf(suffix) !== i);
+        if (clash !== -1) {
+          const first = values[suffixes.indexOf(suffixes[clash] as string)] as string;
+          head.problems.push(`foreach ${match[1]}: values "${first}" and "${values[clash]}" would give both steps the id suffix -${suffixes[clash]} (the suffix keeps only letters, digits, - and _)`);
+        } else head.foreach = { name: match[1] as string, values };
+      }
     } else if (STEP_KEYS.has(key) && value !== true) {
       head.extra[key] = value;
     } else {
