@@ -116,6 +116,33 @@ export function generateRunbook({ steps = 2000, dir = mkdtempSync(join(tmpdir(),
   return file;
 }
 
+/**
+ * A bare runbook for the engine's own overhead: `steps` steps, each with one
+ * ```` ```sh ```` block running `code` and nothing else (no checklists, no
+ * confirms), so a headless run goes start to finish without a person.
+ */
+export function shellStepsText(steps, { id, title, code }) {
+  const parts = [`---\ntitle: ${title}\nid: ${id}\n---\n\n# ${title}\n\nGenerated for benchmarks: ${steps} step(s), each running \`${code}\`.\n`];
+  for (let n = 1; n <= steps; n++) {
+    parts.push(`\n## Step ${n} {#s${n}}\n\nRuns \`${code}\`.\n\n\`\`\`sh\n${code}\n\`\`\`\n`);
+  }
+  return parts.join('');
+}
+
+/** `steps` steps of `true` (the per-block overhead benchmark); returns the file's path. */
+export function generateTrueRunbook({ steps = 500, dir = mkdtempSync(join(tmpdir(), 'wm-bench-')) } = {}) {
+  const file = join(dir, `true-${steps}.md`);
+  writeFileSync(file, shellStepsText(steps, { id: `true-${steps}`, title: `${steps} true blocks`, code: 'true' }));
+  return file;
+}
+
+/** One step whose one block prints `lines` lines (`seq 1 LINES`); returns the file's path. */
+export function generateSeqRunbook({ lines = 1_000_000, dir = mkdtempSync(join(tmpdir(), 'wm-bench-')) } = {}) {
+  const file = join(dir, `seq-${lines}.md`);
+  writeFileSync(file, shellStepsText(1, { id: `seq-${lines}`, title: `One block printing ${lines} lines`, code: `seq 1 ${lines}` }));
+  return file;
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const steps = Number(process.argv[2] ?? 2000);
   const out = process.argv[3];

@@ -110,19 +110,30 @@ export async function measure(name, cmd, args, { runs = 10, warmup = 1, env, cwd
  * Measure `subject` against `baseline`, interleaved (baseline, subject,
  * baseline, subject, ...) so slow moments of the machine hit both alike.
  * Returns { subject, baseline } in the form `measure` returns.
+ *
+ * `subject` and `baseline` are commands, or functions `(i) => command` for a
+ * command that must differ per run (a fresh state directory each time; `i`
+ * counts from 0, warm-up runs included). `afterRun(role, i, result, command,
+ * measured)`, awaited after every run that exited as expected, can read what the
+ * run left behind (its audit trail, its checkpoint) before the next one starts;
+ * `measured` is false for warm-up runs.
  */
-export async function compare(name, { subject, baseline, runs = 10, warmup = 1 }) {
+export async function compare(name, { subject, baseline, runs = 10, warmup = 1, afterRun }) {
   const taken = { subject: [], baseline: [] };
+  const described = {};
   for (let i = 0; i < warmup + runs; i++) {
-    for (const [role, command] of [['baseline', baseline], ['subject', subject]]) {
+    for (const [role, spec] of [['baseline', baseline], ['subject', subject]]) {
+      const command = typeof spec === 'function' ? spec(i) : spec;
+      described[role] ??= describeCommand(command);
       const result = await runOnce(command);
       checkExit(`${name} (${role})`, command, result);
+      await afterRun?.(role, i, result, command, i >= warmup);
       if (i >= warmup) taken[role].push(result);
     }
   }
   return {
-    subject: { name, command: describeCommand(subject), ...summarize(taken.subject) },
-    baseline: { name: `${name} baseline`, command: describeCommand(baseline), ...summarize(taken.baseline) },
+    subject: { name, command: described.subject, ...summarize(taken.subject) },
+    baseline: { name: `${name} baseline`, command: described.baseline, ...summarize(taken.baseline) },
   };
 }
 

@@ -27,5 +27,6 @@ await build({
   legalComments: 'none',
   // ink imports the React devtools only when DEV is set; waymark never ships them.
   external: ['react-devtools-core'],
+  alias: { 'cli-highlight': './src/build/no-highlight.mjs' },
 });
 chmodSync(join(root, 'dist', 'cli', 'main.js'), 0o755);

@@ -15,10 +15,10 @@ export async function auditCommand(argv: string[], out: NodeJS.WritableStream): 
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { verify: { type: 'boolean' }, run: { type: 'string' }, 'state-dir': { type: 'string' }, json: { type: 'boolean' } },
+    options: { verify: { type: 'boolean' }, run: { type: 'string' }, 'state-dir': { type: 'string' }, 'allow-outside-includes': { type: 'boolean' }, json: { type: 'boolean' } },
   });
   if (positionals.length !== 1) throw new UsageError(`audit takes one runbook file\n\n${auditHelp}`);
-  const runbook = await loadRunbook(positionals[0] as string);
+  const runbook = await loadRunbook(positionals[0] as string, { allowOutsideRoot: values['allow-outside-includes'] ?? false });
   const stored = await readRun(stateDirFrom(values['state-dir']), runbook, values.run);
   if (!stored) throw new OperatorError(`${runbook.id} has no run in ${stateDirFrom(values['state-dir'])}`, 2);
   const verdict = await verifyAudit(stored.paths.audit, stored.state.auditHead ? { head: stored.state.auditHead } : {});

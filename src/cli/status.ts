@@ -34,10 +34,10 @@ export async function statusCommand(argv: string[], out: NodeJS.WritableStream):
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { json: { type: 'boolean' }, 'state-dir': { type: 'string' } },
+    options: { json: { type: 'boolean' }, 'state-dir': { type: 'string' }, 'allow-outside-includes': { type: 'boolean' } },
   });
   if (positionals.length !== 1) throw new UsageError(`status takes one runbook file\n\n${statusHelp}`);
-  const runbook = await loadRunbook(positionals[0] as string);
+  const runbook = await loadRunbook(positionals[0] as string, { allowOutsideRoot: values['allow-outside-includes'] ?? false });
   const stateDir = stateDirFrom(values['state-dir']);
   const stored = await readRun(stateDir, runbook);
   const left = stored ? timeLeft(stored.state, await stepDurations(stateDir, runbook, stored.state.run)) : null;
