@@ -86,9 +86,11 @@ function explain(error: unknown): number {
   return 70;
 }
 
-// `waymark plan X | head`: a reader that goes away is not an error worth a stack trace.
+// `waymark plan X | head`: a reader that goes away is not an error worth a stack trace, and it
+// must not stop a run half-way through a block either: the rest of the output is dropped, the
+// run goes on to its checkpoint and audit trail as usual.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
   throw error;
 });
 
