@@ -379,7 +379,8 @@ export class RunSession {
 
     const index = this.runbook.steps.indexOf(step);
     if (stepState.status === 'pending') {
-      await this.#dispatch({ type: 'step-started', step: step.id, at: new Date().toISOString() }, ['step-started', { step: step.id, title: step.title }]);
+      // No checkpoint write of its own: the block-started transition below marks the step running.
+      await this.#record('step-started', { step: step.id, title: step.title });
       this.#emit({ type: 'step-started', step, index, total: this.runbook.steps.length });
     }
     if (confirmation) {
