@@ -90,7 +90,7 @@ function explain(error: unknown): number {
 // must not stop a run half-way through a block either: the rest of the output is dropped, the
 // run goes on to its checkpoint and audit trail as usual.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+  if (error.code === 'EPIPE' || error.code === 'EIO' || error.code === 'ERR_STREAM_DESTROYED') return;
   throw error;
 });
 

@@ -1,7 +1,7 @@
 /** The screen: header, step list, current step, live output, footer — over one UiController. */
 import { spawnSync } from 'node:child_process';
 import { useEffect, useMemo, useState } from 'react';
-import { Box, Static, Text, useApp, useInput, useStdin } from 'ink';
+import { Box, Static, Text, useApp, useInput, useStdin, type Key } from 'ink';
 import type { UiController } from './controller.js';
 import { useController } from './hooks/use-controller.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
@@ -14,7 +14,7 @@ import { Header } from './components/Header.js';
 import { StepList } from './components/StepList.js';
 import { StepView } from './components/StepView.js';
 import { OutputPane } from './components/OutputPane.js';
-import { Footer } from './components/Footer.js';
+import { Footer, footerRows } from './components/Footer.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
 import { ResumeScreen } from './components/ResumeScreen.js';
 import { ConfirmBlock } from './components/ConfirmBlock.js';
@@ -26,6 +26,45 @@ export interface AppProps {
   durations: Map<string, number>;
   /** How to show a log file; the default runs $PAGER (less) on the real terminal. */
   openPager?: (file: string) => string | null;
+}
+
+/** A key press with no special key held, for the keys of a read that held several. */
+const PLAIN_KEY: Key = {
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageDown: false,
+  pageUp: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+  super: false,
+  hyper: false,
+  capsLock: false,
+  numLock: false,
+};
+
+/**
+ * One read from the terminal as single key presses. ink hands a read that holds several keys
+ * ("yes" and enter typed faster than the screen reads them, a paste, a slow ssh link) over as
+ * one string; taken whole, "yes\r" would be neither text nor enter and be dropped.
+ */
+function splitRead(input: string, key: Key): [string, Key][] {
+  if ([...input].length <= 1 || key.ctrl || key.meta) return [[input, key]];
+  return [...input].map((ch): [string, Key] => {
+    if (ch === '\r' || ch === '\n') return ['', { ...PLAIN_KEY, return: true }];
+    if (ch === '\u007f' || ch === '\b') return ['', { ...PLAIN_KEY, backspace: true }];
+    if (ch === '\t') return ['', { ...PLAIN_KEY, tab: true }];
+    return [ch, PLAIN_KEY];
+  });
 }
 
 function runPager(file: string): string | null {
@@ -44,14 +83,18 @@ export function App({ controller, durations, openPager = runPager }: AppProps) {
   const session = controller.session;
   const vars = useMemo(() => publicValues(session.vars), [session]);
 
-  useInput((input, key) => {
+  const handleKey = (input: string, key: Key) => {
     if (controller.typing && !key.return && !(key.ctrl && input === 'c')) {
       controller.type(input, key);
       return;
     }
     const action = actionFor(input, key);
-    if (!action) return;
-    if (action === 'log' && !controller.typing) {
+    if (!action) {
+      // Not a key of the table: it still closes the help and answers "no" to a yes/no question.
+      if (input || key.escape) controller.otherKey();
+      return;
+    }
+    if (action === 'log' && !controller.typing && !controller.asking) {
       const file = controller.logPath;
       if (!file) {
         setPagerError('no block has run yet in this session: no log to open');
@@ -65,6 +108,9 @@ export function App({ controller, durations, openPager = runPager }: AppProps) {
     }
     setPagerError(null);
     void controller.press(action);
+  };
+  useInput((input, key) => {
+    for (const [one, oneKey] of splitRead(input, key)) handleKey(one, oneKey);
   });
 
   useEffect(() => {
@@ -77,9 +123,11 @@ export function App({ controller, durations, openPager = runPager }: AppProps) {
   const step = session.runbook.steps[focus];
   const stepState = state.steps[focus];
 
+  const shown = pagerError ? { ...snapshot, message: { text: pagerError, tone: 'error' as const } } : snapshot;
+  const footerHeight = footerRows(shown, columns).length;
   const height = Math.max(12, rows - 1);
   const outputHeight = Math.max(4, Math.floor(height / 4));
-  const bodyHeight = height - 2 - 2 - outputHeight;
+  const bodyHeight = height - 2 - footerHeight - outputHeight;
   const listWidth = Math.min(32, Math.max(18, Math.floor(columns * 0.3)));
   const mainWidth = Math.max(20, columns - listWidth - 1);
 
@@ -89,8 +137,7 @@ export function App({ controller, durations, openPager = runPager }: AppProps) {
 
   let main;
   const prompt = snapshot.prompt;
-  if (snapshot.help) main = <HelpOverlay width={mainWidth} height={bodyHeight} />;
-  else if (prompt?.kind === 'resume') {
+  if (prompt?.kind === 'resume') {
     main = <ResumeScreen state={state} notices={session.notices} next={next} width={mainWidth} height={bodyHeight} />;
   } else if (prompt?.kind === 'confirm-block') {
     main = (
@@ -110,6 +157,7 @@ export function App({ controller, durations, openPager = runPager }: AppProps) {
         state={stepState}
         next={next}
         selected={snapshot.selected}
+        busy={snapshot.busy || snapshot.running !== null}
         vars={vars}
         rollbacks={session.rollbacksOf(step)}
         width={mainWidth}
@@ -118,7 +166,6 @@ export function App({ controller, durations, openPager = runPager }: AppProps) {
     );
   } else main = <Text>This runbook has no steps.</Text>;
 
-  const shown = pagerError ? { ...snapshot, message: { text: pagerError, tone: 'error' as const } } : snapshot;
   return (
     <>
       <Static items={finished}>
@@ -135,12 +182,19 @@ export function App({ controller, durations, openPager = runPager }: AppProps) {
       </Static>
       <Box flexDirection="column" width={columns} height={height}>
         <Header state={state} width={columns} timeLeftMs={timeLeft(state, durations)} />
-        <Box flexDirection="row" height={bodyHeight}>
-          <StepList state={state} current={current} width={listWidth} height={bodyHeight} />
-          <Box width={1} />
-          {main}
-        </Box>
-        <OutputPane output={snapshot.output} running={snapshot.busy} width={columns} height={outputHeight} />
+        {snapshot.help ? (
+          // The help takes the step list's and the output's room too: every key fits at 80x24.
+          <HelpOverlay width={columns} height={bodyHeight + outputHeight} />
+        ) : (
+          <>
+            <Box flexDirection="row" height={bodyHeight}>
+              <StepList state={state} current={current} width={listWidth} height={bodyHeight} />
+              <Box width={1} />
+              {main}
+            </Box>
+            <OutputPane output={snapshot.output} running={snapshot.busy} width={columns} height={outputHeight} />
+          </>
+        )}
         <Footer snapshot={shown} width={columns} />
       </Box>
     </>

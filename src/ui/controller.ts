@@ -113,6 +113,8 @@ export class UiController {
   #onSession(event: SessionEvent): void {
     switch (event.type) {
       case 'block-started':
+        // The pager and scroll-back follow the running block, not the one before it.
+        this.#lastLog = null;
         this.#tail = [];
         this.#tailTotal = 0;
         this.#tailBlock = event.block.id;
@@ -199,6 +201,25 @@ export class UiController {
     return this.#prompt?.kind === 'confirm-block' || this.#prompt?.kind === 'reason';
   }
 
+  /** True while a yes/no question (cancel the block? quit?) waits for its answer. */
+  get asking(): boolean {
+    return this.#prompt?.kind === 'cancel' || this.#prompt?.kind === 'quit';
+  }
+
+  /** A key that is not in the key table: it closes the help, and is a "no" to a yes/no question. */
+  otherKey(): void {
+    if (this.#help) {
+      this.#help = false;
+      return this.#notify();
+    }
+    const prompt = this.#prompt;
+    if (prompt?.kind === 'cancel' || prompt?.kind === 'quit') {
+      this.#prompt = null;
+      this.#say('the block keeps running');
+      this.#notify();
+    }
+  }
+
   /** Handle one key action. Resolves when whatever it started is finished. */
   async press(action: KeyAction): Promise<void> {
     const prompt = this.#prompt;
@@ -266,7 +287,7 @@ export class UiController {
 
   /** The full log of the running or last block, for the pager. */
   get logPath(): string | null {
-    return this.#lastLog;
+    return this.#lastLog ?? this.#runningLog();
   }
 
   async #runNext(): Promise<void> {

@@ -37,16 +37,16 @@ export interface KeyBinding {
 }
 
 export const KEY_TABLE: readonly KeyBinding[] = [
-  { action: 'run-next', keys: ['enter'], hint: 'run next', help: 'run the next pending block of the current step, or answer the open prompt', matches: (_, k) => k.return },
-  { action: 'run-step', keys: ['a'], hint: 'run step', help: 'run the remaining blocks of the step in order, stopping at the first failure or prompt', matches: (i) => i === 'a' },
-  { action: 'rerun', keys: ['r'], hint: 're-run', help: 're-run the failed check, retry the failed block, or re-run an interrupted one', matches: (i) => i === 'r' },
+  { action: 'run-next', keys: ['enter'], hint: 'run next', help: 'run the next pending block of the step, or answer the open prompt', matches: (_, k) => k.return },
+  { action: 'run-step', keys: ['a'], hint: 'run step', help: "run the rest of the step's blocks in order, up to a failure or a prompt", matches: (i) => i === 'a' },
+  { action: 'rerun', keys: ['r'], hint: 're-run', help: 're-run the failed check or interrupted block, or retry the failed block', matches: (i) => i === 'r' },
   { action: 'tick', keys: ['space'], hint: 'tick', help: 'tick / untick the selected checklist item', matches: (i) => i === ' ' },
   { action: 'select-up', keys: ['↑', 'k'], hint: 'select', help: 'select the previous checklist item or rollback block', matches: (i, k) => k.upArrow || i === 'k' },
   { action: 'select-down', keys: ['↓', 'j'], hint: 'select', help: 'select the next checklist item or rollback block', matches: (i, k) => k.downArrow || i === 'j' },
   { action: 'acknowledge', keys: ['w'], hint: 'accept warning', help: 'acknowledge the warning the run is waiting on', matches: (i) => i === 'w' },
-  { action: 'override', keys: ['o'], hint: 'override', help: 'override the failed check, where the runbook allows it, with a written reason', matches: (i) => i === 'o' },
+  { action: 'override', keys: ['o'], hint: 'override', help: 'override the failed check (where the runbook allows it) with a reason', matches: (i) => i === 'o' },
   { action: 'skip', keys: ['s'], hint: 'skip step', help: 'skip the current step, if it is optional, with a written reason', matches: (i) => i === 's' },
-  { action: 'mark-done', keys: ['m'], hint: 'mark done', help: 'mark an interrupted block as done without re-running it, with a written reason', matches: (i) => i === 'm' },
+  { action: 'mark-done', keys: ['m'], hint: 'mark done', help: 'mark an interrupted block done without re-running it, with a reason', matches: (i) => i === 'm' },
   { action: 'rollback', keys: ['b'], hint: 'rollback', help: "after a failure, run the selected rollback block of the step", matches: (i) => i === 'b' },
   { action: 'log', keys: ['l'], hint: 'full log', help: "open the last block's full log in $PAGER (less)", matches: (i) => i === 'l' },
   { action: 'scroll-up', keys: ['pgup', 'u'], hint: 'scroll', help: "scroll the output back through the block's whole log", matches: (i, k) => k.pageUp || i === 'u' },

@@ -3,7 +3,8 @@ import type { SessionOptions } from '../engine/session.js';
 import { UsageError } from '../cli/errors.js';
 
 /** Exit code for where the run stands when the operator leaves the TUI (SPEC §4). */
-const EXIT_FOR: Record<string, number> = { complete: 0, failed: 1, refused: 3, waiting: 4, running: 4, interrupted: 130 };
+// An interrupted block waits for the operator's decision (4); 130 is only for a signal.
+const EXIT_FOR: Record<string, number> = { complete: 0, failed: 1, refused: 3, waiting: 4, running: 4, interrupted: 4 };
 
 export async function startTui(options: SessionOptions): Promise<number> {
   if (!process.stdout.isTTY || !process.stdin.isTTY) {
@@ -20,23 +21,52 @@ export async function startTui(options: SessionOptions): Promise<number> {
   ]);
   const session = await RunSession.open(options);
   let status: string | undefined;
+  let signalled = false;
+  const cleanups: (() => void)[] = [];
   try {
     const controller = new UiController(session, { resume: session.resumed });
     const durations = await stepDurations(options.stateDir, session.runbook, session.state.run);
+    // The terminal can go away under us (an ssh link drops, the window is closed): writes then fail
+    // with EIO. There is nothing left to draw on, but the run must still be closed properly — the
+    // SIGHUP handler below cancels the block, and the session records it and releases the lock.
+    // While the TUI owns the terminal its handler is the only one (the CLI's own, for pipes, would
+    // throw on EIO); it hands back only if the terminal is still there.
+    let terminalGone = false;
+    const onTerminalGone = (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EIO' && error.code !== 'EPIPE' && error.code !== 'ENXIO') throw error;
+      terminalGone = true;
+    };
+    const cliHandlers = process.stdout.listeners('error') as ((error: Error) => void)[];
+    process.stdout.removeAllListeners('error');
+    process.stdout.on('error', onTerminalGone);
+    process.stdin.on('error', onTerminalGone);
+    cleanups.push(() => {
+      if (terminalGone) return;
+      process.stdout.off('error', onTerminalGone);
+      for (const handler of cliHandlers) process.stdout.on('error', handler);
+    });
     const onSignal = () => {
-      // SIGTERM/SIGHUP: stop the running block like ctrl+c would, then leave.
+      // SIGINT/SIGTERM/SIGHUP from outside: stop the running block like ctrl+c would, then leave.
+      signalled = true;
       session.cancel();
       void controller.press('quit').then(() => controller.press('run-next'));
     };
+    process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     process.on('SIGHUP', onSignal);
+    // Raw mode before the first frame: ink switches it on only after that frame, and an enter
+    // pressed in between would arrive as a cooked "\n" (not ink's return) and be lost, its echo
+    // moving the cursor under ink's redraw.
+    process.stdin.setRawMode(true);
     const app = render(<App controller={controller} durations={durations} />, { exitOnCtrlC: false, maxFps: 30, patchConsole: false });
     await app.waitUntilExit();
+    process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onSignal);
   } finally {
     await session.close();
     status = session.state.status;
+    for (const cleanup of cleanups) cleanup();
   }
-  return EXIT_FOR[status] ?? 0;
+  return signalled ? 130 : (EXIT_FOR[status] ?? 0);
 }

@@ -2,6 +2,7 @@
 import { Box, Text } from 'ink';
 import type { UiSnapshot } from '../controller.js';
 import { hintsFor, type KeyAction } from '../keys.js';
+import { wrapWords } from '../wrap.js';
 
 function actionsNow(snapshot: UiSnapshot): KeyAction[] {
   const { next, prompt, busy } = snapshot;
@@ -28,37 +29,62 @@ function actionsNow(snapshot: UiSnapshot): KeyAction[] {
   }
 }
 
-function promptHint(snapshot: UiSnapshot): string | null {
+/** The open prompt's question, and what the operator has typed so far (null for yes/no questions). */
+function promptText(snapshot: UiSnapshot): { question: string; input: string | null } | null {
   const prompt = snapshot.prompt;
   if (!prompt) return null;
   switch (prompt.kind) {
     case 'cancel':
-      return 'Cancel the running block? enter or ctrl+c again = yes, any other key = no';
+      return { question: 'Cancel the running block? enter or ctrl+c again = yes, any other key = no', input: null };
     case 'quit':
-      return 'A block is running. Cancel it and quit? enter or q again = yes, any other key = no';
+      return { question: 'A block is running. Cancel it and quit? enter or q again = yes, any other key = no', input: null };
     case 'confirm-block':
-      return `type yes and enter to run ${prompt.block.id} · esc cancels › ${prompt.input}`;
+      return { question: `type yes and enter to run ${prompt.block.id} · esc cancels`, input: prompt.input };
     case 'reason': {
       const what = { override: `override ${prompt.block?.id ?? ''}`, skip: `skip ${prompt.step.id}`, 'mark-done': `mark ${prompt.block?.id ?? ''} done` }[prompt.purpose];
-      return `reason to ${what} (10+ characters), enter to record · esc cancels › ${prompt.input}`;
+      return { question: `reason to ${what} (10+ characters), enter to record · esc cancels`, input: prompt.input };
     }
     case 'resume':
       return null;
   }
 }
 
-export function Footer({ snapshot, width }: { snapshot: UiSnapshot; width: number }) {
+/** One footer row. */
+interface FooterRow {
+  text: string;
+  color?: string;
+  dim?: boolean;
+  /** The typed answer keeps its end in view when it is longer than the row. */
+  keepEnd?: boolean;
+}
+
+/**
+ * The footer's rows: the message or question (wrapped to two rows at most, so nothing the
+ * operator must read is cut at 80 columns), then the typed answer or the key hints. While a text
+ * prompt is open, a refusal (reason too short, not "yes") replaces the question, so it is seen.
+ */
+export function footerRows(snapshot: UiSnapshot, width: number): FooterRow[] {
   const message = snapshot.message;
-  const prompt = promptHint(snapshot);
+  const prompt = promptText(snapshot);
   const hints = hintsFor(actionsNow(snapshot)).join('  ');
+  if (prompt) {
+    const refused = message?.tone === 'error' && prompt.input !== null;
+    const head = wrapWords(refused ? message.text : prompt.question, width, 2).map((text) => ({ text, color: refused ? 'red' : 'yellow' }));
+    return [...head, prompt.input === null ? { text: '' } : { text: `› ${prompt.input}`, color: 'yellow', keepEnd: true }];
+  }
+  const head = message ? wrapWords(message.text, width, 2).map((text) => ({ text, ...(message.tone === 'error' ? { color: 'red' } : {}) })) : [{ text: '' }];
+  return [...head, { text: hints, dim: true }];
+}
+
+export function Footer({ snapshot, width }: { snapshot: UiSnapshot; width: number }) {
+  const rows = footerRows(snapshot, width);
   return (
-    <Box flexDirection="column" width={width} height={2}>
-      <Text wrap="truncate-end" color={prompt ? 'yellow' : message?.tone === 'error' ? 'red' : undefined}>
-        {prompt ?? message?.text ?? ''}
-      </Text>
-      <Text dimColor wrap="truncate-end">
-        {hints}
-      </Text>
+    <Box flexDirection="column" width={width} height={rows.length}>
+      {rows.map((row, i) => (
+        <Text key={i} wrap={row.keepEnd ? 'truncate-start' : 'truncate-end'} {...(row.color ? { color: row.color } : {})} dimColor={row.dim ?? false}>
+          {row.text}
+        </Text>
+      ))}
     </Box>
   );
 }

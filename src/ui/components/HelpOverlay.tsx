@@ -1,17 +1,38 @@
 /** Every key and what it does, generated from the one key table. */
 import { Box, Text } from 'ink';
-import { KEY_TABLE } from '../keys.js';
+import { KEY_TABLE, type KeyBinding } from '../keys.js';
 
-export function HelpOverlay({ width, height }: { width: number; height: number }) {
-  const keyWidth = Math.max(...KEY_TABLE.map((b) => b.keys.join(', ').length));
+const keysOf = (binding: KeyBinding) => binding.keys.join(', ');
+
+/** One column of bindings; rows never shrink, so a row that does not fit is cut, not overdrawn. */
+function Column({ bindings, width, keyWidth }: { bindings: readonly KeyBinding[]; width: number; keyWidth: number }) {
   return (
-    <Box flexDirection="column" width={width} height={height} overflow="hidden">
-      <Text bold>Keys (? or any key closes this help)</Text>
-      {KEY_TABLE.map((binding) => (
+    <Box flexDirection="column" width={width} flexShrink={0}>
+      {bindings.map((binding) => (
         <Text key={binding.action} wrap="truncate-end">
-          <Text color="cyan">{binding.keys.join(', ').padEnd(keyWidth)}</Text> {binding.help}
+          <Text color="cyan">{keysOf(binding).padEnd(keyWidth)}</Text> {binding.help}
         </Text>
       ))}
+    </Box>
+  );
+}
+
+export function HelpOverlay({ width, height }: { width: number; height: number }) {
+  const keyWidth = Math.max(...KEY_TABLE.map((b) => keysOf(b).length));
+  // Title and the text-prompt line take two rows; when the table does not fit in the rest, two columns.
+  const perColumn = KEY_TABLE.length <= height - 2 ? KEY_TABLE.length : Math.ceil(KEY_TABLE.length / 2);
+  const columns = [KEY_TABLE.slice(0, perColumn), KEY_TABLE.slice(perColumn)].filter((c) => c.length > 0);
+  const columnWidth = Math.floor(width / columns.length);
+  return (
+    <Box flexDirection="column" width={width} height={height} overflow="hidden">
+      <Text bold wrap="truncate-end">
+        Keys (? or any key closes this help)
+      </Text>
+      <Box flexDirection="row" flexShrink={0}>
+        {columns.map((bindings, i) => (
+          <Column key={i} bindings={bindings} width={columnWidth} keyWidth={keyWidth} />
+        ))}
+      </Box>
       <Text dimColor wrap="truncate-end">
         In a text prompt: type, backspace to correct, enter to submit, esc to cancel.
       </Text>

@@ -20,8 +20,9 @@ export function OutputPane({ output, running, width, height }: OutputPaneProps) 
         {title.padEnd(width, '─')}
       </Text>
       {lines.map((line, i) => (
+        // An empty <Text> takes no row: a blank output line is a space, so the tail keeps its shape.
         <Text key={i} wrap="truncate-end">
-          {line}
+          {line || ' '}
         </Text>
       ))}
     </Box>

@@ -4,6 +4,7 @@ import type { RunState } from '../../engine/run-state.js';
 import { isStepDone } from '../../engine/run-state.js';
 import type { NextAction } from '../../engine/plan.js';
 import { describeAction } from '../../engine/session.js';
+import { wrapWords } from '../wrap.js';
 
 export interface ResumeScreenProps {
   state: RunState;
@@ -13,24 +14,38 @@ export interface ResumeScreenProps {
   height: number;
 }
 
+/** A paragraph as rows the layout can count (ink's own wrap would let rows shrink and overdraw). */
+function Paragraph({ text, width, color, bullet = '' }: { text: string; width: number; color?: string; bullet?: string }) {
+  return (
+    <>
+      {wrapWords(text, width - bullet.length).map((line, i) => (
+        <Text key={i} wrap="truncate-end" {...(color ? { color } : {})}>
+          {i === 0 ? bullet : ' '.repeat(bullet.length)}
+          {line}
+        </Text>
+      ))}
+    </>
+  );
+}
+
 export function ResumeScreen({ state, notices, next, width, height }: ResumeScreenProps) {
   const done = state.steps.filter(isStepDone).length;
+  const interrupted = next.kind === 'interrupted';
+  // A crash leaves a notice about the interrupted block; a cancelled block does not: say it either way.
+  const saysInterrupted = notices.some((notice) => /interrupt/.test(notice));
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
       <Text bold color="yellow">
         Resuming an unfinished run
       </Text>
-      <Text wrap="truncate-end">
-        run {state.run}, started {state.startedAt.replace('T', ' ').slice(0, 19)} UTC by {state.operator} on {state.host}
-      </Text>
-      <Text wrap="truncate-end">
-        {done}/{state.steps.length} steps done · {describeAction(next)}
-      </Text>
-      {notices.length === 0 ? <Text dimColor>No interrupted block and no change to the runbook since the last session.</Text> : null}
+      <Paragraph width={width} text={`run ${state.run}, started ${state.startedAt.replace('T', ' ').slice(0, 19)} UTC by ${state.operator} on ${state.host}`} />
+      <Paragraph width={width} text={`${done}/${state.steps.length} steps done · ${describeAction(next)}`} {...(interrupted ? { color: 'red' } : {})} />
+      {interrupted && !saysInterrupted ? (
+        <Paragraph width={width} text={`block ${next.block.id} (step ${next.step.id}) was interrupted: after enter, r re-runs it, m marks it done`} color="red" bullet="• " />
+      ) : null}
+      {notices.length === 0 && !interrupted ? <Text dimColor>The runbook has not changed since the last session.</Text> : null}
       {notices.map((notice, i) => (
-        <Text key={i} color={/interrupt/.test(notice) ? 'red' : 'yellow'} wrap="wrap">
-          • {notice}
-        </Text>
+        <Paragraph key={i} width={width} text={notice} color={/interrupt/.test(notice) ? 'red' : 'yellow'} bullet="• " />
       ))}
       <Text> </Text>
       <Text>Nothing runs until you press enter. q quits.</Text>

@@ -11,17 +11,25 @@ import type { NextAction } from '../../engine/plan.js';
 import { formatDuration } from '../../runbook/duration.js';
 import { lookOf, ROLE_BADGE } from '../theme.js';
 import { renderMarkdown } from '../markdown.js';
+import { wrapWords } from '../wrap.js';
 
 export interface StepViewProps {
   step: Step;
   state: StepState;
   next: NextAction;
   selected: number;
+  /** A block of this session is running: `next` then names it, but it is running, not held. */
+  busy: boolean;
   /** Variable values safe to show (secrets already masked). */
   vars: Record<string, string>;
   rollbacks: Block[];
   width: number;
   height: number;
+}
+
+/** `${NAME}` in prose shows the variable's value (secrets are already masked in `vars`); unknown names stay as written. */
+function withValues(text: string, vars: Record<string, string>): string {
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (ref, name: string) => vars[name] ?? ref);
 }
 
 /** Variable names a block uses: `$NAME`/`${NAME}` in scripts, `:NAME` in SQL. */
@@ -63,7 +71,7 @@ function evidenceRows(state: BlockState, width: number, max: number): string[] {
   return (state.tail ?? []).slice(-max).map((r) => r.slice(0, width));
 }
 
-export function StepView({ step, state, next, selected, vars, rollbacks, width, height }: StepViewProps) {
+export function StepView({ step, state, next, selected, busy, vars, rollbacks, width, height }: StepViewProps) {
   const rows: ReactNode[] = [];
   const tags = [step.optional ? 'optional' : '', ...step.tags.map((t) => `#${t}`)].filter(Boolean).join(' ');
   rows.push(
@@ -72,7 +80,7 @@ export function StepView({ step, state, next, selected, vars, rollbacks, width, 
     </Text>,
   );
   const byId = new Map(state.blocks.map((b) => [b.id, b]));
-  const held = next.kind === 'refused' || next.kind === 'failed' || next.kind === 'interrupted' || next.kind === 'acknowledge' ? next : null;
+  const held = busy ? null : next.kind === 'refused' || next.kind === 'failed' || next.kind === 'interrupted' || next.kind === 'acknowledge' ? next : null;
 
   const blockRows: ReactNode[] = [];
   for (const block of step.blocks) {
@@ -81,10 +89,13 @@ export function StepView({ step, state, next, selected, vars, rollbacks, width, 
     const look = lookOf(blockState?.status ?? 'pending');
     const used = usedVars(block, vars).map((name) => `${name}=${vars[name]}`).join(' ');
     const attrs = attributesOf(block);
+    const result = resultOf(blockState);
+    // The result comes before the attributes and variables: at 80 columns they are what gets cut.
     blockRows.push(
       <Text key={`b-${block.id}`} wrap="truncate-end">
         <Text color={look.color}>{look.glyph}</Text> <Text inverse>{` ${ROLE_BADGE[block.role] ?? block.role} `}</Text> {block.id}
-        <Text dimColor>{attrs ? ` [${attrs}]` : ''}{used ? ` ${used}` : ''}</Text> <Text color={look.color}>{resultOf(blockState)}</Text>
+        {result ? <Text color={look.color}> {result}</Text> : null}
+        <Text dimColor>{attrs ? ` [${attrs}]` : ''}{used ? ` ${used}` : ''}</Text>
       </Text>,
     );
   }
@@ -108,10 +119,13 @@ export function StepView({ step, state, next, selected, vars, rollbacks, width, 
       }
     }
     if (held.block.note) {
-      gateRows.push(
-        <Text key="note" color="yellow" wrap="truncate-end">
-          → {held.block.note}
-        </Text>,
+      // What the runbook says to do next: whole, wrapped, never cut at the screen's edge.
+      wrapWords(`→ ${withValues(held.block.note, vars)}`, width - 2, 4).forEach((line, i) =>
+        gateRows.push(
+          <Text key={`note-${i}`} color="yellow" wrap="truncate-end">
+            {i === 0 ? line : `  ${line}`}
+          </Text>,
+        ),
       );
     }
   }
@@ -131,7 +145,7 @@ export function StepView({ step, state, next, selected, vars, rollbacks, width, 
       const ticked = state.ticked[item.id];
       listRows.push(
         <Text key={`c-${item.id}`} wrap="truncate-end" inverse={i === selected}>
-          {i === selected ? '›' : ' '} [{ticked ? 'x' : ' '}] {item.text}
+          {i === selected ? '›' : ' '} [{ticked ? 'x' : ' '}] {withValues(item.text, vars)}
           {ticked?.automatic ? ' (automatic)' : ''}
         </Text>,
       );
@@ -140,10 +154,12 @@ export function StepView({ step, state, next, selected, vars, rollbacks, width, 
 
   const fixed = 1 + blockRows.length + gateRows.length + listRows.length;
   const proseHeight = Math.max(0, height - fixed - 1);
-  const prose = renderMarkdown(step.markdown, Math.max(20, width - 1)).split('\n');
+  const rendered = renderMarkdown(withValues(step.markdown, vars), Math.max(20, width - 1));
+  const prose = rendered ? rendered.split('\n') : [];
+  // An empty <Text> takes no row at all: a blank line between paragraphs is a space.
   const proseRows = prose.slice(0, proseHeight).map((line, i) => (
     <Text key={`p-${i}`} wrap="truncate-end">
-      {line}
+      {line || ' '}
     </Text>
   ));
   if (prose.length > proseHeight && proseHeight > 0) {

@@ -1,0 +1,166 @@
+/**
+ * The TUI end to end: the built binary in a real 80x24 terminal (a private tmux server), driven
+ * by keys alone and read back with capture-pane. A failing check holds the run until its cause
+ * is fixed; a confirm block runs only after yes; the terminal is closed in the middle of a long
+ * block; a new terminal resumes the run, and it finishes with an audit trail that verifies.
+ */
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { BIN, ROOT, Tmux, isAlive, terminalEnv } from '../ui/tmux.js';
+
+vi.setConfig({ testTimeout: 120_000 });
+
+let tmux: Tmux;
+let dir = '';
+
+beforeAll(() => {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build waymark first with \`npm run build\``);
+  tmux = new Tmux();
+});
+afterAll(async () => {
+  await tmux.kill();
+});
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'wm-tui-e2e-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function lines(name: string): string[] {
+  const file = join(dir, name);
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+/** waymark (not the TUI) with this test's state dir. */
+async function waymark(args: string[]) {
+  const result = await execa(process.execPath, [BIN, ...args, '--state-dir', join(dir, 'state')], { cwd: dir, reject: false, env: terminalEnv(), extendEnv: false, stdin: 'ignore' });
+  return { code: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
+/** The pid in the runbook's lock file, once there is one. */
+async function lockHolder(id: string): Promise<number> {
+  const lock = join(dir, 'state', id, 'lock.json');
+  let pid = 0;
+  await vi.waitFor(() => {
+    pid = (JSON.parse(readFileSync(lock, 'utf8')) as { pid: number }).pid;
+    expect(pid).toBeGreaterThan(0);
+  }, { timeout: 10_000, interval: 50 });
+  return pid;
+}
+
+/** Processes whose working directory is the runbook's folder (blocks run there; so does waymark). */
+function processesIn(folder: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/cwd`) === folder && isAlive(Number(entry))) found.push(Number(entry));
+    } catch {
+      // Gone, or not ours to look at: not one of ours.
+    }
+  }
+  return found;
+}
+
+describe('the TUI in a real terminal', () => {
+  it('holds the run at a failed check, confirms, survives the terminal being closed mid-block, resumes and finishes', async () => {
+    copyFileSync(join(ROOT, 'test/fixtures/ui/walkthrough.md'), join(dir, 'walkthrough.md'));
+    const args = ['walkthrough.md', '--state-dir', 'state', '--operator', 'e2e'];
+    await tmux.startWaymark('first', args, { cwd: dir, columns: 80, rows: 24 });
+    await tmux.waitFor('first', /enter run next/);
+
+    // The gate: the charset check fails, and the screen says which check, why, and what to do.
+    await tmux.keys('first', ['Enter']);
+    let screen = await tmux.waitFor('first', /GATE: check failed charset-check/);
+    expect(screen).toContain('nova.instances is latin1');
+    expect(screen).toMatch(/→ Convert the listed tables with/);
+    expect(screen).toMatch(/⊘ 1 Databases/);
+
+    // It holds: neither enter nor `a` gets past it.
+    await tmux.keys('first', ['Enter']);
+    screen = await tmux.waitFor('first', /check charset-check holds the run/);
+    await tmux.keys('first', ['a']);
+    screen = await tmux.waitFor('first', /check charset-check holds the run/);
+    expect(screen).toContain('GATE: check failed charset-check');
+    expect(screen).toMatch(/0\/5/);
+    expect(lines('counter.txt')).toEqual([]);
+
+    // Fix the cause, re-run the check: the run moves on to step 2.
+    writeFileSync(join(dir, 'charset-fixed'), '');
+    await tmux.keys('first', ['r']);
+    screen = await tmux.waitFor('first', /Stop the API services \(stop-api\)/);
+    expect(screen).toMatch(/1\/5/);
+    expect(screen).not.toContain('GATE');
+
+    // `a` runs the step's run and verify blocks; the next step has a confirm block.
+    await tmux.keys('first', ['a']);
+    await tmux.waitFor('first', /Drop the old tables \(drop-tables\)/);
+    expect(lines('counter.txt')).toEqual(['stop-api']);
+    await tmux.keys('first', ['Enter']);
+    screen = await tmux.waitFor('first', /drop-old-tables \(shell\) will run exactly:/);
+    expect(screen).toContain('│ echo drop >> counter.txt');
+    await tmux.type('first', 'no');
+    await tmux.keys('first', ['Enter']);
+    await tmux.waitFor('first', /type yes \(and enter\) to run it/);
+    expect(lines('counter.txt')).toEqual(['stop-api']);
+    await tmux.keys('first', ['BSpace', 'BSpace']);
+    await tmux.type('first', 'yes');
+    await tmux.keys('first', ['Enter']);
+    screen = await tmux.waitFor('first', /Migrate the database \(migrate\)/);
+    expect(lines('counter.txt')).toEqual(['stop-api', 'drop']);
+
+    // The long block starts; the terminal goes away in the middle of it.
+    await tmux.keys('first', ['Enter']);
+    screen = await tmux.waitFor('first', /output: migrate · \d+ lines · live/);
+    expect(screen).toContain('migrating to mitaka');
+    const firstPid = await lockHolder('walkthrough');
+    await tmux.killSession('first');
+    await vi.waitFor(() => expect(isAlive(firstPid)).toBe(false), { timeout: 15_000, interval: 50 });
+    // It went the orderly way (SIGHUP: cancel the block, record it, release the lock), not a crash.
+    expect(existsSync(join(dir, 'state', 'walkthrough', 'lock.json'))).toBe(false);
+    // Nothing of the block is left running (its `sleep` ran in the runbook's folder).
+    await vi.waitFor(() => expect(processesIn(dir)).toEqual([]), { timeout: 10_000, interval: 50 });
+    expect(lines('counter.txt')).toEqual(['stop-api', 'drop']);
+
+    // A new terminal: the resume screen, and nothing runs until enter.
+    await tmux.startWaymark('second', args, { cwd: dir, columns: 80, rows: 24 });
+    screen = await tmux.waitFor('second', /Resuming an unfinished run/);
+    expect(screen).toMatch(/3\/5 steps done/);
+    expect(screen).toMatch(/by e2e/);
+    expect(screen).toMatch(/migrate[^\n]*interrupted/);
+    expect(screen).toContain('Nothing runs until you press enter');
+    await tmux.keys('second', ['Enter']);
+    screen = await tmux.waitFor('second', /INTERRUPTED migrate/);
+    expect(screen).toMatch(/r re-run +m mark done/);
+
+    // Re-run it (quickly this time), then tick the checklist.
+    writeFileSync(join(dir, 'migrate-seconds'), '0\n');
+    await tmux.keys('second', ['r']);
+    screen = await tmux.waitFor('second', /Look at the dashboards \(dashboards\)/);
+    expect(screen).toContain('› [ ] The API error rate is back to normal');
+    await tmux.keys('second', ['Space']);
+    await tmux.waitFor('second', /\[x\] The API error rate is back to normal/);
+    await tmux.keys('second', ['Space']);
+    screen = await tmux.waitFor('second', /is complete: q to quit/);
+    expect(screen).toMatch(/5\/5/);
+    await tmux.keys('second', ['q']);
+    expect(await tmux.waitForExit('second')).toBe(0);
+
+    expect(lines('counter.txt')).toEqual(['stop-api', 'drop', 'migrate']);
+    const status = await waymark(['status', 'walkthrough.md', '--json']);
+    expect(status.code, status.stderr).toBe(0);
+    const json = JSON.parse(status.stdout) as { status: string; steps: { id: string; status: string; blocks: { id: string; status: string }[] }[] };
+    expect(json.status).toBe('complete');
+    expect(json.steps.map((s) => s.status)).toEqual(['passed', 'passed', 'passed', 'passed', 'passed']);
+    const audit = await waymark(['audit', 'walkthrough.md', '--verify']);
+    expect(audit.code, `${audit.stdout}${audit.stderr}`).toBe(0);
+    const trail = readFileSync(join(dir, 'state', 'walkthrough', 'runs', JSON.parse(status.stdout).run as string, 'audit.jsonl'), 'utf8');
+    expect(trail).toContain('"block-interrupted"');
+    expect(trail).not.toContain('"lock-taken-over"');
+    expect(trail).toContain('"block-confirmed"');
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * A failed gate on screen: the check's name, why it failed and what the runbook says to do; no
+ * key moves past it; `r` re-runs it once the cause is fixed; `o` overrides only a check that
+ * allows it, and only with a reason of 10+ characters. Each test: key press → frame.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { KEY, blockOf, flat, useScreens, type Screen } from './harness.js';
+
+const ui = useScreens();
+
+/** Open gate.md and let the charset check fail. */
+async function failedGate(): Promise<Screen> {
+  const screen = await ui.open(ui.fixture('gate.md'));
+  screen.press(KEY.enter);
+  await screen.until((f) => expect(f).toContain('GATE: check failed charset-check'));
+  return screen;
+}
+
+/** gate.md with the charset check passed, so the run stands at the free-space check (override=allowed). */
+async function failedOverridableGate(): Promise<Screen> {
+  const screen = await ui.open(ui.fixture('gate.md'));
+  writeFileSync(join(screen.dir, 'charset-fixed'), '');
+  screen.press('a');
+  await screen.until((f) => expect(f).toContain('Free space (free-space)'));
+  screen.press(KEY.enter);
+  await screen.until((f) => expect(f).toContain('GATE: check failed free-space'));
+  return screen;
+}
+
+describe('a failing check holds the run', () => {
+  it('shows GATE with the check name, the reason, the evidence and the runbook note', async () => {
+    const screen = await failedGate();
+    const frame = screen.live();
+    expect(frame).toMatch(/GATE: check failed charset-check: exit 1, expected 0/);
+    expect(frame).toContain('nova.instances is latin1');
+    // The note is the paragraph under the check in the runbook: whole, even at 80 columns.
+    expect(flat(frame)).toContain('→ Convert the listed tables to utf8, then re-run the check.');
+    expect(frame).toMatch(/⊘ +CHECK +charset-check .*refused/);
+    expect(frame).toMatch(/⊘ 1 Tables are in utf8/);
+    expect(frame).toMatch(/r re-run/);
+  });
+
+  it('enter and a do not move past it: the next block stays pending', async () => {
+    const screen = await failedGate();
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(flat(f)).toContain('check charset-check holds the run: fix the cause and r to re-run it (it cannot be overridden)'));
+    screen.press('a');
+    await screen.until((f) => expect(f).toContain('holds the run'));
+    // `a` ends at the gate without running anything: let it settle, then look at the state.
+    await screen.until(() => expect(screen.session.busy).toBe(false));
+    expect(screen.live()).toContain('GATE: check failed charset-check');
+    expect(screen.live()).toMatch(/· +RUN +migrate/);
+    expect(blockOf(screen.session, 'migrate').status).toBe('pending');
+    expect(blockOf(screen.session, 'charset-check').executions).toBe(1);
+    expect(screen.lines('counter.txt')).toEqual([]);
+  });
+
+  it('r re-runs the check once the cause is fixed, and the run goes on', async () => {
+    const screen = await failedGate();
+    screen.press('r');
+    // Still broken: re-run, refused again.
+    await screen.until(() => expect(blockOf(screen.session, 'charset-check').executions).toBe(2));
+    await screen.until((f) => expect(f).toContain('GATE: check failed charset-check'));
+    writeFileSync(join(screen.dir, 'charset-fixed'), '');
+    screen.press('r');
+    await screen.until((f) => expect(f).toMatch(/✓ +CHECK +charset-check .*passed/));
+    expect(screen.live()).not.toContain('GATE');
+    await screen.until((f) => expect(f).toContain('every table is utf8'));
+    screen.press(KEY.enter);
+    await screen.until(() => expect(screen.lines('counter.txt')).toEqual(['migrate']));
+  });
+});
+
+describe('o overrides a check', () => {
+  it('refuses on a check without override=allowed', async () => {
+    const screen = await failedGate();
+    screen.press('o');
+    await screen.until((f) => expect(flat(f)).toContain('check charset-check cannot be overridden: the runbook does not say override=allowed'));
+    expect(screen.live()).not.toContain('reason to override');
+    expect(blockOf(screen.session, 'charset-check').status).toBe('refused');
+  });
+
+  it('asks a reason where allowed; under 10 characters is refused, 10+ is recorded', async () => {
+    const screen = await failedOverridableGate();
+    expect(screen.live()).toContain('o override');
+    screen.press('o');
+    await screen.until((f) => expect(f).toContain('reason to override free-space (10+ characters)'));
+    for (const ch of 'too short') screen.press(ch);
+    await screen.until((f) => expect(f).toContain('› too short'));
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(f).toContain('the reason must be at least 10 characters'));
+    expect(blockOf(screen.session, 'free-space').status).toBe('refused');
+    expect(screen.lines('counter.txt')).toEqual(['migrate']);
+
+    // Backspace corrects; then a real reason.
+    for (let i = 0; i < 'too short'.length; i++) screen.press(KEY.backspace);
+    for (const ch of 'DBA freed 12 GiB by hand') screen.press(ch);
+    await screen.until((f) => expect(f).toContain('› DBA freed 12 GiB by hand'));
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(f).toMatch(/! +CHECK +free-space .*overridden/));
+    const state = blockOf(screen.session, 'free-space');
+    expect(state.status).toBe('overridden');
+    expect(state.override?.reason).toBe('DBA freed 12 GiB by hand');
+    expect(state.override?.by).toBe('tester');
+  });
+});

@@ -1,0 +1,175 @@
+/**
+ * The real binary in a real terminal: a private tmux server (its own socket, never the user's),
+ * keys sent with send-keys, the screen read with capture-pane. Waits poll the screen until a
+ * pattern shows, with a bounded timeout and the last screen in the failure — no fixed sleeps.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The binary under test (build it first: `npm run build`); WAYMARK_TEST_BIN points at another build. */
+export const BIN = process.env.WAYMARK_TEST_BIN ?? join(ROOT, 'dist/cli/main.js');
+
+/**
+ * The environment waymark gets in the terminal: a login-like minimum, so nothing the test runner
+ * carries leaks in — no state dir, no colour switch, no CI marker (under CI, ink draws nothing
+ * until it exits) — plus `extra`.
+ */
+export function terminalEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = { TERM: 'xterm-256color', LANG: 'C.UTF-8' };
+  for (const key of ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR']) {
+    const value = process.env[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+/** Quote one word for `sh -c`. */
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** One private tmux server. Always `kill()` it (afterAll / finally). */
+export class Tmux {
+  readonly socket = `wm-ui-${process.pid}-${randomBytes(4).toString('hex')}`;
+  readonly #config: string;
+  readonly #configDir: string;
+
+  constructor() {
+    this.#configDir = mkdtempSync(join(tmpdir(), 'wm-tmux-'));
+    this.#config = join(this.#configDir, 'tmux.conf');
+    // A pane whose command has ended stays, so a test can still read its last screen.
+    writeFileSync(this.#config, 'set -g remain-on-exit on\nset -g status off\nset -g history-limit 5000\n');
+  }
+
+  async #tmux(args: string[]): Promise<string> {
+    const result = await execa('tmux', ['-L', this.socket, '-f', this.#config, ...args], { reject: false });
+    if (result.exitCode !== 0) throw new Error(`tmux ${args.join(' ')} exited ${result.exitCode}: ${result.stderr}`);
+    return result.stdout;
+  }
+
+  /**
+   * Start `command` in a new detached session of the given size. The environment is set on the
+   * command itself (`env -i`): a tmux server hands every session the environment it started with.
+   * A shell around it writes the exit status to a file: tmux's own pane_dead_status is not to be
+   * trusted here (its server sometimes never reaps a pane's process).
+   */
+  async start(session: string, command: string[], options: { cwd: string; columns: number; rows: number; env?: Record<string, string> }): Promise<void> {
+    const env = options.env ?? terminalEnv();
+    const exitFile = this.#exitFile(session);
+    rmSync(exitFile, { force: true });
+    const argv = ['sh', '-c', `"$@"; echo "$?" > ${shellQuote(exitFile)}.tmp && mv ${shellQuote(exitFile)}.tmp ${shellQuote(exitFile)}`, 'sh', 'env', '-i', ...Object.entries(env).map(([key, value]) => `${key}=${value}`), ...command];
+    await this.#tmux(['new-session', '-d', '-s', session, '-x', String(options.columns), '-y', String(options.rows), '-c', options.cwd, argv.map(shellQuote).join(' ')]);
+  }
+
+  #exitFile(session: string): string {
+    return join(this.#configDir, `${session}.exit`);
+  }
+
+  /** `waymark ARGS...` (the built binary) in a new session. */
+  startWaymark(session: string, args: string[], options: { cwd: string; columns?: number; rows?: number; env?: Record<string, string> }): Promise<void> {
+    return this.start(session, [process.execPath, BIN, ...args], { columns: 80, rows: 24, ...options });
+  }
+
+  /**
+   * The screen as text; with `escapes`, including the colour and style escapes of each cell; with
+   * `history`, the lines scrolled off the top too (tmux scrolls a line away when a pane dies).
+   */
+  screen(session: string, options: { escapes?: boolean; history?: boolean } = {}): Promise<string> {
+    return this.#tmux(['capture-pane', '-p', ...(options.escapes ? ['-e'] : []), ...(options.history ? ['-S', '-'] : []), '-t', session]);
+  }
+
+  /** Poll the screen until `pattern` matches; the failure shows the last screen. */
+  async waitFor(session: string, pattern: RegExp, timeoutMs = 15_000, options: { history?: boolean; pollMs?: number } = {}): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    for (;;) {
+      last = await this.screen(session, options);
+      if (pattern.test(last)) return last;
+      if (Date.now() > deadline) throw new Error(`screen did not show ${pattern} within ${timeoutMs} ms; last screen:\n${last}`);
+      await new Promise((done) => setTimeout(done, options.pollMs ?? 50));
+    }
+  }
+
+  /** Send keys by tmux name (`Enter`, `C-c`, `Down`, `Space`...), or literal text with `{ literal: true }`. */
+  async keys(session: string, keys: string[], options: { literal?: boolean } = {}): Promise<void> {
+    await this.#tmux(['send-keys', '-t', session, ...(options.literal ? ['-l'] : []), ...keys]);
+  }
+
+  /** Type text one key at a time, the way a person does. */
+  async type(session: string, text: string): Promise<void> {
+    for (const ch of text) await this.keys(session, [ch], { literal: true });
+  }
+
+  /** The command's exit status once it has exited (128 + N for signal N); null while it runs. */
+  exitStatus(session: string): number | null {
+    const file = this.#exitFile(session);
+    return existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : null;
+  }
+
+  /** Wait until the pane's process has exited; its exit status. */
+  async waitForExit(session: string, timeoutMs = 15_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const status = this.exitStatus(session);
+      if (status !== null) return status;
+      if (Date.now() > deadline) {
+        const pid = await this.panePid(session);
+        throw new Error(`the command in ${session} (under pane pid ${pid}, ${processState(pid)}) did not exit within ${timeoutMs} ms; last screen:\n${await this.screen(session)}`);
+      }
+      await new Promise((done) => setTimeout(done, 50));
+    }
+  }
+
+  /** The pid of the pane's process. */
+  async panePid(session: string): Promise<number> {
+    return Number((await this.#tmux(['display-message', '-p', '-t', session, '#{pane_pid}'])).trim());
+  }
+
+  async resize(session: string, columns: number, rows: number): Promise<void> {
+    await this.#tmux(['resize-window', '-t', session, '-x', String(columns), '-y', String(rows)]);
+  }
+
+  /** Kill one session, as closing the terminal window would (the processes in it get SIGHUP). */
+  async killSession(session: string): Promise<void> {
+    await this.#tmux(['kill-session', '-t', session]);
+  }
+
+  /** Kill the whole private server, and remove its socket (tmux leaves it behind) and config. Safe to call twice. */
+  async kill(): Promise<void> {
+    const socketPath = await execa('tmux', ['-L', this.socket, 'display-message', '-p', '#{socket_path}'], { reject: false });
+    await execa('tmux', ['-L', this.socket, 'kill-server'], { reject: false });
+    const path = socketPath.exitCode === 0 ? String(socketPath.stdout).trim() : '';
+    if (path.endsWith(`/${this.socket}`)) rmSync(path, { force: true });
+    if (existsSync(this.#configDir)) rmSync(this.#configDir, { recursive: true, force: true });
+  }
+}
+
+/** A process's state, for failure messages. */
+function processState(pid: number): string {
+  try {
+    return `state ${readFileSync(`/proc/${pid}/status`, 'utf8').match(/^State:\s*(.*)$/m)?.[1] ?? '?'}`;
+  } catch (error) {
+    return `gone (${(error as Error).message})`;
+  }
+}
+
+/** True while `pid` is a live (non-zombie) process. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
