@@ -191,26 +191,8 @@ export function filesUnder(dir: string): string[] {
   return found;
 }
 
-/**
- * True while the process runs. Zombies do not count: an orphan reparented to an init that never
- * reaps (common in containers) stays a zombie, and kill(pid, 0) alone would call it alive.
- */
-export function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return false;
-  }
-  const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-  return state !== 'Z' && state !== 'X';
-}
+/** True while the process runs (zombies do not count). */
+export { isRunning } from '../../engine/exec/process-check.js';
 
 /** Poll `condition` until it holds or `timeoutMs` passes; returns whether it held. */
 export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 20): Promise<boolean> {
