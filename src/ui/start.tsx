@@ -12,13 +12,24 @@ export async function startTui(options: SessionOptions): Promise<number> {
   }
   // chalk (inside ink and marked-terminal) ignores NO_COLOR; FORCE_COLOR=0 must be set before they load.
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') process.env.FORCE_COLOR = '0';
-  const [{ render }, { App }, { UiController }, { RunSession }, { stepDurations }] = await Promise.all([
-    import('ink'),
-    import('./app.js'),
-    import('./controller.js'),
-    import('../engine/session.js'),
-    import('../engine/estimate.js'),
-  ]);
+  // ink draws nothing until exit when CI or CONTINUOUS_INTEGRATION is set (it reads them once, as
+  // it loads). This is a terminal an operator is looking at, so hide them while ink loads; blocks
+  // still see them afterwards.
+  const ciVars = (['CI', 'CONTINUOUS_INTEGRATION'] as const).map((name) => [name, process.env[name]] as const);
+  for (const [name] of ciVars) delete process.env[name];
+  let modules;
+  try {
+    modules = await Promise.all([
+      import('ink'),
+      import('./app.js'),
+      import('./controller.js'),
+      import('../engine/session.js'),
+      import('../engine/estimate.js'),
+    ]);
+  } finally {
+    for (const [name, value] of ciVars) if (value !== undefined) process.env[name] = value;
+  }
+  const [{ render }, { App }, { UiController }, { RunSession }, { stepDurations }] = modules;
   const session = await RunSession.open(options);
   let status: string | undefined;
   let signalled = false;

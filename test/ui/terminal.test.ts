@@ -60,6 +60,18 @@ describe('NO_COLOR', () => {
   });
 });
 
+describe('CI in the environment', () => {
+  it('still draws the screen when CI=true is set in the operator\'s shell', async () => {
+    // ink reads CI once as it loads and then draws nothing until exit; an operator's terminal
+    // (a jump host with CI exported, a rehearsal box) must still see the TUI.
+    const session = 'with-ci';
+    await tmux.startWaymark(session, ['gate.md', '--state-dir', 'state-ci'], { cwd: dir, env: terminalEnv({ CI: 'true', CONTINUOUS_INTEGRATION: '1' }) });
+    await tmux.waitFor(session, /enter run next/);
+    await tmux.keys(session, ['q']);
+    expect(await tmux.waitForExit(session)).toBe(4);
+  });
+});
+
 describe('the first key', () => {
   it('is not lost when pressed the moment the first frame shows', async () => {
     // Before ink switched raw mode on (after its first frame), an enter arrived cooked and was
