@@ -578,11 +578,6 @@ export class RunSession {
     return rollbackBlocks(step);
   }
 
-  /** Blocks of a step in the order they run. */
-  orderOf(step: Step): Block[] {
-    return runOrder(step);
-  }
-
   /** Record where the run stands and release the lock. Safe to call twice. */
   async close(status?: RunStatus): Promise<void> {
     if (this.#closed) return;

@@ -14,20 +14,11 @@ export interface ReportStep extends Omit<StepState, 'blocks'> {
   blocks: ReportBlock[];
 }
 
-/** A run ready to render. */
-export interface RunReport {
-  runbook: string;
-  title: string;
+/** A run ready to render: the checkpoint's header fields, its steps joined with the runbook, its decisions. */
+export interface RunReport
+  extends Pick<RunState, 'runbook' | 'title' | 'run' | 'operator' | 'host' | 'profile' | 'startedAt' | 'updatedAt' | 'finishedAt' | 'vars'> {
   file: string;
-  run: string;
   status: RunStatus;
-  operator: string;
-  host: string;
-  profile: string | null;
-  startedAt: string;
-  updatedAt: string;
-  finishedAt?: string;
-  vars: Record<string, string>;
   steps: ReportStep[];
   /** Every decision a person (or a flag) made, in step order. */
   decisions: { step: string; block?: string; kind: string; decision: Decision }[];

@@ -9,41 +9,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BIN, ROOT, Tmux, isAlive, terminalEnv } from '../ui/tmux.js';
+import { useTmuxWorkspace, BIN, ROOT, Tmux, isAlive, terminalEnv } from '../ui/tmux.js';
 
 vi.setConfig({ testTimeout: 120_000 });
 
-let tmux: Tmux;
-let dir = '';
-
-beforeAll(() => {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build waymark first with \`npm run build\``);
-  tmux = new Tmux();
-});
-afterAll(async () => {
-  await tmux.kill();
-});
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wm-tui-e2e-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const ws = useTmuxWorkspace('wm-tui-e2e-');
 
 function lines(name: string): string[] {
-  const file = join(dir, name);
+  const file = join(ws.dir, name);
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
 }
 
-/** waymark (not the TUI) with this test's state dir. */
+/** waymark (not the TUI) with this test's state directory. */
 async function waymark(args: string[]) {
-  const result = await execa(process.execPath, [BIN, ...args, '--state-dir', join(dir, 'state')], { cwd: dir, reject: false, env: terminalEnv(), extendEnv: false, stdin: 'ignore' });
+  const result = await execa(process.execPath, [BIN, ...args, '--state-dir', join(ws.dir, 'state')], { cwd: ws.dir, reject: false, env: terminalEnv(), extendEnv: false, stdin: 'ignore' });
   return { code: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
 /** The pid in the runbook's lock file, once there is one. */
 async function lockHolder(id: string): Promise<number> {
-  const lock = join(dir, 'state', id, 'lock.json');
+  const lock = join(ws.dir, 'state', id, 'lock.json');
   let pid = 0;
   await vi.waitFor(() => {
     pid = (JSON.parse(readFileSync(lock, 'utf8')) as { pid: number }).pid;
@@ -68,87 +53,87 @@ function processesIn(folder: string): number[] {
 
 describe('the TUI in a real terminal', () => {
   it('holds the run at a failed check, confirms, survives the terminal being closed mid-block, resumes and finishes', async () => {
-    copyFileSync(join(ROOT, 'test/fixtures/ui/walkthrough.md'), join(dir, 'walkthrough.md'));
+    copyFileSync(join(ROOT, 'test/fixtures/ui/walkthrough.md'), join(ws.dir, 'walkthrough.md'));
     const args = ['walkthrough.md', '--state-dir', 'state', '--operator', 'e2e'];
-    await tmux.startWaymark('first', args, { cwd: dir, columns: 80, rows: 24 });
-    await tmux.waitFor('first', /enter run next/);
+    await ws.tmux.startWaymark('first', args, { cwd: ws.dir, columns: 80, rows: 24 });
+    await ws.tmux.waitFor('first', /enter run next/);
 
     // The gate: the charset check fails, and the screen says which check, why, and what to do.
-    await tmux.keys('first', ['Enter']);
-    let screen = await tmux.waitFor('first', /GATE: check failed charset-check/);
+    await ws.tmux.keys('first', ['Enter']);
+    let screen = await ws.tmux.waitFor('first', /GATE: check failed charset-check/);
     expect(screen).toContain('nova.instances is latin1');
     expect(screen).toMatch(/→ Convert the listed tables with/);
     expect(screen).toMatch(/⊘ 1 Databases/);
 
     // It holds: neither enter nor `a` gets past it.
-    await tmux.keys('first', ['Enter']);
-    screen = await tmux.waitFor('first', /check charset-check holds the run/);
-    await tmux.keys('first', ['a']);
-    screen = await tmux.waitFor('first', /check charset-check holds the run/);
+    await ws.tmux.keys('first', ['Enter']);
+    screen = await ws.tmux.waitFor('first', /check charset-check holds the run/);
+    await ws.tmux.keys('first', ['a']);
+    screen = await ws.tmux.waitFor('first', /check charset-check holds the run/);
     expect(screen).toContain('GATE: check failed charset-check');
     expect(screen).toMatch(/0\/5/);
     expect(lines('counter.txt')).toEqual([]);
 
     // Fix the cause, re-run the check: the run moves on to step 2.
-    writeFileSync(join(dir, 'charset-fixed'), '');
-    await tmux.keys('first', ['r']);
-    screen = await tmux.waitFor('first', /Stop the API services \(stop-api\)/);
+    writeFileSync(join(ws.dir, 'charset-fixed'), '');
+    await ws.tmux.keys('first', ['r']);
+    screen = await ws.tmux.waitFor('first', /Stop the API services \(stop-api\)/);
     expect(screen).toMatch(/1\/5/);
     expect(screen).not.toContain('GATE');
 
     // `a` runs the step's run and verify blocks; the next step has a confirm block.
-    await tmux.keys('first', ['a']);
-    await tmux.waitFor('first', /Drop the old tables \(drop-tables\)/);
+    await ws.tmux.keys('first', ['a']);
+    await ws.tmux.waitFor('first', /Drop the old tables \(drop-tables\)/);
     expect(lines('counter.txt')).toEqual(['stop-api']);
-    await tmux.keys('first', ['Enter']);
-    screen = await tmux.waitFor('first', /drop-old-tables \(shell\) will run exactly:/);
+    await ws.tmux.keys('first', ['Enter']);
+    screen = await ws.tmux.waitFor('first', /drop-old-tables \(shell\) will run exactly:/);
     expect(screen).toContain('│ echo drop >> counter.txt');
-    await tmux.type('first', 'no');
-    await tmux.keys('first', ['Enter']);
-    await tmux.waitFor('first', /type yes \(and enter\) to run it/);
+    await ws.tmux.type('first', 'no');
+    await ws.tmux.keys('first', ['Enter']);
+    await ws.tmux.waitFor('first', /type yes \(and enter\) to run it/);
     expect(lines('counter.txt')).toEqual(['stop-api']);
-    await tmux.keys('first', ['BSpace', 'BSpace']);
-    await tmux.type('first', 'yes');
-    await tmux.keys('first', ['Enter']);
-    screen = await tmux.waitFor('first', /Migrate the database \(migrate\)/);
+    await ws.tmux.keys('first', ['BSpace', 'BSpace']);
+    await ws.tmux.type('first', 'yes');
+    await ws.tmux.keys('first', ['Enter']);
+    screen = await ws.tmux.waitFor('first', /Migrate the database \(migrate\)/);
     expect(lines('counter.txt')).toEqual(['stop-api', 'drop']);
 
     // The long block starts; the terminal goes away in the middle of it.
-    await tmux.keys('first', ['Enter']);
-    screen = await tmux.waitFor('first', /output: migrate · \d+ lines · live/);
+    await ws.tmux.keys('first', ['Enter']);
+    screen = await ws.tmux.waitFor('first', /output: migrate · \d+ lines · live/);
     expect(screen).toContain('migrating to mitaka');
     const firstPid = await lockHolder('walkthrough');
-    await tmux.killSession('first');
+    await ws.tmux.killSession('first');
     await vi.waitFor(() => expect(isAlive(firstPid)).toBe(false), { timeout: 15_000, interval: 50 });
     // It went the orderly way (SIGHUP: cancel the block, record it, release the lock), not a crash.
-    expect(existsSync(join(dir, 'state', 'walkthrough', 'lock.json'))).toBe(false);
+    expect(existsSync(join(ws.dir, 'state', 'walkthrough', 'lock.json'))).toBe(false);
     // Nothing of the block is left running (its `sleep` ran in the runbook's folder).
-    await vi.waitFor(() => expect(processesIn(dir)).toEqual([]), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(() => expect(processesIn(ws.dir)).toEqual([]), { timeout: 10_000, interval: 50 });
     expect(lines('counter.txt')).toEqual(['stop-api', 'drop']);
 
     // A new terminal: the resume screen, and nothing runs until enter.
-    await tmux.startWaymark('second', args, { cwd: dir, columns: 80, rows: 24 });
-    screen = await tmux.waitFor('second', /Resuming an unfinished run/);
+    await ws.tmux.startWaymark('second', args, { cwd: ws.dir, columns: 80, rows: 24 });
+    screen = await ws.tmux.waitFor('second', /Resuming an unfinished run/);
     expect(screen).toMatch(/3\/5 steps done/);
     expect(screen).toMatch(/by e2e/);
     expect(screen).toMatch(/migrate[^\n]*interrupted/);
     expect(screen).toContain('Nothing runs until you press enter');
-    await tmux.keys('second', ['Enter']);
-    screen = await tmux.waitFor('second', /INTERRUPTED migrate/);
+    await ws.tmux.keys('second', ['Enter']);
+    screen = await ws.tmux.waitFor('second', /INTERRUPTED migrate/);
     expect(screen).toMatch(/r re-run +m mark done/);
 
     // Re-run it (quickly this time), then tick the checklist.
-    writeFileSync(join(dir, 'migrate-seconds'), '0\n');
-    await tmux.keys('second', ['r']);
-    screen = await tmux.waitFor('second', /Look at the dashboards \(dashboards\)/);
+    writeFileSync(join(ws.dir, 'migrate-seconds'), '0\n');
+    await ws.tmux.keys('second', ['r']);
+    screen = await ws.tmux.waitFor('second', /Look at the dashboards \(dashboards\)/);
     expect(screen).toContain('› [ ] The API error rate is back to normal');
-    await tmux.keys('second', ['Space']);
-    await tmux.waitFor('second', /\[x\] The API error rate is back to normal/);
-    await tmux.keys('second', ['Space']);
-    screen = await tmux.waitFor('second', /is complete: q to quit/);
+    await ws.tmux.keys('second', ['Space']);
+    await ws.tmux.waitFor('second', /\[x\] The API error rate is back to normal/);
+    await ws.tmux.keys('second', ['Space']);
+    screen = await ws.tmux.waitFor('second', /is complete: q to quit/);
     expect(screen).toMatch(/5\/5/);
-    await tmux.keys('second', ['q']);
-    expect(await tmux.waitForExit('second')).toBe(0);
+    await ws.tmux.keys('second', ['q']);
+    expect(await ws.tmux.waitForExit('second')).toBe(0);
 
     expect(lines('counter.txt')).toEqual(['stop-api', 'drop', 'migrate']);
     const status = await waymark(['status', 'walkthrough.md', '--json']);
@@ -158,7 +143,7 @@ describe('the TUI in a real terminal', () => {
     expect(json.steps.map((s) => s.status)).toEqual(['passed', 'passed', 'passed', 'passed', 'passed']);
     const audit = await waymark(['audit', 'walkthrough.md', '--verify']);
     expect(audit.code, `${audit.stdout}${audit.stderr}`).toBe(0);
-    const trail = readFileSync(join(dir, 'state', 'walkthrough', 'runs', JSON.parse(status.stdout).run as string, 'audit.jsonl'), 'utf8');
+    const trail = readFileSync(join(ws.dir, 'state', 'walkthrough', 'runs', JSON.parse(status.stdout).run as string, 'audit.jsonl'), 'utf8');
     expect(trail).toContain('"block-interrupted"');
     expect(trail).not.toContain('"lock-taken-over"');
     expect(trail).toContain('"block-confirmed"');

@@ -9,27 +9,14 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { UI_FIXTURES } from './harness.js';
-import { BIN, Tmux, terminalEnv } from './tmux.js';
+import { useTmuxWorkspace, BIN, Tmux, terminalEnv } from './tmux.js';
 
 // Several binaries start in terminals here: on a loaded machine that can take seconds.
 vi.setConfig({ testTimeout: 40_000 });
 
-let tmux: Tmux;
-let dir = '';
-
-beforeAll(() => {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build waymark first with \`npm run build\``);
-  tmux = new Tmux();
-});
-afterAll(async () => {
-  await tmux.kill();
-});
+const ws = useTmuxWorkspace('wm-ui-term-');
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wm-ui-term-'));
-  copyFileSync(join(UI_FIXTURES, 'gate.md'), join(dir, 'gate.md'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
+  copyFileSync(join(UI_FIXTURES, 'gate.md'), join(ws.dir, 'gate.md'));
 });
 
 // eslint-disable-next-line no-control-regex
@@ -39,23 +26,23 @@ describe('NO_COLOR', () => {
   it('with NO_COLOR=1 the screen carries no colour escapes; without it, it does', async () => {
     const colour = 'colour';
     const plain = 'plain';
-    await tmux.startWaymark(colour, ['gate.md', '--state-dir', 'state-colour'], { cwd: dir });
-    await tmux.startWaymark(plain, ['gate.md', '--state-dir', 'state-plain'], { cwd: dir, env: terminalEnv({ NO_COLOR: '1' }) });
+    await ws.tmux.startWaymark(colour, ['gate.md', '--state-dir', 'state-colour'], { cwd: ws.dir });
+    await ws.tmux.startWaymark(plain, ['gate.md', '--state-dir', 'state-plain'], { cwd: ws.dir, env: terminalEnv({ NO_COLOR: '1' }) });
     for (const session of [colour, plain]) {
-      await tmux.waitFor(session, /\? help/);
+      await ws.tmux.waitFor(session, /\? help/);
       // A failed gate is the most colourful screen: red gate, glyphs, inverse role badges.
-      await tmux.keys(session, ['Enter']);
-      await tmux.waitFor(session, /GATE: check failed charset-check/);
+      await ws.tmux.keys(session, ['Enter']);
+      await ws.tmux.waitFor(session, /GATE: check failed charset-check/);
     }
-    const withColour = await tmux.screen(colour, { escapes: true });
-    const withoutColour = await tmux.screen(plain, { escapes: true });
+    const withColour = await ws.tmux.screen(colour, { escapes: true });
+    const withoutColour = await ws.tmux.screen(plain, { escapes: true });
     expect(withColour).toMatch(SGR);
     expect(withoutColour).toContain('GATE: check failed charset-check');
     expect(withoutColour, withoutColour).not.toMatch(SGR);
     for (const session of [colour, plain]) {
-      await tmux.keys(session, ['q']);
+      await ws.tmux.keys(session, ['q']);
       // A refused check leaves the run refused: exit 3.
-      expect(await tmux.waitForExit(session)).toBe(3);
+      expect(await ws.tmux.waitForExit(session)).toBe(3);
     }
   });
 });
@@ -65,10 +52,10 @@ describe('CI in the environment', () => {
     // ink reads CI once as it loads and then draws nothing until exit; an operator's terminal
     // (a jump host with CI exported, a rehearsal box) must still see the TUI.
     const session = 'with-ci';
-    await tmux.startWaymark(session, ['gate.md', '--state-dir', 'state-ci'], { cwd: dir, env: terminalEnv({ CI: 'true', CONTINUOUS_INTEGRATION: '1' }) });
-    await tmux.waitFor(session, /enter run next/);
-    await tmux.keys(session, ['q']);
-    expect(await tmux.waitForExit(session)).toBe(4);
+    await ws.tmux.startWaymark(session, ['gate.md', '--state-dir', 'state-ci'], { cwd: ws.dir, env: terminalEnv({ CI: 'true', CONTINUOUS_INTEGRATION: '1' }) });
+    await ws.tmux.waitFor(session, /enter run next/);
+    await ws.tmux.keys(session, ['q']);
+    expect(await ws.tmux.waitForExit(session)).toBe(4);
   });
 });
 
@@ -78,63 +65,63 @@ describe('the first key', () => {
     // dropped: about one try in two. Four terminals at once, each pressing enter as soon as its
     // screen shows.
     const sessions = [1, 2, 3, 4].map((n) => `first-key-${n}`);
-    await Promise.all(sessions.map((session) => tmux.startWaymark(session, ['gate.md', '--state-dir', `state-${session}`], { cwd: dir })));
+    await Promise.all(sessions.map((session) => ws.tmux.startWaymark(session, ['gate.md', '--state-dir', `state-${session}`], { cwd: ws.dir })));
     await Promise.all(
       sessions.map(async (session) => {
-        await tmux.waitFor(session, /enter run next/, 20_000, { pollMs: 0 });
-        await tmux.keys(session, ['Enter']);
+        await ws.tmux.waitFor(session, /enter run next/, 20_000, { pollMs: 0 });
+        await ws.tmux.keys(session, ['Enter']);
       }),
     );
-    for (const session of sessions) await tmux.waitFor(session, /charset-check (passed|refused)/, 10_000);
+    for (const session of sessions) await ws.tmux.waitFor(session, /charset-check (passed|refused)/, 10_000);
   });
 });
 
 describe('terminal resizes', () => {
   it('follows the terminal from 80x24 to 160x48 and back', async () => {
     const session = 'resize';
-    await tmux.startWaymark(session, ['gate.md', '--state-dir', 'state'], { cwd: dir, columns: 80, rows: 24 });
-    await tmux.waitFor(session, /^── output ─{70}─*$/m);
+    await ws.tmux.startWaymark(session, ['gate.md', '--state-dir', 'state'], { cwd: ws.dir, columns: 80, rows: 24 });
+    await ws.tmux.waitFor(session, /^── output ─{70}─*$/m);
     const rule = (screen: string) => screen.split('\n').find((line) => line.startsWith('── output'))?.length;
-    expect(rule(await tmux.screen(session))).toBe(80);
-    await tmux.resize(session, 160, 48);
-    await tmux.waitFor(session, /^ · 2 Free space {18}Convert/m);
-    let screen = await tmux.screen(session);
+    expect(rule(await ws.tmux.screen(session))).toBe(80);
+    await ws.tmux.resize(session, 160, 48);
+    await ws.tmux.waitFor(session, /^ · 2 Free space {18}Convert/m);
+    let screen = await ws.tmux.screen(session);
     expect(rule(screen)).toBe(160);
     expect(screen.split('\n').filter((line) => line.startsWith('── output'))).toHaveLength(1);
-    await tmux.resize(session, 80, 24);
+    await ws.tmux.resize(session, 80, 24);
     // tmux cuts the wide lines at once; the app's own redraw puts the step list back at its
     // 80-column width (24 columns, then the step).
-    screen = await tmux.waitFor(session, /^ · 2 Free space {10}Convert/m);
+    screen = await ws.tmux.waitFor(session, /^ · 2 Free space {10}Convert/m);
     expect(rule(screen)).toBe(80);
     // One frame, redrawn: no copy of the wide one left above or below it.
     expect(screen.split('\n').filter((line) => line.startsWith('── output'))).toHaveLength(1);
     expect(screen.split('\n').filter((line) => line.startsWith('Charset gate'))).toHaveLength(1);
     expect(screen).toMatch(/\? help/);
-    await tmux.keys(session, ['q']);
+    await ws.tmux.keys(session, ['q']);
     // Nothing ran yet: the run waits for the operator (exit 4).
-    expect(await tmux.waitForExit(session)).toBe(4);
+    expect(await ws.tmux.waitForExit(session)).toBe(4);
   });
 });
 
 describe('stdout is not a terminal', () => {
   it('exits 2 and names --headless, without starting a run (stdin a terminal, stdout a pipe)', async () => {
     const session = 'piped';
-    await tmux.start(session, ['bash', '-c', 'set -o pipefail; "$0" "$1" gate.md --state-dir state | cat', process.execPath, BIN], {
-      cwd: dir,
+    await ws.tmux.start(session, ['bash', '-c', 'set -o pipefail; "$0" "$1" gate.md --state-dir state | cat', process.execPath, BIN], {
+      cwd: ws.dir,
       columns: 100,
       rows: 24,
     });
-    expect(await tmux.waitForExit(session)).toBe(2);
-    const screen = await tmux.screen(session, { history: true });
+    expect(await ws.tmux.waitForExit(session)).toBe(2);
+    const screen = await ws.tmux.screen(session, { history: true });
     expect(screen).toMatch(/waymark: .*terminal.*--headless/s);
-    expect(existsSync(join(dir, 'state'))).toBe(false);
+    expect(existsSync(join(ws.dir, 'state'))).toBe(false);
   });
 
   it('exits 2 with the hint when run from a pipe', async () => {
-    const result = await execa(process.execPath, [BIN, 'gate.md', '--state-dir', 'state'], { cwd: dir, reject: false, env: terminalEnv(), extendEnv: false, stdin: 'ignore' });
+    const result = await execa(process.execPath, [BIN, 'gate.md', '--state-dir', 'state'], { cwd: ws.dir, reject: false, env: terminalEnv(), extendEnv: false, stdin: 'ignore' });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('--headless');
     expect(result.stdout).toBe('');
-    expect(existsSync(join(dir, 'state'))).toBe(false);
+    expect(existsSync(join(ws.dir, 'state'))).toBe(false);
   });
 });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The binary under test (build it first: `npm run build`); WAYMARK_TEST_BIN points at another build. */
@@ -172,4 +173,35 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Register the hooks every tmux test file needs: one private tmux server for the file (killed
+ * after it), and a fresh scratch directory per test. Read `.tmux` and `.dir` inside tests.
+ */
+export function useTmuxWorkspace(prefix: string): { readonly tmux: Tmux; readonly dir: string } {
+  let tmux: Tmux | undefined;
+  let dir = '';
+  beforeAll(() => {
+    if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build waymark first with \`npm run build\``);
+    tmux = new Tmux();
+  });
+  afterAll(async () => {
+    await tmux?.kill();
+  });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get tmux(): Tmux {
+      if (!tmux) throw new Error('useTmuxWorkspace: the tmux server starts in beforeAll');
+      return tmux;
+    },
+    get dir(): string {
+      return dir;
+    },
+  };
 }
