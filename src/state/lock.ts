@@ -194,15 +194,29 @@ async function readLock(lockPath: string): Promise<{ text: string; holder: LockH
  * takeover marker named after the stale content may rename our lock over it,
  * and only while it still holds that content. Returns false when the lock
  * changed first (the caller looks again).
+ *
+ * A run killed in the middle of a takeover leaves its marker behind. That
+ * marker is stale in the same way, so it is replaced by the same rule, one
+ * level down; an operator who restarts after a crash never has to clean up.
  */
-async function replaceStale(lockPath: string, stale: string, ours: string): Promise<boolean> {
+async function replaceStale(lockPath: string, stale: string, ours: string, depth = 0): Promise<boolean> {
   const marker = `${lockPath}.takeover-${createHash('sha256').update(stale).digest('hex').slice(0, 16)}`;
   if (!(await tryLink(ours, marker))) {
     const taker = await readLock(marker);
     if (taker === null) return false; // that takeover just finished
     if (taker.holder && mayBeAlive(taker.holder)) throw new LockHeldError(taker.holder, lockPath, taker.holder.host === hostname());
-    const who = taker.holder ? `pid ${taker.holder.pid}, which is gone` : 'a process that left no readable record';
-    throw new StateError(marker, `lock file ${lockPath} was being taken over by ${who}; once no waymark run is live, remove ${marker} and ${lockPath}`);
+    if (depth >= MAX_TAKEOVER_DEPTH) {
+      const who = taker.holder ? `pid ${taker.holder.pid}, which is gone` : 'a process that left no readable record';
+      throw new StateError(marker, `lock file ${lockPath} was being taken over by ${who}; once no waymark run is live, remove ${marker} and ${lockPath}`);
+    }
+    // rename consumes its source, and `ours` is still needed for the lock itself: give the marker its own link.
+    const copy = `${ours}.${depth + 1}`;
+    await link(ours, copy);
+    try {
+      if (!(await replaceStale(marker, taker.text, copy, depth + 1))) return false;
+    } finally {
+      await rm(copy, { force: true });
+    }
   }
   try {
     const current = await readLock(lockPath);
@@ -213,6 +227,9 @@ async function replaceStale(lockPath: string, stale: string, ours: string): Prom
     await unlink(marker);
   }
 }
+
+/** Markers of markers: a second crash inside the takeover of a crashed takeover is still recovered; more is a human's job. */
+const MAX_TAKEOVER_DEPTH = 2;
 
 function describeTakeover(previous: LockHolder | null, lockPath: string): LockTakeover {
   const notice = previous

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -120,6 +121,64 @@ describe('acquireLock', () => {
     const winner = winners[0]?.status === 'fulfilled' ? winners[0].value : null;
     expect((JSON.parse(await readFile(join(tempDir(), 'lock.json'), 'utf8')) as LockHolder).runId).toBe(winner?.holder.runId);
     expect((await readdir(tempDir())).sort()).toEqual(['lock.json']);
+  });
+
+  describe('after a run was killed in the middle of a takeover', () => {
+    /** What a takeover leaves when SIGKILL lands between linking its marker and renaming over the lock. */
+    async function leftMarker(path: string, stale: string, taker: LockHolder): Promise<string> {
+      const marker = `${path}.takeover-${createHash('sha256').update(stale).digest('hex').slice(0, 16)}`;
+      await writeFile(marker, JSON.stringify(taker), { mode: 0o600 });
+      return marker;
+    }
+
+    it('takes over the dead lock and the dead takeover, leaving nothing behind', async () => {
+      const stale = JSON.stringify(holderFile(await deadPid()));
+      const path = await writeLock(stale);
+      await leftMarker(path, stale, { ...holderFile(await deadPid()), runId: 'killed-taker' });
+
+      const lock = await acquireLock(tempDir(), { runId: 'r2', operator: 'bob' });
+      expect(lock.takenOver?.notice).toContain('its process is gone');
+      expect((JSON.parse(await readFile(path, 'utf8')) as LockHolder).runId).toBe('r2');
+      expect(await readdir(tempDir())).toEqual(['lock.json']);
+    });
+
+    it('recovers from a second crash inside that recovery too', async () => {
+      const stale = JSON.stringify(holderFile(await deadPid()));
+      const path = await writeLock(stale);
+      const firstTaker = JSON.stringify({ ...holderFile(await deadPid()), runId: 'killed-taker' });
+      const marker = await leftMarker(path, stale, JSON.parse(firstTaker) as LockHolder);
+      await leftMarker(marker, firstTaker, { ...holderFile(await deadPid()), runId: 'killed-again' });
+
+      const lock = await acquireLock(tempDir(), { runId: 'r2', operator: 'bob' });
+      expect(lock.holder.runId).toBe('r2');
+      expect(await readdir(tempDir())).toEqual(['lock.json']);
+    });
+
+    it('refuses while the process doing the takeover is alive, naming it', async () => {
+      const stale = JSON.stringify(holderFile(await deadPid()));
+      const path = await writeLock(stale);
+      const taker = await liveProcess();
+      await leftMarker(path, stale, holderFile(taker.pid));
+
+      const error = await acquireLock(tempDir(), { runId: 'r2', operator: 'bob' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LockHeldError);
+      expect((error as LockHeldError).message).toContain(`pid ${taker.pid}`);
+      expect(await readFile(path, 'utf8')).toBe(stale);
+    });
+
+    it('lets exactly one of several simultaneous runs through', async () => {
+      const stale = JSON.stringify(holderFile(await deadPid()));
+      const path = await writeLock(stale);
+      await leftMarker(path, stale, { ...holderFile(await deadPid()), runId: 'killed-taker' });
+
+      const attempts = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => acquireLock(tempDir(), { runId: `r${i}`, operator: 'x' })));
+      const winners = attempts.filter((a) => a.status === 'fulfilled');
+      expect(winners).toHaveLength(1);
+      for (const attempt of attempts) {
+        if (attempt.status === 'rejected') expect(attempt.reason).toBeInstanceOf(LockHeldError);
+      }
+      expect(await readdir(tempDir())).toEqual(['lock.json']);
+    });
   });
 });
 
