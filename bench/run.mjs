@@ -20,6 +20,7 @@ const RESULTS = join(root, 'bench', 'RESULTS.md');
 const SPAWN_TRUE = join(root, 'bench', 'spawn-true.mjs');
 const CHECKPOINT_WRITE = join(root, 'bench', 'checkpoint-write.mjs');
 const FIRST_FRAME = join(root, 'bench', 'first-frame.mjs');
+const TUI_OUTPUT = join(root, 'bench', 'tui-output.mjs');
 const node = (...args) => ({ cmd: process.execPath, args });
 /** A headless run of `file` into a state dir of its own (fresh for each `i`). */
 const headless = (file, tmp) => (i) => ({ ...node(CLI, 'run', file, '--headless', '--state-dir', join(tmp, `state-${i}`)), cwd: tmp });
@@ -160,6 +161,39 @@ const BENCHMARKS = [
         `×${fixed(block.median / base, 2)} of baseline (budget ≤ ×2). The other ${ms(outside)} of the run are outside the block ` +
         `(node start-up, module loading, runbook, state files), alone more than the baseline. Log checked: ${OUTPUT_LINES} lines`;
       return result;
+    },
+  },
+  {
+    name: 'output-1m-tui',
+    what: 'the same block run from the TUI (Enter pressed in an 80x24 pty)',
+    budget: {
+      text: 'the block ≤ 2× baseline; peak RSS ≤ 200 MB',
+      met: ({ subject, baseline }) => subject.wall.median <= 2 * baseline.wall.median && subject.peakRssKb !== null && subject.peakRssKb <= 200 * 1024,
+    },
+    needs: [CLI, TUI_OUTPUT],
+    baselineText: `bash -c 'seq 1 ${OUTPUT_LINES} > FILE'`,
+    run: async ({ tmp, runs, warmup }) => {
+      const file = generateSeqRunbook({ lines: OUTPUT_LINES, dir: tmp });
+      // The baseline is timed here, the TUI runs in tui-output.mjs; both in this same run.
+      const baseline = await compare('output-1m-tui baseline', {
+        subject: { cmd: 'bash', args: ['-c', `seq 1 ${OUTPUT_LINES} > seq-out.txt`], cwd: tmp },
+        baseline: { cmd: 'bash', args: ['-c', 'true'], cwd: tmp },
+        runs,
+        warmup,
+      });
+      const out = join(tmp, 'tui-output.json');
+      const run = await runOnce({ ...node(TUI_OUTPUT, '--runbook', file, '--lines', String(OUTPUT_LINES), '--runs', String(runs), '--out', out), cwd: tmp });
+      if (run.exitCode !== 0) throw new Error(`tui-output.mjs exited ${run.exitCode}\n${run.stderr.trim()}`);
+      const figures = JSON.parse(readFileSync(out, 'utf8'));
+      const peakRssKb = figures.rssKb.length > 0 ? Math.max(...figures.rssKb) : null;
+      const base = baseline.subject.wall.median;
+      return {
+        subject: { name: 'output-1m-tui', command: 'waymark RUNBOOK (TUI), Enter', wall: figures.blockMs, peakRssKb },
+        baseline: { ...baseline.subject, name: 'output-1m-tui baseline' },
+        notes:
+          `the block alone (checkpoint \`durationMs\`), ×${fixed(figures.blockMs.median / base, 2)} of baseline (budget ≤ ×2); ` +
+          `the TUI draws its live output pane while the block runs. Peak RSS is the highest of the runs. Log checked: ${OUTPUT_LINES} lines`,
+      };
     },
   },
   {

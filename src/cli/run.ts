@@ -59,7 +59,7 @@ function printer(out: NodeJS.WritableStream, session: RunSession, showOutput: bo
         out.write(`-> ${event.block.role} ${event.block.id} (${event.block.executor ?? event.block.lang})${event.execution > 1 ? `, execution ${event.execution}` : ''}\n`);
         break;
       case 'output':
-        if (showOutput) out.write(`   | ${event.line}\n`);
+        if (showOutput) out.write(`   | ${event.text.slice(0, -1).replaceAll('\n', '\n   | ')}\n`);
         break;
       case 'block-finished':
         out.write(`${blockLine(event.block, event.state)}\n`);

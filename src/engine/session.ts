@@ -53,7 +53,8 @@ export type SessionEvent =
   | { type: 'notice'; message: string }
   | { type: 'step-started'; step: Step; index: number; total: number }
   | { type: 'block-started'; step: Step; block: Block; execution: number }
-  | { type: 'output'; block: Block; stream: OutputStream; line: string }
+  /** Output of the running block, masked: `text` is `lines` whole lines, each ending in `\n`. */
+  | { type: 'output'; block: Block; stream: OutputStream; text: string; lines: number }
   | { type: 'block-finished'; step: Step; block: Block; state: BlockState }
   | { type: 'step-finished'; step: Step; state: StepState }
   | { type: 'state'; state: RunState };
@@ -415,7 +416,7 @@ export class RunSession {
           if (attempt > 1) log.write(`--- waymark: attempt ${attempt} ---`);
           return { write: (line) => void log.write(line), writeChunk: (chunk) => void log.writeChunk(chunk) };
         },
-        ...(this.#options.streamOutput === false ? {} : { onLine: (stream: OutputStream, line: string) => this.#emit({ type: 'output', block, stream, line }) }),
+        ...(this.#options.streamOutput === false ? {} : { onOutput: (stream: OutputStream, text: string, lines: number) => this.#emit({ type: 'output', block, stream, text, lines }) }),
       });
     } finally {
       this.#abort = null;

@@ -10,6 +10,7 @@ import type { RunSession, SessionEvent } from '../engine/session.js';
 import { MIN_REASON_LENGTH, describeAction } from '../engine/session.js';
 import type { NextAction } from '../engine/plan.js';
 import type { RunState } from '../engine/run-state.js';
+import { splitLines } from '../engine/exec/output.js';
 import type { KeyAction } from './keys.js';
 
 /** A question the screen is waiting on. */
@@ -44,8 +45,10 @@ export interface UiSnapshot {
   quit: boolean;
 }
 
-/** Lines of output kept in memory for the live pane; the log file has the rest. */
+/** Lines of output shown by the live pane; the log file has the rest. */
 const TAIL_LINES = 200;
+/** Characters of output kept in memory for those lines (more than 200 lines of most output). */
+const TAIL_CHARS = 256 * 1024;
 /** Output notifications are coalesced to this interval: never one render per line. */
 const OUTPUT_NOTIFY_MS = 50;
 
@@ -54,7 +57,8 @@ export class UiController {
   readonly session: RunSession;
   #listeners = new Set<() => void>();
   #snapshot: UiSnapshot;
-  #tail: string[] = [];
+  // Output arrives as text of whole lines; it is split into lines only when a frame needs them.
+  #tailText = '';
   #tailTotal = 0;
   #tailBlock: string | null = null;
   #lastLog: string | null = null;
@@ -101,7 +105,7 @@ export class UiController {
       help: this.#help,
       output: {
         block: this.#tailBlock,
-        lines: this.#window ?? this.#tail,
+        lines: this.#window ?? this.#tailLines(),
         scrolledBack: this.#scrolledBack,
         total: this.#tailTotal,
       },
@@ -115,7 +119,7 @@ export class UiController {
       case 'block-started':
         // The pager and scroll-back follow the running block, not the one before it.
         this.#lastLog = null;
-        this.#tail = [];
+        this.#tailText = '';
         this.#tailTotal = 0;
         this.#tailBlock = event.block.id;
         this.#scrolledBack = 0;
@@ -124,9 +128,9 @@ export class UiController {
         this.#notify();
         break;
       case 'output':
-        this.#tail.push(event.line);
-        this.#tailTotal++;
-        if (this.#tail.length > TAIL_LINES * 2) this.#tail = this.#tail.slice(-TAIL_LINES);
+        this.#tailText += event.text;
+        this.#tailTotal += event.lines;
+        if (this.#tailText.length > TAIL_CHARS * 2) this.#tailText = this.#tailText.slice(this.#tailText.indexOf('\n', this.#tailText.length - TAIL_CHARS) + 1);
         if (!this.#outputTimer) {
           this.#outputTimer = setTimeout(() => {
             this.#outputTimer = null;
@@ -146,6 +150,10 @@ export class UiController {
       default:
         this.#notify();
     }
+  }
+
+  #tailLines(): string[] {
+    return this.#tailText === '' ? [] : splitLines(this.#tailText.slice(0, -1)).slice(-TAIL_LINES);
   }
 
   #say(text: string, tone: Message['tone'] = 'info'): void {

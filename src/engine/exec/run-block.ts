@@ -5,8 +5,7 @@ import type { Block } from '../../runbook/model.js';
 import { judgeProcess, judgeSql, type Outcome, type Verdict } from './expect.js';
 import { pythonCommand, shellCommand } from './interpreter.js';
 import type { Masker } from './mask.js';
-import type { OutputStream } from './output.js';
-import { MATCH_BYTES, notStartedResult, runProcess, type LogSink, type ProcessResult } from './shell.js';
+import { MATCH_BYTES, notStartedResult, runProcess, type LogSink, type OutputListener, type ProcessResult } from './shell.js';
 import type { SqlResult } from './sql.js';
 import { sqlResultLines } from './sql-values.js';
 
@@ -26,8 +25,8 @@ export interface BlockContext {
   resolveConnection(name?: string): ConnectionTarget | { error: string };
   /** Aborting cancels the running attempt (whole process group, or the SQL statement) and any wait. */
   signal?: AbortSignal;
-  /** Each output line, masked, as it arrives. */
-  onLine?(stream: OutputStream, line: string): void;
+  /** Output as it arrives, masked: one or more whole lines at a time, each ending in `\n`. */
+  onOutput?: OutputListener;
   /** A log for one attempt (1-based); it receives every line of that attempt. */
   openLog?(attempt: number): LogSink;
   /** Called after each attempt with its verdict and what happens next. */
@@ -151,7 +150,7 @@ async function runAttempt(block: Block, ctx: BlockContext, log: LogSink | undefi
     matchBytes: block.attrs.expect === undefined ? 0 : MATCH_BYTES,
   };
   if (ctx.signal !== undefined) options.signal = ctx.signal;
-  if (ctx.onLine !== undefined) options.onLine = ctx.onLine;
+  if (ctx.onOutput !== undefined) options.onOutput = ctx.onOutput;
   if (log !== undefined) options.log = log;
   if (ctx.killGraceMs !== undefined) options.killGraceMs = ctx.killGraceMs;
   const result = await runProcess(options);
@@ -169,10 +168,9 @@ async function runSqlAttempt(block: Block, ctx: BlockContext, log: LogSink | und
     raw = await runSql({ target, code: block.code, vars: ctx.vars, timeoutMs, ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}) });
   }
   const result = maskSqlResult(raw, ctx.masker);
-  for (const line of sqlResultLines(result)) {
-    log?.write(line, 'stdout');
-    ctx.onLine?.('stdout', line);
-  }
+  const lines = sqlResultLines(result);
+  for (const line of lines) log?.write(line, 'stdout');
+  if (lines.length > 0) ctx.onOutput?.('stdout', `${lines.join('\n')}\n`, lines.length);
   return result;
 }
 

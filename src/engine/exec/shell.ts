@@ -2,15 +2,16 @@
 import { statSync } from 'node:fs';
 import { execa } from 'execa';
 import type { Masker } from './mask.js';
-import { LineSplitter, RawTail, TailCollector, TextTail, type OutputStream } from './output.js';
+import { LineChunker, RawTail, withoutCarriageReturns, type OutputStream } from './output.js';
 import { startDeadline } from './deadline.js';
 import { DEFAULT_KILL_GRACE_MS, terminateGroup } from './process-group.js';
 
-/** Where every output line of one attempt goes, in full (the per-block log file). */
+/** Where all the output of one attempt goes, in full (the per-block log file). */
 export interface LogSink {
+  /** One line of waymark's own (an attempt marker, an SQL result line); the newline is added. */
   write(line: string, stream: OutputStream): void;
-  /** Output exactly as it came from the pipe; used when nothing needs it line by line. */
-  writeChunk?(chunk: Buffer, stream: OutputStream): void;
+  /** Output as the block printed it (masked when there are secrets): whole chunks, newlines included. */
+  writeChunk(chunk: Buffer, stream: OutputStream): void;
   /** Called once after the attempt's last line. */
   close?(): void | Promise<void>;
 }
@@ -25,6 +26,9 @@ export const TAIL_BYTES = 256 * 1024;
  */
 export const MATCH_BYTES = 1024 * 1024;
 
+/** Receives a block's output a chunk of whole lines at a time (`lines` of them). */
+export type OutputListener = (stream: OutputStream, text: string, lines: number) => void;
+
 /** What to run and how. */
 export interface ProcessOptions {
   /** Program and arguments, e.g. `['bash', '-c', script]`; no shell interprets this list. */
@@ -35,8 +39,8 @@ export interface ProcessOptions {
   /** Kill the process group after this long; 0 or less means no limit. */
   timeoutMs: number;
   signal?: AbortSignal;
-  /** Each output line, already masked, as it arrives. */
-  onLine?: (stream: OutputStream, line: string) => void;
+  /** Output as it arrives, already masked: `text` is one or more whole lines, each ending in `\n`. */
+  onOutput?: OutputListener;
   log?: LogSink;
   masker?: Masker;
   /** Between SIGTERM and SIGKILL. */
@@ -81,25 +85,34 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
   if (options.signal?.aborted) return { ...notStarted(started, options.timeoutMs), canceled: true };
 
   const tailLimits = { maxLines: options.tailLines ?? TAIL_LINES, maxBytes: options.tailBytes ?? TAIL_BYTES };
-  const stdoutTail = new TailCollector(tailLimits);
-  const stderrTail = new TailCollector(tailLimits);
   const matchBytes = options.matchBytes ?? MATCH_BYTES;
-  const stdoutText = matchBytes > 0 ? new TextTail(matchBytes) : undefined;
   const masker = options.masker === undefined || options.masker.empty ? undefined : options.masker;
-  const { log, onLine } = options;
-  const stdoutLines = new LineSplitter((raw) => {
-    const line = masker === undefined ? raw : masker.mask(raw);
-    stdoutTail.push(line);
-    stdoutText?.push(line);
-    log?.write(line, 'stdout');
-    onLine?.('stdout', line);
-  });
-  const stderrLines = new LineSplitter((raw) => {
-    const line = masker === undefined ? raw : masker.mask(raw);
-    stderrTail.push(line);
-    log?.write(line, 'stderr');
-    onLine?.('stderr', line);
-  });
+  const { log, onOutput } = options;
+  // Output is handled a chunk at a time, never a line at a time: a block printing a million lines
+  // costs a hundred 64 KiB chunks. Only the kept end of each stream is ever split into lines.
+  const tails = { stdout: new RawTail(Math.max(tailLimits.maxBytes, matchBytes)), stderr: new RawTail(tailLimits.maxBytes) };
+  const sink = (stream: OutputStream): { push(chunk: Buffer): void; end(): void } => {
+    const keep = (chunk: Buffer): void => {
+      tails[stream].push(chunk);
+      log?.writeChunk(chunk, stream);
+    };
+    if (masker === undefined && onOutput === undefined) return { push: keep, end: () => undefined };
+    // A secret is masked before anything keeps or shows it. Masking needs whole lines (a secret
+    // split between two chunks is still found), so with secrets only whole lines are kept.
+    const lines = new LineChunker((text, count) => {
+      const shown = masker === undefined ? text : masker.mask(text);
+      if (masker !== undefined) keep(Buffer.from(shown));
+      onOutput?.(stream, shown, count);
+    });
+    return {
+      push(chunk) {
+        if (masker === undefined) keep(chunk);
+        lines.push(chunk);
+      },
+      end: () => lines.end(),
+    };
+  };
+  const sinks = { stdout: sink('stdout'), stderr: sink('stderr') };
 
   const subprocess = execa(file, args, {
     cwd: options.cwd,
@@ -116,22 +129,8 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
     // Timeout, cancel and cleanup are ours: execa's would signal the leader only, not the group.
     cleanup: false,
   });
-  // With no secret to mask and nobody watching lines, chunks go to the log as they come and only
-  // the kept end is split into lines: a million-line block then costs per chunk, not per line.
-  const raw = masker === undefined && onLine === undefined && log?.writeChunk !== undefined ? { stdout: new RawTail(Math.max(tailLimits.maxBytes, matchBytes)), stderr: new RawTail(tailLimits.maxBytes) } : undefined;
-  if (raw) {
-    subprocess.stdout?.on('data', (chunk: Buffer) => {
-      raw.stdout.push(chunk);
-      log?.writeChunk?.(chunk, 'stdout');
-    });
-    subprocess.stderr?.on('data', (chunk: Buffer) => {
-      raw.stderr.push(chunk);
-      log?.writeChunk?.(chunk, 'stderr');
-    });
-  } else {
-    subprocess.stdout?.on('data', (chunk: Buffer) => stdoutLines.push(chunk));
-    subprocess.stderr?.on('data', (chunk: Buffer) => stderrLines.push(chunk));
-  }
+  subprocess.stdout?.on('data', (chunk: Buffer) => sinks.stdout.push(chunk));
+  subprocess.stderr?.on('data', (chunk: Buffer) => sinks.stderr.push(chunk));
 
   const pid = subprocess.pid;
   let timedOut = false;
@@ -158,26 +157,23 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
   deadline.clear();
   options.signal?.removeEventListener('abort', onAbort);
   await termination;
-  stdoutLines.end();
-  stderrLines.end();
+  sinks.stdout.end();
+  sinks.stderr.end();
 
-  if (raw) {
-    for (const line of raw.stdout.lines(tailLimits.maxLines)) stdoutTail.push(line);
-    for (const line of raw.stderr.lines(tailLimits.maxLines)) stderrTail.push(line);
-    if (stdoutText) for (const line of raw.stdout.text().split('\n')) stdoutText.push(line);
-  }
-  const kept = stdoutTail.total + stderrTail.total - stdoutTail.dropped - stderrTail.dropped;
+  const { stdout, stderr } = tails;
+  const stdoutTail = stdout.lines(tailLimits.maxLines, tailLimits.maxBytes);
+  const stderrTail = stderr.lines(tailLimits.maxLines, tailLimits.maxBytes);
   const base: ProcessResult = {
     exitCode: typeof result.exitCode === 'number' ? result.exitCode : null,
     timedOut,
     canceled,
     timeoutMs: options.timeoutMs,
     durationMs: performance.now() - started,
-    stdoutTail: stdoutTail.lines(),
-    stderrTail: stderrTail.lines(),
-    droppedLines: raw ? raw.stdout.lineCount + raw.stderr.lineCount - kept : stdoutTail.dropped + stderrTail.dropped,
-    stdout: stdoutText?.text() ?? '',
-    stdoutTruncated: (stdoutText?.truncated ?? false) || (raw?.stdout.truncated ?? false),
+    stdoutTail,
+    stderrTail,
+    droppedLines: stdout.lineCount + stderr.lineCount - stdoutTail.length - stderrTail.length,
+    stdout: matchBytes > 0 ? withoutCarriageReturns(stdout.text(matchBytes)) : '',
+    stdoutTruncated: matchBytes > 0 && stdout.truncated(matchBytes),
   };
   if (result.signal !== undefined) base.signal = result.signal;
   if (pid === undefined || (result.failed && result.exitCode === undefined && result.signal === undefined && !timedOut && !canceled)) {

@@ -24,7 +24,7 @@ describe('shellCommand', () => {
       command: pythonCommand('import time\nprint("ready")\ntime.sleep(0.8)'),
       cwd: process.cwd(),
       timeoutMs: 10_000,
-      onLine: () => {
+      onOutput: () => {
         seenAt = performance.now();
       },
     });

@@ -1,25 +1,41 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, TailCollector, TextTail } from '../../../src/engine/exec/output.js';
+import { LineChunker, RawTail, countNewlines, splitLines } from '../../../src/engine/exec/output.js';
 
-function split(chunks: Array<Buffer | string>, maxLineChars?: number): string[] {
-  const lines: string[] = [];
-  const splitter = new LineSplitter((line) => lines.push(line), maxLineChars);
-  for (const chunk of chunks) splitter.push(chunk);
-  splitter.end();
-  return lines;
+/** Feed chunks through a LineChunker; every delivery must be whole lines whose count is right. */
+function split(chunks: Array<Buffer | string>, maxLineChars?: number): { lines: string[]; deliveries: number } {
+  let all = '';
+  let deliveries = 0;
+  const chunker = new LineChunker((text, count) => {
+    expect(text.endsWith('\n')).toBe(true);
+    expect(count).toBe(text.split('\n').length - 1);
+    all += text;
+    deliveries += 1;
+  }, maxLineChars);
+  for (const chunk of chunks) chunker.push(chunk);
+  chunker.end();
+  return { lines: all === '' ? [] : splitLines(all.slice(0, -1)), deliveries };
 }
+const lines = (chunks: Array<Buffer | string>, maxLineChars?: number): string[] => split(chunks, maxLineChars).lines;
 
-describe('LineSplitter', () => {
+describe('LineChunker', () => {
   it('joins a line split across chunks', () => {
-    expect(split([Buffer.from('hel'), Buffer.from('lo\nwor'), Buffer.from('ld\n')])).toEqual(['hello', 'world']);
+    expect(lines([Buffer.from('hel'), Buffer.from('lo\nwor'), Buffer.from('ld\n')])).toEqual(['hello', 'world']);
   });
 
-  it('emits a final line that has no newline', () => {
-    expect(split([Buffer.from('one\ntwo')])).toEqual(['one', 'two']);
+  it('delivers a chunk of many lines in one call, not one call per line', () => {
+    const text = Array.from({ length: 1000 }, (_, i) => `line ${i}`).join('\n') + '\n';
+    const result = split([Buffer.from(text)]);
+    expect(result.deliveries).toBe(1);
+    expect(result.lines).toHaveLength(1000);
+  });
+
+  it('delivers a final line that has no newline', () => {
+    expect(lines([Buffer.from('one\ntwo')])).toEqual(['one', 'two']);
   });
 
   it('keeps empty lines and does not invent a line after a trailing newline', () => {
-    expect(split([Buffer.from('a\n\nb\n')])).toEqual(['a', '', 'b']);
+    expect(lines([Buffer.from('a\n\nb\n')])).toEqual(['a', '', 'b']);
   });
 
   it('decodes a UTF-8 character split between chunks', () => {
@@ -28,82 +44,104 @@ describe('LineSplitter', () => {
     const eAt = bytes.indexOf(0xc3);
     const checkAt = bytes.indexOf(0xe2);
     const chunks = [bytes.subarray(0, eAt + 1), bytes.subarray(eAt + 1, checkAt + 2), bytes.subarray(checkAt + 2)];
-    expect(split(chunks)).toEqual(['café ✓']);
+    expect(lines(chunks)).toEqual(['café ✓']);
   });
 
   it('feeds one byte at a time without losing anything', () => {
     const bytes = Buffer.from('αβγ\nδ\r\nlast', 'utf8');
     const chunks = [...bytes].map((byte) => Buffer.from([byte]));
-    expect(split(chunks)).toEqual(['αβγ', 'δ', 'last']);
+    expect(lines(chunks)).toEqual(['αβγ', 'δ', 'last']);
   });
 
   it('drops the \\r of CRLF line endings, even when \\r and \\n arrive in different chunks', () => {
-    expect(split([Buffer.from('a\r'), Buffer.from('\nb\r\n')])).toEqual(['a', 'b']);
+    expect(lines([Buffer.from('a\r'), Buffer.from('\nb\r\n')])).toEqual(['a', 'b']);
   });
 
   it('cuts a line longer than the limit so memory stays bounded', () => {
-    expect(split([Buffer.from('x'.repeat(25)), Buffer.from('y\n')], 10)).toEqual(['x'.repeat(10), 'x'.repeat(10), 'xxxxxy']);
+    expect(lines([Buffer.from('x'.repeat(25)), Buffer.from('y\n')], 10)).toEqual(['x'.repeat(10), 'x'.repeat(10), 'xxxxxy']);
   });
 
   it('does not cut an emoji in half', () => {
-    expect(split([Buffer.from('abc😀def'), Buffer.from('\n')], 4)).toEqual(['abc', '😀de', 'f']);
+    expect(lines([Buffer.from('abc😀def'), Buffer.from('\n')], 4)).toEqual(['abc', '😀de', 'f']);
   });
 });
 
-describe('TailCollector', () => {
-  it('keeps the last N lines and counts the dropped ones', () => {
-    const tail = new TailCollector({ maxLines: 3, maxBytes: 1_000_000 });
-    for (let i = 1; i <= 10; i += 1) tail.push(`line ${i}`);
-    expect(tail.lines()).toEqual(['line 8', 'line 9', 'line 10']);
-    expect(tail.dropped).toBe(7);
-    expect(tail.total).toBe(10);
+describe('RawTail', () => {
+  const fed = (text: string, maxBytes: number, chunkSize = 7): RawTail => {
+    const tail = new RawTail(maxBytes);
+    const bytes = Buffer.from(text);
+    for (let at = 0; at < bytes.length; at += chunkSize) tail.push(bytes.subarray(at, at + chunkSize));
+    return tail;
+  };
+
+  it('keeps the last N lines and counts every line', () => {
+    const tail = fed(Array.from({ length: 10 }, (_, i) => `line ${i + 1}`).join('\n') + '\n', 1000);
+    expect(tail.lines(3)).toEqual(['line 8', 'line 9', 'line 10']);
+    expect(tail.lineCount).toBe(10);
   });
 
-  it('keeps at most M bytes, counting UTF-8 bytes and newlines', () => {
-    const tail = new TailCollector({ maxLines: Infinity, maxBytes: 10 });
-    for (const line of ['aaaa', 'éé', 'bbbb']) tail.push(line);
+  it('counts a last line without a newline, and an empty output as no line', () => {
+    expect(fed('a\nb', 100).lineCount).toBe(2);
+    expect(fed('a\nb', 100).lines(5)).toEqual(['a', 'b']);
+    expect(new RawTail(100).lines(5)).toEqual([]);
+    expect(fed('\n', 100).lines(5)).toEqual(['']);
+  });
+
+  it('keeps at most M bytes, starting at a whole line, counting UTF-8 bytes', () => {
+    const tail = fed('aaaa\néé\nbbbb\n', 1000);
     // 'éé' is 4 bytes + newline = 5, 'bbbb' + newline = 5: together 10.
-    expect(tail.lines()).toEqual(['éé', 'bbbb']);
-    expect(tail.bytes).toBe(10);
-    expect(tail.dropped).toBe(1);
-    expect(tail.text()).toBe('éé\nbbbb');
+    expect(tail.lines(10, 10)).toEqual(['éé', 'bbbb']);
+    expect(tail.text(10)).toBe('éé\nbbbb');
+    expect(tail.truncated(10)).toBe(true);
+    expect(tail.truncated()).toBe(false);
   });
 
-  it('always keeps the newest line, even one larger than the byte budget', () => {
-    const tail = new TailCollector({ maxLines: 5, maxBytes: 4 });
-    tail.push('a');
-    tail.push('a long line');
-    expect(tail.lines()).toEqual(['a long line']);
-    expect(tail.dropped).toBe(1);
+  it('keeps the end of a newest line larger than the byte budget rather than nothing', () => {
+    const tail = fed('a\n' + 'z'.repeat(30) + '\n', 1000);
+    expect(tail.lines(5, 8)).toEqual(['z'.repeat(7)]);
   });
 
-  it('stays correct across its internal compaction', () => {
-    const tail = new TailCollector({ maxLines: 5, maxBytes: 1_000_000 });
-    for (let i = 0; i < 100_000; i += 1) tail.push(String(i));
-    expect(tail.lines()).toEqual(['99995', '99996', '99997', '99998', '99999']);
-    expect(tail.dropped).toBe(99_995);
+  it('stays bounded by its byte budget however much it is fed, and keeps the end exact', () => {
+    const text = Array.from({ length: 50_000 }, (_, i) => `line ${i + 1}`).join('\n') + '\n';
+    const tail = fed(text, 100_000, 4096);
+    const kept = tail.text();
+    expect(tail.truncated()).toBe(true);
+    expect(Buffer.byteLength(kept)).toBeLessThanOrEqual(100_000);
+    expect(Buffer.byteLength(kept)).toBeGreaterThan(99_000);
+    expect(kept.endsWith('line 49999\nline 50000')).toBe(true);
+    const first = Number(kept.split('\n')[0]?.slice(5));
+    expect(kept.split('\n')).toHaveLength(50_000 - first + 1);
+    expect(tail.lineCount).toBe(50_000);
+  });
+
+  it('gives lines without the \\r of CRLF output', () => {
+    expect(fed('a\r\nb\r\n', 100).lines(5)).toEqual(['a', 'b']);
   });
 });
 
-describe('TextTail', () => {
-  it('returns all lines joined when they fit', () => {
-    const tail = new TextTail(1024);
-    for (const line of ['a', '', 'ü']) tail.push(line);
-    expect(tail.text()).toBe('a\n\nü');
-    expect(tail.truncated).toBe(false);
+describe('countNewlines', () => {
+  it('counts exactly the newline bytes, at any alignment and length, whatever the other bytes are', () => {
+    // Bytes next to 10 (9, 11, 138 = 10 | 0x80) are the ones a wrong word trick would miscount.
+    const byte = fc.constantFrom(10, 10, 9, 11, 0, 138, 255, 0x0a0a, 48);
+    fc.assert(
+      fc.property(fc.array(byte, { maxLength: 80 }), fc.nat(7), (values, offset) => {
+        const backing = new Uint8Array(values.length + offset);
+        backing.set(values.map((v) => v & 0xff), offset);
+        const bytes = backing.subarray(offset);
+        const expected = [...bytes].filter((b) => b === 10).length;
+        expect(countNewlines(bytes)).toBe(expected);
+      }),
+      { numRuns: 3000 },
+    );
   });
 
-  it('keeps only the last whole lines within the byte budget', () => {
-    const tail = new TextTail(100_000);
-    for (let i = 1; i <= 50_000; i += 1) tail.push(`line ${i}`);
-    const text = tail.text();
-    expect(tail.truncated).toBe(true);
-    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(100_000);
-    expect(Buffer.byteLength(text)).toBeGreaterThan(99_000);
-    expect(text.endsWith('line 49999\nline 50000')).toBe(true);
-    // It starts at a line boundary, with no partial line.
-    expect(text.split('\n')[0]).toMatch(/^line \d+$/);
-    const first = Number(text.split('\n')[0]?.slice(5));
-    expect(text.split('\n')).toHaveLength(50_000 - first + 1);
+  it('gives RawTail the line count of a million-line output fed in pipe-sized chunks', () => {
+    const text = Array.from({ length: 1_000_000 }, (_, i) => String(i + 1)).join('\n') + '\n';
+    const bytes = Buffer.from(text);
+    const tail = new RawTail(1024);
+    // Odd chunk sizes so that chunks start at every alignment.
+    for (let at = 0; at < bytes.length; at += 65_537) tail.push(bytes.subarray(at, at + 65_537));
+    expect(tail.lineCount).toBe(1_000_000);
+    expect(tail.lines(2)).toEqual(['999999', '1000000']);
   });
 });

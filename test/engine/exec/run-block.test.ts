@@ -5,6 +5,7 @@ import { createMasker } from '../../../src/engine/exec/mask.js';
 import type { OutputStream } from '../../../src/engine/exec/output.js';
 import { executeBlock, type AttemptReport, type BlockContext } from '../../../src/engine/exec/run-block.js';
 import type { Block, BlockAttributes, Executor, Role } from '../../../src/runbook/model.js';
+import { collectLines, recordingLog } from './output-capture.js';
 import { isRunning, removeScratchDirs, scratchDir } from './process-check.js';
 
 afterAll(removeScratchDirs);
@@ -34,7 +35,8 @@ interface Recorded {
 }
 
 function context(overrides: Partial<BlockContext> = {}): Recorded {
-  const lines: Array<[OutputStream, string]> = [];
+  const collected = collectLines();
+  const lines = collected.lines;
   const logs = new Map<number, string[]>();
   const closed: number[] = [];
   const attempts: AttemptReport[] = [];
@@ -45,11 +47,11 @@ function context(overrides: Partial<BlockContext> = {}): Recorded {
     shell: 'bash',
     timeoutMs: 20_000,
     resolveConnection: () => ({ error: 'no connection in this test' }),
-    onLine: (stream, line) => lines.push([stream, line]),
+    onOutput: collected.onOutput,
     openLog: (attempt) => {
-      const log: string[] = [];
-      logs.set(attempt, log);
-      return { write: (line) => log.push(line), close: () => void closed.push(attempt) };
+      const { logged, log } = recordingLog({ onClose: () => void closed.push(attempt) });
+      logs.set(attempt, logged);
+      return log;
     },
     onAttempt: (report) => attempts.push(report),
     killGraceMs: 1000,
@@ -185,8 +187,8 @@ describe('executeBlock', () => {
     let bgPid = 0;
     const { ctx } = context({
       signal: controller.signal,
-      onLine: (_stream, line) => {
-        bgPid = Number(line);
+      onOutput: (_stream, text) => {
+        bgPid = Number(text.trim());
         controller.abort();
       },
     });

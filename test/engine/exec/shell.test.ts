@@ -3,25 +3,20 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMasker } from '../../../src/engine/exec/mask.js';
-import type { OutputStream } from '../../../src/engine/exec/output.js';
-import { runProcess, type LogSink } from '../../../src/engine/exec/shell.js';
+import { runProcess } from '../../../src/engine/exec/shell.js';
+import { collectLines, recordingLog } from './output-capture.js';
 import { isRunning, removeScratchDirs, scratchDir } from './process-check.js';
 
 afterAll(removeScratchDirs);
 
 const bash = (script: string): string[] => ['bash', '-c', script];
 
-function collectLines(): { lines: Array<[OutputStream, string]>; onLine: (stream: OutputStream, line: string) => void } {
-  const lines: Array<[OutputStream, string]> = [];
-  return { lines, onLine: (stream, line) => lines.push([stream, line]) };
-}
 
 describe('runProcess', () => {
   it('streams stdout and stderr lines to the subscriber and the log, and reports the exit code', async () => {
-    const { lines, onLine } = collectLines();
-    const logged: string[] = [];
-    const log: LogSink = { write: (line, stream) => logged.push(`${stream}:${line}`) };
-    const result = await runProcess({ command: bash('echo out; echo err >&2; exit 3'), cwd: process.cwd(), timeoutMs: 10_000, onLine, log });
+    const { lines, onOutput } = collectLines();
+    const { logged, log } = recordingLog({ tagged: true });
+    const result = await runProcess({ command: bash('echo out; echo err >&2; exit 3'), cwd: process.cwd(), timeoutMs: 10_000, onOutput, log });
     expect(result.exitCode).toBe(3);
     expect(result.timedOut).toBe(false);
     expect(result.canceled).toBe(false);
@@ -35,16 +30,16 @@ describe('runProcess', () => {
   });
 
   it('masks a secret the command prints before anyone sees it', async () => {
-    const { lines, onLine } = collectLines();
-    const logged: string[] = [];
+    const { lines, onOutput } = collectLines();
+    const { logged, log } = recordingLog();
     const result = await runProcess({
       command: bash('echo "password is $DB_PASSWORD"; echo "$DB_PASSWORD" >&2'),
       cwd: process.cwd(),
       env: { DB_PASSWORD: 's3cr3t-pw' },
       timeoutMs: 10_000,
       masker: createMasker(['s3cr3t-pw']),
-      onLine,
-      log: { write: (line) => logged.push(line) },
+      onOutput,
+      log,
     });
     expect(result.exitCode).toBe(0);
     const everything = JSON.stringify({ lines, logged, result });
@@ -104,8 +99,8 @@ describe('runProcess', () => {
       timeoutMs: 60_000,
       signal: controller.signal,
       killGraceMs: 2000,
-      onLine: (_stream, line) => {
-        bgPid = Number(line);
+      onOutput: (_stream, text) => {
+        bgPid = Number(text.trim());
         controller.abort();
       },
     });
@@ -132,24 +127,18 @@ describe('runProcess', () => {
   });
 
   it('keeps only the tail of 200,000 lines in memory while the log receives every line', async () => {
-    let logged = 0;
-    let lastLogged = '';
+    const { logged, log } = recordingLog();
     const result = await runProcess({
       command: ['seq', '1', '200000'],
       cwd: process.cwd(),
       timeoutMs: 60_000,
       tailLines: 100,
       matchBytes: 64 * 1024,
-      log: {
-        write: (line) => {
-          logged += 1;
-          lastLogged = line;
-        },
-      },
+      log,
     });
     expect(result.exitCode).toBe(0);
-    expect(logged).toBe(200_000);
-    expect(lastLogged).toBe('200000');
+    expect(logged).toHaveLength(200_000);
+    expect(logged.at(-1)).toBe('200000');
     expect(result.stdoutTail).toHaveLength(100);
     expect(result.stdoutTail.at(-1)).toBe('200000');
     expect(result.stdoutTail[0]).toBe('199901');
