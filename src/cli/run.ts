@@ -9,6 +9,7 @@ import { RunSession, describeAction, type SessionEvent, type SessionOptions } fr
 import type { StepFilter } from '../engine/plan.js';
 import type { BlockState } from '../engine/run-state.js';
 import { formatDuration } from '../runbook/duration.js';
+import { LineChunker } from '../engine/exec/output.js';
 import { UsageError } from './errors.js';
 import { commonOptions, stateDirFrom } from './options.js';
 
@@ -50,18 +51,26 @@ function parsePairs(values: string[] | undefined, flag: string): Map<string, str
 /** The headless face's printer: one line per event. */
 function printer(out: NodeJS.WritableStream, session: RunSession, showOutput: boolean): (event: SessionEvent) => void {
   const total = session.runbook.steps.length;
+  // --output prints whole lines; a chunk may end mid-line, so each stream gathers its lines.
+  const print = (text: string): void => void out.write(`   | ${text.slice(0, -1).replaceAll('\n', '\n   | ')}\n`);
+  const lines = { stdout: new LineChunker(print), stderr: new LineChunker(print) };
   return (event) => {
     switch (event.type) {
       case 'step-started':
         out.write(`== step ${event.index + 1}/${total} ${event.step.id}: ${event.step.title}\n`);
         break;
       case 'block-started':
+        // What an interrupted block left half-printed belongs to it, not to the next one.
+        lines.stdout.end();
+        lines.stderr.end();
         out.write(`-> ${event.block.role} ${event.block.id} (${event.block.executor ?? event.block.lang})${event.execution > 1 ? `, execution ${event.execution}` : ''}\n`);
         break;
       case 'output':
-        if (showOutput) out.write(`   | ${event.text.slice(0, -1).replaceAll('\n', '\n   | ')}\n`);
+        if (showOutput) lines[event.stream].push(event.chunk);
         break;
       case 'block-finished':
+        lines.stdout.end();
+        lines.stderr.end();
         out.write(`${blockLine(event.block, event.state)}\n`);
         break;
       case 'step-finished':

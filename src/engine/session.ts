@@ -53,8 +53,8 @@ export type SessionEvent =
   | { type: 'notice'; message: string }
   | { type: 'step-started'; step: Step; index: number; total: number }
   | { type: 'block-started'; step: Step; block: Block; execution: number }
-  /** Output of the running block, masked: `text` is `lines` whole lines, each ending in `\n`. */
-  | { type: 'output'; block: Block; stream: OutputStream; text: string; lines: number }
+  /** Output of the running block as it arrives, masked (a line may be cut between two chunks). */
+  | { type: 'output'; block: Block; stream: OutputStream; chunk: Buffer }
   | { type: 'block-finished'; step: Step; block: Block; state: BlockState }
   | { type: 'step-finished'; step: Step; state: StepState }
   | { type: 'state'; state: RunState };
@@ -416,7 +416,7 @@ export class RunSession {
           if (attempt > 1) log.write(`--- waymark: attempt ${attempt} ---`);
           return { write: (line) => void log.write(line), writeChunk: (chunk) => void log.writeChunk(chunk) };
         },
-        ...(this.#options.streamOutput === false ? {} : { onOutput: (stream: OutputStream, text: string, lines: number) => this.#emit({ type: 'output', block, stream, text, lines }) }),
+        ...(this.#options.streamOutput === false ? {} : { onOutput: (stream: OutputStream, chunk: Buffer) => this.#emit({ type: 'output', block, stream, chunk }) }),
       });
     } finally {
       this.#abort = null;

@@ -10,7 +10,7 @@ import type { RunSession, SessionEvent } from '../engine/session.js';
 import { MIN_REASON_LENGTH, describeAction } from '../engine/session.js';
 import type { NextAction } from '../engine/plan.js';
 import type { RunState } from '../engine/run-state.js';
-import { splitLines } from '../engine/exec/output.js';
+import { RawTail } from '../engine/exec/output.js';
 import type { KeyAction } from './keys.js';
 
 /** A question the screen is waiting on. */
@@ -47,18 +47,21 @@ export interface UiSnapshot {
 
 /** Lines of output shown by the live pane; the log file has the rest. */
 const TAIL_LINES = 200;
-/** Characters of output kept in memory for those lines (more than 200 lines of most output). */
-const TAIL_CHARS = 256 * 1024;
-/** Output notifications are coalesced to this interval: never one render per line. */
-const OUTPUT_NOTIFY_MS = 50;
+/** Bytes of output kept in memory for those lines (more than 200 lines of most output). */
+const TAIL_BYTES = 256 * 1024;
+/**
+ * Output and state notifications are coalesced to this interval (10 frames a second): never one
+ * render per line, and a fast block is not slowed by frames nobody could read.
+ */
+const OUTPUT_NOTIFY_MS = 100;
 
 /** Drives one session from the TUI. */
 export class UiController {
   readonly session: RunSession;
   #listeners = new Set<() => void>();
   #snapshot: UiSnapshot;
-  // Output arrives as text of whole lines; it is split into lines only when a frame needs them.
-  #tailText = '';
+  // Output is kept as the bytes arrived; only what a frame shows is ever decoded and split.
+  #tail = new RawTail(TAIL_BYTES);
   #tailTotal = 0;
   #tailBlock: string | null = null;
   #lastLog: string | null = null;
@@ -119,24 +122,20 @@ export class UiController {
       case 'block-started':
         // The pager and scroll-back follow the running block, not the one before it.
         this.#lastLog = null;
-        this.#tailText = '';
+        this.#tail = new RawTail(TAIL_BYTES);
         this.#tailTotal = 0;
         this.#tailBlock = event.block.id;
         this.#scrolledBack = 0;
         this.#window = null;
         this.#running = { step: event.step, block: event.block, since: Date.now() };
-        this.#notify();
+        // Drawn with the block's first output, at most one output interval from now: a frame
+        // drawn right away would hold up reading the block's first chunks.
+        this.#notifySoon();
         break;
       case 'output':
-        this.#tailText += event.text;
-        this.#tailTotal += event.lines;
-        if (this.#tailText.length > TAIL_CHARS * 2) this.#tailText = this.#tailText.slice(this.#tailText.indexOf('\n', this.#tailText.length - TAIL_CHARS) + 1);
-        if (!this.#outputTimer) {
-          this.#outputTimer = setTimeout(() => {
-            this.#outputTimer = null;
-            this.#notify();
-          }, OUTPUT_NOTIFY_MS);
-        }
+        this.#tail.push(event.chunk);
+        this.#tailTotal = this.#tail.lineCount;
+        this.#notifySoon();
         break;
       case 'block-finished':
         this.#running = null;
@@ -148,12 +147,23 @@ export class UiController {
         this.#notify();
         break;
       default:
-        this.#notify();
+        // Transitions (state saved, step started or finished, notices) are drawn with the next
+        // output interval; a key's own action draws when it settles. A frame drawn right away
+        // would be rendered by ink while the block that just started prints.
+        this.#notifySoon();
     }
   }
 
+  /** A frame for output: at most one per OUTPUT_NOTIFY_MS, however fast the block prints. */
+  #notifySoon(): void {
+    this.#outputTimer ??= setTimeout(() => {
+      this.#outputTimer = null;
+      this.#notify();
+    }, OUTPUT_NOTIFY_MS);
+  }
+
   #tailLines(): string[] {
-    return this.#tailText === '' ? [] : splitLines(this.#tailText.slice(0, -1)).slice(-TAIL_LINES);
+    return this.#tail.lines(TAIL_LINES);
   }
 
   #say(text: string, tone: Message['tone'] = 'info'): void {

@@ -62,6 +62,8 @@ describe('a failing check holds the run', () => {
     screen.press('r');
     // Still broken: re-run, refused again.
     await screen.until(() => expect(blockOf(screen.session, 'charset-check').executions).toBe(2));
+    // The re-run is over (the session is idle again) and the gate still holds.
+    await screen.until(() => expect(screen.session.busy).toBe(false));
     await screen.until((f) => expect(f).toContain('GATE: check failed charset-check'));
     writeFileSync(join(screen.dir, 'charset-fixed'), '');
     screen.press('r');

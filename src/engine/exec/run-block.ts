@@ -25,7 +25,7 @@ export interface BlockContext {
   resolveConnection(name?: string): ConnectionTarget | { error: string };
   /** Aborting cancels the running attempt (whole process group, or the SQL statement) and any wait. */
   signal?: AbortSignal;
-  /** Output as it arrives, masked: one or more whole lines at a time, each ending in `\n`. */
+  /** Output as it arrives, masked. */
   onOutput?: OutputListener;
   /** A log for one attempt (1-based); it receives every line of that attempt. */
   openLog?(attempt: number): LogSink;
@@ -170,7 +170,7 @@ async function runSqlAttempt(block: Block, ctx: BlockContext, log: LogSink | und
   const result = maskSqlResult(raw, ctx.masker);
   const lines = sqlResultLines(result);
   for (const line of lines) log?.write(line, 'stdout');
-  if (lines.length > 0) ctx.onOutput?.('stdout', `${lines.join('\n')}\n`, lines.length);
+  if (lines.length > 0) ctx.onOutput?.('stdout', Buffer.from(`${lines.join('\n')}\n`));
   return result;
 }
 

@@ -26,8 +26,11 @@ export const TAIL_BYTES = 256 * 1024;
  */
 export const MATCH_BYTES = 1024 * 1024;
 
-/** Receives a block's output a chunk of whole lines at a time (`lines` of them). */
-export type OutputListener = (stream: OutputStream, text: string, lines: number) => void;
+/**
+ * Receives a block's output as it arrives, already masked: bytes as the pipe delivered them (lines
+ * may be cut between chunks), or whole lines when there are secrets to mask.
+ */
+export type OutputListener = (stream: OutputStream, chunk: Buffer) => void;
 
 /** What to run and how. */
 export interface ProcessOptions {
@@ -39,7 +42,7 @@ export interface ProcessOptions {
   /** Kill the process group after this long; 0 or less means no limit. */
   timeoutMs: number;
   signal?: AbortSignal;
-  /** Output as it arrives, already masked: `text` is one or more whole lines, each ending in `\n`. */
+  /** Output as it arrives, already masked. */
   onOutput?: OutputListener;
   log?: LogSink;
   masker?: Masker;
@@ -95,22 +98,13 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
     const keep = (chunk: Buffer): void => {
       tails[stream].push(chunk);
       log?.writeChunk(chunk, stream);
+      onOutput?.(stream, chunk);
     };
-    if (masker === undefined && onOutput === undefined) return { push: keep, end: () => undefined };
+    if (masker === undefined) return { push: keep, end: () => undefined };
     // A secret is masked before anything keeps or shows it. Masking needs whole lines (a secret
-    // split between two chunks is still found), so with secrets only whole lines are kept.
-    const lines = new LineChunker((text, count) => {
-      const shown = masker === undefined ? text : masker.mask(text);
-      if (masker !== undefined) keep(Buffer.from(shown));
-      onOutput?.(stream, shown, count);
-    });
-    return {
-      push(chunk) {
-        if (masker === undefined) keep(chunk);
-        lines.push(chunk);
-      },
-      end: () => lines.end(),
-    };
+    // split between two chunks is still found), so with secrets output moves a line run at a time.
+    const lines = new LineChunker((text) => keep(Buffer.from(masker.mask(text))));
+    return { push: (chunk) => lines.push(chunk), end: () => lines.end() };
   };
   const sinks = { stdout: sink('stdout'), stderr: sink('stderr') };
 

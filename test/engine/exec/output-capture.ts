@@ -2,14 +2,20 @@
 import type { OutputStream } from '../../../src/engine/exec/output.js';
 import type { LogSink, OutputListener } from '../../../src/engine/exec/shell.js';
 
-/** An output listener recording [stream, line] pairs; it checks the whole-lines contract on the way. */
+/**
+ * An output listener recording [stream, line] pairs. `lines` is one array, kept current: a line
+ * cut between chunks shows as far as it has arrived and is completed in place.
+ */
 export function collectLines(): { lines: Array<[OutputStream, string]>; onOutput: OutputListener } {
   const lines: Array<[OutputStream, string]> = [];
-  const onOutput: OutputListener = (stream, text, count) => {
-    if (!text.endsWith('\n')) throw new Error(`output delivered a partial line: ${JSON.stringify(text.slice(-40))}`);
-    const split = text.slice(0, -1).split('\n');
-    if (split.length !== count) throw new Error(`output said ${count} lines but held ${split.length}`);
-    for (const line of split) lines.push([stream, line]);
+  const complete: Array<[OutputStream, string]> = [];
+  const pending: Record<OutputStream, string> = { stdout: '', stderr: '' };
+  const onOutput: OutputListener = (stream, chunk) => {
+    const parts = (pending[stream] + chunk.toString('utf8')).split('\n');
+    pending[stream] = parts.pop() ?? '';
+    for (const line of parts) complete.push([stream, line]);
+    const partial = (['stdout', 'stderr'] as const).filter((s) => pending[s] !== '').map((s): [OutputStream, string] => [s, pending[s]]);
+    lines.splice(0, lines.length, ...complete, ...partial);
   };
   return { lines, onOutput };
 }

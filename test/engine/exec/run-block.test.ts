@@ -36,7 +36,6 @@ interface Recorded {
 
 function context(overrides: Partial<BlockContext> = {}): Recorded {
   const collected = collectLines();
-  const lines = collected.lines;
   const logs = new Map<number, string[]>();
   const closed: number[] = [];
   const attempts: AttemptReport[] = [];
@@ -57,7 +56,13 @@ function context(overrides: Partial<BlockContext> = {}): Recorded {
     killGraceMs: 1000,
     ...overrides,
   };
-  return { ctx, lines, logs, closed, attempts };
+  return {
+    ctx,
+    lines: collected.lines,
+    logs,
+    closed,
+    attempts,
+  };
 }
 
 describe('executeBlock', () => {
@@ -188,7 +193,7 @@ describe('executeBlock', () => {
     const { ctx } = context({
       signal: controller.signal,
       onOutput: (_stream, text) => {
-        bgPid = Number(text.trim());
+        bgPid = Number(String(text).trim());
         controller.abort();
       },
     });

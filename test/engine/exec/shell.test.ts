@@ -14,15 +14,15 @@ const bash = (script: string): string[] => ['bash', '-c', script];
 
 describe('runProcess', () => {
   it('streams stdout and stderr lines to the subscriber and the log, and reports the exit code', async () => {
-    const { lines, onOutput } = collectLines();
+    const output = collectLines();
     const { logged, log } = recordingLog({ tagged: true });
-    const result = await runProcess({ command: bash('echo out; echo err >&2; exit 3'), cwd: process.cwd(), timeoutMs: 10_000, onOutput, log });
+    const result = await runProcess({ command: bash('echo out; echo err >&2; exit 3'), cwd: process.cwd(), timeoutMs: 10_000, onOutput: output.onOutput, log });
     expect(result.exitCode).toBe(3);
     expect(result.timedOut).toBe(false);
     expect(result.canceled).toBe(false);
     expect(result.spawnError).toBeUndefined();
-    expect(lines).toContainEqual(['stdout', 'out']);
-    expect(lines).toContainEqual(['stderr', 'err']);
+    expect(output.lines).toContainEqual(['stdout', 'out']);
+    expect(output.lines).toContainEqual(['stderr', 'err']);
     expect(logged.sort()).toEqual(['stderr:err', 'stdout:out']);
     expect(result.stdoutTail).toEqual(['out']);
     expect(result.stderrTail).toEqual(['err']);
@@ -30,7 +30,7 @@ describe('runProcess', () => {
   });
 
   it('masks a secret the command prints before anyone sees it', async () => {
-    const { lines, onOutput } = collectLines();
+    const output = collectLines();
     const { logged, log } = recordingLog();
     const result = await runProcess({
       command: bash('echo "password is $DB_PASSWORD"; echo "$DB_PASSWORD" >&2'),
@@ -38,11 +38,11 @@ describe('runProcess', () => {
       env: { DB_PASSWORD: 's3cr3t-pw' },
       timeoutMs: 10_000,
       masker: createMasker(['s3cr3t-pw']),
-      onOutput,
+      onOutput: output.onOutput,
       log,
     });
     expect(result.exitCode).toBe(0);
-    const everything = JSON.stringify({ lines, logged, result });
+    const everything = JSON.stringify({ lines: output.lines, logged, result });
     expect(everything).not.toContain('s3cr3t-pw');
     expect(result.stdoutTail).toEqual(['password is ••••']);
     expect(result.stderrTail).toEqual(['••••']);
@@ -100,7 +100,7 @@ describe('runProcess', () => {
       signal: controller.signal,
       killGraceMs: 2000,
       onOutput: (_stream, text) => {
-        bgPid = Number(text.trim());
+        bgPid = Number(String(text).trim());
         controller.abort();
       },
     });
