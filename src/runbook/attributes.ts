@@ -30,6 +30,8 @@ export interface BlockHead {
 }
 
 const BLOCK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
+const ROLE_WORDS: ReadonlySet<string> = new Set(ROLES);
+const WAYMARK_KEY_SET: ReadonlySet<string> = new Set(WAYMARK_KEYS);
 
 function isTruthy(value: string | true): boolean {
   return value === true || !/^(false|0|no|off)$/i.test(value);
@@ -85,12 +87,12 @@ export function interpretBlockHead(lang: string, words: string[], raw: RawAttrib
   const strict = executor !== null;
   let role: Role | undefined;
   for (const word of words) {
-    if ((ROLES as readonly string[]).includes(word)) {
+    if (ROLE_WORDS.has(word)) {
       if (role && role !== word) problems.push(`two roles given: "${role}" and "${word}"`);
       role = word as Role;
     } else if (word === 'confirm') {
       raw.push({ key: 'confirm', value: true });
-    } else if (strict && ((WAYMARK_KEYS as readonly string[]).includes(word) || RUNME_KEYS.has(word))) {
+    } else if (strict && (WAYMARK_KEY_SET.has(word) || RUNME_KEYS.has(word))) {
       // A known key written as a bare flag (`ignore`, or `timeout` missing its value) is an attribute.
       raw.push({ key: word, value: true });
     } else if (strict) {

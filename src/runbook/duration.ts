@@ -6,10 +6,10 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 export function parseDuration(text: string): number | undefined {
   const trimmed = text.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const part = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  const part = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
   let total = 0;
   let consumed = 0;
-  for (const match of trimmed.matchAll(part)) {
+  for (let match = part.exec(trimmed); match !== null; match = part.exec(trimmed)) {
     total += Number(match[1]) * (UNIT_MS[match[2] as string] ?? 0);
     consumed += match[0].length;
   }

@@ -36,13 +36,19 @@ const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Find front matter: a `---` first line, closed by a `---` or `...` line. */
 export function sliceFrontMatter(source: string): FrontMatterSlice | undefined {
   if (!/^---[ \t]*\r?\n/.test(source)) return undefined;
-  const lines = source.split('\n');
-  for (let i = 1; i < lines.length; i++) {
-    if (/^(---|\.\.\.)[ \t]*\r?$/.test(lines[i] as string)) {
-      return { yaml: lines.slice(1, i).join('\n'), firstLine: 2, lineCount: i + 1, closed: true };
+  // Line by line from the top, not source.split('\n'): the front matter is a few lines of a file
+  // that may be megabytes long.
+  const yamlStart = source.indexOf('\n') + 1;
+  let lineStart = yamlStart;
+  for (let line = 1; ; line++) {
+    const newline = source.indexOf('\n', lineStart);
+    const lineEnd = newline === -1 ? source.length : newline;
+    if (/^(---|\.\.\.)[ \t]*\r?$/.test(source.slice(lineStart, lineEnd))) {
+      return { yaml: source.slice(yamlStart, Math.max(yamlStart, lineStart - 1)), firstLine: 2, lineCount: line + 1, closed: true };
     }
+    if (newline === -1) return { yaml: source.slice(yamlStart), firstLine: 2, lineCount: line + 1, closed: false };
+    lineStart = newline + 1;
   }
-  return { yaml: lines.slice(1).join('\n'), firstLine: 2, lineCount: lines.length, closed: false };
 }
 
 function scalarText(node: unknown): string | undefined {

@@ -22,7 +22,7 @@ export interface InfoString {
 function tokenize(text: string, commaSeparates: boolean): { words: string[]; braces: string[]; problems: string[] } {
   // Most info strings are plain words (`sh check name=x`): split them without the scanner.
   if (!/[{"']/.test(text) && !(commaSeparates && text.includes(','))) {
-    return { words: text.split(/\s+/).filter((w) => w !== ''), braces: [], problems: [] };
+    return { words: text.match(/\S+/g) ?? [], braces: [], problems: [] };
   }
   const words: string[] = [];
   const braces: string[] = [];
@@ -63,37 +63,46 @@ function tokenize(text: string, commaSeparates: boolean): { words: string[]; bra
       i++;
       continue;
     }
-    current += ch;
-    i++;
+    // The rest of a word up to the next space, quote or brace, in one piece.
+    const run = commaSeparates ? WORD_RUN_IN_BRACES : WORD_RUN;
+    run.lastIndex = i;
+    run.test(text);
+    current += text.slice(i, run.lastIndex);
+    i = run.lastIndex;
   }
   flush();
   return { words, braces, problems };
 }
 
+// Sticky: they match only at lastIndex. Every character they stop at is handled above.
+const WORD_RUN = /[^{"' \t\n\r\f\v]+/y;
+const WORD_RUN_IN_BRACES = /[^{"' \t\n\r\f\v,]+/y;
+
+/** Index of the quote closing the one at `start`; in double quotes a backslash escapes the next character. */
 function closingQuote(text: string, start: number): number {
-  const quote = text[start];
-  for (let i = start + 1; i < text.length; i++) {
-    if (text[i] === '\\' && quote === '"') {
-      i++;
-      continue;
-    }
-    if (text[i] === quote) return i;
+  if (text[start] === "'") return text.indexOf("'", start + 1);
+  const pattern = /\\[\s\S]|"/g;
+  pattern.lastIndex = start + 1;
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    if (match[0] === '"') return match.index;
   }
   return -1;
 }
 
 function matchingBrace(text: string, start: number): number {
   let depth = 0;
-  for (let i = start; i < text.length; i++) {
-    const ch = text[i];
+  const pattern = /["'{}]/g;
+  pattern.lastIndex = start;
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    const ch = match[0];
     if (ch === '"' || ch === "'") {
-      const end = closingQuote(text, i);
+      const end = closingQuote(text, match.index);
       if (end === -1) return -1;
-      i = end;
+      pattern.lastIndex = end + 1;
     } else if (ch === '{') depth++;
-    else if (ch === '}') {
+    else {
       depth--;
-      if (depth === 0) return i;
+      if (depth === 0) return match.index;
     }
   }
   return -1;
@@ -142,8 +151,8 @@ export function parseInfoString(info: string): InfoString {
   const attributes: RawAttribute[] = [];
   for (const inner of braces) {
     const parsed = braceAttributes(inner);
-    attributes.push(...parsed.attributes);
-    problems.push(...parsed.problems);
+    for (const attribute of parsed.attributes) attributes.push(attribute);
+    for (const problem of parsed.problems) problems.push(problem);
   }
   // A brace group may directly follow the fence (```{"name":"x"}): then there is no language.
   const startsWithBrace = trimmed.startsWith('{');

@@ -40,6 +40,16 @@ export function lintRunbook(runbook: Runbook): Diagnostic[] {
     if ('error' in target && !guessed) report(connection.line, `connection ${connection.name}: ${target.error}`, 'bad-connection');
   }
 
+  // How many steps carry each tag: one pass for all needs= rather than a scan of every step per need.
+  let stepsTagged: Map<string, number> | undefined;
+  const countTagged = (tag: string): number => {
+    if (!stepsTagged) {
+      stepsTagged = new Map();
+      for (const step of runbook.steps) for (const t of new Set(step.tags)) stepsTagged.set(t, (stepsTagged.get(t) ?? 0) + 1);
+    }
+    return stepsTagged.get(tag) ?? 0;
+  };
+
   for (const step of runbook.steps) {
     for (const block of step.blocks) {
       if (block.executor !== 'sql') continue;
@@ -64,7 +74,8 @@ export function lintRunbook(runbook: Runbook): Diagnostic[] {
       }
     }
     for (const tag of step.needs) {
-      if (!runbook.steps.some((other) => other !== step && other.tags.includes(tag))) {
+      const others = countTagged(tag) - (step.tags.includes(tag) ? 1 : 0);
+      if (others === 0) {
         found.push({ file: step.file, line: step.line, severity: 'error', rule: 'unknown-tag', message: `needs=${tag}, but no other step has tags=${tag}` });
       }
     }

@@ -51,7 +51,8 @@ function childTokens(token: Token): Token[] | undefined {
 /** Walk tokens depth-first, tracking the 1-based line each one starts on. */
 function collect(tokens: Token[], startLine: number, found: Found[]): void {
   let line = startLine;
-  for (const [index, token] of tokens.entries()) {
+  for (let index = 0; index < tokens.length; index++) {
+    const token = tokens[index] as Token;
     if (token.type === 'code') {
       const code: Found = { kind: 'code', token: token as Tokens.Code, line };
       const after = tokens[index + 1]?.type === 'space' ? tokens[index + 2] : tokens[index + 1];
@@ -59,8 +60,7 @@ function collect(tokens: Token[], startLine: number, found: Found[]): void {
       found.push(code);
     } else if (token.type === 'list_item' && (token as Tokens.ListItem).task) {
       const item = token as Tokens.ListItem;
-      const firstLine = (item.text.split('\n')[0] ?? '').trim();
-      found.push({ kind: 'task', text: firstLine, line });
+      found.push({ kind: 'task', text: firstLineOf(item.text).trim(), line });
     }
     const children = childTokens(token);
     if (children) collect(children, line, found);
@@ -68,10 +68,15 @@ function collect(tokens: Token[], startLine: number, found: Found[]): void {
   }
 }
 
+/** Up to the first newline; unlike split('\n'), it does not cut up the rest of a long block. */
+function firstLineOf(text: string): string {
+  const newline = text.indexOf('\n');
+  return newline === -1 ? text : text.slice(0, newline);
+}
+
 /** The info string exactly as written on the opening fence line. */
 function fenceInfo(raw: string): { info: string; fence: string } | undefined {
-  const first = raw.split('\n', 1)[0] ?? '';
-  const match = /^ {0,3}(`{3,}|~{3,})(.*)$/.exec(first);
+  const match = /^ {0,3}(`{3,}|~{3,})(.*)$/.exec(firstLineOf(raw));
   if (!match) return undefined;
   return { fence: match[1] as string, info: (match[2] as string).trim() };
 }
@@ -98,7 +103,7 @@ interface Section {
 /** Parse a runbook's text. `file` is used for messages and the default id and title. */
 export function parseRunbook(source: string, file: string): Runbook {
   const diagnostics: Diagnostic[] = [];
-  const normalized = source.replace(/\r\n?/g, '\n');
+  const normalized = source.includes('\r') ? source.replace(/\r\n?/g, '\n') : source;
   const slice = sliceFrontMatter(normalized);
   const front = slice ? parseFrontMatter(slice, file) : { vars: [], profiles: {}, connections: [], includes: [], after: [], diagnostics: [] };
   diagnostics.push(...front.diagnostics);
@@ -271,7 +276,8 @@ function toBlock(token: Tokens.Code, line: number, defaultId: string, report: Re
   const info = fence?.info ?? '';
   const parsed = parseInfoString(info);
   const head = interpretBlockHead(parsed.lang, parsed.words, parsed.attributes);
-  for (const problem of [...parsed.problems, ...head.problems]) report(line, problem, 'block-attribute');
+  for (const problem of parsed.problems) report(line, problem, 'block-attribute');
+  for (const problem of head.problems) report(line, problem, 'block-attribute');
   const unclosed = fence !== undefined && !isClosed(token.raw, fence.fence);
   if (unclosed) report(line, `code fence ${fence.fence} is never closed: everything after it, to the end of the file (or of the list or quote it is in), is part of this block`, 'unclosed-fence', 'warning');
   return {

@@ -257,4 +257,16 @@ describe('sliceFrontMatter', () => {
     expect(sliceFrontMatter('\n---\na: 1\n---\n')).toBeUndefined();
     expect(sliceFrontMatter('# Title\n---\n')).toBeUndefined();
   });
+  it('reads an empty, a "..."-closed and an unclosed front matter line for line', () => {
+    expect(sliceFrontMatter('---\n---\nbody')).toEqual({ yaml: '', firstLine: 2, lineCount: 2, closed: true });
+    expect(sliceFrontMatter('---\na: 1\n... \n---\n')).toEqual({ yaml: 'a: 1', firstLine: 2, lineCount: 3, closed: true });
+    expect(sliceFrontMatter('---\na: 1\nb: 2')).toEqual({ yaml: 'a: 1\nb: 2', firstLine: 2, lineCount: 3, closed: false });
+    expect(sliceFrontMatter('---\na: 1\n')).toEqual({ yaml: 'a: 1\n', firstLine: 2, lineCount: 3, closed: false });
+    expect(sliceFrontMatter('---\n')).toEqual({ yaml: '', firstLine: 2, lineCount: 2, closed: false });
+  });
+
+  it('stops at the first closing line of a long file', () => {
+    const body = '## Step\n\n---\n\n'.repeat(10_000);
+    expect(sliceFrontMatter(`---\ntitle: x\n---\n${body}`)).toEqual({ yaml: 'title: x', firstLine: 2, lineCount: 3, closed: true });
+  });
 });
