@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** waymark's entry point: picks the command and turns operator errors into messages and exit codes. */
+import { fileURLToPath } from 'node:url';
 import { isOperatorError, UsageError } from './errors.js';
 
 const usage = `waymark — a terminal runbook assistant
@@ -51,6 +52,17 @@ const commands: Record<string, () => Promise<{ run: Command; help: string }>> = 
   },
 };
 
+/**
+ * `run` for these arguments. With the TUI it comes from one script compiled with V8's code cache
+ * (see src/ui/load-tui.ts): compiling ink, React and the engine is most of the time to the first
+ * frame. A headless run, like the other commands, loads its ES module chunks.
+ */
+async function runFor(args: string[]): Promise<Command> {
+  if (args.includes('--headless')) return (await (commands.run as () => Promise<{ run: Command }>)()).run;
+  const { loadTuiRun } = await import('../ui/load-tui.js');
+  return loadTuiRun(fileURLToPath(new URL('tui.vm.js', import.meta.url)));
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -58,7 +70,8 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   // `waymark RUNBOOK.md` is `waymark run RUNBOOK.md` (SPEC §4).
-  if (!commands[name] && /\.(md|markdown)$/i.test(name)) return (await (commands.run as () => Promise<{ run: Command }>)()).run(argv, process.stdout);
+  if (!commands[name] && /\.(md|markdown)$/i.test(name)) return (await runFor(argv))(argv, process.stdout);
+  if (name === 'run' && !rest.includes('--help') && !rest.includes('-h')) return (await runFor(rest))(rest, process.stdout);
   const load = commands[name];
   if (!load) throw new UsageError(`unknown command "${name}"\n\n${usage}`);
   const command = await load();

@@ -9,7 +9,9 @@ export function renderMarkdown(markdown: string, width: number): string {
   const key = `${width}\u0000${markdown}`;
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
-  const marked = new Marked(markedTerminal({ width, reflowText: true, tab: 2, showSectionPrefix: false }));
+  // No `:shortcode:` emoji: a runbook's `:name:` stays as written, and emoji widths vary between
+  // terminals (the bundle leaves node-emoji's 320 kB table out, see src/build/no-emoji.mjs).
+  const marked = new Marked(markedTerminal({ width, reflowText: true, tab: 2, showSectionPrefix: false, emoji: false }));
   marked.use({ renderer: { code: () => '' } });
   // Checklist items are shown (and ticked) by the step view itself, not as prose.
   const prose = markdown.split('\n').filter((line) => !/^\s*(?:[-*+]|\d+[.)])\s+\[[ xX]\]/.test(line)).join('\n');

@@ -6,10 +6,8 @@ import { UsageError } from '../cli/errors.js';
 // An interrupted block waits for the operator's decision (4); 130 is only for a signal.
 const EXIT_FOR: Record<string, number> = { complete: 0, failed: 1, refused: 3, waiting: 4, running: 4, interrupted: 4 };
 
-export async function startTui(options: SessionOptions): Promise<number> {
-  if (!process.stdout.isTTY || !process.stdin.isTTY) {
-    throw new UsageError('the interactive TUI needs a terminal (stdout is not one); to run without it, add --headless (see waymark run --help)');
-  }
+/** ink and the screen's modules, loaded the way they need the environment to be. */
+async function loadTui() {
   // chalk (inside ink and marked-terminal) ignores NO_COLOR; FORCE_COLOR=0 must be set before they load.
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') process.env.FORCE_COLOR = '0';
   // ink draws nothing until exit when CI or CONTINUOUS_INTEGRATION is set (it reads them once, as
@@ -17,20 +15,31 @@ export async function startTui(options: SessionOptions): Promise<number> {
   // still see them afterwards.
   const ciVars = (['CI', 'CONTINUOUS_INTEGRATION'] as const).map((name) => [name, process.env[name]] as const);
   for (const [name] of ciVars) delete process.env[name];
-  let modules;
   try {
-    modules = await Promise.all([
-      import('ink'),
-      import('./app.js'),
-      import('./controller.js'),
-      import('../engine/session.js'),
-      import('../engine/estimate.js'),
-    ]);
+    return await Promise.all([import('ink'), import('./app.js'), import('./controller.js'), import('../engine/estimate.js')]);
   } finally {
     for (const [name, value] of ciVars) if (value !== undefined) process.env[name] = value;
   }
-  const [{ render }, { App }, { UiController }, { RunSession }, { stepDurations }] = modules;
-  const session = await RunSession.open(options);
+}
+
+export async function startTui(options: SessionOptions): Promise<number> {
+  if (!process.stdout.isTTY || !process.stdin.isTTY) {
+    throw new UsageError('the interactive TUI needs a terminal (stdout is not one); to run without it, add --headless (see waymark run --help)');
+  }
+  // The session is opened while the TUI's modules load: opening waits on the disk (lock, checkpoint,
+  // audit, each synced) and loading is all CPU, so the two overlap instead of adding up.
+  const { RunSession } = await import('../engine/session.js');
+  // Variables are resolved from the environment as the operator started waymark (CI hidden below).
+  const opening = RunSession.open({ ...options, env: options.env ?? { ...process.env } });
+  const [opened, loaded] = await Promise.allSettled([opening, loadTui()]);
+  // A runbook or lock problem is the operator's to fix, and says more than a module that failed to load.
+  if (opened.status === 'rejected') throw opened.reason;
+  const session = opened.value;
+  if (loaded.status === 'rejected') {
+    await session.close();
+    throw loaded.reason;
+  }
+  const [{ render }, { App }, { UiController }, { stepDurations }] = loaded.value;
   let status: string | undefined;
   let signalled = false;
   const cleanups: (() => void)[] = [];
