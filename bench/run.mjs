@@ -344,7 +344,16 @@ ${mdRow(COLUMNS.map(([, title]) => title))}
 ${mdRow(COLUMNS.map(() => '---'))}
 ${ordered.join('\n')}
 `;
-  writeFileSync(RESULTS, text);
+  writeFileSync(RESULTS, text + handWritten());
+}
+
+/** The hand-written part of RESULTS.md (from ANALYSIS on): the profiles behind the figures, kept across runs. */
+const ANALYSIS = '\n## Where the time goes';
+function handWritten() {
+  if (!existsSync(RESULTS)) return '';
+  const text = readFileSync(RESULTS, 'utf8');
+  const at = text.indexOf(ANALYSIS);
+  return at === -1 ? '' : text.slice(at);
 }
 
 async function main() {
