@@ -1,6 +1,5 @@
 /** Running a shell or python block as a child process in its own process group. */
 import { statSync } from 'node:fs';
-import { execa } from 'execa';
 import type { Masker } from './mask.js';
 import { LineChunker, RawTail, withoutCarriageReturns, type OutputStream } from './output.js';
 import { startDeadline } from './deadline.js';
@@ -108,6 +107,9 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
   };
   const sinks = { stdout: sink('stdout'), stderr: sink('stderr') };
 
+  // Loaded with the first block, not at start-up: execa and its signal tables cost the TUI's
+  // first frame ~15 ms, and lint, status and report never run a process.
+  const { execa } = await import('execa');
   const subprocess = execa(file, args, {
     cwd: options.cwd,
     env: options.env ?? {},
