@@ -172,24 +172,17 @@ const BENCHMARKS = [
     },
     needs: [CLI, TUI_OUTPUT],
     baselineText: `bash -c 'seq 1 ${OUTPUT_LINES} > FILE'`,
-    run: async ({ tmp, runs, warmup }) => {
+    run: async ({ tmp, runs }) => {
       const file = generateSeqRunbook({ lines: OUTPUT_LINES, dir: tmp });
-      // The baseline is timed here, the TUI runs in tui-output.mjs; both in this same run.
-      const baseline = await compare('output-1m-tui baseline', {
-        subject: { cmd: 'bash', args: ['-c', `seq 1 ${OUTPUT_LINES} > seq-out.txt`], cwd: tmp },
-        baseline: { cmd: 'bash', args: ['-c', 'true'], cwd: tmp },
-        runs,
-        warmup,
-      });
       const out = join(tmp, 'tui-output.json');
       const run = await runOnce({ ...node(TUI_OUTPUT, '--runbook', file, '--lines', String(OUTPUT_LINES), '--runs', String(runs), '--out', out), cwd: tmp });
       if (run.exitCode !== 0) throw new Error(`tui-output.mjs exited ${run.exitCode}\n${run.stderr.trim()}`);
       const figures = JSON.parse(readFileSync(out, 'utf8'));
       const peakRssKb = figures.rssKb.length > 0 ? Math.max(...figures.rssKb) : null;
-      const base = baseline.subject.wall.median;
+      const base = figures.baselineMs.median;
       return {
         subject: { name: 'output-1m-tui', command: 'waymark RUNBOOK (TUI), Enter', wall: figures.blockMs, peakRssKb },
-        baseline: { ...baseline.subject, name: 'output-1m-tui baseline' },
+        baseline: { name: 'output-1m-tui baseline', command: `bash -c 'seq 1 ${OUTPUT_LINES} > FILE'`, wall: figures.baselineMs, peakRssKb: null },
         notes:
           `the block alone (checkpoint \`durationMs\`), ×${fixed(figures.blockMs.median / base, 2)} of baseline (budget ≤ ×2); ` +
           `the TUI draws its live output pane while the block runs. Peak RSS is the highest of the runs. Log checked: ${OUTPUT_LINES} lines`,

@@ -2,7 +2,8 @@
 // 80x24 pty (util-linux `script`), Enter pressed once the first frame is up, `q` once the block's
 // `block-finished` record is in the audit trail. The block's own time is read from the run's
 // checkpoint (`durationMs`, as for the headless row); peak RSS of the waymark process from GNU time.
-// Prints JSON { blockMs: stats, rssKb: [..], lines } (ms).
+// `bash -c 'seq 1 N > FILE'` is timed before each run, as the baseline.
+// Prints JSON { blockMs: stats, baselineMs: stats, rssKb: [..], lines } (ms).
 //
 //   node bench/tui-output.mjs --runbook FILE --lines N --runs N [--out FILE.json]
 import { spawn } from 'node:child_process';
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { canMeasureRss, stats } from './lib.mjs';
+import { canMeasureRss, runOnce, stats } from './lib.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(root, 'dist', 'cli', 'main.js');
@@ -52,7 +53,8 @@ function blockDuration(dir) {
   return find(checkpoint.steps) ?? checkpoint.steps?.[0]?.blocks?.[0]?.durationMs;
 }
 
-function once() {
+/** One TUI run; the warm-up one waits on its first frame long enough for the TUI to save its code cache. */
+function once(warmUp = false) {
   return new Promise((resolve, reject) => {
     const stateDir = mkdtempSync(join(tmpdir(), 'wm-tui-out-'));
     const rssFile = join(stateDir, 'rss.txt');
@@ -91,8 +93,11 @@ function once() {
     child.stdout.on('data', (chunk) => {
       screen = (screen + chunk).slice(-20_000);
       if (phase === 'frame' && screen.includes('? help')) {
-        phase = 'running';
-        child.stdin.write('\r');
+        phase = 'waiting';
+        setTimeout(() => {
+          phase = 'running';
+          child.stdin.write('\r');
+        }, warmUp ? 2000 : 0);
       }
     });
     child.once('exit', (code) => {
@@ -112,12 +117,19 @@ function once() {
 
 const blockMs = [];
 const rssKb = [];
+const baselineMs = [];
+const scratch = mkdtempSync(join(tmpdir(), 'wm-tui-seq-'));
 for (let i = 0; i < runs + 1; i++) {
-  const result = await once();
+  // The baseline interleaved with the runs, as the headless row does it.
+  const baseline = await runOnce({ cmd: 'bash', args: ['-c', `seq 1 ${lines} > seq-out.txt`], cwd: scratch });
+  if (baseline.exitCode !== 0) throw new Error(`the baseline exited ${baseline.exitCode}: ${baseline.stderr}`);
+  const result = await once(i === 0);
   if (i === 0) continue; // warm-up
   blockMs.push(result.durationMs);
+  baselineMs.push(baseline.wallMs);
   if (result.rssKb !== null) rssKb.push(result.rssKb);
 }
-const text = JSON.stringify({ blockMs: stats(blockMs), rssKb, lines });
+rmSync(scratch, { recursive: true, force: true });
+const text = JSON.stringify({ blockMs: stats(blockMs), baselineMs: stats(baselineMs), rssKb, lines });
 if (values.out) writeFileSync(values.out, text);
 console.log(text);

@@ -10,6 +10,7 @@ import type { StepFilter } from '../engine/plan.js';
 import type { BlockState } from '../engine/run-state.js';
 import { formatDuration } from '../runbook/duration.js';
 import { LineChunker } from '../engine/exec/output.js';
+import { loadExeca } from '../engine/exec/shell.js';
 import { UsageError } from './errors.js';
 import { commonOptions, stateDirFrom } from './options.js';
 
@@ -144,6 +145,9 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
   const overrides = parsePairs(values.override, '--override');
   const skips = parsePairs(values.skip, '--skip');
 
+  // The process runner loads while the session opens (that waits on the disk), not in the first block.
+  // A failure to load surfaces when a block runs, where it can be reported.
+  void loadExeca().catch(() => undefined);
   const session = await RunSession.open({ ...sessionOptions, streamOutput: values.output ?? false });
   const print = (line: string) => out.write(`${line}\n`);
   let signalled: string | null = null;

@@ -1,6 +1,7 @@
 /** `waymark RUNBOOK.md`: the interactive TUI over a run session. */
 import type { SessionOptions } from '../engine/session.js';
 import { UsageError } from '../cli/errors.js';
+import { loadExeca } from '../engine/exec/shell.js';
 
 /** Exit code for where the run stands when the operator leaves the TUI (SPEC §4). */
 // An interrupted block waits for the operator's decision (4); 130 is only for a signal.
@@ -79,6 +80,9 @@ export async function startTui(options: SessionOptions): Promise<number> {
     // moving the cursor under ink's redraw.
     process.stdin.setRawMode(true);
     const app = render(<App controller={controller} durations={durations} />, { exitOnCtrlC: false, maxFps: 30, patchConsole: false });
+    // The frame is up: load the process runner now, before the operator's first key needs it.
+    // A failure to load surfaces when a block runs, where it can be reported.
+    setImmediate(() => void loadExeca().catch(() => undefined));
     await app.waitUntilExit();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

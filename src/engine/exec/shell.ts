@@ -76,6 +76,17 @@ export interface ProcessResult {
   spawnError?: string;
 }
 
+let execaModule: Promise<typeof import('execa')> | undefined;
+
+/**
+ * Start loading execa (and its signal tables, ~15 ms) if nothing has yet. It is not loaded at
+ * start-up, where it would delay the TUI's first frame and lint never needs it; a face calls this
+ * once it is idle, so that the first block does not wait for it either.
+ */
+export function loadExeca(): Promise<typeof import('execa')> {
+  return (execaModule ??= import('execa'));
+}
+
 /** Run a command to completion; never throws for anything the runbook or the system can cause. */
 export async function runProcess(options: ProcessOptions): Promise<ProcessResult> {
   const started = performance.now();
@@ -107,9 +118,7 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
   };
   const sinks = { stdout: sink('stdout'), stderr: sink('stderr') };
 
-  // Loaded with the first block, not at start-up: execa and its signal tables cost the TUI's
-  // first frame ~15 ms, and lint, status and report never run a process.
-  const { execa } = await import('execa');
+  const { execa } = await loadExeca();
   const subprocess = execa(file, args, {
     cwd: options.cwd,
     env: options.env ?? {},
