@@ -12,20 +12,20 @@ export const MAX_LINE_CHARS = 1024 * 1024;
 
 /**
  * Cuts a byte stream into runs of complete lines, one run per chunk that
- * completes at least one line: text that ends with `\n`, and how many lines it
- * holds. A subscriber then pays per chunk, not per line (a million-line block is
- * a hundred calls), and masking sees whole lines. Chunks may end mid-line or
+ * completes at least one line: text that ends with `\n`. A subscriber then pays
+ * per chunk, not per line (a million-line block is a hundred calls), and
+ * masking sees whole lines. Chunks may end mid-line or
  * mid-character; `end()` delivers a last line that had no newline, with one.
  * A run longer than `maxLineChars` without a newline is delivered in pieces, so
  * a progress bar or a binary blob cannot grow memory without limit.
  */
 export class LineChunker {
   readonly #decoder = new StringDecoder('utf8');
-  readonly #onLines: (text: string, lines: number) => void;
+  readonly #onLines: (text: string) => void;
   readonly #maxLineChars: number;
   #pending = '';
 
-  constructor(onLines: (text: string, lines: number) => void, maxLineChars = MAX_LINE_CHARS) {
+  constructor(onLines: (text: string) => void, maxLineChars = MAX_LINE_CHARS) {
     this.#onLines = onLines;
     this.#maxLineChars = maxLineChars;
   }
@@ -40,14 +40,13 @@ export class LineChunker {
     } else {
       const complete = this.#pending + text.slice(0, last + 1);
       this.#pending = text.slice(last + 1);
-      // Newlines are ASCII, so counting them in the bytes counts them in the text; bytes are cheaper.
-      this.#onLines(complete, typeof chunk === 'string' ? countChars(text, '\n') : countNewlines(chunk));
+      this.#onLines(complete);
     }
     while (this.#pending.length > this.#maxLineChars) {
       // Never between the two halves of a surrogate pair (an emoji would become two broken characters).
       const high = this.#pending.charCodeAt(this.#maxLineChars - 1);
       const cut = high >= 0xd800 && high <= 0xdbff && this.#maxLineChars > 1 ? this.#maxLineChars - 1 : this.#maxLineChars;
-      this.#onLines(`${this.#pending.slice(0, cut)}\n`, 1);
+      this.#onLines(`${this.#pending.slice(0, cut)}\n`);
       this.#pending = this.#pending.slice(cut);
     }
   }
@@ -56,14 +55,8 @@ export class LineChunker {
   end(): void {
     const rest = this.#pending + this.#decoder.end();
     this.#pending = '';
-    if (rest !== '') this.#onLines(`${rest}\n`, 1);
+    if (rest !== '') this.#onLines(`${rest}\n`);
   }
-}
-
-function countChars(text: string, char: string): number {
-  let count = 0;
-  for (let i = text.indexOf(char); i !== -1; i = text.indexOf(char, i + 1)) count++;
-  return count;
 }
 
 /** `text` without the `\r` of CRLF line ends (what `expect=` and the tails see). */
