@@ -55,6 +55,10 @@ function printer(out: NodeJS.WritableStream, session: RunSession, showOutput: bo
   // --output prints whole lines; a chunk may end mid-line, so each stream gathers its lines.
   const print = (text: string): void => void out.write(`   | ${text.slice(0, -1).replaceAll('\n', '\n   | ')}\n`);
   const lines = { stdout: new LineChunker(print), stderr: new LineChunker(print) };
+  const flushOutput = (): void => {
+    lines.stdout.end();
+    lines.stderr.end();
+  };
   return (event) => {
     switch (event.type) {
       case 'step-started':
@@ -62,16 +66,14 @@ function printer(out: NodeJS.WritableStream, session: RunSession, showOutput: bo
         break;
       case 'block-started':
         // What an interrupted block left half-printed belongs to it, not to the next one.
-        lines.stdout.end();
-        lines.stderr.end();
+        flushOutput();
         out.write(`-> ${event.block.role} ${event.block.id} (${event.block.executor ?? event.block.lang})${event.execution > 1 ? `, execution ${event.execution}` : ''}\n`);
         break;
       case 'output':
         if (showOutput) lines[event.stream].push(event.chunk);
         break;
       case 'block-finished':
-        lines.stdout.end();
-        lines.stderr.end();
+        flushOutput();
         out.write(`${blockLine(event.block, event.state)}\n`);
         break;
       case 'step-finished':

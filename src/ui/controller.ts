@@ -67,7 +67,7 @@ export class UiController {
   #lastLog: string | null = null;
   #scrolledBack = 0;
   #window: string[] | null = null;
-  #outputTimer: NodeJS.Timeout | null = null;
+  #frameTimer: NodeJS.Timeout | null = null;
   #running: UiSnapshot['running'] = null;
   #prompt: Prompt | null;
   #message: Message | null = null;
@@ -140,9 +140,9 @@ export class UiController {
       case 'block-finished':
         this.#running = null;
         this.#lastLog = event.state.log ? join(this.session.paths.dir, event.state.log) : null;
-        if (this.#outputTimer) {
-          clearTimeout(this.#outputTimer);
-          this.#outputTimer = null;
+        if (this.#frameTimer) {
+          clearTimeout(this.#frameTimer);
+          this.#frameTimer = null;
         }
         this.#notify();
         break;
@@ -154,10 +154,10 @@ export class UiController {
     }
   }
 
-  /** A frame for output: at most one per OUTPUT_NOTIFY_MS, however fast the block prints. */
+  /** A frame within OUTPUT_NOTIFY_MS: at most one per interval, however fast output and transitions come. */
   #notifySoon(): void {
-    this.#outputTimer ??= setTimeout(() => {
-      this.#outputTimer = null;
+    this.#frameTimer ??= setTimeout(() => {
+      this.#frameTimer = null;
       this.#notify();
     }, OUTPUT_NOTIFY_MS);
   }

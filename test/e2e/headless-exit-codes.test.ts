@@ -293,3 +293,22 @@ describe('--skip STEP=REASON', () => {
     expect(ws().lines('counter.txt')).toEqual([]);
   }, T);
 });
+
+describe('--output', () => {
+  it('prints every line of each block under its own header, a last line without a newline included', async () => {
+    const book = ws().write(
+      'output.md',
+      ['# Output', '', '## Print', '', '```sh', `printf 'one\\ntwo\\n'; printf 'err\\n' >&2; printf 'last'`, '```', '', '```sh', 'echo next', '```', ''].join('\n'),
+    );
+    const result = await ws().run(book, ['--output']);
+    expect(result.code, result.all).toBe(0);
+    const printed = result.stdout.split('\n');
+    const first = printed.findIndex((line) => line.startsWith('-> run print-1'));
+    const second = printed.findIndex((line) => line.startsWith('-> run print-2'));
+    const between = printed.slice(first + 1, second);
+    expect(between.filter((line) => line.startsWith('   | '))).toEqual(['   | one', '   | two', '   | err', '   | last']);
+    // The unfinished line is printed before its block's result line, not carried into the next block.
+    expect(between.at(-1)).toMatch(/^<- ok run print-1/);
+    expect(printed.slice(second + 1)).toContain('   | next');
+  }, T);
+});

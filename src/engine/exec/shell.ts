@@ -118,7 +118,13 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
   };
   const sinks = { stdout: sink('stdout'), stderr: sink('stderr') };
 
-  const { execa } = await loadExeca();
+  let execa: typeof import('execa').execa;
+  try {
+    ({ execa } = await loadExeca());
+  } catch (error) {
+    // A broken install, not the runbook: the block fails with the reason rather than the run crashing.
+    return notStarted(started, options.timeoutMs, `the process runner (execa) cannot be loaded: ${(error as Error).message}; reinstall waymark (npm ci)`);
+  }
   const subprocess = execa(file, args, {
     cwd: options.cwd,
     env: options.env ?? {},
