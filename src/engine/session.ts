@@ -124,6 +124,12 @@ export class RunSession {
   readonly #executedHere = new Set<string>();
   #abort: AbortController | null = null;
   #closed = false;
+  /** Set once the trail and checkpoint are being closed: nothing may be written after it. */
+  #shut = false;
+  /** The block execution in flight, so close() can wait for its record. */
+  #running: Promise<unknown> | null = null;
+  /** The write in flight: transitions are written one at a time, and close() waits for the last. */
+  #writes: Promise<void> = Promise.resolve();
 
   private constructor(init: {
     runbook: Runbook;
@@ -318,13 +324,27 @@ export class RunSession {
   }
 
   async #record(type: string, data: Record<string, unknown>): Promise<void> {
-    await this.#audit.append(type, this.#maskDeep({ run: this.#state.run, ...data }) as Record<string, unknown>);
+    if (this.#shut) throw new OperatorError('this session is closed', 2);
+    await this.#serially(() => this.#audit.append(type, this.#maskDeep({ run: this.#state.run, ...data }) as Record<string, unknown>));
+  }
+
+  /**
+   * Run one write after the ones already in flight. A face may still be closing a step when the
+   * operator quits; without this, close() could shut the trail under that step's record.
+   */
+  #serially(write: () => Promise<void>): Promise<void> {
+    const next = this.#writes.then(write);
+    this.#writes = next.catch(() => undefined);
+    return next;
   }
 
   /** Apply a transition: reduce, checkpoint, then audit — all on disk before anything else runs. */
   async #dispatch(event: RunEvent, audit?: [string, Record<string, unknown>]): Promise<void> {
-    this.#state = reduce(this.#state, event);
-    await this.#persist(event);
+    if (this.#shut) throw new OperatorError('this session is closed', 2);
+    await this.#serially(async () => {
+      this.#state = reduce(this.#state, event);
+      await this.#persist(event);
+    });
     if (audit) await this.#record(audit[0], audit[1]);
     this.#emit({ type: 'state', state: this.#state });
   }
@@ -365,7 +385,13 @@ export class RunSession {
    * Execute one block: the next one, a re-run of a refused/failed/interrupted one, or a rollback
    * offered after a failure. `confirmation` is required for `confirm` blocks.
    */
-  async runBlock(step: Step, block: Block, confirmation?: Decision): Promise<BlockState> {
+  runBlock(step: Step, block: Block, confirmation?: Decision): Promise<BlockState> {
+    const running = this.#runBlock(step, block, confirmation);
+    this.#running = running;
+    return running;
+  }
+
+  async #runBlock(step: Step, block: Block, confirmation?: Decision): Promise<BlockState> {
     if (this.#closed) throw new OperatorError('this session is closed', 2);
     if (this.#abort) throw new OperatorError(`block ${block.id} cannot start: another block is running`, 2);
     if (!this.#mayExecute(step, block)) {
@@ -584,6 +610,10 @@ export class RunSession {
     if (this.#closed) return;
     this.#closed = true;
     try {
+      // A block still running is stopped and recorded as interrupted; a transition a face started
+      // before closing is written before the run's final status.
+      if (this.cancel()) await this.#running?.catch(() => undefined);
+      await this.#writes;
       const next = this.next();
       // The selected steps are done but others are not: the run waits for a later invocation.
       const final = status ?? (next.kind === 'complete' && !this.complete ? 'waiting' : runStatusFor(next));
@@ -592,7 +622,9 @@ export class RunSession {
       }
       await this.#record('session-closed', { status: final });
       // The checkpoint learns the trail's last record, so cutting records from its end is noticed.
-      await this.#persist();
+      await this.#serially(() => this.#persist());
+      this.#shut = true;
+      await this.#writes;
       await this.#audit.close();
       await this.#checkpoint.close();
     } finally {

@@ -172,13 +172,14 @@ export class UiController {
 
   /** Run an operation; an operator error becomes a message on screen, never a crash. */
   async #attempt(operation: () => Promise<void>): Promise<void> {
-    try {
-      await operation();
-    } catch (error) {
-      const text = error instanceof Error ? error.message : String(error);
-      this.#say(text, 'error');
+    for (const step of [operation, () => this.#settle()]) {
+      try {
+        await step();
+      } catch (error) {
+        const text = error instanceof Error ? error.message : String(error);
+        this.#say(text, 'error');
+      }
     }
-    await this.#settle();
     this.#notify();
   }
 

@@ -208,3 +208,34 @@ describe('cancel and interrupted blocks', () => {
     expect(counter()).toEqual([]);
   });
 });
+
+describe('closing while a face is still writing', () => {
+  // Reproduced on main under load: the TUI closed the session (test cleanup, or q) while the
+  // controller was still closing the finished step; the step-finished record then hit a closed
+  // audit trail ("file closed", an unhandled rejection) and was lost.
+  it('writes the transition in flight before closing, and refuses later ones cleanly', async () => {
+    const file = runbook('two.md', '# Two\n\n## One\n\n```sh\ntrue\n```\n\n## Two\n\n```sh\ntrue\n```\n');
+    const session = await open(file);
+    const { step, block } = find(session, 'one-1');
+    await session.runBlock(step, block);
+    const finishing = session.finishStep(step.id);
+    await session.close();
+    await finishing;
+    await expect(session.finishStep(step.id)).rejects.toThrow(/closed|not finished/);
+    const types = audit(session).map((r) => r.type);
+    expect(types.indexOf('step-finished')).toBeGreaterThan(-1);
+    expect(types.indexOf('step-finished')).toBeLessThan(types.indexOf('session-closed'));
+    expect(loadCheckpointSync(session.paths.dir).steps[0]?.status).toBe('passed');
+  });
+
+  it('stops a running block and records it as interrupted before closing', async () => {
+    const file = runbook('slow.md', '# Slow\n\n## Wait\n\n```sh\nsleep 30\n```\n');
+    const session = await open(file);
+    const { step, block } = find(session, 'wait-1');
+    const running = session.runBlock(step, block);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await session.close();
+    expect((await running).status).toBe('interrupted');
+    expect(audit(session).map((r) => r.type)).toContain('block-interrupted');
+  });
+});
