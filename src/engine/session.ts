@@ -325,7 +325,10 @@ export class RunSession {
 
   async #record(type: string, data: Record<string, unknown>): Promise<void> {
     if (this.#shut) throw new OperatorError('this session is closed', 2);
-    await this.#serially(() => this.#audit.append(type, this.#maskDeep({ run: this.#state.run, ...data }) as Record<string, unknown>));
+    const record = this.#maskDeep({ run: this.#state.run, ...data }) as Record<string, unknown>;
+    await this.#serially(async () => {
+      await this.#audit.append(type, record);
+    });
   }
 
   /**
