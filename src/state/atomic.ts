@@ -106,11 +106,10 @@ export async function syncDirectory(dir: string, about: string = dir): Promise<v
 }
 
 /** How a state file is opened; every mode adds O_NOFOLLOW and O_NONBLOCK (a planted FIFO must not hang an open). */
-export type NoFollowMode = 'r' | 'r+' | 'a' | 'wx';
+export type NoFollowMode = 'r' | 'a' | 'wx';
 
 const MODE_FLAGS: Record<NoFollowMode, number> = {
   r: constants.O_RDONLY,
-  'r+': constants.O_RDWR,
   a: constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND,
   wx: constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL,
 };

@@ -35,7 +35,11 @@ export class AtomicJsonFile<T> implements Adapter<T> {
       text = await readFileNoFollow(this.path);
     } catch (error) {
       if (hasCode(error, 'ENOENT')) return null;
-      if (error instanceof StateError) throw (this.#unreadable = error);
+      if (error instanceof StateError) {
+        // A link in its place is refused for good, like a file that does not parse.
+        this.#unreadable = error;
+        throw error;
+      }
       throw this.#refuse(`state file ${this.path} cannot be read: ${reasonOf(error)}; check its permissions`, error);
     }
     let data: unknown;

@@ -40,7 +40,8 @@ export class LockHeldError extends Error {
   readonly lockPath: string;
 
   constructor(holder: LockHolder, lockPath: string, sameHost: boolean) {
-    const who = `user ${holder.user} on host ${holder.host} (pid ${holder.pid}, operator ${holder.operator}, run ${holder.runId}, since ${holder.startedAt})`;
+    const run = holder.runId === NO_RUN_YET ? 'starting a new run' : `run ${holder.runId}`;
+    const who = `user ${holder.user} on host ${holder.host} (pid ${holder.pid}, operator ${holder.operator}, ${run}, since ${holder.startedAt})`;
     const advice = sameHost
       ? `wait for that run to finish or stop it; if pid ${holder.pid} is not waymark, remove ${lockPath}`
       : `its process cannot be checked from ${hostname()}; if that run is gone, remove ${lockPath}`;
@@ -258,7 +259,7 @@ function describeTakeover(previous: LockHolder | null, lockPath: string, current
   return { previous, notice: notice + leftovers };
 }
 
-/** The private temp files of acquireLock (and replaceStale's extra links): `.lock.json.PID.HEX.tmp[.N]`. */
+/** The private temp files of acquireLock (and replaceStale's extra links): `.${LOCK_FILE}.PID.HEX.tmp[.N]`. */
 const TEMP_NAME = /^\.lock\.json\.(\d+)\.[0-9a-f]+\.tmp(\.\d+)?$/;
 
 /** An empty temp file (its writer was killed before writing) is only judged by its age, since its host is unknown. */

@@ -278,6 +278,14 @@ describe('a takeover cleans up and names the run (issue 10, item 19)', () => {
     expect(lock.takenOver?.notice).toContain('took over the lock of run its-new-run (');
   });
 
+  it('a refusal by a live holder that started fresh says so, not "run new"', async () => {
+    await writeLock(JSON.stringify({ ...holderFile((await liveProcess()).pid), runId: NO_RUN_YET }));
+    const error = await acquireLock(tempDir(), { runId: null, operator: 'bob' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockHeldError);
+    expect((error as LockHeldError).message).toContain('operator alice, starting a new run, since');
+    expect((error as LockHeldError).message).not.toContain('run new');
+  });
+
   it('with no unfinished run, names the run in the dead lock, or says it had not recorded one', async () => {
     const finished = holderFile(await deadPid());
     await writeLock(JSON.stringify(finished));
