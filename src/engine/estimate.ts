@@ -6,6 +6,7 @@
 import type { Runbook } from '../runbook/model.js';
 import { readCheckpoint } from './checkpoint.js';
 import { runPaths } from '../state/layout.js';
+import { StateLinkError } from '../state/atomic.js';
 import { listRunIds } from './runs.js';
 import type { RunState } from './run-state.js';
 import { isStepDone } from './run-state.js';
@@ -21,7 +22,9 @@ export async function stepDurations(stateDir: string, runbook: Runbook, exceptRu
     let state: RunState | null;
     try {
       state = await readCheckpoint(runPaths(stateDir, runbook.id, id).checkpoint);
-    } catch {
+    } catch (error) {
+      // A link planted in the state directory is refused wherever it is met, not read around.
+      if (error instanceof StateLinkError) throw error;
       // An unreadable old run only means one sample fewer for an estimate; the run itself is unaffected.
       continue;
     }

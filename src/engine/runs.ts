@@ -6,7 +6,7 @@ import { readCheckpoint } from './checkpoint.js';
 import { readCurrentRun } from '../state/current.js';
 import { runbookPaths, runPaths, type RunPaths } from '../state/layout.js';
 import { liveHolder } from '../state/lock.js';
-import { hasCode } from '../state/atomic.js';
+import { assertNoSymlinksBelow, hasCode } from '../state/atomic.js';
 import type { RunState, RunStatus } from './run-state.js';
 import { reconcile } from './reconcile.js';
 
@@ -38,11 +38,12 @@ export async function readRun(stateDir: string, runbook: Runbook, runId?: string
   if (runId !== undefined && !(await listRunIds(stateDir, runbook.id)).includes(runId)) {
     throw new OperatorError(`no run ${runId} of ${runbook.id} in ${stateDir}`, 2);
   }
+  await assertNoSymlinksBelow(stateDir, paths.logs);
   const saved = await readCheckpoint(paths.checkpoint);
   if (saved === null) return null;
   const holder = await liveHolder(book.dir);
   // One live run per runbook: the lock's holder works on the current run, even while its lock
-  // still names the run it found at start ('new', or the run --new-run archived).
+  // still names the run it found at start (NO_RUN_YET from lock.ts, or the run --new-run archived).
   const live = holder !== null && (holder.runId === id || (runId === undefined ? id : await readCurrentRun(book.current)) === id);
   // A live run is shown as it is (its running block is running, not interrupted); any other
   // against the runbook as it is now, like a resume would see it.

@@ -11,7 +11,7 @@ import { lintRunbook, formatDiagnostic } from '../runbook/lint.js';
 import { interpolate, parseConnectionUrl } from '../runbook/connection.js';
 import type { ConnectionTarget } from '../runbook/connection.js';
 import { OperatorError } from '../cli/errors.js';
-import { StateError, ensureDir } from '../state/atomic.js';
+import { StateError, assertNoSymlinksBelow, ensureDir } from '../state/atomic.js';
 import { AuditLog } from '../state/audit.js';
 import { RunCheckpoint } from './checkpoint.js';
 import { readCurrentRun, writeCurrentRun } from '../state/current.js';
@@ -164,7 +164,7 @@ export class RunSession {
     await ensureDir(book.dir);
 
     const previousId = await readCurrentRun(book.current);
-    const lock = await acquireLock(book.dir, { runId: previousId ?? 'new', operator });
+    const lock = await acquireLock(book.dir, { runId: previousId, operator });
     try {
       return await RunSession.#start(runbook, vars, operator, options, previousId, lock);
     } catch (error) {
@@ -193,6 +193,7 @@ export class RunSession {
     let resumed: { state: RunState; checkpoint: RunCheckpoint; paths: RunPaths } | undefined;
     if (previousId !== null) {
       const paths = runPaths(options.stateDir, runbook.id, previousId);
+      await assertNoSymlinksBelow(options.stateDir, paths.logs);
       const placeholder = initialRunState(runbook, { id: previousId, operator, host: hostname(), profile: null, vars: {}, at });
       const { checkpoint, state: previous } = await RunCheckpoint.open(paths.checkpoint, placeholder);
       const finished = previous.status === 'complete' || previous.status === 'abandoned';
@@ -229,6 +230,7 @@ export class RunSession {
     } else {
       const runId = newRunId();
       const paths = runPaths(options.stateDir, runbook.id, runId);
+      await assertNoSymlinksBelow(options.stateDir, paths.logs);
       await ensureDir(paths.dir);
       const state = initialRunState(runbook, {
         id: runId,

@@ -6,10 +6,10 @@
  */
 
 import { createHash } from 'node:crypto';
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { StateError, ensureDir, hasCode, reasonOf, syncDirectory } from './atomic.js';
+import { StateError, ensureDir, hasCode, openNoFollow, readFileNoFollow, reasonOf, syncDirectory } from './atomic.js';
 
 /** `prev` of the first record: there is no previous line. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -105,8 +105,9 @@ export class AuditLog {
   static async open(path: string, session: AuditSession): Promise<AuditLog> {
     let text: string | null;
     try {
-      text = await readFile(path, 'utf8');
+      text = await readFileNoFollow(path);
     } catch (error) {
+      if (error instanceof StateError) throw error;
       if (!hasCode(error, 'ENOENT')) {
         throw new StateError(path, `audit trail ${path} cannot be read: ${reasonOf(error)}; check its permissions`, { cause: error });
       }
@@ -116,8 +117,9 @@ export class AuditLog {
     if (text === null) await ensureDir(dirname(path));
     let file: FileHandle;
     try {
-      file = await open(path, 'a', 0o600);
+      file = await openNoFollow(path, 'a', 0o600);
     } catch (error) {
+      if (error instanceof StateError) throw error;
       throw new StateError(path, `audit trail ${path} cannot be opened for appending: ${reasonOf(error)}; check its permissions`, { cause: error });
     }
     // A new file's directory entry must survive a crash like its records do.
@@ -219,8 +221,9 @@ function shapeProblem(value: unknown): string | null {
 export async function verifyAudit(path: string, options: { head?: AuditHead } = {}): Promise<AuditVerdict> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readFileNoFollow(path);
   } catch (error) {
+    if (error instanceof StateError) throw error;
     const what = hasCode(error, 'ENOENT') ? 'does not exist' : `cannot be read: ${reasonOf(error)}`;
     throw new StateError(path, `audit trail ${path} ${what}; check the run id and --state-dir`, { cause: error });
   }

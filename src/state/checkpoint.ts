@@ -1,9 +1,8 @@
 /** The checkpoint store: lowdb's `Low` over a crash-safe JSON file, or over memory in tests. */
 
-import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Low, type Adapter } from 'lowdb';
-import { StateError, ensureDir, hasCode, reasonOf, writeFileAtomic } from './atomic.js';
+import { StateError, ensureDir, hasCode, readFileNoFollow, reasonOf, writeFileAtomic } from './atomic.js';
 
 /** A checkpoint of shape `T`: read it with `read()`, change `data`, persist with `write()` or `update(fn)`. */
 export type CheckpointStore<T> = Low<T>;
@@ -33,9 +32,14 @@ export class AtomicJsonFile<T> implements Adapter<T> {
   async read(): Promise<T | null> {
     let text: string;
     try {
-      text = await readFile(this.path, 'utf8');
+      text = await readFileNoFollow(this.path);
     } catch (error) {
       if (hasCode(error, 'ENOENT')) return null;
+      if (error instanceof StateError) {
+        // A link in its place is refused for good, like a file that does not parse.
+        this.#unreadable = error;
+        throw error;
+      }
       throw this.#refuse(`state file ${this.path} cannot be read: ${reasonOf(error)}; check its permissions`, error);
     }
     let data: unknown;

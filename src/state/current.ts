@@ -1,8 +1,8 @@
 /** The `current.json` pointer: which run of a runbook is the live one, so a new session resumes it. */
 
-import { readFile, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { StateError, ensureDir, hasCode, reasonOf, syncDirectory, writeFileAtomic } from './atomic.js';
+import { StateError, ensureDir, hasCode, readFileNoFollow, reasonOf, syncDirectory, writeFileAtomic } from './atomic.js';
 
 /** Content of `current.json`. */
 export interface CurrentRun {
@@ -13,9 +13,10 @@ export interface CurrentRun {
 export async function readCurrentRun(path: string): Promise<string | null> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readFileNoFollow(path);
   } catch (error) {
     if (hasCode(error, 'ENOENT')) return null;
+    if (error instanceof StateError) throw error;
     throw new StateError(path, `state file ${path} cannot be read: ${reasonOf(error)}; check its permissions`, { cause: error });
   }
   let data: unknown;

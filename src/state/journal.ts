@@ -3,9 +3,9 @@
  * transition, flushed before the next block starts. Appending a line costs the same at step 1
  * and at step 1,000, where rewriting the whole checkpoint grows with the run.
  */
-import { open, readFile, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { lstat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { StateError, ensureDir, hasCode, reasonOf, syncDirectory } from './atomic.js';
+import { StateError, ensureDir, hasCode, openNoFollow, readFileNoFollow, reasonOf, syncDirectory } from './atomic.js';
 
 /** One journal line. */
 export interface JournalEntry<E> {
@@ -19,9 +19,10 @@ export interface JournalEntry<E> {
 export async function readJournal<E>(path: string): Promise<{ entries: JournalEntry<E>[]; completeBytes: number; torn: boolean }> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readFileNoFollow(path);
   } catch (error) {
     if (hasCode(error, 'ENOENT')) return { entries: [], completeBytes: 0, torn: false };
+    if (error instanceof StateError) throw error;
     throw new StateError(path, `state file ${path} cannot be read: ${reasonOf(error)}; check its permissions`, { cause: error });
   }
   const entries: JournalEntry<E>[] = [];
@@ -59,11 +60,13 @@ export class Journal<E> {
   static async open(path: string): Promise<Journal<unknown>> {
     const { completeBytes, torn } = await readJournal(path);
     await ensureDir(dirname(path));
-    if (torn) await truncate(path, completeBytes);
     let file: FileHandle;
     try {
-      file = await open(path, 'a', 0o600);
+      file = await openNoFollow(path, 'a', 0o600);
+      // Through the handle, not the name: what is cut is the file just checked, never a link's target.
+      if (torn) await file.truncate(completeBytes);
     } catch (error) {
+      if (error instanceof StateError) throw error;
       throw new StateError(path, `state file ${path} cannot be opened: ${reasonOf(error)}; check its permissions`, { cause: error });
     }
     await syncDirectory(dirname(path), path);
@@ -76,7 +79,7 @@ export class Journal<E> {
     const write = this.#last.then(async () => {
       try {
         // Appending to a journal someone removed or replaced would write to a file nobody reads again.
-        const [onDisk, ours] = await Promise.all([stat(this.path), this.#file.stat()]);
+        const [onDisk, ours] = await Promise.all([lstat(this.path), this.#file.stat()]);
         if (onDisk.ino !== ours.ino || onDisk.dev !== ours.dev || !onDisk.isFile()) throw new Error('it was removed or replaced while the run was live');
         await this.#file.appendFile(line);
         await this.#file.datasync();

@@ -1,11 +1,11 @@
 /** One live run per runbook and state dir: `lock.json`, refused while its holder lives, taken over once it is dead. */
 
 import { createHash, randomBytes } from 'node:crypto';
-import { unlinkSync, readFileSync } from 'node:fs';
-import { link, open, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { unlinkSync } from 'node:fs';
+import { link, lstat, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { StateError, ensureDir, hasCode, reasonOf } from './atomic.js';
+import { StateError, ensureDir, hasCode, openNoFollow, readFileNoFollow, readFileNoFollowSync, reasonOf } from './atomic.js';
 import { LOCK_FILE } from './layout.js';
 
 /** Who holds a lock: the content of `lock.json`. */
@@ -16,10 +16,14 @@ export interface LockHolder {
   host: string;
   /** The operator named with `--operator` (may differ from `user`). */
   operator: string;
+  /** The run it found unfinished when it started (NO_RUN_YET when there was none; it may have started one since). */
   runId: string;
   /** ISO 8601 UTC. */
   startedAt: string;
 }
+
+/** `runId` of a holder that found no unfinished run: the run it goes on to start is named by `current.json`. */
+export const NO_RUN_YET = 'new';
 
 /** A lock that was replaced because its holder is gone; `previous` is null when the file was unreadable. */
 export interface LockTakeover {
@@ -36,7 +40,8 @@ export class LockHeldError extends Error {
   readonly lockPath: string;
 
   constructor(holder: LockHolder, lockPath: string, sameHost: boolean) {
-    const who = `user ${holder.user} on host ${holder.host} (pid ${holder.pid}, operator ${holder.operator}, run ${holder.runId}, since ${holder.startedAt})`;
+    const run = holder.runId === NO_RUN_YET ? 'starting a new run' : `run ${holder.runId}`;
+    const who = `user ${holder.user} on host ${holder.host} (pid ${holder.pid}, operator ${holder.operator}, ${run}, since ${holder.startedAt})`;
     const advice = sameHost
       ? `wait for that run to finish or stop it; if pid ${holder.pid} is not waymark, remove ${lockPath}`
       : `its process cannot be checked from ${hostname()}; if that run is gone, remove ${lockPath}`;
@@ -87,7 +92,7 @@ function parseHolder(text: string): LockHolder | null {
 }
 
 /** Whether the holder may still be running. A holder on another host cannot be probed, so it counts as alive. */
-function mayBeAlive(holder: LockHolder): boolean {
+function mayBeAlive(holder: Pick<LockHolder, 'pid' | 'host'>): boolean {
   if (holder.host !== hostname()) return true;
   try {
     process.kill(holder.pid, 0);
@@ -104,7 +109,8 @@ function isSameHolder(a: LockHolder, b: LockHolder): boolean {
 }
 
 /**
- * Take the lock of the runbook whose state directory is `dir`. Throws
+ * Take the lock of the runbook whose state directory is `dir`, for the unfinished run
+ * `info.runId` (null when there is none: a new run will start). Throws
  * LockHeldError while a live run holds it; replaces it (reporting `takenOver`)
  * when its holder is dead or the file is unreadable.
  *
@@ -113,7 +119,7 @@ function isSameHolder(a: LockHolder, b: LockHolder): boolean {
  * with its full content, so a reader never mistakes a lock being written for a
  * torn one and takes it over.
  */
-export async function acquireLock(dir: string, info: { runId: string; operator: string }): Promise<RunLock> {
+export async function acquireLock(dir: string, info: { runId: string | null; operator: string }): Promise<RunLock> {
   await ensureDir(dir);
   const lockPath = join(dir, LOCK_FILE);
   const holder: LockHolder = {
@@ -121,12 +127,12 @@ export async function acquireLock(dir: string, info: { runId: string; operator: 
     user: currentUser(),
     host: hostname(),
     operator: info.operator,
-    runId: info.runId,
+    runId: info.runId ?? NO_RUN_YET,
     startedAt: new Date().toISOString(),
   };
   const temp = join(dir, `.${LOCK_FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    const file = await open(temp, 'wx', 0o600);
+    const file = await openNoFollow(temp, 'wx', 0o600);
     try {
       await file.writeFile(JSON.stringify(holder));
       await file.datasync();
@@ -141,7 +147,10 @@ export async function acquireLock(dir: string, info: { runId: string; operator: 
       if (existing.holder && mayBeAlive(existing.holder)) {
         throw new LockHeldError(existing.holder, lockPath, existing.holder.host === holder.host);
       }
-      if (await replaceStale(lockPath, existing.text, temp)) return heldLock(lockPath, holder, describeTakeover(existing.holder, lockPath));
+      if (await replaceStale(lockPath, existing.text, temp)) {
+        const removed = await removeLeftovers(dir);
+        return heldLock(lockPath, holder, describeTakeover(existing.holder, lockPath, info.runId, removed));
+      }
     }
     throw new StateError(lockPath, `lock file ${lockPath} kept changing while waymark tried to take it; another waymark is probably starting on this runbook — try again`);
   } catch (error) {
@@ -163,6 +172,7 @@ export async function liveHolder(dir: string): Promise<LockHolder | null> {
     const existing = await readLock(lockPath);
     return existing?.holder && mayBeAlive(existing.holder) ? existing.holder : null;
   } catch (error) {
+    if (error instanceof StateError) throw error;
     throw new StateError(lockPath, `lock file ${lockPath} cannot be read: ${reasonOf(error)}; check its permissions`, { cause: error });
   }
 }
@@ -179,7 +189,7 @@ async function tryLink(from: string, to: string): Promise<boolean> {
 
 async function readLock(lockPath: string): Promise<{ text: string; holder: LockHolder | null } | null> {
   try {
-    const text = await readFile(lockPath, 'utf8');
+    const text = await readFileNoFollow(lockPath);
     return { text, holder: parseHolder(text) };
   } catch (error) {
     if (hasCode(error, 'ENOENT')) return null;
@@ -231,11 +241,59 @@ async function replaceStale(lockPath: string, stale: string, ours: string, depth
 /** Markers of markers: a second crash inside the takeover of a crashed takeover is still recovered; more is a human's job. */
 const MAX_TAKEOVER_DEPTH = 2;
 
-function describeTakeover(previous: LockHolder | null, lockPath: string): LockTakeover {
-  const notice = previous
-    ? `took over the lock of run ${previous.runId} (user ${previous.user} on host ${previous.host}, pid ${previous.pid}, operator ${previous.operator}, since ${previous.startedAt}): its process is gone`
-    : `took over the lock ${lockPath}: it could not be read (probably left by a crash)`;
-  return { previous, notice };
+/**
+ * The takeover notice. It names the run the lock guarded: the unfinished run the new holder
+ * found (`currentRun`), which a holder that started a new run or archived one with --new-run
+ * never wrote into its lock; failing that, the run its lock names.
+ */
+function describeTakeover(previous: LockHolder | null, lockPath: string, currentRun: string | null, removed: number): LockTakeover {
+  const run = currentRun ?? (previous && previous.runId !== NO_RUN_YET ? previous.runId : null);
+  const leftovers = removed > 0 ? `; removed ${removed} temporary lock ${removed === 1 ? 'file' : 'files'} left by dead processes` : '';
+  let notice: string;
+  if (previous) {
+    const who = `user ${previous.user} on host ${previous.host}, pid ${previous.pid}, operator ${previous.operator}, since ${previous.startedAt}`;
+    notice = run ? `took over the lock of run ${run} (${who}): its process is gone` : `took over the lock of pid ${previous.pid} (${who}), which had not recorded a run yet: its process is gone`;
+  } else {
+    notice = `took over the lock ${lockPath}${run ? ` of run ${run}` : ''}: it could not be read (probably left by a crash)`;
+  }
+  return { previous, notice: notice + leftovers };
+}
+
+/** The private temp files of acquireLock (and replaceStale's extra links): `.${LOCK_FILE}.PID.HEX.tmp[.N]`. */
+const TEMP_NAME = /^\.lock\.json\.(\d+)\.[0-9a-f]+\.tmp(\.\d+)?$/;
+
+/** An empty temp file (its writer was killed before writing) is only judged by its age, since its host is unknown. */
+const EMPTY_TEMP_AGE_MS = 60_000;
+
+/**
+ * Remove the temp files that processes killed while taking a lock left in `dir`: each holds
+ * its writer's holder record, and is removed once that writer is known dead (same host, pid
+ * gone). Our own, and those of live or unknowable writers, stay. Best effort: a file that
+ * cannot be judged or removed stays, and never costs the lock just taken. Returns how many went.
+ */
+async function removeLeftovers(dir: string): Promise<number> {
+  let removed = 0;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const pid = Number(TEMP_NAME.exec(name)?.[1] ?? 0);
+    if (pid === 0 || pid === process.pid) continue;
+    const path = join(dir, name);
+    try {
+      if (await isDeadWritersTemp(path, pid)) {
+        await unlink(path);
+        removed += 1;
+      }
+    } catch {
+      // Raced by another cleaner, or unreadable: leaving a small file behind is harmless.
+    }
+  }
+  return removed;
+}
+
+async function isDeadWritersTemp(path: string, pid: number): Promise<boolean> {
+  const writer = parseHolder(await readFileNoFollow(path));
+  if (writer) return writer.pid === pid && writer.host === hostname() && !mayBeAlive(writer);
+  const stats = await lstat(path);
+  return Date.now() - stats.mtimeMs > EMPTY_TEMP_AGE_MS && !mayBeAlive({ pid, host: hostname() });
 }
 
 function heldLock(path: string, holder: LockHolder, takenOver: LockTakeover | null): RunLock {
@@ -252,7 +310,7 @@ function heldLock(path: string, holder: LockHolder, takenOver: LockTakeover | nu
     takenOver,
     async release() {
       try {
-        if (!isOurs(await readFile(path, 'utf8'))) return false;
+        if (!isOurs(await readFileNoFollow(path))) return false;
         await unlink(path);
         return true;
       } catch (error) {
@@ -262,7 +320,7 @@ function heldLock(path: string, holder: LockHolder, takenOver: LockTakeover | nu
     },
     releaseSync() {
       try {
-        if (!isOurs(readFileSync(path, 'utf8'))) return false;
+        if (!isOurs(readFileNoFollowSync(path))) return false;
         unlinkSync(path);
         return true;
       } catch (error) {

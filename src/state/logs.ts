@@ -1,7 +1,7 @@
 /** Per-execution block log files: the full output of a block, whatever the TUI keeps in memory. */
 
-import { open, type FileHandle } from 'node:fs/promises';
-import { StateError, ensureDir, reasonOf } from './atomic.js';
+import { type FileHandle } from 'node:fs/promises';
+import { StateError, ensureDir, openNoFollow, reasonOf } from './atomic.js';
 import { blockLogPath } from './layout.js';
 
 /** Output of one block execution, appended to its own 0600 file. */
@@ -161,8 +161,9 @@ export async function openBlockLog(dir: string, blockId: string, attempt: number
   await ensureDir(dir);
   try {
     // Append, not truncate: if an attempt number is ever reused, earlier output is evidence and stays.
-    return new BufferedBlockLog(path, await open(path, 'a', 0o600), options.idleFlushMs ?? IDLE_FLUSH_MS);
+    return new BufferedBlockLog(path, await openNoFollow(path, 'a', 0o600), options.idleFlushMs ?? IDLE_FLUSH_MS);
   } catch (error) {
+    if (error instanceof StateError) throw error;
     throw new StateError(path, `block log ${path} cannot be created: ${reasonOf(error)}; check the permissions of ${dir}`, { cause: error });
   }
 }

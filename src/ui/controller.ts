@@ -3,7 +3,7 @@
  * only the screen needs (open prompt, selection, output tail, scroll). No React here, and no
  * run rule either: what may run, and when, is the session's decision.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileNoFollow } from '../state/atomic.js';
 import { join } from 'node:path';
 import type { Block, Step } from '../runbook/model.js';
 import type { RunSession, SessionEvent } from '../engine/session.js';
@@ -510,7 +510,7 @@ export class UiController {
       return this.#notify();
     }
     try {
-      const lines = (await readFile(logPath, 'utf8')).split('\n');
+      const lines = (await readFileNoFollow(logPath)).split('\n');
       if (lines.at(-1) === '') lines.pop();
       this.#scrolledBack = Math.min(this.#scrolledBack, Math.max(0, lines.length - 1));
       this.#window = lines.slice(Math.max(0, lines.length - this.#scrolledBack - TAIL_LINES), lines.length - this.#scrolledBack);

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LockHeldError, acquireLock, liveHolder, type LockHolder } from '../../src/state/lock.js';
+import { LockHeldError, NO_RUN_YET, acquireLock, liveHolder, type LockHolder } from '../../src/state/lock.js';
 import { modeOf, useTempDir } from './temp-dir.js';
 
 const tempDir = useTempDir();
@@ -224,5 +224,79 @@ describe('liveHolder', () => {
   it('treats an unreadable lock as held by nobody', async () => {
     await writeLock('');
     expect(await liveHolder(tempDir())).toBeNull();
+  });
+});
+
+describe('a takeover cleans up and names the run (issue 10, item 19)', () => {
+  /** A temp file as acquireLock writes it before linking: `.lock.json.PID.HEX.tmp[SUFFIX]`, holding its writer's record. */
+  async function leftTemp(writer: LockHolder, content = JSON.stringify(writer), suffix = ''): Promise<string> {
+    const name = `.lock.json.${writer.pid}.${randomBytes(4).toString('hex')}.tmp${suffix}`;
+    await writeFile(join(tempDir(), name), content, { mode: 0o600 });
+    return name;
+  }
+
+  it('reproduced: temp files of runs killed while taking the lock piled up; a takeover removes those of dead processes only', async () => {
+    const dead = holderFile(await deadPid());
+    await writeLock(JSON.stringify(dead));
+    await leftTemp(dead);
+    await leftTemp(dead, JSON.stringify(dead), '.1');
+    const killedEarly = holderFile(await deadPid());
+    const emptyOld = await leftTemp(killedEarly, '');
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(join(tempDir(), emptyOld), anHourAgo, anHourAgo);
+    // Kept: a live writer's, another host's (its pid means nothing here), and a fresh empty one (maybe being written).
+    const kept = [
+      await leftTemp(holderFile((await liveProcess()).pid)),
+      await leftTemp(holderFile(await deadPid(), 'elsewhere.example')),
+      await leftTemp(holderFile(await deadPid()), ''),
+    ];
+
+    const lock = await acquireLock(tempDir(), { runId: 'r2', operator: 'bob' });
+    expect(lock.takenOver?.notice).toContain('removed 3 temporary lock files left by dead processes');
+    expect((await readdir(tempDir())).sort()).toEqual(['lock.json', ...kept].sort());
+  });
+
+  it('a plain acquisition (no takeover) leaves other temp files alone', async () => {
+    const temp = await leftTemp(holderFile(await deadPid()));
+    const lock = await acquireLock(tempDir(), { runId: 'r2', operator: 'bob' });
+    expect(lock.takenOver).toBeNull();
+    expect((await readdir(tempDir())).sort()).toEqual([temp, 'lock.json'].sort());
+  });
+
+  it('reproduced: the notice said "run new" for a run that was started fresh; it names the run being taken over', async () => {
+    // The dead holder had found no run and started one; current.json now names it, and the new session resumes it.
+    const dead = { ...holderFile(await deadPid()), runId: NO_RUN_YET };
+    await writeLock(JSON.stringify(dead));
+    const lock = await acquireLock(tempDir(), { runId: '20261122T020000Z-bbbb', operator: 'bob' });
+    expect(lock.takenOver?.notice).toMatch(/^took over the lock of run 20261122T020000Z-bbbb \(user alice on host .*, pid \d+, operator alice, since .*\): its process is gone$/);
+    expect(lock.takenOver?.notice).not.toContain('run new');
+  });
+
+  it('names the run the lock was taken for after --new-run archived another, not the archived one', async () => {
+    await writeLock(JSON.stringify({ ...holderFile(await deadPid()), runId: 'archived-run' }));
+    const lock = await acquireLock(tempDir(), { runId: 'its-new-run', operator: 'bob' });
+    expect(lock.takenOver?.notice).toContain('took over the lock of run its-new-run (');
+  });
+
+  it('a refusal by a live holder that started fresh says so, not "run new"', async () => {
+    await writeLock(JSON.stringify({ ...holderFile((await liveProcess()).pid), runId: NO_RUN_YET }));
+    const error = await acquireLock(tempDir(), { runId: null, operator: 'bob' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockHeldError);
+    expect((error as LockHeldError).message).toContain('operator alice, starting a new run, since');
+    expect((error as LockHeldError).message).not.toContain('run new');
+  });
+
+  it('with no unfinished run, names the run in the dead lock, or says it had not recorded one', async () => {
+    const finished = holderFile(await deadPid());
+    await writeLock(JSON.stringify(finished));
+    const first = await acquireLock(tempDir(), { runId: null, operator: 'bob' });
+    expect(first.takenOver?.notice).toContain(`took over the lock of run ${finished.runId} (`);
+    expect(JSON.parse(await readFile(first.path, 'utf8'))).toMatchObject({ runId: NO_RUN_YET });
+    await first.release();
+
+    const starting = { ...holderFile(await deadPid()), runId: NO_RUN_YET };
+    await writeLock(JSON.stringify(starting));
+    const second = await acquireLock(tempDir(), { runId: null, operator: 'bob' });
+    expect(second.takenOver?.notice).toMatch(new RegExp(`^took over the lock of pid ${starting.pid} \\(.*\\), which had not recorded a run yet: its process is gone$`));
   });
 });
