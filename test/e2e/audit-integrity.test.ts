@@ -8,9 +8,10 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/state/audit.js';
-import { groupMembers, lockHolderPid, useWorkspace, waitFor, type Workspace } from './helpers/workspace.js';
+import { BIN, groupMembers, lockHolderPid, testEnv, useWorkspace, waitFor, type Workspace } from './helpers/workspace.js';
 
 const ws = useWorkspace('wm-trail-');
 const T = 90_000;
@@ -156,6 +157,35 @@ describe('a record torn by a full disk (item 9)', () => {
     // The block that was running is shown as interrupted, and re-run as asked.
     expect(w.audit('trail').find((r) => r.type === 'interrupted-found')).toMatchObject({ block: 'two' });
     expect(w.lines('counter.txt')).toEqual(['one', 'two', 'three']);
+    expect((await w.waymark(['audit', book, '--verify'])).code).toBe(0);
+  }, T);
+
+  it('reproduced: a write that filled the file limit tore a record and every later resume was refused. Now the error names audit.jsonl, and the next resume sets the tear aside and finishes', async () => {
+    const w = ws();
+    const book = w.fixture('checklist.md');
+    expect((await w.run(book)).code).toBe(4); // waits at the checklist
+    const trail = join(w.runDir('checklist'), 'audit.jsonl');
+    const size = statSync(trail).size;
+    // RLIMIT_FSIZE (\`ulimit -f\`, 512-byte blocks): the trail, the biggest state file, has at most 512 bytes left,
+    // less than the records the next session writes, so one write is cut short and then fails (EFBIG).
+    const limit = Math.ceil((size + 1) / 512);
+    expect(statSync(join(w.runDir('checklist'), 'checkpoint.json')).size).toBeLessThan(limit * 512 - 2048);
+    const limited = await execa('sh', ['-c', `ulimit -f ${limit}; exec "$@"`, 'sh', process.execPath, BIN, 'run', book, '--headless', '--yes', '--state-dir', w.state], {
+      cwd: w.dir,
+      env: testEnv(),
+      extendEnv: false,
+      reject: false,
+      all: true,
+    });
+    expect(limited.exitCode, String(limited.all)).toBe(2);
+    expect(String(limited.stderr)).toMatch(/audit trail \S+audit\.jsonl cannot be written: .*EFBIG/);
+    const text = readFileSync(trail, 'utf8');
+    expect(text.endsWith('\n'), 'a record was cut short').toBe(false);
+
+    const resumed = await w.run(book, ['--yes']);
+    expect(resumed.code, resumed.all).toBe(0);
+    expect(readFileSync(`${trail}.torn-1`, 'utf8')).toBe(text.slice(text.lastIndexOf('\n') + 1));
+    expect(w.lines('counter.txt')).toEqual(['prepare', 'restart']);
     expect((await w.waymark(['audit', book, '--verify'])).code).toBe(0);
   }, T);
 
