@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { loadRunbook } from '../engine/session.js';
 import { readRun } from '../engine/runs.js';
-import { findAuditKey } from '../state/audit-key.js';
+import { auditKeyPath, findAuditKey } from '../state/audit-key.js';
 import { verifyAudit, type AuditIntact, type VerifyOptions } from '../state/audit.js';
 import { OperatorError, UsageError } from './errors.js';
 import { stateDirFrom } from './options.js';
@@ -62,8 +62,9 @@ export async function auditCommand(argv: string[], out: NodeJS.WritableStream): 
     out.write(`audit trail of run ${run} is BROKEN at ${where}:${verdict.line}: ${verdict.reason}\n`);
     return 1;
   }
-  if (!verdict.authenticated) {
-    const have = key ? `${key.path} holds key ${key.id}` : `there is no key at $XDG_CONFIG_HOME/waymark/audit.key`;
+  // Reading a trail needs no key; vouching for it (verify, export) does.
+  if (!verdict.authenticated && (values.verify || values.export)) {
+    const have = key ? `${key.path} holds key ${key.id}` : `there is no key at ${auditKeyPath()}`;
     throw new OperatorError(`audit trail of run ${run} is keyed with key ${verdict.keyId}, but ${have}: its records cannot be checked here; verify it where that key is`, 2);
   }
   if (values.export) {
