@@ -67,12 +67,29 @@ export class RunCheckpoint {
     return { checkpoint, state };
   }
 
-  /** Record one transition; `state` is the state after it. */
-  async commit(event: RunEvent, state: RunState): Promise<void> {
+  /** The journal seq the snapshot holds: journal lines at or below it are compacted into it. */
+  get snapshotSeq(): number {
+    return this.#snapshotSeq;
+  }
+
+  /**
+   * Record one transition; `state` is the state after it and `meta` gives extra facts to keep
+   * with it, given its seq (e.g. the audit record it is due). Resolves to the seq once the line is on disk.
+   */
+  async commit(event: RunEvent, state: RunState, meta: (seq: number) => Record<string, unknown> = () => ({})): Promise<number> {
     this.#seq++;
     const entry: JournalEntry<RunEvent> = { seq: this.#seq, event };
-    if (state.auditHead) entry.meta = { auditHead: state.auditHead };
+    const all = { ...(state.auditHead ? { auditHead: state.auditHead } : {}), ...meta(this.#seq) };
+    if (Object.keys(all).length > 0) entry.meta = all;
     await this.#journal.append(entry);
+    return this.#seq;
+  }
+
+  /**
+   * Rewrite the snapshot once COMPACT_EVERY transitions piled up in the journal. Compaction drops
+   * journal lines, so call it only once everything a line is needed for (its audit record) is on disk.
+   */
+  async compactIfDue(state: RunState): Promise<void> {
     if (this.#seq - this.#snapshotSeq >= COMPACT_EVERY) await this.snapshot(state);
   }
 

@@ -13,7 +13,9 @@ import type { ConnectionTarget } from '../runbook/connection.js';
 import { OperatorError } from '../cli/errors.js';
 import { StateError, assertNoSymlinksBelow, ensureDir } from '../state/atomic.js';
 import { AuditLog } from '../state/audit.js';
-import { RunCheckpoint } from './checkpoint.js';
+import { loadAuditKey, type AuditKey } from '../state/audit-key.js';
+import { continueAuditTrail, sealTransition, type DueRecord } from './audit-trail.js';
+import { RunCheckpoint, journalPathOf } from './checkpoint.js';
 import { readCurrentRun, writeCurrentRun } from '../state/current.js';
 import { newRunId, runbookPaths, runPaths, type RunPaths } from '../state/layout.js';
 import { acquireLock, type RunLock } from '../state/lock.js';
@@ -116,6 +118,7 @@ export class RunSession {
   #state: RunState;
   readonly #checkpoint: RunCheckpoint;
   readonly #audit: AuditLog;
+  readonly #key: AuditKey;
   readonly #lock: RunLock;
   readonly #masker: Masker;
   readonly #options: SessionOptions;
@@ -130,6 +133,8 @@ export class RunSession {
   #running: Promise<unknown> | null = null;
   /** The write in flight: transitions are written one at a time, and close() waits for the last. */
   #writes: Promise<void> = Promise.resolve();
+  /** The first state file that could not be written: the run stops, and nothing more is written. */
+  #failure: StateError | null = null;
 
   private constructor(init: {
     runbook: Runbook;
@@ -139,6 +144,7 @@ export class RunSession {
     state: RunState;
     checkpoint: RunCheckpoint;
     audit: AuditLog;
+    key: AuditKey;
     lock: RunLock;
     options: SessionOptions;
   }) {
@@ -149,6 +155,7 @@ export class RunSession {
     this.#state = init.state;
     this.#checkpoint = init.checkpoint;
     this.#audit = init.audit;
+    this.#key = init.key;
     this.#lock = init.lock;
     this.#options = init.options;
     this.#masker = createMasker(init.vars.secretValues);
@@ -183,6 +190,7 @@ export class RunSession {
   ): Promise<RunSession> {
     const at = new Date().toISOString();
     const book = runbookPaths(options.stateDir, runbook.id);
+    const key = await loadAuditKey();
     const notices: string[] = [];
     const auditEntries: [string, Record<string, unknown>][] = [];
     if (lock.takenOver) {
@@ -190,31 +198,33 @@ export class RunSession {
       auditEntries.push(['lock-taken-over', { notice: lock.takenOver.notice }]);
     }
 
-    let resumed: { state: RunState; checkpoint: RunCheckpoint; paths: RunPaths } | undefined;
+    let resumed: { state: RunState; checkpoint: RunCheckpoint; paths: RunPaths; audit: AuditLog } | undefined;
     if (previousId !== null) {
       const paths = runPaths(options.stateDir, runbook.id, previousId);
       await assertNoSymlinksBelow(options.stateDir, paths.logs);
       const placeholder = initialRunState(runbook, { id: previousId, operator, host: hostname(), profile: null, vars: {}, at });
       const { checkpoint, state: previous } = await RunCheckpoint.open(paths.checkpoint, placeholder);
       const finished = previous.status === 'complete' || previous.status === 'abandoned';
+      // The trail is caught up first: archiving the run compacts the journal lines it may still need.
+      const trail = finished ? null : await continueAuditTrail(trailOf(paths, checkpoint, previous, key, operator));
       if (!finished && options.newRun) await checkpoint.snapshot(reduce(previous, { type: 'run-status', status: 'abandoned', at }));
       if (finished || options.newRun) await checkpoint.close();
-      if (!finished && options.newRun) {
-        const oldAudit = await AuditLog.open(paths.audit, { operator });
-        await oldAudit.append('run-abandoned', { reason: 'a new run was started with --new-run' });
-        await oldAudit.close();
+      if (trail && options.newRun) {
+        notices.push(...trail.notices);
+        await trail.audit.append('run-abandoned', { reason: 'a new run was started with --new-run' });
+        await trail.audit.close();
         notices.push(`run ${previousId} (unfinished) was archived; starting a new run`);
-      } else if (!finished) {
-        resumed = { state: previous, checkpoint, paths };
+      } else if (trail) {
+        notices.push(...trail.notices);
+        resumed = { state: previous, checkpoint, paths, audit: trail.audit };
       }
     }
 
     let session: RunSession;
     if (resumed) {
       const { state: fitted, changes } = reconcile(runbook, resumed.state, at);
-      const audit = await AuditLog.open(resumed.paths.audit, { operator });
       const state: RunState = { ...fitted, status: 'running', updatedAt: at };
-      session = new RunSession({ runbook, vars, operator, paths: resumed.paths, state, checkpoint: resumed.checkpoint, audit, lock, options });
+      session = new RunSession({ runbook, vars, operator, paths: resumed.paths, state, checkpoint: resumed.checkpoint, audit: resumed.audit, key, lock, options });
       session.notices.push(...notices);
       session.resumed = true;
       for (const [type, data] of auditEntries) await session.#record(type, data);
@@ -241,8 +251,8 @@ export class RunSession {
         at,
       });
       const { checkpoint } = await RunCheckpoint.open(paths.checkpoint, state);
-      const audit = await AuditLog.open(paths.audit, { operator });
-      session = new RunSession({ runbook, vars, operator, paths, state, checkpoint, audit, lock, options });
+      const audit = await AuditLog.open(paths.audit, { operator, key });
+      session = new RunSession({ runbook, vars, operator, paths, state, checkpoint, audit, key, lock, options });
       session.notices.push(...notices);
       await session.#persist();
       await writeCurrentRun(book.current, runId);
@@ -304,15 +314,32 @@ export class RunSession {
   }
 
   /** Write the whole state (at the start, on resume, at the end); transitions go through #dispatch. */
-  async #persist(event?: RunEvent): Promise<void> {
+  async #persist(event?: RunEvent, due?: DueRecord): Promise<number> {
     this.#state = { ...this.#state, auditHead: this.#audit.head };
+    return this.#writing(async () => {
+      try {
+        if (event) return await this.#checkpoint.commit(event, this.#state, (seq) => (due ? { due, seal: sealTransition(this.#key, seq, event, due) } : {}));
+        await this.#checkpoint.snapshot(this.#state);
+        return 0;
+      } catch (error) {
+        // SPEC §3: if a transition cannot be written, waymark stops.
+        if (error instanceof StateError) throw error;
+        throw new StateError(this.paths.checkpoint, `checkpoint ${this.paths.checkpoint} cannot be written: ${(error as Error).message}; the run stops here`);
+      }
+    });
+  }
+
+  /**
+   * Run one write to the state directory. After a write has failed (a full disk fills every file
+   * in turn), no other is attempted: the operator hears about the file that failed first.
+   */
+  async #writing<T>(write: () => Promise<T>): Promise<T> {
+    if (this.#failure) throw this.#failure;
     try {
-      if (event) await this.#checkpoint.commit(event, this.#state);
-      else await this.#checkpoint.snapshot(this.#state);
+      return await write();
     } catch (error) {
-      // SPEC §3: if a transition cannot be written, waymark stops.
-      if (error instanceof StateError) throw error;
-      throw new StateError(this.paths.checkpoint, `checkpoint ${this.paths.checkpoint} cannot be written: ${(error as Error).message}; the run stops here`);
+      if (error instanceof StateError) this.#failure ??= error;
+      throw error;
     }
   }
 
@@ -329,7 +356,7 @@ export class RunSession {
     if (this.#shut) throw new OperatorError('this session is closed', 2);
     const record = this.#maskDeep({ run: this.#state.run, ...data }) as Record<string, unknown>;
     await this.#serially(async () => {
-      await this.#audit.append(type, record);
+      await this.#writing(() => this.#audit.append(type, record));
     });
   }
 
@@ -343,14 +370,26 @@ export class RunSession {
     return next;
   }
 
-  /** Apply a transition: reduce, checkpoint, then audit — all on disk before anything else runs. */
-  async #dispatch(event: RunEvent, audit?: [string, Record<string, unknown>]): Promise<void> {
+  /**
+   * Apply a transition: reduce, checkpoint, then audit — all on disk before anything else runs.
+   * The journal line carries the audit record it is due, so a crash between the two writes
+   * loses no record: the next session appends it (audit-trail.ts).
+   */
+  async #dispatch(event: RunEvent, audit: [string, Record<string, unknown>]): Promise<void> {
     if (this.#shut) throw new OperatorError('this session is closed', 2);
     await this.#serially(async () => {
       this.#state = reduce(this.#state, event);
-      await this.#persist(event);
+      const due: DueRecord = {
+        type: audit[0],
+        data: this.#maskDeep({ run: this.#state.run, ...audit[1] }) as Record<string, unknown>,
+        operator: this.operator,
+        host: hostname(),
+        at: new Date().toISOString(),
+      };
+      const transition = await this.#persist(event, due);
+      await this.#writing(() => this.#audit.append(due.type, { ...due.data, transition }));
+      await this.#writing(() => this.#checkpoint.compactIfDue(this.#state));
     });
-    if (audit) await this.#record(audit[0], audit[1]);
     this.#emit({ type: 'state', state: this.#state });
   }
 
@@ -595,7 +634,9 @@ export class RunSession {
     const action = this.next();
     if (action.kind !== 'finish-step' || action.step.id !== stepId) throw new OperatorError(`step ${stepId} is not finished: ${describeAction(action)}`, 2);
     const at = new Date().toISOString();
-    if (this.#stepState(action.step).status === 'pending') await this.#dispatch({ type: 'step-started', step: stepId, at });
+    if (this.#stepState(action.step).status === 'pending') {
+      await this.#dispatch({ type: 'step-started', step: stepId, at }, ['step-started', { step: stepId, title: action.step.title }]);
+    }
     await this.#dispatch({ type: 'step-finished', step: stepId, at }, ['step-finished', { step: stepId }]);
     const state = this.#stepState(action.step);
     this.#emit({ type: 'step-finished', step: action.step, state });
@@ -619,6 +660,8 @@ export class RunSession {
       // before closing is written before the run's final status.
       if (this.cancel()) await this.#running?.catch(() => undefined);
       await this.#writes;
+      // A write already failed: the error the operator sees names that file, and nothing more is written.
+      if (this.#failure) return;
       const next = this.next();
       // The selected steps are done but others are not: the run waits for a later invocation.
       const final = status ?? (next.kind === 'complete' && !this.complete ? 'waiting' : runStatusFor(next));
@@ -627,7 +670,9 @@ export class RunSession {
       }
       await this.#record('session-closed', { status: final });
       // The checkpoint learns the trail's last record, so cutting records from its end is noticed.
-      await this.#serially(() => this.#persist());
+      await this.#serially(async () => {
+        await this.#persist();
+      });
       this.#shut = true;
       await this.#writes;
       await this.#audit.close();
@@ -636,6 +681,11 @@ export class RunSession {
       await this.#lock.release();
     }
   }
+}
+
+/** Where a run's audit trail and checkpoint are, for continueAuditTrail. */
+function trailOf(paths: RunPaths, checkpoint: RunCheckpoint, state: RunState, key: AuditKey, operator: string) {
+  return { path: paths.audit, journalPath: journalPathOf(paths.checkpoint), snapshotSeq: checkpoint.snapshotSeq, head: state.auditHead, key, operator, run: state.run };
 }
 
 /** One line saying what the run waits for. */

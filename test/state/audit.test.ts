@@ -100,7 +100,7 @@ describe('verifyAudit', () => {
   it('accepts an empty trail', async () => {
     const path = join(tempDir(), 'audit.jsonl');
     await writeFile(path, '');
-    expect(await verifyAudit(path)).toEqual({ ok: true, records: [] });
+    expect(await verifyAudit(path)).toMatchObject({ ok: true, records: [], keyId: null, head: { seq: 0 } });
   });
 
   it('finds an edited record', async () => {

@@ -22,7 +22,7 @@ export const BIN = process.env.WAYMARK_TEST_BIN ?? join(ROOT, 'dist/cli/main.js'
  */
 export function terminalEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = { TERM: 'xterm-256color', LANG: 'C.UTF-8' };
-  for (const key of ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR']) {
+  for (const key of ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'XDG_CONFIG_HOME']) {
     const value = process.env[key];
     if (value !== undefined) env[key] = value;
   }
