@@ -12,7 +12,7 @@ import { interpolate, parseConnectionUrl } from '../runbook/connection.js';
 import type { ConnectionTarget } from '../runbook/connection.js';
 import { OperatorError } from '../cli/errors.js';
 import { StateError, ensureDir } from '../state/atomic.js';
-import { AuditLog } from '../state/audit.js';
+import { AuditLog, verifyAudit } from '../state/audit.js';
 import { RunCheckpoint } from './checkpoint.js';
 import { readCurrentRun, writeCurrentRun } from '../state/current.js';
 import { newRunId, runbookPaths, runPaths, type RunPaths } from '../state/layout.js';
@@ -104,6 +104,32 @@ function loginName(): string {
   }
 }
 
+/**
+ * Mark an unfinished run abandoned, for --new-run. Whatever can refuse comes before the first
+ * write (its audit trail must be intact up to the head its checkpoint saw, and open for
+ * appending), so a refused --new-run leaves the old run as it was, still the one to resume.
+ */
+async function abandonRun(checkpoint: RunCheckpoint, paths: RunPaths, previous: RunState, operator: string, at: string): Promise<void> {
+  let audit: AuditLog;
+  try {
+    const verdict = await verifyAudit(paths.audit, previous.auditHead ? { head: previous.auditHead } : {});
+    if (!verdict.ok) {
+      throw new StateError(paths.audit, `run ${previous.run} cannot be archived: its audit trail ${paths.audit} is broken at line ${verdict.line} (${verdict.reason}); nothing was changed. Check it with \`waymark audit --verify\``);
+    }
+    audit = await AuditLog.open(paths.audit, { operator });
+  } catch (error) {
+    await checkpoint.close();
+    throw error;
+  }
+  try {
+    await checkpoint.snapshot(reduce(previous, { type: 'run-status', status: 'abandoned', at }));
+    await audit.append('run-abandoned', { reason: 'a new run was started with --new-run' });
+  } finally {
+    await audit.close();
+    await checkpoint.close();
+  }
+}
+
 /** One live run of one runbook. */
 export class RunSession {
   readonly runbook: Runbook;
@@ -187,17 +213,15 @@ export class RunSession {
     let resumed: { state: RunState; checkpoint: RunCheckpoint; paths: RunPaths } | undefined;
     if (previousId !== null) {
       const paths = runPaths(options.stateDir, runbook.id, previousId);
-      const placeholder = initialRunState(runbook, { id: previousId, operator, host: hostname(), profile: null, vars: {}, at });
-      const { checkpoint, state: previous } = await RunCheckpoint.open(paths.checkpoint, placeholder);
+      // A missing or unreadable checkpoint is refused (exit 2): it never means "start from step 1".
+      const { checkpoint, state: previous } = await RunCheckpoint.resume(paths, { runId: previousId, runbookFile: runbook.file, current: book.current });
       const finished = previous.status === 'complete' || previous.status === 'abandoned';
-      if (!finished && options.newRun) await checkpoint.snapshot(reduce(previous, { type: 'run-status', status: 'abandoned', at }));
-      if (finished || options.newRun) await checkpoint.close();
-      if (!finished && options.newRun) {
-        const oldAudit = await AuditLog.open(paths.audit, { operator });
-        await oldAudit.append('run-abandoned', { reason: 'a new run was started with --new-run' });
-        await oldAudit.close();
+      if (finished) {
+        await checkpoint.close();
+      } else if (options.newRun) {
+        await abandonRun(checkpoint, paths, previous, operator, at);
         notices.push(`run ${previousId} (unfinished) was archived; starting a new run`);
-      } else if (!finished) {
+      } else {
         resumed = { state: previous, checkpoint, paths };
       }
     }
@@ -232,7 +256,7 @@ export class RunSession {
         vars: publicValues(vars),
         at,
       });
-      const { checkpoint } = await RunCheckpoint.open(paths.checkpoint, state);
+      const checkpoint = await RunCheckpoint.create(paths.checkpoint, state);
       const audit = await AuditLog.open(paths.audit, { operator });
       session = new RunSession({ runbook, vars, operator, paths, state, checkpoint, audit, lock, options });
       session.notices.push(...notices);
