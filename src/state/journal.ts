@@ -10,7 +10,7 @@
  */
 import { open, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { StateError, ensureDir, hasCode, reasonOf, syncDirectory } from './atomic.js';
+import { StateError, ensureDir, hasCode, reasonOf, syncDirectory, writeFileAtomic } from './atomic.js';
 
 /** One journal line. */
 export interface JournalEntry<E> {
@@ -108,12 +108,17 @@ export class Journal<E> {
 
   /**
    * Open for appending; `from` is the offset the snapshot covers (only the rest is read). A torn
-   * last line, never acknowledged, is cut off first so the next entry starts on a line of its own.
+   * last line, never acknowledged, is cut off first so the next entry starts on a line of its own;
+   * its bytes are kept beside the journal (`<journal>.torn-<offset>`), not lost.
    */
   static async open(path: string, from = 0): Promise<Journal<unknown>> {
     const { completeBytes, torn } = await readJournal(path, from);
     await ensureDir(dirname(path));
-    if (torn) await truncate(path, completeBytes);
+    if (torn) {
+      const fragment = await readFrom(path, completeBytes);
+      if (fragment !== null) await writeFileAtomic(`${path}.torn-${completeBytes}`, fragment);
+      await truncate(path, completeBytes);
+    }
     let file: FileHandle;
     try {
       file = await open(path, 'a', 0o600);
