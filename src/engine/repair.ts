@@ -181,7 +181,9 @@ export async function rebuildCheckpoint(runbook: Runbook, paths: RunPaths, runId
   }
 
   const journalPath = journalPathOf(paths.checkpoint);
-  const { entries, completeBytes } = await readJournal<RunEvent>(journalPath);
+  const { entries, completeBytes } = await readJournal<RunEvent>(journalPath).catch((error: unknown) => {
+    throw error instanceof StateError ? refuse(journalPath, error.message) : error;
+  });
   for (const [i, entry] of entries.entries()) {
     const previous = entries[i - 1];
     if (previous && entry.seq !== previous.seq + 1) throw refuse(journalPath, `its journal ${journalPath} skips from transition ${previous.seq} to ${entry.seq}`);

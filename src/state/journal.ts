@@ -82,10 +82,10 @@ export async function readJournal<E>(path: string, from = 0): Promise<JournalRea
     try {
       entry = JSON.parse(line) as JournalEntry<E>;
     } catch (error) {
-      throw new StateError(path, `state file ${path} cannot be parsed at ${where}: ${reasonOf(error)}; fix it, or rebuild the checkpoint with \`waymark repair\``, { cause: error });
+      throw new StateError(path, `state file ${path} cannot be parsed at ${where}: ${reasonOf(error)}; fix that line: every transition after it depends on it`, { cause: error });
     }
     if (typeof entry !== 'object' || entry === null || typeof entry.seq !== 'number' || typeof entry.event !== 'object') {
-      throw new StateError(path, `state file ${path} cannot be parsed at ${where}: not a journal entry; fix it, or rebuild the checkpoint with \`waymark repair\``);
+      throw new StateError(path, `state file ${path} cannot be parsed at ${where}: not a journal entry; fix that line: every transition after it depends on it`);
     }
     entries.push(entry);
   }

@@ -42,6 +42,7 @@ echo first >> counter.txt
 ## Long {#long}
 
 \`\`\`sh name=long
+echo "$$" > long.pid
 echo long >> counter.txt
 sleep 30
 echo long-done >> counter.txt
@@ -139,6 +140,26 @@ describe('lost or unusable checkpoint: refused, never a silent restart', () => {
 });
 
 describe('waymark repair', () => {
+  it('merges in what only the audit trail knows: a block a resume found interrupted after a SIGKILL is rebuilt interrupted, not running', async () => {
+    const w = ws();
+    const book = w.write('lost.md', INTERRUPTIBLE);
+    const child = w.spawn(['run', book, '--headless']);
+    expect(await waitFor(() => w.lines('counter.txt').includes('long'), 20_000)).toBe(true);
+    process.kill(await lockHolderPid(w), 'SIGKILL');
+    await child;
+    // The block leads its own process group, which outlives waymark's SIGKILL.
+    process.kill(-Number(readFileSync(w.path('long.pid'), 'utf8').trim()), 'SIGKILL');
+    const found = await w.run(book);
+    expect(found.code, found.all).toBe(4);
+    expect(w.audit('lost').some((r) => r.type === 'interrupted-found')).toBe(true);
+    unlinkSync(join(w.runDir('lost'), 'checkpoint.json'));
+
+    const repair = await w.waymark(['repair', book]);
+    expect(repair.code, repair.all).toBe(0);
+    expect(repair.stdout).toMatch(/interrupted +long: Long\n +interrupted +run long/);
+    expect(w.checkpoint('lost').steps[1]?.blocks[0]?.status).toBe('interrupted');
+  }, T);
+
   it('rebuilds from the journal exactly the steps the lost checkpoint held, audits it, and the next run runs nothing that passed', async () => {
     const w = ws();
     const { book, run, dir } = await twoStepsPassed(w);
