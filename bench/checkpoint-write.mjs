@@ -125,7 +125,7 @@ const subjectPath = join(dir, 'waymark', 'checkpoint.json');
 const baselinePath = join(dir, 'checkpoint-lowdb.json');
 // The engine's checkpoint: a transition appends one journal line; every COMPACT_EVERY
 // transitions the snapshot is rewritten (that cost is in the figures, amortised as in a run).
-const { checkpoint } = await RunCheckpoint.open(subjectPath, state);
+const checkpoint = await RunCheckpoint.create(subjectPath, state);
 const raw = new Low(new JSONFile(baselinePath), state);
 
 const took = { subject: [], baseline: [], stringify: [] };
@@ -141,7 +141,10 @@ for (let k = 0; k < warmup + writes; k++) {
   for (const role of order) {
     const ms =
       role === 'subject'
-        ? await timed(() => checkpoint.commit(event, state))
+        ? await timed(async () => {
+            await checkpoint.commit(event, state);
+            await checkpoint.compactIfDue(state);
+          })
         : await timed(() => {
             raw.data = state;
             return raw.write();

@@ -10,6 +10,7 @@ usage:
   waymark status RUNBOOK.md [--json]  where the current run stands
   waymark report RUNBOOK.md           [--run ID] [--format md|json|junit] [-o FILE]
   waymark audit RUNBOOK.md --verify   [--run ID] check the audit trail's hash chain
+  waymark repair RUNBOOK.md           [--run ID] rebuild a lost checkpoint from the journal and audit trail
   waymark plan RUNBOOK.md             the composed order of steps, with their sources
   waymark lint FILE... [--json]       check runbooks without running them
   waymark list [DIR]                  runbooks under DIR (default ./runbooks) with their last run
@@ -49,6 +50,10 @@ const commands: Record<string, () => Promise<{ run: Command; help: string }>> = 
   audit: async () => {
     const m = await import('./audit.js');
     return { run: m.auditCommand, help: m.auditHelp };
+  },
+  repair: async () => {
+    const m = await import('./repair.js');
+    return { run: m.repairCommand, help: m.repairHelp };
   },
 };
 

@@ -95,6 +95,8 @@ export interface RunState {
   auditHead?: { seq: number; lineHash: string };
   /** The last journal entry this state includes (see engine/checkpoint.ts). */
   journalSeq?: number;
+  /** Bytes of the journal this state includes: readers replay only what follows. */
+  journalBytes?: number;
 }
 
 /** Everything that can happen to a run. */

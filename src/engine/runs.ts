@@ -2,7 +2,7 @@
 import { readdir } from 'node:fs/promises';
 import type { Runbook } from '../runbook/model.js';
 import { OperatorError } from '../cli/errors.js';
-import { readCheckpoint } from './checkpoint.js';
+import { missingCheckpoint, readCheckpoint } from './checkpoint.js';
 import { readCurrentRun } from '../state/current.js';
 import { runbookPaths, runPaths, type RunPaths } from '../state/layout.js';
 import { liveHolder } from '../state/lock.js';
@@ -39,8 +39,9 @@ export async function readRun(stateDir: string, runbook: Runbook, runId?: string
     throw new OperatorError(`no run ${runId} of ${runbook.id} in ${stateDir}`, 2);
   }
   await assertNoSymlinksBelow(stateDir, paths.logs);
-  const saved = await readCheckpoint(paths.checkpoint);
-  if (saved === null) return null;
+  const saved = await readCheckpoint(paths.checkpoint, runbook.file);
+  // A run that is named but has no checkpoint is lost state, not "never run": say what is missing.
+  if (saved === null) throw missingCheckpoint(paths, { runId: id, runbookFile: runbook.file, current: book.current });
   const holder = await liveHolder(book.dir);
   // One live run per runbook: the lock's holder works on the current run, even while its lock
   // still names the run it found at start (NO_RUN_YET from lock.ts, or the run --new-run archived).

@@ -106,6 +106,20 @@ function loginName(): string {
   }
 }
 
+/**
+ * Mark an unfinished run abandoned, for --new-run. Its trail was already checked and caught up
+ * (continueAuditTrail), so nothing here can refuse before the first write.
+ */
+async function abandonRun(checkpoint: RunCheckpoint, audit: AuditLog, previous: RunState, at: string): Promise<void> {
+  try {
+    await checkpoint.snapshot(reduce(previous, { type: 'run-status', status: 'abandoned', at }));
+    await audit.append('run-abandoned', { reason: 'a new run was started with --new-run' });
+  } finally {
+    await audit.close();
+    await checkpoint.close();
+  }
+}
+
 /** One live run of one runbook. */
 export class RunSession {
   readonly runbook: Runbook;
@@ -202,21 +216,28 @@ export class RunSession {
     if (previousId !== null) {
       const paths = runPaths(options.stateDir, runbook.id, previousId);
       await assertNoSymlinksBelow(options.stateDir, paths.logs);
-      const placeholder = initialRunState(runbook, { id: previousId, operator, host: hostname(), profile: null, vars: {}, at });
-      const { checkpoint, state: previous } = await RunCheckpoint.open(paths.checkpoint, placeholder);
+      // A missing or unreadable checkpoint is refused (exit 2): it never means "start from step 1".
+      const { checkpoint, state: previous } = await RunCheckpoint.resume(paths, { runId: previousId, runbookFile: runbook.file, current: book.current });
       const finished = previous.status === 'complete' || previous.status === 'abandoned';
-      // The trail is caught up first: archiving the run compacts the journal lines it may still need.
-      const trail = finished ? null : await continueAuditTrail(trailOf(paths, checkpoint, previous, key, operator));
-      if (!finished && options.newRun) await checkpoint.snapshot(reduce(previous, { type: 'run-status', status: 'abandoned', at }));
-      if (finished || options.newRun) await checkpoint.close();
-      if (trail && options.newRun) {
+      if (finished) {
+        await checkpoint.close();
+      } else {
+        // The trail is caught up (or refused) before anything else is written: a refused
+        // --new-run leaves the old run as it was, still the one to resume.
+        let trail: Awaited<ReturnType<typeof continueAuditTrail>>;
+        try {
+          trail = await continueAuditTrail(trailOf(paths, checkpoint, previous, key, operator));
+        } catch (error) {
+          await checkpoint.close();
+          throw error;
+        }
         notices.push(...trail.notices);
-        await trail.audit.append('run-abandoned', { reason: 'a new run was started with --new-run' });
-        await trail.audit.close();
-        notices.push(`run ${previousId} (unfinished) was archived; starting a new run`);
-      } else if (trail) {
-        notices.push(...trail.notices);
-        resumed = { state: previous, checkpoint, paths, audit: trail.audit };
+        if (options.newRun) {
+          await abandonRun(checkpoint, trail.audit, previous, at);
+          notices.push(`run ${previousId} (unfinished) was archived; starting a new run`);
+        } else {
+          resumed = { state: previous, checkpoint, paths, audit: trail.audit };
+        }
       }
     }
 
@@ -250,7 +271,7 @@ export class RunSession {
         vars: publicValues(vars),
         at,
       });
-      const { checkpoint } = await RunCheckpoint.open(paths.checkpoint, state);
+      const checkpoint = await RunCheckpoint.create(paths.checkpoint, state);
       const audit = await AuditLog.open(paths.audit, { operator, key });
       session = new RunSession({ runbook, vars, operator, paths, state, checkpoint, audit, key, lock, options });
       session.notices.push(...notices);

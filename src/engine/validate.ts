@@ -14,6 +14,11 @@ export function validateRunState(data: unknown): string | null {
     if (typeof data[key] !== 'string') return `it has no "${key}"`;
   }
   if (!Array.isArray(data.steps)) return 'it has no "steps" list';
+  // Every runbook has a step (lint refuses one without): an empty list would restart the run from step 1.
+  if (data.steps.length === 0) return 'its "steps" list is empty';
+  for (const key of ['journalSeq', 'journalBytes'] as const) {
+    if (data[key] !== undefined && !Number.isSafeInteger(data[key])) return `its "${key}" is not a whole number`;
+  }
   for (const [i, step] of data.steps.entries()) {
     if (!isRecord(step) || typeof step.id !== 'string' || !Array.isArray(step.blocks) || !isRecord(step.ticked)) {
       return `step ${i + 1} is malformed`;

@@ -18,15 +18,18 @@ export type CheckpointValidator = (data: unknown) => string | null;
 export class AtomicJsonFile<T> implements Adapter<T> {
   readonly path: string;
   readonly #validate: CheckpointValidator | undefined;
+  readonly #advice: string;
   #unreadable: StateError | null = null;
   #dirReady = false;
   // Writes are chained so they land in call order: with unique temp files, two
   // overlapping renames could otherwise leave the older state on disk.
   #lastWrite: Promise<void> = Promise.resolve();
 
-  constructor(path: string, validate?: CheckpointValidator) {
+  /** `advice` ends the message for a file that cannot be parsed: what the operator can do about it. */
+  constructor(path: string, validate?: CheckpointValidator, advice = 'fix or move it away') {
     this.path = path;
     this.#validate = validate;
+    this.#advice = advice;
   }
 
   async read(): Promise<T | null> {
@@ -46,12 +49,12 @@ export class AtomicJsonFile<T> implements Adapter<T> {
     try {
       data = JSON.parse(text);
     } catch (error) {
-      throw this.#refuse(`state file ${this.path} cannot be parsed: ${reasonOf(error)}; fix or move it away`, error);
+      throw this.#refuse(`state file ${this.path} cannot be parsed: ${reasonOf(error)}; ${this.#advice}`, error);
     }
     // lowdb treats a falsy value as "no file" and would later write defaults over it.
     const problem = typeof data === 'object' && data !== null && !Array.isArray(data) ? this.#validate?.(data) ?? null : 'it does not hold a JSON object';
     if (problem !== null) {
-      throw this.#refuse(`state file ${this.path} cannot be parsed: ${problem}; fix or move it away`);
+      throw this.#refuse(`state file ${this.path} cannot be parsed: ${problem}; ${this.#advice}`);
     }
     return data as T;
   }

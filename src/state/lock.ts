@@ -64,7 +64,7 @@ export interface RunLock {
 }
 
 /** Login name of this process, even where there is no passwd entry (containers). */
-function currentUser(): string {
+export function currentUser(): string {
   try {
     return userInfo().username;
   } catch (error) {
