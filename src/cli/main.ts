@@ -15,7 +15,8 @@ usage:
   waymark lint FILE... [--json]       check runbooks without running them
   waymark list [DIR]                  runbooks under DIR (default ./runbooks) with their last run
 
-Common options: --var NAME=VALUE, --profile NAME, --state-dir DIR, --operator NAME, --new-run.
+Common options: --var NAME=VALUE, --var-file FILE (for secrets), --profile NAME, --state-dir DIR,
+--operator NAME, --new-run.
 Exit codes: 0 done, 1 a block failed, 2 bad input, 3 a check refused, 4 waiting for
 the operator, 5 another run holds the lock, 130 interrupted. Run "waymark COMMAND --help".`;
 

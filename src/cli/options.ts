@@ -3,6 +3,7 @@ import type { ParseArgsConfig } from 'node:util';
 
 export const commonOptions = {
   var: { type: 'string', multiple: true },
+  'var-file': { type: 'string', multiple: true },
   profile: { type: 'string' },
   'state-dir': { type: 'string' },
   operator: { type: 'string' },

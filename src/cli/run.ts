@@ -18,7 +18,8 @@ export const runHelp = `usage: waymark run RUNBOOK.md --headless [options]
 
 Runs a runbook without the TUI, for rehearsals and CI. Stops where a person is needed.
 
-  --var NAME=VALUE       set a variable (repeatable)
+  --var NAME=VALUE       set a variable (repeatable); not for secrets: others can read a command line
+  --var-file FILE        read NAME=VALUE lines from FILE, which only you may read (chmod 600); repeatable
   --profile NAME         use a profile's variable values
   --state-dir DIR        state directory (default ./state, or $WAYMARK_STATE_DIR)
   --operator NAME        who is running it (default: the login name)
@@ -134,6 +135,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
     operator: values.operator,
     profile: values.profile,
     varFlags: values.var ?? [],
+    varFiles: values['var-file'] ?? [],
     newRun: values['new-run'] ?? false,
     allowOutsideIncludes: values['allow-outside-includes'] ?? false,
     ...stepSelection(values.only ?? [], values['skip-tag'] ?? []),

@@ -5,7 +5,7 @@
  */
 import { hostname, userInfo } from 'node:os';
 import { dirname, relative, resolve } from 'node:path';
-import type { Block, Runbook, Step } from '../runbook/model.js';
+import type { Block, Runbook, Step, VarDecl } from '../runbook/model.js';
 import { composeRunbook, type ComposeOptions } from '../runbook/compose.js';
 import { lintRunbook, formatDiagnostic } from '../runbook/lint.js';
 import { interpolate, parseConnectionUrl } from '../runbook/connection.js';
@@ -27,7 +27,8 @@ import { nextAction, rollbackBlocks, runOrder, type NextAction, type StepFilter 
 import { describeReconciliation, initialRunState, reconcile, blockHash } from './reconcile.js';
 import type { BlockState, Decision, RunEvent, RunState, RunStatus, StepState } from './run-state.js';
 import { reduce } from './run-state.js';
-import { publicValues, resolveVars, type ResolvedVars } from './vars.js';
+import { publicValues, resolveVars, unsetSecrets, type ResolvedVars, type VarInputs } from './vars.js';
+import { readVarFile, type VarFileEntry } from './var-file.js';
 
 /** How to open a session. */
 export interface SessionOptions {
@@ -37,6 +38,13 @@ export interface SessionOptions {
   profile?: string;
   /** `--var NAME=VALUE` flags. */
   varFlags?: string[];
+  /** `--var-file FILE`s: `NAME=VALUE` lines, readable by their owner only. */
+  varFiles?: string[];
+  /**
+   * Ask the operator for the secrets no flag, file, environment, profile or default gives (the TUI's
+   * hidden prompt); without it such a secret is simply unset, an error if it is required.
+   */
+  askSecrets?: (secrets: VarDecl[]) => Promise<Record<string, string>>;
   env?: NodeJS.ProcessEnv;
   /** Archive the unfinished run and start over. */
   newRun?: boolean;
@@ -178,8 +186,7 @@ export class RunSession {
   /** Read the runbook, resolve variables, take the lock, and start or resume the run. */
   static async open(options: SessionOptions): Promise<RunSession> {
     const runbook = await loadRunbook(options.runbookFile, { allowOutsideRoot: options.allowOutsideIncludes ?? false });
-    const vars = resolveVars(runbook, { profile: options.profile, flags: options.varFlags ?? [], env: options.env ?? process.env });
-    if ('errors' in vars) throw new OperatorError(vars.errors.join('\n'), 2);
+    const vars = await RunSession.#resolveVars(runbook, options);
     const operator = options.operator ?? loginName();
     const book = runbookPaths(options.stateDir, runbook.id);
     await ensureDir(book.dir);
@@ -187,11 +194,25 @@ export class RunSession {
     const previousId = await readCurrentRun(book.current);
     const lock = await acquireLock(book.dir, { runId: previousId, operator });
     try {
-      return await RunSession.#start(runbook, vars, operator, options, previousId, lock);
+      const session = await RunSession.#start(runbook, vars, operator, options, previousId, lock);
+      session.notices.push(...vars.warnings);
+      return session;
     } catch (error) {
       await lock.release();
       throw error;
     }
+  }
+
+  /** The run's variables from every source, the TUI's prompt last; every problem is one OperatorError (exit 2). */
+  static async #resolveVars(runbook: Runbook, options: SessionOptions): Promise<ResolvedVars> {
+    const files: VarFileEntry[] = [];
+    for (const file of options.varFiles ?? []) files.push(...(await readVarFile(file)));
+    const inputs: VarInputs = { profile: options.profile, flags: options.varFlags ?? [], files, env: options.env ?? process.env };
+    const unset = options.askSecrets ? unsetSecrets(runbook, inputs) : [];
+    if (unset.length > 0 && options.askSecrets) inputs.prompted = await options.askSecrets(unset);
+    const vars = resolveVars(runbook, inputs);
+    if ('errors' in vars) throw new OperatorError(vars.errors.join('\n'), 2);
+    return vars;
   }
 
   static async #start(

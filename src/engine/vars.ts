@@ -1,8 +1,12 @@
-/** Variable values for a run: default < profile < environment < --var (SPEC §1.1). */
-import type { Runbook } from '../runbook/model.js';
+/**
+ * Variable values for a run: default < profile < environment < --var-file < --var (SPEC §1.1); a
+ * secret with none of these may be typed at the TUI's prompt.
+ */
+import type { Runbook, VarDecl } from '../runbook/model.js';
+import type { VarFileEntry } from './var-file.js';
 
 /** Where a variable's value came from, for the operator and the audit trail. */
-export type VarSource = 'default' | 'profile' | 'env' | 'flag';
+export type VarSource = 'default' | 'profile' | 'env' | 'file' | 'flag' | 'prompt';
 
 /** The variables of a run, resolved and checked. */
 export interface ResolvedVars {
@@ -12,6 +16,8 @@ export interface ResolvedVars {
   secretNames: string[];
   /** The secret values themselves, for masking. */
   secretValues: string[];
+  /** What the operator should know: a secret given on the command line, where others can read it. */
+  warnings: string[];
 }
 
 /** Options that decide variable values. */
@@ -19,6 +25,10 @@ export interface VarInputs {
   profile?: string;
   /** `--var NAME=VALUE` pairs, in the order given. */
   flags: string[];
+  /** The lines of the `--var-file`s, in the order given (a later one wins). */
+  files?: VarFileEntry[];
+  /** Secrets typed at the TUI's prompt, for those that had no value from anywhere else. */
+  prompted?: Record<string, string>;
   env: NodeJS.ProcessEnv;
 }
 
@@ -52,22 +62,24 @@ export function resolveVars(runbook: Runbook, inputs: VarInputs): ResolvedVars |
     }
     flagValues[name] = flag.slice(eq + 1);
   }
+  const fileValues: Record<string, string> = {};
+  for (const entry of inputs.files ?? []) {
+    if (!declared.has(entry.name)) errors.push(`${entry.where}: ${runbook.file} declares no variable ${entry.name} (declared: ${[...declared.keys()].join(', ') || 'none'})`);
+    else fileValues[entry.name] = entry.value;
+  }
 
+  const warnings: string[] = [];
   for (const decl of runbook.vars) {
     const envName = decl.env ?? decl.name;
-    const candidates: [VarSource, string | undefined][] = [
-      ['flag', flagValues[decl.name]],
-      ['env', inputs.env[envName]],
-      ['profile', profile[decl.name]],
-      ['default', decl.default],
-    ];
-    const chosen = candidates.find(([, value]) => value !== undefined);
+    const chosen = candidates(decl, { flag: flagValues, file: fileValues, env: inputs.env, profile, prompt: inputs.prompted ?? {} }).find(([, value]) => value !== undefined);
     if (!chosen) {
       if (decl.required) {
-        errors.push(`required variable ${decl.name} has no value: set ${envName} in the environment or pass --var ${decl.name}=...`);
+        const ways = decl.secret ? `set ${envName} in the environment, put ${decl.name}=... in a --var-file, or start the TUI to be asked for it` : `set ${envName} in the environment or pass --var ${decl.name}=...`;
+        errors.push(`required variable ${decl.name} has no value: ${ways}`);
       }
       continue;
     }
+    if (decl.secret && chosen[0] === 'flag') warnings.push(commandLineWarning(decl));
     const [source, value] = chosen as [VarSource, string];
     if (decl.choices && !decl.choices.includes(value)) {
       const shown = decl.secret ? 'the given value' : `"${value}"`;
@@ -84,7 +96,37 @@ export function resolveVars(runbook: Runbook, inputs: VarInputs): ResolvedVars |
   if (errors.length > 0) return { errors };
   const secretNames = runbook.vars.filter((v) => v.secret).map((v) => v.name);
   const secretValues = secretNames.map((n) => values[n]).filter((v): v is string => v !== undefined && v !== '');
-  return { values, sources, secretNames, secretValues };
+  return { values, sources, secretNames, secretValues, warnings };
+}
+
+/** Each source's value for `decl`, strongest first; the prompt only counts where nothing else gave one. */
+function candidates(decl: VarDecl, from: Record<'flag' | 'file' | 'profile' | 'prompt', Record<string, string>> & { env: NodeJS.ProcessEnv }): [VarSource, string | undefined][] {
+  return [
+    ['flag', from.flag[decl.name]],
+    ['file', from.file[decl.name]],
+    ['env', from.env[decl.env ?? decl.name]],
+    ['profile', from.profile[decl.name]],
+    ['default', decl.default],
+    ['prompt', decl.secret ? from.prompt[decl.name] : undefined],
+  ];
+}
+
+/** The secret variables of `runbook` that no source gives a value: the TUI asks the operator for them. */
+export function unsetSecrets(runbook: Runbook, inputs: VarInputs): VarDecl[] {
+  const flag = Object.fromEntries(inputs.flags.filter((f) => f.indexOf('=') > 0).map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)]));
+  const file = Object.fromEntries((inputs.files ?? []).map((entry) => [entry.name, entry.value]));
+  const profile = (inputs.profile !== undefined ? runbook.profiles[inputs.profile] : undefined) ?? {};
+  const from = { flag, file, env: inputs.env, profile, prompt: {} };
+  return runbook.vars.filter((decl) => decl.secret && candidates(decl, from).every(([, value]) => value === undefined));
+}
+
+/** The warning for a secret given with `--var`: any user of the machine can read a process's arguments. */
+function commandLineWarning(decl: VarDecl): string {
+  return (
+    `secret ${decl.name} was given on the command line (--var), where any user of this machine can read it ` +
+    `(ps, /proc/PID/cmdline) while waymark runs; give it in the environment (${decl.env ?? decl.name}), ` +
+    `in a --var-file readable only by you (chmod 600), or type it at the TUI's prompt`
+  );
 }
 
 /** Variable values safe to show or store: secrets replaced by a mask. */

@@ -79,6 +79,8 @@ export class UiController {
   constructor(session: RunSession, options: { resume: boolean }) {
     this.session = session;
     this.#prompt = options.resume ? { kind: 'resume' } : null;
+    // The resume screen lists the notices; a new run shows them (a secret given with --var) as the message.
+    if (!options.resume && session.notices.length > 0) this.#message = { text: session.notices.join(' '), tone: 'error' };
     session.subscribe((event) => this.#onSession(event));
     this.#snapshot = this.#build();
   }

@@ -1,5 +1,6 @@
 /** `waymark RUNBOOK.md`: the interactive TUI over a run session. */
 import type { SessionOptions } from '../engine/session.js';
+import type { VarDecl } from '../runbook/model.js';
 import { UsageError } from '../cli/errors.js';
 import { loadExeca } from '../engine/exec/shell.js';
 
@@ -17,10 +18,24 @@ async function loadTui() {
   const ciVars = (['CI', 'CONTINUOUS_INTEGRATION'] as const).map((name) => [name, process.env[name]] as const);
   for (const [name] of ciVars) delete process.env[name];
   try {
-    return await Promise.all([import('ink'), import('./app.js'), import('./controller.js'), import('../engine/estimate.js')]);
+    return await Promise.all([import('ink'), import('./app.js'), import('./controller.js'), import('../engine/estimate.js'), import('./components/SecretPrompt.js')]);
   } finally {
     for (const [name, value] of ciVars) if (value !== undefined) process.env[name] = value;
   }
+}
+
+/** The hidden prompt for secrets that nothing gave, on its own screen before the run's. */
+async function askSecrets(loading: ReturnType<typeof loadTui>, secrets: VarDecl[]): Promise<Record<string, string>> {
+  const [{ render }, , , , { SecretPrompt }] = await loading;
+  const given: { values?: Record<string, string> } = {};
+  const done = (values?: Record<string, string>): void => {
+    if (values) given.values = values;
+    app.unmount();
+  };
+  const app = render(<SecretPrompt secrets={secrets} onDone={done} onCancel={() => done()} />, { exitOnCtrlC: false, patchConsole: false });
+  await app.waitUntilExit();
+  if (!given.values) throw new UsageError(`no value given for secret ${secrets.map((s) => s.name).join(', ')}; nothing was run`);
+  return given.values;
 }
 
 export async function startTui(options: SessionOptions): Promise<number> {
@@ -30,9 +45,10 @@ export async function startTui(options: SessionOptions): Promise<number> {
   // The session is opened while the TUI's modules load: opening waits on the disk (lock, checkpoint,
   // audit, each synced) and loading is all CPU, so the two overlap instead of adding up.
   const { RunSession } = await import('../engine/session.js');
+  const loading = loadTui();
   // Variables are resolved from the environment as the operator started waymark (CI hidden below).
-  const opening = RunSession.open({ ...options, env: options.env ?? { ...process.env } });
-  const [opened, loaded] = await Promise.allSettled([opening, loadTui()]);
+  const opening = RunSession.open({ ...options, env: options.env ?? { ...process.env }, askSecrets: (secrets) => askSecrets(loading, secrets) });
+  const [opened, loaded] = await Promise.allSettled([opening, loading]);
   // A runbook or lock problem is the operator's to fix, and says more than a module that failed to load.
   if (opened.status === 'rejected') throw opened.reason;
   const session = opened.value;

@@ -13,8 +13,9 @@ export const MAX_LINE_CHARS = 1024 * 1024;
 /**
  * Cuts a byte stream into runs of complete lines, one run per chunk that
  * completes at least one line: text that ends with `\n`. A subscriber then pays
- * per chunk, not per line (a million-line block is a hundred calls), and
- * masking sees whole lines. Chunks may end mid-line or
+ * per chunk, not per line (a million-line block is a hundred calls). It works on
+ * output already masked (headless `--output` prints whole lines): a cut never
+ * splits a secret. Chunks may end mid-line or
  * mid-character; `end()` delivers a last line that had no newline, with one.
  * A run longer than `maxLineChars` without a newline is delivered in pieces, so
  * a progress bar or a binary blob cannot grow memory without limit.

@@ -1,7 +1,8 @@
 /** Running a shell or python block as a child process in its own process group. */
 import { statSync } from 'node:fs';
 import type { Masker } from './mask.js';
-import { LineChunker, RawTail, withoutCarriageReturns, type OutputStream } from './output.js';
+import { StringDecoder } from 'node:string_decoder';
+import { RawTail, withoutCarriageReturns, type OutputStream } from './output.js';
 import { startDeadline } from './deadline.js';
 import { DEFAULT_KILL_GRACE_MS, terminateGroup } from './process-group.js';
 
@@ -26,8 +27,8 @@ export const TAIL_BYTES = 256 * 1024;
 export const MATCH_BYTES = 1024 * 1024;
 
 /**
- * Receives a block's output as it arrives, already masked: bytes as the pipe delivered them (lines
- * may be cut between chunks), or whole lines when there are secrets to mask.
+ * Receives a block's output as it arrives, already masked: bytes as the pipe delivered them, lines
+ * cut between chunks (with secrets, the end of a chunk may come with the next one).
  */
 export type OutputListener = (stream: OutputStream, chunk: Buffer) => void;
 
@@ -76,6 +77,38 @@ export interface ProcessResult {
   spawnError?: string;
 }
 
+/** One stream of a block on its way to the tail, the log and the listener: `push` each chunk, then `end`. */
+export interface OutputPath {
+  push(chunk: Buffer): void;
+  end(): void;
+}
+
+/**
+ * The way one stream's output goes. Output is handled a chunk at a time, never a line at a time: a
+ * block printing a million lines costs a hundred 64 KiB chunks. With secrets, each chunk is masked
+ * before anything keeps or shows it, by a masking stream that holds back the end of a chunk until it
+ * knows whether a secret starts there, so a secret cut between two chunks, however long its line, is
+ * masked whole. Without, chunks pass as the pipe delivered them.
+ */
+export function outputPath(stream: OutputStream, to: { tail: RawTail; log?: LogSink | undefined; onOutput?: OutputListener | undefined; masker?: Masker | undefined }): OutputPath {
+  const { tail, log, onOutput, masker } = to;
+  const keep = (chunk: Buffer): void => {
+    tail.push(chunk);
+    log?.writeChunk(chunk, stream);
+    onOutput?.(stream, chunk);
+  };
+  if (masker === undefined || masker.empty) return { push: keep, end: () => undefined };
+  const decoder = new StringDecoder('utf8');
+  const masking = masker.stream();
+  const pass = (text: string): void => {
+    if (text !== '') keep(Buffer.from(text));
+  };
+  return {
+    push: (chunk) => pass(masking.push(decoder.write(chunk))),
+    end: () => pass(masking.push(decoder.end()) + masking.end()),
+  };
+}
+
 let execaModule: Promise<typeof import('execa')> | undefined;
 
 /**
@@ -99,23 +132,10 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
 
   const tailLimits = { maxLines: options.tailLines ?? TAIL_LINES, maxBytes: options.tailBytes ?? TAIL_BYTES };
   const matchBytes = options.matchBytes ?? MATCH_BYTES;
-  const masker = options.masker === undefined || options.masker.empty ? undefined : options.masker;
-  const { log, onOutput } = options;
-  // Output is handled a chunk at a time, never a line at a time: a block printing a million lines
-  // costs a hundred 64 KiB chunks. Only the kept end of each stream is ever split into lines.
+  const { log, onOutput, masker } = options;
+  // Only the kept end of each stream is ever split into lines.
   const tails = { stdout: new RawTail(Math.max(tailLimits.maxBytes, matchBytes)), stderr: new RawTail(tailLimits.maxBytes) };
-  const sink = (stream: OutputStream): { push(chunk: Buffer): void; end(): void } => {
-    const keep = (chunk: Buffer): void => {
-      tails[stream].push(chunk);
-      log?.writeChunk(chunk, stream);
-      onOutput?.(stream, chunk);
-    };
-    if (masker === undefined) return { push: keep, end: () => undefined };
-    // A secret is masked before anything keeps or shows it. Masking needs whole lines (a secret
-    // split between two chunks is still found), so with secrets output moves a line run at a time.
-    const lines = new LineChunker((text) => keep(Buffer.from(masker.mask(text))));
-    return { push: (chunk) => lines.push(chunk), end: () => lines.end() };
-  };
+  const sink = (stream: OutputStream): OutputPath => outputPath(stream, { tail: tails[stream], log, onOutput, masker });
   const sinks = { stdout: sink('stdout'), stderr: sink('stderr') };
 
   let execa: typeof import('execa').execa;

@@ -1,5 +1,26 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MASK, createMasker } from '../../../src/engine/exec/mask.js';
+import { MASK, MIN_FRAGMENT, createMasker } from '../../../src/engine/exec/mask.js';
+
+/** Every start and every end of `secret` at least MIN_FRAGMENT long (the whole secret included). */
+function fragments(secret: string): string[] {
+  const found: string[] = [];
+  for (let n = MIN_FRAGMENT; n <= secret.length; n += 1) found.push(secret.slice(0, n), secret.slice(-n));
+  return found;
+}
+
+/** `text` cut at the given points (any order, duplicates and out-of-range points allowed). */
+function cutAt(text: string, points: number[]): string[] {
+  const cuts = [...new Set(points.map((p) => p % (text.length + 1)))].sort((a, b) => a - b);
+  const pieces: string[] = [];
+  let from = 0;
+  for (const cut of cuts) {
+    pieces.push(text.slice(from, cut));
+    from = cut;
+  }
+  pieces.push(text.slice(from));
+  return pieces;
+}
 
 describe('createMasker', () => {
   it('replaces every occurrence of a secret', () => {
@@ -31,5 +52,67 @@ describe('createMasker', () => {
 
   it('returns text without secrets unchanged', () => {
     expect(createMasker(['s3cret']).mask('nothing to see')).toBe('nothing to see');
+  });
+
+  it('reproduced: MariaDB cut a 164-character secret to its first 128 in an error message, which was shown in clear', () => {
+    const secret = 'Zq9'.repeat(54) + 'XY';
+    expect(secret).toHaveLength(164);
+    const masker = createMasker([secret]);
+    const message = `Truncated incorrect DECIMAL value: '${secret.slice(0, 128)}'`;
+    expect(masker.mask(message)).toBe(`Truncated incorrect DECIMAL value: '${MASK}'`);
+  });
+
+  it('masks any start and any end of a secret that is at least 8 characters long, and nothing next to it', () => {
+    const masker = createMasker(['correct-horse-battery']);
+    expect(masker.mask('[correct-]')).toBe(`[${MASK}]`);
+    expect(masker.mask('[correct-horse-b...]')).toBe(`[${MASK}...]`);
+    expect(masker.mask('...se-battery]')).toBe(`...${MASK}]`);
+    expect(masker.mask('correct-horse-battery-staple')).toBe(`${MASK}-staple`);
+    // Shorter pieces, and pieces from the middle, are not the secret's start or end: they stay.
+    expect(masker.mask('correct horse-bat')).toBe('correct horse-bat');
+  });
+
+  it('masks a secret shorter than 8 characters only whole', () => {
+    expect(createMasker(['hunter2']).mask('hunter hunter2')).toBe(`hunter ${MASK}`);
+  });
+
+  it('leaves no start or end of 8 or more characters of a secret in what it returns (property)', () => {
+    const alphabet = fc.constantFrom('a', 'b', 'c', ' ', '\n');
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', 'b', 'c'), minLength: 1, maxLength: 30 }), fc.array(fc.oneof(fc.string({ unit: alphabet, maxLength: 12 }), fc.nat(40)), { maxLength: 12 }), (secret, parts) => {
+        // Text woven from random filler and random cut-outs of the secret.
+        const text = parts.map((part) => (typeof part === 'string' ? part : secret.slice(part % secret.length, (part * 7) % (secret.length + 1)))).join('');
+        const masked = createMasker([secret]).mask(text);
+        const forbidden = secret.length < MIN_FRAGMENT ? [secret] : fragments(secret);
+        for (const fragment of forbidden) expect(masked).not.toContain(fragment);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('gives, as a stream, exactly what mask() gives for the whole text, wherever the text is cut (property)', () => {
+    const unit = fc.constantFrom('a', 'b', 'c', '\n', '😀');
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit: fc.constantFrom('a', 'b', 'c', '😀'), minLength: 1, maxLength: 14 }), { minLength: 1, maxLength: 3 }),
+        fc.string({ unit, maxLength: 80 }),
+        fc.array(fc.nat(200), { maxLength: 12 }),
+        (secrets, text, points) => {
+          const masker = createMasker(secrets);
+          const stream = masker.stream();
+          const given = cutAt(text, points).map((piece) => stream.push(piece)).join('') + stream.end();
+          expect(given).toBe(masker.mask(text));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('gives out complete lines at once, holding back only the end of an unfinished line', () => {
+    const stream = createMasker(['s3cr3t-password']).stream();
+    expect(stream.push('one s3cr3t-password\ntwo s3cr3t')).toBe(`one ${MASK}\n`);
+    // The last 15 characters (the secret's length) wait for what follows.
+    expect(stream.push('-password and more text than the secret is long')).toBe(`two ${MASK} and more text than the`);
+    expect(stream.end()).toBe(' secret is long');
   });
 });

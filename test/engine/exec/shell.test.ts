@@ -48,6 +48,28 @@ describe('runProcess', () => {
     expect(result.stderrTail).toEqual(['••••']);
   });
 
+  it('reproduced: masks a secret across the 1 MiB mark of a long line (it reached the log and the tail in two clear halves)', async () => {
+    const secret = randomBytes(40).toString('hex');
+    const output = collectLines();
+    const { logged, log } = recordingLog();
+    // The line is longer than 1 MiB before its newline comes, and the secret spans the 1 MiB mark.
+    const result = await runProcess({
+      command: bash('head -c $((1048576 - 30)) /dev/zero | tr "\\0" x; printf %s "$PW"; sleep 0.3; echo " after"'),
+      cwd: process.cwd(),
+      env: { PW: secret },
+      timeoutMs: 10_000,
+      masker: createMasker([secret]),
+      onOutput: output.onOutput,
+      log,
+    });
+    expect(result.exitCode).toBe(0);
+    for (const seen of [logged.join('\n'), output.lines.map(([, line]) => line).join('\n'), result.stdoutTail.join('\n')]) {
+      expect(seen.endsWith('xx•••• after'), seen.slice(-120)).toBe(true);
+      expect(seen).not.toContain(secret.slice(0, 8));
+      expect(seen).not.toContain(secret.slice(-8));
+    }
+  });
+
   it('passes variables as environment only: a value holding $(...) is never executed', async () => {
     const marker = path.join(scratchDir(), `x-${randomBytes(6).toString('hex')}`);
     const evil = `$(touch ${marker})\`touch ${marker}\`; touch ${marker}`;
