@@ -35,6 +35,8 @@ export interface InertOptions {
 const CONTROL_CLASS = '\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069\\u2028\\u2029';
 const CONTROL = new RegExp(`[${CONTROL_CLASS}]`);
 const CONTROL_OR_NEWLINE = new RegExp(`[${CONTROL_CLASS}\\n]`);
+const CONTROL_ALL = new RegExp(CONTROL.source, 'g');
+const CONTROL_OR_NEWLINE_ALL = new RegExp(CONTROL_OR_NEWLINE.source, 'g');
 /** A whole SGR sequence (kept with `colour` when it only colours), or one control character. */
 const SGR_OR_CONTROL = new RegExp(`\\x1b\\[([0-9;]{0,64})m|[${CONTROL_CLASS}]`, 'g');
 const SGR_OR_CONTROL_OR_NEWLINE = new RegExp(`\\x1b\\[([0-9;]{0,64})m|[${CONTROL_CLASS}\\n]`, 'g');
@@ -74,11 +76,17 @@ export function controlPicture(char: string): string {
 /** `text` with every control character and escape sequence shown instead of acted on (see the module comment). */
 export function inert(text: string, options: InertOptions = {}): string {
   if (text.search(options.lines ? CONTROL : CONTROL_OR_NEWLINE) === -1) return text;
-  const pattern = options.lines ? SGR_OR_CONTROL : SGR_OR_CONTROL_OR_NEWLINE;
-  return text.replace(pattern, (match: string, parameters: string | undefined) => {
-    if (parameters === undefined) return controlPicture(match);
-    return options.colour && isPlainColour(parameters) ? match : `␛${match.slice(1)}`;
-  });
+  if (options.colour) {
+    return text.replace(options.lines ? SGR_OR_CONTROL : SGR_OR_CONTROL_OR_NEWLINE, (match: string, parameters: string | undefined) => {
+      if (parameters === undefined) return controlPicture(match);
+      return isPlainColour(parameters) ? match : `␛${match.slice(1)}`;
+    });
+  }
+  // Without colour each control character stands alone. ESC, by far the most common (coloured
+  // output), is swapped natively: a callback per match costs three times as much.
+  const shown = text.includes('\x1b') ? text.replaceAll('\x1b', '␛') : text;
+  const pattern = options.lines ? CONTROL_ALL : CONTROL_OR_NEWLINE_ALL;
+  return shown.search(pattern) === -1 ? shown : shown.replace(pattern, controlPicture);
 }
 
 /** Several lines of text made inert, newlines kept: what goes to a terminal as a whole (CLI output, reports). */
@@ -89,5 +97,5 @@ export function inertLines(text: string): string {
 /** Every control character in `text` (tab and newline are not), in order: what lint reports. */
 export function* controlsIn(text: string): Generator<{ index: number; char: string }> {
   if (text.search(CONTROL) === -1) return;
-  for (const match of text.matchAll(new RegExp(CONTROL.source, 'g'))) yield { index: match.index, char: match[0] };
+  for (const match of text.matchAll(CONTROL_ALL)) yield { index: match.index, char: match[0] };
 }
