@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderJunit } from '../../src/report/junit.js';
+import { renderComparisonMarkdown, renderComparisonText, type Comparison } from '../../src/report/compare.js';
 import type { ReportBlock, RunReport } from '../../src/report/model.js';
 
 // eslint-disable-next-line no-control-regex
@@ -50,5 +51,17 @@ describe('the JUnit report', () => {
     const text = renderJunit(report(['title\x1b]0;PWNED\x07 after']));
     expect(text).not.toMatch(ACTING);
     expect(text).toContain('title␛]0;PWNED␇ after');
+  });
+});
+
+describe('report --compare', () => {
+  it('shows step titles with escapes as text, in the terminal table and in Markdown', () => {
+    const side = { status: 'passed', durationMs: 1000, failures: 0 };
+    const head = { run: 'r', status: 'complete', profile: null, startedAt: '2026-12-04T00:00:00.000Z', totalMs: 1000 };
+    const comparison = { a: head, b: head, steps: [{ id: 's1', title: 'Step\x1b]0;T\x07', a: side, b: side, changed: false, flags: [] }] } as unknown as Comparison;
+    for (const text of [renderComparisonText(comparison), renderComparisonMarkdown(comparison)]) {
+      expect(text).not.toMatch(ACTING);
+      expect(text).toContain('Step␛]0;T␇');
+    }
   });
 });

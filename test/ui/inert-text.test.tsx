@@ -4,6 +4,9 @@
  * plain colours kept unless NO_COLOR), and the header shows an operator's escapes as text.
  * A runbook with an ESC in it no longer loads (lint), so the confirm screen is tested directly.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfirmBlock } from '../../src/ui/components/ConfirmBlock.js';
@@ -97,5 +100,15 @@ describe('the header and the step list', () => {
     const list = render(<StepList state={run} current={0} width={40} height={3} />);
     expect(list.lastFrame()).toContain('Step␛[2J one');
     list.unmount();
+  });
+});
+
+describe('every face draws through the inert Text', () => {
+  it("no file of the TUI takes Text from ink itself (it would write a command's escapes to the terminal)", () => {
+    const ui = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/ui');
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? files(join(dir, entry.name)) : [join(dir, entry.name)]));
+    const offenders = files(ui).filter((file) => /\.tsx?$/.test(file) && !file.endsWith('inert-text.tsx') && /import\s*\{[^}]*\bText\b[^}]*\}\s*from\s*'ink'/.test(readFileSync(file, 'utf8')));
+    expect(offenders).toEqual([]);
   });
 });
