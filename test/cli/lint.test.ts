@@ -149,6 +149,21 @@ describe('waymark lint: control characters (issue 10, item 17)', () => {
     }
   });
 
+  it('reports one in an included fragment at the fragment\'s FILE:LINE', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wm-lint-ctl-'));
+    try {
+      const top = join(dir, 'top.md');
+      const fragment = join(dir, 'frag.md');
+      writeFileSync(top, '---\ninclude:\n  - frag.md\n---\n# Top\n\n## Begin {#begin}\n\n```sh\ntrue\n```\n');
+      writeFileSync(fragment, '## Fragment {#fragment}\n\n```sh confirm\n' + spoof + '\n```\n');
+      const { code, stdout } = await runCli('lint', top);
+      expect(code).toBe(2);
+      expect(stdout).toMatch(new RegExp(`^${fragment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4: error: control character U\\+001B`, 'm'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('--json names the rule control-character', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wm-lint-ctl-'));
     try {

@@ -101,4 +101,14 @@ describe('text from outside is shown inert', () => {
     expect(missing.stderr).toContain('gone␛]52;c;eA==␇.md');
     expect(missing.all).not.toMatch(ACTING);
   }, T);
+
+  it("reproduced: `yes` ran `echo DELETED >> f`, hidden by ESC[8m on the confirmation; now such a runbook does not load, and nothing runs", async () => {
+    const spoof = ": '\x1b[8m'; echo DELETED >> f; : '\x1b[0m'; systemctl --version";
+    const book = ws().write('spoof.md', `# Spoof\n\n## Restart {#restart}\n\n\`\`\`sh confirm\n${spoof}\n\`\`\`\n`);
+    const run = await ws().run(book, ['--yes']);
+    expect(run.code, run.all).toBe(2);
+    expect(run.all).toContain(`${book}:6: error: control character U+001B`);
+    expect(run.all).not.toMatch(ACTING);
+    expect(ws().lines('f')).toEqual([]);
+  }, T);
 });
