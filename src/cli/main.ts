@@ -2,6 +2,8 @@
 /** waymark's entry point: picks the command and turns operator errors into messages and exit codes. */
 import { fileURLToPath } from 'node:url';
 import { isOperatorError, UsageError } from './errors.js';
+import { inertLines } from '../runbook/inert.js';
+import { inertOutput } from './output.js';
 
 const usage = `waymark — a terminal runbook assistant
 
@@ -69,6 +71,11 @@ async function runFor(args: string[]): Promise<Command> {
   return loadTuiRun(fileURLToPath(new URL('tui.vm.js', import.meta.url)));
 }
 
+/** The stream a command writes to: made inert, except for the TUI's own terminal. */
+function outputFor(runArgs: string[] | null): NodeJS.WritableStream {
+  return runArgs && !runArgs.includes('--headless') ? process.stdout : inertOutput(process.stdout);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -76,8 +83,8 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   // `waymark RUNBOOK.md` is `waymark run RUNBOOK.md` (SPEC §4).
-  if (!commands[name] && /\.(md|markdown)$/i.test(name)) return (await runFor(argv))(argv, process.stdout);
-  if (name === 'run' && !rest.includes('--help') && !rest.includes('-h')) return (await runFor(rest))(rest, process.stdout);
+  if (!commands[name] && /\.(md|markdown)$/i.test(name)) return (await runFor(argv))(argv, outputFor(argv));
+  if (name === 'run' && !rest.includes('--help') && !rest.includes('-h')) return (await runFor(rest))(rest, outputFor(rest));
   const load = commands[name];
   if (!load) throw new UsageError(`unknown command "${name}"\n\n${usage}`);
   const command = await load();
@@ -85,23 +92,24 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${command.help}\n`);
     return 0;
   }
-  return command.run(rest, process.stdout);
+  return command.run(rest, outputFor(null));
 }
 
+/** An error's message names files, runbook text and values: it is shown inert like all output. */
 function explain(error: unknown): number {
   if (isOperatorError(error)) {
-    process.stderr.write(`waymark: ${error.message}\n`);
+    process.stderr.write(inertLines(`waymark: ${error.message}\n`));
     return error.exitCode;
   }
   // parseArgs throws TypeErrors with a code for unknown or malformed options: that is bad usage.
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-    process.stderr.write(`waymark: ${(error as Error).message}\n`);
+    process.stderr.write(inertLines(`waymark: ${(error as Error).message}\n`));
     return 2;
   }
-  process.stderr.write(`waymark: internal error: ${(error as Error)?.message ?? String(error)}\n` +
+  process.stderr.write(inertLines(`waymark: internal error: ${(error as Error)?.message ?? String(error)}\n`) +
     'This is a bug in waymark, not in your runbook; the checkpoint on disk is intact. Set WAYMARK_DEBUG=1 for details.\n');
-  if (process.env.WAYMARK_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+  if (process.env.WAYMARK_DEBUG) process.stderr.write(inertLines(`${(error as Error)?.stack ?? ''}\n`));
   return 70;
 }
 

@@ -4,6 +4,7 @@
  */
 import type { RunState, StepState } from '../engine/run-state.js';
 import { formatDuration } from '../runbook/duration.js';
+import { inertLines } from '../runbook/inert.js';
 
 /** One step of the comparison. */
 export interface ComparedStep {
@@ -69,7 +70,7 @@ function bar(value: number | null, max: number, width: number): string {
 
 const time = (ms: number | null | undefined) => (ms === null || ms === undefined ? '—' : formatDuration(ms));
 
-/** The comparison as terminal text: a table with a duration bar chart. */
+/** The comparison as terminal text: a table with a duration bar chart, made inert (titles come from the runbook). */
 export function renderComparisonText(c: Comparison, barWidth = 24): string {
   const max = Math.max(1, ...c.steps.flatMap((s) => [s.a?.durationMs ?? 0, s.b?.durationMs ?? 0]));
   const titleWidth = Math.min(36, Math.max(10, ...c.steps.map((s) => s.title.length)));
@@ -84,10 +85,10 @@ export function renderComparisonText(c: Comparison, barWidth = 24): string {
     lines.push(`${' '.repeat(titleWidth)}  B ${time(step.b?.durationMs).padStart(7)} ${(step.b?.status ?? 'absent').padEnd(10)} ${bar(step.b?.durationMs ?? null, max, barWidth)}`);
     if (step.flags.length > 0) lines.push(`${' '.repeat(titleWidth)}  ⚑ ${step.flags.join('; ')}`);
   }
-  return `${lines.join('\n')}\n`;
+  return inertLines(`${lines.join('\n')}\n`);
 }
 
-/** The comparison as Markdown: a table, flags, and the bar chart in a text block. */
+/** The comparison as Markdown: a table, flags, and the bar chart in a text block; made inert. */
 export function renderComparisonMarkdown(c: Comparison): string {
   const lines = [
     `# Run comparison`,
@@ -102,5 +103,5 @@ export function renderComparisonMarkdown(c: Comparison): string {
     lines.push(`| ${s.title.replace(/\|/g, '\\|')} (\`${s.id}\`) | ${time(s.a?.durationMs)} | ${s.a?.status ?? 'absent'} | ${time(s.b?.durationMs)} | ${s.b?.status ?? 'absent'} | ${s.flags.join('; ')} |`);
   }
   lines.push('', '## Durations', '', '```text', renderComparisonText(c).trimEnd(), '```', '');
-  return lines.join('\n');
+  return inertLines(lines.join('\n'));
 }

@@ -1,8 +1,9 @@
 /** JUnit XML: one test suite per step and one test case per block, so CI dashboards show a rehearsal. */
 import type { RunReport } from './model.js';
+import { inertLines } from '../runbook/inert.js';
 
-const xml = (text: string) =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '');
+/** Text as XML character data: control characters made inert (XML 1.0 forbids most of them), then escaped. */
+const xml = (text: string) => inertLines(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function renderJunit(report: RunReport): string {
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];

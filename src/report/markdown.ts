@@ -1,9 +1,20 @@
 /** The Markdown report: what ran, what each check found, and every decision, for the change record. */
 import type { RunReport } from './model.js';
 import { formatDuration } from '../runbook/duration.js';
+import { inertLines } from '../runbook/inert.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
+/** A fence longer than any run of backticks in `lines`, so that output cannot close it and write the report. */
+function fenceFor(lines: string[]): string {
+  const longest = Math.max(0, ...lines.map((line) => Math.max(0, ...(line.match(/`+/g) ?? []).map((run) => run.length))));
+  return '`'.repeat(Math.max(3, longest + 1));
+}
+
+/**
+ * The report as Markdown, made inert (src/runbook/inert.ts): it is read in a terminal as often as in
+ * a browser, and its titles, operator, reasons and output tails come from outside.
+ */
 export function renderMarkdown(report: RunReport): string {
   const lines: string[] = [];
   lines.push(`# ${report.title}`, '');
@@ -36,7 +47,8 @@ export function renderMarkdown(report: RunReport): string {
         for (const row of block.rows) lines.push(`| ${row.map(cell).join(' | ')} |`);
         lines.push('');
       } else if (block.tail && block.tail.length > 0) {
-        lines.push('```text', ...block.tail, '```', '');
+        const fence = fenceFor(block.tail);
+        lines.push(`${fence}text`, ...block.tail, fence, '');
       }
     }
   }
@@ -48,5 +60,5 @@ export function renderMarkdown(report: RunReport): string {
       );
     }
   }
-  return `${lines.join('\n')}\n`;
+  return inertLines(`${lines.join('\n')}\n`);
 }

@@ -12,6 +12,7 @@ import { parseFrontMatter, sliceFrontMatter } from './front-matter.js';
 import { parseInfoString } from './info-string.js';
 import { interpretBlockHead } from './attributes.js';
 import { parseStepHeading } from './heading.js';
+import { controlPicture, controlsIn } from './inert.js';
 
 /** A code block or checklist item found while walking, before ids are assigned. */
 type Found = { kind: 'code'; token: Tokens.Code; line: number; note?: string } | { kind: 'task'; text: string; line: number };
@@ -104,6 +105,7 @@ interface Section {
 export function parseRunbook(source: string, file: string): Runbook {
   const diagnostics: Diagnostic[] = [];
   const normalized = source.includes('\r') ? source.replace(/\r\n?/g, '\n') : source;
+  reportControls(normalized, file, diagnostics);
   const slice = sliceFrontMatter(normalized);
   const front = slice ? parseFrontMatter(slice, file) : { vars: [], profiles: {}, connections: [], includes: [], after: [], diagnostics: [] };
   diagnostics.push(...front.diagnostics);
@@ -221,6 +223,31 @@ export function parseRunbook(source: string, file: string): Runbook {
     after: front.after,
     ...(front.service !== undefined ? { service: front.service } : {}),
   };
+}
+
+/**
+ * A control character in the runbook (an ESC, a lone CR inside a line, a bidi override) can make
+ * a confirmation show another command than the one that runs: one error per line that has any.
+ * Tab and the line ends are text; the rest would be written as an escape the command understands.
+ */
+function reportControls(text: string, file: string, diagnostics: Diagnostic[]): void {
+  let line = 1;
+  let counted = 0;
+  let lastReported = 0;
+  for (const { index, char } of controlsIn(text)) {
+    line += countNewlines(text.slice(counted, index));
+    counted = index;
+    if (line === lastReported) continue;
+    lastReported = line;
+    const code = `U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+    diagnostics.push({
+      file,
+      line,
+      severity: 'error',
+      rule: 'control-character',
+      message: `control character ${code} (shown as ${controlPicture(char)}): a terminal acts on it instead of showing it, so a screen could show another command than the one that runs; write it as an escape the command understands (printf '\\033', $'\\e')`,
+    });
+  }
 }
 
 type Report = (line: number, message: string, rule: string, severity?: Diagnostic['severity']) => void;

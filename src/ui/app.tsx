@@ -1,7 +1,8 @@
 /** The screen: header, step list, current step, live output, footer — over one UiController. */
 import { spawnSync } from 'node:child_process';
 import { useEffect, useMemo, useState } from 'react';
-import { Box, Static, Text, useApp, useInput, useStdin, type Key } from 'ink';
+import { Box, Static, useApp, useInput, useStdin, type Key } from 'ink';
+import { Text } from './inert-text.js';
 import type { UiController } from './controller.js';
 import { useController } from './hooks/use-controller.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';

@@ -1,11 +1,16 @@
 /** A step's prose rendered for the terminal, with a local Marked instance (never marked's global options). */
 import { Marked } from 'marked';
 import { markedTerminal } from 'marked-terminal';
+import { inertLines } from '../runbook/inert.js';
 
 const cache = new Map<string, string>();
 
-/** Render Markdown to terminal text at `width` columns. Code blocks are left out: the block list shows them. */
-export function renderMarkdown(markdown: string, width: number): string {
+/**
+ * Render Markdown to terminal text at `width` columns. Code blocks are left out: the block list shows
+ * them. The source is made inert first, so every sequence in the result is the renderer's own.
+ */
+export function renderMarkdown(source: string, width: number): string {
+  const markdown = inertLines(source);
   const key = `${width}\u0000${markdown}`;
   const hit = cache.get(key);
   if (hit !== undefined) return hit;

@@ -2,9 +2,14 @@
  * Word wrap for rows the layout must count (notes, messages, notices). ink's own `wrap` keeps the
  * space it broke at as the next row's first character and leaves the row count to the layout.
  */
+import { inertLines } from '../runbook/inert.js';
 
-/** `text` as rows of at most `width` characters, at most `maxRows` of them (the last ends in … if cut). */
-export function wrapWords(text: string, width: number, maxRows = Infinity): string[] {
+/**
+ * `text` as rows of at most `width` characters, at most `maxRows` of them (the last ends in … if cut).
+ * The text is made inert first, so that rows are counted as they will be shown.
+ */
+export function wrapWords(source: string, width: number, maxRows = Infinity): string[] {
+  const text = inertLines(source);
   const room = Math.max(1, width);
   const rows: string[] = [];
   let row = '';

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, runCli } from './run-cli.js';
@@ -103,6 +104,82 @@ describe('waymark lint', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('lint needs at least one runbook file');
     expect(stderr).toContain('usage: waymark lint FILE... [--json]');
+  });
+});
+
+describe('waymark lint: control characters (issue 10, item 17)', () => {
+  // Reproduced: a confirm line `: '\e[8m'; echo DELETED >> f; : '\e[0m'; systemctl --version`, with real
+  // ESC bytes in the runbook, showed only `: '   '; systemctl --version`, and yes ran the hidden command.
+  const spoof = ": '\x1b[8m'; echo DELETED >> f; : '\x1b[0m'; systemctl --version";
+  const runbook = [
+    '---', // 1
+    'title: "Spoof\x1b]0;owned\x07"', // 2
+    '---', // 3
+    '# Nova', // 4
+    '', // 5
+    '## Restart {#restart}', // 6
+    '', // 7
+    'Prose with a C1 CSI \x9b2J and a tab\tthat is fine.', // 8
+    '', // 9
+    '```sh confirm', // 10
+    spoof, // 11
+    'echo ok\r', // 12 (CRLF: a line end, not a control)
+    '```', // 13
+    '', // 14
+    '- [ ] ticked by \u202eevil', // 15
+    '',
+  ].join('\n');
+
+  it('reports each line holding one as an error at FILE:LINE, in code, prose, front matter and checklists, and exits 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wm-lint-ctl-'));
+    try {
+      const file = join(dir, 'spoof.md');
+      writeFileSync(file, runbook);
+      const { code, stdout } = await runCli('lint', file);
+      expect(code).toBe(2);
+      const lines = stdout.trimEnd().split('\n');
+      expect(lines.map((l) => l.slice(0, l.indexOf(': error: ')))).toEqual([2, 8, 11, 15].map((n) => `${file}:${n}`));
+      expect(lines[2]).toContain('control character U+001B');
+      expect(lines[1]).toContain('control character U+009B');
+      expect(lines[3]).toContain('control character U+202E');
+      // What lint prints is itself inert: no ESC reaches the terminal that runs lint.
+      expect(stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports one in an included fragment at the fragment\'s FILE:LINE', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wm-lint-ctl-'));
+    try {
+      const top = join(dir, 'top.md');
+      const fragment = join(dir, 'frag.md');
+      writeFileSync(top, '---\ninclude:\n  - frag.md\n---\n# Top\n\n## Begin {#begin}\n\n```sh\ntrue\n```\n');
+      writeFileSync(fragment, '## Fragment {#fragment}\n\n```sh confirm\n' + spoof + '\n```\n');
+      const { code, stdout } = await runCli('lint', top);
+      expect(code).toBe(2);
+      expect(stdout).toMatch(new RegExp(`^${fragment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4: error: control character U\\+001B`, 'm'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--json names the rule control-character', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wm-lint-ctl-'));
+    try {
+      const file = join(dir, 'spoof.md');
+      writeFileSync(file, runbook);
+      const { stdout } = await runCli('lint', '--json', file);
+      const parsed = JSON.parse(stdout) as { line: number; rule: string; severity: string }[];
+      expect(parsed.filter((f) => f.rule === 'control-character').map((f) => [f.line, f.severity])).toEqual([
+        [2, 'error'],
+        [8, 'error'],
+        [11, 'error'],
+        [15, 'error'],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -148,4 +148,38 @@ describe('the TUI in a real terminal', () => {
     expect(trail).not.toContain('"lock-taken-over"');
     expect(trail).toContain('"block-confirmed"');
   });
+
+  it('reproduced: a block retitled the pane (OSC 0) and wrote the clipboard (OSC 52); now the title, the clipboard and the screen stay as they were, and the escapes are shown as text', async () => {
+    // No "# " heading: the title is the file's name, escapes and all; the operator carries one too.
+    const book = 'up\x1b]0;FILE\x07grade.md';
+    const nasty = [
+      "printf 'title\\033]0;PWNED\\007 after\\n'",
+      "printf 'clip\\033]52;c;ZWNobyBoaQ==\\007 done\\n'",
+      "printf 'move\\033[2J\\033[H here\\n'",
+      "printf 'lone \\033 esc\\n'",
+      "printf 'c1 \\302\\233 31m csi\\n'",
+      "printf 'bell\\007 ring\\n'",
+      "printf 'end of output\\n'",
+    ];
+    writeFileSync(join(ws.dir, book), ['## Print {#print}', '', '```sh name=nasty', ...nasty, '```', ''].join('\n'));
+    await ws.tmux.startWaymark('inert', [book, '--state-dir', 'state', '--operator', 'op\x1b]0;OPERATOR\x07'], { cwd: ws.dir, columns: 100, rows: 40 });
+    await ws.tmux.waitFor('inert', /enter run next/);
+    const title = await ws.tmux.paneTitle('inert');
+    expect(title).not.toMatch(/FILE|OPERATOR|PWNED/);
+    let screen = await ws.tmux.screen('inert');
+    expect(screen).toContain('up␛]0;FILE␇grade');
+    expect(screen).toContain('operator op␛]0;OPERATOR␇');
+
+    await ws.tmux.keys('inert', ['Enter']);
+    screen = await ws.tmux.waitFor('inert', /end of output/);
+    for (const shown of ['title␛]0;PWNED␇ after', 'clip␛]52;c;ZWNobyBoaQ==␇ done', 'move␛[2J␛[H here', 'lone ␛ esc', 'c1 ⟨U+009B⟩ 31m csi', 'bell␇ ring']) {
+      expect(screen).toContain(shown);
+    }
+    // The screen was not cleared by ESC[2J: the header is still drawn above the output.
+    expect(screen).toContain('operator op␛]0;OPERATOR␇');
+    expect(await ws.tmux.paneTitle('inert')).toBe(title);
+    expect(await ws.tmux.buffers()).toBe('');
+    await ws.tmux.keys('inert', ['q']);
+    expect(await ws.tmux.waitForExit('inert')).toBe(0);
+  });
 });

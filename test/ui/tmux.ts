@@ -43,8 +43,9 @@ export class Tmux {
   constructor() {
     this.#configDir = mkdtempSync(join(tmpdir(), 'wm-tmux-'));
     this.#config = join(this.#configDir, 'tmux.conf');
-    // A pane whose command has ended stays, so a test can still read its last screen.
-    writeFileSync(this.#config, 'set -g remain-on-exit on\nset -g status off\nset -g history-limit 5000\n');
+    // A pane whose command has ended stays, so a test can still read its last screen. An OSC 52
+    // from a pane becomes a paste buffer (set-clipboard on), so a test can see the clipboard written.
+    writeFileSync(this.#config, 'set -g remain-on-exit on\nset -g status off\nset -g history-limit 5000\nset -g set-clipboard on\n');
   }
 
   async #tmux(args: string[]): Promise<string> {
@@ -131,7 +132,17 @@ export class Tmux {
     return Number((await this.#tmux(['display-message', '-p', '-t', session, '#{pane_pid}'])).trim());
   }
 
-  async resize(session: string, columns: number, rows: number): Promise<void> {
+  /** The pane's title: what an OSC 0 or OSC 2 from the program in it sets. */
+  async paneTitle(session: string): Promise<string> {
+    return (await this.#tmux(['display-message', '-p', '-t', session, '#{pane_title}'])).trim();
+  }
+
+  /** The server's paste buffers, one line each: an OSC 52 from a pane adds one. */
+  async buffers(): Promise<string> {
+    return (await this.#tmux(['list-buffers'])).trim();
+  }
+
+    async resize(session: string, columns: number, rows: number): Promise<void> {
     await this.#tmux(['resize-window', '-t', session, '-x', String(columns), '-y', String(rows)]);
   }
 

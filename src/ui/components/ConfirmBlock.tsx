@@ -1,5 +1,7 @@
 /** A `confirm` block's exact command, shown before the operator types yes. */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../inert-text.js';
+import { inertLines } from '../../runbook/inert.js';
 import type { Block } from '../../runbook/model.js';
 
 export interface ConfirmBlockProps {
@@ -13,9 +15,10 @@ export interface ConfirmBlockProps {
 
 export function ConfirmBlock({ block, command, vars, rollback, width, height }: ConfirmBlockProps) {
   // The exact command: a line wider than the screen continues on the next row (marked ┆) instead
-  // of being cut, and never breaks just after a space, which the screen would not show.
+  // of being cut, and never breaks just after a space, which the screen would not show. Nothing in
+  // it styles the screen, not even a colour: every escape is shown inert, so that nothing is hidden.
   const room0 = Math.max(8, width - 4);
-  const lines = command.split('\n').flatMap((line) => {
+  const lines = inertLines(command).split('\n').flatMap((line) => {
     const chars = [...line];
     const rows: { text: string; continued: boolean }[] = [];
     let at = 0;

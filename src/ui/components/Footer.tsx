@@ -1,5 +1,6 @@
 /** Key hints for what can be done now, built from the key table; the message line above them. */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../inert-text.js';
 import type { UiSnapshot } from '../controller.js';
 import { hintsFor, type KeyAction } from '../keys.js';
 import { wrapWords } from '../wrap.js';

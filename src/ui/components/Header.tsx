@@ -1,5 +1,6 @@
 /** Title, profile, operator, run id, elapsed time, progress and time left. */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../inert-text.js';
 import type { RunState } from '../../engine/run-state.js';
 import { isStepDone } from '../../engine/run-state.js';
 import { formatDuration } from '../../runbook/duration.js';

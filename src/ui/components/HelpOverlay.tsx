@@ -1,5 +1,6 @@
 /** Every key and what it does, generated from the one key table. */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../inert-text.js';
 import { KEY_TABLE, type KeyBinding } from '../keys.js';
 
 const keysOf = (binding: KeyBinding) => binding.keys.join(', ');

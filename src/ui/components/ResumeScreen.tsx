@@ -1,5 +1,6 @@
 /** Shown before anything runs when a run is unfinished: when, by whom, how far, and what changed. */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../inert-text.js';
 import type { RunState } from '../../engine/run-state.js';
 import { isStepDone } from '../../engine/run-state.js';
 import type { NextAction } from '../../engine/plan.js';

@@ -1,5 +1,6 @@
 /** Every step with its status glyph; scrolls to keep the current step visible with 200+ steps. */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../inert-text.js';
 import type { RunState } from '../../engine/run-state.js';
 import { lookOf } from '../theme.js';
 

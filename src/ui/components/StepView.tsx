@@ -4,7 +4,8 @@
  * the run — the failed check's name, why it failed and what the runbook says to do next.
  */
 import type { ReactNode } from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../inert-text.js';
 import type { Block, Step } from '../../runbook/model.js';
 import type { BlockState, StepState } from '../../engine/run-state.js';
 import type { NextAction } from '../../engine/plan.js';
@@ -158,7 +159,7 @@ export function StepView({ step, state, next, selected, busy, vars, rollbacks, w
   const prose = rendered ? rendered.split('\n') : [];
   // An empty <Text> takes no row at all: a blank line between paragraphs is a space.
   const proseRows = prose.slice(0, proseHeight).map((line, i) => (
-    <Text key={`p-${i}`} wrap="truncate-end">
+    <Text key={`p-${i}`} wrap="truncate-end" rendered>
       {line || ' '}
     </Text>
   ));

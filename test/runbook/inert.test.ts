@@ -1,0 +1,109 @@
+/**
+ * The one sanitiser every face shows text through (issue 10, items 16 and 17): control characters
+ * and escape sequences come out visible and inert; plain SGR colour survives only when asked for.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { controlsIn, inert, inertLines } from '../../src/runbook/inert.js';
+
+/** Any character a terminal acts on: C0 but tab (newline counted separately), DEL, C1, bidi and line separators. */
+const ACTING = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
+/** The same, once every plain colour sequence is taken out. */
+const PLAIN_COLOUR = /\x1b\[(?:(?:[0-49]|2[234]|3[0-79]|4[0-79]|9[0-7]|10[0-7]|[34]8;5;\d{1,3}|[34]8;2;\d{1,3};\d{1,3};\d{1,3})?(?:;|(?=m)))*m/g;
+
+describe('inert', () => {
+  it('shows OSC 0 (window title) and OSC 52 (clipboard) as text: reproduced, a block retitled the tmux pane', () => {
+    expect(inert('\x1b]0;pwned\x07')).toBe('␛]0;pwned␇');
+    expect(inert('\x1b]52;c;ZWNobyBoaQ==\x1b\\')).toBe('␛]52;c;ZWNobyBoaQ==␛\\');
+  });
+
+  it('shows cursor moves, a lone ESC, C1 controls, BEL, CR and DEL', () => {
+    expect(inert('a\x1b[2J\x1b[Hb')).toBe('a␛[2J␛[Hb');
+    expect(inert('lone \x1b')).toBe('lone ␛');
+    expect(inert('\x9b31mred')).toBe('⟨U+009B⟩31mred');
+    expect(inert('ding\x07')).toBe('ding␇');
+    expect(inert('rm -rf /\rls')).toBe('rm -rf /␍ls');
+    expect(inert('x\x7fy')).toBe('x␡y');
+  });
+
+  it('shows bidi overrides and line separators, which reorder or break what a screen shows', () => {
+    expect(inert('a\u202eb\u2066c\u2028d')).toBe('a⟨U+202E⟩b⟨U+2066⟩c⟨U+2028⟩d');
+  });
+
+  it('keeps tabs for the face to expand; newlines only in several-line text', () => {
+    expect(inert('a\tb')).toBe('a\tb');
+    expect(inert('a\nb')).toBe('a␊b');
+    expect(inertLines('a\nb\x1b[8m')).toBe('a\nb␛[8m');
+  });
+
+  it('reproduced: a confirm line hid `echo DELETED` behind ESC[8m; without colour every SGR is shown', () => {
+    const line = ": '\x1b[8m'; echo DELETED >> f; : '\x1b[0m'; systemctl --version";
+    expect(inert(line)).toBe(": '␛[8m'; echo DELETED >> f; : '␛[0m'; systemctl --version");
+    expect(inert(line, { colour: true })).toContain('␛[8m');
+  });
+
+  it('keeps plain colour when asked, and shows everything else an SGR can do', () => {
+    expect(inert('\x1b[31mred\x1b[0m \x1b[1;38;5;208mo\x1b[m \x1b[48;2;1;2;3mt\x1b[39;49m', { colour: true })).toBe(
+      '\x1b[31mred\x1b[0m \x1b[1;38;5;208mo\x1b[m \x1b[48;2;1;2;3mt\x1b[39;49m',
+    );
+    expect(inert('\x1b[31mred', { colour: false })).toBe('␛[31mred');
+    for (const hiding of ['\x1b[8m', '\x1b[7m', '\x1b[5m', '\x1b[38;5m', '\x1b[38;5;999m', '\x1b[38;2;1;2m', '\x1b[31;8m']) {
+      expect(inert(hiding, { colour: true })).toBe(`␛${hiding.slice(1)}`);
+    }
+  });
+
+  it('returns clean text as it is', () => {
+    const text = 'Nova upgrade — step 3 ✓ 日本語 🚀';
+    expect(inert(text)).toBe(text);
+  });
+
+  const anyText = fc.string({ unit: fc.oneof(fc.constantFrom('\x1b', '[', ']', ';', 'm', '0', '3', '8', '\x07', '\x9b', '\n', '\t', '\r', '\u202e'), fc.integer({ min: 0, max: 0x2100 }).map((c) => String.fromCharCode(c))), maxLength: 80 });
+
+  it('property: the output never holds a control character (not even ESC, C1 or a newline in a one-line field)', () => {
+    fc.assert(
+      fc.property(anyText, (text) => {
+        const shown = inert(text);
+        expect(shown).not.toMatch(ACTING);
+        expect(shown).not.toContain('\n');
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('property: with colour, the only ESC left opens a plain colour sequence', () => {
+    fc.assert(
+      fc.property(anyText, (text) => {
+        const shown = inert(text, { colour: true, lines: true });
+        expect(shown.replace(PLAIN_COLOUR, '')).not.toMatch(ACTING);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('property: without colour, each control character becomes its picture and nothing else changes; twice is once', () => {
+    const picture = (c: string): string => {
+      const code = c.charCodeAt(0);
+      if (code < 0x20) return String.fromCharCode(0x2400 + code);
+      return code === 0x7f ? '\u2421' : `⟨U+${code.toString(16).toUpperCase().padStart(4, '0')}⟩`;
+    };
+    fc.assert(
+      fc.property(anyText, fc.boolean(), (text, lines) => {
+        const shown = inert(text, { lines });
+        const expected = [...text].map((c) => (ACTING.test(c) || (c === '\n' && !lines) ? picture(c) : c)).join('');
+        expect(shown).toBe(expected);
+        expect(inert(shown, { lines })).toBe(shown);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('controlsIn', () => {
+  it('lists each control character with where it is; tab and newline are not', () => {
+    expect([...controlsIn('a\tb\nc\x1bd\x9be')]).toEqual([
+      { index: 5, char: '\x1b' },
+      { index: 7, char: '\x9b' },
+    ]);
+    expect([...controlsIn('clean\ttext\n')]).toEqual([]);
+  });
+});
