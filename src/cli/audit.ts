@@ -20,7 +20,7 @@ export async function auditCommand(argv: string[], out: NodeJS.WritableStream): 
   if (positionals.length !== 1) throw new UsageError(`audit takes one runbook file\n\n${auditHelp}`);
   const runbook = await loadRunbook(positionals[0] as string, { allowOutsideRoot: values['allow-outside-includes'] ?? false });
   const stored = await readRun(stateDirFrom(values['state-dir']), runbook, values.run);
-  if (!stored) throw new OperatorError(`${runbook.id} has no run in ${stateDirFrom(values['state-dir'])}`, 2);
+  if (!stored) throw new OperatorError(`${runbook.file} has no run in ${stateDirFrom(values['state-dir'])}`, 2);
   const verdict = await verifyAudit(stored.paths.audit, stored.state.auditHead ? { head: stored.state.auditHead } : {});
   if (!values.verify) {
     if (!verdict.ok) throw new OperatorError(`${stored.paths.audit}:${verdict.line}: ${verdict.reason}`, 1);

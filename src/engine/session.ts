@@ -7,7 +7,7 @@ import { hostname, userInfo } from 'node:os';
 import { dirname, relative, resolve } from 'node:path';
 import type { Block, Runbook, Step } from '../runbook/model.js';
 import { composeRunbook, type ComposeOptions } from '../runbook/compose.js';
-import { lintRunbook, formatDiagnostic } from '../runbook/lint.js';
+import { lintOnDisk, formatDiagnostic } from '../runbook/lint.js';
 import { interpolate, parseConnectionUrl } from '../runbook/connection.js';
 import type { ConnectionTarget } from '../runbook/connection.js';
 import { OperatorError } from '../cli/errors.js';
@@ -15,7 +15,8 @@ import { StateError, ensureDir } from '../state/atomic.js';
 import { AuditLog } from '../state/audit.js';
 import { RunCheckpoint } from './checkpoint.js';
 import { readCurrentRun, writeCurrentRun } from '../state/current.js';
-import { newRunId, runbookPaths, runPaths, type RunPaths } from '../state/layout.js';
+import { newRunId, runPaths, type RunbookPaths, type RunPaths } from '../state/layout.js';
+import { claimRunbookState } from './state-folder.js';
 import { acquireLock, type RunLock } from '../state/lock.js';
 import { openBlockLog } from '../state/logs.js';
 import { createMasker, type Masker } from './exec/mask.js';
@@ -89,7 +90,7 @@ export async function loadRunbook(file: string, options: ComposeOptions = {}): P
   const runbook = composeRunbook(file, options);
   const unreadable = runbook.diagnostics.find((d) => d.rule === 'unreadable' && d.file === file);
   if (unreadable) throw new OperatorError(`${file}: ${unreadable.message}`, 2);
-  const errors = lintRunbook(runbook).filter((d) => d.severity === 'error');
+  const errors = lintOnDisk(runbook).filter((d) => d.severity === 'error');
   if (errors.length > 0) {
     throw new OperatorError(`${file} has lint errors; nothing was run:\n${errors.map(formatDiagnostic).join('\n')}`, 2);
   }
@@ -154,13 +155,15 @@ export class RunSession {
     const vars = resolveVars(runbook, { profile: options.profile, flags: options.varFlags ?? [], env: options.env ?? process.env });
     if ('errors' in vars) throw new OperatorError(vars.errors.join('\n'), 2);
     const operator = options.operator ?? loginName();
-    const book = runbookPaths(options.stateDir, runbook.id);
-    await ensureDir(book.dir);
+    // The runbook's own state folder: one that belongs to another runbook is refused here, before anything changes.
+    const { book, notices } = await claimRunbookState(options.stateDir, runbook);
 
     const previousId = await readCurrentRun(book.current);
     const lock = await acquireLock(book.dir, { runId: previousId ?? 'new', operator });
     try {
-      return await RunSession.#start(runbook, vars, operator, options, previousId, lock);
+      const session = await RunSession.#start(runbook, vars, operator, options, book, previousId, lock);
+      session.notices.unshift(...notices);
+      return session;
     } catch (error) {
       await lock.release();
       throw error;
@@ -172,11 +175,11 @@ export class RunSession {
     vars: ResolvedVars,
     operator: string,
     options: SessionOptions,
+    book: RunbookPaths,
     previousId: string | null,
     lock: RunLock,
   ): Promise<RunSession> {
     const at = new Date().toISOString();
-    const book = runbookPaths(options.stateDir, runbook.id);
     const notices: string[] = [];
     const auditEntries: [string, Record<string, unknown>][] = [];
     if (lock.takenOver) {
@@ -186,7 +189,7 @@ export class RunSession {
 
     let resumed: { state: RunState; checkpoint: RunCheckpoint; paths: RunPaths } | undefined;
     if (previousId !== null) {
-      const paths = runPaths(options.stateDir, runbook.id, previousId);
+      const paths = runPaths(book, previousId);
       const placeholder = initialRunState(runbook, { id: previousId, operator, host: hostname(), profile: null, vars: {}, at });
       const { checkpoint, state: previous } = await RunCheckpoint.open(paths.checkpoint, placeholder);
       const finished = previous.status === 'complete' || previous.status === 'abandoned';
@@ -222,7 +225,7 @@ export class RunSession {
       await session.#persist();
     } else {
       const runId = newRunId();
-      const paths = runPaths(options.stateDir, runbook.id, runId);
+      const paths = runPaths(book, runId);
       await ensureDir(paths.dir);
       const state = initialRunState(runbook, {
         id: runId,
