@@ -9,6 +9,7 @@
  * in it was started from this same file; one whose runs cannot be told apart is refused with the
  * one command that settles it.
  */
+import { existsSync } from 'node:fs';
 import { readdir, rename, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Runbook } from '../runbook/model.js';
@@ -83,15 +84,45 @@ async function inspect(stateDir: string, runbook: Runbook): Promise<Found> {
     if (owners.others.length === 0 && owners.unknown.length === 0) return { kind: 'unclaimed', identity, book };
     throw olderFolderRefusal(book, owners, identity);
   }
-  if (identity.id !== null) return { kind: 'absent', identity, book };
+  const absent = async (): Promise<Found> => {
+    await refuseUnfinishedElsewhere(stateDir, identity);
+    return { kind: 'absent', identity, book };
+  };
+  if (identity.id !== null) return absent();
   // An older waymark named a path-known runbook's folder after its file name alone.
   const legacy = runbookPaths(stateDir, { folder: fileSafe(runbook.id) });
-  if (!(await exists(legacy.dir)) || (await readRunbookRecord(legacy.record)) !== null) return { kind: 'absent', identity, book };
+  if (!(await exists(legacy.dir)) || (await readRunbookRecord(legacy.record)) !== null) return absent();
   const owners = await ownersOf(legacy, identity.file);
   if (owners.mine > 0 && owners.others.length === 0 && owners.unknown.length === 0) return { kind: 'legacy', identity, book, legacy };
   // Another runbook's runs only (nova's folder, seen from glance): not ours, kept apart.
-  if (owners.unknown.length === 0 && owners.mine === 0) return { kind: 'absent', identity, book };
+  if (owners.unknown.length === 0 && owners.mine === 0) return absent();
   throw olderFolderRefusal(legacy, owners, identity, book);
+}
+
+/**
+ * A runbook whose `id:` was added, changed or removed gets a new folder; an unfinished run of the
+ * same file under its old identity would then silently start over and re-run what passed. That
+ * run is found by the records of the other folders and refused, naming it.
+ */
+async function refuseUnfinishedElsewhere(stateDir: string, identity: RunbookIdentity): Promise<void> {
+  let folders: string[];
+  try {
+    folders = await readdir(stateDir);
+  } catch (error) {
+    if (hasCode(error, 'ENOENT') || hasCode(error, 'ENOTDIR')) return;
+    throw new StateError(stateDir, `state directory ${stateDir} cannot be read: ${reasonOf(error)}; check its permissions`, { cause: error });
+  }
+  for (const folder of folders.filter((name) => /^[A-Za-z0-9]/.test(name)).sort()) {
+    const other = runbookPaths(stateDir, { folder });
+    const record = await readRunbookRecord(other.record).catch(() => null);
+    if (record?.file !== identity.file || !(await exists(other.current))) continue;
+    const was = record.id === null ? 'when it had no id:' : `under its id "${record.id}"`;
+    const back = record.id === null ? 'remove its id: again' : `put back "id: ${record.id}" in its front matter`;
+    throw new OperatorError(
+      `${identity.file} has an unfinished run in state folder ${other.dir}, started ${was}; nothing was done. To finish that run, ${back}; to leave it and start over, move ${other.dir} out of the state directory`,
+      2,
+    );
+  }
 }
 
 /** Who started the runs of a folder without a record, from the runbook file each checkpoint names. */
@@ -154,20 +185,31 @@ function describe(id: string | null, file: string): string {
 
 /** The folder records another runbook. */
 function refusal(book: RunbookPaths, record: RunbookRecord, identity: RunbookIdentity): OperatorError {
-  const advice =
-    identity.id !== null
-      ? `give ${identity.file} its own id: in its front matter (ids name state folders, so they must differ), or use another --state-dir; if ${identity.file} is ${record.file} moved or renamed, record that: echo ${shellWord(JSON.stringify({ id: identity.id, file: identity.file }))} > ${shellWord(book.record)}`
-      : `${book.record} was edited or the folder was copied: move ${book.dir} out of the state directory, or use another --state-dir`;
+  let advice = `${book.record} was edited or the folder copied: move ${book.dir} out of the state directory, or use another --state-dir`;
+  if (identity.id !== null) {
+    advice = `Give ${identity.file} its own id: in its front matter (ids name state folders, so they must differ), or use another --state-dir`;
+    // The file the folder names is gone: perhaps this one is it, moved. Only the operator knows.
+    if (!existsSync(record.file)) advice += `; if it is ${record.file} moved or renamed, record that: ${recordCommand(book, identity)}`;
+  }
   return new OperatorError(
-    `state folder ${book.dir} belongs to runbook ${describe(record.id, record.file)}, not to ${describe(identity.id, identity.file)}; nothing was run: a run is never resumed by another runbook. ${advice}`,
+    `state folder ${book.dir} belongs to runbook ${describe(record.id, record.file)}, not to ${describe(identity.id, identity.file)}; nothing was done: a run is never resumed by another runbook. ${advice}`,
     2,
   );
+}
+
+/** The shell line that records `identity` as the owner of the folder. */
+function recordCommand(book: RunbookPaths, identity: RunbookIdentity): string {
+  return `echo ${shellWord(JSON.stringify({ id: identity.id, file: identity.file }))} > ${shellWord(book.record)}`;
 }
 
 /** An older waymark's folder whose runs are not (all, or provably) this runbook's. */
 function olderFolderRefusal(folder: RunbookPaths, owners: Owners, identity: RunbookIdentity, target?: RunbookPaths): OperatorError {
   const started = [...owners.others, ...owners.unknown.map((file) => `${file} (not found from ${process.cwd()})`)];
-  const whose = `state folder ${folder.dir} was written by an older waymark for ${started.join(' and ')}${owners.mine > 0 ? ` as well as ${identity.file}` : ''}, not for ${describe(identity.id, identity.file)}; nothing was run`;
+  const self = describe(identity.id, identity.file);
+  const whose =
+    owners.mine > 0
+      ? `state folder ${folder.dir}, written by an older waymark, holds runs of ${started.join(' and ')} as well as of ${self}; nothing was done`
+      : `state folder ${folder.dir} was written by an older waymark for ${started.join(' and ')}, not for ${self}; nothing was done`;
   if (target) {
     return new OperatorError(
       `${whose}. If its runs are this runbook's (waymark was started from another directory), adopt them: mv ${shellWord(folder.dir)} ${shellWord(target.dir)}; if not, move ${folder.dir} out of the state directory`,
@@ -175,7 +217,7 @@ function olderFolderRefusal(folder: RunbookPaths, owners: Owners, identity: Runb
     );
   }
   return new OperatorError(
-    `${whose}. Give ${identity.file} its own id: in its front matter, or use another --state-dir; if the runs are this runbook's, record that: echo ${shellWord(JSON.stringify({ id: identity.id, file: identity.file }))} > ${shellWord(folder.record)}`,
+    `${whose}. Give ${identity.file} its own id: in its front matter, or use another --state-dir; if the runs are this runbook's, record that: ${recordCommand(folder, identity)}`,
     2,
   );
 }

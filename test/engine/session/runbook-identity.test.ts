@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { execSync } from 'node:child_process';
 import { join, relative } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -190,6 +191,8 @@ describe('a state folder serves one runbook', () => {
     expect(message).toContain(original);
     expect(message).toContain(copy);
     expect(message).toContain('its own id');
+    // The original is still there: this is a copy, not the runbook moved, so no line adopts the folder.
+    expect(message).not.toContain('record that');
     expect(snapshot()).toEqual(before);
     expect(counter(copy)).toEqual([]);
     // Readers refuse the same way rather than show the other runbook's run.
@@ -205,8 +208,15 @@ describe('a state folder serves one runbook', () => {
     const before = snapshot();
     const refused = RunSession.open({ runbookFile: file, stateDir: state, env: {}, operator: 'alice' });
     await expect(refused).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('/srv/runbooks/other.md') });
-    await expect(refused.catch((e: unknown) => (e as Error).message)).resolves.toContain(file);
+    const message = ((await refused.catch((e: unknown) => e)) as Error).message;
+    expect(message).toContain(file);
     expect(snapshot()).toEqual(before);
+    // The named file is gone, so the refusal offers the one line that records this file instead.
+    const fix = `echo '{"id":"upgrade-nova","file":"${file}"}' > ${record}`;
+    expect(message).toContain(fix);
+    execSync(fix);
+    expect((await open(file)).resumed).toBe(true);
+    await close(sessions[0] as RunSession);
 
     writeFileSync(record, '{"id": "upgrade-nova"');
     await expect(RunSession.open({ runbookFile: file, stateDir: state, env: {}, operator: 'alice' })).rejects.toMatchObject({
