@@ -20,6 +20,7 @@ import { fileSafe, runbookPaths, runPaths, type RunbookPaths } from '../state/la
 import { createRunbookRecord, readRunbookRecord, type RunbookRecord } from '../state/runbook-record.js';
 import { liveHolder } from '../state/lock.js';
 import { readCheckpoint } from './checkpoint.js';
+import { readCurrentRun } from '../state/current.js';
 
 /** Ids of every run in a runbook's state folder, oldest first. */
 export async function listRunIds(book: RunbookPaths): Promise<string[]> {
@@ -112,16 +113,27 @@ async function refuseUnfinishedElsewhere(stateDir: string, identity: RunbookIden
     if (hasCode(error, 'ENOENT') || hasCode(error, 'ENOTDIR')) return;
     throw new StateError(stateDir, `state directory ${stateDir} cannot be read: ${reasonOf(error)}; check its permissions`, { cause: error });
   }
-  for (const folder of folders.filter((name) => /^[A-Za-z0-9]/.test(name)).sort()) {
+  for (const folder of folders.filter((name) => /^[A-Za-z0-9][A-Za-z0-9_.@%-]*$/.test(name)).sort()) {
     const other = runbookPaths(stateDir, { folder });
     const record = await readRunbookRecord(other.record).catch(() => null);
-    if (record?.file !== identity.file || !(await exists(other.current))) continue;
+    if (record?.file !== identity.file || !(await isUnfinished(other))) continue;
     const was = record.id === null ? 'when it had no id:' : `under its id "${record.id}"`;
     const back = record.id === null ? 'remove its id: again' : `put back "id: ${record.id}" in its front matter`;
     throw new OperatorError(
       `${identity.file} has an unfinished run in state folder ${other.dir}, started ${was}; nothing was done. To finish that run, ${back}; to leave it and start over, move ${other.dir} out of the state directory`,
       2,
     );
+  }
+}
+
+/** True when the folder's current run is neither complete nor abandoned; a folder that cannot be read says nothing. */
+async function isUnfinished(book: RunbookPaths): Promise<boolean> {
+  try {
+    const runId = await readCurrentRun(book.current);
+    const state = runId === null ? null : await readCheckpoint(runPaths(book, runId).checkpoint);
+    return state !== null && state.status !== 'complete' && state.status !== 'abandoned';
+  } catch {
+    return false;
   }
 }
 

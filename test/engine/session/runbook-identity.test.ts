@@ -226,6 +226,30 @@ describe('a state folder serves one runbook', () => {
   });
 });
 
+describe('a runbook whose id changed', () => {
+  it('reproduced: adding an id: to a runbook mid-run started a new run that re-ran its passed check; now it is refused, naming the unfinished run\'s folder', async () => {
+    const file = write('nova/upgrade.md', upgrade());
+    const run = await startAndStop(file);
+    const folder = join(state, folders()[0] as string);
+    writeFileSync(file, upgrade('id: nova-upgrade'));
+    const before = snapshot();
+    const refused = RunSession.open({ runbookFile: file, stateDir: state, env: {}, operator: 'alice' });
+    await expect(refused).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining(`unfinished run in state folder ${folder}`) });
+    await expect(refused.catch((e: unknown) => (e as Error).message)).resolves.toContain('remove its id: again');
+    expect(snapshot()).toEqual(before);
+    expect(counter(file)).toEqual(['db-healthy']);
+
+    // Back to how it was, the run resumes; once it is finished, the new id starts afresh.
+    writeFileSync(file, upgrade());
+    const session = await open(file);
+    expect(session.state.run).toBe(run);
+    await runToEnd(session);
+    await close(session);
+    writeFileSync(file, upgrade('id: nova-upgrade'));
+    expect((await open(file)).resumed).toBe(false);
+  });
+});
+
 describe('lint: one id per runbook in a folder', () => {
   it('reports an id that a sibling runbook also has, naming both files; other folders may reuse it', async () => {
     const one = write('ops/one.md', upgrade('title: One\nid: upgrade'));
