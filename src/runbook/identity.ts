@@ -95,7 +95,8 @@ function idLineOf(file: string, id: string): number | undefined {
     return undefined;
   }
   const slice = sliceFrontMatter(text);
-  if (!slice) return undefined;
+  // Only a front matter that mentions the id is worth parsing: siblings are usually other runbooks.
+  if (!slice?.yaml.includes(id)) return undefined;
   const front = parseFrontMatter(slice, file);
   return front.id === id ? front.idLine : undefined;
 }
