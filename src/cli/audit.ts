@@ -52,7 +52,7 @@ export async function auditCommand(argv: string[], out: NodeJS.WritableStream): 
   const anchor = values.head === undefined ? undefined : parseHead(values.head);
   const runbook = await loadRunbook(positionals[0] as string, { allowOutsideRoot: values['allow-outside-includes'] ?? false });
   const stored = await readRun(stateDirFrom(values['state-dir']), runbook, values.run);
-  if (!stored) throw new OperatorError(`${runbook.id} has no run in ${stateDirFrom(values['state-dir'])}`, 2);
+  if (!stored) throw new OperatorError(`${runbook.file} has no run in ${stateDirFrom(values['state-dir'])}`, 2);
   const key = await findAuditKey();
   const verdict = await verifyAudit(stored.paths.audit, { ...(stored.state.auditHead ? { head: stored.state.auditHead } : {}), key, ...(anchor ? { anchor } : {}) });
   const where = stored.paths.audit;

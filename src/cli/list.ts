@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { composeRunbook } from '../runbook/compose.js';
-import { lintRunbook } from '../runbook/lint.js';
+import { lintOnDisk } from '../runbook/lint.js';
 import { readRun } from '../engine/runs.js';
 import { isStepDone } from '../engine/run-state.js';
 import { UsageError } from './errors.js';
@@ -57,7 +57,7 @@ export async function listRunbooks(dir: string, stateDir: string): Promise<Runbo
   return Promise.all(
     files.map(async (file) => {
       const runbook = composeRunbook(file);
-      const findings = lintRunbook(runbook);
+      const findings = lintOnDisk(runbook);
       return {
         file,
         id: runbook.id,

@@ -39,7 +39,7 @@ export async function reportCommand(argv: string[], out: NodeJS.WritableStream):
   if (format !== 'md' && format !== 'json' && format !== 'junit') throw new UsageError(`--format must be md, json or junit, not "${format}"`);
   const runbook = await loadRunbook(positionals[0] as string, { allowOutsideRoot: values['allow-outside-includes'] ?? false });
   const stored = await readRun(stateDirFrom(values['state-dir']), runbook, values.run);
-  if (!stored) throw new OperatorError(`${runbook.id} has no run in ${stateDirFrom(values['state-dir'])}: nothing to report`, 2);
+  if (!stored) throw new OperatorError(`${runbook.file} has no run in ${stateDirFrom(values['state-dir'])}: nothing to report`, 2);
   const report = buildReport(runbook, stored.state, stored.status);
   const text = format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : format === 'junit' ? renderJunit(report) : renderMarkdown(report);
   if (values.output) {

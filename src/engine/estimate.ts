@@ -7,7 +7,7 @@ import type { Runbook } from '../runbook/model.js';
 import { readCheckpoint } from './checkpoint.js';
 import { runPaths } from '../state/layout.js';
 import { StateLinkError } from '../state/atomic.js';
-import { listRunIds } from './runs.js';
+import { listRunIds, locateRunbookState } from './state-folder.js';
 import type { RunState } from './run-state.js';
 import { isStepDone } from './run-state.js';
 
@@ -16,12 +16,13 @@ const RUNS_CONSULTED = 20;
 
 /** Median duration per step hash over earlier runs. */
 export async function stepDurations(stateDir: string, runbook: Runbook, exceptRun: string): Promise<Map<string, number>> {
-  const ids = (await listRunIds(stateDir, runbook.id)).filter((id) => id !== exceptRun).slice(-RUNS_CONSULTED);
+  const book = await locateRunbookState(stateDir, runbook);
+  const ids = (await listRunIds(book)).filter((id) => id !== exceptRun).slice(-RUNS_CONSULTED);
   const samples = new Map<string, number[]>();
   for (const id of ids) {
     let state: RunState | null;
     try {
-      state = await readCheckpoint(runPaths(stateDir, runbook.id, id).checkpoint);
+      state = await readCheckpoint(runPaths(book, id).checkpoint);
     } catch (error) {
       // A link planted in the state directory is refused wherever it is met, not read around.
       if (error instanceof StateLinkError) throw error;

@@ -21,7 +21,8 @@ import { loadAuditKey, type AuditKey } from '../state/audit-key.js';
 import { continueAuditTrail } from './audit-trail.js';
 import { readCurrentRun } from '../state/current.js';
 import { readJournal, type JournalEntry } from '../state/journal.js';
-import { runPaths, runbookPaths, type RunPaths } from '../state/layout.js';
+import { runPaths, type RunPaths } from '../state/layout.js';
+import { locateRunbookState } from './state-folder.js';
 import { acquireLock } from '../state/lock.js';
 import { applyEntry, journalPathOf, readCheckpoint } from './checkpoint.js';
 import { blockHash, initialRunState } from './reconcile.js';
@@ -263,10 +264,10 @@ function stepStatuses(state: RunState): Record<string, string> {
  * means repairing again.
  */
 export async function repairRun(runbook: Runbook, options: { stateDir: string; runId?: string; operator: string }): Promise<RepairOutcome> {
-  const book = runbookPaths(options.stateDir, runbook.id);
+  const book = await locateRunbookState(options.stateDir, runbook);
   const runId = options.runId ?? (await readCurrentRun(book.current));
   if (runId === null) throw new OperatorError(`${runbook.id} has no current run in ${options.stateDir}; name the run to repair with --run ID`, 2);
-  const paths = runPaths(options.stateDir, runbook.id, runId);
+  const paths = runPaths(book, runId);
   if (!existsSync(paths.dir)) throw refuse(paths.dir, `run ${runId} has no folder ${paths.dir}`);
   const lock = await acquireLock(book.dir, { runId, operator: options.operator });
   try {

@@ -1,12 +1,12 @@
 /** Reading runs back from the state directory, for status, report, audit and list. */
-import { readdir } from 'node:fs/promises';
 import type { Runbook } from '../runbook/model.js';
 import { OperatorError } from '../cli/errors.js';
 import { missingCheckpoint, readCheckpoint } from './checkpoint.js';
 import { readCurrentRun } from '../state/current.js';
-import { runbookPaths, runPaths, type RunPaths } from '../state/layout.js';
+import { runPaths, type RunbookPaths, type RunPaths } from '../state/layout.js';
+import { listRunIds, locateRunbookState } from './state-folder.js';
 import { liveHolder } from '../state/lock.js';
-import { assertNoSymlinksBelow, hasCode } from '../state/atomic.js';
+import { assertNoSymlinksBelow } from '../state/atomic.js';
 import type { RunState, RunStatus } from './run-state.js';
 import { reconcile } from './reconcile.js';
 
@@ -14,29 +14,24 @@ import { reconcile } from './reconcile.js';
 export interface StoredRun {
   state: RunState;
   paths: RunPaths;
+  /** The state folder the run is in. */
+  book: RunbookPaths;
   /** The run's status as an operator should read it: a `running` run nobody holds was interrupted. */
   status: RunStatus;
   live: boolean;
 }
 
-/** Ids of every run of a runbook, oldest first. */
-export async function listRunIds(stateDir: string, runbookId: string): Promise<string[]> {
-  try {
-    return (await readdir(runbookPaths(stateDir, runbookId).runs)).sort();
-  } catch (error) {
-    if (hasCode(error, 'ENOENT')) return [];
-    throw error;
-  }
-}
-
-/** The run `runId`, or the runbook's latest run; null when the runbook has never run here. */
+/**
+ * The run `runId`, or the runbook's latest run; null when the runbook has never run here. A state
+ * folder that belongs to another runbook is refused (engine/state-folder.ts).
+ */
 export async function readRun(stateDir: string, runbook: Runbook, runId?: string): Promise<StoredRun | null> {
-  const book = runbookPaths(stateDir, runbook.id);
+  const book = await locateRunbookState(stateDir, runbook);
   const id = runId ?? (await readCurrentRun(book.current));
   if (id === null) return null;
-  const paths = runPaths(stateDir, runbook.id, id);
-  if (runId !== undefined && !(await listRunIds(stateDir, runbook.id)).includes(runId)) {
-    throw new OperatorError(`no run ${runId} of ${runbook.id} in ${stateDir}`, 2);
+  const paths = runPaths(book, id);
+  if (runId !== undefined && !(await listRunIds(book)).includes(runId)) {
+    throw new OperatorError(`no run ${runId} of ${runbook.file} in ${stateDir}`, 2);
   }
   await assertNoSymlinksBelow(stateDir, paths.logs);
   const saved = await readCheckpoint(paths.checkpoint, runbook.file);
@@ -50,5 +45,5 @@ export async function readRun(stateDir: string, runbook: Runbook, runId?: string
   // against the runbook as it is now, like a resume would see it.
   const state = live ? saved : reconcile(runbook, saved, saved.updatedAt).state;
   const status: RunStatus = state.status === 'running' && !live ? 'interrupted' : state.status;
-  return { state, paths, status, live };
+  return { state, paths, book, status, live };
 }

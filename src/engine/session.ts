@@ -7,7 +7,7 @@ import { hostname, userInfo } from 'node:os';
 import { dirname, relative, resolve } from 'node:path';
 import type { Block, Runbook, Step, VarDecl } from '../runbook/model.js';
 import { composeRunbook, type ComposeOptions } from '../runbook/compose.js';
-import { lintRunbook, formatDiagnostic } from '../runbook/lint.js';
+import { lintOnDisk, formatDiagnostic } from '../runbook/lint.js';
 import { interpolate, parseConnectionUrl } from '../runbook/connection.js';
 import type { ConnectionTarget } from '../runbook/connection.js';
 import { OperatorError } from '../cli/errors.js';
@@ -17,7 +17,8 @@ import { loadAuditKey, type AuditKey } from '../state/audit-key.js';
 import { continueAuditTrail, sealTransition, type DueRecord } from './audit-trail.js';
 import { RunCheckpoint, journalPathOf } from './checkpoint.js';
 import { readCurrentRun, writeCurrentRun } from '../state/current.js';
-import { newRunId, runbookPaths, runPaths, type RunPaths } from '../state/layout.js';
+import { newRunId, runPaths, type RunbookPaths, type RunPaths } from '../state/layout.js';
+import { claimRunbookState } from './state-folder.js';
 import { acquireLock, type RunLock } from '../state/lock.js';
 import { openBlockLog } from '../state/logs.js';
 import { createMasker, type Masker } from './exec/mask.js';
@@ -99,7 +100,7 @@ export async function loadRunbook(file: string, options: ComposeOptions = {}): P
   const runbook = composeRunbook(file, options);
   const unreadable = runbook.diagnostics.find((d) => d.rule === 'unreadable' && d.file === file);
   if (unreadable) throw new OperatorError(`${file}: ${unreadable.message}`, 2);
-  const errors = lintRunbook(runbook).filter((d) => d.severity === 'error');
+  const errors = lintOnDisk(runbook).filter((d) => d.severity === 'error');
   if (errors.length > 0) {
     throw new OperatorError(`${file} has lint errors; nothing was run:\n${errors.map(formatDiagnostic).join('\n')}`, 2);
   }
@@ -188,13 +189,14 @@ export class RunSession {
     const runbook = await loadRunbook(options.runbookFile, { allowOutsideRoot: options.allowOutsideIncludes ?? false });
     const vars = await RunSession.#resolveVars(runbook, options);
     const operator = options.operator ?? loginName();
-    const book = runbookPaths(options.stateDir, runbook.id);
-    await ensureDir(book.dir);
+    // The runbook's own state folder: one that belongs to another runbook is refused here, before anything changes.
+    const { book, notices } = await claimRunbookState(options.stateDir, runbook);
 
     const previousId = await readCurrentRun(book.current);
     const lock = await acquireLock(book.dir, { runId: previousId, operator });
     try {
-      const session = await RunSession.#start(runbook, vars, operator, options, previousId, lock);
+      const session = await RunSession.#start(runbook, vars, operator, options, book, previousId, lock);
+      session.notices.unshift(...notices);
       session.notices.push(...vars.warnings);
       return session;
     } catch (error) {
@@ -220,11 +222,11 @@ export class RunSession {
     vars: ResolvedVars,
     operator: string,
     options: SessionOptions,
+    book: RunbookPaths,
     previousId: string | null,
     lock: RunLock,
   ): Promise<RunSession> {
     const at = new Date().toISOString();
-    const book = runbookPaths(options.stateDir, runbook.id);
     const key = await loadAuditKey();
     const notices: string[] = [];
     const auditEntries: [string, Record<string, unknown>][] = [];
@@ -235,7 +237,7 @@ export class RunSession {
 
     let resumed: { state: RunState; checkpoint: RunCheckpoint; paths: RunPaths; audit: AuditLog } | undefined;
     if (previousId !== null) {
-      const paths = runPaths(options.stateDir, runbook.id, previousId);
+      const paths = runPaths(book, previousId);
       await assertNoSymlinksBelow(options.stateDir, paths.logs);
       // A missing or unreadable checkpoint is refused (exit 2): it never means "start from step 1".
       const { checkpoint, state: previous } = await RunCheckpoint.resume(paths, { runId: previousId, runbookFile: runbook.file, current: book.current });
@@ -281,7 +283,7 @@ export class RunSession {
       await session.#persist();
     } else {
       const runId = newRunId();
-      const paths = runPaths(options.stateDir, runbook.id, runId);
+      const paths = runPaths(book, runId);
       await assertNoSymlinksBelow(options.stateDir, paths.logs);
       await ensureDir(paths.dir);
       const state = initialRunState(runbook, {

@@ -19,6 +19,8 @@ export interface FrontMatterSlice {
 export interface FrontMatter {
   title?: string;
   id?: string;
+  /** Line of the `id:` key, when the front matter declares one. */
+  idLine?: number;
   vars: VarDecl[];
   profiles: Record<string, Record<string, string>>;
   connections: ConnectionDecl[];
@@ -32,6 +34,14 @@ export interface FrontMatter {
 
 const KNOWN_KEYS = new Set(['include', 'service', 'after', 'runme', 'title', 'id', 'vars', 'profiles', 'connections', 'shell', 'timeout', 'description', 'tags']);
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Longest front matter `id:`: it is a folder name, and file systems limit those. */
+export const MAX_ID_LENGTH = 100;
+
+/** A runbook id names a state folder as it is: no path separator, no leading dot, no shell surprise. */
+function isRunbookId(text: string): boolean {
+  return text.length <= MAX_ID_LENGTH && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(text);
+}
 
 /** Find front matter: a `---` first line, closed by a `---` or `...` line. */
 export function sliceFrontMatter(source: string): FrontMatterSlice | undefined {
@@ -97,9 +107,12 @@ export function parseFrontMatter(slice: FrontMatterSlice, file: string): FrontMa
       case 'shell': {
         const text = scalarText(value);
         if (text === undefined) report(line, `${key} must be a single value`);
-        else if (key === 'id' && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(text)) {
-          report(line, `id "${text}" must use letters, digits, ".", "_" or "-" (it names the state folder)`);
-        } else result[key] = text;
+        else if (key === 'id' && !isRunbookId(text)) {
+          report(line, `id "${text}" must start with a letter or digit and use only letters, digits, ".", "_" or "-", at most ${MAX_ID_LENGTH} characters (it names the run's state folder)`);
+        } else {
+          result[key] = text;
+          if (key === 'id') result.idLine = line;
+        }
         break;
       }
       case 'include':

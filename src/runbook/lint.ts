@@ -2,6 +2,7 @@
 import type { Diagnostic, Runbook } from './model.js';
 import { composeRunbook, type ComposeOptions } from './compose.js';
 import { interpolate, parseConnectionUrl, referencedVars } from './connection.js';
+import { sharedIdDiagnostics } from './identity.js';
 
 /** Named SQL parameters (`:NAME`) outside quotes and comments; `::` casts are not parameters. */
 export function sqlParameters(sql: string): string[] {
@@ -86,9 +87,14 @@ export function lintRunbook(runbook: Runbook): Diagnostic[] {
   return found.sort((a, b) => a.line - b.line);
 }
 
+/** lintRunbook, plus what only the runbook's folder can show: another runbook there with the same `id:`. */
+export function lintOnDisk(runbook: Runbook): Diagnostic[] {
+  return [...lintRunbook(runbook), ...sharedIdDiagnostics(runbook)].sort((a, b) => a.line - b.line);
+}
+
 /** Read, compose (includes) and lint one runbook. An unreadable file is itself a finding. */
 export async function lintFile(file: string, options: ComposeOptions = {}): Promise<Diagnostic[]> {
-  return lintRunbook(composeRunbook(file, options));
+  return lintOnDisk(composeRunbook(file, options));
 }
 
 /** `FILE:LINE: error: message` — the one-line form editors and CI understand. */

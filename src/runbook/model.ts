@@ -125,7 +125,10 @@ export interface ConnectionDecl {
 /** A parsed runbook. Problems found while parsing are in `diagnostics`; parsing never throws. */
 export interface Runbook {
   file: string;
+  /** The front matter's `id:`, else the file name made safe; shown in reports, not unique across folders. */
   id: string;
+  /** Line of the front matter's `id:`; absent when the id comes from the file name (see runbook/identity.ts). */
+  idLine?: number;
   title: string;
   intro: { markdown: string; line: number; blocks: Block[] };
   vars: VarDecl[];

@@ -210,6 +210,7 @@ export function parseRunbook(source: string, file: string): Runbook {
   return {
     file,
     id: front.id ?? (fileBase.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'runbook'),
+    ...(front.idLine !== undefined ? { idLine: front.idLine } : {}),
     title: front.title ?? firstH1 ?? fileBase,
     intro: { markdown: introSection.tokens.map((t) => t.raw).join('').replace(/^\n+/, ''), line: 1, blocks: intro.blocks },
     vars: front.vars,

@@ -6,10 +6,15 @@ import { join } from 'node:path';
 /** Name of the lock file in a runbook's state directory. */
 export const LOCK_FILE = 'lock.json';
 
-/** The files that belong to one runbook id, across its runs. */
+/** Name of the file in a runbook's state folder that records which runbook the folder belongs to. */
+export const RUNBOOK_RECORD_FILE = 'runbook.json';
+
+/** The files that belong to one runbook, across its runs. */
 export interface RunbookPaths {
-  /** `<stateDir>/<runbookId>` */
+  /** `<stateDir>/<folder>`: the runbook's id, or its name and path hash (runbook/identity.ts). */
   dir: string;
+  /** `{"id", "file"}`: the runbook this folder belongs to. */
+  record: string;
   /** Pointer `{runId}` to the live (unfinished) run. */
   current: string;
   /** One live run per runbook and state dir. */
@@ -22,7 +27,7 @@ export interface RunbookPaths {
 
 /** The files of one run. */
 export interface RunPaths {
-  /** `<stateDir>/<runbookId>/runs/<runId>` */
+  /** `<stateDir>/<folder>/runs/<runId>` */
   dir: string;
   checkpoint: string;
   audit: string;
@@ -49,11 +54,17 @@ export function fileSafe(id: string): string {
   return out;
 }
 
-/** Paths of a runbook's state under `stateDir`. */
-export function runbookPaths(stateDir: string, runbookId: string): RunbookPaths {
-  const dir = join(stateDir, fileSafe(runbookId));
+/**
+ * Paths of a runbook's state folder under `stateDir`. The folder is named by the runbook's
+ * identity (runbook/identity.ts), or by an older waymark's runbook id (engine/state-folder.ts).
+ */
+export function runbookPaths(stateDir: string, owner: { folder: string }): RunbookPaths {
+  // Folder names are made safe where they are made; one that is not is a bug, never a path to follow.
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.@%-]*$/.test(owner.folder)) throw new RangeError(`not a state folder name: ${JSON.stringify(owner.folder)}`);
+  const dir = join(stateDir, owner.folder);
   return {
     dir,
+    record: join(dir, RUNBOOK_RECORD_FILE),
     current: join(dir, 'current.json'),
     lock: join(dir, LOCK_FILE),
     history: join(dir, 'history.json'),
@@ -61,9 +72,9 @@ export function runbookPaths(stateDir: string, runbookId: string): RunbookPaths 
   };
 }
 
-/** Paths of one run of a runbook under `stateDir`. */
-export function runPaths(stateDir: string, runbookId: string, runId: string): RunPaths {
-  const dir = join(runbookPaths(stateDir, runbookId).runs, fileSafe(runId));
+/** Paths of one run in a runbook's state folder. */
+export function runPaths(book: RunbookPaths, runId: string): RunPaths {
+  const dir = join(book.runs, fileSafe(runId));
   return {
     dir,
     checkpoint: join(dir, 'checkpoint.json'),

@@ -4,19 +4,22 @@ import { blockLogPath, fileSafe, newRunId, runPaths, runbookPaths } from '../../
 
 describe('state layout', () => {
   it('puts each file where the spec says', () => {
-    expect(runbookPaths('/s', 'juno-to-mitaka')).toEqual({
+    const book = runbookPaths('/s', { folder: 'juno-to-mitaka' });
+    expect(book).toEqual({
       dir: '/s/juno-to-mitaka',
+      record: '/s/juno-to-mitaka/runbook.json',
       current: '/s/juno-to-mitaka/current.json',
       lock: '/s/juno-to-mitaka/lock.json',
       history: '/s/juno-to-mitaka/history.json',
       runs: '/s/juno-to-mitaka/runs',
     });
-    expect(runPaths('/s', 'juno-to-mitaka', '20261122T013654Z-a1b2')).toEqual({
+    expect(runPaths(book, '20261122T013654Z-a1b2')).toEqual({
       dir: '/s/juno-to-mitaka/runs/20261122T013654Z-a1b2',
       checkpoint: '/s/juno-to-mitaka/runs/20261122T013654Z-a1b2/checkpoint.json',
       audit: '/s/juno-to-mitaka/runs/20261122T013654Z-a1b2/audit.jsonl',
       logs: '/s/juno-to-mitaka/runs/20261122T013654Z-a1b2/logs',
     });
+    expect(runbookPaths('/s', { folder: 'upgrade@1a2b3c4d5e6f' }).dir).toBe('/s/upgrade@1a2b3c4d5e6f');
     expect(blockLogPath('/l', 'db-sync', 3)).toBe(join('/l', 'db-sync.3.log'));
   });
 
@@ -29,6 +32,10 @@ describe('state layout', () => {
     const ids = ['a/b', 'a%2Fb', 'a_b', 'a.b', '.ab', '%2Eab', 'é', 'e'];
     expect(new Set(ids.map(fileSafe)).size).toBe(ids.length);
     expect(fileSafe('stop-compute_2.b')).toBe('stop-compute_2.b');
+  });
+
+  it('refuses a state folder name that could leave the state directory', () => {
+    for (const folder of ['..', '.', '../x', 'a/b', '/etc', '', '.hidden']) expect(() => runbookPaths('/s', { folder })).toThrow(RangeError);
   });
 
   it('rejects an attempt number that is not a positive integer', () => {

@@ -64,8 +64,8 @@ async function expectRefused(operation: Promise<unknown>, path: string, why = 's
 }
 
 const state = (): string => join(tempDir(), 'state');
-const run = () => runPaths(state(), 'book', 'r1');
-const book = { id: 'book' } as Runbook;
+const run = () => runPaths(runbookPaths(state(), { folder: 'book' }), 'r1');
+const book = { id: 'book', idLine: 2, file: '/nonexistent/book.md' } as Runbook;
 
 describe('block logs', () => {
   it('reproduced: a planted logs/x.1.log link got the block output appended to its target; now refused', async () => {
@@ -165,22 +165,22 @@ describe('the audit trail', () => {
 describe('current.json and the lock', () => {
   it('a current.json link is refused, not followed to another run', async () => {
     const victim = plantVictim('{"runId":"someone-elses"}');
-    const current = plantLink(victim.path, runbookPaths(state(), 'book').current);
+    const current = plantLink(victim.path, runbookPaths(state(), { folder: 'book' }).current);
     await expectRefused(readCurrentRun(current), current);
     victim.unchanged();
   });
 
   it('current.json is not written into a runbook folder that is a link', async () => {
     const victim = plantVictim();
-    const folder = plantLink(join(victim.path, '..'), runbookPaths(state(), 'book').dir);
+    const folder = plantLink(join(victim.path, '..'), runbookPaths(state(), { folder: 'book' }).dir);
     await expectRefused(writeCurrentRun(join(folder, 'current.json'), 'r1'), folder);
     expect(readdirSync(join(victim.path, '..'))).toEqual(['victim.txt']);
   });
 
   it('a lock.json link is refused by acquireLock and liveHolder', async () => {
     const victim = plantVictim();
-    const dir = runbookPaths(state(), 'book').dir;
-    const lock = plantLink(victim.path, runbookPaths(state(), 'book').lock);
+    const dir = runbookPaths(state(), { folder: 'book' }).dir;
+    const lock = plantLink(victim.path, runbookPaths(state(), { folder: 'book' }).lock);
     await expectRefused(acquireLock(dir, { runId: 'r1', operator: 'carol' }), lock);
     await expectRefused(liveHolder(dir), lock);
     victim.unchanged();
@@ -190,16 +190,16 @@ describe('current.json and the lock', () => {
 describe('run history (status, report, estimates)', () => {
   it('a runs directory that is a link is refused when a run is read', async () => {
     const victim = plantVictim();
-    mkdirSync(runbookPaths(state(), 'book').dir, { recursive: true });
-    writeFileSync(runbookPaths(state(), 'book').current, '{"runId":"r1"}');
-    const runs = plantLink(join(victim.path, '..'), runbookPaths(state(), 'book').runs);
+    mkdirSync(runbookPaths(state(), { folder: 'book' }).dir, { recursive: true });
+    writeFileSync(runbookPaths(state(), { folder: 'book' }).current, '{"runId":"r1"}');
+    const runs = plantLink(join(victim.path, '..'), runbookPaths(state(), { folder: 'book' }).runs);
     await expectRefused(readRun(state(), book), runs);
     victim.unchanged();
   });
 
   it('an earlier run whose checkpoint is a link is refused, not skipped or read, by the time estimate', async () => {
     const victim = plantVictim('{"steps":[]}');
-    const earlier = runPaths(state(), 'book', 'r0');
+    const earlier = runPaths(runbookPaths(state(), { folder: 'book' }), 'r0');
     plantLink(victim.path, earlier.checkpoint);
     await expectRefused(stepDurations(state(), book, 'r1'), earlier.checkpoint);
     victim.unchanged();

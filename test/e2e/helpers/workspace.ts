@@ -135,14 +135,26 @@ export class Workspace {
     return JSON.parse(result.stdout) as StatusJson;
   }
 
+  /**
+   * The state folder of runbook `id`: the id itself when the runbook declares it, else the one
+   * folder named after its file (`name@hash`, see src/runbook/identity.ts).
+   */
+  bookDir(id: string): string {
+    const own = join(this.state, id);
+    if (existsSync(own)) return own;
+    const named = existsSync(this.state) ? readdirSync(this.state).filter((name) => name.startsWith(`${id}@`)) : [];
+    if (named.length !== 1) throw new Error(`expected one state folder for ${id} in ${this.state}, found ${named.length}`);
+    return join(this.state, named[0] as string);
+  }
+
   /** The current run's id of runbook `id`, from the state directory. */
   currentRun(id: string): string {
-    return (JSON.parse(readFileSync(join(this.state, id, 'current.json'), 'utf8')) as { runId: string }).runId;
+    return (JSON.parse(readFileSync(join(this.bookDir(id), 'current.json'), 'utf8')) as { runId: string }).runId;
   }
 
   /** The folder of a run (the current one by default). */
   runDir(id: string, run: string = this.currentRun(id)): string {
-    return join(this.state, id, 'runs', run);
+    return join(this.bookDir(id), 'runs', run);
   }
 
   /** The checkpoint of a run, parsed: the snapshot with its journal replayed, as waymark reads it. */
