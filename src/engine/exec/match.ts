@@ -13,7 +13,10 @@ import { Worker, type MessagePort } from 'node:worker_threads';
 import { patternShape } from '../../runbook/pattern.js';
 import { describeLimit } from './deadline.js';
 
-/** The most stdout a pattern that can span lines is matched against, and the longest line otherwise. */
+/**
+ * The most stdout a pattern that can span lines is matched against; for a line pattern, a line this
+ * long (in characters) or longer is refused, since masking cuts lines at that length (`MAX_LINE_CHARS`).
+ */
 export const MATCH_WINDOW_BYTES = 1024 * 1024;
 /** Output the worker may fall behind by before matching gives up (memory stays bounded). */
 export const MATCH_BACKLOG_BYTES = 64 * 1024 * 1024;
@@ -66,14 +69,26 @@ function serveMatches(port: MessagePort, Decoder: typeof StringDecoder): void {
     }
     // Complete lines are matched as one text: a pattern that cannot match a newline finds the same there.
     const last = text.lastIndexOf('\n');
-    if (last !== -1) test(job, text.slice(0, last));
+    const lines = last === -1 ? '' : text.slice(0, last);
     job.text = last === -1 ? text : text.slice(last + 1);
-    if (job.text.length > job.windowBytes) job.overflow = 'line';
+    // A line of a window or more may arrive already cut into pieces (masking cuts lines at 1 MiB).
+    if (job.text.length >= job.windowBytes || (lines.length >= job.windowBytes && longestLine(lines) >= job.windowBytes)) job.overflow = 'line';
+    else if (last !== -1) test(job, lines);
+  };
+  const longestLine = (text: string): number => {
+    let longest = 0;
+    for (let start = 0; start <= text.length; ) {
+      const end = text.indexOf('\n', start);
+      const stop = end === -1 ? text.length : end;
+      longest = Math.max(longest, stop - start);
+      start = stop + 1;
+    }
+    return longest;
   };
   const finish = (job: Job): WorkerMatch => {
     if (job.matched) return { matched: true };
     const rest = job.text + job.decoder.end();
-    if (job.lines && rest.length > job.windowBytes) job.overflow = 'line';
+    if (job.lines && rest.length >= job.windowBytes) job.overflow = 'line';
     if (job.overflow !== undefined) return { overflow: job.overflow };
     // As the whole output is matched: without its one final newline, and '' when there was none.
     if (!job.lines) test(job, rest.endsWith('\n') ? rest.slice(0, -1) : rest);
