@@ -126,7 +126,9 @@ function takeWorker(): Worker {
   idleWorker = undefined;
   if (worker === undefined) {
     const created = new Worker(WORKER_SOURCE, { eval: true });
-    // An idle worker that dies (out of memory) is not handed out again.
+    // An idle worker that fails (out of memory) is not handed out again; while a match holds the
+    // worker, that match reports the failure. An 'error' with no listener would end waymark.
+    created.on('error', () => undefined);
     created.once('exit', () => {
       if (idleWorker === created) idleWorker = undefined;
     });
