@@ -143,6 +143,21 @@ export function generateSeqRunbook({ lines = 1_000_000, dir = mkdtempSync(join(t
   return file;
 }
 
+/**
+ * Wide front matter: `vars` variables (every hundredth a secret) and a profile setting each, then
+ * one display-only step. Returns the file's path.
+ */
+export function generateVarsRunbook({ vars = 200_000, dir = mkdtempSync(join(tmpdir(), 'wm-bench-')) } = {}) {
+  const lines = ['---', `title: ${vars} variables`, `id: vars-${vars}`, 'vars:'];
+  for (let i = 0; i < vars; i++) lines.push(i % 100 === 0 ? `  V${i}: { default: d${i}, secret: true }` : `  V${i}: d${i}`);
+  lines.push('profiles:', '  testbed:');
+  for (let i = 0; i < vars; i++) lines.push(`    V${i}: p${i}`);
+  lines.push('---', '', `# ${vars} variables`, '', '## Show {#show}', '', '```text', 'display only', '```', '');
+  const file = join(dir, `vars-${vars}.md`);
+  writeFileSync(file, lines.join('\n'));
+  return file;
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const steps = Number(process.argv[2] ?? 2000);
   const out = process.argv[3];

@@ -132,6 +132,7 @@ function commandLineWarning(decl: VarDecl): string {
 /** Variable values safe to show or store: secrets replaced by a mask. */
 export function publicValues(vars: ResolvedVars): Record<string, string> {
   const shown: Record<string, string> = {};
-  for (const [name, value] of Object.entries(vars.values)) shown[name] = vars.secretNames.includes(name) ? '••••' : value;
+  const secret = new Set(vars.secretNames);
+  for (const [name, value] of Object.entries(vars.values)) shown[name] = secret.has(name) ? '••••' : value;
   return shown;
 }

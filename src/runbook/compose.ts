@@ -5,7 +5,7 @@
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { Diagnostic, Runbook, Step } from './model.js';
+import type { Diagnostic, Runbook, Step, VarDecl } from './model.js';
 import { parseRunbook } from './parse.js';
 
 /** How to read a runbook and its includes. */
@@ -43,6 +43,24 @@ function isOutside(root: string, path: string): boolean {
   return fromRoot === '..' || fromRoot.startsWith(`..${sep}`) || isAbsolute(fromRoot);
 }
 
+/**
+ * How deep includes may nest below the top runbook. A runbook includes a fragment per service,
+ * which may include a shared one or two: 16 is far beyond any real composition, and a chain of
+ * thousands (generated, or a mistake) stops here with a lint error instead of overflowing the stack.
+ */
+export const MAX_INCLUDE_DEPTH = 16;
+
+/** A file as a diagnostic shows it: relative to the working directory when it can be. */
+function shownPath(file: string): string {
+  return relative(process.cwd(), file) || file;
+}
+
+/** A long include chain as its first three and last three files, with the count left out between. */
+function shortChain(names: string[]): string[] {
+  if (names.length <= 8) return names;
+  return [...names.slice(0, 3), `… ${names.length - 6} more …`, ...names.slice(-3)];
+}
+
 /** Read a runbook and everything it includes, composed into one. Never throws. */
 export function composeRunbook(file: string, options: ComposeOptions = {}): Runbook {
   const top = readRunbookFile(file);
@@ -68,8 +86,14 @@ export function composeRunbook(file: string, options: ComposeOptions = {}): Runb
       }
       const cycleAt = chain.findIndex((link) => link.real === real);
       if (cycleAt !== -1) {
-        const names = [...chain.slice(cycleAt).map((link) => link.file), target].map((f) => relative(process.cwd(), f) || f);
+        const names = [...chain.slice(cycleAt).map((link) => link.file), target].map(shownPath);
         report(`include cycle: ${names.join(' → ')}`, 'include-cycle');
+        continue;
+      }
+      // The chain holds the top runbook too: a fragment at depth N has N files above it.
+      if (chain.length > MAX_INCLUDE_DEPTH) {
+        const names = shortChain([...chain.map((link) => link.file), target].map(shownPath));
+        report(`includes nest deeper than ${MAX_INCLUDE_DEPTH} files: ${names.join(' → ')}`, 'include-depth');
         continue;
       }
       // A fragment included twice (two services share it) is composed once.
@@ -94,18 +118,22 @@ export function composeRunbook(file: string, options: ComposeOptions = {}): Runb
     connections: [...top.connections],
     diagnostics,
   };
-  for (const fragment of fragments) mergeDeclarations(composed, fragment, diagnostics);
+  // By name, so that merging stays linear in the number of variables.
+  const declared = new Map(composed.vars.map((v) => [v.name, v]));
+  for (const fragment of fragments) mergeDeclarations(composed, declared, fragment, diagnostics);
   composed.steps = orderSteps(top, fragments, diagnostics);
   diagnostics.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
   return composed;
 }
 
 /** Fragments may declare variables, profiles and connections; the first declaration wins, a conflict is reported. */
-function mergeDeclarations(into: Runbook, fragment: Runbook, diagnostics: Diagnostic[]): void {
+function mergeDeclarations(into: Runbook, declared: Map<string, VarDecl>, fragment: Runbook, diagnostics: Diagnostic[]): void {
   for (const decl of fragment.vars) {
-    const existing = into.vars.find((v) => v.name === decl.name);
-    if (!existing) into.vars.push(decl);
-    else if (existing.default !== decl.default || existing.secret !== decl.secret) {
+    const existing = declared.get(decl.name);
+    if (!existing) {
+      into.vars.push(decl);
+      declared.set(decl.name, decl);
+    } else if (existing.default !== decl.default || existing.secret !== decl.secret) {
       diagnostics.push({
         file: fragment.file,
         line: decl.line,

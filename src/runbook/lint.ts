@@ -1,5 +1,6 @@
 /** Checks that need the whole runbook: connections, variables, references between parts. */
-import type { Diagnostic, Runbook } from './model.js';
+import type { Block, Diagnostic, Runbook } from './model.js';
+import { patternShape } from './pattern.js';
 import { composeRunbook, type ComposeOptions } from './compose.js';
 import { interpolate, parseConnectionUrl, referencedVars } from './connection.js';
 import { sharedIdDiagnostics } from './identity.js';
@@ -10,6 +11,23 @@ export function sqlParameters(sql: string): string[] {
   const pattern = /'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.)*"|`[^`]*`|--[^\n]*|#[^\n]*|\/\*[\s\S]*?\*\/|::|:([A-Za-z_][A-Za-z0-9_]*)/g;
   for (const match of sql.matchAll(pattern)) if (match[1]) names.push(match[1]);
   return names;
+}
+
+type Report = (line: number, message: string, rule: string, severity?: Diagnostic['severity'], file?: string) => void;
+
+/** A nested quantifier in `expect=` can make matching take exponential time: warn before the run does. */
+function checkPattern(block: Block, file: string, report: Report): void {
+  const pattern = block.attrs.expect;
+  if (pattern === undefined) return;
+  const nested = patternShape(pattern).nestedQuantifier;
+  if (nested === undefined) return;
+  report(
+    block.line,
+    `expect= nests quantifiers in ${nested}: on some output, matching takes exponential time and the check ends as an error when its time runs out; rewrite it without the nesting (for example (a+)+ as a+)`,
+    'slow-pattern',
+    'warning',
+    file,
+  );
 }
 
 /** Every problem in a parsed runbook, parse problems included, sorted by line. */
@@ -53,6 +71,7 @@ export function lintRunbook(runbook: Runbook): Diagnostic[] {
 
   for (const step of runbook.steps) {
     for (const block of step.blocks) {
+      if (block.executor === 'shell' || block.executor === 'python') checkPattern(block, step.file, report);
       if (block.executor !== 'sql') continue;
       if (block.attrs.connection !== undefined) {
         if (!connectionNames.has(block.attrs.connection)) {

@@ -4,6 +4,7 @@
  */
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { MAX_INCLUDE_DEPTH } from '../../src/runbook/compose.js';
 import { useScratch, waymark } from './harness.js';
 
 const scratch = useScratch('wm-includes-');
@@ -132,6 +133,35 @@ describe.concurrent('includes', () => {
     expect(run.code, run.all).toBe(2);
     expect(run.stderr).toContain('include cycle');
     expect(s.lines(s.path('log.txt'))).toEqual([]);
+  }, T);
+
+  it('reproduced: a 15,000-deep include chain overflowed the stack (exit 70); now a lint error at depth 16 naming the chain, exit 2', async () => {
+    const s = scratch();
+    const depth = 15_000;
+    const book = s.write('ops/upgrade.md', top(['f1.md']));
+    for (let i = 1; i <= depth; i++) s.write(`ops/f${i}.md`, fragment(`f${i}`, `f${i}`, i < depth ? `include: f${i + 1}.md\n` : ''));
+
+    const lint = await waymark(['lint', 'upgrade.md'], s.path('ops'));
+    expect(lint.code, lint.all).toBe(2);
+    // The top runbook and 16 fragments below it are read; f16's include of f17 is the one too deep.
+    expect(lint.stdout.trim().split('\n')).toEqual([
+      `f16.md:3: error: includes nest deeper than ${MAX_INCLUDE_DEPTH} files: upgrade.md → f1.md → f2.md → … 12 more … → f15.md → f16.md → f17.md`,
+    ]);
+    const json = await waymark(['lint', book, '--json']);
+    expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ rule: 'include-depth', severity: 'error', line: 3 })]);
+
+    const run = await s.run(book, ['--var', `LOG=${s.path('log.txt')}`]);
+    expect(run.code, run.all).toBe(2);
+    expect(run.stderr).toContain('includes nest deeper than 16 files');
+    expect(s.lines(s.path('log.txt'))).toEqual([]);
+  }, 120_000);
+
+  it('includes nested exactly 16 deep are composed', async () => {
+    const s = scratch();
+    const book = s.write('ops/upgrade.md', top(['f1.md']));
+    for (let i = 1; i <= MAX_INCLUDE_DEPTH; i++) s.write(`ops/f${i}.md`, fragment(`f${i}`, `f${i}`, i < MAX_INCLUDE_DEPTH ? `include: f${i + 1}.md\n` : ''));
+    const lint = await waymark(['lint', book]);
+    expect(lint.code, lint.all).toBe(0);
   }, T);
 
   it('a runbook that includes itself, directly or through a symlink, is a cycle too', async () => {

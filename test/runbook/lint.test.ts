@@ -68,6 +68,13 @@ describe('lint rules', () => {
     ]);
   });
 
+  it('reproduced: expect="^(a+)+$" hung a run with no warning; lint warns on nested quantifiers', () => {
+    const source = doc('## S', '```sh check expect="^(a+)+$"', 'echo aaaa', '```', '```sh check expect="^(ok|fine)+ [0-9]+$"', 'echo ok 1', '```');
+    expect(lint(source).map((d) => [d.line, d.severity, d.rule, d.message.slice(0, 40)])).toEqual([
+      [2, 'warning', 'slow-pattern', 'expect= nests quantifiers in (a+)+: on s'],
+    ]);
+  });
+
   it('sql block naming a connection that does not exist', () => {
     const source = withConnections(['nova: mysql://root@localhost/nova'], '## S', '```sql check connection=cinder', 'SELECT 1', '```');
     expect(lint(source).map((d) => [d.line, d.rule, d.message])).toEqual([

@@ -1,6 +1,7 @@
 /** Verdicts: a block's raw result judged against what the block expects (SPEC §1.3, §2). Pure functions. */
 import type { Block, SqlExpectation } from '../../runbook/model.js';
 import { describeLimit } from './deadline.js';
+import type { StdoutMatch } from './match.js';
 import type { ProcessResult } from './shell.js';
 import type { SqlResult } from './sql.js';
 
@@ -22,27 +23,48 @@ export type JudgedBlock = Pick<Block, 'role' | 'executor' | 'attrs'>;
 // What shells exit with when the command was not found (127) or could not be executed (126).
 const SHELL_CANNOT_RUN: Record<number, string> = { 126: 'command not executable', 127: 'command not found' };
 
+/** A shell or python attempt's result, with what matching its stdout against `expect=` found. */
+export type JudgedProcess = ProcessResult & { stdoutMatch?: StdoutMatch };
+
 /** Judge a shell or python attempt. */
-export function judgeProcess(block: JudgedBlock, result: ProcessResult): Verdict {
+export function judgeProcess(block: JudgedBlock, result: JudgedProcess): Verdict {
+  const ending = judgeEnding(block, result);
+  // A cancel is the operator's doing, not the check's verdict: it is never softened into a warning.
+  if (result.canceled && result.spawnError === undefined) return ending;
+  if (!stdoutDecides(block, ending)) return withSeverity(block, ending);
+  return withSeverity(block, judgeStdout(block.attrs.expect as string, result.stdoutMatch, ending));
+}
+
+/**
+ * True when the verdict on this attempt waits for its stdout to be matched against `expect=`: the
+ * block has one, and it exited the way it should. Otherwise matching is not needed at all.
+ */
+export function needsStdoutMatch(block: JudgedBlock, result: ProcessResult): boolean {
+  return stdoutDecides(block, judgeEnding(block, result));
+}
+
+function stdoutDecides(block: JudgedBlock, ending: Verdict): boolean {
+  return block.attrs.expect !== undefined && (ending.outcome === 'success' || ending.outcome === 'warning');
+}
+
+/**
+ * The verdict from how the attempt ended and its exit code alone. A check that timed out, was killed
+ * or could not start has not told anyone anything: that is an `error`, which `severity=warning`
+ * does not soften.
+ */
+function judgeEnding(block: JudgedBlock, result: ProcessResult): Verdict {
   if (result.spawnError !== undefined) return { outcome: 'error', reason: result.spawnError, retryable: true };
   if (result.canceled) return { outcome: 'failure', reason: 'canceled', retryable: false };
-  const attrs = block.attrs;
   if (result.timedOut) {
     const limit = result.timeoutMs > 0 ? ` after ${describeLimit(result.timeoutMs)}` : '';
-    return withSeverity(block, { outcome: 'failure', reason: `timed out${limit}`, retryable: true });
+    return { outcome: 'error', reason: `timed out${limit}`, retryable: true };
   }
-  if (result.exitCode === null) {
-    return withSeverity(block, { outcome: 'failure', reason: `killed by ${result.signal ?? 'a signal'}`, retryable: true });
-  }
+  if (result.exitCode === null) return { outcome: 'error', reason: `killed by ${result.signal ?? 'a signal'}`, retryable: true };
   const code = result.exitCode;
-  if (attrs.rerunOnExit !== undefined && code === attrs.rerunOnExit) {
+  if (block.attrs.rerunOnExit !== undefined && code === block.attrs.rerunOnExit) {
     return { outcome: 'again', reason: `exit ${code}: run again`, retryable: false };
   }
-  const exitVerdict = attrs.codes === 'oslo' ? judgeOsloExit(code) : judgeExit(block, code);
-  if (exitVerdict.outcome === 'error' || exitVerdict.outcome === 'failure' || attrs.expect === undefined) {
-    return withSeverity(block, exitVerdict);
-  }
-  return withSeverity(block, judgeStdout(attrs.expect, result, exitVerdict));
+  return block.attrs.codes === 'oslo' ? judgeOsloExit(code) : judgeExit(block, code);
 }
 
 function judgeOsloExit(code: number): Verdict {
@@ -68,24 +90,19 @@ function judgeExit(block: JudgedBlock, code: number): Verdict {
   return { outcome: 'failure', reason: `exit ${code}, expected ${expected}`, retryable: true };
 }
 
-function judgeStdout(pattern: string, result: ProcessResult, exitVerdict: Verdict): Verdict {
-  let regex: RegExp;
-  try {
-    regex = new RegExp(pattern, 'm');
-  } catch (error) {
-    return { outcome: 'error', reason: `expect= is not a valid regular expression: ${(error as Error).message}`, retryable: false };
+function judgeStdout(pattern: string, match: StdoutMatch | undefined, exitVerdict: Verdict): Verdict {
+  if (match === undefined || 'error' in match) {
+    const why = match === undefined ? 'stdout was not matched' : match.error;
+    return { outcome: 'error', reason: `${exitVerdict.reason}; ${why}`, retryable: false };
   }
-  if (regex.test(result.stdout)) {
-    return { ...exitVerdict, reason: `${exitVerdict.reason}; stdout matches /${pattern}/` };
-  }
-  const partial = result.stdoutTruncated ? ' (only the end of a long output was kept for matching)' : '';
-  return { outcome: 'failure', reason: `${exitVerdict.reason}; stdout does not match /${pattern}/${partial}`, retryable: true };
+  if (match.matched) return { ...exitVerdict, reason: `${exitVerdict.reason}; stdout matches /${pattern}/` };
+  return { outcome: 'failure', reason: `${exitVerdict.reason}; stdout does not match /${pattern}/`, retryable: true };
 }
 
 /** Judge an sql attempt. `sql check` blocks expect no rows unless they say otherwise. */
 export function judgeSql(block: JudgedBlock, result: SqlResult): Verdict {
   if (result.canceled) return { outcome: 'failure', reason: 'canceled', retryable: false };
-  if (result.timedOut) return withSeverity(block, { outcome: 'failure', reason: result.error ?? 'timed out', retryable: true });
+  if (result.timedOut) return { outcome: 'error', reason: result.error ?? 'timed out', retryable: true };
   if (result.error !== undefined) return { outcome: 'error', reason: result.error, retryable: true };
   const expectation = block.attrs.sqlExpect ?? (block.role === 'check' ? { kind: 'empty' } : undefined);
   if (expectation === undefined) return { outcome: 'success', reason: describeSqlResult(result), retryable: false };
@@ -119,7 +136,10 @@ function describeSqlResult(result: SqlResult): string {
   return `${plural(result.affectedRows ?? 0, 'row')} affected`;
 }
 
-/** `severity=warning`: a failing check becomes a warning. An error (the check could not run) stays an error. */
+/**
+ * `severity=warning`: a failing check becomes a warning. An error (the check could not run, timed
+ * out, was killed, or its stdout could not be matched) stays an error.
+ */
 function withSeverity(block: JudgedBlock, verdict: Verdict): Verdict {
   if (block.attrs.severity !== 'warning' || verdict.outcome !== 'failure') return verdict;
   return { ...verdict, outcome: 'warning', reason: `${verdict.reason} (severity=warning)` };

@@ -60,11 +60,6 @@ export class LineChunker {
   }
 }
 
-/** `text` without the `\r` of CRLF line ends (what `expect=` and the tails see). */
-export function withoutCarriageReturns(text: string): string {
-  return text.includes('\r') ? text.replace(/\r(?=\n|$)/g, '') : text;
-}
-
 /** The lines of `text` (no final newline expected), without the `\r` of CRLF output. */
 export function splitLines(text: string): string[] {
   const lines = text.split('\n');

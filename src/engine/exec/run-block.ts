@@ -2,10 +2,11 @@
 import path from 'node:path';
 import type { ConnectionTarget } from '../../runbook/connection.js';
 import type { Block } from '../../runbook/model.js';
-import { judgeProcess, judgeSql, type Outcome, type Verdict } from './expect.js';
+import { judgeProcess, judgeSql, needsStdoutMatch, type JudgedProcess, type Outcome, type Verdict } from './expect.js';
 import { pythonCommand, shellCommand } from './interpreter.js';
 import type { Masker } from './mask.js';
-import { MATCH_BYTES, notStartedResult, runProcess, type LogSink, type OutputListener, type ProcessResult } from './shell.js';
+import { MATCH_GRACE_MS, patternError, StdoutMatcher } from './match.js';
+import { notStartedResult, runProcess, type LogSink, type OutputListener } from './shell.js';
 import type { SqlResult } from './sql.js';
 import { sqlResultLines } from './sql-values.js';
 
@@ -36,7 +37,7 @@ export interface BlockContext {
 }
 
 /** The raw result of one attempt, by kind of block. */
-export type BlockResult = ({ kind: 'process' } & ProcessResult) | ({ kind: 'sql' } & SqlResult);
+export type BlockResult = ({ kind: 'process' } & JudgedProcess) | ({ kind: 'sql' } & SqlResult);
 
 /** One finished attempt, as reported to `onAttempt`. */
 export interface AttemptReport {
@@ -140,22 +141,46 @@ async function runAttempt(block: Block, ctx: BlockContext, log: LogSink | undefi
   if (block.executor === null) return { ...notStartedResult(`a \`${block.lang || 'plain'}\` block is display only`), kind: 'process' };
   if (block.executor === 'sql') return { ...(await runSqlAttempt(block, ctx, log, timeoutMs)), kind: 'sql' };
   const command = block.executor === 'python' ? pythonCommand(block.code) : shellCommand(ctx.shell, block.code);
+  const pattern = block.attrs.expect;
+  const invalid = pattern === undefined ? undefined : patternError(pattern);
+  // stdout goes to the matcher as it arrives, so that matching keeps pace with the block.
+  const matcher = pattern === undefined || invalid !== undefined ? undefined : new StdoutMatcher(pattern);
   const options: Parameters<typeof runProcess>[0] = {
     command,
     cwd: path.resolve(ctx.cwd, block.attrs.cwd ?? '.'),
     env: ctx.vars,
     timeoutMs,
     masker: ctx.masker,
-    // Keeping stdout for matching costs time on huge outputs; only `expect=` needs it.
-    matchBytes: block.attrs.expect === undefined ? 0 : MATCH_BYTES,
   };
   if (ctx.signal !== undefined) options.signal = ctx.signal;
-  if (ctx.onOutput !== undefined) options.onOutput = ctx.onOutput;
+  const onOutput = ctx.onOutput;
+  if (matcher !== undefined) {
+    options.onOutput = (stream, chunk) => {
+      if (stream === 'stdout') matcher.push(chunk);
+      onOutput?.(stream, chunk);
+    };
+  } else if (onOutput !== undefined) options.onOutput = onOutput;
   if (log !== undefined) options.log = log;
   if (ctx.killGraceMs !== undefined) options.killGraceMs = ctx.killGraceMs;
-  const result = await runProcess(options);
+  let result: JudgedProcess;
+  try {
+    result = await runProcess(options);
+  } catch (error) {
+    matcher?.abandon();
+    throw error;
+  }
   if (result.spawnError !== undefined) result.spawnError = ctx.masker.mask(result.spawnError);
-  return { ...result, kind: 'process' };
+  if (invalid !== undefined) result.stdoutMatch = { error: invalid };
+  if (matcher === undefined) return { ...result, kind: 'process' };
+  if (!needsStdoutMatch(block, result)) {
+    matcher.abandon();
+    return { ...result, kind: 'process' };
+  }
+  // Matching runs under what is left of the block's time limit (a little more when none is left).
+  const limitMs = timeoutMs > 0 ? Math.max(MATCH_GRACE_MS, timeoutMs - result.durationMs) : 0;
+  const settled = await matcher.result(limitMs, ctx.signal);
+  if ('canceled' in settled) return { ...result, canceled: true, kind: 'process' };
+  return { ...result, stdoutMatch: settled.match, kind: 'process' };
 }
 
 async function runSqlAttempt(block: Block, ctx: BlockContext, log: LogSink | undefined, timeoutMs: number): Promise<SqlResult> {

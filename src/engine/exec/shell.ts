@@ -2,7 +2,7 @@
 import { statSync } from 'node:fs';
 import type { Masker } from './mask.js';
 import { StringDecoder } from 'node:string_decoder';
-import { RawTail, withoutCarriageReturns, type OutputStream } from './output.js';
+import { RawTail, type OutputStream } from './output.js';
 import { startDeadline } from './deadline.js';
 import { DEFAULT_KILL_GRACE_MS, terminateGroup } from './process-group.js';
 
@@ -20,11 +20,6 @@ export interface LogSink {
 export const TAIL_LINES = 1000;
 /** Bytes of each stream kept for display. */
 export const TAIL_BYTES = 256 * 1024;
-/**
- * Bytes of stdout kept for `expect=` matching: the LAST 1 MiB. A block printing more is matched
- * against its end only (`stdoutTruncated` says so); memory stays bounded whatever it prints.
- */
-export const MATCH_BYTES = 1024 * 1024;
 
 /**
  * Receives a block's output as it arrives, already masked: bytes as the pipe delivered them, lines
@@ -50,8 +45,6 @@ export interface ProcessOptions {
   killGraceMs?: number;
   tailLines?: number;
   tailBytes?: number;
-  /** Bytes of stdout to keep for `expect=` matching (default `MATCH_BYTES`); 0 keeps none. */
-  matchBytes?: number;
 }
 
 /** How a process ended, with the bounded part of its output kept in memory. */
@@ -70,9 +63,6 @@ export interface ProcessResult {
   stderrTail: string[];
   /** Lines of stdout and stderr not in the tails (the log has them all). */
   droppedLines: number;
-  /** The stdout used for `expect=`: everything, or the last `MATCH_BYTES` of it. */
-  stdout: string;
-  stdoutTruncated: boolean;
   /** Why the command could not start (missing cwd, interpreter not found). */
   spawnError?: string;
 }
@@ -131,10 +121,9 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
   if (options.signal?.aborted) return { ...notStarted(started, options.timeoutMs), canceled: true };
 
   const tailLimits = { maxLines: options.tailLines ?? TAIL_LINES, maxBytes: options.tailBytes ?? TAIL_BYTES };
-  const matchBytes = options.matchBytes ?? MATCH_BYTES;
   const { log, onOutput, masker } = options;
   // Only the kept end of each stream is ever split into lines.
-  const tails = { stdout: new RawTail(Math.max(tailLimits.maxBytes, matchBytes)), stderr: new RawTail(tailLimits.maxBytes) };
+  const tails = { stdout: new RawTail(tailLimits.maxBytes), stderr: new RawTail(tailLimits.maxBytes) };
   const sink = (stream: OutputStream): OutputPath => outputPath(stream, { tail: tails[stream], log, onOutput, masker });
   const sinks = { stdout: sink('stdout'), stderr: sink('stderr') };
 
@@ -203,8 +192,6 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
     stdoutTail,
     stderrTail,
     droppedLines: stdout.lineCount + stderr.lineCount - stdoutTail.length - stderrTail.length,
-    stdout: matchBytes > 0 ? withoutCarriageReturns(stdout.text(matchBytes)) : '',
-    stdoutTruncated: matchBytes > 0 && stdout.truncated(matchBytes),
   };
   if (result.signal !== undefined) base.signal = result.signal;
   if (pid === undefined || (result.failed && result.exitCode === undefined && result.signal === undefined && !timedOut && !canceled)) {
@@ -245,8 +232,6 @@ function notStarted(started: number, timeoutMs: number, spawnError?: string): Pr
     stdoutTail: [],
     stderrTail: [],
     droppedLines: 0,
-    stdout: '',
-    stdoutTruncated: false,
   };
   if (spawnError !== undefined) result.spawnError = spawnError;
   return result;

@@ -7,7 +7,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MASK, MIN_FRAGMENT, createMasker } from '../../../src/engine/exec/mask.js';
 import { RawTail } from '../../../src/engine/exec/output.js';
-import { MATCH_BYTES, outputPath, type LogSink } from '../../../src/engine/exec/shell.js';
+import { outputPath, type LogSink } from '../../../src/engine/exec/shell.js';
+
+/** A tail as large as the longest line the tests write around, so what it keeps can be checked. */
+const TAIL_KEPT = 1024 * 1024;
 
 const MiB = 1024 * 1024;
 const FILLER = '.-é ';
@@ -32,7 +35,7 @@ function feed(secret: string, chunks: Buffer[]): { logged: string; tail: string;
   const logChunks: Buffer[] = [];
   const log: LogSink = { write: (line) => void logChunks.push(Buffer.from(`${line}\n`)), writeChunk: (chunk) => void logChunks.push(chunk) };
   const emitted: Buffer[] = [];
-  const tail = new RawTail(MATCH_BYTES);
+  const tail = new RawTail(TAIL_KEPT);
   const path = outputPath('stdout', { tail, log, onOutput: (_stream, chunk) => void emitted.push(chunk), masker: createMasker([secret]) });
   for (const chunk of chunks) path.push(chunk);
   path.end();

@@ -119,6 +119,54 @@ describe('executeBlock', () => {
     expect(fail.outcome).toBe('failure');
   });
 
+  it('reproduced: a line printed before the last 1 MiB of stdout was not seen by expect=; a line pattern now sees the whole output', async () => {
+    // About 2 MB of output after the line that matters (not collected line by line here).
+    const { ctx } = context({ onOutput: undefined });
+    const execution = await executeBlock(block('echo "Result: Success"; seq 1 300000', { expect: '^Result: Success$' }, 'check'), ctx);
+    expect(execution).toMatchObject({ outcome: 'success', reason: 'exit 0; stdout matches /^Result: Success$/' });
+  });
+
+  it('reproduced: a "no ERROR anywhere" pattern passed when the ERROR came before the last 1 MiB; beyond the window it is an error', async () => {
+    const { ctx } = context({ onOutput: undefined });
+    const noError = String.raw`(?<![\s\S])(?![\s\S]*ERROR)`;
+    const code = `echo ERROR; head -c 2000000 /dev/zero | tr '\\0' x | fold -w 100; echo`;
+    const execution = await executeBlock(block(code, { expect: noError, severity: 'warning' }, 'check'), ctx);
+    expect(execution.outcome).toBe('error');
+    expect(execution.reason).toContain('output exceeded the matching window (1 MiB)');
+    // Within the window the same pattern still works, both ways.
+    expect((await executeBlock(block('echo fine; echo ERROR', { expect: noError }, 'check'), ctx)).outcome).toBe('failure');
+    expect((await executeBlock(block('echo fine; echo done', { expect: noError }, 'check'), ctx)).outcome).toBe('success');
+  });
+
+  it('reproduced: expect="^(a+)+$" on 36 a\'s hung waymark at 100% CPU; it is now an error when the time limit runs out', async () => {
+    const { ctx } = context();
+    const started = Date.now();
+    const execution = await executeBlock(block(`printf '${'a'.repeat(36)}!\\n'`, { expect: '^(a+)+$', timeoutMs: 1500 }, 'check'), ctx);
+    expect(execution.outcome).toBe('error');
+    expect(execution.reason).toContain("did not finish within the block's time limit");
+    expect(execution.reason).toContain('(a+)+');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    // The next block's matching is not held up by the one that was stopped.
+    expect((await executeBlock(block('echo ok', { expect: '^ok$' }, 'check'), ctx)).outcome).toBe('success');
+  });
+
+  it('stops a slow match when the block is canceled, and reports the block canceled', async () => {
+    const controller = new AbortController();
+    const { ctx } = context({ signal: controller.signal });
+    setTimeout(() => controller.abort(), 500);
+    const started = Date.now();
+    const execution = await executeBlock(block(`printf '${'a'.repeat(40)}!\\n'`, { expect: '^(a+)+$', timeoutMs: 600_000 }, 'check'), ctx);
+    expect(execution).toMatchObject({ outcome: 'failure', reason: 'canceled', canceled: true });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('reports an invalid expect= pattern as an error', async () => {
+    const { ctx } = context();
+    const execution = await executeBlock(block('echo x', { expect: '(' }, 'check'), ctx);
+    expect(execution.outcome).toBe('error');
+    expect(execution.reason).toContain('expect= is not a valid regular expression');
+  });
+
   it('applies oslo codes and severity=warning to a real command', async () => {
     const { ctx } = context();
     expect((await executeBlock(block('exit 1', { codes: 'oslo' }, 'check'), ctx)).outcome).toBe('warning');
@@ -137,7 +185,7 @@ describe('executeBlock', () => {
   it('times out, kills the group and says after how long', async () => {
     const { ctx } = context();
     const execution = await executeBlock(block('sleep 100 & echo $!; sleep 100', { timeoutMs: 300 }, 'check'), ctx);
-    expect(execution).toMatchObject({ outcome: 'failure', reason: 'timed out after 300ms', timedOut: true });
+    expect(execution).toMatchObject({ outcome: 'error', reason: 'timed out after 300ms', timedOut: true });
     const result = execution.result;
     if (result.kind !== 'process') throw new Error('expected a process result');
     expect(isRunning(Number(result.stdoutTail[0]))).toBe(false);

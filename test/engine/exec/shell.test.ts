@@ -26,7 +26,6 @@ describe('runProcess', () => {
     expect(logged.sort()).toEqual(['stderr:err', 'stdout:out']);
     expect(result.stdoutTail).toEqual(['out']);
     expect(result.stderrTail).toEqual(['err']);
-    expect(result.stdout).toBe('out');
   });
 
   it('masks a secret the command prints before anyone sees it', async () => {
@@ -155,7 +154,6 @@ describe('runProcess', () => {
       cwd: process.cwd(),
       timeoutMs: 60_000,
       tailLines: 100,
-      matchBytes: 64 * 1024,
       log,
     });
     expect(result.exitCode).toBe(0);
@@ -165,9 +163,6 @@ describe('runProcess', () => {
     expect(result.stdoutTail.at(-1)).toBe('200000');
     expect(result.stdoutTail[0]).toBe('199901');
     expect(result.droppedLines).toBe(199_900);
-    expect(Buffer.byteLength(result.stdout)).toBeLessThanOrEqual(64 * 1024);
-    expect(result.stdoutTruncated).toBe(true);
-    expect(result.stdout.endsWith('\n199999\n200000')).toBe(true);
   });
 
   it('reports a missing working directory as a spawn error, without throwing', async () => {
