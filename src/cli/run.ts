@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { Block, Step } from '../runbook/model.js';
 import { RunSession, describeAction, type SessionEvent, type SessionOptions } from '../engine/session.js';
-import type { StepFilter } from '../engine/plan.js';
+import { mayOverride, type StepFilter } from '../engine/plan.js';
 import type { BlockState } from '../engine/run-state.js';
 import { formatDuration } from '../runbook/duration.js';
 import { LineChunker } from '../engine/exec/output.js';
@@ -296,14 +296,22 @@ async function drive(session: RunSession, answers: Answers, print: (line: string
         await session.acknowledge(action.step.id, action.block.id, { automatic: true, reason: 'accepted by --accept-warnings' });
         print(`   warning of ${action.block.id} acknowledged (--accept-warnings)`);
         continue;
-      case 'interrupted':
+      case 'interrupted': {
+        const reason = answers.overrides.get(action.block.id);
+        if (reason !== undefined && mayOverride(action)) {
+          await session.override(action.block.id, reason);
+          print(`   check ${action.block.id} OVERRIDDEN by ${session.operator}: ${session.mask(reason)}`);
+          continue;
+        }
         if (!answers['rerun-interrupted']) {
-          print(`waiting: ${describeAction(action)}; re-run it with --rerun-interrupted, or decide in the TUI`);
+          const how = mayOverride(action) ? `--rerun-interrupted, or override it with --override ${action.block.id}="REASON"` : '--rerun-interrupted';
+          print(`waiting: ${describeAction(action)}; re-run it with ${how}, or decide in the TUI`);
           return EXIT.waiting;
         }
         print(`re-running interrupted block ${action.block.id} (--rerun-interrupted)`);
         await session.runBlock(action.step, action.block);
         continue;
+      }
       case 'checklist':
         if (!answers.yes) {
           print(`waiting: step ${action.step.id} has a checklist to tick:`);

@@ -21,7 +21,7 @@ import { openBlockLog } from '../state/logs.js';
 import { createMasker, type Masker } from './exec/mask.js';
 import { executeBlock } from './exec/run-block.js';
 import type { OutputStream } from './exec/output.js';
-import { nextAction, rollbackBlocks, runOrder, type NextAction, type StepFilter } from './plan.js';
+import { mayOverride, nextAction, rollbackBlocks, runOrder, type NextAction, type StepFilter } from './plan.js';
 import { describeReconciliation, initialRunState, reconcile, blockHash } from './reconcile.js';
 import type { BlockState, Decision, RunEvent, RunState, RunStatus, StepState } from './run-state.js';
 import { reduce } from './run-state.js';
@@ -492,13 +492,17 @@ export class RunSession {
     ]);
   }
 
-  /** Override one failed check by name — only where the runbook says `override=allowed`. */
+  /**
+   * Override one failed or interrupted check by name — only where the runbook says
+   * `override=allowed`; the step then ends `overridden`.
+   */
   async override(blockId: string, reason: string): Promise<void> {
     const action = this.next();
-    if (action.kind !== 'refused' || action.block.id !== blockId) {
+    const holding = (action.kind === 'refused' || action.kind === 'interrupted') && action.block.role === 'check' && action.block.id === blockId;
+    if (!holding) {
       throw new OperatorError(`check ${blockId} is not the failed check holding the run (${describeAction(action)})`, 2);
     }
-    if (action.block.attrs.override !== 'allowed') {
+    if (!mayOverride(action)) {
       throw new OperatorError(`check ${blockId} does not allow an override: the runbook must say override=allowed on it`, 3);
     }
     const text = this.#requireReason(reason, `overriding check ${blockId}`);
@@ -509,9 +513,16 @@ export class RunSession {
     ]);
   }
 
-  /** Mark an interrupted block as done without re-running it; the reason is recorded. */
+  /**
+   * Mark an interrupted run or verify block as done without re-running it; the reason is
+   * recorded. An interrupted check is refused: it may only be re-run, or overridden where it allows it.
+   */
   async markDone(stepId: string, blockId: string, reason: string): Promise<void> {
-    this.#currentBlock('interrupted', stepId, blockId);
+    const { block } = this.#currentBlock('interrupted', stepId, blockId);
+    if (block.role === 'check') {
+      const instead = block.attrs.override === 'allowed' ? `re-run it, or override it by name with a reason` : 're-run it (it cannot be overridden)';
+      throw new OperatorError(`check ${blockId} cannot be marked done: a check that did not finish is a gate that has not passed; ${instead}`, 3);
+    }
     const decision = this.#decision(this.#requireReason(reason, `marking ${blockId} done`));
     await this.#dispatch({ type: 'interrupted-marked-done', step: stepId, block: blockId, decision }, [
       'interrupted-marked-done',
@@ -609,6 +620,9 @@ export function describeAction(action: NextAction): string {
     case 'run':
       return `next is block ${action.block.id} of step ${action.step.id}`;
     case 'interrupted':
+      if (action.block.role === 'check') {
+        return `check ${action.block.id} was interrupted and holds the run (re-run it${mayOverride(action) ? ', override it' : ''}, or stop)`;
+      }
       return `block ${action.block.id} was interrupted and needs a decision (re-run, mark done, or stop)`;
     case 'refused':
       return `check ${action.block.id} failed and holds the run`;
