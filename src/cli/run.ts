@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { Block, Step } from '../runbook/model.js';
 import { RunSession, describeAction, type SessionEvent, type SessionOptions } from '../engine/session.js';
-import { mayOverride, type StepFilter } from '../engine/plan.js';
+import { fixesFor, mayOverride, type StepFilter } from '../engine/plan.js';
 import type { BlockState } from '../engine/run-state.js';
 import { formatDuration } from '../runbook/duration.js';
 import { LineChunker } from '../engine/exec/output.js';
@@ -167,7 +167,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
     print(`waymark: ${session.runbook.title} — run ${session.state.run}, operator ${session.operator}${session.state.profile ? `, profile ${session.state.profile}` : ''}`);
     for (const notice of session.notices) print(`notice: ${notice}`);
     session.subscribe(printer(out, session, values.output ?? false));
-    const code = await drive(session, { ...values, overrides, skips }, print, () => signalled !== null);
+    const code = await drive(session, { ...values, overrides, skips, file: sessionOptions.runbookFile }, print, () => signalled !== null);
     if (signalled) {
       await session.close(session.next().kind === 'run' ? 'interrupted' : undefined);
       return EXIT.signal;
@@ -208,7 +208,26 @@ function validateFlags(session: RunSession, overrides: Map<string, string>, skip
   }
 }
 
+/**
+ * How to clear a refused check, as commands to type: re-run it after fixing the cause (a new
+ * invocation re-runs it first), override it where allowed, or run a step that declares it fixes it.
+ */
+function clearGate(session: RunSession, step: Step, block: Block, file: string): string[] {
+  const again = `waymark run ${file} --headless`;
+  const lines = [`this check holds every later step, whatever --only or --skip-tag selects`];
+  lines.push(`fix the cause and run again (${again}): the check is re-run first`);
+  if (block.attrs.override === 'allowed') lines.push(`or override it: ${again} --override ${block.id}="REASON"`);
+  else lines.push('this check cannot be overridden');
+  for (const fix of fixesFor(session.runbook, step)) {
+    const select = fix.tags.length > 0 ? `${again} --only ${fix.tags[0]}` : `the step ${fix.id}`;
+    lines.push(`or run step ${fix.id}, which fixes it (fixes=${step.id}): ${select}; the check is re-run after it`);
+  }
+  return lines;
+}
+
 interface Answers {
+  /** The runbook as given on the command line, for the commands printed as hints. */
+  file: string;
   yes?: boolean;
   'accept-warnings'?: boolean;
   'rerun-interrupted'?: boolean;
@@ -267,11 +286,7 @@ async function drive(session: RunSession, answers: Answers, print: (line: string
         for (const line of state ? evidence(state) : []) print(`   ${line}`);
         const hint = whatNext(action.block);
         if (hint) print(hint);
-        print(
-          action.block.attrs.override === 'allowed'
-            ? `   fix the cause and run again, or override with --override ${action.block.id}="REASON"`
-            : '   fix the cause and run again; this check cannot be overridden',
-        );
+        for (const line of clearGate(session, action.step, action.block, answers.file)) print(`   ${line}`);
         return EXIT.refused;
       }
       case 'failed': {

@@ -25,7 +25,7 @@ import { mayOverride, nextAction, rollbackBlocks, runOrder, type NextAction, typ
 import { describeReconciliation, initialRunState, reconcile, blockHash } from './reconcile.js';
 import type { BlockState, Decision, RunEvent, RunState, RunStatus, StepState } from './run-state.js';
 import { reduce } from './run-state.js';
-import { publicValues, resolveVars, type ResolvedVars } from './vars.js';
+import { fixedValues, publicValues, resolveVars, settingsConflicts, type ResolvedVars } from './vars.js';
 
 /** How to open a session. */
 export interface SessionOptions {
@@ -151,8 +151,6 @@ export class RunSession {
   /** Read the runbook, resolve variables, take the lock, and start or resume the run. */
   static async open(options: SessionOptions): Promise<RunSession> {
     const runbook = await loadRunbook(options.runbookFile, { allowOutsideRoot: options.allowOutsideIncludes ?? false });
-    const vars = resolveVars(runbook, { profile: options.profile, flags: options.varFlags ?? [], env: options.env ?? process.env });
-    if ('errors' in vars) throw new OperatorError(vars.errors.join('\n'), 2);
     const operator = options.operator ?? loginName();
     const book = runbookPaths(options.stateDir, runbook.id);
     await ensureDir(book.dir);
@@ -160,16 +158,43 @@ export class RunSession {
     const previousId = await readCurrentRun(book.current);
     const lock = await acquireLock(book.dir, { runId: previousId ?? 'new', operator });
     try {
-      return await RunSession.#start(runbook, vars, operator, options, previousId, lock);
+      return await RunSession.#start(runbook, operator, options, previousId, lock);
     } catch (error) {
       await lock.release();
       throw error;
     }
   }
 
+  /**
+   * The run's variables. A new run takes its settings from the options; a resumed run keeps the
+   * profile and non-secret values it started with (secrets are read again), and a `--profile` or
+   * `--var` that contradicts them is refused: the checks passed under those settings only.
+   */
+  static #settings(runbook: Runbook, options: SessionOptions, resumed: RunState | null): ResolvedVars {
+    const inputs = { flags: options.varFlags ?? [], env: options.env ?? process.env };
+    let vars;
+    if (resumed) {
+      const conflicts = settingsConflicts(runbook, resumed, { profile: options.profile, flags: inputs.flags });
+      if (conflicts.length > 0) {
+        throw new OperatorError(
+          [
+            `run ${resumed.run} was started with other settings, and a run's settings are fixed at its start:`,
+            ...conflicts.map((c) => `  ${c}`),
+            'resume without them to go on with the run\'s own settings, or start a new run with --new-run',
+          ].join('\n'),
+          2,
+        );
+      }
+      vars = resolveVars(runbook, { ...inputs, ...(resumed.profile === null ? {} : { profile: resumed.profile }), fixed: fixedValues(runbook, resumed) });
+    } else {
+      vars = resolveVars(runbook, { ...inputs, ...(options.profile === undefined ? {} : { profile: options.profile }) });
+    }
+    if ('errors' in vars) throw new OperatorError(vars.errors.join('\n'), 2);
+    return vars;
+  }
+
   static async #start(
     runbook: Runbook,
-    vars: ResolvedVars,
     operator: string,
     options: SessionOptions,
     previousId: string | null,
@@ -185,11 +210,18 @@ export class RunSession {
     }
 
     let resumed: { state: RunState; checkpoint: RunCheckpoint; paths: RunPaths } | undefined;
+    let vars: ResolvedVars | undefined;
     if (previousId !== null) {
       const paths = runPaths(options.stateDir, runbook.id, previousId);
       const placeholder = initialRunState(runbook, { id: previousId, operator, host: hostname(), profile: null, vars: {}, at });
       const { checkpoint, state: previous } = await RunCheckpoint.open(paths.checkpoint, placeholder);
       const finished = previous.status === 'complete' || previous.status === 'abandoned';
+      try {
+        vars = RunSession.#settings(runbook, options, finished || options.newRun ? null : previous);
+      } catch (error) {
+        await checkpoint.close();
+        throw error;
+      }
       if (!finished && options.newRun) await checkpoint.snapshot(reduce(previous, { type: 'run-status', status: 'abandoned', at }));
       if (finished || options.newRun) await checkpoint.close();
       if (!finished && options.newRun) {
@@ -202,6 +234,7 @@ export class RunSession {
       }
     }
 
+    vars ??= RunSession.#settings(runbook, options, null);
     let session: RunSession;
     if (resumed) {
       const { state: fitted, changes } = reconcile(runbook, resumed.state, at);
@@ -211,7 +244,7 @@ export class RunSession {
       session.notices.push(...notices);
       session.resumed = true;
       for (const [type, data] of auditEntries) await session.#record(type, data);
-      await session.#record('run-resumed', { profile: options.profile ?? null, pid: process.pid });
+      await session.#record('run-resumed', { profile: state.profile, pid: process.pid });
       for (const change of changes) {
         const message = describeReconciliation(change);
         session.notices.push(message);

@@ -1,8 +1,11 @@
-/** Variable values for a run: default < profile < environment < --var (SPEC §1.1). */
+/**
+ * Variable values for a run: default < profile < environment < --var (SPEC §1.1). A run's
+ * settings are fixed at its start: a resumed run keeps its profile and non-secret values.
+ */
 import type { Runbook } from '../runbook/model.js';
 
 /** Where a variable's value came from, for the operator and the audit trail. */
-export type VarSource = 'default' | 'profile' | 'env' | 'flag';
+export type VarSource = 'default' | 'profile' | 'env' | 'flag' | 'run';
 
 /** The variables of a run, resolved and checked. */
 export interface ResolvedVars {
@@ -20,6 +23,45 @@ export interface VarInputs {
   /** `--var NAME=VALUE` pairs, in the order given. */
   flags: string[];
   env: NodeJS.ProcessEnv;
+  /** Non-secret values a resumed run recorded at its start: they win over the environment and the profile. */
+  fixed?: Record<string, string>;
+}
+
+/** The settings a run recorded at its start (its checkpoint's `profile` and public `vars`). */
+export interface RecordedSettings {
+  profile: string | null;
+  vars: Record<string, string>;
+}
+
+/**
+ * Where `--profile` and `--var` contradict the settings a run started with, one line each. A
+ * secret is not recorded, so a secret given again never contradicts anything.
+ */
+export function settingsConflicts(runbook: Runbook, recorded: RecordedSettings, inputs: Pick<VarInputs, 'profile' | 'flags'>): string[] {
+  const conflicts: string[] = [];
+  if (inputs.profile !== undefined && inputs.profile !== recorded.profile) {
+    conflicts.push(`--profile ${inputs.profile}: the run was started ${recorded.profile === null ? 'without a profile' : `with --profile ${recorded.profile}`}`);
+  }
+  for (const flag of inputs.flags) {
+    const eq = flag.indexOf('=');
+    const name = flag.slice(0, Math.max(eq, 0));
+    const was = recorded.vars[name];
+    const secret = runbook.vars.find((v) => v.name === name)?.secret ?? true;
+    if (eq > 0 && !secret && was !== undefined && was !== flag.slice(eq + 1)) {
+      conflicts.push(`--var ${name}=${flag.slice(eq + 1)}: the run was started with ${name}=${was}`);
+    }
+  }
+  return conflicts;
+}
+
+/** The recorded values a resumed run keeps: its non-secret variables still declared. */
+export function fixedValues(runbook: Runbook, recorded: RecordedSettings): Record<string, string> {
+  const fixed: Record<string, string> = {};
+  for (const decl of runbook.vars) {
+    const value = recorded.vars[decl.name];
+    if (!decl.secret && value !== undefined) fixed[decl.name] = value;
+  }
+  return fixed;
 }
 
 /** Resolve variables or return every problem, each naming the thing to fix. */
@@ -57,6 +99,7 @@ export function resolveVars(runbook: Runbook, inputs: VarInputs): ResolvedVars |
     const envName = decl.env ?? decl.name;
     const candidates: [VarSource, string | undefined][] = [
       ['flag', flagValues[decl.name]],
+      ['run', inputs.fixed?.[decl.name]],
       ['env', inputs.env[envName]],
       ['profile', profile[decl.name]],
       ['default', decl.default],
