@@ -157,7 +157,8 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
     if (signalled) return;
     signalled = signal;
     print(`waymark: ${signal} received: stopping the running block (its process group gets TERM, then KILL after 5s)`);
-    session.cancel();
+    // No block starts after this, not even one whose start is being written now.
+    session.stop();
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const signal of signals) process.on(signal, onSignal);
@@ -167,7 +168,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
     print(`waymark: ${session.runbook.title} — run ${session.state.run}, operator ${session.operator}${session.state.profile ? `, profile ${session.state.profile}` : ''}`);
     for (const notice of session.notices) print(`notice: ${notice}`);
     session.subscribe(printer(out, session, values.output ?? false));
-    const code = await drive(session, { ...values, overrides, skips, file: sessionOptions.runbookFile }, print, () => signalled !== null);
+    const code = await drive(session, { ...values, overrides, skips, file: sessionOptions.runbookFile }, print, () => session.stopped);
     if (signalled) {
       await session.close(session.next().kind === 'run' ? 'interrupted' : undefined);
       return EXIT.signal;

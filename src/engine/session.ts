@@ -124,6 +124,8 @@ export class RunSession {
   readonly #executedHere = new Set<string>();
   #abort: AbortController | null = null;
   #closed = false;
+  /** Set by stop(): runBlock refuses from then on. */
+  #stopped = false;
 
   private constructor(init: {
     runbook: Runbook;
@@ -400,6 +402,7 @@ export class RunSession {
    */
   async runBlock(step: Step, block: Block, confirmation?: Decision): Promise<BlockState> {
     if (this.#closed) throw new OperatorError('this session is closed', 2);
+    if (this.#stopped) throw new OperatorError(`block ${block.id} does not start: the run is stopping`, 130);
     if (this.#abort) throw new OperatorError(`block ${block.id} cannot start: another block is running`, 2);
     if (!this.#mayExecute(step, block)) {
       throw new OperatorError(`block ${block.id} is not next in the run: ${describeAction(this.next())}`, 2);
@@ -411,6 +414,19 @@ export class RunSession {
     const blockState = stepState.blocks.find((b) => b.id === block.id);
     if (!blockState) throw new OperatorError(`block ${block.id} is not runnable`, 2);
 
+    // From here the block counts as running: a cancel or a stop while its start is written
+    // keeps its command from starting at all.
+    const abort = new AbortController();
+    this.#abort = abort;
+    try {
+      return await this.#startAndRun(step, block, blockState, abort, confirmation);
+    } finally {
+      this.#abort = null;
+    }
+  }
+
+  async #startAndRun(step: Step, block: Block, blockState: BlockState, abort: AbortController, confirmation?: Decision): Promise<BlockState> {
+    const stepState = this.#stepState(step);
     const index = this.runbook.steps.indexOf(step);
     if (stepState.status === 'pending') {
       // No checkpoint write of its own: the block-started transition below marks the step running.
@@ -420,6 +436,8 @@ export class RunSession {
     if (confirmation) {
       await this.#record('block-confirmed', { step: step.id, block: block.id, by: confirmation.by, automatic: confirmation.automatic ?? false, command: this.describeBlock(block) });
     }
+    // Stopped before its start was recorded: the block did not start, and nothing says it did.
+    if (abort.signal.aborted) return blockState;
     const execution = blockState.executions + 1;
     const log = await openBlockLog(this.paths.logs, block.id, execution);
     const logPath = relative(this.paths.dir, log.path);
@@ -430,11 +448,10 @@ export class RunSession {
     this.#emit({ type: 'block-started', step, block, execution });
     this.#executedHere.add(block.id);
 
-    const abort = new AbortController();
-    this.#abort = abort;
     let result;
     try {
-      result = await executeBlock(block, {
+      // Stopped while its start was being recorded: its command never runs, and it is interrupted.
+      result = abort.signal.aborted ? null : await executeBlock(block, {
         shell: this.runbook.shell,
         // A fragment's blocks run in the fragment's folder; foreach values are variables of their step.
         cwd: dirname(resolve(step.file)),
@@ -452,14 +469,13 @@ export class RunSession {
         ...(this.#options.streamOutput === false ? {} : { onOutput: (stream: OutputStream, chunk: Buffer) => this.#emit({ type: 'output', block, stream, chunk }) }),
       });
     } finally {
-      this.#abort = null;
       await log.close();
     }
     const at = new Date().toISOString();
-    if (result.canceled) {
+    if (result === null || result.canceled) {
       await this.#dispatch({ type: 'block-interrupted', step: step.id, block: block.id, at }, [
         'block-interrupted',
-        { step: step.id, block: block.id, reason: 'cancelled by the operator or a signal' },
+        { step: step.id, block: block.id, reason: result === null ? 'stopped before its command started' : 'cancelled by the operator or a signal' },
       ]);
     } else {
       const event: RunEvent = {
@@ -498,6 +514,20 @@ export class RunSession {
     if ('error' in target) return { error: `connection ${decl.name}: ${target.error}` };
     if (decl.password !== undefined) target.password = interpolate(decl.password, this.vars.values);
     return target;
+  }
+
+  /**
+   * Stop the run (a signal, or the operator quitting): cancel the running block, and start no
+   * block after this, not even one whose start is being written right now.
+   */
+  stop(): void {
+    this.#stopped = true;
+    this.cancel();
+  }
+
+  /** True once the run was stopped: no block starts in this session any more. */
+  get stopped(): boolean {
+    return this.#stopped;
   }
 
   /** Cancel the running block (its whole process group); it is recorded as interrupted. */

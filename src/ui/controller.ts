@@ -481,8 +481,11 @@ export class UiController {
       this.#say('the block keeps running');
       return this.#notify();
     }
-    this.session.cancel();
-    if (prompt.kind === 'quit') this.#quit = true;
+    // Quitting stops the run: no block starts after it. A cancel only ends the running block.
+    if (prompt.kind === 'quit') {
+      this.session.stop();
+      this.#quit = true;
+    } else this.session.cancel();
     this.#say('cancelling: the block gets TERM, then KILL after 5s; it will be recorded as interrupted');
     this.#notify();
   }

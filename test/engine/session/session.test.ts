@@ -258,4 +258,29 @@ describe('cancel and interrupted blocks', () => {
     expect(session.state.steps[0]?.status).toBe('overridden');
     expect(counter()).toEqual(['after']);
   });
+
+  const TWO = `---\nid: two\n---\n# T\n\n## Two {#two}\n\n\`\`\`sh name=one\necho one >> counter.txt\n\`\`\`\n\n\`\`\`sh name=two\necho two >> counter.txt\n\`\`\`\n`;
+
+  it('after stop(), no block starts: stopped while its start is written, a block never runs; later ones are refused', async () => {
+    const session = await open(runbook('two.md', TWO));
+    const { step, block } = find(session, 'one');
+    // Stopped before its start reached the checkpoint: nothing records it as started.
+    const starting = session.runBlock(step, block);
+    session.stop();
+    expect((await starting).status).toBe('pending');
+    expect(audit(session).filter((r) => r.type === 'block-started')).toEqual([]);
+    await expect(session.runBlock(step, block)).rejects.toMatchObject({ exitCode: 130, message: expect.stringMatching(/the run is stopping/) });
+    expect(counter()).toEqual([]);
+  });
+
+  it('a stop that arrives once the start is on disk leaves the block interrupted, its command never run', async () => {
+    const session = await open(runbook('two.md', TWO));
+    session.subscribe((event) => {
+      if (event.type === 'block-started') session.stop();
+    });
+    const { step, block } = find(session, 'one');
+    expect((await session.runBlock(step, block)).status).toBe('interrupted');
+    expect(audit(session).filter((r) => r.type === 'block-interrupted')).toEqual([expect.objectContaining({ block: 'one', reason: 'stopped before its command started' })]);
+    expect(counter()).toEqual([]);
+  });
 });
