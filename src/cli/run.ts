@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { Block, Step } from '../runbook/model.js';
 import { RunSession, describeAction, type SessionEvent, type SessionOptions } from '../engine/session.js';
-import type { StepFilter } from '../engine/plan.js';
+import { fixesFor, mayOverride, type StepFilter } from '../engine/plan.js';
 import type { BlockState } from '../engine/run-state.js';
 import { formatDuration } from '../runbook/duration.js';
 import { LineChunker } from '../engine/exec/output.js';
@@ -159,7 +159,8 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
     if (signalled) return;
     signalled = signal;
     print(`waymark: ${signal} received: stopping the running block (its process group gets TERM, then KILL after 5s)`);
-    session.cancel();
+    // No block starts after this, not even one whose start is being written now.
+    session.stop();
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const signal of signals) process.on(signal, onSignal);
@@ -169,7 +170,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
     print(`waymark: ${session.runbook.title} — run ${session.state.run}, operator ${session.operator}${session.state.profile ? `, profile ${session.state.profile}` : ''}`);
     for (const notice of session.notices) print(`notice: ${notice}`);
     session.subscribe(printer(out, session, values.output ?? false));
-    const code = await drive(session, { ...values, overrides, skips }, print, () => signalled !== null);
+    const code = await drive(session, { ...values, overrides, skips, file: sessionOptions.runbookFile }, print, () => session.stopped);
     if (signalled) {
       await session.close(session.next().kind === 'run' ? 'interrupted' : undefined);
       return EXIT.signal;
@@ -210,7 +211,26 @@ function validateFlags(session: RunSession, overrides: Map<string, string>, skip
   }
 }
 
+/**
+ * How to clear a refused check, as commands to type: re-run it after fixing the cause (a new
+ * invocation re-runs it first), override it where allowed, or run a step that declares it fixes it.
+ */
+function clearGate(session: RunSession, step: Step, block: Block, file: string): string[] {
+  const again = `waymark run ${file} --headless`;
+  const lines = [`this check holds every later step, whatever --only or --skip-tag selects`];
+  lines.push(`fix the cause and run again (${again}): the check is re-run first`);
+  if (block.attrs.override === 'allowed') lines.push(`or override it: ${again} --override ${block.id}="REASON"`);
+  else lines.push('this check cannot be overridden');
+  for (const fix of fixesFor(session.runbook, step)) {
+    const select = fix.tags.length > 0 ? `${again} --only ${fix.tags[0]}` : `the step ${fix.id}`;
+    lines.push(`or run step ${fix.id}, which fixes it (fixes=${step.id}): ${select}; the check is re-run after it`);
+  }
+  return lines;
+}
+
 interface Answers {
+  /** The runbook as given on the command line, for the commands printed as hints. */
+  file: string;
   yes?: boolean;
   'accept-warnings'?: boolean;
   'rerun-interrupted'?: boolean;
@@ -269,11 +289,7 @@ async function drive(session: RunSession, answers: Answers, print: (line: string
         for (const line of state ? evidence(state) : []) print(`   ${line}`);
         const hint = whatNext(action.block);
         if (hint) print(hint);
-        print(
-          action.block.attrs.override === 'allowed'
-            ? `   fix the cause and run again, or override with --override ${action.block.id}="REASON"`
-            : '   fix the cause and run again; this check cannot be overridden',
-        );
+        for (const line of clearGate(session, action.step, action.block, answers.file)) print(`   ${line}`);
         return EXIT.refused;
       }
       case 'failed': {
@@ -298,14 +314,22 @@ async function drive(session: RunSession, answers: Answers, print: (line: string
         await session.acknowledge(action.step.id, action.block.id, { automatic: true, reason: 'accepted by --accept-warnings' });
         print(`   warning of ${action.block.id} acknowledged (--accept-warnings)`);
         continue;
-      case 'interrupted':
+      case 'interrupted': {
+        const reason = answers.overrides.get(action.block.id);
+        if (reason !== undefined && mayOverride(action)) {
+          await session.override(action.block.id, reason);
+          print(`   check ${action.block.id} OVERRIDDEN by ${session.operator}: ${session.mask(reason)}`);
+          continue;
+        }
         if (!answers['rerun-interrupted']) {
-          print(`waiting: ${describeAction(action)}; re-run it with --rerun-interrupted, or decide in the TUI`);
+          const how = mayOverride(action) ? `--rerun-interrupted, or override it with --override ${action.block.id}="REASON"` : '--rerun-interrupted';
+          print(`waiting: ${describeAction(action)}; re-run it with ${how}, or decide in the TUI`);
           return EXIT.waiting;
         }
         print(`re-running interrupted block ${action.block.id} (--rerun-interrupted)`);
         await session.runBlock(action.step, action.block);
         continue;
+      }
       case 'checklist':
         if (!answers.yes) {
           print(`waiting: step ${action.step.id} has a checklist to tick:`);

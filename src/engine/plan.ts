@@ -31,6 +31,24 @@ export function rollbackBlocks(step: Step): Block[] {
   return step.blocks.filter((b) => b.executor !== null && b.role === 'rollback');
 }
 
+/**
+ * May the operator override the check this action stops at? Only a refused or interrupted check,
+ * and only where its block says `override=allowed`.
+ */
+export function mayOverride(action: NextAction): boolean {
+  if (action.kind !== 'refused' && action.kind !== 'interrupted') return false;
+  return action.block.role === 'check' && action.block.attrs.override === 'allowed';
+}
+
+/**
+ * May the operator mark the block this action stops at done without re-running it? Only an
+ * interrupted run or verify block: a check is a gate, so it is re-run (or overridden where it
+ * allows it), never marked done.
+ */
+export function mayMarkDone(action: NextAction): boolean {
+  return action.kind === 'interrupted' && action.block.role !== 'check';
+}
+
 /** Which steps this invocation works on (stage selection); the default is all of them. */
 export type StepFilter = (step: Step) => boolean;
 
@@ -39,10 +57,41 @@ export function currentStepIndex(runbook: Runbook, state: RunState, selected: St
   return runbook.steps.findIndex((step, i) => selected(step) && !isStepDone(state.steps[i] as StepState));
 }
 
+/** A check that failed and was not overridden: it holds every later step. */
+export interface Gate {
+  index: number;
+  step: Step;
+  block: Block;
+}
+
+/**
+ * The first refused check among the steps before `before` (all of them by default), in document
+ * order, leaving out the steps named in `except`. A skipped optional step holds nothing.
+ */
+export function refusedGate(runbook: Runbook, state: RunState, before = runbook.steps.length, except: string[] = []): Gate | undefined {
+  for (let index = 0; index < before; index++) {
+    const step = runbook.steps[index] as Step;
+    const stepState = state.steps[index] as StepState;
+    if (except.includes(step.id) || isStepDone(stepState)) continue;
+    const block = step.blocks.find((b) => b.role === 'check' && stepState.blocks.some((s) => s.id === b.id && s.status === 'refused'));
+    if (block) return { index, step, block };
+  }
+  return undefined;
+}
+
+/** The steps that declare `fixes=` for this step: those may run while its refused check holds the run. */
+export function fixesFor(runbook: Runbook, gateStep: Step): Step[] {
+  return runbook.steps.filter((step) => step.fixes.includes(gateStep.id));
+}
+
 /** What the run needs next. */
 export function nextAction(runbook: Runbook, state: RunState, selected: StepFilter = () => true): NextAction {
   const index = currentStepIndex(runbook, state, selected);
   if (index === -1) return { kind: 'complete' };
+  // A refused check binds every later step, selected or not (--only cannot slip past it), except
+  // a step that declares it fixes that gate; once the fix is done, the gate holds the next step.
+  const gate = refusedGate(runbook, state, index, (runbook.steps[index] as Step).fixes);
+  if (gate) return { kind: 'refused', step: gate.step, block: gate.block };
   const step = runbook.steps[index] as Step;
   const stepState = state.steps[index] as StepState;
   if (step.needs.length > 0 && stepState.status === 'pending') {

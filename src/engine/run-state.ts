@@ -236,7 +236,9 @@ export function reduce(state: RunState, event: RunEvent): RunState {
     case 'check-overridden':
       return updateStep(
         updateBlock(state, event.step, event.block, (block) =>
-          block.status === 'refused' ? { ...block, status: 'overridden', override: event.decision } : block,
+          block.status === 'refused' || (block.status === 'interrupted' && block.role === 'check')
+            ? { ...block, status: 'overridden', override: event.decision }
+            : block,
         ),
         event.step,
         withStepStatus,
@@ -244,7 +246,8 @@ export function reduce(state: RunState, event: RunEvent): RunState {
     case 'interrupted-marked-done':
       return updateStep(
         updateBlock(state, event.step, event.block, (block) =>
-          block.status === 'interrupted' ? { ...block, status: 'passed', markedDone: event.decision } : block,
+          // A check is a gate: it is re-run or overridden, never marked done.
+          block.status === 'interrupted' && block.role !== 'check' ? { ...block, status: 'passed', markedDone: event.decision } : block,
         ),
         event.step,
         withStepStatus,

@@ -24,11 +24,11 @@ import { openBlockLog } from '../state/logs.js';
 import { createMasker, type Masker } from './exec/mask.js';
 import { executeBlock } from './exec/run-block.js';
 import type { OutputStream } from './exec/output.js';
-import { nextAction, rollbackBlocks, runOrder, type NextAction, type StepFilter } from './plan.js';
+import { mayOverride, nextAction, rollbackBlocks, runOrder, type NextAction, type StepFilter } from './plan.js';
 import { describeReconciliation, initialRunState, reconcile, blockHash } from './reconcile.js';
 import type { BlockState, Decision, RunEvent, RunState, RunStatus, StepState } from './run-state.js';
 import { reduce } from './run-state.js';
-import { publicValues, resolveVars, unsetSecrets, type ResolvedVars, type VarInputs } from './vars.js';
+import { fixedValues, publicValues, resolveVars, settingsConflicts, unsetSecrets, type ResolvedVars, type VarInputs } from './vars.js';
 import { readVarFile, type VarFileEntry } from './var-file.js';
 
 /** How to open a session. */
@@ -158,6 +158,8 @@ export class RunSession {
   #writes: Promise<void> = Promise.resolve();
   /** The first state file that could not be written: the run stops, and nothing more is written. */
   #failure: StateError | null = null;
+  /** Set by stop(): runBlock refuses from then on. */
+  #stopped = false;
 
   private constructor(init: {
     runbook: Runbook;
@@ -187,7 +189,6 @@ export class RunSession {
   /** Read the runbook, resolve variables, take the lock, and start or resume the run. */
   static async open(options: SessionOptions): Promise<RunSession> {
     const runbook = await loadRunbook(options.runbookFile, { allowOutsideRoot: options.allowOutsideIncludes ?? false });
-    const vars = await RunSession.#resolveVars(runbook, options);
     const operator = options.operator ?? loginName();
     // The runbook's own state folder: one that belongs to another runbook is refused here, before anything changes.
     const { book, notices } = await claimRunbookState(options.stateDir, runbook);
@@ -195,9 +196,9 @@ export class RunSession {
     const previousId = await readCurrentRun(book.current);
     const lock = await acquireLock(book.dir, { runId: previousId, operator });
     try {
-      const session = await RunSession.#start(runbook, vars, operator, options, book, previousId, lock);
+      const session = await RunSession.#start(runbook, operator, options, book, previousId, lock);
       session.notices.unshift(...notices);
-      session.notices.push(...vars.warnings);
+      session.notices.push(...session.vars.warnings);
       return session;
     } catch (error) {
       await lock.release();
@@ -205,11 +206,34 @@ export class RunSession {
     }
   }
 
-  /** The run's variables from every source, the TUI's prompt last; every problem is one OperatorError (exit 2). */
-  static async #resolveVars(runbook: Runbook, options: SessionOptions): Promise<ResolvedVars> {
+  /**
+   * The run's variables from every source, the TUI's prompt last. A new run takes its settings
+   * from the options; a resumed run keeps the profile and non-secret values it started with
+   * (secrets are read again), and a `--profile`, `--var` or `--var-file` value that contradicts
+   * them is refused: the checks passed under those settings only. Every problem is one
+   * OperatorError (exit 2).
+   */
+  static async #settings(runbook: Runbook, options: SessionOptions, resumed: RunState | null): Promise<ResolvedVars> {
     const files: VarFileEntry[] = [];
     for (const file of options.varFiles ?? []) files.push(...(await readVarFile(file)));
-    const inputs: VarInputs = { profile: options.profile, flags: options.varFlags ?? [], files, env: options.env ?? process.env };
+    const given = { flags: options.varFlags ?? [], files, env: options.env ?? process.env };
+    let inputs: VarInputs;
+    if (resumed) {
+      const conflicts = settingsConflicts(runbook, resumed, { profile: options.profile, flags: given.flags, files });
+      if (conflicts.length > 0) {
+        throw new OperatorError(
+          [
+            `run ${resumed.run} was started with other settings, and a run's settings are fixed at its start:`,
+            ...conflicts.map((c) => `  ${c}`),
+            'resume without them to go on with the run\'s own settings, or start a new run with --new-run',
+          ].join('\n'),
+          2,
+        );
+      }
+      inputs = { ...given, ...(resumed.profile === null ? {} : { profile: resumed.profile }), fixed: fixedValues(runbook, resumed) };
+    } else {
+      inputs = { ...given, ...(options.profile === undefined ? {} : { profile: options.profile }) };
+    }
     const unset = options.askSecrets ? unsetSecrets(runbook, inputs) : [];
     if (unset.length > 0 && options.askSecrets) inputs.prompted = await options.askSecrets(unset);
     const vars = resolveVars(runbook, inputs);
@@ -219,7 +243,6 @@ export class RunSession {
 
   static async #start(
     runbook: Runbook,
-    vars: ResolvedVars,
     operator: string,
     options: SessionOptions,
     book: RunbookPaths,
@@ -236,6 +259,7 @@ export class RunSession {
     }
 
     let resumed: { state: RunState; checkpoint: RunCheckpoint; paths: RunPaths; audit: AuditLog } | undefined;
+    let vars: ResolvedVars | undefined;
     if (previousId !== null) {
       const paths = runPaths(book, previousId);
       await assertNoSymlinksBelow(options.stateDir, paths.logs);
@@ -245,10 +269,11 @@ export class RunSession {
       if (finished) {
         await checkpoint.close();
       } else {
-        // The trail is caught up (or refused) before anything else is written: a refused
-        // --new-run leaves the old run as it was, still the one to resume.
+        // Settings are checked and the trail caught up (or refused) before anything else is
+        // written: a refused resume or --new-run leaves the old run as it was.
         let trail: Awaited<ReturnType<typeof continueAuditTrail>>;
         try {
+          vars = await RunSession.#settings(runbook, options, options.newRun ? null : previous);
           trail = await continueAuditTrail(trailOf(paths, checkpoint, previous, key, operator));
         } catch (error) {
           await checkpoint.close();
@@ -264,6 +289,7 @@ export class RunSession {
       }
     }
 
+    vars ??= await RunSession.#settings(runbook, options, null);
     let session: RunSession;
     if (resumed) {
       const { state: fitted, changes } = reconcile(runbook, resumed.state, at);
@@ -272,7 +298,7 @@ export class RunSession {
       session.notices.push(...notices);
       session.resumed = true;
       for (const [type, data] of auditEntries) await session.#record(type, data);
-      await session.#record('run-resumed', { profile: options.profile ?? null, pid: process.pid });
+      await session.#record('run-resumed', { profile: state.profile, pid: process.pid });
       for (const change of changes) {
         const message = describeReconciliation(change);
         session.notices.push(message);
@@ -481,6 +507,7 @@ export class RunSession {
 
   async #runBlock(step: Step, block: Block, confirmation?: Decision): Promise<BlockState> {
     if (this.#closed) throw new OperatorError('this session is closed', 2);
+    if (this.#stopped) throw new OperatorError(`block ${block.id} does not start: the run is stopping`, 130);
     if (this.#abort) throw new OperatorError(`block ${block.id} cannot start: another block is running`, 2);
     if (!this.#mayExecute(step, block)) {
       throw new OperatorError(`block ${block.id} is not next in the run: ${describeAction(this.next())}`, 2);
@@ -492,6 +519,19 @@ export class RunSession {
     const blockState = stepState.blocks.find((b) => b.id === block.id);
     if (!blockState) throw new OperatorError(`block ${block.id} is not runnable`, 2);
 
+    // From here the block counts as running: a cancel or a stop while its start is written
+    // keeps its command from starting at all.
+    const abort = new AbortController();
+    this.#abort = abort;
+    try {
+      return await this.#startAndRun(step, block, blockState, abort, confirmation);
+    } finally {
+      this.#abort = null;
+    }
+  }
+
+  async #startAndRun(step: Step, block: Block, blockState: BlockState, abort: AbortController, confirmation?: Decision): Promise<BlockState> {
+    const stepState = this.#stepState(step);
     const index = this.runbook.steps.indexOf(step);
     if (stepState.status === 'pending') {
       // No checkpoint write of its own: the block-started transition below marks the step running.
@@ -501,6 +541,8 @@ export class RunSession {
     if (confirmation) {
       await this.#record('block-confirmed', { step: step.id, block: block.id, by: confirmation.by, automatic: confirmation.automatic ?? false, command: this.describeBlock(block) });
     }
+    // Stopped before its start was recorded: the block did not start, and nothing says it did.
+    if (abort.signal.aborted) return blockState;
     const execution = blockState.executions + 1;
     const log = await openBlockLog(this.paths.logs, block.id, execution);
     const logPath = relative(this.paths.dir, log.path);
@@ -511,11 +553,10 @@ export class RunSession {
     this.#emit({ type: 'block-started', step, block, execution });
     this.#executedHere.add(block.id);
 
-    const abort = new AbortController();
-    this.#abort = abort;
     let result;
     try {
-      result = await executeBlock(block, {
+      // Stopped while its start was being recorded: its command never runs, and it is interrupted.
+      result = abort.signal.aborted ? null : await executeBlock(block, {
         shell: this.runbook.shell,
         // A fragment's blocks run in the fragment's folder; foreach values are variables of their step.
         cwd: dirname(resolve(step.file)),
@@ -533,14 +574,13 @@ export class RunSession {
         ...(this.#options.streamOutput === false ? {} : { onOutput: (stream: OutputStream, chunk: Buffer) => this.#emit({ type: 'output', block, stream, chunk }) }),
       });
     } finally {
-      this.#abort = null;
       await log.close();
     }
     const at = new Date().toISOString();
-    if (result.canceled) {
+    if (result === null || result.canceled) {
       await this.#dispatch({ type: 'block-interrupted', step: step.id, block: block.id, at }, [
         'block-interrupted',
-        { step: step.id, block: block.id, reason: 'cancelled by the operator or a signal' },
+        { step: step.id, block: block.id, reason: result === null ? 'stopped before its command started' : 'cancelled by the operator or a signal' },
       ]);
     } else {
       const event: RunEvent = {
@@ -581,6 +621,20 @@ export class RunSession {
     return target;
   }
 
+  /**
+   * Stop the run (a signal, or the operator quitting): cancel the running block, and start no
+   * block after this, not even one whose start is being written right now.
+   */
+  stop(): void {
+    this.#stopped = true;
+    this.cancel();
+  }
+
+  /** True once the run was stopped: no block starts in this session any more. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
   /** Cancel the running block (its whole process group); it is recorded as interrupted. */
   cancel(): boolean {
     if (!this.#abort) return false;
@@ -606,13 +660,17 @@ export class RunSession {
     ]);
   }
 
-  /** Override one failed check by name — only where the runbook says `override=allowed`. */
+  /**
+   * Override one failed or interrupted check by name — only where the runbook says
+   * `override=allowed`; the step then ends `overridden`.
+   */
   async override(blockId: string, reason: string): Promise<void> {
     const action = this.next();
-    if (action.kind !== 'refused' || action.block.id !== blockId) {
+    const holding = (action.kind === 'refused' || action.kind === 'interrupted') && action.block.role === 'check' && action.block.id === blockId;
+    if (!holding) {
       throw new OperatorError(`check ${blockId} is not the failed check holding the run (${describeAction(action)})`, 2);
     }
-    if (action.block.attrs.override !== 'allowed') {
+    if (!mayOverride(action)) {
       throw new OperatorError(`check ${blockId} does not allow an override: the runbook must say override=allowed on it`, 3);
     }
     const text = this.#requireReason(reason, `overriding check ${blockId}`);
@@ -623,9 +681,16 @@ export class RunSession {
     ]);
   }
 
-  /** Mark an interrupted block as done without re-running it; the reason is recorded. */
+  /**
+   * Mark an interrupted run or verify block as done without re-running it; the reason is
+   * recorded. An interrupted check is refused: it may only be re-run, or overridden where it allows it.
+   */
   async markDone(stepId: string, blockId: string, reason: string): Promise<void> {
-    this.#currentBlock('interrupted', stepId, blockId);
+    const { block } = this.#currentBlock('interrupted', stepId, blockId);
+    if (block.role === 'check') {
+      const instead = block.attrs.override === 'allowed' ? `re-run it, or override it by name with a reason` : 're-run it (it cannot be overridden)';
+      throw new OperatorError(`check ${blockId} cannot be marked done: a check that did not finish is a gate that has not passed; ${instead}`, 3);
+    }
     const decision = this.#decision(this.#requireReason(reason, `marking ${blockId} done`));
     await this.#dispatch({ type: 'interrupted-marked-done', step: stepId, block: blockId, decision }, [
       'interrupted-marked-done',
@@ -740,6 +805,9 @@ export function describeAction(action: NextAction): string {
     case 'run':
       return `next is block ${action.block.id} of step ${action.step.id}`;
     case 'interrupted':
+      if (action.block.role === 'check') {
+        return `check ${action.block.id} was interrupted and holds the run (re-run it${mayOverride(action) ? ', override it' : ''}, or stop)`;
+      }
       return `block ${action.block.id} was interrupted and needs a decision (re-run, mark done, or stop)`;
     case 'refused':
       return `check ${action.block.id} failed and holds the run`;

@@ -1,12 +1,13 @@
 /**
  * Variable values for a run: default < profile < environment < --var-file < --var (SPEC §1.1); a
- * secret with none of these may be typed at the TUI's prompt.
+ * secret with none of these may be typed at the TUI's prompt. A run's settings are fixed at its
+ * start: a resumed run keeps its profile and non-secret values.
  */
 import type { Runbook, VarDecl } from '../runbook/model.js';
 import type { VarFileEntry } from './var-file.js';
 
 /** Where a variable's value came from, for the operator and the audit trail. */
-export type VarSource = 'default' | 'profile' | 'env' | 'file' | 'flag' | 'prompt';
+export type VarSource = 'default' | 'profile' | 'env' | 'file' | 'flag' | 'prompt' | 'run';
 
 /** The variables of a run, resolved and checked. */
 export interface ResolvedVars {
@@ -30,6 +31,47 @@ export interface VarInputs {
   /** Secrets typed at the TUI's prompt, for those that had no value from anywhere else. */
   prompted?: Record<string, string>;
   env: NodeJS.ProcessEnv;
+  /** Non-secret values a resumed run recorded at its start: they win over the environment and the profile. */
+  fixed?: Record<string, string>;
+}
+
+/** The settings a run recorded at its start (its checkpoint's `profile` and public `vars`). */
+export interface RecordedSettings {
+  profile: string | null;
+  vars: Record<string, string>;
+}
+
+/**
+ * Where `--profile` and `--var` contradict the settings a run started with, one line each. A
+ * secret is not recorded, so a secret given again never contradicts anything.
+ */
+export function settingsConflicts(runbook: Runbook, recorded: RecordedSettings, inputs: Pick<VarInputs, 'profile' | 'flags' | 'files'>): string[] {
+  const conflicts: string[] = [];
+  if (inputs.profile !== undefined && inputs.profile !== recorded.profile) {
+    conflicts.push(`--profile ${inputs.profile}: the run was started ${recorded.profile === null ? 'without a profile' : `with --profile ${recorded.profile}`}`);
+  }
+  const given: [string, string, string][] = [];
+  for (const flag of inputs.flags) {
+    const eq = flag.indexOf('=');
+    if (eq > 0) given.push([`--var ${flag}`, flag.slice(0, eq), flag.slice(eq + 1)]);
+  }
+  for (const entry of inputs.files ?? []) given.push([`${entry.where}: ${entry.name}=${entry.value}`, entry.name, entry.value]);
+  for (const [where, name, value] of given) {
+    const was = recorded.vars[name];
+    const secret = runbook.vars.find((v) => v.name === name)?.secret ?? true;
+    if (!secret && was !== undefined && was !== value) conflicts.push(`${where}: the run was started with ${name}=${was}`);
+  }
+  return conflicts;
+}
+
+/** The recorded values a resumed run keeps: its non-secret variables still declared. */
+export function fixedValues(runbook: Runbook, recorded: RecordedSettings): Record<string, string> {
+  const fixed: Record<string, string> = {};
+  for (const decl of runbook.vars) {
+    const value = recorded.vars[decl.name];
+    if (!decl.secret && value !== undefined) fixed[decl.name] = value;
+  }
+  return fixed;
 }
 
 /** Resolve variables or return every problem, each naming the thing to fix. */
@@ -71,7 +113,7 @@ export function resolveVars(runbook: Runbook, inputs: VarInputs): ResolvedVars |
   const warnings: string[] = [];
   for (const decl of runbook.vars) {
     const envName = decl.env ?? decl.name;
-    const chosen = candidates(decl, { flag: flagValues, file: fileValues, env: inputs.env, profile, prompt: inputs.prompted ?? {} }).find(([, value]) => value !== undefined);
+    const chosen = candidates(decl, { flag: flagValues, file: fileValues, run: inputs.fixed ?? {}, env: inputs.env, profile, prompt: inputs.prompted ?? {} }).find(([, value]) => value !== undefined);
     if (!chosen) {
       if (decl.required) {
         const ways = decl.secret ? `set ${envName} in the environment, put ${decl.name}=... in a --var-file, or start the TUI to be asked for it` : `set ${envName} in the environment or pass --var ${decl.name}=...`;
@@ -100,10 +142,11 @@ export function resolveVars(runbook: Runbook, inputs: VarInputs): ResolvedVars |
 }
 
 /** Each source's value for `decl`, strongest first; the prompt only counts where nothing else gave one. */
-function candidates(decl: VarDecl, from: Record<'flag' | 'file' | 'profile' | 'prompt', Record<string, string>> & { env: NodeJS.ProcessEnv }): [VarSource, string | undefined][] {
+function candidates(decl: VarDecl, from: Record<'flag' | 'file' | 'run' | 'profile' | 'prompt', Record<string, string>> & { env: NodeJS.ProcessEnv }): [VarSource, string | undefined][] {
   return [
     ['flag', from.flag[decl.name]],
     ['file', from.file[decl.name]],
+    ['run', from.run[decl.name]],
     ['env', from.env[decl.env ?? decl.name]],
     ['profile', from.profile[decl.name]],
     ['default', decl.default],
@@ -116,7 +159,7 @@ export function unsetSecrets(runbook: Runbook, inputs: VarInputs): VarDecl[] {
   const flag = Object.fromEntries(inputs.flags.filter((f) => f.indexOf('=') > 0).map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)]));
   const file = Object.fromEntries((inputs.files ?? []).map((entry) => [entry.name, entry.value]));
   const profile = (inputs.profile !== undefined ? runbook.profiles[inputs.profile] : undefined) ?? {};
-  const from = { flag, file, env: inputs.env, profile, prompt: {} };
+  const from = { flag, file, run: inputs.fixed ?? {}, env: inputs.env, profile, prompt: {} };
   return runbook.vars.filter((decl) => decl.secret && candidates(decl, from).every(([, value]) => value === undefined));
 }
 

@@ -232,7 +232,8 @@ function orderSteps(top: Runbook, fragments: Runbook[], diagnostics: Diagnostic[
 
 /** A service fragment's step ids carry the service name, so `nova` and `cinder` may both have `#restart`. */
 function prefixStep(step: Step, service: string): Step {
-  return renameStep(step, `${service}-${step.id}`);
+  // fixes= names a step of the same fragment, so it carries the service name too.
+  return { ...renameStep(step, `${service}-${step.id}`), fixes: step.fixes.map((id) => `${service}-${id}`) };
 }
 
 function renameStep(step: Step, id: string): Step {

@@ -11,6 +11,8 @@ export interface StepHead {
   extra: Record<string, string>;
   phase?: number;
   needs: string[];
+  /** Steps whose refused gate this step remedies (`fixes=charset`). */
+  fixes: string[];
   foreach?: { name: string; values: string[] };
   problems: string[];
 }
@@ -18,13 +20,13 @@ export interface StepHead {
 /** Step attribute keys beyond `#id`, `optional` and `tags` that are kept as they are. */
 export const STEP_KEYS = new Set<string>([]);
 
-const KNOWN = '#id, optional, tags=a,b, phase=N, needs=TAG, foreach=NAME:v1,v2';
+const KNOWN = '#id, optional, tags=a,b, phase=N, needs=TAG, fixes=STEP, foreach=NAME:v1,v2';
 
 const STEP_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 /** Split a heading's text into its title and its attribute block, if it ends with one. */
 export function parseStepHeading(text: string): StepHead {
-  const head: StepHead = { title: text.trim(), optional: false, tags: [], extra: {}, needs: [], problems: [] };
+  const head: StepHead = { title: text.trim(), optional: false, tags: [], extra: {}, needs: [], fixes: [], problems: [] };
   const match = /\s*\{([^{}]*)\}\s*$/.exec(text);
   if (!match) return head;
   head.title = text.slice(0, match.index).trim();
@@ -53,6 +55,9 @@ export function parseStepHeading(text: string): StepHead {
     } else if (key === 'needs') {
       head.needs = value === true ? [] : value.split(',').map((t) => t.trim()).filter(Boolean);
       if (head.needs.length === 0) head.problems.push('needs= expects one or more tags, e.g. needs=controlplane');
+    } else if (key === 'fixes') {
+      head.fixes = value === true ? [] : value.split(',').map((t) => t.trim()).filter(Boolean);
+      if (head.fixes.length === 0) head.problems.push('fixes= expects the id of the step whose check this step remedies, e.g. fixes=charset');
     } else if (key === 'foreach') {
       const match = value === true ? null : /^([A-Za-z_][A-Za-z0-9_]*):(.+)$/.exec(value);
       const values = match ? (match[2] as string).split(',').map((v) => v.trim()).filter(Boolean) : [];

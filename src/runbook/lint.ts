@@ -69,6 +69,22 @@ export function lintRunbook(runbook: Runbook): Diagnostic[] {
     return stepsTagged.get(tag) ?? 0;
   };
 
+  const stepIndex = new Map(runbook.steps.map((step, i) => [step.id, i]));
+  runbook.steps.forEach((step, i) => {
+    for (const id of step.fixes) {
+      const target = stepIndex.get(id);
+      const problem =
+        target === undefined
+          ? `no step has the id ${id}`
+          : target >= i
+            ? `step ${id} does not come before this step; a fix names an earlier step whose check it remedies`
+            : runbook.steps[target]?.blocks.some((b) => b.role === 'check' && b.executor !== null)
+              ? null
+              : `step ${id} has no check for this step to fix`;
+      if (problem) found.push({ file: step.file, line: step.line, severity: 'error', rule: 'bad-fixes', message: `fixes=${id}: ${problem}` });
+    }
+  });
+
   for (const step of runbook.steps) {
     for (const block of step.blocks) {
       if (block.executor === 'shell' || block.executor === 'python') checkPattern(block, step.file, report);

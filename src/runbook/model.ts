@@ -97,6 +97,11 @@ export interface Step {
   service?: string;
   /** Tags whose steps must all be done before this step may start (`needs=a,b`). */
   needs: string[];
+  /**
+   * Steps whose refused check this step remedies (`fixes=charset`): it may run while that gate
+   * holds the run, and the gate is re-run before any later step.
+   */
+  fixes: string[];
   /** Variables bound for this step only, e.g. `RELEASE` of a `foreach=RELEASE:kilo,liberty` step. */
   vars: Record<string, string>;
 }

@@ -187,6 +187,7 @@ export function parseRunbook(source: string, file: string): Runbook {
         file,
         phase,
         needs: head.needs,
+        fixes: head.fixes,
         vars,
       };
       if (front.service !== undefined) step.service = front.service;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Block, Step } from '../runbook/model.js';
 import type { RunSession, SessionEvent } from '../engine/session.js';
 import { MIN_REASON_LENGTH, describeAction } from '../engine/session.js';
-import type { NextAction } from '../engine/plan.js';
+import { mayMarkDone, mayOverride, type NextAction } from '../engine/plan.js';
 import type { RunState } from '../engine/run-state.js';
 import { RawTail } from '../engine/exec/output.js';
 import type { KeyAction } from './keys.js';
@@ -345,6 +345,10 @@ export class UiController {
         this.#say(`block ${next.block.id} failed: r to retry${next.rollbacks.length ? ', b to run a rollback' : ''}, or q to stop`, 'error');
         return;
       case 'interrupted':
+        if (next.block.role === 'check') {
+          this.#say(`check ${next.block.id} was interrupted and holds the run: r to re-run it${mayOverride(next) ? ', o to override it' : ''}, or q to stop`, 'error');
+          return;
+        }
         this.#say(`block ${next.block.id} was interrupted: r to re-run it, m to mark it done, or q to stop`, 'error');
         return;
       case 'finish-step':
@@ -425,16 +429,18 @@ export class UiController {
   #openReason(purpose: 'override' | 'skip' | 'mark-done'): void {
     const next = this.session.next();
     if (next.kind === 'complete') return this.#notify();
-    if (purpose === 'override' && (next.kind !== 'refused' || next.block.attrs.override !== 'allowed')) {
-      this.#say(next.kind === 'refused' ? `check ${next.block.id} cannot be overridden: the runbook does not say override=allowed` : 'no failed check to override', 'error');
+    if (purpose === 'override' && !mayOverride(next)) {
+      const holding = (next.kind === 'refused' || next.kind === 'interrupted') && next.block.role === 'check';
+      this.#say(holding ? `check ${next.block.id} cannot be overridden: the runbook does not say override=allowed` : 'no failed check to override', 'error');
       return this.#notify();
     }
     if (purpose === 'skip' && !next.step.optional) {
       this.#say(`step ${next.step.id} is not optional and cannot be skipped`, 'error');
       return this.#notify();
     }
-    if (purpose === 'mark-done' && next.kind !== 'interrupted') {
-      this.#say('only an interrupted block can be marked done', 'error');
+    if (purpose === 'mark-done' && !mayMarkDone(next)) {
+      const check = next.kind === 'interrupted' && next.block.role === 'check';
+      this.#say(check ? `check ${next.block.id} cannot be marked done: r to re-run it${mayOverride(next) ? ', or o to override it' : ''}` : 'only an interrupted run or verify block can be marked done', 'error');
       return this.#notify();
     }
     const prompt: Prompt = { kind: 'reason', purpose, step: next.step, input: '' };
@@ -478,8 +484,11 @@ export class UiController {
       this.#say('the block keeps running');
       return this.#notify();
     }
-    this.session.cancel();
-    if (prompt.kind === 'quit') this.#quit = true;
+    // Quitting stops the run: no block starts after it. A cancel only ends the running block.
+    if (prompt.kind === 'quit') {
+      this.session.stop();
+      this.#quit = true;
+    } else this.session.cancel();
     this.#say('cancelling: the block gets TERM, then KILL after 5s; it will be recorded as interrupted');
     this.#notify();
   }

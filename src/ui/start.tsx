@@ -85,7 +85,7 @@ export async function startTui(options: SessionOptions): Promise<number> {
     const onSignal = () => {
       // SIGINT/SIGTERM/SIGHUP from outside: stop the running block like ctrl+c would, then leave.
       signalled = true;
-      session.cancel();
+      session.stop();
       void controller.press('quit').then(() => controller.press('run-next'));
     };
     process.on('SIGINT', onSignal);

@@ -50,6 +50,44 @@ describe('resuming a run', () => {
     expect(readFileSync(join(logs, 'migrate.3.log'), 'utf8')).not.toContain('no space left on device');
   }, T);
 
+  it('reproduced: a run started with --profile testbed resumed with --profile production and migrated production; settings are fixed at the start', async () => {
+    const book = ws().fixture('profiles.md');
+    const env = { WM_TEST_DB_PASSWORD: 's3cret-pass' };
+    const first = await ws().run(book, ['--profile', 'testbed', '--var', 'LABEL=blue'], env);
+    expect(first.code, first.all).toBe(4);
+    expect(ws().lines('counter.txt')).toEqual(['check testbed']);
+    const run = ws().currentRun('profiles');
+    const before = readFileSync(join(ws().runDir('profiles'), 'audit.jsonl'), 'utf8');
+
+    // Another profile or another value: refused, each difference named, nothing run or recorded.
+    const production = await ws().run(book, ['--profile', 'production', '--var', 'LABEL=green', '--yes'], env);
+    expect(production.code, production.all).toBe(2);
+    expect(production.stderr).toContain(`run ${run} was started with other settings`);
+    expect(production.stderr).toContain('--profile production: the run was started with --profile testbed');
+    expect(production.stderr).toContain('--var LABEL=green: the run was started with LABEL=blue');
+    expect(production.stderr).toContain('--new-run');
+    expect(ws().lines('counter.txt')).toEqual(['check testbed']);
+    expect(readFileSync(join(ws().runDir('profiles'), 'audit.jsonl'), 'utf8')).toBe(before);
+    expect(ws().checkpoint('profiles').profile).toBe('testbed');
+
+    // Without flags, the run goes on with its own profile and values; the secret is read again.
+    const resumed = await ws().run(book, ['--yes'], env);
+    expect(resumed.code, resumed.all).toBe(0);
+    expect(resumed.stdout).toContain(`run ${run}, operator`);
+    expect(resumed.stdout).toContain('profile testbed');
+    expect(ws().lines('counter.txt')).toEqual(['check testbed', 'migrate testbed blue s3cret-pass']);
+    expect(ws().audit('profiles').find((r) => r.type === 'run-resumed')).toMatchObject({ profile: 'testbed' });
+  }, T);
+
+  it('a new run takes the new settings: with --new-run the check runs again under them', async () => {
+    const book = ws().fixture('profiles.md');
+    expect((await ws().run(book, ['--profile', 'testbed'])).code).toBe(4);
+    const fresh = await ws().run(book, ['--profile', 'production', '--new-run', '--yes']);
+    expect(fresh.code, fresh.all).toBe(3);
+    expect(fresh.stdout).toContain('production is not ready');
+    expect(ws().lines('counter.txt')).toEqual(['check testbed']);
+  }, T);
+
   it('--new-run archives the unfinished run and starts over', async () => {
     const book = ws().fixture('checklist.md');
     expect((await ws().run(book)).code).toBe(4);

@@ -170,6 +170,39 @@ describe('lint rules', () => {
     const source = doc('---', 'vars:', '  A: { default: x, choices: [y] }', '---', '```sh', '```', '## S {#s bogus}', '```sh timeout=x', '```');
     expect(findings(source)).toEqual(['3 error front-matter', '5 error intro-block', '7 error step-attribute', '8 error block-attribute']);
   });
+  it('fixes= must name an earlier step that has checks: an error on the fixing step\'s heading', () => {
+    const found = lint(
+      doc(
+        '## Gate {#gate}', //                             1
+        '```sh check', //                                 2
+        'true', //                                        3
+        '```', //                                         4
+        '## Prose {#prose}', //                           5
+        'Nothing to check here.', //                      6
+        '## Fix {#fix optional fixes=gate}', //           7
+        '```sh', //                                       8
+        'true', //                                        9
+        '```', //                                         10
+        '## Bad {#bad fixes=nope,prose,later,bad}', //    11
+        '```sh', //                                       12
+        'true', //                                        13
+        '```', //                                         14
+        '## Later {#later}', //                           15
+        '```sh check', //                                 16
+        'true', //                                        17
+        '```', //                                         18
+        '## Empty {#empty fixes=}', //                    19
+        'text', //                                        20
+      ),
+    );
+    expect(found.map((d) => [d.line, d.severity, d.rule, d.message])).toEqual([
+      [11, 'error', 'bad-fixes', 'fixes=nope: no step has the id nope'],
+      [11, 'error', 'bad-fixes', 'fixes=prose: step prose has no check for this step to fix'],
+      [11, 'error', 'bad-fixes', 'fixes=later: step later does not come before this step; a fix names an earlier step whose check it remedies'],
+      [11, 'error', 'bad-fixes', 'fixes=bad: step bad does not come before this step; a fix names an earlier step whose check it remedies'],
+      [19, 'error', 'step-attribute', 'fixes= expects the id of the step whose check this step remedies, e.g. fixes=charset'],
+    ]);
+  });
 });
 
 describe('sqlParameters', () => {

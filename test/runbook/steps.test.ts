@@ -141,9 +141,9 @@ describe('step attribute blocks', () => {
     expect(findings(source)).toEqual(['3 error step-attribute', '5 error step-attribute', '7 error step-attribute']);
     const messages = lint(source).map((d) => d.message);
     expect(messages).toEqual([
-      'unknown step attribute "mandatory" (known: #id, optional, tags=a,b, phase=N, needs=TAG, foreach=NAME:v1,v2)',
+      'unknown step attribute "mandatory" (known: #id, optional, tags=a,b, phase=N, needs=TAG, fixes=STEP, foreach=NAME:v1,v2)',
       'bad step id "#-bad": use letters, digits, ".", "_" or "-"',
-      'unknown step attribute "owner" (known: #id, optional, tags=a,b, phase=N, needs=TAG, foreach=NAME:v1,v2)',
+      'unknown step attribute "owner" (known: #id, optional, tags=a,b, phase=N, needs=TAG, fixes=STEP, foreach=NAME:v1,v2)',
     ]);
   });
 

@@ -3,7 +3,7 @@
  * key moves past it; `r` re-runs it once the cause is fixed; `o` overrides only a check that
  * allows it, and only with a reason of 10+ characters. Each test: key press → frame.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KEY, blockOf, flat, useScreens, type Screen } from './harness.js';
@@ -106,5 +106,68 @@ describe('o overrides a check', () => {
     expect(state.status).toBe('overridden');
     expect(state.override?.reason).toBe('DBA freed 12 GiB by hand');
     expect(state.override?.by).toBe('tester');
+  });
+});
+
+describe('an interrupted check is re-run, or overridden where it allows it, never marked done', () => {
+  /** Open slow-gate.md, start the check `id` with enter and cancel it with ctrl+c. */
+  async function cancelledCheck(screen: Screen, id: string): Promise<void> {
+    screen.press(KEY.enter);
+    await screen.until((f) => {
+      expect(screen.session.busy).toBe(true);
+      expect(f).toMatch(new RegExp(`▶ +CHECK +${id} .*running`));
+    });
+    screen.press(KEY.ctrlC);
+    await screen.until((f) => expect(f).toContain('Cancel the running block?'));
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(f).toContain(`INTERRUPTED ${id}`));
+    expect(screen.session.busy).toBe(false);
+  }
+
+  it('reproduced: ctrl+c on a running check without override=allowed, then m and a reason, made the check passed and ran the next block', async () => {
+    const screen = await ui.open(ui.fixture('slow-gate.md'));
+    await cancelledCheck(screen, 'schema-check');
+    // The footer offers re-run only: no mark done, no override.
+    expect(screen.live()).toMatch(/r re-run/);
+    expect(screen.live()).not.toContain('m mark done');
+    expect(screen.live()).not.toContain('o override');
+
+    screen.press('m');
+    await screen.until((f) => expect(flat(f)).toContain('check schema-check cannot be marked done: r to re-run it'));
+    expect(screen.live()).not.toContain('reason to mark');
+    // The reason typed anyway (no r, a or q in it) and enter: nothing gets past the gate.
+    for (const ch of 'the check is fine') screen.press(ch);
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(flat(f)).toContain('check schema-check was interrupted and holds the run: r to re-run it, or q to stop'));
+    await screen.until(() => expect(screen.session.busy).toBe(false));
+    expect(blockOf(screen.session, 'schema-check').status).toBe('interrupted');
+    expect(blockOf(screen.session, 'schema-check').markedDone).toBeUndefined();
+    expect(blockOf(screen.session, 'migrate').status).toBe('pending');
+    expect(screen.session.state.steps[0]?.status).not.toBe('passed');
+    expect(screen.lines('counter.txt')).toEqual([]);
+  });
+
+  it('with override=allowed, o asks a reason and the check and its step show overridden', async () => {
+    // The first gate passes here, so the run reaches the check that allows an override.
+    const file = ui.fixture('slow-gate.md');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('check name=schema-check\nsleep 30; exit 1', 'check name=schema-check\nexit 0'));
+    const screen = await ui.open(file);
+    screen.press('a');
+    await screen.until((f) => expect(f).toContain('Disk has room (disk)'));
+    await cancelledCheck(screen, 'disk-check');
+    expect(screen.live()).toContain('o override');
+    expect(screen.live()).not.toContain('m mark done');
+    screen.press('m');
+    await screen.until((f) => expect(flat(f)).toContain('check disk-check cannot be marked done: r to re-run it, or o to override it'));
+    screen.press('o');
+    await screen.until((f) => expect(f).toContain('reason to override disk-check (10+ characters)'));
+    for (const ch of 'DBA freed 12 GiB by hand') screen.press(ch);
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(f).toMatch(/! +CHECK +disk-check .*overridden/));
+    expect(blockOf(screen.session, 'disk-check')).toMatchObject({ status: 'overridden', override: { reason: 'DBA freed 12 GiB by hand', by: 'tester' } });
+    screen.press(KEY.enter);
+    await screen.until(() => expect(screen.lines('counter.txt')).toEqual(['migrate', 'after-disk']));
+    await screen.until(() => expect(screen.session.state.steps[1]?.status).toBe('overridden'));
+    await screen.until((f) => expect(f).toMatch(/! 2 Disk has room/));
   });
 });

@@ -1,6 +1,7 @@
 /** Key hints for what can be done now, built from the key table; the message line above them. */
 import { Box } from 'ink';
 import { Text } from '../inert-text.js';
+import { mayMarkDone, mayOverride } from '../../engine/plan.js';
 import type { UiSnapshot } from '../controller.js';
 import { hintsFor, type KeyAction } from '../keys.js';
 import { wrapWords } from '../wrap.js';
@@ -14,11 +15,12 @@ function actionsNow(snapshot: UiSnapshot): KeyAction[] {
     case 'run':
       return ['run-next', 'run-step', ...(next.step.optional ? (['skip'] as const) : []), 'log', 'quit', 'help'];
     case 'refused':
-      return ['rerun', ...(next.block.attrs.override === 'allowed' ? (['override'] as const) : []), 'rollback', 'log', 'quit', 'help'];
+      return ['rerun', ...(mayOverride(next) ? (['override'] as const) : []), 'rollback', 'log', 'quit', 'help'];
     case 'failed':
       return ['rerun', 'rollback', 'select-down', 'log', 'quit', 'help'];
     case 'interrupted':
-      return ['rerun', 'mark-done', 'quit', 'help'];
+      // A check is re-run or, where it allows it, overridden; only a run/verify block is marked done.
+      return ['rerun', ...(mayOverride(next) ? (['override'] as const) : []), ...(mayMarkDone(next) ? (['mark-done'] as const) : []), 'quit', 'help'];
     case 'acknowledge':
       return ['acknowledge', 'log', 'quit', 'help'];
     case 'checklist':

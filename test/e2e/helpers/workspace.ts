@@ -173,6 +173,7 @@ export class Workspace {
 export interface CheckpointJson {
   run: string;
   status: string;
+  profile: string | null;
   steps: { id: string; status: string; blocks: { id: string; status: string; executions: number; exitCode: number | null }[] }[];
 }
 

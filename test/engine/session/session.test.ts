@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunSession } from '../../../src/engine/session.js';
+import { reduce } from '../../../src/engine/run-state.js';
 import { loadCheckpointSync } from '../../e2e/helpers/workspace.js';
 import type { Block, Step } from '../../../src/runbook/model.js';
 
@@ -205,6 +206,81 @@ describe('cancel and interrupted blocks', () => {
     expect(audit(again).filter((r) => r.type === 'interrupted-marked-done')).toEqual([expect.objectContaining({ block: 'long', operator: 'bob' })]);
     await again.finishStep('long');
     expect(again.next()).toMatchObject({ kind: 'run', block: { id: 'next' } });
+    expect(counter()).toEqual([]);
+  });
+
+  const SLOW_CHECKS = `---\nid: slow-checks\n---\n# S\n\n## Gate {#gate}\n\n\`\`\`sh check name=strict\necho $$ > strict.pid\nsleep 30; exit 1\n\`\`\`\n\n\`\`\`sh check override=allowed name=soft\necho $$ > soft.pid\nsleep 30; exit 1\n\`\`\`\n\n\`\`\`sh name=after\necho after >> counter.txt\n\`\`\`\n`;
+
+  /** Start the check, wait for its process, cancel it: it is left interrupted. */
+  async function cancelCheck(session: RunSession, id: string): Promise<void> {
+    const { step, block } = find(session, id);
+    const running = session.runBlock(step, block);
+    for (let i = 0; i < 200 && !existsSync(join(dir, `${id}.pid`)); i += 1) await new Promise((r) => setTimeout(r, 25));
+    expect(session.cancel()).toBe(true);
+    expect((await running).status).toBe('interrupted');
+  }
+
+  it('reproduced: a cancelled check without override=allowed was marked done and the run went on; it may only be re-run', async () => {
+    const file = runbook('slow.md', SLOW_CHECKS);
+    const session = await open(file);
+    await cancelCheck(session, 'strict');
+    expect(session.next()).toMatchObject({ kind: 'interrupted', block: { id: 'strict' } });
+    await expect(session.markDone('gate', 'strict', 'it would have passed, trust me')).rejects.toMatchObject({ exitCode: 3, message: expect.stringMatching(/cannot be marked done/) });
+    await expect(session.override('strict', 'it would have passed, trust me')).rejects.toMatchObject({ exitCode: 3 });
+    await session.close();
+
+    // Not in a later session either, and the reducer ignores the transition whoever sends it.
+    const again = await open(file, { operator: 'bob' });
+    await expect(again.markDone('gate', 'strict', 'it would have passed, trust me')).rejects.toMatchObject({ exitCode: 3 });
+    const forced = reduce(again.state, { type: 'interrupted-marked-done', step: 'gate', block: 'strict', decision: { by: 'bob', at: new Date().toISOString(), reason: 'forged' } });
+    expect(forced.steps[0]?.blocks.find((b) => b.id === 'strict')?.status).toBe('interrupted');
+    expect(again.state.steps[0]?.blocks.find((b) => b.id === 'strict')?.status).toBe('interrupted');
+    expect(again.next()).toMatchObject({ kind: 'interrupted', block: { id: 'strict' } });
+    const after = find(again, 'after');
+    await expect(again.runBlock(after.step, after.block)).rejects.toThrow(/not next/);
+    expect(audit(again).filter((r) => r.type === 'interrupted-marked-done')).toEqual([]);
+    expect(counter()).toEqual([]);
+  });
+
+  it('an interrupted check with override=allowed can be overridden by name with a reason, and its step ends overridden', async () => {
+    const file = runbook('slow.md', SLOW_CHECKS.replace('sleep 30; exit 1\n```\n\n```sh check override', 'exit 0\n```\n\n```sh check override'));
+    const session = await open(file);
+    const strict = find(session, 'strict');
+    expect((await session.runBlock(strict.step, strict.block)).status).toBe('passed');
+    await cancelCheck(session, 'soft');
+    await expect(session.markDone('gate', 'soft', 'it would have passed, trust me')).rejects.toMatchObject({ exitCode: 3 });
+    await expect(session.override('soft', 'short')).rejects.toThrow(/reason/);
+    await session.override('soft', 'DBA checked the disk by hand');
+    expect(session.state.steps[0]?.blocks.find((b) => b.id === 'soft')).toMatchObject({ status: 'overridden', override: { by: 'alice', reason: 'DBA checked the disk by hand' } });
+    const after = find(session, 'after');
+    await session.runBlock(after.step, after.block);
+    await session.finishStep('gate');
+    expect(session.state.steps[0]?.status).toBe('overridden');
+    expect(counter()).toEqual(['after']);
+  });
+
+  const TWO = `---\nid: two\n---\n# T\n\n## Two {#two}\n\n\`\`\`sh name=one\necho one >> counter.txt\n\`\`\`\n\n\`\`\`sh name=two\necho two >> counter.txt\n\`\`\`\n`;
+
+  it('after stop(), no block starts: stopped while its start is written, a block never runs; later ones are refused', async () => {
+    const session = await open(runbook('two.md', TWO));
+    const { step, block } = find(session, 'one');
+    // Stopped before its start reached the checkpoint: nothing records it as started.
+    const starting = session.runBlock(step, block);
+    session.stop();
+    expect((await starting).status).toBe('pending');
+    expect(audit(session).filter((r) => r.type === 'block-started')).toEqual([]);
+    await expect(session.runBlock(step, block)).rejects.toMatchObject({ exitCode: 130, message: expect.stringMatching(/the run is stopping/) });
+    expect(counter()).toEqual([]);
+  });
+
+  it('a stop that arrives once the start is on disk leaves the block interrupted, its command never run', async () => {
+    const session = await open(runbook('two.md', TWO));
+    session.subscribe((event) => {
+      if (event.type === 'block-started') session.stop();
+    });
+    const { step, block } = find(session, 'one');
+    expect((await session.runBlock(step, block)).status).toBe('interrupted');
+    expect(audit(session).filter((r) => r.type === 'block-interrupted')).toEqual([expect.objectContaining({ block: 'one', reason: 'stopped before its command started' })]);
     expect(counter()).toEqual([]);
   });
 });
