@@ -59,6 +59,9 @@ export interface SessionOptions {
   selected?: StepFilter;
 }
 
+/** The options once the var files are read: their lines, not their names. */
+type StartOptions = SessionOptions & { files: VarFileEntry[] };
+
 /** What a face hears from the session. */
 export type SessionEvent =
   | { type: 'notice'; message: string }
@@ -190,13 +193,16 @@ export class RunSession {
   static async open(options: SessionOptions): Promise<RunSession> {
     const runbook = await loadRunbook(options.runbookFile, { allowOutsideRoot: options.allowOutsideIncludes ?? false });
     const operator = options.operator ?? loginName();
+    // Var files are read (and refused) before anything on disk changes.
+    const files: VarFileEntry[] = [];
+    for (const file of options.varFiles ?? []) files.push(...(await readVarFile(file)));
     // The runbook's own state folder: one that belongs to another runbook is refused here, before anything changes.
     const { book, notices } = await claimRunbookState(options.stateDir, runbook);
 
     const previousId = await readCurrentRun(book.current);
     const lock = await acquireLock(book.dir, { runId: previousId, operator });
     try {
-      const session = await RunSession.#start(runbook, operator, options, book, previousId, lock);
+      const session = await RunSession.#start(runbook, operator, { ...options, files }, book, previousId, lock);
       session.notices.unshift(...notices);
       session.notices.push(...session.vars.warnings);
       return session;
@@ -213,9 +219,8 @@ export class RunSession {
    * them is refused: the checks passed under those settings only. Every problem is one
    * OperatorError (exit 2).
    */
-  static async #settings(runbook: Runbook, options: SessionOptions, resumed: RunState | null): Promise<ResolvedVars> {
-    const files: VarFileEntry[] = [];
-    for (const file of options.varFiles ?? []) files.push(...(await readVarFile(file)));
+  static async #settings(runbook: Runbook, options: StartOptions, resumed: RunState | null): Promise<ResolvedVars> {
+    const files = options.files;
     const given = { flags: options.varFlags ?? [], files, env: options.env ?? process.env };
     let inputs: VarInputs;
     if (resumed) {
@@ -244,7 +249,7 @@ export class RunSession {
   static async #start(
     runbook: Runbook,
     operator: string,
-    options: SessionOptions,
+    options: StartOptions,
     book: RunbookPaths,
     previousId: string | null,
     lock: RunLock,

@@ -3,7 +3,8 @@
  * What is typed is never shown: not the characters, not how many (a fixed •••• once there is any).
  */
 import { useRef, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, useInput } from 'ink';
+import { Text } from '../inert-text.js';
 import { MASK } from '../../engine/exec/mask.js';
 import type { VarDecl } from '../../runbook/model.js';
 
