@@ -100,8 +100,9 @@ describe('the TUI in a real terminal', () => {
 
     // The long block starts; the terminal goes away in the middle of it.
     await ws.tmux.keys('first', ['Enter']);
-    screen = await ws.tmux.waitFor('first', /output: migrate · \d+ lines · live/);
-    expect(screen).toContain('migrating to mitaka');
+    // The pane's title shows `0 lines` before the first line arrives: wait for the line itself.
+    screen = await ws.tmux.waitFor('first', /migrating to mitaka/);
+    expect(screen).toMatch(/output: migrate · [1-9]\d* lines? · live/);
     const firstPid = await lockHolder('walkthrough');
     await ws.tmux.killSession('first');
     await vi.waitFor(() => expect(isAlive(firstPid)).toBe(false), { timeout: 15_000, interval: 50 });
