@@ -62,19 +62,28 @@ export interface Gate {
   index: number;
   step: Step;
   block: Block;
+  /** How the check stands: refused, interrupted (or left running by a crash), or a warning not yet acknowledged. */
+  status: 'refused' | 'interrupted' | 'warning';
 }
 
+/** Check statuses that hold the steps after them: a check that has started and not passed. */
+const HOLDING: Record<string, Gate['status']> = { refused: 'refused', interrupted: 'interrupted', running: 'interrupted', warning: 'warning' };
+
 /**
- * The first refused check among the steps before `before` (all of them by default), in document
- * order, leaving out the steps named in `except`. A skipped optional step holds nothing.
+ * The first check that started and has not passed (refused, interrupted, or a warning not yet
+ * acknowledged) among the steps before `before` (all of them by default), in document order,
+ * leaving out the steps named in `except`. A skipped optional step holds nothing.
  */
 export function refusedGate(runbook: Runbook, state: RunState, before = runbook.steps.length, except: string[] = []): Gate | undefined {
   for (let index = 0; index < before; index++) {
     const step = runbook.steps[index] as Step;
     const stepState = state.steps[index] as StepState;
     if (except.includes(step.id) || isStepDone(stepState)) continue;
-    const block = step.blocks.find((b) => b.role === 'check' && stepState.blocks.some((s) => s.id === b.id && s.status === 'refused'));
-    if (block) return { index, step, block };
+    for (const block of step.blocks) {
+      if (block.role !== 'check') continue;
+      const status = HOLDING[stepState.blocks.find((s) => s.id === block.id)?.status ?? 'pending'];
+      if (status) return { index, step, block, status };
+    }
   }
   return undefined;
 }
@@ -88,10 +97,13 @@ export function fixesFor(runbook: Runbook, gateStep: Step): Step[] {
 export function nextAction(runbook: Runbook, state: RunState, selected: StepFilter = () => true): NextAction {
   const index = currentStepIndex(runbook, state, selected);
   if (index === -1) return { kind: 'complete' };
-  // A refused check binds every later step, selected or not (--only cannot slip past it), except
+  // A check that has not passed binds every later step, selected or not (--only cannot slip past it), except
   // a step that declares it fixes that gate; once the fix is done, the gate holds the next step.
   const gate = refusedGate(runbook, state, index, (runbook.steps[index] as Step).fixes);
-  if (gate) return { kind: 'refused', step: gate.step, block: gate.block };
+  if (gate) {
+    const kind = gate.status === 'refused' ? 'refused' : gate.status === 'interrupted' ? 'interrupted' : 'acknowledge';
+    return { kind, step: gate.step, block: gate.block };
+  }
   const step = runbook.steps[index] as Step;
   const stepState = state.steps[index] as StepState;
   if (step.needs.length > 0 && stepState.status === 'pending') {
