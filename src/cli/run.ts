@@ -4,7 +4,7 @@
  * decision needs a person, it stops with the exit code SPEC §4 gives that wait.
  */
 import { parseArgs } from 'node:util';
-import type { Block, Step } from '../runbook/model.js';
+import type { Block, Runbook, Step } from '../runbook/model.js';
 import { RunSession, describeAction, type SessionEvent, type SessionOptions } from '../engine/session.js';
 import { fixesFor, mayOverride, type StepFilter } from '../engine/plan.js';
 import type { BlockState } from '../engine/run-state.js';
@@ -140,15 +140,18 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
     allowOutsideIncludes: values['allow-outside-includes'] ?? false,
     ...stepSelection(values.only ?? [], values['skip-tag'] ?? []),
   };
+  const overrides = parsePairs(values.override, '--override');
+  const skips = parsePairs(values.skip, '--skip');
+  // Checked against the runbook before the session touches the state: a refused command (a
+  // mistyped tag with --new-run, say) must not have archived the run first.
+  const tags = { '--only': values.only ?? [], '--skip-tag': values['skip-tag'] ?? [] };
+  sessionOptions.validate = (runbook) => validateFlags(runbook, overrides, skips, tags);
   if (!values.headless) {
     const headlessOnly = (['yes', 'accept-warnings', 'override', 'skip', 'rerun-interrupted', 'output'] as const).filter((flag) => values[flag] !== undefined);
     if (headlessOnly.length > 0) throw new UsageError(`--${headlessOnly.join(', --')} only apply with --headless; in the TUI, decide with the keys (? shows them)`);
     const { startTui } = await import('../ui/start.js');
     return startTui(sessionOptions);
   }
-  const overrides = parsePairs(values.override, '--override');
-  const skips = parsePairs(values.skip, '--skip');
-
   // The process runner loads while the session opens (that waits on the disk), not in the first block.
   // A failure to load surfaces when a block runs, where it can be reported.
   void loadExeca().catch(() => undefined);
@@ -166,7 +169,6 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
   for (const signal of signals) process.on(signal, onSignal);
 
   try {
-    validateFlags(session, overrides, skips, { '--only': values.only ?? [], '--skip-tag': values['skip-tag'] ?? [] });
     print(`waymark: ${session.runbook.title} — run ${session.state.run}, operator ${session.operator}${session.state.profile ? `, profile ${session.state.profile}` : ''}`);
     for (const notice of session.notices) print(`notice: ${notice}`);
     session.subscribe(printer(out, session, values.output ?? false));
@@ -190,23 +192,23 @@ function stepSelection(only: string[], skipTags: string[]): { selected?: StepFil
   };
 }
 
-function validateFlags(session: RunSession, overrides: Map<string, string>, skips: Map<string, string>, tags: Record<string, string[]>): void {
+function validateFlags(runbook: Runbook, overrides: Map<string, string>, skips: Map<string, string>, tags: Record<string, string[]>): void {
   // A mistyped tag would select nothing (or skip nothing) and still look like success.
-  const known = new Set(session.runbook.steps.flatMap((s) => s.tags));
+  const known = new Set(runbook.steps.flatMap((s) => s.tags));
   for (const [flag, values] of Object.entries(tags)) {
     for (const tag of values) {
-      if (!known.has(tag)) throw new UsageError(`${flag} ${tag}: no step of ${session.runbook.file} has the tag ${tag} (tags: ${[...known].join(', ') || 'none'})`);
+      if (!known.has(tag)) throw new UsageError(`${flag} ${tag}: no step of ${runbook.file} has the tag ${tag} (tags: ${[...known].join(', ') || 'none'})`);
     }
   }
-  const blocks = session.runbook.steps.flatMap((s) => s.blocks);
+  const blocks = runbook.steps.flatMap((s) => s.blocks);
   for (const name of overrides.keys()) {
     const block = blocks.find((b) => b.id === name);
-    if (!block || block.role !== 'check') throw new UsageError(`--override ${name}: there is no check named ${name} in ${session.runbook.file}`);
+    if (!block || block.role !== 'check') throw new UsageError(`--override ${name}: there is no check named ${name} in ${runbook.file}`);
     if (block.attrs.override !== 'allowed') throw new UsageError(`--override ${name}: check ${name} does not allow an override (it would need override=allowed)`);
   }
   for (const name of skips.keys()) {
-    const step = session.runbook.steps.find((s) => s.id === name);
-    if (!step) throw new UsageError(`--skip ${name}: there is no step ${name} in ${session.runbook.file}`);
+    const step = runbook.steps.find((s) => s.id === name);
+    if (!step) throw new UsageError(`--skip ${name}: there is no step ${name} in ${runbook.file}`);
     if (!step.optional) throw new UsageError(`--skip ${name}: step ${name} is not optional`);
   }
 }

@@ -57,6 +57,11 @@ export interface SessionOptions {
   killGraceMs?: number;
   /** Which steps this invocation works on. */
   selected?: StepFilter;
+  /**
+   * Checks the face's own flags against the runbook (tags, check and step names) before anything
+   * on disk changes; it throws the face's error when one does not fit.
+   */
+  validate?: (runbook: Runbook) => void;
 }
 
 /** The options once the var files are read: their lines, not their names. */
@@ -192,6 +197,7 @@ export class RunSession {
   /** Read the runbook, resolve variables, take the lock, and start or resume the run. */
   static async open(options: SessionOptions): Promise<RunSession> {
     const runbook = await loadRunbook(options.runbookFile, { allowOutsideRoot: options.allowOutsideIncludes ?? false });
+    options.validate?.(runbook);
     const operator = options.operator ?? loginName();
     // Var files are read (and refused) before anything on disk changes.
     const files: VarFileEntry[] = [];

@@ -269,3 +269,30 @@ describe('a refused --new-run changes nothing', () => {
     expect(w.lines('counter.txt')).toEqual(['prepare', 'restart']);
   }, T);
 });
+
+describe('a --new-run refused for its flags changes nothing', () => {
+  // Reproduced by the attack pass on the merged fixes: `--new-run --only nosuchtag` (or a
+  // mistyped --skip-tag, --override, --skip) exited 2 as a usage error, but only after the old run
+  // had been archived and a new one started; the next plain run re-ran the passed blocks.
+  it.each([
+    ['--only nosuchtag', ['--only', 'nosuchtag']],
+    ['--skip-tag nosuchtag', ['--skip-tag', 'nosuchtag']],
+    ['--override nosuch=REASON', ['--override', 'nosuch=a reason long enough']],
+    ['--skip nosuch=REASON', ['--skip', 'nosuch=a reason long enough']],
+  ])('%s with --new-run exits 2 before the old run is archived', async (_name, flags) => {
+    const w = ws();
+    const { book, run } = await twoStepsPassed(w);
+    const before = stateFiles(w);
+
+    const result = await w.run(book, ['--new-run', ...flags]);
+    expect(result.code, result.all).toBe(2);
+    expect(stateFiles(w)).toEqual(before);
+    expect(w.currentRun('checklist')).toBe(run);
+
+    // The run goes on where it stopped: nothing that passed runs again.
+    const resumed = await w.run(book, ['--yes']);
+    expect(resumed.code, resumed.all).toBe(0);
+    expect(w.lines('counter.txt').slice(0, 2)).toEqual(['prepare', 'restart']);
+    expect(w.lines('counter.txt').filter((line) => line === 'prepare')).toHaveLength(1);
+  }, T);
+});
