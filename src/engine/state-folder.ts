@@ -11,7 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readdir, rename, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { isAbsolute } from 'node:path';
 import type { Runbook } from '../runbook/model.js';
 import { canonicalPath, runbookIdentity, type RunbookIdentity } from '../runbook/identity.js';
 import { OperatorError } from '../cli/errors.js';
@@ -155,9 +155,11 @@ async function ownersOf(book: RunbookPaths, self: string): Promise<Owners> {
   for (const runId of await listRunIds(book)) {
     const state = await readCheckpoint(runPaths(book, runId).checkpoint);
     if (state === null) continue;
-    // Older checkpoints name the file as it was given, relative to where waymark was started.
-    const recorded = resolve(state.runbookFile);
-    if (!(await exists(recorded))) {
+    // Older checkpoints name the file as it was given: a relative name was relative to wherever
+    // waymark was started then, which nothing recorded. Resolving it against today's directory
+    // would let glance/upgrade.md claim nova/upgrade.md's runs, so it proves no owner.
+    const recorded = state.runbookFile;
+    if (!isAbsolute(recorded) || !(await exists(recorded))) {
       if (!owners.unknown.includes(state.runbookFile)) owners.unknown.push(state.runbookFile);
       continue;
     }
@@ -219,7 +221,7 @@ function recordCommand(book: RunbookPaths, identity: RunbookIdentity): string {
 
 /** An older waymark's folder whose runs are not (all, or provably) this runbook's. */
 function olderFolderRefusal(folder: RunbookPaths, owners: Owners, identity: RunbookIdentity, target?: RunbookPaths): OperatorError {
-  const started = [...owners.others, ...owners.unknown.map((file) => `${file} (not found from ${process.cwd()})`)];
+  const started = [...owners.others, ...owners.unknown.map((file) => (isAbsolute(file) ? `${file} (not found)` : `${file} (a name relative to wherever waymark was started then)`))];
   const self = describe(identity.id, identity.file);
   const whose =
     owners.mine > 0

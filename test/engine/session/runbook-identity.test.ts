@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execSync } from 'node:child_process';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunSession } from '../../../src/engine/session.js';
@@ -323,6 +323,24 @@ describe('state folders of older versions', () => {
     expect((await readRun(state, composeRunbook(nova)))?.state.run).toBe(run);
     expect((await open(nova)).state.run).toBe(run);
     expect(folders()).not.toContain('upgrade');
+  });
+
+  it('reproduced: an older folder whose runs name the runbook relatively ("upgrade.md", started in nova/) was adopted by glance/upgrade.md started in glance/; a relative name proves no owner', async () => {
+    const nova = write('nova/upgrade.md', upgrade());
+    const glance = write('glance/upgrade.md', upgrade());
+    const cwd = process.cwd();
+    try {
+      process.chdir(dirname(nova));
+      await startAndStop('upgrade.md');
+      makeOld(folders()[0] as string, 'upgrade');
+      process.chdir(dirname(glance));
+      const before = snapshot();
+      await expect(open('upgrade.md')).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('relative to wherever waymark was started then') });
+      expect(snapshot()).toEqual(before);
+      expect(counter(glance)).toEqual([]);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it('refuses an older folder whose runs name a file it cannot find, with the one mv that adopts it; after that mv the run resumes', async () => {
