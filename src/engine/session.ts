@@ -18,7 +18,7 @@ import { continueAuditTrail, sealTransition, type DueRecord } from './audit-trai
 import { RunCheckpoint, journalPathOf } from './checkpoint.js';
 import { readCurrentRun, writeCurrentRun } from '../state/current.js';
 import { newRunId, runPaths, type RunbookPaths, type RunPaths } from '../state/layout.js';
-import { claimRunbookState } from './state-folder.js';
+import { claimRunbookState, unfinishedRuns } from './state-folder.js';
 import { acquireLock, type RunLock } from '../state/lock.js';
 import { openBlockLog } from '../state/logs.js';
 import { createMasker, type Masker } from './exec/mask.js';
@@ -271,6 +271,18 @@ export class RunSession {
 
     let resumed: { state: RunState; checkpoint: RunCheckpoint; paths: RunPaths; audit: AuditLog } | undefined;
     let vars: ResolvedVars | undefined;
+    if (previousId === null && !options.newRun) {
+      // No current run named, yet a run never ended: current.json was lost or moved away. Starting
+      // over would run again what that run passed.
+      const left = (await unfinishedRuns(book, runbook.file)).at(-1);
+      if (left !== undefined) {
+        throw new OperatorError(
+          `run ${left} of ${runbook.file} did not end, but ${book.current} does not name it (it is missing); nothing was run. ` +
+            `To resume it, restore that file: echo '{"runId":"${left}"}' > ${book.current}; to leave it unfinished and start a new run, add --new-run`,
+          2,
+        );
+      }
+    }
     if (previousId !== null) {
       const paths = runPaths(book, previousId);
       await assertNoSymlinksBelow(options.stateDir, paths.logs);

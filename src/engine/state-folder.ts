@@ -15,7 +15,7 @@ import { isAbsolute } from 'node:path';
 import type { Runbook } from '../runbook/model.js';
 import { canonicalPath, runbookIdentity, type RunbookIdentity } from '../runbook/identity.js';
 import { OperatorError } from '../cli/errors.js';
-import { StateError, assertNotSymlink, ensureDir, hasCode, reasonOf, syncDirectory } from '../state/atomic.js';
+import { StateError, StateLinkError, assertNotSymlink, ensureDir, hasCode, reasonOf, syncDirectory } from '../state/atomic.js';
 import { fileSafe, runbookPaths, runPaths, type RunbookPaths } from '../state/layout.js';
 import { createRunbookRecord, readRunbookRecord, type RunbookRecord } from '../state/runbook-record.js';
 import { liveHolder } from '../state/lock.js';
@@ -33,6 +33,25 @@ export async function listRunIds(book: RunbookPaths): Promise<string[]> {
     if (hasCode(error, 'ENOENT')) return [];
     throw error;
   }
+}
+
+/**
+ * The runs in `book` that did not end (neither complete nor abandoned), oldest first. A run whose
+ * checkpoint cannot be read counts as unfinished: nothing shows it ended.
+ */
+export async function unfinishedRuns(book: RunbookPaths, runbookFile: string): Promise<string[]> {
+  const left: string[] = [];
+  for (const runId of await listRunIds(book)) {
+    let state: Awaited<ReturnType<typeof readCheckpoint>>;
+    try {
+      state = await readCheckpoint(runPaths(book, runId).checkpoint, runbookFile);
+    } catch (error) {
+      if (error instanceof StateLinkError) throw error;
+      state = null;
+    }
+    if (state?.status !== 'complete' && state?.status !== 'abandoned') left.push(runId);
+  }
+  return left;
 }
 
 /**

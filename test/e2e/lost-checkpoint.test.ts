@@ -296,3 +296,27 @@ describe('a --new-run refused for its flags changes nothing', () => {
     expect(w.lines('counter.txt').filter((line) => line === 'prepare')).toHaveLength(1);
   }, T);
 });
+
+describe('a lost current.json', () => {
+  // Reproduced by the attack pass on the merged fixes: with current.json removed while a run was
+  // unfinished, the next run silently started over from step 1 and re-ran every passed block.
+  it('is refused (exit 2) while a run never ended, naming it and the line that restores the file; --new-run starts over on purpose', async () => {
+    const w = ws();
+    const { book, run } = await twoStepsPassed(w);
+    const current = join(w.bookDir('checklist'), 'current.json');
+    unlinkSync(current);
+    const before = stateFiles(w);
+
+    const refused = await w.run(book, ['--yes']);
+    expect(refused.code, refused.all).toBe(2);
+    expect(refused.stderr).toContain(`run ${run} of`);
+    expect(refused.stderr).toContain(`echo '{"runId":"${run}"}' > ${current}`);
+    expect(stateFiles(w)).toEqual(before);
+    expect(w.lines('counter.txt')).toEqual(['prepare', 'restart']);
+
+    writeFileSync(current, `{"runId":"${run}"}`);
+    const resumed = await w.run(book, ['--yes']);
+    expect(resumed.code, resumed.all).toBe(0);
+    expect(w.lines('counter.txt').filter((line) => line === 'prepare')).toHaveLength(1);
+  }, T);
+});
