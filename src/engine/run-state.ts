@@ -90,6 +90,11 @@ export interface RunState {
   status: RunStatus;
   /** Non-secret variable values the run used; secrets appear by name only. */
   vars: Record<string, string>;
+  /**
+   * A keyed digest (HMAC with the audit key) of each secret's value at the run's start: a resume
+   * can tell that a secret changed without the value being stored anywhere.
+   */
+  secretDigests?: Record<string, string>;
   steps: StepState[];
   /** Where the audit trail ended at the last checkpoint, so `audit --verify` notices records cut from its end. */
   auditHead?: { seq: number; lineHash: string };

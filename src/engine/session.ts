@@ -13,7 +13,7 @@ import type { ConnectionTarget } from '../runbook/connection.js';
 import { OperatorError } from '../cli/errors.js';
 import { StateError, assertNoSymlinksBelow, ensureDir } from '../state/atomic.js';
 import { AuditLog } from '../state/audit.js';
-import { loadAuditKey, type AuditKey } from '../state/audit-key.js';
+import { auditMac, loadAuditKey, type AuditKey } from '../state/audit-key.js';
 import { continueAuditTrail, sealTransition, type DueRecord } from './audit-trail.js';
 import { RunCheckpoint, journalPathOf } from './checkpoint.js';
 import { readCurrentRun, writeCurrentRun } from '../state/current.js';
@@ -28,7 +28,7 @@ import { mayOverride, nextAction, rollbackBlocks, runOrder, type NextAction, typ
 import { describeReconciliation, initialRunState, reconcile, blockHash } from './reconcile.js';
 import type { BlockState, Decision, RunEvent, RunState, RunStatus, StepState } from './run-state.js';
 import { reduce } from './run-state.js';
-import { fixedValues, publicValues, resolveVars, settingsConflicts, unsetSecrets, type ResolvedVars, type VarInputs } from './vars.js';
+import { changedSecrets, fixedValues, publicValues, resolveVars, secretDigests, settingsConflicts, unsetSecrets, type ResolvedVars, type VarInputs } from './vars.js';
 import { readVarFile, type VarFileEntry } from './var-file.js';
 
 /** How to open a session. */
@@ -135,6 +135,23 @@ async function abandonRun(checkpoint: RunCheckpoint, audit: AuditLog, previous: 
     await audit.close();
     await checkpoint.close();
   }
+}
+
+/**
+ * A secret given again on resume must be the one the run started with: its checks passed against
+ * that value (a database URL, say), not this one. Only a keyed digest of it was recorded.
+ */
+function refuseChangedSecrets(previous: RunState, vars: ResolvedVars, key: AuditKey): void {
+  const changed = changedSecrets(vars, previous.secretDigests, (text) => auditMac(key, text));
+  if (changed.length === 0) return;
+  throw new OperatorError(
+    [
+      `run ${previous.run} was started with other settings, and a run's settings are fixed at its start:`,
+      ...changed.map((name) => `  secret ${name}: its value is not the one the run started with`),
+      'resume with the secrets the run started with, or start a new run with --new-run',
+    ].join('\n'),
+    2,
+  );
 }
 
 /** One live run of one runbook. */
@@ -297,6 +314,7 @@ export class RunSession {
         let trail: Awaited<ReturnType<typeof continueAuditTrail>>;
         try {
           vars = await RunSession.#settings(runbook, options, options.newRun ? null : previous);
+          if (!options.newRun) refuseChangedSecrets(previous, vars, key);
           trail = await continueAuditTrail(trailOf(paths, checkpoint, previous, key, operator));
         } catch (error) {
           await checkpoint.close();
@@ -343,6 +361,7 @@ export class RunSession {
         vars: publicValues(vars),
         at,
       });
+      state.secretDigests = secretDigests(vars, (text) => auditMac(key, text));
       const checkpoint = await RunCheckpoint.create(paths.checkpoint, state);
       const audit = await AuditLog.open(paths.audit, { operator, key });
       session = new RunSession({ runbook, vars, operator, paths, state, checkpoint, audit, key, lock, options });

@@ -179,3 +179,21 @@ export function publicValues(vars: ResolvedVars): Record<string, string> {
   for (const [name, value] of Object.entries(vars.values)) shown[name] = secret.has(name) ? '••••' : value;
   return shown;
 }
+
+/** A digest of each secret's value, made with `mac` (keyed: the value cannot be guessed from it offline). */
+export function secretDigests(vars: ResolvedVars, mac: (text: string) => string): Record<string, string> {
+  const digests: Record<string, string> = {};
+  for (const name of vars.secretNames) {
+    const value = vars.values[name];
+    if (value !== undefined) digests[name] = mac(`secret ${name}=${value}`);
+  }
+  return digests;
+}
+
+/** The secrets whose value differs from the one a run started with, by name. */
+export function changedSecrets(vars: ResolvedVars, recorded: Record<string, string> | undefined, mac: (text: string) => string): string[] {
+  const now = secretDigests(vars, mac);
+  return Object.entries(recorded ?? {})
+    .filter(([name, digest]) => now[name] !== undefined && now[name] !== digest)
+    .map(([name]) => name);
+}

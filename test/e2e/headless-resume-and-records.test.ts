@@ -79,6 +79,29 @@ describe('resuming a run', () => {
     expect(ws().audit('profiles').find((r) => r.type === 'run-resumed')).toMatchObject({ profile: 'testbed' });
   }, T);
 
+  it('reproduced: a secret changed between the start and the resume (testbed URL, then production URL) went on against the new value; now refused, naming it, with nothing of it on disk', async () => {
+    const book = ws().fixture('profiles.md');
+    const first = await ws().run(book, ['--profile', 'testbed'], { WM_TEST_DB_PASSWORD: 'testbed-db-pass' });
+    expect(first.code, first.all).toBe(4);
+    const before = readFileSync(join(ws().runDir('profiles'), 'audit.jsonl'), 'utf8');
+
+    const changed = await ws().run(book, ['--yes'], { WM_TEST_DB_PASSWORD: 'production-db-pass' });
+    expect(changed.code, changed.all).toBe(2);
+    expect(changed.stderr).toContain('secret DB_PASSWORD: its value is not the one the run started with');
+    expect(changed.stderr).toContain('--new-run');
+    expect(ws().lines('counter.txt')).toEqual(['check testbed']);
+    expect(readFileSync(join(ws().runDir('profiles'), 'audit.jsonl'), 'utf8')).toBe(before);
+    for (const file of filesUnder(ws().state)) {
+      const text = readFileSync(file, 'utf8');
+      expect(text, file).not.toContain('testbed-db-pass');
+      expect(text, file).not.toContain('production-db-pass');
+    }
+
+    const same = await ws().run(book, ['--yes'], { WM_TEST_DB_PASSWORD: 'testbed-db-pass' });
+    expect(same.code, same.all).toBe(0);
+    expect(ws().lines('counter.txt')).toEqual(['check testbed', 'migrate testbed plain testbed-db-pass']);
+  }, T);
+
   it('a new run takes the new settings: with --new-run the check runs again under them', async () => {
     const book = ws().fixture('profiles.md');
     expect((await ws().run(book, ['--profile', 'testbed'])).code).toBe(4);

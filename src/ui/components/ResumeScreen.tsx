@@ -3,7 +3,7 @@ import { Box } from 'ink';
 import { Text } from '../inert-text.js';
 import type { RunState } from '../../engine/run-state.js';
 import { isStepDone } from '../../engine/run-state.js';
-import type { NextAction } from '../../engine/plan.js';
+import { mayMarkDone, mayOverride, type NextAction } from '../../engine/plan.js';
 import { describeAction } from '../../engine/session.js';
 import { wrapWords } from '../wrap.js';
 
@@ -42,7 +42,7 @@ export function ResumeScreen({ state, notices, next, width, height }: ResumeScre
       <Paragraph width={width} text={`run ${state.run}, started ${state.startedAt.replace('T', ' ').slice(0, 19)} UTC by ${state.operator} on ${state.host}`} />
       <Paragraph width={width} text={`${done}/${state.steps.length} steps done · ${describeAction(next)}`} {...(interrupted ? { color: 'red' } : {})} />
       {interrupted && !saysInterrupted ? (
-        <Paragraph width={width} text={`block ${next.block.id} (step ${next.step.id}) was interrupted: after enter, r re-runs it, m marks it done`} color="red" bullet="• " />
+        <Paragraph width={width} text={`block ${next.block.id} (step ${next.step.id}) was interrupted: after enter, r re-runs it${mayMarkDone(next) ? ', m marks it done' : ''}${mayOverride(next) ? ', o overrides it' : ''}`} color="red" bullet="• " />
       ) : null}
       {notices.length === 0 && !interrupted ? <Text dimColor>The runbook has not changed since the last session.</Text> : null}
       {notices.map((notice, i) => (
