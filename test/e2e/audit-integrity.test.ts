@@ -8,10 +8,9 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/state/audit.js';
-import { BIN, groupMembers, lockHolderPid, testEnv, useWorkspace, waitFor, type Workspace } from './helpers/workspace.js';
+import { groupMembers, lockHolderPid, useWorkspace, waitFor, waymarkWithFileLimit, type Workspace } from './helpers/workspace.js';
 
 const ws = useWorkspace('wm-trail-');
 const T = 90_000;
@@ -170,15 +169,9 @@ describe('a record torn by a full disk (item 9)', () => {
     // less than the records the next session writes, so one write is cut short and then fails (EFBIG).
     const limit = Math.ceil((size + 1) / 512);
     expect(statSync(join(w.runDir('checklist'), 'checkpoint.json')).size).toBeLessThan(limit * 512 - 2048);
-    const limited = await execa('sh', ['-c', `ulimit -f ${limit}; exec "$@"`, 'sh', process.execPath, BIN, 'run', book, '--headless', '--yes', '--state-dir', w.state], {
-      cwd: w.dir,
-      env: testEnv(),
-      extendEnv: false,
-      reject: false,
-      all: true,
-    });
-    expect(limited.exitCode, String(limited.all)).toBe(2);
-    expect(String(limited.stderr)).toMatch(/audit trail \S+audit\.jsonl cannot be written: .*EFBIG/);
+    const limited = await waymarkWithFileLimit(limit, ['run', book, '--headless', '--yes', '--state-dir', w.state], { cwd: w.dir });
+    expect(limited.code, limited.all).toBe(2);
+    expect(limited.stderr).toMatch(/audit trail \S+audit\.jsonl cannot be written: .*EFBIG/);
     const text = readFileSync(trail, 'utf8');
     expect(text.endsWith('\n'), 'a record was cut short').toBe(false);
 

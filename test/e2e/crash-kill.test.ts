@@ -19,8 +19,7 @@ import { verifyAudit } from '../../src/state/audit.js';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { execa } from 'execa';
-import { BIN, loadCheckpointSync, groupMembers, lockHolderPid, spawnWaymark, testEnv, useWorkspace, waitFor, waymark, type AuditLine, type StatusJson } from './helpers/workspace.js';
+import { loadCheckpointSync, groupMembers, lockHolderPid, spawnWaymark, useWorkspace, waitFor, waymark, waymarkWithFileLimit, type AuditLine, type StatusJson } from './helpers/workspace.js';
 
 const ws = useWorkspace('wm-crash-');
 
@@ -398,15 +397,9 @@ describe('a resume that cannot write its checkpoint', () => {
     expect(checkpointBefore.length).toBeGreaterThan(limit);
 
     // `ulimit -f` counts 512-byte blocks in sh: writes past `limit` bytes fail with EFBIG.
-    const limited = await execa('sh', ['-c', `ulimit -f ${limit / 512}; exec "$@"`, 'sh', process.execPath, BIN, 'run', book, '--headless', '--rerun-interrupted', '--state-dir', w.state], {
-      cwd: w.dir,
-      env: testEnv(),
-      extendEnv: false,
-      reject: false,
-      all: true,
-    });
-    expect(limited.exitCode, String(limited.all)).toBe(2);
-    expect(String(limited.stderr)).toMatch(/checkpoint\.json cannot be written/);
+    const limited = await waymarkWithFileLimit(limit / 512, ['run', book, '--headless', '--rerun-interrupted', '--state-dir', w.state], { cwd: w.dir });
+    expect(limited.code, limited.all).toBe(2);
+    expect(limited.stderr).toMatch(/checkpoint\.json cannot be written/);
     expect(readFileSync(checkpointFile, 'utf8')).toBe(checkpointBefore);
     const found = w.audit('big').filter((r) => r.type === 'interrupted-found');
     expect(found).toEqual([expect.objectContaining({ block: 'long' })]);

@@ -50,6 +50,16 @@ export function spawnWaymark(args: string[], options: { cwd?: string; env?: Reco
   return execa(process.execPath, [BIN, ...args], { ...SPAWN_OPTIONS, cwd: options.cwd ?? ROOT, env: testEnv(options.env) });
 }
 
+/**
+ * Run waymark to its end with its file size limited to `blocks` 512-byte blocks (RLIMIT_FSIZE,
+ * sh's `ulimit -f`): a write past the limit is cut short, then fails with EFBIG, as on a full disk.
+ */
+export async function waymarkWithFileLimit(blocks: number, args: string[], options: { cwd?: string } = {}): Promise<Invocation> {
+  assertBuilt();
+  const result = await execa('sh', ['-c', `ulimit -f ${blocks}; exec "$@"`, 'sh', process.execPath, BIN, ...args], { ...SPAWN_OPTIONS, cwd: options.cwd ?? ROOT, env: testEnv() });
+  return { code: typeof result.exitCode === 'number' ? result.exitCode : -1, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), all: String(result.all ?? '') };
+}
+
 /** Run waymark to its end. */
 export async function waymark(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Invocation> {
   const result = await spawnWaymark(args, options);
