@@ -3,7 +3,7 @@
  * only. Finishing them is not finishing the run: the same run later does the rest.
  */
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, useWorkspace } from './helpers/workspace.js';
 
@@ -84,6 +84,14 @@ describe('stage selection', () => {
     expect(fix.code, fix.all).toBe(0);
     expect(ws().lines('counter.txt')).toEqual(['convert']);
     expect((await ws().status(book)).steps.map((s) => s.status)).toEqual(['refused', 'passed', 'pending']);
+
+    // The fix is done, yet the gate still fails (the conversion was undone): the refusal no longer
+    // offers the fix step, which has had its turn. Reproduced by the attack pass: it still did.
+    rmSync(ws().path('converted'));
+    const still = await ws().run(book, ['--only', 'dataplane']);
+    expect(still.code, still.all).toBe(3);
+    expect(still.stdout).not.toContain('or run step convert-charset');
+    writeFileSync(ws().path('converted'), '');
 
     // The fix is done: the next step is held until the gate is re-run, and it is re-run first.
     const data = await ws().run(book, ['--only', 'dataplane']);
