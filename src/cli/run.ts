@@ -6,8 +6,8 @@
 import { parseArgs } from 'node:util';
 import type { Block, Runbook, Step } from '../runbook/model.js';
 import { RunSession, describeAction, type SessionEvent, type SessionOptions } from '../engine/session.js';
-import { fixesFor, mayOverride, type StepFilter } from '../engine/plan.js';
-import { isStepDone, type BlockState } from '../engine/run-state.js';
+import { mayOverride, pendingFixesFor, type StepFilter } from '../engine/plan.js';
+import type { BlockState } from '../engine/run-state.js';
 import { formatDuration } from '../runbook/duration.js';
 import { LineChunker } from '../engine/exec/output.js';
 import { loadExeca } from '../engine/exec/shell.js';
@@ -223,9 +223,7 @@ function clearGate(session: RunSession, step: Step, block: Block, file: string):
   lines.push(`fix the cause and run again (${again}): the check is re-run first`);
   if (block.attrs.override === 'allowed') lines.push(`or override it: ${again} --override ${block.id}="REASON"`);
   else lines.push('this check cannot be overridden');
-  // A fix step already done has had its turn: the check still refusing says it did not fix it.
-  const done = new Set(session.state.steps.filter(isStepDone).map((s) => s.id));
-  for (const fix of fixesFor(session.runbook, step).filter((f) => !done.has(f.id))) {
+  for (const fix of pendingFixesFor(session.runbook, session.state, step)) {
     const select = fix.tags.length > 0 ? `${again} --only ${fix.tags[0]}` : `the step ${fix.id}`;
     lines.push(`or run step ${fix.id}, which fixes it (fixes=${step.id}): ${select}; the check is re-run after it`);
   }

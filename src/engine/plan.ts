@@ -93,6 +93,11 @@ export function fixesFor(runbook: Runbook, gateStep: Step): Step[] {
   return runbook.steps.filter((step) => step.fixes.includes(gateStep.id));
 }
 
+/** The fix steps of `gateStep` not done yet: one already done has had its turn, and the check still refuses. */
+export function pendingFixesFor(runbook: Runbook, state: RunState, gateStep: Step): Step[] {
+  return fixesFor(runbook, gateStep).filter((step) => !isStepDone(state.steps[runbook.steps.indexOf(step)] as StepState));
+}
+
 /** What the run needs next. */
 export function nextAction(runbook: Runbook, state: RunState, selected: StepFilter = () => true): NextAction {
   const index = currentStepIndex(runbook, state, selected);

@@ -24,7 +24,7 @@ let state = {
   profile: null, startedAt: at(), updatedAt: at(), status: 'running', vars: {}, steps,
 };
 // Builds from before issue 10 had only `open`: kept so the race can be shown against them.
-const checkpoint = RunCheckpoint.create ? await RunCheckpoint.create(path, state) : (await RunCheckpoint.open(path, state)).checkpoint;
+const checkpoint = await RunCheckpoint.create(path, state);
 const FAILURES = 4;
 for (const step of steps) {
   const block = step.blocks[0].id;

@@ -56,19 +56,17 @@ export function spawnWaymark(args: string[], options: { cwd?: string; env?: Reco
  */
 export async function waymarkWithFileLimit(blocks: number, args: string[], options: { cwd?: string } = {}): Promise<Invocation> {
   assertBuilt();
-  const result = await execa('sh', ['-c', `ulimit -f ${blocks}; exec "$@"`, 'sh', process.execPath, BIN, ...args], { ...SPAWN_OPTIONS, cwd: options.cwd ?? ROOT, env: testEnv() });
+  return invocation(await execa('sh', ['-c', `ulimit -f ${blocks}; exec "$@"`, 'sh', process.execPath, BIN, ...args], { ...SPAWN_OPTIONS, cwd: options.cwd ?? ROOT, env: testEnv() }));
+}
+
+/** What a finished waymark process printed and how it ended. */
+function invocation(result: { exitCode?: number | undefined; stdout?: unknown; stderr?: unknown; all?: unknown }): Invocation {
   return { code: typeof result.exitCode === 'number' ? result.exitCode : -1, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), all: String(result.all ?? '') };
 }
 
 /** Run waymark to its end. */
 export async function waymark(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Invocation> {
-  const result = await spawnWaymark(args, options);
-  return {
-    code: typeof result.exitCode === 'number' ? result.exitCode : -1,
-    stdout: String(result.stdout ?? ''),
-    stderr: String(result.stderr ?? ''),
-    all: String(result.all ?? ''),
-  };
+  return invocation(await spawnWaymark(args, options));
 }
 
 /** `status --json` as SPEC §4 shapes it. */
