@@ -19,7 +19,8 @@ import { StateError, StateLinkError, assertNotSymlink, ensureDir, hasCode, reaso
 import { fileSafe, runbookPaths, runPaths, type RunbookPaths } from '../state/layout.js';
 import { createRunbookRecord, readRunbookRecord, type RunbookRecord } from '../state/runbook-record.js';
 import { liveHolder } from '../state/lock.js';
-import { readCheckpoint } from './checkpoint.js';
+import { journalPathOf, readCheckpoint } from './checkpoint.js';
+import type { RunState } from './run-state.js';
 import { readCurrentRun } from '../state/current.js';
 
 /** Ids of every run in a runbook's state folder, oldest first. */
@@ -36,22 +37,54 @@ export async function listRunIds(book: RunbookPaths): Promise<string[]> {
 }
 
 /**
- * The runs in `book` that did not end (neither complete nor abandoned), oldest first. A run whose
- * checkpoint cannot be read counts as unfinished: nothing shows it ended.
+ * The runs in `book` that did not end (neither complete nor abandoned) and had begun, oldest
+ * first. A run whose checkpoint cannot be read counts as unfinished: nothing shows it ended.
+ *
+ * A run that never began is left out: waymark names a new run in `current.json` only after its
+ * folder and checkpoint are written, so a crash in between leaves a run that no one could have
+ * resumed and that ran nothing — its folder holds no checkpoint, journal or audit record, or a
+ * checkpoint in which no block ever ran, no item was ticked and no decision was taken.
  */
 export async function unfinishedRuns(book: RunbookPaths, runbookFile: string): Promise<string[]> {
   const left: string[] = [];
   for (const runId of await listRunIds(book)) {
+    const paths = runPaths(book, runId);
     let state: Awaited<ReturnType<typeof readCheckpoint>>;
     try {
-      state = await readCheckpoint(runPaths(book, runId).checkpoint, runbookFile);
+      state = await readCheckpoint(paths.checkpoint, runbookFile);
     } catch (error) {
       if (error instanceof StateLinkError) throw error;
       state = null;
     }
+    if (state === null && (await nothingWritten([paths.checkpoint, journalPathOf(paths.checkpoint), paths.audit]))) continue;
+    if (state !== null && neverBegan(state)) continue;
     if (state?.status !== 'complete' && state?.status !== 'abandoned') left.push(runId);
   }
   return left;
+}
+
+/** True when none of `files` exists or has a byte in it. */
+async function nothingWritten(files: string[]): Promise<boolean> {
+  for (const file of files) {
+    try {
+      if ((await stat(file)).size > 0) return false;
+    } catch (error) {
+      if (!hasCode(error, 'ENOENT')) return false;
+    }
+  }
+  return true;
+}
+
+/** A run in which nothing happened: no block ran, nothing was ticked, confirmed or skipped. */
+function neverBegan(state: RunState): boolean {
+  return state.steps.every(
+    (step) =>
+      step.status === 'pending' &&
+      step.confirmed === undefined &&
+      step.skipped === undefined &&
+      Object.keys(step.ticked).length === 0 &&
+      step.blocks.every((block) => block.status === 'pending' && block.executions === 0 && block.attempts === 0),
+  );
 }
 
 /**

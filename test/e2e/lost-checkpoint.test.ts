@@ -4,7 +4,7 @@
  * `waymark repair` rebuilds a lost checkpoint from the journal and the audit trail; and a refused
  * `--new-run` changes nothing.
  */
-import { existsSync, readFileSync, readdirSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync, appendFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { filesUnder, lockHolderPid, useWorkspace, waitFor, type Workspace } from './helpers/workspace.js';
@@ -318,5 +318,30 @@ describe('a lost current.json', () => {
     const resumed = await w.run(book, ['--yes']);
     expect(resumed.code, resumed.all).toBe(0);
     expect(w.lines('counter.txt').filter((line) => line === 'prepare')).toHaveLength(1);
+  }, T);
+});
+
+describe('a run that never began', () => {
+  // Reproduced by the crash harness in CI (200 kills, seed 273526): SIGKILL after a new run's
+  // folder and checkpoint were written but before current.json named it; every later start was
+  // refused (exit 2) as if a run that had passed blocks had lost its current.json.
+  it('is not a lost run: a crash before current.json named it, or a run in which nothing ran, does not hold the next start', async () => {
+    const w = ws();
+    const book = w.write(
+      'confirm-first.md',
+      '---\ntitle: Confirm first\nid: confirm-first\n---\n# Confirm first\n\n## Drain {#drain}\n\n```sh name=drain confirm\necho drain >> counter.txt\n```\n',
+    );
+    const waiting = await w.run(book);
+    expect(waiting.code, waiting.all).toBe(4);
+    expect(w.lines('counter.txt')).toEqual([]);
+    const never = w.currentRun('confirm-first');
+    unlinkSync(join(w.bookDir('confirm-first'), 'current.json'));
+    // And one killed between creating its folder and writing anything in it.
+    mkdirSync(join(w.bookDir('confirm-first'), 'runs', '20261204T000000Z-0000'));
+
+    const started = await w.run(book, ['--yes']);
+    expect(started.code, started.all).toBe(0);
+    expect(w.lines('counter.txt')).toEqual(['drain']);
+    expect(w.currentRun('confirm-first')).not.toBe(never);
   }, T);
 });
