@@ -4,9 +4,12 @@
  * decision needs a person, it stops with the exit code SPEC §4 gives that wait.
  */
 import { parseArgs } from 'node:util';
-import type { Block, Runbook, Step } from '../runbook/model.js';
-import { RunSession, describeAction, type SessionEvent, type SessionOptions } from '../engine/session.js';
-import { mayOverride, pendingFixesFor, type StepFilter } from '../engine/plan.js';
+import type { Block, Runbook } from '../runbook/model.js';
+import { RunSession, type SessionEvent, type SessionOptions } from '../engine/session.js';
+import type { StepFilter } from '../engine/plan.js';
+import type { Decisions } from '../engine/decisions.js';
+import { headlessPolicy, type HeadlessFlags } from '../engine/headless-policy.js';
+import { ExitCode } from '../engine/errors.js';
 import type { BlockState } from '../engine/run-state.js';
 import { formatDuration } from '../runbook/duration.js';
 import { LineChunker } from '../engine/exec/output.js';
@@ -36,9 +39,6 @@ Runs a runbook without the TUI, for rehearsals and CI. Stops where a person is n
 
 Exit codes: 0 complete, 1 a block failed, 2 bad input, 3 a check refused,
 4 waiting for the operator, 5 another run holds the lock, 130 interrupted.`;
-
-/** Exit codes of SPEC §4. */
-export const EXIT = { complete: 0, failed: 1, usage: 2, refused: 3, waiting: 4, locked: 5, signal: 130 } as const;
 
 function parsePairs(values: string[] | undefined, flag: string): Map<string, string> {
   const pairs = new Map<string, string>();
@@ -108,11 +108,6 @@ export function evidence(state: BlockState): string[] {
   return (state.tail ?? []).slice(-10);
 }
 
-/** What the runbook says to do about a failed block: the paragraph its author put right after it. */
-function whatNext(block: Block): string {
-  return block.note ? `   the runbook says: ${block.note}` : '';
-}
-
 export async function runCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -172,10 +167,11 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
     print(`waymark: ${session.runbook.title} — run ${session.state.run}, operator ${session.operator}${session.state.profile ? `, profile ${session.state.profile}` : ''}`);
     for (const notice of session.notices) print(`notice: ${notice}`);
     session.subscribe(printer(out, session, values.output ?? false));
-    const code = await drive(session, { ...values, overrides, skips, file: sessionOptions.runbookFile }, print, () => session.stopped);
+    const flags = { yes: values.yes ?? false, acceptWarnings: values['accept-warnings'] ?? false, rerunInterrupted: values['rerun-interrupted'] ?? false, overrides, skips };
+    const code = await drive(session, flags, sessionOptions.runbookFile, print, () => session.stopped);
     if (signalled) {
       await session.close(session.next().kind === 'run' ? 'interrupted' : undefined);
-      return EXIT.signal;
+      return ExitCode.Signal;
     }
     return code;
   } finally {
@@ -217,149 +213,82 @@ function validateFlags(runbook: Runbook, overrides: Map<string, string>, skips: 
  * How to clear a refused check, as commands to type: re-run it after fixing the cause (a new
  * invocation re-runs it first), override it where allowed, or run a step that declares it fixes it.
  */
-function clearGate(session: RunSession, step: Step, block: Block, file: string): string[] {
+function clearGate(d: Decisions, file: string): string[] {
   const again = `waymark run ${file} --headless`;
+  const block = d.block as Block;
   const lines = [`this check holds every later step, whatever --only or --skip-tag selects`];
   lines.push(`fix the cause and run again (${again}): the check is re-run first`);
-  if (block.attrs.override === 'allowed') lines.push(`or override it: ${again} --override ${block.id}="REASON"`);
+  if (d.choices.some((c) => c.kind === 'override')) lines.push(`or override it: ${again} --override ${block.id}="REASON"`);
   else lines.push('this check cannot be overridden');
-  for (const fix of pendingFixesFor(session.runbook, session.state, step)) {
+  for (const fix of d.fixes) {
     const select = fix.tags.length > 0 ? `${again} --only ${fix.tags[0]}` : `the step ${fix.id}`;
-    lines.push(`or run step ${fix.id}, which fixes it (fixes=${step.id}): ${select}; the check is re-run after it`);
+    lines.push(`or run step ${fix.id}, which fixes it (fixes=${d.step?.id ?? ''}): ${select}; the check is re-run after it`);
   }
   return lines;
 }
 
-interface Answers {
-  /** The runbook as given on the command line, for the commands printed as hints. */
-  file: string;
-  yes?: boolean;
-  'accept-warnings'?: boolean;
-  'rerun-interrupted'?: boolean;
-  overrides: Map<string, string>;
-  skips: Map<string, string>;
+/** Say why the run waits here, what was found, and which flag or key answers it. */
+function explainWait(session: RunSession, d: Decisions, file: string, print: (line: string) => void): void {
+  const { action } = d;
+  const allows = (kind: string) => d.choices.some((c) => c.kind === kind);
+  switch (action.kind) {
+    case 'complete': {
+      if (session.complete) return print(`waymark: run ${session.state.run} complete`);
+      const left = session.state.steps.filter((s) => !['passed', 'skipped', 'overridden'].includes(s.status)).length;
+      return print(`waymark: the selected steps of run ${session.state.run} are done; ${left} step(s) not selected remain for a later run`);
+    }
+    case 'run':
+      print(`waiting: block ${action.block.id} needs confirmation before it runs. It will run:`);
+      for (const line of (d.command ?? '').split('\n')) print(`   > ${line}`);
+      return print('   confirm it in the TUI, or re-run with --yes');
+    case 'refused':
+      print(`refused: check ${action.block.id} in step ${action.step.id} (${action.step.title}) ${d.blockState?.outcome === 'error' ? 'could not run' : 'failed'}: ${d.reason ?? ''}`);
+      for (const line of d.blockState ? evidence(d.blockState) : []) print(`   ${line}`);
+      if (d.remedy) print(`   the runbook says: ${d.remedy}`);
+      for (const line of clearGate(d, file)) print(`   ${line}`);
+      return;
+    case 'failed':
+      print(`failed: block ${action.block.id} in step ${action.step.id} (${action.step.title}): ${d.reason ?? ''}`);
+      for (const line of d.blockState ? evidence(d.blockState) : []) print(`   ${line}`);
+      if (d.remedy) print(`   the runbook says: ${d.remedy}`);
+      if (d.rollbacks.length > 0) print(`   rollback blocks offered (run them from the TUI): ${d.rollbacks.map((b) => b.id).join(', ')}`);
+      return print('   run again to retry it');
+    case 'acknowledge':
+      return print(`waiting: ${action.block.id} ended with a warning: ${d.reason ?? ''}; acknowledge it in the TUI or re-run with --accept-warnings`);
+    case 'interrupted': {
+      if (d.choices.some((c) => c.kind === 'rerun' && c.confirms)) {
+        print(`waiting: ${d.summary}; it needs a confirmation before it runs again. It will run:`);
+        for (const line of (d.command ?? '').split('\n')) print(`   > ${line}`);
+      }
+      const how = allows('override') ? `--rerun-interrupted, or override it with --override ${action.block.id}="REASON"` : '--rerun-interrupted';
+      return print(`waiting: ${d.summary}; re-run it with ${how}${d.choices.some((c) => c.kind === 'rerun' && c.confirms) ? ' --yes' : ''}, or decide in the TUI`);
+    }
+    case 'checklist':
+      print(`waiting: step ${action.step.id} has a checklist to tick:`);
+      for (const item of action.items) print(`   [ ] ${item.text}`);
+      return print('   tick it in the TUI, or re-run with --yes');
+    case 'confirm-step':
+      return print(`waiting: step ${action.step.id} (${action.step.title}) needs a confirmation that it was done; confirm it in the TUI or re-run with --yes`);
+    case 'blocked':
+      print(`refused: step ${action.step.id} (${action.step.title}) needs stage ${action.needs.join(', ')} complete first`);
+      print(`   still to do: ${action.waitingFor.map((s) => s.id).join(', ')}`);
+      return print(`   run that stage first (e.g. --only ${action.needs[0] ?? ''})`);
+    case 'finish-step':
+      return;
+  }
 }
 
 /** Answer the session's questions from flags until it completes or needs a person. */
-async function drive(session: RunSession, answers: Answers, print: (line: string) => void, stopped: () => boolean): Promise<number> {
+async function drive(session: RunSession, flags: HeadlessFlags, file: string, print: (line: string) => void, stopped: () => boolean): Promise<number> {
   for (;;) {
-    if (stopped()) return EXIT.signal;
-    const action = session.next();
-    if (action.kind !== 'complete' && answers.skips.has(action.step.id) && !session.busy && session.state.steps.find((s) => s.id === action.step.id)?.status !== 'running') {
-      await session.skipStep(action.step.id, answers.skips.get(action.step.id) as string);
-      continue;
+    if (stopped()) return ExitCode.Signal;
+    const decisions = session.decisions();
+    const next = headlessPolicy(decisions, flags, { ranHere: (block) => session.executedHere(block), operator: session.operator });
+    if (next.kind === 'wait') {
+      explainWait(session, decisions, file, print);
+      return next.exitCode;
     }
-    switch (action.kind) {
-      case 'complete':
-        if (!session.complete) {
-          const left = session.state.steps.filter((s) => !['passed', 'skipped', 'overridden'].includes(s.status)).length;
-          print(`waymark: the selected steps of run ${session.state.run} are done; ${left} step(s) not selected remain for a later run`);
-          return EXIT.complete;
-        }
-        print(`waymark: run ${session.state.run} complete`);
-        return EXIT.complete;
-      case 'finish-step':
-        await session.finishStep(action.step.id);
-        continue;
-      case 'run': {
-        if (action.block.attrs.confirm) {
-          if (!answers.yes) {
-            print(`waiting: block ${action.block.id} needs confirmation before it runs. It will run:`);
-            for (const line of session.describeBlock(action.block).split('\n')) print(`   > ${line}`);
-            print('   confirm it in the TUI, or re-run with --yes');
-            return EXIT.waiting;
-          }
-          await session.runBlock(action.step, action.block, { by: session.operator, at: new Date().toISOString(), automatic: true });
-        } else {
-          await session.runBlock(action.step, action.block);
-        }
-        continue;
-      }
-      case 'refused': {
-        const reason = answers.overrides.get(action.block.id);
-        if (reason !== undefined) {
-          await session.override(action.block.id, reason);
-          print(`   check ${action.block.id} OVERRIDDEN by ${session.operator}: ${session.mask(reason)}`);
-          continue;
-        }
-        if (!session.executedHere(action.block)) {
-          await session.runBlock(action.step, action.block);
-          continue;
-        }
-        const state = session.state.steps.find((s) => s.id === action.step.id)?.blocks.find((b) => b.id === action.block.id);
-        print(`refused: check ${action.block.id} in step ${action.step.id} (${action.step.title}) ${state?.outcome === 'error' ? 'could not run' : 'failed'}: ${state?.reason ?? ''}`);
-        for (const line of state ? evidence(state) : []) print(`   ${line}`);
-        const hint = whatNext(action.block);
-        if (hint) print(hint);
-        for (const line of clearGate(session, action.step, action.block, answers.file)) print(`   ${line}`);
-        return EXIT.refused;
-      }
-      case 'failed': {
-        if (!session.executedHere(action.block)) {
-          print(`retrying block ${action.block.id}, which failed in an earlier session`);
-          await session.runBlock(action.step, action.block);
-          continue;
-        }
-        const state = session.state.steps.find((s) => s.id === action.step.id)?.blocks.find((b) => b.id === action.block.id);
-        print(`failed: block ${action.block.id} in step ${action.step.id} (${action.step.title}): ${state?.reason ?? ''}`);
-        for (const line of state ? evidence(state) : []) print(`   ${line}`);
-        if (action.rollbacks.length > 0) print(`   rollback blocks offered (run them from the TUI): ${action.rollbacks.map((b) => b.id).join(', ')}`);
-        print('   run again to retry it');
-        return EXIT.failed;
-      }
-      case 'acknowledge':
-        if (!answers['accept-warnings']) {
-          const state = session.state.steps.find((s) => s.id === action.step.id)?.blocks.find((b) => b.id === action.block.id);
-          print(`waiting: ${action.block.id} ended with a warning: ${state?.reason ?? ''}; acknowledge it in the TUI or re-run with --accept-warnings`);
-          return EXIT.waiting;
-        }
-        await session.acknowledge(action.step.id, action.block.id, { automatic: true, reason: 'accepted by --accept-warnings' });
-        print(`   warning of ${action.block.id} acknowledged (--accept-warnings)`);
-        continue;
-      case 'interrupted': {
-        const reason = answers.overrides.get(action.block.id);
-        if (reason !== undefined && mayOverride(action)) {
-          await session.override(action.block.id, reason);
-          print(`   check ${action.block.id} OVERRIDDEN by ${session.operator}: ${session.mask(reason)}`);
-          continue;
-        }
-        if (!answers['rerun-interrupted']) {
-          const how = mayOverride(action) ? `--rerun-interrupted, or override it with --override ${action.block.id}="REASON"` : '--rerun-interrupted';
-          print(`waiting: ${describeAction(action)}; re-run it with ${how}, or decide in the TUI`);
-          return EXIT.waiting;
-        }
-        print(`re-running interrupted block ${action.block.id} (--rerun-interrupted)`);
-        await session.runBlock(action.step, action.block);
-        continue;
-      }
-      case 'checklist':
-        if (!answers.yes) {
-          print(`waiting: step ${action.step.id} has a checklist to tick:`);
-          for (const item of action.items) print(`   [ ] ${item.text}`);
-          print('   tick it in the TUI, or re-run with --yes');
-          return EXIT.waiting;
-        }
-        for (const item of action.items) {
-          await session.tick(action.step.id, item.id, { automatic: true });
-          print(`   [x] ${item.text} (ticked automatically, --yes)`);
-        }
-        continue;
-      case 'confirm-step':
-        if (!answers.yes) {
-          print(`waiting: step ${action.step.id} (${action.step.title}) needs a confirmation that it was done; confirm it in the TUI or re-run with --yes`);
-          return EXIT.waiting;
-        }
-        await session.confirmStep(action.step.id, { automatic: true });
-        continue;
-      case 'blocked':
-        print(`refused: step ${action.step.id} (${action.step.title}) needs stage ${action.needs.join(', ')} complete first`);
-        print(`   still to do: ${action.waitingFor.map((s) => s.id).join(', ')}`);
-        print(`   run that stage first (e.g. --only ${action.needs[0] ?? ''})`);
-        return EXIT.refused;
-      default: {
-        const unhandled: never = action;
-        throw new Error(`unhandled next action ${JSON.stringify(unhandled)}`);
-      }
-    }
+    if (next.note) print(session.mask(next.note));
+    await session.answer(next.answer);
   }
 }

@@ -31,24 +31,6 @@ export function rollbackBlocks(step: Step): Block[] {
   return step.blocks.filter((b) => b.executor !== null && b.role === 'rollback');
 }
 
-/**
- * May the operator override the check this action stops at? Only a refused or interrupted check,
- * and only where its block says `override=allowed`.
- */
-export function mayOverride(action: NextAction): boolean {
-  if (action.kind !== 'refused' && action.kind !== 'interrupted') return false;
-  return action.block.role === 'check' && action.block.attrs.override === 'allowed';
-}
-
-/**
- * May the operator mark the block this action stops at done without re-running it? Only an
- * interrupted run or verify block: a check is a gate, so it is re-run (or overridden where it
- * allows it), never marked done.
- */
-export function mayMarkDone(action: NextAction): boolean {
-  return action.kind === 'interrupted' && action.block.role !== 'check';
-}
-
 /** Which steps this invocation works on (stage selection); the default is all of them. */
 export type StepFilter = (step: Step) => boolean;
 

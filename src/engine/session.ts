@@ -24,7 +24,9 @@ import { openBlockLog } from '../state/logs.js';
 import { createMasker, type Masker } from './exec/mask.js';
 import { executeBlock } from './exec/run-block.js';
 import type { OutputStream } from './exec/output.js';
-import { mayOverride, nextAction, rollbackBlocks, runOrder, type NextAction, type StepFilter } from './plan.js';
+import { nextAction, type NextAction, type StepFilter } from './plan.js';
+import { decisionsFor, describeAction, exitCodeFor, refusal, type Answer, type Decisions } from './decisions.js';
+import { ExitCode } from './errors.js';
 import { describeReconciliation, initialRunState, reconcile, blockHash } from './reconcile.js';
 import type { BlockState, Decision, RunEvent, RunState, RunStatus, StepState } from './run-state.js';
 import { reduce } from './run-state.js';
@@ -78,8 +80,7 @@ export type SessionEvent =
   | { type: 'step-finished'; step: Step; state: StepState }
   | { type: 'state'; state: RunState };
 
-/** The minimum reason length for overrides, skips and mark-done, so "ok" is never a reason. */
-export const MIN_REASON_LENGTH = 10;
+export { describeAction };
 
 /** Run status for each kind of next action; `run` and `finish-step` mean the run is simply going. */
 export function runStatusFor(action: NextAction): RunStatus {
@@ -348,6 +349,8 @@ export class RunSession {
       // Audit first: a crash before this write finds the same changes again and records them again,
       // whereas the other order would lose them (the checkpoint would no longer show them).
       await session.#persist();
+      // A crash between a step's last answer and its closing left it done but open: close it now.
+      await session.#settle();
     } else {
       const runId = newRunId();
       const paths = runPaths(book, runId);
@@ -518,48 +521,120 @@ export class RunSession {
     return decision;
   }
 
-  #requireReason(reason: string | undefined, what: string): string {
-    const text = (reason ?? '').trim();
-    if (text.length < MIN_REASON_LENGTH) {
-      throw new OperatorError(`${what} needs a written reason of at least ${MIN_REASON_LENGTH} characters`, 2);
-    }
-    return text;
-  }
-
-  /** Is this block one the run allows to execute now? The gate is enforced here, not in the faces. */
-  #mayExecute(step: Step, block: Block): boolean {
-    const action = this.next();
-    if (action.kind === 'complete' || action.kind === 'checklist' || action.kind === 'confirm-step' || action.kind === 'finish-step' || action.kind === 'blocked') {
-      return false;
-    }
-    if (action.step.id !== step.id) return false;
-    if (block.role === 'rollback') return action.kind === 'failed' || action.kind === 'refused' || action.kind === 'interrupted';
-    return action.block.id === block.id && action.kind !== 'acknowledge';
+  /** The answers allowed now, and what a face needs to show the run's question. */
+  decisions(): Decisions {
+    return decisionsFor(this.runbook, this.#state, this.next(), { busy: this.busy, mask: (text) => this.mask(text) });
   }
 
   /**
-   * Execute one block: the next one, a re-run of a refused/failed/interrupted one, or a rollback
-   * offered after a failure. `confirmation` is required for `confirm` blocks.
+   * Answer the run's question. The answer is checked against the answers allowed now
+   * (decisions.ts): one that is not allowed is refused with the reason, and nothing changes.
+   * A step whose work is all done is closed here, so no face has to. Resolves with the state of
+   * the block the answer ran, if it ran one.
    */
-  runBlock(step: Step, block: Block, confirmation?: Decision): Promise<BlockState> {
-    const running = this.#runBlock(step, block, confirmation);
-    this.#running = running;
-    return running;
+  answer(answer: Answer): Promise<BlockState | null> {
+    const answering = this.#answer(answer);
+    // close() waits for it: the answer's transitions, and the step it closes, are written first.
+    this.#running = answering;
+    return answering;
   }
 
+  async #answer(answer: Answer): Promise<BlockState | null> {
+    if (this.#closed) throw new OperatorError('this session is closed', ExitCode.BadInput);
+    if (answer.kind === 'stop') {
+      this.stop();
+      return null;
+    }
+    if (this.#stopped) throw new OperatorError(`nothing more starts: the run is stopping (${answer.kind} was not done)`, ExitCode.Signal);
+    const decisions = this.decisions();
+    const refused = refusal(decisions, answer);
+    if (refused) throw new OperatorError(refused.message, refused.exitCode);
+    const result = await this.#apply(answer, decisions);
+    await this.#settle();
+    return result;
+  }
+
+  /** Carry out an answer already checked against the decisions it answers. */
+  async #apply(answer: Exclude<Answer, { kind: 'stop' }>, d: Decisions): Promise<BlockState | null> {
+    const step = d.step as Step;
+    const block = d.block as Block;
+    switch (answer.kind) {
+      case 'run':
+        return this.#runBlock(step, block);
+      case 'confirm-run':
+        return this.#runBlock(step, block, this.#decision(undefined, answer.automatic));
+      case 'rerun':
+      case 'retry':
+        return this.#runBlock(step, block, answer.confirmed ? this.#decision(undefined, answer.automatic) : undefined);
+      case 'rollback':
+        return this.#runBlock(step, d.rollbacks.find((b) => b.id === answer.block) as Block, this.#decision());
+      case 'override': {
+        const decision = this.#decision(answer.reason.trim());
+        await this.#dispatch({ type: 'check-overridden', step: step.id, block: block.id, decision }, ['check-overridden', { step: step.id, block: block.id, reason: decision.reason ?? '' }]);
+        return null;
+      }
+      case 'mark-done': {
+        const decision = this.#decision(answer.reason.trim());
+        await this.#dispatch({ type: 'interrupted-marked-done', step: step.id, block: block.id, decision }, ['interrupted-marked-done', { step: step.id, block: block.id, reason: decision.reason ?? '' }]);
+        return null;
+      }
+      case 'acknowledge': {
+        const decision = this.#decision(answer.reason, answer.automatic);
+        await this.#dispatch({ type: 'warning-acknowledged', step: step.id, block: block.id, decision }, [
+          'warning-acknowledged',
+          { step: step.id, block: block.id, reason: decision.reason ?? null, automatic: answer.automatic ?? false },
+        ]);
+        return null;
+      }
+      case 'tick': {
+        const item = d.items.find((i) => i.id === answer.item) as { id: string; text: string };
+        if (answer.ticked === false) {
+          await this.#dispatch({ type: 'item-unticked', step: step.id, item: item.id }, ['item-unticked', { step: step.id, item: item.id, text: item.text }]);
+          return null;
+        }
+        const decision = this.#decision(undefined, answer.automatic);
+        await this.#dispatch({ type: 'item-ticked', step: step.id, item: item.id, decision }, ['item-ticked', { step: step.id, item: item.id, text: item.text, automatic: answer.automatic ?? false }]);
+        return null;
+      }
+      case 'confirm-step': {
+        const decision = this.#decision(undefined, answer.automatic);
+        await this.#dispatch({ type: 'step-confirmed', step: step.id, decision }, ['step-confirmed', { step: step.id, automatic: answer.automatic ?? false }]);
+        return null;
+      }
+      case 'skip': {
+        const decision = this.#decision(answer.reason.trim());
+        await this.#dispatch({ type: 'step-skipped', step: step.id, decision }, ['step-skipped', { step: step.id, reason: decision.reason ?? '' }]);
+        this.#emit({ type: 'step-finished', step, state: this.#stepState(step) });
+        return null;
+      }
+    }
+  }
+
+  /**
+   * Run one block, as the answers `run`, `confirm-run`, `rerun`, `retry` or `rollback` (which one
+   * follows from where the run stands); `confirmation` is the operator's, for `confirm` blocks and
+   * rollbacks. Refused, like any answer, when the run does not allow that block now.
+   */
+  runBlock(step: Step, block: Block, confirmation?: Decision): Promise<BlockState> {
+    const d = this.decisions();
+    const confirmed = confirmation !== undefined;
+    const automatic = confirmation?.automatic ?? false;
+    let answer: Answer;
+    if (d.rollbacks.some((b) => b.id === block.id) && d.step?.id === step.id) answer = { kind: 'rollback', block: block.id, confirmed };
+    else if (d.block?.id !== block.id || d.step?.id !== step.id) {
+      return Promise.reject(new OperatorError(`block ${block.id} is not next in the run: ${d.summary}`, ExitCode.BadInput));
+    } else if (d.action.kind === 'failed') answer = { kind: 'retry', confirmed, automatic };
+    else if (d.action.kind === 'refused' || d.action.kind === 'interrupted') answer = { kind: 'rerun', confirmed, automatic };
+    else answer = confirmed ? { kind: 'confirm-run', automatic } : { kind: 'run' };
+    return this.answer(answer).then((state) => state as BlockState);
+  }
+
+  /** Execute one block the run's decisions allowed. */
   async #runBlock(step: Step, block: Block, confirmation?: Decision): Promise<BlockState> {
-    if (this.#closed) throw new OperatorError('this session is closed', 2);
-    if (this.#stopped) throw new OperatorError(`block ${block.id} does not start: the run is stopping`, 130);
-    if (this.#abort) throw new OperatorError(`block ${block.id} cannot start: another block is running`, 2);
-    if (!this.#mayExecute(step, block)) {
-      throw new OperatorError(`block ${block.id} is not next in the run: ${describeAction(this.next())}`, 2);
-    }
-    if (block.attrs.confirm && !confirmation) {
-      throw new OperatorError(`block ${block.id} needs the operator's confirmation before it runs`, 4);
-    }
+    if (this.#stopped) throw new OperatorError(`block ${block.id} does not start: the run is stopping`, ExitCode.Signal);
     const stepState = this.#stepState(step);
     const blockState = stepState.blocks.find((b) => b.id === block.id);
-    if (!blockState) throw new OperatorError(`block ${block.id} is not runnable`, 2);
+    if (!blockState) throw new OperatorError(`block ${block.id} is not runnable`, ExitCode.BadInput);
 
     // From here the block counts as running: a cancel or a stop while its start is written
     // keeps its command from starting at all.
@@ -684,122 +759,76 @@ export class RunSession {
     return true;
   }
 
-  #currentBlock(kind: NextAction['kind'], stepId: string, blockId: string): { step: Step; block: Block } {
-    const action = this.next();
-    if (action.kind !== kind || !('block' in action) || action.step.id !== stepId || action.block.id !== blockId) {
-      throw new OperatorError(`cannot do that to ${blockId} now: ${describeAction(action)}`, 2);
-    }
-    return { step: action.step, block: action.block };
-  }
-
-  /** Accept a warning from a check or block so the run can go on. */
+  /** Accept a warning from a check or block so the run can go on (the answer `acknowledge`). */
   async acknowledge(stepId: string, blockId: string, options: { reason?: string; automatic?: boolean } = {}): Promise<void> {
-    this.#currentBlock('acknowledge', stepId, blockId);
-    const decision = this.#decision(options.reason, options.automatic);
-    await this.#dispatch({ type: 'warning-acknowledged', step: stepId, block: blockId, decision }, [
-      'warning-acknowledged',
-      { step: stepId, block: blockId, reason: decision.reason ?? null, automatic: options.automatic ?? false },
-    ]);
+    this.#expect(stepId, blockId);
+    await this.answer({ kind: 'acknowledge', ...options });
   }
 
-  /**
-   * Override one failed or interrupted check by name — only where the runbook says
-   * `override=allowed`; the step then ends `overridden`.
-   */
+  /** Override the check holding the run, by name, with a reason (the answer `override`). */
   async override(blockId: string, reason: string): Promise<void> {
-    const action = this.next();
-    const holding = (action.kind === 'refused' || action.kind === 'interrupted') && action.block.role === 'check' && action.block.id === blockId;
-    if (!holding) {
-      throw new OperatorError(`check ${blockId} is not the failed check holding the run (${describeAction(action)})`, 2);
-    }
-    if (!mayOverride(action)) {
-      throw new OperatorError(`check ${blockId} does not allow an override: the runbook must say override=allowed on it`, 3);
-    }
-    const text = this.#requireReason(reason, `overriding check ${blockId}`);
-    const decision = this.#decision(text);
-    await this.#dispatch({ type: 'check-overridden', step: action.step.id, block: blockId, decision }, [
-      'check-overridden',
-      { step: action.step.id, block: blockId, reason: decision.reason ?? '' },
-    ]);
+    const d = this.decisions();
+    if (d.block?.id !== blockId) throw new OperatorError(`check ${blockId} is not the failed check holding the run (${d.summary})`, ExitCode.BadInput);
+    await this.answer({ kind: 'override', reason });
   }
 
-  /**
-   * Mark an interrupted run or verify block as done without re-running it; the reason is
-   * recorded. An interrupted check is refused: it may only be re-run, or overridden where it allows it.
-   */
+  /** Count an interrupted run or verify block as done, with a reason (the answer `mark-done`). */
   async markDone(stepId: string, blockId: string, reason: string): Promise<void> {
-    const { block } = this.#currentBlock('interrupted', stepId, blockId);
-    if (block.role === 'check') {
-      const instead = block.attrs.override === 'allowed' ? `re-run it, or override it by name with a reason` : 're-run it (it cannot be overridden)';
-      throw new OperatorError(`check ${blockId} cannot be marked done: a check that did not finish is a gate that has not passed; ${instead}`, 3);
-    }
-    const decision = this.#decision(this.#requireReason(reason, `marking ${blockId} done`));
-    await this.#dispatch({ type: 'interrupted-marked-done', step: stepId, block: blockId, decision }, [
-      'interrupted-marked-done',
-      { step: stepId, block: blockId, reason: decision.reason ?? '' },
-    ]);
+    this.#expect(stepId, blockId);
+    await this.answer({ kind: 'mark-done', reason });
   }
 
-  /** Tick (or untick) a checklist item of the current step. */
+  /** Tick (or untick) a checklist item of the current step (the answer `tick`). */
   async tick(stepId: string, itemId: string, options: { ticked?: boolean; automatic?: boolean } = {}): Promise<void> {
-    const index = this.runbook.steps.findIndex((s) => s.id === stepId);
-    const step = this.runbook.steps[index];
-    const item = step?.checklist.find((i) => i.id === itemId);
-    if (!step || !item) throw new OperatorError(`no checklist item ${itemId} in step ${stepId}`, 2);
-    const action = this.next();
-    if (action.kind === 'complete' || action.step.id !== stepId) {
-      throw new OperatorError(`step ${stepId} is not the current step`, 2);
-    }
-    if (options.ticked === false) {
-      await this.#dispatch({ type: 'item-unticked', step: stepId, item: itemId }, ['item-unticked', { step: stepId, item: itemId, text: item.text }]);
-      return;
-    }
-    const decision = this.#decision(undefined, options.automatic);
-    await this.#dispatch({ type: 'item-ticked', step: stepId, item: itemId, decision }, [
-      'item-ticked',
-      { step: stepId, item: itemId, text: item.text, automatic: options.automatic ?? false },
-    ]);
+    this.#expect(stepId);
+    await this.answer({ kind: 'tick', item: itemId, ...options });
   }
 
-  /** Confirm a step that has nothing to run and no checklist. */
+  /** Confirm a step that has nothing to run and no checklist (the answer `confirm-step`). */
   async confirmStep(stepId: string, options: { automatic?: boolean } = {}): Promise<void> {
-    const action = this.next();
-    if (action.kind !== 'confirm-step' || action.step.id !== stepId) throw new OperatorError(`step ${stepId} does not wait for a confirmation now`, 2);
-    const decision = this.#decision(undefined, options.automatic);
-    await this.#dispatch({ type: 'step-confirmed', step: stepId, decision }, ['step-confirmed', { step: stepId, automatic: options.automatic ?? false }]);
+    this.#expect(stepId);
+    await this.answer({ kind: 'confirm-step', ...options });
   }
 
-  /** Skip the current step, if it is optional, with a recorded reason. */
+  /** Skip the current step, if it is optional, with a recorded reason (the answer `skip`). */
   async skipStep(stepId: string, reason: string): Promise<void> {
-    const action = this.next();
-    if (action.kind === 'complete' || action.step.id !== stepId) throw new OperatorError(`step ${stepId} is not the current step`, 2);
-    if (!action.step.optional) throw new OperatorError(`step ${stepId} is not optional: only steps marked {optional} can be skipped`, 2);
-    if (this.busy) throw new OperatorError('a block is running', 2);
-    const decision = this.#decision(this.#requireReason(reason, `skipping step ${stepId}`));
-    await this.#dispatch({ type: 'step-skipped', step: stepId, decision }, ['step-skipped', { step: stepId, reason: decision.reason ?? '' }]);
-    this.#emit({ type: 'step-finished', step: action.step, state: this.#stepState(action.step) });
+    this.#expect(stepId);
+    await this.answer({ kind: 'skip', reason });
   }
 
-  /** Close the current step once everything in it is done. */
-  async finishStep(stepId: string): Promise<void> {
-    const action = this.next();
-    if (action.kind !== 'finish-step' || action.step.id !== stepId) throw new OperatorError(`step ${stepId} is not finished: ${describeAction(action)}`, 2);
+  /** Refuse an answer meant for another step or block than the one the run is on. */
+  #expect(stepId: string, blockId?: string): void {
+    if (this.#closed) throw new OperatorError('this session is closed', ExitCode.BadInput);
+    const d = this.decisions();
+    if (d.step?.id !== stepId) throw new OperatorError(`step ${stepId} is not the current step: ${d.summary}`, ExitCode.BadInput);
+    if (blockId !== undefined && d.block?.id !== blockId) throw new OperatorError(`cannot do that to ${blockId} now: ${d.summary}`, ExitCode.BadInput);
+  }
+
+  /** Close the steps whose work is all done: the session does this itself after every answer. */
+  async #settle(): Promise<void> {
+    for (let next = this.next(); next.kind === 'finish-step'; next = this.next()) await this.#finishStep(next.step);
+  }
+
+  async #finishStep(step: Step): Promise<void> {
     const at = new Date().toISOString();
-    if (this.#stepState(action.step).status === 'pending') {
-      await this.#dispatch({ type: 'step-started', step: stepId, at }, ['step-started', { step: stepId, title: action.step.title }]);
+    if (this.#stepState(step).status === 'pending') {
+      await this.#dispatch({ type: 'step-started', step: step.id, at }, ['step-started', { step: step.id, title: step.title }]);
     }
-    await this.#dispatch({ type: 'step-finished', step: stepId, at }, ['step-finished', { step: stepId }]);
-    const state = this.#stepState(action.step);
-    this.#emit({ type: 'step-finished', step: action.step, state });
+    await this.#dispatch({ type: 'step-finished', step: step.id, at }, ['step-finished', { step: step.id }]);
+    this.#emit({ type: 'step-finished', step, state: this.#stepState(step) });
     // With --only/--skip-tag, finishing the selected steps is not finishing the run.
     if (this.complete) {
       await this.#dispatch({ type: 'run-status', status: 'complete', at }, ['run-complete', {}]);
     }
   }
 
-  /** Rollback blocks of a step, offered after a failure. */
-  rollbacksOf(step: Step): Block[] {
-    return rollbackBlocks(step);
+  /**
+   * The exit code for where the run stands as a face leaves it (SPEC §4), the same for every face:
+   * 130 after a signal, 0 when the selected steps are done, else what the run waits for.
+   */
+  exitCode(options: { signalled?: boolean } = {}): number {
+    if (options.signalled) return ExitCode.Signal;
+    return exitCodeFor(this.next());
   }
 
   /** Record where the run stands and release the lock. Safe to call twice. */
@@ -807,9 +836,10 @@ export class RunSession {
     if (this.#closed) return;
     this.#closed = true;
     try {
-      // A block still running is stopped and recorded as interrupted; a transition a face started
-      // before closing is written before the run's final status.
-      if (this.cancel()) await this.#running?.catch(() => undefined);
+      // A block still running is stopped and recorded as interrupted; an answer a face gave before
+      // closing (its transitions, the step it closes) is written before the run's final status.
+      this.cancel();
+      await this.#running?.catch(() => undefined);
       await this.#writes;
       // A write already failed: the error the operator sees names that file, and nothing more is written.
       if (this.#failure) return;
@@ -837,33 +867,4 @@ export class RunSession {
 /** Where a run's audit trail and checkpoint are, for continueAuditTrail. */
 function trailOf(paths: RunPaths, checkpoint: RunCheckpoint, state: RunState, key: AuditKey, operator: string) {
   return { path: paths.audit, journalPath: journalPathOf(paths.checkpoint), snapshotSeq: checkpoint.snapshotSeq, head: state.auditHead, key, operator, run: state.run };
-}
-
-/** One line saying what the run waits for. */
-export function describeAction(action: NextAction): string {
-  switch (action.kind) {
-    case 'complete':
-      return 'the run is complete';
-    case 'run':
-      return `next is block ${action.block.id} of step ${action.step.id}`;
-    case 'interrupted':
-      if (action.block.role === 'check') {
-        return `check ${action.block.id} was interrupted and holds the run (re-run it${mayOverride(action) ? ', override it' : ''}, or stop)`;
-      }
-      return `block ${action.block.id} was interrupted and needs a decision (re-run, mark done, or stop)`;
-    case 'refused':
-      return `check ${action.block.id} failed and holds the run`;
-    case 'failed':
-      return `block ${action.block.id} failed`;
-    case 'acknowledge':
-      return `block ${action.block.id} ended with a warning that needs an acknowledgement`;
-    case 'checklist':
-      return `step ${action.step.id} has ${action.items.length} checklist item(s) to tick`;
-    case 'confirm-step':
-      return `step ${action.step.id} needs a confirmation`;
-    case 'finish-step':
-      return `step ${action.step.id} is ready to finish`;
-    case 'blocked':
-      return `step ${action.step.id} needs stage ${action.needs.join(', ')} complete first; still to do: ${action.waitingFor.map((s) => s.id).join(', ')}`;
-  }
 }

@@ -118,8 +118,11 @@ export function App({ controller, durations, openPager = runPager }: AppProps) {
     if (snapshot.quit && !snapshot.busy) exit();
   }, [snapshot.quit, snapshot.busy, exit]);
 
-  const { state, next } = snapshot;
-  const current = currentStepIndex(session.runbook, state);
+  const { state, next, decisions } = snapshot;
+  // The view follows the step the run is on (with --only, the selected one; at a gate, the gate's
+  // step); when nothing is left, the last step.
+  const onStep = decisions.step ? session.runbook.steps.indexOf(decisions.step) : -1;
+  const current = onStep !== -1 ? onStep : currentStepIndex(session.runbook, state);
   const focus = current === -1 ? session.runbook.steps.length - 1 : current;
   const step = session.runbook.steps[focus];
   const stepState = state.steps[focus];
@@ -139,7 +142,7 @@ export function App({ controller, durations, openPager = runPager }: AppProps) {
   let main;
   const prompt = snapshot.prompt;
   if (prompt?.kind === 'resume') {
-    main = <ResumeScreen state={state} notices={session.notices} next={next} width={mainWidth} height={bodyHeight} />;
+    main = <ResumeScreen state={state} notices={session.notices} decisions={decisions} width={mainWidth} height={bodyHeight} />;
   } else if (prompt?.kind === 'confirm-block') {
     main = (
       <ConfirmBlock
@@ -160,7 +163,8 @@ export function App({ controller, durations, openPager = runPager }: AppProps) {
         selected={snapshot.selected}
         busy={snapshot.busy || snapshot.running !== null}
         vars={vars}
-        rollbacks={session.rollbacksOf(step)}
+        rollbacks={decisions.rollbacks}
+        remedy={decisions.step === step ? decisions.remedy : null}
         width={mainWidth}
         height={bodyHeight}
       />
@@ -185,7 +189,7 @@ export function App({ controller, durations, openPager = runPager }: AppProps) {
         <Header state={state} width={columns} timeLeftMs={timeLeft(state, durations)} />
         {snapshot.help ? (
           // The help takes the step list's and the output's room too: every key fits at 80x24.
-          <HelpOverlay width={columns} height={bodyHeight + outputHeight} />
+          <HelpOverlay width={columns} height={bodyHeight + outputHeight} allowed={snapshot.busy ? ['stop'] : decisions.choices.map((c) => c.kind)} />
         ) : (
           <>
             <Box flexDirection="row" height={bodyHeight}>

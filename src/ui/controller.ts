@@ -7,16 +7,17 @@ import { readFileNoFollow } from '../state/atomic.js';
 import { join } from 'node:path';
 import type { Block, Step } from '../runbook/model.js';
 import type { RunSession, SessionEvent } from '../engine/session.js';
-import { MIN_REASON_LENGTH, describeAction } from '../engine/session.js';
-import { mayMarkDone, mayOverride, type NextAction } from '../engine/plan.js';
+import { MIN_REASON_LENGTH, refusal, type Answer, type AnswerKind, type Decisions } from '../engine/decisions.js';
+import type { NextAction } from '../engine/plan.js';
 import type { RunState } from '../engine/run-state.js';
 import { RawTail } from '../engine/exec/output.js';
-import type { KeyAction } from './keys.js';
+import { KEY_FOR, type KeyAction } from './keys.js';
 
 /** A question the screen is waiting on. */
 export type Prompt =
   | { kind: 'resume' }
-  | { kind: 'confirm-block'; step: Step; block: Block; input: string; rollback: boolean }
+  /** A command shown in full before it runs: typing yes gives `answer`. */
+  | { kind: 'confirm-block'; step: Step; block: Block; input: string; rollback: boolean; answer: Answer }
   | { kind: 'reason'; purpose: 'override' | 'skip' | 'mark-done'; step: Step; block?: Block; input: string }
   | { kind: 'cancel' }
   | { kind: 'quit' };
@@ -31,6 +32,8 @@ export interface Message {
 export interface UiSnapshot {
   state: RunState;
   next: NextAction;
+  /** The answers the run allows now, and what to show about them (the engine's, never re-derived here). */
+  decisions: Decisions;
   busy: boolean;
   running: { step: Step; block: Block; since: number } | null;
   prompt: Prompt | null;
@@ -99,9 +102,11 @@ export class UiController {
   }
 
   #build(): UiSnapshot {
+    const decisions = this.session.decisions();
     return {
       state: this.session.state,
-      next: this.session.next(),
+      next: decisions.action,
+      decisions,
       busy: this.session.busy,
       running: this.#running,
       prompt: this.#prompt,
@@ -185,21 +190,18 @@ export class UiController {
     this.#notify();
   }
 
-  /** Close steps that are done, so the operator never has to press a key for nothing. */
+  /** After an answer: keep the selection in range, and say when nothing is left to do. */
   async #settle(): Promise<void> {
-    for (let next = this.session.next(); next.kind === 'finish-step'; next = this.session.next()) {
-      await this.session.finishStep(next.step.id);
-    }
     this.#selected = Math.min(this.#selected, Math.max(0, this.#selectable().length - 1));
-    if (this.session.next().kind === 'complete') this.#say(`run ${this.session.state.run} is complete: q to quit (waymark report ${this.session.runbook.file} for the report)`);
+    if (this.session.next().kind !== 'complete') return;
+    if (this.session.complete) this.#say(`run ${this.session.state.run} is complete: q to quit (waymark report ${this.session.runbook.file} for the report)`);
+    else this.#say(`selected steps done; the steps not selected remain for a later run: q to quit`);
   }
 
-  /** The checklist items or rollback blocks the selection moves over. */
+  /** The checklist items or rollback blocks the selection moves over: rollbacks after a failure. */
   #selectable(): { id: string }[] {
-    const next = this.session.next();
-    if (next.kind === 'failed' || next.kind === 'refused') return this.session.rollbacksOf(next.step);
-    if (next.kind === 'complete') return [];
-    return next.step.checklist;
+    const d = this.session.decisions();
+    return d.rollbacks.length > 0 ? d.rollbacks : d.items;
   }
 
   /** The prompt's typed text changed. */
@@ -292,15 +294,13 @@ export class UiController {
       case 'tick':
         return this.#attempt(() => this.#tick());
       case 'acknowledge':
-        return this.#attempt(() => this.#acknowledge());
+        return this.#attempt(() => this.#give({ kind: 'acknowledge' }));
       case 'override':
       case 'skip':
       case 'mark-done':
         return this.#openReason(action);
       case 'rollback':
         return this.#attempt(() => this.#rollback());
-      case 'log':
-        return this.#notify();
       default:
         return this.#notify();
     }
@@ -311,140 +311,92 @@ export class UiController {
     return this.#lastLog ?? this.#runningLog();
   }
 
+  /** Give an answer the run allows; one it does not allow is said on screen, with why. */
+  async #give(answer: Answer): Promise<void> {
+    const why = refusal(this.session.decisions(), answer);
+    if (why) return this.#say(why.message, 'error');
+    await this.session.answer(answer);
+  }
+
+  /** Ask for the typed confirmation of a command before it runs. */
+  #confirm(answer: Answer, block: Block, rollback = false): void {
+    const d = this.session.decisions();
+    this.#prompt = { kind: 'confirm-block', step: d.step as Step, block, input: '', rollback, answer };
+  }
+
+  /** enter: run the next block (after its confirmation if it needs one), or confirm a step with nothing to run. */
   async #runNext(): Promise<void> {
-    const next = this.session.next();
-    switch (next.kind) {
-      case 'run':
-        if (next.block.attrs.confirm) {
-          this.#prompt = { kind: 'confirm-block', step: next.step, block: next.block, input: '', rollback: false };
-          return;
-        }
-        await this.session.runBlock(next.step, next.block);
-        return;
-      case 'confirm-step':
-        await this.session.confirmStep(next.step.id);
-        return;
-      case 'complete':
-        this.#say('the run is complete: q to quit');
-        return;
-      case 'checklist':
-        this.#say('tick the checklist with space (↑/↓ to select) before the step can pass');
-        return;
-      case 'acknowledge':
-        this.#say(`${next.block.id} ended with a warning: w to acknowledge it`);
-        return;
-      case 'refused':
-        this.#say(
-          next.block.attrs.override === 'allowed'
-            ? `check ${next.block.id} holds the run: fix the cause and r to re-run it, or o to override it`
-            : `check ${next.block.id} holds the run: fix the cause and r to re-run it (it cannot be overridden)`,
-          'error',
-        );
-        return;
-      case 'failed':
-        this.#say(`block ${next.block.id} failed: r to retry${next.rollbacks.length ? ', b to run a rollback' : ''}, or q to stop`, 'error');
-        return;
-      case 'interrupted':
-        if (next.block.role === 'check') {
-          this.#say(`check ${next.block.id} was interrupted and holds the run: r to re-run it${mayOverride(next) ? ', o to override it' : ''}, or q to stop`, 'error');
-          return;
-        }
-        this.#say(`block ${next.block.id} was interrupted: r to re-run it, m to mark it done, or q to stop`, 'error');
-        return;
-      case 'finish-step':
-        return;
-      case 'blocked':
-        this.#say(`step ${next.step.id} needs stage ${next.needs.join(', ')} complete first; still to do: ${next.waitingFor.map((s) => s.id).join(', ')}`, 'error');
-        return;
-    }
+    const d = this.session.decisions();
+    const allows = (kind: AnswerKind) => d.choices.some((c) => c.kind === kind);
+    if (allows('confirm-run') && d.block) return this.#confirm({ kind: 'confirm-run' }, d.block);
+    if (allows('run')) return void (await this.session.answer({ kind: 'run' }));
+    if (allows('confirm-step')) return void (await this.session.answer({ kind: 'confirm-step' }));
+    this.#say(this.#waiting(d), d.action.kind === 'complete' ? 'info' : 'error');
   }
 
+  /** What the run waits for, and the keys that answer it (only those the decisions allow). */
+  #waiting(d: Decisions): string {
+    if (d.action.kind === 'complete') return this.session.complete ? 'the run is complete: q to quit' : 'selected steps done: q to quit';
+    const keys = d.choices.filter((c) => c.kind !== 'stop').map((c) => `${KEY_FOR[c.kind]} to ${c.label}`);
+    return `${d.summary}${keys.length > 0 ? `: ${keys.join(', ')}` : ''}`;
+  }
+
+  /** a: run the step's blocks in order, up to a failure, a prompt, or another step. */
   async #runStep(): Promise<void> {
-    const stepId = this.session.next().kind === 'complete' ? null : (this.session.next() as Exclude<NextAction, { kind: 'complete' }>).step.id;
-    for (;;) {
-      const next = this.session.next();
-      if (next.kind !== 'run' || next.step.id !== stepId) {
-        if (next.kind !== 'complete' && next.kind !== 'finish-step' && next.step.id === stepId) await this.#runNext();
+    const stepId = this.session.decisions().step?.id;
+    for (let first = true; ; first = false) {
+      const d = this.session.decisions();
+      const allows = (kind: AnswerKind) => d.choices.some((c) => c.kind === kind);
+      if (d.step?.id !== stepId || (!allows('run') && !allows('confirm-run'))) {
+        if (first) await this.#runNext();
         return;
       }
-      if (next.block.attrs.confirm) {
-        this.#prompt = { kind: 'confirm-block', step: next.step, block: next.block, input: '', rollback: false };
-        return;
-      }
-      const result = await this.session.runBlock(next.step, next.block);
-      if (result.status !== 'passed') return;
+      if (allows('confirm-run') && d.block) return this.#confirm({ kind: 'confirm-run' }, d.block);
+      const result = await this.session.answer({ kind: 'run' });
+      if (result?.status !== 'passed') return;
     }
   }
 
+  /** r: re-run the check or block that holds the run, or retry the failed one. */
   async #rerun(): Promise<void> {
-    const next = this.session.next();
-    if (next.kind !== 'refused' && next.kind !== 'failed' && next.kind !== 'interrupted') {
-      this.#say(`nothing to re-run: ${describeAction(next)}`);
-      return;
-    }
-    if (next.block.attrs.confirm) {
-      this.#prompt = { kind: 'confirm-block', step: next.step, block: next.block, input: '', rollback: false };
-      return;
-    }
-    await this.session.runBlock(next.step, next.block);
+    const d = this.session.decisions();
+    const choice = d.choices.find((c) => c.kind === 'rerun' || c.kind === 'retry');
+    if (!choice || !d.block) return this.#say(`nothing to re-run: ${this.#waiting(d)}`);
+    const kind = choice.kind as 'rerun' | 'retry';
+    if (choice.confirms) return this.#confirm({ kind, confirmed: true }, d.block);
+    await this.session.answer({ kind });
   }
 
+  /** space: tick or untick the selected checklist item. */
   async #tick(): Promise<void> {
-    const next = this.session.next();
-    if (next.kind === 'complete') return;
-    const item = next.step.checklist[this.#selected];
-    if (!item) {
-      this.#say('this step has no checklist item to tick');
-      return;
-    }
-    const ticked = Boolean(this.session.state.steps.find((s) => s.id === next.step.id)?.ticked[item.id]);
-    await this.session.tick(next.step.id, item.id, { ticked: !ticked });
-    if (!ticked) this.#selected = Math.min(this.#selected + 1, next.step.checklist.length - 1);
+    const d = this.session.decisions();
+    const item = d.items[this.#selected];
+    if (!item) return this.#say(d.step ? `step ${d.step.id} has no checklist item to tick` : `nothing to tick: ${d.summary}`);
+    await this.#give({ kind: 'tick', item: item.id, ticked: !item.ticked });
+    if (!item.ticked) this.#selected = Math.min(this.#selected + 1, d.items.length - 1);
   }
 
-  async #acknowledge(): Promise<void> {
-    const next = this.session.next();
-    if (next.kind !== 'acknowledge') {
-      this.#say('no warning is waiting for an acknowledgement');
-      return;
-    }
-    await this.session.acknowledge(next.step.id, next.block.id);
-  }
-
+  /** b: after a failure, show the selected rollback block; it runs once confirmed. */
   async #rollback(): Promise<void> {
-    const next = this.session.next();
-    if (next.kind !== 'failed' && next.kind !== 'refused' && next.kind !== 'interrupted') {
-      this.#say('rollback blocks are offered only after a failure');
-      return;
-    }
-    const block = this.session.rollbacksOf(next.step)[this.#selected];
-    if (!block) {
-      this.#say(`step ${next.step.id} has no rollback block`);
-      return;
-    }
+    const d = this.session.decisions();
+    const block = d.rollbacks[this.#selected];
+    const why = refusal(d, { kind: 'rollback', block: block?.id ?? '', confirmed: true });
+    if (why || !block) return this.#say(why?.message ?? 'no rollback block', 'error');
     // A rollback changes systems too: it is always shown and confirmed before it runs.
-    this.#prompt = { kind: 'confirm-block', step: next.step, block, input: '', rollback: true };
+    this.#confirm({ kind: 'rollback', block: block.id, confirmed: true }, block, true);
   }
 
+  /** o, s, m: ask for the reason, if the run allows the answer now. */
   #openReason(purpose: 'override' | 'skip' | 'mark-done'): void {
-    const next = this.session.next();
-    if (next.kind === 'complete') return this.#notify();
-    if (purpose === 'override' && !mayOverride(next)) {
-      const holding = (next.kind === 'refused' || next.kind === 'interrupted') && next.block.role === 'check';
-      this.#say(holding ? `check ${next.block.id} cannot be overridden: the runbook does not say override=allowed` : 'no failed check to override', 'error');
+    const d = this.session.decisions();
+    // Asked with a reason long enough, so that what is refused is the answer itself.
+    const why = refusal(d, { kind: purpose, reason: 'x'.repeat(MIN_REASON_LENGTH) });
+    if (why || !d.step) {
+      this.#say(why?.message ?? d.summary, 'error');
       return this.#notify();
     }
-    if (purpose === 'skip' && !next.step.optional) {
-      this.#say(`step ${next.step.id} is not optional and cannot be skipped`, 'error');
-      return this.#notify();
-    }
-    if (purpose === 'mark-done' && !mayMarkDone(next)) {
-      const check = next.kind === 'interrupted' && next.block.role === 'check';
-      this.#say(check ? `check ${next.block.id} cannot be marked done: r to re-run it${mayOverride(next) ? ', or o to override it' : ''}` : 'only an interrupted run or verify block can be marked done', 'error');
-      return this.#notify();
-    }
-    const prompt: Prompt = { kind: 'reason', purpose, step: next.step, input: '' };
-    if ('block' in next) prompt.block = next.block;
+    const prompt: Prompt = { kind: 'reason', purpose, step: d.step, input: '' };
+    if (d.block) prompt.block = d.block;
     this.#prompt = prompt;
     this.#notify();
   }
@@ -456,9 +408,8 @@ export class UiController {
         return this.#notify();
       }
       this.#prompt = null;
-      const decision = { by: this.session.operator, at: new Date().toISOString() };
       return this.#attempt(async () => {
-        await this.session.runBlock(prompt.step, prompt.block, decision);
+        await this.session.answer(prompt.answer);
       });
     }
     if (prompt.kind === 'reason') {
@@ -469,9 +420,7 @@ export class UiController {
       this.#prompt = null;
       const reason = prompt.input.trim();
       return this.#attempt(async () => {
-        if (prompt.purpose === 'override' && prompt.block) await this.session.override(prompt.block.id, reason);
-        if (prompt.purpose === 'skip') await this.session.skipStep(prompt.step.id, reason);
-        if (prompt.purpose === 'mark-done' && prompt.block) await this.session.markDone(prompt.step.id, prompt.block.id, reason);
+        await this.session.answer({ kind: prompt.purpose, reason });
       });
     }
   }

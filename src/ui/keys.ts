@@ -3,6 +3,7 @@
  * the help overlay and what the keys do can never disagree (SPEC §5).
  */
 import type { Key } from 'ink';
+import type { AnswerKind } from '../engine/decisions.js';
 
 /** Everything the operator can ask for with a key. */
 export type KeyAction =
@@ -68,3 +69,43 @@ export function hintsFor(actions: readonly KeyAction[]): string[] {
     return binding ? [`${binding.keys[0]} ${binding.hint}`] : [];
   });
 }
+
+/**
+ * The answers each key gives. A key with answers applies only when the run allows one of them
+ * (the engine's decisions); the others (log, scroll, quit, help) always apply.
+ */
+const ANSWERS: Partial<Record<KeyAction, readonly AnswerKind[]>> = {
+  'run-next': ['run', 'confirm-run', 'confirm-step'],
+  'run-step': ['run', 'confirm-run'],
+  rerun: ['rerun', 'retry'],
+  tick: ['tick'],
+  'select-up': ['tick', 'rollback'],
+  'select-down': ['tick', 'rollback'],
+  acknowledge: ['acknowledge'],
+  override: ['override'],
+  skip: ['skip'],
+  'mark-done': ['mark-done'],
+  rollback: ['rollback'],
+};
+
+/** True when the key does something now: it gives an answer the run allows, or it is not an answer. */
+export function keyApplies(action: KeyAction, allowed: readonly AnswerKind[]): boolean {
+  const answers = ANSWERS[action];
+  return answers === undefined || answers.some((kind) => allowed.includes(kind));
+}
+
+/** The key that gives each answer, as the operator reads it (for messages such as "r to re-run"). */
+export const KEY_FOR: Record<AnswerKind, string> = {
+  run: 'enter',
+  'confirm-run': 'enter',
+  'confirm-step': 'enter',
+  rerun: 'r',
+  retry: 'r',
+  override: 'o',
+  acknowledge: 'w',
+  skip: 's',
+  'mark-done': 'm',
+  tick: 'space',
+  rollback: 'b',
+  stop: 'q',
+};

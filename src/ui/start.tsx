@@ -4,10 +4,6 @@ import type { VarDecl } from '../runbook/model.js';
 import { UsageError } from '../cli/errors.js';
 import { loadExeca } from '../engine/exec/shell.js';
 
-/** Exit code for where the run stands when the operator leaves the TUI (SPEC §4). */
-// An interrupted block waits for the operator's decision (4); 130 is only for a signal.
-const EXIT_FOR: Record<string, number> = { complete: 0, failed: 1, refused: 3, waiting: 4, running: 4, interrupted: 4 };
-
 /** ink and the screen's modules, loaded the way they need the environment to be. */
 async function loadTui() {
   // chalk (inside ink and marked-terminal) ignores NO_COLOR; FORCE_COLOR=0 must be set before they load.
@@ -57,7 +53,6 @@ export async function startTui(options: SessionOptions): Promise<number> {
     throw loaded.reason;
   }
   const [{ render }, { App }, { UiController }, { stepDurations }] = loaded.value;
-  let status: string | undefined;
   let signalled = false;
   const cleanups: (() => void)[] = [];
   try {
@@ -105,8 +100,8 @@ export async function startTui(options: SessionOptions): Promise<number> {
     process.off('SIGHUP', onSignal);
   } finally {
     await session.close();
-    status = session.state.status;
     for (const cleanup of cleanups) cleanup();
   }
-  return signalled ? 130 : (EXIT_FOR[status] ?? 0);
+  // The engine's rule, as for headless: 0 when the selected steps are done, else what the run waits for.
+  return session.exitCode({ signalled });
 }

@@ -40,7 +40,7 @@ describe('the demo runbook', () => {
     let screen = await ws.tmux.waitFor(s, /GATE: check failed cache-enabled/);
     expect(screen).toContain('rollback (b runs the selected one)');
     await ws.tmux.keys(s, ['Enter']);
-    await ws.tmux.waitFor(s, /check cache-enabled holds the run/);
+    await ws.tmux.waitFor(s, /check cache-enabled failed and holds the run/);
     // The remedy the runbook offers: b, read the command, yes; then r re-runs the check.
     await ws.tmux.keys(s, ['b']);
     screen = await ws.tmux.waitFor(s, /enable-cache \(shell\) will run exactly:/);

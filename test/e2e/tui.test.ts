@@ -67,9 +67,9 @@ describe('the TUI in a real terminal', () => {
 
     // It holds: neither enter nor `a` gets past it.
     await ws.tmux.keys('first', ['Enter']);
-    screen = await ws.tmux.waitFor('first', /check charset-check holds the run/);
+    screen = await ws.tmux.waitFor('first', /check charset-check failed and holds the run/);
     await ws.tmux.keys('first', ['a']);
-    screen = await ws.tmux.waitFor('first', /check charset-check holds the run/);
+    screen = await ws.tmux.waitFor('first', /check charset-check failed and holds the run/);
     expect(screen).toContain('GATE: check failed charset-check');
     expect(screen).toMatch(/0\/5/);
     expect(lines('counter.txt')).toEqual([]);

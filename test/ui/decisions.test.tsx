@@ -25,7 +25,7 @@ describe('checklist', () => {
 
     // The step waits for every item: enter does not pass it.
     screen.press(KEY.enter);
-    await screen.until((f) => expect(f).toContain('tick the checklist with space'));
+    await screen.until((f) => expect(f).toContain('step dashboards has 2 checklist item(s) to tick: space to tick'));
     expect(stepOf(screen.session, 'dashboards').status).not.toBe('passed');
 
     screen.press(KEY.up, KEY.up);
@@ -115,7 +115,7 @@ describe('warnings', () => {
     await screen.until((f) => expect(f).toContain('WARNING nova-status'));
     expect(screen.live()).toContain('w accept warning');
     screen.press(KEY.enter);
-    await screen.until((f) => expect(f).toContain('nova-status ended with a warning: w to acknowledge it'));
+    await screen.until((f) => expect(f).toContain('block nova-status ended with a warning that needs an acknowledgement: w to'));
     expect(screen.lines('counter.txt')).toEqual([]);
     screen.press('w');
     await screen.until((f) => expect(f).toMatch(/nova-status .*acknowledged/));
@@ -144,7 +144,7 @@ describe('skipping', () => {
   it('s on a step that is not optional says so and asks nothing', async () => {
     const screen = await ui.open(ui.fixture('steps.md'));
     screen.press('s');
-    await screen.until((f) => expect(f).toContain('step restart is not optional and cannot be skipped'));
+    await screen.until((f) => expect(f).toContain('step restart is not optional: only steps marked {optional} can be skipped'));
     expect(screen.live()).not.toContain('reason to skip');
   });
 });
@@ -191,7 +191,6 @@ describe('resume', () => {
     const first = await ui.session(runbook, 'alice');
     const prepare = first.runbook.steps[0]!;
     await first.runBlock(prepare, prepare.blocks[0]!);
-    await first.finishStep('prepare');
     const migrate = first.runbook.steps[1]!;
     const running = first.runBlock(migrate, migrate.blocks[0]!);
     // Running, not only starting: a cancel while its start is written keeps the block from starting at all.

@@ -45,7 +45,7 @@ describe('a failing check holds the run', () => {
   it('enter and a do not move past it: the next block stays pending', async () => {
     const screen = await failedGate();
     screen.press(KEY.enter);
-    await screen.until((f) => expect(flat(f)).toContain('check charset-check holds the run: fix the cause and r to re-run it (it cannot be overridden)'));
+    await screen.until((f) => expect(flat(f)).toContain('check charset-check failed and holds the run (it cannot be overridden): r to re-run check charset-check once its cause is fixed'));
     screen.press('a');
     await screen.until((f) => expect(f).toContain('holds the run'));
     // `a` ends at the gate without running anything: let it settle, then look at the state.
@@ -79,7 +79,7 @@ describe('o overrides a check', () => {
   it('refuses on a check without override=allowed', async () => {
     const screen = await failedGate();
     screen.press('o');
-    await screen.until((f) => expect(flat(f)).toContain('check charset-check cannot be overridden: the runbook does not say override=allowed'));
+    await screen.until((f) => expect(flat(f)).toContain('check charset-check does not allow an override: the runbook must say override=allowed on it'));
     expect(screen.live()).not.toContain('reason to override');
     expect(blockOf(screen.session, 'charset-check').status).toBe('refused');
   });
@@ -133,12 +133,12 @@ describe('an interrupted check is re-run, or overridden where it allows it, neve
     expect(screen.live()).not.toContain('o override');
 
     screen.press('m');
-    await screen.until((f) => expect(flat(f)).toContain('check schema-check cannot be marked done: r to re-run it'));
+    await screen.until((f) => expect(flat(f)).toContain('check schema-check cannot be marked done: a check that did not finish is a gate that has not passed; re-run it (it cannot be overridden)'));
     expect(screen.live()).not.toContain('reason to mark');
     // The reason typed anyway (no r, a or q in it) and enter: nothing gets past the gate.
     for (const ch of 'the check is fine') screen.press(ch);
     screen.press(KEY.enter);
-    await screen.until((f) => expect(flat(f)).toContain('check schema-check was interrupted and holds the run: r to re-run it, or q to stop'));
+    await screen.until((f) => expect(flat(f)).toContain('check schema-check was interrupted and holds the run: r to re-run schema-check'));
     await screen.until(() => expect(screen.session.busy).toBe(false));
     expect(blockOf(screen.session, 'schema-check').status).toBe('interrupted');
     expect(blockOf(screen.session, 'schema-check').markedDone).toBeUndefined();
@@ -158,7 +158,7 @@ describe('an interrupted check is re-run, or overridden where it allows it, neve
     expect(screen.live()).toContain('o override');
     expect(screen.live()).not.toContain('m mark done');
     screen.press('m');
-    await screen.until((f) => expect(flat(f)).toContain('check disk-check cannot be marked done: r to re-run it, or o to override it'));
+    await screen.until((f) => expect(flat(f)).toContain('check disk-check cannot be marked done: a check that did not finish is a gate that has not passed; re-run it, or override it by name with a reason'));
     screen.press('o');
     await screen.until((f) => expect(f).toContain('reason to override disk-check (10+ characters)'));
     for (const ch of 'DBA freed 12 GiB by hand') screen.press(ch);

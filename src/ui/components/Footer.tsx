@@ -1,35 +1,20 @@
 /** Key hints for what can be done now, built from the key table; the message line above them. */
 import { Box } from 'ink';
 import { Text } from '../inert-text.js';
-import { mayMarkDone, mayOverride } from '../../engine/plan.js';
 import type { UiSnapshot } from '../controller.js';
-import { hintsFor, type KeyAction } from '../keys.js';
+import { hintsFor, keyApplies, type KeyAction } from '../keys.js';
 import { wrapWords } from '../wrap.js';
 
+/** The footer's keys, in the order shown; only those that apply now are. */
+const FOOTER: readonly KeyAction[] = ['run-next', 'run-step', 'rerun', 'acknowledge', 'tick', 'select-down', 'override', 'mark-done', 'rollback', 'skip', 'log', 'quit', 'help'];
+
 function actionsNow(snapshot: UiSnapshot): KeyAction[] {
-  const { next, prompt, busy } = snapshot;
+  const { prompt, busy } = snapshot;
   if (prompt?.kind === 'resume') return ['run-next', 'quit', 'help'];
   if (prompt) return [];
   if (busy) return ['cancel', 'scroll-up', 'help'];
-  switch (next.kind) {
-    case 'run':
-      return ['run-next', 'run-step', ...(next.step.optional ? (['skip'] as const) : []), 'log', 'quit', 'help'];
-    case 'refused':
-      return ['rerun', ...(mayOverride(next) ? (['override'] as const) : []), 'rollback', 'log', 'quit', 'help'];
-    case 'failed':
-      return ['rerun', 'rollback', 'select-down', 'log', 'quit', 'help'];
-    case 'interrupted':
-      // A check is re-run or, where it allows it, overridden; only a run/verify block is marked done.
-      return ['rerun', ...(mayOverride(next) ? (['override'] as const) : []), ...(mayMarkDone(next) ? (['mark-done'] as const) : []), 'quit', 'help'];
-    case 'acknowledge':
-      return ['acknowledge', 'log', 'quit', 'help'];
-    case 'checklist':
-      return ['tick', 'select-down', ...(next.step.optional ? (['skip'] as const) : []), 'quit', 'help'];
-    case 'confirm-step':
-      return ['run-next', ...(next.step.optional ? (['skip'] as const) : []), 'quit', 'help'];
-    default:
-      return ['log', 'quit', 'help'];
-  }
+  const allowed = snapshot.decisions.choices.map((c) => c.kind);
+  return FOOTER.filter((action) => keyApplies(action, allowed));
 }
 
 /** The open prompt's question, and what the operator has typed so far (null for yes/no questions). */

@@ -1,7 +1,8 @@
 /** Every key and what it does, generated from the one key table. */
 import { Box } from 'ink';
 import { Text } from '../inert-text.js';
-import { KEY_TABLE, type KeyBinding } from '../keys.js';
+import type { AnswerKind } from '../../engine/decisions.js';
+import { KEY_TABLE, keyApplies, type KeyBinding } from '../keys.js';
 
 const keysOf = (binding: KeyBinding) => binding.keys.join(', ');
 
@@ -18,16 +19,18 @@ function Column({ bindings, width, keyWidth }: { bindings: readonly KeyBinding[]
   );
 }
 
-export function HelpOverlay({ width, height }: { width: number; height: number }) {
-  const keyWidth = Math.max(...KEY_TABLE.map((b) => keysOf(b).length));
+/** The keys that apply now (a key whose answer the run does not allow now is not listed). */
+export function HelpOverlay({ width, height, allowed }: { width: number; height: number; allowed: readonly AnswerKind[] }) {
+  const bindings = KEY_TABLE.filter((binding) => keyApplies(binding.action, allowed));
+  const keyWidth = Math.max(...bindings.map((b) => keysOf(b).length));
   // Title and the text-prompt line take two rows; when the table does not fit in the rest, two columns.
-  const perColumn = KEY_TABLE.length <= height - 2 ? KEY_TABLE.length : Math.ceil(KEY_TABLE.length / 2);
-  const columns = [KEY_TABLE.slice(0, perColumn), KEY_TABLE.slice(perColumn)].filter((c) => c.length > 0);
+  const perColumn = bindings.length <= height - 2 ? bindings.length : Math.ceil(bindings.length / 2);
+  const columns = [bindings.slice(0, perColumn), bindings.slice(perColumn)].filter((c) => c.length > 0);
   const columnWidth = Math.floor(width / columns.length);
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
       <Text bold wrap="truncate-end">
-        Keys (? or any key closes this help)
+        Keys that apply now (? or any key closes this help)
       </Text>
       <Box flexDirection="row" flexShrink={0}>
         {columns.map((bindings, i) => (

@@ -3,14 +3,14 @@ import { Box } from 'ink';
 import { Text } from '../inert-text.js';
 import type { RunState } from '../../engine/run-state.js';
 import { isStepDone } from '../../engine/run-state.js';
-import { mayMarkDone, mayOverride, type NextAction } from '../../engine/plan.js';
-import { describeAction } from '../../engine/session.js';
+import type { Decisions } from '../../engine/decisions.js';
 import { wrapWords } from '../wrap.js';
 
 export interface ResumeScreenProps {
   state: RunState;
   notices: string[];
-  next: NextAction;
+  /** What the run waits for, and the answers it allows. */
+  decisions: Decisions;
   width: number;
   height: number;
 }
@@ -29,7 +29,9 @@ function Paragraph({ text, width, color, bullet = '' }: { text: string; width: n
   );
 }
 
-export function ResumeScreen({ state, notices, next, width, height }: ResumeScreenProps) {
+export function ResumeScreen({ state, notices, decisions, width, height }: ResumeScreenProps) {
+  const next = decisions.action;
+  const allows = (kind: string) => decisions.choices.some((c) => c.kind === kind);
   const done = state.steps.filter(isStepDone).length;
   const interrupted = next.kind === 'interrupted';
   // A crash leaves a notice about the interrupted block; a cancelled block does not: say it either way.
@@ -40,9 +42,9 @@ export function ResumeScreen({ state, notices, next, width, height }: ResumeScre
         Resuming an unfinished run
       </Text>
       <Paragraph width={width} text={`run ${state.run}, started ${state.startedAt.replace('T', ' ').slice(0, 19)} UTC by ${state.operator} on ${state.host}`} />
-      <Paragraph width={width} text={`${done}/${state.steps.length} steps done · ${describeAction(next)}`} {...(interrupted ? { color: 'red' } : {})} />
+      <Paragraph width={width} text={`${done}/${state.steps.length} steps done · ${decisions.summary}`} {...(interrupted ? { color: 'red' } : {})} />
       {interrupted && !saysInterrupted ? (
-        <Paragraph width={width} text={`block ${next.block.id} (step ${next.step.id}) was interrupted: after enter, r re-runs it${mayMarkDone(next) ? ', m marks it done' : ''}${mayOverride(next) ? ', o overrides it' : ''}`} color="red" bullet="• " />
+        <Paragraph width={width} text={`block ${next.block.id} (step ${next.step.id}) was interrupted: after enter, r re-runs it${allows('mark-done') ? ', m marks it done' : ''}${allows('override') ? ', o overrides it' : ''}`} color="red" bullet="• " />
       ) : null}
       {notices.length === 0 && !interrupted ? <Text dimColor>The runbook has not changed since the last session.</Text> : null}
       {notices.map((notice, i) => (

@@ -23,7 +23,10 @@ export interface StepViewProps {
   busy: boolean;
   /** Variable values safe to show (secrets already masked). */
   vars: Record<string, string>;
+  /** The rollback blocks the run offers now (after a failure), from the engine's decisions. */
   rollbacks: Block[];
+  /** What the runbook says to do about the block holding the run; null for an error, which its advice does not cure. */
+  remedy: string | null;
   width: number;
   height: number;
 }
@@ -72,7 +75,7 @@ function evidenceRows(state: BlockState, width: number, max: number): string[] {
   return (state.tail ?? []).slice(-max).map((r) => r.slice(0, width));
 }
 
-export function StepView({ step, state, next, selected, busy, vars, rollbacks, width, height }: StepViewProps) {
+export function StepView({ step, state, next, selected, busy, vars, rollbacks, remedy, width, height }: StepViewProps) {
   const rows: ReactNode[] = [];
   const tags = [step.optional ? 'optional' : '', ...step.tags.map((t) => `#${t}`)].filter(Boolean).join(' ');
   rows.push(
@@ -119,9 +122,9 @@ export function StepView({ step, state, next, selected, busy, vars, rollbacks, w
         );
       }
     }
-    if (held.block.note) {
+    if (remedy) {
       // What the runbook says to do next: whole, wrapped, never cut at the screen's edge.
-      wrapWords(`→ ${withValues(held.block.note, vars)}`, width - 2, 4).forEach((line, i) =>
+      wrapWords(`→ ${withValues(remedy, vars)}`, width - 2, 4).forEach((line, i) =>
         gateRows.push(
           <Text key={`note-${i}`} color="yellow" wrap="truncate-end">
             {i === 0 ? line : `  ${line}`}
@@ -131,7 +134,7 @@ export function StepView({ step, state, next, selected, busy, vars, rollbacks, w
     }
   }
   const listRows: ReactNode[] = [];
-  const showRollbacks = (next.kind === 'failed' || next.kind === 'refused') && rollbacks.length > 0;
+  const showRollbacks = !busy && rollbacks.length > 0;
   if (showRollbacks) {
     listRows.push(<Text key="rb-title" dimColor>rollback (b runs the selected one):</Text>);
     rollbacks.forEach((block, i) =>

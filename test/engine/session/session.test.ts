@@ -105,12 +105,14 @@ describe('the session enforces the run rules, whichever face asks', () => {
     expect(session.next()).toMatchObject({ kind: 'refused', block: { id: 'strict-gate' } });
     await expect(session.runBlock(after.step, after.block)).rejects.toThrow(/not next/);
     await expect(session.runBlock(later.step, later.block, { by: 'alice', at: new Date().toISOString() })).rejects.toThrow(/not next/);
-    await expect(session.finishStep('gate')).rejects.toThrow(/not finished/);
+    expect(session.state.steps[0]?.status).not.toBe('passed');
     await expect(session.override('strict-gate', 'the on-call DBA says it is fine')).rejects.toMatchObject({ exitCode: 3 });
     expect(counter()).toEqual([]);
 
-    // The rollback is offered once the gate failed; re-running the check after the fix lets the run go on.
-    await session.runBlock(undo.step, undo.block);
+    // The rollback is offered once the gate failed, and runs only once its command was confirmed;
+    // re-running the check after the fix lets the run go on.
+    await expect(session.runBlock(undo.step, undo.block)).rejects.toMatchObject({ exitCode: 4 });
+    await session.runBlock(undo.step, undo.block, { by: 'alice', at: new Date().toISOString() });
     expect(counter()).toEqual(['undo-gate']);
     rmSync(join(dir, 'fail-strict'));
     expect((await session.runBlock(gate.step, gate.block)).status).toBe('passed');
@@ -138,7 +140,6 @@ describe('the session enforces the run rules, whichever face asks', () => {
   it('a confirm block does not run without a confirmation; the audit shows the command with variables by name', async () => {
     const session = await open(runbook('gated.md', GATED));
     for (const id of ['strict-gate', 'soft-gate', 'after-gate']) await session.runBlock(find(session, id).step, find(session, id).block);
-    await session.finishStep('gate');
     const later = find(session, 'later-block');
     await expect(session.runBlock(later.step, later.block)).rejects.toMatchObject({ exitCode: 4 });
     expect(counter()).toEqual(['after-gate']);
@@ -204,7 +205,6 @@ describe('cancel and interrupted blocks', () => {
     await again.markDone('long', 'long', 'finished it by hand in another terminal');
     expect(again.state.steps[0]?.blocks[0]).toMatchObject({ status: 'passed', markedDone: { by: 'bob', reason: 'finished it by hand in another terminal' } });
     expect(audit(again).filter((r) => r.type === 'interrupted-marked-done')).toEqual([expect.objectContaining({ block: 'long', operator: 'bob' })]);
-    await again.finishStep('long');
     expect(again.next()).toMatchObject({ kind: 'run', block: { id: 'next' } });
     expect(counter()).toEqual([]);
   });
@@ -254,7 +254,6 @@ describe('cancel and interrupted blocks', () => {
     expect(session.state.steps[0]?.blocks.find((b) => b.id === 'soft')).toMatchObject({ status: 'overridden', override: { by: 'alice', reason: 'DBA checked the disk by hand' } });
     const after = find(session, 'after');
     await session.runBlock(after.step, after.block);
-    await session.finishStep('gate');
     expect(session.state.steps[0]?.status).toBe('overridden');
     expect(counter()).toEqual(['after']);
   });
@@ -290,14 +289,16 @@ describe('closing while a face is still writing', () => {
   // controller was still closing the finished step; the step-finished record then hit a closed
   // audit trail ("file closed", an unhandled rejection) and was lost.
   it('writes the transition in flight before closing, and refuses later ones cleanly', async () => {
-    const file = runbook('two.md', '# Two\n\n## One\n\n```sh\ntrue\n```\n\n## Two\n\n```sh\ntrue\n```\n');
+    // Ticking the last checklist item closes the step (the session settles it itself).
+    const file = runbook('two.md', '# Two\n\n## One\n\n```sh\ntrue\n```\n\n- [ ] looked at it\n\n## Two\n\n```sh\ntrue\n```\n');
     const session = await open(file);
     const { step, block } = find(session, 'one-1');
     await session.runBlock(step, block);
-    const finishing = session.finishStep(step.id);
+    const item = step.checklist[0]?.id as string;
+    const finishing = session.tick(step.id, item);
     await session.close();
     await finishing;
-    await expect(session.finishStep(step.id)).rejects.toThrow(/closed|not finished/);
+    await expect(session.tick(step.id, item)).rejects.toThrow(/closed/);
     const types = audit(session).map((r) => r.type);
     expect(types.indexOf('step-finished')).toBeGreaterThan(-1);
     expect(types.indexOf('step-finished')).toBeLessThan(types.indexOf('session-closed'));

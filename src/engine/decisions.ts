@@ -1,0 +1,336 @@
+/**
+ * The one decision vocabulary. For what the run needs next (plan.ts's NextAction), the answers
+ * allowed now, each with what a face needs to show it. The session validates every answer
+ * against this list; the TUI's footer and help, and the headless policy, are derived from it.
+ * No face decides what is permitted: a face maps keys or flags to these answers.
+ */
+import type { Block, ChecklistItem, Runbook, Step } from '../runbook/model.js';
+import type { BlockState, RunState, StepState } from './run-state.js';
+import { pendingFixesFor, rollbackBlocks, type NextAction } from './plan.js';
+import { ExitCode } from './errors.js';
+
+/** The minimum reason length for overrides, skips and mark-done, so "ok" is never a reason. */
+export const MIN_REASON_LENGTH = 10;
+
+/** One answer to the run's question. `automatic` marks an answer given by a flag, not a person. */
+export type Answer =
+  /** Run the next block (one without `confirm`). */
+  | { kind: 'run' }
+  /** Run the next block, which needs the operator's confirmation: they saw its command. */
+  | { kind: 'confirm-run'; automatic?: boolean }
+  /** Run again a refused or interrupted check, or an interrupted block; `confirmed` where it has `confirm`. */
+  | { kind: 'rerun'; confirmed?: boolean; automatic?: boolean }
+  /** Run again a block that failed; `confirmed` where it has `confirm`. */
+  | { kind: 'retry'; confirmed?: boolean; automatic?: boolean }
+  /** Let the run past a check that holds it, where the check allows it, with a written reason. */
+  | { kind: 'override'; reason: string }
+  /** Accept a warning. */
+  | { kind: 'acknowledge'; reason?: string; automatic?: boolean }
+  /** Leave out an optional step, with a written reason. */
+  | { kind: 'skip'; reason: string }
+  /** Count an interrupted run or verify block as done without running it again, with a written reason. */
+  | { kind: 'mark-done'; reason: string }
+  /** Tick (or untick) one checklist item of the step. */
+  | { kind: 'tick'; item: string; ticked?: boolean; automatic?: boolean }
+  /** Confirm that a step with nothing to run was done. */
+  | { kind: 'confirm-step'; automatic?: boolean }
+  /** Run one of the step's rollback blocks; always confirmed, since it changes systems too. */
+  | { kind: 'rollback'; block: string; confirmed: boolean }
+  /** Stop the run: no block starts after it. */
+  | { kind: 'stop' };
+
+export type AnswerKind = Answer['kind'];
+
+/** One answer allowed now, as a face shows it. */
+export interface Choice {
+  kind: AnswerKind;
+  /** What it does, in a few words ("re-run check db-charset"). */
+  label: string;
+  /** The answer needs a written reason of MIN_REASON_LENGTH characters or more. */
+  needsReason: boolean;
+  /** The operator must see the command and confirm it (`confirm` blocks, rollbacks). */
+  confirms: boolean;
+}
+
+/** A checklist item and whether it is ticked. */
+export interface Item extends ChecklistItem {
+  ticked: boolean;
+}
+
+/** Everything a face needs to show the run's question and the answers allowed now. */
+export interface Decisions {
+  action: NextAction;
+  /** One line saying what the run waits for. */
+  summary: string;
+  step: Step | null;
+  stepState: StepState | null;
+  /** The block the question is about (the next block, or the check that holds the run). */
+  block: Block | null;
+  blockState: BlockState | null;
+  /** The block's command as it will run (secrets masked; variables are shown by name, never spliced). */
+  command: string | null;
+  /** Why the block ended as it did (masked), when it ran. */
+  reason: string | null;
+  /** What the runbook says to do about a failure: only for a failure, never for an error. */
+  remedy: string | null;
+  /** The step's checklist, with what is ticked. */
+  items: Item[];
+  /** The step's rollback blocks, offered after a failure. */
+  rollbacks: Block[];
+  /** The steps that may still run while this check refuses (they declare `fixes=` for it). */
+  fixes: Step[];
+  /** The answers allowed now. While a block runs, only `stop`. */
+  choices: Choice[];
+}
+
+/** Where the run stands, for deciding: the state, whether a block is running, and a masker. */
+export interface DecisionContext {
+  busy?: boolean;
+  mask?: (text: string) => string;
+}
+
+/** Kinds of next action that hold the run at one block. */
+const AT_BLOCK = new Set<NextAction['kind']>(['run', 'interrupted', 'refused', 'failed', 'acknowledge']);
+
+/**
+ * What the runbook says to do about a block that did not pass: the paragraph its author put right
+ * after it. It is advice for a failure (the rows a check found, a command that said no); an error
+ * (a database that cannot be reached, a command not found) is not cured by that advice.
+ */
+export function remedyFor(block: Block, state: BlockState | undefined): string | null {
+  if (!block.note || !state) return null;
+  if (state.outcome === 'error') return null;
+  if (state.status !== 'refused' && state.status !== 'failed' && state.status !== 'warning') return null;
+  return block.note;
+}
+
+/** The answers allowed for this next action, and what a face needs to show them. */
+export function decisionsFor(runbook: Runbook, state: RunState, action: NextAction, context: DecisionContext = {}): Decisions {
+  const mask = context.mask ?? ((text: string) => text);
+  const step = action.kind === 'complete' ? null : action.step;
+  const stepState = step ? (state.steps.find((s) => s.id === step.id) ?? null) : null;
+  const block = 'block' in action && AT_BLOCK.has(action.kind) ? action.block : null;
+  const blockState = block && stepState ? (stepState.blocks.find((b) => b.id === block.id) ?? null) : null;
+  const items: Item[] = step ? step.checklist.map((item) => ({ ...item, ticked: Boolean(stepState?.ticked[item.id]) })) : [];
+  const rollbacks = step && (action.kind === 'failed' || action.kind === 'refused' || action.kind === 'interrupted') ? rollbackBlocks(step) : [];
+  const decisions: Decisions = {
+    action,
+    summary: describeAction(action),
+    step,
+    stepState,
+    block,
+    blockState,
+    command: block ? mask(block.code) : null,
+    reason: blockState?.reason ? mask(blockState.reason) : null,
+    remedy: block ? remedyFor(block, blockState ?? undefined) : null,
+    items,
+    rollbacks,
+    fixes: action.kind === 'refused' && step ? pendingFixesFor(runbook, state, step) : [],
+    choices: [],
+  };
+  decisions.choices = context.busy ? [choice('stop', 'stop the run')] : choicesFor(decisions);
+  return decisions;
+}
+
+function choice(kind: AnswerKind, label: string, options: { needsReason?: boolean; confirms?: boolean } = {}): Choice {
+  return { kind, label, needsReason: options.needsReason ?? false, confirms: options.confirms ?? false };
+}
+
+function choicesFor(d: Decisions): Choice[] {
+  const { action, step, block } = d;
+  const choices: Choice[] = [];
+  const confirms = Boolean(block?.attrs.confirm);
+  switch (action.kind) {
+    case 'complete':
+    case 'finish-step':
+      break;
+    case 'run':
+      choices.push(confirms ? choice('confirm-run', `run ${action.block.id} (after confirming its command)`, { confirms: true }) : choice('run', `run ${action.block.id}`));
+      break;
+    case 'refused':
+      choices.push(choice('rerun', `re-run check ${action.block.id} once its cause is fixed`, { confirms }));
+      if (mayOverride(action)) choices.push(choice('override', `override check ${action.block.id}`, { needsReason: true }));
+      break;
+    case 'interrupted':
+      choices.push(choice('rerun', `re-run ${action.block.id}`, { confirms }));
+      if (mayOverride(action)) choices.push(choice('override', `override check ${action.block.id}`, { needsReason: true }));
+      if (mayMarkDone(action)) choices.push(choice('mark-done', `mark ${action.block.id} done`, { needsReason: true }));
+      break;
+    case 'failed':
+      choices.push(choice('retry', `retry ${action.block.id}`, { confirms }));
+      break;
+    case 'acknowledge':
+      choices.push(choice('acknowledge', `accept the warning of ${action.block.id}`));
+      break;
+    case 'checklist':
+      break;
+    case 'confirm-step':
+      choices.push(choice('confirm-step', `confirm step ${action.step.id} was done`));
+      break;
+    case 'blocked':
+      break;
+  }
+  if (d.rollbacks.length > 0) choices.push(choice('rollback', `run a rollback block of ${step?.id ?? ''}`, { confirms: true }));
+  // The checklist can be ticked while its step is the one the run is on (SPEC §2), not while a
+  // needs= stage holds the step back from starting.
+  if (step && action.kind !== 'blocked' && d.items.length > 0) choices.push(choice('tick', `tick a checklist item of ${step.id}`));
+  if (step?.optional) choices.push(choice('skip', `skip step ${step.id}`, { needsReason: true }));
+  choices.push(choice('stop', 'stop the run'));
+  return choices;
+}
+
+/**
+ * May the operator override the check this action stops at? Only a refused or interrupted check,
+ * and only where its block says `override=allowed`.
+ */
+function mayOverride(action: NextAction): boolean {
+  if (action.kind !== 'refused' && action.kind !== 'interrupted') return false;
+  return action.block.role === 'check' && action.block.attrs.override === 'allowed';
+}
+
+/**
+ * May the operator mark the block this action stops at done without re-running it? Only an
+ * interrupted run or verify block: a check is a gate, so it is re-run (or overridden where it
+ * allows it), never marked done.
+ */
+function mayMarkDone(action: NextAction): boolean {
+  return action.kind === 'interrupted' && action.block.role !== 'check';
+}
+
+/** Why an answer is not allowed now, with the exit code a headless run gives it. */
+export interface Refusal {
+  message: string;
+  exitCode: number;
+}
+
+/** Why this answer is not allowed now, or null when it is. Nothing changes on a refusal. */
+export function refusal(d: Decisions, answer: Answer): Refusal | null {
+  const allowed = d.choices.find((c) => c.kind === answer.kind);
+  if (!allowed) return { message: notAllowed(d, answer), exitCode: notAllowedCode(d, answer) };
+  if (allowed.needsReason) {
+    const reason = 'reason' in answer ? (answer.reason ?? '').trim() : '';
+    if (reason.length < MIN_REASON_LENGTH) {
+      return { message: `${allowed.label} needs a written reason of at least ${MIN_REASON_LENGTH} characters`, exitCode: ExitCode.BadInput };
+    }
+  }
+  if (allowed.confirms) {
+    const confirmed = answer.kind === 'confirm-run' || ('confirmed' in answer && answer.confirmed === true);
+    const which = answer.kind === 'rollback' ? answer.block : (d.block?.id ?? 'the block');
+    if (!confirmed) return { message: `${which} needs the operator's confirmation of its command before it runs`, exitCode: ExitCode.Waiting };
+  }
+  if (answer.kind === 'tick' && !d.items.some((item) => item.id === answer.item)) {
+    return { message: `no checklist item ${answer.item} in step ${d.step?.id ?? ''}`, exitCode: ExitCode.BadInput };
+  }
+  if (answer.kind === 'rollback' && !d.rollbacks.some((b) => b.id === answer.block)) {
+    return { message: `${answer.block} is not a rollback block of step ${d.step?.id ?? ''} (${d.rollbacks.map((b) => b.id).join(', ')})`, exitCode: ExitCode.BadInput };
+  }
+  return null;
+}
+
+function notAllowed(d: Decisions, answer: Answer): string {
+  const { action } = d;
+  if (d.choices.length === 1 && d.choices[0]?.kind === 'stop' && action.kind !== 'complete') return 'another block is running: wait for it, or stop the run';
+  switch (answer.kind) {
+    case 'override':
+      if ((action.kind === 'refused' || action.kind === 'interrupted') && action.block.role === 'check') {
+        return `check ${action.block.id} does not allow an override: the runbook must say override=allowed on it`;
+      }
+      return `there is no failed check to override: ${d.summary}`;
+    case 'mark-done':
+      if (action.kind === 'interrupted' && action.block.role === 'check') {
+        const instead = action.block.attrs.override === 'allowed' ? 're-run it, or override it by name with a reason' : 're-run it (it cannot be overridden)';
+        return `check ${action.block.id} cannot be marked done: a check that did not finish is a gate that has not passed; ${instead}`;
+      }
+      return `only an interrupted run or verify block can be marked done: ${d.summary}`;
+    case 'skip':
+      return d.step ? `step ${d.step.id} is not optional: only steps marked {optional} can be skipped` : `nothing to skip: ${d.summary}`;
+    case 'rollback':
+      if (d.step && d.rollbacks.length === 0 && rollbackBlocks(d.step).length > 0) return `rollback blocks are offered only after a failure: ${d.summary}`;
+      return d.step ? `step ${d.step.id} has no rollback block` : `nothing to roll back: ${d.summary}`;
+    case 'tick':
+      return d.step ? `step ${d.step.id} has no checklist to tick now: ${d.summary}` : `nothing to tick: ${d.summary}`;
+    case 'run':
+      if (action.kind === 'run' && action.block.attrs.confirm) return `block ${action.block.id} needs the operator's confirmation of its command before it runs`;
+      return `nothing to run now: ${d.summary}`;
+    default:
+      return `cannot ${answer.kind} now: ${d.summary}`;
+  }
+}
+
+function notAllowedCode(d: Decisions, answer: Answer): number {
+  const { action } = d;
+  const atCheck = (action.kind === 'refused' || action.kind === 'interrupted') && action.block.role === 'check';
+  // Trying to get past a gate that does not allow it is a refusal, as the check's own was.
+  if ((answer.kind === 'override' || answer.kind === 'mark-done') && atCheck) return ExitCode.Refused;
+  if (answer.kind === 'run' && action.kind === 'run' && action.block.attrs.confirm) return ExitCode.Waiting;
+  return ExitCode.BadInput;
+}
+
+/**
+ * The exit code for where the run stands when a face leaves it (SPEC §4): 0 when nothing is left
+ * among the selected steps, 3 when a check refuses (or a needed stage is not done), 1 when a block
+ * failed, 4 when a decision waits for a person.
+ */
+export function exitCodeFor(action: NextAction): number {
+  switch (action.kind) {
+    case 'complete':
+      return ExitCode.Complete;
+    case 'refused':
+    case 'blocked':
+      return ExitCode.Refused;
+    case 'failed':
+      return ExitCode.Failed;
+    default:
+      return ExitCode.Waiting;
+  }
+}
+
+/** One line saying what the run waits for. */
+export function describeAction(action: NextAction): string {
+  switch (action.kind) {
+    case 'complete':
+      return 'the run is complete';
+    case 'run':
+      return `next is block ${action.block.id} of step ${action.step.id}`;
+    case 'interrupted':
+      if (action.block.role === 'check') return `check ${action.block.id} was interrupted and holds the run`;
+      return `block ${action.block.id} was interrupted and needs a decision`;
+    case 'refused':
+      return `check ${action.block.id} failed and holds the run${mayOverride(action) ? '' : ' (it cannot be overridden)'}`;
+    case 'failed':
+      return `block ${action.block.id} failed`;
+    case 'acknowledge':
+      return `block ${action.block.id} ended with a warning that needs an acknowledgement`;
+    case 'checklist':
+      return `step ${action.step.id} has ${action.items.length} checklist item(s) to tick`;
+    case 'confirm-step':
+      return `step ${action.step.id} needs a confirmation`;
+    case 'finish-step':
+      return `step ${action.step.id} is ready to finish`;
+    case 'blocked':
+      return `step ${action.step.id} needs stage ${action.needs.join(', ')} complete first; still to do: ${action.waitingFor.map((s) => s.id).join(', ')}`;
+  }
+}
+
+/** What an answer did, for a face's one-line message. */
+export function describeAnswer(answer: Answer, d: Decisions): string {
+  const block = d.block?.id ?? '';
+  switch (answer.kind) {
+    case 'override':
+      return `check ${block} overridden: ${answer.reason}`;
+    case 'skip':
+      return `step ${d.step?.id ?? ''} skipped: ${answer.reason}`;
+    case 'mark-done':
+      return `${block} marked done: ${answer.reason}`;
+    case 'acknowledge':
+      return `warning of ${block} acknowledged`;
+    case 'confirm-step':
+      return `step ${d.step?.id ?? ''} confirmed`;
+    case 'tick':
+      return `${answer.ticked === false ? 'unticked' : 'ticked'} ${d.items.find((i) => i.id === answer.item)?.text ?? answer.item}`;
+    case 'rollback':
+      return `rollback ${answer.block} ran`;
+    default:
+      return `${answer.kind} ${block}`;
+  }
+}

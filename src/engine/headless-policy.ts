@@ -1,0 +1,85 @@
+/**
+ * The headless face's answers: a pure function from the run's decisions and the command line's
+ * flags to one answer, or to a wait with its exit code. It picks only among the answers the
+ * decisions allow; what may happen is decided in decisions.ts, not here.
+ */
+import type { Block } from '../runbook/model.js';
+import { ExitCode } from './errors.js';
+import { exitCodeFor, type Answer, type AnswerKind, type Decisions } from './decisions.js';
+
+/** What the flags of `waymark run --headless` answer. */
+export interface HeadlessFlags {
+  /** --yes: confirm blocks and steps, tick checklists. */
+  yes: boolean;
+  /** --accept-warnings. */
+  acceptWarnings: boolean;
+  /** --rerun-interrupted. */
+  rerunInterrupted: boolean;
+  /** --override CHECK=REASON. */
+  overrides: ReadonlyMap<string, string>;
+  /** --skip STEP=REASON. */
+  skips: ReadonlyMap<string, string>;
+}
+
+/** What this invocation knows beyond the decisions. */
+export interface PolicyContext {
+  /** True when the block ran in this invocation (a refused check from an earlier one is re-run first). */
+  ranHere(block: Block): boolean;
+  /** Who answers, for what the policy says it did. */
+  operator: string;
+}
+
+/** What to do next: give an answer (and say `note` first), or stop and wait with this exit code. */
+export type PolicyStep = { kind: 'answer'; answer: Answer; note?: string } | { kind: 'wait'; exitCode: number };
+
+/** The headless answer to the run's question, or where it must wait for a person. */
+export function headlessPolicy(d: Decisions, flags: HeadlessFlags, context: PolicyContext): PolicyStep {
+  const allows = (kind: AnswerKind) => d.choices.some((c) => c.kind === kind);
+  const confirms = (kind: AnswerKind) => d.choices.some((c) => c.kind === kind && c.confirms);
+  const wait: PolicyStep = { kind: 'wait', exitCode: exitCodeFor(d.action) };
+  const { action, block } = d;
+
+  // A running step (its block started in this run and has not been decided) is not skipped under it.
+  const skip = d.step ? flags.skips.get(d.step.id) : undefined;
+  if (skip !== undefined && allows('skip') && d.stepState?.status !== 'running') return { kind: 'answer', answer: { kind: 'skip', reason: skip } };
+
+  const override = block ? flags.overrides.get(block.id) : undefined;
+  if (override !== undefined && allows('override')) {
+    return { kind: 'answer', answer: { kind: 'override', reason: override }, note: `   check ${block?.id ?? ''} OVERRIDDEN by ${context.operator}: ${override}` };
+  }
+  // A block that needs a confirmation runs only under --yes.
+  const run = (kind: 'rerun' | 'retry', note?: string): PolicyStep => {
+    if (confirms(kind) && !flags.yes) return { kind: 'wait', exitCode: ExitCode.Waiting };
+    const answer: Answer = confirms(kind) ? { kind, confirmed: true, automatic: true } : { kind };
+    return note === undefined ? { kind: 'answer', answer } : { kind: 'answer', answer, note };
+  };
+
+  switch (action.kind) {
+    case 'run':
+      if (allows('confirm-run')) return flags.yes ? { kind: 'answer', answer: { kind: 'confirm-run', automatic: true } } : { kind: 'wait', exitCode: ExitCode.Waiting };
+      return allows('run') ? { kind: 'answer', answer: { kind: 'run' } } : wait;
+    case 'refused':
+      // A check that refused in an earlier invocation is run again first: its cause may be fixed.
+      return context.ranHere(action.block) ? wait : run('rerun');
+    case 'failed':
+      return context.ranHere(action.block) ? wait : run('retry', `retrying block ${action.block.id}, which failed in an earlier session`);
+    case 'interrupted':
+      return flags.rerunInterrupted ? run('rerun', `re-running interrupted block ${action.block.id} (--rerun-interrupted)`) : wait;
+    case 'acknowledge':
+      if (!flags.acceptWarnings) return wait;
+      return {
+        kind: 'answer',
+        answer: { kind: 'acknowledge', automatic: true, reason: 'accepted by --accept-warnings' },
+        note: `   warning of ${action.block.id} acknowledged (--accept-warnings)`,
+      };
+    case 'checklist': {
+      const item = d.items.find((i) => !i.ticked && action.items.some((due) => due.id === i.id));
+      if (!flags.yes || !item || !allows('tick')) return wait;
+      return { kind: 'answer', answer: { kind: 'tick', item: item.id, automatic: true }, note: `   [x] ${item.text} (ticked automatically, --yes)` };
+    }
+    case 'confirm-step':
+      return flags.yes && allows('confirm-step') ? { kind: 'answer', answer: { kind: 'confirm-step', automatic: true } } : wait;
+    default:
+      return wait;
+  }
+}
