@@ -9,9 +9,8 @@ import { RunSession, describeAction, type SessionEvent, type SessionOptions } fr
 import { mayOverride, pendingFixesFor, type StepFilter } from '../engine/plan.js';
 import type { BlockState } from '../engine/run-state.js';
 import { formatDuration } from '../runbook/duration.js';
-import { LineChunker } from '../engine/exec/output.js';
-import { loadExeca } from '../engine/exec/shell.js';
-import { UsageError } from './errors.js';
+import { WholeLines, preloadProcessRunner } from '../engine/output.js';
+import { ExitCode, UsageError } from '../engine/errors.js';
 import { commonOptions, stateDirFrom } from './options.js';
 
 export const runHelp = `usage: waymark run RUNBOOK.md --headless [options]
@@ -37,9 +36,6 @@ Runs a runbook without the TUI, for rehearsals and CI. Stops where a person is n
 Exit codes: 0 complete, 1 a block failed, 2 bad input, 3 a check refused,
 4 waiting for the operator, 5 another run holds the lock, 130 interrupted.`;
 
-/** Exit codes of SPEC §4. */
-export const EXIT = { complete: 0, failed: 1, usage: 2, refused: 3, waiting: 4, locked: 5, signal: 130 } as const;
-
 function parsePairs(values: string[] | undefined, flag: string): Map<string, string> {
   const pairs = new Map<string, string>();
   for (const value of values ?? []) {
@@ -55,7 +51,7 @@ function printer(out: NodeJS.WritableStream, session: RunSession, showOutput: bo
   const total = session.runbook.steps.length;
   // --output prints whole lines; a chunk may end mid-line, so each stream gathers its lines.
   const print = (text: string): void => void out.write(`   | ${text.slice(0, -1).replaceAll('\n', '\n   | ')}\n`);
-  const lines = { stdout: new LineChunker(print), stderr: new LineChunker(print) };
+  const lines = { stdout: new WholeLines(print), stderr: new WholeLines(print) };
   const flushOutput = (): void => {
     lines.stdout.end();
     lines.stderr.end();
@@ -154,7 +150,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
   }
   // The process runner loads while the session opens (that waits on the disk), not in the first block.
   // A failure to load surfaces when a block runs, where it can be reported.
-  void loadExeca().catch(() => undefined);
+  preloadProcessRunner();
   const session = await RunSession.open({ ...sessionOptions, streamOutput: values.output ?? false });
   const print = (line: string) => out.write(`${line}\n`);
   let signalled: string | null = null;
@@ -175,7 +171,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
     const code = await drive(session, { ...values, overrides, skips, file: sessionOptions.runbookFile }, print, () => session.stopped);
     if (signalled) {
       await session.close(session.next().kind === 'run' ? 'interrupted' : undefined);
-      return EXIT.signal;
+      return ExitCode.Signal;
     }
     return code;
   } finally {
@@ -243,7 +239,7 @@ interface Answers {
 /** Answer the session's questions from flags until it completes or needs a person. */
 async function drive(session: RunSession, answers: Answers, print: (line: string) => void, stopped: () => boolean): Promise<number> {
   for (;;) {
-    if (stopped()) return EXIT.signal;
+    if (stopped()) return ExitCode.Signal;
     const action = session.next();
     if (action.kind !== 'complete' && answers.skips.has(action.step.id) && !session.busy && session.state.steps.find((s) => s.id === action.step.id)?.status !== 'running') {
       await session.skipStep(action.step.id, answers.skips.get(action.step.id) as string);
@@ -254,10 +250,10 @@ async function drive(session: RunSession, answers: Answers, print: (line: string
         if (!session.complete) {
           const left = session.state.steps.filter((s) => !['passed', 'skipped', 'overridden'].includes(s.status)).length;
           print(`waymark: the selected steps of run ${session.state.run} are done; ${left} step(s) not selected remain for a later run`);
-          return EXIT.complete;
+          return ExitCode.Complete;
         }
         print(`waymark: run ${session.state.run} complete`);
-        return EXIT.complete;
+        return ExitCode.Complete;
       case 'finish-step':
         await session.finishStep(action.step.id);
         continue;
@@ -267,7 +263,7 @@ async function drive(session: RunSession, answers: Answers, print: (line: string
             print(`waiting: block ${action.block.id} needs confirmation before it runs. It will run:`);
             for (const line of session.describeBlock(action.block).split('\n')) print(`   > ${line}`);
             print('   confirm it in the TUI, or re-run with --yes');
-            return EXIT.waiting;
+            return ExitCode.Waiting;
           }
           await session.runBlock(action.step, action.block, { by: session.operator, at: new Date().toISOString(), automatic: true });
         } else {
@@ -292,7 +288,7 @@ async function drive(session: RunSession, answers: Answers, print: (line: string
         const hint = whatNext(action.block);
         if (hint) print(hint);
         for (const line of clearGate(session, action.step, action.block, answers.file)) print(`   ${line}`);
-        return EXIT.refused;
+        return ExitCode.Refused;
       }
       case 'failed': {
         if (!session.executedHere(action.block)) {
@@ -305,13 +301,13 @@ async function drive(session: RunSession, answers: Answers, print: (line: string
         for (const line of state ? evidence(state) : []) print(`   ${line}`);
         if (action.rollbacks.length > 0) print(`   rollback blocks offered (run them from the TUI): ${action.rollbacks.map((b) => b.id).join(', ')}`);
         print('   run again to retry it');
-        return EXIT.failed;
+        return ExitCode.Failed;
       }
       case 'acknowledge':
         if (!answers['accept-warnings']) {
           const state = session.state.steps.find((s) => s.id === action.step.id)?.blocks.find((b) => b.id === action.block.id);
           print(`waiting: ${action.block.id} ended with a warning: ${state?.reason ?? ''}; acknowledge it in the TUI or re-run with --accept-warnings`);
-          return EXIT.waiting;
+          return ExitCode.Waiting;
         }
         await session.acknowledge(action.step.id, action.block.id, { automatic: true, reason: 'accepted by --accept-warnings' });
         print(`   warning of ${action.block.id} acknowledged (--accept-warnings)`);
@@ -326,7 +322,7 @@ async function drive(session: RunSession, answers: Answers, print: (line: string
         if (!answers['rerun-interrupted']) {
           const how = mayOverride(action) ? `--rerun-interrupted, or override it with --override ${action.block.id}="REASON"` : '--rerun-interrupted';
           print(`waiting: ${describeAction(action)}; re-run it with ${how}, or decide in the TUI`);
-          return EXIT.waiting;
+          return ExitCode.Waiting;
         }
         print(`re-running interrupted block ${action.block.id} (--rerun-interrupted)`);
         await session.runBlock(action.step, action.block);
@@ -337,7 +333,7 @@ async function drive(session: RunSession, answers: Answers, print: (line: string
           print(`waiting: step ${action.step.id} has a checklist to tick:`);
           for (const item of action.items) print(`   [ ] ${item.text}`);
           print('   tick it in the TUI, or re-run with --yes');
-          return EXIT.waiting;
+          return ExitCode.Waiting;
         }
         for (const item of action.items) {
           await session.tick(action.step.id, item.id, { automatic: true });
@@ -347,7 +343,7 @@ async function drive(session: RunSession, answers: Answers, print: (line: string
       case 'confirm-step':
         if (!answers.yes) {
           print(`waiting: step ${action.step.id} (${action.step.title}) needs a confirmation that it was done; confirm it in the TUI or re-run with --yes`);
-          return EXIT.waiting;
+          return ExitCode.Waiting;
         }
         await session.confirmStep(action.step.id, { automatic: true });
         continue;
@@ -355,7 +351,7 @@ async function drive(session: RunSession, answers: Answers, print: (line: string
         print(`refused: step ${action.step.id} (${action.step.title}) needs stage ${action.needs.join(', ')} complete first`);
         print(`   still to do: ${action.waitingFor.map((s) => s.id).join(', ')}`);
         print(`   run that stage first (e.g. --only ${action.needs[0] ?? ''})`);
-        return EXIT.refused;
+        return ExitCode.Refused;
       default: {
         const unhandled: never = action;
         throw new Error(`unhandled next action ${JSON.stringify(unhandled)}`);

@@ -6,11 +6,10 @@
 import { hostname, userInfo } from 'node:os';
 import { dirname, relative, resolve } from 'node:path';
 import type { Block, Runbook, Step, VarDecl } from '../runbook/model.js';
-import { composeRunbook, type ComposeOptions } from '../runbook/compose.js';
-import { lintOnDisk, formatDiagnostic } from '../runbook/lint.js';
+import { loadRunbook } from '../runbook/load.js';
 import { interpolate, parseConnectionUrl } from '../runbook/connection.js';
 import type { ConnectionTarget } from '../runbook/connection.js';
-import { OperatorError } from '../cli/errors.js';
+import { ExitCode, OperatorError } from './errors.js';
 import { StateError, assertNoSymlinksBelow, ensureDir } from '../state/atomic.js';
 import { AuditLog } from '../state/audit.js';
 import { auditMac, loadAuditKey, type AuditKey } from '../state/audit-key.js';
@@ -30,6 +29,9 @@ import type { BlockState, Decision, RunEvent, RunState, RunStatus, StepState } f
 import { reduce } from './run-state.js';
 import { changedSecrets, fixedValues, publicValues, resolveVars, secretDigests, settingsConflicts, unsetSecrets, type ResolvedVars, type VarInputs } from './vars.js';
 import { readVarFile, type VarFileEntry } from './var-file.js';
+
+// loadRunbook lives with the runbook (src/runbook/load.ts); callers that know it from here keep working.
+export { loadRunbook } from '../runbook/load.js';
 
 /** How to open a session. */
 export interface SessionOptions {
@@ -103,18 +105,6 @@ export function runStatusFor(action: NextAction): RunStatus {
   }
 }
 
-/** A runbook read, parsed and linted; lint errors are an OperatorError (exit 2) listing them. */
-export async function loadRunbook(file: string, options: ComposeOptions = {}): Promise<Runbook> {
-  const runbook = composeRunbook(file, options);
-  const unreadable = runbook.diagnostics.find((d) => d.rule === 'unreadable' && d.file === file);
-  if (unreadable) throw new OperatorError(`${file}: ${unreadable.message}`, 2);
-  const errors = lintOnDisk(runbook).filter((d) => d.severity === 'error');
-  if (errors.length > 0) {
-    throw new OperatorError(`${file} has lint errors; nothing was run:\n${errors.map(formatDiagnostic).join('\n')}`, 2);
-  }
-  return runbook;
-}
-
 function loginName(): string {
   try {
     return userInfo().username;
@@ -150,7 +140,7 @@ function refuseChangedSecrets(previous: RunState, vars: ResolvedVars, key: Audit
       ...changed.map((name) => `  secret ${name}: its value is not the one the run started with`),
       'resume with the secrets the run started with, or start a new run with --new-run',
     ].join('\n'),
-    2,
+    ExitCode.BadInput,
   );
 }
 
@@ -255,7 +245,7 @@ export class RunSession {
             ...conflicts.map((c) => `  ${c}`),
             'resume without them to go on with the run\'s own settings, or start a new run with --new-run',
           ].join('\n'),
-          2,
+          ExitCode.BadInput,
         );
       }
       inputs = { ...given, ...(resumed.profile === null ? {} : { profile: resumed.profile }), fixed: fixedValues(runbook, resumed) };
@@ -265,7 +255,7 @@ export class RunSession {
     const unset = options.askSecrets ? unsetSecrets(runbook, inputs) : [];
     if (unset.length > 0 && options.askSecrets) inputs.prompted = await options.askSecrets(unset);
     const vars = resolveVars(runbook, inputs);
-    if ('errors' in vars) throw new OperatorError(vars.errors.join('\n'), 2);
+    if ('errors' in vars) throw new OperatorError(vars.errors.join('\n'), ExitCode.BadInput);
     return vars;
   }
 
@@ -296,7 +286,7 @@ export class RunSession {
         throw new OperatorError(
           `run ${left} of ${runbook.file} did not end, but ${book.current} does not name it (it is missing); nothing was run. ` +
             `To resume it, restore that file: echo '{"runId":"${left}"}' > ${book.current}; to leave it unfinished and start a new run, add --new-run`,
-          2,
+          ExitCode.BadInput,
         );
       }
     }
@@ -465,7 +455,7 @@ export class RunSession {
   }
 
   async #record(type: string, data: Record<string, unknown>): Promise<void> {
-    if (this.#shut) throw new OperatorError('this session is closed', 2);
+    if (this.#shut) throw new OperatorError('this session is closed', ExitCode.BadInput);
     const record = this.#maskDeep({ run: this.#state.run, ...data }) as Record<string, unknown>;
     await this.#serially(async () => {
       await this.#writing(() => this.#audit.append(type, record));
@@ -488,7 +478,7 @@ export class RunSession {
    * loses no record: the next session appends it (audit-trail.ts).
    */
   async #dispatch(event: RunEvent, audit: [string, Record<string, unknown>]): Promise<void> {
-    if (this.#shut) throw new OperatorError('this session is closed', 2);
+    if (this.#shut) throw new OperatorError('this session is closed', ExitCode.BadInput);
     await this.#serially(async () => {
       this.#state = reduce(this.#state, event);
       const due: DueRecord = {
@@ -507,7 +497,7 @@ export class RunSession {
 
   #stepState(step: Step): StepState {
     const found = this.#state.steps.find((s) => s.id === step.id);
-    if (!found) throw new OperatorError(`step ${step.id} is not part of this run`, 2);
+    if (!found) throw new OperatorError(`step ${step.id} is not part of this run`, ExitCode.BadInput);
     return found;
   }
 
@@ -521,7 +511,7 @@ export class RunSession {
   #requireReason(reason: string | undefined, what: string): string {
     const text = (reason ?? '').trim();
     if (text.length < MIN_REASON_LENGTH) {
-      throw new OperatorError(`${what} needs a written reason of at least ${MIN_REASON_LENGTH} characters`, 2);
+      throw new OperatorError(`${what} needs a written reason of at least ${MIN_REASON_LENGTH} characters`, ExitCode.BadInput);
     }
     return text;
   }
@@ -548,18 +538,18 @@ export class RunSession {
   }
 
   async #runBlock(step: Step, block: Block, confirmation?: Decision): Promise<BlockState> {
-    if (this.#closed) throw new OperatorError('this session is closed', 2);
-    if (this.#stopped) throw new OperatorError(`block ${block.id} does not start: the run is stopping`, 130);
-    if (this.#abort) throw new OperatorError(`block ${block.id} cannot start: another block is running`, 2);
+    if (this.#closed) throw new OperatorError('this session is closed', ExitCode.BadInput);
+    if (this.#stopped) throw new OperatorError(`block ${block.id} does not start: the run is stopping`, ExitCode.Signal);
+    if (this.#abort) throw new OperatorError(`block ${block.id} cannot start: another block is running`, ExitCode.BadInput);
     if (!this.#mayExecute(step, block)) {
-      throw new OperatorError(`block ${block.id} is not next in the run: ${describeAction(this.next())}`, 2);
+      throw new OperatorError(`block ${block.id} is not next in the run: ${describeAction(this.next())}`, ExitCode.BadInput);
     }
     if (block.attrs.confirm && !confirmation) {
-      throw new OperatorError(`block ${block.id} needs the operator's confirmation before it runs`, 4);
+      throw new OperatorError(`block ${block.id} needs the operator's confirmation before it runs`, ExitCode.Waiting);
     }
     const stepState = this.#stepState(step);
     const blockState = stepState.blocks.find((b) => b.id === block.id);
-    if (!blockState) throw new OperatorError(`block ${block.id} is not runnable`, 2);
+    if (!blockState) throw new OperatorError(`block ${block.id} is not runnable`, ExitCode.BadInput);
 
     // From here the block counts as running: a cancel or a stop while its start is written
     // keeps its command from starting at all.
@@ -687,7 +677,7 @@ export class RunSession {
   #currentBlock(kind: NextAction['kind'], stepId: string, blockId: string): { step: Step; block: Block } {
     const action = this.next();
     if (action.kind !== kind || !('block' in action) || action.step.id !== stepId || action.block.id !== blockId) {
-      throw new OperatorError(`cannot do that to ${blockId} now: ${describeAction(action)}`, 2);
+      throw new OperatorError(`cannot do that to ${blockId} now: ${describeAction(action)}`, ExitCode.BadInput);
     }
     return { step: action.step, block: action.block };
   }
@@ -710,10 +700,10 @@ export class RunSession {
     const action = this.next();
     const holding = (action.kind === 'refused' || action.kind === 'interrupted') && action.block.role === 'check' && action.block.id === blockId;
     if (!holding) {
-      throw new OperatorError(`check ${blockId} is not the failed check holding the run (${describeAction(action)})`, 2);
+      throw new OperatorError(`check ${blockId} is not the failed check holding the run (${describeAction(action)})`, ExitCode.BadInput);
     }
     if (!mayOverride(action)) {
-      throw new OperatorError(`check ${blockId} does not allow an override: the runbook must say override=allowed on it`, 3);
+      throw new OperatorError(`check ${blockId} does not allow an override: the runbook must say override=allowed on it`, ExitCode.Refused);
     }
     const text = this.#requireReason(reason, `overriding check ${blockId}`);
     const decision = this.#decision(text);
@@ -731,7 +721,7 @@ export class RunSession {
     const { block } = this.#currentBlock('interrupted', stepId, blockId);
     if (block.role === 'check') {
       const instead = block.attrs.override === 'allowed' ? `re-run it, or override it by name with a reason` : 're-run it (it cannot be overridden)';
-      throw new OperatorError(`check ${blockId} cannot be marked done: a check that did not finish is a gate that has not passed; ${instead}`, 3);
+      throw new OperatorError(`check ${blockId} cannot be marked done: a check that did not finish is a gate that has not passed; ${instead}`, ExitCode.Refused);
     }
     const decision = this.#decision(this.#requireReason(reason, `marking ${blockId} done`));
     await this.#dispatch({ type: 'interrupted-marked-done', step: stepId, block: blockId, decision }, [
@@ -745,10 +735,10 @@ export class RunSession {
     const index = this.runbook.steps.findIndex((s) => s.id === stepId);
     const step = this.runbook.steps[index];
     const item = step?.checklist.find((i) => i.id === itemId);
-    if (!step || !item) throw new OperatorError(`no checklist item ${itemId} in step ${stepId}`, 2);
+    if (!step || !item) throw new OperatorError(`no checklist item ${itemId} in step ${stepId}`, ExitCode.BadInput);
     const action = this.next();
     if (action.kind === 'complete' || action.step.id !== stepId) {
-      throw new OperatorError(`step ${stepId} is not the current step`, 2);
+      throw new OperatorError(`step ${stepId} is not the current step`, ExitCode.BadInput);
     }
     if (options.ticked === false) {
       await this.#dispatch({ type: 'item-unticked', step: stepId, item: itemId }, ['item-unticked', { step: stepId, item: itemId, text: item.text }]);
@@ -764,7 +754,7 @@ export class RunSession {
   /** Confirm a step that has nothing to run and no checklist. */
   async confirmStep(stepId: string, options: { automatic?: boolean } = {}): Promise<void> {
     const action = this.next();
-    if (action.kind !== 'confirm-step' || action.step.id !== stepId) throw new OperatorError(`step ${stepId} does not wait for a confirmation now`, 2);
+    if (action.kind !== 'confirm-step' || action.step.id !== stepId) throw new OperatorError(`step ${stepId} does not wait for a confirmation now`, ExitCode.BadInput);
     const decision = this.#decision(undefined, options.automatic);
     await this.#dispatch({ type: 'step-confirmed', step: stepId, decision }, ['step-confirmed', { step: stepId, automatic: options.automatic ?? false }]);
   }
@@ -772,9 +762,9 @@ export class RunSession {
   /** Skip the current step, if it is optional, with a recorded reason. */
   async skipStep(stepId: string, reason: string): Promise<void> {
     const action = this.next();
-    if (action.kind === 'complete' || action.step.id !== stepId) throw new OperatorError(`step ${stepId} is not the current step`, 2);
-    if (!action.step.optional) throw new OperatorError(`step ${stepId} is not optional: only steps marked {optional} can be skipped`, 2);
-    if (this.busy) throw new OperatorError('a block is running', 2);
+    if (action.kind === 'complete' || action.step.id !== stepId) throw new OperatorError(`step ${stepId} is not the current step`, ExitCode.BadInput);
+    if (!action.step.optional) throw new OperatorError(`step ${stepId} is not optional: only steps marked {optional} can be skipped`, ExitCode.BadInput);
+    if (this.busy) throw new OperatorError('a block is running', ExitCode.BadInput);
     const decision = this.#decision(this.#requireReason(reason, `skipping step ${stepId}`));
     await this.#dispatch({ type: 'step-skipped', step: stepId, decision }, ['step-skipped', { step: stepId, reason: decision.reason ?? '' }]);
     this.#emit({ type: 'step-finished', step: action.step, state: this.#stepState(action.step) });
@@ -783,7 +773,7 @@ export class RunSession {
   /** Close the current step once everything in it is done. */
   async finishStep(stepId: string): Promise<void> {
     const action = this.next();
-    if (action.kind !== 'finish-step' || action.step.id !== stepId) throw new OperatorError(`step ${stepId} is not finished: ${describeAction(action)}`, 2);
+    if (action.kind !== 'finish-step' || action.step.id !== stepId) throw new OperatorError(`step ${stepId} is not finished: ${describeAction(action)}`, ExitCode.BadInput);
     const at = new Date().toISOString();
     if (this.#stepState(action.step).status === 'pending') {
       await this.#dispatch({ type: 'step-started', step: stepId, at }, ['step-started', { step: stepId, title: action.step.title }]);

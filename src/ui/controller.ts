@@ -10,7 +10,7 @@ import type { RunSession, SessionEvent } from '../engine/session.js';
 import { MIN_REASON_LENGTH, describeAction } from '../engine/session.js';
 import { mayMarkDone, mayOverride, type NextAction } from '../engine/plan.js';
 import type { RunState } from '../engine/run-state.js';
-import { RawTail } from '../engine/exec/output.js';
+import { OutputTail } from '../engine/output.js';
 import type { KeyAction } from './keys.js';
 
 /** A question the screen is waiting on. */
@@ -61,7 +61,7 @@ export class UiController {
   #listeners = new Set<() => void>();
   #snapshot: UiSnapshot;
   // Output is kept as the bytes arrived; only what a frame shows is ever decoded and split.
-  #tail = new RawTail(TAIL_BYTES);
+  #tail = new OutputTail(TAIL_BYTES);
   #tailTotal = 0;
   #tailBlock: string | null = null;
   #lastLog: string | null = null;
@@ -124,7 +124,7 @@ export class UiController {
       case 'block-started':
         // The pager and scroll-back follow the running block, not the one before it.
         this.#lastLog = null;
-        this.#tail = new RawTail(TAIL_BYTES);
+        this.#tail = new OutputTail(TAIL_BYTES);
         this.#tailTotal = 0;
         this.#tailBlock = event.block.id;
         this.#scrolledBack = 0;

@@ -1,12 +1,19 @@
 /** `waymark RUNBOOK.md`: the interactive TUI over a run session. */
 import type { SessionOptions } from '../engine/session.js';
 import type { VarDecl } from '../runbook/model.js';
-import { UsageError } from '../cli/errors.js';
-import { loadExeca } from '../engine/exec/shell.js';
+import { ExitCode, UsageError } from '../engine/errors.js';
+import { preloadProcessRunner } from '../engine/output.js';
 
 /** Exit code for where the run stands when the operator leaves the TUI (SPEC §4). */
 // An interrupted block waits for the operator's decision (4); 130 is only for a signal.
-const EXIT_FOR: Record<string, number> = { complete: 0, failed: 1, refused: 3, waiting: 4, running: 4, interrupted: 4 };
+const EXIT_FOR: Record<string, ExitCode> = {
+  complete: ExitCode.Complete,
+  failed: ExitCode.Failed,
+  refused: ExitCode.Refused,
+  waiting: ExitCode.Waiting,
+  running: ExitCode.Waiting,
+  interrupted: ExitCode.Waiting,
+};
 
 /** ink and the screen's modules, loaded the way they need the environment to be. */
 async function loadTui() {
@@ -98,7 +105,7 @@ export async function startTui(options: SessionOptions): Promise<number> {
     const app = render(<App controller={controller} durations={durations} />, { exitOnCtrlC: false, maxFps: 30, patchConsole: false });
     // The frame is up: load the process runner now, before the operator's first key needs it.
     // A failure to load surfaces when a block runs, where it can be reported.
-    setImmediate(() => void loadExeca().catch(() => undefined));
+    setImmediate(preloadProcessRunner);
     await app.waitUntilExit();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -108,5 +115,5 @@ export async function startTui(options: SessionOptions): Promise<number> {
     status = session.state.status;
     for (const cleanup of cleanups) cleanup();
   }
-  return signalled ? 130 : (EXIT_FOR[status] ?? 0);
+  return signalled ? ExitCode.Signal : (EXIT_FOR[status] ?? ExitCode.Complete);
 }
