@@ -1,10 +1,11 @@
-// Bundles the CLI into dist/cli/main.js (the `waymark` bin) with production React, so start-up
-// reads a few files instead of hundreds. Commands, the TUI and the database driver stay in
-// chunks of their own, loaded only when used: `lint` never loads ink or mysql2.
-// The TUI's `run` is bundled a second time, whole, as dist/cli/tui.vm.js: a script (not a module)
-// that src/ui/load-tui.ts compiles with V8's code cache, which ES modules cannot use on Node 20.
-// tsc has already written dist/ (type-checked modules that tests and bench drivers import);
-// this replaces only the entry point.
+// Bundles the CLI into dist/cli/main.js (the `waymark` bin), so start-up reads a few files instead
+// of hundreds. Commands and the database driver stay in chunks of their own, loaded only when
+// used: `lint` never loads mysql2.
+// The TUI (its `run`, with ink and production React) is emitted once, whole, as dist/cli/tui.vm.js:
+// a script (not a module) that src/ui/load-tui.ts compiles with V8's code cache, which ES modules
+// cannot use on Node 20. main.ts sends every TUI run there, so the module chunks leave it out.
+// tsc has already written dist/ (type-checked modules that bench drivers import): this replaces
+// its copies of the faces (cli/, ui/, report/) with the bundle, so the TUI is in dist/ once.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { builtinModules } from 'node:module';
@@ -90,7 +91,29 @@ const common = {
   alias: { 'cli-highlight': './src/build/no-highlight.mjs', 'node-emoji': './src/build/no-emoji.mjs' },
 };
 
-rmSync(join(root, 'dist', 'cli', 'chunks'), { recursive: true, force: true });
+// In the module chunks, cli/run.ts's import of the TUI (ui/start.tsx) is a stand-in that says where
+// the TUI is: main.ts sends a run without --headless to dist/cli/tui.vm.js, never to this
+// run.js, so the chunks would otherwise hold a second copy of the TUI that nothing loads.
+const startTui = join(root, 'src', 'ui', 'start.tsx');
+let tuiLeftOut = false;
+const tuiOnlyInScript = {
+  name: 'tui-only-in-script',
+  setup(build) {
+    build.onResolve({ filter: /(^|\/)start\.js$/ }, ({ path, importer }) => {
+      if (!importer.startsWith(join(root, 'src')) || join(dirname(importer), path.replace(/\.js$/, '.tsx')) !== startTui) return undefined;
+      tuiLeftOut = true;
+      return { path: startTui, namespace: 'tui-only-in-script' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'tui-only-in-script' }, () => ({
+      contents: `export async function startTui() {
+  throw new Error('the TUI was started from the ES module chunks, which leave it out: main.js runs it from dist/cli/tui.vm.js (src/ui/load-tui.ts); see src/build/bundle.mjs');
+}`,
+      loader: 'js',
+    }));
+  },
+};
+
+for (const face of ['cli', 'ui', 'report']) rmSync(join(root, 'dist', face), { recursive: true, force: true });
 await build({
   ...common,
   entryPoints: { main: 'src/cli/main.ts' },
@@ -99,10 +122,10 @@ await build({
   splitting: true,
   // Bundled CommonJS dependencies (mysql2) call require() for Node built-ins.
   banner: { js: "import { createRequire as __waymarkRequire } from 'node:module'; const require = __waymarkRequire(import.meta.url);" },
-  // ink imports the React devtools only when DEV is set; waymark never ships them.
-  external: ['react-devtools-core'],
-  plugins: [yogaWithoutFetch, oneStringWidth, lazyEmojiRegex],
+  // ink, React and their build fixes belong to the script below: these chunks never load them.
+  plugins: [tuiOnlyInScript],
 });
+if (!tuiLeftOut) throw new Error('the module chunks no longer import src/ui/start.tsx the way src/build/bundle.mjs expects, so the TUI may be in them twice; review tuiOnlyInScript');
 chmodSync(join(root, 'dist', 'cli', 'main.js'), 0o755);
 
 // A script has no import statements: Node built-ins (and the devtools ink never loads here) come

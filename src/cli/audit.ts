@@ -1,10 +1,10 @@
 /** `waymark audit RUNBOOK.md [--run ID] --verify | --export`: check the audit trail, or anchor it outside the machine. */
 import { parseArgs } from 'node:util';
-import { loadRunbook } from '../engine/session.js';
+import { loadRunbook } from '../runbook/load.js';
 import { readRun } from '../engine/runs.js';
 import { auditKeyPath, findAuditKey } from '../state/audit-key.js';
 import { verifyAudit, type AuditIntact, type VerifyOptions } from '../state/audit.js';
-import { OperatorError, UsageError } from './errors.js';
+import { ExitCode, OperatorError, UsageError } from '../engine/errors.js';
 import { stateDirFrom } from './options.js';
 
 export const auditHelp = `usage: waymark audit RUNBOOK.md [--run ID] [--verify [--head SEQ:HASH] | --export] [--json] [--state-dir DIR]
@@ -52,36 +52,36 @@ export async function auditCommand(argv: string[], out: NodeJS.WritableStream): 
   const anchor = values.head === undefined ? undefined : parseHead(values.head);
   const runbook = await loadRunbook(positionals[0] as string, { allowOutsideRoot: values['allow-outside-includes'] ?? false });
   const stored = await readRun(stateDirFrom(values['state-dir']), runbook, values.run);
-  if (!stored) throw new OperatorError(`${runbook.file} has no run in ${stateDirFrom(values['state-dir'])}`, 2);
+  if (!stored) throw new OperatorError(`${runbook.file} has no run in ${stateDirFrom(values['state-dir'])}`, ExitCode.BadInput);
   const key = await findAuditKey();
   const verdict = await verifyAudit(stored.paths.audit, { ...(stored.state.auditHead ? { head: stored.state.auditHead } : {}), key, ...(anchor ? { anchor } : {}) });
   const where = stored.paths.audit;
   const run = stored.state.run;
   if (!verdict.ok) {
-    if (!values.verify) throw new OperatorError(`${where}:${verdict.line}: ${verdict.reason}`, 1);
+    if (!values.verify) throw new OperatorError(`${where}:${verdict.line}: ${verdict.reason}`, ExitCode.Failed);
     out.write(`audit trail of run ${run} is BROKEN at ${where}:${verdict.line}: ${verdict.reason}\n`);
-    return 1;
+    return ExitCode.Failed;
   }
   // Reading a trail needs no key; vouching for it (verify, export) does.
   if (!verdict.authenticated && (values.verify || values.export)) {
     const have = key ? `${key.path} holds key ${key.id}` : `there is no key at ${auditKeyPath()}`;
-    throw new OperatorError(`audit trail of run ${run} is keyed with key ${verdict.keyId}, but ${have}: its records cannot be checked here; verify it where that key is`, 2);
+    throw new OperatorError(`audit trail of run ${run} is keyed with key ${verdict.keyId}, but ${have}: its records cannot be checked here; verify it where that key is`, ExitCode.BadInput);
   }
   if (values.export) {
-    if (verdict.head.seq === 0) throw new OperatorError(`audit trail of run ${run} is empty: there is no head to export`, 2);
+    if (verdict.head.seq === 0) throw new OperatorError(`audit trail of run ${run} is empty: there is no head to export`, ExitCode.BadInput);
     const head = `${verdict.head.seq}:${verdict.head.lineHash}`;
     const exported = { run, head, key: verdict.keyId ?? 'unkeyed', exported: new Date().toISOString() };
     out.write(values.json ? `${JSON.stringify(exported)}\n` : `waymark audit run=${run} head=${head} key=${exported.key} exported=${exported.exported}\n`);
-    return 0;
+    return ExitCode.Complete;
   }
   if (!values.verify) {
     for (const record of verdict.records) {
       const { seq, ts, type, operator, host, prev: _prev, hash: _hash, key: _key, mac: _mac, run: _run, ...data } = record;
       out.write(values.json ? `${JSON.stringify(record)}\n` : `${seq} ${ts} ${operator}@${host} ${type} ${JSON.stringify(data)}\n`);
     }
-    return 0;
+    return ExitCode.Complete;
   }
   const extends_ = anchor ? `, and extends the exported head ${values.head}` : '';
   out.write(`audit trail of run ${run} is intact: ${verdict.records.length} records, ${keying(verdict)}${extends_} (${where})\n`);
-  return 0;
+  return ExitCode.Complete;
 }

@@ -1,7 +1,7 @@
 /** `waymark lint FILE... [--json]`: one `FILE:LINE: severity: message` line per finding. */
 import { parseArgs } from 'node:util';
 import { formatDiagnostic, lintFile } from '../runbook/lint.js';
-import { UsageError } from './errors.js';
+import { ExitCode, UsageError } from '../engine/errors.js';
 
 export const lintHelp = `usage: waymark lint FILE... [--json] [--allow-outside-includes]
 
@@ -14,7 +14,7 @@ export async function lintCommand(argv: string[], out: NodeJS.WritableStream): P
   const findings = (await Promise.all(positionals.map((file) => lintFile(file, { allowOutsideRoot: values['allow-outside-includes'] ?? false })))).flat();
   if (values.json) out.write(`${JSON.stringify(findings, null, 2)}\n`);
   else for (const finding of findings) out.write(`${formatDiagnostic(finding)}\n`);
-  return findings.some((f) => f.severity === 'error') ? 2 : 0;
+  return findings.some((f) => f.severity === 'error') ? ExitCode.BadInput : ExitCode.Complete;
 }
 
 /** The command's flags; a bad one is a usage error that shows this command's help. */

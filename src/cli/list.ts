@@ -6,7 +6,7 @@ import { composeRunbook } from '../runbook/compose.js';
 import { lintOnDisk } from '../runbook/lint.js';
 import { readRun } from '../engine/runs.js';
 import { isStepDone } from '../engine/run-state.js';
-import { UsageError } from './errors.js';
+import { ExitCode, UsageError } from '../engine/errors.js';
 import { stateDirFrom } from './options.js';
 
 export const listHelp = `usage: waymark list [DIR] [--json] [--state-dir DIR]
@@ -78,18 +78,18 @@ export async function listCommand(argv: string[], out: NodeJS.WritableStream): P
   const entries = await listRunbooks(dir, stateDirFrom(values['state-dir']));
   if (values.json) {
     out.write(`${JSON.stringify(entries, null, 2)}\n`);
-    return 0;
+    return ExitCode.Complete;
   }
   if (entries.length === 0) {
     out.write(`no runbooks (*.md) under ${dir}\n`);
-    return 0;
+    return ExitCode.Complete;
   }
   const width = Math.max(...entries.map((e) => e.file.length));
   for (const e of entries) {
     const lint = e.errors > 0 ? `  [${e.errors} lint error(s): waymark lint ${e.file}]` : '';
     out.write(`${e.file.padEnd(width)}  ${String(e.steps).padStart(3)} steps  ${lastRunText(e.lastRun).padEnd(34)}  ${e.title}${lint}\n`);
   }
-  return 0;
+  return ExitCode.Complete;
 }
 
 /** The command's flags; a bad one is a usage error that shows this command's help. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** waymark's entry point: picks the command and turns operator errors into messages and exit codes. */
 import { fileURLToPath } from 'node:url';
-import { isOperatorError, UsageError } from './errors.js';
+import { ExitCode, isOperatorError, UsageError } from '../engine/errors.js';
 import { inertLines } from '../runbook/inert.js';
 import { inertOutput } from './output.js';
 
@@ -80,7 +80,7 @@ export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${usage}\n`);
-    return name === undefined ? 2 : 0;
+    return name === undefined ? ExitCode.BadInput : ExitCode.Complete;
   }
   // `waymark RUNBOOK.md` is `waymark run RUNBOOK.md` (SPEC §4).
   if (!commands[name] && /\.(md|markdown)$/i.test(name)) return (await runFor(argv))(argv, outputFor(argv));
@@ -90,7 +90,7 @@ export async function main(argv: string[]): Promise<number> {
   const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(`${command.help}\n`);
-    return 0;
+    return ExitCode.Complete;
   }
   return command.run(rest, outputFor(null));
 }
@@ -105,12 +105,12 @@ function explain(error: unknown): number {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
     process.stderr.write(inertLines(`waymark: ${(error as Error).message}\n`));
-    return 2;
+    return ExitCode.BadInput;
   }
   process.stderr.write(inertLines(`waymark: internal error: ${(error as Error)?.message ?? String(error)}\n`) +
     'This is a bug in waymark, not in your runbook; the checkpoint on disk is intact. Set WAYMARK_DEBUG=1 for details.\n');
   if (process.env.WAYMARK_DEBUG) process.stderr.write(inertLines(`${(error as Error)?.stack ?? ''}\n`));
-  return 70;
+  return ExitCode.Internal;
 }
 
 // `waymark plan X | head`: a reader that goes away is not an error worth a stack trace, and it

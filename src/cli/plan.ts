@@ -1,8 +1,8 @@
 /** `waymark plan RUNBOOK.md`: the composed order of steps, with where each comes from; runs nothing. */
 import { parseArgs } from 'node:util';
 import { relative } from 'node:path';
-import { loadRunbook } from '../engine/session.js';
-import { UsageError } from './errors.js';
+import { loadRunbook } from '../runbook/load.js';
+import { ExitCode, UsageError } from '../engine/errors.js';
 
 export const planHelp = `usage: waymark plan RUNBOOK.md [--json] [--allow-outside-includes]
 
@@ -31,7 +31,7 @@ export async function planCommand(argv: string[], out: NodeJS.WritableStream): P
   }));
   if (values.json) {
     out.write(`${JSON.stringify({ runbook: runbook.id, title: runbook.title, steps: rows }, null, 2)}\n`);
-    return 0;
+    return ExitCode.Complete;
   }
   out.write(`${runbook.title} (${runbook.id}): ${rows.length} steps\n`);
   const width = String(rows.length).length;
@@ -47,5 +47,5 @@ export async function planCommand(argv: string[], out: NodeJS.WritableStream): P
     out.write(`  ${String(row.n).padStart(width)}. ${row.title}  [${row.id}]\n`);
     out.write(`  ${' '.repeat(width)}  ${row.source}${extras ? ` · ${extras}` : ''}${row.blocks.length ? ` · ${row.blocks.length} block(s)` : ''}\n`);
   }
-  return 0;
+  return ExitCode.Complete;
 }

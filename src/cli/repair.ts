@@ -1,9 +1,9 @@
 /** `waymark repair RUNBOOK.md [--run ID]`: rebuild a lost or unusable checkpoint from the journal and audit trail. */
 import { parseArgs } from 'node:util';
-import { loadRunbook } from '../engine/session.js';
+import { loadRunbook } from '../runbook/load.js';
 import { repairRun } from '../engine/repair.js';
 import { currentUser } from '../state/lock.js';
-import { UsageError } from './errors.js';
+import { ExitCode, UsageError } from '../engine/errors.js';
 import { stateDirFrom } from './options.js';
 
 export const repairHelp = `usage: waymark repair RUNBOOK.md [--run ID] [--state-dir DIR] [--operator NAME]
@@ -31,7 +31,7 @@ export async function repairCommand(argv: string[], out: NodeJS.WritableStream):
   });
   if (!outcome.repaired) {
     out.write(`the checkpoint of run ${outcome.runId} is readable: nothing to repair\n`);
-    return 0;
+    return ExitCode.Complete;
   }
   for (const notice of outcome.notices) out.write(`notice: ${notice}\n`);
   out.write(`rebuilt the checkpoint of run ${outcome.runId} from ${outcome.journalEntries} journal entries and ${outcome.auditRecords} of ${outcome.auditLength} audit records: ${outcome.checkpoint}\n`);
@@ -46,5 +46,5 @@ export async function repairCommand(argv: string[], out: NodeJS.WritableStream):
     }
   }
   out.write(`recorded in the audit trail as record ${outcome.record} (checkpoint-repaired); the next run resumes from here\n`);
-  return 0;
+  return ExitCode.Complete;
 }

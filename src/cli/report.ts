@@ -1,6 +1,6 @@
 /** `waymark report RUNBOOK.md [--run ID] [--format md|json|junit] [-o FILE]`. */
 import { parseArgs } from 'node:util';
-import { loadRunbook } from '../engine/session.js';
+import { loadRunbook } from '../runbook/load.js';
 import { readRun, type StoredRun } from '../engine/runs.js';
 import type { RunState } from '../engine/run-state.js';
 import { readCheckpoint } from '../engine/checkpoint.js';
@@ -9,7 +9,7 @@ import { renderMarkdown } from '../report/markdown.js';
 import { renderJunit } from '../report/junit.js';
 import { compareRuns, renderComparisonMarkdown, renderComparisonText } from '../report/compare.js';
 import { writeFileAtomic } from '../state/atomic.js';
-import { OperatorError, UsageError } from './errors.js';
+import { ExitCode, OperatorError, UsageError } from '../engine/errors.js';
 import { stateDirFrom } from './options.js';
 
 export const reportHelp = `usage: waymark report RUNBOOK.md [--run ID] [--format md|json|junit] [-o FILE] [--state-dir DIR]
@@ -39,14 +39,14 @@ export async function reportCommand(argv: string[], out: NodeJS.WritableStream):
   if (format !== 'md' && format !== 'json' && format !== 'junit') throw new UsageError(`--format must be md, json or junit, not "${format}"`);
   const runbook = await loadRunbook(positionals[0] as string, { allowOutsideRoot: values['allow-outside-includes'] ?? false });
   const stored = await readRun(stateDirFrom(values['state-dir']), runbook, values.run);
-  if (!stored) throw new OperatorError(`${runbook.file} has no run in ${stateDirFrom(values['state-dir'])}: nothing to report`, 2);
+  if (!stored) throw new OperatorError(`${runbook.file} has no run in ${stateDirFrom(values['state-dir'])}: nothing to report`, ExitCode.BadInput);
   const report = buildReport(runbook, stored.state, stored.status);
   const text = format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : format === 'junit' ? renderJunit(report) : renderMarkdown(report);
   if (values.output) {
     await writeFileAtomic(values.output, text);
     out.write(`report written to ${values.output}\n`);
   } else out.write(text);
-  return 0;
+  return ExitCode.Complete;
 }
 
 /** `--compare RUN_A RUN_B`: rehearsal against production, side by side. */
@@ -61,7 +61,7 @@ async function compareCommand(
   const runbook = await loadRunbook(positionals[0] as string, { allowOutsideRoot: values['allow-outside-includes'] ?? false });
   const stateDir = stateDirFrom(values['state-dir']);
   const [a, b] = await Promise.all([readRun(stateDir, runbook, positionals[1]), readRun(stateDir, runbook, positionals[2])]);
-  if (!a || !b) throw new OperatorError(`run ${!a ? positionals[1] : positionals[2]} has no checkpoint in ${stateDir}`, 2);
+  if (!a || !b) throw new OperatorError(`run ${!a ? positionals[1] : positionals[2]} has no checkpoint in ${stateDir}`, ExitCode.BadInput);
   const comparison = compareRuns(await asRecorded(a), await asRecorded(b));
   const text =
     format === 'json' ? `${JSON.stringify(comparison, null, 2)}\n` : format === 'md' ? renderComparisonMarkdown(comparison) : renderComparisonText(comparison);
@@ -69,7 +69,7 @@ async function compareCommand(
     await writeFileAtomic(values.output, text);
     out.write(`comparison written to ${values.output}\n`);
   } else out.write(text);
-  return 0;
+  return ExitCode.Complete;
 }
 
 /**

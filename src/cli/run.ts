@@ -9,12 +9,10 @@ import { RunSession, type SessionEvent, type SessionOptions } from '../engine/se
 import type { StepFilter } from '../engine/plan.js';
 import type { Decisions } from '../engine/decisions.js';
 import { headlessPolicy, type HeadlessFlags } from '../engine/headless-policy.js';
-import { ExitCode } from '../engine/errors.js';
 import type { BlockState } from '../engine/run-state.js';
 import { formatDuration } from '../runbook/duration.js';
-import { LineChunker } from '../engine/exec/output.js';
-import { loadExeca } from '../engine/exec/shell.js';
-import { UsageError } from './errors.js';
+import { WholeLines, preloadProcessRunner } from '../engine/output.js';
+import { ExitCode, UsageError } from '../engine/errors.js';
 import { commonOptions, stateDirFrom } from './options.js';
 
 export const runHelp = `usage: waymark run RUNBOOK.md --headless [options]
@@ -55,7 +53,7 @@ function printer(out: NodeJS.WritableStream, session: RunSession, showOutput: bo
   const total = session.runbook.steps.length;
   // --output prints whole lines; a chunk may end mid-line, so each stream gathers its lines.
   const print = (text: string): void => void out.write(`   | ${text.slice(0, -1).replaceAll('\n', '\n   | ')}\n`);
-  const lines = { stdout: new LineChunker(print), stderr: new LineChunker(print) };
+  const lines = { stdout: new WholeLines(print), stderr: new WholeLines(print) };
   const flushOutput = (): void => {
     lines.stdout.end();
     lines.stderr.end();
@@ -149,7 +147,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
   }
   // The process runner loads while the session opens (that waits on the disk), not in the first block.
   // A failure to load surfaces when a block runs, where it can be reported.
-  void loadExeca().catch(() => undefined);
+  preloadProcessRunner();
   const session = await RunSession.open({ ...sessionOptions, streamOutput: values.output ?? false });
   const print = (line: string) => out.write(`${line}\n`);
   let signalled: string | null = null;

@@ -1,9 +1,9 @@
 /** `waymark status RUNBOOK.md [--json]`: where the current run stands. */
 import { parseArgs } from 'node:util';
-import { loadRunbook } from '../engine/session.js';
+import { loadRunbook } from '../runbook/load.js';
 import { readRun } from '../engine/runs.js';
 import { stepDurations, timeLeft } from '../engine/estimate.js';
-import { UsageError } from './errors.js';
+import { ExitCode, UsageError } from '../engine/errors.js';
 import { stateDirFrom } from './options.js';
 import { formatDuration } from '../runbook/duration.js';
 
@@ -73,11 +73,11 @@ export async function statusCommand(argv: string[], out: NodeJS.WritableStream):
       };
   if (values.json) {
     out.write(`${JSON.stringify(json, null, 2)}\n`);
-    return 0;
+    return ExitCode.Complete;
   }
   if (!stored) {
     out.write(`${runbook.title}: never run (state dir ${stateDirFrom(values['state-dir'])})\n`);
-    return 0;
+    return ExitCode.Complete;
   }
   const done = json.steps.filter((s) => ['passed', 'skipped', 'overridden'].includes(s.status)).length;
   out.write(`${runbook.title}\nrun ${json.run} by ${json.operator}, started ${json.startedAt}: ${json.status}, ${done}/${json.steps.length} steps done${left !== null && json.status !== 'complete' ? `, about ${formatDuration(left)} left (from earlier runs)` : ''}\n`);
@@ -89,5 +89,5 @@ export async function statusCommand(argv: string[], out: NodeJS.WritableStream):
       out.write(`      ${block.status.padEnd(11)} ${block.role} ${block.id}${block.reason ? `: ${block.reason}` : ''}\n`);
     }
   }
-  return 0;
+  return ExitCode.Complete;
 }

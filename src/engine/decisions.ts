@@ -200,7 +200,7 @@ function mayMarkDone(action: NextAction): boolean {
 /** Why an answer is not allowed now, with the exit code a headless run gives it. */
 export interface Refusal {
   message: string;
-  exitCode: number;
+  exitCode: ExitCode;
 }
 
 /** Why this answer is not allowed now, or null when it is. Nothing changes on a refusal. */
@@ -257,7 +257,7 @@ function notAllowed(d: Decisions, answer: Answer): string {
   }
 }
 
-function notAllowedCode(d: Decisions, answer: Answer): number {
+function notAllowedCode(d: Decisions, answer: Answer): ExitCode {
   const { action } = d;
   const atCheck = (action.kind === 'refused' || action.kind === 'interrupted') && action.block.role === 'check';
   // Trying to get past a gate that does not allow it is a refusal, as the check's own was.
@@ -271,7 +271,7 @@ function notAllowedCode(d: Decisions, answer: Answer): number {
  * among the selected steps, 3 when a check refuses (or a needed stage is not done), 1 when a block
  * failed, 4 when a decision waits for a person.
  */
-export function exitCodeFor(action: NextAction): number {
+export function exitCodeFor(action: NextAction): ExitCode {
   switch (action.kind) {
     case 'complete':
       return ExitCode.Complete;

@@ -30,7 +30,7 @@ export interface PolicyContext {
 }
 
 /** What to do next: give an answer (and say `note` first), or stop and wait with this exit code. */
-export type PolicyStep = { kind: 'answer'; answer: Answer; note?: string } | { kind: 'wait'; exitCode: number };
+export type PolicyStep = { kind: 'answer'; answer: Answer; note?: string } | { kind: 'wait'; exitCode: ExitCode };
 
 /** The headless answer to the run's question, or where it must wait for a person. */
 export function headlessPolicy(d: Decisions, flags: HeadlessFlags, context: PolicyContext): PolicyStep {

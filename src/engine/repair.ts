@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Block, Runbook } from '../runbook/model.js';
-import { OperatorError } from '../cli/errors.js';
+import { ExitCode, OperatorError } from './errors.js';
 import { StateError, reasonOf, syncDirectory, writeFileAtomic } from '../state/atomic.js';
 import { verifyAudit, type AuditRecord } from '../state/audit.js';
 import { loadAuditKey, type AuditKey } from '../state/audit-key.js';
@@ -266,7 +266,7 @@ function stepStatuses(state: RunState): Record<string, string> {
 export async function repairRun(runbook: Runbook, options: { stateDir: string; runId?: string; operator: string }): Promise<RepairOutcome> {
   const book = await locateRunbookState(options.stateDir, runbook);
   const runId = options.runId ?? (await readCurrentRun(book.current));
-  if (runId === null) throw new OperatorError(`${runbook.id} has no current run in ${options.stateDir}; name the run to repair with --run ID`, 2);
+  if (runId === null) throw new OperatorError(`${runbook.id} has no current run in ${options.stateDir}; name the run to repair with --run ID`, ExitCode.BadInput);
   const paths = runPaths(book, runId);
   if (!existsSync(paths.dir)) throw refuse(paths.dir, `run ${runId} has no folder ${paths.dir}`);
   const lock = await acquireLock(book.dir, { runId, operator: options.operator });

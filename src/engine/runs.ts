@@ -1,6 +1,6 @@
 /** Reading runs back from the state directory, for status, report, audit and list. */
 import type { Runbook } from '../runbook/model.js';
-import { OperatorError } from '../cli/errors.js';
+import { ExitCode, OperatorError } from './errors.js';
 import { missingCheckpoint, readCheckpoint } from './checkpoint.js';
 import { readCurrentRun } from '../state/current.js';
 import { runPaths, type RunbookPaths, type RunPaths } from '../state/layout.js';
@@ -31,7 +31,7 @@ export async function readRun(stateDir: string, runbook: Runbook, runId?: string
   if (id === null) return null;
   const paths = runPaths(book, id);
   if (runId !== undefined && !(await listRunIds(book)).includes(runId)) {
-    throw new OperatorError(`no run ${runId} of ${runbook.file} in ${stateDir}`, 2);
+    throw new OperatorError(`no run ${runId} of ${runbook.file} in ${stateDir}`, ExitCode.BadInput);
   }
   await assertNoSymlinksBelow(stateDir, paths.logs);
   const saved = await readCheckpoint(paths.checkpoint, runbook.file);

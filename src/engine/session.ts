@@ -6,11 +6,10 @@
 import { hostname, userInfo } from 'node:os';
 import { dirname, relative, resolve } from 'node:path';
 import type { Block, Runbook, Step, VarDecl } from '../runbook/model.js';
-import { composeRunbook, type ComposeOptions } from '../runbook/compose.js';
-import { lintOnDisk, formatDiagnostic } from '../runbook/lint.js';
+import { loadRunbook } from '../runbook/load.js';
 import { interpolate, parseConnectionUrl } from '../runbook/connection.js';
 import type { ConnectionTarget } from '../runbook/connection.js';
-import { OperatorError } from '../cli/errors.js';
+import { ExitCode, OperatorError } from './errors.js';
 import { StateError, assertNoSymlinksBelow, ensureDir } from '../state/atomic.js';
 import { AuditLog } from '../state/audit.js';
 import { auditMac, loadAuditKey, type AuditKey } from '../state/audit-key.js';
@@ -26,12 +25,14 @@ import { executeBlock } from './exec/run-block.js';
 import type { OutputStream } from './exec/output.js';
 import { nextAction, type NextAction, type StepFilter } from './plan.js';
 import { decisionsFor, describeAction, exitCodeFor, refusal, type Answer, type Decisions } from './decisions.js';
-import { ExitCode } from './errors.js';
 import { describeReconciliation, initialRunState, reconcile, blockHash } from './reconcile.js';
 import type { BlockState, Decision, RunEvent, RunState, RunStatus, StepState } from './run-state.js';
 import { reduce } from './run-state.js';
 import { changedSecrets, fixedValues, publicValues, resolveVars, secretDigests, settingsConflicts, unsetSecrets, type ResolvedVars, type VarInputs } from './vars.js';
 import { readVarFile, type VarFileEntry } from './var-file.js';
+
+// loadRunbook lives with the runbook (src/runbook/load.ts); callers that know it from here keep working.
+export { loadRunbook } from '../runbook/load.js';
 
 /** How to open a session. */
 export interface SessionOptions {
@@ -104,18 +105,6 @@ export function runStatusFor(action: NextAction): RunStatus {
   }
 }
 
-/** A runbook read, parsed and linted; lint errors are an OperatorError (exit 2) listing them. */
-export async function loadRunbook(file: string, options: ComposeOptions = {}): Promise<Runbook> {
-  const runbook = composeRunbook(file, options);
-  const unreadable = runbook.diagnostics.find((d) => d.rule === 'unreadable' && d.file === file);
-  if (unreadable) throw new OperatorError(`${file}: ${unreadable.message}`, 2);
-  const errors = lintOnDisk(runbook).filter((d) => d.severity === 'error');
-  if (errors.length > 0) {
-    throw new OperatorError(`${file} has lint errors; nothing was run:\n${errors.map(formatDiagnostic).join('\n')}`, 2);
-  }
-  return runbook;
-}
-
 function loginName(): string {
   try {
     return userInfo().username;
@@ -151,7 +140,7 @@ function refuseChangedSecrets(previous: RunState, vars: ResolvedVars, key: Audit
       ...changed.map((name) => `  secret ${name}: its value is not the one the run started with`),
       'resume with the secrets the run started with, or start a new run with --new-run',
     ].join('\n'),
-    2,
+    ExitCode.BadInput,
   );
 }
 
@@ -256,7 +245,7 @@ export class RunSession {
             ...conflicts.map((c) => `  ${c}`),
             'resume without them to go on with the run\'s own settings, or start a new run with --new-run',
           ].join('\n'),
-          2,
+          ExitCode.BadInput,
         );
       }
       inputs = { ...given, ...(resumed.profile === null ? {} : { profile: resumed.profile }), fixed: fixedValues(runbook, resumed) };
@@ -266,7 +255,7 @@ export class RunSession {
     const unset = options.askSecrets ? unsetSecrets(runbook, inputs) : [];
     if (unset.length > 0 && options.askSecrets) inputs.prompted = await options.askSecrets(unset);
     const vars = resolveVars(runbook, inputs);
-    if ('errors' in vars) throw new OperatorError(vars.errors.join('\n'), 2);
+    if ('errors' in vars) throw new OperatorError(vars.errors.join('\n'), ExitCode.BadInput);
     return vars;
   }
 
@@ -297,7 +286,7 @@ export class RunSession {
         throw new OperatorError(
           `run ${left} of ${runbook.file} did not end, but ${book.current} does not name it (it is missing); nothing was run. ` +
             `To resume it, restore that file: echo '{"runId":"${left}"}' > ${book.current}; to leave it unfinished and start a new run, add --new-run`,
-          2,
+          ExitCode.BadInput,
         );
       }
     }
@@ -468,7 +457,7 @@ export class RunSession {
   }
 
   async #record(type: string, data: Record<string, unknown>): Promise<void> {
-    if (this.#shut) throw new OperatorError('this session is closed', 2);
+    if (this.#shut) throw new OperatorError('this session is closed', ExitCode.BadInput);
     const record = this.#maskDeep({ run: this.#state.run, ...data }) as Record<string, unknown>;
     await this.#serially(async () => {
       await this.#writing(() => this.#audit.append(type, record));
@@ -491,7 +480,7 @@ export class RunSession {
    * loses no record: the next session appends it (audit-trail.ts).
    */
   async #dispatch(event: RunEvent, audit: [string, Record<string, unknown>]): Promise<void> {
-    if (this.#shut) throw new OperatorError('this session is closed', 2);
+    if (this.#shut) throw new OperatorError('this session is closed', ExitCode.BadInput);
     await this.#serially(async () => {
       this.#state = reduce(this.#state, event);
       const due: DueRecord = {
@@ -510,7 +499,7 @@ export class RunSession {
 
   #stepState(step: Step): StepState {
     const found = this.#state.steps.find((s) => s.id === step.id);
-    if (!found) throw new OperatorError(`step ${step.id} is not part of this run`, 2);
+    if (!found) throw new OperatorError(`step ${step.id} is not part of this run`, ExitCode.BadInput);
     return found;
   }
 
@@ -826,7 +815,7 @@ export class RunSession {
    * The exit code for where the run stands as a face leaves it (SPEC §4), the same for every face:
    * 130 after a signal, 0 when the selected steps are done, else what the run waits for.
    */
-  exitCode(options: { signalled?: boolean } = {}): number {
+  exitCode(options: { signalled?: boolean } = {}): ExitCode {
     if (options.signalled) return ExitCode.Signal;
     return exitCodeFor(this.next());
   }

@@ -14,7 +14,7 @@ import { readdir, rename, stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import type { Runbook } from '../runbook/model.js';
 import { canonicalPath, runbookIdentity, type RunbookIdentity } from '../runbook/identity.js';
-import { OperatorError } from '../cli/errors.js';
+import { ExitCode, OperatorError } from './errors.js';
 import { StateError, StateLinkError, assertNotSymlink, ensureDir, hasCode, reasonOf, syncDirectory } from '../state/atomic.js';
 import { fileSafe, runbookPaths, runPaths, type RunbookPaths } from '../state/layout.js';
 import { createRunbookRecord, readRunbookRecord, type RunbookRecord } from '../state/runbook-record.js';
@@ -176,7 +176,7 @@ async function refuseUnfinishedElsewhere(stateDir: string, identity: RunbookIden
     const back = record.id === null ? 'remove its id: again' : `put back "id: ${record.id}" in its front matter`;
     throw new OperatorError(
       `${identity.file} has an unfinished run in state folder ${other.dir}, started ${was}; nothing was done. To finish that run, ${back}; to leave it and start over, move ${other.dir} out of the state directory`,
-      2,
+      ExitCode.BadInput,
     );
   }
 }
@@ -262,7 +262,7 @@ function refusal(book: RunbookPaths, record: RunbookRecord, identity: RunbookIde
   }
   return new OperatorError(
     `state folder ${book.dir} belongs to runbook ${describe(record.id, record.file)}, not to ${describe(identity.id, identity.file)}; nothing was done: a run is never resumed by another runbook. ${advice}`,
-    2,
+    ExitCode.BadInput,
   );
 }
 
@@ -282,11 +282,11 @@ function olderFolderRefusal(folder: RunbookPaths, owners: Owners, identity: Runb
   if (target) {
     return new OperatorError(
       `${whose}. If its runs are this runbook's (waymark was started from another directory), adopt them: mv ${shellWord(folder.dir)} ${shellWord(target.dir)}; if not, move ${folder.dir} out of the state directory`,
-      2,
+      ExitCode.BadInput,
     );
   }
   return new OperatorError(
     `${whose}. Give ${identity.file} its own id: in its front matter, or use another --state-dir; if the runs are this runbook's, record that: ${recordCommand(folder, identity)}`,
-    2,
+    ExitCode.BadInput,
   );
 }

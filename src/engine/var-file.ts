@@ -1,6 +1,6 @@
 /** `--var-file FILE`: variable values read from a file, so that a secret never sits in waymark's argv. */
 import { readFile, stat } from 'node:fs/promises';
-import { OperatorError } from '../cli/errors.js';
+import { ExitCode, OperatorError } from './errors.js';
 
 /** One `NAME=VALUE` line of a var file. */
 export interface VarFileEntry {
@@ -20,16 +20,16 @@ export async function readVarFile(file: string): Promise<VarFileEntry[]> {
   let text: string;
   try {
     const info = await stat(file);
-    if (!info.isFile()) throw new OperatorError(`--var-file ${file} is not a regular file`, 2);
+    if (!info.isFile()) throw new OperatorError(`--var-file ${file} is not a regular file`, ExitCode.BadInput);
     const others = info.mode & 0o077;
     if (others !== 0) {
       const mode = (info.mode & 0o777).toString(8).padStart(4, '0');
-      throw new OperatorError(`--var-file ${file} can be read or written by group or others (mode ${mode}); it may hold secrets, so waymark refuses it: run chmod 600 ${file}`, 2);
+      throw new OperatorError(`--var-file ${file} can be read or written by group or others (mode ${mode}); it may hold secrets, so waymark refuses it: run chmod 600 ${file}`, ExitCode.BadInput);
     }
     text = await readFile(file, 'utf8');
   } catch (error) {
     if (error instanceof OperatorError) throw error;
-    throw new OperatorError(`--var-file ${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 2);
+    throw new OperatorError(`--var-file ${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, ExitCode.BadInput);
   }
   const entries: VarFileEntry[] = [];
   text.split('\n').forEach((raw, i) => {
@@ -39,7 +39,7 @@ export async function readVarFile(file: string): Promise<VarFileEntry[]> {
     const eq = line.indexOf('=');
     const name = eq > 0 ? line.slice(0, eq).trim() : '';
     // The line is not shown: it may be a secret with its `=` missing.
-    if (name === '') throw new OperatorError(`${where}: expected NAME=VALUE`, 2);
+    if (name === '') throw new OperatorError(`${where}: expected NAME=VALUE`, ExitCode.BadInput);
     entries.push({ name, value: line.slice(eq + 1), where });
   });
   return entries;

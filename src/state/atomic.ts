@@ -3,11 +3,12 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { chmod, lstat, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { ExitCode } from './exit-code.js';
 
 /** A state file that cannot be read, parsed or written; the message names the file and what to do (exit code 2). */
 export class StateError extends Error {
   override readonly name = 'StateError';
-  readonly exitCode = 2;
+  readonly exitCode = ExitCode.BadInput;
   /** The file (or directory) the problem is about. */
   readonly file: string;
 

@@ -7,6 +7,7 @@ import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { StateError, ensureDir, hasCode, openNoFollow, readFileNoFollow, readFileNoFollowSync, reasonOf } from './atomic.js';
 import { LOCK_FILE } from './layout.js';
+import { ExitCode } from './exit-code.js';
 
 /** Who holds a lock: the content of `lock.json`. */
 export interface LockHolder {
@@ -35,7 +36,7 @@ export interface LockTakeover {
 /** Another live run holds the lock (exit code 5); the message names its user, host and pid. */
 export class LockHeldError extends Error {
   override readonly name = 'LockHeldError';
-  readonly exitCode = 5;
+  readonly exitCode = ExitCode.Locked;
   readonly holder: LockHolder;
   readonly lockPath: string;
 

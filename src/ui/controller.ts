@@ -10,7 +10,7 @@ import type { RunSession, SessionEvent } from '../engine/session.js';
 import { MIN_REASON_LENGTH, refusal, type Answer, type AnswerKind, type Decisions } from '../engine/decisions.js';
 import type { NextAction } from '../engine/plan.js';
 import type { RunState } from '../engine/run-state.js';
-import { RawTail } from '../engine/exec/output.js';
+import { OutputTail } from '../engine/output.js';
 import { KEY_FOR, type KeyAction } from './keys.js';
 
 /** A question the screen is waiting on. */
@@ -64,7 +64,7 @@ export class UiController {
   #listeners = new Set<() => void>();
   #snapshot: UiSnapshot;
   // Output is kept as the bytes arrived; only what a frame shows is ever decoded and split.
-  #tail = new RawTail(TAIL_BYTES);
+  #tail = new OutputTail(TAIL_BYTES);
   #tailTotal = 0;
   #tailBlock: string | null = null;
   #lastLog: string | null = null;
@@ -129,7 +129,7 @@ export class UiController {
       case 'block-started':
         // The pager and scroll-back follow the running block, not the one before it.
         this.#lastLog = null;
-        this.#tail = new RawTail(TAIL_BYTES);
+        this.#tail = new OutputTail(TAIL_BYTES);
         this.#tailTotal = 0;
         this.#tailBlock = event.block.id;
         this.#scrolledBack = 0;

@@ -1,8 +1,8 @@
 /** `waymark RUNBOOK.md`: the interactive TUI over a run session. */
 import type { SessionOptions } from '../engine/session.js';
 import type { VarDecl } from '../runbook/model.js';
-import { UsageError } from '../cli/errors.js';
-import { loadExeca } from '../engine/exec/shell.js';
+import { ExitCode, UsageError } from '../engine/errors.js';
+import { preloadProcessRunner } from '../engine/output.js';
 
 /** ink and the screen's modules, loaded the way they need the environment to be. */
 async function loadTui() {
@@ -93,7 +93,7 @@ export async function startTui(options: SessionOptions): Promise<number> {
     const app = render(<App controller={controller} durations={durations} />, { exitOnCtrlC: false, maxFps: 30, patchConsole: false });
     // The frame is up: load the process runner now, before the operator's first key needs it.
     // A failure to load surfaces when a block runs, where it can be reported.
-    setImmediate(() => void loadExeca().catch(() => undefined));
+    setImmediate(preloadProcessRunner);
     await app.waitUntilExit();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -1,7 +1,7 @@
 /**
  * Driving the built `waymark` binary on composed runbooks: a scratch folder per test for the
  * runbook files and a fresh `--state-dir`, plus readers for what waymark leaves on disk.
- * Build first with `npx tsc -p tsconfig.build.json` (npm test does); WAYMARK_TEST_BIN points the
+ * Build first with `npm run build` (npm test does); WAYMARK_TEST_BIN points the
  * tests at another build.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,7 +35,7 @@ function env(): Record<string, string> {
 
 /** Start waymark without waiting for it (for kills). */
 export function spawnWaymark(args: string[], cwd: string = ROOT) {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build waymark first with \`npx tsc -p tsconfig.build.json\``);
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build waymark first with \`npm run build\``);
   return execa(process.execPath, [BIN, ...args], { cwd, env: env(), extendEnv: false, reject: false, all: true, stdin: 'ignore' });
 }
 

@@ -45,7 +45,7 @@ function cleanEnv(extra: Record<string, string>): Record<string, string> {
 
 /** Run `waymark ARGS` from the repository root. */
 export async function waymark(args: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<Invocation> {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build waymark first (npx tsc -p tsconfig.build.json)`);
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build waymark first (npm run build)`);
   const result = await execa(process.execPath, [BIN, ...args], { cwd, env: cleanEnv(env), extendEnv: false, reject: false, all: true, stdin: 'ignore' });
   return {
     code: typeof result.exitCode === 'number' ? result.exitCode : -1,

@@ -5,7 +5,7 @@
 import { useRef, useState } from 'react';
 import { Box, useInput } from 'ink';
 import { Text } from '../inert-text.js';
-import { MASK } from '../../engine/exec/mask.js';
+import { SECRET_GLYPH } from '../../engine/output.js';
 import type { VarDecl } from '../../runbook/model.js';
 
 export interface SecretPromptProps {
@@ -59,7 +59,7 @@ export function SecretPrompt({ secrets, onDone, onCancel }: SecretPromptProps) {
             {asking ? '› ' : '  '}
             {secret.name}
             {secret.description ? ` (${secret.description})` : ''}
-            {secret.required ? '' : ' [optional, enter leaves it unset]'}: {answered ? (answers[secret.name] === '' ? '(unset)' : MASK) : asking && typed !== '' ? MASK : ''}
+            {secret.required ? '' : ' [optional, enter leaves it unset]'}: {answered ? (answers[secret.name] === '' ? '(unset)' : SECRET_GLYPH) : asking && typed !== '' ? SECRET_GLYPH : ''}
           </Text>
         );
       })}

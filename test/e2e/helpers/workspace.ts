@@ -13,14 +13,14 @@ import { reduce, type RunEvent, type RunState } from '../../../src/engine/run-st
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 /**
- * The binary under test: build it first with `npx tsc -p tsconfig.build.json` (npm test does).
+ * The binary under test: build it first with `npm run build` (npm test does; see test/e2e/README.md).
  * WAYMARK_TEST_BIN points the tests at another build, e.g. a private one while others rebuild dist/.
  */
 export const BIN = process.env.WAYMARK_TEST_BIN ?? join(ROOT, 'dist/cli/main.js');
 export const FIXTURES = join(ROOT, 'test/fixtures/engine');
 
 function assertBuilt(): void {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build waymark first with \`npx tsc -p tsconfig.build.json\``);
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build waymark first with \`npm run build\``);
 }
 
 /** What one invocation printed and how it ended. */

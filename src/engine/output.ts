@@ -1,0 +1,24 @@
+/**
+ * What the faces (cli/, ui/, report/) use of the executor's output handling, under the names a
+ * face thinks in. engine/exec/ stays the engine's own: its chunkers, tails, masking and process
+ * runner may change shape without a face noticing, as long as this module keeps its word.
+ */
+import { loadExeca } from './exec/shell.js';
+
+/** Gathers output that arrives in chunks cut anywhere into whole lines (headless `--output` prints through one per stream). */
+export { LineChunker as WholeLines } from './exec/output.js';
+
+/** The bounded last part of a block's output, kept as it arrives, for a face's output pane. */
+export { RawTail as OutputTail } from './exec/output.js';
+
+/** What a secret is shown as, on screen and in every record (SPEC §1.3). */
+export { MASK as SECRET_GLYPH } from './exec/mask.js';
+
+/**
+ * Start loading the process runner (execa) while the face is idle, so that the first block does
+ * not wait for it. A failure to load is not lost: the same load fails again when a block runs,
+ * and that block fails with the reason (see runProcess).
+ */
+export function preloadProcessRunner(): void {
+  loadExeca().catch(() => undefined);
+}
