@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { Block, Runbook, Step } from '../runbook/model.js';
 import { RunSession, describeAction, type SessionEvent, type SessionOptions } from '../engine/session.js';
-import { mayOverride, pendingFixesFor, type StepFilter } from '../engine/plan.js';
+import { mayOverride, pendingFixesFor, remedyFor, type StepFilter } from '../engine/plan.js';
 import type { BlockState } from '../engine/run-state.js';
 import { formatDuration } from '../runbook/duration.js';
 import { LineChunker } from '../engine/exec/output.js';
@@ -108,9 +108,9 @@ export function evidence(state: BlockState): string[] {
   return (state.tail ?? []).slice(-10);
 }
 
-/** What the runbook says to do about a failed block: the paragraph its author put right after it. */
-function whatNext(block: Block): string {
-  return block.note ? `   the runbook says: ${block.note}` : '';
+/** What the runbook says to do about a failed block (remedyFor: none for an error), as a printed line. */
+function whatNext(remedy: string | null): string {
+  return remedy ? `   the runbook says: ${remedy}` : '';
 }
 
 export async function runCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
@@ -171,6 +171,11 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
   try {
     print(`waymark: ${session.runbook.title} — run ${session.state.run}, operator ${session.operator}${session.state.profile ? `, profile ${session.state.profile}` : ''}`);
     for (const notice of session.notices) print(`notice: ${notice}`);
+    // Re-invoking the command that completed a run runs nothing again (migrations included).
+    if (session.finished) {
+      print(`waymark: ${session.finishedNotice()}`);
+      return EXIT.complete;
+    }
     session.subscribe(printer(out, session, values.output ?? false));
     const code = await drive(session, { ...values, overrides, skips, file: sessionOptions.runbookFile }, print, () => session.stopped);
     if (signalled) {
@@ -289,7 +294,7 @@ async function drive(session: RunSession, answers: Answers, print: (line: string
         const state = session.state.steps.find((s) => s.id === action.step.id)?.blocks.find((b) => b.id === action.block.id);
         print(`refused: check ${action.block.id} in step ${action.step.id} (${action.step.title}) ${state?.outcome === 'error' ? 'could not run' : 'failed'}: ${state?.reason ?? ''}`);
         for (const line of state ? evidence(state) : []) print(`   ${line}`);
-        const hint = whatNext(action.block);
+        const hint = whatNext(remedyFor(action.block, state));
         if (hint) print(hint);
         for (const line of clearGate(session, action.step, action.block, answers.file)) print(`   ${line}`);
         return EXIT.refused;
@@ -334,14 +339,14 @@ async function drive(session: RunSession, answers: Answers, print: (line: string
       }
       case 'checklist':
         if (!answers.yes) {
-          print(`waiting: step ${action.step.id} has a checklist to tick:`);
+          print(`waiting: step ${action.step.id} has a checklist to tick${action.precondition ? ' before its first block runs (preconditions)' : ''}:`);
           for (const item of action.items) print(`   [ ] ${item.text}`);
           print('   tick it in the TUI, or re-run with --yes');
           return EXIT.waiting;
         }
         for (const item of action.items) {
           await session.tick(action.step.id, item.id, { automatic: true });
-          print(`   [x] ${item.text} (ticked automatically, --yes)`);
+          print(`   [x] ${item.text} (${action.precondition ? 'precondition, ' : ''}ticked automatically, --yes)`);
         }
         continue;
       case 'confirm-step':
