@@ -8,7 +8,7 @@ import { Box } from 'ink';
 import { Text } from '../inert-text.js';
 import type { Block, Step } from '../../runbook/model.js';
 import type { BlockState, StepState } from '../../engine/run-state.js';
-import type { NextAction } from '../../engine/plan.js';
+import { remedyFor, type NextAction } from '../../engine/plan.js';
 import { formatDuration } from '../../runbook/duration.js';
 import { lookOf, ROLE_BADGE } from '../theme.js';
 import { renderMarkdown } from '../markdown.js';
@@ -103,7 +103,7 @@ export function StepView({ step, state, next, selected, busy, vars, rollbacks, w
   const gateRows: ReactNode[] = [];
   if (held) {
     const blockState = byId.get(held.block.id);
-    const verb = { refused: 'GATE: check failed', failed: 'FAILED', interrupted: 'INTERRUPTED', acknowledge: 'WARNING' }[held.kind];
+    const verb = blockState?.outcome === 'error' && held.kind === 'refused' ? 'GATE: check could not run' : { refused: 'GATE: check failed', failed: 'FAILED', interrupted: 'INTERRUPTED', acknowledge: 'WARNING' }[held.kind];
     gateRows.push(
       <Text key="gate" color={held.kind === 'acknowledge' ? 'yellow' : 'red'} bold wrap="truncate-end">
         {verb} {held.block.id}: {blockState?.reason ?? ''}
@@ -119,9 +119,10 @@ export function StepView({ step, state, next, selected, busy, vars, rollbacks, w
         );
       }
     }
-    if (held.block.note) {
+    const remedy = remedyFor(held.block, blockState);
+    if (remedy) {
       // What the runbook says to do next: whole, wrapped, never cut at the screen's edge.
-      wrapWords(`→ ${withValues(held.block.note, vars)}`, width - 2, 4).forEach((line, i) =>
+      wrapWords(`→ ${withValues(remedy, vars)}`, width - 2, 4).forEach((line, i) =>
         gateRows.push(
           <Text key={`note-${i}`} color="yellow" wrap="truncate-end">
             {i === 0 ? line : `  ${line}`}
