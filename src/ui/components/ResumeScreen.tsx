@@ -29,6 +29,15 @@ function Paragraph({ text, width, color, bullet = '' }: { text: string; width: n
   );
 }
 
+/**
+ * The settings the run started with and keeps (its profile and variables, as its checkpoint
+ * recorded them: secrets are stored masked), so the operator sees what the checks run against.
+ */
+function settingsOf(state: RunState): string {
+  const vars = Object.entries(state.vars).map(([name, value]) => `${name}=${value}`);
+  return `settings fixed at its start: ${state.profile === null ? 'no profile' : `profile ${state.profile}`}${vars.length > 0 ? ` · ${vars.join(' ')}` : ''}`;
+}
+
 export function ResumeScreen({ state, notices, next, width, height }: ResumeScreenProps) {
   const done = state.steps.filter(isStepDone).length;
   const interrupted = next.kind === 'interrupted';
@@ -40,6 +49,7 @@ export function ResumeScreen({ state, notices, next, width, height }: ResumeScre
         Resuming an unfinished run
       </Text>
       <Paragraph width={width} text={`run ${state.run}, started ${state.startedAt.replace('T', ' ').slice(0, 19)} UTC by ${state.operator} on ${state.host}`} />
+      <Paragraph width={width} text={settingsOf(state)} />
       <Paragraph width={width} text={`${done}/${state.steps.length} steps done · ${describeAction(next)}`} {...(interrupted ? { color: 'red' } : {})} />
       {interrupted && !saysInterrupted ? (
         <Paragraph width={width} text={`block ${next.block.id} (step ${next.step.id}) was interrupted: after enter, r re-runs it${mayMarkDone(next) ? ', m marks it done' : ''}${mayOverride(next) ? ', o overrides it' : ''}`} color="red" bullet="• " />
