@@ -328,7 +328,7 @@ export class UiController {
         this.#say('the run is complete: q to quit');
         return;
       case 'checklist':
-        this.#say('tick the checklist with space (↑/↓ to select) before the step can pass');
+        this.#say(`tick the checklist with space (↑/↓ to select) before ${next.precondition ? 'the step\'s first block can run (preconditions)' : 'the step can pass'}`);
         return;
       case 'acknowledge':
         this.#say(`${next.block.id} ended with a warning: w to acknowledge it`);
