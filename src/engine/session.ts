@@ -902,6 +902,7 @@ export function describeAction(action: NextAction): string {
     case 'acknowledge':
       return `block ${action.block.id} ended with a warning that needs an acknowledgement`;
     case 'checklist':
+      if (action.precondition) return `step ${action.step.id} has ${action.items.length} precondition(s) to tick before its first block runs`;
       return `step ${action.step.id} has ${action.items.length} checklist item(s) to tick`;
     case 'confirm-step':
       return `step ${action.step.id} needs a confirmation`;
