@@ -42,19 +42,27 @@ async function askSecrets(loading: ReturnType<typeof loadTui>, secrets: VarDecl[
  * The summary of a complete run, on its own screen: q quits, n (behind a typed yes) asks for a new
  * run. Nothing of the finished run is changed either way.
  */
-async function askAboutFinished(loading: ReturnType<typeof loadTui>, session: RunSession): Promise<'new-run' | 'quit'> {
+async function askAboutFinished(loading: ReturnType<typeof loadTui>, session: RunSession): Promise<'new-run' | 'quit' | 'signal'> {
   const [{ render }, , , , , { FinishedScreen }] = await loading;
-  let choice: 'new-run' | 'quit' = 'quit';
-  const done = (chosen: 'new-run' | 'quit'): void => {
+  let choice: 'new-run' | 'quit' | 'signal' = 'quit';
+  const done = (chosen: 'new-run' | 'quit' | 'signal'): void => {
     choice = chosen;
     app.unmount();
   };
+  // A signal (the terminal closed) leaves like q does, so the lock is released.
+  const onSignal = (): void => done('signal');
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   process.stdin.setRawMode(true);
   const app = render(<FinishedScreen state={session.state} notice={session.finishedNotice()} onNewRun={() => done('new-run')} onQuit={() => done('quit')} />, {
     exitOnCtrlC: false,
     patchConsole: false,
   });
-  await app.waitUntilExit();
+  for (const signal of signals) process.on(signal, onSignal);
+  try {
+    await app.waitUntilExit();
+  } finally {
+    for (const signal of signals) process.off(signal, onSignal);
+  }
   return choice;
 }
 
@@ -79,13 +87,13 @@ export async function startTui(options: SessionOptions): Promise<number> {
   }
   // The runbook's last run is complete: show it, and start another only when the operator says so.
   if (session.finished) {
-    let choice: 'new-run' | 'quit';
+    let choice: 'new-run' | 'quit' | 'signal';
     try {
       choice = await askAboutFinished(loading, session);
     } finally {
       await session.close();
     }
-    if (choice === 'quit') return 0;
+    if (choice !== 'new-run') return choice === 'signal' ? 130 : 0;
     session = await open(true);
   }
   const [{ render }, { App }, { UiController }, { stepDurations }] = loaded.value;
