@@ -164,6 +164,11 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
   try {
     print(`waymark: ${session.runbook.title} — run ${session.state.run}, operator ${session.operator}${session.state.profile ? `, profile ${session.state.profile}` : ''}`);
     for (const notice of session.notices) print(`notice: ${notice}`);
+    // Re-invoking the command that completed a run runs nothing again (migrations included).
+    if (session.finished) {
+      print(`waymark: ${session.finishedNotice()}`);
+      return ExitCode.Complete;
+    }
     session.subscribe(printer(out, session, values.output ?? false));
     const flags = { yes: values.yes ?? false, acceptWarnings: values['accept-warnings'] ?? false, rerunInterrupted: values['rerun-interrupted'] ?? false, overrides, skips };
     const code = await drive(session, flags, sessionOptions.runbookFile, print, () => session.stopped);
@@ -262,7 +267,7 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
       return print(`waiting: ${d.summary}; re-run it with ${how}${d.choices.some((c) => c.kind === 'rerun' && c.confirms) ? ' --yes' : ''}, or decide in the TUI`);
     }
     case 'checklist':
-      print(`waiting: step ${action.step.id} has a checklist to tick:`);
+      print(`waiting: step ${action.step.id} has a checklist to tick${action.precondition ? ' before its first block runs (preconditions)' : ''}:`);
       for (const item of action.items) print(`   [ ] ${item.text}`);
       return print('   tick it in the TUI, or re-run with --yes');
     case 'confirm-step':

@@ -6,7 +6,7 @@
  */
 import type { Block, ChecklistItem, Runbook, Step } from '../runbook/model.js';
 import type { BlockState, RunState, StepState } from './run-state.js';
-import { pendingFixesFor, rollbackBlocks, type NextAction } from './plan.js';
+import { pendingFixesFor, remedyFor, rollbackBlocks, type NextAction } from './plan.js';
 import { ExitCode } from './errors.js';
 
 /** The minimum reason length for overrides, skips and mark-done, so "ok" is never a reason. */
@@ -91,18 +91,6 @@ export interface DecisionContext {
 
 /** Kinds of next action that hold the run at one block. */
 const AT_BLOCK = new Set<NextAction['kind']>(['run', 'interrupted', 'refused', 'failed', 'acknowledge']);
-
-/**
- * What the runbook says to do about a block that did not pass: the paragraph its author put right
- * after it. It is advice for a failure (the rows a check found, a command that said no); an error
- * (a database that cannot be reached, a command not found) is not cured by that advice.
- */
-export function remedyFor(block: Block, state: BlockState | undefined): string | null {
-  if (!block.note || !state) return null;
-  if (state.outcome === 'error') return null;
-  if (state.status !== 'refused' && state.status !== 'failed' && state.status !== 'warning') return null;
-  return block.note;
-}
 
 /** The answers allowed for this next action, and what a face needs to show them. */
 export function decisionsFor(runbook: Runbook, state: RunState, action: NextAction, context: DecisionContext = {}): Decisions {
@@ -302,6 +290,7 @@ export function describeAction(action: NextAction): string {
     case 'acknowledge':
       return `block ${action.block.id} ended with a warning that needs an acknowledgement`;
     case 'checklist':
+      if (action.precondition) return `step ${action.step.id} has ${action.items.length} precondition(s) to tick before its first block runs`;
       return `step ${action.step.id} has ${action.items.length} checklist item(s) to tick`;
     case 'confirm-step':
       return `step ${action.step.id} needs a confirmation`;

@@ -4,7 +4,7 @@
  * steps, the gate and the checklist rule live here only.
  */
 import type { Block, ChecklistItem, Runbook, Step } from '../runbook/model.js';
-import type { RunState, StepState } from './run-state.js';
+import type { BlockState, RunState, StepState } from './run-state.js';
 import { isBlockDone, isStepDone } from './run-state.js';
 
 /** The next thing the run needs. Everything but `run` and `finish-step` waits for a decision. */
@@ -15,7 +15,8 @@ export type NextAction =
   | { kind: 'refused'; step: Step; block: Block }
   | { kind: 'failed'; step: Step; block: Block; rollbacks: Block[] }
   | { kind: 'acknowledge'; step: Step; block: Block }
-  | { kind: 'checklist'; step: Step; items: ChecklistItem[] }
+  /** Items to tick; `precondition` when they come before the step's first block, which waits for them. */
+  | { kind: 'checklist'; step: Step; items: ChecklistItem[]; precondition?: true }
   | { kind: 'confirm-step'; step: Step }
   | { kind: 'blocked'; step: Step; /** The needed stages not complete yet. */ needs: string[]; waitingFor: Step[] }
   | { kind: 'finish-step'; step: Step };
@@ -24,6 +25,29 @@ export type NextAction =
 export function runOrder(step: Step): Block[] {
   const runnable = step.blocks.filter((b) => b.executor !== null && b.role !== 'rollback' && b.role !== 'example');
   return [...runnable.filter((b) => b.role === 'check'), ...runnable.filter((b) => b.role !== 'check')];
+}
+
+/**
+ * The checklist items written before the step's first executable block: what must be true before
+ * anything in the step runs ("Mitaka's configuration is deployed" before the services start).
+ * A step with nothing to execute has no preconditions: its whole checklist is ticked at its end.
+ */
+export function preconditionsOf(step: Step): ChecklistItem[] {
+  const blocks = runOrder(step);
+  if (blocks.length === 0) return [];
+  const firstBlock = Math.min(...blocks.map((block) => block.line));
+  return step.checklist.filter((item) => item.line < firstBlock);
+}
+
+/**
+ * What the runbook says to do about a block that stopped, to show the operator: the paragraph its
+ * author wrote right after it, meant for a failure (a check that found what it looks for, a
+ * command that failed). An `error` (database unreachable, command not found) is not that: the
+ * remedy would be advice to change something the check never saw, so there is none.
+ */
+export function remedyFor(block: Block, state: BlockState | undefined): string | null {
+  if (!block.note || state === undefined) return null;
+  return state.outcome === 'failure' || state.outcome === 'warning' ? block.note : null;
 }
 
 /** Blocks offered after a failure, never run automatically. */
@@ -103,6 +127,9 @@ export function nextAction(runbook: Runbook, state: RunState, selected: StepFilt
     if (waitingFor.length > 0) return { kind: 'blocked', step, needs, waitingFor };
   }
   const byId = new Map(stepState.blocks.map((b) => [b.id, b]));
+  // Preconditions hold the step's first block (and, unticked again, every later one).
+  const preconditions = preconditionsOf(step).filter((item) => !stepState.ticked[item.id]);
+  if (preconditions.length > 0) return { kind: 'checklist', step, items: preconditions, precondition: true };
 
   for (const block of runOrder(step)) {
     const blockState = byId.get(block.id);

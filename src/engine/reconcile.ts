@@ -111,7 +111,9 @@ export function reconcile(runbook: Runbook, state: RunState, at: string): { stat
     const interrupted = blocks.some((b) => b.status === 'interrupted');
     let status = old.status;
     if (interrupted) status = 'interrupted';
-    else if (old.status === 'running' && !blocks.some((b) => b.status === 'running')) status = 'interrupted';
+    // In progress with no block cut short (stopped at a checklist, a confirmation, or between two
+    // blocks): nothing was interrupted, the step waits for the operator.
+    else if (old.status === 'running' || old.status === 'interrupted') status = 'waiting';
     if (stepDrifted && (status === 'passed' || status === 'overridden')) status = 'pending';
     const rebuilt: StepState = { ...old, title: step.title, hash: stepHash(step), status, blocks };
     if (status === 'pending') delete rebuilt.finishedAt;

@@ -296,6 +296,13 @@ export function reduce(state: RunState, event: RunEvent): RunState {
       );
     case 'run-status': {
       const next: RunState = { ...state, status: event.status, updatedAt: event.at };
+      // A run that pauses leaves a step in progress waiting, unless one of its blocks is still
+      // running (or was interrupted, which withStepStatus says): "interrupted" is for a block cut short.
+      if (event.status !== 'running') {
+        next.steps = state.steps.map((step) =>
+          step.status === 'running' && !step.blocks.some((b) => b.status === 'running' || b.status === 'interrupted') ? { ...step, status: 'waiting' } : step,
+        );
+      }
       if (event.status === 'complete' || event.status === 'abandoned') next.finishedAt = event.at;
       return next;
     }

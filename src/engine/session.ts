@@ -28,7 +28,7 @@ import { decisionsFor, describeAction, exitCodeFor, refusal, type Answer, type D
 import { describeReconciliation, initialRunState, reconcile, blockHash } from './reconcile.js';
 import type { BlockState, Decision, RunEvent, RunState, RunStatus, StepState } from './run-state.js';
 import { reduce } from './run-state.js';
-import { changedSecrets, fixedValues, publicValues, resolveVars, secretDigests, settingsConflicts, unsetSecrets, type ResolvedVars, type VarInputs } from './vars.js';
+import { changedSecrets, fixedValues, publicValues, recordedVars, resolveVars, secretDigests, settingsConflicts, unsetSecrets, type ResolvedVars, type VarInputs } from './vars.js';
 import { readVarFile, type VarFileEntry } from './var-file.js';
 
 // loadRunbook lives with the runbook (src/runbook/load.ts); callers that know it from here keep working.
@@ -175,6 +175,8 @@ export class RunSession {
   #failure: StateError | null = null;
   /** Set by stop(): runBlock refuses from then on. */
   #stopped = false;
+  /** Holding a complete run: it is shown, never written to (its trail stays as it ended). */
+  #finished = false;
 
   private constructor(init: {
     runbook: Runbook;
@@ -295,6 +297,18 @@ export class RunSession {
       await assertNoSymlinksBelow(options.stateDir, paths.logs);
       // A missing or unreadable checkpoint is refused (exit 2): it never means "start from step 1".
       const { checkpoint, state: previous } = await RunCheckpoint.resume(paths, { runId: previousId, runbookFile: runbook.file, current: book.current });
+      if (previous.status === 'complete' && !options.newRun) {
+        // A complete run is not run again by re-invoking the same command: the session holds it
+        // (and the lock) to show it, and writes nothing to it. --new-run starts another.
+        const audit = await AuditLog.open(paths.audit, { operator, key }).catch(async (error: unknown) => {
+          await checkpoint.close();
+          throw error;
+        });
+        const session = new RunSession({ runbook, vars: recordedVars(runbook, previous), operator, paths, state: previous, checkpoint, audit, key, lock, options });
+        session.#finished = true;
+        session.notices.push(...notices);
+        return session;
+      }
       const finished = previous.status === 'complete' || previous.status === 'abandoned';
       if (finished) {
         await checkpoint.close();
@@ -388,13 +402,31 @@ export class RunSession {
     return () => this.#listeners.delete(listener);
   }
 
+  /**
+   * True when the session holds a complete run (its runbook's last run, opened without --new-run):
+   * it runs nothing, and closing it writes nothing.
+   */
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  /** What to tell the operator about a finished run: which, when it ended, and how to start another. */
+  finishedNotice(): string {
+    const state = this.#state;
+    const ended = (state.finishedAt ?? state.updatedAt).replace('T', ' ').slice(0, 19);
+    return `run ${state.run} of ${this.runbook.file} is complete (finished ${ended} UTC); nothing was run. --new-run starts another run`;
+  }
+
   /** What the run needs next, among the steps this invocation works on. */
   next(): NextAction {
+    // A finished run is shown as it was recorded, not fitted to the runbook as it is now.
+    if (this.#finished) return { kind: 'complete' };
     return nextAction(this.runbook, this.#state, this.#options.selected);
   }
 
   /** True when every step of the run is done, selected for this invocation or not. */
   get complete(): boolean {
+    if (this.#finished) return true;
     return nextAction(this.runbook, this.#state).kind === 'complete';
   }
 
@@ -458,6 +490,7 @@ export class RunSession {
 
   async #record(type: string, data: Record<string, unknown>): Promise<void> {
     if (this.#shut) throw new OperatorError('this session is closed', ExitCode.BadInput);
+    if (this.#finished) throw new OperatorError(this.finishedNotice(), ExitCode.BadInput);
     const record = this.#maskDeep({ run: this.#state.run, ...data }) as Record<string, unknown>;
     await this.#serially(async () => {
       await this.#writing(() => this.#audit.append(type, record));
@@ -481,6 +514,7 @@ export class RunSession {
    */
   async #dispatch(event: RunEvent, audit: [string, Record<string, unknown>]): Promise<void> {
     if (this.#shut) throw new OperatorError('this session is closed', ExitCode.BadInput);
+    if (this.#finished) throw new OperatorError(this.finishedNotice(), ExitCode.BadInput);
     await this.#serially(async () => {
       this.#state = reduce(this.#state, event);
       const due: DueRecord = {
@@ -832,9 +866,19 @@ export class RunSession {
       await this.#writes;
       // A write already failed: the error the operator sees names that file, and nothing more is written.
       if (this.#failure) return;
+      if (this.#finished) {
+        // Only looked at: the finished run's checkpoint and trail stay exactly as they ended.
+        this.#shut = true;
+        await this.#audit.close();
+        await this.#checkpoint.close();
+        return;
+      }
       const next = this.next();
       // The selected steps are done but others are not: the run waits for a later invocation.
-      const final = status ?? (next.kind === 'complete' && !this.complete ? 'waiting' : runStatusFor(next));
+      // Stopped where a block would run next (a confirmation, a quit between blocks): nothing is
+      // running any more, the run waits for the operator.
+      const going = runStatusFor(next);
+      const final = status ?? (next.kind === 'complete' && !this.complete ? 'waiting' : going === 'running' ? 'waiting' : going);
       if (this.#state.status !== final) {
         await this.#dispatch({ type: 'run-status', status: final, at: new Date().toISOString() }, ['run-paused', { status: final }]);
       }

@@ -172,6 +172,17 @@ function commandLineWarning(decl: VarDecl): string {
   );
 }
 
+/**
+ * The variables of a run that is over, as its checkpoint recorded them (secrets masked): enough
+ * to show it, nothing to run with. Nothing is asked for, and no source is read again.
+ */
+export function recordedVars(runbook: Runbook, recorded: RecordedSettings): ResolvedVars {
+  const values = { ...recorded.vars };
+  const sources: Record<string, VarSource> = Object.fromEntries(Object.keys(values).map((name) => [name, 'run' as const]));
+  const secretNames = runbook.vars.filter((decl) => decl.secret).map((decl) => decl.name);
+  return { values, sources, secretNames, secretValues: [], warnings: [] };
+}
+
 /** Variable values safe to show or store: secrets replaced by a mask. */
 export function publicValues(vars: ResolvedVars): Record<string, string> {
   const shown: Record<string, string> = {};

@@ -344,11 +344,12 @@ export class UiController {
   /** a: run the step's blocks in order, up to a failure, a prompt, or another step. */
   async #runStep(): Promise<void> {
     const stepId = this.session.decisions().step?.id;
-    for (let first = true; ; first = false) {
+    for (;;) {
       const d = this.session.decisions();
       const allows = (kind: AnswerKind) => d.choices.some((c) => c.kind === kind);
       if (d.step?.id !== stepId || (!allows('run') && !allows('confirm-run'))) {
-        if (first) await this.#runNext();
+        // Still on the step (a checklist, a confirmation): say what it waits for.
+        if (d.step?.id === stepId) await this.#runNext();
         return;
       }
       if (allows('confirm-run') && d.block) return this.#confirm({ kind: 'confirm-run' }, d.block);

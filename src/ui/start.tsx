@@ -1,5 +1,5 @@
 /** `waymark RUNBOOK.md`: the interactive TUI over a run session. */
-import type { SessionOptions } from '../engine/session.js';
+import type { RunSession, SessionOptions } from '../engine/session.js';
 import type { VarDecl } from '../runbook/model.js';
 import { ExitCode, UsageError } from '../engine/errors.js';
 import { preloadProcessRunner } from '../engine/output.js';
@@ -14,7 +14,7 @@ async function loadTui() {
   const ciVars = (['CI', 'CONTINUOUS_INTEGRATION'] as const).map((name) => [name, process.env[name]] as const);
   for (const [name] of ciVars) delete process.env[name];
   try {
-    return await Promise.all([import('ink'), import('./app.js'), import('./controller.js'), import('../engine/estimate.js'), import('./components/SecretPrompt.js')]);
+    return await Promise.all([import('ink'), import('./app.js'), import('./controller.js'), import('../engine/estimate.js'), import('./components/SecretPrompt.js'), import('./components/FinishedScreen.js')]);
   } finally {
     for (const [name, value] of ciVars) if (value !== undefined) process.env[name] = value;
   }
@@ -34,6 +34,34 @@ async function askSecrets(loading: ReturnType<typeof loadTui>, secrets: VarDecl[
   return given.values;
 }
 
+/**
+ * The summary of a complete run, on its own screen: q quits, n (behind a typed yes) asks for a new
+ * run. Nothing of the finished run is changed either way.
+ */
+async function askAboutFinished(loading: ReturnType<typeof loadTui>, session: RunSession): Promise<'new-run' | 'quit' | 'signal'> {
+  const [{ render }, , , , , { FinishedScreen }] = await loading;
+  let choice: 'new-run' | 'quit' | 'signal' = 'quit';
+  const done = (chosen: 'new-run' | 'quit' | 'signal'): void => {
+    choice = chosen;
+    app.unmount();
+  };
+  // A signal (the terminal closed) leaves like q does, so the lock is released.
+  const onSignal = (): void => done('signal');
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  process.stdin.setRawMode(true);
+  const app = render(<FinishedScreen state={session.state} notice={session.finishedNotice()} onNewRun={() => done('new-run')} onQuit={() => done('quit')} />, {
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
+  for (const signal of signals) process.on(signal, onSignal);
+  try {
+    await app.waitUntilExit();
+  } finally {
+    for (const signal of signals) process.off(signal, onSignal);
+  }
+  return choice;
+}
+
 export async function startTui(options: SessionOptions): Promise<number> {
   if (!process.stdout.isTTY || !process.stdin.isTTY) {
     throw new UsageError('the interactive TUI needs a terminal (stdout is not one); to run without it, add --headless (see waymark run --help)');
@@ -43,14 +71,26 @@ export async function startTui(options: SessionOptions): Promise<number> {
   const { RunSession } = await import('../engine/session.js');
   const loading = loadTui();
   // Variables are resolved from the environment as the operator started waymark (CI hidden below).
-  const opening = RunSession.open({ ...options, env: options.env ?? { ...process.env }, askSecrets: (secrets) => askSecrets(loading, secrets) });
-  const [opened, loaded] = await Promise.allSettled([opening, loading]);
+  const open = (newRun?: true) =>
+    RunSession.open({ ...options, ...(newRun ? { newRun } : {}), env: options.env ?? { ...process.env }, askSecrets: (secrets) => askSecrets(loading, secrets) });
+  const [opened, loaded] = await Promise.allSettled([open(), loading]);
   // A runbook or lock problem is the operator's to fix, and says more than a module that failed to load.
   if (opened.status === 'rejected') throw opened.reason;
-  const session = opened.value;
+  let session = opened.value;
   if (loaded.status === 'rejected') {
     await session.close();
     throw loaded.reason;
+  }
+  // The runbook's last run is complete: show it, and start another only when the operator says so.
+  if (session.finished) {
+    let choice: 'new-run' | 'quit' | 'signal';
+    try {
+      choice = await askAboutFinished(loading, session);
+    } finally {
+      await session.close();
+    }
+    if (choice !== 'new-run') return choice === 'signal' ? ExitCode.Signal : ExitCode.Complete;
+    session = await open(true);
   }
   const [{ render }, { App }, { UiController }, { stepDurations }] = loaded.value;
   let signalled = false;

@@ -62,7 +62,8 @@ describe.concurrent('rehearsal memory', () => {
     const runs: string[] = [status.run as string];
     const naps = ['0.02', '0.6', '0.15'];
     for (const [i, nap] of naps.entries()) {
-      const result = await s.run(book, ['--var', `NAP=${nap}`], s.dir);
+      // The first finishes the run; each later one starts another (a complete run is not run again).
+      const result = await s.run(book, ['--var', `NAP=${nap}`, ...(i > 0 ? ['--new-run'] : [])], s.dir);
       expect(result.code, result.all).toBe(0);
       if (i > 0) runs.push(s.currentRun('timed'));
     }
@@ -72,7 +73,7 @@ describe.concurrent('rehearsal memory', () => {
     for (const id of ['first', 'nap', 'last']) expect(durations(id).every((d) => typeof d === 'number')).toBe(true);
 
     // A fourth run, one step done: the rest is estimated from the three earlier runs, by median.
-    expect((await s.run(book, ['--only', 'first'], s.dir)).code).toBe(0);
+    expect((await s.run(book, ['--only', 'first', '--new-run'], s.dir)).code).toBe(0);
     status = await s.status(book, s.dir);
     expect(runs).not.toContain(status.run);
     const expected = median(durations('nap')) + median(durations('last'));
@@ -110,7 +111,7 @@ describe.concurrent('rehearsal memory', () => {
 
     // The second run, clean, from a fresh sandbox; only bash is needed.
     rmSync(sandbox, { recursive: true });
-    const second = await s.run(COMPOSED, vars);
+    const second = await s.run(COMPOSED, [...vars, '--new-run']);
     expect(second.code, second.all).toBe(0);
     const b = s.currentRun(ID);
     expect(b).not.toBe(a);
@@ -163,7 +164,7 @@ describe.concurrent('rehearsal memory', () => {
     expect((await s.run(book, [], s.dir)).code).toBe(0);
     const a = s.currentRun('two');
     s.write('two.md', '---\nid: two\n---\n## One {#one}\n\n```sh\necho one\n```\n\n## Two {#two}\n\n```sh\necho two, changed\n```\n');
-    expect((await s.run(book, [], s.dir)).code).toBe(0);
+    expect((await s.run(book, ['--new-run'], s.dir)).code).toBe(0);
     const b = s.currentRun('two');
     const json = await s.waymark(['report', book, '--compare', a, b, '--format', 'json'], s.dir);
     expect(json.code, json.all).toBe(0);

@@ -3,7 +3,7 @@
  * again, `status --json` and the reports describe the run, the audit trail's chain exposes any
  * edit, and a runbook changed since a block passed (drift) runs that block again, audited.
  */
-import { cpSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { filesUnder, useWorkspace, waymark, type Workspace } from './helpers/workspace.js';
@@ -138,11 +138,28 @@ describe('resuming a run', () => {
     expect(statSync(ws().state).mode & 0o777).toBe(0o700);
   }, T);
 
-  it('a finished run is not resumed: the next invocation starts a new run', async () => {
+  it('reproduced: the same command re-executed every block of a complete run; now it runs nothing, says which run ended when, and --new-run starts another', async () => {
     const book = ws().fixture('complete.md');
     expect((await ws().run(book)).code).toBe(0);
     const first = ws().currentRun('complete');
-    expect((await ws().run(book)).code).toBe(0);
+    const files = ['audit.jsonl', 'checkpoint.json', 'checkpoint.journal'].map((name) => join(ws().runDir('complete'), name)).filter((file) => existsSync(file));
+    const before = files.map((file) => readFileSync(file, 'utf8'));
+
+    const again = await ws().run(book);
+    expect(again.code, again.all).toBe(0);
+    expect(again.stdout).toMatch(new RegExp(`run ${first} of \\S+complete\\.md is complete \\(finished \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\); nothing was run`));
+    expect(again.stdout).toContain('--new-run starts another run');
+    expect(again.stdout).not.toContain('-> ');
+    expect(ws().lines('counter.txt')).toEqual(['first: hello', 'second']);
+    // The finished run is only looked at: its checkpoint and trail are byte for byte as they ended.
+    expect(ws().currentRun('complete')).toBe(first);
+    expect(files.map((file) => readFileSync(file, 'utf8'))).toEqual(before);
+    const verify = await ws().waymark(['audit', book, '--verify']);
+    expect(verify.code, verify.all).toBe(0);
+    expect((await ws().status(book)).status).toBe('complete');
+
+    const fresh = await ws().run(book, ['--new-run']);
+    expect(fresh.code, fresh.all).toBe(0);
     expect(ws().currentRun('complete')).not.toBe(first);
     expect(ws().lines('counter.txt')).toEqual(['first: hello', 'second', 'first: hello', 'second']);
   }, T);

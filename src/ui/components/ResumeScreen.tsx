@@ -29,6 +29,15 @@ function Paragraph({ text, width, color, bullet = '' }: { text: string; width: n
   );
 }
 
+/**
+ * The settings the run started with and keeps (its profile and variables, as its checkpoint
+ * recorded them: secrets are stored masked), so the operator sees what the checks run against.
+ */
+function settingsOf(state: RunState): string {
+  const vars = Object.entries(state.vars).map(([name, value]) => `${name}=${value}`);
+  return `settings fixed at its start: ${state.profile === null ? 'no profile' : `profile ${state.profile}`}${vars.length > 0 ? ` · ${vars.join(' ')}` : ''}`;
+}
+
 export function ResumeScreen({ state, notices, decisions, width, height }: ResumeScreenProps) {
   const next = decisions.action;
   const allows = (kind: string) => decisions.choices.some((c) => c.kind === kind);
@@ -42,6 +51,7 @@ export function ResumeScreen({ state, notices, decisions, width, height }: Resum
         Resuming an unfinished run
       </Text>
       <Paragraph width={width} text={`run ${state.run}, started ${state.startedAt.replace('T', ' ').slice(0, 19)} UTC by ${state.operator} on ${state.host}`} />
+      <Paragraph width={width} text={settingsOf(state)} />
       <Paragraph width={width} text={`${done}/${state.steps.length} steps done · ${decisions.summary}`} {...(interrupted ? { color: 'red' } : {})} />
       {interrupted && !saysInterrupted ? (
         <Paragraph width={width} text={`block ${next.block.id} (step ${next.step.id}) was interrupted: after enter, r re-runs it${allows('mark-done') ? ', m marks it done' : ''}${allows('override') ? ', o overrides it' : ''}`} color="red" bullet="• " />

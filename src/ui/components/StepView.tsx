@@ -106,7 +106,7 @@ export function StepView({ step, state, next, selected, busy, vars, rollbacks, r
   const gateRows: ReactNode[] = [];
   if (held) {
     const blockState = byId.get(held.block.id);
-    const verb = { refused: 'GATE: check failed', failed: 'FAILED', interrupted: 'INTERRUPTED', acknowledge: 'WARNING' }[held.kind];
+    const verb = blockState?.outcome === 'error' && held.kind === 'refused' ? 'GATE: check could not run' : { refused: 'GATE: check failed', failed: 'FAILED', interrupted: 'INTERRUPTED', acknowledge: 'WARNING' }[held.kind];
     gateRows.push(
       <Text key="gate" color={held.kind === 'acknowledge' ? 'yellow' : 'red'} bold wrap="truncate-end">
         {verb} {held.block.id}: {blockState?.reason ?? ''}

@@ -8,8 +8,8 @@ import { parseRunbook } from '../../../src/runbook/parse.js';
 import type { Runbook } from '../../../src/runbook/model.js';
 import { initialRunState } from '../../../src/engine/reconcile.js';
 import { reduce, type RunEvent, type RunState } from '../../../src/engine/run-state.js';
-import { nextAction } from '../../../src/engine/plan.js';
-import { decisionsFor, exitCodeFor, refusal, remedyFor, type Answer, type Decisions } from '../../../src/engine/decisions.js';
+import { nextAction, remedyFor } from '../../../src/engine/plan.js';
+import { decisionsFor, exitCodeFor, refusal, type Answer, type Decisions } from '../../../src/engine/decisions.js';
 import { headlessPolicy, type HeadlessFlags } from '../../../src/engine/headless-policy.js';
 import { ExitCode } from '../../../src/engine/errors.js';
 
