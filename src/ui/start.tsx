@@ -1,12 +1,19 @@
 /** `waymark RUNBOOK.md`: the interactive TUI over a run session. */
-import type { SessionOptions } from '../engine/session.js';
+import type { RunSession, SessionOptions } from '../engine/session.js';
 import type { VarDecl } from '../runbook/model.js';
 import { UsageError } from '../cli/errors.js';
 import { loadExeca } from '../engine/exec/shell.js';
 
-/** Exit code for where the run stands when the operator leaves the TUI (SPEC §4). */
 // An interrupted block waits for the operator's decision (4); 130 is only for a signal.
 const EXIT_FOR: Record<string, number> = { complete: 0, failed: 1, refused: 3, waiting: 4, running: 4, interrupted: 4 };
+
+/**
+ * Exit code for where the run stands when the operator leaves the TUI (SPEC §4), read once the
+ * session is closed. One function, so the parity tests give the TUI the very exit code startTui does.
+ */
+export function tuiExitCode(session: RunSession, signalled: boolean): number {
+  return signalled ? 130 : (EXIT_FOR[session.state.status] ?? 0);
+}
 
 /** ink and the screen's modules, loaded the way they need the environment to be. */
 async function loadTui() {
@@ -57,7 +64,6 @@ export async function startTui(options: SessionOptions): Promise<number> {
     throw loaded.reason;
   }
   const [{ render }, { App }, { UiController }, { stepDurations }] = loaded.value;
-  let status: string | undefined;
   let signalled = false;
   const cleanups: (() => void)[] = [];
   try {
@@ -105,8 +111,7 @@ export async function startTui(options: SessionOptions): Promise<number> {
     process.off('SIGHUP', onSignal);
   } finally {
     await session.close();
-    status = session.state.status;
     for (const cleanup of cleanups) cleanup();
   }
-  return signalled ? 130 : (EXIT_FOR[status] ?? 0);
+  return tuiExitCode(session, signalled);
 }
