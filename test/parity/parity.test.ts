@@ -70,7 +70,8 @@ async function invoke(face: 'headless' | 'tui', ws: Workspace, invocation: Invoc
   const flags = invocation.flags ?? [];
   const result = face === 'headless' ? await runHeadless(ws, flags, invocation.answers ?? []) : await runTui(ws, flags, invocation.keys);
   const status = await ws.status();
-  return { ...result, shown: plain(result.shown), transitions: ws.newTransitions(), steps: Object.fromEntries(status.steps.map((s) => [s.id, s.status])) };
+  // Whitespace made one space: a message the TUI wraps over two rows still reads as one.
+  return { ...result, shown: plain(result.shown).replace(/\s+/g, ' '), transitions: ws.newTransitions(), steps: Object.fromEntries(status.steps.map((s) => [s.id, s.status])) };
 }
 
 function checkExpected(face: 'headless' | 'tui', ws: Workspace, invocation: Invocation, got: Outcome, label: string): void {
@@ -85,6 +86,8 @@ function checkExpected(face: 'headless' | 'tui', ws: Workspace, invocation: Invo
   }
   const shows = invocation.shows?.[face];
   if (shows) expect.soft(got.shown, `${label} ${face}: shown to the operator`).toContain(shows);
+  const notShown = invocation.notShown?.[face];
+  if (notShown) expect.soft(got.shown, `${label} ${face}: must not be shown to the operator`).not.toContain(notShown);
   for (const secret of invocation.hides ?? []) {
     expect.soft(got.shown.includes(secret), `${label} ${face}: ${secret} on screen`).toBe(false);
     expect.soft(ws.stateText().includes(secret), `${label} ${face}: ${secret} in the state directory`).toBe(false);
@@ -101,6 +104,21 @@ describe('parity: headless and TUI take the same decisions', () => {
   it('the table has the scenarios issue 11 asks for', () => {
     expect(SCENARIOS.length).toBeGreaterThanOrEqual(22);
     expect(new Set(SCENARIOS.map((s) => s.name)).size).toBe(SCENARIOS.length);
+  });
+
+  it('the comparison has teeth: a TUI that does not run the gate differs from headless', async () => {
+    const scenario = SCENARIOS[0] as Scenario;
+    const headless = new Workspace('headless', scenario.runbook);
+    const tui = new Workspace('tui', scenario.runbook);
+    workspaces.push(headless, tui);
+    const invocation = scenario.invocations[0] as Invocation;
+    const h = await invoke('headless', headless, invocation);
+    const t = await invoke('tui', tui, { ...invocation, keys: ['q'] });
+    expect(h.exit).toBe(3);
+    expect(t.exit).toBe(4);
+    expect(t.transitions).not.toEqual(h.transitions);
+    expect(h.transitions).toContain('block-finished pre/charset failure');
+    expect(t.transitions.filter((line) => line.startsWith('block-'))).toEqual([]);
   });
 
   for (const scenario of SCENARIOS) {

@@ -41,6 +41,8 @@ export interface Invocation {
   steps?: Record<string, string>;
   /** Text each face must show the operator (headless stdout, TUI frames). */
   shows?: { headless?: string; tui?: string };
+  /** Text each face must not show the operator. */
+  notShown?: { headless?: string; tui?: string };
   /** Text that must not reach the screen of either face, nor any file of the state directory. */
   hides?: string[];
 }
@@ -139,7 +141,7 @@ export const SCENARIOS: Scenario[] = [
     runbook: book("## Start services {#start}\n\n- [ ] Mitaka's configuration is deployed\n", sh('name=start-services', 'true')),
     invocations: [
       { keys: ['enter', 'q'], exit: 4, transitions: ['session-closed waiting'], absent: ['block-started'], steps: { start: 'waiting' } },
-      { answers: ['--yes'], keys: ['space', 'enter', 'q'], exit: 0, transitions: ['item-ticked start:start-check-1', 'block-started start/start-services', 'step-finished start', 'run-complete'] },
+      { answers: ['--yes'], keys: ['space', 'enter', 'q'], exit: 0, transitions: ['item-ticked start:start-check-1', 'block-started start/start-services', 'step-finished start', 'run-complete'], shows: { headless: 'ticked automatically' } },
     ],
   },
   {
@@ -228,7 +230,7 @@ export const SCENARIOS: Scenario[] = [
     newRule: '--only: when the selection is done the TUI exits 0 ("selected steps done"), as headless does, not 4',
     runbook: book('## DB one {#db-one tags=db}\n', sh('name=db-1', 'true'), '## Compute {#compute tags=compute}\n', sh('name=compute-1', 'true'), '## DB two {#db-two tags=db}\n', sh('name=db-2', 'true')),
     invocations: [
-      { flags: ['--only', 'db'], keys: ['enter', 'enter', 'q'], exit: 0, transitions: ['block-finished db-one/db-1 success', 'block-finished db-two/db-2 success', 'session-closed waiting'], absent: ['block-started compute', 'run-complete'], steps: { 'db-one': 'passed', compute: 'pending', 'db-two': 'passed' } },
+      { flags: ['--only', 'db'], keys: ['enter', 'enter', 'q'], exit: 0, transitions: ['block-finished db-one/db-1 success', 'block-finished db-two/db-2 success', 'session-closed waiting'], absent: ['block-started compute', 'run-complete'], steps: { 'db-one': 'passed', compute: 'pending', 'db-two': 'passed' }, shows: { headless: 'selected steps', tui: 'selected steps done' } },
       { keys: ['enter', 'q'], exit: 0, transitions: ['block-finished compute/compute-1 success', 'run-complete'], absent: ['block-started db'] },
     ],
   },
@@ -277,17 +279,18 @@ export const SCENARIOS: Scenario[] = [
     runbook: book('## Migrate {#migrate}\n', sh('name=schema', 'echo ran >> counter')),
     invocations: [
       { keys: ['enter', 'q'], exit: 0, transitions: ['block-finished migrate/schema success', 'run-complete'] },
-      { keys: ['q'], exit: 0, transitions: [], absent: ['run-started', 'block-started'] },
+      { keys: ['q'], exit: 0, transitions: [], absent: ['run-started', 'block-started'], shows: { headless: '--new-run', tui: '--new-run' } },
     ],
   },
   {
     name: 'contradicting settings on resume are refused',
-    runbook: `---\nvars:\n  TARGET: mitaka\nprofiles:\n  testbed: { TARGET: liberty }\n  prod: { TARGET: kilo }\n---\n${book('## Pre {#pre}\n', sh('name=show', 'echo "$TARGET"'), '## Check {#check}\n', sh('check name=ready', 'test -e fixed'))}`,
+    runbook: `---\nvars:\n  TARGET: mitaka\nprofiles:\n  testbed: { TARGET: liberty }\n  prod: { TARGET: kilo }\n---\n${book('## Pre {#pre}\n', sh('name=show', 'echo "$TARGET"'), '## Check {#check}\n', sh('check name=ready', 'test -e fixed && test "$TARGET" = liberty'))}`,
     invocations: [
       { flags: ['--profile', 'testbed'], keys: ['enter', 'enter', 'q'], exit: 3, transitions: ['run-started profile=testbed', 'block-finished pre/show success', 'block-finished check/ready failure'] },
-      { flags: ['--profile', 'prod'], keys: [], exit: 2, transitions: [], absent: ['run-resumed', 'block-started'] },
-      { flags: ['--var', 'TARGET=kilo'], keys: [], exit: 2, transitions: [], absent: ['run-resumed', 'block-started'] },
-      { before: (ws) => ws.touch('fixed'), keys: ['r', 'q'], exit: 0, transitions: ['run-resumed profile=testbed', 'block-finished check/ready success', 'run-complete'] },
+      { flags: ['--profile', 'prod'], keys: [], exit: 2, transitions: [], absent: ['run-resumed', 'block-started'], shows: { headless: '--new-run', tui: '--new-run' } },
+      { flags: ['--var', 'TARGET=kilo'], keys: [], exit: 2, transitions: [], absent: ['run-resumed', 'block-started'], shows: { headless: '--new-run', tui: '--new-run' } },
+      // Resumed without flags: the run's own profile (TARGET=liberty, which the check tests), shown on the resume screen.
+      { before: (ws) => ws.touch('fixed'), keys: ['r', 'q'], exit: 0, transitions: ['run-resumed profile=testbed', 'block-finished check/ready success', 'run-complete'], shows: { tui: 'testbed' } },
     ],
   },
   {
@@ -305,6 +308,20 @@ export const SCENARIOS: Scenario[] = [
     invocations: [
       { keys: ['q'], exit: 4, transitions: [], absent: ['step-confirmed', 'block-started'] },
       { answers: ['--yes'], keys: ['enter', 'enter', 'q'], exit: 0, transitions: ['step-confirmed tell', 'step-finished tell', 'block-finished migrate/schema success', 'run-complete'] },
+    ],
+  },
+  {
+    name: 'a check that could not run shows its error, not the remedy for a failure',
+    newRule: 'a check whose outcome is error never shows the runbook\'s remedy, which is for a failure',
+    runbook: book('## Check charset {#charset}\n', sh('check name=latin1', 'no-such-command-waymark-parity'), '\nConvert them with the next step.\n', '## Convert {#convert}\n', sh('name=convert-run', 'true')),
+    invocations: [
+      {
+        keys: ['enter', 'q'],
+        exit: 3,
+        transitions: ['block-finished charset/latin1 error', 'session-closed refused'],
+        shows: { headless: 'could not run', tui: 'latin1' },
+        notShown: { headless: 'the runbook says: Convert them', tui: '→ Convert them' },
+      },
     ],
   },
   {
