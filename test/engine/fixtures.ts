@@ -7,6 +7,7 @@
 import { parseRunbook } from '../../src/runbook/parse.js';
 import type { Runbook, Step } from '../../src/runbook/model.js';
 import { initialRunState } from '../../src/engine/reconcile.js';
+import type { NextAction } from '../../src/engine/plan.js';
 import { reduce, type Decision, type Outcome, type RunEvent, type RunState } from '../../src/engine/run-state.js';
 
 export const AT = '2026-12-04T10:00:00.000Z';
@@ -72,4 +73,10 @@ export function passed(runbook: Runbook, id: string): RunEvent[] {
   if (blocks.length === 0 && step.checklist.length === 0) events.push(confirmed(id));
   events.push(finishedStep(id));
   return events;
+}
+
+/** `kind step/block` of a next action: what the footer tells the operator, as one string. */
+export function where(action: NextAction): string {
+  if (action.kind === 'complete') return 'complete';
+  return 'block' in action ? `${action.kind} ${action.step.id}/${action.block.id}` : `${action.kind} ${action.step.id}`;
 }

@@ -3,13 +3,9 @@
  * except a step that declares it fixes that gate; a fix step that is done has had its turn.
  */
 import { describe, expect, it } from 'vitest';
-import { fixesFor, nextAction, pendingFixesFor, refusedGate, type NextAction } from '../../../src/engine/plan.js';
-import { acknowledged, book, overridden, passed, ran, sh, skipped, started, stateAfter, stepOf } from '../fixtures.js';
+import { fixesFor, nextAction, pendingFixesFor, refusedGate } from '../../../src/engine/plan.js';
+import { acknowledged, book, overridden, passed, ran, sh, skipped, started, stateAfter, stepOf, where } from '../fixtures.js';
 
-function where(action: NextAction): string {
-  if (action.kind === 'complete') return 'complete';
-  return 'block' in action ? `${action.kind} ${action.step.id}/${action.block.id}` : `${action.kind} ${action.step.id}`;
-}
 
 const CHARSET = book(
   '# Charset',

@@ -3,14 +3,9 @@
  * holds the run. Runbooks are parsed from Markdown, states are reached through reduce.
  */
 import { describe, expect, it } from 'vitest';
-import { nextAction, runOrder, type NextAction } from '../../../src/engine/plan.js';
-import { acknowledged, book, confirmed, interrupted, markedDone, overridden, passed, ran, sh, skipped, started, stateAfter, stepOf, ticked } from '../fixtures.js';
+import { nextAction, runOrder } from '../../../src/engine/plan.js';
+import { acknowledged, book, confirmed, interrupted, markedDone, overridden, passed, ran, sh, skipped, started, stateAfter, stepOf, ticked, where } from '../fixtures.js';
 
-/** `kind step/block` of an action: what the operator sees in the footer, in one string. */
-function where(action: NextAction): string {
-  if (action.kind === 'complete') return 'complete';
-  return 'block' in action ? `${action.kind} ${action.step.id}/${action.block.id}` : `${action.kind} ${action.step.id}`;
-}
 
 const UPGRADE = book(
   '# Upgrade',
@@ -46,7 +41,7 @@ describe('nextAction', () => {
     expect(where(nextAction(b, stateAfter(b)))).toBe('run s/real');
   });
 
-  it('a block whose blocks all passed waits to be finished, then the next step runs', () => {
+  it('a step whose blocks all passed waits to be finished, then the next step runs', () => {
     const state = stateAfter(UPGRADE, ...ran('pre', 'charset'));
     expect(where(nextAction(UPGRADE, state))).toBe('finish-step pre');
     expect(where(nextAction(UPGRADE, stateAfter(UPGRADE, ...passed(UPGRADE, 'pre'))))).toBe('run migrate/schema');
