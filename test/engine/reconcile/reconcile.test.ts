@@ -1,0 +1,105 @@
+/**
+ * Fitting a checkpoint to the runbook as it is now: what the operator is told, and what runs
+ * again, when waymark died mid-block or the runbook was edited between two invocations.
+ */
+import { describe, expect, it } from 'vitest';
+import { describeReconciliation, reconcile } from '../../../src/engine/reconcile.js';
+import { nextAction } from '../../../src/engine/plan.js';
+import type { RunEvent, RunState } from '../../../src/engine/run-state.js';
+import { blockHash } from '../../../src/engine/reconcile.js';
+import type { Runbook } from '../../../src/runbook/model.js';
+import { LATER, book, passed, ran, sh, started, stateAfter, stepOf } from '../fixtures.js';
+
+const V1 = book('# R', '## Stop {#stop}', ...sh('name=stop-api', 'echo stop'), '## Migrate {#migrate}', ...sh('name=db-sync', 'echo sync'), '## Start {#start}', ...sh('name=start-api', 'echo start'));
+
+/** Events as a session dispatches them: the hash each block ran with is its real content hash. */
+function hashed(runbook: Runbook, events: RunEvent[]): RunEvent[] {
+  return events.map((event) => {
+    if (event.type !== 'block-started') return event;
+    const block = stepOf(runbook, event.step).blocks.find((b) => b.id === event.block);
+    return block ? { ...event, hash: blockHash(block) } : event;
+  });
+}
+function ranWith(runbook: Runbook, ...events: RunEvent[]): RunState {
+  return stateAfter(runbook, ...hashed(runbook, events));
+}
+const statuses = (state: RunState) => state.steps.map((s) => `${s.id}:${s.status}`);
+
+describe('reconcile', () => {
+  it('the same runbook and a clean checkpoint: no change', () => {
+    const state = ranWith(V1, ...passed(V1, 'stop'));
+    const { state: fitted, changes } = reconcile(V1, state, LATER);
+    expect(changes).toEqual([]);
+    expect(statuses(fitted)).toEqual(statuses(state));
+  });
+
+  it('a block left running by a crash is interrupted, never pending: it is not re-run silently', () => {
+    const state = ranWith(V1, ...passed(V1, 'stop'), started('migrate', 'db-sync'));
+    const { state: fitted, changes } = reconcile(V1, state, LATER);
+    expect(changes).toEqual([{ kind: 'interrupted', step: 'migrate', block: 'db-sync' }]);
+    expect(fitted.steps[1]?.status).toBe('interrupted');
+    expect(fitted.steps[1]?.blocks[0]).toMatchObject({ status: 'interrupted', finishedAt: LATER });
+    expect(nextAction(V1, fitted).kind).toBe('interrupted');
+    expect(describeReconciliation(changes[0]!)).toContain('will not be re-run without your decision');
+  });
+
+  it('a passed block whose content changed runs again (drift), and its step is pending again', () => {
+    const state = ranWith(V1, ...passed(V1, 'stop'), ...passed(V1, 'migrate'));
+    const v2 = book('# R', '## Stop {#stop}', ...sh('name=stop-api', 'echo stop'), '## Migrate {#migrate}', ...sh('name=db-sync', 'echo sync --all'), '## Start {#start}', ...sh('name=start-api', 'echo start'));
+    const { state: fitted, changes } = reconcile(v2, state, LATER);
+    expect(changes).toEqual([{ kind: 'drift-changed', step: 'migrate', block: 'db-sync' }]);
+    expect(statuses(fitted)).toEqual(['stop:passed', 'migrate:pending', 'start:pending']);
+    expect(fitted.steps[1]?.blocks[0]).toMatchObject({ status: 'pending', executions: 1 });
+    const action = nextAction(v2, fitted);
+    expect(action.kind === 'run' && action.block.id).toBe('db-sync');
+  });
+
+  it('a block that changed but never passed is not drift: it runs anyway', () => {
+    const state = ranWith(V1, ...passed(V1, 'stop'), ...ran('migrate', 'db-sync', 'failure'));
+    const v2 = book('# R', '## Stop {#stop}', ...sh('name=stop-api', 'echo stop'), '## Migrate {#migrate}', ...sh('name=db-sync', 'echo fixed'), '## Start {#start}', ...sh('name=start-api'));
+    expect(reconcile(v2, state, LATER).changes.filter((c) => c.kind === 'drift-changed')).toEqual([]);
+  });
+
+  it('a new step before the current one is reported as before it, and must run first', () => {
+    const state = ranWith(V1, ...passed(V1, 'stop'), ...passed(V1, 'migrate'));
+    const v2 = book('# R', '## Backup {#backup}', ...sh('name=dump'), '## Stop {#stop}', ...sh('name=stop-api', 'echo stop'), '## Migrate {#migrate}', ...sh('name=db-sync', 'echo sync'), '## Start {#start}', ...sh('name=start-api', 'echo start'));
+    const { state: fitted, changes } = reconcile(v2, state, LATER);
+    expect(changes).toEqual([{ kind: 'drift-new-step', step: 'backup', beforeCurrent: true }]);
+    expect(describeReconciliation(changes[0]!)).toContain('it must run before the run goes on');
+    const action = nextAction(v2, fitted);
+    expect(action.kind === 'run' && action.step.id).toBe('backup');
+  });
+
+  it('a new step after the current one is a plain drift notice', () => {
+    const state = ranWith(V1, ...passed(V1, 'stop'));
+    const v2 = book('# R', '## Stop {#stop}', ...sh('name=stop-api', 'echo stop'), '## Migrate {#migrate}', ...sh('name=db-sync', 'echo sync'), '## Start {#start}', ...sh('name=start-api', 'echo start'), '## Smoke {#smoke}', ...sh('name=smoke-run'));
+    expect(reconcile(v2, state, LATER).changes).toEqual([{ kind: 'drift-new-step', step: 'smoke', beforeCurrent: false }]);
+  });
+
+  it('a new block in a step that started: drift, and a passed step runs it', () => {
+    const state = ranWith(V1, ...passed(V1, 'stop'));
+    const v2 = book('# R', '## Stop {#stop}', ...sh('name=stop-api', 'echo stop'), ...sh('verify name=stopped'), '## Migrate {#migrate}', ...sh('name=db-sync', 'echo sync'), '## Start {#start}', ...sh('name=start-api', 'echo start'));
+    const { state: fitted, changes } = reconcile(v2, state, LATER);
+    expect(changes).toEqual([{ kind: 'drift-new-block', step: 'stop', block: 'stopped' }]);
+    expect(statuses(fitted)[0]).toBe('stop:pending');
+    const action = nextAction(v2, fitted);
+    expect(action.kind === 'run' && action.block.id).toBe('stopped');
+  });
+
+  it('a new block in a step not started yet is simply part of it, not drift', () => {
+    const v2 = book('# R', '## Stop {#stop}', ...sh('name=stop-api', 'echo stop'), '## Migrate {#migrate}', ...sh('name=db-sync', 'echo sync'), ...sh('name=db-online'), '## Start {#start}', ...sh('name=start-api', 'echo start'));
+    expect(reconcile(v2, ranWith(V1, ...passed(V1, 'stop')), LATER).changes).toEqual([]);
+  });
+
+  it('removed steps and blocks are reported with the status they had', () => {
+    const state = ranWith(V1, ...passed(V1, 'stop'), ...ran('migrate', 'db-sync', 'failure'));
+    const v2 = book('# R', '## Migrate {#migrate}', 'nothing to run any more', '## Start {#start}', ...sh('name=start-api', 'echo start'));
+    const { state: fitted, changes } = reconcile(v2, state, LATER);
+    expect(changes).toEqual([
+      { kind: 'drift-removed-block', step: 'migrate', block: 'db-sync', status: 'failed' },
+      { kind: 'drift-removed-step', step: 'stop', status: 'passed' },
+    ]);
+    expect(fitted.steps.map((s) => s.id)).toEqual(['migrate', 'start']);
+    expect(describeReconciliation(changes[1]!)).toBe('drift: step stop (passed) is no longer in the runbook');
+  });
+});
