@@ -4,24 +4,15 @@
  */
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it, vi } from 'vitest';
-import { useTmuxWorkspace, BIN, ROOT, terminalEnv } from '../ui/tmux.js';
+import { useTmuxWorkspace, ROOT } from '../ui/tmux.js';
 
 vi.setConfig({ testTimeout: 120_000 });
 
 const ws = useTmuxWorkspace('wm-tui-behave-');
 
-function lines(name: string): string[] {
-  const file = join(ws.dir, name);
-  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-}
-
-/** waymark (not the TUI) with this test's state directory. */
-async function waymark(args: string[]) {
-  const result = await execa(process.execPath, [BIN, ...args, '--state-dir', join(ws.dir, 'state')], { cwd: ws.dir, reject: false, env: terminalEnv(), extendEnv: false, stdin: 'ignore' });
-  return { code: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
-}
+const lines = (name: string) => ws.lines(name);
+const waymark = (args: string[]) => ws.waymark(args);
 
 function currentRun(id: string): string {
   return (JSON.parse(readFileSync(join(ws.dir, 'state', id, 'current.json'), 'utf8')) as { runId: string }).runId;

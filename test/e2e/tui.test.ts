@@ -7,24 +7,15 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { useTmuxWorkspace, BIN, ROOT, Tmux, isAlive, terminalEnv } from '../ui/tmux.js';
+import { useTmuxWorkspace, ROOT, Tmux, isAlive } from '../ui/tmux.js';
 
 vi.setConfig({ testTimeout: 120_000 });
 
 const ws = useTmuxWorkspace('wm-tui-e2e-');
 
-function lines(name: string): string[] {
-  const file = join(ws.dir, name);
-  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-}
-
-/** waymark (not the TUI) with this test's state directory. */
-async function waymark(args: string[]) {
-  const result = await execa(process.execPath, [BIN, ...args, '--state-dir', join(ws.dir, 'state')], { cwd: ws.dir, reject: false, env: terminalEnv(), extendEnv: false, stdin: 'ignore' });
-  return { code: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
-}
+const lines = (name: string) => ws.lines(name);
+const waymark = (args: string[]) => ws.waymark(args);
 
 /** The pid in the runbook's lock file, once there is one. */
 async function lockHolder(id: string): Promise<number> {

@@ -190,7 +190,17 @@ export function isAlive(pid: number): boolean {
  * Register the hooks every tmux test file needs: one private tmux server for the file (killed
  * after it), and a fresh scratch directory per test. Read `.tmux` and `.dir` inside tests.
  */
-export function useTmuxWorkspace(prefix: string): { readonly tmux: Tmux; readonly dir: string } {
+/** A tmux server and a temp folder per test, with the helpers the TUI e2e tests share. */
+export interface TmuxWorkspace {
+  readonly tmux: Tmux;
+  readonly dir: string;
+  /** The lines of a file the runbook's blocks write into the folder (none if it does not exist). */
+  lines(name: string): string[];
+  /** waymark itself (not the TUI) with the folder's state directory: status, audit, headless runs. */
+  waymark(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+}
+
+export function useTmuxWorkspace(prefix: string): TmuxWorkspace {
   let tmux: Tmux | undefined;
   let dir = '';
   beforeAll(() => {
@@ -213,6 +223,14 @@ export function useTmuxWorkspace(prefix: string): { readonly tmux: Tmux; readonl
     },
     get dir(): string {
       return dir;
+    },
+    lines(name) {
+      const file = join(dir, name);
+      return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+    },
+    async waymark(args) {
+      const result = await execa(process.execPath, [BIN, ...args, '--state-dir', join(dir, 'state')], { cwd: dir, reject: false, env: terminalEnv(), extendEnv: false, stdin: 'ignore' });
+      return { code: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
     },
   };
 }
