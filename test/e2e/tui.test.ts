@@ -171,6 +171,8 @@ describe('the TUI in a real terminal', () => {
     expect(screen).toContain('operator op␛]0;OPERATOR␇');
     expect(await ws.tmux.paneTitle('inert')).toBe(title);
     expect(await ws.tmux.buffers()).toBe('');
+    // The block's last line can be on screen before the block has ended: q then asks first.
+    await ws.tmux.waitFor('inert', /RUN +nasty passed/);
     await ws.tmux.keys('inert', ['q']);
     expect(await ws.tmux.waitForExit('inert')).toBe(0);
   });
