@@ -221,6 +221,15 @@ function closeExecution(history: Execution[] | undefined, change: Partial<Execut
   return [...history.slice(0, -1), { ...last, ...change }];
 }
 
+/**
+ * A block cut short at `at`: by a cancel or a signal (block-interrupted), or found running when a
+ * session resumes after waymark died (reconcile). Its execution's history entry says so.
+ */
+export function interruptBlock(block: BlockState, at: string): BlockState {
+  const history = closeExecution(block.history, { outcome: 'interrupted', finishedAt: at });
+  return { ...block, status: 'interrupted', finishedAt: at, ...(history ? { history } : {}) };
+}
+
 /** The pure transition function. Unknown steps or blocks leave the state as it was. */
 export function reduce(state: RunState, event: RunEvent): RunState {
   switch (event.type) {
@@ -283,10 +292,7 @@ export function reduce(state: RunState, event: RunEvent): RunState {
       );
     }
     case 'block-interrupted': {
-      const next = updateBlock(state, event.step, event.block, (block) => {
-        const history = closeExecution(block.history, { outcome: 'interrupted', finishedAt: event.at });
-        return { ...block, status: 'interrupted', finishedAt: event.at, ...(history ? { history } : {}) };
-      });
+      const next = updateBlock(state, event.step, event.block, (block) => interruptBlock(block, event.at));
       return updateStep({ ...next, status: 'interrupted', updatedAt: event.at }, event.step, withStepStatus);
     }
     case 'warning-acknowledged':

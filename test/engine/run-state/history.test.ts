@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { HISTORY_LIMIT, type BlockState, type RunEvent } from '../../../src/engine/run-state.js';
+import { reconcile } from '../../../src/engine/reconcile.js';
 import { AT, LATER, book, interrupted, markedDone, ran, sh, started, stateAfter } from '../fixtures.js';
 
 const BOOK = book('# R', '## Pre {#pre}', ...sh('check name=gate'), ...sh('name=work'));
@@ -51,5 +52,22 @@ describe('a block\'s execution history', () => {
     const gate = block([...ran('pre', 'gate', 'failure'), { type: 'block-reset', step: 'pre', block: 'gate', hash: 'new' }], 'gate');
     expect(gate.status).toBe('pending');
     expect(gate.history?.map((e) => e.outcome)).toEqual(['failure']);
+  });
+});
+
+describe('the history after a crash', () => {
+  it('reproduced: a block found running when the session resumes reads interrupted in its history, not running', () => {
+    const { state } = reconcile(BOOK, stateAfter(BOOK, ...ran('pre', 'gate'), started('pre', 'work')), LATER);
+    const work = state.steps[0]?.blocks.find((b) => b.id === 'work');
+    expect(work?.status).toBe('interrupted');
+    expect(work?.history).toEqual([{ execution: 1, outcome: 'interrupted', exitCode: null, attempts: 0, startedAt: AT, finishedAt: LATER }]);
+  });
+
+  it('keeps what ran before a block changed on disk', () => {
+    const changed = book('# R', '## Pre {#pre}', ...sh('check name=gate', 'false'), ...sh('name=work'));
+    const { state } = reconcile(changed, stateAfter(BOOK, ...ran('pre', 'gate')), LATER);
+    const gate = state.steps[0]?.blocks.find((b) => b.id === 'gate');
+    expect(gate?.status).toBe('pending');
+    expect(gate?.history?.map((e) => e.outcome)).toEqual(['success']);
   });
 });
