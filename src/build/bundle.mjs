@@ -85,7 +85,8 @@ const common = {
   // Less source for V8 to scan at start-up; names are kept, so stack traces stay readable.
   minifyWhitespace: true,
   minifySyntax: true,
-  define: { 'process.env.NODE_ENV': '"production"' },
+  // `waymark --version` without reading package.json at run time (src/cli/route.ts).
+  define: { 'process.env.NODE_ENV': '"production"', WAYMARK_VERSION: JSON.stringify(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version) },
   logLevel: 'warning',
   legalComments: 'none',
   alias: { 'cli-highlight': './src/build/no-highlight.mjs', 'node-emoji': './src/build/no-emoji.mjs' },

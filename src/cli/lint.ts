@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { formatDiagnostic, lintFile } from '../runbook/lint.js';
 import { ExitCode, UsageError } from '../engine/errors.js';
+import { optionError } from './options.js';
 
 export const lintHelp = `usage: waymark lint FILE... [--json] [--allow-outside-includes]
 
@@ -22,8 +23,7 @@ function parseOptions(argv: string[]) {
   try {
     return parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, 'allow-outside-includes': { type: 'boolean' } } });
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) throw new UsageError(`${(error as Error).message}\n\n${lintHelp}`);
-    throw error;
+    const usage = optionError(error, 'lint');
+    throw usage ? new UsageError(`${usage.message}\n\n${lintHelp}`) : error;
   }
 }

@@ -7,7 +7,7 @@ import { lintOnDisk } from '../runbook/lint.js';
 import { readRun } from '../engine/runs.js';
 import { isStepDone } from '../engine/run-state.js';
 import { ExitCode, UsageError } from '../engine/errors.js';
-import { stateDirFrom } from './options.js';
+import { optionError, stateDirFrom } from './options.js';
 
 export const listHelp = `usage: waymark list [DIR] [--json] [--state-dir DIR]
 
@@ -97,9 +97,8 @@ function parseOptions(argv: string[]) {
   try {
     return parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, 'state-dir': { type: 'string' } } });
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) throw new UsageError(`${(error as Error).message}\n\n${listHelp}`);
-    throw error;
+    const usage = optionError(error, 'list');
+    throw usage ? new UsageError(`${usage.message}\n\n${listHelp}`) : error;
   }
 }
 

@@ -62,7 +62,8 @@ async function compareCommand(
   const stateDir = stateDirFrom(values['state-dir']);
   const [a, b] = await Promise.all([readRun(stateDir, runbook, positionals[1]), readRun(stateDir, runbook, positionals[2])]);
   if (!a || !b) throw new OperatorError(`run ${!a ? positionals[1] : positionals[2]} has no checkpoint in ${stateDir}`, ExitCode.BadInput);
-  const comparison = compareRuns(await asRecorded(a), await asRecorded(b));
+  const [recordedA, recordedB] = [await asRecorded(a), await asRecorded(b)];
+  const comparison = compareRuns(buildReport(runbook, recordedA, recordedA.status), buildReport(runbook, recordedB, recordedB.status));
   const text =
     format === 'json' ? `${JSON.stringify(comparison, null, 2)}\n` : format === 'md' ? renderComparisonMarkdown(comparison) : renderComparisonText(comparison);
   if (values.output) {

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Block, Runbook, Step } from '../runbook/model.js';
 import type { BlockState, RunState, StepState } from './run-state.js';
-import { isBlockDone } from './run-state.js';
+import { interruptBlock, isBlockDone } from './run-state.js';
 
 /** Hash of what a block would run: its info string and its code. */
 export function blockHash(block: Block): string {
@@ -96,12 +96,13 @@ export function reconcile(runbook: Runbook, state: RunState, at: string): { stat
         }
         if (previous.status === 'running') {
           changes.push({ kind: 'interrupted', step: step.id, block: block.id });
-          return { ...previous, role: block.role, status: 'interrupted', finishedAt: at };
+          return { ...interruptBlock(previous, at), role: block.role };
         }
         if (isBlockDone(previous) && previous.hash !== blockHash(block)) {
           changes.push({ kind: 'drift-changed', step: step.id, block: block.id });
           stepDrifted = true;
-          return { ...freshBlock(block), executions: previous.executions };
+          // What ran before the change stays in the block's history, as a reset in the reducer keeps it.
+          return { ...freshBlock(block), executions: previous.executions, ...(previous.history ? { history: previous.history } : {}) };
         }
         return { ...previous, role: block.role };
       });

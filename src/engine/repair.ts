@@ -69,6 +69,8 @@ function decisionOf(record: AuditRecord): Decision {
 class AuditTranslator {
   readonly #blocks = new Map<string, Block>();
   readonly #started = new Map<string, string>();
+  /** A block's confirmation, recorded just before the block-started record it belongs with. */
+  readonly #confirmed = new Map<string, Decision>();
 
   constructor(runbook: Runbook) {
     for (const step of runbook.steps) for (const block of step.blocks) this.#blocks.set(`${step.id}\0${block.id}`, block);
@@ -88,9 +90,15 @@ class AuditTranslator {
     switch (record.type) {
       case 'step-started':
         return [{ type: 'step-started', step, at }];
-      case 'block-started':
+      case 'block-confirmed':
+        this.#confirmed.set(key, { ...decisionOf(record), by: text(record, 'by') ?? record.operator });
+        return [];
+      case 'block-started': {
         this.#started.set(key, at);
-        return [{ type: 'block-started', step, block, hash: hash(), log: text(record, 'log') ?? '', at }];
+        const confirmed = this.#confirmed.get(key);
+        this.#confirmed.delete(key);
+        return [{ type: 'block-started', step, block, hash: hash(), log: text(record, 'log') ?? '', at, ...(confirmed ? { confirmed } : {}) }];
+      }
       case 'block-finished': {
         const started = this.#started.get(key);
         const outcome = text(record, 'outcome');

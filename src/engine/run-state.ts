@@ -26,6 +26,26 @@ export interface Decision {
   automatic?: boolean;
 }
 
+/** What one execution of a block came to: a line of its history. */
+export interface Execution {
+  /** 1 for the block's first execution in this run, and so on (its log file carries the same number). */
+  execution: number;
+  /** `interrupted` when it was cut short (cancelled, killed, or the session died under it). */
+  outcome: Outcome | 'interrupted' | 'running';
+  exitCode: number | null;
+  reason?: string;
+  /** Tries inside this execution (a verify block's retries). */
+  attempts: number;
+  startedAt: string;
+  finishedAt?: string;
+  durationMs?: number;
+  /** The operator's yes to run it, for `confirm` blocks and rollbacks. */
+  confirmed?: Decision;
+}
+
+/** Executions a block keeps in its history: its first and its latest ones are what a report needs. */
+export const HISTORY_LIMIT = 20;
+
 /** One block's checkpointed state. */
 export interface BlockState {
   id: string;
@@ -54,6 +74,12 @@ export interface BlockState {
   acknowledged?: Decision;
   override?: Decision;
   markedDone?: Decision;
+  /**
+   * Every execution in this run with its outcome, oldest first, so that a check refused and then
+   * fixed reads as both. Bounded: past HISTORY_LIMIT the oldest entries beyond the first go
+   * (`executions` still counts them all).
+   */
+  history?: Execution[];
 }
 
 /** One step's checkpointed state. */
@@ -107,7 +133,7 @@ export interface RunState {
 /** Everything that can happen to a run. */
 export type RunEvent =
   | { type: 'step-started'; step: string; at: string }
-  | { type: 'block-started'; step: string; block: string; hash: string; log: string; at: string }
+  | { type: 'block-started'; step: string; block: string; hash: string; log: string; at: string; confirmed?: Decision }
   | {
       type: 'block-finished';
       step: string;
@@ -182,6 +208,28 @@ function withStepStatus(step: StepState): StepState {
   return { ...step, status: stepStatusFromBlocks(step) };
 }
 
+/** `history` with `entry` added, keeping the first execution and the latest ones. */
+function withExecution(history: Execution[] | undefined, entry: Execution): Execution[] {
+  const next = [...(history ?? []), entry];
+  return next.length > HISTORY_LIMIT ? [next[0] as Execution, ...next.slice(next.length - HISTORY_LIMIT + 1)] : next;
+}
+
+/** `history` with its last (running) execution closed by `change`. */
+function closeExecution(history: Execution[] | undefined, change: Partial<Execution>): Execution[] | undefined {
+  const last = history?.[history.length - 1];
+  if (!history || !last || last.outcome !== 'running') return history;
+  return [...history.slice(0, -1), { ...last, ...change }];
+}
+
+/**
+ * A block cut short at `at`: by a cancel or a signal (block-interrupted), or found running when a
+ * session resumes after waymark died (reconcile). Its execution's history entry says so.
+ */
+export function interruptBlock(block: BlockState, at: string): BlockState {
+  const history = closeExecution(block.history, { outcome: 'interrupted', finishedAt: at });
+  return { ...block, status: 'interrupted', finishedAt: at, ...(history ? { history } : {}) };
+}
+
 /** The pure transition function. Unknown steps or blocks leave the state as it was. */
 export function reduce(state: RunState, event: RunEvent): RunState {
   switch (event.type) {
@@ -195,6 +243,14 @@ export function reduce(state: RunState, event: RunEvent): RunState {
         executions: block.executions + 1,
         log: event.log,
         startedAt: event.at,
+        history: withExecution(block.history, {
+          execution: block.executions + 1,
+          outcome: 'running',
+          exitCode: null,
+          attempts: 0,
+          startedAt: event.at,
+          ...(event.confirmed ? { confirmed: event.confirmed } : {}),
+        }),
       }));
       return updateStep({ ...next, status: 'running', updatedAt: event.at }, event.step, (step) => ({
         ...step,
@@ -219,6 +275,15 @@ export function reduce(state: RunState, event: RunEvent): RunState {
         if (event.columns !== undefined) finished.columns = event.columns;
         if (event.rows !== undefined) finished.rows = event.rows;
         if (event.rowCount !== undefined) finished.rowCount = event.rowCount;
+        const history = closeExecution(block.history, {
+          outcome: event.outcome,
+          exitCode: event.exitCode,
+          attempts: event.attempts,
+          finishedAt: event.at,
+          durationMs: event.durationMs,
+          ...(event.reason !== undefined ? { reason: event.reason } : {}),
+        });
+        if (history) finished.history = history;
         return finished;
       });
       const failed = event.outcome === 'failure' || event.outcome === 'error';
@@ -227,7 +292,7 @@ export function reduce(state: RunState, event: RunEvent): RunState {
       );
     }
     case 'block-interrupted': {
-      const next = updateBlock(state, event.step, event.block, (block) => ({ ...block, status: 'interrupted', finishedAt: event.at }));
+      const next = updateBlock(state, event.step, event.block, (block) => interruptBlock(block, event.at));
       return updateStep({ ...next, status: 'interrupted', updatedAt: event.at }, event.step, withStepStatus);
     }
     case 'warning-acknowledged':
@@ -290,6 +355,8 @@ export function reduce(state: RunState, event: RunEvent): RunState {
           exitCode: null,
           attempts: 0,
           executions: block.executions,
+          // What already ran in this run stays part of its story, though the block changed since.
+          ...(block.history ? { history: block.history } : {}),
         })),
         event.step,
         (step) => ({ ...step, status: isStepDone(step) ? 'pending' : step.status }),

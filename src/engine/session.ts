@@ -687,7 +687,7 @@ export class RunSession {
     const log = await openBlockLog(this.paths.logs, block.id, execution);
     const logPath = relative(this.paths.dir, log.path);
     await this.#dispatch(
-      { type: 'block-started', step: step.id, block: block.id, hash: blockHash(block), log: logPath, at: new Date().toISOString() },
+      { type: 'block-started', step: step.id, block: block.id, hash: blockHash(block), log: logPath, at: new Date().toISOString(), ...(confirmation ? { confirmed: confirmation } : {}) },
       ['block-started', { step: step.id, block: block.id, role: block.role, execution, log: logPath }],
     );
     this.#emit({ type: 'block-started', step, block, execution });

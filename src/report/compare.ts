@@ -1,17 +1,29 @@
 /**
  * Rehearsal against production: two runs of a runbook side by side, step by step (matched by
  * step id), with durations as a bar chart and the steps that failed or were overridden flagged.
+ * It reads the same report model as the Markdown, JSON and JUnit reports, so a step reads the
+ * same in all of them.
  */
-import type { RunState, StepState } from '../engine/run-state.js';
+import type { ReportStep, RunReport } from './model.js';
 import { formatDuration } from '../runbook/duration.js';
 import { inertLines } from '../runbook/inert.js';
+
+/** One run's side of a step: its result as the reports show it, its time, and its executions. */
+export interface ComparedSide {
+  status: string;
+  durationMs: number | null;
+  /** Executions that failed, refused or could not run (even if a later one passed). */
+  failures: number;
+  /** Block executions in the step. */
+  executions: number;
+}
 
 /** One step of the comparison. */
 export interface ComparedStep {
   id: string;
   title: string;
-  a: { status: string; durationMs: number | null; failures: number } | null;
-  b: { status: string; durationMs: number | null; failures: number } | null;
+  a: ComparedSide | null;
+  b: ComparedSide | null;
   /** Step content changed between the runs (different hash). */
   changed: boolean;
   /** Why an operator should look at this step before the real run. */
@@ -25,22 +37,25 @@ export interface Comparison {
   steps: ComparedStep[];
 }
 
-function side(step: StepState | undefined): ComparedStep['a'] {
+function side(step: ReportStep | undefined): ComparedSide | null {
   if (!step) return null;
-  return { status: step.status, durationMs: step.durationMs ?? null, failures: step.failures ?? 0 };
+  const executions = step.blocks.reduce((n, b) => n + b.executions, 0);
+  return { status: step.status, durationMs: step.durationMs ?? null, failures: step.failures ?? 0, executions };
 }
 
-function flagsOf(label: string, step: StepState | undefined): string[] {
+function flagsOf(label: string, step: ReportStep | undefined): string[] {
   if (!step) return [];
   const flags: string[] = [];
   if ((step.failures ?? 0) > 0) flags.push(`failed ${step.failures}× in ${label}`);
   if (step.status === 'overridden' || step.blocks.some((b) => b.override)) flags.push(`overridden in ${label}`);
   if (step.blocks.some((b) => b.acknowledged)) flags.push(`warning in ${label}`);
+  if (step.blocks.some((b) => b.status === 'marked done')) flags.push(`marked done in ${label}`);
   if (step.status === 'skipped') flags.push(`skipped in ${label}`);
   return flags;
 }
 
-export function compareRuns(a: RunState, b: RunState): Comparison {
+/** Two reports of runs of one runbook, step by step. */
+export function compareRuns(a: RunReport, b: RunReport): Comparison {
   const ids = [...a.steps.map((s) => s.id), ...b.steps.map((s) => s.id).filter((id) => !a.steps.some((s) => s.id === id))];
   const steps = ids.map((id): ComparedStep => {
     const sa = a.steps.find((s) => s.id === id);
@@ -54,8 +69,8 @@ export function compareRuns(a: RunState, b: RunState): Comparison {
       flags: [...flagsOf('A', sa), ...flagsOf('B', sb), ...(sa && sb && sa.hash !== sb.hash ? ['step changed between the runs'] : [])],
     };
   });
-  const total = (run: RunState) => run.steps.reduce((sum, s) => sum + (s.durationMs ?? 0), 0);
-  const head = (run: RunState) => ({ run: run.run, status: run.status, profile: run.profile, startedAt: run.startedAt, totalMs: total(run) });
+  const total = (run: RunReport) => run.steps.reduce((sum, s) => sum + (s.durationMs ?? 0), 0);
+  const head = (run: RunReport) => ({ run: run.run, status: run.status, profile: run.profile, startedAt: run.startedAt, totalMs: total(run) });
   return { a: head(a), b: head(b), steps };
 }
 
@@ -81,8 +96,8 @@ export function renderComparisonText(c: Comparison, barWidth = 24): string {
   ];
   for (const step of c.steps) {
     const title = step.title.length > titleWidth ? `${step.title.slice(0, titleWidth - 1)}…` : step.title.padEnd(titleWidth);
-    lines.push(`${title}  A ${time(step.a?.durationMs).padStart(7)} ${(step.a?.status ?? 'absent').padEnd(10)} ${bar(step.a?.durationMs ?? null, max, barWidth)}`);
-    lines.push(`${' '.repeat(titleWidth)}  B ${time(step.b?.durationMs).padStart(7)} ${(step.b?.status ?? 'absent').padEnd(10)} ${bar(step.b?.durationMs ?? null, max, barWidth)}`);
+    lines.push(`${title}  A ${time(step.a?.durationMs).padStart(7)} ${(step.a?.status ?? 'absent').padEnd(11)} ${bar(step.a?.durationMs ?? null, max, barWidth)}`);
+    lines.push(`${' '.repeat(titleWidth)}  B ${time(step.b?.durationMs).padStart(7)} ${(step.b?.status ?? 'absent').padEnd(11)} ${bar(step.b?.durationMs ?? null, max, barWidth)}`);
     if (step.flags.length > 0) lines.push(`${' '.repeat(titleWidth)}  ⚑ ${step.flags.join('; ')}`);
   }
   return inertLines(`${lines.join('\n')}\n`);

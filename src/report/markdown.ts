@@ -28,12 +28,27 @@ export function renderMarkdown(report: RunReport): string {
   report.steps.forEach((step, i) => {
     lines.push(`| ${i + 1} | ${cell(step.title)} (\`${step.id}\`) | ${step.status} | ${step.durationMs !== undefined ? formatDuration(step.durationMs) : ''} |`);
   });
-  lines.push('', '## Checks and blocks', '', '| step | block | role | status | exit | attempts | why |', '|---|---|---|---|---|---|---|');
+  lines.push('', '## Checks and blocks', '', '| step | block | role | result | exit | executions | why |', '|---|---|---|---|---|---|---|');
   for (const step of report.steps) {
     for (const block of step.blocks) {
       lines.push(
-        `| ${step.id} | ${block.id} | ${block.role} | ${block.status} | ${block.exitCode ?? ''} | ${block.attempts || ''} | ${cell(block.reason ?? '')} |`,
+        `| ${step.id} | ${block.id} | ${block.role} | ${cell(block.result)} | ${block.exitCode ?? ''} | ${block.executions || ''} | ${cell(block.reason ?? '')} |`,
       );
+    }
+  }
+  // Every execution, so a check that refused and then passed after a fix reads as both.
+  const ran = report.steps.flatMap((step) => step.blocks.filter((b) => b.history.length > 0).map((block) => ({ step, block })));
+  if (ran.length > 0) {
+    lines.push('', '## Executions', '', '| step | block | # | outcome | exit | attempts | started | time | confirmed by | why |', '|---|---|---|---|---|---|---|---|---|---|');
+    for (const { step, block } of ran) {
+      for (const e of block.history) {
+        const confirmed = e.confirmed ? `${e.confirmed.by} at ${e.confirmed.at}${e.confirmed.automatic ? ' (automatic)' : ''}` : '';
+        lines.push(
+          `| ${step.id} | ${block.id} | ${e.execution} | ${e.result} | ${e.exitCode ?? ''} | ${e.attempts || ''} | ${e.startedAt} | ${e.durationMs !== undefined ? formatDuration(e.durationMs) : ''} | ${cell(confirmed)} | ${cell(e.reason ?? '')} |`,
+        );
+      }
+      const kept = block.history.length;
+      if (block.executions > kept) lines.push(`| ${step.id} | ${block.id} | … | ${block.executions - kept} more not kept in the checkpoint (see the audit trail) | | | | | | |`);
     }
   }
   const evidence = report.steps.flatMap((step) => step.blocks.filter((b) => ['refused', 'failed', 'warning', 'overridden'].includes(b.status)));
@@ -56,7 +71,7 @@ export function renderMarkdown(report: RunReport): string {
     lines.push('', '## Decisions', '', '| step | block | decision | by | when | reason |', '|---|---|---|---|---|---|');
     for (const d of report.decisions) {
       lines.push(
-        `| ${d.step} | ${d.block ?? ''} | ${d.kind}${d.decision.automatic ? ' (automatic)' : ''} | ${d.decision.by} | ${d.decision.at} | ${cell(d.decision.reason ?? '')} |`,
+        `| ${d.step} | ${d.block ?? ''} | ${cell(`${d.kind}${d.subject ? `: ${d.subject}` : ''}`)}${d.decision.automatic ? ' (automatic)' : ''} | ${cell(d.decision.by)} | ${d.decision.at} | ${cell(d.decision.reason ?? '')} |`,
       );
     }
   }

@@ -1,17 +1,50 @@
-/** What every report format shows: a run, step by step, with every block's result and decision. */
+/**
+ * What every report format shows: a run, step by step, with every block's executions and every
+ * decision. The Markdown, JSON and JUnit reports and `report --compare` all read this one model,
+ * so they cannot tell a run differently.
+ */
 import type { Runbook } from '../runbook/model.js';
-import type { BlockState, Decision, RunState, RunStatus, StepState } from '../engine/run-state.js';
+import type { BlockState, BlockStatus, Decision, Execution, RunState, RunStatus, StepState, StepStatus } from '../engine/run-state.js';
+
+/** A block's result as a report shows it: its status, or `marked done` when a person counted an interrupted block as done. */
+export type ReportBlockStatus = BlockStatus | 'marked done';
+
+/** A step's result as a report shows it: `marked done` when it passed only because a block of it was marked done. */
+export type ReportStepStatus = StepStatus | 'marked done';
+
+/** One execution of a block, in the operator's words. */
+export interface ReportExecution extends Execution {
+  /** `passed`, `warning`, `refused` (a check) or `failed`, `could not run` (an error), `interrupted`, `running`. */
+  result: string;
+}
 
 /** One block in a report. */
-export interface ReportBlock extends BlockState {
+export interface ReportBlock extends Omit<BlockState, 'status' | 'history'> {
+  status: ReportBlockStatus;
+  /** The result in one phrase, with the decision's reason where a person decided it: `marked done (finished by hand)`. */
+  result: string;
+  /** Every execution in this run, oldest first (bounded as the checkpoint keeps it; `executions` counts them all). */
+  history: ReportExecution[];
   lang: string;
   line: number;
 }
 
 /** One step in a report. */
-export interface ReportStep extends Omit<StepState, 'blocks'> {
+export interface ReportStep extends Omit<StepState, 'blocks' | 'status'> {
+  status: ReportStepStatus;
   line: number;
   blocks: ReportBlock[];
+}
+
+/** A decision a person (or a flag) made, with what it was about. */
+export interface ReportDecision {
+  step: string;
+  block?: string;
+  /** `skipped`, `step confirmed`, `block confirmed`, `ticked`, `overridden`, `warning acknowledged`, `marked done`. */
+  kind: string;
+  /** What was decided on: the checklist item's text for a tick, `execution N` for a block confirmation. */
+  subject?: string;
+  decision: Decision;
 }
 
 /** A run ready to render: the checkpoint's header fields, its steps joined with the runbook, its decisions. */
@@ -20,26 +53,78 @@ export interface RunReport
   file: string;
   status: RunStatus;
   steps: ReportStep[];
-  /** Every decision a person (or a flag) made, in step order. */
-  decisions: { step: string; block?: string; kind: string; decision: Decision }[];
+  /** Every decision a person (or a flag) made, in step order, then time order. */
+  decisions: ReportDecision[];
+}
+
+/** An execution's result in the words the rest of waymark uses for a block with that outcome. */
+function executionResult(execution: Execution, role: string): string {
+  switch (execution.outcome) {
+    case 'success':
+      return 'passed';
+    case 'warning':
+      return 'warning';
+    case 'failure':
+      return role === 'check' ? 'refused' : 'failed';
+    case 'error':
+      return 'could not run';
+    default:
+      return execution.outcome;
+  }
+}
+
+/**
+ * A block's executions. A checkpoint written before the history was kept has none: its last
+ * execution is all it knows, and that is what is shown.
+ */
+function historyOf(block: BlockState): Execution[] {
+  if (block.history) return block.history;
+  if (block.executions === 0 || !block.startedAt) return [];
+  const outcome: Execution['outcome'] = block.status === 'interrupted' || (block.markedDone && !block.outcome) ? 'interrupted' : (block.outcome ?? 'running');
+  const last: Execution = { execution: block.executions, outcome, exitCode: block.exitCode, attempts: block.attempts, startedAt: block.startedAt };
+  if (block.reason !== undefined) last.reason = block.reason;
+  if (block.finishedAt !== undefined) last.finishedAt = block.finishedAt;
+  if (block.durationMs !== undefined) last.durationMs = block.durationMs;
+  return [last];
+}
+
+const because = (decision: Decision | undefined) => (decision?.reason ? ` (${decision.reason})` : '');
+
+/** The block's result in one phrase: what a person decided about it says more than the status it left. */
+function blockResult(block: BlockState): { status: ReportBlockStatus; result: string } {
+  if (block.markedDone && block.status === 'passed') return { status: 'marked done', result: `marked done${because(block.markedDone)}` };
+  if (block.status === 'overridden') return { status: block.status, result: `overridden${because(block.override)}` };
+  if (block.status === 'acknowledged') return { status: block.status, result: `warning acknowledged${because(block.acknowledged)}` };
+  return { status: block.status, result: block.status };
 }
 
 /** Join a checkpoint with the runbook it ran. */
 export function buildReport(runbook: Runbook, state: RunState, status: RunStatus): RunReport {
-  const decisions: RunReport['decisions'] = [];
+  const decisions: ReportDecision[] = [];
   const steps = state.steps.map((step): ReportStep => {
     const source = runbook.steps.find((s) => s.id === step.id);
-    if (step.skipped) decisions.push({ step: step.id, kind: 'skipped', decision: step.skipped });
-    if (step.confirmed) decisions.push({ step: step.id, kind: 'confirmed', decision: step.confirmed });
-    for (const [item, decision] of Object.entries(step.ticked)) decisions.push({ step: step.id, kind: `ticked ${item}`, decision });
+    const stepDecisions: ReportDecision[] = [];
+    if (step.skipped) stepDecisions.push({ step: step.id, kind: 'skipped', decision: step.skipped });
+    if (step.confirmed) stepDecisions.push({ step: step.id, kind: 'step confirmed', decision: step.confirmed });
+    for (const [item, decision] of Object.entries(step.ticked)) {
+      // The text the operator ticked; an item since removed from the runbook keeps its id.
+      stepDecisions.push({ step: step.id, kind: 'ticked', subject: source?.checklist.find((i) => i.id === item)?.text ?? item, decision });
+    }
     const blocks = step.blocks.map((block): ReportBlock => {
       const src = source?.blocks.find((b) => b.id === block.id);
-      if (block.override) decisions.push({ step: step.id, block: block.id, kind: 'overridden', decision: block.override });
-      if (block.acknowledged) decisions.push({ step: step.id, block: block.id, kind: 'warning acknowledged', decision: block.acknowledged });
-      if (block.markedDone) decisions.push({ step: step.id, block: block.id, kind: 'marked done', decision: block.markedDone });
-      return { ...block, lang: src?.lang ?? '', line: src?.line ?? 0 };
+      const history = historyOf(block).map((execution) => ({ ...execution, result: executionResult(execution, block.role) }));
+      for (const execution of history) {
+        if (execution.confirmed) stepDecisions.push({ step: step.id, block: block.id, kind: 'block confirmed', subject: `execution ${execution.execution}`, decision: execution.confirmed });
+      }
+      if (block.override) stepDecisions.push({ step: step.id, block: block.id, kind: 'overridden', decision: block.override });
+      if (block.acknowledged) stepDecisions.push({ step: step.id, block: block.id, kind: 'warning acknowledged', decision: block.acknowledged });
+      if (block.markedDone) stepDecisions.push({ step: step.id, block: block.id, kind: 'marked done', decision: block.markedDone });
+      const { history: _kept, status: _status, ...rest } = block;
+      return { ...rest, ...blockResult(block), history, lang: src?.lang ?? '', line: src?.line ?? 0 };
     });
-    return { ...step, line: source?.line ?? 0, blocks };
+    decisions.push(...stepDecisions.sort((x, y) => x.decision.at.localeCompare(y.decision.at)));
+    const markedDone = step.status === 'passed' && blocks.some((b) => b.status === 'marked done');
+    return { ...step, status: markedDone ? 'marked done' : step.status, line: source?.line ?? 0, blocks };
   });
   const report: RunReport = {
     runbook: state.runbook,

@@ -12,7 +12,7 @@ import type { ReportBlock, RunReport } from '../../src/report/model.js';
 const ACTING = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
 
 function report(tail: string[]): RunReport {
-  const block = { id: 'check-db', role: 'check', status: 'refused', attempts: 1, executions: 1, exitCode: 1, reason: 'exit 1\x1b]0;R\x07', tail, lang: 'sh', line: 5 } as unknown as ReportBlock;
+  const block = { id: 'check-db', role: 'check', status: 'refused', result: 'refused', history: [], attempts: 1, executions: 1, exitCode: 1, reason: 'exit 1\x1b]0;R\x07', tail, lang: 'sh', line: 5 } as unknown as ReportBlock;
   return {
     runbook: 'up',
     title: 'Upgrade\x1b]0;TITLE\x07',
