@@ -10,7 +10,7 @@ import type { RunSession, SessionEvent } from '../engine/session.js';
 import { MIN_REASON_LENGTH, refusal, type Answer, type AnswerKind, type Decisions } from '../engine/decisions.js';
 import type { NextAction } from '../engine/plan.js';
 import type { RunState } from '../engine/run-state.js';
-import { OutputTail } from '../engine/output.js';
+import { OutputTail, type OutputLine } from '../engine/output.js';
 import { KEY_FOR, type KeyAction } from './keys.js';
 
 /** A question the screen is waiting on. */
@@ -21,6 +21,9 @@ export type Prompt =
   | { kind: 'reason'; purpose: 'override' | 'skip' | 'mark-done'; step: Step; block?: Block; input: string }
   | { kind: 'cancel' }
   | { kind: 'quit' };
+
+/** One row of the output pane: a line, and the stream it came from when known (the log file does not keep it). */
+export type PaneLine = Omit<OutputLine, 'stream'> & Partial<Pick<OutputLine, 'stream'>>;
 
 /** A one-line message under the step. */
 export interface Message {
@@ -42,7 +45,7 @@ export interface UiSnapshot {
   selected: number;
   help: boolean;
   /** Output of the running (or last) block: its tail, or a window of its log when scrolled. */
-  output: { block: string | null; lines: string[]; scrolledBack: number; total: number };
+  output: { block: string | null; lines: PaneLine[]; scrolledBack: number; total: number };
   /** Bumped on every change, so throttled renders know something moved. */
   version: number;
   quit: boolean;
@@ -69,7 +72,7 @@ export class UiController {
   #tailBlock: string | null = null;
   #lastLog: string | null = null;
   #scrolledBack = 0;
-  #window: string[] | null = null;
+  #window: PaneLine[] | null = null;
   #frameTimer: NodeJS.Timeout | null = null;
   #running: UiSnapshot['running'] = null;
   #prompt: Prompt | null;
@@ -140,7 +143,7 @@ export class UiController {
         this.#notifySoon();
         break;
       case 'output':
-        this.#tail.push(event.chunk);
+        this.#tail.push(event.chunk, event.stream);
         this.#tailTotal = this.#tail.lineCount;
         this.#notifySoon();
         break;
@@ -169,7 +172,7 @@ export class UiController {
     }, OUTPUT_NOTIFY_MS);
   }
 
-  #tailLines(): string[] {
+  #tailLines(): PaneLine[] {
     return this.#tail.lines(TAIL_LINES);
   }
 
@@ -474,7 +477,7 @@ export class UiController {
       const lines = (await readFileNoFollow(logPath)).split('\n');
       if (lines.at(-1) === '') lines.pop();
       this.#scrolledBack = Math.min(this.#scrolledBack, Math.max(0, lines.length - 1));
-      this.#window = lines.slice(Math.max(0, lines.length - this.#scrolledBack - TAIL_LINES), lines.length - this.#scrolledBack);
+      this.#window = lines.slice(Math.max(0, lines.length - this.#scrolledBack - TAIL_LINES), lines.length - this.#scrolledBack).map((text) => ({ text }));
       this.#tailTotal = Math.max(this.#tailTotal, lines.length);
     } catch (error) {
       this.#say(`cannot read the log: ${(error as Error).message}`, 'error');

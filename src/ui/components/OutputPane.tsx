@@ -1,7 +1,8 @@
 /** The tail of the running (or last) block's output; scrolled back, a window of its full log. */
 import { Box } from 'ink';
+import { displayLine } from '../../runbook/inert.js';
 import { colourWanted, Text } from '../inert-text.js';
-import type { UiSnapshot } from '../controller.js';
+import type { PaneLine, UiSnapshot } from '../controller.js';
 
 export interface OutputPaneProps {
   output: UiSnapshot['output'];
@@ -10,24 +11,43 @@ export interface OutputPaneProps {
   height: number;
 }
 
+/**
+ * The mark before each line: stderr is `!`, a glyph and not only a colour, so that it survives
+ * NO_COLOR. Other lines, and lines read back from the log (which does not keep the stream), have
+ * a blank gutter, so that columns stay where they were.
+ */
+export const STDERR_MARK = '!';
+
 export function OutputPane({ output, running, width, height }: OutputPaneProps) {
   const body = Math.max(1, height - 1);
   const lines = output.lines.slice(-body);
   // A command's plain colours are kept (unless NO_COLOR); everything else it printed is shown inert.
   const colour = colourWanted();
   const where = output.scrolledBack > 0 ? `scrolled back ${output.scrolledBack} lines (pgdn to return)` : running ? 'live' : 'last block';
-  const title = output.block ? `── output: ${output.block} · ${output.total} lines · ${where} ` : '── output ';
+  const marks = lines.some((line) => line.stream === 'stderr') ? ` · ${STDERR_MARK} stderr` : '';
+  const title = output.block ? `── output: ${output.block} · ${output.total} lines · ${where}${marks} ` : '── output ';
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
       <Text dimColor wrap="truncate-end">
         {title.padEnd(width, '─')}
       </Text>
       {lines.map((line, i) => (
-        // An empty <Text> takes no row: a blank output line is a space, so the tail keeps its shape.
-        <Text key={i} wrap="truncate-end" colour={colour}>
-          {line || ' '}
-        </Text>
+        <OutputRow key={i} line={line} colour={colour} />
       ))}
     </Box>
+  );
+}
+
+/** One line: its stream's mark (a gutter of two columns), then the line inert with its tabs expanded (measured as it will be shown). */
+function OutputRow({ line, colour }: { line: PaneLine; colour: boolean }) {
+  // The gutter gives every row a character: a blank output line still takes its row.
+  const text = displayLine(line.text, { colour });
+  return (
+    <Text wrap="truncate-end" colour={colour}>
+      <Text color="red">
+        {line.stream === 'stderr' ? `${STDERR_MARK} ` : '  '}
+      </Text>
+      {text}
+    </Text>
   );
 }
