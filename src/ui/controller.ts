@@ -25,6 +25,13 @@ export type Prompt =
 /** One row of the output pane: a line, and the stream it came from when known (the log file does not keep it). */
 export type PaneLine = Omit<OutputLine, 'stream'> & Partial<Pick<OutputLine, 'stream'>>;
 
+/** The attempt a retrying block is on: `attempt` of at most `of`, started (or to start) at `startsAt` (epoch ms). */
+export interface AttemptShown {
+  attempt: number;
+  of: number;
+  startsAt: number;
+}
+
 /** A one-line message under the step. */
 export interface Message {
   text: string;
@@ -45,7 +52,7 @@ export interface UiSnapshot {
   selected: number;
   help: boolean;
   /** Output of the running (or last) block: its tail, or a window of its log when scrolled. */
-  output: { block: string | null; lines: PaneLine[]; scrolledBack: number; total: number };
+  output: { block: string | null; lines: PaneLine[]; scrolledBack: number; total: number; attempt?: AttemptShown | null };
   /** Bumped on every change, so throttled renders know something moved. */
   version: number;
   quit: boolean;
@@ -73,6 +80,7 @@ export class UiController {
   #lastLog: string | null = null;
   #scrolledBack = 0;
   #window: PaneLine[] | null = null;
+  #attemptShown: AttemptShown | null = null;
   #frameTimer: NodeJS.Timeout | null = null;
   #running: UiSnapshot['running'] = null;
   #prompt: Prompt | null;
@@ -121,6 +129,7 @@ export class UiController {
         lines: this.#window ?? this.#tailLines(),
         scrolledBack: this.#scrolledBack,
         total: this.#tailTotal,
+        attempt: this.#attemptShown,
       },
       version: this.#version,
       quit: this.#quit,
@@ -137,6 +146,7 @@ export class UiController {
         this.#tailBlock = event.block.id;
         this.#scrolledBack = 0;
         this.#window = null;
+        this.#attemptShown = null;
         this.#running = { step: event.step, block: event.block, since: Date.now() };
         // Drawn with the block's first output, at most one output interval from now: a frame
         // drawn right away would hold up reading the block's first chunks.
@@ -145,6 +155,10 @@ export class UiController {
       case 'output':
         this.#tail.push(event.chunk, event.stream);
         this.#tailTotal = this.#tail.lineCount;
+        this.#notifySoon();
+        break;
+      case 'attempt':
+        this.#attemptShown = { attempt: event.attempt, of: event.of, startsAt: Date.now() + event.nextInMs };
         this.#notifySoon();
         break;
       case 'block-finished':

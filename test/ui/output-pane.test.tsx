@@ -12,7 +12,7 @@ import { KEY, useScreens } from './harness.js';
 const ui = useScreens();
 
 function pane(lines: PaneLine[], width = 60) {
-  return render(<OutputPane output={{ block: 'tables', lines, scrolledBack: 0, total: lines.length }} running={false} width={width} height={lines.length + 1} />);
+  return render(<OutputPane output={{ block: 'tables', lines, scrolledBack: 0, total: lines.length, attempt: null }} running={false} width={width} height={lines.length + 1} />);
 }
 
 afterEach(() => {
@@ -75,5 +75,17 @@ describe('a real block', () => {
     expect(frame).toContain('  TABLE_COLLATION latin1_swedish_ci');
     expect(frame).toContain('! table nova.instances is not utf8');
     expect(frame).toContain('  x␛]0;PWNED␇     y');
+  });
+});
+
+describe('a retrying verify block', () => {
+  it('reproduced: no attempt counter while it retried; now the output pane says `attempt 2/8, next in 2 s`, then the attempt it is on', async () => {
+    const screen = await ui.open(ui.fixture('retry.md'), { columns: 100, rows: 30 });
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(f).toMatch(/output: api-up · attempt 2\/8, next in [12] s/));
+    await screen.until((f) => expect(f).toMatch(/output: api-up · attempt 3\/8, next in [12] s/), 8000);
+    await screen.until((f) => expect(f).toMatch(/api-up passed/), 8000);
+    expect(screen.lines('tries.txt')).toHaveLength(3);
+    expect(screen.frame()).toContain('! connection refused');
   });
 });

@@ -1,8 +1,9 @@
 /** The tail of the running (or last) block's output; scrolled back, a window of its full log. */
 import { Box } from 'ink';
 import { displayLine } from '../../runbook/inert.js';
+import { useClock } from '../hooks/use-clock.js';
 import { colourWanted, Text } from '../inert-text.js';
-import type { PaneLine, UiSnapshot } from '../controller.js';
+import type { AttemptShown, PaneLine, UiSnapshot } from '../controller.js';
 
 export interface OutputPaneProps {
   output: UiSnapshot['output'];
@@ -25,12 +26,16 @@ export function OutputPane({ output, running, width, height }: OutputPaneProps) 
   const colour = colourWanted();
   const where = output.scrolledBack > 0 ? `scrolled back ${output.scrolledBack} lines (pgdn to return)` : running ? 'live' : 'last block';
   const marks = lines.some((line) => line.stream === 'stderr') ? ` · ${STDERR_MARK} stderr` : '';
-  const title = output.block ? `── output: ${output.block} · ${output.total} lines · ${where}${marks} ` : '── output ';
+  const title = (attempt: string): string => (output.block ? `── output: ${output.block}${attempt} · ${output.total} lines · ${where}${marks} ` : '── output ').padEnd(width, '─');
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
-      <Text dimColor wrap="truncate-end">
-        {title.padEnd(width, '─')}
-      </Text>
+      {output.attempt && running ? (
+        <AttemptTitle attempt={output.attempt} title={title} />
+      ) : (
+        <Text dimColor wrap="truncate-end">
+          {title('')}
+        </Text>
+      )}
       {lines.map((line, i) => (
         <OutputRow key={i} line={line} colour={colour} />
       ))}
@@ -48,6 +53,18 @@ function OutputRow({ line, colour }: { line: PaneLine; colour: boolean }) {
         {line.stream === 'stderr' ? `${STDERR_MARK} ` : '  '}
       </Text>
       {text}
+    </Text>
+  );
+}
+
+/** `attempt 3/8, next in 5 s` while a retrying block waits, then `attempt 3/8`: its own clock, so only a retry ticks. */
+function AttemptTitle({ attempt, title }: { attempt: AttemptShown; title: (attempt: string) => string }) {
+  const now = useClock();
+  const waitS = Math.ceil((attempt.startsAt - now) / 1000);
+  const label = ` · attempt ${attempt.attempt}/${attempt.of}${waitS > 0 ? `, next in ${waitS} s` : ''}`;
+  return (
+    <Text dimColor wrap="truncate-end">
+      {title(label)}
     </Text>
   );
 }
