@@ -3,16 +3,15 @@
  * only the screen needs (open prompt, selection, output tail, scroll). No React here, and no
  * run rule either: what may run, and when, is the session's decision.
  */
-import { stat } from 'node:fs/promises';
-import { readFileNoFollow } from '../state/atomic.js';
 import { join } from 'node:path';
 import type { Block, Step } from '../runbook/model.js';
 import type { RunSession, SessionEvent } from '../engine/session.js';
 import { MIN_REASON_LENGTH, refusal, type Answer, type AnswerKind, type Decisions } from '../engine/decisions.js';
 import type { NextAction } from '../engine/plan.js';
 import type { RunState } from '../engine/run-state.js';
-import { OutputTail, splitLogLines as splitLines, type OutputLine } from '../engine/output.js';
+import { OutputTail, type OutputLine } from '../engine/output.js';
 import { KEY_FOR, type KeyAction } from './keys.js';
+import { LogView, type SearchShown } from './log-view.js';
 
 /** A question the screen is waiting on. */
 export type Prompt =
@@ -33,18 +32,7 @@ export interface AttemptShown {
   startsAt: number;
 }
 
-/** The search of the output, as the pane shows it. */
-export interface SearchShown {
-  /** What was (or is being) typed after `/`. */
-  pattern: string;
-  /** The operator is still typing the pattern. */
-  typing: boolean;
-  /** The match shown, 1-based from the top of the log (0: none), of `of`. */
-  match: number;
-  of: number;
-  /** The log line (0-based) of the match shown. */
-  line?: number;
-}
+export type { SearchShown };
 
 /** A one-line message under the step. */
 export interface Message {
@@ -83,19 +71,6 @@ export interface UiSnapshot {
   quit: boolean;
 }
 
-/** Lines one pgup or pgdn moves the output by. */
-const PAGE_LINES = 10;
-
-/** The indexes of the lines that hold `pattern`, case ignored: a literal search, so `nova.instances` or `[ERROR]` mean what they say. */
-export function matchingLines(lines: readonly string[], pattern: string): number[] {
-  const wanted = pattern.toLowerCase();
-  const found: number[] = [];
-  lines.forEach((line, i) => {
-    if (line.toLowerCase().includes(wanted)) found.push(i);
-  });
-  return found;
-}
-
 /** Lines of output shown by the live pane; the log file has the rest. */
 const TAIL_LINES = 200;
 /** Bytes of output kept in memory for those lines (more than 200 lines of most output). */
@@ -116,15 +91,10 @@ export class UiController {
   #tailTotal = 0;
   #tailBlock: string | null = null;
   #lastLog: string | null = null;
-  #scrolledBack = 0;
-  #window: PaneLine[] | null = null;
-  #windowFrom = 0;
-  #windowBottom = 0;
-  #windowTotal = 0;
-  /** The log shown instead of the running block's, chosen with viewLog(). */
-  #logView: { block: string; path: string } | null = null;
-  #search: { input: string; typing: boolean; pattern: string; matches: number[]; index: number } | null = null;
-  #logCache: { path: string; size: number; mtimeMs: number; lines: string[] } | null = null;
+  // Scrolled back or searched: a window of the whole log instead of the tail.
+  #logView = new LogView((text, tone) => this.#say(text, tone));
+  /** A block whose log the operator chose to read (viewLog), instead of the running or last one. */
+  #chosenLog: { block: string; path: string } | null = null;
   #attemptShown: AttemptShown | null = null;
   #frameTimer: NodeJS.Timeout | null = null;
   #running: UiSnapshot['running'] = null;
@@ -183,10 +153,8 @@ export class UiController {
         this.#tail = new OutputTail(TAIL_BYTES);
         this.#tailTotal = 0;
         this.#tailBlock = event.block.id;
-        this.#scrolledBack = 0;
-        this.#window = null;
-        this.#logView = null;
-        this.#search = null;
+        this.#logView.reset();
+        this.#chosenLog = null;
         this.#attemptShown = null;
         this.#running = { step: event.step, block: event.block, since: Date.now() };
         // Drawn with the block's first output, at most one output interval from now: a frame
@@ -264,7 +232,10 @@ export class UiController {
 
   /** The prompt's typed text changed. */
   type(input: string, key: { backspace?: boolean; delete?: boolean; escape?: boolean }): void {
-    if (this.#search?.typing) return this.#typeSearch(input, key);
+    if (this.#logView.typing) {
+      this.#logView.type(input, key);
+      return this.#notify();
+    }
     const prompt = this.#prompt;
     if (!prompt || (prompt.kind !== 'confirm-block' && prompt.kind !== 'reason')) return;
     if (key.escape) {
@@ -280,7 +251,7 @@ export class UiController {
 
   /** True when typed keys belong to a text prompt rather than to the key table. */
   get typing(): boolean {
-    return this.#search?.typing === true || this.#prompt?.kind === 'confirm-block' || this.#prompt?.kind === 'reason';
+    return this.#logView.typing || this.#prompt?.kind === 'confirm-block' || this.#prompt?.kind === 'reason';
   }
 
   /** True while a yes/no question (cancel the block? quit?) waits for its answer. */
@@ -323,10 +294,10 @@ export class UiController {
       this.#say('press enter to continue this run, or q to quit');
       return this.#notify();
     }
-    if (this.#search?.typing) {
+    if (this.#logView.typing) {
       // enter searches; ctrl+c leaves the search (and does nothing else).
-      if (action === 'run-next') return this.#runSearch();
-      this.#search = null;
+      if (action === 'run-next') await this.#logView.search(this.#logInView());
+      else this.#logView.stopSearch();
       return this.#notify();
     }
     if (prompt && action === 'run-next') return this.#submit(prompt);
@@ -340,7 +311,10 @@ export class UiController {
     }
     if (action === 'scroll-up' || action === 'scroll-down') return this.#scroll(action === 'scroll-up' ? 1 : -1);
     if (action === 'search') return this.#openSearch();
-    if (action === 'search-next' || action === 'search-previous') return this.#nextMatch(action === 'search-next' ? -1 : 1);
+    if (action === 'search-next' || action === 'search-previous') {
+      await this.#logView.nextMatch(action === 'search-next' ? -1 : 1, this.#logInView());
+      return this.#notify();
+    }
     if (action === 'select-up' || action === 'select-down') {
       const count = this.#selectable().length;
       if (count > 0) this.#selected = (this.#selected + (action === 'select-up' ? count - 1 : 1)) % count;
@@ -375,7 +349,7 @@ export class UiController {
 
   /** The full log of the running or last block, for the pager. */
   get logPath(): string | null {
-    return this.#logView?.path ?? this.#lastLog ?? this.#runningLog();
+    return this.#logInView();
   }
 
   /**
@@ -384,12 +358,7 @@ export class UiController {
    * a face that lets the operator pick a block (a step list, a finished step's blocks).
    */
   async viewLog(block: string, path: string): Promise<void> {
-    this.#logView = { block, path };
-    this.#search = null;
-    this.#scrolledBack = 0;
-    const lines = await this.#readLog();
-    if (lines) this.#showWindow(lines);
-    else this.#logView = null;
+    this.#chosenLog = (await this.#logView.open(path)) ? { block, path } : null;
     this.#notify();
   }
 
@@ -542,147 +511,38 @@ export class UiController {
 
   /** The output pane's content: the live tail, or a window of the whole log when scrolled or searched. */
   #output(): UiSnapshot['output'] {
+    const window = this.#logView.window;
     const output: UiSnapshot['output'] = {
-      block: this.#logView?.block ?? this.#tailBlock,
-      lines: this.#window ?? this.#tailLines(),
-      scrolledBack: this.#scrolledBack,
-      total: this.#tailTotal,
+      block: this.#chosenLog?.block ?? this.#tailBlock,
+      lines: window?.lines ?? this.#tailLines(),
+      scrolledBack: this.#logView.scrolledBack,
+      total: window?.total ?? this.#tailTotal,
       attempt: this.#attemptShown,
-      search: this.#searchShown(),
+      search: this.#logView.searchShown(),
     };
-    if (this.#window) {
-      output.from = this.#windowFrom;
-      output.bottom = this.#windowBottom;
-      output.total = this.#windowTotal;
+    if (window) {
+      output.from = window.from;
+      output.bottom = window.bottom;
     }
     return output;
   }
 
-  #searchShown(): SearchShown | null {
-    const search = this.#search;
-    if (!search) return null;
-    if (search.typing) return { pattern: search.input, typing: true, match: 0, of: 0 };
-    const line = search.matches[search.index];
-    return { pattern: search.pattern, typing: false, match: line === undefined ? 0 : search.index + 1, of: search.matches.length, ...(line === undefined ? {} : { line }) };
-  }
-
-  /** pgup / pgdn: a page back or forward through the whole log, from its first line to its last. */
+  /** pgup / pgdn: a page back or forward through the whole log, from its first line to its last; past its end, the live tail. */
   async #scroll(direction: 1 | -1): Promise<void> {
-    const leaving = direction === -1 && this.#scrolledBack === 0;
-    const lines = leaving ? null : await this.#readLog();
-    if (!lines) {
-      // pgdn at the end of a log the operator chose, or no log: back to the running block's output.
-      this.#backToLive();
-      return this.#notify();
-    }
-    this.#scrolledBack = Math.min(Math.max(0, this.#scrolledBack + direction * PAGE_LINES), Math.max(0, lines.length - 1));
-    if (this.#scrolledBack === 0 && !this.#logView) this.#backToLive();
-    else this.#showWindow(lines);
+    if (!(await this.#logView.scroll(direction, this.#logInView(), this.#chosenLog !== null))) this.#chosenLog = null;
     this.#notify();
   }
 
-  #backToLive(): void {
-    this.#scrolledBack = 0;
-    this.#window = null;
-    this.#logView = null;
-    this.#search = null;
-  }
-
-  /** The window of `lines` around the view, whose bottom row is `scrolledBack` lines above the end. */
-  #showWindow(lines: string[]): void {
-    const end = lines.length - this.#scrolledBack;
-    const from = Math.max(0, end - TAIL_LINES);
-    this.#window = lines.slice(from, Math.min(lines.length, end + TAIL_LINES)).map((text) => ({ text }));
-    this.#windowFrom = from;
-    this.#windowBottom = end - from;
-    this.#windowTotal = lines.length;
-  }
-
-  /**
-   * The lines of the log in view (a block the operator chose, else the running or last block),
-   * read again only when the file changed; null when there is none or it cannot be read (said).
-   */
-  async #readLog(): Promise<string[] | null> {
-    const path = this.#logView?.path ?? this.#lastLog ?? this.#runningLog();
-    if (!path) return null;
-    try {
-      const { size, mtimeMs } = await stat(path);
-      const cached = this.#logCache;
-      if (cached && cached.path === path && cached.size === size && cached.mtimeMs === mtimeMs) return cached.lines;
-      const lines = splitLines(await readFileNoFollow(path));
-      if (lines.at(-1) === '') lines.pop();
-      this.#logCache = { path, size, mtimeMs, lines };
-      return lines;
-    } catch (error) {
-      this.#say(`cannot read the log: ${(error as Error).message}`, 'error');
-      return null;
-    }
-  }
-
-  /** `/`: start typing a pattern to search the whole log for. */
-  async #openSearch(): Promise<void> {
-    if (!(this.#logView?.path ?? this.#lastLog ?? this.#runningLog())) {
-      this.#say('no block has run yet in this session: no output to search', 'error');
-      return this.#notify();
-    }
-    this.#search = { input: '', typing: true, pattern: '', matches: [], index: 0 };
+  /** `/`: type a pattern to search the whole log for. */
+  #openSearch(): void {
+    if (this.#logInView()) this.#logView.startSearch();
+    else this.#say('no block has run yet in this session: no output to search', 'error');
     this.#notify();
   }
 
-  #typeSearch(input: string, key: { backspace?: boolean; delete?: boolean; escape?: boolean }): void {
-    const search = this.#search;
-    if (!search) return;
-    if (key.escape) this.#search = search.pattern ? { ...search, typing: false, input: search.pattern } : null;
-    else if (key.backspace || key.delete) this.#search = { ...search, input: search.input.slice(0, -1) };
-    else if (input && !/[\u0000-\u001f]/.test(input)) this.#search = { ...search, input: search.input + input };
-    this.#notify();
-  }
-
-  /**
-   * enter after `/PATTERN`: every line holding PATTERN (as typed, case ignored) is a match, and the
-   * view goes to the nearest one above its bottom row, as `?` does in less: the operator is reading
-   * back through the output.
-   */
-  async #runSearch(): Promise<void> {
-    const search = this.#search;
-    const pattern = search?.input ?? '';
-    if (!search || pattern === '') {
-      this.#search = null;
-      return this.#notify();
-    }
-    const lines = await this.#readLog();
-    if (!lines) {
-      this.#search = null;
-      return this.#notify();
-    }
-    const matches = matchingLines(lines, pattern);
-    const bottom = lines.length - this.#scrolledBack;
-    const above = matches.findLastIndex((line) => line < bottom);
-    this.#search = { input: pattern, typing: false, pattern, matches, index: above === -1 ? matches.length - 1 : above };
-    this.#goToMatch(lines);
-    this.#notify();
-  }
-
-  /** n: the match before the one shown (towards the log's start); N: the one after. Both wrap around. */
-  async #nextMatch(step: 1 | -1): Promise<void> {
-    const search = this.#search;
-    if (!search || search.typing) {
-      this.#say('no search yet: / to search the output');
-      return this.#notify();
-    }
-    const lines = await this.#readLog();
-    if (!lines || search.matches.length === 0) return this.#notify();
-    search.index = (search.index + step + search.matches.length) % search.matches.length;
-    this.#goToMatch(lines);
-    this.#notify();
-  }
-
-  /** Scroll so that the match shown is the bottom row of the pane (the one row every pane height shows). */
-  #goToMatch(lines: string[]): void {
-    const line = this.#search?.matches[this.#search.index];
-    if (line === undefined) return;
-    this.#scrolledBack = lines.length - (line + 1);
-    this.#showWindow(lines);
+  /** The log the pane pages through: a block the operator chose, else the running or last block's. */
+  #logInView(): string | null {
+    return this.#chosenLog?.path ?? this.#lastLog ?? this.#runningLog();
   }
 
   #runningLog(): string | null {

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { matchingLines } from '../../src/ui/controller.js';
+import { matchingLines } from '../../src/ui/log-view.js';
 import { KEY, useScreens, type Screen } from './harness.js';
 
 const ui = useScreens();
