@@ -209,18 +209,26 @@ export class StreamTail {
     return count;
   }
 
-  /** The last `max` lines kept, in the order they ended; a line still being printed comes last. */
+  /**
+   * The last `max` lines kept, in the order they ended; a line still being printed comes last.
+   * Only the newest chunks that hold those lines are decoded (newlines are counted first, four
+   * bytes at a time), so a frame costs the same however much the tail keeps.
+   */
   lines(max: number): StreamLine[] {
+    const chunks = this.#chunks;
+    let first = chunks.length;
+    // Two more newlines than lines: the first line of each stream in the suffix may be cut.
+    for (let newlines = 0; first > 0 && newlines < max + 2; ) newlines += countNewlines((chunks[--first] as { chunk: Buffer }).chunk);
     const lines: StreamLine[] = [];
     const pending: Record<OutputStream, { text: string; decoder: StringDecoder; skip: boolean; last: number }> = {
-      stdout: { text: '', decoder: new StringDecoder('utf8'), skip: !this.#streams.stdout.keptStartsLine, last: -1 },
-      stderr: { text: '', decoder: new StringDecoder('utf8'), skip: !this.#streams.stderr.keptStartsLine, last: -1 },
+      stdout: { text: '', decoder: new StringDecoder('utf8'), skip: !this.#startsLine('stdout', first), last: -1 },
+      stderr: { text: '', decoder: new StringDecoder('utf8'), skip: !this.#startsLine('stderr', first), last: -1 },
     };
-    this.#runs().forEach(({ stream, chunk }, index) => {
+    this.#runs(first).forEach(({ stream, chunk }, index) => {
       const open = pending[stream];
       let text = open.decoder.write(chunk);
       if (open.skip) {
-        // The start of this line was left out of the tail: the line is not shown cut.
+        // The start of this line is not in what is decoded: the line is not shown cut.
         const cut = text.indexOf('\n');
         if (cut === -1) return;
         text = text.slice(cut + 1);
@@ -232,7 +240,6 @@ export class StreamTail {
       } else {
         for (const line of splitLines(open.text + text.slice(0, last))) lines.push({ stream, text: line });
         open.text = text.slice(last + 1);
-        if (lines.length > max * 2) lines.splice(0, lines.length - max);
       }
       if (open.text !== '') open.last = index;
     });
@@ -241,14 +248,23 @@ export class StreamTail {
     return lines.slice(-max);
   }
 
-  /** The kept chunks with each run of one stream joined: a block printing in small writes is decoded in a few calls. */
-  #runs(): { stream: OutputStream; chunk: Buffer }[] {
+  /** True when the chunks of `stream` from index `first` on start at a line's start. */
+  #startsLine(stream: OutputStream, first: number): boolean {
+    for (let i = first - 1; i >= 0; i--) {
+      const { stream: s, chunk } = this.#chunks[i] as { stream: OutputStream; chunk: Buffer };
+      if (s === stream) return chunk[chunk.length - 1] === 10;
+    }
+    return this.#streams[stream].keptStartsLine;
+  }
+
+  /** The kept chunks from index `first` on, each run of one stream joined: a block printing in small writes is decoded in a few calls. */
+  #runs(first: number): { stream: OutputStream; chunk: Buffer }[] {
     const runs: { stream: OutputStream; chunk: Buffer }[] = [];
-    let start = 0;
-    for (let i = 1; i <= this.#chunks.length; i++) {
-      const first = this.#chunks[start] as { stream: OutputStream; chunk: Buffer };
-      if (i < this.#chunks.length && (this.#chunks[i] as { stream: OutputStream }).stream === first.stream) continue;
-      runs.push(i - start === 1 ? first : { stream: first.stream, chunk: Buffer.concat(this.#chunks.slice(start, i).map((c) => c.chunk)) });
+    let start = first;
+    for (let i = first + 1; i <= this.#chunks.length; i++) {
+      const head = this.#chunks[start] as { stream: OutputStream; chunk: Buffer };
+      if (i < this.#chunks.length && (this.#chunks[i] as { stream: OutputStream }).stream === head.stream) continue;
+      runs.push(i - start === 1 ? head : { stream: head.stream, chunk: Buffer.concat(this.#chunks.slice(start, i).map((c) => c.chunk)) });
       start = i;
     }
     return runs;

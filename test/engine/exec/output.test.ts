@@ -202,3 +202,17 @@ describe('StreamTail (the TUI marks stderr lines: issue 12, item 9b)', () => {
     ]);
   });
 });
+
+describe('StreamTail over many chunks', () => {
+  it('gives the same last lines as decoding everything it keeps, however the two streams interleave', () => {
+    const tail = new StreamTail(64 * 1024);
+    const expected: { stream: 'stdout' | 'stderr'; text: string }[] = [];
+    for (let i = 1; i <= 20_000; i++) {
+      const stream = i % 7 === 0 ? 'stderr' : 'stdout';
+      tail.push(Buffer.from(`${stream} ${i}\n`), stream);
+      expected.push({ stream, text: `${stream} ${i}` });
+    }
+    expect(tail.lines(200)).toEqual(expected.slice(-200));
+    expect(tail.lines(3)).toEqual(expected.slice(-3));
+  });
+});
