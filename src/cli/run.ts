@@ -71,6 +71,10 @@ function printer(out: NodeJS.WritableStream, session: RunSession, showOutput: bo
       case 'output':
         if (showOutput) lines[event.stream].push(event.chunk);
         break;
+      case 'attempt':
+        flushOutput();
+        out.write(`   attempt ${event.attempt}/${event.of}${event.nextInMs > 0 ? ` in ${formatDuration(event.nextInMs)}` : ''}: ${event.reason}\n`);
+        break;
       case 'block-finished':
         flushOutput();
         out.write(`${blockLine(event.block, event.state)}\n`);

@@ -8,8 +8,11 @@ import { loadExeca } from './exec/shell.js';
 /** Gathers output that arrives in chunks cut anywhere into whole lines (headless `--output` prints through one per stream). */
 export { LineChunker as WholeLines } from './exec/output.js';
 
-/** The bounded last part of a block's output, kept as it arrives, for a face's output pane. */
-export { RawTail as OutputTail } from './exec/output.js';
+/** The bounded last part of a block's output, kept as it arrives with the stream of each chunk, for a face's output pane. */
+export { StreamTail as OutputTail, type StreamLine as OutputLine } from './exec/output.js';
+
+/** The lines of a block's log text (no final newline expected), without the `\r` of CRLF output. */
+export { splitLines as splitLogLines } from './exec/output.js';
 
 /** What a secret is shown as, on screen and in every record (SPEC §1.3). */
 export { MASK as SECRET_GLYPH } from './exec/mask.js';

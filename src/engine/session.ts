@@ -77,6 +77,11 @@ export type SessionEvent =
   | { type: 'block-started'; step: Step; block: Block; execution: number }
   /** Output of the running block as it arrives, masked (a line may be cut between two chunks). */
   | { type: 'output'; block: Block; stream: OutputStream; chunk: Buffer }
+  /**
+   * A block with `retries=` (or `rerun-on-exit=`) will run again: attempt `attempt` of at most `of`
+   * starts in `nextInMs`, because the one before ended with `reason` (masked).
+   */
+  | { type: 'attempt'; step: Step; block: Block; attempt: number; of: number; nextInMs: number; reason: string }
   | { type: 'block-finished'; step: Step; block: Block; state: BlockState }
   | { type: 'step-finished'; step: Step; state: StepState }
   | { type: 'state'; state: RunState };
@@ -712,6 +717,10 @@ export class RunSession {
           return { write: (line) => void log.write(line), writeChunk: (chunk) => void log.writeChunk(chunk) };
         },
         ...(this.#options.streamOutput === false ? {} : { onOutput: (stream: OutputStream, chunk: Buffer) => this.#emit({ type: 'output', block, stream, chunk }) }),
+        onAttempt: (report) => {
+          if (report.next === 'done') return;
+          this.#emit({ type: 'attempt', step, block, attempt: report.attempt + 1, of: report.maxAttempts, nextInMs: report.delayMs, reason: this.mask(report.verdict.reason) });
+        },
       });
     } finally {
       await log.close();

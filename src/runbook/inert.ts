@@ -17,6 +17,9 @@
  *   italic, underline and their resets) is kept as it is. Only command output asks for it, never
  *   under NO_COLOR; anything else an SGR can do (conceal, blink, inverse) is shown inert.
  *
+ * A face shows a line with `displayLine`: inert, then tabs expanded (`expandTabs`), so that what
+ * a width is measured on is what the terminal shows.
+ *
  * Inert text has nothing left to make inert: applying it twice changes nothing. This lives on the
  * lowest floor (beside the runbook model) because lint reports the same characters, and the
  * faces (cli, ui, report) and the engine can all import it. Logs never pass through it: they keep
@@ -98,4 +101,72 @@ export function inertLines(text: string): string {
 export function* controlsIn(text: string): Generator<{ index: number; char: string }> {
   if (text.search(CONTROL) === -1) return;
   for (const match of text.matchAll(CONTROL_ALL)) yield { index: match.index, char: match[0] };
+}
+
+/** Columns between tab stops, as a terminal sets them. */
+export const TAB_STOP = 8;
+
+/** A plain SGR sequence kept by `inert` with `colour`: it takes no column. */
+const KEPT_SGR = /^\x1b\[[0-9;]{0,64}m/;
+
+/** Columns a terminal gives one code point: 0 for combining marks and joiners, 2 for wide (CJK, emoji), else 1. */
+export function columnsOf(codePoint: number): number {
+  if ((codePoint >= 0x300 && codePoint <= 0x36f) || (codePoint >= 0x200b && codePoint <= 0x200d) || (codePoint >= 0xfe00 && codePoint <= 0xfe0f)) return 0;
+  if (
+    (codePoint >= 0x1100 && codePoint <= 0x115f) ||
+    (codePoint >= 0x2e80 && codePoint <= 0xa4cf && codePoint !== 0x303f) ||
+    (codePoint >= 0xac00 && codePoint <= 0xd7a3) ||
+    (codePoint >= 0xf900 && codePoint <= 0xfaff) ||
+    (codePoint >= 0xfe30 && codePoint <= 0xfe4f) ||
+    (codePoint >= 0xff00 && codePoint <= 0xff60) ||
+    (codePoint >= 0xffe0 && codePoint <= 0xffe6) ||
+    (codePoint >= 0x1f300 && codePoint <= 0x1f64f) ||
+    (codePoint >= 0x1f900 && codePoint <= 0x1f9ff) ||
+    (codePoint >= 0x20000 && codePoint <= 0x3fffd)
+  ) {
+    return 2;
+  }
+  return 1;
+}
+
+/**
+ * `line` with each tab replaced by the spaces up to the next stop (every `TAB_STOP` columns), as a
+ * terminal would move the cursor. A face measures and cuts lines by width, and a tab measured as
+ * one column (or none) cost the last characters of every tab-separated row (issue 12: `host\tcmp-5`
+ * showed as `host    cmp-`). Expects inert text: a kept colour sequence takes no column, and no
+ * other control is left to move the cursor. A newline starts the columns again.
+ */
+export function expandTabs(line: string, tabStop = TAB_STOP): string {
+  if (!line.includes('\t')) return line;
+  let shown = '';
+  let column = 0;
+  for (let i = 0; i < line.length; ) {
+    const char = line[i] as string;
+    if (char === '\t') {
+      const pad = tabStop - (column % tabStop);
+      shown += ' '.repeat(pad);
+      column += pad;
+      i += 1;
+      continue;
+    }
+    if (char === '\x1b') {
+      const sgr = KEPT_SGR.exec(line.slice(i, i + 70));
+      if (sgr) {
+        shown += sgr[0];
+        i += sgr[0].length;
+        continue;
+      }
+    }
+    const codePoint = line.codePointAt(i) as number;
+    const unit = codePoint > 0xffff ? 2 : 1;
+    shown += line.slice(i, i + unit);
+    column = char === '\n' ? 0 : column + columnsOf(codePoint);
+    i += unit;
+  }
+  return shown;
+}
+
+/** One line of a command's output as a face shows it: inert (its plain colours kept with `colour`), tabs expanded. */
+export function displayLine(line: string, options: { colour?: boolean } = {}): string {
+  return expandTabs(inert(line, { colour: options.colour ?? false }));
 }

@@ -3,15 +3,15 @@
  * only the screen needs (open prompt, selection, output tail, scroll). No React here, and no
  * run rule either: what may run, and when, is the session's decision.
  */
-import { readFileNoFollow } from '../state/atomic.js';
 import { join } from 'node:path';
 import type { Block, Step } from '../runbook/model.js';
 import type { RunSession, SessionEvent } from '../engine/session.js';
 import { MIN_REASON_LENGTH, refusal, type Answer, type AnswerKind, type Decisions } from '../engine/decisions.js';
 import type { NextAction } from '../engine/plan.js';
 import type { RunState } from '../engine/run-state.js';
-import { OutputTail } from '../engine/output.js';
+import { OutputTail, type OutputLine } from '../engine/output.js';
 import { KEY_FOR, type KeyAction } from './keys.js';
+import { LogView, type SearchShown } from './log-view.js';
 
 /** A question the screen is waiting on. */
 export type Prompt =
@@ -21,6 +21,18 @@ export type Prompt =
   | { kind: 'reason'; purpose: 'override' | 'skip' | 'mark-done'; step: Step; block?: Block; input: string }
   | { kind: 'cancel' }
   | { kind: 'quit' };
+
+/** One row of the output pane: a line, and the stream it came from when known (the log file does not keep it). */
+export type PaneLine = Omit<OutputLine, 'stream'> & Partial<Pick<OutputLine, 'stream'>>;
+
+/** The attempt a retrying block is on: `attempt` of at most `of`, started (or to start) at `startsAt` (epoch ms). */
+export interface AttemptShown {
+  attempt: number;
+  of: number;
+  startsAt: number;
+}
+
+export type { SearchShown };
 
 /** A one-line message under the step. */
 export interface Message {
@@ -42,7 +54,18 @@ export interface UiSnapshot {
   selected: number;
   help: boolean;
   /** Output of the running (or last) block: its tail, or a window of its log when scrolled. */
-  output: { block: string | null; lines: string[]; scrolledBack: number; total: number };
+  output: {
+    block: string | null;
+    lines: PaneLine[];
+    scrolledBack: number;
+    total: number;
+    attempt?: AttemptShown | null;
+    /** Scrolled: the log line (0-based) that `lines[0]` is. */
+    from?: number;
+    /** Scrolled: the index in `lines` just after the last row to show (the rows above it fill the pane; near the top, the rows below do). */
+    bottom?: number;
+    search?: SearchShown | null;
+  };
   /** Bumped on every change, so throttled renders know something moved. */
   version: number;
   quit: boolean;
@@ -68,8 +91,11 @@ export class UiController {
   #tailTotal = 0;
   #tailBlock: string | null = null;
   #lastLog: string | null = null;
-  #scrolledBack = 0;
-  #window: string[] | null = null;
+  // Scrolled back or searched: a window of the whole log instead of the tail.
+  #logView = new LogView((text, tone) => this.#say(text, tone));
+  /** A block whose log the operator chose to read (viewLog), instead of the running or last one. */
+  #chosenLog: { block: string; path: string } | null = null;
+  #attemptShown: AttemptShown | null = null;
   #frameTimer: NodeJS.Timeout | null = null;
   #running: UiSnapshot['running'] = null;
   #prompt: Prompt | null;
@@ -113,12 +139,7 @@ export class UiController {
       message: this.#message,
       selected: this.#selected,
       help: this.#help,
-      output: {
-        block: this.#tailBlock,
-        lines: this.#window ?? this.#tailLines(),
-        scrolledBack: this.#scrolledBack,
-        total: this.#tailTotal,
-      },
+      output: this.#output(),
       version: this.#version,
       quit: this.#quit,
     };
@@ -132,16 +153,21 @@ export class UiController {
         this.#tail = new OutputTail(TAIL_BYTES);
         this.#tailTotal = 0;
         this.#tailBlock = event.block.id;
-        this.#scrolledBack = 0;
-        this.#window = null;
+        this.#logView.reset();
+        this.#chosenLog = null;
+        this.#attemptShown = null;
         this.#running = { step: event.step, block: event.block, since: Date.now() };
         // Drawn with the block's first output, at most one output interval from now: a frame
         // drawn right away would hold up reading the block's first chunks.
         this.#notifySoon();
         break;
       case 'output':
-        this.#tail.push(event.chunk);
+        this.#tail.push(event.chunk, event.stream);
         this.#tailTotal = this.#tail.lineCount;
+        this.#notifySoon();
+        break;
+      case 'attempt':
+        this.#attemptShown = { attempt: event.attempt, of: event.of, startsAt: Date.now() + event.nextInMs };
         this.#notifySoon();
         break;
       case 'block-finished':
@@ -169,7 +195,7 @@ export class UiController {
     }, OUTPUT_NOTIFY_MS);
   }
 
-  #tailLines(): string[] {
+  #tailLines(): PaneLine[] {
     return this.#tail.lines(TAIL_LINES);
   }
 
@@ -206,6 +232,10 @@ export class UiController {
 
   /** The prompt's typed text changed. */
   type(input: string, key: { backspace?: boolean; delete?: boolean; escape?: boolean }): void {
+    if (this.#logView.typing) {
+      this.#logView.type(input, key);
+      return this.#notify();
+    }
     const prompt = this.#prompt;
     if (!prompt || (prompt.kind !== 'confirm-block' && prompt.kind !== 'reason')) return;
     if (key.escape) {
@@ -221,7 +251,7 @@ export class UiController {
 
   /** True when typed keys belong to a text prompt rather than to the key table. */
   get typing(): boolean {
-    return this.#prompt?.kind === 'confirm-block' || this.#prompt?.kind === 'reason';
+    return this.#logView.typing || this.#prompt?.kind === 'confirm-block' || this.#prompt?.kind === 'reason';
   }
 
   /** True while a yes/no question (cancel the block? quit?) waits for its answer. */
@@ -264,6 +294,12 @@ export class UiController {
       this.#say('press enter to continue this run, or q to quit');
       return this.#notify();
     }
+    if (this.#logView.typing) {
+      // enter searches; ctrl+c leaves the search (and does nothing else).
+      if (action === 'run-next') await this.#logView.search(this.#logInView());
+      else this.#logView.stopSearch();
+      return this.#notify();
+    }
     if (prompt && action === 'run-next') return this.#submit(prompt);
     if (action === 'cancel') return this.#cancelOrQuit();
     if (action === 'quit') {
@@ -274,6 +310,11 @@ export class UiController {
       return this.#exit();
     }
     if (action === 'scroll-up' || action === 'scroll-down') return this.#scroll(action === 'scroll-up' ? 1 : -1);
+    if (action === 'search') return this.#openSearch();
+    if (action === 'search-next' || action === 'search-previous') {
+      await this.#logView.nextMatch(action === 'search-next' ? -1 : 1, this.#logInView());
+      return this.#notify();
+    }
     if (action === 'select-up' || action === 'select-down') {
       const count = this.#selectable().length;
       if (count > 0) this.#selected = (this.#selected + (action === 'select-up' ? count - 1 : 1)) % count;
@@ -308,7 +349,17 @@ export class UiController {
 
   /** The full log of the running or last block, for the pager. */
   get logPath(): string | null {
-    return this.#lastLog ?? this.#runningLog();
+    return this.#logInView();
+  }
+
+  /**
+   * Show the whole log of `block` (its file at `path`) in the output pane, from its end; pgup, pgdn
+   * and `/` then move through it, and pgdn past its end returns to the running block's output. For
+   * a face that lets the operator pick a block (a step list, a finished step's blocks).
+   */
+  async viewLog(block: string, path: string): Promise<void> {
+    this.#chosenLog = (await this.#logView.open(path)) ? { block, path } : null;
+    this.#notify();
   }
 
   /** Give an answer the run allows; one it does not allow is said on screen, with why. */
@@ -458,28 +509,40 @@ export class UiController {
     return Promise.resolve();
   }
 
+  /** The output pane's content: the live tail, or a window of the whole log when scrolled or searched. */
+  #output(): UiSnapshot['output'] {
+    const window = this.#logView.window;
+    const output: UiSnapshot['output'] = {
+      block: this.#chosenLog?.block ?? this.#tailBlock,
+      lines: window?.lines ?? this.#tailLines(),
+      scrolledBack: this.#logView.scrolledBack,
+      total: window?.total ?? this.#tailTotal,
+      attempt: this.#attemptShown,
+      search: this.#logView.searchShown(),
+    };
+    if (window) {
+      output.from = window.from;
+      output.bottom = window.bottom;
+    }
+    return output;
+  }
+
+  /** pgup / pgdn: a page back or forward through the whole log, from its first line to its last; past its end, the live tail. */
   async #scroll(direction: 1 | -1): Promise<void> {
-    const page = 10;
-    this.#scrolledBack = Math.max(0, this.#scrolledBack + direction * page);
-    if (this.#scrolledBack === 0) {
-      this.#window = null;
-      return this.#notify();
-    }
-    const logPath = this.#lastLog ?? this.#runningLog();
-    if (!logPath) {
-      this.#scrolledBack = 0;
-      return this.#notify();
-    }
-    try {
-      const lines = (await readFileNoFollow(logPath)).split('\n');
-      if (lines.at(-1) === '') lines.pop();
-      this.#scrolledBack = Math.min(this.#scrolledBack, Math.max(0, lines.length - 1));
-      this.#window = lines.slice(Math.max(0, lines.length - this.#scrolledBack - TAIL_LINES), lines.length - this.#scrolledBack);
-      this.#tailTotal = Math.max(this.#tailTotal, lines.length);
-    } catch (error) {
-      this.#say(`cannot read the log: ${(error as Error).message}`, 'error');
-    }
+    if (!(await this.#logView.scroll(direction, this.#logInView(), this.#chosenLog !== null))) this.#chosenLog = null;
     this.#notify();
+  }
+
+  /** `/`: type a pattern to search the whole log for. */
+  #openSearch(): void {
+    if (this.#logInView()) this.#logView.startSearch();
+    else this.#say('no block has run yet in this session: no output to search', 'error');
+    this.#notify();
+  }
+
+  /** The log the pane pages through: a block the operator chose, else the running or last block's. */
+  #logInView(): string | null {
+    return this.#chosenLog?.path ?? this.#lastLog ?? this.#runningLog();
   }
 
   #runningLog(): string | null {

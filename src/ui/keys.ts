@@ -21,6 +21,9 @@ export type KeyAction =
   | 'log'
   | 'scroll-up'
   | 'scroll-down'
+  | 'search'
+  | 'search-next'
+  | 'search-previous'
   | 'cancel'
   | 'quit'
   | 'help';
@@ -52,6 +55,9 @@ export const KEY_TABLE: readonly KeyBinding[] = [
   { action: 'log', keys: ['l'], hint: 'full log', help: "open the last block's full log in $PAGER (less)", matches: (i) => i === 'l' },
   { action: 'scroll-up', keys: ['pgup', 'u'], hint: 'scroll', help: "scroll the output back through the block's whole log", matches: (i, k) => k.pageUp || i === 'u' },
   { action: 'scroll-down', keys: ['pgdn', 'd'], hint: 'scroll', help: 'scroll the output forward', matches: (i, k) => k.pageDown || i === 'd' },
+  { action: 'search', keys: ['/'], hint: 'search', help: "search the block's whole log: type a pattern, enter shows the nearest match above", matches: (i) => i === '/' },
+  { action: 'search-next', keys: ['n'], hint: 'next match', help: 'show the next match of the search, towards the start of the log', matches: (i) => i === 'n' },
+  { action: 'search-previous', keys: ['N'], hint: 'previous match', help: 'show the match of the search after the one shown, towards the end of the log', matches: (i) => i === 'N' },
   { action: 'cancel', keys: ['ctrl+c'], hint: 'cancel', help: 'cancel the running block (asks first); with nothing running, quit', matches: (i, k) => k.ctrl && i === 'c' },
   { action: 'quit', keys: ['q'], hint: 'quit', help: 'quit; the checkpoint is already saved (asks first if a block is running)', matches: (i) => i === 'q' },
   { action: 'help', keys: ['?'], hint: 'help', help: 'show or hide this help', matches: (i) => i === '?' },

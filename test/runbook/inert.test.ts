@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { controlsIn, inert, inertLines } from '../../src/runbook/inert.js';
+import { controlsIn, displayLine, expandTabs, inert, inertLines } from '../../src/runbook/inert.js';
 
 /** Any character a terminal acts on: C0 but tab (newline counted separately), DEL, C1, bidi and line separators. */
 const ACTING = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
@@ -105,5 +105,35 @@ describe('controlsIn', () => {
       { index: 7, char: '\x9b' },
     ]);
     expect([...controlsIn('clean\ttext\n')]).toEqual([]);
+  });
+});
+
+describe('expandTabs and displayLine (issue 12, items 1 and 2)', () => {
+  it('replaces each tab by the spaces up to the next 8-column stop', () => {
+    expect(expandTabs('host\tcmp-5')).toBe('host    cmp-5');
+    expect(expandTabs('size_mib\t1')).toBe('size_mib        1');
+    expect(expandTabs('\t\tx')).toBe(' '.repeat(16) + 'x');
+    expect(expandTabs('a\tb\nlonger\tc')).toBe('a       b\nlonger  c');
+    expect(expandTabs('no tabs')).toBe('no tabs');
+  });
+
+  it('counts wide characters as two columns, combining marks as none, a kept colour as none', () => {
+    expect(expandTabs('日本\tx')).toBe('日本    x');
+    expect(expandTabs('e\u0301\tx')).toBe('e\u0301       x');
+    expect(expandTabs('\x1b[1;31mred\x1b[0m\tx')).toBe('\x1b[1;31mred\x1b[0m     x');
+  });
+
+  it('expands after the sanitiser: a control is its picture (one column), and nothing is left to act', () => {
+    expect(displayLine('a\x1b[2J\tb')).toBe('a␛[2J   b');
+    expect(displayLine('\x1b[31mok\x1b[0m\tx', { colour: true })).toBe('\x1b[31mok\x1b[0m      x');
+    expect(displayLine('\x1b[31mok\x1b[0m\tx')).toBe('␛[31mok␛[0m     x');
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        const shown = displayLine(text, { colour: true });
+        expect(shown).not.toContain('\t');
+        expect(inert(shown, { colour: true })).toBe(shown);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -71,7 +71,7 @@ const nasty = ['title\x1b]0;PWNED\x07 after', 'clip\x1b]52;c;ZWNobyBoaQ==\x07 do
 describe('the output pane', () => {
   it('reproduced: a block retitled the pane with OSC 0 and wrote the clipboard with OSC 52; now they are text, and plain colour stays', () => {
     vi.stubEnv('NO_COLOR', '');
-    const { lastFrame, unmount } = render(<OutputPane output={{ block: 'nasty', lines: nasty, scrolledBack: 0, total: nasty.length }} running={false} width={80} height={10} />);
+    const { lastFrame, unmount } = render(<OutputPane output={{ block: 'nasty', lines: nasty.map((text) => ({ text, stream: 'stdout' as const })), scrolledBack: 0, total: nasty.length }} running={false} width={80} height={10} />);
     const frame = lastFrame() ?? '';
     for (const shown of ['title␛]0;PWNED␇ after', 'clip␛]52;c;ZWNobyBoaQ==␇ done', 'move␛[2J␛[H here', 'lone ␛ esc', 'c1 ⟨U+009B⟩31m csi', 'bell␇ ring']) expect(frame).toContain(shown);
     expect(frame).toContain('\x1b[31mred');
@@ -81,7 +81,7 @@ describe('the output pane', () => {
 
   it('under NO_COLOR shows the colour sequences too, so no ESC of the command reaches the terminal', () => {
     vi.stubEnv('NO_COLOR', '1');
-    const { lastFrame, unmount } = render(<OutputPane output={{ block: 'nasty', lines: nasty, scrolledBack: 0, total: nasty.length }} running={false} width={80} height={10} />);
+    const { lastFrame, unmount } = render(<OutputPane output={{ block: 'nasty', lines: nasty.map((text) => ({ text, stream: 'stdout' as const })), scrolledBack: 0, total: nasty.length }} running={false} width={80} height={10} />);
     const frame = lastFrame() ?? '';
     expect(frame).toContain('␛[31mred␛[0m plain');
     expect(frame).not.toContain('\x1b[31mred');

@@ -51,7 +51,8 @@ describe('the step view', () => {
     const screen = await ui.open(ui.fixture('blank-lines.md'), { columns: 80, rows: 24 });
     expect(screen.live()).toMatch(/The first paragraph\.\n *\n +The second paragraph\./);
     screen.press(KEY.enter);
-    await screen.until((f) => expect(f).toMatch(/\nsection one\n *\nsection two\n/));
+    // Each output row has a two-column gutter (the stderr mark).
+    await screen.until((f) => expect(f).toMatch(/\n {2}section one\n *\n {2}section two\n/));
   });
 });
 
@@ -88,7 +89,7 @@ describe('q and ?', () => {
     screen.press('?');
     await screen.until((f) => expect(f).toContain('Keys that apply now ('));
     const frame = screen.live();
-    const applies = ['run-next', 'run-step', 'log', 'scroll-up', 'scroll-down', 'cancel', 'quit', 'help'];
+    const applies = ['run-next', 'run-step', 'log', 'scroll-up', 'scroll-down', 'search', 'search-next', 'search-previous', 'cancel', 'quit', 'help'];
     for (const binding of KEY_TABLE) {
       const line = frame.split('\n').find((l) => l.includes(binding.help.slice(0, 24)));
       if (applies.includes(binding.action)) {

@@ -159,3 +159,114 @@ export class RawTail {
     return splitLines(this.text(maxBytes)).slice(-max);
   }
 }
+
+/** One line of a block's output and the stream it came from. */
+export interface StreamLine {
+  stream: OutputStream;
+  text: string;
+}
+
+/**
+ * The last `maxBytes` of a block's stdout and stderr together, each chunk kept with its stream, so
+ * that a face can mark which lines came from stderr. As RawTail: O(1) work per chunk, and only
+ * what a frame asks for is decoded and split. A line belongs to the stream that printed it: a
+ * stdout line cut by a stderr chunk is shown whole, where it ended (a terminal would have shown
+ * the two interleaved on one row).
+ */
+export class StreamTail {
+  readonly #maxBytes: number;
+  #chunks: { stream: OutputStream; chunk: Buffer }[] = [];
+  #bytes = 0;
+  /** Per stream: newlines seen, whether the stream's last byte was one, and whether its kept part starts a line. */
+  #streams: Record<OutputStream, { newlines: number; endsWithNewline: boolean; total: number; keptStartsLine: boolean }> = {
+    stdout: { newlines: 0, endsWithNewline: true, total: 0, keptStartsLine: true },
+    stderr: { newlines: 0, endsWithNewline: true, total: 0, keptStartsLine: true },
+  };
+
+  constructor(maxBytes: number) {
+    this.#maxBytes = Math.max(1, maxBytes);
+  }
+
+  push(chunk: Buffer, stream: OutputStream = 'stdout'): void {
+    if (chunk.length === 0) return;
+    const counts = this.#streams[stream];
+    counts.newlines += countNewlines(chunk);
+    counts.endsWithNewline = chunk[chunk.length - 1] === 10;
+    counts.total += chunk.length;
+    this.#chunks.push({ stream, chunk });
+    this.#bytes += chunk.length;
+    while (this.#chunks.length > 1 && this.#bytes - (this.#chunks[0] as { chunk: Buffer }).chunk.length >= this.#maxBytes) {
+      const dropped = this.#chunks.shift() as { stream: OutputStream; chunk: Buffer };
+      this.#bytes -= dropped.chunk.length;
+      this.#streams[dropped.stream].keptStartsLine = dropped.chunk[dropped.chunk.length - 1] === 10;
+    }
+  }
+
+  /** Lines both streams held in all (a last line without a newline counts). */
+  get lineCount(): number {
+    let count = 0;
+    for (const s of Object.values(this.#streams)) count += s.newlines + (s.endsWithNewline || s.total === 0 ? 0 : 1);
+    return count;
+  }
+
+  /**
+   * The last `max` lines kept, in the order they ended; a line still being printed comes last.
+   * Only the newest chunks that hold those lines are decoded (newlines are counted first, four
+   * bytes at a time), so a frame costs the same however much the tail keeps.
+   */
+  lines(max: number): StreamLine[] {
+    const chunks = this.#chunks;
+    let first = chunks.length;
+    // Two more newlines than lines: the first line of each stream in the suffix may be cut.
+    for (let newlines = 0; first > 0 && newlines < max + 2; ) newlines += countNewlines((chunks[--first] as { chunk: Buffer }).chunk);
+    const lines: StreamLine[] = [];
+    const pending: Record<OutputStream, { text: string; decoder: StringDecoder; skip: boolean; last: number }> = {
+      stdout: { text: '', decoder: new StringDecoder('utf8'), skip: !this.#startsLine('stdout', first), last: -1 },
+      stderr: { text: '', decoder: new StringDecoder('utf8'), skip: !this.#startsLine('stderr', first), last: -1 },
+    };
+    this.#runs(first).forEach(({ stream, chunk }, index) => {
+      const open = pending[stream];
+      let text = open.decoder.write(chunk);
+      if (open.skip) {
+        // The start of this line is not in what is decoded: the line is not shown cut.
+        const cut = text.indexOf('\n');
+        if (cut === -1) return;
+        text = text.slice(cut + 1);
+        open.skip = false;
+      }
+      const last = text.lastIndexOf('\n');
+      if (last === -1) {
+        open.text += text;
+      } else {
+        for (const line of splitLines(open.text + text.slice(0, last))) lines.push({ stream, text: line });
+        open.text = text.slice(last + 1);
+      }
+      if (open.text !== '') open.last = index;
+    });
+    const unfinished = (['stdout', 'stderr'] as const).filter((s) => pending[s].text !== '').sort((a, b) => pending[a].last - pending[b].last);
+    for (const stream of unfinished) lines.push({ stream, text: splitLines(pending[stream].text)[0] as string });
+    return lines.slice(-max);
+  }
+
+  /** True when the chunks of `stream` from index `first` on start at a line's start. */
+  #startsLine(stream: OutputStream, first: number): boolean {
+    for (let i = first - 1; i >= 0; i--) {
+      const { stream: s, chunk } = this.#chunks[i] as { stream: OutputStream; chunk: Buffer };
+      if (s === stream) return chunk[chunk.length - 1] === 10;
+    }
+    return this.#streams[stream].keptStartsLine;
+  }
+
+  /** The kept chunks from index `first` on, each run of one stream joined: a block printing in small writes is decoded in a few calls. */
+  #runs(first: number): { stream: OutputStream; chunk: Buffer }[] {
+    const runs: { stream: OutputStream; chunk: Buffer }[] = [];
+    let start = first;
+    for (let i = first + 1; i <= this.#chunks.length; i++) {
+      const head = this.#chunks[start] as { stream: OutputStream; chunk: Buffer };
+      if (i < this.#chunks.length && (this.#chunks[i] as { stream: OutputStream }).stream === head.stream) continue;
+      runs.push(i - start === 1 ? head : { stream: head.stream, chunk: Buffer.concat(this.#chunks.slice(start, i).map((c) => c.chunk)) });
+      start = i;
+    }
+    return runs;
+  }
+}

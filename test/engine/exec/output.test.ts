@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LineChunker, RawTail, countNewlines, splitLines } from '../../../src/engine/exec/output.js';
+import { LineChunker, RawTail, StreamTail, countNewlines, splitLines } from '../../../src/engine/exec/output.js';
 
 /** Feed chunks through a LineChunker; every delivery must be whole lines. */
 function split(chunks: Array<Buffer | string>, maxLineChars?: number): { lines: string[]; deliveries: number } {
@@ -142,5 +142,77 @@ describe('countNewlines', () => {
     for (let at = 0; at < bytes.length; at += 65_537) tail.push(bytes.subarray(at, at + 65_537));
     expect(tail.lineCount).toBe(1_000_000);
     expect(tail.lines(2)).toEqual(['999999', '1000000']);
+  });
+});
+
+describe('StreamTail (the TUI marks stderr lines: issue 12, item 9b)', () => {
+  const feed = (tail: StreamTail, stream: 'stdout' | 'stderr', text: string) => tail.push(Buffer.from(text), stream);
+
+  it('keeps which stream each line came from, in the order the lines ended', () => {
+    const tail = new StreamTail(1000);
+    feed(tail, 'stdout', 'one\ntw');
+    feed(tail, 'stderr', 'warning: disk\n');
+    feed(tail, 'stdout', 'o\nthree\n');
+    expect(tail.lines(10)).toEqual([
+      { stream: 'stdout', text: 'one' },
+      { stream: 'stderr', text: 'warning: disk' },
+      { stream: 'stdout', text: 'two' },
+      { stream: 'stdout', text: 'three' },
+    ]);
+    expect(tail.lineCount).toBe(4);
+  });
+
+  it('shows a line still being printed last, and counts it', () => {
+    const tail = new StreamTail(1000);
+    feed(tail, 'stderr', 'err\n50%');
+    feed(tail, 'stdout', 'out\nprogress');
+    expect(tail.lines(10)).toEqual([
+      { stream: 'stderr', text: 'err' },
+      { stream: 'stdout', text: 'out' },
+      { stream: 'stderr', text: '50%' },
+      { stream: 'stdout', text: 'progress' },
+    ]);
+    expect(tail.lineCount).toBe(4);
+    expect(tail.lines(2).map((l) => l.text)).toEqual(['50%', 'progress']);
+  });
+
+  it('stays within its byte budget and never shows a line whose start it dropped', () => {
+    const tail = new StreamTail(20);
+    for (let i = 1; i <= 50; i++) {
+      feed(tail, 'stdout', `out ${i}\n`);
+      feed(tail, 'stderr', `e`);
+      feed(tail, 'stderr', `rr ${i}\n`);
+    }
+    const lines = tail.lines(100);
+    expect(lines.at(-1)).toEqual({ stream: 'stderr', text: 'err 50' });
+    expect(lines.at(-2)).toEqual({ stream: 'stdout', text: 'out 50' });
+    for (const line of lines) expect(line.text).toMatch(/^(out|err) \d+$/);
+    expect(tail.lineCount).toBe(100);
+  });
+
+  it('decodes a character cut between two chunks of one stream, and drops the CR of CRLF', () => {
+    const tail = new StreamTail(1000);
+    const bytes = Buffer.from('café\r\n');
+    tail.push(bytes.subarray(0, 4), 'stdout');
+    tail.push(Buffer.from('x\n'), 'stderr');
+    tail.push(bytes.subarray(4), 'stdout');
+    expect(tail.lines(5)).toEqual([
+      { stream: 'stderr', text: 'x' },
+      { stream: 'stdout', text: 'café' },
+    ]);
+  });
+});
+
+describe('StreamTail over many chunks', () => {
+  it('gives the same last lines as decoding everything it keeps, however the two streams interleave', () => {
+    const tail = new StreamTail(64 * 1024);
+    const expected: { stream: 'stdout' | 'stderr'; text: string }[] = [];
+    for (let i = 1; i <= 20_000; i++) {
+      const stream = i % 7 === 0 ? 'stderr' : 'stdout';
+      tail.push(Buffer.from(`${stream} ${i}\n`), stream);
+      expected.push({ stream, text: `${stream} ${i}` });
+    }
+    expect(tail.lines(200)).toEqual(expected.slice(-200));
+    expect(tail.lines(3)).toEqual(expected.slice(-3));
   });
 });

@@ -316,3 +316,20 @@ describe('closing while a face is still writing', () => {
     expect(audit(session).map((r) => r.type)).toContain('block-interrupted');
   });
 });
+
+describe('a retrying block (issue 12, item 9a)', () => {
+  it('reproduced: a face heard nothing between attempts; now each retry is an `attempt` event with its number, the limit, the wait and why', async () => {
+    const file = runbook('retry.md', '# Retry\n\n## Wait {#wait}\n\n```sh verify name=up retries=3 delay=50ms\necho try >> counter.txt\n[ "$(wc -l < counter.txt)" -ge 3 ] || { echo refused >&2; exit 1; }\n```\n');
+    const session = await open(file);
+    const attempts: unknown[] = [];
+    session.subscribe((event) => {
+      if (event.type === 'attempt') attempts.push({ block: event.block.id, attempt: event.attempt, of: event.of, nextInMs: event.nextInMs, reason: event.reason });
+    });
+    const result = await session.answer({ kind: 'run' });
+    expect(result?.status).toBe('passed');
+    expect(attempts).toEqual([
+      { block: 'up', attempt: 2, of: 4, nextInMs: 50, reason: expect.stringContaining('exit') },
+      { block: 'up', attempt: 3, of: 4, nextInMs: 50, reason: expect.stringContaining('exit') },
+    ]);
+  });
+});
