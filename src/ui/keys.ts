@@ -21,6 +21,8 @@ export type KeyAction =
   | 'log'
   | 'scroll-up'
   | 'scroll-down'
+  | 'text-up'
+  | 'text-down'
   | 'cancel'
   | 'quit'
   | 'help';
@@ -52,6 +54,8 @@ export const KEY_TABLE: readonly KeyBinding[] = [
   { action: 'log', keys: ['l'], hint: 'full log', help: "open the last block's full log in $PAGER (less)", matches: (i) => i === 'l' },
   { action: 'scroll-up', keys: ['pgup', 'u'], hint: 'scroll', help: "scroll the output back through the block's whole log", matches: (i, k) => k.pageUp || i === 'u' },
   { action: 'scroll-down', keys: ['pgdn', 'd'], hint: 'scroll', help: 'scroll the output forward', matches: (i, k) => k.pageDown || i === 'd' },
+  { action: 'text-up', keys: ['<'], hint: 'text', help: "scroll the step's text back, when it does not fit on the screen", matches: (i) => i === '<' },
+  { action: 'text-down', keys: ['>'], hint: 'text', help: "scroll the step's text forward, when it does not fit on the screen", matches: (i) => i === '>' },
   { action: 'cancel', keys: ['ctrl+c'], hint: 'cancel', help: 'cancel the running block (asks first); with nothing running, quit', matches: (i, k) => k.ctrl && i === 'c' },
   { action: 'quit', keys: ['q'], hint: 'quit', help: 'quit; the checkpoint is already saved (asks first if a block is running)', matches: (i) => i === 'q' },
   { action: 'help', keys: ['?'], hint: 'help', help: 'show or hide this help', matches: (i) => i === '?' },
