@@ -100,8 +100,11 @@ export function App({ controller, durations, openPager = runPager }: AppProps) {
     }
     if ((action === 'text-up' || action === 'text-down') && !snapshot.help) {
       // The step's text is the screen's own: its scroll is kept here, per step, and clamped when drawn.
-      const from = textScroll.step === step?.id ? Math.min(textScroll.first, proseScrollMax) : 0;
-      setTextScroll({ step: step?.id ?? '', first: Math.max(0, Math.min(proseScrollMax, from + (action === 'text-up' ? -textPage : textPage))) });
+      // Keys of one read come before the next frame: each press builds on the one before.
+      setTextScroll((before) => {
+        const from = before.step === step?.id ? Math.min(before.first, proseScrollMax) : 0;
+        return { step: step?.id ?? '', first: Math.max(0, Math.min(proseScrollMax, from + (action === 'text-up' ? -textPage : textPage))) };
+      });
       return;
     }
     if (action === 'log' && !controller.typing && !controller.asking) {
