@@ -18,7 +18,7 @@ describe('the confirm screen shows every line of the command (item 3)', () => {
   it('at 80x24, yes is refused until pgdn has shown the end; then the same yes runs it', async () => {
     const screen = await ui.open(ui.fixture('confirm-long.md'), { columns: 80, rows: 24 });
     screen.press(KEY.enter);
-    await screen.until((f) => expect(f).toMatch(/lines 1-\d+ of 24 · pgup\/pgdn/));
+    await screen.until((f) => expect(f).toMatch(/lines 1-\d+ of 24 · pgdn\/pgup/));
     expect(screen.live()).toContain('starting controller 01 of 24');
     expect(screen.live()).not.toContain('echo started >> counter.txt');
     screen.press('y', 'e', 's', KEY.enter);

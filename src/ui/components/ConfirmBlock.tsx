@@ -74,7 +74,7 @@ export function ConfirmBlock({ block, command, vars, rollback, scroll, seenEnd, 
   const whole = total <= room;
   const position = whole
     ? `all ${total} line${total === 1 ? '' : 's'} shown`
-    : `lines ${first + 1}-${first + room} of ${total} · pgup/pgdn (↑/↓) scroll${seenEnd ? '' : ' · yes is accepted once the end was shown'}`;
+    : `lines ${first + 1}-${first + room} of ${total} · pgdn/pgup (↓/↑) scroll${seenEnd ? '' : ' · yes once the end is shown'}`;
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
       <Text bold color="yellow" wrap="truncate-end">

@@ -94,7 +94,7 @@ interface Row {
 
 /** The step view's rows, built once per frame: the layout counts them before the view draws them. */
 export interface StepSections {
-  title: Row;
+  title: Row[];
   prose: string[];
   blocks: Row[];
   gate: Row[];
@@ -107,14 +107,15 @@ export type StepSectionsProps = Omit<StepViewProps, 'height'>;
 
 export function stepSections({ step, state, next, selected, busy, vars, rollbacks, remedy, width }: StepSectionsProps): StepSections {
   const tags = [step.optional ? 'optional' : '', ...step.tags.map((t) => `#${t}`)].filter(Boolean).join(' ');
-  const title: Row = {
-    key: 'title',
+  // A long title wraps: two steps that differ only at the end must not look alike.
+  const title: Row[] = wrapWords(`${step.title} (${step.id}${tags ? ` · ${tags}` : ''})`, width).map((line, i) => ({
+    key: `title-${i}`,
     node: (
-      <Text key="title" bold wrap="truncate-end">
-        {step.title} <Text dimColor>({step.id}{tags ? ` · ${tags}` : ''})</Text>
+      <Text key={`title-${i}`} bold wrap="truncate-end">
+        {line}
       </Text>
     ),
-  };
+  }));
   const byId = new Map(state.blocks.map((b) => [b.id, b]));
   const held = busy ? null : next.kind === 'refused' || next.kind === 'failed' || next.kind === 'interrupted' || next.kind === 'acknowledge' ? next : null;
 
@@ -213,14 +214,14 @@ function evidenceShown(evidence: NonNullable<StepSections['evidence']>, room: nu
 export function stepRowsWanted(sections: StepSections): number {
   const ev = sections.evidence;
   const evRows = ev ? ev.head.length + ev.rows.length + (ev.found > ev.rows.length ? 1 : 0) : 0;
-  return 1 + sections.prose.length + sections.blocks.length + sections.gate.length + evRows + sections.remedy.length + sections.list.length;
+  return sections.title.length + sections.prose.length + sections.blocks.length + sections.gate.length + evRows + sections.remedy.length + sections.list.length;
 }
 
 /** Rows the step view cannot do without: what the operator acts on, the start of the evidence, a row of text. */
 export function stepRowsNeeded(sections: StepSections): number {
   const ev = sections.evidence;
   const evRows = ev ? Math.min(EVIDENCE_FIRST, ev.head.length + ev.rows.length) + (ev.found > ev.rows.length || ev.rows.length + ev.head.length > EVIDENCE_FIRST ? 1 : 0) : 0;
-  return 1 + (sections.prose.length > 0 ? 1 : 0) + sections.blocks.length + sections.gate.length + evRows + sections.remedy.length + sections.list.length;
+  return sections.title.length + (sections.prose.length > 0 ? 1 : 0) + sections.blocks.length + sections.gate.length + evRows + sections.remedy.length + sections.list.length;
 }
 
 /** Evidence rows (a table's header and first row) shown even when the prose wants the room. */
@@ -229,7 +230,7 @@ const EVIDENCE_FIRST = 3;
 export function StepView({ sections, height, width, proseScroll }: { sections: StepSections; height: number; width: number; proseScroll: number }) {
   const { title, prose, blocks, gate, evidence, remedy, list } = sections;
   // What the operator acts on is shown whole; the evidence table and the prose share what is left.
-  const acted = 1 + blocks.length + gate.length + remedy.length + list.length;
+  const acted = title.length + blocks.length + gate.length + remedy.length + list.length;
   let left = Math.max(0, height - acted);
   const evWanted = evidence ? evidence.head.length + evidence.rows.length + (evidence.found > evidence.rows.length ? 1 : 0) : 0;
   // The evidence goes first, leaving the prose a few rows to say there is more (and scroll).
@@ -276,7 +277,7 @@ export function StepView({ sections, height, width, proseScroll }: { sections: S
       </Text>
     )),
   ];
-  const rows = [title.node, ...proseRows, ...blocks.map((r) => r.node), ...gate.map((r) => r.node), ...evRows, ...remedy.map((r) => r.node), ...list.map((r) => r.node)];
+  const rows = [...title.map((r) => r.node), ...proseRows, ...blocks.map((r) => r.node), ...gate.map((r) => r.node), ...evRows, ...remedy.map((r) => r.node), ...list.map((r) => r.node)];
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
       {rows.slice(0, height)}
