@@ -24,7 +24,7 @@ const UPDATE = process.env.UPDATE_SCREENS === '1';
 const T = 60_000;
 
 /**
- * A screen as compared: run ids and durations become placeholders, runs of spaces one space, and
+ * A screen as compared: run ids, dates, the host and durations become placeholders, runs of spaces one space, and
  * a row cut at the edge loses its last word (a duration one digit longer moves the cut).
  */
 export function comparable(screen: string): string {
@@ -33,6 +33,9 @@ export function comparable(screen: string): string {
     .map((line) =>
       line
         .replace(/\d{8}T\d{6}Z-[0-9a-f]{4}/g, 'RUN')
+        .replace(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/g, 'DATE')
+        // The machine's name (a different length on another machine could also move a wrap).
+        .replace(/\b(by \S+ on) \S+/g, '$1 HOST')
         .replace(/\b\d+(?:\.\d+)?(?:ms|s|m|h)\b(?: \d+(?:ms|s|m))?/g, 'TIME')
         .replace(/ +/g, ' ')
         .replace(/\S*…$/, '…')
