@@ -13,12 +13,12 @@ import { timeLeft } from '../engine/estimate.js';
 import { formatDuration } from '../runbook/duration.js';
 import { Header } from './components/Header.js';
 import { StepList } from './components/StepList.js';
-import { StepView } from './components/StepView.js';
+import { StepView, stepRowsNeeded, stepRowsWanted, stepSections } from './components/StepView.js';
 import { OutputPane } from './components/OutputPane.js';
 import { Footer, footerRows } from './components/Footer.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
 import { ResumeScreen } from './components/ResumeScreen.js';
-import { ConfirmBlock } from './components/ConfirmBlock.js';
+import { ConfirmBlock, confirmWindow } from './components/ConfirmBlock.js';
 import { lookOf } from './theme.js';
 
 export interface AppProps {
@@ -84,8 +84,11 @@ export function App({ controller, durations, openPager = runPager }: AppProps) {
   const session = controller.session;
   const vars = useMemo(() => publicValues(session.vars), [session]);
 
+  const [textScroll, setTextScroll] = useState({ step: '', first: 0 });
   const handleKey = (input: string, key: Key) => {
-    if (controller.typing && !key.return && !(key.ctrl && input === 'c')) {
+    // On the confirm screen, the page and arrow keys move the command; every other key is typed.
+    const moves = snapshot.prompt?.kind === 'confirm-block' && (key.pageUp || key.pageDown || key.upArrow || key.downArrow);
+    if (controller.typing && !moves && !key.return && !(key.ctrl && input === 'c')) {
       controller.type(input, key);
       return;
     }
@@ -93,6 +96,15 @@ export function App({ controller, durations, openPager = runPager }: AppProps) {
     if (!action) {
       // Not a key of the table: it still closes the help and answers "no" to a yes/no question.
       if (input || key.escape) controller.otherKey();
+      return;
+    }
+    if ((action === 'text-up' || action === 'text-down') && !snapshot.help) {
+      // The step's text is the screen's own: its scroll is kept here, per step, and clamped when drawn.
+      // Keys of one read come before the next frame: each press builds on the one before.
+      setTextScroll((before) => {
+        const from = before.step === step?.id ? Math.min(before.first, proseScrollMax) : 0;
+        return { step: step?.id ?? '', first: Math.max(0, Math.min(proseScrollMax, from + (action === 'text-up' ? -textPage : textPage))) };
+      });
       return;
     }
     if (action === 'log' && !controller.typing && !controller.asking) {
@@ -130,46 +142,50 @@ export function App({ controller, durations, openPager = runPager }: AppProps) {
   const shown = pagerError ? { ...snapshot, message: { text: pagerError, tone: 'error' as const } } : snapshot;
   const footerHeight = footerRows(shown, columns).length;
   const height = Math.max(12, rows - 1);
-  const outputHeight = Math.max(4, Math.floor(height / 4));
-  const bodyHeight = height - 2 - footerHeight - outputHeight;
-  const listWidth = Math.min(32, Math.max(18, Math.floor(columns * 0.3)));
-  const mainWidth = Math.max(20, columns - listWidth - 1);
+  // The rows between the header and the footer, shared by the step list, the step and the output.
+  const room = height - 2 - footerHeight;
+  // Narrow screens put the current step's neighbourhood above the step, which gets the full width.
+  const narrow = columns < 100;
+  const stripHeight = narrow ? Math.min(3, session.runbook.steps.length) : 0;
+  const longestTitle = Math.max(0, ...session.runbook.steps.map((s) => [...s.title].length));
+  const listWidth = narrow ? columns : Math.min(Math.max(24, Math.floor(columns * 0.3)), Math.max(20, longestTitle + 6));
+  const mainWidth = narrow ? columns : Math.max(20, columns - listWidth - 1);
+  // The output pane keeps a few rows (more on a tall screen) and takes whatever the step leaves.
+  const minOutput = Math.max(4, Math.floor(room / 5));
+  const sections = step && stepState && !snapshot.prompt
+    ? stepSections({ step, state: stepState, next, selected: snapshot.selected, busy: snapshot.busy || snapshot.running !== null, vars, rollbacks: decisions.rollbacks, remedy: decisions.step === step ? decisions.remedy : null, width: mainWidth })
+    : null;
+  // Beside the step, the list wants a row per step: the step's room is the larger of the two.
+  const wanted = sections ? Math.max(stepRowsWanted(sections), narrow ? 0 : session.runbook.steps.length) : room;
+  // What the operator acts on is never cut: the output pane gives way to it, down to two rows.
+  const needed = sections ? stepRowsNeeded(sections) : 0;
+  const bodyHeight = Math.max(1, Math.min(wanted, room - stripHeight - minOutput), Math.min(needed, room - stripHeight - 2));
+  const outputHeight = room - stripHeight - bodyHeight;
+  const proseRoom = sections ? Math.max(1, bodyHeight - (wanted - sections.prose.length) - 1) : 1;
+  const proseScrollMax = sections ? Math.max(0, sections.prose.length - proseRoom) : 0;
+  const textPage = Math.max(1, proseRoom - 1);
+  const proseScroll = textScroll.step === step?.id ? Math.min(textScroll.first, proseScrollMax) : 0;
+
+  // The confirm screen takes the step's and the output's room: the command is what matters now.
+  const prompt = snapshot.prompt;
+  const confirmCommand = prompt?.kind === 'confirm-block' ? session.describeBlock(prompt.block) : null;
+  const confirmSize = prompt?.kind === 'confirm-block' && confirmCommand !== null ? confirmWindow(confirmCommand, vars, columns, room) : null;
+  useEffect(() => {
+    if (confirmSize && !snapshot.help) controller.confirmView(confirmSize.rows, confirmSize.total);
+  }, [controller, confirmSize?.rows, confirmSize?.total, snapshot.help]);
 
   const finished = state.steps.flatMap((s) =>
     s.blocks.filter((b) => b.finishedAt && b.status !== 'running').map((b) => ({ key: `${b.id}@${b.finishedAt}`, step: s.id, block: b })),
   );
 
   let main;
-  const prompt = snapshot.prompt;
   if (prompt?.kind === 'resume') {
-    main = <ResumeScreen state={state} notices={session.notices} decisions={decisions} width={mainWidth} height={bodyHeight} />;
-  } else if (prompt?.kind === 'confirm-block') {
-    main = (
-      <ConfirmBlock
-        block={prompt.block}
-        command={session.describeBlock(prompt.block)}
-        vars={vars}
-        rollback={prompt.rollback}
-        width={mainWidth}
-        height={bodyHeight}
-      />
-    );
-  } else if (step && stepState) {
-    main = (
-      <StepView
-        step={step}
-        state={stepState}
-        next={next}
-        selected={snapshot.selected}
-        busy={snapshot.busy || snapshot.running !== null}
-        vars={vars}
-        rollbacks={decisions.rollbacks}
-        remedy={decisions.step === step ? decisions.remedy : null}
-        width={mainWidth}
-        height={bodyHeight}
-      />
-    );
-  } else main = <Text>This runbook has no steps.</Text>;
+    main = <ResumeScreen state={state} notices={session.notices} decisions={decisions} width={mainWidth} height={room - stripHeight} />;
+  } else if (sections) {
+    main = <StepView sections={sections} width={mainWidth} height={bodyHeight} proseScroll={proseScroll} />;
+  } else if (!prompt || prompt.kind !== 'confirm-block') {
+    main = <Text>{step ? ' ' : 'This runbook has no steps.'}</Text>;
+  }
 
   return (
     <>
@@ -189,12 +205,29 @@ export function App({ controller, durations, openPager = runPager }: AppProps) {
         <Header state={state} width={columns} timeLeftMs={timeLeft(state, durations)} />
         {snapshot.help ? (
           // The help takes the step list's and the output's room too: every key fits at 80x24.
-          <HelpOverlay width={columns} height={bodyHeight + outputHeight} allowed={snapshot.busy ? ['stop'] : decisions.choices.map((c) => c.kind)} />
+          <HelpOverlay width={columns} height={room} allowed={snapshot.busy ? ['stop'] : decisions.choices.map((c) => c.kind)} textScrolls={proseScrollMax > 0} />
+        ) : prompt?.kind === 'confirm-block' && confirmCommand !== null ? (
+          <ConfirmBlock block={prompt.block} command={confirmCommand} vars={vars} rollback={prompt.rollback} scroll={prompt.scroll} seenEnd={prompt.seenEnd} width={columns} height={room} />
+        ) : prompt?.kind === 'resume' ? (
+          <Box flexDirection="row" height={room}>
+            {narrow ? null : (
+              <>
+                <StepList state={state} current={current} width={listWidth} height={room} />
+                <Box width={1} />
+              </>
+            )}
+            {main}
+          </Box>
         ) : (
           <>
+            {narrow ? <StepList state={state} current={current} width={columns} height={stripHeight} /> : null}
             <Box flexDirection="row" height={bodyHeight}>
-              <StepList state={state} current={current} width={listWidth} height={bodyHeight} />
-              <Box width={1} />
+              {narrow ? null : (
+                <>
+                  <StepList state={state} current={current} width={listWidth} height={bodyHeight} />
+                  <Box width={1} />
+                </>
+              )}
               {main}
             </Box>
             <OutputPane output={snapshot.output} running={snapshot.busy} width={columns} height={outputHeight} />

@@ -16,8 +16,12 @@ import { LogView, type SearchShown } from './log-view.js';
 /** A question the screen is waiting on. */
 export type Prompt =
   | { kind: 'resume' }
-  /** A command shown in full before it runs: typing yes gives `answer`. */
-  | { kind: 'confirm-block'; step: Step; block: Block; input: string; rollback: boolean; answer: Answer }
+  /**
+   * A command shown in full before it runs: typing yes gives `answer`, once the screen has shown
+   * the command's last row (`seenEnd`). `scroll` is the first command row on screen; `view` is
+   * what the screen reported it can show (rows on screen, rows in all), null until it has.
+   */
+  | { kind: 'confirm-block'; step: Step; block: Block; input: string; rollback: boolean; answer: Answer; scroll: number; seenEnd: boolean; view: { rows: number; total: number } | null }
   | { kind: 'reason'; purpose: 'override' | 'skip' | 'mark-done'; step: Step; block?: Block; input: string }
   | { kind: 'cancel' }
   | { kind: 'quit' };
@@ -80,6 +84,9 @@ const TAIL_BYTES = 256 * 1024;
  * render per line, and a fast block is not slowed by frames nobody could read.
  */
 const OUTPUT_NOTIFY_MS = 100;
+
+/** On the confirm screen, pgup/pgdn page through the command and ↑/↓ move it a row. */
+const CONFIRM_SCROLL: Partial<Record<KeyAction, number | 'page-up' | 'page-down'>> = { 'scroll-up': 'page-up', 'scroll-down': 'page-down', 'select-up': -1, 'select-down': 1 };
 
 /** Drives one session from the TUI. */
 export class UiController {
@@ -301,6 +308,7 @@ export class UiController {
       return this.#notify();
     }
     if (prompt && action === 'run-next') return this.#submit(prompt);
+    if (prompt?.kind === 'confirm-block' && CONFIRM_SCROLL[action] !== undefined) return this.#scrollConfirm(prompt, CONFIRM_SCROLL[action]);
     if (action === 'cancel') return this.#cancelOrQuit();
     if (action === 'quit') {
       if (this.session.busy) {
@@ -372,7 +380,29 @@ export class UiController {
   /** Ask for the typed confirmation of a command before it runs. */
   #confirm(answer: Answer, block: Block, rollback = false): void {
     const d = this.session.decisions();
-    this.#prompt = { kind: 'confirm-block', step: d.step as Step, block, input: '', rollback, answer };
+    this.#prompt = { kind: 'confirm-block', step: d.step as Step, block, input: '', rollback, answer, scroll: 0, seenEnd: false, view: null };
+  }
+
+  /**
+   * The confirm screen shows `rows` of the command's `total` rows (it says so on every layout
+   * change): once the last row has been on screen, `yes` is accepted.
+   */
+  confirmView(rows: number, total: number): void {
+    const prompt = this.#prompt;
+    if (prompt?.kind !== 'confirm-block' || (prompt.view?.rows === rows && prompt.view.total === total)) return;
+    const scroll = Math.max(0, Math.min(prompt.scroll, total - rows));
+    this.#prompt = { ...prompt, scroll, view: { rows, total }, seenEnd: prompt.seenEnd || scroll + rows >= total };
+    this.#notify();
+  }
+
+  /** Moves the confirm screen's command by `by` rows (a page: the rows shown, less one kept for context). */
+  #scrollConfirm(prompt: Extract<Prompt, { kind: 'confirm-block' }>, step: number | 'page-up' | 'page-down'): void {
+    if (!prompt.view) return;
+    const page = Math.max(1, prompt.view.rows - 1);
+    const by = step === 'page-up' ? -page : step === 'page-down' ? page : step;
+    const scroll = Math.max(0, Math.min(prompt.scroll + by, prompt.view.total - prompt.view.rows));
+    this.#prompt = { ...prompt, scroll, seenEnd: prompt.seenEnd || scroll + prompt.view.rows >= prompt.view.total };
+    this.#notify();
   }
 
   /** enter: run the next block (after its confirmation if it needs one), or confirm a step with nothing to run. */
@@ -455,6 +485,11 @@ export class UiController {
 
   async #submit(prompt: Prompt): Promise<void> {
     if (prompt.kind === 'confirm-block') {
+      if (!prompt.seenEnd) {
+        const hidden = prompt.view ? prompt.view.total - prompt.scroll - prompt.view.rows : 0;
+        this.#say(`read the whole command first: pgdn shows the rest${hidden > 0 ? ` (${hidden} more lines)` : ''}; yes is accepted once its end was shown`, 'error');
+        return this.#notify();
+      }
       if (prompt.input.trim() !== 'yes') {
         this.#say('type yes (and enter) to run it, or esc to cancel', 'error');
         return this.#notify();

@@ -24,6 +24,8 @@ export type KeyAction =
   | 'search'
   | 'search-next'
   | 'search-previous'
+  | 'text-up'
+  | 'text-down'
   | 'cancel'
   | 'quit'
   | 'help';
@@ -58,6 +60,8 @@ export const KEY_TABLE: readonly KeyBinding[] = [
   { action: 'search', keys: ['/'], hint: 'search', help: "search the block's whole log: type a pattern, enter shows the nearest match above", matches: (i) => i === '/' },
   { action: 'search-next', keys: ['n'], hint: 'next match', help: 'show the next match of the search, towards the start of the log', matches: (i) => i === 'n' },
   { action: 'search-previous', keys: ['N'], hint: 'previous match', help: 'show the match of the search after the one shown, towards the end of the log', matches: (i) => i === 'N' },
+  { action: 'text-up', keys: ['<'], hint: 'text', help: "scroll the step's text back, when it does not fit on the screen", matches: (i) => i === '<' },
+  { action: 'text-down', keys: ['>'], hint: 'text', help: "scroll the step's text forward, when it does not fit on the screen", matches: (i) => i === '>' },
   { action: 'cancel', keys: ['ctrl+c'], hint: 'cancel', help: 'cancel the running block (asks first); with nothing running, quit', matches: (i, k) => k.ctrl && i === 'c' },
   { action: 'quit', keys: ['q'], hint: 'quit', help: 'quit; the checkpoint is already saved (asks first if a block is running)', matches: (i) => i === 'q' },
   { action: 'help', keys: ['?'], hint: 'help', help: 'show or hide this help', matches: (i) => i === '?' },

@@ -1,6 +1,7 @@
 /**
  * The demo runbook (runbooks/demo.md) walked end to end in a real 80x24 terminal by keys alone:
- * its failing configuration check is fixed with the remedy block it offers (b, yes), the warning
+ * its failing configuration check is fixed by its fix step (fixes=config, run with --only fix-config,
+ * then the check re-run with r), the warning
  * is acknowledged, the migration confirmed, the retrying verify waited for, the checklist ticked.
  * The demo is copied to a scratch folder: its sandbox lives beside it, never in the repository.
  */
@@ -27,7 +28,7 @@ async function waymark(args: string[]) {
 
 describe('the demo runbook', () => {
   it('can be walked end to end by keys alone at 80x24', async () => {
-    const s = 'demo';
+    let s = 'demo';
     await ws.tmux.startWaymark(s, ['runbooks/demo.md', '--state-dir', 'state', '--operator', 'demo-e2e'], { cwd: ws.dir, columns: 80, rows: 24 });
     await ws.tmux.waitFor(s, /enter run next/);
 
@@ -38,18 +39,30 @@ describe('the demo runbook', () => {
     // 2. The configuration check fails and holds the run.
     await ws.tmux.keys(s, ['Enter']);
     let screen = await ws.tmux.waitFor(s, /GATE: check failed cache-enabled/);
-    expect(screen).toContain('rollback (b runs the selected one)');
+    expect(screen).not.toContain('rollback (b runs the selected one)');
     await ws.tmux.keys(s, ['Enter']);
     await ws.tmux.waitFor(s, /check cache-enabled failed and holds the run/);
-    // The remedy the runbook offers: b, read the command, yes; then r re-runs the check.
-    await ws.tmux.keys(s, ['b']);
-    screen = await ws.tmux.waitFor(s, /enable-cache \(shell\) will run exactly:/);
-    expect(screen).toContain('Run this ROLLBACK block?');
-    await ws.tmux.type(s, 'yes');
-    await ws.tmux.keys(s, ['Enter']);
-    await ws.tmux.waitFor(s, /✓ +ROLLBACK +enable-cache passed/);
-    await ws.tmux.keys(s, ['r']);
-    await ws.tmux.waitFor(s, /Read the upgrade check \(upgrade-check\)/);
+    // Its fix is a step that declares fixes=config: run alone (--only fix-config) while the check refuses.
+    await ws.tmux.keys(s, ['q']);
+    await ws.tmux.waitForExit(s);
+    const fix = 'demo-fix';
+    await ws.tmux.startWaymark(fix, ['runbooks/demo.md', '--state-dir', 'state', '--operator', 'demo-e2e', '--only', 'fix-config'], { cwd: ws.dir, columns: 80, rows: 24 });
+    await ws.tmux.waitFor(fix, /Resuming an unfinished run/);
+    await ws.tmux.keys(fix, ['Enter']);
+    await ws.tmux.waitFor(fix, /Enable the cache \(enable-cache/);
+    await ws.tmux.keys(fix, ['Enter']);
+    await ws.tmux.waitFor(fix, /selected steps done/);
+    await ws.tmux.keys(fix, ['q']);
+    await ws.tmux.waitForExit(fix);
+    // The same run again: the check is re-run (r) and passes.
+    const again = 'demo-again';
+    await ws.tmux.startWaymark(again, ['runbooks/demo.md', '--state-dir', 'state', '--operator', 'demo-e2e'], { cwd: ws.dir, columns: 80, rows: 24 });
+    await ws.tmux.waitFor(again, /Resuming an unfinished run/);
+    await ws.tmux.keys(again, ['Enter']);
+    await ws.tmux.waitFor(again, /GATE: check failed cache-enabled/);
+    await ws.tmux.keys(again, ['r']);
+    await ws.tmux.waitFor(again, /Read the upgrade check \(upgrade-check\)/);
+    s = again;
 
     // 3. The upgrade check warns (oslo exit 1): w acknowledges it.
     await ws.tmux.keys(s, ['Enter']);
@@ -81,7 +94,7 @@ describe('the demo runbook', () => {
     await ws.tmux.waitFor(s, /\[x\] The on-call team knows lantern/);
     await ws.tmux.keys(s, ['Space']);
     screen = await ws.tmux.waitFor(s, /is complete: q to quit/);
-    expect(screen).toMatch(/7\/7/);
+    expect(screen).toMatch(/8\/8/);
     await ws.tmux.keys(s, ['q']);
     expect(await ws.tmux.waitForExit(s)).toBe(0);
 
@@ -92,6 +105,7 @@ describe('the demo runbook', () => {
     expect(json.steps.map((step) => `${step.id}:${step.status}`)).toEqual([
       'sandbox:passed',
       'config:passed',
+      'enable-cache:passed',
       'upgrade-check:passed',
       'snapshot:passed',
       'migrate:passed',

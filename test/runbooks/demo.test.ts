@@ -39,10 +39,11 @@ describe('the demo runbook', () => {
     const conf = join(repo, 'state/demo-sandbox/lantern.conf');
     expect(readFileSync(conf, 'utf8')).toContain('cache_enabled = false');
 
-    // The fix the refusal prints, run as the operator would: from the checkout's root.
-    const fix = /`(sed -i [^`]+)`/.exec(first.stdout)?.[1];
-    expect(fix, first.stdout).toBeDefined();
-    expect(spawnSync('bash', ['-c', fix as string], { cwd: repo }).status).toBe(0);
+    // The fix the refusal names: the fix step (fixes=config), run alone while the check refuses.
+    expect(first.stdout).toContain('or run step enable-cache, which fixes it (fixes=config)');
+    const fix = await demo('--only', 'fix-config');
+    expect(fix.code, fix.all).toBe(0);
+    expect(fix.stdout).toMatch(/ok run enable-cache/);
     expect(readFileSync(conf, 'utf8')).toContain('cache_enabled = true');
 
     const second = await demo('--yes', '--accept-warnings', '--output');
@@ -68,7 +69,9 @@ describe('the demo runbook', () => {
     const blocks = new Map(parsed.steps.flatMap((s) => s.blocks).map((b) => [b.id, b]));
     for (const check of checksOf('runbooks/demo.md')) expect(['passed', 'acknowledged'], check).toContain(blocks.get(check)?.status);
     expect(blocks.get('cache-enabled')).toMatchObject({ status: 'passed' });
-    expect(blocks.get('enable-cache')).toMatchObject({ role: 'rollback', status: 'pending' });
+    // A fix step, not a rollback: rollback stays for undo (restore-snapshot).
+    expect(blocks.get('enable-cache')).toMatchObject({ role: 'run', status: 'passed' });
+    expect(blocks.get('restore-snapshot')).toMatchObject({ role: 'rollback', status: 'pending' });
   }, T);
 
   it('waits for the confirmation and the warning without --yes and --accept-warnings', async () => {

@@ -51,7 +51,7 @@ afterEach(() => {
 
 describe('the confirmation screen', () => {
   it('reproduced: ESC[8m hid `echo DELETED` and showed only `: \'   \'; systemctl --version`; now every escape is shown, none styles the screen', () => {
-    const { lastFrame, unmount } = render(<ConfirmBlock block={block(spoof)} command={spoof} vars={{}} rollback={false} width={100} height={12} />);
+    const { lastFrame, unmount } = render(<ConfirmBlock block={block(spoof)} command={spoof} vars={{}} rollback={false} scroll={0} seenEnd={false} width={100} height={12} />);
     const frame = lastFrame() ?? '';
     expect(frame).toContain(": '␛[8m'; echo DELETED >> f; : '␛[0m'; systemctl --version");
     expect(frame).not.toContain('\x1b[8m');
@@ -60,7 +60,7 @@ describe('the confirmation screen', () => {
 
   it('shows even a plain colour from the runbook text as text, and a CR that would overdraw the line', () => {
     const code = 'echo \x1b[32mSAFE\x1b[0m\rrm -rf /srv';
-    const { lastFrame, unmount } = render(<ConfirmBlock block={block(code)} command={code} vars={{}} rollback={false} width={100} height={12} />);
+    const { lastFrame, unmount } = render(<ConfirmBlock block={block(code)} command={code} vars={{}} rollback={false} scroll={0} seenEnd={false} width={100} height={12} />);
     expect(lastFrame()).toContain('echo ␛[32mSAFE␛[0m␍rm -rf /srv');
     unmount();
   });

@@ -1,37 +1,80 @@
-/** A `confirm` block's exact command, shown before the operator types yes. */
+/**
+ * A `confirm` block's exact command, shown before the operator types yes: every row of it, in a
+ * window that pgup/pgdn (and ↑/↓) move, with where the window stands. `yes` is accepted only once
+ * the last row has been on screen (the controller holds that rule; this says how far it is).
+ */
 import { Box } from 'ink';
 import { Text } from '../inert-text.js';
 import { inertLines } from '../../runbook/inert.js';
 import type { Block } from '../../runbook/model.js';
+import { wrapWords } from '../wrap.js';
+
+/** One screen row of the command: a line, or the continuation of a line wider than the screen. */
+export interface CommandRow {
+  text: string;
+  continued: boolean;
+}
 
 export interface ConfirmBlockProps {
   block: Block;
   command: string;
   vars: Record<string, string>;
   rollback: boolean;
+  /** The first command row on screen. */
+  scroll: number;
+  /** True once the command's last row has been on screen. */
+  seenEnd: boolean;
   width: number;
   height: number;
 }
 
-export function ConfirmBlock({ block, command, vars, rollback, width, height }: ConfirmBlockProps) {
-  // The exact command: a line wider than the screen continues on the next row (marked ┆) instead
-  // of being cut, and never breaks just after a space, which the screen would not show. Nothing in
-  // it styles the screen, not even a colour: every escape is shown inert, so that nothing is hidden.
-  const room0 = Math.max(8, width - 4);
-  const lines = inertLines(command).split('\n').flatMap((line) => {
+/**
+ * The exact command as screen rows: a line wider than the screen continues on the next row (marked
+ * ┆) instead of being cut, and never breaks just after a space, which the screen would not show.
+ * Nothing in it styles the screen, not even a colour: every escape is shown inert, so nothing is hidden.
+ */
+export function commandRows(command: string, width: number): CommandRow[] {
+  const room = Math.max(8, width - 4);
+  return inertLines(command).split('\n').flatMap((line) => {
     const chars = [...line];
-    const rows: { text: string; continued: boolean }[] = [];
+    const rows: CommandRow[] = [];
     let at = 0;
     do {
-      let end = Math.min(chars.length, at + room0);
+      let end = Math.min(chars.length, at + room);
       while (end < chars.length && end - 1 > at && chars[end - 1] === ' ') end--;
       rows.push({ text: chars.slice(at, end).join(''), continued: at > 0 });
       at = end;
     } while (at < chars.length);
     return rows;
   });
-  const env = Object.entries(vars).filter(([name]) => command.includes(name));
-  const room = Math.max(1, height - 5 - (env.length > 0 ? 1 : 0));
+}
+
+/** The variables the command uses, as `NAME=value` (secrets already masked in `vars`). */
+function envOf(command: string, vars: Record<string, string>): string {
+  return Object.entries(vars)
+    .filter(([name]) => command.includes(name))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+}
+
+/** How many command rows the screen shows at once, of how many: the controller's "end shown" rule reads it. */
+export function confirmWindow(command: string, vars: Record<string, string>, width: number, height: number): { rows: number; total: number } {
+  const total = commandRows(command, width).length;
+  // Two title rows, the position row, the variables row (if any) and the instruction.
+  const env = envOf(command, vars);
+  const chrome = 4 + (env ? wrapWords(`with ${env}`, width).length : 0);
+  return { rows: Math.max(1, Math.min(total, height - chrome)), total };
+}
+
+export function ConfirmBlock({ block, command, vars, rollback, scroll, seenEnd, width, height }: ConfirmBlockProps) {
+  const lines = commandRows(command, width);
+  const { rows: room, total } = confirmWindow(command, vars, width, height);
+  const first = Math.max(0, Math.min(scroll, total - room));
+  const env = envOf(command, vars);
+  const whole = total <= room;
+  const position = whole
+    ? `all ${total} line${total === 1 ? '' : 's'} shown`
+    : `lines ${first + 1}-${first + room} of ${total} · pgdn/pgup (↓/↑) scroll${seenEnd ? '' : ' · yes once the end is shown'}`;
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
       <Text bold color="yellow" wrap="truncate-end">
@@ -40,19 +83,25 @@ export function ConfirmBlock({ block, command, vars, rollback, width, height }: 
       <Text bold color="yellow" wrap="truncate-end">
         {block.id} ({block.executor}) will run exactly:
       </Text>
-      {lines.slice(0, room).map((line, i) => (
-        <Text key={i} wrap="truncate-end">
+      {lines.slice(first, first + room).map((line, i) => (
+        <Text key={first + i} wrap="truncate-end">
           {line.continued ? '  ┆ ' : '  │ '}
           {line.text}
         </Text>
       ))}
-      {lines.length > room ? <Text dimColor>  … {lines.length - room} more lines (l opens the runbook block in the log after it runs)</Text> : null}
-      {env.length > 0 ? (
-        <Text dimColor wrap="truncate-end">
-          with {env.map(([k, v]) => `${k}=${v}`).join(' ')}
-        </Text>
-      ) : null}
-      <Text>Type yes and press enter to run it; esc to go back.</Text>
+      <Text dimColor={whole || first + room >= total} color={whole || first + room >= total ? undefined : 'yellow'} wrap="truncate-end">
+        {'  '}
+        {position}
+        {!whole && first + room >= total ? ' (end)' : ''}
+      </Text>
+      {env
+        ? wrapWords(`with ${env}`, width).map((line, i) => (
+            <Text key={`env-${i}`} dimColor wrap="truncate-end">
+              {line}
+            </Text>
+          ))
+        : null}
+      <Text wrap="truncate-end">Type yes and press enter to run it; esc to go back.</Text>
     </Box>
   );
 }

@@ -3,29 +3,49 @@ import { Box } from 'ink';
 import { Text } from '../inert-text.js';
 import type { AnswerKind } from '../../engine/decisions.js';
 import { KEY_TABLE, keyApplies, type KeyBinding } from '../keys.js';
+import { wrapWords } from '../wrap.js';
 
 const keysOf = (binding: KeyBinding) => binding.keys.join(', ');
 
-/** One column of bindings; rows never shrink, so a row that does not fit is cut, not overdrawn. */
+/** A binding's rows at `width`: its keys, then its help wrapped beside them (never cut). */
+function bindingRows(binding: KeyBinding, width: number, keyWidth: number): { keys: string; text: string }[] {
+  return wrapWords(binding.help, width - keyWidth - 1).map((text, i) => ({ keys: i === 0 ? keysOf(binding).padEnd(keyWidth) : ' '.repeat(keyWidth), text }));
+}
+
+/** One column of bindings, every help line wrapped to the column. */
 function Column({ bindings, width, keyWidth }: { bindings: readonly KeyBinding[]; width: number; keyWidth: number }) {
   return (
     <Box flexDirection="column" width={width} flexShrink={0}>
-      {bindings.map((binding) => (
-        <Text key={binding.action} wrap="truncate-end">
-          <Text color="cyan">{keysOf(binding).padEnd(keyWidth)}</Text> {binding.help}
-        </Text>
-      ))}
+      {bindings.flatMap((binding) =>
+        bindingRows(binding, width - 1, keyWidth).map((row, i) => (
+          <Text key={`${binding.action}-${i}`} wrap="truncate-end">
+            <Text color="cyan">{row.keys}</Text> {row.text}
+          </Text>
+        )),
+      )}
     </Box>
   );
 }
 
 /** The keys that apply now (a key whose answer the run does not allow now is not listed). */
-export function HelpOverlay({ width, height, allowed }: { width: number; height: number; allowed: readonly AnswerKind[] }) {
-  const bindings = KEY_TABLE.filter((binding) => keyApplies(binding.action, allowed));
+export function HelpOverlay({ width, height, allowed, textScrolls }: { width: number; height: number; allowed: readonly AnswerKind[]; /** The step's text does not fit: < and > scroll it. */ textScrolls: boolean }) {
+  const bindings = KEY_TABLE.filter((binding) => keyApplies(binding.action, allowed) && (textScrolls || (binding.action !== 'text-up' && binding.action !== 'text-down')));
   const keyWidth = Math.max(...bindings.map((b) => keysOf(b).length));
-  // Title and the text-prompt line take two rows; when the table does not fit in the rest, two columns.
-  const perColumn = bindings.length <= height - 2 ? bindings.length : Math.ceil(bindings.length / 2);
-  const columns = [bindings.slice(0, perColumn), bindings.slice(perColumn)].filter((c) => c.length > 0);
+  const rowsAt = (list: readonly KeyBinding[], columnWidth: number) => list.reduce((n, b) => n + bindingRows(b, columnWidth - 1, keyWidth).length, 0);
+  // Title and the text-prompt line take two rows. One column when its wrapped rows fit; else two
+  // columns, split where their heights are closest.
+  const room = height - 2;
+  let columns: KeyBinding[][] = [[...bindings]];
+  if (rowsAt(bindings, width) > room) {
+    const half = Math.floor(width / 2);
+    let best = 1;
+    for (let split = 1; split < bindings.length; split++) {
+      const worst = Math.max(rowsAt(bindings.slice(0, split), half), rowsAt(bindings.slice(split), half));
+      const bestWorst = Math.max(rowsAt(bindings.slice(0, best), half), rowsAt(bindings.slice(best), half));
+      if (worst < bestWorst) best = split;
+    }
+    columns = [bindings.slice(0, best), bindings.slice(best)];
+  }
   const columnWidth = Math.floor(width / columns.length);
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
@@ -33,8 +53,8 @@ export function HelpOverlay({ width, height, allowed }: { width: number; height:
         Keys that apply now (? or any key closes this help)
       </Text>
       <Box flexDirection="row" flexShrink={0}>
-        {columns.map((bindings, i) => (
-          <Column key={i} bindings={bindings} width={columnWidth} keyWidth={keyWidth} />
+        {columns.map((list, i) => (
+          <Column key={i} bindings={list} width={columnWidth} keyWidth={keyWidth} />
         ))}
       </Box>
       <Text dimColor wrap="truncate-end">

@@ -63,30 +63,63 @@ function resultOf(state: BlockState | undefined): string {
   return `${state.status}${took}${state.reason && state.status !== 'passed' ? `: ${state.reason}` : ''}`;
 }
 
-/** The evidence of a failed block as screen rows: SQL rows as a table, or the output's tail. */
-function evidenceRows(state: BlockState, width: number, max: number): string[] {
-  if (state.columns && state.rows) {
-    const widths = state.columns.map((c, i) => Math.min(24, Math.max(c.length, ...state.rows!.map((r) => (r[i] ?? '').length))));
-    const line = (cells: string[]) => cells.map((c, i) => c.slice(0, 24).padEnd(widths[i] ?? 0)).join(' │ ');
-    const rows = [line(state.columns), widths.map((w) => '─'.repeat(w)).join('─┼─'), ...state.rows.map(line)];
-    const more = (state.rowCount ?? 0) > state.rows.length ? [`… ${(state.rowCount ?? 0) - state.rows.length} more rows`] : [];
-    return [...rows.slice(0, max - more.length), ...more].map((r) => r.slice(0, width));
-  }
-  return (state.tail ?? []).slice(-max).map((r) => r.slice(0, width));
+/** A failed block's evidence: SQL rows as a table (with how many rows the check found), or the output's tail. */
+interface Evidence {
+  /** Table header and rule (none for an output tail). */
+  head: string[];
+  rows: string[];
+  /** Rows the check found, when more than the checkpoint keeps (it keeps at most 50). */
+  found: number;
 }
 
-export function StepView({ step, state, next, selected, busy, vars, rollbacks, remedy, width, height }: StepViewProps) {
-  const rows: ReactNode[] = [];
+function evidenceOf(state: BlockState, width: number): Evidence {
+  if (state.columns && state.rows) {
+    const widths = state.columns.map((c, i) => Math.min(24, Math.max(c.length, ...state.rows!.map((r) => (r[i] ?? '').length))));
+    const line = (cells: string[]) => cells.map((c, i) => c.slice(0, 24).padEnd(widths[i] ?? 0)).join(' │ ').slice(0, width);
+    return {
+      head: [line(state.columns), widths.map((w) => '─'.repeat(w)).join('─┼─').slice(0, width)],
+      rows: state.rows.map(line),
+      found: Math.max(state.rowCount ?? 0, state.rows.length),
+    };
+  }
+  const tail = (state.tail ?? []).map((r) => r.slice(0, width));
+  return { head: [], rows: tail, found: tail.length };
+}
+
+/** One screen row of the step view, and what it belongs to: prose scrolls, the rest is what the operator acts on. */
+interface Row {
+  key: string;
+  node: ReactNode;
+}
+
+/** The step view's rows, built once per frame: the layout counts them before the view draws them. */
+export interface StepSections {
+  title: Row[];
+  prose: string[];
+  blocks: Row[];
+  gate: Row[];
+  evidence: Evidence | null;
+  remedy: Row[];
+  list: Row[];
+}
+
+export type StepSectionsProps = Omit<StepViewProps, 'height'>;
+
+export function stepSections({ step, state, next, selected, busy, vars, rollbacks, remedy, width }: StepSectionsProps): StepSections {
   const tags = [step.optional ? 'optional' : '', ...step.tags.map((t) => `#${t}`)].filter(Boolean).join(' ');
-  rows.push(
-    <Text key="title" bold wrap="truncate-end">
-      {step.title} <Text dimColor>({step.id}{tags ? ` · ${tags}` : ''})</Text>
-    </Text>,
-  );
+  // A long title wraps: two steps that differ only at the end must not look alike.
+  const title: Row[] = wrapWords(`${step.title} (${step.id}${tags ? ` · ${tags}` : ''})`, width).map((line, i) => ({
+    key: `title-${i}`,
+    node: (
+      <Text key={`title-${i}`} bold wrap="truncate-end">
+        {line}
+      </Text>
+    ),
+  }));
   const byId = new Map(state.blocks.map((b) => [b.id, b]));
   const held = busy ? null : next.kind === 'refused' || next.kind === 'failed' || next.kind === 'interrupted' || next.kind === 'acknowledge' ? next : null;
 
-  const blockRows: ReactNode[] = [];
+  const blocks: Row[] = [];
   for (const block of step.blocks) {
     if (block.executor === null) continue;
     const blockState = byId.get(block.id);
@@ -95,87 +128,159 @@ export function StepView({ step, state, next, selected, busy, vars, rollbacks, r
     const attrs = attributesOf(block);
     const result = resultOf(blockState);
     // The result comes before the attributes and variables: at 80 columns they are what gets cut.
-    blockRows.push(
-      <Text key={`b-${block.id}`} wrap="truncate-end">
-        <Text color={look.color}>{look.glyph}</Text> <Text inverse>{` ${ROLE_BADGE[block.role] ?? block.role} `}</Text> {block.id}
-        {result ? <Text color={look.color}> {result}</Text> : null}
-        <Text dimColor>{attrs ? ` [${attrs}]` : ''}{used ? ` ${used}` : ''}</Text>
-      </Text>,
-    );
+    blocks.push({
+      key: `b-${block.id}`,
+      node: (
+        <Text key={`b-${block.id}`} wrap="truncate-end">
+          <Text color={look.color}>{look.glyph}</Text> <Text inverse>{` ${ROLE_BADGE[block.role] ?? block.role} `}</Text> {block.id}
+          {result ? <Text color={look.color}> {result}</Text> : null}
+          <Text dimColor>{attrs ? ` [${attrs}]` : ''}{used ? ` ${used}` : ''}</Text>
+        </Text>
+      ),
+    });
   }
-  const gateRows: ReactNode[] = [];
+  const gate: Row[] = [];
+  let evidence: StepSections['evidence'] = null;
+  const remedyRows: Row[] = [];
   if (held) {
     const blockState = byId.get(held.block.id);
     const verb = blockState?.outcome === 'error' && held.kind === 'refused' ? 'GATE: check could not run' : { refused: 'GATE: check failed', failed: 'FAILED', interrupted: 'INTERRUPTED', acknowledge: 'WARNING' }[held.kind];
-    gateRows.push(
-      <Text key="gate" color={held.kind === 'acknowledge' ? 'yellow' : 'red'} bold wrap="truncate-end">
-        {verb} {held.block.id}: {blockState?.reason ?? ''}
-      </Text>,
-    );
-    if (blockState) {
-      for (const [i, line] of evidenceRows(blockState, width - 2, 6).entries()) {
-        gateRows.push(
-          <Text key={`ev-${i}`} wrap="truncate-end">
-            {'  '}
+    const color = held.kind === 'acknowledge' ? 'yellow' : 'red';
+    // Why the run is held is read whole: it wraps.
+    wrapWords(`${verb} ${held.block.id}: ${blockState?.reason ?? ''}`, width).forEach((line, i) =>
+      gate.push({
+        key: `gate-${i}`,
+        node: (
+          <Text key={`gate-${i}`} color={color} bold wrap="truncate-end">
             {line}
-          </Text>,
-        );
-      }
-    }
+          </Text>
+        ),
+      }),
+    );
+    if (blockState) evidence = evidenceOf(blockState, width - 2);
     if (remedy) {
       // What the runbook says to do next: whole, wrapped, never cut at the screen's edge.
-      wrapWords(`→ ${withValues(remedy, vars)}`, width - 2, 4).forEach((line, i) =>
-        gateRows.push(
-          <Text key={`note-${i}`} color="yellow" wrap="truncate-end">
-            {i === 0 ? line : `  ${line}`}
-          </Text>,
-        ),
+      wrapWords(`→ ${withValues(remedy, vars)}`, width - 2).forEach((line, i) =>
+        remedyRows.push({
+          key: `note-${i}`,
+          node: (
+            <Text key={`note-${i}`} color="yellow" wrap="truncate-end">
+              {i === 0 ? line : `  ${line}`}
+            </Text>
+          ),
+        }),
       );
     }
   }
-  const listRows: ReactNode[] = [];
-  const showRollbacks = !busy && rollbacks.length > 0;
-  if (showRollbacks) {
-    listRows.push(<Text key="rb-title" dimColor>rollback (b runs the selected one):</Text>);
-    rollbacks.forEach((block, i) =>
-      listRows.push(
-        <Text key={`rb-${block.id}`} wrap="truncate-end" inverse={i === selected}>
-          {i === selected ? '›' : ' '} {block.id}: {block.code.split('\n')[0]}
-        </Text>,
-      ),
+  const list: Row[] = [];
+  // A row the operator picks or ticks wraps under its marker, so they never tick what they cannot read.
+  const item = (key: string, marker: string, text: string, chosen: boolean) =>
+    wrapWords(text, width - marker.length).forEach((line, i) =>
+      list.push({
+        key: `${key}-${i}`,
+        node: (
+          <Text key={`${key}-${i}`} wrap="truncate-end" inverse={chosen}>
+            {i === 0 ? marker : ' '.repeat(marker.length)}
+            {line}
+          </Text>
+        ),
+      }),
     );
+  if (!busy && rollbacks.length > 0) {
+    list.push({ key: 'rb-title', node: <Text key="rb-title" dimColor>rollback (b runs the selected one):</Text> });
+    rollbacks.forEach((block, i) => item(`rb-${block.id}`, `${i === selected ? '›' : ' '} `, `${block.id}: ${block.code.split('\n')[0] ?? ''}`, i === selected));
   } else {
-    step.checklist.forEach((item, i) => {
-      const ticked = state.ticked[item.id];
-      listRows.push(
-        <Text key={`c-${item.id}`} wrap="truncate-end" inverse={i === selected}>
-          {i === selected ? '›' : ' '} [{ticked ? 'x' : ' '}] {withValues(item.text, vars)}
-          {ticked?.automatic ? ' (automatic)' : ''}
-        </Text>,
-      );
+    step.checklist.forEach((entry, i) => {
+      const ticked = state.ticked[entry.id];
+      item(`c-${entry.id}`, `${i === selected ? '›' : ' '} [${ticked ? 'x' : ' '}] `, `${withValues(entry.text, vars)}${ticked?.automatic ? ' (automatic)' : ''}`, i === selected);
     });
   }
 
-  const fixed = 1 + blockRows.length + gateRows.length + listRows.length;
-  const proseHeight = Math.max(0, height - fixed - 1);
   const rendered = renderMarkdown(withValues(step.markdown, vars), Math.max(20, width - 1));
-  const prose = rendered ? rendered.split('\n') : [];
-  // An empty <Text> takes no row at all: a blank line between paragraphs is a space.
-  const proseRows = prose.slice(0, proseHeight).map((line, i) => (
-    <Text key={`p-${i}`} wrap="truncate-end" rendered>
-      {line || ' '}
-    </Text>
-  ));
-  if (prose.length > proseHeight && proseHeight > 0) {
-    proseRows[proseRows.length - 1] = (
-      <Text key="p-more" dimColor>
-        … ({prose.length - proseHeight + 1} more lines: widen or heighten the terminal)
+  return { title, prose: rendered ? rendered.split('\n') : [], blocks, gate, evidence, remedy: remedyRows, list };
+}
+
+/** The evidence table's rows as shown: as many data rows as `room` holds, and how many there are. */
+function evidenceShown(evidence: NonNullable<StepSections['evidence']>, room: number): { count: string | null; lines: string[] } {
+  const { head, rows, found } = evidence;
+  if (head.length === 0) return { count: null, lines: rows.slice(-Math.max(0, room)) };
+  if (rows.length <= room - head.length && found <= rows.length) return { count: null, lines: [...head, ...rows] };
+  const shown = Math.max(0, Math.min(rows.length, room - head.length - 1));
+  const count = `${found} row${found === 1 ? '' : 's'}, ${shown} shown · whole table: pgup (output) or l (log)`;
+  return { count, lines: [...head, ...rows.slice(0, shown)] };
+}
+
+/** Rows the step view needs to show everything without scrolling. */
+export function stepRowsWanted(sections: StepSections): number {
+  const ev = sections.evidence;
+  const evRows = ev ? ev.head.length + ev.rows.length + (ev.found > ev.rows.length ? 1 : 0) : 0;
+  return sections.title.length + sections.prose.length + sections.blocks.length + sections.gate.length + evRows + sections.remedy.length + sections.list.length;
+}
+
+/** Rows the step view cannot do without: what the operator acts on, the start of the evidence, a row of text. */
+export function stepRowsNeeded(sections: StepSections): number {
+  const ev = sections.evidence;
+  const evRows = ev ? Math.min(EVIDENCE_FIRST, ev.head.length + ev.rows.length) + (ev.found > ev.rows.length || ev.rows.length + ev.head.length > EVIDENCE_FIRST ? 1 : 0) : 0;
+  return sections.title.length + (sections.prose.length > 0 ? 1 : 0) + sections.blocks.length + sections.gate.length + evRows + sections.remedy.length + sections.list.length;
+}
+
+/** Evidence rows (a table's header and first row) shown even when the prose wants the room. */
+const EVIDENCE_FIRST = 3;
+
+export function StepView({ sections, height, width, proseScroll }: { sections: StepSections; height: number; width: number; proseScroll: number }) {
+  const { title, prose, blocks, gate, evidence, remedy, list } = sections;
+  // What the operator acts on is shown whole; the evidence table and the prose share what is left.
+  const acted = title.length + blocks.length + gate.length + remedy.length + list.length;
+  let left = Math.max(0, height - acted);
+  const evWanted = evidence ? evidence.head.length + evidence.rows.length + (evidence.found > evidence.rows.length ? 1 : 0) : 0;
+  // The evidence goes first, leaving the prose a few rows to say there is more (and scroll).
+  const evRoom = Math.min(evWanted, prose.length > 0 ? Math.max(Math.min(evWanted, EVIDENCE_FIRST), left - Math.min(prose.length, 2)) : left);
+  const ev = evidence ? evidenceShown(evidence, evRoom) : { count: null, lines: [] };
+  left -= ev.lines.length + (ev.count ? 1 : 0);
+  let proseRows: ReactNode[] = [];
+  const first = Math.max(0, Math.min(proseScroll, prose.length - Math.max(1, left - 1)));
+  if (prose.length <= left) {
+    proseRows = prose.map((line, i) => (
+      // An empty <Text> takes no row at all: a blank line between paragraphs is a space.
+      <Text key={`p-${i}`} wrap="truncate-end" rendered>
+        {line || ' '}
       </Text>
+    ));
+  } else if (left > 0) {
+    const room = Math.max(0, left - 1);
+    proseRows = prose.slice(first, first + room).map((line, i) => (
+      <Text key={`p-${first + i}`} wrap="truncate-end" rendered>
+        {line || ' '}
+      </Text>
+    ));
+    const after = prose.length - first - room;
+    const where = [first > 0 ? `${first} above (<)` : '', after > 0 ? `${after} more below (>)` : ''].filter(Boolean).join(', ');
+    proseRows.push(
+      <Text key="p-more" dimColor wrap="truncate-end">
+        {`── text: ${where} `.padEnd(Math.min(width, 40), '─')}
+      </Text>,
     );
   }
+  const evRows = [
+    ...(ev.count
+      ? [
+          <Text key="ev-count" color="yellow" wrap="truncate-end">
+            {'  '}
+            {ev.count}
+          </Text>,
+        ]
+      : []),
+    ...ev.lines.map((line, i) => (
+      <Text key={`ev-${i}`} wrap="truncate-end">
+        {'  '}
+        {line}
+      </Text>
+    )),
+  ];
+  const rows = [...title.map((r) => r.node), ...proseRows, ...blocks.map((r) => r.node), ...gate.map((r) => r.node), ...evRows, ...remedy.map((r) => r.node), ...list.map((r) => r.node)];
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
-      {[...rows, ...proseRows, ...blockRows, ...gateRows, ...listRows].slice(0, height)}
+      {rows.slice(0, height)}
     </Box>
   );
 }
