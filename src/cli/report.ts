@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { loadRunbook } from '../runbook/load.js';
 import { readRun, type StoredRun } from '../engine/runs.js';
-import type { RunState } from '../engine/run-state.js';
+import { interruptBlock, type RunState } from '../engine/run-state.js';
 import { readCheckpoint } from '../engine/checkpoint.js';
 import { buildReport } from '../report/model.js';
 import { renderMarkdown } from '../report/markdown.js';
@@ -79,6 +79,12 @@ async function compareCommand(
  */
 async function asRecorded(stored: StoredRun): Promise<RunState> {
   const recorded = (await readCheckpoint(stored.paths.checkpoint)) ?? stored.state;
-  const steps = recorded.steps.map((step) => (step.status === 'running' && !stored.live ? { ...step, status: 'interrupted' as const } : step));
+  if (stored.live) return { ...recorded, status: stored.status };
+  // Nobody runs it any more: a block left running was cut short, as `report` (through readRun) shows it.
+  const steps = recorded.steps.map((step) => ({
+    ...step,
+    ...(step.status === 'running' ? { status: 'interrupted' as const } : {}),
+    blocks: step.blocks.map((block) => (block.status === 'running' ? interruptBlock(block, recorded.updatedAt) : block)),
+  }));
   return { ...recorded, status: stored.status, steps };
 }

@@ -87,6 +87,11 @@ describe('the reports after a fix, a crash and a resume', () => {
       }
     }
 
+    // Before any resume, the report reads the killed execution as interrupted, not running.
+    const killed = JSON.parse((await w.waymark(['report', book, '--format', 'json'])).stdout) as { status: string; steps: { id: string; blocks: { history: { result: string }[] }[] }[] };
+    expect(killed.status).toBe('interrupted');
+    expect(killed.steps.find((st) => st.id === 'migrate')?.blocks[0]?.history.map((e) => e.result)).toEqual(['interrupted']);
+
     w.write('resumed', '');
     const resumed = await w.run(book, ['--yes', '--rerun-interrupted', '--operator', 'alice']);
     expect(resumed.code, resumed.all).toBe(0);

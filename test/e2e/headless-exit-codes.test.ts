@@ -132,7 +132,8 @@ describe('headless exit codes', () => {
     for (const tick of ticks) expect(tick.automatic).toBe(true);
     const report = await ws().waymark(['report', book, '--format', 'md']);
     expect(report.code).toBe(0);
-    expect(report.stdout).toMatch(/ticked dashboards-check-1 \(automatic\)/);
+    // The text the operator ticked, not the item id (issue 12).
+    expect(report.stdout).toContain("ticked: The API error rate is back to normal (automatic)");
     const json = JSON.parse((await ws().waymark(['report', book, '--format', 'json'])).stdout) as {
       decisions: { kind: string; decision: { automatic?: boolean } }[];
     };
