@@ -206,7 +206,7 @@ function evidenceShown(evidence: NonNullable<StepSections['evidence']>, room: nu
   if (head.length === 0) return { count: null, lines: rows.slice(-Math.max(0, room)) };
   if (rows.length <= room - head.length && found <= rows.length) return { count: null, lines: [...head, ...rows] };
   const shown = Math.max(0, Math.min(rows.length, room - head.length - 1));
-  const count = `${found} row${found === 1 ? '' : 's'}, ${shown} shown · whole table: pgup (output) or l (log)`;
+  const count = `${found} row${found === 1 ? '' : 's'}, ${shown} shown · whole table: l (its log), pgup (output)`;
   return { count, lines: [...head, ...rows.slice(0, shown)] };
 }
 
