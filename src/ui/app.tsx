@@ -1,5 +1,6 @@
 /** The screen: header, step list, current step, live output, footer — over one UiController. */
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { useEffect, useMemo, useState } from 'react';
 import { Box, Static, useApp, useInput, useStdin, type Key } from 'ink';
 import { Text } from './inert-text.js';
@@ -108,7 +109,8 @@ export function App({ controller, durations, openPager = runPager }: AppProps) {
       return;
     }
     if (action === 'log' && !controller.typing && !controller.asking) {
-      const file = controller.logPath;
+      // No block has run in this session (a resumed run held at a gate): the held block's own log.
+      const file = controller.logPath ?? heldLog;
       if (!file) {
         setPagerError('no block has run yet in this session: no log to open');
         return;
@@ -138,6 +140,9 @@ export function App({ controller, durations, openPager = runPager }: AppProps) {
   const focus = current === -1 ? session.runbook.steps.length - 1 : current;
   const step = session.runbook.steps[focus];
   const stepState = state.steps[focus];
+
+  const heldBlock = decisions.block ? stepState?.blocks.find((b) => b.id === decisions.block?.id) : undefined;
+  const heldLog = heldBlock?.log ? join(session.paths.dir, heldBlock.log) : null;
 
   const shown = pagerError ? { ...snapshot, message: { text: pagerError, tone: 'error' as const } } : snapshot;
   const footerHeight = footerRows(shown, columns).length;

@@ -3,7 +3,8 @@
  * and up. Each test names what it reproduced on the old layout.
  */
 import { render } from 'ink-testing-library';
-import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
 import { parseRunbook } from '../../src/runbook/parse.js';
 import type { StepState } from '../../src/engine/run-state.js';
 import { StepView, stepSections } from '../../src/ui/components/StepView.js';
@@ -107,7 +108,7 @@ describe('gate rows (item 4)', () => {
   // Reproduced: 4 of 6 tables listed, neutron.networks and neutron.ports missing, and nothing said so.
   it('says "6 rows, 4 shown" and where the whole table is when the rows do not fit', () => {
     const text = draw(state(tables.map((t) => [t, 'latin1']), 6), 10);
-    expect(text).toMatch(/6 rows, \d shown · whole table: pgup \(output\) or l \(log\)/);
+    expect(text).toMatch(/6 rows, \d shown · whole table: l \(its log\), pgup \(output\)/);
     const shown = Number(/6 rows, (\d) shown/.exec(text)?.[1]);
     expect(tables.filter((t) => text.includes(t))).toHaveLength(shown);
   });
@@ -121,6 +122,25 @@ describe('gate rows (item 4)', () => {
   it('counts the rows the check found beyond the 50 the checkpoint keeps', () => {
     const rows = Array.from({ length: 50 }, (_, i) => [`db.t${i}`, 'latin1']);
     expect(draw(state(rows, 73), 48)).toMatch(/73 rows, \d+ shown · whole table/);
+  });
+});
+
+describe('the whole table is one key away (item 4)', () => {
+  // Reproduced: on a resumed run held at a gate, l said "no block has run yet in this session".
+  it('l opens the log of the check that holds a resumed run', async () => {
+    const runbook = ui.fixture('gate.md');
+    const first = await ui.session(runbook, 'alice');
+    const step = first.runbook.steps[0]!;
+    await first.runBlock(step, step.blocks.find((b) => b.id === 'charset-check')!);
+    await first.close();
+    const session = await ui.session(runbook, 'bob');
+    const screen = await ui.open(runbook, { session, resume: true });
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(f).toContain('GATE: check failed charset-check'));
+    screen.press('l');
+    await vi.waitFor(() => expect(screen.pagerCalls).toHaveLength(1));
+    const log = session.state.steps[0]!.blocks.find((b) => b.id === 'charset-check')!.log!;
+    expect(screen.pagerCalls[0]).toBe(join(session.paths.dir, log));
   });
 });
 

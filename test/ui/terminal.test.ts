@@ -84,14 +84,15 @@ describe('terminal resizes', () => {
     const rule = (screen: string) => screen.split('\n').find((line) => line.startsWith('── output'))?.length;
     expect(rule(await ws.tmux.screen(session))).toBe(80);
     await ws.tmux.resize(session, 160, 48);
-    await ws.tmux.waitFor(session, /^ · 2 Free space {18}Convert/m);
+    // At 160 columns the step list is a column beside the step (as wide as its longest title needs).
+    await ws.tmux.waitFor(session, /^ · 2 Free space {10}Convert/m);
     let screen = await ws.tmux.screen(session);
     expect(rule(screen)).toBe(160);
     expect(screen.split('\n').filter((line) => line.startsWith('── output'))).toHaveLength(1);
     await ws.tmux.resize(session, 80, 24);
-    // tmux cuts the wide lines at once; the app's own redraw puts the step list back at its
-    // 80-column width (24 columns, then the step).
-    screen = await ws.tmux.waitFor(session, /^ · 2 Free space {10}Convert/m);
+    // tmux cuts the wide lines at once; the app's own redraw puts the step list back as it is at
+    // 80 columns: the current step's neighbourhood above the step, alone on its rows.
+    screen = await ws.tmux.waitFor(session, /^ · 2 Free space\n(?!.*Free space)/m);
     expect(rule(screen)).toBe(80);
     // One frame, redrawn: no copy of the wide one left above or below it.
     expect(screen.split('\n').filter((line) => line.startsWith('── output'))).toHaveLength(1);

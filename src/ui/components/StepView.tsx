@@ -206,7 +206,7 @@ function evidenceShown(evidence: NonNullable<StepSections['evidence']>, room: nu
   if (head.length === 0) return { count: null, lines: rows.slice(-Math.max(0, room)) };
   if (rows.length <= room - head.length && found <= rows.length) return { count: null, lines: [...head, ...rows] };
   const shown = Math.max(0, Math.min(rows.length, room - head.length - 1));
-  const count = `${found} row${found === 1 ? '' : 's'}, ${shown} shown · whole table: pgup (output) or l (log)`;
+  const count = `${found} row${found === 1 ? '' : 's'}, ${shown} shown · whole table: l (its log), pgup (output)`;
   return { count, lines: [...head, ...rows.slice(0, shown)] };
 }
 
@@ -233,8 +233,8 @@ export function StepView({ sections, height, width, proseScroll }: { sections: S
   const acted = title.length + blocks.length + gate.length + remedy.length + list.length;
   let left = Math.max(0, height - acted);
   const evWanted = evidence ? evidence.head.length + evidence.rows.length + (evidence.found > evidence.rows.length ? 1 : 0) : 0;
-  // The evidence goes first, leaving the prose a few rows to say there is more (and scroll).
-  const evRoom = Math.min(evWanted, prose.length > 0 ? Math.max(Math.min(evWanted, EVIDENCE_FIRST), left - Math.min(prose.length, 2)) : left);
+  // The evidence goes first, leaving the prose at least the row that says there is more (and scroll).
+  const evRoom = Math.min(evWanted, prose.length > 0 ? Math.max(Math.min(evWanted, EVIDENCE_FIRST), left - 1) : left);
   const ev = evidence ? evidenceShown(evidence, evRoom) : { count: null, lines: [] };
   left -= ev.lines.length + (ev.count ? 1 : 0);
   let proseRows: ReactNode[] = [];
