@@ -355,7 +355,7 @@ export class UiController {
     }
   }
 
-  /** The full log of the running or last block, for the pager. */
+  /** The full log in the output pane (a block chosen with viewLog, else the running or last block), for the pager. */
   get logPath(): string | null {
     return this.#logInView();
   }

@@ -30,10 +30,10 @@ describe('the whole log', () => {
     const screen = await ranLongOutput();
     expect(paneRows(screen.frame()).at(-1)).toBe('  line 500');
     screen.press('u');
-    await screen.until((f) => expect(f).toContain('log lines 485–490 of 500'));
+    await screen.until((f) => expect(f).toContain('lines 485–490 of 500'));
     expect(paneRows(screen.frame())).toEqual(['  line 485', '  line 486', '  line 487', '  line 488', '  line 489', '  line 490']);
     for (let i = 0; i < 60; i++) screen.press('u');
-    await screen.until((f) => expect(f).toContain('log lines 1–6 of 500 (start)'));
+    await screen.until((f) => expect(f).toContain('lines 1–6 of 500 (start)'));
     expect(paneRows(screen.frame())).toEqual(['  line 1', '  line 2', '  line 3', '  line 4', '  line 5', '  line 6']);
     for (let i = 0; i < 60; i++) screen.press('d');
     await screen.until((f) => expect(f).toMatch(/output: migrate · 500 lines · last block/));
@@ -48,7 +48,7 @@ describe('the whole log', () => {
     screen.press(KEY.enter);
     await screen.until((f) => expect(f).toContain('search: error, match 3 of 3'));
     expect(paneRows(screen.frame()).at(-1)).toBe(' >ERROR at 450');
-    expect(screen.frame()).toContain('log lines 445–450 of 500');
+    expect(screen.frame()).toContain('lines 445–450 of 500');
     screen.press('n');
     await screen.until((f) => expect(f).toContain('match 2 of 3'));
     expect(paneRows(screen.frame()).at(-1)).toBe(' >ERROR at 250');
@@ -89,7 +89,7 @@ describe('the whole log', () => {
     await screen.until((f) => expect(f).toMatch(/output: after · 1 lines · last block/));
     const log = screen.session.state.steps[0]?.blocks.find((b) => b.id === 'migrate')?.log as string;
     await screen.controller.viewLog('migrate', join(screen.session.paths.dir, log));
-    await screen.until((f) => expect(f).toContain('output: migrate · log lines 495–500 of 500'));
+    await screen.until((f) => expect(f).toContain('output: migrate · lines 495–500 of 500'));
     screen.press('d');
     await screen.until((f) => expect(f).toMatch(/output: after · 1 lines · last block/));
   });

@@ -217,8 +217,16 @@ export class StreamTail {
   lines(max: number): StreamLine[] {
     const chunks = this.#chunks;
     let first = chunks.length;
-    // Two more newlines than lines: the first line of each stream in the suffix may be cut.
+    // Two more newlines than lines: the first line of each stream decoded may be cut.
     for (let newlines = 0; first > 0 && newlines < max + 2; ) newlines += countNewlines((chunks[--first] as { chunk: Buffer }).chunk);
+    // A line cut at `first` may end after lines of the other stream: decode from where it starts.
+    for (let moved = true; moved; ) {
+      moved = false;
+      for (const stream of ['stdout', 'stderr'] as const) {
+        const start = this.#lineStart(stream, first);
+        if (start < first) [first, moved] = [start, true];
+      }
+    }
     const lines: StreamLine[] = [];
     const pending: Record<OutputStream, { text: string; decoder: StringDecoder; skip: boolean; last: number }> = {
       stdout: { text: '', decoder: new StringDecoder('utf8'), skip: !this.#startsLine('stdout', first), last: -1 },
@@ -246,6 +254,16 @@ export class StreamTail {
     const unfinished = (['stdout', 'stderr'] as const).filter((s) => pending[s].text !== '').sort((a, b) => pending[a].last - pending[b].last);
     for (const stream of unfinished) lines.push({ stream, text: splitLines(pending[stream].text)[0] as string });
     return lines.slice(-max);
+  }
+
+  /** The index of the chunk where the line of `stream` that is open at chunk `first` starts (the chunk of its newline before); `first` when none is open. */
+  #lineStart(stream: OutputStream, first: number): number {
+    if (this.#startsLine(stream, first)) return first;
+    for (let i = first - 1; i >= 0; i--) {
+      const { stream: s, chunk } = this.#chunks[i] as { stream: OutputStream; chunk: Buffer };
+      if (s === stream && chunk.lastIndexOf(10) !== -1) return i;
+    }
+    return 0;
   }
 
   /** True when the chunks of `stream` from index `first` on start at a line's start. */

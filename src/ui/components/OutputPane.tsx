@@ -35,8 +35,9 @@ export function OutputPane({ output, running, width, height }: OutputPaneProps) 
   const where =
     output.bottom === undefined
       ? `${output.total} lines · ${running ? 'live' : 'last block'}${marks}`
-      : `log lines ${from + start + 1}–${from + start + lines.length} of ${output.total}${start === 0 && from === 0 ? ' (start)' : ''} · pgdn to return`;
-  const title = (attempt: string): string => (output.block ? `── output: ${output.block}${attempt} · ${where}${searchLabel(output.search)} ` : '── output ').padEnd(width, '─');
+      : `lines ${from + start + 1}–${from + start + lines.length} of ${output.total}${start === 0 && from === 0 ? ' (start)' : ''} · pgdn returns`;
+  // What the operator acts on comes first (the search, the attempt): a narrow pane cuts the rest.
+  const title = (attempt: string): string => (output.block ? `── output: ${output.block}${attempt}${searchLabel(output.search)} · ${where} ` : '── output ').padEnd(width, '─');
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
       {output.attempt && running ? (
@@ -56,9 +57,9 @@ export function OutputPane({ output, running, width, height }: OutputPaneProps) 
 /** ` · search: X, match 3 of 9` (or what is being typed, or that nothing matched). */
 function searchLabel(search: SearchShown | null | undefined): string {
   if (!search) return '';
-  if (search.typing) return ` · search: ${search.pattern}▏ (enter to search, esc to stop)`;
+  if (search.typing) return ` · search: ${search.pattern}▏ enter to search, esc to stop`;
   if (search.of === 0) return ` · search: ${search.pattern}, no match`;
-  return ` · search: ${search.pattern}, match ${search.match} of ${search.of} (n/N)`;
+  return ` · search: ${search.pattern}, match ${search.match} of ${search.of}`;
 }
 
 /** One line: its stream's mark (a gutter of two columns), then the line inert with its tabs expanded (measured as it will be shown). */

@@ -216,3 +216,32 @@ describe('StreamTail over many chunks', () => {
     expect(tail.lines(3)).toEqual(expected.slice(-3));
   });
 });
+
+describe('StreamTail against a plain model', () => {
+  /** Each stream's text split into lines as they end, in the order chunks arrived; unfinished lines last. */
+  function model(chunks: { stream: 'stdout' | 'stderr'; text: string }[]): { stream: 'stdout' | 'stderr'; text: string }[] {
+    const lines: { stream: 'stdout' | 'stderr'; text: string }[] = [];
+    const open = { stdout: '', stderr: '' };
+    const last = { stdout: -1, stderr: -1 };
+    chunks.forEach(({ stream, text }, i) => {
+      const parts = (open[stream] + text).split('\n');
+      open[stream] = parts.pop() as string;
+      for (const part of parts) lines.push({ stream, text: part });
+      if (open[stream] !== '') last[stream] = i;
+    });
+    const unfinished = (['stdout', 'stderr'] as const).filter((s) => open[s] !== '').sort((a, b) => last[a] - last[b]);
+    return [...lines, ...unfinished.map((stream) => ({ stream, text: open[stream] }))];
+  }
+
+  it('shows the same last lines, whatever the chunks and the number asked for', () => {
+    const chunk = fc.record({ stream: fc.constantFrom('stdout' as const, 'stderr' as const), text: fc.stringMatching(/^[ab\n]{1,12}$/) });
+    fc.assert(
+      fc.property(fc.array(chunk, { maxLength: 60 }), fc.integer({ min: 1, max: 30 }), (chunks, max) => {
+        const tail = new StreamTail(1 << 20);
+        for (const { stream, text } of chunks) tail.push(Buffer.from(text), stream);
+        expect(tail.lines(max)).toEqual(model(chunks).slice(-max));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
