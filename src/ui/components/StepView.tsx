@@ -13,6 +13,7 @@ import { formatDuration } from '../../runbook/duration.js';
 import { lookOf, ROLE_BADGE } from '../theme.js';
 import { renderMarkdown } from '../markdown.js';
 import { wrapWords } from '../wrap.js';
+import { displayLine } from '../../runbook/inert.js';
 
 export interface StepViewProps {
   step: Step;
@@ -74,15 +75,18 @@ interface Evidence {
 
 function evidenceOf(state: BlockState, width: number): Evidence {
   if (state.columns && state.rows) {
-    const widths = state.columns.map((c, i) => Math.min(24, Math.max(c.length, ...state.rows!.map((r) => (r[i] ?? '').length))));
+    // Cells and lines as printed: controls inert, tabs expanded (a tab is not one column).
+    const columns = state.columns.map((c) => displayLine(c));
+    const cells = state.rows.map((r) => r.map((c) => displayLine(c)));
+    const widths = columns.map((c, i) => Math.min(24, Math.max(c.length, ...cells.map((r) => (r[i] ?? '').length))));
     const line = (cells: string[]) => cells.map((c, i) => c.slice(0, 24).padEnd(widths[i] ?? 0)).join(' │ ').slice(0, width);
     return {
-      head: [line(state.columns), widths.map((w) => '─'.repeat(w)).join('─┼─').slice(0, width)],
-      rows: state.rows.map(line),
+      head: [line(columns), widths.map((w) => '─'.repeat(w)).join('─┼─').slice(0, width)],
+      rows: cells.map(line),
       found: Math.max(state.rowCount ?? 0, state.rows.length),
     };
   }
-  const tail = (state.tail ?? []).map((r) => r.slice(0, width));
+  const tail = (state.tail ?? []).map((r) => displayLine(r).slice(0, width));
   return { head: [], rows: tail, found: tail.length };
 }
 
