@@ -3,11 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { useEffect, useMemo, useState } from 'react';
 import { Box, Static, useApp, useInput, useStdin, type Key } from 'ink';
 import { Text } from './inert-text.js';
-import type { UiController } from './controller.js';
+import { runStepIndex, type UiController } from './controller.js';
+import { openShell as runShell, type ShellRun } from './shell-escape.js';
 import { useController } from './hooks/use-controller.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { actionFor } from './keys.js';
-import { currentStepIndex } from '../engine/plan.js';
 import { publicValues } from '../engine/vars.js';
 import { timeLeft } from '../engine/estimate.js';
 import { formatDuration } from '../runbook/duration.js';
@@ -27,6 +27,8 @@ export interface AppProps {
   durations: Map<string, number>;
   /** How to show a log file; the default runs $PAGER (less) on the real terminal. */
   openPager?: (file: string) => string | null;
+  /** How to run the operator's shell (`!`); the default runs $SHELL on the real terminal. */
+  openShell?: ShellRun;
 }
 
 /** A key press with no special key held, for the keys of a read that held several. */
@@ -75,7 +77,7 @@ function runPager(file: string): string | null {
   return null;
 }
 
-export function App({ controller, durations, openPager = runPager }: AppProps) {
+export function App({ controller, durations, openPager = runPager, openShell = runShell }: AppProps) {
   const snapshot = useController(controller);
   const { columns, rows } = useTerminalSize();
   const { exit } = useApp();
@@ -107,6 +109,21 @@ export function App({ controller, durations, openPager = runPager }: AppProps) {
       if (isRawModeSupported) setRawMode(true);
       return;
     }
+    if (action === 'shell' && !controller.typing && !controller.asking) {
+      const request = controller.shellRequest(process.env);
+      if ('refused' in request) {
+        setPagerError(request.refused);
+        return;
+      }
+      // The shell owns the terminal until it exits, as the pager does; the audit records it.
+      setPagerError(null);
+      if (isRawModeSupported) setRawMode(false);
+      const startedAt = new Date();
+      const error = openShell(request);
+      if (isRawModeSupported) setRawMode(true);
+      void controller.shellClosed(startedAt, Date.now() - startedAt.getTime(), error);
+      return;
+    }
     setPagerError(null);
     void controller.press(action);
   };
@@ -120,10 +137,12 @@ export function App({ controller, durations, openPager = runPager }: AppProps) {
 
   const { state, next, decisions } = snapshot;
   // The view follows the step the run is on (with --only, the selected one; at a gate, the gate's
-  // step); when nothing is left, the last step.
-  const onStep = decisions.step ? session.runbook.steps.indexOf(decisions.step) : -1;
-  const current = onStep !== -1 ? onStep : currentStepIndex(session.runbook, state);
-  const focus = current === -1 ? session.runbook.steps.length - 1 : current;
+  // step; when nothing is left, the last step), or the step the operator browses to.
+  const runStep = runStepIndex(session, decisions);
+  const focus = snapshot.browsing ?? runStep;
+  const current = focus;
+  // A browsed step is only read: what the run waits for belongs to the run's step.
+  const onRunStep = focus === runStep;
   const step = session.runbook.steps[focus];
   const stepState = state.steps[focus];
 
@@ -159,11 +178,13 @@ export function App({ controller, durations, openPager = runPager }: AppProps) {
       <StepView
         step={step}
         state={stepState}
-        next={next}
-        selected={snapshot.selected}
+        next={onRunStep ? next : { kind: 'complete' }}
+        selected={onRunStep ? snapshot.selected : -1}
         busy={snapshot.busy || snapshot.running !== null}
         vars={vars}
-        rollbacks={decisions.rollbacks}
+        rollbacks={onRunStep ? decisions.rollbacks : []}
+        fixes={onRunStep && snapshot.selecting === 'fixes' ? decisions.fixes : []}
+        reason={decisions.step === step ? decisions.reason : null}
         remedy={decisions.step === step ? decisions.remedy : null}
         width={mainWidth}
         height={bodyHeight}

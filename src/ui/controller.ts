@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Block, Step } from '../runbook/model.js';
 import type { RunSession, SessionEvent } from '../engine/session.js';
 import { MIN_REASON_LENGTH, refusal, type Answer, type AnswerKind, type Decisions } from '../engine/decisions.js';
-import type { NextAction } from '../engine/plan.js';
+import { currentStepIndex, type NextAction } from '../engine/plan.js';
 import type { RunState } from '../engine/run-state.js';
 import { OutputTail } from '../engine/output.js';
 import { KEY_FOR, type KeyAction } from './keys.js';
@@ -17,15 +17,20 @@ import { KEY_FOR, type KeyAction } from './keys.js';
 export type Prompt =
   | { kind: 'resume' }
   /** A command shown in full before it runs: typing yes gives `answer`. */
-  | { kind: 'confirm-block'; step: Step; block: Block; input: string; rollback: boolean; answer: Answer }
-  | { kind: 'reason'; purpose: 'override' | 'skip' | 'mark-done'; step: Step; block?: Block; input: string }
+  | { kind: 'confirm-block'; step: Step; block: Block; input: string; rollback: boolean; answer: Answer; error?: string }
+  | { kind: 'reason'; purpose: 'override' | 'skip' | 'mark-done'; step: Step; block?: Block; input: string; error?: string }
   | { kind: 'cancel' }
   | { kind: 'quit' };
 
-/** A one-line message under the step. */
+/**
+ * A one-line message under the step. It lasts as long as what it describes: a refusal of what was
+ * typed in a prompt is the prompt's own `error`, not a message; a message about the running block
+ * (`until: 'block-finished'`) goes when the block finishes; any other goes with the next key that acts.
+ */
 export interface Message {
   text: string;
   tone: 'info' | 'error';
+  until?: 'block-finished';
 }
 
 /** Everything the screen renders, as one immutable snapshot. */
@@ -38,14 +43,37 @@ export interface UiSnapshot {
   running: { step: Step; block: Block; since: number } | null;
   prompt: Prompt | null;
   message: Message | null;
-  /** Index of the selected checklist item or rollback block of the current step. */
+  /** Index of the selected entry of the current step's list (`selectionOf`: fix steps, rollback blocks or checklist items). */
   selected: number;
+  /** Which list the selection moves over now. */
+  selecting: Selection;
+  /** The step shown to read, when the operator browses away from the run's step (`[`, `]`); null on the run's step. */
+  browsing: number | null;
   help: boolean;
   /** Output of the running (or last) block: its tail, or a window of its log when scrolled. */
   output: { block: string | null; lines: string[]; scrolledBack: number; total: number };
   /** Bumped on every change, so throttled renders know something moved. */
   version: number;
   quit: boolean;
+}
+
+/**
+ * The list ↑/↓ move over: at a refused check with steps that fix it, those steps; after a
+ * failure, the rollback blocks; else the checklist.
+ */
+export type Selection = 'fixes' | 'rollbacks' | 'items';
+
+/** Which list the selection moves over for these decisions. */
+export function selectionOf(d: Decisions): Selection {
+  if (d.choices.some((c) => c.kind === 'run-fix')) return 'fixes';
+  return d.rollbacks.length > 0 ? 'rollbacks' : 'items';
+}
+
+/** The step the run is on, as the screen shows it: the decisions' step, else the first not done, else the last. */
+export function runStepIndex(session: RunSession, d: Decisions): number {
+  const onStep = d.step ? session.runbook.steps.indexOf(d.step) : -1;
+  const current = onStep !== -1 ? onStep : currentStepIndex(session.runbook, session.state);
+  return current === -1 ? session.runbook.steps.length - 1 : current;
 }
 
 /** Lines of output shown by the live pane; the log file has the rest. */
@@ -57,6 +85,12 @@ const TAIL_BYTES = 256 * 1024;
  * render per line, and a fast block is not slowed by frames nobody could read.
  */
 const OUTPUT_NOTIFY_MS = 100;
+
+/** The text prompt with new input: a refusal of what was typed before no longer applies. */
+function withInput<P extends Extract<Prompt, { input: string }>>(prompt: P, input: string): P {
+  const { error: _refused, ...rest } = prompt;
+  return { ...rest, input } as P;
+}
 
 /** Drives one session from the TUI. */
 export class UiController {
@@ -75,6 +109,7 @@ export class UiController {
   #prompt: Prompt | null;
   #message: Message | null = null;
   #selected = 0;
+  #browsing: number | null = null;
   #help = false;
   #quit = false;
   #version = 0;
@@ -112,6 +147,8 @@ export class UiController {
       prompt: this.#prompt,
       message: this.#message,
       selected: this.#selected,
+      selecting: selectionOf(decisions),
+      browsing: this.#browsing,
       help: this.#help,
       output: {
         block: this.#tailBlock,
@@ -146,6 +183,8 @@ export class UiController {
         break;
       case 'block-finished':
         this.#running = null;
+        // "cancelling…", "a block is running…": no longer true once it finished.
+        if (this.#message?.until === 'block-finished') this.#message = null;
         this.#lastLog = event.state.log ? join(this.session.paths.dir, event.state.log) : null;
         if (this.#frameTimer) {
           clearTimeout(this.#frameTimer);
@@ -173,8 +212,8 @@ export class UiController {
     return this.#tail.lines(TAIL_LINES);
   }
 
-  #say(text: string, tone: Message['tone'] = 'info'): void {
-    this.#message = { text, tone };
+  #say(text: string, tone: Message['tone'] = 'info', until?: Message['until']): void {
+    this.#message = until ? { text, tone, until } : { text, tone };
   }
 
   /** Run an operation; an operator error becomes a message on screen, never a crash. */
@@ -198,10 +237,10 @@ export class UiController {
     else this.#say(`selected steps done; the steps not selected remain for a later run: q to quit`);
   }
 
-  /** The checklist items or rollback blocks the selection moves over: rollbacks after a failure. */
+  /** The entries the selection moves over (selectionOf). */
   #selectable(): { id: string }[] {
     const d = this.session.decisions();
-    return d.rollbacks.length > 0 ? d.rollbacks : d.items;
+    return { fixes: d.fixes, rollbacks: d.rollbacks, items: d.items }[selectionOf(d)];
   }
 
   /** The prompt's typed text changed. */
@@ -212,9 +251,9 @@ export class UiController {
       this.#prompt = null;
       this.#say('cancelled');
     } else if (key.backspace || key.delete) {
-      this.#prompt = { ...prompt, input: prompt.input.slice(0, -1) };
+      this.#prompt = withInput(prompt, prompt.input.slice(0, -1));
     } else if (input && !/[\u0000-\u001f]/.test(input)) {
-      this.#prompt = { ...prompt, input: prompt.input + input };
+      this.#prompt = withInput(prompt, prompt.input + input);
     }
     this.#notify();
   }
@@ -229,16 +268,24 @@ export class UiController {
     return this.#prompt?.kind === 'cancel' || this.#prompt?.kind === 'quit';
   }
 
-  /** A key that is not in the key table: it closes the help, and is a "no" to a yes/no question. */
+  /**
+   * A key that is not in the key table: it closes the help, is a "no" to a yes/no question, and
+   * (esc) brings the view back from a browsed step to the run's step.
+   */
   otherKey(): void {
     if (this.#help) {
       this.#help = false;
       return this.#notify();
     }
+    if (this.#browsing !== null && !this.#prompt) {
+      this.#browsing = null;
+      this.#message = null;
+      return this.#notify();
+    }
     const prompt = this.#prompt;
     if (prompt?.kind === 'cancel' || prompt?.kind === 'quit') {
       this.#prompt = null;
-      this.#say('the block keeps running');
+      this.#say('the block keeps running', 'info', 'block-finished');
       this.#notify();
     }
   }
@@ -274,13 +321,22 @@ export class UiController {
       return this.#exit();
     }
     if (action === 'scroll-up' || action === 'scroll-down') return this.#scroll(action === 'scroll-up' ? 1 : -1);
+    if (action === 'browse-back' || action === 'browse-forward') return this.#browse(action === 'browse-back' ? -1 : 1);
+    if (action === 'shell' || action === 'log') return this.#notify();
+    if (this.#browsing !== null) {
+      // Keys that answer act on the run's step, never on the one being read: the view goes back
+      // to it first, so the operator sees what they answer.
+      this.#browsing = null;
+      this.#say(`back at step ${this.session.decisions().step?.id ?? ''}, the run's step: keys act on it`);
+      return this.#notify();
+    }
     if (action === 'select-up' || action === 'select-down') {
       const count = this.#selectable().length;
       if (count > 0) this.#selected = (this.#selected + (action === 'select-up' ? count - 1 : 1)) % count;
       return this.#notify();
     }
     if (this.session.busy) {
-      this.#say('a block is running: wait for it, or ctrl+c to cancel it');
+      this.#say('a block is running: wait for it, or ctrl+c to cancel it', 'info', 'block-finished');
       return this.#notify();
     }
     this.#message = null;
@@ -301,6 +357,8 @@ export class UiController {
         return this.#openReason(action);
       case 'rollback':
         return this.#attempt(() => this.#rollback());
+      case 'run-fix':
+        return this.#attempt(() => this.#runFix());
       default:
         return this.#notify();
     }
@@ -368,19 +426,67 @@ export class UiController {
     await this.session.answer({ kind });
   }
 
-  /** space: tick or untick the selected checklist item. */
+  /**
+   * space: tick or untick the selected checklist item. The selection stays where it is: only ↑/↓
+   * move it, so "space, ↓, space" ticks two items (it used to move on, and the second space
+   * unticked the item after).
+   */
   async #tick(): Promise<void> {
     const d = this.session.decisions();
     const item = d.items[this.#selected];
     if (!item) return this.#say(d.step ? `step ${d.step.id} has no checklist item to tick` : `nothing to tick: ${d.summary}`);
     await this.#give({ kind: 'tick', item: item.id, ticked: !item.ticked });
-    if (!item.ticked) this.#selected = Math.min(this.#selected + 1, d.items.length - 1);
+  }
+
+  /**
+   * f: at a refused check, work on the selected step that fixes it, in place. Its blocks then run
+   * as the run's next ones (enter, a); once it is done, the check holds the run until r re-runs it.
+   */
+  async #runFix(): Promise<void> {
+    const d = this.session.decisions();
+    const fix = selectionOf(d) === 'fixes' ? d.fixes[this.#selected] : undefined;
+    const answer: Answer = { kind: 'run-fix', step: fix?.id ?? '' };
+    const why = refusal(d, answer);
+    if (why || !fix) return this.#say(why?.message ?? `nothing to fix: ${d.summary}`, 'error');
+    await this.session.answer(answer);
+    this.#selected = 0;
+    this.#say(`working on step ${fix.id} (it fixes check ${d.block?.id ?? ''}): enter runs its blocks; then r re-runs the check`);
+  }
+
+  /** [ and ]: show the step before or after the one shown, to read it; back on the run's step, browsing ends. */
+  #browse(direction: 1 | -1): void {
+    const run = runStepIndex(this.session, this.session.decisions());
+    const shown = this.#browsing ?? run;
+    const next = Math.min(this.session.runbook.steps.length - 1, Math.max(0, shown + direction));
+    this.#browsing = next === run ? null : next;
+    this.#message = null;
+    this.#notify();
+  }
+
+  /**
+   * Where the shell of `!` opens, or why it does not now: not while a block runs (the TUI is
+   * stopped while the shell has the terminal, and the block's output and deadline with it).
+   */
+  shellRequest(base: NodeJS.ProcessEnv): { cwd: string; env: NodeJS.ProcessEnv } | { refused: string } {
+    if (this.session.busy) return { refused: 'a block is running: the shell opens once it has finished (or ctrl+c cancels it)' };
+    if (this.session.finished) return { refused: 'this run is complete: open a shell from your terminal after quitting' };
+    return this.session.shellSetting(base);
+  }
+
+  /** The shell of `!` has exited: the audit records it and how long it was open; the screen says so. */
+  shellClosed(startedAt: Date, durationMs: number, error: string | null): Promise<void> {
+    return this.#attempt(async () => {
+      await this.session.recordShell(startedAt, durationMs);
+      if (error) this.#say(error, 'error');
+      else this.#say(`back from the shell (${Math.round(durationMs / 1000)} s, recorded in the audit trail)`);
+    });
   }
 
   /** b: after a failure, show the selected rollback block; it runs once confirmed. */
   async #rollback(): Promise<void> {
     const d = this.session.decisions();
-    const block = d.rollbacks[this.#selected];
+    // The selection may be on the fix steps of a refused check: then only a lone rollback block is meant.
+    const block = selectionOf(d) === 'rollbacks' ? d.rollbacks[this.#selected] : d.rollbacks.length === 1 ? d.rollbacks[0] : undefined;
     const why = refusal(d, { kind: 'rollback', block: block?.id ?? '', confirmed: true });
     if (why || !block) return this.#say(why?.message ?? 'no rollback block', 'error');
     // A rollback changes systems too: it is always shown and confirmed before it runs.
@@ -405,7 +511,7 @@ export class UiController {
   async #submit(prompt: Prompt): Promise<void> {
     if (prompt.kind === 'confirm-block') {
       if (prompt.input.trim() !== 'yes') {
-        this.#say('type yes (and enter) to run it, or esc to cancel', 'error');
+        this.#prompt = { ...prompt, error: 'type yes (and enter) to run it, or esc to cancel' };
         return this.#notify();
       }
       this.#prompt = null;
@@ -415,7 +521,7 @@ export class UiController {
     }
     if (prompt.kind === 'reason') {
       if (prompt.input.trim().length < MIN_REASON_LENGTH) {
-        this.#say(`the reason must be at least ${MIN_REASON_LENGTH} characters`, 'error');
+        this.#prompt = { ...prompt, error: `the reason must be at least ${MIN_REASON_LENGTH} characters` };
         return this.#notify();
       }
       this.#prompt = null;
@@ -431,7 +537,7 @@ export class UiController {
     // Only enter or the same key again says yes; anything else keeps the block running.
     const yes = action === 'run-next' || (prompt.kind === 'cancel' && action === 'cancel') || (prompt.kind === 'quit' && action === 'quit');
     if (!yes) {
-      this.#say('the block keeps running');
+      this.#say('the block keeps running', 'info', 'block-finished');
       return this.#notify();
     }
     // Quitting stops the run: no block starts after it. A cancel only ends the running block.
@@ -439,7 +545,8 @@ export class UiController {
       this.session.stop();
       this.#quit = true;
     } else this.session.cancel();
-    this.#say('cancelling: the block gets TERM, then KILL after 5s; it will be recorded as interrupted');
+    // True only until the block has ended: then the step view shows it interrupted.
+    this.#say('cancelling: the block gets TERM, then KILL after 5s; it will be recorded as interrupted', 'info', 'block-finished');
     this.#notify();
   }
 

@@ -27,6 +27,10 @@ export interface StepViewProps {
   rollbacks: Block[];
   /** What the runbook says to do about the block holding the run; null for an error, which its advice does not cure. */
   remedy: string | null;
+  /** Why the block holding the run stopped, from the engine's decisions (an interrupted block's is not its last reason). */
+  reason?: string | null;
+  /** The steps that fix the refused check (fixes=), offered to run in place; the selection is on them. */
+  fixes?: Step[];
   width: number;
   height: number;
 }
@@ -75,7 +79,7 @@ function evidenceRows(state: BlockState, width: number, max: number): string[] {
   return (state.tail ?? []).slice(-max).map((r) => r.slice(0, width));
 }
 
-export function StepView({ step, state, next, selected, busy, vars, rollbacks, remedy, width, height }: StepViewProps) {
+export function StepView({ step, state, next, selected, busy, vars, rollbacks, remedy, reason, fixes = [], width, height }: StepViewProps) {
   const rows: ReactNode[] = [];
   const tags = [step.optional ? 'optional' : '', ...step.tags.map((t) => `#${t}`)].filter(Boolean).join(' ');
   rows.push(
@@ -109,7 +113,8 @@ export function StepView({ step, state, next, selected, busy, vars, rollbacks, r
     const verb = blockState?.outcome === 'error' && held.kind === 'refused' ? 'GATE: check could not run' : { refused: 'GATE: check failed', failed: 'FAILED', interrupted: 'INTERRUPTED', acknowledge: 'WARNING' }[held.kind];
     gateRows.push(
       <Text key="gate" color={held.kind === 'acknowledge' ? 'yellow' : 'red'} bold wrap="truncate-end">
-        {verb} {held.block.id}: {blockState?.reason ?? ''}
+        {verb} {held.block.id}
+        {(reason ?? blockState?.reason) ? `: ${reason ?? blockState?.reason}` : ''}
       </Text>,
     );
     if (blockState) {
@@ -135,7 +140,16 @@ export function StepView({ step, state, next, selected, busy, vars, rollbacks, r
   }
   const listRows: ReactNode[] = [];
   const showRollbacks = !busy && rollbacks.length > 0;
-  if (showRollbacks) {
+  if (!busy && fixes.length > 0) {
+    listRows.push(<Text key="fx-title" dimColor>steps that fix it (f works on the selected one now, then r re-runs the check):</Text>);
+    fixes.forEach((fix, i) =>
+      listRows.push(
+        <Text key={`fx-${fix.id}`} wrap="truncate-end" inverse={i === selected}>
+          {i === selected ? '›' : ' '} {fix.id}: {fix.title}
+        </Text>,
+      ),
+    );
+  } else if (showRollbacks) {
     listRows.push(<Text key="rb-title" dimColor>rollback (b runs the selected one):</Text>);
     rollbacks.forEach((block, i) =>
       listRows.push(

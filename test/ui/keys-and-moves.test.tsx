@@ -1,0 +1,158 @@
+/**
+ * Issue 12, keys and moves: a message lasts as long as the state it describes (item 8); from a
+ * refused check, the step that fixes it runs in place; any step can be read without running it;
+ * `!` opens a shell and the audit records it. Each test: key press → frame, and what is on disk.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { KEY, blockOf, flat, stepOf, useScreens } from './harness.js';
+
+const ui = useScreens();
+
+describe('a message lasts as long as the state it describes', () => {
+  // Reproduced: "type yes (and enter) to run it" stayed red on screen after yes ran the block.
+  it('the refusal of a typed confirmation goes once yes is accepted', async () => {
+    const screen = await ui.open(ui.fixture('confirm.md'));
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(f).toContain('will run exactly:'));
+    for (const ch of 'no') screen.press(ch);
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(f).toContain('type yes (and enter) to run it'));
+    // Correcting the answer: the refusal was about "no", and the question comes back.
+    screen.press(KEY.backspace, KEY.backspace);
+    await screen.until((f) => expect(f).toContain('type yes and enter to run drop-shadow'));
+    expect(screen.live()).not.toContain('type yes (and enter) to run it');
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(f).toContain('type yes (and enter) to run it'));
+    for (const ch of 'yes') screen.press(ch);
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(f).toContain('drop-shadow passed'));
+    expect(screen.live()).not.toContain('type yes');
+  });
+
+  // Reproduced: the red "the reason must be at least 10 characters" stayed after the skip succeeded.
+  it('a reason refused as too short is not shown once the skip is recorded', async () => {
+    const screen = await ui.open(ui.fixture('optional.md'));
+    screen.press('s');
+    await screen.until((f) => expect(f).toContain('reason to skip purge'));
+    for (const ch of 'no') screen.press(ch);
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(f).toContain('the reason must be at least 10 characters'));
+    for (const ch of ' old records') screen.press(ch);
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(f).toContain('Start nova-compute (start-compute)'));
+    expect(stepOf(screen.session, 'purge').skipped?.reason).toBe('no old records');
+    expect(screen.live()).not.toContain('at least 10 characters');
+  });
+
+  // Reproduced: "cancelling… it will be recorded as interrupted" stayed after the block was recorded
+  // interrupted, and the gate line read "INTERRUPTED migrate:" with nothing after it.
+  it('"cancelling" goes once the block has ended, and INTERRUPTED says why', async () => {
+    const screen = await ui.open(ui.fixture('long.md'));
+    screen.press('a');
+    await screen.until((f) => expect(f).toContain('Migrate (migrate)'));
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(f).toContain('migration started'));
+    screen.press(KEY.ctrlC);
+    await screen.until((f) => expect(f).toContain('Cancel the running block?'));
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(f).toContain('INTERRUPTED migrate'));
+    await screen.until(() => expect(screen.session.busy).toBe(false));
+    await screen.until((f) => expect(f).not.toContain('cancelling'));
+    expect(blockOf(screen.session, 'migrate').status).toBe('interrupted');
+    expect(flat(screen.live())).toMatch(/INTERRUPTED migrate: it did not finish/);
+    expect(screen.live()).not.toMatch(/INTERRUPTED migrate: *$/m);
+  });
+});
+
+describe('fixing a refused check in place', () => {
+  // Reproduced: at the refused check the operator had to quit and relaunch with --only fix-charset.
+  it('f works on the step that fixes the check; then r re-runs the check and the run goes on', async () => {
+    const screen = await ui.open(ui.fixture('fix-gate.md'), { columns: 100, rows: 30 });
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(f).toContain('GATE: check failed charset-check'));
+    expect(screen.live()).toContain('f fix in place');
+    expect(screen.live()).toContain('› convert-charset: Convert the tables');
+
+    screen.press('f');
+    await screen.until((f) => expect(f).toContain('Convert the tables (convert-charset'));
+    expect(flat(screen.live())).toContain('working on step convert-charset (it fixes check charset-check)');
+    // Nothing ran yet: choosing the fix is not running it.
+    expect(screen.lines('counter.txt')).toEqual([]);
+    const record = readFileSync(screen.session.paths.audit, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; step?: string });
+    expect(record.find((r) => r.type === 'fix-in-place')).toMatchObject({ step: 'convert-charset', check: 'charset-check' });
+
+    screen.press(KEY.enter);
+    await screen.until(() => expect(screen.lines('counter.txt')).toEqual(['convert']));
+    // The fix is done: the view is back at the check, which still holds the run (migrate did not run).
+    await screen.until((f) => expect(f).toContain('GATE: check failed charset-check'));
+    expect(screen.live()).not.toContain('f fix in place');
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(flat(f)).toContain('check charset-check failed and holds the run'));
+    expect(blockOf(screen.session, 'migrate').status).toBe('pending');
+
+    screen.press('r');
+    await screen.until((f) => expect(f).toMatch(/✓ +CHECK +charset-check .*passed/));
+    screen.press(KEY.enter);
+    await screen.until(() => expect(screen.lines('counter.txt')).toEqual(['convert', 'migrate']));
+    await screen.until((f) => expect(f).toContain('Wipe the old computes (wipe)'));
+  });
+
+  it('f where no step fixes the check says so and changes nothing', async () => {
+    const screen = await ui.open(ui.fixture('gate.md'));
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(f).toContain('GATE: check failed charset-check'));
+    expect(screen.live()).not.toContain('f fix in place');
+    screen.press('f');
+    await screen.until((f) => expect(flat(f)).toContain('no step declares fixes=charset for check charset-check'));
+    expect(screen.session.fixingInPlace).toEqual([]);
+  });
+});
+
+describe('browsing steps', () => {
+  it('] and [ show another step to read; keys that answer bring the view back and run nothing; esc goes back', async () => {
+    const screen = await ui.open(ui.fixture('steps.md'));
+    await screen.until((f) => expect(f).toContain('Restart the services (restart)'));
+    screen.press(']');
+    await screen.until((f) => expect(f).toContain('Announce (announce)'));
+    expect(flat(screen.live())).toContain('reading step 2 announce (not run from here): the run is on restart; esc goes back to it');
+    // enter answers the run's step: the view goes back to it first, and nothing runs.
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(f).toContain('Restart the services (restart)'));
+    expect(flat(screen.live())).toContain("back at step restart, the run's step: keys act on it");
+    expect(screen.lines('counter.txt')).toEqual([]);
+    expect(blockOf(screen.session, 'announce').status).toBe('pending');
+
+    screen.press(']');
+    await screen.until((f) => expect(f).toContain('Announce (announce)'));
+    screen.press(KEY.escape);
+    await screen.until((f) => expect(f).toContain('Restart the services (restart)'));
+    screen.press(']', '[');
+    await screen.until((f) => expect(f).not.toContain('reading step'));
+    expect(screen.live()).toContain('Restart the services (restart)');
+    expect(screen.lines('counter.txt')).toEqual([]);
+  });
+});
+
+describe('the shell escape', () => {
+  it('! opens the shell in the runbook folder and records it in the audit; not while a block runs', async () => {
+    const screen = await ui.open(ui.fixture('vars.md'));
+    screen.press('!');
+    await screen.until((f) => expect(f).toContain('back from the shell'));
+    expect(screen.shellCalls).toHaveLength(1);
+    expect(screen.shellCalls[0]?.cwd).toBe(screen.dir);
+    const audit = readFileSync(screen.session.paths.audit, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string });
+    expect(audit.filter((r) => r.type === 'shell-opened')).toHaveLength(1);
+  });
+
+  it('! while a block runs is refused: the shell would stop the TUI under the block', async () => {
+    const screen = await ui.open(ui.fixture('long.md'));
+    screen.press('a');
+    await screen.until((f) => expect(f).toContain('Migrate (migrate)'));
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(f).toContain('migration started'));
+    screen.press('!');
+    await screen.until((f) => expect(flat(f)).toContain('a block is running: the shell opens once it has finished'));
+    expect(screen.shellCalls).toEqual([]);
+  });
+});
