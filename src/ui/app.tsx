@@ -8,6 +8,7 @@ import { openShell as runShell, type ShellRun } from './shell-escape.js';
 import { useController } from './hooks/use-controller.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { actionFor } from './keys.js';
+import { currentStepIndex } from '../engine/plan.js';
 import { publicValues } from '../engine/vars.js';
 import { timeLeft } from '../engine/estimate.js';
 import { formatDuration } from '../runbook/duration.js';
@@ -17,6 +18,7 @@ import { StepView } from './components/StepView.js';
 import { OutputPane } from './components/OutputPane.js';
 import { Footer, footerRows } from './components/Footer.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
+import { StepPicker } from './components/StepPicker.js';
 import { ResumeScreen } from './components/ResumeScreen.js';
 import { ConfirmBlock } from './components/ConfirmBlock.js';
 import { lookOf } from './theme.js';
@@ -140,7 +142,8 @@ export function App({ controller, durations, openPager = runPager, openShell = r
   // step; when nothing is left, the last step), or the step the operator browses to.
   const runStep = runStepIndex(session, decisions);
   const focus = snapshot.browsing ?? runStep;
-  const current = focus;
+  // The step list marks the step shown; when nothing is left to run, none (as before browsing).
+  const current = snapshot.browsing ?? (decisions.step ? runStep : currentStepIndex(session.runbook, state));
   // A browsed step is only read: what the run waits for belongs to the run's step.
   const onRunStep = focus === runStep;
   const step = session.runbook.steps[focus];
@@ -211,6 +214,8 @@ export function App({ controller, durations, openPager = runPager, openShell = r
         {snapshot.help ? (
           // The help takes the step list's and the output's room too: every key fits at 80x24.
           <HelpOverlay width={columns} height={bodyHeight + outputHeight} allowed={snapshot.busy ? ['stop'] : decisions.choices.map((c) => c.kind)} />
+        ) : snapshot.picking !== null ? (
+          <StepPicker steps={session.runbook.steps} state={state} picked={snapshot.picking} runStep={runStep} width={columns} height={bodyHeight + outputHeight} />
         ) : (
           <>
             <Box flexDirection="row" height={bodyHeight}>

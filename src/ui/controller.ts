@@ -49,6 +49,8 @@ export interface UiSnapshot {
   selecting: Selection;
   /** The step shown to read, when the operator browses away from the run's step (`[`, `]`); null on the run's step. */
   browsing: number | null;
+  /** The step highlighted in the step list of `g` while it is open; null when closed. */
+  picking: number | null;
   help: boolean;
   /** Output of the running (or last) block: its tail, or a window of its log when scrolled. */
   output: { block: string | null; lines: string[]; scrolledBack: number; total: number };
@@ -110,6 +112,7 @@ export class UiController {
   #message: Message | null = null;
   #selected = 0;
   #browsing: number | null = null;
+  #picking: number | null = null;
   #help = false;
   #quit = false;
   #version = 0;
@@ -149,6 +152,7 @@ export class UiController {
       selected: this.#selected,
       selecting: selectionOf(decisions),
       browsing: this.#browsing,
+      picking: this.#picking,
       help: this.#help,
       output: {
         block: this.#tailBlock,
@@ -277,6 +281,10 @@ export class UiController {
       this.#help = false;
       return this.#notify();
     }
+    if (this.#picking !== null) {
+      this.#picking = null;
+      return this.#notify();
+    }
     if (this.#browsing !== null && !this.#prompt) {
       this.#browsing = null;
       this.#message = null;
@@ -302,6 +310,11 @@ export class UiController {
       return this.#notify();
     }
     if (prompt?.kind === 'cancel' || prompt?.kind === 'quit') return this.#answerYesNo(prompt, action);
+    if (this.#picking !== null) {
+      if (action === 'select-up' || action === 'select-down' || action === 'run-next' || action === 'steps') return this.#pick(action);
+      // Any other key closes the list and does what it does.
+      this.#picking = null;
+    }
     if (prompt?.kind === 'resume') {
       if (action === 'run-next') {
         this.#prompt = null;
@@ -322,6 +335,10 @@ export class UiController {
     }
     if (action === 'scroll-up' || action === 'scroll-down') return this.#scroll(action === 'scroll-up' ? 1 : -1);
     if (action === 'browse-back' || action === 'browse-forward') return this.#browse(action === 'browse-back' ? -1 : 1);
+    if (action === 'steps') {
+      this.#picking = this.#browsing ?? runStepIndex(this.session, this.session.decisions());
+      return this.#notify();
+    }
     if (action === 'shell' || action === 'log') return this.#notify();
     if (this.#browsing !== null) {
       // Keys that answer act on the run's step, never on the one being read: the view goes back
@@ -460,6 +477,20 @@ export class UiController {
     const next = Math.min(this.session.runbook.steps.length - 1, Math.max(0, shown + direction));
     this.#browsing = next === run ? null : next;
     this.#message = null;
+    this.#notify();
+  }
+
+  /** In the step list of `g`: ↑/↓ move, enter shows the step to read (the run's own step ends browsing), g closes. */
+  #pick(action: 'select-up' | 'select-down' | 'run-next' | 'steps'): void {
+    const picked = this.#picking ?? 0;
+    const last = this.session.runbook.steps.length - 1;
+    if (action === 'select-up') this.#picking = Math.max(0, picked - 1);
+    else if (action === 'select-down') this.#picking = Math.min(last, picked + 1);
+    else {
+      if (action === 'run-next') this.#browsing = picked === runStepIndex(this.session, this.session.decisions()) ? null : picked;
+      this.#picking = null;
+      this.#message = null;
+    }
     this.#notify();
   }
 

@@ -22,6 +22,7 @@ export type KeyAction =
   | 'shell'
   | 'browse-back'
   | 'browse-forward'
+  | 'steps'
   | 'log'
   | 'scroll-up'
   | 'scroll-down'
@@ -56,6 +57,7 @@ export const KEY_TABLE: readonly KeyBinding[] = [
   { action: 'run-fix', keys: ['f'], hint: 'fix in place', help: 'at a refused check, work on the selected step that fixes it (fixes=) now; then r re-runs the check', matches: (i) => i === 'f' },
   { action: 'browse-back', keys: ['['], hint: 'browse', help: 'show the step before the one shown, to read it (keys that answer still act on the run\'s step)', matches: (i) => i === '[' },
   { action: 'browse-forward', keys: [']'], hint: 'browse', help: 'show the step after the one shown; esc goes back to the run\'s step', matches: (i) => i === ']' },
+  { action: 'steps', keys: ['g'], hint: 'steps', help: 'list every step to pick one to read (enter shows it, esc closes)', matches: (i) => i === 'g' },
   { action: 'shell', keys: ['!'], hint: 'shell', help: "open $SHELL in the runbook's folder with the run's variables (no secrets); exit it to come back", matches: (i) => i === '!' },
   { action: 'log', keys: ['l'], hint: 'full log', help: "open the last block's full log in $PAGER (less)", matches: (i) => i === 'l' },
   { action: 'scroll-up', keys: ['pgup', 'u'], hint: 'scroll', help: "scroll the output back through the block's whole log", matches: (i, k) => k.pageUp || i === 'u' },

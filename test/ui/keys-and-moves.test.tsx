@@ -134,6 +134,31 @@ describe('browsing steps', () => {
   });
 });
 
+describe('the step list (g)', () => {
+  it('lists every step with the run\'s step marked; enter shows the picked step to read, and nothing runs', async () => {
+    const screen = await ui.open(ui.fixture('fix-gate.md'));
+    screen.press('g');
+    await screen.until((f) => expect(f).toContain('Steps: ↑/↓ select, enter shows the step to read (nothing runs), esc closes'));
+    const list = screen.live();
+    expect(list).toMatch(/› *· 1 Tables are in utf8 \(charset\) ← the run is here/);
+    expect(list).toMatch(/· 2 Convert the tables \(convert-charset\)/);
+    expect(list).toMatch(/· 3 Wipe the old computes \(wipe\)/);
+    screen.press(KEY.down, KEY.down);
+    await screen.until((f) => expect(f).toMatch(/› *· 3 Wipe the old computes/));
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(f).toContain('Wipe the old computes (wipe)'));
+    expect(flat(screen.live())).toContain('reading step 3 wipe (not run from here): the run is on charset');
+    expect(screen.lines('counter.txt')).toEqual([]);
+    expect(blockOf(screen.session, 'charset-check').executions).toBe(0);
+    // esc closes the list without moving the view.
+    screen.press('g');
+    await screen.until((f) => expect(f).toContain('Steps: ↑/↓ select'));
+    screen.press(KEY.escape);
+    await screen.until((f) => expect(f).not.toContain('Steps: ↑/↓ select'));
+    expect(screen.live()).toContain('Wipe the old computes (wipe)');
+  });
+});
+
 describe('the shell escape', () => {
   it('! opens the shell in the runbook folder and records it in the audit; not while a block runs', async () => {
     const screen = await ui.open(ui.fixture('vars.md'));

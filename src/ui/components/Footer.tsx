@@ -13,7 +13,9 @@ function actionsNow(snapshot: UiSnapshot): KeyAction[] {
   if (prompt?.kind === 'resume') return ['run-next', 'quit', 'help'];
   if (prompt) return [];
   if (busy) return ['cancel', 'scroll-up', 'help'];
-  if (snapshot.browsing !== null) return ['browse-back', 'browse-forward', 'quit', 'help'];
+  // The step list says its own keys (↑/↓, enter, esc); enter there shows a step, it runs nothing.
+  if (snapshot.picking !== null) return ['quit', 'help'];
+  if (snapshot.browsing !== null) return ['browse-back', 'browse-forward', 'steps', 'quit', 'help'];
   const allowed = snapshot.decisions.choices.map((c) => c.kind);
   return FOOTER.filter((action) => keyApplies(action, allowed));
 }
