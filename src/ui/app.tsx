@@ -203,8 +203,9 @@ export function App({ controller, durations, openPager = runPager, openShell = r
           return (
             <Text key={item.key}>
               {look.glyph} {item.step}/{item.block.id} {item.block.status}
-              {item.block.durationMs !== undefined ? ` ${formatDuration(item.block.durationMs)}` : ''}
-              {item.block.reason && item.block.status !== 'passed' ? `: ${item.block.reason}` : ''}
+              {/* An interrupted block's time and reason are an earlier execution's: not shown for it. */}
+              {item.block.durationMs !== undefined && item.block.status !== 'interrupted' ? ` ${formatDuration(item.block.durationMs)}` : ''}
+              {item.block.reason && item.block.status !== 'passed' && item.block.status !== 'interrupted' ? `: ${item.block.reason}` : ''}
             </Text>
           );
         }}

@@ -3,7 +3,8 @@
  * refused check, the step that fixes it runs in place; any step can be read without running it;
  * `!` opens a shell and the audit records it. Each test: key press → frame, and what is on disk.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KEY, blockOf, flat, stepOf, useScreens } from './harness.js';
 
@@ -62,6 +63,27 @@ describe('a message lasts as long as the state it describes', () => {
     expect(blockOf(screen.session, 'migrate').status).toBe('interrupted');
     expect(flat(screen.live())).toMatch(/INTERRUPTED migrate: it did not finish/);
     expect(screen.live()).not.toMatch(/INTERRUPTED migrate: *$/m);
+  });
+
+  // Reproduced: a check refused ("exit 1, expected 0"), re-run and cancelled showed
+  // "INTERRUPTED schema-check: exit 1, expected 0" and "interrupted 12ms: exit 1, expected 0" on its
+  // row: the reason and time of the execution before, not why it stopped now.
+  it('a check cancelled on its re-run is not shown with the earlier refusal\'s reason', async () => {
+    const screen = await ui.open(ui.fixture('slow-rerun.md'));
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(f).toContain('GATE: check failed schema-check: exit 1, expected 0'));
+    writeFileSync(join(screen.dir, 'slow'), '');
+    screen.press('r');
+    await screen.until((f) => expect(f).toContain('checking again, slowly'));
+    screen.press(KEY.ctrlC);
+    await screen.until((f) => expect(f).toContain('Cancel the running block?'));
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(f).toContain('INTERRUPTED schema-check'));
+    await screen.until(() => expect(screen.session.busy).toBe(false));
+    const live = flat(screen.live());
+    expect(live).toContain('INTERRUPTED schema-check: it did not finish');
+    expect(live).toMatch(/⚡ +CHECK +schema-check interrupted(?! *\d)(?!:)/);
+    expect(live).not.toContain('expected 0');
   });
 });
 

@@ -63,6 +63,8 @@ function attributesOf(block: Block): string {
 
 function resultOf(state: BlockState | undefined): string {
   if (!state || state.status === 'pending') return '';
+  // An interrupted block keeps the time and reason of an earlier execution: neither is this one's.
+  if (state.status === 'interrupted') return 'interrupted';
   const took = state.durationMs !== undefined ? ` ${formatDuration(state.durationMs)}` : '';
   return `${state.status}${took}${state.reason && state.status !== 'passed' ? `: ${state.reason}` : ''}`;
 }
