@@ -111,6 +111,8 @@ export class UiController {
   #prompt: Prompt | null;
   #message: Message | null = null;
   #selected = 0;
+  /** The list the selection is in (step and kind): on another list it starts again at its first entry. */
+  #selectedList = '';
   #browsing: number | null = null;
   #picking: number | null = null;
   #help = false;
@@ -149,7 +151,7 @@ export class UiController {
       running: this.#running,
       prompt: this.#prompt,
       message: this.#message,
-      selected: this.#selected,
+      selected: this.#selection(decisions),
       selecting: selectionOf(decisions),
       browsing: this.#browsing,
       picking: this.#picking,
@@ -235,15 +237,31 @@ export class UiController {
 
   /** After an answer: keep the selection in range, and say when nothing is left to do. */
   async #settle(): Promise<void> {
-    this.#selected = Math.min(this.#selected, Math.max(0, this.#selectable().length - 1));
+    const count = this.#selectable().length;
+    this.#selected = Math.min(this.#selected, Math.max(0, count - 1));
     if (this.session.next().kind !== 'complete') return;
     if (this.session.complete) this.#say(`run ${this.session.state.run} is complete: q to quit (waymark report ${this.session.runbook.file} for the report)`);
     else this.#say(`selected steps done; the steps not selected remain for a later run: q to quit`);
   }
 
+  /**
+   * The selected index in the list the decisions show now. When the run moves to another step (or
+   * from its checklist to its rollback blocks), the selection starts at that list's first entry,
+   * not at the position it had in the list before.
+   */
+  #selection(d: Decisions): number {
+    const list = `${d.step?.id ?? ''}/${selectionOf(d)}`;
+    if (list !== this.#selectedList) {
+      this.#selectedList = list;
+      this.#selected = 0;
+    }
+    return this.#selected;
+  }
+
   /** The entries the selection moves over (selectionOf). */
   #selectable(): { id: string }[] {
     const d = this.session.decisions();
+    this.#selection(d);
     return { fixes: d.fixes, rollbacks: d.rollbacks, items: d.items }[selectionOf(d)];
   }
 
@@ -450,7 +468,7 @@ export class UiController {
    */
   async #tick(): Promise<void> {
     const d = this.session.decisions();
-    const item = d.items[this.#selected];
+    const item = d.items[this.#selection(d)];
     if (!item) return this.#say(d.step ? `step ${d.step.id} has no checklist item to tick` : `nothing to tick: ${d.summary}`);
     await this.#give({ kind: 'tick', item: item.id, ticked: !item.ticked });
   }
@@ -461,7 +479,7 @@ export class UiController {
    */
   async #runFix(): Promise<void> {
     const d = this.session.decisions();
-    const fix = selectionOf(d) === 'fixes' ? d.fixes[this.#selected] : undefined;
+    const fix = selectionOf(d) === 'fixes' ? d.fixes[this.#selection(d)] : undefined;
     const answer: Answer = { kind: 'run-fix', step: fix?.id ?? '' };
     const why = refusal(d, answer);
     if (why || !fix) return this.#say(why?.message ?? `nothing to fix: ${d.summary}`, 'error');
@@ -517,7 +535,7 @@ export class UiController {
   async #rollback(): Promise<void> {
     const d = this.session.decisions();
     // The selection may be on the fix steps of a refused check: then only a lone rollback block is meant.
-    const block = selectionOf(d) === 'rollbacks' ? d.rollbacks[this.#selected] : d.rollbacks.length === 1 ? d.rollbacks[0] : undefined;
+    const block = selectionOf(d) === 'rollbacks' ? d.rollbacks[this.#selection(d)] : d.rollbacks.length === 1 ? d.rollbacks[0] : undefined;
     const why = refusal(d, { kind: 'rollback', block: block?.id ?? '', confirmed: true });
     if (why || !block) return this.#say(why?.message ?? 'no rollback block', 'error');
     // A rollback changes systems too: it is always shown and confirmed before it runs.

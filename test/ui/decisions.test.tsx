@@ -42,6 +42,19 @@ describe('checklist', () => {
     expect(stepOf(screen.session, 'dashboards').status).toBe('passed');
   });
 
+  // Reproduced: the selection kept its position from the step before, so on the next step's
+  // checklist space ticked its second item, not the first.
+  it('on the next step the selection starts at its first item', async () => {
+    const screen = await ui.open(ui.fixture('two-checklists.md'));
+    screen.press(KEY.space, KEY.down, KEY.space);
+    await screen.until((f) => expect(f).toContain('Tell the team (tell)'));
+    await screen.until((f) => expect(f).toContain('› [ ] The change ticket is closed'));
+    expect(screen.live()).toContain('  [ ] The channel knows the upgrade is done');
+    screen.press(KEY.space);
+    await screen.until((f) => expect(f).toContain('› [x] The change ticket is closed'));
+    expect(Object.keys(stepOf(screen.session, 'tell').ticked)).toEqual([screen.session.runbook.steps[1]!.checklist[0]!.id]);
+  });
+
   it('space twice on the same item ticks it and unticks it again', async () => {
     const screen = await ui.open(ui.fixture('checklist.md'));
     screen.press(KEY.space);
