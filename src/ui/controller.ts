@@ -463,8 +463,8 @@ export class UiController {
 
   /**
    * space: tick or untick the selected checklist item. The selection stays where it is: only ↑/↓
-   * move it, so "space, ↓, space" ticks two items (it used to move on, and the second space
-   * unticked the item after).
+   * move it, so "space, ↓, space" ticks items 1 and 2 (space used to move on as well, so the
+   * second space landed on item 3).
    */
   async #tick(): Promise<void> {
     const d = this.session.decisions();
@@ -484,7 +484,6 @@ export class UiController {
     const why = refusal(d, answer);
     if (why || !fix) return this.#say(why?.message ?? `nothing to fix: ${d.summary}`, 'error');
     await this.session.answer(answer);
-    this.#selected = 0;
     this.#say(`working on step ${fix.id} (it fixes check ${d.block?.id ?? ''}): enter runs its blocks; then r re-runs the check`);
   }
 
