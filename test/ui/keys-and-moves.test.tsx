@@ -84,6 +84,8 @@ describe('a message lasts as long as the state it describes', () => {
     expect(live).toContain('INTERRUPTED schema-check: it did not finish');
     expect(live).toMatch(/⚡ +CHECK +schema-check interrupted(?! *\d)(?!:)/);
     expect(live).not.toContain('expected 0');
+    // Nor the evidence of the refusal before it, as if this run had printed it.
+    expect(screen.live()).not.toContain('schema is 41, expected 42');
   });
 });
 

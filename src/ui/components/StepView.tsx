@@ -119,7 +119,8 @@ export function StepView({ step, state, next, selected, busy, vars, rollbacks, r
         {(reason ?? blockState?.reason) ? `: ${reason ?? blockState?.reason}` : ''}
       </Text>,
     );
-    if (blockState) {
+    // An interrupted block's evidence would be the execution before it's (the output pane has this one's).
+    if (blockState && held.kind !== 'interrupted') {
       for (const [i, line] of evidenceRows(blockState, width - 2, 6).entries()) {
         gateRows.push(
           <Text key={`ev-${i}`} wrap="truncate-end">
