@@ -19,7 +19,11 @@ export type Prompt =
   /** A command shown in full before it runs: typing yes gives `answer`. */
   | { kind: 'confirm-block'; step: Step; block: Block; input: string; rollback: boolean; answer: Answer; error?: string }
   | { kind: 'reason'; purpose: 'override' | 'skip' | 'mark-done'; step: Step; block?: Block; input: string; error?: string }
-  | { kind: 'cancel' }
+  /**
+   * Cancel the running block? `ended` once the block finished before the answer: the question is
+   * then moot, and the next key only closes it (an enter meant as "yes" must not run the next block).
+   */
+  | { kind: 'cancel'; ended?: true }
   | { kind: 'quit' };
 
 /**
@@ -191,6 +195,11 @@ export class UiController {
         this.#running = null;
         // "cancelling…", "a block is running…": no longer true once it finished.
         if (this.#message?.until === 'block-finished') this.#message = null;
+        // Asked while the block ran: quitting needs no confirmation any more, and there is nothing to cancel.
+        if (this.#prompt?.kind === 'quit') {
+          this.#prompt = null;
+          this.#quit = true;
+        } else if (this.#prompt?.kind === 'cancel') this.#prompt = { kind: 'cancel', ended: true };
         this.#lastLog = event.state.log ? join(this.session.paths.dir, event.state.log) : null;
         if (this.#frameTimer) {
           clearTimeout(this.#frameTimer);
@@ -311,13 +320,15 @@ export class UiController {
     const prompt = this.#prompt;
     if (prompt?.kind === 'cancel' || prompt?.kind === 'quit') {
       this.#prompt = null;
-      this.#say('the block keeps running', 'info', 'block-finished');
+      if (prompt.kind === 'quit' || !prompt.ended) this.#say('the block keeps running', 'info', 'block-finished');
       this.#notify();
     }
   }
 
   /** Handle one key action. Resolves when whatever it started is finished. */
   async press(action: KeyAction): Promise<void> {
+    // Quitting: the app is leaving, and no key starts anything after it.
+    if (this.#quit) return;
     const prompt = this.#prompt;
     if (action === 'help') {
       this.#help = !this.#help;
@@ -580,8 +591,9 @@ export class UiController {
     }
   }
 
-  async #answerYesNo(prompt: { kind: 'cancel' | 'quit' }, action: KeyAction): Promise<void> {
+  async #answerYesNo(prompt: { kind: 'cancel'; ended?: true } | { kind: 'quit' }, action: KeyAction): Promise<void> {
     this.#prompt = null;
+    if (prompt.kind === 'cancel' && prompt.ended) return this.#notify();
     // Only enter or the same key again says yes; anything else keeps the block running.
     const yes = action === 'run-next' || (prompt.kind === 'cancel' && action === 'cancel') || (prompt.kind === 'quit' && action === 'quit');
     if (!yes) {

@@ -89,6 +89,44 @@ describe('a message lasts as long as the state it describes', () => {
   });
 });
 
+describe('a question about the running block, once it has ended', () => {
+  // Reproduced: "Cancel the running block?" stayed after the block had finished, and the enter
+  // meant as "yes" then ran the next block.
+  it('"cancel it?" becomes "it finished", and the key meant as yes runs nothing', async () => {
+    const screen = await ui.open(ui.fixture('wait-go.md'));
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(f).toContain('waiting for go'));
+    screen.press(KEY.ctrlC);
+    await screen.until((f) => expect(f).toContain('Cancel the running block?'));
+    writeFileSync(join(screen.dir, 'go'), '');
+    await screen.until((f) => expect(flat(f)).toContain('The block finished before it was cancelled: nothing to cancel. Press any key to go on.'));
+    expect(screen.live()).not.toContain('Cancel the running block?');
+    await screen.until(() => expect(screen.session.busy).toBe(false));
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(f).not.toContain('The block finished before it was cancelled'));
+    expect(blockOf(screen.session, 'wait-for-go').status).toBe('passed');
+    expect(blockOf(screen.session, 'after-go').status).toBe('pending');
+    expect(screen.lines('counter.txt')).toEqual([]);
+    expect(screen.live()).not.toContain('cancelling');
+    expect(screen.live()).not.toContain('the block keeps running');
+  });
+
+  // Reproduced: q while a block ran asked "Cancel it and quit?", and when the block finished first
+  // the question stayed, about a block no longer running.
+  it('"cancel it and quit?" quits once the block has finished, as q does with nothing running', async () => {
+    const screen = await ui.open(ui.fixture('wait-go.md'));
+    screen.press(KEY.enter);
+    await screen.until((f) => expect(f).toContain('waiting for go'));
+    screen.press('q');
+    await screen.until((f) => expect(f).toContain('A block is running. Cancel it and quit?'));
+    writeFileSync(join(screen.dir, 'go'), '');
+    await screen.until(() => expect(screen.exited()).toBe(true));
+    expect(blockOf(screen.session, 'wait-for-go').status).toBe('passed');
+    expect(blockOf(screen.session, 'after-go').status).toBe('pending');
+    expect(screen.lines('counter.txt')).toEqual([]);
+  });
+});
+
 describe('fixing a refused check in place', () => {
   // Reproduced: at the refused check the operator had to quit and relaunch with --only fix-charset.
   it('f works on the step that fixes the check; then r re-runs the check and the run goes on', async () => {

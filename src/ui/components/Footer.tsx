@@ -29,6 +29,7 @@ function promptText(snapshot: UiSnapshot): { question: string; input: string | n
   if (!prompt) return null;
   switch (prompt.kind) {
     case 'cancel':
+      if (prompt.ended) return { question: 'The block finished before it was cancelled: nothing to cancel. Press any key to go on.', input: null };
       return { question: 'Cancel the running block? enter or ctrl+c again = yes, any other key = no', input: null };
     case 'quit':
       return { question: 'A block is running. Cancel it and quit? enter or q again = yes, any other key = no', input: null };
