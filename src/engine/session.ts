@@ -402,6 +402,17 @@ export class RunSession {
     return this.#abort !== null;
   }
 
+  /**
+   * Settles when the answer in flight (a block's run, its records, the step it closes) has; at
+   * once when there is none. Never rejects: the answer's own caller hears its error.
+   */
+  get idle(): Promise<void> {
+    return (this.#running ?? Promise.resolve()).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
   subscribe(listener: (event: SessionEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);

@@ -112,6 +112,8 @@ export class UiController {
   #window: string[] | null = null;
   #frameTimer: NodeJS.Timeout | null = null;
   #running: UiSnapshot['running'] = null;
+  /** The last block this session ran has finished (its answer may still be writing its records). */
+  #blockEnded = false;
   #prompt: Prompt | null;
   #message: Message | null = null;
   #selected = 0;
@@ -182,6 +184,7 @@ export class UiController {
         this.#scrolledBack = 0;
         this.#window = null;
         this.#running = { step: event.step, block: event.block, since: Date.now() };
+        this.#blockEnded = false;
         // Drawn with the block's first output, at most one output interval from now: a frame
         // drawn right away would hold up reading the block's first chunks.
         this.#notifySoon();
@@ -193,6 +196,7 @@ export class UiController {
         break;
       case 'block-finished':
         this.#running = null;
+        this.#blockEnded = true;
         // "cancelling…", "a block is running…": no longer true once it finished.
         if (this.#message?.until === 'block-finished') this.#message = null;
         // Asked while the block ran: quitting needs no confirmation any more, and there is nothing to cancel.
@@ -329,6 +333,12 @@ export class UiController {
   async press(action: KeyAction): Promise<void> {
     // Quitting: the app is leaving, and no key starts anything after it.
     if (this.#quit) return;
+    if (this.session.busy && this.#running === null && this.#blockEnded) {
+      // The screen already shows the block ended, and the session is writing its records: the key
+      // is meant for what comes next, not refused with "a block is running".
+      await this.session.idle;
+      if (this.#quit) return;
+    }
     const prompt = this.#prompt;
     if (action === 'help') {
       this.#help = !this.#help;

@@ -127,6 +127,27 @@ describe('a question about the running block, once it has ended', () => {
   });
 });
 
+describe('a key pressed as the block ends', () => {
+  // Reproduced (gate.test.tsx failed under load): the frame showed the block passed while the
+  // session was still writing its records, and an enter pressed then was refused with "a block is
+  // running" and dropped. Here the enter arrives at the exact moment the block is announced finished.
+  it('is for what comes next: enter runs the next block instead of being refused', async () => {
+    const screen = await ui.open(ui.fixture('steps.md'));
+    let pressed = false;
+    const stop = screen.session.subscribe((event) => {
+      if (event.type !== 'block-finished' || pressed) return;
+      pressed = true;
+      expect(screen.session.busy).toBe(true);
+      screen.press(KEY.enter);
+    });
+    screen.press(KEY.enter);
+    await screen.until(() => expect(screen.lines('counter.txt')).toEqual(['restart-api', 'restart-conductor']));
+    stop();
+    expect(pressed).toBe(true);
+    expect(screen.live()).not.toContain('a block is running');
+  });
+});
+
 describe('fixing a refused check in place', () => {
   // Reproduced: at the refused check the operator had to quit and relaunch with --only fix-charset.
   it('f works on the step that fixes the check; then r re-runs the check and the run goes on', async () => {
