@@ -36,6 +36,12 @@ export type Answer =
   | { kind: 'confirm-step'; automatic?: boolean }
   /** Run one of the step's rollback blocks; always confirmed, since it changes systems too. */
   | { kind: 'rollback'; block: string; confirmed: boolean }
+  /**
+   * At a refused check, work on a step that declares it fixes that check (`fixes=`), in this
+   * session: the run goes to that step until it is done, then the check holds the run again until
+   * it is re-run. The TUI's answer to what headless does with `--only`.
+   */
+  | { kind: 'run-fix'; step: string }
   /** Stop the run: no block starts after it. */
   | { kind: 'stop' };
 
@@ -89,6 +95,12 @@ export interface DecisionContext {
   mask?: (text: string) => string;
 }
 
+/**
+ * Why an interrupted block holds the run. The block's state may still carry the reason of an
+ * earlier execution (a refusal, say), which is not why it stopped this time.
+ */
+export const INTERRUPTED_REASON = 'it did not finish (cancelled, or waymark stopped while it ran): what it changed is not known';
+
 /** Kinds of next action that hold the run at one block. */
 const AT_BLOCK = new Set<NextAction['kind']>(['run', 'interrupted', 'refused', 'failed', 'acknowledge']);
 
@@ -109,7 +121,7 @@ export function decisionsFor(runbook: Runbook, state: RunState, action: NextActi
     block,
     blockState,
     command: block ? mask(block.code) : null,
-    reason: blockState?.reason ? mask(blockState.reason) : null,
+    reason: action.kind === 'interrupted' ? INTERRUPTED_REASON : blockState?.reason ? mask(blockState.reason) : null,
     remedy: block ? remedyFor(block, blockState ?? undefined) : null,
     items,
     rollbacks,
@@ -138,6 +150,7 @@ function choicesFor(d: Decisions): Choice[] {
     case 'refused':
       choices.push(choice('rerun', `re-run check ${action.block.id} once its cause is fixed`, { confirms }));
       if (mayOverride(action)) choices.push(choice('override', `override check ${action.block.id}`, { needsReason: true }));
+      if (d.fixes.length > 0) choices.push(choice('run-fix', `run fix step ${d.fixes.map((s) => s.id).join(' or ')} now`));
       break;
     case 'interrupted':
       choices.push(choice('rerun', `re-run ${action.block.id}`, { confirms }));
@@ -209,6 +222,9 @@ export function refusal(d: Decisions, answer: Answer): Refusal | null {
   if (answer.kind === 'tick' && !d.items.some((item) => item.id === answer.item)) {
     return { message: `no checklist item ${answer.item} in step ${d.step?.id ?? ''}`, exitCode: ExitCode.BadInput };
   }
+  if (answer.kind === 'run-fix' && !d.fixes.some((s) => s.id === answer.step)) {
+    return { message: `step ${answer.step} does not fix check ${d.block?.id ?? ''} (the steps that do: ${d.fixes.map((s) => s.id).join(', ')})`, exitCode: ExitCode.BadInput };
+  }
   if (answer.kind === 'rollback' && !d.rollbacks.some((b) => b.id === answer.block)) {
     return { message: `${answer.block} is not a rollback block of step ${d.step?.id ?? ''} (${d.rollbacks.map((b) => b.id).join(', ')})`, exitCode: ExitCode.BadInput };
   }
@@ -237,6 +253,9 @@ function notAllowed(d: Decisions, answer: Answer): string {
       return d.step ? `step ${d.step.id} has no rollback block` : `nothing to roll back: ${d.summary}`;
     case 'tick':
       return d.step ? `step ${d.step.id} has no checklist to tick now: ${d.summary}` : `nothing to tick: ${d.summary}`;
+    case 'run-fix':
+      if (action.kind === 'refused') return `no step declares fixes=${action.step.id} for check ${action.block.id}, or each one is done already: ${d.summary}`;
+      return `a fix step runs only while a check refuses: ${d.summary}`;
     case 'run':
       if (action.kind === 'run' && action.block.attrs.confirm) return `block ${action.block.id} needs the operator's confirmation of its command before it runs`;
       return `nothing to run now: ${d.summary}`;
@@ -319,6 +338,8 @@ export function describeAnswer(answer: Answer, d: Decisions): string {
       return `${answer.ticked === false ? 'unticked' : 'ticked'} ${d.items.find((i) => i.id === answer.item)?.text ?? answer.item}`;
     case 'rollback':
       return `rollback ${answer.block} ran`;
+    case 'run-fix':
+      return `working on step ${answer.step}, which fixes check ${block}; the check is re-run after it`;
     default:
       return `${answer.kind} ${block}`;
   }

@@ -27,7 +27,7 @@ import { nextAction, type NextAction, type StepFilter } from './plan.js';
 import { decisionsFor, describeAction, exitCodeFor, refusal, type Answer, type Decisions } from './decisions.js';
 import { describeReconciliation, initialRunState, reconcile, blockHash } from './reconcile.js';
 import type { BlockState, Decision, RunEvent, RunState, RunStatus, StepState } from './run-state.js';
-import { reduce } from './run-state.js';
+import { isStepDone, reduce } from './run-state.js';
 import { changedSecrets, fixedValues, publicValues, recordedVars, resolveVars, secretDigests, settingsConflicts, unsetSecrets, type ResolvedVars, type VarInputs } from './vars.js';
 import { readVarFile, type VarFileEntry } from './var-file.js';
 
@@ -182,6 +182,11 @@ export class RunSession {
   #stopped = false;
   /** Holding a complete run: it is shown, never written to (its trail stays as it ended). */
   #finished = false;
+  /**
+   * Fix steps the operator chose to run in place at a refused check (the answer `run-fix`): while
+   * one is not done, the run works on them only, as `--only` would; then on its selection again.
+   */
+  readonly #fixingInPlace = new Set<string>();
 
   private constructor(init: {
     runbook: Runbook;
@@ -402,6 +407,17 @@ export class RunSession {
     return this.#abort !== null;
   }
 
+  /**
+   * Settles when the answer in flight (a block's run, its records, the step it closes) has; at
+   * once when there is none. Never rejects: the answer's own caller hears its error.
+   */
+  get idle(): Promise<void> {
+    return (this.#running ?? Promise.resolve()).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
   subscribe(listener: (event: SessionEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -426,7 +442,21 @@ export class RunSession {
   next(): NextAction {
     // A finished run is shown as it was recorded, not fitted to the runbook as it is now.
     if (this.#finished) return { kind: 'complete' };
-    return nextAction(this.runbook, this.#state, this.#options.selected);
+    return nextAction(this.runbook, this.#state, this.#fixing() ?? this.#options.selected);
+  }
+
+  /**
+   * The fix steps chosen in place that are not done yet, as a selection; null when there are none.
+   * Once they are done, the refused check holds the run again (plan.ts) until it is re-run.
+   */
+  #fixing(): StepFilter | null {
+    const pending = this.runbook.steps.filter((step) => this.#fixingInPlace.has(step.id) && !isStepDone(this.#stepState(step)));
+    return pending.length > 0 ? (step) => pending.includes(step) : null;
+  }
+
+  /** The fix steps this session works on in place (the answer `run-fix`), done or not. */
+  get fixingInPlace(): string[] {
+    return [...this.#fixingInPlace];
   }
 
   /** True when every step of the run is done, selected for this invocation or not. */
@@ -596,6 +626,12 @@ export class RunSession {
         return this.#runBlock(step, block, answer.confirmed ? this.#decision(undefined, answer.automatic) : undefined);
       case 'rollback':
         return this.#runBlock(step, d.rollbacks.find((b) => b.id === answer.block) as Block, this.#decision());
+      case 'run-fix':
+        // No transition: the checkpoint is as it was, and a later invocation finds the refused
+        // check (it re-runs it first) and offers the fix again if it is not done.
+        await this.#record('fix-in-place', { step: answer.step, gate: step.id, check: block.id });
+        this.#fixingInPlace.add(answer.step);
+        return null;
       case 'override': {
         const decision = this.#decision(answer.reason.trim());
         await this.#dispatch({ type: 'check-overridden', step: step.id, block: block.id, decision }, ['check-overridden', { step: step.id, block: block.id, reason: decision.reason ?? '' }]);
@@ -789,6 +825,33 @@ export class RunSession {
     if (!this.#abort) return false;
     this.#abort.abort();
     return true;
+  }
+
+  /**
+   * Where and with what an operator's shell opens from the run (the TUI's `!`): the runbook's
+   * folder, and `base` (the face's own environment) with the run's variables that are not secret.
+   * A secret is left out under its name and under the environment variable it may come from, so
+   * the shell holds no secret of the run.
+   */
+  shellSetting(base: NodeJS.ProcessEnv): { cwd: string; env: NodeJS.ProcessEnv } {
+    const env: NodeJS.ProcessEnv = { ...base };
+    const secrets = new Set(this.vars.secretNames);
+    for (const decl of this.runbook.vars) {
+      if (!decl.secret) continue;
+      delete env[decl.name];
+      if (decl.env !== undefined) delete env[decl.env];
+    }
+    for (const [name, value] of Object.entries(this.vars.values)) if (!secrets.has(name)) env[name] = value;
+    return { cwd: dirname(resolve(this.runbook.file)), env };
+  }
+
+  /**
+   * Record in the audit trail that the operator worked in a shell opened from the run, and for
+   * how long: what they did there is theirs, but the trail shows the run was left for it.
+   */
+  async recordShell(startedAt: Date, durationMs: number): Promise<void> {
+    if (this.#closed) throw new OperatorError('this session is closed', ExitCode.BadInput);
+    await this.#record('shell-opened', { startedAt: startedAt.toISOString(), durationMs: Math.round(durationMs), cwd: dirname(resolve(this.runbook.file)) });
   }
 
   /** Accept a warning from a check or block so the run can go on (the answer `acknowledge`). */

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { useEffect, useMemo, useState } from 'react';
 import { Box, Static, useApp, useInput, useStdin, type Key } from 'ink';
 import { Text } from './inert-text.js';
-import type { UiController } from './controller.js';
+import { runStepIndex, type UiController } from './controller.js';
+import { openShell as runShell, type ShellRun } from './shell-escape.js';
 import { useController } from './hooks/use-controller.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { actionFor } from './keys.js';
@@ -18,6 +19,7 @@ import { StepView, stepRowsNeeded, stepRowsWanted, stepSections } from './compon
 import { OutputPane } from './components/OutputPane.js';
 import { Footer, footerRows } from './components/Footer.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
+import { StepPicker } from './components/StepPicker.js';
 import { ResumeScreen } from './components/ResumeScreen.js';
 import { ConfirmBlock, confirmWindow } from './components/ConfirmBlock.js';
 import { lookOf } from './theme.js';
@@ -28,6 +30,8 @@ export interface AppProps {
   durations: Map<string, number>;
   /** How to show a log file; the default runs $PAGER (less) on the real terminal. */
   openPager?: (file: string) => string | null;
+  /** How to run the operator's shell (`!`); the default runs $SHELL on the real terminal. */
+  openShell?: ShellRun;
 }
 
 /** A key press with no special key held, for the keys of a read that held several. */
@@ -76,7 +80,7 @@ function runPager(file: string): string | null {
   return null;
 }
 
-export function App({ controller, durations, openPager = runPager }: AppProps) {
+export function App({ controller, durations, openPager = runPager, openShell = runShell }: AppProps) {
   const snapshot = useController(controller);
   const { columns, rows } = useTerminalSize();
   const { exit } = useApp();
@@ -121,6 +125,21 @@ export function App({ controller, durations, openPager = runPager }: AppProps) {
       if (isRawModeSupported) setRawMode(true);
       return;
     }
+    if (action === 'shell' && !controller.typing && !controller.asking) {
+      const request = controller.shellRequest(process.env);
+      if ('refused' in request) {
+        setPagerError(request.refused);
+        return;
+      }
+      // The shell owns the terminal until it exits, as the pager does; the audit records it.
+      setPagerError(null);
+      if (isRawModeSupported) setRawMode(false);
+      const startedAt = new Date();
+      const error = openShell(request);
+      if (isRawModeSupported) setRawMode(true);
+      void controller.shellClosed(startedAt, Date.now() - startedAt.getTime(), error);
+      return;
+    }
     setPagerError(null);
     void controller.press(action);
   };
@@ -134,10 +153,13 @@ export function App({ controller, durations, openPager = runPager }: AppProps) {
 
   const { state, next, decisions } = snapshot;
   // The view follows the step the run is on (with --only, the selected one; at a gate, the gate's
-  // step); when nothing is left, the last step.
-  const onStep = decisions.step ? session.runbook.steps.indexOf(decisions.step) : -1;
-  const current = onStep !== -1 ? onStep : currentStepIndex(session.runbook, state);
-  const focus = current === -1 ? session.runbook.steps.length - 1 : current;
+  // step; when nothing is left, the last step), or the step the operator browses to.
+  const runStep = runStepIndex(session, decisions);
+  const focus = snapshot.browsing ?? runStep;
+  // The step list marks the step shown; when nothing is left to run, none (as before browsing).
+  const current = snapshot.browsing ?? (decisions.step ? runStep : currentStepIndex(session.runbook, state));
+  // A browsed step is only read: what the run waits for belongs to the run's step.
+  const onRunStep = focus === runStep;
   const step = session.runbook.steps[focus];
   const stepState = state.steps[focus];
 
@@ -158,7 +180,20 @@ export function App({ controller, durations, openPager = runPager }: AppProps) {
   // The output pane keeps a few rows (more on a tall screen) and takes whatever the step leaves.
   const minOutput = Math.max(4, Math.floor(room / 5));
   const sections = step && stepState && !snapshot.prompt
-    ? stepSections({ step, state: stepState, next, selected: snapshot.selected, busy: snapshot.busy || snapshot.running !== null, vars, rollbacks: decisions.rollbacks, remedy: decisions.step === step ? decisions.remedy : null, width: mainWidth })
+    ? stepSections({
+        step,
+        state: stepState,
+        // A step being read (not the run's) is shown as it stands, with nothing to pick on it.
+        next: onRunStep ? next : { kind: 'complete' },
+        selected: onRunStep ? snapshot.selected : -1,
+        busy: snapshot.busy || snapshot.running !== null,
+        vars,
+        rollbacks: onRunStep ? decisions.rollbacks : [],
+        fixes: onRunStep && snapshot.selecting === 'fixes' ? decisions.fixes : [],
+        reason: decisions.step === step ? decisions.reason : null,
+        remedy: decisions.step === step ? decisions.remedy : null,
+        width: mainWidth,
+      })
     : null;
   // Beside the step, the list wants a row per step: the step's room is the larger of the two.
   const wanted = sections ? Math.max(stepRowsWanted(sections), narrow ? 0 : session.runbook.steps.length) : room;
@@ -200,8 +235,9 @@ export function App({ controller, durations, openPager = runPager }: AppProps) {
           return (
             <Text key={item.key}>
               {look.glyph} {item.step}/{item.block.id} {item.block.status}
-              {item.block.durationMs !== undefined ? ` ${formatDuration(item.block.durationMs)}` : ''}
-              {item.block.reason && item.block.status !== 'passed' ? `: ${item.block.reason}` : ''}
+              {/* An interrupted block's time and reason are an earlier execution's: not shown for it. */}
+              {item.block.durationMs !== undefined && item.block.status !== 'interrupted' ? ` ${formatDuration(item.block.durationMs)}` : ''}
+              {item.block.reason && item.block.status !== 'passed' && item.block.status !== 'interrupted' ? `: ${item.block.reason}` : ''}
             </Text>
           );
         }}
@@ -211,6 +247,8 @@ export function App({ controller, durations, openPager = runPager }: AppProps) {
         {snapshot.help ? (
           // The help takes the step list's and the output's room too: every key fits at 80x24.
           <HelpOverlay width={columns} height={room} allowed={snapshot.busy ? ['stop'] : decisions.choices.map((c) => c.kind)} textScrolls={proseScrollMax > 0} />
+        ) : snapshot.picking !== null ? (
+          <StepPicker steps={session.runbook.steps} state={state} picked={snapshot.picking} runStep={runStep} width={columns} height={room} />
         ) : prompt?.kind === 'confirm-block' && confirmCommand !== null ? (
           <ConfirmBlock block={prompt.block} command={confirmCommand} vars={vars} rollback={prompt.rollback} scroll={prompt.scroll} seenEnd={prompt.seenEnd} width={columns} height={room} />
         ) : prompt?.kind === 'resume' ? (

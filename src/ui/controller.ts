@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Block, Step } from '../runbook/model.js';
 import type { RunSession, SessionEvent } from '../engine/session.js';
 import { MIN_REASON_LENGTH, refusal, type Answer, type AnswerKind, type Decisions } from '../engine/decisions.js';
-import type { NextAction } from '../engine/plan.js';
+import { currentStepIndex, type NextAction } from '../engine/plan.js';
 import type { RunState } from '../engine/run-state.js';
 import { OutputTail, type OutputLine } from '../engine/output.js';
 import { KEY_FOR, type KeyAction } from './keys.js';
@@ -21,9 +21,13 @@ export type Prompt =
    * the command's last row (`seenEnd`). `scroll` is the first command row on screen; `view` is
    * what the screen reported it can show (rows on screen, rows in all), null until it has.
    */
-  | { kind: 'confirm-block'; step: Step; block: Block; input: string; rollback: boolean; answer: Answer; scroll: number; seenEnd: boolean; view: { rows: number; total: number } | null }
-  | { kind: 'reason'; purpose: 'override' | 'skip' | 'mark-done'; step: Step; block?: Block; input: string }
-  | { kind: 'cancel' }
+  | { kind: 'confirm-block'; step: Step; block: Block; input: string; rollback: boolean; answer: Answer; scroll: number; seenEnd: boolean; view: { rows: number; total: number } | null; error?: string }
+  | { kind: 'reason'; purpose: 'override' | 'skip' | 'mark-done'; step: Step; block?: Block; input: string; error?: string }
+  /**
+   * Cancel the running block? `ended` once the block finished before the answer: the question is
+   * then moot, and the next key only closes it (an enter meant as "yes" must not run the next block).
+   */
+  | { kind: 'cancel'; ended?: true }
   | { kind: 'quit' };
 
 /** One row of the output pane: a line, and the stream it came from when known (the log file does not keep it). */
@@ -38,10 +42,15 @@ export interface AttemptShown {
 
 export type { SearchShown };
 
-/** A one-line message under the step. */
+/**
+ * A one-line message under the step. It lasts as long as what it describes: a refusal of what was
+ * typed in a prompt is the prompt's own `error`, not a message; a message about the running block
+ * (`until: 'block-finished'`) goes when the block finishes; any other goes with the next key that acts.
+ */
 export interface Message {
   text: string;
   tone: 'info' | 'error';
+  until?: 'block-finished';
 }
 
 /** Everything the screen renders, as one immutable snapshot. */
@@ -54,8 +63,14 @@ export interface UiSnapshot {
   running: { step: Step; block: Block; since: number } | null;
   prompt: Prompt | null;
   message: Message | null;
-  /** Index of the selected checklist item or rollback block of the current step. */
+  /** Index of the selected entry of the current step's list (`selectionOf`: fix steps, rollback blocks or checklist items). */
   selected: number;
+  /** Which list the selection moves over now. */
+  selecting: Selection;
+  /** The step shown to read, when the operator browses away from the run's step (`[`, `]`); null on the run's step. */
+  browsing: number | null;
+  /** The step highlighted in the step list of `g` while it is open; null when closed. */
+  picking: number | null;
   help: boolean;
   /** Output of the running (or last) block: its tail, or a window of its log when scrolled. */
   output: {
@@ -75,6 +90,25 @@ export interface UiSnapshot {
   quit: boolean;
 }
 
+/**
+ * The list ↑/↓ move over: at a refused check with steps that fix it, those steps; after a
+ * failure, the rollback blocks; else the checklist.
+ */
+export type Selection = 'fixes' | 'rollbacks' | 'items';
+
+/** Which list the selection moves over for these decisions. */
+export function selectionOf(d: Decisions): Selection {
+  if (d.choices.some((c) => c.kind === 'run-fix')) return 'fixes';
+  return d.rollbacks.length > 0 ? 'rollbacks' : 'items';
+}
+
+/** The step the run is on, as the screen shows it: the decisions' step, else the first not done, else the last. */
+export function runStepIndex(session: RunSession, d: Decisions): number {
+  const onStep = d.step ? session.runbook.steps.indexOf(d.step) : -1;
+  const current = onStep !== -1 ? onStep : currentStepIndex(session.runbook, session.state);
+  return current === -1 ? session.runbook.steps.length - 1 : current;
+}
+
 /** Lines of output shown by the live pane; the log file has the rest. */
 const TAIL_LINES = 200;
 /** Bytes of output kept in memory for those lines (more than 200 lines of most output). */
@@ -87,6 +121,12 @@ const OUTPUT_NOTIFY_MS = 100;
 
 /** On the confirm screen, pgup/pgdn page through the command and ↑/↓ move it a row. */
 const CONFIRM_SCROLL: Partial<Record<KeyAction, number | 'page-up' | 'page-down'>> = { 'scroll-up': 'page-up', 'scroll-down': 'page-down', 'select-up': -1, 'select-down': 1 };
+
+/** The text prompt with new input: a refusal of what was typed before no longer applies. */
+function withInput<P extends Extract<Prompt, { input: string }>>(prompt: P, input: string): P {
+  const { error: _refused, ...rest } = prompt;
+  return { ...rest, input } as P;
+}
 
 /** Drives one session from the TUI. */
 export class UiController {
@@ -105,9 +145,15 @@ export class UiController {
   #attemptShown: AttemptShown | null = null;
   #frameTimer: NodeJS.Timeout | null = null;
   #running: UiSnapshot['running'] = null;
+  /** The last block this session ran has finished (its answer may still be writing its records). */
+  #blockEnded = false;
   #prompt: Prompt | null;
   #message: Message | null = null;
   #selected = 0;
+  /** The list the selection is in (step and kind): on another list it starts again at its first entry. */
+  #selectedList = '';
+  #browsing: number | null = null;
+  #picking: number | null = null;
   #help = false;
   #quit = false;
   #version = 0;
@@ -144,7 +190,10 @@ export class UiController {
       running: this.#running,
       prompt: this.#prompt,
       message: this.#message,
-      selected: this.#selected,
+      selected: this.#selection(decisions),
+      selecting: selectionOf(decisions),
+      browsing: this.#browsing,
+      picking: this.#picking,
       help: this.#help,
       output: this.#output(),
       version: this.#version,
@@ -164,6 +213,7 @@ export class UiController {
         this.#chosenLog = null;
         this.#attemptShown = null;
         this.#running = { step: event.step, block: event.block, since: Date.now() };
+        this.#blockEnded = false;
         // Drawn with the block's first output, at most one output interval from now: a frame
         // drawn right away would hold up reading the block's first chunks.
         this.#notifySoon();
@@ -179,6 +229,14 @@ export class UiController {
         break;
       case 'block-finished':
         this.#running = null;
+        this.#blockEnded = true;
+        // "cancelling…", "a block is running…": no longer true once it finished.
+        if (this.#message?.until === 'block-finished') this.#message = null;
+        // Asked while the block ran: quitting needs no confirmation any more, and there is nothing to cancel.
+        if (this.#prompt?.kind === 'quit') {
+          this.#prompt = null;
+          this.#quit = true;
+        } else if (this.#prompt?.kind === 'cancel') this.#prompt = { kind: 'cancel', ended: true };
         this.#lastLog = event.state.log ? join(this.session.paths.dir, event.state.log) : null;
         if (this.#frameTimer) {
           clearTimeout(this.#frameTimer);
@@ -206,8 +264,8 @@ export class UiController {
     return this.#tail.lines(TAIL_LINES);
   }
 
-  #say(text: string, tone: Message['tone'] = 'info'): void {
-    this.#message = { text, tone };
+  #say(text: string, tone: Message['tone'] = 'info', until?: Message['until']): void {
+    this.#message = until ? { text, tone, until } : { text, tone };
   }
 
   /** Run an operation; an operator error becomes a message on screen, never a crash. */
@@ -225,16 +283,32 @@ export class UiController {
 
   /** After an answer: keep the selection in range, and say when nothing is left to do. */
   async #settle(): Promise<void> {
-    this.#selected = Math.min(this.#selected, Math.max(0, this.#selectable().length - 1));
+    const count = this.#selectable().length;
+    this.#selected = Math.min(this.#selected, Math.max(0, count - 1));
     if (this.session.next().kind !== 'complete') return;
     if (this.session.complete) this.#say(`run ${this.session.state.run} is complete: q to quit (waymark report ${this.session.runbook.file} for the report)`);
     else this.#say(`selected steps done; the steps not selected remain for a later run: q to quit`);
   }
 
-  /** The checklist items or rollback blocks the selection moves over: rollbacks after a failure. */
+  /**
+   * The selected index in the list the decisions show now. When the run moves to another step (or
+   * from its checklist to its rollback blocks), the selection starts at that list's first entry,
+   * not at the position it had in the list before.
+   */
+  #selection(d: Decisions): number {
+    const list = `${d.step?.id ?? ''}/${selectionOf(d)}`;
+    if (list !== this.#selectedList) {
+      this.#selectedList = list;
+      this.#selected = 0;
+    }
+    return this.#selected;
+  }
+
+  /** The entries the selection moves over (selectionOf). */
   #selectable(): { id: string }[] {
     const d = this.session.decisions();
-    return d.rollbacks.length > 0 ? d.rollbacks : d.items;
+    this.#selection(d);
+    return { fixes: d.fixes, rollbacks: d.rollbacks, items: d.items }[selectionOf(d)];
   }
 
   /** The prompt's typed text changed. */
@@ -249,9 +323,9 @@ export class UiController {
       this.#prompt = null;
       this.#say('cancelled');
     } else if (key.backspace || key.delete) {
-      this.#prompt = { ...prompt, input: prompt.input.slice(0, -1) };
+      this.#prompt = withInput(prompt, prompt.input.slice(0, -1));
     } else if (input && !/[\u0000-\u001f]/.test(input)) {
-      this.#prompt = { ...prompt, input: prompt.input + input };
+      this.#prompt = withInput(prompt, prompt.input + input);
     }
     this.#notify();
   }
@@ -266,22 +340,42 @@ export class UiController {
     return this.#prompt?.kind === 'cancel' || this.#prompt?.kind === 'quit';
   }
 
-  /** A key that is not in the key table: it closes the help, and is a "no" to a yes/no question. */
+  /**
+   * A key that is not in the key table: it closes the help, is a "no" to a yes/no question, and
+   * (esc) brings the view back from a browsed step to the run's step.
+   */
   otherKey(): void {
     if (this.#help) {
       this.#help = false;
       return this.#notify();
     }
+    if (this.#picking !== null) {
+      this.#picking = null;
+      return this.#notify();
+    }
+    if (this.#browsing !== null && !this.#prompt) {
+      this.#browsing = null;
+      this.#message = null;
+      return this.#notify();
+    }
     const prompt = this.#prompt;
     if (prompt?.kind === 'cancel' || prompt?.kind === 'quit') {
       this.#prompt = null;
-      this.#say('the block keeps running');
+      if (prompt.kind === 'quit' || !prompt.ended) this.#say('the block keeps running', 'info', 'block-finished');
       this.#notify();
     }
   }
 
   /** Handle one key action. Resolves when whatever it started is finished. */
   async press(action: KeyAction): Promise<void> {
+    // Quitting: the app is leaving, and no key starts anything after it.
+    if (this.#quit) return;
+    if (this.session.busy && this.#running === null && this.#blockEnded) {
+      // The screen already shows the block ended, and the session is writing its records: the key
+      // is meant for what comes next, not refused with "a block is running".
+      await this.session.idle;
+      if (this.#quit) return;
+    }
     const prompt = this.#prompt;
     if (action === 'help') {
       this.#help = !this.#help;
@@ -292,6 +386,11 @@ export class UiController {
       return this.#notify();
     }
     if (prompt?.kind === 'cancel' || prompt?.kind === 'quit') return this.#answerYesNo(prompt, action);
+    if (this.#picking !== null) {
+      if (action === 'select-up' || action === 'select-down' || action === 'run-next' || action === 'steps') return this.#pick(action);
+      // Any other key closes the list and does what it does.
+      this.#picking = null;
+    }
     if (prompt?.kind === 'resume') {
       if (action === 'run-next') {
         this.#prompt = null;
@@ -323,13 +422,26 @@ export class UiController {
       await this.#logView.nextMatch(action === 'search-next' ? -1 : 1, this.#logInView());
       return this.#notify();
     }
+    if (action === 'browse-back' || action === 'browse-forward') return this.#browse(action === 'browse-back' ? -1 : 1);
+    if (action === 'steps') {
+      this.#picking = this.#browsing ?? runStepIndex(this.session, this.session.decisions());
+      return this.#notify();
+    }
+    if (action === 'shell' || action === 'log') return this.#notify();
+    if (this.#browsing !== null) {
+      // Keys that answer act on the run's step, never on the one being read: the view goes back
+      // to it first, so the operator sees what they answer.
+      this.#browsing = null;
+      this.#say(`back at step ${this.session.decisions().step?.id ?? ''}, the run's step: keys act on it`);
+      return this.#notify();
+    }
     if (action === 'select-up' || action === 'select-down') {
       const count = this.#selectable().length;
       if (count > 0) this.#selected = (this.#selected + (action === 'select-up' ? count - 1 : 1)) % count;
       return this.#notify();
     }
     if (this.session.busy) {
-      this.#say('a block is running: wait for it, or ctrl+c to cancel it');
+      this.#say('a block is running: wait for it, or ctrl+c to cancel it', 'info', 'block-finished');
       return this.#notify();
     }
     this.#message = null;
@@ -350,6 +462,8 @@ export class UiController {
         return this.#openReason(action);
       case 'rollback':
         return this.#attempt(() => this.#rollback());
+      case 'run-fix':
+        return this.#attempt(() => this.#runFix());
       default:
         return this.#notify();
     }
@@ -449,19 +563,80 @@ export class UiController {
     await this.session.answer({ kind });
   }
 
-  /** space: tick or untick the selected checklist item. */
+  /**
+   * space: tick or untick the selected checklist item. The selection stays where it is: only ↑/↓
+   * move it, so "space, ↓, space" ticks items 1 and 2 (space used to move on as well, so the
+   * second space landed on item 3).
+   */
   async #tick(): Promise<void> {
     const d = this.session.decisions();
-    const item = d.items[this.#selected];
+    const item = d.items[this.#selection(d)];
     if (!item) return this.#say(d.step ? `step ${d.step.id} has no checklist item to tick` : `nothing to tick: ${d.summary}`);
     await this.#give({ kind: 'tick', item: item.id, ticked: !item.ticked });
-    if (!item.ticked) this.#selected = Math.min(this.#selected + 1, d.items.length - 1);
+  }
+
+  /**
+   * f: at a refused check, work on the selected step that fixes it, in place. Its blocks then run
+   * as the run's next ones (enter, a); once it is done, the check holds the run until r re-runs it.
+   */
+  async #runFix(): Promise<void> {
+    const d = this.session.decisions();
+    const fix = selectionOf(d) === 'fixes' ? d.fixes[this.#selection(d)] : undefined;
+    const answer: Answer = { kind: 'run-fix', step: fix?.id ?? '' };
+    const why = refusal(d, answer);
+    if (why || !fix) return this.#say(why?.message ?? `nothing to fix: ${d.summary}`, 'error');
+    await this.session.answer(answer);
+    this.#say(`working on step ${fix.id} (it fixes check ${d.block?.id ?? ''}): enter runs its blocks; then r re-runs the check`);
+  }
+
+  /** [ and ]: show the step before or after the one shown, to read it; back on the run's step, browsing ends. */
+  #browse(direction: 1 | -1): void {
+    const run = runStepIndex(this.session, this.session.decisions());
+    const shown = this.#browsing ?? run;
+    const next = Math.min(this.session.runbook.steps.length - 1, Math.max(0, shown + direction));
+    this.#browsing = next === run ? null : next;
+    this.#message = null;
+    this.#notify();
+  }
+
+  /** In the step list of `g`: ↑/↓ move, enter shows the step to read (the run's own step ends browsing), g closes. */
+  #pick(action: 'select-up' | 'select-down' | 'run-next' | 'steps'): void {
+    const picked = this.#picking ?? 0;
+    const last = this.session.runbook.steps.length - 1;
+    if (action === 'select-up') this.#picking = Math.max(0, picked - 1);
+    else if (action === 'select-down') this.#picking = Math.min(last, picked + 1);
+    else {
+      if (action === 'run-next') this.#browsing = picked === runStepIndex(this.session, this.session.decisions()) ? null : picked;
+      this.#picking = null;
+      this.#message = null;
+    }
+    this.#notify();
+  }
+
+  /**
+   * Where the shell of `!` opens, or why it does not now: not while a block runs (the TUI is
+   * stopped while the shell has the terminal, and the block's output and deadline with it).
+   */
+  shellRequest(base: NodeJS.ProcessEnv): { cwd: string; env: NodeJS.ProcessEnv } | { refused: string } {
+    if (this.session.busy) return { refused: 'a block is running: the shell opens once it has finished (or ctrl+c cancels it)' };
+    if (this.session.finished) return { refused: 'this run is complete: open a shell from your terminal after quitting' };
+    return this.session.shellSetting(base);
+  }
+
+  /** The shell of `!` has exited: the audit records it and how long it was open; the screen says so. */
+  shellClosed(startedAt: Date, durationMs: number, error: string | null): Promise<void> {
+    return this.#attempt(async () => {
+      await this.session.recordShell(startedAt, durationMs);
+      if (error) this.#say(error, 'error');
+      else this.#say(`back from the shell (${Math.round(durationMs / 1000)} s, recorded in the audit trail)`);
+    });
   }
 
   /** b: after a failure, show the selected rollback block; it runs once confirmed. */
   async #rollback(): Promise<void> {
     const d = this.session.decisions();
-    const block = d.rollbacks[this.#selected];
+    // The selection may be on the fix steps of a refused check: then only a lone rollback block is meant.
+    const block = selectionOf(d) === 'rollbacks' ? d.rollbacks[this.#selection(d)] : d.rollbacks.length === 1 ? d.rollbacks[0] : undefined;
     const why = refusal(d, { kind: 'rollback', block: block?.id ?? '', confirmed: true });
     if (why || !block) return this.#say(why?.message ?? 'no rollback block', 'error');
     // A rollback changes systems too: it is always shown and confirmed before it runs.
@@ -491,7 +666,7 @@ export class UiController {
         return this.#notify();
       }
       if (prompt.input.trim() !== 'yes') {
-        this.#say('type yes (and enter) to run it, or esc to cancel', 'error');
+        this.#prompt = { ...prompt, error: 'type yes (and enter) to run it, or esc to cancel' };
         return this.#notify();
       }
       this.#prompt = null;
@@ -501,7 +676,7 @@ export class UiController {
     }
     if (prompt.kind === 'reason') {
       if (prompt.input.trim().length < MIN_REASON_LENGTH) {
-        this.#say(`the reason must be at least ${MIN_REASON_LENGTH} characters`, 'error');
+        this.#prompt = { ...prompt, error: `the reason must be at least ${MIN_REASON_LENGTH} characters` };
         return this.#notify();
       }
       this.#prompt = null;
@@ -512,12 +687,13 @@ export class UiController {
     }
   }
 
-  async #answerYesNo(prompt: { kind: 'cancel' | 'quit' }, action: KeyAction): Promise<void> {
+  async #answerYesNo(prompt: { kind: 'cancel'; ended?: true } | { kind: 'quit' }, action: KeyAction): Promise<void> {
     this.#prompt = null;
+    if (prompt.kind === 'cancel' && prompt.ended) return this.#notify();
     // Only enter or the same key again says yes; anything else keeps the block running.
     const yes = action === 'run-next' || (prompt.kind === 'cancel' && action === 'cancel') || (prompt.kind === 'quit' && action === 'quit');
     if (!yes) {
-      this.#say('the block keeps running');
+      this.#say('the block keeps running', 'info', 'block-finished');
       return this.#notify();
     }
     // Quitting stops the run: no block starts after it. A cancel only ends the running block.
@@ -525,7 +701,8 @@ export class UiController {
       this.session.stop();
       this.#quit = true;
     } else this.session.cancel();
-    this.#say('cancelling: the block gets TERM, then KILL after 5s; it will be recorded as interrupted');
+    // True only until the block has ended: then the step view shows it interrupted.
+    this.#say('cancelling: the block gets TERM, then KILL after 5s; it will be recorded as interrupted', 'info', 'block-finished');
     this.#notify();
   }
 

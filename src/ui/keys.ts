@@ -18,6 +18,11 @@ export type KeyAction =
   | 'skip'
   | 'mark-done'
   | 'rollback'
+  | 'run-fix'
+  | 'shell'
+  | 'browse-back'
+  | 'browse-forward'
+  | 'steps'
   | 'log'
   | 'scroll-up'
   | 'scroll-down'
@@ -47,13 +52,18 @@ export const KEY_TABLE: readonly KeyBinding[] = [
   { action: 'run-step', keys: ['a'], hint: 'run step', help: "run the rest of the step's blocks in order, up to a failure or a prompt", matches: (i) => i === 'a' },
   { action: 'rerun', keys: ['r'], hint: 're-run', help: 're-run the failed check or interrupted block, or retry the failed block', matches: (i) => i === 'r' },
   { action: 'tick', keys: ['space'], hint: 'tick', help: 'tick / untick the selected checklist item', matches: (i) => i === ' ' },
-  { action: 'select-up', keys: ['↑', 'k'], hint: 'select', help: 'select the previous checklist item or rollback block', matches: (i, k) => k.upArrow || i === 'k' },
-  { action: 'select-down', keys: ['↓', 'j'], hint: 'select', help: 'select the next checklist item or rollback block', matches: (i, k) => k.downArrow || i === 'j' },
+  { action: 'select-up', keys: ['↑', 'k'], hint: 'select', help: 'select the previous checklist item, fix step or rollback block', matches: (i, k) => k.upArrow || i === 'k' },
+  { action: 'select-down', keys: ['↓', 'j'], hint: 'select', help: 'select the next checklist item, fix step or rollback block', matches: (i, k) => k.downArrow || i === 'j' },
   { action: 'acknowledge', keys: ['w'], hint: 'accept warning', help: 'acknowledge the warning the run is waiting on', matches: (i) => i === 'w' },
   { action: 'override', keys: ['o'], hint: 'override', help: 'override the failed or interrupted check (where the runbook allows it) with a reason', matches: (i) => i === 'o' },
   { action: 'skip', keys: ['s'], hint: 'skip step', help: 'skip the current step, if it is optional, with a written reason', matches: (i) => i === 's' },
   { action: 'mark-done', keys: ['m'], hint: 'mark done', help: 'mark an interrupted run/verify block done without re-running it, with a reason (never a check)', matches: (i) => i === 'm' },
   { action: 'rollback', keys: ['b'], hint: 'rollback', help: "after a failure, run the selected rollback block of the step", matches: (i) => i === 'b' },
+  { action: 'run-fix', keys: ['f'], hint: 'fix in place', help: 'at a refused check, work on the selected step that fixes it (fixes=) now; then r re-runs the check', matches: (i) => i === 'f' },
+  { action: 'browse-back', keys: ['['], hint: 'browse', help: 'show the step before the one shown, to read it (keys that answer still act on the run\'s step)', matches: (i) => i === '[' },
+  { action: 'browse-forward', keys: [']'], hint: 'browse', help: 'show the step after the one shown; esc goes back to the run\'s step', matches: (i) => i === ']' },
+  { action: 'steps', keys: ['g'], hint: 'steps', help: 'list every step to pick one to read (enter shows it, esc closes)', matches: (i) => i === 'g' },
+  { action: 'shell', keys: ['!'], hint: 'shell', help: "open $SHELL in the runbook's folder with the run's variables (no secrets); exit it to come back", matches: (i) => i === '!' },
   { action: 'log', keys: ['l'], hint: 'full log', help: "open the last block's full log in $PAGER (less)", matches: (i) => i === 'l' },
   { action: 'scroll-up', keys: ['pgup', 'u'], hint: 'scroll', help: "scroll the output back through the block's whole log", matches: (i, k) => k.pageUp || i === 'u' },
   { action: 'scroll-down', keys: ['pgdn', 'd'], hint: 'scroll', help: 'scroll the output forward', matches: (i, k) => k.pageDown || i === 'd' },
@@ -89,13 +99,14 @@ const ANSWERS: Partial<Record<KeyAction, readonly AnswerKind[]>> = {
   'run-step': ['run', 'confirm-run'],
   rerun: ['rerun', 'retry'],
   tick: ['tick'],
-  'select-up': ['tick', 'rollback'],
-  'select-down': ['tick', 'rollback'],
+  'select-up': ['tick', 'rollback', 'run-fix'],
+  'select-down': ['tick', 'rollback', 'run-fix'],
   acknowledge: ['acknowledge'],
   override: ['override'],
   skip: ['skip'],
   'mark-done': ['mark-done'],
   rollback: ['rollback'],
+  'run-fix': ['run-fix'],
 };
 
 /** True when the key does something now: it gives an answer the run allows, or it is not an answer. */
@@ -117,5 +128,6 @@ export const KEY_FOR: Record<AnswerKind, string> = {
   'mark-done': 'm',
   tick: 'space',
   rollback: 'b',
+  'run-fix': 'f',
   stop: 'q',
 };

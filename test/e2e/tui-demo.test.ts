@@ -92,7 +92,8 @@ describe('the demo runbook', () => {
     // 7. The hand-over checklist.
     await ws.tmux.keys(s, ['Space']);
     await ws.tmux.waitFor(s, /\[x\] The on-call team knows lantern/);
-    await ws.tmux.keys(s, ['Space']);
+    // Space toggles the selected item and stays on it: ↓ moves to the next one.
+    await ws.tmux.keys(s, ['Down', 'Space']);
     screen = await ws.tmux.waitFor(s, /is complete: q to quit/);
     expect(screen).toMatch(/8\/8/);
     await ws.tmux.keys(s, ['q']);

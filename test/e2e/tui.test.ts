@@ -121,7 +121,8 @@ describe('the TUI in a real terminal', () => {
     expect(screen).toContain('› [ ] The API error rate is back to normal');
     await ws.tmux.keys('second', ['Space']);
     await ws.tmux.waitFor('second', /\[x\] The API error rate is back to normal/);
-    await ws.tmux.keys('second', ['Space']);
+    // Space toggles the selected item and stays on it: ↓ moves to the next one.
+    await ws.tmux.keys('second', ['Down', 'Space']);
     screen = await ws.tmux.waitFor('second', /is complete: q to quit/);
     expect(screen).toMatch(/5\/5/);
     await ws.tmux.keys('second', ['q']);

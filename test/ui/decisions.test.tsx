@@ -9,29 +9,31 @@ import { KEY, blockOf, flat, stepOf, useScreens } from './harness.js';
 const ui = useScreens();
 
 describe('checklist', () => {
-  it('space ticks the selected item and ↓/↑ move the selection', async () => {
+  // Reproduced (issue 12, item 7): space ticked and moved the selection on, so "space, ↓, space"
+  // ticked items 1 and 3, skipping the item the operator meant (on a two-item list, ↓ wrapped round
+  // and the second space unticked item 1). Space now toggles the selected item only; ↑/↓ alone move.
+  it('space toggles the selected item and does not move; "space, ↓, space" ticks items 1 and 2', async () => {
     const screen = await ui.open(ui.fixture('checklist.md'));
     await screen.until((f) => expect(f).toContain('› [ ] The API error rate is back to normal'));
+    screen.press(KEY.space);
+    await screen.until((f) => expect(f).toContain('› [x] The API error rate is back to normal'));
+    // The selection stayed on the item just ticked, and is shown there.
+    expect(screen.live()).toContain('  [ ] Nobody paged during the restart');
     screen.press(KEY.down);
     await screen.until((f) => expect(f).toContain('› [ ] Nobody paged during the restart'));
     screen.press(KEY.space);
-    await screen.until((f) => expect(f).toMatch(/\[x\] Nobody paged during the restart/));
-    // Ticking moves the selection on to the next item.
-    await screen.until((f) => expect(f).toContain('› [ ] The queue depth is below 100'));
-    expect(screen.live()).toContain('  [ ] The API error rate is back to normal');
+    await screen.until((f) => expect(f).toContain('› [x] Nobody paged during the restart'));
+    expect(screen.live()).toContain('  [x] The API error rate is back to normal');
+    expect(screen.live()).toContain('  [ ] The queue depth is below 100');
     const ticked = stepOf(screen.session, 'dashboards').ticked;
-    expect(Object.keys(ticked)).toHaveLength(1);
+    expect(Object.keys(ticked)).toHaveLength(2);
     expect(Object.values(ticked)[0]?.by).toBe('tester');
 
     // The step waits for every item: enter does not pass it.
     screen.press(KEY.enter);
-    await screen.until((f) => expect(f).toContain('step dashboards has 2 checklist item(s) to tick: space to tick'));
+    await screen.until((f) => expect(f).toContain('step dashboards has 1 checklist item(s) to tick: space to tick'));
     expect(stepOf(screen.session, 'dashboards').status).not.toBe('passed');
 
-    screen.press(KEY.up, KEY.up);
-    await screen.until((f) => expect(f).toContain('› [ ] The API error rate is back to normal'));
-    screen.press(KEY.space);
-    await screen.until((f) => expect(f).toMatch(/\[x\] The API error rate is back to normal/));
     screen.press(KEY.down);
     await screen.until((f) => expect(f).toContain('› [ ] The queue depth is below 100'));
     screen.press(KEY.space);
@@ -40,13 +42,26 @@ describe('checklist', () => {
     expect(stepOf(screen.session, 'dashboards').status).toBe('passed');
   });
 
-  it('space on a ticked item unticks it', async () => {
+  // Reproduced: the selection kept its position from the step before, so on the next step's
+  // checklist space ticked its second item, not the first.
+  it('on the next step the selection starts at its first item', async () => {
+    const screen = await ui.open(ui.fixture('two-checklists.md'));
+    screen.press(KEY.space, KEY.down, KEY.space);
+    await screen.until((f) => expect(f).toContain('Tell the team (tell)'));
+    await screen.until((f) => expect(f).toContain('› [ ] The change ticket is closed'));
+    expect(screen.live()).toContain('  [ ] The channel knows the upgrade is done');
+    screen.press(KEY.space);
+    await screen.until((f) => expect(f).toContain('› [x] The change ticket is closed'));
+    expect(Object.keys(stepOf(screen.session, 'tell').ticked)).toEqual([screen.session.runbook.steps[1]!.checklist[0]!.id]);
+  });
+
+  it('space twice on the same item ticks it and unticks it again', async () => {
     const screen = await ui.open(ui.fixture('checklist.md'));
     screen.press(KEY.space);
-    await screen.until((f) => expect(f).toMatch(/\[x\] The API error rate/));
-    screen.press(KEY.up, KEY.space);
+    await screen.until((f) => expect(f).toMatch(/› \[x\] The API error rate/));
+    screen.press(KEY.space);
     await screen.until((f) => expect(f).toMatch(/› \[ \] The API error rate/));
-    expect(stepOf(screen.session, 'dashboards').ticked).toEqual({});
+    await screen.until(() => expect(stepOf(screen.session, 'dashboards').ticked).toEqual({}));
   });
 });
 

@@ -45,6 +45,8 @@ export interface Screen {
   dir: string;
   /** Calls of the pager callback, by file. */
   pagerCalls: string[];
+  /** Calls of the shell callback (`!`): where it would open and with which environment. */
+  shellCalls: { cwd: string; env: NodeJS.ProcessEnv }[];
   /** The live frame as text (static history lines included above it). */
   frame(): string;
   /** Only the live area: the last `rows - 1` lines the app draws. */
@@ -114,7 +116,12 @@ export function useScreens(): {
         pagerCalls.push(file);
         return null;
       };
-      const rendered = render(<App controller={controller} durations={new Map()} openPager={openPager} />);
+      const shellCalls: Screen['shellCalls'] = [];
+      const openShell = (setting: { cwd: string; env: NodeJS.ProcessEnv }): string | null => {
+        shellCalls.push(setting);
+        return null;
+      };
+      const rendered = render(<App controller={controller} durations={new Map()} openPager={openPager} openShell={openShell} />);
       cleanups.push(() => rendered.unmount());
       const stdout = rendered.stdout as unknown as NodeJS.EventEmitter & { columns: number; rows: number };
       const size = { columns: options.columns ?? 80, rows: options.rows ?? 24 };
@@ -123,6 +130,7 @@ export function useScreens(): {
         controller,
         dir,
         pagerCalls,
+        shellCalls,
         size,
         frame: () => plain(rendered.lastFrame()),
         live: () => plain(rendered.lastFrame()).replace(/\n$/, '').split('\n').slice(-(size.rows - 1)).join('\n'),

@@ -89,7 +89,7 @@ describe('q and ?', () => {
     screen.press('?');
     await screen.until((f) => expect(f).toContain('Keys that apply now ('));
     const frame = screen.live();
-    const applies = ['run-next', 'run-step', 'log', 'scroll-up', 'scroll-down', 'search', 'search-next', 'search-previous', 'cancel', 'quit', 'help'];
+    const applies = ['run-next', 'run-step', 'browse-back', 'browse-forward', 'steps', 'shell', 'log', 'scroll-up', 'scroll-down', 'search', 'search-next', 'search-previous', 'cancel', 'quit', 'help'];
     for (const binding of KEY_TABLE) {
       const line = frame.split('\n').find((l) => l.includes(binding.help.slice(0, 24)));
       if (applies.includes(binding.action)) {

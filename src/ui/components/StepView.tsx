@@ -28,6 +28,10 @@ export interface StepViewProps {
   rollbacks: Block[];
   /** What the runbook says to do about the block holding the run; null for an error, which its advice does not cure. */
   remedy: string | null;
+  /** Why the block holding the run stopped, from the engine's decisions (an interrupted block's is not its last reason). */
+  reason?: string | null;
+  /** The steps that fix the refused check (fixes=), offered to run in place; the selection is on them. */
+  fixes?: Step[];
   width: number;
   height: number;
 }
@@ -60,6 +64,8 @@ function attributesOf(block: Block): string {
 
 function resultOf(state: BlockState | undefined): string {
   if (!state || state.status === 'pending') return '';
+  // An interrupted block keeps the time and reason of an earlier execution: neither is this one's.
+  if (state.status === 'interrupted') return 'interrupted';
   const took = state.durationMs !== undefined ? ` ${formatDuration(state.durationMs)}` : '';
   return `${state.status}${took}${state.reason && state.status !== 'passed' ? `: ${state.reason}` : ''}`;
 }
@@ -109,7 +115,7 @@ export interface StepSections {
 
 export type StepSectionsProps = Omit<StepViewProps, 'height'>;
 
-export function stepSections({ step, state, next, selected, busy, vars, rollbacks, remedy, width }: StepSectionsProps): StepSections {
+export function stepSections({ step, state, next, selected, busy, vars, rollbacks, remedy, reason, fixes = [], width }: StepSectionsProps): StepSections {
   const tags = [step.optional ? 'optional' : '', ...step.tags.map((t) => `#${t}`)].filter(Boolean).join(' ');
   // A long title wraps: two steps that differ only at the end must not look alike.
   const title: Row[] = wrapWords(`${step.title} (${step.id}${tags ? ` · ${tags}` : ''})`, width).map((line, i) => ({
@@ -151,7 +157,8 @@ export function stepSections({ step, state, next, selected, busy, vars, rollback
     const verb = blockState?.outcome === 'error' && held.kind === 'refused' ? 'GATE: check could not run' : { refused: 'GATE: check failed', failed: 'FAILED', interrupted: 'INTERRUPTED', acknowledge: 'WARNING' }[held.kind];
     const color = held.kind === 'acknowledge' ? 'yellow' : 'red';
     // Why the run is held is read whole: it wraps.
-    wrapWords(`${verb} ${held.block.id}: ${blockState?.reason ?? ''}`, width).forEach((line, i) =>
+    const why = reason ?? blockState?.reason;
+    wrapWords(`${verb} ${held.block.id}${why ? `: ${why}` : ''}`, width).forEach((line, i) =>
       gate.push({
         key: `gate-${i}`,
         node: (
@@ -161,7 +168,8 @@ export function stepSections({ step, state, next, selected, busy, vars, rollback
         ),
       }),
     );
-    if (blockState) evidence = evidenceOf(blockState, width - 2);
+    // An interrupted block's evidence would be the execution before it's (the output pane has this one's).
+    if (blockState && held.kind !== 'interrupted') evidence = evidenceOf(blockState, width - 2);
     if (remedy) {
       // What the runbook says to do next: whole, wrapped, never cut at the screen's edge.
       wrapWords(`→ ${withValues(remedy, vars)}`, width - 2).forEach((line, i) =>
@@ -190,7 +198,10 @@ export function stepSections({ step, state, next, selected, busy, vars, rollback
         ),
       }),
     );
-  if (!busy && rollbacks.length > 0) {
+  if (!busy && fixes.length > 0) {
+    list.push({ key: 'fx-title', node: <Text key="fx-title" dimColor>steps that fix it (f works on the selected one now, then r re-runs the check):</Text> });
+    fixes.forEach((fix, i) => item(`fx-${fix.id}`, `${i === selected ? '›' : ' '} `, `${fix.id}: ${fix.title}`, i === selected));
+  } else if (!busy && rollbacks.length > 0) {
     list.push({ key: 'rb-title', node: <Text key="rb-title" dimColor>rollback (b runs the selected one):</Text> });
     rollbacks.forEach((block, i) => item(`rb-${block.id}`, `${i === selected ? '›' : ' '} `, `${block.id}: ${block.code.split('\n')[0] ?? ''}`, i === selected));
   } else {

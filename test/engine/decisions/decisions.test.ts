@@ -9,7 +9,7 @@ import type { Runbook } from '../../../src/runbook/model.js';
 import { initialRunState } from '../../../src/engine/reconcile.js';
 import { reduce, type RunEvent, type RunState } from '../../../src/engine/run-state.js';
 import { nextAction, remedyFor } from '../../../src/engine/plan.js';
-import { decisionsFor, exitCodeFor, refusal, type Answer, type Decisions } from '../../../src/engine/decisions.js';
+import { INTERRUPTED_REASON, decisionsFor, exitCodeFor, refusal, type Answer, type Decisions } from '../../../src/engine/decisions.js';
 import { headlessPolicy, type HeadlessFlags } from '../../../src/engine/headless-policy.js';
 import { ExitCode } from '../../../src/engine/errors.js';
 
@@ -90,10 +90,10 @@ describe('decisionsFor: the answers allowed now', () => {
     expect(refusal(decide(start(), true), { kind: 'run' })?.message).toMatch(/another block is running/);
   });
 
-  it('a refused check without override=allowed: re-run, roll back, tick, stop; never override or mark done', () => {
+  it('a refused check without override=allowed: re-run, run its fix step, roll back, tick, stop; never override or mark done', () => {
     const d = decide(apply(start(), ...ran('gate', 'strict', 'failure', 'exit 1')));
     expect(d.action.kind).toBe('refused');
-    expect(kinds(d)).toEqual(['rerun', 'rollback', 'tick', 'stop']);
+    expect(kinds(d)).toEqual(['rerun', 'run-fix', 'rollback', 'tick', 'stop']);
     expect(d.summary).toContain('(it cannot be overridden)');
     expect(d.remedy).toBe('Convert the tables with the next step.');
     expect(d.fixes.map((s) => s.id)).toEqual(['fix']);
@@ -163,6 +163,42 @@ describe('decisionsFor: the answers allowed now', () => {
     const tell = decide(state);
     expect(kinds(tell)).toEqual(['confirm-step', 'stop']);
     expect(refusal(tell, { kind: 'skip', reason: 'not needed this time' })?.message).toMatch(/not optional/);
+  });
+
+  // Issue 12, "move freely": at a refused check the operator had to quit and relaunch with
+  // --only to run the step that fixes it. The answer run-fix does it in the same session.
+  it('run-fix: offered at a refused check for the steps that declare fixes= for it, and only those', () => {
+    const refused = apply(start(), ...ran('gate', 'strict', 'failure', 'exit 1'));
+    const d = decide(refused);
+    expect(d.choices.find((c) => c.kind === 'run-fix')).toMatchObject({ label: 'run fix step fix now', needsReason: false, confirms: false });
+    expect(refusal(d, { kind: 'run-fix', step: 'fix' })).toBeNull();
+    expect(refusal(d, { kind: 'run-fix', step: 'tell' })).toMatchObject({ exitCode: ExitCode.BadInput, message: 'step tell does not fix check strict (the steps that do: fix)' });
+    // Not before the check ran, and not at an interrupted check: there is nothing refused to fix.
+    expect(refusal(decide(start()), { kind: 'run-fix', step: 'fix' })?.message).toMatch(/a fix step runs only while a check refuses/);
+    const cut = decide(apply(start(), { type: 'block-started', step: 'gate', block: 'strict', hash: 'h', log: 'l', at: AT }, { type: 'block-interrupted', step: 'gate', block: 'strict', at: AT }));
+    expect(kinds(cut)).not.toContain('run-fix');
+    // A fix step that is done has had its turn: the check is re-run, not fixed again.
+    const fixed = apply(refused, ...ran('fix', 'convert', 'success'), { type: 'step-finished', step: 'fix', at: AT });
+    const after = decide(fixed);
+    expect(after.action.kind).toBe('refused');
+    expect(kinds(after)).not.toContain('run-fix');
+    expect(refusal(after, { kind: 'run-fix', step: 'fix' })?.message).toMatch(/no step declares fixes=gate for check strict, or each one is done already/);
+  });
+
+  it('run-fix is never a headless answer: headless keeps --only', () => {
+    const refused = apply(start(), ...ran('gate', 'strict', 'failure', 'exit 1'));
+    const step = headlessPolicy(decide(refused), { ...NO_FLAGS, yes: true }, { ranHere: () => true, operator: 'alice' });
+    expect(step).toEqual({ kind: 'wait', exitCode: ExitCode.Refused });
+  });
+
+  // Reproduced (issue 12, item 8): an interrupted check showed "INTERRUPTED strict: exit 1" (its
+  // earlier refusal) or "INTERRUPTED warm-cache:" with nothing after it.
+  it('an interrupted block is held for the reason it stopped, not an earlier execution\'s', () => {
+    const refusedThenCut = apply(start(), ...ran('gate', 'strict', 'failure', 'exit 1'), { type: 'block-started', step: 'gate', block: 'strict', hash: 'h', log: 'l', at: AT }, { type: 'block-interrupted', step: 'gate', block: 'strict', at: AT });
+    const d = decide(refusedThenCut);
+    expect(d.action.kind).toBe('interrupted');
+    expect(d.reason).toBe(INTERRUPTED_REASON);
+    expect(d.reason).toMatch(/^it did not finish/);
   });
 
   it('exit codes for where the run stands: complete 0, refused 3, failed 1, waiting 4', () => {
