@@ -662,7 +662,8 @@ export class UiController {
     if (prompt.kind === 'confirm-block') {
       if (!prompt.seenEnd) {
         const hidden = prompt.view ? prompt.view.total - prompt.scroll - prompt.view.rows : 0;
-        this.#say(`read the whole command first: pgdn shows the rest${hidden > 0 ? ` (${hidden} more lines)` : ''}; yes is accepted once its end was shown`, 'error');
+        // The prompt's own refusal: it lasts until the input changes or the prompt closes.
+        this.#prompt = { ...prompt, error: `read the whole command first: pgdn shows the rest${hidden > 0 ? ` (${hidden} more lines)` : ''}; yes is accepted once its end was shown` };
         return this.#notify();
       }
       if (prompt.input.trim() !== 'yes') {

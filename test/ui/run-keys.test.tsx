@@ -84,12 +84,28 @@ describe('q and ?', () => {
 
   // Reproduced: the overlay (and the footer) advertised b rollback, o override and m mark done on a
   // step that has nothing to roll back, override or mark done.
-  it('? shows a help overlay listing the keys that apply now, and only those, at 80x24', async () => {
+  const applies = ['run-next', 'run-step', 'browse-back', 'browse-forward', 'steps', 'shell', 'log', 'scroll-up', 'scroll-down', 'search', 'search-next', 'search-previous', 'cancel', 'quit', 'help'];
+
+  it('? at 80x24 lists the keys that apply now, and only those, one row each in its short form', async () => {
     const screen = await ui.open(ui.fixture('steps.md'), { columns: 80, rows: 24 });
+    screen.press('?');
+    await screen.until((f) => expect(f).toContain('Keys that apply now, short form'));
+    const frame = screen.live();
+    for (const binding of KEY_TABLE) {
+      const cell = `${binding.keys.join(', ')}  ${binding.hint}`;
+      if (applies.includes(binding.action)) expect(frame, `${binding.action}`).toContain(cell);
+      else expect(frame, `${binding.action} does not apply to a plain step`).not.toContain(cell);
+    }
+    for (const line of frame.split('\n')) expect(line).not.toMatch(/…$/);
+    screen.press('x');
+    await screen.until((f) => expect(f).not.toContain('Keys that apply now'));
+  });
+
+  it('? shows a help overlay listing the keys that apply now, and only those, with what each does, at 160x48', async () => {
+    const screen = await ui.open(ui.fixture('steps.md'), { columns: 160, rows: 48 });
     screen.press('?');
     await screen.until((f) => expect(f).toContain('Keys that apply now ('));
     const frame = screen.live();
-    const applies = ['run-next', 'run-step', 'browse-back', 'browse-forward', 'steps', 'shell', 'log', 'scroll-up', 'scroll-down', 'search', 'search-next', 'search-previous', 'cancel', 'quit', 'help'];
     for (const binding of KEY_TABLE) {
       const line = frame.split('\n').find((l) => l.includes(binding.help.slice(0, 24)));
       if (applies.includes(binding.action)) {

@@ -27,6 +27,29 @@ function Column({ bindings, width, keyWidth }: { bindings: readonly KeyBinding[]
   );
 }
 
+/** Every key that applies now on one row each, `keys  label`, in columns: for a screen too small for the long form. */
+function ShortHelp({ bindings, width, height }: { bindings: readonly KeyBinding[]; width: number; height: number }) {
+  const cells = bindings.map((b) => `${keysOf(b)}  ${b.hint}`);
+  const cellWidth = Math.max(...cells.map((c) => [...c].length)) + 3;
+  const perRow = Math.max(1, Math.floor(width / cellWidth));
+  const rows: string[][] = [];
+  for (let i = 0; i < cells.length; i += perRow) rows.push(cells.slice(i, i + perRow));
+  return (
+    <Box flexDirection="column" width={width} height={height} overflow="hidden">
+      {wrapWords('Keys that apply now, short form (a taller or wider terminal shows what each does; docs/running.md lists them). ? or any key closes this help', width).map((line, i) => (
+        <Text key={`t-${i}`} bold wrap="truncate-end">
+          {line}
+        </Text>
+      ))}
+      {rows.map((row, i) => (
+        <Text key={i} wrap="truncate-end">
+          {row.map((cell) => cell.padEnd(cellWidth)).join('')}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
 /** The keys that apply now (a key whose answer the run does not allow now is not listed). */
 export function HelpOverlay({ width, height, allowed, textScrolls }: { width: number; height: number; allowed: readonly AnswerKind[]; /** The step's text does not fit: < and > scroll it. */ textScrolls: boolean }) {
   const bindings = KEY_TABLE.filter((binding) => keyApplies(binding.action, allowed) && (textScrolls || (binding.action !== 'text-up' && binding.action !== 'text-down')));
@@ -47,6 +70,9 @@ export function HelpOverlay({ width, height, allowed, textScrolls }: { width: nu
     columns = [bindings.slice(0, best), bindings.slice(best)];
   }
   const columnWidth = Math.floor(width / columns.length);
+  // Still too tall (many keys apply, a small terminal): each key on one row with its short label,
+  // in as many columns as fit; nothing is cut, and the title says where the long form is.
+  if (columns.some((list) => rowsAt(list, columnWidth) > room)) return <ShortHelp bindings={bindings} width={width} height={height} />;
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
       <Text bold wrap="truncate-end">
