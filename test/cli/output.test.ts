@@ -3,21 +3,10 @@
  * ESC no longer loads (lint), so the headless confirmation preview is tested here directly: the
  * lines `waymark run --headless` prints before it waits for --yes go through this stream.
  */
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { inertOutput } from '../../src/cli/output.js';
+import { capture } from './run-cli.js';
 
-/** A stream that keeps what was written to it. */
-function capture(): Writable & { text: string } {
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      stream.text += chunk.toString('utf8');
-      done();
-    },
-  }) as Writable & { text: string };
-  stream.text = '';
-  return stream;
-}
 
 describe('inertOutput', () => {
   it("reproduced: the headless confirm preview of `: '\\e[8m'; echo DELETED >> f; : '\\e[0m'; systemctl --version` hid the echo; now every escape is shown", () => {

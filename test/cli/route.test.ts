@@ -8,23 +8,11 @@ import '../helpers/config-home.js';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { route } from '../../src/cli/route.js';
 import { ExitCode, OperatorError } from '../../src/engine/errors.js';
-import { repoRoot } from './run-cli.js';
+import { capture, repoRoot } from './run-cli.js';
 
-/** A stream that keeps what was written to it. */
-function capture(): Writable & { text: string } {
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      stream.text += chunk.toString('utf8');
-      done();
-    },
-  }) as Writable & { text: string };
-  stream.text = '';
-  return stream;
-}
 
 async function waymark(...argv: string[]): Promise<{ code: number; stdout: string }> {
   const stdout = capture();

@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -26,4 +27,16 @@ export function runCli(...args: string[]): Promise<CliResult> {
       resolvePromise({ code: error ? (error.code as number) : 0, stdout, stderr });
     });
   });
+}
+
+/** A stream that keeps what was written to it. */
+export function capture(): Writable & { text: string } {
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      stream.text += chunk.toString('utf8');
+      done();
+    },
+  }) as Writable & { text: string };
+  stream.text = '';
+  return stream;
 }
