@@ -8,6 +8,7 @@ import type { Block, ChecklistItem, Runbook, Step } from '../runbook/model.js';
 import type { BlockState, RunState, StepState } from './run-state.js';
 import { pendingFixesFor, remedyFor, rollbackBlocks, type NextAction } from './plan.js';
 import { ExitCode } from './errors.js';
+import { countHosts, describeCounts, summarizeFleet, type FleetSummary } from './fleet.js';
 
 /** The minimum reason length for overrides, skips and mark-done, so "ok" is never a reason. */
 export const MIN_REASON_LENGTH = 10;
@@ -22,6 +23,8 @@ export type Answer =
   | { kind: 'rerun'; confirmed?: boolean; automatic?: boolean }
   /** Run again a block that failed; `confirmed` where it has `confirm`. */
   | { kind: 'retry'; confirmed?: boolean; automatic?: boolean }
+  /** Run a fleet block again on its unreachable hosts alone; `confirmed` where it has `confirm`. */
+  | { kind: 'retry-hosts'; confirmed?: boolean; automatic?: boolean }
   /** Let the run past a check that holds it, where the check allows it, with a written reason. */
   | { kind: 'override'; reason: string }
   /** Accept a warning. */
@@ -87,6 +90,8 @@ export interface Decisions {
   fixes: Step[];
   /** The answers allowed now. While a block runs, only `stop`. */
   choices: Choice[];
+  /** For a fleet block: its hosts, batches and failure budget. */
+  fleet: FleetSummary | null;
 }
 
 /** Where the run stands, for deciding: the state, whether a block is running, and a masker. */
@@ -127,7 +132,9 @@ export function decisionsFor(runbook: Runbook, state: RunState, action: NextActi
     rollbacks,
     fixes: action.kind === 'refused' && step ? pendingFixesFor(runbook, state, step) : [],
     choices: [],
+    fleet: block?.attrs.fleet && blockState?.hosts ? summarizeFleet(block.attrs.fleet, blockState.hosts) : null,
   };
+  if (decisions.fleet && blockState?.status === 'paused') decisions.summary = describePause(action, decisions.fleet);
   decisions.choices = context.busy ? [choice('stop', 'stop the run')] : choicesFor(decisions);
   return decisions;
 }
@@ -145,6 +152,11 @@ function choicesFor(d: Decisions): Choice[] {
     case 'finish-step':
       break;
     case 'run':
+      if (d.blockState?.status === 'paused' && d.fleet) {
+        // Between batches of a pause=confirm fleet block: the operator saw what the last batch did.
+        choices.push(choice('confirm-run', `run batch ${d.fleet.nextBatch ?? ''}/${d.fleet.batches} of ${action.block.id} (after confirming)`, { confirms: true }));
+        break;
+      }
       choices.push(confirms ? choice('confirm-run', `run ${action.block.id} (after confirming its command)`, { confirms: true }) : choice('run', `run ${action.block.id}`));
       break;
     case 'refused':
@@ -170,6 +182,9 @@ function choicesFor(d: Decisions): Choice[] {
       break;
     case 'blocked':
       break;
+  }
+  if (d.fleet && d.fleet.counts.unreachable > 0 && (action.kind === 'failed' || action.kind === 'refused' || action.kind === 'acknowledge')) {
+    choices.push(choice('retry-hosts', `retry ${action.block.id} on its ${d.fleet.counts.unreachable} unreachable host(s) alone`, { confirms }));
   }
   if (d.rollbacks.length > 0) choices.push(choice('rollback', `run a rollback block of ${step?.id ?? ''}`, { confirms: true }));
   // The checklist can be ticked while its step is the one the run is on (SPEC §2), not while a
@@ -290,6 +305,13 @@ export function exitCodeFor(action: NextAction): ExitCode {
     default:
       return ExitCode.Waiting;
   }
+}
+
+/** What the run waits for at a fleet block between batches. */
+function describePause(action: NextAction, fleet: FleetSummary): string {
+  const id = 'block' in action ? action.block.id : '';
+  const last = fleet.lastBatch ? `batch ${fleet.lastBatch.batch}/${fleet.batches} ended: ${describeCounts(countHosts(fleet.lastBatch.hosts))}` : 'no batch has run';
+  return `fleet block ${id} paused between batches (${last}); batch ${fleet.nextBatch ?? '?'}/${fleet.batches} waits for a confirmation`;
 }
 
 /** One line saying what the run waits for. */

@@ -73,7 +73,14 @@ export interface Gate {
 }
 
 /** Check statuses that hold the steps after them: a check that has started and not passed. */
-const HOLDING: Record<string, Gate['status']> = { refused: 'refused', interrupted: 'interrupted', running: 'interrupted', warning: 'warning' };
+const HOLDING: Record<string, Gate['status']> = {
+  refused: 'refused',
+  interrupted: 'interrupted',
+  running: 'interrupted',
+  warning: 'warning',
+  // A fleet check between batches has not passed on every host yet.
+  paused: 'interrupted',
+};
 
 /**
  * The first check that started and has not passed (refused, interrupted, or a warning not yet

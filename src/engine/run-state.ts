@@ -10,7 +10,44 @@ export type StepStatus =
 
 /** Status of a block. `warning` waits for an acknowledgement; `acknowledged` has had it. */
 export type BlockStatus =
-  | 'pending' | 'running' | 'passed' | 'failed' | 'refused' | 'warning' | 'acknowledged' | 'overridden' | 'interrupted';
+  | 'pending' | 'running' | 'passed' | 'failed' | 'refused' | 'warning' | 'acknowledged' | 'overridden' | 'interrupted'
+  /** A fleet block with `pause=confirm` between two batches: the next batch waits for a confirmation. */
+  | 'paused';
+
+/** Where one host of a fleet block stands. `marked-done`: interrupted, and the operator said it was done. */
+export type HostStatus = 'pending' | 'running' | 'ok' | 'failed' | 'unreachable' | 'skipped' | 'interrupted' | 'marked-done';
+
+/** What a host's execution came to, as Ansible reported it and waymark judged it. */
+export type HostOutcome = 'ok' | 'failed' | 'unreachable' | 'skipped';
+
+/** One host of a fleet block, checkpointed as its result arrives. */
+export interface HostState {
+  host: string;
+  /** The batch of the block's rolling plan it belongs to (1-based). */
+  batch: number;
+  status: HostStatus;
+  rc?: number | null;
+  /** Why it failed, in one line (masked). */
+  reason?: string;
+  /** The last lines of its output (masked, bounded). */
+  tail?: string[];
+  /** The block execution it last ran in. */
+  execution?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  durationMs?: number;
+  markedDone?: Decision;
+}
+
+/** Hosts that count as done: they are never run again in this run. */
+export function isHostDone(host: HostState): boolean {
+  return host.status === 'ok' || host.status === 'skipped' || host.status === 'marked-done';
+}
+
+/** Hosts that count against a fleet block's failure budget. */
+export function isHostFailed(host: HostState): boolean {
+  return host.status === 'failed' || host.status === 'unreachable';
+}
 
 /** Status of the whole run. */
 export type RunStatus = 'running' | 'complete' | 'failed' | 'refused' | 'waiting' | 'interrupted' | 'abandoned';
@@ -80,6 +117,8 @@ export interface BlockState {
    * (`executions` still counts them all).
    */
   history?: Execution[];
+  /** A fleet block's hosts, in the order of its rolling plan (see docs/fleet.md). */
+  hosts?: HostState[];
 }
 
 /** One step's checkpointed state. */
@@ -150,6 +189,23 @@ export type RunEvent =
       at: string;
     }
   | { type: 'block-interrupted'; step: string; block: string; at: string }
+  /** A fleet block's hosts and their batches, as planned for this execution; hosts already done keep their records. */
+  | { type: 'fleet-planned'; step: string; block: string; hosts: { host: string; batch: number }[]; at: string }
+  | { type: 'hosts-started'; step: string; block: string; hosts: string[]; batch: number; execution: number; at: string }
+  | {
+      type: 'host-finished';
+      step: string;
+      block: string;
+      host: string;
+      status: HostOutcome;
+      rc: number | null;
+      reason?: string;
+      tail?: string[];
+      durationMs: number;
+      at: string;
+    }
+  /** A `pause=confirm` fleet block after a batch, with batches left: the next one waits for a confirmation. */
+  | { type: 'block-paused'; step: string; block: string; at: string }
   | { type: 'warning-acknowledged'; step: string; block: string; decision: Decision }
   | { type: 'check-overridden'; step: string; block: string; decision: Decision }
   | { type: 'interrupted-marked-done'; step: string; block: string; decision: Decision }
@@ -199,7 +255,7 @@ function stepStatusFromBlocks(step: StepState): StepStatus {
   if (step.blocks.some((b) => b.status === 'interrupted')) return 'interrupted';
   if (step.blocks.some((b) => b.status === 'refused')) return 'refused';
   if (step.blocks.some((b) => b.status === 'failed')) return 'failed';
-  if (step.blocks.some((b) => b.status === 'warning')) return 'waiting';
+  if (step.blocks.some((b) => b.status === 'warning' || b.status === 'paused')) return 'waiting';
   return step.status === 'pending' ? 'pending' : 'running';
 }
 
@@ -227,7 +283,19 @@ function closeExecution(history: Execution[] | undefined, change: Partial<Execut
  */
 export function interruptBlock(block: BlockState, at: string): BlockState {
   const history = closeExecution(block.history, { outcome: 'interrupted', finishedAt: at });
-  return { ...block, status: 'interrupted', finishedAt: at, ...(history ? { history } : {}) };
+  const hosts = block.hosts?.map((host) => (host.status === 'running' ? { ...host, status: 'interrupted' as const, finishedAt: at } : host));
+  return { ...block, status: 'interrupted', finishedAt: at, ...(history ? { history } : {}), ...(hosts ? { hosts } : {}) };
+}
+
+/**
+ * An interrupted block the operator says was done. For a fleet block that is its interrupted
+ * hosts: the block passes when no host is left to run, and otherwise waits to run the rest.
+ */
+function markDone(block: BlockState, decision: Decision): BlockState {
+  if (!block.hosts) return { ...block, status: 'passed', markedDone: decision };
+  const hosts = block.hosts.map((host) => (host.status === 'interrupted' || host.status === 'running' ? { ...host, status: 'marked-done' as const, markedDone: decision } : host));
+  const left = hosts.some((host) => !isHostDone(host));
+  return { ...block, hosts, status: left ? 'pending' : 'passed', markedDone: decision };
 }
 
 /** The pure transition function. Unknown steps or blocks leave the state as it was. */
@@ -291,6 +359,46 @@ export function reduce(state: RunState, event: RunEvent): RunState {
         withStepStatus(failed ? { ...step, failures: (step.failures ?? 0) + 1 } : step),
       );
     }
+    case 'fleet-planned':
+      return updateBlock(state, event.step, event.block, (block) => {
+        const known = new Map((block.hosts ?? []).map((host) => [host.host, host]));
+        const hosts = event.hosts.map(({ host, batch }): HostState => {
+          const before = known.get(host);
+          return before && isHostDone(before) ? before : { ...before, host, batch, status: before?.status ?? 'pending' };
+        });
+        return { ...block, hosts };
+      });
+    case 'hosts-started': {
+      const started = new Set(event.hosts);
+      return updateBlock({ ...state, updatedAt: event.at }, event.step, event.block, (block) => ({
+        ...block,
+        hosts: block.hosts?.map((host) => {
+          if (!started.has(host.host)) return host;
+          const { reason: _reason, tail: _tail, rc: _rc, durationMs: _duration, finishedAt: _finished, ...rest } = host;
+          return { ...rest, status: 'running', execution: event.execution, startedAt: event.at };
+        }),
+      }));
+    }
+    case 'host-finished':
+      return updateBlock({ ...state, updatedAt: event.at }, event.step, event.block, (block) => ({
+        ...block,
+        hosts: block.hosts?.map((host) => {
+          if (host.host !== event.host) return host;
+          const finished: HostState = { ...host, status: event.status, rc: event.rc, finishedAt: event.at, durationMs: event.durationMs };
+          delete finished.reason;
+          delete finished.tail;
+          if (event.reason !== undefined) finished.reason = event.reason;
+          if (event.tail !== undefined) finished.tail = event.tail;
+          return finished;
+        }),
+      }));
+    case 'block-paused': {
+      const next = updateBlock(state, event.step, event.block, (block) => {
+        const history = closeExecution(block.history, { outcome: 'success', finishedAt: event.at, reason: 'paused between batches' });
+        return { ...block, status: 'paused', finishedAt: event.at, ...(history ? { history } : {}) };
+      });
+      return updateStep({ ...next, updatedAt: event.at }, event.step, withStepStatus);
+    }
     case 'block-interrupted': {
       const next = updateBlock(state, event.step, event.block, (block) => interruptBlock(block, event.at));
       return updateStep({ ...next, status: 'interrupted', updatedAt: event.at }, event.step, withStepStatus);
@@ -317,7 +425,7 @@ export function reduce(state: RunState, event: RunEvent): RunState {
       return updateStep(
         updateBlock(state, event.step, event.block, (block) =>
           // A check is a gate: it is re-run or overridden, never marked done.
-          block.status === 'interrupted' && block.role !== 'check' ? { ...block, status: 'passed', markedDone: event.decision } : block,
+          block.status === 'interrupted' && block.role !== 'check' ? markDone(block, event.decision) : block,
         ),
         event.step,
         withStepStatus,

@@ -21,7 +21,8 @@ import { claimRunbookState, unfinishedRuns } from './state-folder.js';
 import { acquireLock, type RunLock } from '../state/lock.js';
 import { openBlockLog } from '../state/logs.js';
 import { createMasker, type Masker } from './exec/mask.js';
-import { executeBlock } from './exec/run-block.js';
+import { executeBlock, type BlockExecution } from './exec/run-block.js';
+import { runFleet, type FleetResult } from './fleet-run.js';
 import type { OutputStream } from './exec/output.js';
 import { nextAction, type NextAction, type StepFilter } from './plan.js';
 import { decisionsFor, describeAction, exitCodeFor, refusal, type Answer, type Decisions } from './decisions.js';
@@ -60,6 +61,8 @@ export interface SessionOptions {
   killGraceMs?: number;
   /** Which steps this invocation works on. */
   selected?: StepFilter;
+  /** `--inventory FILE`: the Ansible inventory for fleet blocks, over the runbook's `inventory:`. */
+  inventory?: string;
   /**
    * Checks the face's own flags against the runbook (tags, check and step names) before anything
    * on disk changes; it throws the face's error when one does not fit.
@@ -624,6 +627,8 @@ export class RunSession {
       case 'rerun':
       case 'retry':
         return this.#runBlock(step, block, answer.confirmed ? this.#decision(undefined, answer.automatic) : undefined);
+      case 'retry-hosts':
+        return this.#runBlock(step, block, answer.confirmed ? this.#decision(undefined, answer.automatic) : undefined, { unreachableOnly: true });
       case 'rollback':
         return this.#runBlock(step, d.rollbacks.find((b) => b.id === answer.block) as Block, this.#decision());
       case 'run-fix':
@@ -694,7 +699,7 @@ export class RunSession {
   }
 
   /** Execute one block the run's decisions allowed. */
-  async #runBlock(step: Step, block: Block, confirmation?: Decision): Promise<BlockState> {
+  async #runBlock(step: Step, block: Block, confirmation?: Decision, fleet: { unreachableOnly?: boolean } = {}): Promise<BlockState> {
     if (this.#stopped) throw new OperatorError(`block ${block.id} does not start: the run is stopping`, ExitCode.Signal);
     const stepState = this.#stepState(step);
     const blockState = stepState.blocks.find((b) => b.id === block.id);
@@ -705,13 +710,13 @@ export class RunSession {
     const abort = new AbortController();
     this.#abort = abort;
     try {
-      return await this.#startAndRun(step, block, blockState, abort, confirmation);
+      return await this.#startAndRun(step, block, blockState, abort, confirmation, fleet.unreachableOnly ?? false);
     } finally {
       this.#abort = null;
     }
   }
 
-  async #startAndRun(step: Step, block: Block, blockState: BlockState, abort: AbortController, confirmation?: Decision): Promise<BlockState> {
+  async #startAndRun(step: Step, block: Block, blockState: BlockState, abort: AbortController, confirmation: Decision | undefined, unreachableOnly: boolean): Promise<BlockState> {
     const stepState = this.#stepState(step);
     const index = this.runbook.steps.indexOf(step);
     if (stepState.status === 'pending') {
@@ -729,38 +734,57 @@ export class RunSession {
     const logPath = relative(this.paths.dir, log.path);
     await this.#dispatch(
       { type: 'block-started', step: step.id, block: block.id, hash: blockHash(block), log: logPath, at: new Date().toISOString(), ...(confirmation ? { confirmed: confirmation } : {}) },
-      ['block-started', { step: step.id, block: block.id, role: block.role, execution, log: logPath }],
+      ['block-started', { step: step.id, block: block.id, role: block.role, execution, log: logPath, ...(unreachableOnly ? { hosts: 'unreachable' } : {}) }],
     );
     this.#emit({ type: 'block-started', step, block, execution });
     this.#executedHere.add(block.id);
+    const started = performance.now();
 
-    let result;
-    try {
-      // Stopped while its start was being recorded: its command never runs, and it is interrupted.
-      result = abort.signal.aborted ? null : await executeBlock(block, {
-        shell: this.runbook.shell,
-        // A fragment's blocks run in the fragment's folder; foreach values are variables of their step.
-        cwd: dirname(resolve(step.file)),
-        vars: { ...this.vars.values, ...step.vars },
-        timeoutMs: this.runbook.timeoutMs,
-        masker: this.#masker,
-        signal: abort.signal,
-        ...(this.#options.killGraceMs !== undefined ? { killGraceMs: this.#options.killGraceMs } : {}),
-        resolveConnection: (name) => this.#connection(name),
-        // One log file per execution; retries of the same execution are marked inside it.
-        openLog: (attempt) => {
-          if (attempt > 1) log.write(`--- waymark: attempt ${attempt} ---`);
-          return { write: (line) => void log.write(line), writeChunk: (chunk) => void log.writeChunk(chunk) };
-        },
-        ...(this.#options.streamOutput === false ? {} : { onOutput: (stream: OutputStream, chunk: Buffer) => this.#emit({ type: 'output', block, stream, chunk }) }),
-        onAttempt: (report) => {
-          if (report.next === 'done') return;
-          this.#emit({ type: 'attempt', step, block, attempt: report.attempt + 1, of: report.maxAttempts, nextInMs: report.delayMs, reason: this.mask(report.verdict.reason) });
-        },
-      });
-    } finally {
-      await log.close();
+    if (block.attrs.fleet) {
+      let fleetResult: FleetResult;
+      try {
+        fleetResult = abort.signal.aborted ? { kind: 'canceled' } : await this.#runFleet(step, block, execution, abort.signal, unreachableOnly, (line) => void log.write(line));
+      } finally {
+        await log.close();
+      }
+      await this.#recordFleetEnd(step, block, fleetResult, performance.now() - started);
+    } else {
+      let result: BlockExecution | null;
+      try {
+        // Stopped while its start was being recorded: its command never runs, and it is interrupted.
+        result = abort.signal.aborted ? null : await executeBlock(block, {
+          shell: this.runbook.shell,
+          // A fragment's blocks run in the fragment's folder; foreach values are variables of their step.
+          cwd: dirname(resolve(step.file)),
+          vars: { ...this.vars.values, ...step.vars },
+          timeoutMs: this.runbook.timeoutMs,
+          masker: this.#masker,
+          signal: abort.signal,
+          ...(this.#options.killGraceMs !== undefined ? { killGraceMs: this.#options.killGraceMs } : {}),
+          resolveConnection: (name) => this.#connection(name),
+          // One log file per execution; retries of the same execution are marked inside it.
+          openLog: (attempt) => {
+            if (attempt > 1) log.write(`--- waymark: attempt ${attempt} ---`);
+            return { write: (line) => void log.write(line), writeChunk: (chunk) => void log.writeChunk(chunk) };
+          },
+          ...(this.#options.streamOutput === false ? {} : { onOutput: (stream: OutputStream, chunk: Buffer) => this.#emit({ type: 'output', block, stream, chunk }) }),
+          onAttempt: (report) => {
+            if (report.next === 'done') return;
+            this.#emit({ type: 'attempt', step, block, attempt: report.attempt + 1, of: report.maxAttempts, nextInMs: report.delayMs, reason: this.mask(report.verdict.reason) });
+          },
+        });
+      } finally {
+        await log.close();
+      }
+      await this.#recordBlockEnd(step, block, result);
     }
+    const finished = this.#stepState(step).blocks.find((b) => b.id === block.id) as BlockState;
+    this.#emit({ type: 'block-finished', step, block, state: finished });
+    return finished;
+  }
+
+  /** Record how a local block's execution ended: finished with its verdict, or interrupted. */
+  async #recordBlockEnd(step: Step, block: Block, result: BlockExecution | null): Promise<void> {
     const at = new Date().toISOString();
     if (result === null || result.canceled) {
       await this.#dispatch({ type: 'block-interrupted', step: step.id, block: block.id, at }, [
@@ -792,9 +816,77 @@ export class RunSession {
         { step: step.id, block: block.id, role: block.role, outcome: result.outcome, exitCode: event.exitCode, reason: event.reason ?? null, attempts: result.attempts },
       ]);
     }
-    const finished = this.#stepState(step).blocks.find((b) => b.id === block.id) as BlockState;
-    this.#emit({ type: 'block-finished', step, block, state: finished });
-    return finished;
+  }
+
+  /** Record how a fleet block's execution ended: finished with its hosts' verdict, paused between batches, or interrupted. */
+  async #recordFleetEnd(step: Step, block: Block, result: FleetResult, durationMs: number): Promise<void> {
+    const at = new Date().toISOString();
+    if (result.kind === 'canceled') {
+      await this.#dispatch({ type: 'block-interrupted', step: step.id, block: block.id, at }, [
+        'block-interrupted',
+        { step: step.id, block: block.id, reason: 'cancelled by the operator or a signal; the hosts in flight are interrupted' },
+      ]);
+      return;
+    }
+    if (result.kind === 'paused') {
+      await this.#dispatch({ type: 'block-paused', step: step.id, block: block.id, at }, ['block-paused', { step: step.id, block: block.id }]);
+      return;
+    }
+    const event: RunEvent = {
+      type: 'block-finished',
+      step: step.id,
+      block: block.id,
+      outcome: result.outcome,
+      exitCode: null,
+      attempts: 1,
+      durationMs: Math.round(durationMs),
+      at,
+      reason: this.mask(result.reason),
+      tail: result.tail,
+      ...(result.columns.length > 0 ? { columns: result.columns, rows: result.rows, rowCount: result.rowCount } : {}),
+    };
+    await this.#dispatch(event, [
+      'block-finished',
+      { step: step.id, block: block.id, role: block.role, outcome: result.outcome, exitCode: null, reason: event.reason ?? null, attempts: 1 },
+    ]);
+  }
+
+  /** A fleet block's execution: its hosts through Ansible, batch by batch (fleet-run.ts). */
+  #runFleet(step: Step, block: Block, execution: number, signal: AbortSignal, unreachableOnly: boolean, log: (line: string) => void): Promise<FleetResult> {
+    return runFleet({
+      stepId: step.id,
+      block,
+      execution,
+      state: () => this.#stepState(step).blocks.find((b) => b.id === block.id) as BlockState,
+      inventory: this.inventoryPath(),
+      unreachableOnly,
+      vars: { ...this.vars.values, ...step.vars },
+      secretNames: this.vars.secretNames,
+      masker: this.#masker,
+      shell: this.runbook.shell,
+      timeoutMs: this.runbook.timeoutMs,
+      cwd: dirname(resolve(step.file)),
+      signal,
+      ...(this.#options.killGraceMs !== undefined ? { killGraceMs: this.#options.killGraceMs } : {}),
+      dispatch: (event, audit) => this.#dispatch(event, audit),
+      log,
+    });
+  }
+
+  /**
+   * The Ansible inventory fleet blocks run against: `--inventory` (relative to where waymark was
+   * started), else the profile's `inventory:`, else the front matter's (with its variables), both
+   * relative to the file that declares them.
+   */
+  inventoryPath(): string | { error: string } {
+    if (this.#options.inventory !== undefined) return resolve(this.#options.inventory);
+    const decl = this.runbook.inventory;
+    const profile = this.#state.profile;
+    const written = (profile !== null ? decl?.byProfile[profile] : undefined) ?? decl?.path;
+    if (!decl || written === undefined) {
+      return { error: `no inventory for fleet blocks: give --inventory FILE, or name one with inventory: in the front matter${profile ? ` or in profile ${profile}` : ''} of ${this.runbook.file}` };
+    }
+    return resolve(dirname(resolve(decl.file)), interpolate(written, this.vars.values));
   }
 
   #connection(name?: string): ConnectionTarget | { error: string } {

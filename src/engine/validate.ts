@@ -28,6 +28,10 @@ export function validateRunState(data: unknown): string | null {
       if (!isRecord(block) || typeof block.id !== 'string' || typeof block.status !== 'string' || typeof block.executions !== 'number') {
         return `a block of step ${step.id} is malformed`;
       }
+      if (block.hosts !== undefined) {
+        const hostsOk = Array.isArray(block.hosts) && block.hosts.every((h) => isRecord(h) && typeof h.host === 'string' && typeof h.status === 'string' && typeof h.batch === 'number');
+        if (!hostsOk) return `the hosts of block ${block.id} in step ${step.id} are malformed`;
+      }
     }
   }
   return null;

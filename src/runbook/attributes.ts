@@ -1,5 +1,5 @@
 /** Turning an info string's raw attributes into a validated block description. */
-import type { BlockAttributes, Executor, Role, SqlExpectation } from './model.js';
+import type { BlockAttributes, Executor, FleetAttributes, HostCount, Role, SqlExpectation } from './model.js';
 import { ROLES } from './model.js';
 import type { RawAttribute } from './info-string.js';
 import { parseDuration } from './duration.js';
@@ -16,8 +16,11 @@ const RUNME_KEYS = new Set([
 /** Every waymark attribute key; used for "did you mean" hints too. */
 const WAYMARK_KEYS = [
   'name', 'timeout', 'expect', 'exit', 'retries', 'delay', 'rerun-on-exit', 'codes', 'severity', 'override',
-  'confirm', 'connection', 'cwd', 'excludeFromRunAll', 'ignore',
+  'confirm', 'connection', 'cwd', 'excludeFromRunAll', 'ignore', 'hosts', 'batch', 'max-fail', 'forks', 'pause',
 ] as const;
+
+/** Attributes that only mean something on a fleet block (`hosts=`). */
+const FLEET_KEYS = ['batch', 'max-fail', 'forks', 'pause'] as const;
 
 /** A validated block head: what to run, in which role, with which options. */
 export interface BlockHead {
@@ -41,6 +44,21 @@ function nonNegativeInt(value: string | true): number | undefined {
   if (value === true || !/^\d+$/.test(value)) return undefined;
   return Number(value);
 }
+
+/** `5` or `25%`: a number of hosts (at least `min`) or a percentage from 1 to 100. */
+export function parseHostCount(text: string, min: number): HostCount | undefined {
+  const percent = /^(\d+)%$/.exec(text);
+  if (percent) {
+    const value = Number(percent[1]);
+    return value >= 1 && value <= 100 ? { percent: value } : undefined;
+  }
+  if (!/^\d+$/.test(text)) return undefined;
+  const count = Number(text);
+  return count >= min ? { count } : undefined;
+}
+
+/** Ansible host patterns: names, groups, globs, `~regex`, joined by `:` or `,` with `&` and `!`. */
+const HOST_PATTERN = /^[A-Za-z0-9_.*?~\[\]:,&!^$()|\\+-]+$/;
 
 function parseSqlExpect(value: string): SqlExpectation | undefined {
   if (value === 'empty') return { kind: 'empty' };
@@ -106,6 +124,7 @@ export function interpretBlockHead(lang: string, words: string[], raw: RawAttrib
   const runme: Record<string, unknown> = {};
   let name: string | undefined;
   let rawExpect: string | undefined;
+  const fleet: Partial<FleetAttributes> & { given: string[] } = { given: [] };
   for (const { key, value } of raw) {
     const text = value === true ? '' : value;
     const bad = (what: string) => problems.push(`bad ${key} value "${text}": ${what}`);
@@ -163,6 +182,36 @@ export function interpretBlockHead(lang: string, words: string[], raw: RawAttrib
         if (value === true || value === '') bad('expected a directory');
         else attrs.cwd = value;
         break;
+      case 'hosts':
+        if (value === true || !HOST_PATTERN.test(value)) bad('expected an Ansible host pattern such as computes, controllers:&ctl-* or computes:!cmp-1');
+        else fleet.hosts = value;
+        break;
+      case 'batch': {
+        fleet.given.push(key);
+        const sizes = value === true ? [] : value.split(',').map((part) => parseHostCount(part.trim(), 1));
+        if (sizes.length === 0 || sizes.some((size) => size === undefined)) bad('expected batch sizes such as 1,5,25% (hosts, or a percentage of the hosts)');
+        else fleet.batches = sizes as HostCount[];
+        break;
+      }
+      case 'max-fail': {
+        fleet.given.push(key);
+        const budget = value === true ? undefined : parseHostCount(value, 0);
+        if (budget === undefined) bad('expected a number of hosts or a percentage, such as 2 or 10%');
+        else fleet.maxFail = budget;
+        break;
+      }
+      case 'forks': {
+        fleet.given.push(key);
+        const forks = nonNegativeInt(value);
+        if (forks === undefined || forks < 1 || forks > 1000) bad('expected a number of parallel hosts from 1 to 1000');
+        else fleet.forks = forks;
+        break;
+      }
+      case 'pause':
+        fleet.given.push(key);
+        if (value !== 'confirm') bad('the only supported value is "confirm"');
+        else fleet.pause = 'confirm';
+        break;
       case 'expect':
         if (value === true) bad('expected a value');
         else rawExpect = value;
@@ -193,6 +242,18 @@ export function interpretBlockHead(lang: string, words: string[], raw: RawAttrib
         problems.push(`bad expect value "${rawExpect}": not a regular expression (${(error as Error).message})`);
       }
     }
+  }
+  if (fleet.hosts !== undefined) {
+    const { given: _given, hosts, batches, ...rest } = fleet;
+    attrs.fleet = { hosts, batches: batches ?? [], ...rest };
+  } else {
+    for (const key of new Set(fleet.given)) problems.push(`${key}= is only for fleet blocks: add hosts=PATTERN to run this block on an inventory's hosts`);
+  }
+  if (attrs.fleet && executor) {
+    if (executor === 'sql') problems.push('hosts= is not for sql blocks: SQL runs from this machine; run it once without hosts=');
+    if (finalRole !== 'run' && finalRole !== 'check' && finalRole !== 'verify' && finalRole !== 'rollback') problems.push(`hosts= is not for ${finalRole} blocks`);
+    if (attrs.retries !== undefined || attrs.rerunOnExit !== undefined) problems.push('retries= and rerun-on-exit= are not for fleet blocks yet: failed hosts are re-run with the block');
+    if (attrs.cwd !== undefined) problems.push('cwd= is not for fleet blocks: the script runs on each host');
   }
   if (executor === 'sql' && finalRole === 'check' && !attrs.sqlExpect) attrs.sqlExpect = { kind: 'empty' };
   if (executor) {

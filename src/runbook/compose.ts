@@ -146,6 +146,8 @@ function mergeDeclarations(into: Runbook, declared: Map<string, VarDecl>, fragme
   for (const [profile, values] of Object.entries(fragment.profiles)) {
     into.profiles[profile] = { ...values, ...(into.profiles[profile] ?? {}) };
   }
+  // The top runbook's inventory wins; a fragment's is used when the top names none.
+  if (!into.inventory && fragment.inventory) into.inventory = fragment.inventory;
   for (const connection of fragment.connections) {
     const existing = into.connections.find((c) => c.name === connection.name);
     if (!existing) into.connections.push(connection);

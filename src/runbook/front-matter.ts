@@ -24,6 +24,9 @@ export interface FrontMatter {
   vars: VarDecl[];
   profiles: Record<string, Record<string, string>>;
   connections: ConnectionDecl[];
+  /** `inventory:` for fleet blocks, as written, and a profile's own `inventory:` by profile. */
+  inventory?: { path: string; line: number };
+  inventoryByProfile: Record<string, string>;
   shell?: string;
   timeoutMs?: number;
   includes: { path: string; line: number }[];
@@ -32,7 +35,7 @@ export interface FrontMatter {
   diagnostics: Diagnostic[];
 }
 
-const KNOWN_KEYS = new Set(['include', 'service', 'after', 'runme', 'title', 'id', 'vars', 'profiles', 'connections', 'shell', 'timeout', 'description', 'tags']);
+const KNOWN_KEYS = new Set(['include', 'service', 'after', 'runme', 'title', 'id', 'vars', 'profiles', 'connections', 'inventory', 'shell', 'timeout', 'description', 'tags']);
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Longest front matter `id:`: it is a folder name, and file systems limit those. */
@@ -73,7 +76,7 @@ function scalarText(node: unknown): string | undefined {
 
 /** Parse and check front matter YAML; problems become diagnostics with file lines. */
 export function parseFrontMatter(slice: FrontMatterSlice, file: string): FrontMatter {
-  const result: FrontMatter = { vars: [], profiles: {}, connections: [], includes: [], after: [], diagnostics: [] };
+  const result: FrontMatter = { vars: [], profiles: {}, connections: [], inventoryByProfile: {}, includes: [], after: [], diagnostics: [] };
   const counter = new LineCounter();
   // The yaml library's own duplicate-key check compares each key with every earlier one (200,000
   // variables took minutes); duplicateKeys() does the same check with one Set per mapping.
@@ -128,6 +131,12 @@ export function parseFrontMatter(slice: FrontMatterSlice, file: string): FrontMa
           else if (key === 'include') result.includes.push({ path: text, line: lineOf(item) });
           else result.after.push(text);
         }
+        break;
+      }
+      case 'inventory': {
+        const text = scalarText(value);
+        if (text === undefined || text.trim() === '') report(line, 'inventory must be the path of an Ansible inventory file (relative to the runbook)');
+        else result.inventory = { path: text, line };
         break;
       }
       case 'service': {
@@ -251,12 +260,14 @@ function readProfiles(map: YAMLMap, result: FrontMatter, lineOf: LineOf, report:
       const name = scalarText(entry.key) ?? '';
       const text = scalarText(entry.value);
       if (text === undefined) report(lineOf(entry.key), `profile ${profile}: ${name} must be a single value`);
+      // A profile's `inventory:` names where its fleet is, as a connection URL would: not a variable.
+      else if (name === 'inventory') result.inventoryByProfile[profile] = text;
       else values[name] = text;
     }
     result.profiles[profile] = values;
     for (const entry of pair.value.items) {
       const name = scalarText(entry.key) ?? '';
-      if (values[name] !== undefined) entryLines.push({ profile, name, value: values[name], line: lineOf(entry.key) });
+      if (values[name] !== undefined && name !== 'inventory') entryLines.push({ profile, name, value: values[name], line: lineOf(entry.key) });
     }
   }
 }

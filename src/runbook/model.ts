@@ -23,6 +23,26 @@ export type SqlExpectation =
   | { kind: 'rows'; count: number }
   | { kind: 'value'; value: string };
 
+/** A batch size or a failure budget: a number of hosts, or a percentage of the block's hosts. */
+export type HostCount = { count: number } | { percent: number };
+
+/**
+ * What makes a block a fleet block (`hosts=PATTERN`): it runs once on each host the Ansible
+ * pattern matches in the run's inventory, batch by batch (see docs/fleet.md).
+ */
+export interface FleetAttributes {
+  /** An Ansible host pattern, e.g. `computes`, `controllers:&ctl-*`, `computes:!cmp-1`. */
+  hosts: string;
+  /** The rolling plan (`batch=1,5,25%`): sizes in order, the last repeating; empty means one batch. */
+  batches: HostCount[];
+  /** Hosts that may fail or be unreachable across the whole block (`max-fail=`); absent means none. */
+  maxFail?: HostCount;
+  /** Parallelism inside a batch (`forks=`). */
+  forks?: number;
+  /** `pause=confirm`: the operator confirms between batches. */
+  pause?: 'confirm';
+}
+
 /** Block attributes after validation; absent means "use the default". */
 export interface BlockAttributes {
   timeoutMs?: number;
@@ -41,6 +61,8 @@ export interface BlockAttributes {
   confirm: boolean;
   connection?: string;
   cwd?: string;
+  /** Present on a fleet block (`hosts=`). */
+  fleet?: FleetAttributes;
 }
 
 /** A fenced (or indented) code block inside a step or the introduction. */
@@ -127,6 +149,16 @@ export interface ConnectionDecl {
   password?: string;
 }
 
+/** Where a runbook's fleet is: `inventory:` in the front matter, or per profile. */
+export interface InventoryDecl {
+  /** As written in the front matter (may hold `${VAR}`); absent when only profiles name one. */
+  path?: string;
+  line: number;
+  /** The file that declares it: relative paths resolve against its folder. */
+  file: string;
+  byProfile: Record<string, string>;
+}
+
 /** A parsed runbook. Problems found while parsing are in `diagnostics`; parsing never throws. */
 export interface Runbook {
   file: string;
@@ -139,6 +171,12 @@ export interface Runbook {
   vars: VarDecl[];
   profiles: Record<string, Record<string, string>>;
   connections: ConnectionDecl[];
+  /**
+   * The Ansible inventory fleet blocks run against (`inventory:`), as written (may hold `${VAR}`),
+   * relative to the folder of `file` (the runbook or fragment that declares it); a profile's own
+   * `inventory:` wins for that profile.
+   */
+  inventory?: InventoryDecl;
   shell: string;
   /** Default block timeout. */
   timeoutMs: number;

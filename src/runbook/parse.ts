@@ -6,9 +6,9 @@ import { Lexer } from 'marked';
 import type { Token, Tokens } from 'marked';
 import { slug } from 'github-slugger';
 import { basename } from 'node:path';
-import type { Block, ChecklistItem, Diagnostic, Runbook, Step } from './model.js';
+import type { Block, ChecklistItem, Diagnostic, InventoryDecl, Runbook, Step } from './model.js';
 import { DEFAULT_TIMEOUT_MS } from './model.js';
-import { parseFrontMatter, sliceFrontMatter } from './front-matter.js';
+import { parseFrontMatter, sliceFrontMatter, type FrontMatter } from './front-matter.js';
 import { parseInfoString } from './info-string.js';
 import { interpretBlockHead } from './attributes.js';
 import { parseStepHeading } from './heading.js';
@@ -107,7 +107,7 @@ export function parseRunbook(source: string, file: string): Runbook {
   const normalized = source.includes('\r') ? source.replace(/\r\n?/g, '\n') : source;
   reportControls(normalized, file, diagnostics);
   const slice = sliceFrontMatter(normalized);
-  const front = slice ? parseFrontMatter(slice, file) : { vars: [], profiles: {}, connections: [], includes: [], after: [], diagnostics: [] };
+  const front = slice ? parseFrontMatter(slice, file) : { vars: [], profiles: {}, connections: [], inventoryByProfile: {}, includes: [], after: [], diagnostics: [] };
   diagnostics.push(...front.diagnostics);
   // Blank out the front matter rather than cut it, so marked's lines stay the file's lines.
   const body = slice ? '\n'.repeat(slice.lineCount) + normalized.slice(lineOffset(normalized, slice.lineCount)) : normalized;
@@ -217,6 +217,7 @@ export function parseRunbook(source: string, file: string): Runbook {
     vars: front.vars,
     profiles: front.profiles,
     connections: front.connections,
+    ...inventoryOf(front, file),
     shell: front.shell ?? 'bash',
     timeoutMs: front.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     steps,
@@ -224,6 +225,19 @@ export function parseRunbook(source: string, file: string): Runbook {
     includes: front.includes,
     after: front.after,
     ...(front.service !== undefined ? { service: front.service } : {}),
+  };
+}
+
+/** The runbook's `inventory:` declarations, if it has any. */
+function inventoryOf(front: FrontMatter, file: string): { inventory?: InventoryDecl } {
+  if (!front.inventory && Object.keys(front.inventoryByProfile).length === 0) return {};
+  return {
+    inventory: {
+      ...(front.inventory ? { path: front.inventory.path } : {}),
+      line: front.inventory?.line ?? 1,
+      file,
+      byProfile: front.inventoryByProfile,
+    },
   };
 }
 

@@ -122,6 +122,7 @@ export const KEY_FOR: Record<AnswerKind, string> = {
   'confirm-step': 'enter',
   rerun: 'r',
   retry: 'r',
+  'retry-hosts': 'u',
   override: 'o',
   acknowledge: 'w',
   skip: 's',

@@ -19,6 +19,7 @@ const LOOKS: Record<StepStatus | BlockStatus, StatusLook> = {
   interrupted: { glyph: '⚡', color: 'yellow' },
   warning: { glyph: '⚠', color: 'yellow' },
   acknowledged: { glyph: '✓', color: 'yellow' },
+  paused: { glyph: '‖', color: 'yellow' },
 };
 
 export function lookOf(status: StepStatus | BlockStatus): StatusLook {

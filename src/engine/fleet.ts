@@ -1,0 +1,95 @@
+/**
+ * What a fleet block's hosts add up to: counts, batches and the failure budget. Pure functions of
+ * the checkpointed host records, so the engine, the TUI, headless output and the reports all say
+ * the same thing about a fleet.
+ */
+import type { FleetAttributes, HostCount } from '../runbook/model.js';
+import { isHostDone, isHostFailed, type HostState, type HostStatus } from './run-state.js';
+
+/** Hosts by status. */
+export type HostCounts = Record<HostStatus, number>;
+
+/** Where a fleet block stands, for showing and deciding. */
+export interface FleetSummary {
+  total: number;
+  counts: HostCounts;
+  /** Batches in the rolling plan, and how many have every host done. */
+  batches: number;
+  batchesDone: number;
+  /** The batch that runs next (1-based), or null when no host is left to run. */
+  nextBatch: number | null;
+  /** Hosts that may fail or be unreachable across the block, and how many have. */
+  budget: number;
+  failed: number;
+  /** The hosts of the last batch that ran, for the confirmation between batches. */
+  lastBatch: { batch: number; hosts: HostState[] } | null;
+}
+
+const STATUSES: readonly HostStatus[] = ['pending', 'running', 'ok', 'failed', 'unreachable', 'skipped', 'interrupted', 'marked-done'];
+
+/** How many hosts of `total` a count or percentage means: a percentage rounds down, but never to 0 unless `allowZero`. */
+export function hostsIn(size: HostCount, total: number, allowZero = false): number {
+  if ('count' in size) return size.count;
+  const n = Math.floor((total * size.percent) / 100);
+  return allowZero ? n : Math.max(1, n);
+}
+
+/** Hosts that may fail or be unreachable across the whole block: `max-fail=`, none when absent. */
+export function failureBudget(fleet: FleetAttributes, total: number): number {
+  return fleet.maxFail ? hostsIn(fleet.maxFail, total, true) : 0;
+}
+
+/**
+ * The rolling plan, as Ansible's `serial` reads it: the sizes in order, the last one repeating
+ * until every host is in a batch; a percentage is of all the block's hosts. No sizes: one batch.
+ */
+export function planBatches(hosts: readonly string[], sizes: readonly HostCount[]): string[][] {
+  if (hosts.length === 0) return [];
+  if (sizes.length === 0) return [hosts.slice()];
+  const batches: string[][] = [];
+  let at = 0;
+  for (let i = 0; at < hosts.length; i++) {
+    const size = hostsIn(sizes[Math.min(i, sizes.length - 1)] as HostCount, hosts.length);
+    batches.push(hosts.slice(at, at + size));
+    at += size;
+  }
+  return batches;
+}
+
+export function countHosts(hosts: readonly HostState[]): HostCounts {
+  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as HostCounts;
+  for (const host of hosts) counts[host.status] += 1;
+  return counts;
+}
+
+export function summarizeFleet(fleet: FleetAttributes, hosts: readonly HostState[]): FleetSummary {
+  const batches = hosts.reduce((max, h) => Math.max(max, h.batch), 0);
+  let batchesDone = 0;
+  let nextBatch: number | null = null;
+  for (let batch = 1; batch <= batches; batch++) {
+    const inBatch = hosts.filter((h) => h.batch === batch);
+    if (inBatch.every(isHostDone)) batchesDone += 1;
+    else if (nextBatch === null && inBatch.some((h) => !isHostDone(h))) nextBatch = batch;
+  }
+  const ran = hosts.filter((h) => h.execution !== undefined);
+  const lastExecution = ran.reduce((max, h) => Math.max(max, h.execution ?? 0), 0);
+  const lastHosts = ran.filter((h) => h.execution === lastExecution);
+  const lastBatchNumber = lastHosts.reduce((max, h) => Math.max(max, h.batch), 0);
+  return {
+    total: hosts.length,
+    counts: countHosts(hosts),
+    batches,
+    batchesDone,
+    nextBatch,
+    budget: failureBudget(fleet, hosts.length),
+    failed: hosts.filter(isHostFailed).length,
+    lastBatch: lastHosts.length > 0 ? { batch: lastBatchNumber, hosts: lastHosts.filter((h) => h.batch === lastBatchNumber) } : null,
+  };
+}
+
+/** One line for the counts, in a fixed order, leaving out zeros: "9 ok, 1 failed, 1 unreachable, 1 pending". */
+export function describeCounts(counts: HostCounts): string {
+  const order: HostStatus[] = ['ok', 'failed', 'unreachable', 'interrupted', 'running', 'pending', 'skipped', 'marked-done'];
+  const parts = order.filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`);
+  return parts.length > 0 ? parts.join(', ') : 'no hosts';
+}
