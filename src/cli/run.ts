@@ -32,6 +32,9 @@ Runs a runbook without the TUI, for rehearsals and CI. Stops where a person is n
   --override CHECK=REASON  override one failed check that allows it (repeatable)
   --skip STEP=REASON     skip one optional step (repeatable)
   --rerun-interrupted    re-run a block that was interrupted when waymark stopped
+                         (a fleet block: its hosts that are not done)
+  --retry-hosts          run a fleet block again on its unreachable hosts alone
+  --inventory FILE       the Ansible inventory for fleet blocks (hosts=), over the runbook's inventory:
   --output               stream every block's output (it is always in the block's log file;
                          a failed block's last lines are printed either way)
 
@@ -66,7 +69,7 @@ function printer(out: NodeJS.WritableStream, session: RunSession, showOutput: bo
       case 'block-started':
         // What an interrupted block left half-printed belongs to it, not to the next one.
         flushOutput();
-        out.write(`-> ${event.block.role} ${event.block.id} (${event.block.executor ?? event.block.lang})${event.execution > 1 ? `, execution ${event.execution}` : ''}\n`);
+        out.write(`-> ${event.block.role} ${event.block.id} (${event.block.executor ?? event.block.lang}${event.block.attrs.fleet ? ` on hosts=${event.block.attrs.fleet.hosts}` : ''})${event.execution > 1 ? `, execution ${event.execution}` : ''}\n`);
         break;
       case 'output':
         if (showOutput) lines[event.stream].push(event.chunk);
@@ -122,6 +125,8 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
       override: { type: 'string', multiple: true },
       skip: { type: 'string', multiple: true },
       'rerun-interrupted': { type: 'boolean' },
+      'retry-hosts': { type: 'boolean' },
+      inventory: { type: 'string' },
       output: { type: 'boolean' },
     },
   });
@@ -135,6 +140,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
     varFiles: values['var-file'] ?? [],
     newRun: values['new-run'] ?? false,
     allowOutsideIncludes: values['allow-outside-includes'] ?? false,
+    ...(values.inventory !== undefined ? { inventory: values.inventory } : {}),
     ...stepSelection(values.only ?? [], values['skip-tag'] ?? []),
   };
   const overrides = parsePairs(values.override, '--override');
@@ -144,7 +150,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
   const tags = { '--only': values.only ?? [], '--skip-tag': values['skip-tag'] ?? [] };
   sessionOptions.validate = (runbook) => validateFlags(runbook, overrides, skips, tags);
   if (!values.headless) {
-    const headlessOnly = (['yes', 'accept-warnings', 'override', 'skip', 'rerun-interrupted', 'output'] as const).filter((flag) => values[flag] !== undefined);
+    const headlessOnly = (['yes', 'accept-warnings', 'override', 'skip', 'rerun-interrupted', 'retry-hosts', 'output'] as const).filter((flag) => values[flag] !== undefined);
     if (headlessOnly.length > 0) throw new UsageError(`--${headlessOnly.join(', --')} only apply with --headless; in the TUI, decide with the keys (? shows them)`);
     const { startTui } = await import('../ui/start.js');
     return startTui(sessionOptions);
@@ -174,7 +180,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
       return ExitCode.Complete;
     }
     session.subscribe(printer(out, session, values.output ?? false));
-    const flags = { yes: values.yes ?? false, acceptWarnings: values['accept-warnings'] ?? false, rerunInterrupted: values['rerun-interrupted'] ?? false, overrides, skips };
+    const flags = { yes: values.yes ?? false, acceptWarnings: values['accept-warnings'] ?? false, rerunInterrupted: values['rerun-interrupted'] ?? false, retryHosts: values['retry-hosts'] ?? false, overrides, skips };
     const code = await drive(session, flags, sessionOptions.runbookFile, print, () => session.stopped);
     if (signalled) {
       await session.close(session.next().kind === 'run' ? 'interrupted' : undefined);
@@ -245,6 +251,11 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
       return print(`waymark: the selected steps of run ${session.state.run} are done; ${left} step(s) not selected remain for a later run`);
     }
     case 'run':
+      if (d.blockState?.status === 'paused' && d.fleet) {
+        print(`waiting: ${d.summary}`);
+        for (const host of d.fleet.lastBatch?.hosts ?? []) print(`   ${host.host}  ${host.status}${host.rc !== undefined && host.rc !== null ? `  rc=${host.rc}` : ''}${host.reason ? `  ${host.reason}` : ''}`);
+        return print(`   confirm the next batch in the TUI, or re-run with --yes (${d.fleet.budget - d.fleet.failed} of ${d.fleet.budget} failures left in the budget)`);
+      }
       print(`waiting: block ${action.block.id} needs confirmation before it runs. It will run:`);
       for (const line of (d.command ?? '').split('\n')) print(`   > ${line}`);
       return print('   confirm it in the TUI, or re-run with --yes');
@@ -259,8 +270,10 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
       for (const line of d.blockState ? evidence(d.blockState) : []) print(`   ${line}`);
       if (d.remedy) print(`   the runbook says: ${d.remedy}`);
       if (d.rollbacks.length > 0) print(`   rollback blocks offered (run them from the TUI): ${d.rollbacks.map((b) => b.id).join(', ')}`);
+      if (allows('retry-hosts')) print(`   its unreachable hosts can be retried alone with --retry-hosts`);
       return print('   run again to retry it');
     case 'acknowledge':
+      if (allows('retry-hosts')) print(`   its unreachable hosts can be retried alone with --retry-hosts`);
       return print(`waiting: ${action.block.id} ended with a warning: ${d.reason ?? ''}; acknowledge it in the TUI or re-run with --accept-warnings`);
     case 'interrupted': {
       if (d.choices.some((c) => c.kind === 'rerun' && c.confirms)) {

@@ -15,6 +15,8 @@ export interface HeadlessFlags {
   acceptWarnings: boolean;
   /** --rerun-interrupted. */
   rerunInterrupted: boolean;
+  /** --retry-hosts: run a fleet block again on its unreachable hosts alone. */
+  retryHosts?: boolean;
   /** --override CHECK=REASON. */
   overrides: ReadonlyMap<string, string>;
   /** --skip STEP=REASON. */
@@ -53,6 +55,13 @@ export function headlessPolicy(d: Decisions, flags: HeadlessFlags, context: Poli
     const answer: Answer = confirms(kind) ? { kind, confirmed: true, automatic: true } : { kind };
     return note === undefined ? { kind: 'answer', answer } : { kind: 'answer', answer, note };
   };
+
+  // Unreachable hosts are retried alone once per invocation; if they stay unreachable, a person decides.
+  if (flags.retryHosts && allows('retry-hosts') && block && !context.ranHere(block)) {
+    if (confirms('retry-hosts') && !flags.yes) return { kind: 'wait', exitCode: ExitCode.Waiting };
+    const answer: Answer = confirms('retry-hosts') ? { kind: 'retry-hosts', confirmed: true, automatic: true } : { kind: 'retry-hosts' };
+    return { kind: 'answer', answer, note: `retrying ${block.id} on its ${d.fleet?.counts.unreachable ?? 0} unreachable host(s) (--retry-hosts)` };
+  }
 
   switch (action.kind) {
     case 'run':
