@@ -3,7 +3,7 @@
  * patterns resolved against them (inventory/manager.py of ansible-core 2.14, re-read here so that
  * lint and batch planning do not start Ansible once per pattern).
  */
-import { execFile } from 'node:child_process';
+import { execFile, type ExecFileException } from 'node:child_process';
 import path from 'node:path';
 
 /** Where the fleet's hosts come from and how they are grouped. */
@@ -25,7 +25,7 @@ const MAX_ERROR_CHARS = 600;
 /** Read the inventory with `ansible-inventory`; never throws: a problem is `{ error }` naming the file. */
 export async function readInventory(file: string, options: { signal?: AbortSignal; cwd?: string } = {}): Promise<Inventory | { error: string }> {
   const cwd = options.cwd ?? process.cwd();
-  const output = await new Promise<{ stdout: string; stderr: string; failure?: NodeJS.ErrnoException & { killed?: boolean } }>((resolve) => {
+  const output = await new Promise<{ stdout: string; stderr: string; failure?: ExecFileException }>((resolve) => {
     execFile(
       'ansible-inventory',
       ['-i', file, '--list'],
