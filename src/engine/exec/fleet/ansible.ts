@@ -186,8 +186,10 @@ async function writeBatchFiles(dir: string, request: BatchRequest): Promise<Batc
     await writeFile(files.limit, limitText(request.hosts), { mode: 0o600 });
     const sources = await pluginSources();
     for (const file of PLUGIN_FILES) {
+      const source = sources[file];
+      if (source === undefined) return { error: `waymark's Ansible plugin ${file} is missing from this install: reinstall waymark (npm ci && npm run build)` };
       await mkdir(path.join(dir, path.dirname(file)), { recursive: true, mode: 0o700 });
-      await writeFile(path.join(dir, file), sources[file] ?? '', { mode: 0o600 });
+      await writeFile(path.join(dir, file), source, { mode: 0o600 });
     }
     for (const temp of ['local-tmp', 'remote-tmp']) await mkdir(path.join(dir, temp), { mode: 0o700 });
     // mkdtemp makes it 0700 already; said again so that a umask or a future change cannot widen it.
