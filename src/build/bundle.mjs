@@ -9,7 +9,7 @@
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { builtinModules } from 'node:module';
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -76,6 +76,14 @@ const lazyEmojiRegex = {
   },
 };
 
+// The Ansible plugins of a fleet block (Python, src/engine/exec/fleet/plugins/), which each batch copies
+// beside its playbook: tsc's dist/ gets the folder beside its plugins.js, and the bundle gets their text
+// (src/engine/exec/fleet/plugins.ts reads WAYMARK_ANSIBLE_PLUGINS), since its chunks have no such folder.
+const ansiblePlugins = join('src', 'engine', 'exec', 'fleet', 'plugins');
+const ansiblePluginFiles = readdirSync(join(root, ansiblePlugins), { recursive: true }).filter((file) => file.endsWith('.py'));
+cpSync(join(root, ansiblePlugins), join(root, 'dist', 'engine', 'exec', 'fleet', 'plugins'), { recursive: true, filter: (from) => !from.includes('__pycache__') });
+const ansiblePluginTexts = Object.fromEntries(ansiblePluginFiles.map((file) => [file.split('\\').join('/'), readFileSync(join(root, ansiblePlugins, file), 'utf8')]));
+
 const common = {
   absWorkingDir: root,
   bundle: true,
@@ -86,7 +94,11 @@ const common = {
   minifyWhitespace: true,
   minifySyntax: true,
   // `waymark --version` without reading package.json at run time (src/cli/route.ts).
-  define: { 'process.env.NODE_ENV': '"production"', WAYMARK_VERSION: JSON.stringify(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version) },
+  define: {
+    'process.env.NODE_ENV': '"production"',
+    WAYMARK_VERSION: JSON.stringify(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version),
+    WAYMARK_ANSIBLE_PLUGINS: JSON.stringify(ansiblePluginTexts),
+  },
   logLevel: 'warning',
   legalComments: 'none',
   alias: { 'cli-highlight': './src/build/no-highlight.mjs', 'node-emoji': './src/build/no-emoji.mjs' },

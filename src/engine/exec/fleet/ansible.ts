@@ -1,0 +1,260 @@
+/**
+ * Running one batch of a fleet block with ansible-playbook: a generated one-play playbook, waymark's
+ * plugins beside it, the variables in a 0600 extra-vars file, all in a private 0700 directory that is
+ * removed afterwards. ansible-playbook runs in its own process group (as a shell block does), so a
+ * cancel or a timeout ends its workers and connections with it.
+ *
+ * ansible-playbook's exit code, measured with ansible-core 2.14 (executor/task_queue_manager.py):
+ * 0 all ok, 2 a host failed (RUN_FAILED_HOSTS), 4 a host unreachable (RUN_UNREACHABLE_HOSTS), 2 when
+ * both; 4 also for a playbook it rejects (AnsibleParserError), 1 for other errors, 5 for bad options.
+ * Per-host outcomes are read from the events only; the exit code only tells whether Ansible ran at all.
+ */
+import { accessSync, constants } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Masker } from '../mask.js';
+import { LineChunker } from '../output.js';
+import { runProcess } from '../shell.js';
+import { pythonCommand, shellCommand } from '../interpreter.js';
+import { BatchEvents, parseDetail, type HostResult } from './events.js';
+import { ANSIBLE_PACKAGE_HINT } from './inventory.js';
+import { extraVarsText, limitText, playbookText } from './playbook.js';
+import { PLUGIN_FILES, pluginSources } from './plugins.js';
+
+export type { HostResult } from './events.js';
+
+/** One batch of a fleet block: which hosts, what to run there, and where the results go. */
+export interface BatchRequest {
+  /** The inventory file, as ansible-playbook's `-i` (relative to `cwd`). */
+  inventory: string;
+  hosts: string[];
+  /** 1-based; the script sees it as $WAYMARK_BATCH. */
+  batch: number;
+  /** The block's script. */
+  code: string;
+  interpreter: 'shell' | 'python';
+  /** The runbook's shell for `interpreter: 'shell'`, e.g. `bash`. */
+  shell: string;
+  /** Every variable; they reach the script as its environment only. */
+  vars: Record<string, string>;
+  /** The names in `vars` that are secrets: the task then has no_log. */
+  secretNames: string[];
+  masker: Masker;
+  forks?: number;
+  /** The whole batch; 0 or less means no limit. */
+  timeoutMs: number;
+  /** Where ansible-playbook runs (the runbook's folder). */
+  cwd: string;
+  signal?: AbortSignal;
+  killGraceMs?: number;
+  onHostStart?(host: string): void;
+  /** Each host's result as it arrives, masked. */
+  onHostResult(result: HostResult): void;
+  /** Lines for the block's log, masked: per-host results and output, Ansible's own messages. */
+  log?(line: string): void;
+}
+
+/** How the batch's ansible-playbook ended. Hosts' outcomes are the `onHostResult` calls. */
+export interface BatchOutcome {
+  canceled: boolean;
+  timedOut: boolean;
+  exitCode: number | null;
+  /** Ansible could not run the batch at all: not installed, or it rejected the playbook or inventory. */
+  error?: string;
+}
+
+/** The message when ansible-playbook is not on PATH. */
+export const ANSIBLE_MISSING = `ansible-playbook is not installed: ${ANSIBLE_PACKAGE_HINT}`;
+
+/** Exit codes after which the events tell each host's outcome (see the header). */
+const RAN_EXIT_CODES = new Set([0, 2, 4]);
+const MAX_DETAIL_BYTES = 8 * 1024 * 1024;
+
+/** True when ansible-playbook is an executable on PATH (no process is started). */
+export async function ansibleAvailable(): Promise<boolean> {
+  for (const folder of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (folder === '') continue;
+    try {
+      accessSync(path.join(folder, 'ansible-playbook'), constants.X_OK);
+      return true;
+    } catch {
+      // Not in this folder: look in the next.
+    }
+  }
+  return false;
+}
+
+/** Run the block's script on every host of the batch; never throws for what the runbook, the inventory or the hosts cause. */
+export async function runBatch(request: BatchRequest): Promise<BatchOutcome> {
+  if (request.signal?.aborted) return { canceled: true, timedOut: false, exitCode: null };
+  if (request.hosts.length === 0) return { canceled: false, timedOut: false, exitCode: null, error: `batch ${request.batch} has no hosts` };
+  let dir: string;
+  try {
+    dir = await mkdtemp(path.join(tmpdir(), 'waymark-fleet-'));
+  } catch (error) {
+    return { canceled: false, timedOut: false, exitCode: null, error: `cannot make a private folder for the batch under ${tmpdir()}: ${(error as Error).message}` };
+  }
+  try {
+    return await runInFolder(dir, request);
+  } finally {
+    // Holds the extra vars (secrets) and anything Ansible left in its temp folders: gone, whatever happened.
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function runInFolder(dir: string, request: BatchRequest): Promise<BatchOutcome> {
+  const files = await writeBatchFiles(dir, request);
+  if ('error' in files) return { canceled: false, timedOut: false, exitCode: null, error: files.error };
+  const events = new BatchEvents(request, request.masker);
+  const channel = await openResultChannel(files.socket, events, request);
+  if ('error' in channel) return { canceled: false, timedOut: false, exitCode: null, error: channel.error };
+
+  const lines = { stdout: new LineChunker((text) => splitInto(text, (line) => events.line(line))), stderr: new LineChunker((text) => splitInto(text, (line) => request.log?.(`ansible: ${line}`))) };
+  let result;
+  try {
+    result = await runProcess({
+      command: ['ansible-playbook', '-i', request.inventory, '--limit', `@${files.limit}`, '-e', `@${files.vars}`, ...(request.forks === undefined ? [] : ['--forks', String(request.forks)]), files.playbook],
+      cwd: request.cwd,
+      env: ansibleEnvironment(dir, files.socket),
+      timeoutMs: request.timeoutMs,
+      signal: request.signal,
+      masker: request.masker,
+      onOutput: (stream, chunk) => lines[stream].push(chunk),
+      killGraceMs: request.killGraceMs,
+      tailLines: 50,
+      tailBytes: 16 * 1024,
+    });
+  } finally {
+    await channel.close();
+  }
+  lines.stdout.end();
+  lines.stderr.end();
+
+  const outcome: BatchOutcome = { canceled: result.canceled, timedOut: result.timedOut, exitCode: result.exitCode };
+  if (result.spawnError !== undefined) {
+    outcome.error = result.spawnError.startsWith('command not found') ? ANSIBLE_MISSING : result.spawnError;
+    return outcome;
+  }
+  if (result.canceled || result.timedOut) return outcome;
+  // No host event at all: Ansible stopped before the play (an inventory or playbook it rejected).
+  const ran = result.exitCode !== null && RAN_EXIT_CODES.has(result.exitCode) && events.heard;
+  if (!ran) {
+    outcome.error = `ansible-playbook could not run batch ${request.batch} with the inventory ${request.inventory} (exit ${result.exitCode ?? result.signal ?? 'unknown'}): ${ansibleError(result.stderrTail)}`;
+    return outcome;
+  }
+  for (const host of request.hosts) events.missing(host, 'Ansible gave no result for this host: is it in the inventory?');
+  return outcome;
+}
+
+/** LineChunker hands over runs of whole lines; each line on its own. */
+function splitInto(text: string, each: (line: string) => void): void {
+  for (const line of text.slice(0, -1).split('\n')) each(line.endsWith('\r') ? line.slice(0, -1) : line);
+}
+
+/** The end of what Ansible said (its warnings name the file it could not parse, then `ERROR! …`). */
+function ansibleError(stderr: string[]): string {
+  const said = stderr
+    .map((line) => line.replace(/^\[WARNING\]:\s*/, '').trim())
+    .filter((line) => line !== '')
+    .slice(-6)
+    .join(' ');
+  return said === '' ? 'it gave no reason' : said;
+}
+
+interface BatchFiles {
+  playbook: string;
+  vars: string;
+  limit: string;
+  socket: string;
+}
+
+/** The playbook, the 0600 extra vars, the limit file and the plugins, in the private folder. */
+async function writeBatchFiles(dir: string, request: BatchRequest): Promise<BatchFiles | { error: string }> {
+  const input = {
+    hosts: request.hosts,
+    batch: request.batch,
+    argv: request.interpreter === 'python' ? pythonCommand(request.code) : shellCommand(request.shell, request.code),
+    vars: request.vars,
+    noLog: request.secretNames.length > 0,
+  };
+  const files: BatchFiles = { playbook: path.join(dir, 'batch.yml'), vars: path.join(dir, 'vars.yml'), limit: path.join(dir, 'hosts.limit'), socket: path.join(dir, 'results.sock') };
+  try {
+    await writeFile(files.vars, extraVarsText(input), { mode: 0o600 });
+    await writeFile(files.playbook, playbookText(input), { mode: 0o600 });
+    await writeFile(files.limit, limitText(request.hosts), { mode: 0o600 });
+    const sources = await pluginSources();
+    for (const file of PLUGIN_FILES) {
+      const source = sources[file];
+      if (source === undefined) return { error: `waymark's Ansible plugin ${file} is missing from this install: reinstall waymark (npm ci && npm run build)` };
+      await mkdir(path.join(dir, path.dirname(file)), { recursive: true, mode: 0o700 });
+      await writeFile(path.join(dir, file), source, { mode: 0o600 });
+    }
+    for (const temp of ['local-tmp', 'remote-tmp']) await mkdir(path.join(dir, temp), { mode: 0o700 });
+    // mkdtemp makes it 0700 already; said again so that a umask or a future change cannot widen it.
+    await chmod(dir, 0o700);
+  } catch (error) {
+    return { error: `cannot write the batch's playbook in ${dir}: ${(error as Error).message}` };
+  }
+  return files;
+}
+
+/**
+ * ansible-playbook's environment: waymark's callback on stdout, no retry files, Ansible's temp files in
+ * the private folder, pipelining (module arguments, and so the variables, travel on the connection's
+ * stdin rather than in a file on the host; an inventory's own ansible_pipelining still wins), and the
+ * socket the action reports on. Host key checking and the operator's other settings are left alone.
+ */
+function ansibleEnvironment(dir: string, socket: string): Record<string, string> {
+  return {
+    ANSIBLE_STDOUT_CALLBACK: 'waymark_jsonl',
+    ANSIBLE_RETRY_FILES_ENABLED: 'False',
+    ANSIBLE_LOCAL_TEMP: path.join(dir, 'local-tmp'),
+    ANSIBLE_REMOTE_TEMP: path.join(dir, 'remote-tmp'),
+    ANSIBLE_PIPELINING: 'True',
+    ANSIBLE_NOCOLOR: 'True',
+    // An inventory Ansible cannot parse is the batch's error, not a warning and no hosts.
+    ANSIBLE_INVENTORY_UNPARSED_FAILED: 'True',
+    PYTHONDONTWRITEBYTECODE: '1',
+    WAYMARK_FLEET_SOCKET: socket,
+  };
+}
+
+/** waymark's end of the action's socket: one connection per host result, acknowledged once kept. */
+async function openResultChannel(socketPath: string, events: BatchEvents, request: BatchRequest): Promise<{ close(): Promise<void> } | { error: string }> {
+  const connections = new Set<Socket>();
+  const server: Server = createServer((connection) => {
+    connections.add(connection);
+    let received = '';
+    connection.setEncoding('utf8');
+    connection.on('data', (text: string) => {
+      received += text;
+      if (received.length > MAX_DETAIL_BYTES) {
+        request.log?.('waymark: a host result over the result socket was too long and was dropped');
+        connection.destroy();
+        return;
+      }
+      const end = received.indexOf('\n');
+      if (end === -1) return;
+      const detail = parseDetail(received.slice(0, end));
+      if (detail === undefined) request.log?.('waymark: a message on the result socket was not a host result');
+      else events.detail(detail);
+      connection.end('k');
+    });
+    connection.on('error', (error) => request.log?.(`waymark: the result socket failed: ${error.message}`));
+    connection.on('close', () => connections.delete(connection));
+  });
+  const listening = await new Promise<true | Error>((resolve) => {
+    server.once('error', resolve);
+    server.listen(socketPath, () => resolve(true));
+  });
+  if (listening !== true) return { error: `cannot open waymark's result socket ${socketPath}: ${listening.message}` };
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const connection of connections) connection.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

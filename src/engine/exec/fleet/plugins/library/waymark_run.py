@@ -1,0 +1,81 @@
+#!/usr/bin/python
+# waymark's module for a fleet block: runs the block's script on the host with the block's variables
+# in its environment (never in its text, never on a command line: they arrive inside the module's
+# arguments, through Ansible's pipelined stdin), and returns rc with the last tail_bytes of stdout and
+# stderr. A non-zero rc is a failed result, with that rc.
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = '''
+module: waymark_run
+short_description: run a waymark fleet block's script on a host
+options:
+  argv: {type: list, elements: str, required: true, description: the script's command line}
+  env: {type: dict, description: variables for the script's environment}
+  tail_bytes: {type: int, default: 65536, description: bytes of each stream kept}
+'''
+
+import os
+import selectors
+import subprocess
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+
+def _tail_text(chunks, limit):
+    data = b''.join(chunks)[-limit:]
+    # Not from the middle of a UTF-8 character.
+    start = 0
+    while start < len(data) and start < 4 and (data[start] & 0xC0) == 0x80:
+        start += 1
+    return data[start:].decode('utf-8', errors='replace')
+
+
+def _run(argv, env, limit):
+    process = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    kept = {'stdout': [], 'stderr': []}
+    sizes = {'stdout': 0, 'stderr': 0}
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ, 'stdout')
+    selector.register(process.stderr, selectors.EVENT_READ, 'stderr')
+    open_streams = 2
+    while open_streams > 0:
+        for key, _ in selector.select():
+            chunk = os.read(key.fileobj.fileno(), 65536)
+            if not chunk:
+                selector.unregister(key.fileobj)
+                open_streams -= 1
+                continue
+            name = key.data
+            kept[name].append(chunk)
+            sizes[name] += len(chunk)
+            # Keep at most about twice the limit in memory, however much the script prints.
+            while sizes[name] - len(kept[name][0]) >= limit:
+                sizes[name] -= len(kept[name].pop(0))
+    return process.wait(), _tail_text(kept['stdout'], limit), _tail_text(kept['stderr'], limit)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            argv=dict(type='list', elements='str', required=True),
+            env=dict(type='dict', default={}),
+            tail_bytes=dict(type='int', default=65536),
+        ),
+    )
+    env = dict(os.environ)
+    env.update((str(k), str(v)) for k, v in module.params['env'].items())
+    started = time.monotonic()
+    try:
+        rc, stdout, stderr = _run(module.params['argv'], env, module.params['tail_bytes'])
+    except OSError as error:
+        module.fail_json(msg='cannot start %s: %s' % (module.params['argv'][0], error.strerror), rc=None, stdout='', stderr='')
+    result = dict(changed=True, rc=rc, stdout=stdout, stderr=stderr, delta_ms=round((time.monotonic() - started) * 1000, 1))
+    if rc != 0:
+        module.fail_json(msg='non-zero return code %d' % rc, **result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,251 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANSIBLE_MISSING, ansibleAvailable, runBatch, type BatchOutcome, type BatchRequest, type HostResult } from '../../../../src/engine/exec/fleet/ansible.js';
+import { createMasker, MASK } from '../../../../src/engine/exec/mask.js';
+import { removeScratchDirs, scratchDir } from '../process-check.js';
+
+const LOCAL = 'ansible_connection=local ansible_python_interpreter=/usr/bin/python3';
+
+let dir: string;
+let inventory: string;
+
+beforeAll(() => {
+  dir = scratchDir();
+  inventory = path.join(dir, 'hosts.ini');
+  const hosts = Array.from({ length: 6 }, (_, i) => `h${i + 1} ${LOCAL}`);
+  // Nothing listens on port 1 of 127.0.0.250: a real SSH connection that is refused.
+  writeFileSync(inventory, `${hosts.join('\n')}\n[gone]\ndown ansible_host=127.0.0.250 ansible_port=1 ansible_user=root ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5'\n`);
+});
+
+afterAll(removeScratchDirs);
+
+interface Ran {
+  outcome: BatchOutcome;
+  results: HostResult[];
+  started: string[];
+  log: string[];
+  wallMs: number;
+}
+
+async function run(overrides: Partial<BatchRequest> & Pick<BatchRequest, 'hosts' | 'code'>): Promise<Ran> {
+  const results: HostResult[] = [];
+  const started: string[] = [];
+  const log: string[] = [];
+  const begin = performance.now();
+  const outcome = await runBatch({
+    inventory: 'hosts.ini',
+    batch: 1,
+    interpreter: 'shell',
+    shell: 'bash',
+    vars: {},
+    secretNames: [],
+    masker: createMasker([]),
+    timeoutMs: 120_000,
+    cwd: dir,
+    onHostStart: (host) => started.push(host),
+    onHostResult: (result) => results.push(result),
+    log: (line) => log.push(line),
+    ...overrides,
+  });
+  return { outcome, results, started, log, wallMs: performance.now() - begin };
+}
+
+const byHost = (results: HostResult[]): Record<string, HostResult> => Object.fromEntries(results.map((result) => [result.host, result]));
+
+/** Our own private folders under the temp dir. */
+const fleetFolders = (): string[] => readdirSync(tmpdir()).filter((name) => name.startsWith('waymark-fleet-'));
+
+describe('runBatch on local-connection hosts', () => {
+  it('runs the script once per host with WAYMARK_HOST and WAYMARK_BATCH, and reports each host as Ansible saw it', async () => {
+    const hosts = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'];
+    const ran = await run({ hosts, batch: 3, forks: 6, code: 'echo "on $WAYMARK_HOST in batch $WAYMARK_BATCH"; echo warn >&2; [ "$WAYMARK_HOST" != h2 ] || exit 3' });
+    console.log(`one batch of 6 local hosts: ${Math.round(ran.wallMs)} ms wall`);
+    expect(ran.outcome).toEqual({ canceled: false, timedOut: false, exitCode: 2 });
+    expect([...ran.started].sort()).toEqual(hosts);
+    expect(ran.results.map((result) => result.host).sort()).toEqual(hosts);
+    const results = byHost(ran.results);
+    expect(results.h1).toMatchObject({ status: 'ok', rc: 0, stdout: 'on h1 in batch 3\n', stderr: 'warn\n' });
+    expect(results.h2).toMatchObject({ status: 'failed', rc: 3, stdout: 'on h2 in batch 3\n', msg: 'non-zero return code 3' });
+    expect(results.h6?.durationMs).toBeGreaterThan(0);
+    expect(ran.log).toContain('h2: failed rc=3 ' + `${Math.round(results.h2?.durationMs ?? 0)}ms — non-zero return code 3`);
+    expect(ran.log).toContain('h1 stdout| on h1 in batch 3');
+  }, 60_000);
+
+  it('runs python blocks with python3', async () => {
+    const ran = await run({ hosts: ['h1'], interpreter: 'python', code: 'import os\nprint("py", os.environ["WAYMARK_HOST"])' });
+    expect(ran.results).toEqual([expect.objectContaining({ host: 'h1', status: 'ok', rc: 0, stdout: 'py h1\n' })]);
+  }, 60_000);
+
+  it('passes variables as data: shell syntax and Jinja in a value or the script are never run', async () => {
+    const value = 'a $(touch X1) ; touch X2 `touch X3` \'q\' "dq" \\ back\nnew line {{ lookup(\'pipe\',\'touch Y1\') }} {% if true %}Y2{% endif %} é ✓ \u2028 end';
+    const ran = await run({
+      hosts: ['h1', 'h2'],
+      vars: { TRICKY: value, '{{ lookup("pipe","touch Y3") }}': 'key' },
+      code: "# {{ lookup('pipe','touch Y4') }}\nprintf '%s' \"$TRICKY\"",
+    });
+    for (const result of ran.results) expect(result).toMatchObject({ status: 'ok', stdout: value });
+    for (const name of ['X1', 'X2', 'X3', 'Y1', 'Y2', 'Y3', 'Y4']) expect(existsSync(path.join(dir, name)), name).toBe(false);
+  }, 60_000);
+
+  it('bounds what it keeps of a host output to its last 64 KiB', async () => {
+    const ran = await run({ hosts: ['h1'], code: 'for i in $(seq 1 20000); do echo "line $i of the output"; done' });
+    const stdout = ran.results[0]?.stdout ?? '';
+    expect(stdout.length).toBeLessThanOrEqual(64 * 1024);
+    expect(stdout.endsWith('line 20000 of the output\n')).toBe(true);
+  }, 60_000);
+
+  it('reports a host Ansible never ran (not in the inventory) as failed with the reason', async () => {
+    const ran = await run({ hosts: ['h1', 'ghost'], code: 'true' });
+    expect(byHost(ran.results).ghost).toMatchObject({ status: 'failed', rc: null, msg: expect.stringContaining('no result') });
+    expect(byHost(ran.results).h1).toMatchObject({ status: 'ok' });
+  }, 60_000);
+});
+
+describe('runBatch with secrets', () => {
+  const secret = 'sw0rdfish-Secret-41';
+
+  it('masks them in every result and log line, and no_log keeps them out of Ansible output, its log and callbacks', async () => {
+    const before = new Set(fleetFolders());
+    const audit = scratchDir();
+    const saved = { ...process.env };
+    // What an operator may have configured: a log_path and an extra callback that writes every result to disk.
+    process.env.ANSIBLE_LOG_PATH = path.join(audit, 'ansible.log');
+    process.env.ANSIBLE_CALLBACKS_ENABLED = 'community.general.log_plays';
+    process.env.ANSIBLE_LOG_FOLDER = path.join(audit, 'plays');
+    let ran: Ran;
+    let control: Ran;
+    try {
+      ran = await run({
+        hosts: ['h1', 'h2', 'down'],
+        vars: { PASSWORD: secret, PLAIN: 'visible' },
+        secretNames: ['PASSWORD'],
+        masker: createMasker([secret]),
+        code: 'echo "pw=$PASSWORD plain=$PLAIN"; echo "err $PASSWORD" >&2; [ "$WAYMARK_HOST" = h1 ]',
+      });
+      // The same batch without secrets writes the value to those files: the check below can fail.
+      control = await run({ hosts: ['h1'], vars: { PLAIN: 'control-value-77' }, code: 'echo "$PLAIN"' });
+    } finally {
+      process.env = saved;
+    }
+    const results = byHost(ran.results);
+    expect(results.h1).toMatchObject({ status: 'ok', rc: 0, stdout: `pw=${MASK} plain=visible\n`, stderr: `err ${MASK}\n` });
+    expect(results.h2).toMatchObject({ status: 'failed', rc: 1, stdout: `pw=${MASK} plain=visible\n` });
+    expect(results.down).toMatchObject({ status: 'unreachable', rc: null });
+    expect(JSON.stringify(ran.results)).not.toContain(secret);
+    expect(ran.log.join('\n')).not.toContain(secret);
+    expect(ran.log).toContain(`h1 stdout| pw=${MASK} plain=visible`);
+
+    const written = readdirSync(audit, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => readFileSync(path.join(entry.parentPath, entry.name), 'utf8'))
+      .join('\n');
+    expect(written).toContain('control-value-77');
+    expect(written).not.toContain(secret);
+    expect(control.results[0]).toMatchObject({ stdout: 'control-value-77\n' });
+
+    // Nothing left in the temp dir (playbook, extra vars, Ansible's temp files), no retry file.
+    expect(fleetFolders().filter((name) => !before.has(name))).toEqual([]);
+    expect(existsSync(path.join(dir, 'batch.retry'))).toBe(false);
+    expect(existsSync(path.join(homedir(), '.ansible', 'retry'))).toBe(false);
+  }, 90_000);
+});
+
+describe('runBatch over SSH', () => {
+  it('reports a host whose SSH port refuses as unreachable, with the reason; ansible-playbook exits 4', async () => {
+    const ran = await run({ hosts: ['down'], code: 'true' });
+    expect(ran.outcome).toEqual({ canceled: false, timedOut: false, exitCode: 4 });
+    expect(ran.results).toEqual([expect.objectContaining({ host: 'down', status: 'unreachable', rc: null, msg: expect.stringMatching(/127\.0\.0\.250.*(refused|port 1)/s) })]);
+  }, 60_000);
+});
+
+/** Processes running `sleep SECONDS`, with their process groups. */
+function sleepers(seconds: string): { pid: number; pgid: number }[] {
+  const table = execFileSync('ps', ['-eo', 'pid=,pgid=,stat=,args='], { encoding: 'utf8' });
+  return table
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields[2]?.[0] !== 'Z' && fields[3] === 'sleep' && fields[4] === seconds)
+    .map((fields) => ({ pid: Number(fields[0]), pgid: Number(fields[1]) }));
+}
+
+/** Processes, zombies aside, in one of these groups. */
+function membersOf(groups: Set<number>): string[] {
+  const table = execFileSync('ps', ['-eo', 'pid=,pgid=,stat=,args='], { encoding: 'utf8' });
+  return table
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => {
+      const fields = line.split(/\s+/);
+      return groups.has(Number(fields[1])) && fields[2]?.[0] !== 'Z';
+    });
+}
+
+async function waitFor(condition: () => boolean, withinMs: number): Promise<void> {
+  const deadline = performance.now() + withinMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('runBatch ends ansible-playbook and everything it started', () => {
+  it('on cancel: no worker, module or script is left', async () => {
+    const seconds = `30.${process.pid}1`;
+    const controller = new AbortController();
+    const running = run({ hosts: ['h1', 'h2', 'h3'], code: `sleep ${seconds}`, signal: controller.signal, killGraceMs: 2000 });
+    let groups = new Set<number>();
+    try {
+      await waitFor(() => sleepers(seconds).length === 3, 30_000);
+      groups = new Set(sleepers(seconds).map((sleeper) => sleeper.pgid));
+      controller.abort();
+      const ran = await running;
+      expect(ran.outcome.canceled).toBe(true);
+      expect(ran.results).toEqual([]);
+      expect(sleepers(seconds)).toEqual([]);
+      expect(membersOf(groups)).toEqual([]);
+    } finally {
+      controller.abort();
+      await running;
+      for (const { pid } of sleepers(seconds)) process.kill(pid, 'SIGKILL');
+    }
+  }, 60_000);
+
+  it('on timeout likewise', async () => {
+    const seconds = `30.${process.pid}2`;
+    const ran = await run({ hosts: ['h1', 'h2', 'h3'], code: `sleep ${seconds}`, timeoutMs: 4000, killGraceMs: 2000 });
+    try {
+      expect(ran.outcome).toMatchObject({ timedOut: true, canceled: false });
+      expect(sleepers(seconds)).toEqual([]);
+    } finally {
+      for (const { pid } of sleepers(seconds)) process.kill(pid, 'SIGKILL');
+    }
+  }, 60_000);
+});
+
+describe('runBatch when Ansible cannot run', () => {
+  it('names the package when ansible-playbook is missing, without throwing', async () => {
+    const empty = scratchDir();
+    mkdirSync(path.join(empty, 'bin'));
+    const saved = process.env.PATH;
+    process.env.PATH = path.join(empty, 'bin');
+    try {
+      expect(await ansibleAvailable()).toBe(false);
+      const ran = await run({ hosts: ['h1'], code: 'true' });
+      expect(ran.outcome.error).toBe(ANSIBLE_MISSING);
+      expect(ran.outcome.error).toMatch(/apt-get install -y ansible/);
+    } finally {
+      process.env.PATH = saved;
+    }
+    expect(await ansibleAvailable()).toBe(true);
+  });
+
+  it('gives Ansible’s reason when it rejects the inventory', async () => {
+    const ran = await run({ hosts: ['h1'], inventory: 'no-such-inventory.ini', code: 'true' });
+    expect(ran.results).toEqual([]);
+    expect(ran.outcome.error).toMatch(/ansible-playbook could not run batch 1 with the inventory no-such-inventory.ini \(exit \d+\): .*Unable to parse .*no-such-inventory.ini.*ERROR!/);
+    expect(ran.outcome.error).toContain('no-such-inventory.ini');
+  }, 60_000);
+});
