@@ -81,7 +81,7 @@ export async function runFleet(ctx: FleetContext): Promise<FleetResult> {
     if (ctx.signal.aborted) return { kind: 'canceled' };
     await ctx.dispatch({ type: 'hosts-started', step: ctx.stepId, block: ctx.block.id, hosts, batch, execution: ctx.execution, at: now() }, [
       'hosts-started',
-      { step: ctx.stepId, block: ctx.block.id, batch, hosts },
+      { step: ctx.stepId, block: ctx.block.id, batch, targets: hosts },
     ]);
     const canceled = await runOneBatch(ctx, batch, hosts);
     if (canceled) return { kind: 'canceled' };
@@ -229,7 +229,7 @@ async function recordHost(ctx: FleetContext, host: string, judged: JudgedHost, d
   if (judged.reason !== undefined) event.reason = ctx.masker.mask(judged.reason);
   await ctx.dispatch(event, [
     'host-finished',
-    { step: ctx.stepId, block: ctx.block.id, host, status: judged.status, rc: judged.rc, reason: event.reason ?? null, durationMs: event.durationMs },
+    { step: ctx.stepId, block: ctx.block.id, target: host, status: judged.status, rc: judged.rc, reason: event.reason ?? null, durationMs: event.durationMs },
   ]);
 }
 

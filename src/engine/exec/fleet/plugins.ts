@@ -12,13 +12,14 @@ export const PLUGIN_FILES = ['callback_plugins/waymark_jsonl.py', 'action_plugin
 // The bundle (src/build/bundle.mjs) defines this as the files' text: its chunks have no plugins/
 // folder beside them. From src/ (tests) and tsc's dist/ (which the build copies the folder into),
 // the files are read from beside this module.
-declare const WAYMARK_ANSIBLE_PLUGINS: Record<string, string> | undefined;
+// It is base64 of their JSON (see there why).
+declare const WAYMARK_ANSIBLE_PLUGINS: string | undefined;
 
 let sources: Promise<Record<string, string>> | undefined;
 
 /** The text of each plugin file, read once. */
 export function pluginSources(): Promise<Record<string, string>> {
-  if (typeof WAYMARK_ANSIBLE_PLUGINS === 'object') return Promise.resolve(WAYMARK_ANSIBLE_PLUGINS);
+  if (typeof WAYMARK_ANSIBLE_PLUGINS === 'string') return Promise.resolve(JSON.parse(Buffer.from(WAYMARK_ANSIBLE_PLUGINS, 'base64').toString('utf8')) as Record<string, string>);
   return (sources ??= readPlugins().catch((error: unknown) => {
     sources = undefined;
     throw error;
