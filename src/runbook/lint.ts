@@ -30,6 +30,30 @@ function checkPattern(block: Block, file: string, report: Report): void {
   );
 }
 
+/** Fleet blocks need an inventory to run against; its path may only use declared variables. */
+function checkInventory(runbook: Runbook, declared: Set<string>, report: Report): void {
+  const inventory = runbook.inventory;
+  if (inventory?.path !== undefined) {
+    for (const name of referencedVars(inventory.path)) {
+      if (!declared.has(name)) report(inventory.line, `inventory uses \${${name}}, which is not declared under vars`, 'unknown-variable', 'error', inventory.file);
+    }
+  }
+  if (inventory) return;
+  for (const step of runbook.steps) {
+    for (const block of step.blocks) {
+      if (!block.attrs.fleet || block.executor === null) continue;
+      report(
+        block.line,
+        `fleet block ${block.id} (hosts=${block.attrs.fleet.hosts}) has no inventory to run against: name one with inventory: in the front matter or a profile, or give --inventory FILE when running`,
+        'no-inventory',
+        'warning',
+        step.file,
+      );
+      return;
+    }
+  }
+}
+
 /** Every problem in a parsed runbook, parse problems included, sorted by line. */
 export function lintRunbook(runbook: Runbook): Diagnostic[] {
   const found: Diagnostic[] = [...runbook.diagnostics];
@@ -85,6 +109,7 @@ export function lintRunbook(runbook: Runbook): Diagnostic[] {
     }
   });
 
+  checkInventory(runbook, declared, report);
   for (const step of runbook.steps) {
     for (const block of step.blocks) {
       if (block.executor === 'shell' || block.executor === 'python') checkPattern(block, step.file, report);

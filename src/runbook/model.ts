@@ -10,7 +10,8 @@ export type Executor = 'shell' | 'python' | 'sql';
 export interface Diagnostic {
   file: string;
   line: number;
-  severity: 'error' | 'warning';
+  /** `note`: what lint found out, not a problem (the hosts a fleet block would touch). */
+  severity: 'error' | 'warning' | 'note';
   /** A short stable name for the kind of problem, e.g. `unknown-attribute`. */
   rule: string;
   message: string;
