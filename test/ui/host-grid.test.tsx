@@ -5,7 +5,7 @@
  */
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
-import { reduce, type HostOutcome, type RunEvent, type RunState, type StepState } from '../../src/engine/run-state.js';
+import { reduce, type RunEvent, type StepState } from '../../src/engine/run-state.js';
 import type { NextAction } from '../../src/engine/plan.js';
 import { StepView, stepSections } from '../../src/ui/components/StepView.js';
 import { HostGrid } from '../../src/ui/components/HostGrid.js';
@@ -13,7 +13,8 @@ import { HelpOverlay } from '../../src/ui/components/HelpOverlay.js';
 import { fleetView, moveHost } from '../../src/ui/host-grid.js';
 import { hostLookOf } from '../../src/ui/theme.js';
 import type { HostStatus } from '../../src/engine/run-state.js';
-import { AT, book, sh, stateAfter, stepOf } from '../engine/fixtures.js';
+import { stepOf } from '../engine/fixtures.js';
+import { FLEET_BOOK, TWELVE, fleetRun, hostFinished, hostsStarted, twelveHosts } from '../engine/fleet-fixtures.js';
 
 /** Frame text without colour and style escapes. */
 function plain(frame: string | undefined): string {
@@ -21,56 +22,13 @@ function plain(frame: string | undefined): string {
   return (frame ?? '').replace(/\u001B\[[0-9;]*m/g, '');
 }
 
-const BOOK = book(
-  '# Computes',
-  '## Upgrade the computes {#computes}',
-  'Upgrade nova-compute, a canary first.',
-  '',
-  ...sh('run name=upgrade hosts=computes batch=1,3 max-fail=3', 'apt-get install -y nova-compute'),
-  '- [ ] The canary serves instances again',
-);
+const BOOK = FLEET_BOOK;
 const step = stepOf(BOOK, 'computes');
 const block = step.blocks.find((b) => b.id === 'upgrade')!;
-
-/** A host's result as fleet-run dispatches it. */
-function finished(host: string, status: HostOutcome, rc: number | null, extra: { reason?: string; tail?: string[] } = {}): RunEvent {
-  return { type: 'host-finished', step: 'computes', block: 'upgrade', host, status, rc, durationMs: 1200, at: AT, ...extra };
-}
-
-/** The step after the block started on `hosts` (planned in batches: 1, then `size` each) and `events`. */
-function fleetState(hosts: string[], size: number, ...events: RunEvent[]): StepState {
-  return fleetRun(hosts, size, ...events).steps[0]!;
-}
-
-function fleetRun(hosts: string[], size: number, ...events: RunEvent[]): RunState {
-  const planned = hosts.map((host, i) => ({ host, batch: i === 0 ? 1 : 2 + Math.floor((i - 1) / size) }));
-  const state = stateAfter(
-    BOOK,
-    { type: 'block-started', step: 'computes', block: 'upgrade', hash: 'h', log: 'logs/upgrade.1.log', at: AT },
-    { type: 'fleet-planned', step: 'computes', block: 'upgrade', hosts: planned, at: AT },
-    ...events,
-  );
-  return state;
-}
-
-const started = (batch: number, ...hosts: string[]): RunEvent => ({ type: 'hosts-started', step: 'computes', block: 'upgrade', hosts, batch, execution: 1, at: AT });
-
-const TWELVE = Array.from({ length: 12 }, (_, i) => `cmp-${String(i + 1).padStart(2, '0')}`);
-
-/** Twelve hosts: the canary passed, batch 2 ran (one failed, one unreachable, one ok), batch 3 is running. */
-function twelve(): StepState {
-  return fleetState(
-    TWELVE,
-    3,
-    started(1, 'cmp-01'),
-    finished('cmp-01', 'ok', 0),
-    started(2, 'cmp-02', 'cmp-03', 'cmp-04'),
-    finished('cmp-02', 'ok', 0),
-    finished('cmp-03', 'failed', 1, { reason: 'exit 1, expected 0', tail: ['Reading package lists...', 'E: nova-compute 29.0 conflicts with python3-nova 27.1'] }),
-    finished('cmp-04', 'unreachable', null, { reason: 'ssh: connect to host 127.0.0.5 port 2222: Connection refused' }),
-    started(3, 'cmp-05', 'cmp-06', 'cmp-07'),
-  );
-}
+const finished = hostFinished;
+const started = hostsStarted;
+const fleetState = (hosts: string[], size: number, ...events: RunEvent[]): StepState => fleetRun(hosts, size, ...events).steps[0]!;
+const twelve = (): StepState => twelveHosts().steps[0]!;
 
 const RUNNING: NextAction = { kind: 'run', step, block };
 
