@@ -14,6 +14,7 @@ import { formatDuration } from '../runbook/duration.js';
 import { WholeLines, preloadProcessRunner } from '../engine/output.js';
 import { ExitCode, UsageError } from '../engine/errors.js';
 import { commonOptions, stateDirFrom } from './options.js';
+import { hostLines, hostNameWidth } from './host-lines.js';
 
 export const runHelp = `usage: waymark run RUNBOOK.md --headless [options]
 
@@ -78,6 +79,12 @@ function printer(out: NodeJS.WritableStream, session: RunSession, showOutput: bo
         flushOutput();
         out.write(`   attempt ${event.attempt}/${event.of}${event.nextInMs > 0 ? ` in ${formatDuration(event.nextInMs)}` : ''}: ${event.reason}\n`);
         break;
+      case 'host-finished': {
+        // A fleet block's host result as it arrives; the names line up with the block's other hosts.
+        const hosts = session.state.steps.find((s) => s.id === event.step.id)?.blocks.find((b) => b.id === event.block.id)?.hosts ?? [event.host];
+        for (const line of hostLines(event.host, hostNameWidth(hosts), showOutput)) out.write(`${line}\n`);
+        break;
+      }
       case 'block-finished':
         flushOutput();
         out.write(`${blockLine(event.block, event.state)}\n`);

@@ -27,7 +27,7 @@ import type { OutputStream } from './exec/output.js';
 import { nextAction, type NextAction, type StepFilter } from './plan.js';
 import { decisionsFor, describeAction, exitCodeFor, refusal, type Answer, type Decisions } from './decisions.js';
 import { describeReconciliation, initialRunState, reconcile, blockHash } from './reconcile.js';
-import type { BlockState, Decision, RunEvent, RunState, RunStatus, StepState } from './run-state.js';
+import type { BlockState, Decision, HostState, RunEvent, RunState, RunStatus, StepState } from './run-state.js';
 import { isStepDone, reduce } from './run-state.js';
 import { changedSecrets, fixedValues, publicValues, recordedVars, resolveVars, secretDigests, settingsConflicts, unsetSecrets, type ResolvedVars, type VarInputs } from './vars.js';
 import { readVarFile, type VarFileEntry } from './var-file.js';
@@ -86,6 +86,8 @@ export type SessionEvent =
    */
   | { type: 'attempt'; step: Step; block: Block; attempt: number; of: number; nextInMs: number; reason: string }
   | { type: 'block-finished'; step: Step; block: Block; state: BlockState }
+  /** One host of a fleet block has a result, as checkpointed (masked): emitted after its `host-finished` transition. */
+  | { type: 'host-finished'; step: Step; block: Block; host: HostState }
   | { type: 'step-finished'; step: Step; state: StepState }
   | { type: 'state'; state: RunState };
 

@@ -190,6 +190,7 @@ export function App({ controller, durations, openPager = runPager, openShell = r
         vars,
         rollbacks: onRunStep ? decisions.rollbacks : [],
         fixes: onRunStep && snapshot.selecting === 'fixes' ? decisions.fixes : [],
+        host: snapshot.host,
         reason: decisions.step === step ? decisions.reason : null,
         remedy: decisions.step === step ? decisions.remedy : null,
         width: mainWidth,
@@ -246,7 +247,7 @@ export function App({ controller, durations, openPager = runPager, openShell = r
         <Header state={state} width={columns} timeLeftMs={timeLeft(state, durations)} />
         {snapshot.help ? (
           // The help takes the step list's and the output's room too: every key fits at 80x24.
-          <HelpOverlay width={columns} height={room} allowed={snapshot.busy ? ['stop'] : decisions.choices.map((c) => c.kind)} textScrolls={proseScrollMax > 0} />
+          <HelpOverlay width={columns} height={room} allowed={snapshot.busy ? ['stop'] : decisions.choices.map((c) => c.kind)} textScrolls={proseScrollMax > 0} hosts={sections?.fleet != null} />
         ) : snapshot.picking !== null ? (
           <StepPicker steps={session.runbook.steps} state={state} picked={snapshot.picking} runStep={runStep} width={columns} height={room} />
         ) : prompt?.kind === 'confirm-block' && confirmCommand !== null ? (

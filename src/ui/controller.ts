@@ -12,6 +12,7 @@ import type { RunState } from '../engine/run-state.js';
 import { OutputTail, type OutputLine } from '../engine/output.js';
 import { KEY_FOR, type KeyAction } from './keys.js';
 import { LogView, type SearchShown } from './log-view.js';
+import { fleetShown, moveHost } from './host-grid.js';
 
 /** A question the screen is waiting on. */
 export type Prompt =
@@ -67,6 +68,8 @@ export interface UiSnapshot {
   selected: number;
   /** Which list the selection moves over now. */
   selecting: Selection;
+  /** The host selected in a fleet block's grid (←, →, tab), by name; null when none is. */
+  host: string | null;
   /** The step shown to read, when the operator browses away from the run's step (`[`, `]`); null on the run's step. */
   browsing: number | null;
   /** The step highlighted in the step list of `g` while it is open; null when closed. */
@@ -152,6 +155,7 @@ export class UiController {
   #selected = 0;
   /** The list the selection is in (step and kind): on another list it starts again at its first entry. */
   #selectedList = '';
+  #host: string | null = null;
   #browsing: number | null = null;
   #picking: number | null = null;
   #help = false;
@@ -192,6 +196,7 @@ export class UiController {
       message: this.#message,
       selected: this.#selection(decisions),
       selecting: selectionOf(decisions),
+      host: this.#host,
       browsing: this.#browsing,
       picking: this.#picking,
       help: this.#help,
@@ -428,6 +433,8 @@ export class UiController {
       return this.#notify();
     }
     if (action === 'shell' || action === 'log') return this.#notify();
+    // The grid is read, not answered: its keys work while a block runs and on a step being read.
+    if (action === 'host-previous' || action === 'host-next' || action === 'host-attention') return this.#selectHost(action);
     if (this.#browsing !== null) {
       // Keys that answer act on the run's step, never on the one being read: the view goes back
       // to it first, so the operator sees what they answer.
@@ -587,6 +594,18 @@ export class UiController {
     if (why || !fix) return this.#say(why?.message ?? `nothing to fix: ${d.summary}`, 'error');
     await this.session.answer(answer);
     this.#say(`working on step ${fix.id} (it fixes check ${d.block?.id ?? ''}): enter runs its blocks; then r re-runs the check`);
+  }
+
+  /** ←, →, tab: move the selection over the hosts of the fleet block the step view shows (host-grid.ts). */
+  #selectHost(action: 'host-previous' | 'host-next' | 'host-attention'): void {
+    const d = this.session.decisions();
+    const index = this.#browsing ?? runStepIndex(this.session, d);
+    const step = this.session.runbook.steps[index];
+    const stepState = this.session.state.steps[index];
+    const shown = step && stepState ? fleetShown(step, stepState, this.#browsing === null ? d.action : { kind: 'complete' }) : null;
+    if (!shown) this.#say('no fleet block of this step has hosts yet: ← → and tab select hosts in its grid once it has run');
+    else this.#host = moveHost(shown.state.hosts ?? [], this.#host, action);
+    this.#notify();
   }
 
   /** [ and ]: show the step before or after the one shown, to read it; back on the run's step, browsing ends. */

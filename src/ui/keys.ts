@@ -13,6 +13,9 @@ export type KeyAction =
   | 'tick'
   | 'select-up'
   | 'select-down'
+  | 'host-previous'
+  | 'host-next'
+  | 'host-attention'
   | 'acknowledge'
   | 'override'
   | 'skip'
@@ -54,6 +57,9 @@ export const KEY_TABLE: readonly KeyBinding[] = [
   { action: 'tick', keys: ['space'], hint: 'tick', help: 'tick / untick the selected checklist item', matches: (i) => i === ' ' },
   { action: 'select-up', keys: ['↑', 'k'], hint: 'select', help: 'select the previous checklist item, fix step or rollback block', matches: (i, k) => k.upArrow || i === 'k' },
   { action: 'select-down', keys: ['↓', 'j'], hint: 'select', help: 'select the next checklist item, fix step or rollback block', matches: (i, k) => k.downArrow || i === 'j' },
+  { action: 'host-previous', keys: ['←'], hint: 'host before', help: "select the host before in a fleet block's host grid: its status, rc, reason and output show under the grid", matches: (_, k) => k.leftArrow },
+  { action: 'host-next', keys: ['→'], hint: 'host after', help: "select the host after in a fleet block's host grid", matches: (_, k) => k.rightArrow },
+  { action: 'host-attention', keys: ['tab'], hint: 'next failed', help: 'select the next host that failed, was unreachable or was interrupted, in the host grid', matches: (_, k) => k.tab },
   { action: 'acknowledge', keys: ['w'], hint: 'accept warning', help: 'acknowledge the warning the run is waiting on', matches: (i) => i === 'w' },
   { action: 'override', keys: ['o'], hint: 'override', help: 'override the failed or interrupted check (where the runbook allows it) with a reason', matches: (i) => i === 'o' },
   { action: 'skip', keys: ['s'], hint: 'skip step', help: 'skip the current step, if it is optional, with a written reason', matches: (i) => i === 's' },
@@ -108,6 +114,9 @@ const ANSWERS: Partial<Record<KeyAction, readonly AnswerKind[]>> = {
   rollback: ['rollback'],
   'run-fix': ['run-fix'],
 };
+
+/** The host grid's keys: the help lists them only while a fleet block's grid is on screen. */
+export const HOST_KEYS: readonly KeyAction[] = ['host-previous', 'host-next', 'host-attention'];
 
 /** True when the key does something now: it gives an answer the run allows, or it is not an answer. */
 export function keyApplies(action: KeyAction, allowed: readonly AnswerKind[]): boolean {

@@ -2,7 +2,7 @@
 import { Box } from 'ink';
 import { Text } from '../inert-text.js';
 import type { AnswerKind } from '../../engine/decisions.js';
-import { KEY_TABLE, keyApplies, type KeyBinding } from '../keys.js';
+import { HOST_KEYS, KEY_TABLE, keyApplies, type KeyBinding } from '../keys.js';
 import { wrapWords } from '../wrap.js';
 
 const keysOf = (binding: KeyBinding) => binding.keys.join(', ');
@@ -51,8 +51,24 @@ function ShortHelp({ bindings, width, height }: { bindings: readonly KeyBinding[
 }
 
 /** The keys that apply now (a key whose answer the run does not allow now is not listed). */
-export function HelpOverlay({ width, height, allowed, textScrolls }: { width: number; height: number; allowed: readonly AnswerKind[]; /** The step's text does not fit: < and > scroll it. */ textScrolls: boolean }) {
-  const bindings = KEY_TABLE.filter((binding) => keyApplies(binding.action, allowed) && (textScrolls || (binding.action !== 'text-up' && binding.action !== 'text-down')));
+export function HelpOverlay({
+  width,
+  height,
+  allowed,
+  textScrolls,
+  hosts = false,
+}: {
+  width: number;
+  height: number;
+  allowed: readonly AnswerKind[];
+  /** The step's text does not fit: < and > scroll it. */
+  textScrolls: boolean;
+  /** A fleet block's host grid is on screen: its keys select hosts. */
+  hosts?: boolean;
+}) {
+  const bindings = KEY_TABLE.filter(
+    (binding) => keyApplies(binding.action, allowed) && (textScrolls || (binding.action !== 'text-up' && binding.action !== 'text-down')) && (hosts || !HOST_KEYS.includes(binding.action)),
+  );
   const keyWidth = Math.max(...bindings.map((b) => keysOf(b).length));
   const rowsAt = (list: readonly KeyBinding[], columnWidth: number) => list.reduce((n, b) => n + bindingRows(b, columnWidth - 1, keyWidth).length, 0);
   // Title and the text-prompt line take two rows. One column when its wrapped rows fit; else two

@@ -14,6 +14,8 @@ import { lookOf, ROLE_BADGE } from '../theme.js';
 import { renderMarkdown } from '../markdown.js';
 import { wrapWords } from '../wrap.js';
 import { displayLine } from '../../runbook/inert.js';
+import { fleetShown, fleetView, hostGridSize, type FleetView } from '../host-grid.js';
+import { hostGridRows } from './HostGrid.js';
 
 export interface StepViewProps {
   step: Step;
@@ -32,6 +34,8 @@ export interface StepViewProps {
   reason?: string | null;
   /** The steps that fix the refused check (fixes=), offered to run in place; the selection is on them. */
   fixes?: Step[];
+  /** The host selected in the fleet block's grid (by name), if any. */
+  host?: string | null;
   width: number;
   height: number;
 }
@@ -59,6 +63,7 @@ function attributesOf(block: Block): string {
   if (block.attrs.rerunOnExit !== undefined) parts.push(`until exit≠${block.attrs.rerunOnExit}`);
   if (block.attrs.codes) parts.push('oslo codes');
   if (block.attrs.connection) parts.push(`db ${block.attrs.connection}`);
+  if (block.attrs.fleet) parts.push(`hosts ${block.attrs.fleet.hosts}`);
   return parts.join(', ');
 }
 
@@ -111,11 +116,13 @@ export interface StepSections {
   evidence: Evidence | null;
   remedy: Row[];
   list: Row[];
+  /** A fleet block's host grid, shown under the blocks, and the rows it needs and would fill. */
+  fleet: { view: FleetView; needed: number; wanted: number } | null;
 }
 
 export type StepSectionsProps = Omit<StepViewProps, 'height'>;
 
-export function stepSections({ step, state, next, selected, busy, vars, rollbacks, remedy, reason, fixes = [], width }: StepSectionsProps): StepSections {
+export function stepSections({ step, state, next, selected, busy, vars, rollbacks, remedy, reason, fixes = [], host = null, width }: StepSectionsProps): StepSections {
   const tags = [step.optional ? 'optional' : '', ...step.tags.map((t) => `#${t}`)].filter(Boolean).join(' ');
   // A long title wraps: two steps that differ only at the end must not look alike.
   const title: Row[] = wrapWords(`${step.title} (${step.id}${tags ? ` · ${tags}` : ''})`, width).map((line, i) => ({
@@ -211,8 +218,11 @@ export function stepSections({ step, state, next, selected, busy, vars, rollback
     });
   }
 
+  const shown = fleetShown(step, state, next);
+  const view = shown ? fleetView(shown.block, shown.state, host, evidence !== null && held?.block.id === shown.block.id && evidence.head.length > 0) : null;
+  const fleet = view ? { view, ...hostGridSize(view, width) } : null;
   const rendered = renderMarkdown(withValues(step.markdown, vars), Math.max(20, width - 1));
-  return { title, prose: rendered ? rendered.split('\n') : [], blocks, gate, evidence, remedy: remedyRows, list };
+  return { title, prose: rendered ? rendered.split('\n') : [], blocks, gate, evidence, remedy: remedyRows, list, fleet };
 }
 
 /** The evidence table's rows as shown: as many data rows as `room` holds, and how many there are. */
@@ -229,29 +239,36 @@ function evidenceShown(evidence: NonNullable<StepSections['evidence']>, room: nu
 export function stepRowsWanted(sections: StepSections): number {
   const ev = sections.evidence;
   const evRows = ev ? ev.head.length + ev.rows.length + (ev.found > ev.rows.length ? 1 : 0) : 0;
-  return sections.title.length + sections.prose.length + sections.blocks.length + sections.gate.length + evRows + sections.remedy.length + sections.list.length;
+  const grid = sections.fleet?.wanted ?? 0;
+  return grid + sections.title.length + sections.prose.length + sections.blocks.length + sections.gate.length + evRows + sections.remedy.length + sections.list.length;
 }
 
 /** Rows the step view cannot do without: what the operator acts on, the start of the evidence, a row of text. */
 export function stepRowsNeeded(sections: StepSections): number {
   const ev = sections.evidence;
   const evRows = ev ? Math.min(EVIDENCE_FIRST, ev.head.length + ev.rows.length) + (ev.found > ev.rows.length || ev.rows.length + ev.head.length > EVIDENCE_FIRST ? 1 : 0) : 0;
-  return sections.title.length + (sections.prose.length > 0 ? 1 : 0) + sections.blocks.length + sections.gate.length + evRows + sections.remedy.length + sections.list.length;
+  const grid = sections.fleet?.needed ?? 0;
+  return grid + sections.title.length + (sections.prose.length > 0 ? 1 : 0) + sections.blocks.length + sections.gate.length + evRows + sections.remedy.length + sections.list.length;
 }
 
 /** Evidence rows (a table's header and first row) shown even when the prose wants the room. */
 const EVIDENCE_FIRST = 3;
 
 export function StepView({ sections, height, width, proseScroll }: { sections: StepSections; height: number; width: number; proseScroll: number }) {
-  const { title, prose, blocks, gate, evidence, remedy, list } = sections;
-  // What the operator acts on is shown whole; the evidence table and the prose share what is left.
-  const acted = title.length + blocks.length + gate.length + remedy.length + list.length;
+  const { title, prose, blocks, gate, evidence, remedy, list, fleet } = sections;
+  // What the operator acts on is shown whole, with the host grid's counts, budget and failed hosts;
+  // the evidence table, the rest of the grid and the prose share what is left.
+  const grid = fleet ?? { needed: 0, wanted: 0 };
+  const acted = title.length + blocks.length + gate.length + remedy.length + list.length + grid.needed;
   let left = Math.max(0, height - acted);
   const evWanted = evidence ? evidence.head.length + evidence.rows.length + (evidence.found > evidence.rows.length ? 1 : 0) : 0;
   // The evidence goes first, leaving the prose at least the row that says there is more (and scroll).
   const evRoom = Math.min(evWanted, prose.length > 0 ? Math.max(Math.min(evWanted, EVIDENCE_FIRST), left - 1) : left);
   const ev = evidence ? evidenceShown(evidence, evRoom) : { count: null, lines: [] };
   left -= ev.lines.length + (ev.count ? 1 : 0);
+  // The grid grows into what the evidence left, keeping the prose its row that says there is more.
+  const gridExtra = Math.max(0, Math.min(grid.wanted - grid.needed, prose.length > 0 ? left - 1 : left));
+  left -= gridExtra;
   let proseRows: ReactNode[] = [];
   const first = Math.max(0, Math.min(proseScroll, prose.length - Math.max(1, left - 1)));
   if (prose.length <= left) {
@@ -292,7 +309,8 @@ export function StepView({ sections, height, width, proseScroll }: { sections: S
       </Text>
     )),
   ];
-  const rows = [...title.map((r) => r.node), ...proseRows, ...blocks.map((r) => r.node), ...gate.map((r) => r.node), ...evRows, ...remedy.map((r) => r.node), ...list.map((r) => r.node)];
+  const gridRows = fleet ? hostGridRows(fleet.view, width, grid.needed + gridExtra) : [];
+  const rows = [...title.map((r) => r.node), ...proseRows, ...blocks.map((r) => r.node), ...gridRows, ...gate.map((r) => r.node), ...evRows, ...remedy.map((r) => r.node), ...list.map((r) => r.node)];
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
       {rows.slice(0, height)}

@@ -1,0 +1,57 @@
+/**
+ * Fleet block states for the faces' tests (grid, headless lines, status, reports), built as a run
+ * builds them: a parsed runbook with a fleet block, then the events fleet-run dispatches
+ * (fleet-planned, hosts-started, host-finished) through the real `reduce`.
+ */
+import type { HostOutcome, RunEvent, RunState } from '../../src/engine/run-state.js';
+import { AT, book, sh, stateAfter } from './fixtures.js';
+
+/** A runbook whose step `computes` has the fleet block `upgrade` (a canary, then batches of 3, 3 may fail). */
+export const FLEET_BOOK = book(
+  '---',
+  'title: Computes',
+  'id: computes-book',
+  '---',
+  '# Computes',
+  '## Upgrade the computes {#computes}',
+  'Upgrade nova-compute, a canary first.',
+  '',
+  ...sh('run name=upgrade hosts=computes batch=1,3 max-fail=3', 'apt-get install -y nova-compute'),
+  '- [ ] The canary serves instances again',
+);
+
+/** A host's result as fleet-run dispatches it. */
+export function hostFinished(host: string, status: HostOutcome, rc: number | null, extra: { reason?: string; tail?: string[]; durationMs?: number; at?: string } = {}): RunEvent {
+  const { durationMs = 1200, at = AT, ...rest } = extra;
+  return { type: 'host-finished', step: 'computes', block: 'upgrade', host, status, rc, durationMs, at, ...rest };
+}
+
+export const hostsStarted = (batch: number, ...hosts: string[]): RunEvent => ({ type: 'hosts-started', step: 'computes', block: 'upgrade', hosts, batch, execution: 1, at: AT });
+
+/** The run after the block started on `hosts`, planned as the canary then batches of `size`, and `events`. */
+export function fleetRun(hosts: string[], size: number, ...events: RunEvent[]): RunState {
+  const planned = hosts.map((host, i) => ({ host, batch: i === 0 ? 1 : 2 + Math.floor((i - 1) / size) }));
+  return stateAfter(
+    FLEET_BOOK,
+    { type: 'block-started', step: 'computes', block: 'upgrade', hash: 'h', log: 'logs/upgrade.1.log', at: AT },
+    { type: 'fleet-planned', step: 'computes', block: 'upgrade', hosts: planned, at: AT },
+    ...events,
+  );
+}
+
+export const TWELVE = Array.from({ length: 12 }, (_, i) => `cmp-${String(i + 1).padStart(2, '0')}`);
+
+/** Twelve hosts: the canary passed; batch 2 ran (one ok, one failed, one unreachable); batch 3 runs. */
+export function twelveHosts(): RunState {
+  return fleetRun(
+    TWELVE,
+    3,
+    hostsStarted(1, 'cmp-01'),
+    hostFinished('cmp-01', 'ok', 0),
+    hostsStarted(2, 'cmp-02', 'cmp-03', 'cmp-04'),
+    hostFinished('cmp-02', 'ok', 0),
+    hostFinished('cmp-03', 'failed', 1, { reason: 'exit 1, expected 0', tail: ['Reading package lists...', 'E: nova-compute 29.0 conflicts with python3-nova 27.1'] }),
+    hostFinished('cmp-04', 'unreachable', null, { reason: 'ssh: connect to host 127.0.0.5 port 2222: Connection refused' }),
+    hostsStarted(3, 'cmp-05', 'cmp-06', 'cmp-07'),
+  );
+}
