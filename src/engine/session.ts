@@ -870,7 +870,12 @@ export class RunSession {
       cwd: dirname(resolve(step.file)),
       signal,
       ...(this.#options.killGraceMs !== undefined ? { killGraceMs: this.#options.killGraceMs } : {}),
-      dispatch: (event, audit) => this.#dispatch(event, audit),
+      dispatch: async (event, audit) => {
+        await this.#dispatch(event, audit);
+        if (event.type !== 'host-finished') return;
+        const host = this.#stepState(step).blocks.find((b) => b.id === block.id)?.hosts?.find((h) => h.host === event.host);
+        if (host) this.#emit({ type: 'host-finished', step, block, host });
+      },
       log,
     });
   }
