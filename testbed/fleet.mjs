@@ -31,10 +31,11 @@
  * so a `-o ControlMaster=no` there would lose. Pipelining is on, so a task costs one connection per
  * host. `kill` also ends the host's live sessions, so a command running there dies with it.
  *
- * ansible-playbook's exit codes (ansible-core 2.14, executor/task_queue_manager.py; measured by
- * test/helpers/fleet.test.ts): 0 all ok; 2 a host failed (RUN_FAILED_HOSTS), also when another host
- * was unreachable as well; 4 a host unreachable and none failed (RUN_UNREACHABLE_HOSTS). Read
- * per-host outcomes from the events, not from the code.
+ * ansible-playbook's exit codes (ansible-core 2.14; names in executor/task_queue_manager.py; measured
+ * by test/helpers/fleet.test.ts): 0 all ok; 2 a host failed and none was unreachable
+ * (RUN_FAILED_HOSTS); 4 a host unreachable (RUN_UNREACHABLE_HOSTS), also when another host failed:
+ * plugins/strategy/__init__.py checks unreachable hosts before failed ones, so the code alone cannot
+ * tell "one failed, one unreachable" from "one unreachable". Read per-host outcomes from the events.
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
