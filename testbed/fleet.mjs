@@ -569,8 +569,12 @@ function show(path) {
 
 function table(status) {
   const width = Math.max(...status.hosts.map((host) => host.name.length));
+  const where = (host) => `${host.address}:${status.port}`;
+  const whereWidth = Math.max(...status.hosts.map((host) => where(host).length));
+  const state = (host) => (host.running ? `up (pid ${host.pid})` : 'DOWN');
+  const stateWidth = Math.max(...status.hosts.map((host) => state(host).length));
   return status.hosts
-    .map((host) => `  ${host.name.padEnd(width)}  ${host.group.padEnd(11)}  ${host.address}:${status.port}  ${host.running ? `up (pid ${host.pid})` : 'DOWN'}  root ${show(host.root)}`)
+    .map((host) => `  ${host.name.padEnd(width)}  ${host.group.padEnd(11)}  ${where(host).padEnd(whereWidth)}  ${state(host).padEnd(stateWidth)}  root ${show(host.root)}`)
     .join('\n');
 }
 
@@ -601,7 +605,12 @@ export async function fleetCli(argv, { print }) {
   switch (command) {
     case 'up': {
       expect(1);
-      const hosts = positional[0] === undefined ? DEFAULT_HOSTS : count(positional[0], 'fleet up N');
+      // Without N, a fleet already there keeps its size and split.
+      const existing = fleetStatus({ dir });
+      const hosts = positional[0] === undefined ? (existing?.hosts.length ?? DEFAULT_HOSTS) : count(positional[0], 'fleet up N');
+      if (positional[0] === undefined && controllers === undefined && existing) {
+        controllers = existing.hosts.filter((host) => host.group === 'controllers').length;
+      }
       const began = Date.now();
       const result = await fleetUp({ dir, hosts, controllers, at });
       if (json) return print(JSON.stringify(result, null, 2)), 0;
@@ -630,7 +639,7 @@ export async function fleetCli(argv, { print }) {
       expect(1);
       if (!positional[0]) throw new TestbedError(`fleet kill needs a host name\n\n${FLEET_USAGE}`);
       const result = fleetKill({ dir, host: positional[0] });
-      print(result.killed ? `fleet: ${result.host} is down (killed ${result.pids.length} processes); npm run testbed -- fleet up starts it again` : `fleet: ${result.host} was not running`);
+      print(result.killed ? `fleet: ${result.host} is down (killed its sshd and ${result.pids.length - 1} session processes); npm run testbed -- fleet up starts it again` : `fleet: ${result.host} was not running`);
       return 0;
     }
     case 'down': {
