@@ -447,7 +447,8 @@ export async function fleetUp({ dir = FLEET_DIR, hosts = DEFAULT_HOSTS, controll
     throw new TestbedError(`sshd needs /run/sshd and it could not be created (${error.code}): sudo mkdir -p /run/sshd`);
   }
   mkdirSync(p.sshdDir, { recursive: true, mode: 0o700 });
-  if (!fleet) {
+  const fresh = !fleet;
+  if (fresh) {
     fleet = { dir: p.dir, user, port: await freePort(plan.map((host) => host.address)), clientKey: p.clientKey, hosts: plan };
     await keygen(programs.sshKeygen, p.clientKey, `waymark-fleet@${p.dir}`);
   }
@@ -456,20 +457,29 @@ export async function fleetUp({ dir = FLEET_DIR, hosts = DEFAULT_HOSTS, controll
     toStart.map(async (host) => {
       const hostPaths = p.host(host.name);
       if (!existsSync(hostPaths.hostKey)) await keygen(programs.sshKeygen, hostPaths.hostKey, `${host.name}@waymark-fleet`);
-      writeFileSync(hostPaths.config, sshdConfig(fleet, host, hostPaths, programs.sftpServer));
       writeHostRoot(hostPaths, host, at);
     }),
   );
-  writeFileSync(p.state, `${JSON.stringify(fleet, null, 2)}\n`);
-  writeFileSync(p.inventory, inventoryText(fleet));
-
-  const started = toStart.map((host) => ({ host, process: startSshd(programs.sshd, p.host(host.name)) }));
-  if (watch) startWatchdog(watch, started.map((entry) => entry.process.pid).filter(Boolean));
-  try {
-    await waitStarted(fleet, started, p);
-  } catch (error) {
-    for (const entry of started) if (entry.process.pid && !entry.process.exited) killTree(entry.process.pid);
-    throw error;
+  // A new fleet's port was free a moment ago; another program (or fleet) may take it before sshd
+  // binds. Then a new fleet tries another port; a reused one keeps its port (its inventory is out).
+  for (let attempt = 1; ; attempt += 1) {
+    for (const host of toStart) {
+      const hostPaths = p.host(host.name);
+      writeFileSync(hostPaths.config, sshdConfig(fleet, host, hostPaths, programs.sftpServer));
+    }
+    writeFileSync(p.state, `${JSON.stringify(fleet, null, 2)}\n`);
+    writeFileSync(p.inventory, inventoryText(fleet));
+    const started = toStart.map((host) => ({ host, process: startSshd(programs.sshd, p.host(host.name)) }));
+    if (watch) startWatchdog(watch, started.map((entry) => entry.process.pid).filter(Boolean));
+    try {
+      await waitStarted(fleet, started, p);
+      break;
+    } catch (error) {
+      for (const entry of started) if (entry.process.pid && entry.process.exited === null) killTree(entry.process.pid);
+      const portTaken = /Address already in use|Cannot bind any address/.test(error.message);
+      if (!(fresh && portTaken && attempt < 3)) throw error;
+      fleet.port = await freePort(plan.map((host) => host.address));
+    }
   }
   return { ...fleetStatusOf(p, fleet), started: toStart.map((host) => host.name) };
 }
@@ -483,7 +493,8 @@ async function waitStarted(fleet, started, p) {
       const hostPaths = p.host(failed.host.name);
       throw new TestbedError(`the sshd of ${failed.host.name} (${failed.host.address}:${fleet.port}) exited (${failed.process.exited}). Its log (${hostPaths.log}) ends with:\n${logTail(hostPaths.log)}`);
     }
-    const answers = await Promise.all(waiting.map((entry) => accepts(entry.host.address, fleet.port)));
+    // sshd writes its pid file once it listens: a connection accepted before that is another program's.
+    const answers = await Promise.all(waiting.map((entry) => existsSync(p.host(entry.host.name).pidFile) && accepts(entry.host.address, fleet.port)));
     waiting = waiting.filter((_, i) => !answers[i]);
     if (waiting.length === 0) break;
     if (Date.now() > deadline) {
