@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HOST_UPGRADE, shouldRunFleetTests, startFleet, type Fleet } from './fleet.js';
+import { HOST_UPGRADE, describeWithFleet, shouldRunFleetTests, startFleet, type Fleet } from './fleet.js';
 
 interface AnsibleRun {
   status: number | null;
@@ -94,14 +94,9 @@ describe.skipIf(!shouldRunFleetTests())('a fleet of real sshd hosts driven by An
   }, 120_000);
 });
 
-describe.skipIf(!shouldRunFleetTests())('ansible-playbook against a fleet with a failed and an unreachable host', () => {
-  let fleet: Fleet | undefined;
-  afterAll(async () => {
-    await fleet?.stop();
-  }, 30_000);
-
+describeWithFleet('ansible-playbook against a fleet with a failed and an unreachable host', (theFleet) => {
   it('host-upgrade moves each reachable host\'s version; the exit code is 4 when a host is unreachable, even with another failed, and 2 with failures only', async () => {
-    fleet = await startFleet({ hosts: 3, groups: { controllers: 1, computes: 2 } });
+    const fleet = theFleet();
     const playbook = join(fleet.dir, 'upgrade.yml');
     // cmp-2 fails before upgrading; the target release reaches the host as environment (TO).
     writeFileSync(
@@ -143,7 +138,7 @@ describe.skipIf(!shouldRunFleetTests())('ansible-playbook against a fleet with a
   }, 120_000);
 
   it('kill ends a live session on the host, and the command it runs, at once', async () => {
-    if (!fleet) throw new Error('the fleet of the previous test is not running');
+    const fleet = theFleet();
     const host = fleet.host('ctl-1');
     const session = spawn(
       'ssh',
@@ -166,7 +161,7 @@ describe.skipIf(!shouldRunFleetTests())('ansible-playbook against a fleet with a
       session.kill('SIGKILL');
     }
   }, 60_000);
-});
+}, { hosts: 3, groups: { controllers: 1, computes: 2 } });
 
 describe.skipIf(!shouldRunFleetTests())('a fleet of 12 hosts', () => {
   it('starts in a few seconds, with 3 controllers and 9 computes by default', async () => {
