@@ -9,6 +9,7 @@
  *   npm run testbed -- status [--json]         the socket, and which planted faults are still there
  *   npm run testbed -- reset [--at ...]        load the slice again: every fault is back
  *   npm run testbed -- down                    stop the server; the data stays for the next `up`
+ *   npm run testbed -- fleet up|status|kill|down   real sshd hosts on loopback for fleet blocks (fleet.mjs)
  *
  * Tests import it: `up({ dir, watch: process.pid })` in a temp dir, `down({ dir })`.
  * Plain Node, no dependencies: SQL goes through the `mariadb` client.
@@ -418,13 +419,15 @@ export async function status({ dir = DEFAULT_DIR } = {}) {
 // Command line
 // ---------------------------------------------------------------------------------------------
 
-const USAGE = `usage: npm run testbed -- up|down|status|reset [--dir DIR] [--at juno|newton] [--json]
+const USAGE = `usage: npm run testbed -- up|down|status|reset|fleet [--dir DIR] [--at juno|newton] [--json]
 
   up       start the testbed's MariaDB (creating and loading it on first use); does nothing if it runs
   status   the socket, the seeded release, and which planted faults are still present
   reset    load the OpenStack slice again, with every fault planted (--at newton: the later starting
            point the rolling-upgrade runbooks need)
   down     stop the server; the data stays and \`up\` brings it back as it was
+  fleet    up [N] | status | kill HOST | down: real sshd hosts and an Ansible inventory
+           (npm run testbed -- fleet help)
 
 The testbed lives in ${relative(process.cwd(), DEFAULT_DIR) || '.'} unless --dir says otherwise.`;
 
@@ -439,6 +442,11 @@ function describeFaults(faults) {
 async function cli(argv) {
   const args = [...argv];
   const command = args.shift();
+  if (command === 'fleet') {
+    // Loaded on demand: fleet.mjs imports this module.
+    const { fleetCli } = await import('./fleet.mjs');
+    return fleetCli(args, { print: (text) => process.stdout.write(`${text}\n`) });
+  }
   let dir = DEFAULT_DIR;
   let at;
   let json = false;
