@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANSIBLE_MISSING, ansibleAvailable, runBatch, type BatchOutcome, type BatchRequest, type HostResult } from '../../../../src/engine/exec/fleet/ansible.js';
 import { createMasker, MASK } from '../../../../src/engine/exec/mask.js';
 import { removeScratchDirs, scratchDir } from '../process-check.js';
+import { startSshFleet, type SshFleet } from './sshd.js';
 
 const LOCAL = 'ansible_connection=local ansible_python_interpreter=/usr/bin/python3';
 
@@ -153,7 +154,67 @@ describe('runBatch with secrets', () => {
   }, 90_000);
 });
 
-describe('runBatch over SSH', () => {
+/** Command lines of running processes that hold `text`. */
+function commandLinesHolding(text: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmdline.includes(text)) found.push(cmdline.replaceAll('\0', ' '));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
+}
+
+describe('runBatch over SSH (real sshd)', () => {
+  let fleet: SshFleet | undefined;
+  let sshDir: string;
+
+  beforeAll(async () => {
+    sshDir = scratchDir();
+    fleet = await startSshFleet(sshDir, 2);
+    writeFileSync(path.join(dir, 'ssh.ini'), `${fleet.inventoryLines.join('\n')}\n`);
+  }, 30_000);
+
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  it('runs on each host with the variables, and a secret is on no command line while it runs', async () => {
+    const secret = `ssh-secret-${process.pid}-value`;
+    const seen: string[] = [];
+    const watch = setInterval(() => seen.push(...commandLinesHolding(secret)), 50);
+    let ran: Ran;
+    try {
+      ran = await run({ inventory: 'ssh.ini', hosts: ['s1', 's2'], vars: { TOKEN: secret }, secretNames: ['TOKEN'], masker: createMasker([secret]), code: 'sleep 1; echo "$WAYMARK_HOST got ${#TOKEN} chars"' });
+    } finally {
+      clearInterval(watch);
+    }
+    expect(ran.outcome.exitCode).toBe(0);
+    expect(byHost(ran.results).s1).toMatchObject({ status: 'ok', rc: 0, stdout: `s1 got ${secret.length} chars\n` });
+    expect(byHost(ran.results).s2).toMatchObject({ status: 'ok', rc: 0 });
+    expect(seen).toEqual([]);
+  }, 60_000);
+
+  it('on cancel, the scripts on the hosts end too', async () => {
+    const seconds = `30.${process.pid}3`;
+    const controller = new AbortController();
+    const running = run({ inventory: 'ssh.ini', hosts: ['s1', 's2'], code: `sleep ${seconds}`, signal: controller.signal, killGraceMs: 2000 });
+    try {
+      await waitFor(() => sleepers(seconds).length === 2, 30_000);
+      controller.abort();
+      expect((await running).outcome.canceled).toBe(true);
+      await waitFor(() => sleepers(seconds).length === 0, 10_000);
+    } finally {
+      controller.abort();
+      await running;
+      for (const { pid } of sleepers(seconds)) process.kill(pid, 'SIGKILL');
+    }
+  }, 60_000);
+
   it('reports a host whose SSH port refuses as unreachable, with the reason; ansible-playbook exits 4', async () => {
     const ran = await run({ hosts: ['down'], code: 'true' });
     expect(ran.outcome).toEqual({ canceled: false, timedOut: false, exitCode: 4 });
