@@ -4,10 +4,13 @@
  * removed afterwards. ansible-playbook runs in its own process group (as a shell block does), so a
  * cancel or a timeout ends its workers and connections with it.
  *
- * ansible-playbook's exit code, measured with ansible-core 2.14 (executor/task_queue_manager.py):
- * 0 all ok, 2 a host failed (RUN_FAILED_HOSTS), 4 a host unreachable (RUN_UNREACHABLE_HOSTS), 2 when
- * both; 4 also for a playbook it rejects (AnsibleParserError), 1 for other errors, 5 for bad options.
- * Per-host outcomes are read from the events only; the exit code only tells whether Ansible ran at all.
+ * ansible-playbook's exit codes, measured here with ansible-core 2.14.18 (the table is
+ * executor/task_queue_manager.py's RUN_*): 0 every host ok; 2 a host failed (RUN_FAILED_HOSTS);
+ * 4 a host unreachable (RUN_UNREACHABLE_HOSTS), and 4 too when hosts both failed and were unreachable
+ * (strategy/__init__.py checks unreachable first). Before any host runs: 4 for a playbook it rejects
+ * (AnsibleParserError), 1 for other errors (an inventory it cannot parse), 5 for bad options.
+ * So per-host outcomes come from the events only; the exit code and whether any host was heard of only
+ * tell whether Ansible ran the play at all.
  */
 import { accessSync, constants } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';

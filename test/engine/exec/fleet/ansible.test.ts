@@ -131,6 +131,8 @@ describe('runBatch with secrets', () => {
     } finally {
       process.env = saved;
     }
+    // A failed host and an unreachable one: ansible-playbook says 4 (unreachable wins).
+    expect(ran.outcome).toEqual({ canceled: false, timedOut: false, exitCode: 4 });
     const results = byHost(ran.results);
     expect(results.h1).toMatchObject({ status: 'ok', rc: 0, stdout: `pw=${MASK} plain=visible\n`, stderr: `err ${MASK}\n` });
     expect(results.h2).toMatchObject({ status: 'failed', rc: 1, stdout: `pw=${MASK} plain=visible\n` });
