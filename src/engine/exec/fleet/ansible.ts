@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Masker } from '../mask.js';
 import { LineChunker } from '../output.js';
-import { runProcess } from '../shell.js';
+import { runProcess, type ProcessResult } from '../shell.js';
 import { pythonCommand, shellCommand } from '../interpreter.js';
 import { BatchEvents, parseDetail, type HostResult } from './events.js';
 import { ANSIBLE_PACKAGE_HINT } from './inventory.js';
@@ -115,7 +115,7 @@ async function runInFolder(dir: string, request: BatchRequest): Promise<BatchOut
   if ('error' in channel) return { canceled: false, timedOut: false, exitCode: null, error: channel.error };
 
   const lines = { stdout: new LineChunker((text) => splitInto(text, (line) => events.line(line))), stderr: new LineChunker((text) => splitInto(text, (line) => request.log?.(`ansible: ${line}`))) };
-  let result;
+  let result: ProcessResult;
   try {
     result = await runProcess({
       command: ['ansible-playbook', '-i', request.inventory, '--limit', `@${files.limit}`, '-e', `@${files.vars}`, ...(request.forks === undefined ? [] : ['--forks', String(request.forks)]), files.playbook],
