@@ -75,6 +75,12 @@ describe('runBatch on local-connection hosts', () => {
     expect(ran.log).toContain('h1 stdout| on h1 in batch 3');
   }, 60_000);
 
+  it('keeps the extra vars 0600 in a 0700 folder while the batch runs, and the result socket away from the script', async () => {
+    // A local host's script inherits ansible-playbook's environment, which names Ansible's temp folder in ours.
+    const ran = await run({ hosts: ['h1'], vars: { A: 'x' }, code: 'cd "$ANSIBLE_LOCAL_TEMP/.." && stat -c "%n %a" . vars.yml && echo "socket=${WAYMARK_FLEET_SOCKET:-none}"' });
+    expect(ran.results[0]).toMatchObject({ status: 'ok', stdout: '. 700\nvars.yml 600\nsocket=none\n' });
+  }, 60_000);
+
   it('runs python blocks with python3', async () => {
     const ran = await run({ hosts: ['h1'], interpreter: 'python', code: 'import os\nprint("py", os.environ["WAYMARK_HOST"])' });
     expect(ran.results).toEqual([expect.objectContaining({ host: 'h1', status: 'ok', rc: 0, stdout: 'py h1\n' })]);

@@ -93,6 +93,9 @@ def main():
         ),
     )
     env = dict(os.environ)
+    # With a local connection the module inherits ansible-playbook's environment: the script has no
+    # business with waymark's result socket.
+    env.pop('WAYMARK_FLEET_SOCKET', None)
     env.update((str(k), str(v)) for k, v in module.params['env'].items())
     started = time.monotonic()
     try:
