@@ -142,7 +142,8 @@ describe('runBatch with secrets', () => {
     const results = byHost(ran.results);
     expect(results.h1).toMatchObject({ status: 'ok', rc: 0, stdout: `pw=${MASK} plain=visible\n`, stderr: `err ${MASK}\n` });
     expect(results.h2).toMatchObject({ status: 'failed', rc: 1, stdout: `pw=${MASK} plain=visible\n` });
-    expect(results.down).toMatchObject({ status: 'unreachable', rc: null });
+    // The action's own report: no_log would have replaced Ansible's message with its notice.
+    expect(results.down).toMatchObject({ status: 'unreachable', rc: null, msg: expect.stringMatching(/127\.0\.0\.250/) });
     expect(JSON.stringify(ran.results)).not.toContain(secret);
     expect(ran.log.join('\n')).not.toContain(secret);
     expect(ran.log).toContain(`h1 stdout| pw=${MASK} plain=visible`);
