@@ -13,7 +13,7 @@
  * tell whether Ansible ran the play at all.
  */
 import { accessSync, constants } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -73,6 +73,8 @@ export const ANSIBLE_MISSING = `ansible-playbook is not installed: ${ANSIBLE_PAC
 
 /** Exit codes after which the events tell each host's outcome (see the header). */
 const RAN_EXIT_CODES = new Set([0, 2, 4]);
+/** The private folders' names: the prefix, then the pid of the waymark that made it. */
+const FOLDER_PREFIX = 'waymark-fleet-';
 const MAX_DETAIL_BYTES = 8 * 1024 * 1024;
 
 /** True when ansible-playbook is an executable on PATH (no process is started). */
@@ -95,7 +97,8 @@ export async function runBatch(request: BatchRequest): Promise<BatchOutcome> {
   if (request.hosts.length === 0) return { canceled: false, timedOut: false, exitCode: null, error: `batch ${request.batch} has no hosts` };
   let dir: string;
   try {
-    dir = await mkdtemp(path.join(tmpdir(), 'waymark-fleet-'));
+    await removeAbandonedFolders(request.log);
+    dir = await mkdtemp(path.join(tmpdir(), `${FOLDER_PREFIX}${process.pid}-`));
   } catch (error) {
     return { canceled: false, timedOut: false, exitCode: null, error: `cannot make a private folder for the batch under ${tmpdir()}: ${(error as Error).message}` };
   }
@@ -114,7 +117,16 @@ async function runInFolder(dir: string, request: BatchRequest): Promise<BatchOut
   const channel = await openResultChannel(files.socket, events, request);
   if ('error' in channel) return { canceled: false, timedOut: false, exitCode: null, error: channel.error };
 
-  const lines = { stdout: new LineChunker((text) => splitInto(text, (line) => events.line(line))), stderr: new LineChunker((text) => splitInto(text, (line) => request.log?.(`ansible: ${line}`))) };
+  // Ansible reads the extra vars once, before the play: once a host has started, the secrets need not
+  // stay on disk for the rest of the batch.
+  let varsRemoved = false;
+  const onStdoutLine = (line: string): void => {
+    events.line(line);
+    if (varsRemoved || !events.heard) return;
+    varsRemoved = true;
+    rm(files.vars, { force: true }).catch((error: Error) => request.log?.(`waymark: cannot remove the batch's extra vars early (${error.message}); they go with the folder`));
+  };
+  const lines = { stdout: new LineChunker((text) => splitInto(text, onStdoutLine)), stderr: new LineChunker((text) => splitInto(text, (line) => request.log?.(`ansible: ${line}`))) };
   let result: ProcessResult;
   try {
     result = await runProcess({
@@ -149,6 +161,36 @@ async function runInFolder(dir: string, request: BatchRequest): Promise<BatchOut
   }
   for (const host of request.hosts) events.missing(host, 'Ansible gave no result for this host: is it in the inventory?');
   return outcome;
+}
+
+/**
+ * A waymark killed outright (SIGKILL, a power cut) cannot remove its batch folder, which may hold the
+ * extra vars: the next batch removes the folders of waymarks that are no longer running (ours only).
+ */
+async function removeAbandonedFolders(log: ((line: string) => void) | undefined): Promise<void> {
+  const folder = tmpdir();
+  for (const name of await readdir(folder)) {
+    const owner = /^waymark-fleet-(\d+)-/.exec(name)?.[1];
+    if (owner === undefined || Number(owner) === process.pid || processRuns(Number(owner))) continue;
+    const where = path.join(folder, name);
+    try {
+      if ((await stat(where)).uid !== process.getuid?.()) continue;
+      await rm(where, { recursive: true, force: true });
+      log?.(`waymark: removed ${where}, left by a waymark that is no longer running`);
+    } catch (error) {
+      log?.(`waymark: cannot remove ${where}, left by a waymark that is no longer running: ${(error as Error).message}`);
+    }
+  }
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** LineChunker hands over runs of whole lines; each line on its own. */

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,8 +56,8 @@ async function run(overrides: Partial<BatchRequest> & Pick<BatchRequest, 'hosts'
 
 const byHost = (results: HostResult[]): Record<string, HostResult> => Object.fromEntries(results.map((result) => [result.host, result]));
 
-/** Our own private folders under the temp dir. */
-const fleetFolders = (): string[] => readdirSync(tmpdir()).filter((name) => name.startsWith('waymark-fleet-'));
+/** This process's batch folders under the temp dir (others may be running fleet batches too). */
+const fleetFolders = (): string[] => readdirSync(tmpdir()).filter((name) => name.startsWith(`waymark-fleet-${process.pid}-`));
 
 describe('runBatch on local-connection hosts', () => {
   it('runs the script once per host with WAYMARK_HOST and WAYMARK_BATCH, and reports each host as Ansible saw it', async () => {
@@ -75,10 +75,31 @@ describe('runBatch on local-connection hosts', () => {
     expect(ran.log).toContain('h1 stdout| on h1 in batch 3');
   }, 60_000);
 
-  it('keeps the extra vars 0600 in a 0700 folder while the batch runs, and the result socket away from the script', async () => {
+  it('removes the extra vars once Ansible has read them, keeps its folder 0700, and the result socket away from the script', async () => {
     // A local host's script inherits ansible-playbook's environment, which names Ansible's temp folder in ours.
-    const ran = await run({ hosts: ['h1'], vars: { A: 'x' }, code: 'cd "$ANSIBLE_LOCAL_TEMP/.." && stat -c "%n %a" . vars.yml && echo "socket=${WAYMARK_FLEET_SOCKET:-none}"' });
-    expect(ran.results[0]).toMatchObject({ status: 'ok', stdout: '. 700\nvars.yml 600\nsocket=none\n' });
+    const ran = await run({ hosts: ['h1'], vars: { A: 'x' }, code: 'cd "$ANSIBLE_LOCAL_TEMP/.." && stat -c "%n %a" . && ls && echo "socket=${WAYMARK_FLEET_SOCKET:-none} A=$A"' });
+    expect(ran.results[0]).toMatchObject({ status: 'ok', stdout: expect.stringMatching(/^\. 700\n/) });
+    expect(ran.results[0]?.stdout).toContain('batch.yml');
+    expect(ran.results[0]?.stdout).not.toContain('vars.yml');
+    expect(ran.results[0]?.stdout).toContain('socket=none A=x\n');
+  }, 60_000);
+
+  it('removes the folder a waymark killed outright left behind, and only such folders', async () => {
+    const dead = execFileSync('sh', ['-c', 'sh -c "echo \\$\\$"'], { encoding: 'utf8' }).trim();
+    const abandoned = path.join(tmpdir(), `waymark-fleet-${dead}-test`);
+    const alive = path.join(tmpdir(), `waymark-fleet-${process.pid}-test`);
+    mkdirSync(abandoned, { mode: 0o700 });
+    mkdirSync(alive, { mode: 0o700 });
+    writeFileSync(path.join(abandoned, 'vars.yml'), 'secret: x\n', { mode: 0o600 });
+    try {
+      const ran = await run({ hosts: ['h1'], code: 'true' });
+      expect(existsSync(abandoned)).toBe(false);
+      expect(existsSync(alive)).toBe(true);
+      expect(ran.log).toContain(`waymark: removed ${abandoned}, left by a waymark that is no longer running`);
+    } finally {
+      rmSync(abandoned, { recursive: true, force: true });
+      rmSync(alive, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('runs python blocks with python3', async () => {
