@@ -4,19 +4,22 @@
  * removed afterwards. ansible-playbook runs in its own process group (as a shell block does), so a
  * cancel or a timeout ends its workers and connections with it.
  *
- * ansible-playbook's exit code, measured with ansible-core 2.14 (executor/task_queue_manager.py):
- * 0 all ok, 2 a host failed (RUN_FAILED_HOSTS), 4 a host unreachable (RUN_UNREACHABLE_HOSTS), 2 when
- * both; 4 also for a playbook it rejects (AnsibleParserError), 1 for other errors, 5 for bad options.
- * Per-host outcomes are read from the events only; the exit code only tells whether Ansible ran at all.
+ * ansible-playbook's exit codes, measured here with ansible-core 2.14.18 (the table is
+ * executor/task_queue_manager.py's RUN_*): 0 every host ok; 2 a host failed (RUN_FAILED_HOSTS);
+ * 4 a host unreachable (RUN_UNREACHABLE_HOSTS), and 4 too when hosts both failed and were unreachable
+ * (strategy/__init__.py checks unreachable first). Before any host runs: 4 for a playbook it rejects
+ * (AnsibleParserError), 1 for other errors (an inventory it cannot parse), 5 for bad options.
+ * So per-host outcomes come from the events only; the exit code and whether any host was heard of only
+ * tell whether Ansible ran the play at all.
  */
 import { accessSync, constants } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Masker } from '../mask.js';
 import { LineChunker } from '../output.js';
-import { runProcess } from '../shell.js';
+import { runProcess, type ProcessResult } from '../shell.js';
 import { pythonCommand, shellCommand } from '../interpreter.js';
 import { BatchEvents, parseDetail, type HostResult } from './events.js';
 import { ANSIBLE_PACKAGE_HINT } from './inventory.js';
@@ -70,6 +73,8 @@ export const ANSIBLE_MISSING = `ansible-playbook is not installed: ${ANSIBLE_PAC
 
 /** Exit codes after which the events tell each host's outcome (see the header). */
 const RAN_EXIT_CODES = new Set([0, 2, 4]);
+/** The private folders' names: the prefix, then the pid of the waymark that made it. */
+const FOLDER_PREFIX = 'waymark-fleet-';
 const MAX_DETAIL_BYTES = 8 * 1024 * 1024;
 
 /** True when ansible-playbook is an executable on PATH (no process is started). */
@@ -92,7 +97,8 @@ export async function runBatch(request: BatchRequest): Promise<BatchOutcome> {
   if (request.hosts.length === 0) return { canceled: false, timedOut: false, exitCode: null, error: `batch ${request.batch} has no hosts` };
   let dir: string;
   try {
-    dir = await mkdtemp(path.join(tmpdir(), 'waymark-fleet-'));
+    await removeAbandonedFolders(request.log);
+    dir = await mkdtemp(path.join(tmpdir(), `${FOLDER_PREFIX}${process.pid}-`));
   } catch (error) {
     return { canceled: false, timedOut: false, exitCode: null, error: `cannot make a private folder for the batch under ${tmpdir()}: ${(error as Error).message}` };
   }
@@ -111,8 +117,17 @@ async function runInFolder(dir: string, request: BatchRequest): Promise<BatchOut
   const channel = await openResultChannel(files.socket, events, request);
   if ('error' in channel) return { canceled: false, timedOut: false, exitCode: null, error: channel.error };
 
-  const lines = { stdout: new LineChunker((text) => splitInto(text, (line) => events.line(line))), stderr: new LineChunker((text) => splitInto(text, (line) => request.log?.(`ansible: ${line}`))) };
-  let result;
+  // Ansible reads the extra vars once, before the play: once a host has started, the secrets need not
+  // stay on disk for the rest of the batch.
+  let varsRemoved = false;
+  const onStdoutLine = (line: string): void => {
+    events.line(line);
+    if (varsRemoved || !events.heard) return;
+    varsRemoved = true;
+    rm(files.vars, { force: true }).catch((error: Error) => request.log?.(`waymark: cannot remove the batch's extra vars early (${error.message}); they go with the folder`));
+  };
+  const lines = { stdout: new LineChunker((text) => splitInto(text, onStdoutLine)), stderr: new LineChunker((text) => splitInto(text, (line) => request.log?.(`ansible: ${line}`))) };
+  let result: ProcessResult;
   try {
     result = await runProcess({
       command: ['ansible-playbook', '-i', request.inventory, '--limit', `@${files.limit}`, '-e', `@${files.vars}`, ...(request.forks === undefined ? [] : ['--forks', String(request.forks)]), files.playbook],
@@ -146,6 +161,36 @@ async function runInFolder(dir: string, request: BatchRequest): Promise<BatchOut
   }
   for (const host of request.hosts) events.missing(host, 'Ansible gave no result for this host: is it in the inventory?');
   return outcome;
+}
+
+/**
+ * A waymark killed outright (SIGKILL, a power cut) cannot remove its batch folder, which may hold the
+ * extra vars: the next batch removes the folders of waymarks that are no longer running (ours only).
+ */
+async function removeAbandonedFolders(log: ((line: string) => void) | undefined): Promise<void> {
+  const folder = tmpdir();
+  for (const name of await readdir(folder)) {
+    const owner = /^waymark-fleet-(\d+)-/.exec(name)?.[1];
+    if (owner === undefined || Number(owner) === process.pid || processRuns(Number(owner))) continue;
+    const where = path.join(folder, name);
+    try {
+      if ((await stat(where)).uid !== process.getuid?.()) continue;
+      await rm(where, { recursive: true, force: true });
+      log?.(`waymark: removed ${where}, left by a waymark that is no longer running`);
+    } catch (error) {
+      log?.(`waymark: cannot remove ${where}, left by a waymark that is no longer running: ${(error as Error).message}`);
+    }
+  }
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** LineChunker hands over runs of whole lines; each line on its own. */

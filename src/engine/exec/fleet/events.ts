@@ -79,7 +79,7 @@ export class BatchEvents {
     const host = typeof event.host === 'string' ? event.host : undefined;
     if (event.event === 'start' && host !== undefined) {
       this.#started.add(host);
-      this.#sink.onHostStart?.(host);
+      this.#sink.onHostStart?.(this.#masker.empty ? host : this.#masker.mask(host));
     } else if (typeof event.event === 'string' && STATUSES.has(event.event) && host !== undefined) {
       this.#result(host, event.event as HostResult['status'], event);
     } else if (event.event === 'no_hosts_matched') {

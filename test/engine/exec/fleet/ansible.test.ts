@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANSIBLE_MISSING, ansibleAvailable, runBatch, type BatchOutcome, type BatchRequest, type HostResult } from '../../../../src/engine/exec/fleet/ansible.js';
 import { createMasker, MASK } from '../../../../src/engine/exec/mask.js';
 import { removeScratchDirs, scratchDir } from '../process-check.js';
+import { startSshFleet, type SshFleet } from './sshd.js';
 
 const LOCAL = 'ansible_connection=local ansible_python_interpreter=/usr/bin/python3';
 
@@ -55,8 +56,8 @@ async function run(overrides: Partial<BatchRequest> & Pick<BatchRequest, 'hosts'
 
 const byHost = (results: HostResult[]): Record<string, HostResult> => Object.fromEntries(results.map((result) => [result.host, result]));
 
-/** Our own private folders under the temp dir. */
-const fleetFolders = (): string[] => readdirSync(tmpdir()).filter((name) => name.startsWith('waymark-fleet-'));
+/** This process's batch folders under the temp dir (others may be running fleet batches too). */
+const fleetFolders = (): string[] => readdirSync(tmpdir()).filter((name) => name.startsWith(`waymark-fleet-${process.pid}-`));
 
 describe('runBatch on local-connection hosts', () => {
   it('runs the script once per host with WAYMARK_HOST and WAYMARK_BATCH, and reports each host as Ansible saw it', async () => {
@@ -72,6 +73,33 @@ describe('runBatch on local-connection hosts', () => {
     expect(results.h6?.durationMs).toBeGreaterThan(0);
     expect(ran.log).toContain('h2: failed rc=3 ' + `${Math.round(results.h2?.durationMs ?? 0)}ms — non-zero return code 3`);
     expect(ran.log).toContain('h1 stdout| on h1 in batch 3');
+  }, 60_000);
+
+  it('removes the extra vars once Ansible has read them, keeps its folder 0700, and the result socket away from the script', async () => {
+    // A local host's script inherits ansible-playbook's environment, which names Ansible's temp folder in ours.
+    const ran = await run({ hosts: ['h1'], vars: { A: 'x' }, code: 'cd "$ANSIBLE_LOCAL_TEMP/.." && stat -c "%n %a" . && ls && echo "socket=${WAYMARK_FLEET_SOCKET:-none} A=$A"' });
+    expect(ran.results[0]).toMatchObject({ status: 'ok', stdout: expect.stringMatching(/^\. 700\n/) });
+    expect(ran.results[0]?.stdout).toContain('batch.yml');
+    expect(ran.results[0]?.stdout).not.toContain('vars.yml');
+    expect(ran.results[0]?.stdout).toContain('socket=none A=x\n');
+  }, 60_000);
+
+  it('removes the folder a waymark killed outright left behind, and only such folders', async () => {
+    const dead = execFileSync('sh', ['-c', 'sh -c "echo \\$\\$"'], { encoding: 'utf8' }).trim();
+    const abandoned = path.join(tmpdir(), `waymark-fleet-${dead}-test`);
+    const alive = path.join(tmpdir(), `waymark-fleet-${process.pid}-test`);
+    mkdirSync(abandoned, { mode: 0o700 });
+    mkdirSync(alive, { mode: 0o700 });
+    writeFileSync(path.join(abandoned, 'vars.yml'), 'secret: x\n', { mode: 0o600 });
+    try {
+      const ran = await run({ hosts: ['h1'], code: 'true' });
+      expect(existsSync(abandoned)).toBe(false);
+      expect(existsSync(alive)).toBe(true);
+      expect(ran.log).toContain(`waymark: removed ${abandoned}, left by a waymark that is no longer running`);
+    } finally {
+      rmSync(abandoned, { recursive: true, force: true });
+      rmSync(alive, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('runs python blocks with python3', async () => {
@@ -130,10 +158,13 @@ describe('runBatch with secrets', () => {
     } finally {
       process.env = saved;
     }
+    // A failed host and an unreachable one: ansible-playbook says 4 (unreachable wins).
+    expect(ran.outcome).toEqual({ canceled: false, timedOut: false, exitCode: 4 });
     const results = byHost(ran.results);
     expect(results.h1).toMatchObject({ status: 'ok', rc: 0, stdout: `pw=${MASK} plain=visible\n`, stderr: `err ${MASK}\n` });
     expect(results.h2).toMatchObject({ status: 'failed', rc: 1, stdout: `pw=${MASK} plain=visible\n` });
-    expect(results.down).toMatchObject({ status: 'unreachable', rc: null });
+    // The action's own report: no_log would have replaced Ansible's message with its notice.
+    expect(results.down).toMatchObject({ status: 'unreachable', rc: null, msg: expect.stringMatching(/127\.0\.0\.250/) });
     expect(JSON.stringify(ran.results)).not.toContain(secret);
     expect(ran.log.join('\n')).not.toContain(secret);
     expect(ran.log).toContain(`h1 stdout| pw=${MASK} plain=visible`);
@@ -153,7 +184,67 @@ describe('runBatch with secrets', () => {
   }, 90_000);
 });
 
-describe('runBatch over SSH', () => {
+/** Command lines of running processes that hold `text`. */
+function commandLinesHolding(text: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmdline.includes(text)) found.push(cmdline.replaceAll('\0', ' '));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
+}
+
+describe('runBatch over SSH (real sshd)', () => {
+  let fleet: SshFleet | undefined;
+  let sshDir: string;
+
+  beforeAll(async () => {
+    sshDir = scratchDir();
+    fleet = await startSshFleet(sshDir, 2);
+    writeFileSync(path.join(dir, 'ssh.ini'), `${fleet.inventoryLines.join('\n')}\n`);
+  }, 30_000);
+
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  it('runs on each host with the variables, and a secret is on no command line while it runs', async () => {
+    const secret = `ssh-secret-${process.pid}-value`;
+    const seen: string[] = [];
+    const watch = setInterval(() => seen.push(...commandLinesHolding(secret)), 50);
+    let ran: Ran;
+    try {
+      ran = await run({ inventory: 'ssh.ini', hosts: ['s1', 's2'], vars: { TOKEN: secret }, secretNames: ['TOKEN'], masker: createMasker([secret]), code: 'sleep 1; echo "$WAYMARK_HOST got ${#TOKEN} chars"' });
+    } finally {
+      clearInterval(watch);
+    }
+    expect(ran.outcome.exitCode).toBe(0);
+    expect(byHost(ran.results).s1).toMatchObject({ status: 'ok', rc: 0, stdout: `s1 got ${secret.length} chars\n` });
+    expect(byHost(ran.results).s2).toMatchObject({ status: 'ok', rc: 0 });
+    expect(seen).toEqual([]);
+  }, 60_000);
+
+  it('on cancel, the scripts on the hosts end too', async () => {
+    const seconds = `30.${process.pid}3`;
+    const controller = new AbortController();
+    const running = run({ inventory: 'ssh.ini', hosts: ['s1', 's2'], code: `sleep ${seconds}`, signal: controller.signal, killGraceMs: 2000 });
+    try {
+      await waitFor(() => sleepers(seconds).length === 2, 30_000);
+      controller.abort();
+      expect((await running).outcome.canceled).toBe(true);
+      await waitFor(() => sleepers(seconds).length === 0, 10_000);
+    } finally {
+      controller.abort();
+      await running;
+      for (const { pid } of sleepers(seconds)) process.kill(pid, 'SIGKILL');
+    }
+  }, 60_000);
+
   it('reports a host whose SSH port refuses as unreachable, with the reason; ansible-playbook exits 4', async () => {
     const ran = await run({ hosts: ['down'], code: 'true' });
     expect(ran.outcome).toEqual({ canceled: false, timedOut: false, exitCode: 4 });

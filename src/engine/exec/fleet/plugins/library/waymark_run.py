@@ -16,7 +16,9 @@ options:
 '''
 
 import os
+import select
 import selectors
+import signal
 import subprocess
 import time
 
@@ -32,6 +34,30 @@ def _tail_text(chunks, limit):
     return data[start:].decode('utf-8', errors='replace')
 
 
+# Between SIGTERM and SIGKILL when the connection is gone (waymark's own grace for a block).
+KILL_GRACE_S = 5
+
+
+def _connection_gone():
+    # The module's stdout goes back to Ansible: a pipe to the local worker, or the SSH session's
+    # channel. waymark canceling (or timing out) a batch kills ansible-playbook; over SSH the session's
+    # end of that pipe is then closed, which poll() reports on ours as an error or a hang-up.
+    watcher = select.poll()
+    watcher.register(1, 0)
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in watcher.poll(0))
+
+
+def _end_session(process):
+    # Our process group is the session's (sshd starts each session's command as a group leader; with a
+    # local connection, ansible-playbook's, already being ended): the script and whatever it started.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    os.killpg(os.getpgrp(), signal.SIGTERM)
+    deadline = time.monotonic() + KILL_GRACE_S
+    while process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(os.getpgrp(), signal.SIGKILL)
+
+
 def _run(argv, env, limit):
     process = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     kept = {'stdout': [], 'stderr': []}
@@ -41,7 +67,9 @@ def _run(argv, env, limit):
     selector.register(process.stderr, selectors.EVENT_READ, 'stderr')
     open_streams = 2
     while open_streams > 0:
-        for key, _ in selector.select():
+        if _connection_gone():
+            _end_session(process)
+        for key, _ in selector.select(timeout=0.25):
             chunk = os.read(key.fileobj.fileno(), 65536)
             if not chunk:
                 selector.unregister(key.fileobj)
@@ -65,6 +93,9 @@ def main():
         ),
     )
     env = dict(os.environ)
+    # With a local connection the module inherits ansible-playbook's environment: the script has no
+    # business with waymark's result socket.
+    env.pop('WAYMARK_FLEET_SOCKET', None)
     env.update((str(k), str(v)) for k, v in module.params['env'].items())
     started = time.monotonic()
     try:
