@@ -45,6 +45,12 @@ export interface ProcessOptions {
   killGraceMs?: number;
   tailLines?: number;
   tailBytes?: number;
+  /**
+   * Give the process a lifeline on its stdin: a pipe waymark holds open and never writes. When
+   * waymark dies, even by SIGKILL, the pipe reaches end of file, and a process that watches it
+   * (the fleet's batch wrapper) ends its group. Without it, stdin is /dev/null.
+   */
+  lifeline?: boolean;
 }
 
 /** How a process ended, with the bounded part of its output kept in memory. */
@@ -138,7 +144,7 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
     cwd: options.cwd,
     env: options.env ?? {},
     extendEnv: true,
-    stdin: 'ignore',
+    stdin: options.lifeline ? 'pipe' : 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',
     // execa must not keep the output: a block may print millions of lines; we keep only the tails.
@@ -174,6 +180,8 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
   subprocess.once('exit', terminate);
 
   const result = await subprocess;
+  // The lifeline (if any) has done its work: let go of our end of it.
+  subprocess.stdin?.destroy();
   deadline.clear();
   options.signal?.removeEventListener('abort', onAbort);
   await termination;

@@ -71,6 +71,27 @@ export interface BatchOutcome {
 /** The message when ansible-playbook is not on PATH. */
 export const ANSIBLE_MISSING = `ansible-playbook is not installed: ${ANSIBLE_PACKAGE_HINT}`;
 
+/**
+ * ansible-playbook runs under this wrapper, in its own process group, with a lifeline on stdin: a
+ * pipe waymark holds open and never writes. When waymark dies outright (SIGKILL, a crash), the
+ * pipe ends, and the wrapper's watcher ends the whole group (TERM, then KILL after 5 s) and removes
+ * the batch folder with the extra vars: nothing of the batch keeps running unrecorded, and the
+ * hosts in flight are found interrupted on resume. ($1: the batch folder; the rest: the command.)
+ */
+const LIFELINE_WRAPPER = [
+  'dir=$1; shift',
+  'exec 3<&0',
+  '"$@" </dev/null &',
+  'child=$!',
+  // The watcher ignores the TERM it sends its own group, so that it can follow up with KILL.
+  '( trap "" TERM; while read -r _; do :; done; kill -TERM 0 2>/dev/null; sleep 5; rm -rf "$dir"; kill -KILL 0 2>/dev/null ) <&3 >/dev/null 2>&1 &',
+  'watcher=$!',
+  'exec 3<&-',
+  'wait "$child"; status=$?',
+  'kill -KILL "$watcher" 2>/dev/null',
+  'exit "$status"',
+].join('\n');
+
 /** Exit codes after which the events tell each host's outcome (see the header). */
 const RAN_EXIT_CODES = new Set([0, 2, 4]);
 /** The private folders' names: the prefix, then the pid of the waymark that made it. */
@@ -95,6 +116,8 @@ export async function ansibleAvailable(): Promise<boolean> {
 export async function runBatch(request: BatchRequest): Promise<BatchOutcome> {
   if (request.signal?.aborted) return { canceled: true, timedOut: false, exitCode: null };
   if (request.hosts.length === 0) return { canceled: false, timedOut: false, exitCode: null, error: `batch ${request.batch} has no hosts` };
+  // Checked here: under its wrapper (LIFELINE_WRAPPER), a missing ansible-playbook would only be an exit 127.
+  if (!(await ansibleAvailable())) return { canceled: false, timedOut: false, exitCode: null, error: ANSIBLE_MISSING };
   let dir: string;
   try {
     await removeAbandonedFolders(request.log);
@@ -130,7 +153,8 @@ async function runInFolder(dir: string, request: BatchRequest): Promise<BatchOut
   let result: ProcessResult;
   try {
     result = await runProcess({
-      command: ['ansible-playbook', '-i', request.inventory, '--limit', `@${files.limit}`, '-e', `@${files.vars}`, ...(request.forks === undefined ? [] : ['--forks', String(request.forks)]), files.playbook],
+      command: ['/bin/sh', '-c', LIFELINE_WRAPPER, 'waymark-batch', dir, 'ansible-playbook', '-i', request.inventory, '--limit', `@${files.limit}`, '-e', `@${files.vars}`, ...(request.forks === undefined ? [] : ['--forks', String(request.forks)]), files.playbook],
+      lifeline: true,
       cwd: request.cwd,
       env: ansibleEnvironment(dir, files.socket),
       timeoutMs: request.timeoutMs,

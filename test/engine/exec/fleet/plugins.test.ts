@@ -31,7 +31,7 @@ describe('the shipped Ansible plugins', () => {
       platform: 'node',
       target: 'node20',
       logLevel: 'warning',
-      define: { WAYMARK_ANSIBLE_PLUGINS: JSON.stringify(texts) },
+      define: { WAYMARK_ANSIBLE_PLUGINS: JSON.stringify(Buffer.from(JSON.stringify(texts)).toString('base64')) },
       banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
     });
     const bundled = (await import(pathToFileURL(path.join(out, 'fleet.mjs')).href)) as typeof import('../../../../src/engine/exec/fleet/ansible.js');
