@@ -3,7 +3,8 @@
  * the checkpointed host records, so the engine, the TUI, headless output and the reports all say
  * the same thing about a fleet.
  */
-import type { FleetAttributes, HostCount } from '../runbook/model.js';
+import type { FleetAttributes } from '../runbook/model.js';
+import { failureBudget as budgetOf, planBatches } from './exec/fleet/batches.js';
 import { isHostDone, isHostFailed, type HostState, type HostStatus } from './run-state.js';
 
 /** Hosts by status. */
@@ -27,34 +28,13 @@ export interface FleetSummary {
 
 const STATUSES: readonly HostStatus[] = ['pending', 'running', 'ok', 'failed', 'unreachable', 'skipped', 'interrupted', 'marked-done'];
 
-/** How many hosts of `total` a count or percentage means: a percentage rounds down, but never to 0 unless `allowZero`. */
-export function hostsIn(size: HostCount, total: number, allowZero = false): number {
-  if ('count' in size) return size.count;
-  const n = Math.floor((total * size.percent) / 100);
-  return allowZero ? n : Math.max(1, n);
-}
-
 /** Hosts that may fail or be unreachable across the whole block: `max-fail=`, none when absent. */
 export function failureBudget(fleet: FleetAttributes, total: number): number {
-  return fleet.maxFail ? hostsIn(fleet.maxFail, total, true) : 0;
+  return budgetOf(total, fleet.maxFail);
 }
 
-/**
- * The rolling plan, as Ansible's `serial` reads it: the sizes in order, the last one repeating
- * until every host is in a batch; a percentage is of all the block's hosts. No sizes: one batch.
- */
-export function planBatches(hosts: readonly string[], sizes: readonly HostCount[]): string[][] {
-  if (hosts.length === 0) return [];
-  if (sizes.length === 0) return [hosts.slice()];
-  const batches: string[][] = [];
-  let at = 0;
-  for (let i = 0; at < hosts.length; i++) {
-    const size = hostsIn(sizes[Math.min(i, sizes.length - 1)] as HostCount, hosts.length);
-    batches.push(hosts.slice(at, at + size));
-    at += size;
-  }
-  return batches;
-}
+// The rolling plan is cut as Ansible's `serial` cuts it (exec/fleet/batches.ts).
+export { planBatches };
 
 export function countHosts(hosts: readonly HostState[]): HostCounts {
   const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as HostCounts;

@@ -1,7 +1,8 @@
 /** The rolling plan of a fleet block (`batch=1,5,25%`) and its failure budget (`max-fail=`). */
+import type { HostCount } from '../../../runbook/model.js';
 
 /** One batch size as written: a number of hosts, or a percentage of all the block's hosts. */
-export type BatchSize = { count: number } | { percent: number };
+export type BatchSize = HostCount;
 
 /** A size in hosts, as Ansible's pct_to_int counts it: a percentage rounds down, and is at least 1. */
 function hostsIn(size: BatchSize, total: number): number {
@@ -13,7 +14,7 @@ function hostsIn(size: BatchSize, total: number): number {
  * Cut `hosts` into batches like Ansible's `serial`: the sizes in order, the last one repeated until
  * every host is in a batch; a size of 0 (or none given) takes all the hosts left.
  */
-export function planBatches(hosts: string[], sizes: BatchSize[]): string[][] {
+export function planBatches(hosts: readonly string[], sizes: readonly BatchSize[]): string[][] {
   if (hosts.length === 0) return [];
   const batches: string[][] = [];
   let next = 0;
