@@ -110,11 +110,11 @@ export function moveHost(hosts: readonly HostState[], selectedHost: string | nul
 export function hostGridSize(view: FleetView, width: number): { needed: number; wanted: number } {
   const top = summaryLines(view, width).length + (attentionLine(view, width) === null ? 0 : 1);
   const pane = paneLines(view, width);
-  const paneNeeded = Math.min(pane.length, 2);
+  const paneNeeded = pane.head.length + Math.min(pane.tail.length, 1);
   const n = view.hosts.length;
   const compactFits = n <= compactPerRow(width);
   const named = Math.ceil(n / namedPerRow(view, width));
-  return { needed: top + paneNeeded + (compactFits ? 1 : 2), wanted: top + pane.length + named + 1 };
+  return { needed: top + paneNeeded + (compactFits ? 1 : 2), wanted: top + pane.head.length + pane.tail.length + named + 1 };
 }
 
 /**
@@ -127,9 +127,10 @@ export function hostGridLines(view: FleetView, width: number, rows: number): str
   const attention = attentionLine(view, width);
   if (attention !== null) top.push(attention);
   let left = rows - top.length;
-  const paneAll = paneLines(view, width);
-  // The selected host's own line stays; its output gives way to the cells first.
-  const pane = paneAll.slice(0, Math.max(Math.min(paneAll.length, 2), Math.min(paneAll.length, left - 2)));
+  const { head, tail } = paneLines(view, width);
+  // The selected host's own line stays, with its last line of output; the lines before that give way to the cells first.
+  const tailShown = Math.min(tail.length, Math.max(1, left - head.length - 2));
+  const pane = [...head, ...tail.slice(tail.length - tailShown)];
   left -= pane.length;
   return [...top, ...cellLines(view, width, Math.max(1, left)), ...pane].slice(0, Math.max(0, rows));
 }
@@ -324,8 +325,8 @@ function fitHint(text: string, width: number): string {
 }
 
 /** The selected host: its name, status, rc, batch, time and reason (wrapped), then the last lines of its output. */
-function paneLines(view: FleetView, width: number): string[] {
-  if (view.selected === null) return [];
+function paneLines(view: FleetView, width: number): { head: string[]; tail: string[] } {
+  if (view.selected === null) return { head: [], tail: [] };
   const host = view.hosts[view.selected] as HostState;
   const facts = [
     host.status,
@@ -342,7 +343,7 @@ function paneLines(view: FleetView, width: number): string[] {
   if (first.length > at) lines[0] = `${first.slice(0, at).join('')}${glyph(host.status)}${first.slice(at + 1).join('')}`;
   const tail = (host.tail ?? []).slice(-TAIL_SHOWN).map((line) => fitHint(`  │ ${displayLine(line)}`, width));
   if (tail.length === 0 && host.status !== 'pending' && host.status !== 'running') tail.push('  │ (no output)');
-  return [...lines, ...tail];
+  return { head: lines, tail };
 }
 
 /** `text` in rows of `width` columns, at most `max` rows (the last ends in … when cut). */

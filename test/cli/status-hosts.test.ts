@@ -1,46 +1,23 @@
 /**
  * Issue 13, headless: `status --json` gives a fleet block's hosts as `[{host, status, rc}]`. The run
  * is written as a session writes it (the checkpoint's snapshot and journal, the current-run
- * pointer), with no block run: a run that died mid-batch, read back by `waymark status`.
+ * pointer; fleet-fixtures.ts), with no block run: a run that died mid-batch, read back by `waymark status`.
  */
-import { writeFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { statusCommand, type StatusJson } from '../../src/cli/status.js';
-import { loadRunbook } from '../../src/runbook/load.js';
-import { RunCheckpoint } from '../../src/engine/checkpoint.js';
-import { claimRunbookState } from '../../src/engine/state-folder.js';
-import { initialRunState } from '../../src/engine/reconcile.js';
-import { reduce, type RunState } from '../../src/engine/run-state.js';
-import { runPaths } from '../../src/state/layout.js';
-import { writeCurrentRun } from '../../src/state/current.js';
 import { ExitCode } from '../../src/state/exit-code.js';
-import { AT } from '../engine/fixtures.js';
-import { FLEET_MD, TWELVE, fleetStart, twelveEvents } from '../engine/fleet-fixtures.js';
+import { TWELVE, checkpointFleetRun } from '../engine/fleet-fixtures.js';
 import { useTempDir } from '../state/temp-dir.js';
 
 const tempDir = useTempDir();
 
 /** The runbook on disk, and its run after the twelve-host events, checkpointed as a session does. */
 async function deadRun(): Promise<{ file: string; stateDir: string }> {
-  const dir = tempDir();
-  const file = join(dir, 'computes.md');
-  writeFileSync(file, `${FLEET_MD}\n`);
-  const stateDir = join(dir, 'state');
-  const runbook = await loadRunbook(file);
-  const { book } = await claimRunbookState(stateDir, runbook);
-  const paths = runPaths(book, 'run-1');
-  await mkdir(paths.logs, { recursive: true });
-  let state: RunState = initialRunState(runbook, { id: 'run-1', operator: 'alice', host: 'host', profile: null, vars: {}, at: AT });
-  const checkpoint = await RunCheckpoint.create(paths.checkpoint, state);
-  for (const event of [...fleetStart(TWELVE, 3, runbook), ...twelveEvents()]) {
-    state = reduce(state, event);
-    await checkpoint.commit(event, state);
-  }
-  await checkpoint.close();
-  await writeCurrentRun(book.current, 'run-1');
+  const file = join(tempDir(), 'computes.md');
+  const stateDir = join(tempDir(), 'state');
+  await checkpointFleetRun(file, stateDir);
   return { file, stateDir };
 }
 

@@ -3,10 +3,17 @@
  * builds them: a parsed runbook with a fleet block, then the events fleet-run dispatches
  * (fleet-planned, hosts-started, host-finished) through the real `reduce`.
  */
+import { writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import type { Runbook } from '../../src/runbook/model.js';
+import { loadRunbook } from '../../src/runbook/load.js';
+import { RunCheckpoint } from '../../src/engine/checkpoint.js';
+import { claimRunbookState } from '../../src/engine/state-folder.js';
+import { blockHash, initialRunState } from '../../src/engine/reconcile.js';
+import { runPaths } from '../../src/state/layout.js';
+import { writeCurrentRun } from '../../src/state/current.js';
 import { parseRunbook } from '../../src/runbook/parse.js';
-import { blockHash } from '../../src/engine/reconcile.js';
-import type { HostOutcome, RunEvent, RunState } from '../../src/engine/run-state.js';
+import { reduce, type HostOutcome, type RunEvent, type RunState } from '../../src/engine/run-state.js';
 import { AT, sh, stateAfter } from './fixtures.js';
 
 /** A runbook whose step `computes` has the fleet block `upgrade` (a canary, then batches of 3, 3 may fail), and a local check. */
@@ -68,4 +75,25 @@ export function twelveEvents(): RunEvent[] {
     hostFinished('cmp-04', 'unreachable', null, { reason: 'ssh: connect to host 127.0.0.5 port 2222: Connection refused' }),
     hostsStarted(3, 'cmp-05', 'cmp-06', 'cmp-07'),
   ];
+}
+
+/**
+ * FLEET_MD written to `file`, and a run of it checkpointed in `stateDir` as a session writes one
+ * (snapshot, journal, current-run pointer) after fleetStart(TWELVE, 3) and `events`; no lock is
+ * held, so it reads as a run that died mid-batch.
+ */
+export async function checkpointFleetRun(file: string, stateDir: string, events: RunEvent[] = twelveEvents()): Promise<void> {
+  writeFileSync(file, `${FLEET_MD}\n`);
+  const runbook = await loadRunbook(file);
+  const { book } = await claimRunbookState(stateDir, runbook);
+  const paths = runPaths(book, 'run-1');
+  await mkdir(paths.logs, { recursive: true });
+  let state: RunState = initialRunState(runbook, { id: 'run-1', operator: 'alice', host: 'host', profile: null, vars: {}, at: AT });
+  const checkpoint = await RunCheckpoint.create(paths.checkpoint, state);
+  for (const event of [...fleetStart(TWELVE, 3, runbook), ...events]) {
+    state = reduce(state, event);
+    await checkpoint.commit(event, state);
+  }
+  await checkpoint.close();
+  await writeCurrentRun(book.current, 'run-1');
 }
