@@ -96,7 +96,7 @@ export function moveHost(hosts: readonly HostState[], selectedHost: string | nul
   const at = selectedHost === null ? -1 : hosts.findIndex((h) => h.host === selectedHost);
   if (action === 'host-attention') {
     for (let step = 1; step <= hosts.length; step++) {
-      const host = hosts[(Math.max(at, -1) + step + hosts.length) % hosts.length] as HostState;
+      const host = hosts[(at + step + hosts.length) % hosts.length] as HostState;
       if (needsLook(host.status)) return host.host;
     }
     return selectedHost;
@@ -228,7 +228,7 @@ function attentionLine(view: FleetView, width: number): string | null {
   for (const index of view.attention) {
     const host = view.hosts[index] as HostState;
     const rest = view.attention.length - shown - 1;
-    const entry = `${shown > 0 ? ', ' : ''}${hostLookOf(host.status).glyph} ${nameOf(host.host, NAME_MAX)}${host.status === 'failed' && host.rc !== undefined && host.rc !== null ? ` rc=${host.rc}` : host.status === 'failed' ? '' : ` ${host.status}`}`;
+    const entry = `${shown > 0 ? ', ' : ''}${hostLookOf(host.status).glyph} ${nameOf(host.host, NAME_MAX)}${lookFact(host)}`;
     const more = rest > 0 ? ` … +${rest} more (${key})` : '';
     if ([...plain].length + [...entry].length + more.length > width && shown > 0) break;
     plain += entry;
@@ -239,6 +239,12 @@ function attentionLine(view: FleetView, width: number): string | null {
   const tail = hidden > 0 ? ` … +${hidden} more (${key})` : '';
   const line = [...plain].length + tail.length > width ? [...plain].slice(0, Math.max(0, width - tail.length)).join('') : plain;
   return `${line === plain ? painted : line}${tail}`;
+}
+
+/** What to say after a host to look at: a failed host's rc; for the others, their status (the glyph alone is easy to miss). */
+function lookFact(host: HostState): string {
+  if (host.status !== 'failed') return ` ${host.status}`;
+  return host.rc === undefined || host.rc === null ? '' : ` rc=${host.rc}`;
 }
 
 function keyOf(action: KeyAction): string {
