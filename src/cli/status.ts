@@ -6,6 +6,7 @@ import { stepDurations, timeLeft } from '../engine/estimate.js';
 import { ExitCode, UsageError } from '../engine/errors.js';
 import { stateDirFrom } from './options.js';
 import { formatDuration } from '../runbook/duration.js';
+import { countHosts, describeCounts } from '../engine/fleet.js';
 
 export const statusHelp = `usage: waymark status RUNBOOK.md [--json] [--state-dir DIR]
 
@@ -26,7 +27,16 @@ export interface StatusJson {
     title: string;
     status: string;
     durationMs?: number;
-    blocks: { id: string; role: string; status: string; exitCode: number | null; attempts: number; reason?: string }[];
+    blocks: {
+      id: string;
+      role: string;
+      status: string;
+      exitCode: number | null;
+      attempts: number;
+      reason?: string;
+      /** A fleet block's hosts, in the order of its rolling plan; rc is null until the host has one. */
+      hosts?: { host: string; status: string; rc: number | null }[];
+    }[];
   }[];
 }
 
@@ -62,6 +72,7 @@ export async function statusCommand(argv: string[], out: NodeJS.WritableStream):
             exitCode: b.exitCode,
             attempts: b.attempts,
             ...(b.reason !== undefined ? { reason: b.reason } : {}),
+            ...(b.hosts ? { hosts: b.hosts.map((h) => ({ host: h.host, status: h.status, rc: h.rc ?? null })) } : {}),
           })),
         })),
       }
@@ -85,8 +96,10 @@ export async function statusCommand(argv: string[], out: NodeJS.WritableStream):
     const took = step.durationMs !== undefined ? ` (${formatDuration(step.durationMs)})` : '';
     out.write(`  ${step.status.padEnd(11)} ${step.id}: ${step.title}${took}\n`);
     for (const block of step.blocks) {
-      if (block.status === 'pending' || block.status === 'passed') continue;
+      if (block.status === 'pending' || (block.status === 'passed' && !block.hosts)) continue;
       out.write(`      ${block.status.padEnd(11)} ${block.role} ${block.id}${block.reason ? `: ${block.reason}` : ''}\n`);
+      const hosts = stored.state.steps.find((s) => s.id === step.id)?.blocks.find((b) => b.id === block.id)?.hosts;
+      if (hosts) out.write(`                  hosts: ${describeCounts(countHosts(hosts))}\n`);
     }
   }
   return ExitCode.Complete;

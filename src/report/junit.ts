@@ -1,11 +1,31 @@
 /** JUnit XML: one test suite per step and one test case per block, so CI dashboards show a rehearsal. */
-import type { ReportBlock, ReportDecision, ReportStep, RunReport } from './model.js';
+import type { ReportBlock, ReportDecision, ReportHost, ReportStep, RunReport } from './model.js';
 import { inertLines } from '../runbook/inert.js';
 
 /** Text as XML character data: control characters made inert (XML 1.0 forbids most of them), then escaped. */
 const xml = (text: string) => inertLines(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 const isFailure = (block: ReportBlock) => block.status === 'failed' || block.status === 'refused';
+const isHostFailure = (host: ReportHost) => host.status === 'failed' || host.status === 'unreachable';
+/** A step's cases: its blocks (or the step itself), and one per host of each fleet block. */
+const caseCount = (step: ReportStep) => Math.max(1, step.blocks.length) + step.blocks.reduce((n, b) => n + (b.hosts?.length ?? 0), 0);
+const failureCount = (step: ReportStep) => step.blocks.filter(isFailure).length + step.blocks.reduce((n, b) => n + (b.hosts?.filter(isHostFailure).length ?? 0), 0);
+
+/**
+ * A fleet block's host as a test case of its own (classname runbook.step.block, name the host), so
+ * that a CI dashboard shows which hosts failed: failed and unreachable hosts are failures, hosts
+ * not run (pending, interrupted) are skipped.
+ */
+function hostCase(report: RunReport, step: ReportStep, block: ReportBlock, host: ReportHost): string[] {
+  const out = [`    <testcase classname="${xml(`${report.runbook}.${step.id}.${block.id}`)}" name="${xml(host.host)}" time="${((host.durationMs ?? 0) / 1000).toFixed(3)}">`];
+  if (isHostFailure(host)) out.push(`      <failure message="${xml(host.result)}">${xml(host.tail.join('\n'))}</failure>`);
+  else if (host.status === 'pending' || host.status === 'interrupted' || host.status === 'running') {
+    out.push(`      <skipped message="${xml(host.status === 'pending' ? 'not run' : `${host.status}: waits for a decision`)}"/>`);
+  }
+  const story = [`batch ${host.batch}: ${host.result}${host.rc !== undefined && host.rc !== null ? ` (rc ${host.rc})` : ''}`, ...(isHostFailure(host) ? [] : host.tail)];
+  out.push(`      <system-out>${xml(story.join('\n'))}</system-out>`, '    </testcase>');
+  return out;
+}
 
 /** What a test case's `<system-out>` tells: each execution with its outcome, then the result a person decided. */
 function blockStory(block: ReportBlock): string[] {
@@ -34,12 +54,11 @@ function stepCases(step: ReportStep): ReportBlock[] {
 
 export function renderJunit(report: RunReport): string {
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  const all = report.steps.flatMap((s) => s.blocks);
-  const total = report.steps.reduce((n, s) => n + Math.max(1, s.blocks.length), 0);
-  out.push(`<testsuites name="${xml(report.title)}" tests="${total}" failures="${all.filter(isFailure).length}">`);
+  const total = report.steps.reduce((n, s) => n + caseCount(s), 0);
+  out.push(`<testsuites name="${xml(report.title)}" tests="${total}" failures="${report.steps.reduce((n, s) => n + failureCount(s), 0)}">`);
   for (const step of report.steps) {
     const time = ((step.durationMs ?? 0) / 1000).toFixed(3);
-    out.push(`  <testsuite name="${xml(step.id)}" tests="${Math.max(1, step.blocks.length)}" failures="${step.blocks.filter(isFailure).length}" time="${time}">`);
+    out.push(`  <testsuite name="${xml(step.id)}" tests="${caseCount(step)}" failures="${failureCount(step)}" time="${time}">`);
     for (const block of stepCases(step)) {
       const caseTime = ((block.durationMs ?? 0) / 1000).toFixed(3);
       out.push(`    <testcase classname="${xml(`${report.runbook}.${step.id}`)}" name="${xml(`${block.role} ${block.id}`)}" time="${caseTime}">`);
@@ -51,6 +70,7 @@ export function renderJunit(report: RunReport): string {
       const story = blockStory(block);
       if (story.length > 0) out.push(`      <system-out>${xml(story.join('\n'))}</system-out>`);
       out.push('    </testcase>');
+      for (const host of block.hosts ?? []) out.push(...hostCase(report, step, block, host));
     }
     const decided = report.decisions.filter((d) => d.step === step.id);
     if (decided.length > 0) out.push(`    <system-out>${xml(decided.map(decisionLine).join('\n'))}</system-out>`);

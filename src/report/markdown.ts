@@ -2,6 +2,7 @@
 import type { RunReport } from './model.js';
 import { formatDuration } from '../runbook/duration.js';
 import { inertLines } from '../runbook/inert.js';
+import { countHosts, describeCounts } from '../engine/fleet.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -49,6 +50,19 @@ export function renderMarkdown(report: RunReport): string {
       }
       const kept = block.history.length;
       if (block.executions > kept) lines.push(`| ${step.id} | ${block.id} | … | ${block.executions - kept} more not kept in the checkpoint (see the audit trail) | | | | | | |`);
+    }
+  }
+  // A fleet block's hosts, one row each: which hosts passed, in which batch, how long each took.
+  const fleets = report.steps.flatMap((step) => step.blocks.filter((b) => b.hosts && b.hosts.length > 0).map((block) => ({ step, block })));
+  if (fleets.length > 0) {
+    lines.push('', '## Fleet hosts');
+    for (const { step, block } of fleets) {
+      const hosts = block.hosts ?? [];
+      lines.push('', `### ${step.id} / ${block.id}: ${hosts.length} hosts, ${describeCounts(countHosts(hosts))}`, '', '| host | batch | status | rc | time | why |', '|---|---|---|---|---|---|');
+      for (const h of hosts) {
+        const why = h.status === 'marked-done' ? h.result : (h.reason ?? '');
+        lines.push(`| ${cell(h.host)} | ${h.batch} | ${h.status} | ${h.rc ?? ''} | ${h.durationMs !== undefined ? formatDuration(h.durationMs) : ''} | ${cell(why)} |`);
+      }
     }
   }
   const evidence = report.steps.flatMap((step) => step.blocks.filter((b) => ['refused', 'failed', 'warning', 'overridden'].includes(b.status)));

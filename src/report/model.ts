@@ -3,8 +3,8 @@
  * decision. The Markdown, JSON and JUnit reports and `report --compare` all read this one model,
  * so they cannot tell a run differently.
  */
-import type { Runbook } from '../runbook/model.js';
-import type { BlockState, BlockStatus, Decision, Execution, RunState, RunStatus, StepState, StepStatus } from '../engine/run-state.js';
+import type { FleetAttributes, Runbook } from '../runbook/model.js';
+import type { BlockState, BlockStatus, Decision, Execution, HostState, RunState, RunStatus, StepState, StepStatus } from '../engine/run-state.js';
 
 /** A block's result as a report shows it: its status, or `marked done` when a person counted an interrupted block as done. */
 export type ReportBlockStatus = BlockStatus | 'marked done';
@@ -18,13 +18,25 @@ export interface ReportExecution extends Execution {
   result: string;
 }
 
+/** One host of a fleet block in a report: its checkpointed record (masked), and its result in one phrase. */
+export interface ReportHost extends Omit<HostState, 'tail'> {
+  /** `ok`, `failed: exit 1, expected 0`, `unreachable: …`, `marked done (reason)`, `not run`. */
+  result: string;
+  /** The last lines of its output, as the checkpoint keeps them. */
+  tail: string[];
+}
+
 /** One block in a report. */
-export interface ReportBlock extends Omit<BlockState, 'status' | 'history'> {
+export interface ReportBlock extends Omit<BlockState, 'status' | 'history' | 'hosts'> {
   status: ReportBlockStatus;
   /** The result in one phrase, with the decision's reason where a person decided it: `marked done (finished by hand)`. */
   result: string;
   /** Every execution in this run, oldest first (bounded as the checkpoint keeps it; `executions` counts them all). */
   history: ReportExecution[];
+  /** A fleet block's hosts, in the order of its rolling plan; absent on other blocks. */
+  hosts?: ReportHost[];
+  /** A fleet block's attributes as the runbook has them now (hosts=, batch=, max-fail=, forks=). */
+  fleet?: FleetAttributes;
   lang: string;
   line: number;
 }
@@ -98,6 +110,18 @@ function blockResult(block: BlockState): { status: ReportBlockStatus; result: st
   return { status: block.status, result: block.status };
 }
 
+/** A fleet host's result in one phrase, with the decision's reason where a person marked it done. */
+function hostResult(host: HostState): string {
+  if (host.status === 'marked-done') return `marked done${because(host.markedDone)}`;
+  if (host.status === 'pending') return 'not run';
+  return host.reason ? `${host.status}: ${host.reason}` : host.status;
+}
+
+function reportHost(host: HostState): ReportHost {
+  const { tail, ...rest } = host;
+  return { ...rest, result: hostResult(host), tail: tail ?? [] };
+}
+
 /** Join a checkpoint with the runbook it ran. */
 export function buildReport(runbook: Runbook, state: RunState, status: RunStatus): RunReport {
   const decisions: ReportDecision[] = [];
@@ -119,8 +143,8 @@ export function buildReport(runbook: Runbook, state: RunState, status: RunStatus
       if (block.override) stepDecisions.push({ step: step.id, block: block.id, kind: 'overridden', decision: block.override });
       if (block.acknowledged) stepDecisions.push({ step: step.id, block: block.id, kind: 'warning acknowledged', decision: block.acknowledged });
       if (block.markedDone) stepDecisions.push({ step: step.id, block: block.id, kind: 'marked done', decision: block.markedDone });
-      const { history: _kept, status: _status, ...rest } = block;
-      return { ...rest, ...blockResult(block), history, lang: src?.lang ?? '', line: src?.line ?? 0 };
+      const { history: _kept, status: _status, hosts, ...rest } = block;
+      return { ...rest, ...blockResult(block), history, ...(hosts ? { hosts: hosts.map(reportHost) } : {}), ...(src?.attrs.fleet ? { fleet: src.attrs.fleet } : {}), lang: src?.lang ?? '', line: src?.line ?? 0 };
     });
     decisions.push(...stepDecisions.sort((x, y) => x.decision.at.localeCompare(y.decision.at)));
     const markedDone = step.status === 'passed' && blocks.some((b) => b.status === 'marked done');

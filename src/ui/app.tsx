@@ -200,7 +200,9 @@ export function App({ controller, durations, openPager = runPager, openShell = r
   const wanted = sections ? Math.max(stepRowsWanted(sections), narrow ? 0 : session.runbook.steps.length) : room;
   // What the operator acts on is never cut: the output pane gives way to it, down to two rows.
   const needed = sections ? stepRowsNeeded(sections) : 0;
-  const bodyHeight = Math.max(1, Math.min(wanted, room - stripHeight - minOutput), Math.min(needed, room - stripHeight - 2));
+  // A fleet block prints nothing to the pane (its hosts' output is in the grid): the grid takes the pane's rows.
+  const outputFloor = sections?.fleet && snapshot.output.total === 0 ? 2 : minOutput;
+  const bodyHeight = Math.max(1, Math.min(wanted, room - stripHeight - outputFloor), Math.min(needed, room - stripHeight - 2));
   const outputHeight = room - stripHeight - bodyHeight;
   const proseRoom = sections ? Math.max(1, bodyHeight - (wanted - sections.prose.length) - 1) : 1;
   const proseScrollMax = sections ? Math.max(0, sections.prose.length - proseRoom) : 0;

@@ -96,7 +96,7 @@ export function moveHost(hosts: readonly HostState[], selectedHost: string | nul
   const at = selectedHost === null ? -1 : hosts.findIndex((h) => h.host === selectedHost);
   if (action === 'host-attention') {
     for (let step = 1; step <= hosts.length; step++) {
-      const host = hosts[(Math.max(at, -1) + step + hosts.length) % hosts.length] as HostState;
+      const host = hosts[(at + step + hosts.length) % hosts.length] as HostState;
       if (needsLook(host.status)) return host.host;
     }
     return selectedHost;
@@ -110,11 +110,11 @@ export function moveHost(hosts: readonly HostState[], selectedHost: string | nul
 export function hostGridSize(view: FleetView, width: number): { needed: number; wanted: number } {
   const top = summaryLines(view, width).length + (attentionLine(view, width) === null ? 0 : 1);
   const pane = paneLines(view, width);
-  const paneNeeded = Math.min(pane.length, 2);
+  const paneNeeded = pane.head.length + Math.min(pane.tail.length, 1);
   const n = view.hosts.length;
   const compactFits = n <= compactPerRow(width);
   const named = Math.ceil(n / namedPerRow(view, width));
-  return { needed: top + paneNeeded + (compactFits ? 1 : 2), wanted: top + pane.length + named + 1 };
+  return { needed: top + paneNeeded + (compactFits ? 1 : 2), wanted: top + pane.head.length + pane.tail.length + named + 1 };
 }
 
 /**
@@ -127,9 +127,10 @@ export function hostGridLines(view: FleetView, width: number, rows: number): str
   const attention = attentionLine(view, width);
   if (attention !== null) top.push(attention);
   let left = rows - top.length;
-  const paneAll = paneLines(view, width);
-  // The selected host's own line stays; its output gives way to the cells first.
-  const pane = paneAll.slice(0, Math.max(Math.min(paneAll.length, 2), Math.min(paneAll.length, left - 2)));
+  const { head, tail } = paneLines(view, width);
+  // The selected host's own line stays, with its last line of output; the lines before that give way to the cells first.
+  const tailShown = Math.min(tail.length, Math.max(1, left - head.length - 2));
+  const pane = [...head, ...tail.slice(tail.length - tailShown)];
   left -= pane.length;
   return [...top, ...cellLines(view, width, Math.max(1, left)), ...pane].slice(0, Math.max(0, rows));
 }
@@ -227,7 +228,7 @@ function attentionLine(view: FleetView, width: number): string | null {
   for (const index of view.attention) {
     const host = view.hosts[index] as HostState;
     const rest = view.attention.length - shown - 1;
-    const entry = `${shown > 0 ? ', ' : ''}${hostLookOf(host.status).glyph} ${nameOf(host.host, NAME_MAX)}${host.status === 'failed' && host.rc !== undefined && host.rc !== null ? ` rc=${host.rc}` : host.status === 'failed' ? '' : ` ${host.status}`}`;
+    const entry = `${shown > 0 ? ', ' : ''}${hostLookOf(host.status).glyph} ${nameOf(host.host, NAME_MAX)}${lookFact(host)}`;
     const more = rest > 0 ? ` … +${rest} more (${key})` : '';
     if ([...plain].length + [...entry].length + more.length > width && shown > 0) break;
     plain += entry;
@@ -238,6 +239,12 @@ function attentionLine(view: FleetView, width: number): string | null {
   const tail = hidden > 0 ? ` … +${hidden} more (${key})` : '';
   const line = [...plain].length + tail.length > width ? [...plain].slice(0, Math.max(0, width - tail.length)).join('') : plain;
   return `${line === plain ? painted : line}${tail}`;
+}
+
+/** What to say after a host to look at: a failed host's rc; for the others, their status (the glyph alone is easy to miss). */
+function lookFact(host: HostState): string {
+  if (host.status !== 'failed') return ` ${host.status}`;
+  return host.rc === undefined || host.rc === null ? '' : ` rc=${host.rc}`;
 }
 
 function keyOf(action: KeyAction): string {
@@ -324,8 +331,8 @@ function fitHint(text: string, width: number): string {
 }
 
 /** The selected host: its name, status, rc, batch, time and reason (wrapped), then the last lines of its output. */
-function paneLines(view: FleetView, width: number): string[] {
-  if (view.selected === null) return [];
+function paneLines(view: FleetView, width: number): { head: string[]; tail: string[] } {
+  if (view.selected === null) return { head: [], tail: [] };
   const host = view.hosts[view.selected] as HostState;
   const facts = [
     host.status,
@@ -342,7 +349,7 @@ function paneLines(view: FleetView, width: number): string[] {
   if (first.length > at) lines[0] = `${first.slice(0, at).join('')}${glyph(host.status)}${first.slice(at + 1).join('')}`;
   const tail = (host.tail ?? []).slice(-TAIL_SHOWN).map((line) => fitHint(`  │ ${displayLine(line)}`, width));
   if (tail.length === 0 && host.status !== 'pending' && host.status !== 'running') tail.push('  │ (no output)');
-  return [...lines, ...tail];
+  return { head: lines, tail };
 }
 
 /** `text` in rows of `width` columns, at most `max` rows (the last ends in … when cut). */

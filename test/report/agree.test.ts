@@ -8,9 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { buildReport, type RunReport } from '../../src/report/model.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderJunit } from '../../src/report/junit.js';
-import { compareRuns, renderComparisonText } from '../../src/report/compare.js';
+import { compareRuns, renderComparisonMarkdown, renderComparisonText } from '../../src/report/compare.js';
 import type { RunEvent } from '../../src/engine/run-state.js';
-import { AT, book, confirmed, finishedStep, interrupted, markedDone, ran, sh, stateAfter, ticked } from '../engine/fixtures.js';
+import { AT, LATER, book, confirmed, finishedStep, interrupted, markedDone, ran, sh, stateAfter, ticked } from '../engine/fixtures.js';
+import { FLEET_BOOK, TWELVE, fleetRun, hostFinished, hostsStarted, twelveHosts } from '../engine/fleet-fixtures.js';
 
 const BOOK = book(
   '# Upgrade',
@@ -113,5 +114,60 @@ describe('every report format tells the same run', () => {
     const old = { ...state, steps: state.steps.map((s) => ({ ...s, blocks: s.blocks.map(({ history: _dropped, ...b }) => b) })) };
     const gate = buildReport(BOOK, old, 'refused').steps[0]?.blocks[0];
     expect(gate?.history.map((e) => [e.execution, e.result, e.reason])).toEqual([[1, 'refused', 'exit 1']]);
+  });
+});
+
+describe('every report format tells the same fleet block, host by host', () => {
+  /** The rehearsal: every host ok in about a second, cmp-05 hung for 9 s. */
+  function rehearsal(): RunReport {
+    const batches = [['cmp-01'], TWELVE.slice(1, 4), TWELVE.slice(4, 7), TWELVE.slice(7, 10), TWELVE.slice(10)];
+    const events: RunEvent[] = batches.flatMap((hosts, i) => [
+      hostsStarted(i + 1, ...hosts),
+      ...hosts.map((host) => hostFinished(host, 'ok', 0, { durationMs: host === 'cmp-05' ? 9000 : 1000, tail: [`${host} upgraded`] })),
+    ]);
+    events.push({ type: 'block-finished', step: 'computes', block: 'upgrade', outcome: 'success', exitCode: null, attempts: 1, durationMs: 20_000, at: LATER });
+    return buildReport(FLEET_BOOK, fleetRun(TWELVE, 3, ...events), 'complete');
+  }
+  /** The real run: the canary and batch 2 ran (one failed, one unreachable), batch 3 runs. */
+  const real = (): RunReport => buildReport(FLEET_BOOK, twelveHosts(), 'running');
+
+  it('the model has every host with its batch, status, rc, time and reason', () => {
+    const hosts = real().steps[0]?.blocks[0]?.hosts;
+    expect(hosts?.map((h) => [h.host, h.batch, h.status])).toEqual(TWELVE.map((host, i) => [host, i === 0 ? 1 : 2 + Math.floor((i - 1) / 3), ['ok', 'ok', 'failed', 'unreachable', 'running', 'running', 'running'][i] ?? 'pending']));
+    expect(hosts?.find((h) => h.host === 'cmp-03')).toMatchObject({ rc: 1, durationMs: 1200, result: 'failed: exit 1, expected 0' });
+    expect((JSON.parse(JSON.stringify(real())) as RunReport).steps[0]?.blocks[0]?.hosts?.[2]).toMatchObject({ host: 'cmp-03', status: 'failed', rc: 1 });
+  });
+
+  it('Markdown shows a table of the hosts under the block', () => {
+    const md = renderMarkdown(real());
+    expect(md).toContain('### computes / upgrade: 12 hosts, 2 ok, 1 failed, 1 unreachable, 3 running, 5 pending');
+    expect(md).toContain('| host | batch | status | rc | time | why |');
+    expect(md).toContain('| cmp-03 | 2 | failed | 1 | 1.2s | exit 1, expected 0 |');
+    expect(md).toContain('| cmp-04 | 2 | unreachable |  | 1.2s | ssh: connect to host 127.0.0.5 port 2222: Connection refused |');
+    expect(md).toContain('| cmp-12 | 5 | pending |  |  |  |');
+  });
+
+  it('JUnit has a test case per host: failed and unreachable hosts fail, hosts not run are skipped', () => {
+    const junit = renderJunit(real());
+    // The block, then its 12 hosts; 2 of them failures.
+    expect(junit).toContain('<testsuite name="computes" tests="13" failures="2"');
+    expect(junit).toMatch(/<testcase classname="computes-book\.computes\.upgrade" name="cmp-03" time="1\.200">\n {6}<failure message="failed: exit 1, expected 0">Reading package lists\.\.\.\nE: nova-compute 29\.0 conflicts with python3-nova 27\.1<\/failure>/);
+    expect(junit).toMatch(/name="cmp-04" time="1\.200">\n {6}<failure message="unreachable: ssh: connect to host 127\.0\.0\.5/);
+    expect(junit).toMatch(/name="cmp-01" time="1\.200">\n {6}<system-out>batch 1: ok \(rc 0\)<\/system-out>/);
+    expect(junit).toMatch(/name="cmp-12" time="0\.000">\n {6}<skipped message="not run"\/>/);
+  });
+
+  it('--compare sets per-host times side by side, and B\'s time left comes from A\'s median host time', () => {
+    const comparison = compareRuns(rehearsal(), real());
+    const [fleet] = comparison.fleets;
+    expect(fleet).toMatchObject({ step: 'computes', block: 'upgrade', medianA: 1000, medianB: 1200 });
+    expect(fleet?.hosts.find((h) => h.host === 'cmp-03')).toEqual({ host: 'cmp-03', a: { status: 'ok', durationMs: 1000 }, b: { status: 'failed', durationMs: 1200 } });
+    expect(fleet?.hosts.find((h) => h.host === 'cmp-09')).toEqual({ host: 'cmp-09', a: { status: 'ok', durationMs: 1000 }, b: { status: 'pending', durationMs: null } });
+    // Batches 3, 4 and 5 are left with 3, 3 and 2 hosts: one wave of 5 forks each, one median host (1 s, not cmp-05's 9 s) a wave.
+    expect(fleet?.eta).toEqual({ hostsLeft: 8, batchesLeft: 3, perHostMs: 1000, forks: 5, etaMs: 3000 });
+    const text = renderComparisonText(comparison);
+    expect(text).toContain('fleet computes/upgrade: 12 hosts, median a host A 1.0s, B 1.2s (+20%)');
+    expect(text).toContain("time left for B's 3 batches (8 hosts): about 3.0s (A's median 1.0s a host, 5 at a time)");
+    expect(renderComparisonMarkdown(comparison)).toContain('| cmp-03 | ok | 1.0s | failed | 1.2s | +20% |');
   });
 });

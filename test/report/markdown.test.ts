@@ -58,7 +58,7 @@ describe('report --compare', () => {
   it('shows step titles with escapes as text, in the terminal table and in Markdown', () => {
     const side = { status: 'passed', durationMs: 1000, failures: 0 };
     const head = { run: 'r', status: 'complete', profile: null, startedAt: '2026-12-04T00:00:00.000Z', totalMs: 1000 };
-    const comparison = { a: head, b: head, steps: [{ id: 's1', title: 'Step\x1b]0;T\x07', a: side, b: side, changed: false, flags: [] }] } as unknown as Comparison;
+    const comparison = { a: head, b: head, steps: [{ id: 's1', title: 'Step\x1b]0;T\x07', a: side, b: side, changed: false, flags: [] }], fleets: [] } as unknown as Comparison;
     for (const text of [renderComparisonText(comparison), renderComparisonMarkdown(comparison)]) {
       expect(text).not.toMatch(ACTING);
       expect(text).toContain('Step␛]0;T␇');

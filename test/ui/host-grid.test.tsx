@@ -10,7 +10,7 @@ import type { NextAction } from '../../src/engine/plan.js';
 import { StepView, stepSections } from '../../src/ui/components/StepView.js';
 import { HostGrid } from '../../src/ui/components/HostGrid.js';
 import { HelpOverlay } from '../../src/ui/components/HelpOverlay.js';
-import { fleetView, moveHost } from '../../src/ui/host-grid.js';
+import { fleetView, hostGridLines, moveHost } from '../../src/ui/host-grid.js';
 import { hostLookOf } from '../../src/ui/theme.js';
 import type { HostStatus } from '../../src/engine/run-state.js';
 import { stepOf } from '../engine/fixtures.js';
@@ -173,6 +173,19 @@ describe('the host grid of 1,000 hosts at 80x24', () => {
     expect(from).toBeLessThanOrEqual(900);
     expect(to).toBeGreaterThanOrEqual(900);
     expect(text).toMatch(/› cmp-0900 · pending · batch 5/);
+  });
+
+  it('keeps every line within the width and the rows it is given, from 20 to 133 columns', () => {
+    for (const state of [big(), twelve()]) {
+      for (const width of [20, 40, 61, 80, 100, 133]) {
+        for (const rows of [3, 6, 12]) {
+          const view = fleetView(block, state.blocks[0]!, 'cmp-0007')!;
+          const lines = hostGridLines(view, width, rows).map(plain);
+          expect(lines.length, `${width}x${rows}`).toBeLessThanOrEqual(rows);
+          for (const line of lines) expect([...line].length, `${width}x${rows}: ${line}`).toBeLessThanOrEqual(width);
+        }
+      }
+    }
   });
 
   it('draws a frame of the updating grid in at most 50 ms', () => {
