@@ -212,7 +212,9 @@ export function App({ controller, durations, openPager = runPager, openShell = r
   // The confirm screen takes the step's and the output's room: the command is what matters now.
   const prompt = snapshot.prompt;
   const confirmCommand = prompt?.kind === 'confirm-block' ? session.describeBlock(prompt.block) : null;
-  const confirmSize = prompt?.kind === 'confirm-block' && confirmCommand !== null ? confirmWindow(confirmCommand, vars, columns, room) : null;
+  // A fleet block between batches says what the last batch did before the next one is confirmed.
+  const fleetNote = prompt?.kind === 'confirm-block' && decisions.fleet && decisions.block?.id === prompt.block.id && decisions.blockState?.status === 'paused' ? decisions.summary : null;
+  const confirmSize = prompt?.kind === 'confirm-block' && confirmCommand !== null ? confirmWindow(confirmCommand, vars, columns, room, fleetNote) : null;
   useEffect(() => {
     if (confirmSize && !snapshot.help) controller.confirmView(confirmSize.rows, confirmSize.total);
   }, [controller, confirmSize?.rows, confirmSize?.total, snapshot.help]);
@@ -253,7 +255,7 @@ export function App({ controller, durations, openPager = runPager, openShell = r
         ) : snapshot.picking !== null ? (
           <StepPicker steps={session.runbook.steps} state={state} picked={snapshot.picking} runStep={runStep} width={columns} height={room} />
         ) : prompt?.kind === 'confirm-block' && confirmCommand !== null ? (
-          <ConfirmBlock block={prompt.block} command={confirmCommand} vars={vars} rollback={prompt.rollback} scroll={prompt.scroll} seenEnd={prompt.seenEnd} width={columns} height={room} />
+          <ConfirmBlock block={prompt.block} command={confirmCommand} vars={vars} rollback={prompt.rollback} scroll={prompt.scroll} seenEnd={prompt.seenEnd} width={columns} height={room} fleetNote={fleetNote} />
         ) : prompt?.kind === 'resume' ? (
           <Box flexDirection="row" height={room}>
             {narrow ? null : (

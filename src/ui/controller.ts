@@ -459,6 +459,8 @@ export class UiController {
         return this.#attempt(() => this.#runStep());
       case 'rerun':
         return this.#attempt(() => this.#rerun());
+      case 'retry-hosts':
+        return this.#attempt(() => this.#rerun(true));
       case 'tick':
         return this.#attempt(() => this.#tick());
       case 'acknowledge':
@@ -560,12 +562,17 @@ export class UiController {
     }
   }
 
-  /** r: re-run the check or block that holds the run, or retry the failed one. */
-  async #rerun(): Promise<void> {
+  /**
+   * r: re-run the check or block that holds the run, or retry the failed one; where neither is
+   * offered (a fleet block's warning), its unreachable hosts. x (`unreachableOnly`): those alone.
+   */
+  async #rerun(unreachableOnly = false): Promise<void> {
     const d = this.session.decisions();
-    const choice = d.choices.find((c) => c.kind === 'rerun' || c.kind === 'retry');
-    if (!choice || !d.block) return this.#say(`nothing to re-run: ${this.#waiting(d)}`);
-    const kind = choice.kind as 'rerun' | 'retry';
+    const choice = unreachableOnly
+      ? d.choices.find((c) => c.kind === 'retry-hosts')
+      : (d.choices.find((c) => c.kind === 'rerun' || c.kind === 'retry') ?? d.choices.find((c) => c.kind === 'retry-hosts'));
+    if (!choice || !d.block) return this.#say(unreachableOnly ? `no unreachable hosts to retry: ${this.#waiting(d)}` : `nothing to re-run: ${this.#waiting(d)}`);
+    const kind = choice.kind as 'rerun' | 'retry' | 'retry-hosts';
     if (choice.confirms) return this.#confirm({ kind, confirmed: true }, d.block);
     await this.session.answer({ kind });
   }

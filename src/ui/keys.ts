@@ -10,6 +10,7 @@ export type KeyAction =
   | 'run-next'
   | 'run-step'
   | 'rerun'
+  | 'retry-hosts'
   | 'tick'
   | 'select-up'
   | 'select-down'
@@ -53,7 +54,8 @@ export interface KeyBinding {
 export const KEY_TABLE: readonly KeyBinding[] = [
   { action: 'run-next', keys: ['enter'], hint: 'run next', help: 'run the next pending block of the step, or answer the open prompt', matches: (_, k) => k.return },
   { action: 'run-step', keys: ['a'], hint: 'run step', help: "run the rest of the step's blocks in order, up to a failure or a prompt", matches: (i) => i === 'a' },
-  { action: 'rerun', keys: ['r'], hint: 're-run', help: 're-run the failed check or interrupted block, or retry the failed block', matches: (i) => i === 'r' },
+  { action: 'rerun', keys: ['r'], hint: 're-run', help: 're-run the failed check or interrupted block, or retry the failed block (a fleet block: its hosts that are not done; at a warning, its unreachable hosts)', matches: (i) => i === 'r' },
+  { action: 'retry-hosts', keys: ['x'], hint: 'retry unreachable', help: "run the fleet block again on its unreachable hosts alone", matches: (i) => i === 'x' },
   { action: 'tick', keys: ['space'], hint: 'tick', help: 'tick / untick the selected checklist item', matches: (i) => i === ' ' },
   { action: 'select-up', keys: ['↑', 'k'], hint: 'select', help: 'select the previous checklist item, fix step or rollback block', matches: (i, k) => k.upArrow || i === 'k' },
   { action: 'select-down', keys: ['↓', 'j'], hint: 'select', help: 'select the next checklist item, fix step or rollback block', matches: (i, k) => k.downArrow || i === 'j' },
@@ -103,7 +105,8 @@ export function hintsFor(actions: readonly KeyAction[]): string[] {
 const ANSWERS: Partial<Record<KeyAction, readonly AnswerKind[]>> = {
   'run-next': ['run', 'confirm-run', 'confirm-step'],
   'run-step': ['run', 'confirm-run'],
-  rerun: ['rerun', 'retry'],
+  rerun: ['rerun', 'retry', 'retry-hosts'],
+  'retry-hosts': ['retry-hosts'],
   tick: ['tick'],
   'select-up': ['tick', 'rollback', 'run-fix'],
   'select-down': ['tick', 'rollback', 'run-fix'],
@@ -131,7 +134,7 @@ export const KEY_FOR: Record<AnswerKind, string> = {
   'confirm-step': 'enter',
   rerun: 'r',
   retry: 'r',
-  'retry-hosts': 'u',
+  'retry-hosts': 'x',
   override: 'o',
   acknowledge: 'w',
   skip: 's',

@@ -26,6 +26,8 @@ export interface ConfirmBlockProps {
   seenEnd: boolean;
   width: number;
   height: number;
+  /** For a fleet block: where its batches stand and what the last batch did (decisions' summary). */
+  fleetNote?: string | null;
 }
 
 /**
@@ -58,17 +60,17 @@ function envOf(command: string, vars: Record<string, string>): string {
 }
 
 /** How many command rows the screen shows at once, of how many: the controller's "end shown" rule reads it. */
-export function confirmWindow(command: string, vars: Record<string, string>, width: number, height: number): { rows: number; total: number } {
+export function confirmWindow(command: string, vars: Record<string, string>, width: number, height: number, fleetNote?: string | null): { rows: number; total: number } {
   const total = commandRows(command, width).length;
-  // Two title rows, the position row, the variables row (if any) and the instruction.
+  // Two title rows, the position row, the variables row (if any), the fleet's note (if any) and the instruction.
   const env = envOf(command, vars);
-  const chrome = 4 + (env ? wrapWords(`with ${env}`, width).length : 0);
+  const chrome = 4 + (env ? wrapWords(`with ${env}`, width).length : 0) + (fleetNote ? wrapWords(fleetNote, width).length : 0);
   return { rows: Math.max(1, Math.min(total, height - chrome)), total };
 }
 
-export function ConfirmBlock({ block, command, vars, rollback, scroll, seenEnd, width, height }: ConfirmBlockProps) {
+export function ConfirmBlock({ block, command, vars, rollback, scroll, seenEnd, width, height, fleetNote = null }: ConfirmBlockProps) {
   const lines = commandRows(command, width);
-  const { rows: room, total } = confirmWindow(command, vars, width, height);
+  const { rows: room, total } = confirmWindow(command, vars, width, height, fleetNote);
   const first = Math.max(0, Math.min(scroll, total - room));
   const env = envOf(command, vars);
   const whole = total <= room;
@@ -80,8 +82,15 @@ export function ConfirmBlock({ block, command, vars, rollback, scroll, seenEnd, 
       <Text bold color="yellow" wrap="truncate-end">
         {rollback ? 'Run this ROLLBACK block?' : 'This block needs your confirmation.'}
       </Text>
+      {fleetNote
+        ? wrapWords(fleetNote, width).map((line, i) => (
+            <Text key={`fleet-${i}`} color="yellow" wrap="truncate-end">
+              {line}
+            </Text>
+          ))
+        : null}
       <Text bold color="yellow" wrap="truncate-end">
-        {block.id} ({block.executor}) will run exactly:
+        {block.id} ({block.executor}{block.attrs.fleet ? ` on each host of hosts=${block.attrs.fleet.hosts}` : ''}) will run exactly:
       </Text>
       {lines.slice(first, first + room).map((line, i) => (
         <Text key={first + i} wrap="truncate-end">
