@@ -35,6 +35,8 @@ Runs a runbook without the TUI, for rehearsals and CI. Stops where a person is n
   --rerun-interrupted    re-run a block that was interrupted when waymark stopped
                          (a fleet block: its hosts that are not done)
   --retry-hosts          run a fleet block again on its unreachable hosts alone
+  --check-hosts          at a fleet block interrupted mid-batch, run the step's checks on the
+                         interrupted hosts first (then --rerun-interrupted re-runs them)
   --inventory FILE       the Ansible inventory for fleet blocks (hosts=), over the runbook's inventory:
   --output               stream every block's output (it is always in the block's log file;
                          a failed block's last lines are printed either way)
@@ -133,6 +135,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
       skip: { type: 'string', multiple: true },
       'rerun-interrupted': { type: 'boolean' },
       'retry-hosts': { type: 'boolean' },
+      'check-hosts': { type: 'boolean' },
       inventory: { type: 'string' },
       output: { type: 'boolean' },
     },
@@ -157,7 +160,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
   const tags = { '--only': values.only ?? [], '--skip-tag': values['skip-tag'] ?? [] };
   sessionOptions.validate = (runbook) => validateFlags(runbook, overrides, skips, tags);
   if (!values.headless) {
-    const headlessOnly = (['yes', 'accept-warnings', 'override', 'skip', 'rerun-interrupted', 'retry-hosts', 'output'] as const).filter((flag) => values[flag] !== undefined);
+    const headlessOnly = (['yes', 'accept-warnings', 'override', 'skip', 'rerun-interrupted', 'retry-hosts', 'check-hosts', 'output'] as const).filter((flag) => values[flag] !== undefined);
     if (headlessOnly.length > 0) throw new UsageError(`--${headlessOnly.join(', --')} only apply with --headless; in the TUI, decide with the keys (? shows them)`);
     const { startTui } = await import('../ui/start.js');
     return startTui(sessionOptions);
@@ -187,7 +190,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
       return ExitCode.Complete;
     }
     session.subscribe(printer(out, session, values.output ?? false));
-    const flags = { yes: values.yes ?? false, acceptWarnings: values['accept-warnings'] ?? false, rerunInterrupted: values['rerun-interrupted'] ?? false, retryHosts: values['retry-hosts'] ?? false, overrides, skips };
+    const flags = { yes: values.yes ?? false, acceptWarnings: values['accept-warnings'] ?? false, rerunInterrupted: values['rerun-interrupted'] ?? false, retryHosts: values['retry-hosts'] ?? false, checkHosts: values['check-hosts'] ?? false, overrides, skips };
     const code = await drive(session, flags, sessionOptions.runbookFile, print, () => session.stopped);
     if (signalled) {
       await session.close(session.next().kind === 'run' ? 'interrupted' : undefined);
@@ -288,6 +291,7 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
         for (const line of (d.command ?? '').split('\n')) print(`   > ${line}`);
       }
       const how = allows('override') ? `--rerun-interrupted, or override it with --override ${action.block.id}="REASON"` : '--rerun-interrupted';
+      if (allows('check-hosts')) print(`   its interrupted hosts can be checked first with --check-hosts (the step's checks, on those hosts only)`);
       return print(`waiting: ${d.summary}; re-run it with ${how}${d.choices.some((c) => c.kind === 'rerun' && c.confirms) ? ' --yes' : ''}, or decide in the TUI`);
     }
     case 'checklist':

@@ -8,7 +8,7 @@ import type { Block, ChecklistItem, Runbook, Step } from '../runbook/model.js';
 import type { BlockState, RunState, StepState } from './run-state.js';
 import { pendingFixesFor, remedyFor, rollbackBlocks, type NextAction } from './plan.js';
 import { ExitCode } from './errors.js';
-import { countHosts, describeCounts, summarizeFleet, type FleetSummary } from './fleet.js';
+import { countHosts, describeCounts, fleetChecksOf, summarizeFleet, type FleetSummary } from './fleet.js';
 
 /** The minimum reason length for overrides, skips and mark-done, so "ok" is never a reason. */
 export const MIN_REASON_LENGTH = 10;
@@ -25,6 +25,11 @@ export type Answer =
   | { kind: 'retry'; confirmed?: boolean; automatic?: boolean }
   /** Run a fleet block again on its unreachable hosts alone; `confirmed` where it has `confirm`. */
   | { kind: 'retry-hosts'; confirmed?: boolean; automatic?: boolean }
+  /**
+   * At a fleet block interrupted mid-batch: run the step's fleet checks on the hosts that were in
+   * flight first; the block stays interrupted for the operator's decision (or a check refuses).
+   */
+  | { kind: 'check-hosts'; automatic?: boolean }
   /** Let the run past a check that holds it, where the check allows it, with a written reason. */
   | { kind: 'override'; reason: string }
   /** Accept a warning. */
@@ -168,6 +173,9 @@ function choicesFor(d: Decisions): Choice[] {
       choices.push(choice('rerun', `re-run ${action.block.id}`, { confirms }));
       if (mayOverride(action)) choices.push(choice('override', `override check ${action.block.id}`, { needsReason: true }));
       if (mayMarkDone(action)) choices.push(choice('mark-done', `mark ${action.block.id} done`, { needsReason: true }));
+      if (d.fleet && d.fleet.counts.interrupted > 0 && fleetChecksOf(action.step).some((check) => check.id !== action.block.id)) {
+        choices.push(choice('check-hosts', `run the step's checks on the ${d.fleet.counts.interrupted} interrupted host(s) first`));
+      }
       break;
     case 'failed':
       choices.push(choice('retry', `retry ${action.block.id}`, { confirms }));
@@ -362,6 +370,8 @@ export function describeAnswer(answer: Answer, d: Decisions): string {
       return `rollback ${answer.block} ran`;
     case 'run-fix':
       return `working on step ${answer.step}, which fixes check ${block}; the check is re-run after it`;
+    case 'check-hosts':
+      return `the step's checks ran on the interrupted hosts of ${block}`;
     default:
       return `${answer.kind} ${block}`;
   }

@@ -31,8 +31,11 @@ export interface FleetContext {
   state(): BlockState;
   /** The inventory file (resolved), or why there is none. */
   inventory: string | { error: string };
-  /** `retry-hosts`: run the unreachable hosts alone. */
-  unreachableOnly: boolean;
+  /**
+   * Which hosts run: by default those not done; `unreachable` (the answer `retry-hosts`) the
+   * unreachable ones alone; a list (the answer `check-hosts`) those hosts, done or not.
+   */
+  only?: HostSelection;
   vars: Record<string, string>;
   secretNames: string[];
   masker: Masker;
@@ -47,6 +50,9 @@ export interface FleetContext {
   /** A line for the block's log (masked). */
   log(line: string): void;
 }
+
+/** Hosts an execution is limited to (see FleetContext.only). */
+export type HostSelection = 'unreachable' | string[];
 
 /** How a fleet block's execution ended. */
 export type FleetResult =
@@ -76,7 +82,7 @@ export async function runFleet(ctx: FleetContext): Promise<FleetResult> {
   }
 
   const budget = failureBudget(fleet, planned.length);
-  const batches = batchesToRun(ctx.state().hosts ?? [], ctx.unreachableOnly);
+  const batches = batchesToRun(ctx.state().hosts ?? [], ctx.only);
   for (const [index, [batch, hosts]] of batches.entries()) {
     if (ctx.signal.aborted) return { kind: 'canceled' };
     await ctx.dispatch({ type: 'hosts-started', step: ctx.stepId, block: ctx.block.id, hosts, batch, execution: ctx.execution, at: now() }, [
@@ -90,7 +96,7 @@ export async function runFleet(ctx: FleetContext): Promise<FleetResult> {
     // A check is a gate: any failed or unreachable host refuses it, and no later batch needs to run.
     if (ctx.block.role === 'check' && failed > 0) return verdict(ctx, fleet, budget);
     if (failed > budget) return verdict(ctx, fleet, budget, batch);
-    if (fleet.pause === 'confirm' && !ctx.unreachableOnly && index < batches.length - 1) return { kind: 'paused' };
+    if (fleet.pause === 'confirm' && ctx.only === undefined && index < batches.length - 1) return { kind: 'paused' };
   }
   return verdict(ctx, fleet, budget);
 }
@@ -119,11 +125,11 @@ function samePlan(planned: { host: string; batch: number }[], recorded: HostStat
   return planned.length === recorded.length && planned.every((p, i) => recorded[i]?.host === p.host && recorded[i]?.batch === p.batch);
 }
 
-/** The hosts to run now, by batch in order: those not done, or the unreachable ones alone. */
-export function batchesToRun(hosts: HostState[], unreachableOnly: boolean): [number, string[]][] {
+/** The hosts to run now, by batch in order: those not done, the unreachable ones alone, or the ones named. */
+export function batchesToRun(hosts: HostState[], only?: HostSelection): [number, string[]][] {
   const byBatch = new Map<number, string[]>();
   for (const host of hosts) {
-    const runs = unreachableOnly ? host.status === 'unreachable' : !isHostDone(host);
+    const runs = only === 'unreachable' ? host.status === 'unreachable' : only !== undefined ? only.includes(host.host) : !isHostDone(host);
     if (!runs) continue;
     const list = byBatch.get(host.batch) ?? [];
     list.push(host.host);

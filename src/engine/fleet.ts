@@ -3,7 +3,7 @@
  * the checkpointed host records, so the engine, the TUI, headless output and the reports all say
  * the same thing about a fleet.
  */
-import type { FleetAttributes } from '../runbook/model.js';
+import type { Block, FleetAttributes, Step } from '../runbook/model.js';
 import { failureBudget as budgetOf, planBatches } from './exec/fleet/batches.js';
 import { isHostDone, isHostFailed, type HostState, type HostStatus } from './run-state.js';
 
@@ -72,4 +72,9 @@ export function describeCounts(counts: HostCounts): string {
   const order: HostStatus[] = ['ok', 'failed', 'unreachable', 'interrupted', 'running', 'pending', 'skipped', 'marked-done'];
   const parts = order.filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`);
   return parts.length > 0 ? parts.join(', ') : 'no hosts';
+}
+
+/** The step's fleet checks: what `check-hosts` runs on the hosts a crash left interrupted. */
+export function fleetChecksOf(step: Step): Block[] {
+  return step.blocks.filter((b) => b.role === 'check' && b.executor !== null && b.attrs.fleet !== undefined);
 }

@@ -17,6 +17,8 @@ export interface HeadlessFlags {
   rerunInterrupted: boolean;
   /** --retry-hosts: run a fleet block again on its unreachable hosts alone. */
   retryHosts?: boolean;
+  /** --check-hosts: at a fleet block interrupted mid-batch, run the step's checks on its interrupted hosts first. */
+  checkHosts?: boolean;
   /** --override CHECK=REASON. */
   overrides: ReadonlyMap<string, string>;
   /** --skip STEP=REASON. */
@@ -61,6 +63,11 @@ export function headlessPolicy(d: Decisions, flags: HeadlessFlags, context: Poli
     if (confirms('retry-hosts') && !flags.yes) return { kind: 'wait', exitCode: ExitCode.Waiting };
     const answer: Answer = confirms('retry-hosts') ? { kind: 'retry-hosts', confirmed: true, automatic: true } : { kind: 'retry-hosts' };
     return { kind: 'answer', answer, note: `retrying ${block.id} on its ${d.fleet?.counts.unreachable ?? 0} unreachable host(s) (--retry-hosts)` };
+  }
+
+  // Once per invocation: after the checks ran here, --rerun-interrupted (or a person) decides.
+  if (flags.checkHosts && allows('check-hosts') && d.step && !d.step.blocks.some((b) => b.role === 'check' && context.ranHere(b))) {
+    return { kind: 'answer', answer: { kind: 'check-hosts', automatic: true }, note: `checking the interrupted hosts of ${block?.id ?? ''} with the step's checks first (--check-hosts)` };
   }
 
   switch (action.kind) {

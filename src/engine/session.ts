@@ -22,7 +22,8 @@ import { acquireLock, type RunLock } from '../state/lock.js';
 import { openBlockLog } from '../state/logs.js';
 import { createMasker, type Masker } from './exec/mask.js';
 import { executeBlock, type BlockExecution } from './exec/run-block.js';
-import { runFleet, type FleetResult } from './fleet-run.js';
+import { runFleet, type FleetResult, type HostSelection } from './fleet-run.js';
+import { fleetChecksOf } from './fleet.js';
 import type { OutputStream } from './exec/output.js';
 import { nextAction, type NextAction, type StepFilter } from './plan.js';
 import { decisionsFor, describeAction, exitCodeFor, refusal, type Answer, type Decisions } from './decisions.js';
@@ -630,7 +631,19 @@ export class RunSession {
       case 'retry':
         return this.#runBlock(step, block, answer.confirmed ? this.#decision(undefined, answer.automatic) : undefined);
       case 'retry-hosts':
-        return this.#runBlock(step, block, answer.confirmed ? this.#decision(undefined, answer.automatic) : undefined, { unreachableOnly: true });
+        return this.#runBlock(step, block, answer.confirmed ? this.#decision(undefined, answer.automatic) : undefined, 'unreachable');
+      case 'check-hosts': {
+        // The step's fleet checks on the hosts that were in flight: a check that now fails there
+        // refuses the step as any check does; one that passes leaves the decision to the operator.
+        const hosts = (d.blockState?.hosts ?? []).filter((h) => h.status === 'interrupted').map((h) => h.host);
+        await this.#record('hosts-checked', { step: step.id, block: block.id, targets: hosts });
+        let last: BlockState | null = null;
+        for (const check of fleetChecksOf(step)) {
+          last = await this.#runBlock(step, check, undefined, hosts);
+          if (last.status !== 'passed') break;
+        }
+        return last;
+      }
       case 'rollback':
         return this.#runBlock(step, d.rollbacks.find((b) => b.id === answer.block) as Block, this.#decision());
       case 'run-fix':
@@ -701,7 +714,7 @@ export class RunSession {
   }
 
   /** Execute one block the run's decisions allowed. */
-  async #runBlock(step: Step, block: Block, confirmation?: Decision, fleet: { unreachableOnly?: boolean } = {}): Promise<BlockState> {
+  async #runBlock(step: Step, block: Block, confirmation?: Decision, only?: HostSelection): Promise<BlockState> {
     if (this.#stopped) throw new OperatorError(`block ${block.id} does not start: the run is stopping`, ExitCode.Signal);
     const stepState = this.#stepState(step);
     const blockState = stepState.blocks.find((b) => b.id === block.id);
@@ -712,13 +725,13 @@ export class RunSession {
     const abort = new AbortController();
     this.#abort = abort;
     try {
-      return await this.#startAndRun(step, block, blockState, abort, confirmation, fleet.unreachableOnly ?? false);
+      return await this.#startAndRun(step, block, blockState, abort, confirmation, only);
     } finally {
       this.#abort = null;
     }
   }
 
-  async #startAndRun(step: Step, block: Block, blockState: BlockState, abort: AbortController, confirmation: Decision | undefined, unreachableOnly: boolean): Promise<BlockState> {
+  async #startAndRun(step: Step, block: Block, blockState: BlockState, abort: AbortController, confirmation: Decision | undefined, only: HostSelection | undefined): Promise<BlockState> {
     const stepState = this.#stepState(step);
     const index = this.runbook.steps.indexOf(step);
     if (stepState.status === 'pending') {
@@ -736,7 +749,7 @@ export class RunSession {
     const logPath = relative(this.paths.dir, log.path);
     await this.#dispatch(
       { type: 'block-started', step: step.id, block: block.id, hash: blockHash(block), log: logPath, at: new Date().toISOString(), ...(confirmation ? { confirmed: confirmation } : {}) },
-      ['block-started', { step: step.id, block: block.id, role: block.role, execution, log: logPath, ...(unreachableOnly ? { hosts: 'unreachable' } : {}) }],
+      ['block-started', { step: step.id, block: block.id, role: block.role, execution, log: logPath, ...(only !== undefined ? { hosts: only } : {}) }],
     );
     this.#emit({ type: 'block-started', step, block, execution });
     this.#executedHere.add(block.id);
@@ -745,7 +758,7 @@ export class RunSession {
     if (block.attrs.fleet) {
       let fleetResult: FleetResult;
       try {
-        fleetResult = abort.signal.aborted ? { kind: 'canceled' } : await this.#runFleet(step, block, execution, abort.signal, unreachableOnly, (line) => void log.write(line));
+        fleetResult = abort.signal.aborted ? { kind: 'canceled' } : await this.#runFleet(step, block, execution, abort.signal, only, (line) => void log.write(line));
       } finally {
         await log.close();
       }
@@ -854,14 +867,14 @@ export class RunSession {
   }
 
   /** A fleet block's execution: its hosts through Ansible, batch by batch (fleet-run.ts). */
-  #runFleet(step: Step, block: Block, execution: number, signal: AbortSignal, unreachableOnly: boolean, log: (line: string) => void): Promise<FleetResult> {
+  #runFleet(step: Step, block: Block, execution: number, signal: AbortSignal, only: HostSelection | undefined, log: (line: string) => void): Promise<FleetResult> {
     return runFleet({
       stepId: step.id,
       block,
       execution,
       state: () => this.#stepState(step).blocks.find((b) => b.id === block.id) as BlockState,
       inventory: this.inventoryPath(),
-      unreachableOnly,
+      ...(only !== undefined ? { only } : {}),
       vars: { ...this.vars.values, ...step.vars },
       secretNames: this.vars.secretNames,
       masker: this.#masker,

@@ -461,6 +461,8 @@ export class UiController {
         return this.#attempt(() => this.#rerun());
       case 'retry-hosts':
         return this.#attempt(() => this.#rerun(true));
+      case 'check-hosts':
+        return this.#attempt(() => this.#give({ kind: 'check-hosts' }));
       case 'tick':
         return this.#attempt(() => this.#tick());
       case 'acknowledge':

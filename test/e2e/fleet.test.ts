@@ -164,6 +164,10 @@ describeWithFleet(
             '',
             '## Controllers {#controllers}',
             '',
+            '```sh check name=conductor-stopped hosts=controllers',
+            'echo "$WAYMARK_HOST" >> "$WAYMARK_TESTBED_ROOT/checked"',
+            '```',
+            '',
             '```sh name=restart hosts=controllers batch=1',
             'echo "$WAYMARK_BATCH" >> "$WAYMARK_TESTBED_ROOT/ran"',
             '[ "$WAYMARK_BATCH" = 2 ] && { touch "$WAYMARK_TESTBED_ROOT/in-flight"; sleep 20; }',
@@ -185,9 +189,19 @@ describeWithFleet(
         const resumed = await w.run(book);
         expect(resumed.code, resumed.all).toBe(4);
         expect(resumed.stdout).toContain('block restart was interrupted and needs a decision');
+        expect(resumed.stdout).toContain('its interrupted hosts can be checked first with --check-hosts');
         const hosts = await hostsOf(w, book, 'restart');
         expect(hosts.find((h) => h.host === first)?.status).toBe('ok');
         expect(hosts.find((h) => h.host === second)?.status).toBe('interrupted');
+
+        // Check them first: the step's check runs on the interrupted host alone, and the block still waits.
+        const checked = await w.run(book, ['--check-hosts']);
+        expect(checked.code, checked.all).toBe(4);
+        expect(checked.stdout).toContain('checking the interrupted hosts of restart with the step\'s checks first (--check-hosts)');
+        const checkedOn = (host: string) => (existsSync(join(fleet().host(host).root, 'checked')) ? readFileSync(join(fleet().host(host).root, 'checked'), 'utf8').split('\n').filter(Boolean) : []);
+        expect(checkedOn(first)).toEqual([first]);
+        expect(checkedOn(second)).toEqual([second, second]);
+        expect(w.audit('resume').some((r) => r.type === 'hosts-checked')).toBe(true);
 
         const rerun = await w.run(book, ['--rerun-interrupted']);
         expect(rerun.code, rerun.all).toBe(0);

@@ -10,9 +10,9 @@ import { batchesToRun, planHosts } from '../../../src/engine/fleet-run.js';
 import { nextAction } from '../../../src/engine/plan.js';
 import { decisionsFor, refusal } from '../../../src/engine/decisions.js';
 import { headlessPolicy, type HeadlessFlags } from '../../../src/engine/headless-policy.js';
-import { reconcile } from '../../../src/engine/reconcile.js';
+import { blockHash, reconcile } from '../../../src/engine/reconcile.js';
 import { reduce, type HostState, type RunEvent, type RunState } from '../../../src/engine/run-state.js';
-import type { FleetAttributes } from '../../../src/runbook/model.js';
+import type { Block, FleetAttributes } from '../../../src/runbook/model.js';
 import { ExitCode } from '../../../src/engine/errors.js';
 
 const hosts = (n: number) => Array.from({ length: n }, (_, i) => `cmp-${i + 1}`);
@@ -66,7 +66,7 @@ describe('per-host records in the checkpoint', () => {
 
   it('runs again only the hosts that are not done: a passed host is never in a later batch', () => {
     const state = stateAfter(FLEET, started(1), planned(12), batchStarted(1, ['cmp-1']), hostDone('cmp-1', 'ok'), batchStarted(2, hosts(6).slice(1), 2), hostDone('cmp-2', 'ok'), hostDone('cmp-3', 'failed'));
-    const next = batchesToRun(hostsOf(state), false);
+    const next = batchesToRun(hostsOf(state));
     expect(next.flatMap(([, names]) => names)).not.toContain('cmp-1');
     expect(next.flatMap(([, names]) => names)).not.toContain('cmp-2');
     expect(next[0]).toEqual([2, ['cmp-3', 'cmp-4', 'cmp-5', 'cmp-6']]);
@@ -93,10 +93,19 @@ describe('per-host records in the checkpoint', () => {
     const d = decisionsFor(FLEET, state, nextAction(FLEET, state));
     expect(d.action.kind).toBe('interrupted');
     expect(d.choices.map((c) => c.kind)).toEqual(expect.arrayContaining(['rerun', 'mark-done']));
+    // No fleet check in the step: nothing to check the hosts with first.
+    expect(d.choices.map((c) => c.kind)).not.toContain('check-hosts');
+    const checked = book('# Fleet', '', '## Computes {#computes}', '', ...sh('check name=ready hosts=computes'), ...sh('name=upgrade hosts=computes batch=1,5,25%', 'upgrade'));
+    const checkPassed: RunEvent[] = [
+      { type: 'block-started', step: STEP, block: 'ready', hash: blockHash(checked.steps[0]?.blocks[0] as Block), log: 'logs/ready.1.log', at: AT },
+      { type: 'block-finished', step: STEP, block: 'ready', outcome: 'success', exitCode: null, attempts: 1, durationMs: 5, at: AT },
+    ];
+    const withCheck = reconcile(checked, stateAfter(checked, ...checkPassed, started(1), planned(12), batchStarted(1, ['cmp-1'])), LATER).state;
+    expect(decisionsFor(checked, withCheck, nextAction(checked, withCheck)).choices.map((c) => c.kind)).toContain('check-hosts');
     const marked = reduce(state, { type: 'interrupted-marked-done', step: STEP, block: BLOCK, decision: { by: 'alice', at: LATER, reason: 'upgraded by hand on the console' } });
     expect(byStatus(marked, 'marked-done')).toEqual(['cmp-3', 'cmp-4', 'cmp-5', 'cmp-6']);
     expect(marked.steps[0]?.blocks[0]?.status).toBe('pending');
-    expect(batchesToRun(hostsOf(marked), false).flatMap(([, names]) => names)).toEqual(hosts(12).slice(6));
+    expect(batchesToRun(hostsOf(marked)).flatMap(([, names]) => names)).toEqual(hosts(12).slice(6));
   });
 
   it('offers the unreachable hosts alone after a failure, and --retry-hosts takes it once', () => {
@@ -111,7 +120,7 @@ describe('per-host records in the checkpoint', () => {
     const d = decisionsFor(FLEET, state, nextAction(FLEET, state));
     expect(d.action.kind).toBe('failed');
     expect(d.choices.map((c) => c.kind)).toContain('retry-hosts');
-    expect(batchesToRun(hostsOf(state), true)).toEqual([[1, ['cmp-1']]]);
+    expect(batchesToRun(hostsOf(state), 'unreachable')).toEqual([[1, ['cmp-1']]]);
     const flags: HeadlessFlags = { yes: false, acceptWarnings: false, rerunInterrupted: false, retryHosts: true, overrides: new Map(), skips: new Map() };
     const fresh = headlessPolicy(d, flags, { ranHere: () => false, operator: 'alice' });
     expect(fresh).toMatchObject({ kind: 'answer', answer: { kind: 'retry-hosts' } });
