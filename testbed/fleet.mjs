@@ -20,7 +20,10 @@
  *
  * Each host's sshd sets WAYMARK_TESTBED_ROOT (its root) and WAYMARK_TESTBED_HOST (its name) in the
  * environment of every command run on it (sshd_config `SetEnv`, OpenSSH >= 8.7), so a command run
- * there, like testbed/bin/host-upgrade, acts on that host's root.
+ * there, like testbed/bin/host-upgrade, acts on that host's root. It also puts testbed/host-tools/
+ * first on PATH (sudo, yum, dnf, apt-get, systemctl, crudini: the stand-ins for this host) and sets
+ * WAYMARK_TESTBED_DIR, the MariaDB testbed they act on (default: the fleet directory's parent), so a
+ * fleet block runs the production commands as written.
  *
  * Why the inventory turns off SSH connection sharing (`ansible_ssh_args=-o ControlMaster=no`):
  * Ansible's default ControlPersist=60s keeps a master connection per host open after its play, so a
