@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import {
   DEFAULT_RELEASE,
   FLEET_INSTALL_COMMAND,
+  HOST_TOOLS,
   HOST_UPGRADE,
   fleetDown,
   fleetKill,
@@ -29,7 +30,7 @@ import {
   type FleetGroup,
 } from '../../testbed/fleet.mjs';
 
-export { HOST_UPGRADE };
+export { HOST_TOOLS, HOST_UPGRADE };
 
 /** One host of a test fleet. */
 export interface FleetHostInfo {
