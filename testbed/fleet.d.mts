@@ -4,6 +4,8 @@
 export declare const FLEET_DIR: string;
 /** The command that installs what the fleet needs on Debian and Ubuntu. */
 export declare const FLEET_INSTALL_COMMAND: string;
+/** testbed/host-tools/: shims first on each host's PATH (sudo, yum, dnf, apt-get, systemctl, crudini) that run the stand-ins for that host. */
+export declare const HOST_TOOLS: string;
 /** testbed/bin/host-upgrade: run on a host, it upgrades a nova service in that host's root. */
 export declare const HOST_UPGRADE: string;
 /** The release the hosts' nova runs when the fleet is created. */
@@ -82,7 +84,8 @@ export declare function fleetPaths(dir?: string): FleetPaths;
  * Start a fleet (reusing one with the same hosts: only hosts not running are started). Resolves once
  * every host accepts TCP. `watch`: a pid whose death kills every sshd. `at`: the hosts' nova release.
  */
-export declare function fleetUp(options?: { dir?: string; hosts?: number; controllers?: number; at?: string; watch?: number }): Promise<FleetStatus & { started: string[] }>;
+/** `testbed`: the MariaDB testbed the hosts' stand-ins act on (WAYMARK_TESTBED_DIR on each host); default: the fleet dir's parent. */
+export declare function fleetUp(options?: { dir?: string; hosts?: number; controllers?: number; at?: string; watch?: number; testbed?: string }): Promise<FleetStatus & { started: string[] }>;
 /** The fleet in `dir`, null when there is none. */
 export declare function fleetStatus(options?: { dir?: string }): FleetStatus | null;
 /** Resolves once every running host accepts TCP; `down` names the hosts whose sshd does not run. */

@@ -20,7 +20,10 @@
  *
  * Each host's sshd sets WAYMARK_TESTBED_ROOT (its root) and WAYMARK_TESTBED_HOST (its name) in the
  * environment of every command run on it (sshd_config `SetEnv`, OpenSSH >= 8.7), so a command run
- * there, like testbed/bin/host-upgrade, acts on that host's root.
+ * there, like testbed/bin/host-upgrade, acts on that host's root. It also puts testbed/host-tools/
+ * first on PATH (sudo, yum, dnf, apt-get, systemctl, crudini: the stand-ins for this host) and sets
+ * WAYMARK_TESTBED_DIR, the MariaDB testbed they act on (default: the fleet directory's parent), so a
+ * fleet block runs the production commands as written.
  *
  * Why the inventory turns off SSH connection sharing (`ansible_ssh_args=-o ControlMaster=no`):
  * Ansible's default ControlPersist=60s keeps a master connection per host open after its play, so a
@@ -52,6 +55,13 @@ export const FLEET_DIR = join(HERE, '..', 'state', 'testbed', 'fleet');
 export const FLEET_INSTALL_COMMAND = 'sudo apt-get update && sudo apt-get install -y openssh-server ansible';
 /** The stand-in a fleet block runs on a host to upgrade a service in that host's root. */
 export const HOST_UPGRADE = join(HERE, 'bin', 'host-upgrade');
+/**
+ * Shims put first on each fleet host's PATH: sudo, yum, dnf, apt-get, systemctl and crudini hand the
+ * command to the stand-in ssh for that host, so a fleet block runs the production commands as written.
+ */
+export const HOST_TOOLS = join(HERE, 'host-tools');
+/** sshd's own PATH for a session (Debian's default), after HOST_TOOLS. */
+const SESSION_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 /** The release the hosts' nova runs when the fleet is created (the Nova rolling runbook's FROM). */
 export const DEFAULT_RELEASE = 'newton';
 /** How many hosts `fleet up` starts without a number. */
@@ -243,7 +253,7 @@ function checkPath(path, what) {
   if (/[\s"'\\]/.test(path)) throw new TestbedError(`${what} ${path} holds spaces or quotes, which sshd_config and the inventory cannot carry: use another --dir`);
 }
 
-function sshdConfig(fleet, host, hostPaths, sftpServer) {
+function sshdConfig(fleet, host, hostPaths, sftpServer, testbedDir) {
   return [
     `# sshd of fleet host ${host.name} (written by testbed/fleet.mjs; started as: sshd -D -f ${hostPaths.config})`,
     `ListenAddress ${host.address}`,
@@ -266,7 +276,11 @@ function sshdConfig(fleet, host, hostPaths, sftpServer) {
     // skips /etc/bash.bashrc and ~/.bashrc (it reads them only at level 1), so a command sees sshd's
     // plain PATH (/usr/local/sbin:...:/bin) rather than the developer's shell set-up, and a connection
     // does not pay for it (1.1 s a connection with pyenv in root's .bashrc here, 0.4 s without).
-    `SetEnv WAYMARK_TESTBED_ROOT=${hostPaths.root} WAYMARK_TESTBED_HOST=${host.name} SHLVL=1`,
+    // PATH starts with the testbed's host tools (SetEnv overrides sshd's default PATH), so `sudo yum
+    // -y update ...` and `systemctl restart ...` reach the stand-ins for this host, whose MariaDB
+    // testbed is WAYMARK_TESTBED_DIR. On a real host none of this exists and the same commands are the real ones.
+    `SetEnv WAYMARK_TESTBED_ROOT=${hostPaths.root} WAYMARK_TESTBED_HOST=${host.name} SHLVL=1 ` +
+      `WAYMARK_TESTBED_TOOLS=${HOST_TOOLS} WAYMARK_TESTBED_DIR=${testbedDir} PATH=${HOST_TOOLS}:${SESSION_PATH}`,
     '',
   ].join('\n');
 }
@@ -419,13 +433,17 @@ function describeHost(p, host) {
  * `watch`: a pid whose death kills every sshd (tests). `at`: the release the hosts' nova starts at.
  * Resolves once every host accepts TCP on its address.
  */
-export async function fleetUp({ dir = FLEET_DIR, hosts = DEFAULT_HOSTS, controllers, at = DEFAULT_RELEASE, watch } = {}) {
+export async function fleetUp({ dir = FLEET_DIR, hosts = DEFAULT_HOSTS, controllers, at = DEFAULT_RELEASE, watch, testbed } = {}) {
   const missing = missingFleetPrograms({ ansible: false });
   if (missing) throw new TestbedError(missing);
   if (!RELEASES.includes(at)) throw new TestbedError(`at ${at}: the hosts' nova runs one of ${RELEASES.join(', ')}`);
   const programs = fleetPrograms();
   const p = fleetPaths(dir);
   checkPath(p.dir, 'the fleet directory');
+  // The MariaDB testbed the hosts' stand-ins act on: the fleet's parent (state/testbed/ for state/testbed/fleet/).
+  const testbedDir = resolve(testbed ?? dirname(p.dir));
+  checkPath(testbedDir, 'the testbed directory');
+  checkPath(HOST_TOOLS, 'the host tools folder');
   const plan = planHosts({ hosts, controllers });
   const user = userInfo().username;
 
@@ -465,7 +483,7 @@ export async function fleetUp({ dir = FLEET_DIR, hosts = DEFAULT_HOSTS, controll
   for (let attempt = 1; ; attempt += 1) {
     for (const host of toStart) {
       const hostPaths = p.host(host.name);
-      writeFileSync(hostPaths.config, sshdConfig(fleet, host, hostPaths, programs.sftpServer));
+      writeFileSync(hostPaths.config, sshdConfig(fleet, host, hostPaths, programs.sftpServer, testbedDir));
     }
     writeFileSync(p.state, `${JSON.stringify(fleet, null, 2)}\n`);
     writeFileSync(p.inventory, inventoryText(fleet));

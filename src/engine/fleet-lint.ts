@@ -3,6 +3,7 @@
  * touch, a pattern that matches none, an inventory Ansible cannot read, Ansible not installed.
  * Only when the inventory can be known before the run: a path with variables uses their defaults.
  */
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Diagnostic, Runbook } from '../runbook/model.js';
 import { interpolate, referencedVars } from '../runbook/connection.js';
@@ -29,6 +30,9 @@ export async function fleetFindings(runbook: Runbook): Promise<Diagnostic[]> {
   for (const [profile, path] of Object.entries(decl.byProfile)) named.set(`profile ${profile}`, path);
   for (const [where, written] of named) {
     const file = resolve(dirname(resolve(decl.file)), interpolate(written, defaults));
+    // An inventory that is not there yet (a testbed's, before its fleet is up; the operator's, on
+    // another machine) is not a runbook problem: Ansible's words for it vary, so look first.
+    if (!existsSync(file)) continue;
     const inventory = await readInventory(file, { cwd: dirname(resolve(decl.file)) });
     // An inventory that is not there yet (a testbed's, before it is up) is not a runbook problem.
     if ('error' in inventory) {

@@ -167,10 +167,10 @@ export function compareRuns(a: RunReport, b: RunReport): Comparison {
   return { a: head(a), b: head(b), steps, fleets: fleetsOf(ids, a, b) };
 }
 
-/** A bar of `width` cells for `value` out of `max`, in eighths. */
+/** A bar of `width` cells for `value` out of `max`, in eighths; a step that took any time shows at least one eighth, next to a fleet step of minutes too. */
 function bar(value: number | null, max: number, width: number): string {
   if (value === null || max <= 0) return '';
-  const eighths = Math.round((value / max) * width * 8);
+  const eighths = Math.max(value > 0 ? 1 : 0, Math.round((value / max) * width * 8));
   const full = Math.floor(eighths / 8);
   const partial = eighths % 8;
   return '█'.repeat(full) + (partial > 0 ? (' ▏▎▍▌▋▊▉'[partial] as string) : '');

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HOST_UPGRADE, describeWithFleet, shouldRunFleetTests, startFleet, type Fleet } from './fleet.js';
+import { HOST_TOOLS, HOST_UPGRADE, describeWithFleet, shouldRunFleetTests, startFleet, type Fleet } from './fleet.js';
 
 interface AnsibleRun {
   status: number | null;
@@ -70,9 +70,17 @@ describe.skipIf(!shouldRunFleetTests())('a fleet of real sshd hosts driven by An
     expect(round.status, round.output).toBe(0);
     for (const host of fleet.hosts) {
       expect(first.get(host.name), round.output).toMatch(/\| CHANGED \| rc=0/);
-      // Its own root and name, and sshd's plain PATH rather than the developer's shell set-up.
-      expect(first.get(host.name)).toContain(`${host.root} ${host.name} /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`);
+      // Its own root and name, and sshd's plain PATH after the testbed's host tools, rather than the developer's shell set-up.
+      expect(first.get(host.name)).toContain(`${host.root} ${host.name} ${HOST_TOOLS}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`);
     }
+
+    // The production command names reach the testbed's stand-ins for that host; this fleet's folder
+    // has no MariaDB testbed above it, so they say so by name, with the stand-in's exit code.
+    const tools = ansible(fleet, 'ansible', ['ctl-1', '-o', '-m', 'ansible.builtin.shell', '-a', "for t in sudo yum systemctl crudini; do command -v $t; done; sudo yum -y update 'openstack-nova-*'"]);
+    const tool = outcomes(tools.output).get('ctl-1') ?? '';
+    expect(tool, tools.output).toMatch(/\| FAILED! => .*"rc": 1\b/);
+    for (const name of ['sudo', 'yum', 'systemctl', 'crudini']) expect(tool).toContain(join(HOST_TOOLS, name));
+    expect(tool).toContain('the testbed is not running');
 
     fleet.kill('cmp-1');
     const afterKill = ansible(fleet, 'ansible', ['all', '-o', '-m', 'ansible.builtin.shell', '-a', 'true']);

@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import {
   DEFAULT_RELEASE,
   FLEET_INSTALL_COMMAND,
+  HOST_TOOLS,
   HOST_UPGRADE,
   fleetDown,
   fleetKill,
@@ -29,7 +30,7 @@ import {
   type FleetGroup,
 } from '../../testbed/fleet.mjs';
 
-export { HOST_UPGRADE };
+export { HOST_TOOLS, HOST_UPGRADE };
 
 /** One host of a test fleet. */
 export interface FleetHostInfo {
@@ -79,6 +80,8 @@ export interface StartFleetOptions {
   groups?: { controllers?: number; computes?: number };
   /** The nova release the hosts start at (default newton). */
   at?: string;
+  /** The MariaDB testbed the hosts' stand-in tools act on (default: the fleet dir's parent). */
+  testbed?: string;
 }
 
 let warned = false;
@@ -151,7 +154,7 @@ export async function startFleet(options: StartFleetOptions): Promise<Fleet> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'wm-fleet-'));
   let up;
   try {
-    up = await fleetUp({ dir, hosts: options.hosts, controllers: controllersOf(options), at: options.at ?? DEFAULT_RELEASE, watch: process.pid });
+    up = await fleetUp({ dir, hosts: options.hosts, controllers: controllersOf(options), at: options.at ?? DEFAULT_RELEASE, watch: process.pid, testbed: options.testbed });
   } catch (error) {
     fleetDown({ dir });
     if (ownDir) rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,8 @@
-/** Every runbook the project ships lints clean: `waymark lint` exits 0 and prints nothing. */
+/**
+ * Every runbook the project ships lints clean: `waymark lint` exits 0 and prints nothing but notes.
+ * Notes are information, not findings: which hosts a fleet block would touch, printed when its
+ * inventory is readable (the composed example's own; the testbed fleet's while one is up).
+ */
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,7 +25,8 @@ describe('shipped runbooks', () => {
 
   it.each(runbooks)('%s lints clean', async (runbook) => {
     const result = await waymark(['lint', runbook]);
-    expect(result.all).toBe('');
+    const findings = result.all.split('\n').filter((line) => line !== '' && !/^\S+:\d+: note: fleet block /.test(line));
+    expect(findings).toEqual([]);
     expect(result.code).toBe(0);
   }, 30_000);
 });

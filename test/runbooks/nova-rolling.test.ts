@@ -1,14 +1,23 @@
 /**
- * The nova rolling upgrade runbook against a fresh testbed at Newton: the planted faults refuse the
- * run by name (hypervisor records, a compute left on Mitaka, unfinished data migrations); after the
- * remedies and the operator's fix the same run expands, pins, upgrades conductors, controllers and
- * computes in batches, unpins and contracts, gated by nova-status.
+ * The nova rolling upgrade runbook against a fresh testbed at Newton and its fleet of real sshd
+ * hosts (ctl-1, ctl-2, cmp-1 to cmp-6, the testbed's own): the planted faults refuse the run by name
+ * (hypervisor records, a compute left on Mitaka, unfinished data migrations); after the remedies and
+ * the operator's fix the same run expands, pins, upgrades the conductors and controllers one host at
+ * a time and the computes a canary then in batches, through Ansible, unpins and contracts, gated by
+ * nova-status.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { checksOf, describeRehearsal, refusedCheck } from './rehearsal.js';
 
 const RUNBOOK = 'runbooks/openstack/nova-rolling-upgrade.md';
-const T = 120_000;
+const T = 300_000;
+const COMPUTES = ['cmp-1', 'cmp-2', 'cmp-3', 'cmp-4', 'cmp-5', 'cmp-6'];
+
+/** The headless line of one host's result in a fleet block: `   HOST  ok  rc=0  batch B  1.2s`. */
+function hostLine(host: string, batch: number): RegExp {
+  return new RegExp(`^ +${host} +ok +rc=0 +batch ${batch}\\b`, 'm');
+}
 
 describeRehearsal('nova rolling upgrade on the testbed', RUNBOOK, 'newton', (rehearsal) => {
   it('refuses on every planted fault, and completes after the remedies', async () => {
@@ -30,6 +39,7 @@ describeRehearsal('nova rolling upgrade on the testbed', RUNBOOK, 'newton', (reh
     expect(refusedCheck(straggler.stdout)).toBe('services-at-from');
     expect(straggler.stdout).toMatch(/\|\s*cmp-4\s*\|\s*nova-compute\s*\|\s*9\s*\|/);
     r.sql("UPDATE testbed.hosts SET `release` = 'newton' WHERE host = 'cmp-4'");
+    writeFileSync(r.fleet!.host('cmp-4').versionFile, 'newton\n');
     expect(r.tool('ssh', ['cmp-4', 'sudo', 'systemctl', 'restart', 'openstack-nova-compute']).code).toBe(0);
 
     // Newton's data migrations were left unfinished: Ocata's db sync would refuse.
@@ -50,6 +60,18 @@ describeRehearsal('nova rolling upgrade on the testbed', RUNBOOK, 'newton', (reh
     expect(rest.stdout).toContain('complete');
     expect(rest.stdout).toMatch(/ok check nova-status-after .*exit 0: success/);
 
+    // The fleet blocks ran on each host through Ansible, one line per host result: the conductors
+    // one at a time, the computes a canary then batches (25 % of 6 computes is one host), and each
+    // host's package update moved its root to Ocata.
+    const conductors = rest.stdout.slice(rest.stdout.indexOf('upgrade-conductors'));
+    expect(conductors).toMatch(hostLine('ctl-1', 1));
+    expect(conductors).toMatch(hostLine('ctl-2', 2));
+    const computes = rest.stdout.slice(rest.stdout.indexOf('upgrade-computes'));
+    COMPUTES.forEach((host, i) => expect(computes).toMatch(hostLine(host, i + 1)));
+    for (const host of ['ctl-1', 'ctl-2', ...COMPUTES]) {
+      expect(readFileSync(r.fleet!.host(host).versionFile, 'utf8').trim(), host).toBe('ocata');
+    }
+
     // Every service runs Ocata, nothing is pinned, the cells and placement are in place.
     expect(r.sql("SELECT DISTINCT version FROM nova.services WHERE deleted = 0")).toEqual([['22']]);
     expect(r.tool('ssh', ['ctl-2', 'crudini', '--get', '/etc/nova/nova.conf', 'upgrade_levels', 'compute']).code).toBe(1);
@@ -65,4 +87,4 @@ describeRehearsal('nova rolling upgrade on the testbed', RUNBOOK, 'newton', (reh
     }
     expect(reported.get('nova-status-before')?.status).toBe('acknowledged');
   }, T);
-});
+}, { fleet: { controllers: 2, computes: 6 } });

@@ -12,6 +12,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { parseRunbook } from '../../src/runbook/parse.js';
 import { down, paths, up, type Seed, type TestbedPaths, type TestbedStatus, status } from '../../testbed/testbed.mjs';
+import { startFleet, shouldRunFleetTests, type Fleet } from '../helpers/fleet.js';
 import { shouldRunMariaDbTests } from '../helpers/mariadb.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -31,7 +32,7 @@ const RUNBOOK_VARIABLES = new Set([
   'DB_SOCKET', 'DB_USER', 'DB_PASSWORD', 'WAYMARK_DB_PASSWORD', 'DB_CLIENT_CNF', 'SCHEMAS', 'CONTROLLERS', 'VOLUME_HOSTS',
   'NOVA_MANAGE', 'NOVA_STATUS', 'CINDER_MANAGE', 'UPGRADE_VENVS', 'SSH', 'BACKUP_DIR', 'MIN_FREE_GB', 'BACKUP_MAX_AGE_MIN',
   'FROM', 'TO', 'FROM_SCHEMA', 'TO_SCHEMA', 'THIS_HOST', 'COMPUTE_CANARY', 'BATCH_SIZE', 'ORPHAN_AFTER_HOURS', 'RELOAD',
-  'SANDBOX', 'TARGET_VERSION', 'ADMIN_TOKEN', 'DEMO_ADMIN_TOKEN', 'BREAK_MIGRATION',
+  'SANDBOX', 'TARGET_VERSION', 'ADMIN_TOKEN', 'DEMO_ADMIN_TOKEN', 'BREAK_MIGRATION', 'INVENTORY',
 ]);
 
 function cleanEnv(extra: Record<string, string>): Record<string, string> {
@@ -98,15 +99,31 @@ export interface Rehearsal {
   /** One SQL statement as root; rows as arrays of strings (NULL as null). */
   sql(statement: string): (string | null)[][];
   status(): Promise<TestbedStatus>;
+  /** The fleet of real sshd hosts next to the testbed, when the rehearsal asked for one. */
+  fleet?: Fleet;
+}
+
+/** A fleet for a rehearsal: the testbed's own hosts (testbed/sql), run through `--inventory`. */
+export interface RehearsalFleet {
+  controllers: number;
+  computes: number;
 }
 
 /**
  * A describe whose tests share a fresh testbed seeded at `at`, and a state directory. Skipped with a
  * warning when MariaDB is missing, except under CI=true, where it fails.
  */
-export function describeRehearsal(name: string, runbook: string, at: Seed, fn: (rehearsal: () => Rehearsal) => void): void {
-  describe.skipIf(!shouldRunMariaDbTests())(name, () => {
+export function describeRehearsal(
+  name: string,
+  runbook: string,
+  at: Seed,
+  fn: (rehearsal: () => Rehearsal) => void,
+  options: { fleet?: RehearsalFleet } = {},
+): void {
+  const runs = shouldRunMariaDbTests() && (options.fleet === undefined || shouldRunFleetTests());
+  describe.skipIf(!runs)(name, () => {
     let dir = '';
+    let fleet: Fleet | undefined;
     let current: Rehearsal | undefined;
     beforeAll(async () => {
       dir = shortTempDir('wm-tb-');
@@ -114,9 +131,16 @@ export function describeRehearsal(name: string, runbook: string, at: Seed, fn: (
       await up({ dir, at, watch: process.pid });
       const testbed = paths(dir);
       const state = join(dir, 'waymark-state');
-      const env = { WAYMARK_TESTBED_DIR: testbed.dir };
+      const env: Record<string, string> = { WAYMARK_TESTBED_DIR: testbed.dir };
       const vars = ['--var', `DB_SOCKET=${testbed.socket}`, '--var', `DB_CLIENT_CNF=${testbed.clientCnf}`];
       if (readFileSync(join(ROOT, runbook), 'utf8').includes('BACKUP_DIR:')) vars.push('--var', `BACKUP_DIR=${testbed.backups}`);
+      if (options.fleet) {
+        // In the testbed's folder, so that each host's stand-ins act on this testbed (its sshd sets WAYMARK_TESTBED_DIR to the fleet's parent).
+        const { controllers, computes } = options.fleet;
+        fleet = await startFleet({ hosts: controllers + computes, groups: { controllers, computes }, dir: join(dir, 'fleet'), at });
+        vars.push('--inventory', fleet.inventory);
+        Object.assign(env, fleet.ansibleEnv);
+      }
       current = {
         testbed,
         state,
@@ -140,9 +164,11 @@ export function describeRehearsal(name: string, runbook: string, at: Seed, fn: (
           return done.stdout.split('\n').filter((line) => line !== '').map((line) => line.split('\t').map((cell) => (cell === 'NULL' ? null : cell)));
         },
         status: () => status({ dir }),
+        ...(fleet ? { fleet } : {}),
       };
     }, 180_000);
     afterAll(async () => {
+      await fleet?.stop();
       if (dir) {
         await down({ dir });
         rmSync(dir, { recursive: true, force: true });
