@@ -47,6 +47,7 @@ import { userInfo } from 'node:os';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestbedError } from './testbed.mjs';
+import { processAlive } from './process.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** Where `npm run testbed -- fleet` keeps its fleet: state/testbed/fleet/ in the repository. */
@@ -162,22 +163,6 @@ export function fleetPaths(dir = FLEET_DIR) {
       novaConf: join(root, name, 'etc', 'nova', 'nova.conf'),
     }),
   };
-}
-
-function processAlive(pid) {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if (error.code === 'ESRCH') return false;
-    if (error.code !== 'EPERM') throw error;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return true; // no /proc: kill(0) said it exists
-  }
 }
 
 /** The pid of a host's sshd listener when it runs: from its pid file, checked against its config path. */

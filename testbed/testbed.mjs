@@ -19,6 +19,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, wri
 import { userInfo } from 'node:os';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processAlive } from './process.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** The repository the testbed belongs to. */
@@ -108,22 +109,6 @@ function client(p, sql, { database } = {}) {
     throw new TestbedError(`SQL on the testbed failed: ${(done.stderr || done.error?.message || `exit ${done.status}`).trim()}`);
   }
   return done.stdout.split('\n').filter((line) => line !== '').map((line) => line.split('\t').map((cell) => (cell === 'NULL' ? null : cell)));
-}
-
-function processAlive(pid) {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if (error.code === 'ESRCH') return false;
-    if (error.code !== 'EPERM') throw error;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return true; // no /proc: kill(0) said it exists
-  }
 }
 
 /** The pid of this testbed's server, when it is running. */
