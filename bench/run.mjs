@@ -340,11 +340,12 @@ const BENCHMARKS = [
       };
       result.extra = figures;
       result.notes =
-        `${figures.writes} interleaved writes each, one \`host-finished\` apart${QUICK ? ` (--quick: ${CHECKPOINT_FLEET})` : ''}; ${figures.fleetBlocks} fleet blocks × ${figures.fleetHosts} hosts, ` +
+        `${figures.writes} writes each, one \`host-finished\` apart${QUICK ? ` (--quick: ${CHECKPOINT_FLEET})` : ''}; ${figures.fleetBlocks} fleet blocks × ${figures.fleetHosts} hosts, ` +
         `${figures.hostsDone}/${figures.hostRecords} host records done (10-line tails), ${fixed(figures.bytes / 2 ** 20, 2)} MB compact JSON (lowdb: ${fixed(figures.baselineBytes / 2 ** 20, 2)} MB, 2-space). ` +
         `Mean ${ms(figures.subjectMean)}, slowest ${figures.slowest.map((v) => fixed(v, 0)).join(', ')} ms. Every ${figures.compactEvery}th transition also rewrites the snapshot: ` +
         `${ms(figures.snapshotRewrite.median)} for this state (timed apart, 3 times), ${fixed(figures.snapshotRewrite.median / figures.compactEvery, 2)} ms a transition amortised. ` +
-        `\`JSON.stringify\` alone: ${ms(figures.stringify.median)}. RSS: the driver's`;
+        `\`JSON.stringify\` alone: ${ms(figures.stringify.median)}. Not interleaved: waymark's ${figures.writes} writes first, then lowdb's and the stringify on the final state — ` +
+        `interleaved, their 35 MB of garbage and dirty pages a pair land in the next journal commit (8–20 ms), which a session never makes. RSS: the driver's`;
       return result;
     },
   },
