@@ -467,8 +467,9 @@ Budgets are SPEC §6's. Each benchmark runs interleaved with its baseline
 (baseline, subject, baseline, subject, ...) after one warm-up pair; wall time is
 measured around the spawned process, peak RSS with \`/usr/bin/time -f %M\`
 ${canMeasureRss ? '' : '(not available on this machine, hence n/a) '}of the subject.
-Headless runs get a fresh state directory each time. \`checkpoint-1000\` is timed
-in process instead (its figures are per \`store.write()\` call, see its notes).
+Headless runs get a fresh state directory each time. \`fleet-200\` takes minutes a
+run: 3 runs each, no warm-up pair. \`checkpoint-1000\`, \`checkpoint-fleet\` and
+\`tui-grid-1000\` are timed in process instead (per write, per frame: see their notes).
 The notes hold what a budget is judged on when it is not the median column.
 Regenerate with \`npm run bench\` (all) or \`npm run build && node bench/run.mjs NAME\` (one row).
 
