@@ -158,6 +158,27 @@ export function generateVarsRunbook({ vars = 200_000, dir = mkdtempSync(join(tmp
   return file;
 }
 
+/**
+ * A runbook of `blocks` steps, each with one fleet block on `pattern` (`hosts=PATTERN` and `attrs`,
+ * e.g. `batch=1,25% max-fail=10%`) running `code`, with `inventory` in its front matter.
+ */
+export function fleetRunbookText({ blocks = 1, pattern = 'fleet', attrs = '', code = 'true', inventory = 'inventory.ini' } = {}) {
+  const parts = [`---\ntitle: ${blocks} fleet block(s)\nid: fleet-${blocks}\ninventory: ${inventory}\n---\n\n# ${blocks} fleet block(s)\n\nGenerated for benchmarks.\n`];
+  for (let n = 1; n <= blocks; n++) {
+    parts.push(`\n## Fleet step ${n} {#f${n}}\n\nRuns \`${code}\` on every host of \`${pattern}\`.\n\n\`\`\`sh hosts=${pattern}${attrs ? ` ${attrs}` : ''}\n${code}\n\`\`\`\n`);
+  }
+  return parts.join('');
+}
+
+/** The names of `hosts` generated hosts: h1 … hN. */
+export const fleetHostNames = (hosts) => Array.from({ length: hosts }, (_, i) => `h${i + 1}`);
+
+/** An INI inventory: group `group` with `hosts` hosts h1 … hN, each run on this machine (`ansible_connection=local`). */
+export function localInventoryText(hosts, group = 'fleet') {
+  // Ansible's own Python (as for localhost): no interpreter discovery on each host, and no warning about it.
+  return `[${group}]\n${fleetHostNames(hosts).map((host) => `${host} ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}"`).join('\n')}\n`;
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const steps = Number(process.argv[2] ?? 2000);
   const out = process.argv[3];
