@@ -56,7 +56,7 @@ export const KEY_TABLE: readonly KeyBinding[] = [
   { action: 'run-next', keys: ['enter'], hint: 'run next', help: 'run the next pending block of the step, or answer the open prompt', matches: (_, k) => k.return },
   { action: 'run-step', keys: ['a'], hint: 'run step', help: "run the rest of the step's blocks in order, up to a failure or a prompt", matches: (i) => i === 'a' },
   { action: 'rerun', keys: ['r'], hint: 're-run', help: 're-run the failed check or interrupted block, or retry the failed block (a fleet block: its hosts that are not done; at a warning, its unreachable hosts)', matches: (i) => i === 'r' },
-  { action: 'check-hosts', keys: ['c'], hint: 'check hosts', help: "at a fleet block interrupted mid-batch, run the step's checks on the interrupted hosts first", matches: (i) => i === 'c' },
+  { action: 'check-hosts', keys: ['c'], hint: 'check hosts', help: "at a fleet block interrupted mid-batch, run the step's checks on the interrupted hosts first", matches: (i, k) => i === 'c' && !k.ctrl },
   { action: 'retry-hosts', keys: ['x'], hint: 'retry unreachable', help: "run the fleet block again on its unreachable hosts alone", matches: (i) => i === 'x' },
   { action: 'tick', keys: ['space'], hint: 'tick', help: 'tick / untick the selected checklist item', matches: (i) => i === ' ' },
   { action: 'select-up', keys: ['↑', 'k'], hint: 'select', help: 'select the previous checklist item, fix step or rollback block', matches: (i, k) => k.upArrow || i === 'k' },
