@@ -6,7 +6,7 @@
  */
 import { constants, type Stats } from 'node:fs';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { lstat, open, type FileHandle } from 'node:fs/promises';
+import { link, lstat, open, unlink, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { StateError, ensureDir, hasCode, reasonOf, syncDirectory } from './atomic.js';
@@ -62,24 +62,39 @@ async function readKeyFile(path: string): Promise<Buffer | null> {
   }
 }
 
+/**
+ * Create the key whole or not at all: it is written to a file of this process's own, then linked
+ * into place, which fails if another waymark's key got there first. A waymark starting at the same
+ * moment never sees the key file empty or half written (it read "does not hold a key" before).
+ */
 async function createKeyFile(path: string): Promise<void> {
   const dir = dirname(path);
   await ensureDir(dir);
   // A planted symlink in place of the folder would put the key where someone else chose.
   const dirStats = await lstat(dir);
   if (dirStats.isSymbolicLink() || !dirStats.isDirectory()) throw keyError(path, `cannot be created: ${dir} is not a plain folder`);
+  const draft = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   let file: FileHandle;
   try {
-    file = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    file = await open(draft, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   } catch (error) {
-    if (hasCode(error, 'EEXIST')) return; // another waymark created it first: read theirs
     throw keyError(path, `cannot be created: ${reasonOf(error)}`, error);
   }
   try {
-    await file.writeFile(`${randomBytes(32).toString('hex')}\n`);
-    await file.datasync();
+    try {
+      await file.writeFile(`${randomBytes(32).toString('hex')}\n`);
+      await file.datasync();
+    } finally {
+      await file.close();
+    }
+    try {
+      await link(draft, path);
+    } catch (error) {
+      if (!hasCode(error, 'EEXIST')) throw keyError(path, `cannot be created: ${reasonOf(error)}`, error);
+      // Another waymark created it first: read theirs.
+    }
   } finally {
-    await file.close();
+    await unlink(draft).catch(() => undefined);
   }
   await syncDirectory(dir, path);
 }
