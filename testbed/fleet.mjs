@@ -41,13 +41,13 @@
  * tell "one failed, one unreachable" from "one unreachable". Read per-host outcomes from the events.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { userInfo } from 'node:os';
-import { delimiter, dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestbedError } from './testbed.mjs';
-import { processAlive } from './process.mjs';
+import { SEARCH_DIRS, findExecutable, processAlive } from './process.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** Where `npm run testbed -- fleet` keeps its fleet: state/testbed/fleet/ in the repository. */
@@ -71,25 +71,8 @@ export const DEFAULT_HOSTS = 6;
 export const MAX_HOSTS = 253;
 
 const RELEASES = ['juno', 'kilo', 'liberty', 'mitaka', 'newton', 'ocata'];
-const SEARCH_DIRS = ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin'];
 const SFTP_SERVERS = ['/usr/lib/openssh/sftp-server', '/usr/libexec/openssh/sftp-server', '/usr/libexec/sftp-server'];
 const READY_TIMEOUT_MS = 10_000;
-
-function findExecutable(names) {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...SEARCH_DIRS];
-  for (const name of names) {
-    for (const dir of dirs) {
-      const candidate = join(dir, name);
-      try {
-        accessSync(candidate, constants.X_OK);
-        return candidate;
-      } catch {
-        // not in this directory; try the next
-      }
-    }
-  }
-  return undefined;
-}
 
 /**
  * The programs the fleet needs (sshd, ssh-keygen, the sftp server) and the Ansible ones that drive

@@ -1,5 +1,26 @@
-/** Process checks the testbed's servers share (the MariaDB testbed and the sshd fleet). */
-import { readFileSync } from 'node:fs';
+/** Process lookups the testbed's servers share (the MariaDB testbed and the sshd fleet). */
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+/** Where servers' programs live when PATH (a normal user's) leaves out the sbin folders. */
+export const SEARCH_DIRS = ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin'];
+
+/** The first of `names` found executable on PATH or in SEARCH_DIRS, or undefined. */
+export function findExecutable(names) {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...SEARCH_DIRS];
+  for (const name of names) {
+    for (const dir of dirs) {
+      const candidate = join(dir, name);
+      try {
+        accessSync(candidate, constants.X_OK);
+        return candidate;
+      } catch {
+        // not in this directory; try the next
+      }
+    }
+  }
+  return undefined;
+}
 
 /** True while `pid` runs: kill(0) says it exists, and /proc (where there is one) says it is no zombie. */
 export function processAlive(pid) {

@@ -15,11 +15,11 @@
  * Plain Node, no dependencies: SQL goes through the `mariadb` client.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { delimiter, dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { processAlive } from './process.mjs';
+import { SEARCH_DIRS, findExecutable, processAlive } from './process.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** The repository the testbed belongs to. */
@@ -33,7 +33,6 @@ export const SEEDS = ['juno', 'newton'];
 
 // sun_path holds 108 bytes with the NUL; stay clear of it.
 const MAX_SOCKET_PATH = 100;
-const SEARCH_DIRS = ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin'];
 const OPENSTACK_DATABASES = ['nova', 'nova_api', 'glance', 'neutron', 'cinder', 'testbed'];
 
 /** Error the CLI prints as a message, not a stack. */
@@ -54,22 +53,6 @@ export function paths(dir = DEFAULT_DIR) {
     backups: join(root, 'backups'),
     bin: join(HERE, 'bin'),
   };
-}
-
-function findExecutable(names) {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...SEARCH_DIRS];
-  for (const name of names) {
-    for (const dir of dirs) {
-      const candidate = join(dir, name);
-      try {
-        accessSync(candidate, constants.X_OK);
-        return candidate;
-      } catch {
-        // not in this directory; try the next
-      }
-    }
-  }
-  return undefined;
 }
 
 /** The MariaDB programs the testbed needs, or an error saying how to install them. */
