@@ -14,7 +14,7 @@ import { formatDuration } from '../runbook/duration.js';
 import { WholeLines, preloadProcessRunner } from '../engine/output.js';
 import { ExitCode, UsageError } from '../engine/errors.js';
 import { commonOptions, stateDirFrom } from './options.js';
-import { hostLines, hostNameWidth } from './host-lines.js';
+import { hostLine, hostLines, hostNameWidth } from './host-lines.js';
 
 export const runHelp = `usage: waymark run RUNBOOK.md --headless [options]
 
@@ -263,7 +263,9 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
     case 'run':
       if (d.blockState?.status === 'paused' && d.fleet) {
         print(`waiting: ${d.summary}`);
-        for (const host of d.fleet.lastBatch?.hosts ?? []) print(`   ${host.host}  ${host.status}${host.rc !== undefined && host.rc !== null ? `  rc=${host.rc}` : ''}${host.reason ? `  ${host.reason}` : ''}`);
+        // One line per host as the run printed them: the host line is inert (a host name or reason from outside).
+        const batch = d.fleet.lastBatch?.hosts ?? [];
+        for (const host of batch) print(hostLine(host, hostNameWidth(batch)));
         return print(`   confirm the next batch in the TUI, or re-run with --yes (${d.fleet.budget - d.fleet.failed} of ${d.fleet.budget} failures left in the budget)`);
       }
       print(`waiting: block ${action.block.id} needs confirmation before it runs. It will run:`);
