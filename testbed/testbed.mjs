@@ -33,7 +33,7 @@ export const SEEDS = ['juno', 'newton'];
 
 // sun_path holds 108 bytes with the NUL; stay clear of it.
 const MAX_SOCKET_PATH = 100;
-const OPENSTACK_DATABASES = ['nova', 'nova_api', 'glance', 'neutron', 'cinder', 'testbed'];
+const OPENSTACK_DATABASES = ['nova', 'nova_api', 'glance', 'neutron', 'cinder', 'heat', 'testbed'];
 
 /** Error the CLI prints as a message, not a stack. */
 export class TestbedError extends Error {}
@@ -236,11 +236,12 @@ export async function seed({ dir = DEFAULT_DIR, at = 'juno' } = {}) {
   if (!SEEDS.includes(at)) throw new TestbedError(`--at ${at}: the testbed seeds ${SEEDS.join(' or ')}`);
   const p = paths(dir);
   const drops = OPENSTACK_DATABASES.map((db) => `DROP DATABASE IF EXISTS \`${db}\`;`).join('\n');
-  const users = ['nova', 'glance', 'neutron', 'cinder'].map((u) => `DROP USER IF EXISTS '${u}'@'%';`).join('\n');
+  const users = ['nova', 'glance', 'neutron', 'cinder', 'heat'].map((u) => `DROP USER IF EXISTS '${u}'@'%';`).join('\n');
   client(p, `${drops}\n${users}\n`);
   writeFiles(p);
   client(p, readFileSync(join(HERE, 'sql', 'juno.sql'), 'utf8'));
   client(p, readFileSync(join(HERE, 'sql', 'heartbeat.sql'), 'utf8'));
+  client(p, readFileSync(join(HERE, 'sql', 'heat.sql'), 'utf8'));
   if (at !== 'juno') {
     const done = spawnSync('python3', [join(p.bin, '_testbed.py'), 'advance', at], {
       encoding: 'utf8',
@@ -368,6 +369,30 @@ function faultChecks(p) {
     present: left.length > 0,
     detail: left.map(([what, n]) => `${n} ${what}`).join(', ') || 'none',
   });
+  // heat (heat.sql): the Ocata expand of an abandoned first attempt, and its engines.
+  const liveEngines = "FROM heat.service s WHERE s.deleted_at IS NULL AND s.updated_at >= UTC_TIMESTAMP() - INTERVAL 2 * s.report_interval SECOND";
+  const heatBehind = one(
+    `SELECT GROUP_CONCAT(CONCAT(s.host, ' (', s.engine_release, ', packages ', h.\`release\`, ')') ORDER BY s.host) ${liveEngines.replace('FROM heat.service s', 'FROM heat.service s JOIN testbed.hosts h ON h.host = s.host')} ` +
+      "AND FIELD(s.engine_release, 'juno', 'kilo', 'liberty', 'mitaka', 'newton', 'ocata') < FIELD(h.`release`, 'juno', 'kilo', 'liberty', 'mitaka', 'newton', 'ocata')",
+  );
+  faults.push({ id: 'heat-engine-behind', title: 'heat-engines not restarted on their packages\' release', present: heatBehind !== null, detail: heatBehind ?? 'none' });
+  const expanded = has('heat', 'raw_template_files') && has('heat', 'raw_template', 'files');
+  const missingTriggers = expanded
+    ? one(
+        "SELECT GROUP_CONCAT(t.name) FROM (SELECT 'raw_template_files_ins' AS name UNION ALL SELECT 'raw_template_files_upd') t " +
+          "WHERE NOT EXISTS (SELECT 1 FROM information_schema.TRIGGERS g WHERE g.TRIGGER_SCHEMA = 'heat' AND g.TRIGGER_NAME = t.name)",
+      )
+    : null;
+  faults.push({ id: 'heat-trigger-missing', title: 'heat dual-write triggers missing', present: missingTriggers !== null, detail: missingTriggers ?? 'none' });
+  const differing = expanded
+    ? one('SELECT GROUP_CONCAT(t.id ORDER BY t.id) FROM heat.raw_template t JOIN heat.raw_template_files f ON f.raw_template_id = t.id WHERE NOT (f.files <=> t.files)')
+    : null;
+  faults.push({ id: 'heat-files-differ', title: 'raw_template rows whose files differ from their copy', present: differing !== null, detail: differing ? `raw_template ${differing}` : 'none' });
+  const stray = one(
+    "SELECT GROUP_CONCAT(CONCAT(s.host, ' (', s.engine_release, ')')) FROM heat.service s JOIN testbed.units u ON u.project = 'heat' AND u.svc_host = s.host " +
+      "JOIN testbed.hosts h ON h.host = s.host WHERE u.running = 1 AND s.deleted_at IS NULL AND h.role <> 'controller'",
+  );
+  faults.push({ id: 'heat-engine-stray', title: 'a heat-engine running outside the controllers', present: stray !== null, detail: stray ?? 'none' });
   return faults;
 }
 

@@ -442,12 +442,18 @@ def start_unit(host, unit):
         start_nova_service(row['binary'], row['svc_host'], release)
     elif row['binary'] and row['project'] == 'cinder':
         start_cinder_service(row['binary'], row['svc_host'], release)
+    elif row['binary'] and row['project'] == 'heat':
+        import _heat
+        _heat.start_engine(row['binary'], row['svc_host'], release)
     _set_running(host, row, True)
 
 
 def stop_unit(host, unit):
     row = unit_row(host, unit)
     if row['running']:
+        if row['binary'] and row['project'] == 'heat':
+            import _heat
+            _heat.stop_engine(row['binary'], row['svc_host'])
         _set_running(host, row, False)
 
 
