@@ -62,7 +62,8 @@ export declare function seed(options?: { dir?: string; at?: Seed }): Promise<{ a
 
 /** One planted fault and whether it is still present. */
 export interface Fault {
-  id: 'latin1' | 'null-compute-host' | 'duplicate-hypervisors' | 'consoleauth-cache' | 'orphaned-service' | 'mixed-versions' | 'online-migrations';
+  id: 'latin1' | 'null-compute-host' | 'duplicate-hypervisors' | 'consoleauth-cache' | 'orphaned-service' | 'mixed-versions' | 'online-migrations'
+    | 'heat-engine-behind' | 'heat-trigger-missing' | 'heat-files-differ' | 'heat-engine-stray';
   title: string;
   present: boolean;
   detail: string;
