@@ -105,4 +105,39 @@ describeRehearsal('heat rolling upgrade on the testbed', RUNBOOK, 'newton', (reh
     expect(faults.get('heat-files-differ')).toMatchObject({ present: true, detail: 'raw_template 26,27,29' });
     expect(faults.get('heat-engine-stray')).toMatchObject({ present: true, detail: 'stor-1 (newton)' });
   }, 120_000);
+
+  it('heat-manage refuses its phases out of order, as the real tool would', async () => {
+    const r = rehearsal();
+    await reset({ dir: r.testbed.dir, at: 'newton' });
+    const version = () => r.sql("SELECT version FROM heat.migrate_version WHERE repository_id = 'heat'");
+
+    // Newton's heat-manage (ctl-1's packages) has no phases at all.
+    const newton = r.tool('heat-manage', ['db_sync', '--expand']);
+    expect(newton.code, newton.output).toBe(2);
+    expect(newton.output).toContain('unrecognized arguments: --expand');
+    const none = r.tool('heat-manage', ['db_sync']);
+    expect(none.code, none.output).toBe(2);
+    expect(none.output).toContain('give one of --expand, --migrate, --contract');
+
+    // Ocata's, on a schema not yet expanded: no migrate, no contract, then the expand creates both triggers.
+    expect(r.tool('ssh', ['ctl-1', 'sudo', 'yum', '-y', 'update', 'openstack-heat-*']).code).toBe(0);
+    r.sql('DROP TRIGGER heat.raw_template_files_ins; DROP TABLE heat.raw_template_files; UPDATE heat.migrate_version SET version = 73');
+    const migrate = r.tool('heat-manage', ['db_sync', '--migrate']);
+    expect(migrate.code, migrate.output).toBe(1);
+    expect(migrate.output).toContain('run db_sync --expand first');
+    const contract = r.tool('heat-manage', ['db_sync', '--contract']);
+    expect(contract.code, contract.output).toBe(1);
+    expect(contract.output).toContain('not expanded');
+    expect(version()).toEqual([['73']]);
+    expect(r.tool('heat-manage', ['db_sync', '--expand']).code).toBe(0);
+    expect(version()).toEqual([['78']]);
+    expect(r.sql("SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = 'heat' ORDER BY 1")).toEqual([['raw_template_files_ins'], ['raw_template_files_upd']]);
+
+    // Expanded but not migrated, with old engines alive: the contract names them and changes nothing.
+    const early = r.tool('heat-manage', ['db_sync', '--contract']);
+    expect(early.code, early.output).toBe(1);
+    expect(early.output).toContain('ctl-1 (newton), ctl-2 (mitaka), stor-1 (newton)');
+    expect(version()).toEqual([['78']]);
+    expect(r.sql("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'heat' AND TABLE_NAME = 'raw_template' AND COLUMN_NAME = 'files'")).toEqual([['1']]);
+  }, 120_000);
 }, { fleet: { controllers: 2, computes: 0 } });
