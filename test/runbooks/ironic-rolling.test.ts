@@ -111,4 +111,29 @@ describeRehearsal('ironic rolling upgrade on the testbed', RUNBOOK, 'newton', (r
       expect(['passed', 'acknowledged'], check).toContain(reported.get(check)?.status);
     }
   }, T);
+
+  it('testbed: a conductor speaks its pin, refuses a pin it cannot honour, and the driver refuses a pinned API', () => {
+    const r = rehearsal();
+    const ssh = (host: string, ...words: string[]) => r.tool('ssh', [host, 'sudo', ...words]);
+    const conductorVersion = () => r.sql("SELECT version FROM ironic.conductors WHERE hostname = 'ctl-1'")[0]?.[0];
+    const pin = (value: string) => ssh('ctl-1', 'crudini', '--set', '/etc/ironic/ironic.conf', 'DEFAULT', 'pin_release_version', value);
+    expect(pin('pike').code).toBe(0);
+    expect(ssh('ctl-1', 'systemctl', 'restart', 'openstack-ironic-conductor').code).toBe(0);
+    expect(conductorVersion()).toBe('1.2');
+    expect(ssh('ctl-1', 'systemctl', 'restart', 'openstack-ironic-api').code).toBe(0);
+    const driver = ssh('bm-cmp-1', 'systemctl', 'restart', 'openstack-nova-compute');
+    expect(driver.code).toBe(1);
+    expect(driver.output).toContain('the Bare Metal API on ctl-1 supports microversions up to 1.34, and this driver needs 1.38');
+
+    expect(pin('ocata').code).toBe(0);
+    const tooOld = ssh('ctl-1', 'systemctl', 'restart', 'openstack-ironic-conductor');
+    expect(tooOld.code).toBe(1);
+    expect(tooOld.output).toContain('pin_release_version = ocata: queens rolls from the release before it only');
+
+    expect(ssh('ctl-1', 'crudini', '--del', '/etc/ironic/ironic.conf', 'DEFAULT', 'pin_release_version').code).toBe(0);
+    expect(ssh('ctl-1', 'systemctl', 'restart', 'openstack-ironic-conductor').code).toBe(0);
+    expect(ssh('ctl-1', 'systemctl', 'restart', 'openstack-ironic-api').code).toBe(0);
+    expect(conductorVersion()).toBe('1.3');
+    expect(ssh('bm-cmp-1', 'systemctl', 'restart', 'openstack-nova-compute').code).toBe(0);
+  }, 60_000);
 }, { fleet: { controllers: 2, computes: 0 } });
