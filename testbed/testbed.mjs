@@ -479,8 +479,9 @@ async function cli(argv) {
       else {
         print('  node dist/cli/main.js run runbooks/openstack/nova-rolling-upgrade.md --profile testbed --headless');
         print('  node dist/cli/main.js run runbooks/openstack/cinder-rolling-upgrade.md --profile testbed --headless');
-        print('  node dist/cli/main.js run runbooks/openstack/ironic-rolling-upgrade.md --profile testbed --headless');
       }
+      // Ironic is at Pike in both seeds.
+      print('  node dist/cli/main.js run runbooks/openstack/ironic-rolling-upgrade.md --profile testbed --headless');
       if (dir !== DEFAULT_DIR) print(`(with --dir, point the runbook at it: WAYMARK_TESTBED_DIR=${paths(dir).dir} and --var DB_SOCKET=... — see docs/testbed.md)`);
       return 0;
     }
