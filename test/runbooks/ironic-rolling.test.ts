@@ -112,7 +112,7 @@ describeRehearsal('ironic rolling upgrade on the testbed', RUNBOOK, 'newton', (r
     }
   }, T);
 
-  it('testbed: a conductor speaks its pin, refuses a pin it cannot honour, and the driver refuses a pinned API', () => {
+  it('testbed: a conductor speaks its pin, refuses a pin it cannot honour, the driver refuses a pinned API, and a restart fails a deployment in flight', () => {
     const r = rehearsal();
     const ssh = (host: string, ...words: string[]) => r.tool('ssh', [host, 'sudo', ...words]);
     const conductorVersion = () => r.sql("SELECT version FROM ironic.conductors WHERE hostname = 'ctl-1'")[0]?.[0];
@@ -135,5 +135,12 @@ describeRehearsal('ironic rolling upgrade on the testbed', RUNBOOK, 'newton', (r
     expect(ssh('ctl-1', 'systemctl', 'restart', 'openstack-ironic-api').code).toBe(0);
     expect(conductorVersion()).toBe('1.3');
     expect(ssh('bm-cmp-1', 'systemctl', 'restart', 'openstack-nova-compute').code).toBe(0);
+
+    // What the nodes-in-flight pre-check prevents: a conductor restarted under a deployment fails it.
+    r.sql("UPDATE ironic.nodes SET provision_state = 'deploying', target_provision_state = 'active', reservation = 'ctl-1' WHERE name = 'bm-04'");
+    expect(ssh('ctl-1', 'systemctl', 'restart', 'openstack-ironic-conductor').code).toBe(0);
+    expect(r.sql("SELECT provision_state, reservation, last_error FROM ironic.nodes WHERE name = 'bm-04'")).toEqual([
+      ['deploy failed', null, "The deployment can't be resumed by conductor ctl-1. Moving to fail state."],
+    ]);
   }, 60_000);
 }, { fleet: { controllers: 2, computes: 0 } });
