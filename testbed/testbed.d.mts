@@ -26,6 +26,8 @@ export interface TestbedPaths {
   clientCnf: string;
   novaConf: string;
   cinderConf: string;
+  /** ironic.conf of the controllers (Ironic's pin_release_version). */
+  ironicConf: string;
   backups: string;
   /** The stand-in tools. */
   bin: string;
@@ -63,7 +65,8 @@ export declare function seed(options?: { dir?: string; at?: Seed }): Promise<{ a
 /** One planted fault and whether it is still present. */
 export interface Fault {
   id: 'latin1' | 'null-compute-host' | 'duplicate-hypervisors' | 'consoleauth-cache' | 'orphaned-service' | 'mixed-versions' | 'online-migrations'
-    | 'heat-engine-behind' | 'heat-trigger-missing' | 'heat-files-differ' | 'heat-engine-stray';
+    | 'heat-engine-behind' | 'heat-trigger-missing' | 'heat-files-differ' | 'heat-engine-stray'
+    | 'ironic-nodes-in-flight' | 'ironic-conductor-versions' | 'ironic-online-migrations';
   title: string;
   present: boolean;
   detail: string;

@@ -33,7 +33,7 @@ export const SEEDS = ['juno', 'newton'];
 
 // sun_path holds 108 bytes with the NUL; stay clear of it.
 const MAX_SOCKET_PATH = 100;
-const OPENSTACK_DATABASES = ['nova', 'nova_api', 'glance', 'neutron', 'cinder', 'heat', 'testbed'];
+const OPENSTACK_DATABASES = ['nova', 'nova_api', 'glance', 'neutron', 'cinder', 'heat', 'ironic', 'testbed'];
 
 /** Error the CLI prints as a message, not a stack. */
 export class TestbedError extends Error {}
@@ -50,6 +50,7 @@ export function paths(dir = DEFAULT_DIR) {
     clientCnf: join(root, 'client.cnf'),
     novaConf: join(root, 'etc', 'nova', 'nova.conf'),
     cinderConf: join(root, 'etc', 'cinder', 'cinder.conf'),
+    ironicConf: join(root, 'etc', 'ironic', 'ironic.conf'),
     backups: join(root, 'backups'),
     bin: join(HERE, 'bin'),
   };
@@ -202,6 +203,7 @@ function isSeeded(p) {
 function writeFiles(p) {
   mkdirSync(dirname(p.novaConf), { recursive: true });
   mkdirSync(dirname(p.cinderConf), { recursive: true });
+  mkdirSync(dirname(p.ironicConf), { recursive: true });
   mkdirSync(p.backups, { recursive: true, mode: 0o700 });
   writeFileSync(
     p.clientCnf,
@@ -229,6 +231,11 @@ function writeFiles(p) {
     p.cinderConf,
     ['[DEFAULT]', 'rpc_backend = rabbit', '', '[database]', `connection = mysql+pymysql://cinder:testbed@localhost/cinder?unix_socket=${p.socket}`, ''].join('\n'),
   );
+  // No pin_release_version: the Ironic runbook sets it for the upgrade and removes it after.
+  writeFileSync(
+    p.ironicConf,
+    ['[DEFAULT]', 'enabled_hardware_types = ipmi', '', '[database]', `connection = mysql+pymysql://ironic:testbed@localhost/ironic?unix_socket=${p.socket}`, ''].join('\n'),
+  );
 }
 
 /** Load the slice into a running testbed server, replacing whatever was there. */
@@ -236,12 +243,13 @@ export async function seed({ dir = DEFAULT_DIR, at = 'juno' } = {}) {
   if (!SEEDS.includes(at)) throw new TestbedError(`--at ${at}: the testbed seeds ${SEEDS.join(' or ')}`);
   const p = paths(dir);
   const drops = OPENSTACK_DATABASES.map((db) => `DROP DATABASE IF EXISTS \`${db}\`;`).join('\n');
-  const users = ['nova', 'glance', 'neutron', 'cinder', 'heat'].map((u) => `DROP USER IF EXISTS '${u}'@'%';`).join('\n');
+  const users = ['nova', 'glance', 'neutron', 'cinder', 'heat', 'ironic'].map((u) => `DROP USER IF EXISTS '${u}'@'%';`).join('\n');
   client(p, `${drops}\n${users}\n`);
   writeFiles(p);
   client(p, readFileSync(join(HERE, 'sql', 'juno.sql'), 'utf8'));
   client(p, readFileSync(join(HERE, 'sql', 'heartbeat.sql'), 'utf8'));
   client(p, readFileSync(join(HERE, 'sql', 'heat.sql'), 'utf8'));
+  client(p, readFileSync(join(HERE, 'sql', 'ironic.sql'), 'utf8'));
   if (at !== 'juno') {
     const done = spawnSync('python3', [join(p.bin, '_testbed.py'), 'advance', at], {
       encoding: 'utf8',
@@ -393,7 +401,33 @@ function faultChecks(p) {
       "JOIN testbed.hosts h ON h.host = s.host WHERE u.running = 1 AND s.deleted_at IS NULL AND h.role <> 'controller'",
   );
   faults.push({ id: 'heat-engine-stray', title: 'a heat-engine running outside the controllers', present: stray !== null, detail: stray ?? 'none' });
+  faults.push(...ironicFaults(has, one));
   return faults;
+}
+
+/** The Ironic faults (testbed/sql/ironic.sql); absent from a testbed loaded before Ironic was added. */
+function ironicFaults(has, one) {
+  const loaded = has('ironic', 'nodes');
+  const missing = 'no ironic database (npm run testbed -- reset loads it)';
+  const inFlight = loaded
+    ? one(
+        "SELECT GROUP_CONCAT(CONCAT(name, ' ', provision_state, IF(reservation IS NULL, '', CONCAT(' locked by ', reservation))) ORDER BY name SEPARATOR ', ') " +
+          "FROM ironic.nodes WHERE reservation IS NOT NULL OR provision_state IN ('deploying', 'wait call-back', 'cleaning', 'clean wait', 'inspecting', 'inspect wait', 'deleting', 'adopting', 'verifying', 'rescuing', 'rescue wait', 'unrescuing')",
+      )
+    : null;
+  const conductors = loaded ? one('SELECT GROUP_CONCAT(CONCAT(hostname, \' \', IFNULL(version, \'no version\')) ORDER BY hostname SEPARATOR \', \') FROM ironic.conductors WHERE online = 1') : null;
+  const mixed = loaded && Number(one('SELECT COUNT(DISTINCT IFNULL(version, \'\')) FROM ironic.conductors WHERE online = 1')) > 1;
+  const unversioned = loaded ? Number(one('SELECT COUNT(*) FROM ironic.nodes WHERE version IS NULL')) : 0;
+  return [
+    { id: 'ironic-nodes-in-flight', title: 'ironic nodes in flight or locked', present: inFlight !== null, detail: loaded ? (inFlight ?? 'none') : missing },
+    { id: 'ironic-conductor-versions', title: 'ironic conductors on mixed versions', present: mixed, detail: loaded ? (conductors ?? 'none online') : missing },
+    {
+      id: 'ironic-online-migrations',
+      title: 'ironic online data migrations left incomplete',
+      present: unversioned > 0,
+      detail: loaded ? (unversioned > 0 ? `${unversioned} nodes without a version (Pike's backfill_version_column)` : 'none') : missing,
+    },
+  ];
 }
 
 /** Whether the server runs, where its socket is, and which planted faults are still present. */
@@ -472,6 +506,8 @@ async function cli(argv) {
         print('  node dist/cli/main.js run runbooks/openstack/cinder-rolling-upgrade.md --profile testbed --headless');
         print('  node dist/cli/main.js run runbooks/openstack/heat-rolling-upgrade.md --profile testbed --headless');
       }
+      // Ironic is at Pike in both seeds.
+      print('  node dist/cli/main.js run runbooks/openstack/ironic-rolling-upgrade.md --profile testbed --headless');
       if (dir !== DEFAULT_DIR) print(`(with --dir, point the runbook at it: WAYMARK_TESTBED_DIR=${paths(dir).dir} and --var DB_SOCKET=... — see docs/testbed.md)`);
       return 0;
     }

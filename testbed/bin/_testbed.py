@@ -436,6 +436,12 @@ def check_code_fits_schema(unit, project, release):
 
 def start_unit(host, unit):
     row = unit_row(host, unit)
+    if row['project'] == 'ironic':
+        # Ironic has its own releases and tables (testbed/bin/_ironic.py).
+        import _ironic
+        _ironic.start_unit(host, row)
+        _set_running(host, row, True)
+        return
     release = host_release(host)
     check_code_fits_schema(row['unit'], row['project'], release)
     if row['binary'] and row['project'] == 'nova':
@@ -450,6 +456,9 @@ def start_unit(host, unit):
 
 def stop_unit(host, unit):
     row = unit_row(host, unit)
+    if row['running'] and row['project'] == 'ironic':
+        import _ironic
+        _ironic.stop_unit(host, row)
     if row['running']:
         if row['binary'] and row['project'] == 'heat':
             import _heat
