@@ -239,6 +239,19 @@ function validateFlags(runbook: Runbook, overrides: Map<string, string>, skips: 
 function clearGate(d: Decisions, file: string): string[] {
   const again = `waymark run ${file} --headless`;
   const block = d.block as Block;
+  const refusing = d.gate.filter((check) => check.state.status === 'refused');
+  if (refusing.length > 1) {
+    const overridable = refusing.filter((check) => check.overridable).map((check) => check.block.id);
+    const lines = [`these checks hold every later step, whatever --only or --skip-tag selects`];
+    lines.push(`fix the causes and run again (${again}): every check above is re-run first`);
+    if (overridable.length > 0) lines.push(`or override them, one flag each: ${again} ${overridable.map((id) => `--override ${id}="REASON"`).join(' ')}`);
+    if (overridable.length < refusing.length) lines.push(`${refusing.filter((check) => !check.overridable).map((check) => check.block.id).join(', ')} cannot be overridden`);
+    for (const fix of d.fixes) {
+      const select = fix.tags.length > 0 ? `${again} --only ${fix.tags[0]}` : `the step ${fix.id}`;
+      lines.push(`or run step ${fix.id}, which fixes them (fixes=${d.step?.id ?? ''}): ${select}; the checks are re-run after it`);
+    }
+    return lines;
+  }
   const lines = [`this check holds every later step, whatever --only or --skip-tag selects`];
   lines.push(`fix the cause and run again (${again}): the check is re-run first`);
   if (d.choices.some((c) => c.kind === 'override')) lines.push(`or override it: ${again} --override ${block.id}="REASON"`);
@@ -271,12 +284,27 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
       print(`waiting: block ${action.block.id} needs confirmation before it runs. It will run:`);
       for (const line of (d.command ?? '').split('\n')) print(`   > ${line}`);
       return print('   confirm it in the TUI, or re-run with --yes');
-    case 'refused':
-      print(`refused: check ${action.block.id} in step ${action.step.id} (${action.step.title}) ${d.blockState?.outcome === 'error' ? 'could not run' : 'failed'}: ${d.reason ?? ''}`);
-      for (const line of d.blockState ? evidence(d.blockState) : []) print(`   ${line}`);
-      if (d.remedy) print(`   the runbook says: ${d.remedy}`);
+    case 'refused': {
+      // Every problem the gate found, at once: each refused check and each warning, with its evidence.
+      const problems = d.gate;
+      const refusing = problems.filter((check) => check.state.status === 'refused');
+      if (refusing.length > 1 || problems.length > refusing.length) {
+        const warnings = problems.length - refusing.length;
+        print(`refused: step ${action.step.id} (${action.step.title}): ${refusing.length} check(s) failed${warnings > 0 ? `, ${warnings} warned` : ''}`);
+        for (const check of problems) {
+          const how = check.state.status === 'warning' ? 'warning' : check.state.outcome === 'error' ? 'could not run' : 'failed';
+          print(`   ${check.state.status === 'warning' ? 'WARN' : 'REFUSED'} check ${check.block.id} ${how}: ${check.reason ?? ''}`);
+          for (const line of evidence(check.state)) print(`      ${line}`);
+          if (check.remedy) print(`      the runbook says: ${check.remedy}`);
+        }
+      } else {
+        print(`refused: check ${action.block.id} in step ${action.step.id} (${action.step.title}) ${d.blockState?.outcome === 'error' ? 'could not run' : 'failed'}: ${d.reason ?? ''}`);
+        for (const line of d.blockState ? evidence(d.blockState) : []) print(`   ${line}`);
+        if (d.remedy) print(`   the runbook says: ${d.remedy}`);
+      }
       for (const line of clearGate(d, file)) print(`   ${line}`);
       return;
+    }
     case 'failed':
       print(`failed: block ${action.block.id} in step ${action.step.id} (${action.step.title}): ${d.reason ?? ''}`);
       for (const line of d.blockState ? evidence(d.blockState) : []) print(`   ${line}`);
@@ -286,6 +314,14 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
       return print('   run again to retry it');
     case 'acknowledge':
       if (allows('retry-hosts')) print(`   its unreachable hosts can be retried alone with --retry-hosts`);
+      if (d.gate.length > 1) {
+        print(`waiting: ${d.gate.length} checks of step ${action.step.id} ended with a warning; acknowledge each in the TUI, or re-run with --accept-warnings:`);
+        for (const check of d.gate) {
+          print(`   WARN check ${check.block.id}: ${check.reason ?? ''}`);
+          for (const line of evidence(check.state)) print(`      ${line}`);
+        }
+        return;
+      }
       return print(`waiting: ${action.block.id} ended with a warning: ${d.reason ?? ''}; acknowledge it in the TUI or re-run with --accept-warnings`);
     case 'interrupted': {
       if (d.choices.some((c) => c.kind === 'rerun' && c.confirms)) {
