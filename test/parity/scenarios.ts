@@ -95,6 +95,36 @@ export const SCENARIOS: Scenario[] = [
     ],
   },
   {
+    name: 'a gate with two failing checks shows both; an override names one, a re-run re-runs the other',
+    newRule: 'issue 14: every check of a gate runs before it refuses, and both faces show every failure',
+    runbook: book(
+      '## Precheck {#pre}\n',
+      sh('check name=latin1 override=allowed', 'test -e fixed-latin1'),
+      sh('check name=null-hosts', 'test -e fixed-hosts'),
+      '## Migrate {#migrate}\n',
+      sh('name=schema', 'true'),
+    ),
+    invocations: [
+      {
+        keys: ['enter', 'enter', 'q'],
+        exit: 3,
+        transitions: ['block-finished pre/latin1 failure', 'block-finished pre/null-hosts failure', 'session-closed refused'],
+        absent: ['block-started migrate'],
+        steps: { pre: 'refused' },
+        shows: { headless: 'REFUSED check null-hosts failed', tui: 'also: check failed null-hosts' },
+      },
+      {
+        before: (ws) => ws.touch('fixed-hosts'),
+        answers: ['--override', 'latin1=converted by hand on the replica'],
+        keys: ['o', 'converted by hand on the replica', 'enter', 'r', 'enter', 'q'],
+        exit: 0,
+        transitions: ['check-overridden pre/latin1 "converted by hand on the replica"', 'block-finished pre/null-hosts success', 'step-finished pre', 'block-finished migrate/schema success', 'run-complete'],
+        absent: ['block-started pre/latin1'],
+        steps: { pre: 'overridden', migrate: 'passed' },
+      },
+    ],
+  },
+  {
     name: 'override refused where the check does not allow it',
     runbook: book('## Precheck {#pre}\n', sh('check name=charset', 'exit 1'), '## Migrate {#migrate}\n', sh('name=schema', 'true')),
     invocations: [
