@@ -285,22 +285,18 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
       for (const line of (d.command ?? '').split('\n')) print(`   > ${line}`);
       return print('   confirm it in the TUI, or re-run with --yes');
     case 'refused': {
-      // Every problem the gate found, at once: each refused check and each warning, with its evidence.
-      const problems = d.gate;
-      const refusing = problems.filter((check) => check.state.status === 'refused');
-      if (refusing.length > 1 || problems.length > refusing.length) {
-        const warnings = problems.length - refusing.length;
-        print(`refused: step ${action.step.id} (${action.step.title}): ${refusing.length} check(s) failed${warnings > 0 ? `, ${warnings} warned` : ''}`);
-        for (const check of problems) {
-          const how = check.state.status === 'warning' ? 'warning' : check.state.outcome === 'error' ? 'could not run' : 'failed';
-          print(`   ${check.state.status === 'warning' ? 'WARN' : 'REFUSED'} check ${check.block.id} ${how}: ${check.reason ?? ''}`);
-          for (const line of evidence(check.state)) print(`      ${line}`);
-          if (check.remedy) print(`      the runbook says: ${check.remedy}`);
-        }
-      } else {
-        print(`refused: check ${action.block.id} in step ${action.step.id} (${action.step.title}) ${d.blockState?.outcome === 'error' ? 'could not run' : 'failed'}: ${d.reason ?? ''}`);
-        for (const line of d.blockState ? evidence(d.blockState) : []) print(`   ${line}`);
-        if (d.remedy) print(`   the runbook says: ${d.remedy}`);
+      // Every problem the gate found, at once: the check holding the run first, then each other
+      // refused check and each warning of the step, with its evidence and the runbook's advice.
+      const others = d.gate.filter((check) => check.block.id !== action.block.id);
+      const more = others.length > 0 ? ` (the step has ${others.length} more: listed below)` : '';
+      print(`refused: check ${action.block.id} in step ${action.step.id} (${action.step.title}) ${d.blockState?.outcome === 'error' ? 'could not run' : 'failed'}: ${d.reason ?? ''}${more}`);
+      for (const line of d.blockState ? evidence(d.blockState) : []) print(`   ${line}`);
+      if (d.remedy) print(`   the runbook says: ${d.remedy}`);
+      for (const check of others) {
+        const how = check.state.status === 'warning' ? 'WARN check' : check.state.outcome === 'error' ? 'REFUSED check (could not run)' : 'REFUSED check';
+        print(`also ${how} ${check.block.id}: ${check.reason ?? ''}`);
+        for (const line of evidence(check.state)) print(`   ${line}`);
+        if (check.remedy) print(`   the runbook says: ${check.remedy}`);
       }
       for (const line of clearGate(d, file)) print(`   ${line}`);
       return;
@@ -315,10 +311,11 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
     case 'acknowledge':
       if (allows('retry-hosts')) print(`   its unreachable hosts can be retried alone with --retry-hosts`);
       if (d.gate.length > 1) {
-        print(`waiting: ${d.gate.length} checks of step ${action.step.id} ended with a warning; acknowledge each in the TUI, or re-run with --accept-warnings:`);
+        print(`waiting: ${d.gate.length} checks of step ${action.step.id} ended with a warning; acknowledge them in the TUI (w, one by one) or re-run with --accept-warnings:`);
         for (const check of d.gate) {
           print(`   WARN check ${check.block.id}: ${check.reason ?? ''}`);
           for (const line of evidence(check.state)) print(`      ${line}`);
+          if (check.remedy) print(`      the runbook says: ${check.remedy}`);
         }
         return;
       }

@@ -111,7 +111,7 @@ export const SCENARIOS: Scenario[] = [
         transitions: ['block-finished pre/latin1 failure', 'block-finished pre/null-hosts failure', 'session-closed refused'],
         absent: ['block-started migrate'],
         steps: { pre: 'refused' },
-        shows: { headless: 'REFUSED check null-hosts failed', tui: 'also: check failed null-hosts' },
+        shows: { headless: 'also REFUSED check null-hosts: exit 1, expected 0', tui: 'also: check failed null-hosts' },
       },
       {
         before: (ws) => ws.touch('fixed-hosts'),
