@@ -48,8 +48,11 @@ export type Answer =
   | { kind: 'tick'; item: string; ticked?: boolean; automatic?: boolean }
   /** Confirm that a step with nothing to run was done. */
   | { kind: 'confirm-step'; automatic?: boolean }
-  /** Run one of the step's rollback blocks; always confirmed, since it changes systems too. */
-  | { kind: 'rollback'; block: string; confirmed: boolean }
+  /**
+   * Run one of the step's rollback blocks; always confirmed, since it changes systems too.
+   * `automatic` when a flag (`--yes`) confirmed it, not a person.
+   */
+  | { kind: 'rollback'; block: string; confirmed: boolean; automatic?: boolean }
   /**
    * At a refused check, work on a step that declares it fixes that check (`fixes=`), in this
    * session: the run goes to that step until it is done, then the check holds the run again until
@@ -276,6 +279,36 @@ function mayMarkDone(action: NextAction): boolean {
 export interface Refusal {
   message: string;
   exitCode: ExitCode;
+}
+
+/**
+ * The rollback blocks a request names by step (headless `--rollback STEP`), from the runbook alone:
+ * refused for an unknown step or one without rollback blocks, before the run is opened.
+ */
+export function rollbackTarget(runbook: Runbook, stepId: string): { step: Step; blocks: Block[] } | Refusal {
+  const step = runbook.steps.find((s) => s.id === stepId);
+  if (!step) return { message: `--rollback ${stepId}: there is no step ${stepId} in ${runbook.file} (steps: ${runbook.steps.map((s) => s.id).join(', ')})`, exitCode: ExitCode.BadInput };
+  const blocks = rollbackBlocks(step);
+  if (blocks.length === 0) return { message: `--rollback ${stepId}: step ${stepId} has no rollback block (a block marked \`rollback\` in its section)`, exitCode: ExitCode.BadInput };
+  return { step, blocks };
+}
+
+/**
+ * The rollback blocks of step `stepId` that may run now, or why not: the rule of the answer
+ * `rollback` — after a failure of that step, while it holds the run — with a message for each
+ * way a request misses it.
+ */
+export function rollbackRequest(runbook: Runbook, state: RunState, d: Decisions, stepId: string): { blocks: Block[] } | Refusal {
+  const target = rollbackTarget(runbook, stepId);
+  if ('message' in target) return target;
+  const stepState = state.steps.find((s) => s.id === stepId);
+  if (!stepState || stepState.status === 'pending') {
+    return { message: `--rollback ${stepId}: step ${stepId} has not run yet in run ${state.run}: there is nothing to roll back (${d.summary})`, exitCode: ExitCode.BadInput };
+  }
+  if (d.step?.id !== stepId || d.rollbacks.length === 0) {
+    return { message: `--rollback ${stepId}: rollback blocks are offered only after a failure of their step, while it holds the run; step ${stepId} is ${stepState.status}, and ${d.summary}`, exitCode: ExitCode.BadInput };
+  }
+  return { blocks: target.blocks };
 }
 
 /** Why this answer is not allowed now, or null when it is. Nothing changes on a refusal. */

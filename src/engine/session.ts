@@ -647,7 +647,7 @@ export class RunSession {
         return last;
       }
       case 'rollback':
-        return this.#runBlock(step, d.rollbacks.find((b) => b.id === answer.block) as Block, this.#decision());
+        return this.#runBlock(step, d.rollbacks.find((b) => b.id === answer.block) as Block, this.#decision(undefined, answer.automatic));
       case 'run-fix':
         // No transition: the checkpoint is as it was, and a later invocation finds the refused
         // check (it re-runs it first) and offers the fix again if it is not done.
