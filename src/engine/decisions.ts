@@ -445,7 +445,7 @@ export function describeAnswer(answer: Answer, d: Decisions): string {
   const block = d.block?.id ?? '';
   switch (answer.kind) {
     case 'override':
-      return `check ${block} overridden: ${answer.reason}`;
+      return `check ${answer.block ?? overrideTarget(d)?.id ?? block} overridden: ${answer.reason}`;
     case 'skip':
       return `step ${d.step?.id ?? ''} skipped: ${answer.reason}`;
     case 'mark-done':

@@ -125,6 +125,22 @@ export const SCENARIOS: Scenario[] = [
     ],
   },
   {
+    name: 'rollback after a failure: confirmed, run and audited alike; the failure still holds',
+    newRule: 'issue 14: headless --rollback STEP, with the TUI\'s confirm and audit rules',
+    runbook: book('## Migrate {#migrate}\n', sh('name=schema', 'test -e fixed'), sh('rollback name=restore', 'true'), '## After {#after}\n', sh('name=after-run', 'true')),
+    invocations: [
+      { keys: ['enter', 'q'], exit: 1, transitions: ['block-finished migrate/schema failure', 'session-closed failed'] },
+      {
+        answers: ['--rollback', 'migrate', '--yes'],
+        keys: ['b', 'yes', 'enter', 'q'],
+        exit: 1,
+        transitions: ['block-confirmed migrate/restore', 'block-started migrate/restore', 'block-finished migrate/restore success', 'session-closed failed'],
+        absent: ['block-started migrate/schema', 'block-started after'],
+      },
+      { before: (ws) => ws.touch('fixed'), keys: ['r', 'enter', 'q'], exit: 0, transitions: ['block-finished migrate/schema success', 'step-finished migrate', 'run-complete'] },
+    ],
+  },
+  {
     name: 'override refused where the check does not allow it',
     runbook: book('## Precheck {#pre}\n', sh('check name=charset', 'exit 1'), '## Migrate {#migrate}\n', sh('name=schema', 'true')),
     invocations: [
