@@ -248,7 +248,7 @@ export const SCENARIOS: Scenario[] = [
         exit: 1,
         transitions: ['block-finished migrate/schema failure', 'session-closed failed'],
         absent: ['block-started migrate/restore-dump', 'block-started after'],
-        shows: { headless: 'rollback blocks offered (run them from the TUI): restore-dump', tui: 'b rollback' },
+        shows: { headless: 'rollback blocks offered: restore-dump (b in the TUI, or --rollback migrate --yes)', tui: 'b rollback' },
       },
       { before: (ws) => ws.touch('fixed'), keys: ['r', 'enter', 'q'], exit: 0, transitions: ['block-finished migrate/schema success', 'step-finished migrate', 'block-finished after/after-run success', 'run-complete'], absent: ['block-started migrate/restore-dump'] },
     ],
