@@ -7,12 +7,12 @@ import { parseArgs } from 'node:util';
 import type { Block, Runbook } from '../runbook/model.js';
 import { RunSession, type SessionEvent, type SessionOptions } from '../engine/session.js';
 import type { StepFilter } from '../engine/plan.js';
-import type { Decisions } from '../engine/decisions.js';
+import { refusal, rollbackRequest, rollbackTarget, type Answer, type Decisions } from '../engine/decisions.js';
 import { headlessPolicy, type HeadlessFlags } from '../engine/headless-policy.js';
 import type { BlockState } from '../engine/run-state.js';
 import { formatDuration } from '../runbook/duration.js';
 import { WholeLines, preloadProcessRunner } from '../engine/output.js';
-import { ExitCode, UsageError } from '../engine/errors.js';
+import { ExitCode, OperatorError, UsageError } from '../engine/errors.js';
 import { commonOptions, stateDirFrom } from './options.js';
 import { hostLine, hostLines, hostNameWidth } from './host-lines.js';
 
@@ -37,6 +37,8 @@ Runs a runbook without the TUI, for rehearsals and CI. Stops where a person is n
   --retry-hosts          run a fleet block again on its unreachable hosts alone
   --check-hosts          at a fleet block interrupted mid-batch, run the step's checks on the
                          interrupted hosts first (then --rerun-interrupted re-runs them)
+  --rollback STEP        run the rollback blocks of STEP, whose failure holds the run, and stop
+                         (each needs a confirmation: --yes gives it, recorded as automatic)
   --inventory FILE       the Ansible inventory for fleet blocks (hosts=), over the runbook's inventory:
   --output               stream every block's output (it is always in the block's log file;
                          a failed block's last lines are printed either way)
@@ -136,6 +138,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
       'rerun-interrupted': { type: 'boolean' },
       'retry-hosts': { type: 'boolean' },
       'check-hosts': { type: 'boolean' },
+      rollback: { type: 'string' },
       inventory: { type: 'string' },
       output: { type: 'boolean' },
     },
@@ -158,9 +161,19 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
   // Checked against the runbook before the session touches the state: a refused command (a
   // mistyped tag with --new-run, say) must not have archived the run first.
   const tags = { '--only': values.only ?? [], '--skip-tag': values['skip-tag'] ?? [] };
-  sessionOptions.validate = (runbook) => validateFlags(runbook, overrides, skips, tags);
+  const rollback = values.rollback;
+  if (rollback !== undefined) {
+    // A rollback is its own decision: it runs the step's rollback blocks and nothing after them.
+    const others = (['accept-warnings', 'override', 'skip', 'rerun-interrupted', 'retry-hosts', 'check-hosts'] as const).filter((flag) => values[flag] !== undefined);
+    if (others.length > 0) throw new UsageError(`--rollback runs the rollback blocks of one step and nothing else: leave out --${others.join(', --')}, and run again without --rollback to go on`);
+  }
+  sessionOptions.validate = (runbook) => {
+    validateFlags(runbook, overrides, skips, tags);
+    const target = rollback === undefined ? null : rollbackTarget(runbook, rollback);
+    if (target && 'message' in target) throw new UsageError(target.message);
+  };
   if (!values.headless) {
-    const headlessOnly = (['yes', 'accept-warnings', 'override', 'skip', 'rerun-interrupted', 'retry-hosts', 'check-hosts', 'output'] as const).filter((flag) => values[flag] !== undefined);
+    const headlessOnly = (['yes', 'accept-warnings', 'override', 'skip', 'rerun-interrupted', 'retry-hosts', 'check-hosts', 'rollback', 'output'] as const).filter((flag) => values[flag] !== undefined);
     if (headlessOnly.length > 0) throw new UsageError(`--${headlessOnly.join(', --')} only apply with --headless; in the TUI, decide with the keys (? shows them)`);
     const { startTui } = await import('../ui/start.js');
     return startTui(sessionOptions);
@@ -186,12 +199,15 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
     for (const notice of session.notices) print(`notice: ${notice}`);
     // Re-invoking the command that completed a run runs nothing again (migrations included).
     if (session.finished) {
+      if (rollback !== undefined) throw new OperatorError(`--rollback ${rollback}: ${session.finishedNotice()}; a complete run has no failure to roll back`, ExitCode.BadInput);
       print(`waymark: ${session.finishedNotice()}`);
       return ExitCode.Complete;
     }
     session.subscribe(printer(out, session, values.output ?? false));
     const flags = { yes: values.yes ?? false, acceptWarnings: values['accept-warnings'] ?? false, rerunInterrupted: values['rerun-interrupted'] ?? false, retryHosts: values['retry-hosts'] ?? false, checkHosts: values['check-hosts'] ?? false, overrides, skips };
-    const code = await drive(session, flags, sessionOptions.runbookFile, print, () => session.stopped);
+    const code = rollback !== undefined
+      ? await rollBack(session, rollback, flags.yes, sessionOptions.runbookFile, print)
+      : await drive(session, flags, sessionOptions.runbookFile, print, () => session.stopped);
     if (signalled) {
       await session.close(session.next().kind === 'run' ? 'interrupted' : undefined);
       return ExitCode.Signal;
@@ -239,6 +255,19 @@ function validateFlags(runbook: Runbook, overrides: Map<string, string>, skips: 
 function clearGate(d: Decisions, file: string): string[] {
   const again = `waymark run ${file} --headless`;
   const block = d.block as Block;
+  const refusing = d.gate.filter((check) => check.state.status === 'refused');
+  if (refusing.length > 1) {
+    const overridable = refusing.filter((check) => check.overridable).map((check) => check.block.id);
+    const lines = [`these checks hold every later step, whatever --only or --skip-tag selects`];
+    lines.push(`fix the causes and run again (${again}): every check above is re-run first`);
+    if (overridable.length > 0) lines.push(`or override them, one flag each: ${again} ${overridable.map((id) => `--override ${id}="REASON"`).join(' ')}`);
+    if (overridable.length < refusing.length) lines.push(`${refusing.filter((check) => !check.overridable).map((check) => check.block.id).join(', ')} cannot be overridden`);
+    for (const fix of d.fixes) {
+      const select = fix.tags.length > 0 ? `${again} --only ${fix.tags[0]}` : `the step ${fix.id}`;
+      lines.push(`or run step ${fix.id}, which fixes them (fixes=${d.step?.id ?? ''}): ${select}; the checks are re-run after it`);
+    }
+    return lines;
+  }
   const lines = [`this check holds every later step, whatever --only or --skip-tag selects`];
   lines.push(`fix the cause and run again (${again}): the check is re-run first`);
   if (d.choices.some((c) => c.kind === 'override')) lines.push(`or override it: ${again} --override ${block.id}="REASON"`);
@@ -271,21 +300,41 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
       print(`waiting: block ${action.block.id} needs confirmation before it runs. It will run:`);
       for (const line of (d.command ?? '').split('\n')) print(`   > ${line}`);
       return print('   confirm it in the TUI, or re-run with --yes');
-    case 'refused':
-      print(`refused: check ${action.block.id} in step ${action.step.id} (${action.step.title}) ${d.blockState?.outcome === 'error' ? 'could not run' : 'failed'}: ${d.reason ?? ''}`);
+    case 'refused': {
+      // Every problem the gate found, at once: the check holding the run first, then each other
+      // refused check and each warning of the step, with its evidence and the runbook's advice.
+      const others = d.gate.filter((check) => check.block.id !== action.block.id);
+      const more = others.length > 0 ? ` (the step has ${others.length} more: listed below)` : '';
+      print(`refused: check ${action.block.id} in step ${action.step.id} (${action.step.title}) ${d.blockState?.outcome === 'error' ? 'could not run' : 'failed'}: ${d.reason ?? ''}${more}`);
       for (const line of d.blockState ? evidence(d.blockState) : []) print(`   ${line}`);
       if (d.remedy) print(`   the runbook says: ${d.remedy}`);
+      for (const check of others) {
+        const how = check.state.status === 'warning' ? 'WARN check' : check.state.outcome === 'error' ? 'REFUSED check (could not run)' : 'REFUSED check';
+        print(`also ${how} ${check.block.id}: ${check.reason ?? ''}`);
+        for (const line of evidence(check.state)) print(`   ${line}`);
+        if (check.remedy) print(`   the runbook says: ${check.remedy}`);
+      }
       for (const line of clearGate(d, file)) print(`   ${line}`);
       return;
+    }
     case 'failed':
       print(`failed: block ${action.block.id} in step ${action.step.id} (${action.step.title}): ${d.reason ?? ''}`);
       for (const line of d.blockState ? evidence(d.blockState) : []) print(`   ${line}`);
       if (d.remedy) print(`   the runbook says: ${d.remedy}`);
-      if (d.rollbacks.length > 0) print(`   rollback blocks offered (run them from the TUI): ${d.rollbacks.map((b) => b.id).join(', ')}`);
+      if (d.rollbacks.length > 0) print(`   rollback blocks offered: ${d.rollbacks.map((b) => b.id).join(', ')} (b in the TUI, or --rollback ${action.step.id} --yes)`);
       if (allows('retry-hosts')) print(`   its unreachable hosts can be retried alone with --retry-hosts`);
       return print('   run again to retry it');
     case 'acknowledge':
       if (allows('retry-hosts')) print(`   its unreachable hosts can be retried alone with --retry-hosts`);
+      if (d.gate.length > 1) {
+        print(`waiting: ${d.gate.length} checks of step ${action.step.id} ended with a warning; acknowledge them in the TUI (w, one by one) or re-run with --accept-warnings:`);
+        for (const check of d.gate) {
+          print(`   WARN check ${check.block.id}: ${check.reason ?? ''}`);
+          for (const line of evidence(check.state)) print(`      ${line}`);
+          if (check.remedy) print(`      the runbook says: ${check.remedy}`);
+        }
+        return;
+      }
       return print(`waiting: ${action.block.id} ended with a warning: ${d.reason ?? ''}; acknowledge it in the TUI or re-run with --accept-warnings`);
     case 'interrupted': {
       if (d.choices.some((c) => c.kind === 'rerun' && c.confirms)) {
@@ -309,6 +358,45 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
     case 'finish-step':
       return;
   }
+}
+
+/**
+ * `--rollback STEP`: run the step's rollback blocks in document order, each through the answer
+ * `rollback` (the engine's rule: after a failure of that step, while it holds the run), and stop.
+ * Each needs a confirmation, as in the TUI: `--yes` gives it (recorded as automatic); without it
+ * the commands are shown and the run waits (exit 4). A rollback does not end the failure: the
+ * exit code is then where the run stands, as the TUI's would be.
+ */
+async function rollBack(session: RunSession, stepId: string, yes: boolean, file: string, print: (line: string) => void): Promise<number> {
+  const request = rollbackRequest(session.runbook, session.state, session.decisions(), stepId);
+  if ('message' in request) throw new OperatorError(request.message, request.exitCode);
+  if (!yes) {
+    print(`waiting: the rollback blocks of step ${stepId} need a confirmation before they run. They will run:`);
+    for (const block of request.blocks) {
+      print(`   rollback ${block.id}:`);
+      for (const line of session.describeBlock(block).split('\n')) print(`   > ${line}`);
+    }
+    print(`   confirm one in the TUI (b, then yes), or re-run with --rollback ${stepId} --yes (recorded as confirmed automatically)`);
+    return ExitCode.Waiting;
+  }
+  for (const block of request.blocks) {
+    if (session.stopped) return ExitCode.Signal;
+    const answer: Answer = { kind: 'rollback', block: block.id, confirmed: true, automatic: true };
+    const refused = refusal(session.decisions(), answer);
+    if (refused) throw new OperatorError(refused.message, refused.exitCode);
+    print(`   rollback ${block.id} confirmed automatically (--yes)`);
+    const ended = await session.answer(answer);
+    if (ended?.status !== 'passed') {
+      print(`failed: rollback block ${block.id} of step ${stepId}: ${ended?.reason ?? ended?.status ?? 'it did not run'}`);
+      for (const line of ended ? evidence(ended) : []) print(`   ${line}`);
+      const rest = request.blocks.slice(request.blocks.indexOf(block) + 1).map((b) => b.id);
+      if (rest.length > 0) print(`   not run after it: ${rest.join(', ')}`);
+      return session.stopped ? ExitCode.Signal : ExitCode.Failed;
+    }
+  }
+  print(`waymark: the rollback blocks of step ${stepId} ran (${request.blocks.map((b) => b.id).join(', ')}); the failure still holds the run:`);
+  explainWait(session, session.decisions(), file, print);
+  return session.exitCode();
 }
 
 /** Answer the session's questions from flags until it completes or needs a person. */

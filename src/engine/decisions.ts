@@ -6,7 +6,7 @@
  */
 import type { Block, ChecklistItem, Runbook, Step } from '../runbook/model.js';
 import type { BlockState, RunState, StepState } from './run-state.js';
-import { pendingFixesFor, remedyFor, rollbackBlocks, type NextAction } from './plan.js';
+import { openChecks, pendingFixesFor, remedyFor, rollbackBlocks, type NextAction } from './plan.js';
 import { ExitCode } from './errors.js';
 import { countHosts, describeCounts, fleetChecksOf, summarizeFleet, type FleetSummary } from './fleet.js';
 
@@ -19,7 +19,10 @@ export type Answer =
   | { kind: 'run' }
   /** Run the next block, which needs the operator's confirmation: they saw its command. */
   | { kind: 'confirm-run'; automatic?: boolean }
-  /** Run again a refused or interrupted check, or an interrupted block; `confirmed` where it has `confirm`. */
+  /**
+   * Run again an interrupted block, or, at a refused gate, every check of the step that has not
+   * passed (refused, or a warning not acknowledged); `confirmed` where one of them has `confirm`.
+   */
   | { kind: 'rerun'; confirmed?: boolean; automatic?: boolean }
   /** Run again a block that failed; `confirmed` where it has `confirm`. */
   | { kind: 'retry'; confirmed?: boolean; automatic?: boolean }
@@ -30,8 +33,11 @@ export type Answer =
    * flight first; the block stays interrupted for the operator's decision (or a check refuses).
    */
   | { kind: 'check-hosts'; automatic?: boolean }
-  /** Let the run past a check that holds it, where the check allows it, with a written reason. */
-  | { kind: 'override'; reason: string }
+  /**
+   * Let the run past one check that holds it, by name, where the check allows it, with a written
+   * reason. Without `block`, the first check of the gate that may be overridden.
+   */
+  | { kind: 'override'; reason: string; block?: string }
   /** Accept a warning. */
   | { kind: 'acknowledge'; reason?: string; automatic?: boolean }
   /** Leave out an optional step, with a written reason. */
@@ -42,8 +48,11 @@ export type Answer =
   | { kind: 'tick'; item: string; ticked?: boolean; automatic?: boolean }
   /** Confirm that a step with nothing to run was done. */
   | { kind: 'confirm-step'; automatic?: boolean }
-  /** Run one of the step's rollback blocks; always confirmed, since it changes systems too. */
-  | { kind: 'rollback'; block: string; confirmed: boolean }
+  /**
+   * Run one of the step's rollback blocks; always confirmed, since it changes systems too.
+   * `automatic` when a flag (`--yes`) confirmed it, not a person.
+   */
+  | { kind: 'rollback'; block: string; confirmed: boolean; automatic?: boolean }
   /**
    * At a refused check, work on a step that declares it fixes that check (`fixes=`), in this
    * session: the run goes to that step until it is done, then the check holds the run again until
@@ -69,6 +78,18 @@ export interface Choice {
 /** A checklist item and whether it is ticked. */
 export interface Item extends ChecklistItem {
   ticked: boolean;
+}
+
+/** One check of the step's gate that ran and has not passed, as a face shows it. */
+export interface GateCheck {
+  block: Block;
+  state: BlockState;
+  /** Why it refused or warned (masked). */
+  reason: string | null;
+  /** What the runbook says to do about it (a failure or warning only, never an error). */
+  remedy: string | null;
+  /** The check says `override=allowed`, and it refused: the answer `override` may name it. */
+  overridable: boolean;
 }
 
 /** Everything a face needs to show the run's question and the answers allowed now. */
@@ -97,6 +118,11 @@ export interface Decisions {
   choices: Choice[];
   /** For a fleet block: its hosts, batches and failure budget. */
   fleet: FleetSummary | null;
+  /**
+   * Every check of the step's gate that ran and has not passed (refused, or a warning not yet
+   * acknowledged), in document order: a gate shows all of them at once.
+   */
+  gate: GateCheck[];
 }
 
 /** Where the run stands, for deciding: the state, whether a block is running, and a masker. */
@@ -123,6 +149,13 @@ export function decisionsFor(runbook: Runbook, state: RunState, action: NextActi
   const blockState = block && stepState ? (stepState.blocks.find((b) => b.id === block.id) ?? null) : null;
   const items: Item[] = step ? step.checklist.map((item) => ({ ...item, ticked: Boolean(stepState?.ticked[item.id]) })) : [];
   const rollbacks = step && (action.kind === 'failed' || action.kind === 'refused' || action.kind === 'interrupted') ? rollbackBlocks(step) : [];
+  const gate = step && stepState && AT_BLOCK.has(action.kind) ? openChecks(step, stepState).map(({ block: check, state: checkState }) => ({
+    block: check,
+    state: checkState,
+    reason: checkState.reason ? mask(checkState.reason) : null,
+    remedy: remedyFor(check, checkState),
+    overridable: checkState.status === 'refused' && check.attrs.override === 'allowed',
+  })) : [];
   const decisions: Decisions = {
     action,
     summary: describeAction(action),
@@ -138,7 +171,12 @@ export function decisionsFor(runbook: Runbook, state: RunState, action: NextActi
     fixes: action.kind === 'refused' && step ? pendingFixesFor(runbook, state, step) : [],
     choices: [],
     fleet: block?.attrs.fleet && blockState?.hosts ? summarizeFleet(block.attrs.fleet, blockState.hosts) : null,
+    gate,
   };
+  const refusing = gate.filter((check) => check.state.status === 'refused');
+  if (action.kind === 'refused' && refusing.length > 1) {
+    decisions.summary = `checks ${refusing.map((check) => check.block.id).join(', ')} failed and hold the run${refusing.some((check) => check.overridable) ? '' : ' (none can be overridden)'}`;
+  }
   if (decisions.fleet && blockState?.status === 'paused') decisions.summary = describePause(action, decisions.fleet);
   decisions.choices = context.busy ? [choice('stop', 'stop the run')] : choicesFor(decisions);
   return decisions;
@@ -164,11 +202,16 @@ function choicesFor(d: Decisions): Choice[] {
       }
       choices.push(confirms ? choice('confirm-run', `run ${action.block.id} (after confirming its command)`, { confirms: true }) : choice('run', `run ${action.block.id}`));
       break;
-    case 'refused':
-      choices.push(choice('rerun', `re-run check ${action.block.id} once its cause is fixed`, { confirms }));
-      if (mayOverride(action)) choices.push(choice('override', `override check ${action.block.id}`, { needsReason: true }));
+    case 'refused': {
+      // A re-run re-runs every check of the gate that has not passed, so one fix round clears them all.
+      const again = d.gate.map((check) => check.block);
+      const label = again.length > 1 ? `re-run checks ${again.map((b) => b.id).join(', ')} once their causes are fixed` : `re-run check ${action.block.id} once its cause is fixed`;
+      choices.push(choice('rerun', label, { confirms: again.some((b) => b.attrs.confirm) || confirms }));
+      const overridable = d.gate.filter((check) => check.overridable).map((check) => check.block.id);
+      if (overridable.length > 0) choices.push(choice('override', `override check ${overridable.join(' or ')}`, { needsReason: true }));
       if (d.fixes.length > 0) choices.push(choice('run-fix', `run fix step ${d.fixes.map((s) => s.id).join(' or ')} now`));
       break;
+    }
     case 'interrupted':
       choices.push(choice('rerun', `re-run ${action.block.id}`, { confirms }));
       if (mayOverride(action)) choices.push(choice('override', `override check ${action.block.id}`, { needsReason: true }));
@@ -204,6 +247,17 @@ function choicesFor(d: Decisions): Choice[] {
 }
 
 /**
+ * The check an override answer names, or the first the run may override when it names none:
+ * at a refused gate, any of its refused checks that says `override=allowed`; at an interrupted
+ * check, that check where it allows it.
+ */
+export function overrideTarget(d: Decisions, name?: string): Block | undefined {
+  if (d.action.kind === 'interrupted') return mayOverride(d.action) && (name === undefined || name === d.action.block.id) ? d.action.block : undefined;
+  if (d.action.kind !== 'refused') return undefined;
+  return d.gate.find((check) => check.overridable && (name === undefined || check.block.id === name))?.block;
+}
+
+/**
  * May the operator override the check this action stops at? Only a refused or interrupted check,
  * and only where its block says `override=allowed`.
  */
@@ -227,6 +281,36 @@ export interface Refusal {
   exitCode: ExitCode;
 }
 
+/**
+ * The rollback blocks a request names by step (headless `--rollback STEP`), from the runbook alone:
+ * refused for an unknown step or one without rollback blocks, before the run is opened.
+ */
+export function rollbackTarget(runbook: Runbook, stepId: string): { step: Step; blocks: Block[] } | Refusal {
+  const step = runbook.steps.find((s) => s.id === stepId);
+  if (!step) return { message: `--rollback ${stepId}: there is no step ${stepId} in ${runbook.file} (steps: ${runbook.steps.map((s) => s.id).join(', ')})`, exitCode: ExitCode.BadInput };
+  const blocks = rollbackBlocks(step);
+  if (blocks.length === 0) return { message: `--rollback ${stepId}: step ${stepId} has no rollback block (a block marked \`rollback\` in its section)`, exitCode: ExitCode.BadInput };
+  return { step, blocks };
+}
+
+/**
+ * The rollback blocks of step `stepId` that may run now, or why not: the rule of the answer
+ * `rollback` — after a failure of that step, while it holds the run — with a message for each
+ * way a request misses it.
+ */
+export function rollbackRequest(runbook: Runbook, state: RunState, d: Decisions, stepId: string): { blocks: Block[] } | Refusal {
+  const target = rollbackTarget(runbook, stepId);
+  if ('message' in target) return target;
+  const stepState = state.steps.find((s) => s.id === stepId);
+  if (!stepState || stepState.status === 'pending') {
+    return { message: `--rollback ${stepId}: step ${stepId} has not run yet in run ${state.run}: there is nothing to roll back (${d.summary})`, exitCode: ExitCode.BadInput };
+  }
+  if (d.step?.id !== stepId || d.rollbacks.length === 0) {
+    return { message: `--rollback ${stepId}: rollback blocks are offered only after a failure of their step, while it holds the run; step ${stepId} is ${stepState.status}, and ${d.summary}`, exitCode: ExitCode.BadInput };
+  }
+  return { blocks: target.blocks };
+}
+
 /** Why this answer is not allowed now, or null when it is. Nothing changes on a refusal. */
 export function refusal(d: Decisions, answer: Answer): Refusal | null {
   const allowed = d.choices.find((c) => c.kind === answer.kind);
@@ -241,6 +325,12 @@ export function refusal(d: Decisions, answer: Answer): Refusal | null {
     const confirmed = answer.kind === 'confirm-run' || ('confirmed' in answer && answer.confirmed === true);
     const which = answer.kind === 'rollback' ? answer.block : (d.block?.id ?? 'the block');
     if (!confirmed) return { message: `${which} needs the operator's confirmation of its command before it runs`, exitCode: ExitCode.Waiting };
+  }
+  if (answer.kind === 'override' && answer.block !== undefined && overrideTarget(d, answer.block) === undefined) {
+    const check = d.gate.find((c) => c.block.id === answer.block);
+    const allowed = d.gate.filter((c) => c.overridable).map((c) => c.block.id).join(', ');
+    if (check && !check.overridable) return { message: `check ${answer.block} does not allow an override: the runbook must say override=allowed on it (the checks that do: ${allowed})`, exitCode: ExitCode.Refused };
+    return { message: `${answer.block} is not a failed check holding the run (the ones that may be overridden: ${allowed})`, exitCode: ExitCode.BadInput };
   }
   if (answer.kind === 'tick' && !d.items.some((item) => item.id === answer.item)) {
     return { message: `no checklist item ${answer.item} in step ${d.step?.id ?? ''}`, exitCode: ExitCode.BadInput };
@@ -355,7 +445,7 @@ export function describeAnswer(answer: Answer, d: Decisions): string {
   const block = d.block?.id ?? '';
   switch (answer.kind) {
     case 'override':
-      return `check ${block} overridden: ${answer.reason}`;
+      return `check ${answer.block ?? overrideTarget(d)?.id ?? block} overridden: ${answer.reason}`;
     case 'skip':
       return `step ${d.step?.id ?? ''} skipped: ${answer.reason}`;
     case 'mark-done':

@@ -36,6 +36,12 @@ export interface PolicyContext {
 /** What to do next: give an answer (and say `note` first), or stop and wait with this exit code. */
 export type PolicyStep = { kind: 'answer'; answer: Answer; note?: string } | { kind: 'wait'; exitCode: ExitCode };
 
+/** The checks the answer `override` may name now: the gate's refused ones that allow it, or an interrupted one. */
+function overridable(d: Decisions): string[] {
+  if (d.action.kind === 'interrupted') return d.action.block.attrs.override === 'allowed' ? [d.action.block.id] : [];
+  return d.gate.filter((check) => check.overridable).map((check) => check.block.id);
+}
+
 /** The headless answer to the run's question, or where it must wait for a person. */
 export function headlessPolicy(d: Decisions, flags: HeadlessFlags, context: PolicyContext): PolicyStep {
   const allows = (kind: AnswerKind) => d.choices.some((c) => c.kind === kind);
@@ -47,9 +53,11 @@ export function headlessPolicy(d: Decisions, flags: HeadlessFlags, context: Poli
   const skip = d.step ? flags.skips.get(d.step.id) : undefined;
   if (skip !== undefined && allows('skip') && d.stepState?.status !== 'running') return { kind: 'answer', answer: { kind: 'skip', reason: skip } };
 
-  const override = block ? flags.overrides.get(block.id) : undefined;
-  if (override !== undefined && allows('override')) {
-    return { kind: 'answer', answer: { kind: 'override', reason: override }, note: `   check ${block?.id ?? ''} OVERRIDDEN by ${context.operator}: ${override}` };
+  // Each check of the gate named by an --override is overridden, one answer each, before anything re-runs.
+  const named = allows('override') ? overridable(d).find((id) => flags.overrides.has(id)) : undefined;
+  if (named !== undefined) {
+    const override = flags.overrides.get(named) as string;
+    return { kind: 'answer', answer: { kind: 'override', reason: override, block: named }, note: `   check ${named} OVERRIDDEN by ${context.operator}: ${override}` };
   }
   // A block that needs a confirmation runs only under --yes.
   const run = (kind: 'rerun' | 'retry', note?: string): PolicyStep => {
@@ -75,8 +83,8 @@ export function headlessPolicy(d: Decisions, flags: HeadlessFlags, context: Poli
       if (allows('confirm-run')) return flags.yes ? { kind: 'answer', answer: { kind: 'confirm-run', automatic: true } } : { kind: 'wait', exitCode: ExitCode.Waiting };
       return allows('run') ? { kind: 'answer', answer: { kind: 'run' } } : wait;
     case 'refused':
-      // A check that refused in an earlier invocation is run again first: its cause may be fixed.
-      return context.ranHere(action.block) ? wait : run('rerun');
+      // Checks that refused in an earlier invocation are run again first (all of the gate's): their causes may be fixed.
+      return d.gate.some((check) => context.ranHere(check.block)) || context.ranHere(action.block) ? wait : run('rerun');
     case 'failed':
       return context.ranHere(action.block) ? wait : run('retry', `retrying block ${action.block.id}, which failed in an earlier session`);
     case 'interrupted':

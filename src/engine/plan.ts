@@ -101,6 +101,57 @@ export function refusedGate(runbook: Runbook, state: RunState, before = runbook.
   return undefined;
 }
 
+/** A check of a step's gate that ended without passing, and how it stands. */
+export interface OpenCheck {
+  block: Block;
+  state: BlockState;
+}
+
+/**
+ * The checks of a step's gate that ran and have not passed, in document order: refused ones and
+ * warnings not yet acknowledged. A gate shows them all at once, and a re-run re-runs them all.
+ */
+export function openChecks(step: Step, stepState: StepState): OpenCheck[] {
+  const open: OpenCheck[] = [];
+  for (const block of runOrder(step)) {
+    if (block.role !== 'check') continue;
+    const state = stepState.blocks.find((b) => b.id === block.id);
+    if (state && (state.status === 'refused' || state.status === 'warning')) open.push({ block, state });
+  }
+  return open;
+}
+
+/**
+ * Where a step's gate stands, or null once every check passed (or was acknowledged or overridden).
+ * Every check runs, in document order, even after one refused or warned, so the operator sees every
+ * problem at once; a refused check that says `after-failure=stop` keeps the later ones from running.
+ * Only when none is left to run does the gate decide: an interrupted check first (it needs a
+ * decision of its own), then the first refused check (the step is refused if any refuses), then the
+ * first warning.
+ */
+export function gateAction(step: Step, stepState: StepState): NextAction | null {
+  let stoppedBy: Block | undefined;
+  for (const block of runOrder(step)) {
+    if (block.role !== 'check') continue;
+    const blockState = stepState.blocks.find((b) => b.id === block.id);
+    if (blockState && isBlockDone(blockState)) continue;
+    const status = blockState?.status ?? 'pending';
+    if (status === 'interrupted' || status === 'running') return { kind: 'interrupted', step, block };
+    if (status === 'refused' || status === 'warning') {
+      if (status === 'refused' && block.attrs.afterFailure === 'stop') stoppedBy ??= block;
+      continue;
+    }
+    // Pending, or a fleet check paused between batches: it runs, unless an earlier check stopped the gate.
+    if (!stoppedBy) return { kind: 'run', step, block };
+  }
+  const open = openChecks(step, stepState);
+  const refused = open.find((check) => check.state.status === 'refused');
+  if (refused) return { kind: 'refused', step, block: refused.block };
+  const warning = open[0];
+  if (warning) return { kind: 'acknowledge', step, block: warning.block };
+  return null;
+}
+
 /** The steps that declare `fixes=` for this step: those may run while its refused check holds the run. */
 export function fixesFor(runbook: Runbook, gateStep: Step): Step[] {
   return runbook.steps.filter((step) => step.fixes.includes(gateStep.id));
@@ -119,6 +170,9 @@ export function nextAction(runbook: Runbook, state: RunState, selected: StepFilt
   // a step that declares it fixes that gate; once the fix is done, the gate holds the next step.
   const gate = refusedGate(runbook, state, index, (runbook.steps[index] as Step).fixes);
   if (gate) {
+    // The gate's own rule: its checks that have not run yet run first, then it refuses with all of them.
+    const held = gateAction(gate.step, state.steps[gate.index] as StepState);
+    if (held) return held;
     const kind = gate.status === 'refused' ? 'refused' : gate.status === 'interrupted' ? 'interrupted' : 'acknowledge';
     return { kind, step: gate.step, block: gate.block };
   }
@@ -138,7 +192,9 @@ export function nextAction(runbook: Runbook, state: RunState, selected: StepFilt
   const preconditions = preconditionsOf(step).filter((item) => !stepState.ticked[item.id]);
   if (preconditions.length > 0) return { kind: 'checklist', step, items: preconditions, precondition: true };
 
-  for (const block of runOrder(step)) {
+  const checks = gateAction(step, stepState);
+  if (checks) return checks;
+  for (const block of runOrder(step).filter((b) => b.role !== 'check')) {
     const blockState = byId.get(block.id);
     const status = blockState?.status ?? 'pending';
     if (blockState && isBlockDone(blockState)) continue;
@@ -146,8 +202,6 @@ export function nextAction(runbook: Runbook, state: RunState, selected: StepFilt
       case 'interrupted':
       case 'running':
         return { kind: 'interrupted', step, block };
-      case 'refused':
-        return { kind: 'refused', step, block };
       case 'failed':
         return { kind: 'failed', step, block, rollbacks: rollbackBlocks(step) };
       case 'warning':

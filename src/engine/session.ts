@@ -26,7 +26,7 @@ import { runFleet, type FleetResult, type HostSelection } from './fleet-run.js';
 import { fleetChecksOf } from './fleet.js';
 import type { OutputStream } from './exec/output.js';
 import { nextAction, type NextAction, type StepFilter } from './plan.js';
-import { decisionsFor, describeAction, exitCodeFor, refusal, type Answer, type Decisions } from './decisions.js';
+import { decisionsFor, describeAction, exitCodeFor, overrideTarget, refusal, type Answer, type Decisions } from './decisions.js';
 import { describeReconciliation, initialRunState, reconcile, blockHash } from './reconcile.js';
 import type { BlockState, Decision, HostState, RunEvent, RunState, RunStatus, StepState } from './run-state.js';
 import { isStepDone, reduce } from './run-state.js';
@@ -628,6 +628,8 @@ export class RunSession {
       case 'confirm-run':
         return this.#runBlock(step, block, this.#decision(undefined, answer.automatic));
       case 'rerun':
+        if (d.action.kind === 'refused') return this.#rerunGate(step, d, answer.confirmed ? this.#decision(undefined, answer.automatic) : undefined);
+        return this.#runBlock(step, block, answer.confirmed ? this.#decision(undefined, answer.automatic) : undefined);
       case 'retry':
         return this.#runBlock(step, block, answer.confirmed ? this.#decision(undefined, answer.automatic) : undefined);
       case 'retry-hosts':
@@ -645,7 +647,7 @@ export class RunSession {
         return last;
       }
       case 'rollback':
-        return this.#runBlock(step, d.rollbacks.find((b) => b.id === answer.block) as Block, this.#decision());
+        return this.#runBlock(step, d.rollbacks.find((b) => b.id === answer.block) as Block, this.#decision(undefined, answer.automatic));
       case 'run-fix':
         // No transition: the checkpoint is as it was, and a later invocation finds the refused
         // check (it re-runs it first) and offers the fix again if it is not done.
@@ -653,8 +655,9 @@ export class RunSession {
         this.#fixingInPlace.add(answer.step);
         return null;
       case 'override': {
+        const check = overrideTarget(d, answer.block) as Block;
         const decision = this.#decision(answer.reason.trim());
-        await this.#dispatch({ type: 'check-overridden', step: step.id, block: block.id, decision }, ['check-overridden', { step: step.id, block: block.id, reason: decision.reason ?? '' }]);
+        await this.#dispatch({ type: 'check-overridden', step: step.id, block: check.id, decision }, ['check-overridden', { step: step.id, block: check.id, reason: decision.reason ?? '' }]);
         return null;
       }
       case 'mark-done': {
@@ -692,6 +695,23 @@ export class RunSession {
         return null;
       }
     }
+  }
+
+  /**
+   * The answer `rerun` at a refused gate: every check of it that has not passed runs again, in
+   * document order, whatever the one before found, so one round of fixes is checked at once. A
+   * check that says `after-failure=stop` and refuses again keeps the later ones from running.
+   * Only a confirm check gets the confirmation. Resolves with the last check's state.
+   */
+  async #rerunGate(step: Step, d: Decisions, confirmation: Decision | undefined): Promise<BlockState | null> {
+    let last: BlockState | null = null;
+    for (const check of d.gate) {
+      if (this.#stopped) break;
+      last = await this.#runBlock(step, check.block, check.block.attrs.confirm ? confirmation : undefined);
+      if (last.status === 'interrupted') break;
+      if (last.status === 'refused' && check.block.attrs.afterFailure === 'stop') break;
+    }
+    return last;
   }
 
   /**
@@ -972,11 +992,13 @@ export class RunSession {
     await this.answer({ kind: 'acknowledge', ...options });
   }
 
-  /** Override the check holding the run, by name, with a reason (the answer `override`). */
+  /** Override one check holding the run, by name, with a reason (the answer `override`). */
   async override(blockId: string, reason: string): Promise<void> {
     const d = this.decisions();
-    if (d.block?.id !== blockId) throw new OperatorError(`check ${blockId} is not the failed check holding the run (${d.summary})`, ExitCode.BadInput);
-    await this.answer({ kind: 'override', reason });
+    if (!d.gate.some((check) => check.block.id === blockId) && d.block?.id !== blockId) {
+      throw new OperatorError(`check ${blockId} is not a failed check holding the run (${d.summary})`, ExitCode.BadInput);
+    }
+    await this.answer({ kind: 'override', reason, block: blockId });
   }
 
   /** Count an interrupted run or verify block as done, with a reason (the answer `mark-done`). */

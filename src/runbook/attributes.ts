@@ -16,7 +16,7 @@ const RUNME_KEYS = new Set([
 /** Every waymark attribute key; used for "did you mean" hints too. */
 const WAYMARK_KEYS = [
   'name', 'timeout', 'expect', 'exit', 'retries', 'delay', 'rerun-on-exit', 'codes', 'severity', 'override',
-  'confirm', 'connection', 'cwd', 'excludeFromRunAll', 'ignore', 'hosts', 'batch', 'max-fail', 'forks', 'pause',
+  'after-failure', 'confirm', 'connection', 'cwd', 'excludeFromRunAll', 'ignore', 'hosts', 'batch', 'max-fail', 'forks', 'pause',
 ] as const;
 
 /** Attributes that only mean something on a fleet block (`hosts=`). */
@@ -171,6 +171,10 @@ export function interpretBlockHead(lang: string, words: string[], raw: RawAttrib
         if (value !== 'allowed') bad('expected "allowed"');
         else attrs.override = 'allowed';
         break;
+      case 'after-failure':
+        if (value !== 'stop') bad('the only supported value is "stop" (the step\'s later checks do not run when this one refuses)');
+        else attrs.afterFailure = 'stop';
+        break;
       case 'confirm':
         attrs.confirm = isTruthy(value);
         break;
@@ -259,6 +263,7 @@ export function interpretBlockHead(lang: string, words: string[], raw: RawAttrib
   if (executor) {
     if (finalRole !== 'check' && attrs.severity) problems.push(`severity= is only for check blocks, not ${finalRole}`);
     if (finalRole !== 'check' && attrs.override) problems.push(`override= is only for check blocks, not ${finalRole}`);
+    if (finalRole !== 'check' && attrs.afterFailure) problems.push(`after-failure= is only for check blocks, not ${finalRole}: a failed ${finalRole} block always stops its step`);
     if (executor !== 'sql' && attrs.connection) problems.push('connection= is only for sql blocks');
     if (executor === 'sql' && attrs.exit !== undefined) problems.push('exit= is not for sql blocks: use expect=');
     if (executor === 'sql' && attrs.codes) problems.push('codes= is not for sql blocks');

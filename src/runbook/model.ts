@@ -59,6 +59,8 @@ export interface BlockAttributes {
   codes?: 'oslo';
   severity?: 'warning';
   override?: 'allowed';
+  /** `after-failure=stop` (checks only): when this check refuses, the step's later checks do not run. */
+  afterFailure?: 'stop';
   confirm: boolean;
   connection?: string;
   cwd?: string;

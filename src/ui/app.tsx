@@ -193,6 +193,7 @@ export function App({ controller, durations, openPager = runPager, openShell = r
         host: snapshot.host,
         reason: decisions.step === step ? decisions.reason : null,
         remedy: decisions.step === step ? decisions.remedy : null,
+        gate: onRunStep && decisions.step === step ? decisions.gate : [],
         width: mainWidth,
       })
     : null;

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { Block, Step } from '../runbook/model.js';
 import type { RunSession, SessionEvent } from '../engine/session.js';
-import { MIN_REASON_LENGTH, refusal, type Answer, type AnswerKind, type Decisions } from '../engine/decisions.js';
+import { MIN_REASON_LENGTH, overrideTarget, refusal, type Answer, type AnswerKind, type Decisions } from '../engine/decisions.js';
 import { currentStepIndex, type NextAction } from '../engine/plan.js';
 import type { RunState } from '../engine/run-state.js';
 import { OutputTail, type OutputLine } from '../engine/output.js';
@@ -681,7 +681,9 @@ export class UiController {
       return this.#notify();
     }
     const prompt: Prompt = { kind: 'reason', purpose, step: d.step, input: '' };
-    if (d.block) prompt.block = d.block;
+    // At a gate with several failed checks, o overrides them one at a time, by name: the first that allows it.
+    const block = purpose === 'override' ? overrideTarget(d) : d.block;
+    if (block) prompt.block = block;
     this.#prompt = prompt;
     this.#notify();
   }
@@ -711,7 +713,8 @@ export class UiController {
       this.#prompt = null;
       const reason = prompt.input.trim();
       return this.#attempt(async () => {
-        await this.session.answer({ kind: prompt.purpose, reason });
+        if (prompt.purpose === 'override' && prompt.block) await this.session.answer({ kind: 'override', reason, block: prompt.block.id });
+        else await this.session.answer({ kind: prompt.purpose, reason });
       });
     }
   }

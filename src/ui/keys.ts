@@ -55,7 +55,7 @@ export interface KeyBinding {
 export const KEY_TABLE: readonly KeyBinding[] = [
   { action: 'run-next', keys: ['enter'], hint: 'run next', help: 'run the next pending block of the step, or answer the open prompt', matches: (_, k) => k.return },
   { action: 'run-step', keys: ['a'], hint: 'run step', help: "run the rest of the step's blocks in order, up to a failure or a prompt", matches: (i) => i === 'a' },
-  { action: 'rerun', keys: ['r'], hint: 're-run', help: 're-run the failed check or interrupted block, or retry the failed block (a fleet block: its hosts that are not done; at a warning, its unreachable hosts)', matches: (i) => i === 'r' },
+  { action: 'rerun', keys: ['r'], hint: 're-run', help: 're-run the failed checks of the gate (every one that has not passed) or the interrupted block, or retry the failed block (a fleet block: its hosts that are not done; at a warning, its unreachable hosts)', matches: (i) => i === 'r' },
   { action: 'check-hosts', keys: ['c'], hint: 'check hosts', help: "at a fleet block interrupted mid-batch, run the step's checks on the interrupted hosts first", matches: (i, k) => i === 'c' && !k.ctrl },
   { action: 'retry-hosts', keys: ['x'], hint: 'retry unreachable', help: "run the fleet block again on its unreachable hosts alone", matches: (i) => i === 'x' },
   { action: 'tick', keys: ['space'], hint: 'tick', help: 'tick / untick the selected checklist item', matches: (i) => i === ' ' },
@@ -65,7 +65,7 @@ export const KEY_TABLE: readonly KeyBinding[] = [
   { action: 'host-next', keys: ['→'], hint: 'host after', help: "select the host after in a fleet block's host grid", matches: (_, k) => k.rightArrow },
   { action: 'host-attention', keys: ['tab'], hint: 'next failed', help: 'select the next host that failed, was unreachable or was interrupted, in the host grid', matches: (_, k) => k.tab },
   { action: 'acknowledge', keys: ['w'], hint: 'accept warning', help: 'acknowledge the warning the run is waiting on', matches: (i) => i === 'w' },
-  { action: 'override', keys: ['o'], hint: 'override', help: 'override the failed or interrupted check (where the runbook allows it) with a reason', matches: (i) => i === 'o' },
+  { action: 'override', keys: ['o'], hint: 'override', help: 'override the failed or interrupted check (where the runbook allows it; at a gate with several, the first that does, named in the prompt) with a reason', matches: (i) => i === 'o' },
   { action: 'skip', keys: ['s'], hint: 'skip step', help: 'skip the current step, if it is optional, with a written reason', matches: (i) => i === 's' },
   { action: 'mark-done', keys: ['m'], hint: 'mark done', help: 'mark an interrupted run/verify block done without re-running it, with a reason (never a check)', matches: (i) => i === 'm' },
   { action: 'rollback', keys: ['b'], hint: 'rollback', help: "after a failure, run the selected rollback block of the step", matches: (i) => i === 'b' },

@@ -95,6 +95,52 @@ export const SCENARIOS: Scenario[] = [
     ],
   },
   {
+    name: 'a gate with two failing checks shows both; an override names one, a re-run re-runs the other',
+    newRule: 'issue 14: every check of a gate runs before it refuses, and both faces show every failure',
+    runbook: book(
+      '## Precheck {#pre}\n',
+      sh('check name=latin1 override=allowed', 'test -e fixed-latin1'),
+      sh('check name=null-hosts', 'test -e fixed-hosts'),
+      '## Migrate {#migrate}\n',
+      sh('name=schema', 'true'),
+    ),
+    invocations: [
+      {
+        keys: ['enter', 'enter', 'q'],
+        exit: 3,
+        transitions: ['block-finished pre/latin1 failure', 'block-finished pre/null-hosts failure', 'session-closed refused'],
+        absent: ['block-started migrate'],
+        steps: { pre: 'refused' },
+        shows: { headless: 'also REFUSED check null-hosts: exit 1, expected 0', tui: 'also: check failed null-hosts' },
+      },
+      {
+        before: (ws) => ws.touch('fixed-hosts'),
+        answers: ['--override', 'latin1=converted by hand on the replica'],
+        keys: ['o', 'converted by hand on the replica', 'enter', 'r', 'enter', 'q'],
+        exit: 0,
+        transitions: ['check-overridden pre/latin1 "converted by hand on the replica"', 'block-finished pre/null-hosts success', 'step-finished pre', 'block-finished migrate/schema success', 'run-complete'],
+        absent: ['block-started pre/latin1'],
+        steps: { pre: 'overridden', migrate: 'passed' },
+      },
+    ],
+  },
+  {
+    name: 'rollback after a failure: confirmed, run and audited alike; the failure still holds',
+    newRule: 'issue 14: headless --rollback STEP, with the TUI\'s confirm and audit rules',
+    runbook: book('## Migrate {#migrate}\n', sh('name=schema', 'test -e fixed'), sh('rollback name=restore', 'true'), '## After {#after}\n', sh('name=after-run', 'true')),
+    invocations: [
+      { keys: ['enter', 'q'], exit: 1, transitions: ['block-finished migrate/schema failure', 'session-closed failed'] },
+      {
+        answers: ['--rollback', 'migrate', '--yes'],
+        keys: ['b', 'yes', 'enter', 'q'],
+        exit: 1,
+        transitions: ['block-confirmed migrate/restore', 'block-started migrate/restore', 'block-finished migrate/restore success', 'session-closed failed'],
+        absent: ['block-started migrate/schema', 'block-started after'],
+      },
+      { before: (ws) => ws.touch('fixed'), keys: ['r', 'enter', 'q'], exit: 0, transitions: ['block-finished migrate/schema success', 'step-finished migrate', 'run-complete'] },
+    ],
+  },
+  {
     name: 'override refused where the check does not allow it',
     runbook: book('## Precheck {#pre}\n', sh('check name=charset', 'exit 1'), '## Migrate {#migrate}\n', sh('name=schema', 'true')),
     invocations: [
@@ -202,7 +248,7 @@ export const SCENARIOS: Scenario[] = [
         exit: 1,
         transitions: ['block-finished migrate/schema failure', 'session-closed failed'],
         absent: ['block-started migrate/restore-dump', 'block-started after'],
-        shows: { headless: 'rollback blocks offered (run them from the TUI): restore-dump', tui: 'b rollback' },
+        shows: { headless: 'rollback blocks offered: restore-dump (b in the TUI, or --rollback migrate --yes)', tui: 'b rollback' },
       },
       { before: (ws) => ws.touch('fixed'), keys: ['r', 'enter', 'q'], exit: 0, transitions: ['block-finished migrate/schema success', 'step-finished migrate', 'block-finished after/after-run success', 'run-complete'], absent: ['block-started migrate/restore-dump'] },
     ],

@@ -94,7 +94,7 @@ describe('the demo runbook', () => {
     expect(broken.code, broken.all).toBe(1);
     expect(broken.stdout).toContain('failed: block migrate-data');
     expect(broken.stdout).toContain('migration failed halfway');
-    expect(broken.stdout).toMatch(/rollback blocks offered .*: restore-snapshot/);
+    expect(broken.stdout).toMatch(/rollback blocks offered: restore-snapshot \(b in the TUI, or --rollback \S+ --yes\)/);
   }, T);
 
   it('refuses to touch a folder that is not a demo sandbox', async () => {

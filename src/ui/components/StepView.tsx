@@ -9,6 +9,7 @@ import { Text } from '../inert-text.js';
 import type { Block, Step } from '../../runbook/model.js';
 import type { BlockState, StepState } from '../../engine/run-state.js';
 import type { NextAction } from '../../engine/plan.js';
+import type { GateCheck } from '../../engine/decisions.js';
 import { formatDuration } from '../../runbook/duration.js';
 import { lookOf, ROLE_BADGE } from '../theme.js';
 import { renderMarkdown } from '../markdown.js';
@@ -36,6 +37,11 @@ export interface StepViewProps {
   fixes?: Step[];
   /** The host selected in the fleet block's grid (by name), if any. */
   host?: string | null;
+  /**
+   * Every check of the gate that ran and has not passed (the engine's decisions): besides the one
+   * holding the run, the view lists the others with their evidence, so every problem shows at once.
+   */
+  gate?: GateCheck[];
   width: number;
   height: number;
 }
@@ -122,7 +128,10 @@ export interface StepSections {
 
 export type StepSectionsProps = Omit<StepViewProps, 'height'>;
 
-export function stepSections({ step, state, next, selected, busy, vars, rollbacks, remedy, reason, fixes = [], host = null, width }: StepSectionsProps): StepSections {
+/** Data rows of evidence shown for each check of a gate besides the one holding the run. */
+const OTHER_EVIDENCE_ROWS = 5;
+
+export function stepSections({ step, state, next, selected, busy, vars, rollbacks, remedy, reason, fixes = [], host = null, gate: open = [], width }: StepSectionsProps): StepSections {
   const tags = [step.optional ? 'optional' : '', ...step.tags.map((t) => `#${t}`)].filter(Boolean).join(' ');
   // A long title wraps: two steps that differ only at the end must not look alike.
   const title: Row[] = wrapWords(`${step.title} (${step.id}${tags ? ` · ${tags}` : ''})`, width).map((line, i) => ({
@@ -189,6 +198,27 @@ export function stepSections({ step, state, next, selected, busy, vars, rollback
           ),
         }),
       );
+    }
+    // The gate's other problems, each with its verdict, the start of its evidence and the runbook's advice.
+    for (const check of held.kind === 'refused' || held.kind === 'acknowledge' ? open.filter((c) => c.block.id !== held.block.id) : []) {
+      const warning = check.state.status === 'warning';
+      const color = warning ? 'yellow' : 'red';
+      const head = warning ? 'WARNING' : check.state.outcome === 'error' ? 'also: check could not run' : 'also: check failed';
+      const push = (key: string, text: string, tone: string, bold = false) =>
+        remedyRows.push({
+          key,
+          node: (
+            <Text key={key} color={tone} bold={bold} wrap="truncate-end">
+              {text}
+            </Text>
+          ),
+        });
+      wrapWords(`${head} ${check.block.id}${check.reason ? `: ${check.reason}` : ''}`, width).forEach((line, i) => push(`other-${check.block.id}-${i}`, line, color, true));
+      const shownEvidence = evidenceOf(check.state, width - 2);
+      const data = shownEvidence.rows.slice(0, OTHER_EVIDENCE_ROWS);
+      [...shownEvidence.head, ...data].forEach((line, i) => push(`other-${check.block.id}-ev-${i}`, `  ${line}`, 'white'));
+      if (shownEvidence.found > data.length && shownEvidence.head.length > 0) push(`other-${check.block.id}-more`, `  (${shownEvidence.found} rows found, ${data.length} shown)`, 'gray');
+      if (check.remedy) wrapWords(`→ ${withValues(check.remedy, vars)}`, width - 2).forEach((line, i) => push(`other-${check.block.id}-note-${i}`, i === 0 ? line : `  ${line}`, 'yellow'));
     }
   }
   const list: Row[] = [];

@@ -73,6 +73,7 @@ function decide(state: RunState, busy = false): Decisions {
   return decisionsFor(runbook, state, nextAction(runbook, state), { busy });
 }
 
+// Every check of a gate runs before it refuses (issue 14): a refused strict is decided once soft ran too.
 const kinds = (d: Decisions) => d.choices.map((c) => c.kind);
 const NO_FLAGS: HeadlessFlags = { yes: false, acceptWarnings: false, rerunInterrupted: false, overrides: new Map(), skips: new Map() };
 
@@ -91,7 +92,7 @@ describe('decisionsFor: the answers allowed now', () => {
   });
 
   it('a refused check without override=allowed: re-run, run its fix step, roll back, tick, stop; never override or mark done', () => {
-    const d = decide(apply(start(), ...ran('gate', 'strict', 'failure', 'exit 1')));
+    const d = decide(apply(start(), ...ran('gate', 'strict', 'failure', 'exit 1'), ...ran('gate', 'soft', 'success')));
     expect(d.action.kind).toBe('refused');
     expect(kinds(d)).toEqual(['rerun', 'run-fix', 'rollback', 'tick', 'stop']);
     expect(d.summary).toContain('(it cannot be overridden)');
@@ -102,7 +103,7 @@ describe('decisionsFor: the answers allowed now', () => {
   });
 
   it('a check that could not run (an error) is not given the runbook remedy for a failure', () => {
-    const state = apply(start(), ...ran('gate', 'strict', 'error', 'connection refused'));
+    const state = apply(start(), ...ran('gate', 'strict', 'error', 'connection refused'), ...ran('gate', 'soft', 'success'));
     const d = decide(state);
     expect(d.action.kind).toBe('refused');
     expect(d.reason).toBe('connection refused');
@@ -143,7 +144,7 @@ describe('decisionsFor: the answers allowed now', () => {
   });
 
   it('rollback: only a rollback block of the step, and only once confirmed', () => {
-    const d = decide(apply(start(), ...ran('gate', 'strict', 'failure')));
+    const d = decide(apply(start(), ...ran('gate', 'strict', 'failure'), ...ran('gate', 'soft', 'success')));
     expect(d.rollbacks.map((b) => b.id)).toEqual(['undo']);
     expect(refusal(d, { kind: 'rollback', block: 'undo', confirmed: false })).toMatchObject({ exitCode: ExitCode.Waiting });
     expect(refusal(d, { kind: 'rollback', block: 'migrate', confirmed: true })?.message).toMatch(/not a rollback block/);
@@ -168,7 +169,7 @@ describe('decisionsFor: the answers allowed now', () => {
   // Issue 12, "move freely": at a refused check the operator had to quit and relaunch with
   // --only to run the step that fixes it. The answer run-fix does it in the same session.
   it('run-fix: offered at a refused check for the steps that declare fixes= for it, and only those', () => {
-    const refused = apply(start(), ...ran('gate', 'strict', 'failure', 'exit 1'));
+    const refused = apply(start(), ...ran('gate', 'strict', 'failure', 'exit 1'), ...ran('gate', 'soft', 'success'));
     const d = decide(refused);
     expect(d.choices.find((c) => c.kind === 'run-fix')).toMatchObject({ label: 'run fix step fix now', needsReason: false, confirms: false });
     expect(refusal(d, { kind: 'run-fix', step: 'fix' })).toBeNull();
@@ -186,7 +187,7 @@ describe('decisionsFor: the answers allowed now', () => {
   });
 
   it('run-fix is never a headless answer: headless keeps --only', () => {
-    const refused = apply(start(), ...ran('gate', 'strict', 'failure', 'exit 1'));
+    const refused = apply(start(), ...ran('gate', 'strict', 'failure', 'exit 1'), ...ran('gate', 'soft', 'success'));
     const step = headlessPolicy(decide(refused), { ...NO_FLAGS, yes: true }, { ranHere: () => true, operator: 'alice' });
     expect(step).toEqual({ kind: 'wait', exitCode: ExitCode.Refused });
   });
@@ -203,7 +204,7 @@ describe('decisionsFor: the answers allowed now', () => {
 
   it('exit codes for where the run stands: complete 0, refused 3, failed 1, waiting 4', () => {
     expect(exitCodeFor({ kind: 'complete' })).toBe(0);
-    expect(exitCodeFor(nextAction(runbook, apply(start(), ...ran('gate', 'strict', 'failure'))))).toBe(3);
+    expect(exitCodeFor(nextAction(runbook, apply(start(), ...ran('gate', 'strict', 'failure'), ...ran('gate', 'soft', 'success'))))).toBe(3);
     expect(exitCodeFor(nextAction(runbook, start()))).toBe(4);
   });
 });
@@ -220,7 +221,7 @@ describe('headlessPolicy: flags pick among the allowed answers', () => {
   });
 
   it('a check refused in an earlier invocation is re-run first; refused here, it waits with exit 3', () => {
-    const refused = apply(start(), ...ran('gate', 'strict', 'failure'));
+    const refused = apply(start(), ...ran('gate', 'strict', 'failure'), ...ran('gate', 'soft', 'success'));
     expect(policy(refused, {}, false)).toMatchObject({ kind: 'answer', answer: { kind: 'rerun' } });
     expect(policy(refused, {}, true)).toEqual({ kind: 'wait', exitCode: 3 });
     // --override of a check that does not allow it is never answered (the flag is refused before the run, too).

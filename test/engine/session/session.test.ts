@@ -102,6 +102,11 @@ describe('the session enforces the run rules, whichever face asks', () => {
     await expect(session.runBlock(after.step, after.block)).rejects.toThrow(/not next/);
 
     expect((await session.runBlock(gate.step, gate.block)).status).toBe('refused');
+    // Every check of the gate runs before it decides (issue 14): soft-gate next, whatever strict-gate found.
+    expect(session.next()).toMatchObject({ kind: 'run', block: { id: 'soft-gate' } });
+    await expect(session.runBlock(after.step, after.block)).rejects.toThrow(/not next/);
+    const soft = find(session, 'soft-gate');
+    expect((await session.runBlock(soft.step, soft.block)).status).toBe('passed');
     expect(session.next()).toMatchObject({ kind: 'refused', block: { id: 'strict-gate' } });
     await expect(session.runBlock(after.step, after.block)).rejects.toThrow(/not next/);
     await expect(session.runBlock(later.step, later.block, { by: 'alice', at: new Date().toISOString() })).rejects.toThrow(/not next/);
@@ -116,7 +121,7 @@ describe('the session enforces the run rules, whichever face asks', () => {
     expect(counter()).toEqual(['undo-gate']);
     rmSync(join(dir, 'fail-strict'));
     expect((await session.runBlock(gate.step, gate.block)).status).toBe('passed');
-    expect(session.next()).toMatchObject({ kind: 'run', block: { id: 'soft-gate' } });
+    expect(session.next()).toMatchObject({ kind: 'run', block: { id: 'after-gate' } });
   });
 
   it('overrides one check by name, only where allowed, only with a real reason, and records who and why', async () => {
@@ -125,7 +130,7 @@ describe('the session enforces the run rules, whichever face asks', () => {
     await session.runBlock(find(session, 'strict-gate').step, find(session, 'strict-gate').block);
     const soft = find(session, 'soft-gate');
     expect((await session.runBlock(soft.step, soft.block)).status).toBe('refused');
-    await expect(session.override('strict-gate', 'a reason long enough')).rejects.toThrow(/not the failed check/);
+    await expect(session.override('strict-gate', 'a reason long enough')).rejects.toThrow(/not a failed check holding the run/);
     await expect(session.override('soft-gate', 'ok')).rejects.toThrow(/reason/);
     await session.override('soft-gate', 'disk checked by hand, TOKEN tok-very-secret-123 noted');
     const blockState = session.state.steps[0]?.blocks.find((b) => b.id === 'soft-gate');
