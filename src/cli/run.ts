@@ -13,6 +13,7 @@ import type { BlockState } from '../engine/run-state.js';
 import { formatDuration } from '../runbook/duration.js';
 import { WholeLines, preloadProcessRunner } from '../engine/output.js';
 import { ExitCode, UsageError } from '../engine/errors.js';
+import { publicValues, withValues } from '../engine/vars.js';
 import { commonOptions, stateDirFrom } from './options.js';
 import { hostLine, hostLines, hostNameWidth } from './host-lines.js';
 
@@ -274,13 +275,13 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
     case 'refused':
       print(`refused: check ${action.block.id} in step ${action.step.id} (${action.step.title}) ${d.blockState?.outcome === 'error' ? 'could not run' : 'failed'}: ${d.reason ?? ''}`);
       for (const line of d.blockState ? evidence(d.blockState) : []) print(`   ${line}`);
-      if (d.remedy) print(`   the runbook says: ${d.remedy}`);
+      if (d.remedy) print(`   the runbook says: ${withValues(d.remedy, publicValues(session.vars))}`);
       for (const line of clearGate(d, file)) print(`   ${line}`);
       return;
     case 'failed':
       print(`failed: block ${action.block.id} in step ${action.step.id} (${action.step.title}): ${d.reason ?? ''}`);
       for (const line of d.blockState ? evidence(d.blockState) : []) print(`   ${line}`);
-      if (d.remedy) print(`   the runbook says: ${d.remedy}`);
+      if (d.remedy) print(`   the runbook says: ${withValues(d.remedy, publicValues(session.vars))}`);
       if (d.rollbacks.length > 0) print(`   rollback blocks offered (run them from the TUI): ${d.rollbacks.map((b) => b.id).join(', ')}`);
       if (allows('retry-hosts')) print(`   its unreachable hosts can be retried alone with --retry-hosts`);
       return print('   run again to retry it');
