@@ -104,7 +104,7 @@ def q(value):
 
 def forget_schema():
     """Drop what this process remembers about tables, columns and releases (after it changed them)."""
-    for cached in (has_table, has_column, host_release, schema_release):
+    for cached in (has_table, has_column, host_release, project_release, schema_release):
         cached.cache_clear()
 
 
@@ -146,12 +146,37 @@ def host_release(host):
     return release
 
 
-def tool_release():
-    """The release of the running tool: testbed/venvs/RELEASE/bin/TOOL, else the code installed on this host."""
+# A host's packages of one project, updated apart from the rest (`yum update 'openstack-nova-*'`
+# moves nova's only): (host, project, release) rows that override testbed.hosts for that project.
+PACKAGES_TABLE = ('CREATE TABLE IF NOT EXISTS testbed.packages (host VARCHAR(64) NOT NULL, project VARCHAR(32) NOT NULL, '
+                  '`release` VARCHAR(16) NOT NULL, PRIMARY KEY (host, project)) ENGINE=InnoDB')
+
+
+@functools.lru_cache(maxsize=None)
+def project_release(host, project):
+    """The release of `project`'s code installed on `host`: its own package update, else the host's release."""
+    base = host_release(host)
+    if project is None or not has_table('testbed', 'packages'):
+        return base
+    moved = scalar(f'SELECT `release` FROM testbed.packages WHERE host = {q(host)} AND project = {q(project)}')
+    return moved if moved in RELEASES else base
+
+
+def projects():
+    """The OpenStack projects the testbed's hosts run services of."""
+    found = {row[0] for row in sql('SELECT DISTINCT project FROM testbed.units WHERE project IS NOT NULL')}
+    return sorted(found | {'nova', 'glance', 'neutron', 'cinder'})
+
+
+def tool_release(project=None):
+    """
+    The release of the running tool: testbed/venvs/RELEASE/bin/TOOL, else the code of `project`
+    installed on this host (a host's nova and cinder packages are updated apart, as in production).
+    """
     parts = os.path.abspath(sys.argv[0]).split(os.sep)
     if len(parts) >= 4 and parts[-4] == 'venvs' and parts[-3] in RELEASES:
         return parts[-3]
-    return host_release(local_host())
+    return project_release(local_host(), project)
 
 
 def previous(release):
@@ -436,7 +461,7 @@ def check_code_fits_schema(unit, project, release):
 
 def start_unit(host, unit):
     row = unit_row(host, unit)
-    release = host_release(host)
+    release = project_release(host, row['project'])
     check_code_fits_schema(row['unit'], row['project'], release)
     if row['binary'] and row['project'] == 'nova':
         start_nova_service(row['binary'], row['svc_host'], release)
