@@ -9,6 +9,8 @@
  *   npm run testbed -- status [--json]         the socket, and which planted faults are still there
  *   npm run testbed -- reset [--at ...]        load the slice again: every fault is back
  *   npm run testbed -- down                    stop the server; the data stays for the next `up`
+ *   npm run testbed -- load DUMP.sql[.gz]      replace the databases with a mysqldump (of production)
+ *   npm run testbed -- snapshot|restore NAME   keep every database (and etc/) as NAME; go back to it
  *   npm run testbed -- fleet up|status|kill|down   real sshd hosts on loopback for fleet blocks (fleet.mjs)
  *
  * Tests import it: `up({ dir, watch: process.pid })` in a temp dir, `down({ dir })`.

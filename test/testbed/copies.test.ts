@@ -167,6 +167,15 @@ describe.skipIf(!shouldRunMariaDbTests())('testbed load, snapshot and restore', 
     expect(st.faultsNote).toContain('cinder');
     expect(testbed(b, 'status').stdout).toContain('planted faults not evaluated on this copy');
 
+    // The per-release tools act on the copy's databases; the stand-ins for hosts know none there.
+    const tool = (path: string, ...args: string[]) => spawnSync(join(ROOT, path), args, { encoding: 'utf8', env: { ...process.env, WAYMARK_TESTBED_DIR: paths(b).dir } });
+    const version = tool('testbed/venvs/kilo/bin/nova-manage', 'db', 'version');
+    expect(version.status, version.stderr).toBe(0);
+    expect(version.stdout.trim()).toBe('254');
+    const ssh = tool('testbed/bin/ssh', 'ctl-1', 'sudo', 'systemctl', 'restart', 'openstack-nova-api');
+    expect(ssh.status).toBe(255);
+    expect(ssh.stderr).toContain('the testbed holds no testbed.hosts');
+
     // up finds a loaded copy and leaves it alone (it used to reseed a server without the slice).
     expect(await up({ dir: b })).toMatchObject({ started: false, loaded: false, at: null });
     expect(sql(b, "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = 'testbed'")).toEqual([['0']]);

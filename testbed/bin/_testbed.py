@@ -140,6 +140,9 @@ def local_host():
 
 @functools.lru_cache(maxsize=None)
 def host_release(host):
+    if not has_table('testbed', 'hosts'):
+        raise ToolError(f'{host}: the testbed holds no testbed.hosts (a copy loaded from a dump of production?): the stand-ins know no '
+                        'hosts there. Rehearse host steps on the slice (npm run testbed -- reset)', 255)
     release = scalar(f'SELECT `release` FROM testbed.hosts WHERE host = {q(host)}')
     if release is None:
         raise ToolError(f'ssh: Could not resolve hostname {host}: Name or service not known', 255)
