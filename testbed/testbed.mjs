@@ -474,6 +474,14 @@ function snapshotFiles(p, name) {
   return { dump: join(p.snapshots, `${name}.sql.gz`), meta: join(p.snapshots, `${name}.json`) };
 }
 
+function snapshotMeta(file, name) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new TestbedError(`${show(file)} is not readable JSON (${error.message}): remove snapshot ${name}'s two files, or put the file back`);
+  }
+}
+
 /** The snapshots of the testbed in `dir`, oldest first. */
 export function listSnapshots({ dir = DEFAULT_DIR } = {}) {
   const p = paths(dir);
@@ -484,7 +492,7 @@ export function listSnapshots({ dir = DEFAULT_DIR } = {}) {
       const name = file.slice(0, -'.json'.length);
       const { dump, meta } = snapshotFiles(p, name);
       if (!SNAPSHOT_NAME.test(name) || !existsSync(dump)) return [];
-      const info = JSON.parse(readFileSync(meta, 'utf8'));
+      const info = snapshotMeta(meta, name);
       return [{ name, takenAt: info.takenAt, databases: info.databases, bytes: statSync(dump).size, file: dump }];
     })
     .sort((a, b) => a.takenAt.localeCompare(b.takenAt));
@@ -610,7 +618,12 @@ async function replaceDatabases(p, file, gzip) {
         '`npm run testbed -- restore NAME` or `reset` brings back a known state',
     );
   }
-  if (feedError && feedError.code !== 'EPIPE') throw new TestbedError(`reading ${file} failed: ${feedError.message}`);
+  if (feedError && feedError.code !== 'EPIPE') {
+    throw new TestbedError(
+      `reading ${file} failed: ${feedError.message}. The testbed now holds what was loaded before that point; ` +
+        '`npm run testbed -- restore NAME` or `reset` brings back a known state',
+    );
+  }
   return { dropped, databases: [...filter.databases], skipped: [...filter.skipped] };
 }
 
@@ -685,7 +698,7 @@ export async function restore({ dir = DEFAULT_DIR, name } = {}) {
     throw new TestbedError(`restore: no snapshot ${name} in ${show(p.snapshots)} (${known.length > 0 ? `there are: ${known.join(', ')}` : 'there is none yet: npm run testbed -- snapshot NAME takes one'})`);
   }
   requireRunning(p, 'restore');
-  const meta = JSON.parse(readFileSync(files.meta, 'utf8'));
+  const meta = snapshotMeta(files.meta, name);
   const restored = await replaceDatabases(p, files.dump, true);
   if (meta.origin) writeWhole(p.origin, `${JSON.stringify(meta.origin, null, 2)}\n`);
   else rmSync(p.origin, { force: true });

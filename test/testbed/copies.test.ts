@@ -205,6 +205,11 @@ describe.skipIf(!shouldRunMariaDbTests())('testbed load, snapshot and restore', 
     refused(testbed(a, 'snapshot', 'before-window'), 'snapshot before-window exists already');
     refused(testbed(a, 'restore', 'never-taken'), 'no snapshot never-taken');
     expect(testbed(a, 'restore', 'never-taken').stderr).toContain('there are: rehearsal-0, before-window');
+    writeFileSync(join(a, 'snapshots', 'torn.json'), '{"name": "torn", "takenAt"');
+    writeFileSync(join(a, 'snapshots', 'torn.sql.gz'), gzipSync(''));
+    refused(testbed(a, 'restore', 'torn'), 'torn.json is not readable JSON');
+    rmSync(join(a, 'snapshots', 'torn.json'));
+    rmSync(join(a, 'snapshots', 'torn.sql.gz'));
     expect(schemas()).toEqual(held);
 
     const stopped = mkdtempSync(join(tmpdir(), 'wm-td-'));
