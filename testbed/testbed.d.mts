@@ -29,6 +29,10 @@ export interface TestbedPaths {
   /** ironic.conf of the controllers (Ironic's pin_release_version). */
   ironicConf: string;
   backups: string;
+  /** Snapshots: NAME.sql.gz (the databases) and NAME.json (when, which databases, the configuration files). */
+  snapshots: string;
+  /** origin.json: where a copy loaded from a dump came from; absent for the seeded slice. */
+  origin: string;
   /** The stand-in tools. */
   bin: string;
 }
@@ -72,15 +76,56 @@ export interface Fault {
   detail: string;
 }
 
+/** Where the databases of a testbed came from when they are not the seeded slice. */
+export type Origin = { kind: 'load'; file: string; loadedAt: string; databases: string[] };
+
+/** One snapshot of a testbed. */
+export interface SnapshotInfo {
+  name: string;
+  takenAt: string;
+  databases: string[];
+  /** Size of NAME.sql.gz. */
+  bytes: number;
+  file: string;
+}
+
 /** Whether the server runs, where its socket is, and which faults are present. */
 export interface TestbedStatus {
   dir: string;
   socket: string;
   running: boolean;
   pid: number | null;
+  /** The seeded release; null for a copy loaded from a dump without the testbed's bookkeeping. */
   at: Seed | null;
   faults: Fault[] | null;
+  /** Why `faults` is null on a loaded copy (a table the checks read is missing). */
+  faultsNote: string | null;
   created: boolean;
+  /** Set after `load`; null for the seeded slice. */
+  origin: Origin | null;
+  snapshots: SnapshotInfo[];
 }
 
 export declare function status(options?: { dir?: string }): Promise<TestbedStatus>;
+
+/** What `load` did. */
+export interface LoadResult {
+  /** Databases the dump created. */
+  databases: string[];
+  /** Databases the testbed held before, all dropped. */
+  dropped: string[];
+  /** The server's own schemas in the dump (mysql ...), left out. */
+  skipped: string[];
+  origin: Origin;
+  /** The seeded release when the dump holds a testbed's bookkeeping (a testbed's own dump), else null. */
+  at: Seed | null;
+}
+
+/** Replace every database of the running testbed with those of a mysqldump (.sql or .sql.gz), charsets as dumped. */
+export declare function load(options: { dir?: string; file: string }): Promise<LoadResult>;
+/** Dump every database (routines, triggers, events) and the configuration files into snapshots/NAME. */
+export declare function snapshot(options: { dir?: string; name: string }): Promise<SnapshotInfo & { seeded: Seed | null; origin: Origin | null }>;
+/** Put every database and configuration file back as snapshot NAME found them. */
+export declare function restore(options: { dir?: string; name: string }): Promise<{ name: string; takenAt: string; databases: string[]; at: Seed | null }>;
+/** The snapshots of a testbed, oldest first. */
+export declare function listSnapshots(options?: { dir?: string }): SnapshotInfo[];

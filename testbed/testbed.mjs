@@ -9,13 +9,18 @@
  *   npm run testbed -- status [--json]         the socket, and which planted faults are still there
  *   npm run testbed -- reset [--at ...]        load the slice again: every fault is back
  *   npm run testbed -- down                    stop the server; the data stays for the next `up`
+ *   npm run testbed -- load DUMP.sql[.gz]      replace the databases with a mysqldump (of production)
+ *   npm run testbed -- snapshot|restore NAME   keep every database (and etc/) as NAME; go back to it
  *   npm run testbed -- fleet up|status|kill|down   real sshd hosts on loopback for fleet blocks (fleet.mjs)
  *
  * Tests import it: `up({ dir, watch: process.pid })` in a temp dir, `down({ dir })`.
  * Plain Node, no dependencies: SQL goes through the `mariadb` client.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, openSync, readSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createGzip } from 'node:zlib';
 import { userInfo } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +57,8 @@ export function paths(dir = DEFAULT_DIR) {
     cinderConf: join(root, 'etc', 'cinder', 'cinder.conf'),
     ironicConf: join(root, 'etc', 'ironic', 'ironic.conf'),
     backups: join(root, 'backups'),
+    snapshots: join(root, 'snapshots'),
+    origin: join(root, 'origin.json'),
     bin: join(HERE, 'bin'),
   };
 }
@@ -260,6 +267,7 @@ export async function seed({ dir = DEFAULT_DIR, at = 'juno' } = {}) {
   }
   // Last: a seed that failed halfway is never taken for a loaded testbed.
   client(p, `INSERT INTO testbed.meta VALUES ('seeded_release', '${at}')`);
+  rmSync(p.origin, { force: true });
   return { at };
 }
 
@@ -281,7 +289,8 @@ export async function up({ dir = DEFAULT_DIR, at, watch } = {}) {
   }
   let seeded = isSeeded(p);
   let loaded = false;
-  if (seeded === null) {
+  // A copy loaded from a dump has no slice bookkeeping: it is kept, never reseeded over.
+  if (seeded === null && originOf(p) === null) {
     await seed({ dir, at: at ?? 'juno' });
     seeded = at ?? 'juno';
     loaded = true;
@@ -435,24 +444,359 @@ export async function status({ dir = DEFAULT_DIR } = {}) {
   const p = paths(dir);
   const pid = serverPid(p);
   const running = pid !== null && accepting(p);
-  const result = { dir: p.dir, socket: p.socket, running, pid, at: null, faults: null, created: existsSync(join(p.dataDir, 'mysql')) };
+  const result = {
+    dir: p.dir,
+    socket: p.socket,
+    running,
+    pid,
+    at: null,
+    faults: null,
+    faultsNote: null,
+    created: existsSync(join(p.dataDir, 'mysql')),
+    origin: originOf(p),
+    snapshots: listSnapshots({ dir }),
+  };
   if (!running) return result;
   result.at = isSeeded(p);
   if (result.at !== null) result.faults = faultChecks(p);
+  else if (result.origin !== null) Object.assign(result, loadedCopyFaults(p));
   return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Copies: a dump of production loaded into the testbed, and named snapshots to rewind to
+// ---------------------------------------------------------------------------------------------
+
+/** The server's own schemas: never put in a snapshot, never loaded from a dump (accounts and grants stay the testbed's). */
+const SYSTEM_SCHEMAS = new Set(['mysql', 'information_schema', 'performance_schema', 'sys']);
+/** A snapshot's name: a file name, never a path. */
+const SNAPSHOT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** How much of a dump is read to tell it is one. */
+const DUMP_HEAD_BYTES = 64 * 1024;
+
+function requireRunning(p, command) {
+  if (serverPid(p) === null || !accepting(p)) {
+    throw new TestbedError(`${command}: the testbed in ${show(p.dir)} is not running; start it with: npm run testbed -- up${p.dir === resolve(DEFAULT_DIR) ? '' : ` --dir ${show(p.dir)}`}`);
+  }
+}
+
+/** The databases the testbed holds, the server's own left out. */
+function userSchemas(p) {
+  return client(p, 'SELECT schema_name FROM information_schema.schemata ORDER BY schema_name')
+    .map((row) => row[0])
+    .filter((name) => name !== null && !SYSTEM_SCHEMAS.has(name.toLowerCase()));
+}
+
+/** Where the copy the testbed holds came from, when it is not the seeded slice: written by load and restore, removed by seed. */
+function originOf(p) {
+  if (!existsSync(p.origin)) return null;
+  try {
+    return JSON.parse(readFileSync(p.origin, 'utf8'));
+  } catch (error) {
+    throw new TestbedError(`${p.origin} is not readable JSON (${error.message}); remove it, or reset the testbed`);
+  }
+}
+
+/** Write a small file whole: aside, then renamed into place. */
+function writeWhole(file, text) {
+  writeFileSync(`${file}.tmp`, text, { mode: 0o600 });
+  renameSync(`${file}.tmp`, file);
+}
+
+function checkSnapshotName(name) {
+  if (typeof name !== 'string' || !SNAPSHOT_NAME.test(name) || name.includes('..')) {
+    throw new TestbedError(`snapshot name ${JSON.stringify(name ?? '')}: use letters, digits, '.', '_' and '-' (no path separators, at most 64 characters), e.g. before-nova`);
+  }
+}
+
+/**
+ * The testbed's configuration files (etc/nova/nova.conf, ...), by path under the testbed: a
+ * rehearsal edits them (crudini), and a fault lives there (consoleauth without [cache]), so a
+ * snapshot keeps them with the databases.
+ */
+function configFiles(p) {
+  const root = join(p.dir, 'etc');
+  const found = {};
+  const walk = (folder) => {
+    if (!existsSync(folder)) return;
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile() && !entry.name.endsWith('.lock') && !entry.name.endsWith('.tmp')) found[relative(p.dir, path)] = readFileSync(path, 'utf8');
+    }
+  };
+  walk(root);
+  return found;
+}
+
+function snapshotFiles(p, name) {
+  return { dump: join(p.snapshots, `${name}.sql.gz`), meta: join(p.snapshots, `${name}.json`) };
+}
+
+function snapshotMeta(file, name) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new TestbedError(`${show(file)} is not readable JSON (${error.message}): remove snapshot ${name}'s two files, or put the file back`);
+  }
+}
+
+/** The snapshots of the testbed in `dir`, oldest first. */
+export function listSnapshots({ dir = DEFAULT_DIR } = {}) {
+  const p = paths(dir);
+  if (!existsSync(p.snapshots)) return [];
+  return readdirSync(p.snapshots)
+    .filter((file) => file.endsWith('.json'))
+    .flatMap((file) => {
+      const name = file.slice(0, -'.json'.length);
+      const { dump, meta } = snapshotFiles(p, name);
+      if (!SNAPSHOT_NAME.test(name) || !existsSync(dump)) return [];
+      const info = snapshotMeta(meta, name);
+      return [{ name, takenAt: info.takenAt, databases: info.databases, bytes: statSync(dump).size, file: dump }];
+    })
+    .sort((a, b) => a.takenAt.localeCompare(b.takenAt));
+}
+
+/** The first bytes of a dump, gunzipped when it is gzip (told by its magic bytes, not its name). */
+async function dumpHead(file) {
+  const magic = Buffer.alloc(2);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, magic, 0, 2, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const gzip = magic[0] === 0x1f && magic[1] === 0x8b;
+  const chunks = [];
+  let size = 0;
+  const source = createReadStream(file);
+  const stream = gzip ? source.pipe(createGunzip()) : source;
+  try {
+    for await (const chunk of stream) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= DUMP_HEAD_BYTES) break;
+    }
+  } catch (error) {
+    throw new TestbedError(`${file}: ${gzip ? 'not a readable gzip file' : 'cannot be read'} (${error.message})`);
+  } finally {
+    source.destroy();
+  }
+  return { gzip, head: Buffer.concat(chunks).subarray(0, DUMP_HEAD_BYTES).toString('latin1') };
+}
+
+/** Refuse what is not a mysqldump of whole databases, before anything is dropped. */
+function checkDumpHead(file, head) {
+  const statement = (pattern) => head.search(pattern);
+  const firstDatabase = statement(/^(?:USE `|CREATE DATABASE )/m);
+  const firstTable = statement(/^(?:CREATE TABLE |INSERT INTO )/m);
+  const header = /^-- (?:MySQL|MariaDB) dump/m.test(head);
+  if (head.includes('\0') || (!header && firstDatabase < 0 && firstTable < 0)) {
+    const start = JSON.stringify(head.slice(0, 40).replace(/[^\x20-\x7e]/g, '.'));
+    throw new TestbedError(`${file} is not a mysqldump file: no dump header and no CREATE DATABASE, CREATE TABLE or INSERT in its first ${DUMP_HEAD_BYTES / 1024} KB (it starts with ${start})`);
+  }
+  if (firstTable >= 0 && (firstDatabase < 0 || firstTable < firstDatabase)) {
+    throw new TestbedError(
+      `${file} creates tables without naming their database (dumped without --databases?); dump whole databases: mysqldump --databases nova nova_api glance neutron cinder ... (or --all-databases)`,
+    );
+  }
+}
+
+/**
+ * A dump's lines, minus the server's own schemas (an --all-databases dump holds `mysql`: loading it
+ * would replace the testbed's accounts). Works on bytes, so a latin1 dump passes unchanged.
+ */
+class UserSchemasOnly extends Transform {
+  /** Databases the dump created or used, and the system ones it skipped. */
+  databases = new Set();
+  skipped = new Set();
+  #current = null;
+  #rest = Buffer.alloc(0);
+
+  _transform(chunk, _encoding, done) {
+    const data = this.#rest.length > 0 ? Buffer.concat([this.#rest, chunk]) : chunk;
+    const out = [];
+    let start = 0;
+    for (let newline = data.indexOf(10, start); newline >= 0; newline = data.indexOf(10, start)) {
+      this.#line(data.subarray(start, newline + 1), out);
+      start = newline + 1;
+    }
+    this.#rest = data.subarray(start);
+    if (out.length > 0) this.push(Buffer.concat(out));
+    done();
+  }
+
+  _flush(done) {
+    const out = [];
+    if (this.#rest.length > 0) this.#line(this.#rest, out);
+    if (out.length > 0) this.push(Buffer.concat(out));
+    done();
+  }
+
+  #line(line, out) {
+    const text = line.length > 0 && (line[0] === 0x55 || line[0] === 0x43 || line[0] === 0x2f || line[0] === 0x44) ? line.subarray(0, 256).toString('latin1') : '';
+    const drop = /^(?:\/\*!\d+ )?DROP DATABASE (?:IF EXISTS )?`([^`]+)`/.exec(text);
+    if (drop?.[1] && SYSTEM_SCHEMAS.has(drop[1].toLowerCase())) return;
+    const named = /^(?:USE|CREATE DATABASE(?: \/\*!\d+ IF NOT EXISTS\*\/| IF NOT EXISTS)?) `([^`]+)`/.exec(text);
+    if (named?.[1]) {
+      this.#current = named[1];
+      (SYSTEM_SCHEMAS.has(named[1].toLowerCase()) ? this.skipped : this.databases).add(named[1]);
+    }
+    if (this.#current !== null && SYSTEM_SCHEMAS.has(this.#current.toLowerCase())) return;
+    out.push(line);
+  }
+}
+
+/**
+ * Replace every database of the testbed with those of `file` (a mysqldump, plain or gzip): drop
+ * them all, then feed the dump to the mariadb client as it is, with no character set of our own:
+ * the dump's SET NAMES and each CREATE's CHARACTER SET decide, so latin1 stays latin1.
+ */
+async function replaceDatabases(p, file, gzip) {
+  const { client: program } = binaries();
+  const dropped = userSchemas(p);
+  client(p, dropped.map((db) => `DROP DATABASE \`${db.replace(/`/g, '``')}\`;`).join('\n') || 'SELECT 1');
+  const filter = new UserSchemasOnly();
+  const loader = spawn(program, ['--no-defaults', `--socket=${p.socket}`, '--user=root', '--binary-mode', '--batch'], { stdio: ['pipe', 'ignore', 'pipe'] });
+  let stderr = '';
+  loader.stderr.setEncoding('utf8');
+  loader.stderr.on('data', (text) => {
+    if (stderr.length < 4000) stderr += text;
+  });
+  const exited = new Promise((resolveExit) => loader.once('close', (code, signal) => resolveExit(signal ? `killed by ${signal}` : code)));
+  const spawnFailed = new Promise((resolveError) => loader.once('error', resolveError));
+  const fed = pipeline(createReadStream(file), ...(gzip ? [createGunzip()] : []), filter, loader.stdin).then(
+    () => null,
+    (error) => error,
+  );
+  const outcome = await Promise.race([exited, spawnFailed.then((error) => `could not start ${program}: ${error.message}`)]);
+  const feedError = await fed;
+  if (outcome !== 0) {
+    throw new TestbedError(
+      `loading ${file} stopped: ${stderr.trim() || outcome}. The testbed now holds what was loaded before that point; ` +
+        '`npm run testbed -- restore NAME` or `reset` brings back a known state',
+    );
+  }
+  if (feedError && feedError.code !== 'EPIPE') {
+    throw new TestbedError(
+      `reading ${file} failed: ${feedError.message}. The testbed now holds what was loaded before that point; ` +
+        '`npm run testbed -- restore NAME` or `reset` brings back a known state',
+    );
+  }
+  return { dropped, databases: [...filter.databases], skipped: [...filter.skipped] };
+}
+
+/**
+ * Load a mysqldump (`.sql` or `.sql.gz`) of production into the running testbed, in place of every
+ * database it holds. The dump's own character sets are kept. Production holds no `testbed`
+ * database: the stand-ins' hosts and services are then gone, and `status` says where the copy came from.
+ */
+export async function load({ dir = DEFAULT_DIR, file } = {}) {
+  const p = paths(dir);
+  if (!file) throw new TestbedError('load needs a dump: npm run testbed -- load DUMP.sql[.gz]');
+  const dump = resolve(file);
+  if (!existsSync(dump)) throw new TestbedError(`load: ${file}: no such file`);
+  if (!statSync(dump).isFile()) throw new TestbedError(`load: ${file} is not a file`);
+  requireRunning(p, 'load');
+  const { gzip, head } = await dumpHead(dump);
+  checkDumpHead(file, head);
+  const loaded = await replaceDatabases(p, dump, gzip);
+  const origin = { kind: 'load', file: dump, loadedAt: new Date().toISOString(), databases: loaded.databases };
+  writeWhole(p.origin, `${JSON.stringify(origin, null, 2)}\n`);
+  return { ...loaded, origin, at: isSeeded(p) };
+}
+
+/**
+ * Dump every database of the running testbed (routines, triggers and events too) into
+ * snapshots/NAME.sql.gz, and keep its configuration files in snapshots/NAME.json.
+ */
+export async function snapshot({ dir = DEFAULT_DIR, name } = {}) {
+  checkSnapshotName(name);
+  const p = paths(dir);
+  requireRunning(p, 'snapshot');
+  const files = snapshotFiles(p, name);
+  if (existsSync(files.meta) || existsSync(files.dump)) {
+    throw new TestbedError(`snapshot ${name} exists already (${show(files.dump)}); choose another name, or remove both of its files first`);
+  }
+  const program = findExecutable(['mariadb-dump', 'mysqldump']);
+  if (!program) throw new TestbedError(`snapshot needs mariadb-dump (Debian's mariadb-client package): ${INSTALL_COMMAND}`);
+  const databases = userSchemas(p);
+  if (databases.length === 0) throw new TestbedError('snapshot: the testbed holds no database to keep');
+  mkdirSync(p.snapshots, { recursive: true, mode: 0o700 });
+  const args = ['--no-defaults', `--socket=${p.socket}`, '--user=root', '--single-transaction', '--routines', '--triggers', '--events', '--add-drop-database', '--hex-blob', '--databases', ...databases];
+  const dumper = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  dumper.stderr.setEncoding('utf8');
+  dumper.stderr.on('data', (text) => {
+    if (stderr.length < 4000) stderr += text;
+  });
+  const exited = new Promise((resolveExit) => dumper.once('close', (code) => resolveExit(code)));
+  const partial = `${files.dump}.partial`;
+  try {
+    await pipeline(dumper.stdout, createGzip(), createWriteStream(partial, { mode: 0o600 }));
+    const code = await exited;
+    if (code !== 0) throw new TestbedError(`snapshot ${name}: mariadb-dump failed: ${stderr.trim() || `exit ${code}`}`);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    throw error instanceof TestbedError ? error : new TestbedError(`snapshot ${name}: writing ${show(partial)} failed: ${error.message}`);
+  }
+  renameSync(partial, files.dump);
+  const meta = { name, takenAt: new Date().toISOString(), databases, seeded: isSeeded(p), origin: originOf(p), config: configFiles(p) };
+  writeWhole(files.meta, `${JSON.stringify(meta, null, 2)}\n`);
+  const { config: _config, ...shown } = meta;
+  return { ...shown, file: files.dump, bytes: statSync(files.dump).size };
+}
+
+/** Put the testbed back as snapshot NAME found it: every database replaced by the snapshot's, the configuration files too. */
+export async function restore({ dir = DEFAULT_DIR, name } = {}) {
+  checkSnapshotName(name);
+  const p = paths(dir);
+  const files = snapshotFiles(p, name);
+  if (!existsSync(files.dump) || !existsSync(files.meta)) {
+    const known = listSnapshots({ dir }).map((s) => s.name);
+    throw new TestbedError(`restore: no snapshot ${name} in ${show(p.snapshots)} (${known.length > 0 ? `there are: ${known.join(', ')}` : 'there is none yet: npm run testbed -- snapshot NAME takes one'})`);
+  }
+  requireRunning(p, 'restore');
+  const meta = snapshotMeta(files.meta, name);
+  const restored = await replaceDatabases(p, files.dump, true);
+  if (meta.origin) writeWhole(p.origin, `${JSON.stringify(meta.origin, null, 2)}\n`);
+  else rmSync(p.origin, { force: true });
+  for (const [file, text] of Object.entries(meta.config ?? {})) {
+    mkdirSync(dirname(join(p.dir, file)), { recursive: true });
+    writeWhole(join(p.dir, file), text);
+  }
+  return { name, takenAt: meta.takenAt, databases: restored.databases, at: isSeeded(p) };
+}
+
+/** The planted-fault checks on a copy loaded from a dump: they need the slice's tables, which production may lack. */
+function loadedCopyFaults(p) {
+  try {
+    return { faults: faultChecks(p), faultsNote: null };
+  } catch (error) {
+    if (!(error instanceof TestbedError)) throw error;
+    return { faults: null, faultsNote: `not evaluated on this copy: ${error.message.replace(/^SQL on the testbed failed: /, '')}` };
+  }
+}
+
+function describeOrigin(origin) {
+  if (origin.kind === 'load') return `loaded from ${show(origin.file)} at ${origin.loadedAt}`;
+  return JSON.stringify(origin);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Command line
 // ---------------------------------------------------------------------------------------------
 
-const USAGE = `usage: npm run testbed -- up|down|status|reset|fleet [--dir DIR] [--at juno|newton] [--json]
+const USAGE = `usage: npm run testbed -- up|down|status|reset|load|snapshot|restore|fleet [--dir DIR] [--at juno|newton] [--json]
 
   up       start the testbed's MariaDB (creating and loading it on first use); does nothing if it runs
   status   the socket, the seeded release, and which planted faults are still present
   reset    load the OpenStack slice again, with every fault planted (--at newton: the later starting
            point the rolling-upgrade runbooks need)
   down     stop the server; the data stays and \`up\` brings it back as it was
+  load DUMP.sql[.gz]   replace every database with those of a mysqldump (of production), charsets as dumped
+  snapshot NAME        keep every database in snapshots/NAME.sql.gz (routines, triggers, events too)
+  restore NAME         put every database back as snapshot NAME found it
   fleet    up [N] | status | kill HOST | down: real sshd hosts and an Ansible inventory
            (npm run testbed -- fleet help)
 
@@ -477,9 +821,12 @@ async function cli(argv) {
   let dir = DEFAULT_DIR;
   let at;
   let json = false;
+  // load, snapshot and restore take one operand: the dump, or the snapshot's name.
+  const operands = [];
   while (args.length > 0) {
     const arg = args.shift();
-    if (arg === '--dir') dir = args.shift() ?? '';
+    if (!arg.startsWith('-') && ['load', 'snapshot', 'restore'].includes(command)) operands.push(arg);
+    else if (arg === '--dir') dir = args.shift() ?? '';
     else if (arg.startsWith('--dir=')) dir = arg.slice(6);
     else if (arg === '--at') at = args.shift();
     else if (arg.startsWith('--at=')) at = arg.slice(5);
@@ -487,6 +834,7 @@ async function cli(argv) {
     else throw new TestbedError(`unknown option ${arg}\n\n${USAGE}`);
   }
   if (!dir) throw new TestbedError(`--dir needs a directory\n\n${USAGE}`);
+  if (operands.length > 1) throw new TestbedError(`${command} takes one ${command === 'load' ? 'dump' : 'snapshot name'}, not ${operands.join(' ')}`);
   const print = (text) => process.stdout.write(`${text}\n`);
   switch (command) {
     case 'up':
@@ -495,7 +843,8 @@ async function cli(argv) {
       if (json) return print(JSON.stringify(result, null, 2)), 0;
       print(`testbed: MariaDB ${result.started ? 'started' : 'already running'} (pid ${result.pid}), socket ${show(result.socket)}`);
       if (command === 'reset' || result.loaded) print(`testbed: loaded the OpenStack slice as a ${result.at} cloud, with its faults planted`);
-      else print(`testbed: holds a ${result.at} cloud (npm run testbed -- reset puts every fault back)`);
+      else if (result.at) print(`testbed: holds a ${result.at} cloud (npm run testbed -- reset puts every fault back)`);
+      else print('testbed: holds a copy loaded from a dump (npm run testbed -- status says which; reset loads the slice again)');
       if (result.note) print(`testbed: note: ${result.note}`);
       const { faults } = await status({ dir });
       if (faults) print(`${describeFaults(faults)}`);
@@ -518,8 +867,35 @@ async function cli(argv) {
         print(`testbed: not running (${result.created ? `data in ${show(paths(dir).dataDir)}; npm run testbed -- up starts it` : 'never created; npm run testbed -- up creates it'})`);
         return 3;
       }
-      print(`testbed: running (pid ${result.pid}), socket ${show(result.socket)}, seeded as a ${result.at ?? 'not loaded'} cloud`);
+      print(`testbed: running (pid ${result.pid}), socket ${show(result.socket)}, ${result.at ? `seeded as a ${result.at} cloud` : 'not seeded'}`);
+      if (result.origin) print(`testbed: the databases were ${describeOrigin(result.origin)}${result.at ? '' : ' (no testbed bookkeeping: the stand-ins know no hosts or units)'}`);
       if (result.faults) print(describeFaults(result.faults));
+      if (result.faultsNote) print(`testbed: planted faults ${result.faultsNote}`);
+      for (const s of result.snapshots) print(`testbed: snapshot ${s.name}, taken ${s.takenAt}: ${s.databases.join(', ')} (${Math.ceil(s.bytes / 1024)} KB)`);
+      return 0;
+    }
+    case 'load': {
+      const result = await load({ dir, file: operands[0] });
+      if (json) return print(JSON.stringify(result, null, 2)), 0;
+      print(`testbed: loaded ${result.databases.join(', ') || 'no database'} from ${operands[0]}${result.dropped.length > 0 ? `, in place of ${result.dropped.join(', ')}` : ''}`);
+      if (result.skipped.length > 0) print(`testbed: left out the server's own ${result.skipped.join(', ')} from the dump: accounts and grants stay the testbed's`);
+      if (result.at) print(`testbed: the dump holds a testbed's bookkeeping (a ${result.at} slice): the stand-ins work on it`);
+      else print('testbed: no testbed bookkeeping in it: the SQL checks and the venvs\' db syncs work; ssh, systemctl and yum through the stand-ins do not (they know no hosts)');
+      const { faults, faultsNote } = await status({ dir });
+      if (faults) print(describeFaults(faults));
+      if (faultsNote) print(`testbed: planted faults ${faultsNote}`);
+      return 0;
+    }
+    case 'snapshot': {
+      const result = await snapshot({ dir, name: operands[0] });
+      if (json) return print(JSON.stringify(result, null, 2)), 0;
+      print(`testbed: snapshot ${result.name}: ${result.databases.join(', ')} in ${show(result.file)} (${Math.ceil(result.bytes / 1024)} KB); npm run testbed -- restore ${result.name} goes back to it`);
+      return 0;
+    }
+    case 'restore': {
+      const result = await restore({ dir, name: operands[0] });
+      if (json) return print(JSON.stringify(result, null, 2)), 0;
+      print(`testbed: restored snapshot ${result.name} (taken ${result.takenAt}): ${result.databases.join(', ')}`);
       return 0;
     }
     case 'down': {

@@ -13,6 +13,7 @@ import type { BlockState } from '../engine/run-state.js';
 import { formatDuration } from '../runbook/duration.js';
 import { WholeLines, preloadProcessRunner } from '../engine/output.js';
 import { ExitCode, OperatorError, UsageError } from '../engine/errors.js';
+import { publicValues, withValues } from '../engine/vars.js';
 import { commonOptions, stateDirFrom } from './options.js';
 import { hostLine, hostLines, hostNameWidth } from './host-lines.js';
 
@@ -307,12 +308,12 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
       const more = others.length > 0 ? ` (the step has ${others.length} more: listed below)` : '';
       print(`refused: check ${action.block.id} in step ${action.step.id} (${action.step.title}) ${d.blockState?.outcome === 'error' ? 'could not run' : 'failed'}: ${d.reason ?? ''}${more}`);
       for (const line of d.blockState ? evidence(d.blockState) : []) print(`   ${line}`);
-      if (d.remedy) print(`   the runbook says: ${d.remedy}`);
+      if (d.remedy) print(`   the runbook says: ${withValues(d.remedy, publicValues(session.vars))}`);
       for (const check of others) {
         const how = check.state.status === 'warning' ? 'WARN check' : check.state.outcome === 'error' ? 'REFUSED check (could not run)' : 'REFUSED check';
         print(`also ${how} ${check.block.id}: ${check.reason ?? ''}`);
         for (const line of evidence(check.state)) print(`   ${line}`);
-        if (check.remedy) print(`   the runbook says: ${check.remedy}`);
+        if (check.remedy) print(`   the runbook says: ${withValues(check.remedy, publicValues(session.vars))}`);
       }
       for (const line of clearGate(d, file)) print(`   ${line}`);
       return;
@@ -320,7 +321,7 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
     case 'failed':
       print(`failed: block ${action.block.id} in step ${action.step.id} (${action.step.title}): ${d.reason ?? ''}`);
       for (const line of d.blockState ? evidence(d.blockState) : []) print(`   ${line}`);
-      if (d.remedy) print(`   the runbook says: ${d.remedy}`);
+      if (d.remedy) print(`   the runbook says: ${withValues(d.remedy, publicValues(session.vars))}`);
       if (d.rollbacks.length > 0) print(`   rollback blocks offered: ${d.rollbacks.map((b) => b.id).join(', ')} (b in the TUI, or --rollback ${action.step.id} --yes)`);
       if (allows('retry-hosts')) print(`   its unreachable hosts can be retried alone with --retry-hosts`);
       return print('   run again to retry it');

@@ -7,7 +7,7 @@ import { hostname, userInfo } from 'node:os';
 import { dirname, relative, resolve } from 'node:path';
 import type { Block, Runbook, Step, VarDecl } from '../runbook/model.js';
 import { loadRunbook } from '../runbook/load.js';
-import { interpolate, parseConnectionUrl } from '../runbook/connection.js';
+import { interpolate, parseConnectionUrl, resolveSocketPath } from '../runbook/connection.js';
 import type { ConnectionTarget } from '../runbook/connection.js';
 import { ExitCode, OperatorError } from './errors.js';
 import { StateError, assertNoSymlinksBelow, ensureDir } from '../state/atomic.js';
@@ -935,7 +935,7 @@ export class RunSession {
     const target = parseConnectionUrl(interpolate(decl.url, this.vars.values));
     if ('error' in target) return { error: `connection ${decl.name}: ${target.error}` };
     if (decl.password !== undefined) target.password = interpolate(decl.password, this.vars.values);
-    return target;
+    return resolveSocketPath(target, dirname(resolve(decl.file ?? this.runbook.file)));
   }
 
   /**

@@ -183,6 +183,11 @@ export function recordedVars(runbook: Runbook, recorded: RecordedSettings): Reso
   return { values, sources, secretNames, secretValues: [], warnings: [] };
 }
 
+/** `${NAME}` in a runbook's prose (a step's text, a block's remedy) shows the variable's value from `shown` (secrets already masked); unknown names stay as written. */
+export function withValues(text: string, shown: Record<string, string>): string {
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (ref, name: string) => shown[name] ?? ref);
+}
+
 /** Variable values safe to show or store: secrets replaced by a mask. */
 export function publicValues(vars: ResolvedVars): Record<string, string> {
   const shown: Record<string, string> = {};

@@ -1,4 +1,5 @@
 /** SQL connection targets: `mysql://user[:password]@host[:port]/database[?socket=PATH]` and `${VAR}` interpolation. */
+import { isAbsolute, resolve } from 'node:path';
 
 /** Where and how to connect, after variables are substituted. */
 export interface ConnectionTarget {
@@ -46,4 +47,15 @@ export function parseConnectionUrl(url: string): ConnectionTarget | { error: str
   if (database) target.database = database;
   if (socketPath) target.socketPath = socketPath;
   return target;
+}
+
+/**
+ * The target with a relative `?socket=` resolved against `folder`, the folder of the runbook that
+ * declares the connection: where its shell blocks run, so `../../state/testbed/mysqld.sock` means
+ * the same socket to a `sql` block and to the `mariadb` client in a shell block, whatever the
+ * directory waymark was started from.
+ */
+export function resolveSocketPath(target: ConnectionTarget, folder: string): ConnectionTarget {
+  if (target.socketPath === undefined || isAbsolute(target.socketPath)) return target;
+  return { ...target, socketPath: resolve(folder, target.socketPath) };
 }

@@ -161,7 +161,7 @@ export function parseFrontMatter(slice: FrontMatterSlice, file: string): FrontMa
         else if (value !== null) report(line, 'profiles must be a mapping of profile name to variable values');
         break;
       case 'connections':
-        if (isMap(value)) readConnections(value, result, lineOf, report);
+        if (isMap(value)) readConnections(value, result, lineOf, report, file);
         else if (value !== null) report(line, 'connections must be a mapping of name to mysql:// URL');
         break;
       default:
@@ -291,7 +291,7 @@ function checkProfiles(entries: ProfileEntry[], vars: VarDecl[], report: Report)
   }
 }
 
-function readConnections(map: YAMLMap, result: FrontMatter, lineOf: LineOf, report: Report): void {
+function readConnections(map: YAMLMap, result: FrontMatter, lineOf: LineOf, report: Report, file: string): void {
   for (const pair of map.items) {
     const name = scalarText(pair.key) ?? '';
     const line = lineOf(pair.key);
@@ -302,7 +302,7 @@ function readConnections(map: YAMLMap, result: FrontMatter, lineOf: LineOf, repo
         report(line, `connection ${name} needs a url: mysql://user@host/database`);
         continue;
       }
-      const decl: ConnectionDecl = { name, line, url };
+      const decl: ConnectionDecl = { name, line, url, file };
       const password = scalarText(value.get('password', true));
       if (password !== undefined) decl.password = password;
       for (const field of value.items) {
@@ -315,7 +315,7 @@ function readConnections(map: YAMLMap, result: FrontMatter, lineOf: LineOf, repo
     } else {
       const url = scalarText(value);
       if (url === undefined) report(line, `connection ${name} must be a mysql:// URL or {url, password}`);
-      else result.connections.push({ name, line, url });
+      else result.connections.push({ name, line, url, file });
     }
   }
 }

@@ -150,6 +150,8 @@ export interface ConnectionDecl {
   line: number;
   url: string;
   password?: string;
+  /** The file that declares it: a relative `?socket=` resolves against its folder. */
+  file?: string;
 }
 
 /** Where a runbook's fleet is: `inventory:` in the front matter, or per profile. */

@@ -94,8 +94,8 @@ describe('front matter', () => {
 
   it('reads connections in string and object form, keeping ${VAR} for later', () => {
     expect(runbook.connections).toEqual([
-      { name: 'nova', line: 21, url: 'mysql://root@localhost/nova?socket=${DB_SOCKET}' },
-      { name: 'glance', line: 22, url: 'mysql://glance@db1:3306/glance', password: '${DB_PASSWORD}' },
+      { name: 'nova', line: 21, url: 'mysql://root@localhost/nova?socket=${DB_SOCKET}', file: 'runbooks/upgrade.md' },
+      { name: 'glance', line: 22, url: 'mysql://glance@db1:3306/glance', password: '${DB_PASSWORD}', file: 'runbooks/upgrade.md' },
     ]);
   });
 

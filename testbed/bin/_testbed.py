@@ -104,7 +104,7 @@ def q(value):
 
 def forget_schema():
     """Drop what this process remembers about tables, columns and releases (after it changed them)."""
-    for cached in (has_table, has_column, host_release, schema_release):
+    for cached in (has_table, has_column, host_release, project_release, schema_release):
         cached.cache_clear()
 
 
@@ -140,18 +140,47 @@ def local_host():
 
 @functools.lru_cache(maxsize=None)
 def host_release(host):
+    if not has_table('testbed', 'hosts'):
+        raise ToolError(f'{host}: the testbed holds no testbed.hosts (a copy loaded from a dump of production?): the stand-ins know no '
+                        'hosts there. Rehearse host steps on the slice (npm run testbed -- reset)', 255)
     release = scalar(f'SELECT `release` FROM testbed.hosts WHERE host = {q(host)}')
     if release is None:
         raise ToolError(f'ssh: Could not resolve hostname {host}: Name or service not known', 255)
     return release
 
 
-def tool_release():
-    """The release of the running tool: testbed/venvs/RELEASE/bin/TOOL, else the code installed on this host."""
+# A host's packages of one project, updated apart from the rest (`yum update 'openstack-nova-*'`
+# moves nova's only): (host, project, release) rows that override testbed.hosts for that project.
+PACKAGES_TABLE = ('CREATE TABLE IF NOT EXISTS testbed.packages (host VARCHAR(64) NOT NULL, project VARCHAR(32) NOT NULL, '
+                  '`release` VARCHAR(16) NOT NULL, PRIMARY KEY (host, project)) ENGINE=InnoDB')
+
+
+@functools.lru_cache(maxsize=None)
+def project_release(host, project):
+    """The release of `project`'s code installed on `host`: its own package update, else the host's release."""
+    base = host_release(host)
+    if project is None or not has_table('testbed', 'packages'):
+        return base
+    moved = scalar(f'SELECT `release` FROM testbed.packages WHERE host = {q(host)} AND project = {q(project)}')
+    return moved if moved in RELEASES else base
+
+
+def projects():
+    """The OpenStack projects the testbed's hosts run services of."""
+    found = {row[0] for row in sql('SELECT DISTINCT project FROM testbed.units WHERE project IS NOT NULL')}
+    # Ironic keeps its own releases (testbed.ironic_hosts, _ironic.py), not this release line.
+    return sorted((found | {'nova', 'glance', 'neutron', 'cinder'}) - {'ironic'})
+
+
+def tool_release(project=None):
+    """
+    The release of the running tool: testbed/venvs/RELEASE/bin/TOOL, else the code of `project`
+    installed on this host (a host's nova and cinder packages are updated apart, as in production).
+    """
     parts = os.path.abspath(sys.argv[0]).split(os.sep)
     if len(parts) >= 4 and parts[-4] == 'venvs' and parts[-3] in RELEASES:
         return parts[-3]
-    return host_release(local_host())
+    return project_release(local_host(), project)
 
 
 def previous(release):
@@ -442,7 +471,7 @@ def start_unit(host, unit):
         _ironic.start_unit(host, row)
         _set_running(host, row, True)
         return
-    release = host_release(host)
+    release = project_release(host, row['project'])
     check_code_fits_schema(row['unit'], row['project'], release)
     if row['binary'] and row['project'] == 'nova':
         start_nova_service(row['binary'], row['svc_host'], release)

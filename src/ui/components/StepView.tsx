@@ -11,6 +11,7 @@ import type { BlockState, StepState } from '../../engine/run-state.js';
 import type { NextAction } from '../../engine/plan.js';
 import type { GateCheck } from '../../engine/decisions.js';
 import { formatDuration } from '../../runbook/duration.js';
+import { withValues } from '../../engine/vars.js';
 import { lookOf, ROLE_BADGE } from '../theme.js';
 import { renderMarkdown } from '../markdown.js';
 import { wrapWords } from '../wrap.js';
@@ -44,11 +45,6 @@ export interface StepViewProps {
   gate?: GateCheck[];
   width: number;
   height: number;
-}
-
-/** `${NAME}` in prose shows the variable's value (secrets are already masked in `vars`); unknown names stay as written. */
-function withValues(text: string, vars: Record<string, string>): string {
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (ref, name: string) => vars[name] ?? ref);
 }
 
 /** Variable names a block uses: `$NAME`/`${NAME}` in scripts, `:NAME` in SQL. */
