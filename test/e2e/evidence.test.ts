@@ -157,7 +157,7 @@ describe('waymark evidence', () => {
         .trimEnd()
         .split('\n')
         .map((line) => {
-          const record = JSON.parse(line) as Record<string, unknown>;
+          const record = JSON.parse(line) as { hash: string; mac: string; [field: string]: unknown };
           const { hash: _h, mac, ...body } = { ...record, operator: 'forger', prev };
           const hashed = JSON.stringify({ ...body, hash: sha(canonicalJson(body)), mac });
           prev = sha(hashed);
