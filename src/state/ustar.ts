@@ -92,9 +92,9 @@ function readOctal(block: Buffer, offset: number, width: number, what: string, a
 }
 
 /**
- * The regular files of a ustar archive, in archive order. Throws TarFormatError for a header that
- * is damaged or not ustar, an entry that is not a regular file (link, folder, device, extended
- * header), or data cut short.
+ * The regular files of a ustar (or GNU tar) archive, in archive order; folder entries are passed
+ * over. Throws TarFormatError for a header that is damaged or not ustar, an entry that is neither
+ * a regular file nor a folder (link, device, extended header, GNU long name), or data cut short.
  */
 export function readUstar(archive: Buffer): TarEntry[] {
   const entries: TarEntry[] = [];
@@ -102,14 +102,20 @@ export function readUstar(archive: Buffer): TarEntry[] {
   while (at + BLOCK <= archive.length) {
     const block = archive.subarray(at, at + BLOCK);
     if (block.every((byte) => byte === 0)) return entries;
-    if (field(block, 257, 6) !== 'ustar') throw new TarFormatError(`the header at byte ${at} is not a ustar header`);
+    // `ustar` is POSIX; GNU tar writes `ustar ` (its own format, the same for plain files).
+    if (!['ustar', 'ustar '].includes(field(block, 257, 6))) throw new TarFormatError(`the header at byte ${at} is not a ustar header`);
     if (readOctal(block, 148, 8, 'checksum', at) !== checksum(block)) throw new TarFormatError(`the header at byte ${at} does not match its checksum`);
     const prefix = field(block, 345, 155);
     const name = prefix === '' ? field(block, 0, 100) : `${prefix}/${field(block, 0, 100)}`;
     const type = String.fromCharCode(block[156] as number);
-    if (type !== '0' && type !== '\0') throw new TarFormatError(`${name} is not a regular file (tar type "${type}")`);
     const size = readOctal(block, 124, 12, 'size', at);
     const start = at + BLOCK;
+    // A folder entry (tar -c of an extracted bundle writes them) carries nothing to check.
+    if (type === '5' && size === 0) {
+      at = start;
+      continue;
+    }
+    if (type !== '0' && type !== '\0') throw new TarFormatError(`${name} is not a regular file (tar type "${type}")`);
     if (start + size > archive.length) throw new TarFormatError(`${name} is cut short: the archive ends inside it`);
     entries.push({ name, data: Buffer.from(archive.subarray(start, start + size)) });
     at = start + Math.ceil(size / BLOCK) * BLOCK;

@@ -176,6 +176,21 @@ describe('waymark evidence', () => {
     expect(noKey.code, noKey.all).toBe(0);
     expect(noKey.stdout).toContain('NOT authenticated');
 
+    // Extracted and packed again with GNU tar (its own header format, folder entries): verified as
+    // long as the files are untouched, and a log edited on the way names that log.
+    const unpacked = ws().path('unpacked');
+    await execa('mkdir', [unpacked]);
+    await execa('tar', ['-xzf', bundle, '-C', unpacked]);
+    await execa('tar', ['-czf', tampered, '-C', unpacked, folder]);
+    result = await verify();
+    expect(result.code, result.all).toBe(0);
+    const log = join(unpacked, folder, 'logs/connect.1.log');
+    writeFileSync(log, readFileSync(log, 'utf8').replace('connecting', 'not connecting'));
+    await execa('tar', ['-czf', tampered, '-C', unpacked, folder]);
+    result = await verify();
+    expect(result.code, result.all).toBe(1);
+    expect(result.stdout).toContain('FAILED: logs/connect.1.log does not match its line in SHA256SUMS');
+
     // A file added, and a file taken away, the manifest left as it was.
     repack(tampered, folder, [...files, { path: 'logs/extra.1.log', data: Buffer.from('all good\n') }]);
     result = await verify();
