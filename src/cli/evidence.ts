@@ -136,7 +136,14 @@ async function makeBundle(runbookFile: string, target: string, values: { run?: s
   ];
   // Every file is stamped with the run's start: a fixed time that says which run it is.
   const mtime = Math.max(0, Math.floor(Date.parse(recorded.startedAt) / 1000) || 0);
-  const bundle = packBundle(`evidence-${fileSafe(run)}`, files, mtime);
+  let bundle: Buffer;
+  try {
+    bundle = packBundle(`evidence-${fileSafe(run)}`, files, mtime);
+  } catch (error) {
+    // The one limit of ustar a run can reach: a block id that makes a log name over 100 bytes.
+    if (error instanceof RangeError) throw new OperatorError(`the evidence of run ${run} cannot be bundled: ${error.message}`, ExitCode.BadInput);
+    throw error;
+  }
   await writeFileAtomic(target, bundle);
   const keying = verdict.keyId === null ? 'unkeyed' : verdict.authenticated ? `keyed with key ${verdict.keyId}, MACs verified` : `keyed with key ${verdict.keyId}, which is not on this machine: MACs not verified`;
   out.write(`evidence of run ${run} written to ${target}: ${files.length + 1} files, audit head ${verdict.head.seq}:${verdict.head.lineHash} (${keying})\n`);
