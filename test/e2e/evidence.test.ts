@@ -6,7 +6,7 @@
  * file added or taken away.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import { canonicalJson } from '../../src/state/audit.js';
 import { manifestOf, MANIFEST, unpackBundle, type BundleFile } from '../../src/state/evidence-bundle.js';
 import { writeUstar } from '../../src/state/ustar.js';
 import { execa } from 'execa';
-import { useWorkspace } from './helpers/workspace.js';
+import { useWorkspace, waitFor } from './helpers/workspace.js';
 
 const ws = useWorkspace('wm-ev-');
 const T = 60_000;
@@ -226,5 +226,20 @@ describe('waymark evidence', () => {
     expect(changed.stderr).toContain('is not the runbook run');
     expect(changed.stderr).toContain('step check changed since');
     rmSync(out, { force: true });
+  }, T);
+
+  it('refuses a live run (exit 5): its trail and logs are still growing', async () => {
+    const book = ws().write('slow.md', ['---', 'title: Slow', 'id: slow', '---', '# Slow', '', '## Wait {#wait}', '', '```sh name=wait', 'touch started; sleep 20', '```', ''].join('\n'));
+    const child = ws().spawn(['run', book, '--headless']);
+    try {
+      expect(await waitFor(() => existsSync(ws().path('started')), 20_000)).toBe(true);
+      const result = await ws().waymark(['evidence', book, '--out', ws().path('live.tar.gz')]);
+      expect(result.code, result.all).toBe(5);
+      expect(result.stderr).toMatch(/run \S+ is live \(another waymark holds its lock\): bundle its evidence once that session has ended/);
+      expect(existsSync(ws().path('live.tar.gz'))).toBe(false);
+    } finally {
+      child.kill('SIGTERM');
+      await child;
+    }
   }, T);
 });
