@@ -20,6 +20,7 @@ usage:
   waymark report RUNBOOK.md           [--run ID] [--format md|json|junit] [-o FILE]
   waymark audit RUNBOOK.md --verify   [--run ID] check the audit trail's hash chain
   waymark repair RUNBOOK.md           [--run ID] rebuild a lost checkpoint from the journal and audit trail
+  waymark evidence RUNBOOK.md --out FILE.tar.gz   [--run ID] bundle a run's evidence; --verify FILE.tar.gz checks one
   waymark plan RUNBOOK.md             the composed order of steps, with their sources
   waymark lint FILE... [--json]       check runbooks without running them
   waymark list [DIR]                  runbooks under DIR (default ./runbooks) with their last run
@@ -81,6 +82,10 @@ const commands: Record<string, () => Promise<{ run: Command; help: string }>> = 
   repair: async () => {
     const m = await import('./repair.js');
     return { run: m.repairCommand, help: m.repairHelp };
+  },
+  evidence: async () => {
+    const m = await import('./evidence.js');
+    return { run: m.evidenceCommand, help: m.evidenceHelp };
   },
 };
 

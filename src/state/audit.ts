@@ -279,6 +279,11 @@ export async function verifyAudit(path: string, options: VerifyOptions = {}): Pr
     const what = hasCode(error, 'ENOENT') ? 'does not exist' : `cannot be read: ${reasonOf(error)}`;
     throw new StateError(path, `audit trail ${path} ${what}; check the run id and --state-dir`, { cause: error });
   }
+  return verifyAuditText(text, options);
+}
+
+/** verifyAudit for a trail's text read from elsewhere (an evidence bundle): never throws. */
+export function verifyAuditText(text: string, options: VerifyOptions = {}): AuditVerdict {
   const records: AuditRecord[] = [];
   const complete = text.endsWith('\n');
   const lines = text === '' ? [] : (complete ? text.slice(0, -1) : text).split('\n');
