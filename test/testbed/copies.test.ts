@@ -74,7 +74,10 @@ describe.skipIf(!shouldRunMariaDbTests())('testbed load, snapshot and restore', 
     sql(a, 'CREATE TRIGGER glance.images_name_kept BEFORE UPDATE ON glance.images FOR EACH ROW SET NEW.updated_at = UTC_TIMESTAMP()');
     const before = fingerprint(a);
     const faultsA = await presentFaults(a);
-    expect(faultsA).toEqual(['consoleauth-cache', 'duplicate-hypervisors', 'latin1', 'null-compute-host', 'online-migrations', 'orphaned-service']);
+    expect(faultsA).toEqual([
+      'consoleauth-cache', 'duplicate-hypervisors', 'heat-engine-stray', 'heat-files-differ', 'heat-trigger-missing',
+      'ironic-conductor-versions', 'ironic-nodes-in-flight', 'ironic-online-migrations', 'latin1', 'null-compute-host', 'online-migrations', 'orphaned-service',
+    ]);
     // The accented glance name, stored as latin1 bytes.
     const cafe = Buffer.from('Debian 8 (café édition)', 'latin1').toString('hex').toUpperCase();
     expect(before.names).toContainEqual(['0b4c1f6e-7f59-4b1c-9a53-000000000002', cafe]);
@@ -82,11 +85,11 @@ describe.skipIf(!shouldRunMariaDbTests())('testbed load, snapshot and restore', 
     const taken = testbed(a, 'snapshot', 'rehearsal-0');
     expect(taken.code, taken.stderr).toBe(0);
     const dump = join(a, 'snapshots', 'rehearsal-0.sql.gz');
-    expect(taken.stdout).toContain('snapshot rehearsal-0: cinder, glance, neutron, nova, testbed');
+    expect(taken.stdout).toContain('snapshot rehearsal-0: cinder, glance, heat, ironic, neutron, nova, testbed');
 
     const loaded = testbed(b, 'load', dump);
     expect(loaded.code, loaded.stderr).toBe(0);
-    expect(loaded.stdout).toContain('testbed: loaded cinder, glance, neutron, nova, testbed from');
+    expect(loaded.stdout).toContain('testbed: loaded cinder, glance, heat, ironic, neutron, nova, testbed from');
     expect(loaded.stdout).toContain('the dump holds a testbed\'s bookkeeping (a juno slice)');
 
     expect(fingerprint(b)).toEqual(before);
@@ -141,7 +144,7 @@ describe.skipIf(!shouldRunMariaDbTests())('testbed load, snapshot and restore', 
 
     const shown = testbed(a, 'status');
     expect(shown.code).toBe(0);
-    expect(shown.stdout).toMatch(/snapshot rehearsal-0, taken .*: cinder, glance, neutron, nova, testbed/);
+    expect(shown.stdout).toMatch(/snapshot rehearsal-0, taken .*: cinder, glance, heat, ironic, neutron, nova, testbed/);
     expect(shown.stdout).toMatch(/snapshot before-window, taken /);
     expect((await status({ dir: a })).snapshots.map((s) => s.name)).toEqual(['rehearsal-0', 'before-window']);
   }, T);
