@@ -196,6 +196,13 @@ describe('waymark evidence', () => {
     result = await verify();
     expect(result.code, result.all).toBe(1);
     expect(result.stdout).toContain('FAILED: logs/extra.1.log is in the bundle but not listed in SHA256SUMS');
+    // A forged bundle naming a file with terminal controls (a title change, OSC 0): --verify names
+    // the file, and the name is shown inert, so the bundle cannot drive the reviewer's terminal.
+    repack(tampered, folder, [...files, { path: 'logs/\u001b]0;pwned\u0007x.log', data: Buffer.from('all good\n') }]);
+    result = await verify();
+    expect(result.code, result.all).toBe(1);
+    expect(result.stdout).toContain('FAILED: logs/␛]0;pwned␇x.log is in the bundle but not listed in SHA256SUMS');
+    expect(result.all).not.toMatch(/[\u001b\u0007]/);
     repack(tampered, folder, files.filter((f) => f.path !== 'logs/check.1.log'));
     result = await verify();
     expect(result.code, result.all).toBe(1);
