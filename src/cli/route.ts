@@ -21,6 +21,7 @@ usage:
   waymark audit RUNBOOK.md --verify   [--run ID] check the audit trail's hash chain
   waymark repair RUNBOOK.md           [--run ID] rebuild a lost checkpoint from the journal and audit trail
   waymark evidence RUNBOOK.md --out FILE.tar.gz   [--run ID] bundle a run's evidence; --verify FILE.tar.gz checks one
+  waymark preflight RUNBOOK.md        [--profile P] [--format md|json|junit] run every check now, read-only
   waymark plan RUNBOOK.md             the composed order of steps, with their sources
   waymark lint FILE... [--json]       check runbooks without running them
   waymark list [DIR]                  runbooks under DIR (default ./runbooks) with their last run
@@ -82,6 +83,10 @@ const commands: Record<string, () => Promise<{ run: Command; help: string }>> = 
   repair: async () => {
     const m = await import('./repair.js');
     return { run: m.repairCommand, help: m.repairHelp };
+  },
+  preflight: async () => {
+    const m = await import('./preflight.js');
+    return { run: m.preflightCommand, help: m.preflightHelp };
   },
   evidence: async () => {
     const m = await import('./evidence.js');

@@ -17,6 +17,7 @@ const RUNME_KEYS = new Set([
 const WAYMARK_KEYS = [
   'name', 'timeout', 'expect', 'exit', 'retries', 'delay', 'rerun-on-exit', 'codes', 'severity', 'override',
   'after-failure', 'confirm', 'connection', 'cwd', 'excludeFromRunAll', 'ignore', 'hosts', 'batch', 'max-fail', 'forks', 'pause',
+  'preflight',
 ] as const;
 
 /** Attributes that only mean something on a fleet block (`hosts=`). */
@@ -178,6 +179,10 @@ export function interpretBlockHead(lang: string, words: string[], raw: RawAttrib
       case 'confirm':
         attrs.confirm = isTruthy(value);
         break;
+      case 'preflight':
+        if (value !== 'skip') bad('the only supported value is "skip" (waymark preflight does not run this check early)');
+        else attrs.preflight = 'skip';
+        break;
       case 'connection':
         if (value === true || value === '') bad('expected a connection name from the front matter');
         else attrs.connection = value;
@@ -263,6 +268,7 @@ export function interpretBlockHead(lang: string, words: string[], raw: RawAttrib
   if (executor) {
     if (finalRole !== 'check' && attrs.severity) problems.push(`severity= is only for check blocks, not ${finalRole}`);
     if (finalRole !== 'check' && attrs.override) problems.push(`override= is only for check blocks, not ${finalRole}`);
+    if (finalRole !== 'check' && attrs.preflight) problems.push(`preflight= is only for check blocks, not ${finalRole}: preflight runs checks only`);
     if (finalRole !== 'check' && attrs.afterFailure) problems.push(`after-failure= is only for check blocks, not ${finalRole}: a failed ${finalRole} block always stops its step`);
     if (executor !== 'sql' && attrs.connection) problems.push('connection= is only for sql blocks');
     if (executor === 'sql' && attrs.exit !== undefined) problems.push('exit= is not for sql blocks: use expect=');

@@ -61,6 +61,8 @@ export interface BlockAttributes {
   override?: 'allowed';
   /** `after-failure=stop` (checks only): when this check refuses, the step's later checks do not run. */
   afterFailure?: 'stop';
+  /** `preflight=skip` (checks only): `waymark preflight` lists this check as skipped instead of running it (it depends on an earlier step's effect). */
+  preflight?: 'skip';
   confirm: boolean;
   connection?: string;
   cwd?: string;

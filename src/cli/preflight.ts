@@ -1,0 +1,57 @@
+/** `waymark preflight RUNBOOK.md`: every check of every step, now, read-only (engine/preflight.ts). */
+import { parseArgs } from 'node:util';
+import { userInfo } from 'node:os';
+import { loadRunbook } from '../runbook/load.js';
+import { preflightExit, runPreflight } from '../engine/preflight.js';
+import { renderPreflightJunit, renderPreflightMarkdown } from '../report/preflight.js';
+import { writeFileAtomic } from '../state/atomic.js';
+import { UsageError } from '../engine/errors.js';
+import { stateDirFrom } from './options.js';
+
+export const preflightHelp = `usage: waymark preflight RUNBOOK.md [--profile P] [--format md|json|junit] [-o FILE]
+                         [--var NAME=VALUE] [--var-file FILE] [--state-dir DIR] [--operator NAME]
+
+Runs every check block of every step now, in order, and no run, verify or rollback block:
+which steps would refuse today, and why. The run's checkpoint is not touched; the preflight
+keeps its own record under the state dir (preflights/ID/: audit.jsonl, logs, preflight.json).
+Checks marked preflight=skip (they depend on an earlier step's effect) are listed as skipped.
+The report (-o FILE, else stdout after the progress lines) is Markdown, JSON or JUnit XML.
+Exit codes: 0 nothing would refuse, 3 a check refused, 2 bad input.`;
+
+export async function preflightCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      profile: { type: 'string' },
+      var: { type: 'string', multiple: true },
+      'var-file': { type: 'string', multiple: true },
+      'state-dir': { type: 'string' },
+      operator: { type: 'string' },
+      format: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      'allow-outside-includes': { type: 'boolean' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError(`preflight takes one runbook file\n\n${preflightHelp}`);
+  const format = values.format ?? 'md';
+  if (format !== 'md' && format !== 'json' && format !== 'junit') throw new UsageError(`--format must be md, json or junit, not "${format}"`);
+  const runbook = await loadRunbook(positionals[0] as string, { allowOutsideRoot: values['allow-outside-includes'] ?? false });
+  const result = await runPreflight(runbook, {
+    stateDir: stateDirFrom(values['state-dir']),
+    operator: values.operator ?? process.env.WAYMARK_OPERATOR ?? userInfo().username,
+    ...(values.profile === undefined ? {} : { profile: values.profile }),
+    varFlags: values.var ?? [],
+    varFiles: values['var-file'] ?? [],
+    onCheck: values.output ? (row, phase) => {
+      if (phase === 'finished') out.write(`${row.status.padEnd(7)} ${row.step} / ${row.block}${row.status === 'passed' ? '' : `: ${row.reason}`}\n`);
+    } : undefined,
+  });
+  const text = format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : format === 'junit' ? renderPreflightJunit(result) : renderPreflightMarkdown(result);
+  if (values.output) {
+    await writeFileAtomic(values.output, text);
+    const skipped = result.checks.filter((c) => c.status === 'skipped').length;
+    out.write(`preflight ${result.id}: ${result.refusing.length > 0 ? `${result.refusing.length} step(s) would refuse: ${result.refusing.join(', ')}` : 'nothing would refuse'}${skipped ? `; ${skipped} check(s) skipped (preflight=skip)` : ''}; report written to ${values.output}\n`);
+  } else out.write(text);
+  return preflightExit(result);
+}

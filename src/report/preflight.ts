@@ -1,0 +1,58 @@
+/** A preflight's report: Markdown (default), JSON, or JUnit XML with one test case per check. */
+import type { PreflightCheck, PreflightResult } from '../engine/preflight.js';
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+
+/** The rows of a refused SQL check, as a Markdown table (the gate's row table). */
+function rowTable(check: PreflightCheck): string[] {
+  if (!check.columns || !check.rows) return [];
+  const lines = [`| ${check.columns.map(cell).join(' | ')} |`, `|${check.columns.map(() => ' --- ').join('|')}|`];
+  for (const row of check.rows) lines.push(`| ${row.map(cell).join(' | ')} |`);
+  if ((check.rowCount ?? 0) > check.rows.length) lines.push('', `(${check.rowCount} rows, the first ${check.rows.length} shown)`);
+  return ['', ...lines, ''];
+}
+
+export function renderPreflightMarkdown(result: PreflightResult): string {
+  const lines = [`# Preflight of ${result.title} (${result.runbook})`, ''];
+  lines.push(`Preflight ${result.id}${result.profile ? `, profile ${result.profile}` : ''}, ${result.startedAt} to ${result.finishedAt}.`, '');
+  lines.push(
+    result.refusing.length > 0
+      ? `**${result.refusing.length} step(s) would refuse today:** ${result.refusing.join(', ')}.`
+      : '**No step would refuse today.**',
+    '',
+  );
+  lines.push('| Step | Check | Result | Why | Source |', '| --- | --- | --- | --- | --- |');
+  for (const c of result.checks) lines.push(`| ${cell(c.step)} | ${cell(c.block)} | ${c.status} | ${cell(c.reason)} | ${cell(c.source)} |`);
+  for (const c of result.checks.filter((x) => x.status === 'refused' || x.status === 'warned')) {
+    lines.push('', `## ${c.status === 'refused' ? 'Refused' : 'Warning'}: ${c.step} / ${c.block}`, '', cell(c.reason));
+    lines.push(...rowTable(c));
+    if (c.tail && c.tail.length > 0) lines.push('', '```text', ...c.tail, '```');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const xml = (text: string) =>
+  text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[ch] as string)
+    // XML 1.0 cannot carry most control characters, even escaped.
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+
+export function renderPreflightJunit(result: PreflightResult): string {
+  const failures = result.checks.filter((c) => c.status === 'refused').length;
+  const skipped = result.checks.filter((c) => c.status === 'skipped' || c.status === 'not-run').length;
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="preflight ${xml(result.runbook)}" tests="${result.checks.length}" failures="${failures}" skipped="${skipped}">`,
+    `  <testsuite name="preflight ${xml(result.runbook)}" tests="${result.checks.length}" failures="${failures}" skipped="${skipped}" timestamp="${result.startedAt}">`,
+  ];
+  for (const c of result.checks) {
+    const open = `    <testcase classname="${xml(c.step)}" name="${xml(c.block)}" time="${((c.durationMs ?? 0) / 1000).toFixed(3)}"`;
+    if (c.status === 'passed') lines.push(`${open}/>`);
+    else if (c.status === 'warned') lines.push(`${open}><system-out>${xml(`warning: ${c.reason}`)}</system-out></testcase>`);
+    else if (c.status === 'refused') {
+      const body = [c.reason, ...(c.columns && c.rows ? [c.columns.join('\t'), ...c.rows.map((r) => r.join('\t'))] : []), ...(c.tail ?? [])].join('\n');
+      lines.push(`${open}><failure message="${xml(c.reason)}">${xml(body)}</failure></testcase>`);
+    } else lines.push(`${open}><skipped message="${xml(c.reason)}"/></testcase>`);
+  }
+  lines.push('  </testsuite>', '</testsuites>');
+  return `${lines.join('\n')}\n`;
+}
