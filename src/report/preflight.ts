@@ -1,5 +1,6 @@
 /** A preflight's report: Markdown (default), JSON, or JUnit XML with one test case per check. */
 import type { PreflightCheck, PreflightResult } from '../engine/preflight.js';
+import { inertLines } from '../runbook/inert.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
@@ -28,13 +29,12 @@ export function renderPreflightMarkdown(result: PreflightResult): string {
     lines.push(...rowTable(c));
     if (c.tail && c.tail.length > 0) lines.push('', '```text', ...c.tail, '```');
   }
-  return `${lines.join('\n')}\n`;
+  // Read in a terminal as often as in a browser: output's control sequences are shown, not obeyed.
+  return inertLines(`${lines.join('\n')}\n`);
 }
 
-const xml = (text: string) =>
-  text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[ch] as string)
-    // XML 1.0 cannot carry most control characters, even escaped.
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+/** Text as XML character data: control characters made inert (XML 1.0 forbids most of them), then escaped. */
+const xml = (text: string) => inertLines(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function renderPreflightJunit(result: PreflightResult): string {
   const failures = result.checks.filter((c) => c.status === 'refused').length;
