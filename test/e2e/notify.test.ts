@@ -94,6 +94,28 @@ describe('notify', () => {
     expect(received[0]?.body).toMatchObject({ runbook: 'Notified upgrade', run: ws().currentRun('notified'), step: null, block: null });
   }, T);
 
+  it('tells that the run waits for the operator when a block needs a confirmation headless cannot give', async () => {
+    const { port, received } = await receiver();
+    const confirm = '## Start {#start}\n\n```sh confirm name=start\necho started >> counter.txt\n```\n';
+    const file = ws().write('notified.md', book(`notify: curl -sS --fail --data-binary @- http://127.0.0.1:${port}/`, confirm));
+    const result = await ws().run(file);
+    expect(result.code, result.all).toBe(4);
+    expect(ws().lines('counter.txt')).toEqual([]);
+    expect(received.map((r) => r.body.event)).toEqual(['waiting']);
+  }, T);
+
+  it('tells of a gate refused, naming the check and why', async () => {
+    const { port, received } = await receiver();
+    const gate = '## Database up {#db-up}\n\n```sh check name=db-ping\necho "db down" >&2\nexit 1\n```\n';
+    const file = ws().write('notified.md', book(`notify: curl -sS --fail --data-binary @- http://127.0.0.1:${port}/`, gate));
+    const result = await ws().run(file);
+    expect(result.code, result.all).not.toBe(0);
+    const refused = received.find((r) => r.body.event === 'gate-refused');
+    expect(refused?.body).toMatchObject({ step: 'db-up', block: 'db-ping' });
+    expect(String(refused?.body.reason)).toContain('exit 1');
+    expect(received.map((r) => r.body.event)).not.toContain('block-failed');
+  }, T);
+
   it('kills a hanging notifier at its timeout: the run finishes, the log and stderr say so', async () => {
     const file = ws().write('notified.md', book('notify:\n  command: sleep 59.25\n  timeout: 1s', PASSING));
     const started = Date.now();
