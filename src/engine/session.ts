@@ -199,6 +199,8 @@ export class RunSession {
   readonly #fixingInPlace = new Set<string>();
   /** The runbook's `notify:` command, when it has one (docs/notify.md). */
   readonly #notifier: Notifier | null;
+  /** `waiting` was the last event told: the same wait is not told twice. */
+  #toldWaiting = false;
 
   private constructor(init: {
     runbook: Runbook;
@@ -248,17 +250,21 @@ export class RunSession {
 
   /**
    * The notifier's event for an audit record, if the record is one of the events it can be told
-   * about: a check refused (gate refused), a block failed, the run waiting for the operator (a
-   * fleet block paused between batches is "batch finished"), the run complete.
+   * about: a check refused (gate refused), a block failed, the run waiting for the operator, the
+   * run complete. "Batch finished" comes from the fleet run itself (runFleet's batchFinished).
    */
   #notifyFor(type: string, data: Record<string, unknown>, at: string): void {
     if (!this.#notifier) return;
+    if (type === 'block-started') this.#toldWaiting = false;
     let event: NotifyEventName | undefined;
     if (type === 'block-finished' && (data.outcome === 'failure' || data.outcome === 'error')) event = data.role === 'check' ? 'gate-refused' : 'block-failed';
-    else if (type === 'block-paused') event = 'batch-finished';
+    else if (type === 'block-paused') event = 'waiting';
     else if (type === 'run-paused' && data.status === 'waiting') event = 'waiting';
     else if (type === 'run-complete') event = 'run-complete';
     if (event === undefined) return;
+    // A fleet pause, then the face stopping at it: one wait, told once (until a block runs again).
+    if (event === 'waiting' && this.#toldWaiting) return;
+    this.#toldWaiting = event === 'waiting';
     const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
     const sent: NotifyEvent = {
       event,
@@ -966,6 +972,16 @@ export class RunSession {
         const host = this.#stepState(step).blocks.find((b) => b.id === block.id)?.hosts?.find((h) => h.host === event.host);
         if (host) this.#emit({ type: 'host-finished', step, block, host });
       },
+      batchFinished: (summary) => this.#notifier?.send({
+        event: 'batch-finished',
+        runbook: this.runbook.title,
+        run: this.#state.run,
+        step: step.id,
+        block: block.id,
+        operator: this.operator,
+        reason: this.mask(summary),
+        at: new Date().toISOString(),
+      }),
       log,
     });
   }

@@ -116,6 +116,24 @@ describe('notify', () => {
     expect(received.map((r) => r.body.event)).not.toContain('block-failed');
   }, T);
 
+  it('tells of each finished batch of a fleet block, and of the wait at pause=confirm once (real ansible-playbook, local hosts)', async () => {
+    const { port, received } = await receiver();
+    ws().write('inventory.ini', ['[computes]', 'cmp-1 ansible_connection=local', 'cmp-2 ansible_connection=local', ''].join('\n'));
+    const fleet = '## Computes {#computes}\n\n```sh name=upgrade hosts=computes batch=1 pause=confirm\necho "up on $WAYMARK_HOST"\n```\n';
+    const file = ws().write('notified.md', book(`inventory: inventory.ini\nnotify: curl -sS --fail --data-binary @- http://127.0.0.1:${port}/`, fleet));
+    const paused = await ws().run(file);
+    expect(paused.code, paused.all).toBe(4);
+    expect(received.map((r) => [r.body.event, r.body.reason])).toEqual([
+      ['batch-finished', 'batch 1/2 of upgrade: 1 ok, 0 failed or unreachable'],
+      ['waiting', null],
+    ]);
+    received.length = 0;
+    const rest = await ws().run(file, ['--yes']);
+    expect(rest.code, rest.all).toBe(0);
+    expect(received.map((r) => r.body.event)).toEqual(['batch-finished', 'run-complete']);
+    expect(received[0]?.body).toMatchObject({ step: 'computes', block: 'upgrade', reason: 'batch 2/2 of upgrade: 1 ok, 0 failed or unreachable' });
+  }, 120_000);
+
   it('kills a hanging notifier at its timeout: the run finishes, the log and stderr say so', async () => {
     const file = ws().write('notified.md', book('notify:\n  command: sleep 59.25\n  timeout: 1s', PASSING));
     const started = Date.now();
