@@ -11,6 +11,7 @@ import { refusal, rollbackRequest, rollbackTarget, type Answer, type Decisions }
 import { headlessPolicy, type HeadlessFlags } from '../engine/headless-policy.js';
 import type { BlockState } from '../engine/run-state.js';
 import { formatDuration } from '../runbook/duration.js';
+import { inert } from '../runbook/inert.js';
 import { WholeLines, preloadProcessRunner } from '../engine/output.js';
 import { ExitCode, OperatorError, UsageError } from '../engine/errors.js';
 import { publicValues, withValues } from '../engine/vars.js';
@@ -93,6 +94,10 @@ function printer(out: NodeJS.WritableStream, session: RunSession, showOutput: bo
       case 'block-finished':
         flushOutput();
         out.write(`${blockLine(event.block, event.state)}\n`);
+        break;
+      case 'notify-failed':
+        // On stderr, so a pipeline reading the run's lines is not disturbed (docs/notify.md).
+        process.stderr.write(`waymark: ${inert(event.message)}\n`);
         break;
       case 'step-finished':
         out.write(`   step ${event.step.id} ${event.state.status}${event.state.skipped?.reason ? `: ${event.state.skipped.reason}` : ''}\n`);

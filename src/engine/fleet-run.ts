@@ -49,6 +49,8 @@ export interface FleetContext {
   dispatch(event: RunEvent, audit: [string, Record<string, unknown>]): Promise<void>;
   /** A line for the block's log (masked). */
   log(line: string): void;
+  /** A batch's hosts all have a result (checkpointed): `summary` says which batch and how it went. */
+  batchFinished?(summary: string): void;
 }
 
 /** Hosts an execution is limited to (see FleetContext.only). */
@@ -93,6 +95,9 @@ export async function runFleet(ctx: FleetContext): Promise<FleetResult> {
     if (canceled) return { kind: 'canceled' };
     const hostsNow = ctx.state().hosts ?? [];
     const failed = hostsNow.filter(isHostFailed).length;
+    const inBatch = hostsNow.filter((h) => hosts.includes(h.host));
+    const total = hostsNow.reduce((max, h) => Math.max(max, h.batch), 0);
+    ctx.batchFinished?.(`batch ${batch}/${total} of ${ctx.block.id}: ${inBatch.filter((h) => !isHostFailed(h)).length} ok, ${inBatch.filter(isHostFailed).length} failed or unreachable`);
     // A check is a gate: any failed or unreachable host refuses it, and no later batch needs to run.
     if (ctx.block.role === 'check' && failed > 0) return verdict(ctx, fleet, budget);
     if (failed > budget) return verdict(ctx, fleet, budget, batch);

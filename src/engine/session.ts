@@ -4,7 +4,7 @@
  * run's rules do not allow, whichever face asks.
  */
 import { hostname, userInfo } from 'node:os';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { Block, Runbook, Step, VarDecl } from '../runbook/model.js';
 import { loadRunbook } from '../runbook/load.js';
 import { interpolate, parseConnectionUrl, resolveSocketPath } from '../runbook/connection.js';
@@ -32,6 +32,8 @@ import type { BlockState, Decision, HostState, RunEvent, RunState, RunStatus, St
 import { isStepDone, reduce } from './run-state.js';
 import { changedSecrets, fixedValues, publicValues, recordedVars, resolveVars, secretDigests, settingsConflicts, unsetSecrets, type ResolvedVars, type VarInputs } from './vars.js';
 import { readVarFile, type VarFileEntry } from './var-file.js';
+import { Notifier, type NotifyEvent } from './notify.js';
+import type { NotifyEventName } from '../runbook/notify-decl.js';
 
 // loadRunbook lives with the runbook (src/runbook/load.ts); callers that know it from here keep working.
 export { loadRunbook } from '../runbook/load.js';
@@ -90,6 +92,8 @@ export type SessionEvent =
   /** One host of a fleet block has a result, as checkpointed (masked): emitted after its `host-finished` transition. */
   | { type: 'host-finished'; step: Step; block: Block; host: HostState }
   | { type: 'step-finished'; step: Step; state: StepState }
+  /** The runbook's notifier failed, hung past its timeout or could not log (docs/notify.md); the run goes on. */
+  | { type: 'notify-failed'; message: string }
   | { type: 'state'; state: RunState };
 
 export { describeAction };
@@ -193,6 +197,10 @@ export class RunSession {
    * one is not done, the run works on them only, as `--only` would; then on its selection again.
    */
   readonly #fixingInPlace = new Set<string>();
+  /** The runbook's `notify:` command, when it has one (docs/notify.md). */
+  readonly #notifier: Notifier | null;
+  /** `waiting` was the last event told: the same wait is not told twice. */
+  #toldWaiting = false;
 
   private constructor(init: {
     runbook: Runbook;
@@ -217,6 +225,58 @@ export class RunSession {
     this.#lock = init.lock;
     this.#options = init.options;
     this.#masker = createMasker(init.vars.secretValues);
+    const notify = init.runbook.notify;
+    this.#notifier = notify
+      ? new Notifier({
+          decl: notify,
+          shell: init.runbook.shell,
+          // The runbook's folder, and the environment without the secret variables (shellSetting).
+          ...this.#notifierSetting(init.options.env ?? process.env),
+          logPath: join(init.paths.dir, 'notify.log'),
+          onFailed: (message) => this.#emit({ type: 'notify-failed', message: this.mask(message) }),
+        })
+      : null;
+  }
+
+  #notifierSetting(base: NodeJS.ProcessEnv): { cwd: string; env: NodeJS.ProcessEnv } {
+    const env: NodeJS.ProcessEnv = { ...base };
+    for (const decl of this.runbook.vars) {
+      if (!decl.secret) continue;
+      delete env[decl.name];
+      if (decl.env !== undefined) delete env[decl.env];
+    }
+    return { cwd: dirname(resolve(this.runbook.file)), env };
+  }
+
+  /**
+   * The notifier's event for an audit record, if the record is one of the events it can be told
+   * about: a check refused (gate refused), a block failed, the run waiting for the operator, the
+   * run complete. "Batch finished" comes from the fleet run itself (runFleet's batchFinished).
+   */
+  #notifyFor(type: string, data: Record<string, unknown>, at: string): void {
+    if (!this.#notifier) return;
+    if (type === 'block-started') this.#toldWaiting = false;
+    let event: NotifyEventName | undefined;
+    if (type === 'block-finished' && (data.outcome === 'failure' || data.outcome === 'error')) event = data.role === 'check' ? 'gate-refused' : 'block-failed';
+    else if (type === 'block-paused') event = 'waiting';
+    else if (type === 'run-paused' && data.status === 'waiting') event = 'waiting';
+    else if (type === 'run-complete') event = 'run-complete';
+    if (event === undefined) return;
+    // A fleet pause, then the face stopping at it: one wait, told once (until a block runs again).
+    if (event === 'waiting' && this.#toldWaiting) return;
+    this.#toldWaiting = event === 'waiting';
+    const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+    const sent: NotifyEvent = {
+      event,
+      runbook: this.runbook.title,
+      run: this.#state.run,
+      step: text(data.step),
+      block: text(data.block),
+      operator: this.operator,
+      reason: text(data.reason),
+      at,
+    };
+    this.#notifier.send(sent);
   }
 
   /** Read the runbook, resolve variables, take the lock, and start or resume the run. */
@@ -569,6 +629,8 @@ export class RunSession {
       const transition = await this.#persist(event, due);
       await this.#writing(() => this.#audit.append(due.type, { ...due.data, transition }));
       await this.#writing(() => this.#checkpoint.compactIfDue(this.#state));
+      // On disk first: the notifier tells of what the trail holds (masked), and is not awaited.
+      this.#notifyFor(due.type, due.data, due.at);
     });
     this.#emit({ type: 'state', state: this.#state });
   }
@@ -910,6 +972,16 @@ export class RunSession {
         const host = this.#stepState(step).blocks.find((b) => b.id === block.id)?.hosts?.find((h) => h.host === event.host);
         if (host) this.#emit({ type: 'host-finished', step, block, host });
       },
+      batchFinished: (summary) => this.#notifier?.send({
+        event: 'batch-finished',
+        runbook: this.runbook.title,
+        run: this.#state.run,
+        step: step.id,
+        block: block.id,
+        operator: this.operator,
+        reason: this.mask(summary),
+        at: new Date().toISOString(),
+      }),
       log,
     });
   }
@@ -1100,6 +1172,8 @@ export class RunSession {
       await this.#checkpoint.close();
     } finally {
       await this.#lock.release();
+      // `run complete` and the others still in flight are delivered: each ends by its timeout at the latest.
+      await this.#notifier?.drain();
     }
   }
 }

@@ -3,6 +3,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml'
 import type { Document, Node as YamlNode, YAMLMap } from 'yaml';
 import type { ConnectionDecl, Diagnostic, VarDecl } from './model.js';
 import { parseDuration } from './duration.js';
+import { DEFAULT_NOTIFY_TIMEOUT_MS, NOTIFY_EVENTS, type NotifyDecl, type NotifyEventName } from './notify-decl.js';
 
 /** The front matter's text and where it sits in the file. */
 export interface FrontMatterSlice {
@@ -32,10 +33,12 @@ export interface FrontMatter {
   includes: { path: string; line: number }[];
   service?: string;
   after: string[];
+  /** `notify:`: the command run on chosen events (docs/notify.md). */
+  notify?: NotifyDecl;
   diagnostics: Diagnostic[];
 }
 
-const KNOWN_KEYS = new Set(['include', 'service', 'after', 'runme', 'title', 'id', 'vars', 'profiles', 'connections', 'inventory', 'shell', 'timeout', 'description', 'tags']);
+const KNOWN_KEYS = new Set(['include', 'service', 'after', 'runme', 'title', 'id', 'vars', 'profiles', 'connections', 'inventory', 'shell', 'timeout', 'notify', 'description', 'tags']);
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Longest front matter `id:`: it is a folder name, and file systems limit those. */
@@ -150,6 +153,11 @@ export function parseFrontMatter(slice: FrontMatterSlice, file: string): FrontMa
         const ms = text === undefined ? undefined : parseDuration(text);
         if (ms === undefined || ms <= 0) report(line, `bad timeout "${text ?? ''}": expected a duration such as 30s, 10m or 1h`);
         else result.timeoutMs = ms;
+        break;
+      }
+      case 'notify': {
+        const decl = readNotify(value, line, lineOf, report);
+        if (decl) result.notify = decl;
         break;
       }
       case 'vars':
@@ -318,4 +326,66 @@ function readConnections(map: YAMLMap, result: FrontMatter, lineOf: LineOf, repo
       else result.connections.push({ name, line, url, file });
     }
   }
+}
+
+/** `notify: COMMAND` or `notify: {command, timeout, events}`; every event when `events` is left out. */
+function readNotify(value: unknown, line: number, lineOf: LineOf, report: Report): NotifyDecl | undefined {
+  const usage = 'notify must be a command, or a mapping {command, timeout, events}';
+  const text = scalarText(value);
+  if (text !== undefined) {
+    if (text.trim() === '') report(line, usage);
+    else return { command: text, timeoutMs: DEFAULT_NOTIFY_TIMEOUT_MS, events: [...NOTIFY_EVENTS], line };
+    return undefined;
+  }
+  if (!isMap(value)) {
+    report(line, usage);
+    return undefined;
+  }
+  const decl: NotifyDecl = { command: '', timeoutMs: DEFAULT_NOTIFY_TIMEOUT_MS, events: [...NOTIFY_EVENTS], line };
+  let ok = true;
+  for (const field of value.items) {
+    const name = scalarText(field.key) ?? '';
+    const fieldLine = lineOf(field.key);
+    switch (name) {
+      case 'command': {
+        const command = scalarText(field.value);
+        if (command === undefined || command.trim() === '') {
+          report(fieldLine, 'notify command must be a shell command, e.g. curl -sS --data-binary @- https://chat.example/hook');
+          ok = false;
+        } else decl.command = command;
+        break;
+      }
+      case 'timeout': {
+        const raw = scalarText(field.value);
+        const ms = raw === undefined ? undefined : parseDuration(raw);
+        if (ms === undefined || ms <= 0) {
+          report(fieldLine, `bad notify timeout "${raw ?? ''}": expected a duration such as 5s or 1m`);
+          ok = false;
+        } else decl.timeoutMs = ms;
+        break;
+      }
+      case 'events': {
+        const items = isSeq(field.value) ? field.value.items : [field.value];
+        const events: NotifyEventName[] = [];
+        for (const item of items) {
+          const event = scalarText(item) ?? '';
+          if ((NOTIFY_EVENTS as readonly string[]).includes(event)) events.push(event as NotifyEventName);
+          else {
+            report(lineOf(item ?? field.key), `unknown notify event "${event}" (${NOTIFY_EVENTS.join(', ')})`);
+            ok = false;
+          }
+        }
+        decl.events = events;
+        break;
+      }
+      default:
+        report(fieldLine, `unknown field "${name}" for notify (command, timeout, events)`);
+        ok = false;
+    }
+  }
+  if (decl.command === '' && ok) {
+    report(line, 'notify needs a command');
+    ok = false;
+  }
+  return ok ? decl : undefined;
 }

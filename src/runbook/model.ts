@@ -1,4 +1,5 @@
 /** The typed model of a runbook: what the parser produces and everything else reads. */
+import type { NotifyDecl } from './notify-decl.js';
 
 /** What a fenced block is for (SPEC §1.3). */
 export type Role = 'run' | 'check' | 'verify' | 'rollback' | 'example';
@@ -195,6 +196,8 @@ export interface Runbook {
   service?: string;
   /** Front matter `after:` of a fragment: services that come before it within a phase. */
   after: string[];
+  /** Front matter `notify:`: the command run on chosen run events (docs/notify.md). */
+  notify?: NotifyDecl;
 }
 
 export const ROLES: readonly Role[] = ['run', 'check', 'verify', 'rollback', 'example'];

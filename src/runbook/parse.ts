@@ -220,6 +220,7 @@ export function parseRunbook(source: string, file: string): Runbook {
     ...inventoryOf(front, file),
     shell: front.shell ?? 'bash',
     timeoutMs: front.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    ...(front.notify ? { notify: front.notify } : {}),
     steps,
     diagnostics,
     includes: front.includes,

@@ -249,6 +249,11 @@ export class UiController {
         }
         this.#notify();
         break;
+      case 'notify-failed':
+        // The status line: the run goes on (docs/notify.md).
+        this.#message = { text: event.message, tone: 'error' };
+        this.#notifySoon();
+        break;
       default:
         // Transitions (state saved, step started or finished, notices) are drawn with the next
         // output interval; a key's own action draws when it settles. A frame drawn right away
