@@ -25,7 +25,8 @@ const T = 60_000;
 
 /**
  * A screen as compared: run ids, dates, the host and durations become placeholders, runs of spaces one space, and
- * a row cut at the edge loses its last word (a duration one digit longer moves the cut).
+ * a word cut with an ellipsis loses its kept letters, at the edge or inside a row (a duration one digit longer
+ * moves the cut: CI cut the header's title as "Mitaka…" where the recorded screen, beside a longer time, has "Mitak…").
  */
 export function comparable(screen: string): string {
   return screen
@@ -38,7 +39,7 @@ export function comparable(screen: string): string {
         .replace(/\b(by \S+ on) \S+/g, '$1 HOST')
         .replace(/\b\d+(?:\.\d+)?(?:ms|s|m|h)\b(?: \d+(?:ms|s|m))?/g, 'TIME')
         .replace(/ +/g, ' ')
-        .replace(/\S*…$/, '…')
+        .replace(/\S*…/g, '…')
         .trimEnd(),
     )
     .join('\n')
