@@ -109,7 +109,13 @@ describe('a block that prints every control family', () => {
     // Line drawing was not switched on (ESC ( 0): the letters are letters.
     expect(screen).toContain('␛(0lqqk␛(B␎so␏');
     // No answer to a query came back as keys: the run took no other step.
-    const status = await ws.waymark(['status', 'controls.md', '--json']);
+    // The screen can show the block passed a moment before the run's completion is saved (CI once read
+    // 'running' here): wait for the run to settle, then it must be complete.
+    let status = await ws.waymark(['status', 'controls.md', '--json']);
+    for (let tries = 0; tries < 50 && (JSON.parse(status.stdout) as { status: string }).status === 'running'; tries++) {
+      await new Promise((done) => setTimeout(done, 100));
+      status = await ws.waymark(['status', 'controls.md', '--json']);
+    }
     expect(status.code, status.stderr).toBe(0);
     expect((JSON.parse(status.stdout) as { status: string }).status).toBe('complete');
     await ws.tmux.keys('ctl', ['q']);
