@@ -497,12 +497,11 @@ export class RunSession {
     return this.#finished;
   }
 
-  /** What to tell the operator about a finished run: which, when it ended, how to bundle its evidence and start another. */
+  /** What to tell the operator about a finished run: which, when it ended, and how to start another. */
   finishedNotice(): string {
     const state = this.#state;
     const ended = (state.finishedAt ?? state.updatedAt).replace('T', ' ').slice(0, 19);
-    return `run ${state.run} of ${this.runbook.file} is complete (finished ${ended} UTC); nothing was run. ` +
-      `\`waymark evidence ${this.runbook.file} --run ${state.run} --out FILE.tar.gz\` bundles its evidence for the change ticket. --new-run starts another run`;
+    return `run ${state.run} of ${this.runbook.file} is complete (finished ${ended} UTC); nothing was run. --new-run starts another run`;
   }
 
   /** What the run needs next, among the steps this invocation works on. */
