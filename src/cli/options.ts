@@ -1,4 +1,4 @@
-/** Options every command that touches a run shares (SPEC §4). */
+/** Options every command that touches a run shares (docs/running.md#two-faces-one-run). */
 import type { ParseArgsConfig } from 'node:util';
 import { UsageError } from '../engine/errors.js';
 

@@ -170,7 +170,7 @@ export async function route(argv: string[], io: Io): Promise<number> {
   const inert = inertOutput(io.stdout);
 
   if (name === 'run' || (!commands[name] && looksLikeRunbook(name))) {
-    // `waymark RUNBOOK.md` is `waymark run RUNBOOK.md` (SPEC §4).
+    // `waymark RUNBOOK.md` is `waymark run RUNBOOK.md` (docs/running.md#two-faces-one-run).
     const runArgs = name === 'run' ? args : argv;
     if (asksForHelp(runArgs)) {
       const { help } = await (commands.run as () => Promise<{ help: string }>)();

@@ -1,7 +1,7 @@
 /**
  * `waymark run RUNBOOK.md --headless`: the run session driven by flags instead of keys.
  * It prints one line per event and answers the session's decisions from the flags; when a
- * decision needs a person, it stops with the exit code SPEC §4 gives that wait.
+ * decision needs a person, it stops with the exit code docs/running.md#exit-codes gives that wait.
  */
 import { parseArgs } from 'node:util';
 import type { Block, Runbook } from '../runbook/model.js';

@@ -12,7 +12,7 @@ export const statusHelp = `usage: waymark status RUNBOOK.md [--json] [--state-di
 
 Shows the runbook's current (or last) run: its status and each step's.`;
 
-/** The JSON shape of SPEC §4. */
+/** The JSON shape of `status --json` (docs/json.md#status---json). */
 export interface StatusJson {
   runbook: string;
   run: string | null;

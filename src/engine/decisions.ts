@@ -238,7 +238,7 @@ function choicesFor(d: Decisions): Choice[] {
     choices.push(choice('retry-hosts', `retry ${action.block.id} on its ${d.fleet.counts.unreachable} unreachable host(s) alone`, { confirms }));
   }
   if (d.rollbacks.length > 0) choices.push(choice('rollback', `run a rollback block of ${step?.id ?? ''}`, { confirms: true }));
-  // The checklist can be ticked while its step is the one the run is on (SPEC §2), not while a
+  // The checklist can be ticked while its step is the one the run is on (docs/runbook-format.md#how-a-step-is-gated), not while a
   // needs= stage holds the step back from starting.
   if (step && action.kind !== 'blocked' && d.items.length > 0) choices.push(choice('tick', `tick a checklist item of ${step.id}`));
   if (step?.optional) choices.push(choice('skip', `skip step ${step.id}`, { needsReason: true }));
@@ -387,7 +387,7 @@ function notAllowedCode(d: Decisions, answer: Answer): ExitCode {
 }
 
 /**
- * The exit code for where the run stands when a face leaves it (SPEC §4): 0 when nothing is left
+ * The exit code for where the run stands when a face leaves it (docs/running.md#exit-codes): 0 when nothing is left
  * among the selected steps, 3 when a check refuses (or a needed stage is not done), 1 when a block
  * failed, 4 when a decision waits for a person.
  */

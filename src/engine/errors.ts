@@ -1,4 +1,4 @@
-/** Errors the operator can cause, each with the exit code SPEC §4 gives it, and that table of codes. */
+/** Errors the operator can cause, each with the exit code docs/running.md#exit-codes gives it, and that table of codes. */
 import { ExitCode } from '../state/exit-code.js';
 
 export { ExitCode } from '../state/exit-code.js';

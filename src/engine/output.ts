@@ -14,7 +14,7 @@ export { StreamTail as OutputTail, type StreamLine as OutputLine } from './exec/
 /** The lines of a block's log text (no final newline expected), without the `\r` of CRLF output. */
 export { splitLines as splitLogLines } from './exec/output.js';
 
-/** What a secret is shown as, on screen and in every record (SPEC §1.3). */
+/** What a secret is shown as, on screen and in every record (docs/running.md#how-secrets-are-masked). */
 export { MASK as SECRET_GLYPH } from './exec/mask.js';
 
 /**

@@ -559,7 +559,7 @@ export class RunSession {
         await this.#checkpoint.snapshot(this.#state);
         return 0;
       } catch (error) {
-        // SPEC §3: if a transition cannot be written, waymark stops.
+        // If a transition cannot be written, waymark stops (docs/running.md#if-the-checkpoint-cannot-be-written).
         if (error instanceof StateError) throw error;
         throw new StateError(this.paths.checkpoint, `checkpoint ${this.paths.checkpoint} cannot be written: ${(error as Error).message}; the run stops here`);
       }
@@ -1124,7 +1124,7 @@ export class RunSession {
   }
 
   /**
-   * The exit code for where the run stands as a face leaves it (SPEC §4), the same for every face:
+   * The exit code for where the run stands as a face leaves it (docs/running.md#exit-codes), the same for every face:
    * 130 after a signal, 0 when the selected steps are done, else what the run waits for.
    */
   exitCode(options: { signalled?: boolean } = {}): ExitCode {

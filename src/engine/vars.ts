@@ -1,5 +1,5 @@
 /**
- * Variable values for a run: default < profile < environment < --var-file < --var (SPEC §1.1); a
+ * Variable values for a run: default < profile < environment < --var-file < --var (docs/runbook-format.md#variables); a
  * secret with none of these may be typed at the TUI's prompt. A run's settings are fixed at its
  * start: a resumed run keeps its profile and non-secret values.
  */

@@ -1,4 +1,4 @@
-/** YAML front matter: variables, profiles, connections, shell and default timeout (SPEC §1.1). */
+/** YAML front matter: variables, profiles, connections, shell and default timeout (docs/runbook-format.md#front-matter). */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, Node as YamlNode, YAMLMap } from 'yaml';
 import type { ConnectionDecl, Diagnostic, VarDecl } from './model.js';

@@ -1,7 +1,7 @@
 /** The typed model of a runbook: what the parser produces and everything else reads. */
 import type { NotifyDecl } from './notify-decl.js';
 
-/** What a fenced block is for (SPEC §1.3). */
+/** What a fenced block is for (docs/runbook-format.md#the-info-string). */
 export type Role = 'run' | 'check' | 'verify' | 'rollback' | 'example';
 
 /** How an executable block is run; `null` means display only. */

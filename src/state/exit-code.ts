@@ -1,5 +1,5 @@
 /**
- * How waymark ends (SPEC §4). The table lives on the lowest floor that ends a process with one:
+ * How waymark ends (docs/running.md#exit-codes). The table lives on the lowest floor that ends a process with one:
  * the state store's own errors carry BadInput and Locked. The engine re-exports it
  * (src/engine/errors.ts), and faces take it from there.
  */

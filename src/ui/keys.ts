@@ -1,6 +1,6 @@
 /**
  * The one key table. Every binding carries its keys and its help text, so the footer hints,
- * the help overlay and what the keys do can never disagree (SPEC §5).
+ * the help overlay and what the keys do can never disagree (docs/running.md#keys).
  */
 import type { Key } from 'ink';
 import type { AnswerKind } from '../engine/decisions.js';

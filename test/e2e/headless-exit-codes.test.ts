@@ -1,5 +1,5 @@
 /**
- * `waymark run --headless`: the exit code of each way a run can stop (SPEC §4), and the flags that
+ * `waymark run --headless`: the exit code of each way a run can stop (docs/running.md#exit-codes), and the flags that
  * answer the operator's decisions (`--yes`, `--accept-warnings`, `--override`, `--skip`).
  */
 import { describe, expect, it } from 'vitest';

@@ -173,7 +173,7 @@ describe('status --json', () => {
     expect(status.steps.map((s) => s.id)).toEqual(['rpc', 'upgrade-check', 'free-space', 'ntp', 'upgrade']);
   }, T);
 
-  it('has the SPEC fields for every step and block', async () => {
+  it('has the documented status --json fields for every step and block', async () => {
     const book = ws().fixture('gates.md');
     ws().write('low-space', '');
     expect((await ws().run(book)).code).toBe(3);

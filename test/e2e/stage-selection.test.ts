@@ -1,5 +1,5 @@
 /**
- * `--only TAG` and `--skip-tag TAG` (SPEC §1.2, §4): an invocation works on the selected steps
+ * `--only TAG` and `--skip-tag TAG` (docs/runbook-format.md#stages---only---skip-tag-and-needs): an invocation works on the selected steps
  * only. Finishing them is not finishing the run: the same run later does the rest.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * The exit-code table (issue 11, design point 4): one named table, SPEC §4's codes, exported by the
+ * The exit-code table (issue 11, design point 4): one named table, the codes of docs/running.md#exit-codes, exported by the
  * engine, and carried by every error that ends waymark — the engine's and the lower floors' own.
  * Before it, the codes were bare numbers at each throw site and a second table (EXIT) in cli/run.ts.
  */
@@ -9,7 +9,7 @@ import { ExitCode as StateExitCode } from '../../src/state/exit-code.js';
 import { StateError } from '../../src/state/atomic.js';
 
 describe('ExitCode', () => {
-  it("holds SPEC §4's codes, and 70 for a bug in waymark", () => {
+  it("holds the documented exit codes (docs/running.md#exit-codes), and 70 for a bug in waymark", () => {
     expect(ExitCode).toEqual({ Complete: 0, Failed: 1, BadInput: 2, Refused: 3, Waiting: 4, Locked: 5, Internal: 70, Signal: 130 });
   });
 

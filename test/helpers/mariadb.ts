@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 export interface MariaDb {
   socketPath: string;
   dataDir: string;
-  /** A connection URL in the runbook's own syntax (SPEC §1.1), e.g. for `connections:`. */
+  /** A connection URL in the runbook's own syntax (docs/runbook-format.md#connections), e.g. for `connections:`. */
   url(database?: string): string;
   /**
    * Run one statement as root. Rows for a SELECT, `[]` for statements without a

@@ -1,4 +1,4 @@
-/** Verdicts: a block's raw result judged against what the block expects (SPEC §1.3, §2). Pure functions. */
+/** Verdicts: a block's raw result judged against what the block expects (docs/runbook-format.md#attributes, docs/runbook-format.md#how-a-step-is-gated). Pure functions. */
 import type { Block, SqlExpectation } from '../../runbook/model.js';
 import { describeLimit } from './deadline.js';
 import type { StdoutMatch } from './match.js';

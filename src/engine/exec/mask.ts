@@ -3,7 +3,7 @@
  * subscriber, a log or the state directory sees it.
  */
 
-/** What a masked secret is shown as (SPEC §1.3). */
+/** What a masked secret is shown as (docs/running.md#how-secrets-are-masked). */
 export const MASK = '••••';
 
 /**

@@ -1,4 +1,4 @@
-/** Ending a block's whole process group: SIGTERM, then SIGKILL after a grace period (SPEC §2). */
+/** Ending a block's whole process group: SIGTERM, then SIGKILL after a grace period (docs/running.md#how-blocks-run). */
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 

@@ -69,7 +69,7 @@ export async function waymark(args: string[], options: { cwd?: string; env?: Rec
   return invocation(await spawnWaymark(args, options));
 }
 
-/** `status --json` as SPEC §4 shapes it. */
+/** `status --json` as docs/json.md#status---json shapes it. */
 export interface StatusJson {
   runbook: string;
   run: string | null;

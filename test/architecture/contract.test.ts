@@ -1,0 +1,141 @@
+/**
+ * The contract lives in the repository (issue 16): docs/ is the reference, and the code points
+ * into it. No file under src/ or test/ may cite the old out-of-tree spec by section, and every
+ * `docs/<page>.md#<anchor>` pointer in them must land on a heading of that page, slugged the way
+ * GitHub slugs it (github-slugger, one slugger per page, so a repeated heading gets `-1`).
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import GithubSlugger from 'github-slugger';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** What a citation of the old spec looked like; spelt in two parts so that this file does not cite it. */
+const SPEC_CITATION = `${'SPEC'} \u00a7`;
+
+/** A pointer into docs/: the page (relative to the repository) and, when given, the anchor. */
+const POINTER = /\bdocs\/((?:[A-Za-z0-9_.-]+\/)*[A-Za-z0-9_.-]+\.md)(?:#([A-Za-z0-9_-]+))?/g;
+
+/** Every file under `dir`, relative to the repository root, `/`-separated. */
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (abs: string): void => {
+    for (const entry of readdirSync(abs, { withFileTypes: true })) {
+      const path = join(abs, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile()) out.push(relative(ROOT, path).split(sep).join('/'));
+    }
+  };
+  walk(join(ROOT, dir));
+  return out;
+}
+
+/** The text a heading is slugged from: its inline Markdown reduced to what GitHub renders. */
+function headingText(raw: string): string {
+  return raw
+    .replace(/\s+#+\s*$/, '')
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/<[^>]+>/g, '')
+    .trim();
+}
+
+/** The anchors GitHub gives a Markdown page: one per heading outside code fences, plus explicit `<a id|name>`. */
+export function anchorsOf(markdown: string): Set<string> {
+  const slugger = new GithubSlugger();
+  const anchors = new Set<string>();
+  let fence: { char: string; length: number } | null = null;
+  const lines = markdown.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    // A backtick fence's info string has no backtick: "```` ```yaml ````" is inline code, not a fence.
+    const marker = /^ {0,3}(`{3,}(?=[^`]*$)|~{3,})(.*)$/.exec(line);
+    if (fence) {
+      if (marker && marker[1]?.[0] === fence.char && (marker[1]?.length ?? 0) >= fence.length && (marker[2] ?? '').trim() === '') fence = null;
+      continue;
+    }
+    if (marker) {
+      fence = { char: marker[1]?.[0] as string, length: marker[1]?.length ?? 3 };
+      continue;
+    }
+    for (const m of line.matchAll(/<a\s+(?:id|name)="([^"]+)"/g)) anchors.add(m[1] as string);
+    const atx = /^ {0,3}#{1,6}\s+(.*)$/.exec(line);
+    if (atx) {
+      anchors.add(slugger.slug(headingText(atx[1] ?? '')));
+      continue;
+    }
+    const next = lines[i + 1];
+    if (line.trim() !== '' && next !== undefined && /^ {0,3}(=+|-+)\s*$/.test(next) && !/^\s*([-*+]|\d+[.)])\s/.test(line)) {
+      const previous = lines[i - 1];
+      if (previous === undefined || previous.trim() === '' || /^ {0,3}#{1,6}\s/.test(previous)) anchors.add(slugger.slug(headingText(line)));
+    }
+  }
+  return anchors;
+}
+
+/** Each pointer into docs/ in `files` that does not resolve, as `file:line: pointer (why)`. */
+function brokenPointers(files: { path: string; text: string }[], pageAnchors: (page: string) => Set<string> | null): string[] {
+  const broken: string[] = [];
+  for (const { path, text } of files) {
+    text.split('\n').forEach((line, index) => {
+      for (const m of line.matchAll(POINTER)) {
+        const page = `docs/${m[1] as string}`;
+        const anchors = pageAnchors(page);
+        if (!anchors) broken.push(`${path}:${index + 1}: ${m[0]} (no such page)`);
+        else if (m[2] !== undefined && !anchors.has(m[2])) broken.push(`${path}:${index + 1}: ${m[0]} (no heading of ${page} has this anchor)`);
+      }
+    });
+  }
+  return broken;
+}
+
+const cache = new Map<string, Set<string> | null>();
+function repositoryAnchors(page: string): Set<string> | null {
+  if (!cache.has(page)) {
+    const abs = join(ROOT, page);
+    cache.set(page, existsSync(abs) ? anchorsOf(readFileSync(abs, 'utf8')) : null);
+  }
+  return cache.get(page) ?? null;
+}
+
+const codeFiles = [...filesUnder('src'), ...filesUnder('test')].map((path) => ({ path, text: readFileSync(join(ROOT, path), 'utf8') }));
+
+describe('docs/ is the contract', () => {
+  it('no file under src/ or test/ cites the old spec by section', () => {
+    const citing = codeFiles.flatMap(({ path, text }) =>
+      text.split('\n').flatMap((line, index) => (line.includes(SPEC_CITATION) ? [`${path}:${index + 1}: ${line.trim()}`] : [])),
+    );
+    expect(citing).toEqual([]);
+  });
+
+  it('every docs/…md#anchor pointer in src/ and test/ lands on a heading of that page', () => {
+    const pointers = codeFiles.reduce((n, { text }) => n + [...text.matchAll(POINTER)].length, 0);
+    expect(pointers).toBeGreaterThan(20);
+    expect(brokenPointers(codeFiles, repositoryAnchors)).toEqual([]);
+  });
+
+  it('slugs headings as GitHub does, and reports a pointer to a heading that is not there', () => {
+    const page = [
+      '# Running a runbook',
+      '### Stages: --only and --skip-tag',
+      '## Exit codes',
+      '````markdown',
+      '## Not a heading {#fenced}',
+      '```sh',
+      '````',
+      '## Exit codes',
+      '### `status --json`',
+      'Setext heading',
+      '--------------',
+    ].join('\n');
+    const anchors = anchorsOf(page);
+    expect([...anchors]).toEqual(['running-a-runbook', 'stages---only-and---skip-tag', 'exit-codes', 'exit-codes-1', 'status---json', 'setext-heading']);
+    const docs = 'docs'; // kept apart, so that the scan of this file does not take these for pointers
+    const files = [{ path: 'src/x.ts', text: `// see ${docs}/page.md#exit-codes\n// and ${docs}/page.md#exit-code and ${docs}/gone.md#x` }];
+    expect(brokenPointers(files, (p) => (p === `${docs}/page.md` ? anchors : null))).toEqual([
+      `src/x.ts:2: ${docs}/page.md#exit-code (no heading of ${docs}/page.md has this anchor)`,
+      `src/x.ts:2: ${docs}/gone.md#x (no such page)`,
+    ]);
+  });
+});
