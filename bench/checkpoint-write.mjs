@@ -1,4 +1,4 @@
-// Checkpoint write with 1,000 steps of state (SPEC §6: ≤ 5 ms median), measured in process.
+// Checkpoint write with 1,000 steps of state (docs/budgets.md: ≤ 5 ms median), measured in process.
 //
 // Builds the checkpoint of a run 90% through a generated 1,000-step runbook the way a
 // session would — `initialRunState`, then the engine's own `reduce` over the events of

@@ -1,4 +1,4 @@
-// TUI first frame (SPEC §6: ≤ 350 ms): the time from spawning `waymark RUNBOOK.md` in a
+// TUI first frame (docs/budgets.md: ≤ 350 ms): the time from spawning `waymark RUNBOOK.md` in a
 // pseudo-terminal (util-linux `script`) until the frame is on the screen (its output pane and
 // the footer's key hints, the last lines ink draws), against the time until a bare `node -e` in the same pty has printed.
 // Runs interleaved; prints JSON { subject, baseline } with median/min/max/n (ms).

@@ -1,4 +1,4 @@
-// waymark's benchmarks against the budgets of SPEC §6.
+// waymark's benchmarks against the budgets of docs/budgets.md.
 //
 //   node bench/run.mjs              every benchmark; writes bench/RESULTS.md
 //   node bench/run.mjs lint-2000    one benchmark by name (its row in RESULTS.md is updated)
@@ -71,7 +71,7 @@ function onPath(name) {
   });
 }
 
-// Budgets: `text` as SPEC §6 words it, `met(result)` against { subject, baseline }.
+// Budgets: `text` as docs/budgets.md words it, `met(result)` against { subject, baseline }.
 const medianAtMost = (limitMs) => ({
   text: `≤ ${limitMs} ms wall, median`,
   met: ({ subject }) => subject.wall.median <= limitMs,
@@ -104,7 +104,7 @@ const BENCHMARKS = [
   {
     name: 'vars-200k',
     what: '`waymark lint` of a runbook declaring 200,000 variables and a profile setting each',
-    // Not a SPEC §6 budget: issue 10 asks for "a couple of seconds" (it took minutes, quadratic).
+    // Issue 10 asks for "a couple of seconds" (it took minutes, quadratic); docs/budgets.md lists it.
     budget: medianAtMost(5000),
     needs: [CLI],
     run: ({ tmp, runs, warmup }) => {
@@ -463,7 +463,7 @@ function writeResults(rows) {
 
 Machine: ${machineLine()}.
 
-Budgets are SPEC §6's. Each benchmark runs interleaved with its baseline
+Budgets are those of [docs/budgets.md](../docs/budgets.md). Each benchmark runs interleaved with its baseline
 (baseline, subject, baseline, subject, ...) after one warm-up pair; wall time is
 measured around the spawned process, peak RSS with \`/usr/bin/time -f %M\`
 ${canMeasureRss ? '' : '(not available on this machine, hence n/a) '}of the subject.

@@ -1,4 +1,4 @@
-// A block printing N lines, run from the TUI (SPEC §6: "headless and TUI"): the real binary in an
+// A block printing N lines, run from the TUI (docs/budgets.md: "headless and in the TUI"): the real binary in an
 // 80x24 pty (util-linux `script`), Enter pressed once the first frame is up, `q` once the block's
 // `block-finished` record is in the audit trail. The block's own time is read from the run's
 // checkpoint (`durationMs`, as for the headless row); peak RSS of the waymark process from GNU time.

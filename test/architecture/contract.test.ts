@@ -90,6 +90,41 @@ function brokenPointers(files: { path: string; text: string }[], pageAnchors: (p
   return broken;
 }
 
+/** The lines of a Markdown page outside code fences, with inline code blanked out, numbered from 1. */
+function proseLines(markdown: string): { line: number; text: string }[] {
+  const out: { line: number; text: string }[] = [];
+  let fence: { char: string; length: number } | null = null;
+  markdown.split('\n').forEach((line, index) => {
+    const marker = /^\s*(`{3,}(?=[^`]*$)|~{3,})(.*)$/.exec(line);
+    if (fence) {
+      if (marker && marker[1]?.[0] === fence.char && (marker[1]?.length ?? 0) >= fence.length && (marker[2] ?? '').trim() === '') fence = null;
+      return;
+    }
+    if (marker) {
+      fence = { char: marker[1]?.[0] as string, length: marker[1]?.length ?? 3 };
+      return;
+    }
+    out.push({ line: index + 1, text: line.replace(/(`+)(?:(?!\1).)+?\1/g, '') });
+  });
+  return out;
+}
+
+/** Each relative link of a Markdown page (`page` relative to the repository) that lands nowhere, as `page:line: target (why)`. */
+function brokenLinks(page: string, markdown: string, pageAnchors: (page: string) => Set<string> | null): string[] {
+  const broken: string[] = [];
+  for (const { line, text } of proseLines(markdown)) {
+    for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      const target = m[1] as string;
+      if (/^[a-z]+:/i.test(target)) continue;
+      const [path = '', anchor] = target.split('#');
+      const file = path === '' ? page : relative(ROOT, resolve(ROOT, dirname(page), path)).split(sep).join('/');
+      if (!existsSync(join(ROOT, file))) broken.push(`${page}:${line}: ${target} (no such file)`);
+      else if (anchor !== undefined && file.endsWith('.md') && !pageAnchors(file)?.has(anchor)) broken.push(`${page}:${line}: ${target} (no such heading)`);
+    }
+  }
+  return broken;
+}
+
 const cache = new Map<string, Set<string> | null>();
 function repositoryAnchors(page: string): Set<string> | null {
   if (!cache.has(page)) {
@@ -99,20 +134,36 @@ function repositoryAnchors(page: string): Set<string> | null {
   return cache.get(page) ?? null;
 }
 
-const codeFiles = [...filesUnder('src'), ...filesUnder('test')].map((path) => ({ path, text: readFileSync(join(ROOT, path), 'utf8') }));
+const codeFiles = [...filesUnder('src'), ...filesUnder('test'), ...filesUnder('bench')].map((path) => ({ path, text: readFileSync(join(ROOT, path), 'utf8') }));
 
 describe('docs/ is the contract', () => {
-  it('no file under src/ or test/ cites the old spec by section', () => {
+  it('no file under src/, test/ or bench/ cites the old spec by section', () => {
     const citing = codeFiles.flatMap(({ path, text }) =>
       text.split('\n').flatMap((line, index) => (line.includes(SPEC_CITATION) ? [`${path}:${index + 1}: ${line.trim()}`] : [])),
     );
     expect(citing).toEqual([]);
   });
 
-  it('every docs/…md#anchor pointer in src/ and test/ lands on a heading of that page', () => {
+  it('every docs/…md#anchor pointer in src/, test/ and bench/ lands on a heading of that page', () => {
     const pointers = codeFiles.reduce((n, { text }) => n + [...text.matchAll(POINTER)].length, 0);
     expect(pointers).toBeGreaterThan(20);
     expect(brokenPointers(codeFiles, repositoryAnchors)).toEqual([]);
+  });
+
+  it('every link between the pages of docs/, README.md and bench/RESULTS.md lands on a file and a heading', () => {
+    const pages = [...filesUnder('docs').filter((p) => p.endsWith('.md')), 'README.md', 'bench/RESULTS.md'];
+    const texts = pages.map((page) => ({ page, text: readFileSync(join(ROOT, page), 'utf8') }));
+    expect(texts.reduce((n, { text }) => n + proseLines(text).filter((l) => /\]\((?![a-z]+:)[^)\s]+\)/i.test(l.text)).length, 0)).toBeGreaterThan(100);
+    expect(texts.flatMap(({ page, text }) => brokenLinks(page, text, repositoryAnchors))).toEqual([]);
+  });
+
+  it('docs/README.md lists every page of docs/, and README.md sends the reader there', () => {
+    const index = readFileSync(join(ROOT, 'docs/README.md'), 'utf8');
+    const unlisted = filesUnder('docs')
+      .filter((p) => p.endsWith('.md') && p !== 'docs/README.md' && !p.startsWith('docs/screens/'))
+      .filter((p) => !index.includes(`](${p.slice('docs/'.length)})`) && !index.includes(`](${p.slice('docs/'.length)}#`));
+    expect(unlisted).toEqual([]);
+    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain('](docs/README.md)');
   });
 
   it('slugs headings as GitHub does, and reports a pointer to a heading that is not there', () => {
@@ -136,6 +187,11 @@ describe('docs/ is the contract', () => {
     expect(brokenPointers(files, (p) => (p === `${docs}/page.md` ? anchors : null))).toEqual([
       `src/x.ts:2: ${docs}/page.md#exit-code (no heading of ${docs}/page.md has this anchor)`,
       `src/x.ts:2: ${docs}/gone.md#x (no such page)`,
+    ]);
+    const links = ['[a](running.md#exit-codes) [b](running.md#exit-code) `[c](gone.md)`', '```', '[d](gone.md)', '```', '[e](gone.md)'].join('\n');
+    expect(brokenLinks(`${docs}/README.md`, links, repositoryAnchors)).toEqual([
+      `${docs}/README.md:1: running.md#exit-code (no such heading)`,
+      `${docs}/README.md:5: gone.md (no such file)`,
     ]);
   });
 });
