@@ -166,6 +166,19 @@ describe('docs/ is the contract', () => {
     expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain('](docs/README.md)');
   });
 
+  it('every audit record type src/ writes is named in docs/running.md#the-audit-trail', () => {
+    const running = readFileSync(join(ROOT, 'docs/running.md'), 'utf8');
+    const start = running.indexOf('\n## The audit trail\n');
+    const section = running.slice(start, running.indexOf('\n## ', start + 1));
+    const written = new Set(
+      codeFiles
+        .filter(({ path }) => path.startsWith('src/'))
+        .flatMap(({ text }) => [...text.matchAll(/(?:#record\(|audit\.append\(|\[)\s*'([a-z]+(?:-[a-z]+)+)',\s*\{/g)].map((m) => m[1] as string)),
+    );
+    expect(written.size).toBeGreaterThan(25);
+    expect([...written].filter((type) => !section.includes(`\`${type}\``))).toEqual([]);
+  });
+
   it('slugs headings as GitHub does, and reports a pointer to a heading that is not there', () => {
     const page = [
       '# Running a runbook',
