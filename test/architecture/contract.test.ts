@@ -179,6 +179,17 @@ describe('docs/ is the contract', () => {
     expect([...written].filter((type) => !section.includes(`\`${type}\``))).toEqual([]);
   });
 
+  it('every block attribute src/runbook/attributes.ts knows is in the table of docs/runbook-format.md#attributes', () => {
+    const source = readFileSync(join(ROOT, 'src/runbook/attributes.ts'), 'utf8');
+    const list = /const WAYMARK_KEYS = \[([^\]]*)\]/.exec(source)?.[1] ?? '';
+    const keys = [...list.matchAll(/'([^']+)'/g)].map((m) => m[1] as string);
+    expect(keys.length).toBeGreaterThan(15);
+    const format = readFileSync(join(ROOT, 'docs/runbook-format.md'), 'utf8');
+    const start = format.indexOf('\n### Attributes\n');
+    const table = format.slice(start, format.indexOf('\n### ', start + 1));
+    expect(keys.filter((key) => !table.includes(`\`${key}=`) && !table.includes(`\`${key}\``))).toEqual([]);
+  });
+
   it('slugs headings as GitHub does, and reports a pointer to a heading that is not there', () => {
     const page = [
       '# Running a runbook',
