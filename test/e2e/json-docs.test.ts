@@ -1,9 +1,9 @@
 /**
- * docs/json.md is the reference for `status --json` and the JSON report (docs/json.md#status---json,
- * docs/json.md#the-json-report). A script written against that page must find every field the
- * built binary prints there, and every status it prints among the documented ones: this runs the
- * demo runbook as the page's worked example does (refused, then fixed, then complete) and reads
- * the page's tables.
+ * docs/json.md is the reference for the JSON that describes runs (docs/json.md#status---json,
+ * docs/json.md#the-json-report, docs/json.md#report---compare---format-json). A script written
+ * against that page must find there every field the built binary prints, and every status among
+ * the documented ones: this runs the demo runbook as the page's worked example does (refused,
+ * fixed, complete, then a second run) and reads the page's tables.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -58,7 +58,7 @@ function statusesOf(value: unknown, path = ''): { path: string; status: string }
 }
 
 describe('docs/json.md describes what the binary prints', () => {
-  it('every field of status --json and of the JSON report, through a refused, fixed and complete demo run, is on the page', async () => {
+  it('every field of status --json, the JSON report and report --compare, through a refused, fixed and complete demo run and a second one, is on the page', async () => {
     const vars = ['--var', `SANDBOX=${ws().path('sandbox')}`, '--operator', 'alice'];
     const refused = await ws().run(DEMO, ['--yes', ...vars]);
     expect(refused.code, refused.all).toBe(3);
@@ -80,8 +80,17 @@ describe('docs/json.md describes what the binary prints', () => {
     expect(report.decisions.length).toBeGreaterThan(3);
     expect(undocumented(report, namesIn(section('## The JSON report')))).toEqual([]);
 
+    const first = ws().currentRun('demo');
+    const again = await ws().run(DEMO, ['--yes', '--new-run', ...vars]);
+    expect(again.code, again.all).toBe(3);
+    const compareRun = await ws().waymark(['report', DEMO, '--compare', first, ws().currentRun('demo'), '--format', 'json']);
+    expect(compareRun.code, compareRun.all).toBe(0);
+    const comparison = JSON.parse(compareRun.stdout) as { steps: { id: string; flags: string[] }[] };
+    expect(comparison.steps.find((s) => s.id === 'config')?.flags).toEqual(['failed 1× in A', 'failed 1× in B']);
+    expect(undocumented(comparison, namesIn(section('## report --compare --format json')))).toEqual([]);
+
     const statuses = namesIn(section('## Statuses'));
-    const seen = [...statusesOf(JSON.parse(statusText)), ...statusesOf(report)];
+    const seen = [...statusesOf(JSON.parse(statusText)), ...statusesOf(report), ...statusesOf(comparison)];
     expect(seen.filter(({ status: s }) => !statuses.has(s))).toEqual([]);
   }, T);
 });
