@@ -13,7 +13,7 @@ export type CheckpointValidator = (data: unknown) => string | null;
 /**
  * A lowdb adapter for one JSON file, written with writeFileAtomic. Once the file
  * has failed to read or parse, every later write is refused: the operator's
- * broken file is evidence, and the spec says it is never overwritten.
+ * broken file is evidence, never overwritten (docs/running.md#when-a-state-file-is-unreadable).
  */
 export class AtomicJsonFile<T> implements Adapter<T> {
   readonly path: string;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { blockLogPath, fileSafe, newRunId, runPaths, runbookPaths } from '../../src/state/layout.js';
 
 describe('state layout', () => {
-  it('puts each file where the spec says', () => {
+  it('puts each file where docs/running.md#the-state-directory says', () => {
     const book = runbookPaths('/s', { folder: 'juno-to-mitaka' });
     expect(book).toEqual({
       dir: '/s/juno-to-mitaka',
