@@ -9,6 +9,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import GithubSlugger from 'github-slugger';
 import { describe, expect, it } from 'vitest';
+import { KEY_TABLE } from '../../src/ui/keys.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -191,6 +192,27 @@ describe('docs/ is the contract', () => {
     const start = format.indexOf('\n### Attributes\n');
     const table = format.slice(start, format.indexOf('\n### ', start + 1));
     expect(keys.filter((key) => !table.includes(`\`${key}=`) && !table.includes(`\`${key}\``))).toEqual([]);
+  });
+
+  it('every binding of the one key table (src/ui/keys.ts) has its row in docs/running.md#keys, with its footer hint', () => {
+    const running = readFileSync(join(ROOT, 'docs/running.md'), 'utf8');
+    const start = running.indexOf('\n### Keys\n');
+    const rows = running
+      .slice(start, running.indexOf('\n### ', start + 1))
+      .split('\n')
+      .filter((line) => line.startsWith('| `'))
+      .map((line) => {
+        const [keys = '', hint = ''] = line.split(/(?<!\\)\|/).slice(1).map((cell) => cell.trim());
+        return { keys: [...keys.matchAll(/`([^`]+)`/g)].map((m) => m[1] as string), hint };
+      });
+    expect(rows.length).toBeGreaterThan(20);
+    const missing = KEY_TABLE.flatMap((binding) => {
+      const row = rows.find((r) => binding.keys.every((key) => r.keys.includes(key)));
+      if (!row) return [`${binding.keys.join(' ')} (${binding.hint}): no row`];
+      const alone = row.keys.length === binding.keys.length;
+      return alone && row.hint !== binding.hint ? [`${binding.keys.join(' ')}: the docs say "${row.hint}", the footer "${binding.hint}"`] : [];
+    });
+    expect(missing).toEqual([]);
   });
 
   it('slugs headings as GitHub does, and reports a pointer to a heading that is not there', () => {
