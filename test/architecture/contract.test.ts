@@ -9,6 +9,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import GithubSlugger from 'github-slugger';
 import { describe, expect, it } from 'vitest';
+import { ExitCode } from '../../src/state/exit-code.js';
 import { KEY_TABLE } from '../../src/ui/keys.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -213,6 +214,13 @@ describe('docs/ is the contract', () => {
       return alone && row.hint !== binding.hint ? [`${binding.keys.join(' ')}: the docs say "${row.hint}", the footer "${binding.hint}"`] : [];
     });
     expect(missing).toEqual([]);
+  });
+
+  it('docs/running.md#exit-codes has a row for each code of the one exit-code table, and no other', () => {
+    const running = readFileSync(join(ROOT, 'docs/running.md'), 'utf8');
+    const start = running.indexOf('\n## Exit codes\n');
+    const documented = [...running.slice(start, running.indexOf('\n## ', start + 1)).matchAll(/^\| (\d+) \|/gm)].map((m) => Number(m[1]));
+    expect(documented).toEqual(Object.values(ExitCode).sort((a, b) => a - b));
   });
 
   it('slugs headings as GitHub does, and reports a pointer to a heading that is not there', () => {
