@@ -1,8 +1,11 @@
 /**
  * The contract lives in the repository (issue 16): docs/ is the reference, and the code points
- * into it. No file under src/ or test/ may cite the old out-of-tree spec by section, and every
+ * into it. No file under src/, test/ or bench/ may cite the old out-of-tree spec, and every
  * `docs/<page>.md#<anchor>` pointer in them must land on a heading of that page, slugged the way
- * GitHub slugs it (github-slugger, one slugger per page, so a repeated heading gets `-1`).
+ * GitHub slugs it (github-slugger, one slugger per page, so a repeated heading gets `-1`). The
+ * pages link to each other the same way, docs/README.md indexes them all, and the tables that
+ * mirror one table of the code (exit codes, keys, block attributes, audit record types) name
+ * everything the code has.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -46,7 +49,7 @@ function headingText(raw: string): string {
 }
 
 /** The anchors GitHub gives a Markdown page: one per heading outside code fences, plus explicit `<a id|name>`. */
-export function anchorsOf(markdown: string): Set<string> {
+function anchorsOf(markdown: string): Set<string> {
   const slugger = new GithubSlugger();
   const anchors = new Set<string>();
   let fence: { char: string; length: number } | null = null;
