@@ -20,6 +20,9 @@ import { createMasker } from './exec/mask.js';
 import { claimRunbookState } from './state-folder.js';
 import { readVarFile, type VarFileEntry } from './var-file.js';
 import { publicValues, resolveVars } from './vars.js';
+import { inventoryFor } from './fleet.js';
+import { preflightFleetCheck } from './preflight-fleet.js';
+import type { HostState } from './run-state.js';
 
 export interface PreflightOptions {
   stateDir: string;
@@ -28,6 +31,10 @@ export interface PreflightOptions {
   varFlags?: string[];
   varFiles?: string[];
   env?: NodeJS.ProcessEnv;
+  /** `--inventory FILE`: the Ansible inventory for fleet checks, over the runbook's `inventory:`. */
+  inventory?: string;
+  /** Stops the checks (a fleet check's hosts in flight are then listed as not run). */
+  signal?: AbortSignal;
   /** Called as each check starts and ends (the headless progress lines). */
   onCheck?: (row: PreflightCheck, phase: 'started' | 'finished') => void;
 }
@@ -37,7 +44,7 @@ export interface PreflightCheck {
   step: string;
   stepTitle: string;
   block: string;
-  /** `passed`/`warned`/`refused`, `skipped` (preflight=skip) or `not-run` (a fleet check, or stopped by after-failure=stop). */
+  /** `passed`/`warned`/`refused`, `skipped` (preflight=skip) or `not-run` (stopped by after-failure=stop, or interrupted). */
   status: 'passed' | 'warned' | 'refused' | 'skipped' | 'not-run';
   reason: string;
   /** The source of the block, as `file:line`. */
@@ -48,6 +55,8 @@ export interface PreflightCheck {
   tail?: string[];
   log?: string;
   durationMs?: number;
+  /** A fleet check's hosts as they ended (its `columns`/`rows` are the gate's host table). */
+  hosts?: HostState[];
 }
 
 export interface PreflightResult {
@@ -112,7 +121,9 @@ export async function runPreflight(runbook: Runbook, options: PreflightOptions):
       } else if (stopped) {
         row.reason = 'an earlier check of this step refused and says after-failure=stop';
       } else if (block.attrs.fleet) {
-        row.reason = 'a fleet check (hosts=): preflight does not run fleet checks yet; run it in a rehearsal';
+        options.onCheck?.(row, 'started');
+        await fleetCheck(step, block, row);
+        if (row.status === 'refused' && block.attrs.afterFailure === 'stop') stopped = true;
       } else {
         options.onCheck?.(row, 'started');
         const log = await openBlockLog(logs, block.id, 1);
@@ -148,6 +159,51 @@ export async function runPreflight(runbook: Runbook, options: PreflightOptions):
       }
       options.onCheck?.(row, 'finished');
       await audit.append('preflight-check', { step: row.step, block: row.block, status: row.status, reason: row.reason, ...(row.log ? { log: row.log } : {}) });
+    }
+  }
+
+  /** A fleet check on its hosts, through Ansible as in a run; its hosts and their table go on the row. */
+  async function fleetCheck(step: Step, block: Block, row: PreflightCheck): Promise<void> {
+    const log = await openBlockLog(logs, block.id, 1);
+    const started = performance.now();
+    let ended;
+    try {
+      ended = await preflightFleetCheck({
+        runbook,
+        step,
+        block,
+        id,
+        operator: options.operator,
+        profile: options.profile ?? null,
+        inventory: inventoryFor(runbook, options.profile ?? null, vars.values, options.inventory),
+        vars: vars.values,
+        secretNames: vars.secretNames,
+        masker,
+        cwd: dirname(resolve(step.file)),
+        signal: options.signal ?? new AbortController().signal,
+        audit: async (type, payload) => {
+          await audit.append(type, payload);
+        },
+        log: (line) => void log.write(line),
+      });
+    } finally {
+      await log.close();
+    }
+    row.durationMs = Math.round(performance.now() - started);
+    row.log = relative(dir, log.path);
+    row.hosts = ended.hosts;
+    const result = ended.result;
+    if (result.kind === 'canceled') {
+      row.reason = 'interrupted before every host had a result';
+      return;
+    }
+    row.status = result.outcome === 'success' ? 'passed' : result.outcome === 'warning' ? 'warned' : 'refused';
+    row.reason = masker.mask(result.reason);
+    row.tail = result.tail;
+    if (result.columns.length > 0) {
+      row.columns = result.columns;
+      row.rows = result.rows;
+      row.rowCount = result.rowCount;
     }
   }
 

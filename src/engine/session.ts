@@ -23,7 +23,7 @@ import { openBlockLog } from '../state/logs.js';
 import { createMasker, type Masker } from './exec/mask.js';
 import { executeBlock, type BlockExecution } from './exec/run-block.js';
 import { runFleet, type FleetResult, type HostSelection } from './fleet-run.js';
-import { fleetChecksOf } from './fleet.js';
+import { fleetChecksOf, inventoryFor } from './fleet.js';
 import type { OutputStream } from './exec/output.js';
 import { nextAction, type NextAction, type StepFilter } from './plan.js';
 import { decisionsFor, describeAction, exitCodeFor, overrideTarget, refusal, type Answer, type Decisions } from './decisions.js';
@@ -991,15 +991,9 @@ export class RunSession {
    * relative to the file that declares them.
    */
   inventoryPath(): string | { error: string } {
-    if (this.#options.inventory !== undefined) return resolve(this.#options.inventory);
-    const decl = this.runbook.inventory;
-    const profile = this.#state.profile;
-    const written = (profile !== null ? decl?.byProfile[profile] : undefined) ?? decl?.path;
-    if (!decl || written === undefined) {
-      return { error: `no inventory for fleet blocks: give --inventory FILE, or name one with inventory: in the front matter${profile ? ` or in profile ${profile}` : ''} of ${this.runbook.file}` };
-    }
-    return resolve(dirname(resolve(decl.file)), interpolate(written, this.vars.values));
+    return inventoryFor(this.runbook, this.#state.profile, this.vars.values, this.#options.inventory);
   }
+
 
   #connection(name?: string): ConnectionTarget | { error: string } {
     const decl = name === undefined ? (this.runbook.connections.length === 1 ? this.runbook.connections[0] : undefined) : this.runbook.connections.find((c) => c.name === name);
