@@ -1005,7 +1005,6 @@ export class RunSession {
     return inventoryFor(this.runbook, this.#state.profile, this.vars.values, this.#options.inventory);
   }
 
-
   #connection(name?: string): ConnectionTarget | { error: string } {
     const decl = name === undefined ? (this.runbook.connections.length === 1 ? this.runbook.connections[0] : undefined) : this.runbook.connections.find((c) => c.name === name);
     if (!decl) return { error: name === undefined ? 'no connection= given and the runbook does not declare exactly one' : `no connection named ${name}` };

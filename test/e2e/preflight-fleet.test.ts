@@ -5,11 +5,11 @@
  * block runs on any host, and the run held at that gate keeps its checkpoint byte for byte.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { describeWithFleet } from '../helpers/fleet.js';
-import { useWorkspace } from './helpers/workspace.js';
+import { useWorkspace, waitFor } from './helpers/workspace.js';
 
 const ws = useWorkspace('wm-preflight-fleet-');
 const T = 240_000;
@@ -135,6 +135,66 @@ describeWithFleet(
       },
       T,
     );
+
+    it(
+      'a signal during a fleet check stops it: exit 130, the check and those after it listed as not run, no ansible-playbook left behind',
+      async () => {
+        const w = ws();
+        const book = w.write(
+          'hang.md',
+          [
+            '---',
+            `inventory: ${fleet().inventory}`,
+            '---',
+            '# Hang',
+            '',
+            '## Computes {#computes}',
+            '',
+            '```sh check name=slow hosts=computes',
+            '[ "$WAYMARK_HOST" = cmp-3 ] && { touch "$WAYMARK_TESTBED_ROOT/hanging"; sleep 60; }',
+            'true',
+            '```',
+            '',
+            '## After {#after}',
+            '',
+            '```sh check name=later',
+            'touch later-ran',
+            '```',
+            '',
+          ].join('\n'),
+        );
+        const report = w.path('preflight.json');
+        const pre = w.spawn(['preflight', book, '--format', 'json', '-o', report]);
+        expect(await waitFor(() => existsSync(join(fleet().host('cmp-3').root, 'hanging')), 120_000, 100)).toBe(true);
+        // Sent as a terminal or systemd would (execa's own kill would follow it with SIGKILL).
+        process.kill(pre.pid as number, 'SIGTERM');
+        const ended = await pre;
+        expect(ended.exitCode, `${String(ended.all)} signal=${String(ended.signal)}`).toBe(130);
+        expect(String(ended.stdout)).toContain('SIGTERM received: stopping the running check');
+        expect(String(ended.stdout)).toMatch(/^not-run computes \/ slow: the preflight was stopped by a signal before every host had a result$/m);
+        expect(String(ended.stdout)).toMatch(/^not-run after \/ later: the preflight was stopped by a signal$/m);
+        const result = JSON.parse(readFileSync(report, 'utf8')) as PreflightJson & { interrupted?: boolean };
+        expect(result.interrupted).toBe(true);
+        expect(result.refusing).toEqual([]);
+        expect(existsSync(w.path('later-ran'))).toBe(false);
+        // The batch's ansible-playbook was stopped with it, not left running unrecorded.
+        expect(await waitFor(() => !ansiblePlaybookRunning(w.dir), 15_000, 100)).toBe(true);
+      },
+      T,
+    );
   },
   { hosts: 4, groups: { controllers: 1, computes: 3 } },
 );
+
+/** True while an ansible-playbook started from `dir` (the runbook's folder, where waymark runs it) runs. */
+function ansiblePlaybookRunning(dir: string): boolean {
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('ansible-playbook')) continue;
+      if (readlinkSync(`/proc/${pid}/cwd`) === dir) return true;
+    } catch {
+      // The process ended while it was being read.
+    }
+  }
+  return false;
+}
