@@ -31,9 +31,11 @@ Bundles the evidence of the current (or the given) run for the change ticket: th
 run, the reports (md, json, junit), the audit trail and its head, every block log (masked as
 on disk), and a SHA256SUMS manifest. The same run gives the same bytes.
 --verify  checks a bundle: every file matches the manifest, none is missing or extra, the
-          audit trail's chain is intact and ends at the head the bundle exported, and, when
-          the audit key is on this machine, every record's MAC. Exit 0 when it holds, 1 when
-          the bundle was altered (naming the file), 2 when FILE is not a bundle.
+          audit trail's chain is intact and ends at the head the bundle exported, and every
+          record's MAC with the audit key. Exit 0 when all of it holds (authenticated), 1 when
+          the bundle was altered (naming the file), 2 when FILE is not a bundle, or when it is
+          intact but cannot be authenticated here (the trail's key is not on this machine, or
+          the trail is unkeyed): the output says what was checked and what was not.
 --allow-outside-includes: as for run, for a runbook whose includes leave its folder.`;
 
 /** The audit head as the bundle exports it: `waymark audit --export`'s line, without the time. */
@@ -194,16 +196,22 @@ async function verifyBundle(path: string, out: NodeJS.WritableStream): Promise<n
   if ((verdict.keyId ?? 'unkeyed') !== keyName) return broken(`audit.jsonl is ${verdict.keyId === null ? 'unkeyed' : `keyed with key ${verdict.keyId}`}, but ${HEAD_FILE} says ${keyName}`);
   const other = verdict.records.find((record) => record.run !== undefined && record.run !== run);
   if (other) return broken(`audit.jsonl:${other.seq} belongs to run ${String(other.run)}, not to run ${run}`);
-  out.write(`evidence bundle ${path} of run ${run} is intact:\n`);
+  // What was checked and what was not, in so many words: exit 0 only when the trail is
+  // authenticated too, since a trail, head and manifest rewritten whole (or made up unkeyed) pass
+  // every other check. Without the key the verdict is exit 2, as `waymark audit --verify` gives.
+  const authenticated = verdict.keyId !== null && verdict.authenticated;
+  out.write(`evidence bundle ${path} of run ${run} is ${authenticated ? 'intact and authenticated' : 'intact, but NOT authenticated here'}:\n`);
   out.write(`  manifest: ${sums.size} files, each matches SHA256SUMS; none missing, none extra\n`);
   out.write(`  audit trail: ${verdict.records.length} records, chain intact, ending at the exported head ${seq}:${lineHash}\n`);
-  if (verdict.keyId === null) {
-    out.write('  not authenticated: the trail is unkeyed; anyone who can rewrite it and its manifest whole could have written it\n');
-  } else if (verdict.authenticated) {
+  if (authenticated) {
     out.write(`  authenticated: every record's MAC verifies with audit key ${verdict.keyId} (${key?.path ?? ''})\n`);
+    return ExitCode.Complete;
+  }
+  if (verdict.keyId === null) {
+    out.write('  NOT authenticated: the trail is unkeyed (it carries no MACs); anyone who can rewrite it and its manifest whole could have written it\n');
   } else {
     const here = key ? `this machine has key ${key.id}` : 'there is no audit key on this machine';
     out.write(`  NOT authenticated: the trail is keyed with key ${verdict.keyId} and ${here}; the MACs were not checked, so a trail rewritten whole would pass here. Verify on the machine that holds that key to authenticate it\n`);
   }
-  return ExitCode.Complete;
+  return ExitCode.BadInput;
 }

@@ -3,7 +3,9 @@
  * the checkpointed host records, so the engine, the TUI, headless output and the reports all say
  * the same thing about a fleet.
  */
-import type { Block, FleetAttributes, Step } from '../runbook/model.js';
+import { dirname, resolve } from 'node:path';
+import type { Block, FleetAttributes, Runbook, Step } from '../runbook/model.js';
+import { interpolate } from '../runbook/connection.js';
 import { failureBudget as budgetOf, planBatches } from './exec/fleet/batches.js';
 import { isHostDone, isHostFailed, type HostState, type HostStatus } from './run-state.js';
 
@@ -77,4 +79,19 @@ export function describeCounts(counts: HostCounts): string {
 /** The step's fleet checks: what `check-hosts` runs on the hosts a crash left interrupted. */
 export function fleetChecksOf(step: Step): Block[] {
   return step.blocks.filter((b) => b.role === 'check' && b.executor !== null && b.attrs.fleet !== undefined);
+}
+
+/**
+ * The Ansible inventory fleet blocks run against: `--inventory` (relative to where waymark was
+ * started), else the profile's `inventory:`, else the front matter's (with its variables), both
+ * relative to the file that declares them. The run and the preflight both ask here.
+ */
+export function inventoryFor(runbook: Runbook, profile: string | null, values: Record<string, string>, flag?: string): string | { error: string } {
+  if (flag !== undefined) return resolve(flag);
+  const decl = runbook.inventory;
+  const written = (profile !== null ? decl?.byProfile[profile] : undefined) ?? decl?.path;
+  if (!decl || written === undefined) {
+    return { error: `no inventory for fleet blocks: give --inventory FILE, or name one with inventory: in the front matter${profile ? ` or in profile ${profile}` : ''} of ${runbook.file}` };
+  }
+  return resolve(dirname(resolve(decl.file)), interpolate(written, values));
 }

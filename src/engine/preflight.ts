@@ -20,6 +20,9 @@ import { createMasker } from './exec/mask.js';
 import { claimRunbookState } from './state-folder.js';
 import { readVarFile, type VarFileEntry } from './var-file.js';
 import { publicValues, resolveVars } from './vars.js';
+import { inventoryFor } from './fleet.js';
+import { preflightFleetCheck } from './preflight-fleet.js';
+import type { HostState } from './run-state.js';
 
 export interface PreflightOptions {
   stateDir: string;
@@ -28,6 +31,10 @@ export interface PreflightOptions {
   varFlags?: string[];
   varFiles?: string[];
   env?: NodeJS.ProcessEnv;
+  /** `--inventory FILE`: the Ansible inventory for fleet checks, over the runbook's `inventory:`. */
+  inventory?: string;
+  /** Stops the preflight (a signal): the running check is cut short, and it and the rest are listed as not run. */
+  signal?: AbortSignal;
   /** Called as each check starts and ends (the headless progress lines). */
   onCheck?: (row: PreflightCheck, phase: 'started' | 'finished') => void;
 }
@@ -37,7 +44,7 @@ export interface PreflightCheck {
   step: string;
   stepTitle: string;
   block: string;
-  /** `passed`/`warned`/`refused`, `skipped` (preflight=skip) or `not-run` (a fleet check, or stopped by after-failure=stop). */
+  /** `passed`/`warned`/`refused`, `skipped` (preflight=skip) or `not-run` (stopped by after-failure=stop, or interrupted). */
   status: 'passed' | 'warned' | 'refused' | 'skipped' | 'not-run';
   reason: string;
   /** The source of the block, as `file:line`. */
@@ -48,6 +55,8 @@ export interface PreflightCheck {
   tail?: string[];
   log?: string;
   durationMs?: number;
+  /** A fleet check's hosts as they ended (its `columns`/`rows` are the gate's host table). */
+  hosts?: HostState[];
 }
 
 export interface PreflightResult {
@@ -61,7 +70,12 @@ export interface PreflightResult {
   checks: PreflightCheck[];
   /** Steps that would refuse today: a check of theirs refused. */
   refusing: string[];
+  /** A signal stopped it: the checks after the one running then were not run. */
+  interrupted?: boolean;
 }
+
+/** Why a check has no verdict after a signal stopped the preflight. */
+const INTERRUPTED = 'the preflight was stopped by a signal';
 
 const sourceOf = (step: Step, block: Block) => `${relative(process.cwd(), step.file) || step.file}:${block.line}`;
 
@@ -97,7 +111,7 @@ export async function runPreflight(runbook: Runbook, options: PreflightOptions):
     for (const step of runbook.steps) await preflightStep(step);
   } finally {
     const refusing = [...new Set(checks.filter((c) => c.status === 'refused').map((c) => c.step))];
-    await audit.append('preflight-finished', { preflight: id, refusing, checks: checks.map((c) => ({ step: c.step, block: c.block, status: c.status, reason: c.reason })) });
+    await audit.append('preflight-finished', { preflight: id, refusing, ...(options.signal?.aborted ? { interrupted: true } : {}), checks: checks.map((c) => ({ step: c.step, block: c.block, status: c.status, reason: c.reason })) });
     await audit.close();
   }
 
@@ -111,8 +125,12 @@ export async function runPreflight(runbook: Runbook, options: PreflightOptions):
         row.reason = 'preflight=skip: it depends on an earlier step\'s effect, so it runs only in the run';
       } else if (stopped) {
         row.reason = 'an earlier check of this step refused and says after-failure=stop';
+      } else if (options.signal?.aborted) {
+        row.reason = INTERRUPTED;
       } else if (block.attrs.fleet) {
-        row.reason = 'a fleet check (hosts=): preflight does not run fleet checks yet; run it in a rehearsal';
+        options.onCheck?.(row, 'started');
+        await fleetCheck(step, block, row);
+        if (row.status === 'refused' && block.attrs.afterFailure === 'stop') stopped = true;
       } else {
         options.onCheck?.(row, 'started');
         const log = await openBlockLog(logs, block.id, 1);
@@ -125,6 +143,7 @@ export async function runPreflight(runbook: Runbook, options: PreflightOptions):
             timeoutMs: runbook.timeoutMs,
             masker,
             resolveConnection: connection,
+            ...(options.signal ? { signal: options.signal } : {}),
             openLog: (attempt) => {
               if (attempt > 1) log.write(`--- waymark: attempt ${attempt} ---`);
               return { write: (line) => void log.write(line), writeChunk: (chunk) => void log.writeChunk(chunk) };
@@ -133,11 +152,13 @@ export async function runPreflight(runbook: Runbook, options: PreflightOptions):
         } finally {
           await log.close();
         }
-        row.status = result.outcome === 'success' ? 'passed' : result.outcome === 'warning' ? 'warned' : 'refused';
-        row.reason = masker.mask(result.reason);
         row.durationMs = Math.round(result.durationMs);
         row.log = relative(dir, log.path);
         const raw = result.result;
+        // Cut short by a signal, a check tells nothing: it is not run, not refused.
+        const cut = options.signal?.aborted === true;
+        row.status = cut ? 'not-run' : result.outcome === 'success' ? 'passed' : result.outcome === 'warning' ? 'warned' : 'refused';
+        row.reason = cut ? INTERRUPTED : masker.mask(result.reason);
         if (raw.kind === 'process') row.tail = [...raw.stdoutTail.slice(-15), ...raw.stderrTail.slice(-5)];
         else if (raw.columns.length > 0) {
           row.columns = raw.columns;
@@ -151,6 +172,51 @@ export async function runPreflight(runbook: Runbook, options: PreflightOptions):
     }
   }
 
+  /** A fleet check on its hosts, through Ansible as in a run; its hosts and their table go on the row. */
+  async function fleetCheck(step: Step, block: Block, row: PreflightCheck): Promise<void> {
+    const log = await openBlockLog(logs, block.id, 1);
+    const started = performance.now();
+    let ended;
+    try {
+      ended = await preflightFleetCheck({
+        runbook,
+        step,
+        block,
+        id,
+        operator: options.operator,
+        profile: options.profile ?? null,
+        inventory: inventoryFor(runbook, options.profile ?? null, vars.values, options.inventory),
+        vars: vars.values,
+        secretNames: vars.secretNames,
+        masker,
+        cwd: dirname(resolve(step.file)),
+        signal: options.signal ?? new AbortController().signal,
+        audit: async (type, payload) => {
+          await audit.append(type, payload);
+        },
+        log: (line) => void log.write(line),
+      });
+    } finally {
+      await log.close();
+    }
+    row.durationMs = Math.round(performance.now() - started);
+    row.log = relative(dir, log.path);
+    row.hosts = ended.hosts;
+    const result = ended.result;
+    if (result.kind === 'canceled') {
+      row.reason = `${INTERRUPTED} before every host had a result`;
+      return;
+    }
+    row.status = result.outcome === 'success' ? 'passed' : result.outcome === 'warning' ? 'warned' : 'refused';
+    row.reason = masker.mask(result.reason);
+    row.tail = result.tail;
+    if (result.columns.length > 0) {
+      row.columns = result.columns;
+      row.rows = result.rows;
+      row.rowCount = result.rowCount;
+    }
+  }
+
   const result: PreflightResult = {
     id,
     runbook: runbook.id,
@@ -161,10 +227,11 @@ export async function runPreflight(runbook: Runbook, options: PreflightOptions):
     dir,
     checks,
     refusing: [...new Set(checks.filter((c) => c.status === 'refused').map((c) => c.step))],
+    ...(options.signal?.aborted ? { interrupted: true } : {}),
   };
   await writeFileAtomic(join(dir, 'preflight.json'), `${JSON.stringify(result, null, 2)}\n`);
   return result;
 }
 
-/** Exit 3 when a step would refuse today, else 0. */
-export const preflightExit = (result: PreflightResult): number => (result.refusing.length > 0 ? ExitCode.Refused : ExitCode.Complete);
+/** 130 when a signal stopped it, else exit 3 when a step would refuse today, else 0. */
+export const preflightExit = (result: PreflightResult): number => (result.interrupted ? ExitCode.Signal : result.refusing.length > 0 ? ExitCode.Refused : ExitCode.Complete);

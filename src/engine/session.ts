@@ -23,7 +23,8 @@ import { openBlockLog } from '../state/logs.js';
 import { createMasker, type Masker } from './exec/mask.js';
 import { executeBlock, type BlockExecution } from './exec/run-block.js';
 import { runFleet, type FleetResult, type HostSelection } from './fleet-run.js';
-import { fleetChecksOf } from './fleet.js';
+import { fleetChecksOf, inventoryFor } from './fleet.js';
+import { evidenceCommand } from './evidence-hint.js';
 import type { OutputStream } from './exec/output.js';
 import { nextAction, type NextAction, type StepFilter } from './plan.js';
 import { decisionsFor, describeAction, exitCodeFor, overrideTarget, refusal, type Answer, type Decisions } from './decisions.js';
@@ -497,11 +498,21 @@ export class RunSession {
     return this.#finished;
   }
 
-  /** What to tell the operator about a finished run: which, when it ended, and how to start another. */
+  /** What to tell the operator about a finished run: which, when it ended, how to bundle its evidence and how to start another. */
   finishedNotice(): string {
+    return `${this.finishedHeadline()}. ${this.evidenceNotice()}. --new-run starts another run`;
+  }
+
+  /** Which run is complete and when it ended: the finished notice's first part (the TUI's summary shows the parts on their own lines). */
+  finishedHeadline(): string {
     const state = this.#state;
     const ended = (state.finishedAt ?? state.updatedAt).replace('T', ' ').slice(0, 19);
-    return `run ${state.run} of ${this.runbook.file} is complete (finished ${ended} UTC); nothing was run. --new-run starts another run`;
+    return `run ${state.run} of ${this.runbook.file} is complete (finished ${ended} UTC); nothing was run`;
+  }
+
+  /** The command that bundles the finished run's evidence for the change ticket, as one short line. */
+  evidenceNotice(): string {
+    return `evidence: ${evidenceCommand(this.runbook.file)}`;
   }
 
   /** What the run needs next, among the steps this invocation works on. */
@@ -991,14 +1002,7 @@ export class RunSession {
    * relative to the file that declares them.
    */
   inventoryPath(): string | { error: string } {
-    if (this.#options.inventory !== undefined) return resolve(this.#options.inventory);
-    const decl = this.runbook.inventory;
-    const profile = this.#state.profile;
-    const written = (profile !== null ? decl?.byProfile[profile] : undefined) ?? decl?.path;
-    if (!decl || written === undefined) {
-      return { error: `no inventory for fleet blocks: give --inventory FILE, or name one with inventory: in the front matter${profile ? ` or in profile ${profile}` : ''} of ${this.runbook.file}` };
-    }
-    return resolve(dirname(resolve(decl.file)), interpolate(written, this.vars.values));
+    return inventoryFor(this.runbook, this.#state.profile, this.vars.values, this.#options.inventory);
   }
 
   #connection(name?: string): ConnectionTarget | { error: string } {

@@ -22,6 +22,7 @@ export function renderPreflightMarkdown(result: PreflightResult): string {
       : '**No step would refuse today.**',
     '',
   );
+  if (result.interrupted) lines.push('**Stopped by a signal:** the check it stopped and those after it are listed as not-run; they tell nothing.', '');
   lines.push('| Step | Check | Result | Why | Source |', '| --- | --- | --- | --- | --- |');
   for (const c of result.checks) lines.push(`| ${cell(c.step)} | ${cell(c.block)} | ${c.status} | ${cell(c.reason)} | ${cell(c.source)} |`);
   for (const c of result.checks.filter((x) => x.status === 'refused' || x.status === 'warned')) {

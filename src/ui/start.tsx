@@ -49,7 +49,7 @@ async function askAboutFinished(loading: ReturnType<typeof loadTui>, session: Ru
   const onSignal = (): void => done('signal');
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   process.stdin.setRawMode(true);
-  const app = render(<FinishedScreen state={session.state} notice={session.finishedNotice()} onNewRun={() => done('new-run')} onQuit={() => done('quit')} />, {
+  const app = render(<FinishedScreen state={session.state} notice={session.finishedHeadline()} evidence={session.evidenceNotice()} onNewRun={() => done('new-run')} onQuit={() => done('quit')} />, {
     exitOnCtrlC: false,
     patchConsole: false,
   });

@@ -77,3 +77,14 @@ it('refuses a missing required variable (exit 2) before writing any state', asyn
   expect(existsSync(state)).toBe(false);
   expect(readFileSync(runbook, 'utf8')).toContain('preflight=skip');
 });
+
+it('refuses a fleet check with no inventory to run it on, saying how to give one (as its gate would)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wm-pf-'));
+  folders.push(dir);
+  const runbook = join(dir, 'fleet.md');
+  writeFileSync(runbook, ['---', 'id: pf-fleet', '---', '# Fleet', '', '## Computes', '', '```sh check name=reachable hosts=computes', 'true', '```', ''].join('\n'));
+  const result = await waymark('preflight', runbook, '--state-dir', join(dir, 'state'), '-o', join(dir, 'r.md'));
+  expect(result.code).toBe(ExitCode.Refused);
+  expect(result.stdout).toMatch(/^refused computes \/ reachable: no inventory for fleet blocks: give --inventory FILE/m);
+  expect(result.stdout).toContain('1 step(s) would refuse: computes');
+});

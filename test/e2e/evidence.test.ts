@@ -118,11 +118,18 @@ describe('waymark evidence', () => {
     expect(verified.stdout).toMatch(/authenticated: every record's MAC verifies with audit key [0-9a-f]{16}/);
     // Evidence only reads: the trail did not grow.
     expect(ws().audit('change')).toHaveLength(trail.length);
-    // Without the key, it says what it could not check.
+    expect(verified.stdout).toContain('is intact and authenticated:');
+    // Without the key, it says what it checked and what it could not, and exits 2 (as audit --verify
+    // does without the key), so a script tells "authenticated" from "intact, not authenticated".
     const elsewhere = await ws().waymark(['evidence', '--verify', bundle], { XDG_CONFIG_HOME: ws().path('no-key-here') });
-    expect(elsewhere.code, elsewhere.all).toBe(0);
+    expect(elsewhere.code, elsewhere.all).toBe(2);
+    expect(elsewhere.stdout).toContain('is intact, but NOT authenticated here:');
+    expect(elsewhere.stdout).toContain('manifest: 8 files, each matches SHA256SUMS; none missing, none extra');
+    expect(elsewhere.stdout).toContain(`audit trail: ${trail.length} records, chain intact`);
     expect(elsewhere.stdout).toContain('NOT authenticated: the trail is keyed with key');
     expect(elsewhere.stdout).toContain('there is no audit key on this machine; the MACs were not checked');
+    const auditElsewhere = await ws().waymark(['audit', book, '--verify'], { XDG_CONFIG_HOME: ws().path('no-key-here') });
+    expect(auditElsewhere.code, auditElsewhere.all).toBe(2);
   }, T);
 
   it('rejects a tampered bundle (exit 1), naming the file: altered, altered with its manifest, rewritten whole, extra or missing', async () => {
@@ -173,8 +180,33 @@ describe('waymark evidence', () => {
     expect(result.code, result.all).toBe(1);
     expect(result.stdout).toMatch(/FAILED: audit\.jsonl:1: line 1 carries a MAC that does not verify with key [0-9a-f]{16}/);
     const noKey = await ws().waymark(['evidence', '--verify', tampered], { XDG_CONFIG_HOME: ws().path('no-key-here') });
-    expect(noKey.code, noKey.all).toBe(0);
+    expect(noKey.code, noKey.all).toBe(2);
     expect(noKey.stdout).toContain('NOT authenticated');
+
+    // Reproduced: a bundle made up unkeyed (no MACs, every hash, the head and the manifest
+    // recomputed) verified with exit 0. It is intact as far as anyone can check, and not authenticated.
+    const unkeyed = edit(files, 'audit.jsonl', (text) => {
+      let prev = '0'.repeat(64);
+      return text
+        .trimEnd()
+        .split('\n')
+        .map((line) => {
+          const record = JSON.parse(line) as { hash: string; mac: string; key: string; [field: string]: unknown };
+          const { hash: _h, mac: _m, key: _k, ...body } = { ...record, operator: 'forger', prev };
+          const hashed = JSON.stringify({ ...body, hash: sha(canonicalJson(body)) });
+          prev = sha(hashed);
+          return hashed;
+        })
+        .join('\n')
+        .concat('\n');
+    });
+    const unkeyedTrail = (unkeyed.find((f) => f.path === 'audit.jsonl') as BundleFile).data.toString();
+    const unkeyedHead = sha(unkeyedTrail.trimEnd().split('\n').at(-1) as string);
+    repack(tampered, folder, withFreshManifest(edit(unkeyed, 'audit-head.txt', (t) => t.replace(/:[0-9a-f]{64} key=[0-9a-f]{16}/, `:${unkeyedHead} key=unkeyed`))));
+    result = await verify();
+    expect(result.code, result.all).toBe(2);
+    expect(result.stdout).toContain('is intact, but NOT authenticated here:');
+    expect(result.stdout).toContain('NOT authenticated: the trail is unkeyed');
 
     // Extracted and packed again with GNU tar (its own header format, folder entries): verified as
     // long as the files are untouched, and a log edited on the way names that log.

@@ -149,6 +149,8 @@ describe('resuming a run', () => {
     expect(again.code, again.all).toBe(0);
     expect(again.stdout).toMatch(new RegExp(`run ${first} of \\S+complete\\.md is complete \\(finished \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\); nothing was run`));
     expect(again.stdout).toContain('--new-run starts another run');
+    // The command for the change ticket's evidence, named as the operator typed the runbook (from its folder).
+    expect(again.stdout).toContain('evidence: waymark evidence complete.md --out FILE.tar.gz.');
     expect(again.stdout).not.toContain('-> ');
     expect(ws().lines('counter.txt')).toEqual(['first: hello', 'second']);
     // The finished run is only looked at: its checkpoint and trail are byte for byte as they ended.

@@ -33,6 +33,7 @@ describe('a complete run in the TUI', () => {
     await ws.tmux.startWaymark('look', ['complete.md', '--state-dir', 'state'], { cwd: ws.dir });
     let screen = await ws.tmux.waitFor('look', /n new run · q quit/);
     expect(screen).toContain(`run ${first} is complete`);
+    expect(screen).toMatch(/^evidence: waymark evidence complete\.md --out FILE\.tar\.gz\s*$/m);
     expect(screen).toMatch(/finished \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
     expect(screen).toMatch(/✓ passed +first: First · ended \d{4}-\d\d-\d\d/);
     expect(screen).toMatch(/✓ passed +second: Second/);

@@ -326,7 +326,7 @@ export const SCENARIOS: Scenario[] = [
     runbook: book('## Migrate {#migrate}\n', sh('name=schema', 'echo ran >> counter')),
     invocations: [
       { keys: ['enter', 'q'], exit: 0, transitions: ['block-finished migrate/schema success', 'run-complete'] },
-      { keys: ['q'], exit: 0, transitions: [], absent: ['run-started', 'block-started'], shows: { headless: '--new-run', tui: 'n starts a new run' } },
+      { keys: ['q'], exit: 0, transitions: [], absent: ['run-started', 'block-started'], shows: { headless: 'evidence: waymark evidence', tui: 'evidence: waymark evidence' } },
     ],
   },
   {

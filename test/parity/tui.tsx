@@ -59,7 +59,7 @@ export const tuiFace = {
 /** The finished-run screen, answered with the key script; it must end by quitting (no new run here). */
 async function leaveFinished(session: RunSession, keys: string[], frames: string[]): Promise<void> {
   let choice: 'quit' | 'new-run' | null = null;
-  const rendered = render(<FinishedScreen state={session.state} notice={session.finishedNotice()} onNewRun={() => (choice = 'new-run')} onQuit={() => (choice = 'quit')} />);
+  const rendered = render(<FinishedScreen state={session.state} notice={session.finishedHeadline()} evidence={session.evidenceNotice()} onNewRun={() => (choice = 'new-run')} onQuit={() => (choice = 'quit')} />);
   try {
     await vi.waitFor(() => expect(rendered.stdin.listenerCount('readable')).toBeGreaterThan(0));
     for (const read of reads(keys)) rendered.stdin.write(read);

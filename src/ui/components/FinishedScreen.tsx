@@ -3,7 +3,7 @@
  * status, when it ended), `q` to quit, and `n` for a new run behind a typed "yes" — a complete run
  * is never run again by opening the runbook.
  */
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { Box, useInput, useStdout } from 'ink';
 import { Text } from '../inert-text.js';
 import type { RunState } from '../../engine/run-state.js';
@@ -12,55 +12,64 @@ import { lookOf } from '../theme.js';
 
 export interface FinishedScreenProps {
   state: RunState;
-  /** The session's notice: which run is complete and when it finished. */
+  /** The session's notice: which run is complete and when it finished (session.finishedHeadline). */
   notice: string;
+  /** The command that bundles the run's evidence for the change ticket (session.evidenceNotice): one line unless the path is long. */
+  evidence: string;
   onNewRun: () => void;
   onQuit: () => void;
 }
 
 const when = (at: string | undefined): string => (at ? `${at.replace('T', ' ').slice(0, 19)} UTC` : '');
 
-export function FinishedScreen({ state, notice, onNewRun, onQuit }: FinishedScreenProps) {
+export function FinishedScreen({ state, notice, evidence, onNewRun, onQuit }: FinishedScreenProps) {
   const { stdout } = useStdout();
   const columns = stdout.columns || 80;
   const rows = stdout.rows || 24;
   const [asking, setAsking] = useState(false);
   const [typed, setTyped] = useState('');
   const [message, setMessage] = useState<string | null>(null);
+  // Keys are judged against what was typed so far, not against the last render: keys that arrive
+  // before React re-renders (typed fast, or under load) saw a stale answer and asked again.
+  const askingNow = useRef(false);
+  const typedNow = useRef('');
+  const ask = (on: boolean): void => {
+    askingNow.current = on;
+    setAsking(on);
+  };
+  const type = (text: string): void => {
+    typedNow.current = text;
+    setTyped(text);
+  };
+  const answer = (): void => {
+    if (typedNow.current.trim() === 'yes') return onNewRun();
+    ask(false);
+    setMessage('no new run started: type yes to start one');
+  };
 
   useInput((input, key) => {
     if (key.ctrl && input === 'c') return onQuit();
-    if (!asking) {
+    if (!askingNow.current) {
       if (input === 'q') return onQuit();
       if (input === 'n') {
-        setAsking(true);
-        setTyped('');
+        ask(true);
+        type('');
         setMessage(null);
       }
       return;
     }
-    if (key.escape) {
-      setAsking(false);
-      return;
-    }
-    if (key.return) {
-      if (typed.trim() === 'yes') return onNewRun();
-      setAsking(false);
-      setMessage('no new run started: type yes to start one');
-      return;
-    }
-    if (key.backspace || key.delete) {
-      setTyped((text) => text.slice(0, -1));
-      return;
-    }
+    if (key.escape) return ask(false);
+    if (key.return) return answer();
+    if (key.backspace || key.delete) return type(typedNow.current.slice(0, -1));
     // A read may hold several keys ("yes" and enter typed fast, a paste).
-    const text = input.replace(/[\r\n]+$/, '');
-    setTyped((before) => before + text);
-    if (/[\r\n]$/.test(input) && (typed + text).trim() === 'yes') onNewRun();
+    type(typedNow.current + input.replace(/[\r\n]+$/, ''));
+    if (/[\r\n]$/.test(input)) answer();
   });
 
-  // Title, run line, notice, blank, step lines, blank, prompt: the steps get what is left.
-  const room = Math.max(1, rows - 8);
+  // Title, run line, the notice (wrapped), the evidence line, blank, step lines, blank, message,
+  // prompt: the steps get what is left, so the prompt stays on screen however long the path is.
+  const linesOf = (text: string): number => Math.max(1, Math.ceil((text.length + 8) / Math.max(20, columns)));
+  const room = Math.max(1, rows - 7 - linesOf(notice) - linesOf(evidence));
   const shown = state.steps.length > room ? state.steps.slice(0, room - 1) : state.steps;
   return (
     <Box flexDirection="column" width={columns}>
@@ -71,7 +80,8 @@ export function FinishedScreen({ state, notice, onNewRun, onQuit }: FinishedScre
         started {when(state.startedAt)} by {state.operator} on {state.host}, finished {when(state.finishedAt ?? state.updatedAt)}
         {state.profile ? `, profile ${state.profile}` : ''}
       </Text>
-      <Text wrap="wrap">{notice.replace('--new-run starts another run', 'n starts a new run')}</Text>
+      <Text wrap="wrap">{notice}</Text>
+      <Text wrap="wrap">{evidence}</Text>
       <Text> </Text>
       {shown.map((step) => {
         const look = lookOf(step.status);

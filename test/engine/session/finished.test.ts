@@ -52,7 +52,7 @@ describe('a complete run, opened again', () => {
     expect(again.finished).toBe(true);
     expect(again.state.run).toBe(runId);
     expect(again.next()).toEqual({ kind: 'complete' });
-    expect(again.finishedNotice()).toMatch(new RegExp(`^run ${runId} of \\S+migrate\\.md is complete \\(finished \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\); nothing was run\\. --new-run starts another run$`));
+    expect(again.finishedNotice()).toMatch(new RegExp(`^run ${runId} of \\S+migrate\\.md is complete \\(finished \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\); nothing was run\\. evidence: waymark evidence \\S+migrate\\.md --out FILE\\.tar\\.gz\\. --new-run starts another run$`));
     expect(existsSync(join(dir, 'state', 'migrate', 'lock.json'))).toBe(true);
     await expect(again.runBlock(step, step.blocks[0]!)).rejects.toThrow(/not next in the run: the run is complete/);
     await again.close();
