@@ -204,6 +204,16 @@ export function rehearsalOf(state: RunState, stepId: string, blockId: string): s
   return figures ? describeFigures(figures) : null;
 }
 
+/** The figures of every block of a step that has them, by block id, for the TUI's step view. */
+export function rehearsalFigures(state: RunState, step: Step): Map<string, string> {
+  const shown = new Map<string, string>();
+  for (const block of step.blocks) {
+    const text = rehearsalOf(state, step.id, block.id);
+    if (text) shown.set(block.id, text);
+  }
+  return shown;
+}
+
 /** What a block came to in this run, to compare. */
 export interface BlockResult {
   durationMs: number;
