@@ -496,7 +496,8 @@ export class RunSession {
     this.notices.push(...notices);
     await this.#dispatch({ type: 'baseline-chosen', baseline, at: new Date().toISOString() }, [
       'baseline-chosen',
-      { rehearsal: baseline.run, from: baseline.from, source: baseline.source, blocks: baseline.blocks.length, warnings: notices.slice(1) },
+      // The figures themselves too: a checkpoint rebuilt from the trail (waymark repair) keeps its baseline.
+      { rehearsal: baseline.run, from: baseline.from, source: baseline.source, blocks: baseline.blocks.length, warnings: notices.slice(1), baseline },
     ]);
   }
 

@@ -6,7 +6,7 @@
  * rehearsal's figures beside each block and asks for the acknowledgement (w). The choice of the
  * baseline, the departure and its acknowledgement are in the trail.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeWithMariaDb } from '../helpers/mariadb.js';
@@ -120,6 +120,15 @@ describeWithMariaDb('run --baseline against a rehearsal', (server) => {
     expect(byId.code, byId.all).toBe(4);
     expect(byId.stdout).toContain(`notice: baseline: rehearsal run ${rehearsalRun} (from this state directory)`);
     expect(byId.stdout).toContain(`waiting: migrate-rows in step migrate departs from the rehearsal (run ${rehearsalRun}): 3 rows where the rehearsal had 120 (deviation=10×)`);
+    // Rebuilt from its audit trail alone (checkpoint and journal lost), the run keeps its baseline
+    // and its departure: --yes still does not accept it.
+    rmSync(join(ws().runDir('migrate'), 'checkpoint.json'));
+    rmSync(join(ws().runDir('migrate'), 'checkpoint.journal'));
+    const repaired = await ws().waymark(['repair', book]);
+    expect(repaired.code, repaired.all).toBe(0);
+    const afterRepair = await ws().run(book, [...socket(), '--yes', '--accept-warnings']);
+    expect(afterRepair.code, afterRepair.all).toBe(4);
+    expect(afterRepair.stdout).toContain(`waiting: migrate-rows in step migrate departs from the rehearsal (run ${rehearsalRun}): 3 rows where the rehearsal had 120`);
     // The rehearsal and the accepted real run ran the last step; the stopped one did not.
     expect(ws().lines('counter.txt')).toEqual(['done', 'done']);
   }, T);
