@@ -11,6 +11,7 @@ import { DEFAULT_DEVIATION_FACTOR, describeDeviationRule } from '../runbook/devi
 import { formatDuration } from '../runbook/duration.js';
 import { ExitCode, OperatorError } from './errors.js';
 import { readRun } from './runs.js';
+import { readCheckpoint } from './checkpoint.js';
 import { blockHash, stepHash } from './reconcile.js';
 import { BundleFormatError, MANIFEST, checkManifest, parseManifest, unpackBundle } from '../state/evidence-bundle.js';
 import { hasCode, reasonOf } from '../state/atomic.js';
@@ -157,7 +158,10 @@ export async function loadBaseline(given: string, context: { stateDir: string; r
     throw error;
   });
   if (!stored) throw new OperatorError(`--baseline ${given}: ${context.runbook.file} has no run in ${context.stateDir}`, ExitCode.BadInput);
-  return figuresOf(stored.state, 'run', given);
+  // The checkpoint as the rehearsal left it: readRun fits it to the runbook as it is now, which
+  // would forget the figures of blocks changed since (they are compared, with a warning).
+  const recorded = (await readCheckpoint(stored.paths.checkpoint, context.runbook.file)) ?? stored.state;
+  return figuresOf(recorded, 'run', given);
 }
 
 /**

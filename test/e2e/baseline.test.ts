@@ -114,11 +114,14 @@ describeWithMariaDb('run --baseline against a rehearsal', (server) => {
       expect.objectContaining({ block: 'migrate-rows', automatic: true, reason: 'accepted by --accept-deviation migrate-rows', deviation: expect.objectContaining({ actual: 3 }) }),
     ]);
 
-    // The rehearsal's run id as baseline, in its own state directory: the same stop.
+    // The rehearsal's run id as baseline, in its own state directory: the same stop. A block
+    // edited since the rehearsal is named in a warning, and still compared.
+    ws().write('migrate.md', BOOK.replace('echo done >> counter.txt', 'echo done >>counter.txt'));
     await instances(3);
     const byId = await ws().run(book, [...socket(), '--new-run', '--baseline', rehearsalRun, '--yes']);
     expect(byId.code, byId.all).toBe(4);
-    expect(byId.stdout).toContain(`notice: baseline: rehearsal run ${rehearsalRun} (from this state directory)`);
+    expect(byId.stdout).toContain(`notice: baseline: rehearsal run ${rehearsalRun} (from this state directory): 3 blocks with figures`);
+    expect(byId.stdout).toContain(`notice: baseline: block done changed since rehearsal ${rehearsalRun} (the runbook's hash differs): compared with the rehearsal's figures all the same`);
     expect(byId.stdout).toContain(`waiting: migrate-rows in step migrate departs from the rehearsal (run ${rehearsalRun}): 3 rows where the rehearsal had 120 (deviation=10×)`);
     // Rebuilt from its audit trail alone (checkpoint and journal lost), the run keeps its baseline
     // and its departure: --yes still does not accept it.
