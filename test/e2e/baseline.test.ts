@@ -88,9 +88,19 @@ describeWithMariaDb('run --baseline against a rehearsal', (server) => {
     expect(stopped.stdout).toContain('--accept-deviation migrate-rows (--yes does not accept it)');
     expect(stopped.stdout).not.toContain('count-migrated');
 
-    // A resume keeps the baseline without naming it again; another one is refused.
-    const other = await runReal(['--baseline', 'no-such-run']);
+    // No earlier run in this state directory: the time left comes from the rehearsal's step durations.
+    const status = await waymark(['status', book, '--state-dir', real, '--json'], { cwd: ws().dir });
+    expect(status.code, status.all).toBe(0);
+    expect((JSON.parse(status.stdout) as { timeLeftMs: number | null }).timeLeftMs).toEqual(expect.any(Number));
+    const realBook = join(real, readdirSync(real)[0] as string);
+    const realRun = (JSON.parse(readFileSync(join(realBook, 'current.json'), 'utf8')) as { runId: string }).runId;
+    const runDir = join(realBook, 'runs', realRun);
+    // A resume keeps the baseline without naming it again; the same one again is fine, another one is refused.
+    const other = await runReal(['--baseline', realRun]);
     expect(other.code, other.all).toBe(2);
+    expect(other.stderr).toContain(`run ${realRun} was started with rehearsal run ${rehearsalRun}, and a run's baseline is fixed at its start`);
+    const same = await runReal(['--baseline', bundle, '--yes']);
+    expect(same.code, same.all).toBe(4);
     const again = await runReal(['--yes', '--accept-warnings']);
     expect(again.code, again.all).toBe(4);
     expect(again.stdout).toContain('3 rows where the rehearsal had 120');
@@ -101,8 +111,6 @@ describeWithMariaDb('run --baseline against a rehearsal', (server) => {
     // Every instance is migrated now, as in the rehearsal: the count passes beside its figures.
     expect(accepted.stdout).toMatch(/<- ok verify count-migrated in \S+: 120 rows returned \[rehearsal: \S+, 120 rows\]/);
 
-    const book2 = join(real, readdirSync(real)[0] as string);
-    const runDir = join(book2, 'runs', (JSON.parse(readFileSync(join(book2, 'current.json'), 'utf8')) as { runId: string }).runId);
     const state = loadCheckpointSync(runDir) as RunState;
     expect(state.baseline).toMatchObject({ run: rehearsalRun, from: 'evidence' });
     const migrateRows = state.steps[0]?.blocks[0];
