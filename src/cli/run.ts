@@ -17,6 +17,7 @@ import { ExitCode, OperatorError, UsageError } from '../engine/errors.js';
 import { publicValues, withValues } from '../engine/vars.js';
 import { commonOptions, stateDirFrom } from './options.js';
 import { hostLine, hostLines, hostNameWidth } from './host-lines.js';
+import { rehearsalOf } from '../engine/baseline.js';
 
 export const runHelp = `usage: waymark run RUNBOOK.md --headless [options]
 
@@ -32,6 +33,10 @@ Runs a runbook without the TUI, for rehearsals and CI. Stops where a person is n
   --skip-tag TAG         leave out the steps tagged TAG (repeatable)
   --yes                  tick checklists and confirm blocks and steps automatically (recorded as automatic)
   --accept-warnings      acknowledge warnings automatically (recorded)
+  --baseline RUN_OR_EVIDENCE  compare each block with a rehearsal: its run id in this state
+                         directory, or its evidence bundle (docs/baseline.md)
+  --accept-deviation BLOCK  accept that BLOCK departs from the rehearsal (repeatable; recorded);
+                         neither --yes nor --accept-warnings accepts a departure
   --override CHECK=REASON  override one failed check that allows it (repeatable)
   --skip STEP=REASON     skip one optional step (repeatable)
   --rerun-interrupted    re-run a block that was interrupted when waymark stopped
@@ -91,10 +96,12 @@ function printer(out: NodeJS.WritableStream, session: RunSession, showOutput: bo
         for (const line of hostLines(event.host, hostNameWidth(hosts), showOutput)) out.write(`${line}\n`);
         break;
       }
-      case 'block-finished':
+      case 'block-finished': {
         flushOutput();
-        out.write(`${blockLine(event.block, event.state)}\n`);
+        const rehearsal = rehearsalOf(session.state, event.step.id, event.block.id);
+        out.write(`${blockLine(event.block, event.state)}${rehearsal ? ` [${rehearsal}]` : ''}\n`);
         break;
+      }
       case 'notify-failed':
         // On stderr, so a pipeline reading the run's lines is not disturbed (docs/notify.md).
         process.stderr.write(`waymark: ${inert(event.message)}\n`);
@@ -139,6 +146,8 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
       headless: { type: 'boolean' },
       yes: { type: 'boolean' },
       'accept-warnings': { type: 'boolean' },
+      baseline: { type: 'string' },
+      'accept-deviation': { type: 'string', multiple: true },
       override: { type: 'string', multiple: true },
       skip: { type: 'string', multiple: true },
       'rerun-interrupted': { type: 'boolean' },
@@ -160,6 +169,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
     newRun: values['new-run'] ?? false,
     allowOutsideIncludes: values['allow-outside-includes'] ?? false,
     ...(values.inventory !== undefined ? { inventory: values.inventory } : {}),
+    ...(values.baseline !== undefined ? { baseline: values.baseline } : {}),
     ...stepSelection(values.only ?? [], values['skip-tag'] ?? []),
   };
   const overrides = parsePairs(values.override, '--override');
@@ -173,13 +183,18 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
     const others = (['accept-warnings', 'override', 'skip', 'rerun-interrupted', 'retry-hosts', 'check-hosts'] as const).filter((flag) => values[flag] !== undefined);
     if (others.length > 0) throw new UsageError(`--rollback runs the rollback blocks of one step and nothing else: leave out --${others.join(', --')}, and run again without --rollback to go on`);
   }
+  const acceptDeviations = new Set(values['accept-deviation'] ?? []);
   sessionOptions.validate = (runbook) => {
     validateFlags(runbook, overrides, skips, tags);
+    const blocks = runbook.steps.flatMap((s) => s.blocks).filter((b) => b.executor !== null);
+    for (const name of acceptDeviations) {
+      if (!blocks.some((b) => b.id === name)) throw new UsageError(`--accept-deviation ${name}: there is no block named ${name} in ${runbook.file}`);
+    }
     const target = rollback === undefined ? null : rollbackTarget(runbook, rollback);
     if (target && 'message' in target) throw new UsageError(target.message);
   };
   if (!values.headless) {
-    const headlessOnly = (['yes', 'accept-warnings', 'override', 'skip', 'rerun-interrupted', 'retry-hosts', 'check-hosts', 'rollback', 'output'] as const).filter((flag) => values[flag] !== undefined);
+    const headlessOnly = (['yes', 'accept-warnings', 'accept-deviation', 'override', 'skip', 'rerun-interrupted', 'retry-hosts', 'check-hosts', 'rollback', 'output'] as const).filter((flag) => values[flag] !== undefined);
     if (headlessOnly.length > 0) throw new UsageError(`--${headlessOnly.join(', --')} only apply with --headless; in the TUI, decide with the keys (? shows them)`);
     const { startTui } = await import('../ui/start.js');
     return startTui(sessionOptions);
@@ -210,7 +225,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
       return ExitCode.Complete;
     }
     session.subscribe(printer(out, session, values.output ?? false));
-    const flags = { yes: values.yes ?? false, acceptWarnings: values['accept-warnings'] ?? false, rerunInterrupted: values['rerun-interrupted'] ?? false, retryHosts: values['retry-hosts'] ?? false, checkHosts: values['check-hosts'] ?? false, overrides, skips };
+    const flags = { yes: values.yes ?? false, acceptWarnings: values['accept-warnings'] ?? false, rerunInterrupted: values['rerun-interrupted'] ?? false, retryHosts: values['retry-hosts'] ?? false, checkHosts: values['check-hosts'] ?? false, overrides, skips, acceptDeviations };
     const code = rollback !== undefined
       ? await rollBack(session, rollback, flags.yes, sessionOptions.runbookFile, print)
       : await drive(session, flags, sessionOptions.runbookFile, print, () => session.stopped);
@@ -331,6 +346,12 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
       if (allows('retry-hosts')) print(`   its unreachable hosts can be retried alone with --retry-hosts`);
       return print('   run again to retry it');
     case 'acknowledge':
+      if (d.blockState?.deviation) {
+        const { deviation } = d.blockState;
+        print(`waiting: ${action.block.id} in step ${action.step.id} departs from the rehearsal (${session.state.baseline ? `run ${session.state.baseline.run}` : 'baseline'}): ${deviation.message}`);
+        for (const line of evidence(d.blockState)) print(`   ${line}`);
+        return print(`   look at what it did; if that is right, acknowledge it in the TUI (w) or re-run with --accept-deviation ${action.block.id} (--yes does not accept it)`);
+      }
       if (allows('retry-hosts')) print(`   its unreachable hosts can be retried alone with --retry-hosts`);
       if (d.gate.length > 1) {
         print(`waiting: ${d.gate.length} checks of step ${action.step.id} ended with a warning; acknowledge them in the TUI (w, one by one) or re-run with --accept-warnings:`);

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { loadRunbook } from '../runbook/load.js';
 import { readRun } from '../engine/runs.js';
-import { stepDurations, timeLeft } from '../engine/estimate.js';
+import { durationsFor, timeLeft } from '../engine/estimate.js';
 import { ExitCode, UsageError } from '../engine/errors.js';
 import { stateDirFrom } from './options.js';
 import { formatDuration } from '../runbook/duration.js';
@@ -50,7 +50,7 @@ export async function statusCommand(argv: string[], out: NodeJS.WritableStream):
   const runbook = await loadRunbook(positionals[0] as string, { allowOutsideRoot: values['allow-outside-includes'] ?? false });
   const stateDir = stateDirFrom(values['state-dir']);
   const stored = await readRun(stateDir, runbook);
-  const left = stored ? timeLeft(stored.state, await stepDurations(stateDir, runbook, stored.state.run)) : null;
+  const left = stored ? timeLeft(stored.state, await durationsFor(stateDir, runbook, stored.state)) : null;
   const json: StatusJson = stored
     ? {
         runbook: runbook.id,

@@ -178,6 +178,7 @@ export function decisionsFor(runbook: Runbook, state: RunState, action: NextActi
     decisions.summary = `checks ${refusing.map((check) => check.block.id).join(', ')} failed and hold the run${refusing.some((check) => check.overridable) ? '' : ' (none can be overridden)'}`;
   }
   if (decisions.fleet && blockState?.status === 'paused') decisions.summary = describePause(action, decisions.fleet);
+  if (action.kind === 'acknowledge' && blockState?.deviation) decisions.summary = `block ${action.block.id} departs from the rehearsal (${blockState.deviation.message}) and needs an acknowledgement`;
   decisions.choices = context.busy ? [choice('stop', 'stop the run')] : choicesFor(decisions);
   return decisions;
 }
@@ -224,7 +225,7 @@ function choicesFor(d: Decisions): Choice[] {
       choices.push(choice('retry', `retry ${action.block.id}`, { confirms }));
       break;
     case 'acknowledge':
-      choices.push(choice('acknowledge', `accept the warning of ${action.block.id}`));
+      choices.push(choice('acknowledge', d.blockState?.deviation ? `accept that ${action.block.id} departs from the rehearsal` : `accept the warning of ${action.block.id}`));
       break;
     case 'checklist':
       break;
@@ -451,7 +452,7 @@ export function describeAnswer(answer: Answer, d: Decisions): string {
     case 'mark-done':
       return `${block} marked done: ${answer.reason}`;
     case 'acknowledge':
-      return `warning of ${block} acknowledged`;
+      return d.blockState?.deviation ? `departure of ${block} from the rehearsal acknowledged` : `warning of ${block} acknowledged`;
     case 'confirm-step':
       return `step ${d.step?.id ?? ''} confirmed`;
     case 'tick':

@@ -10,9 +10,19 @@ import { StateLinkError } from '../state/atomic.js';
 import { listRunIds, locateRunbookState } from './state-folder.js';
 import type { RunState } from './run-state.js';
 import { isStepDone } from './run-state.js';
+import { baselineDurations } from './baseline.js';
 
 /** How many earlier runs to learn from; older ones say little about today. */
 const RUNS_CONSULTED = 20;
+
+/**
+ * Step durations for a run's ETA: its rehearsal's when it was started with a baseline (the run
+ * it rehearsed is the better guess), else the medians of earlier runs here.
+ */
+export async function durationsFor(stateDir: string, runbook: Runbook, state: RunState): Promise<Map<string, number>> {
+  if (state.baseline) return baselineDurations(state.baseline, runbook);
+  return stepDurations(stateDir, runbook, state.run);
+}
 
 /** Median duration per step hash over earlier runs. */
 export async function stepDurations(stateDir: string, runbook: Runbook, exceptRun: string): Promise<Map<string, number>> {

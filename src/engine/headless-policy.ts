@@ -23,6 +23,11 @@ export interface HeadlessFlags {
   overrides: ReadonlyMap<string, string>;
   /** --skip STEP=REASON. */
   skips: ReadonlyMap<string, string>;
+  /**
+   * --accept-deviation BLOCK: the blocks whose departure from the rehearsal is accepted. Neither
+   * --yes nor --accept-warnings accepts one: the operator names each block (docs/baseline.md).
+   */
+  acceptDeviations?: ReadonlySet<string>;
 }
 
 /** What this invocation knows beyond the decisions. */
@@ -89,13 +94,23 @@ export function headlessPolicy(d: Decisions, flags: HeadlessFlags, context: Poli
       return context.ranHere(action.block) ? wait : run('retry', `retrying block ${action.block.id}, which failed in an earlier session`);
     case 'interrupted':
       return flags.rerunInterrupted ? run('rerun', `re-running interrupted block ${action.block.id} (--rerun-interrupted)`) : wait;
-    case 'acknowledge':
+    case 'acknowledge': {
+      const deviation = d.blockState?.deviation;
+      if (deviation) {
+        if (!flags.acceptDeviations?.has(action.block.id)) return wait;
+        return {
+          kind: 'answer',
+          answer: { kind: 'acknowledge', automatic: true, reason: `accepted by --accept-deviation ${action.block.id}` },
+          note: `   departure of ${action.block.id} from the rehearsal acknowledged (--accept-deviation): ${deviation.message}`,
+        };
+      }
       if (!flags.acceptWarnings) return wait;
       return {
         kind: 'answer',
         answer: { kind: 'acknowledge', automatic: true, reason: 'accepted by --accept-warnings' },
         note: `   warning of ${action.block.id} acknowledged (--accept-warnings)`,
       };
+    }
     case 'checklist': {
       const item = d.items.find((i) => !i.ticked && action.items.some((due) => due.id === i.id));
       if (!flags.yes || !item || !allows('tick')) return wait;

@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Block, Runbook } from '../runbook/model.js';
+import type { Baseline, Deviation } from './baseline.js';
 import { ExitCode, OperatorError } from './errors.js';
 import { StateError, reasonOf, syncDirectory, writeFileAtomic } from '../state/atomic.js';
 import { verifyAudit, type AuditRecord } from '../state/audit.js';
@@ -115,6 +116,8 @@ class AuditTranslator {
         };
         const reason = text(record, 'reason');
         if (reason !== undefined) event.reason = reason;
+        // A departure from the rehearsal stays one: only --accept-deviation (or a person) accepts it.
+        if (record.deviation && typeof record.deviation === 'object') event.deviation = record.deviation as Deviation;
         return [event];
       }
       case 'block-interrupted':
@@ -124,6 +127,8 @@ class AuditTranslator {
         return record.kind === 'drift-changed' ? [{ type: 'block-reset', step, block, hash: hash() }] : [];
       case 'warning-acknowledged':
         return [{ type: 'warning-acknowledged', step, block, decision: decisionOf(record) }];
+      case 'baseline-chosen':
+        return record.baseline && typeof record.baseline === 'object' ? [{ type: 'baseline-chosen', baseline: record.baseline as Baseline, at }] : [];
       case 'check-overridden':
         return [{ type: 'check-overridden', step, block, decision: decisionOf(record) }];
       case 'interrupted-marked-done':

@@ -4,6 +4,8 @@
  * decision does to a step live here and nowhere else.
  */
 
+import type { Baseline, Deviation } from './baseline.js';
+
 /** Status of a step, as `status --json` reports it. */
 export type StepStatus =
   | 'pending' | 'running' | 'passed' | 'failed' | 'refused' | 'skipped' | 'overridden' | 'waiting' | 'interrupted';
@@ -119,6 +121,8 @@ export interface BlockState {
   history?: Execution[];
   /** A fleet block's hosts, in the order of its rolling plan (see docs/fleet.md). */
   hosts?: HostState[];
+  /** How its last result departs from the rehearsal's (`--baseline`): its warning needs an acknowledgement. */
+  deviation?: Deviation;
 }
 
 /** One step's checkpointed state. */
@@ -167,6 +171,8 @@ export interface RunState {
   journalSeq?: number;
   /** Bytes of the journal this state includes: readers replay only what follows. */
   journalBytes?: number;
+  /** The rehearsal's figures chosen at the run's start (`--baseline`, docs/baseline.md). */
+  baseline?: Baseline;
 }
 
 /** Everything that can happen to a run. */
@@ -187,6 +193,8 @@ export type RunEvent =
       rowCount?: number;
       durationMs: number;
       at: string;
+      /** The result departs from the rehearsal's: the outcome is then `warning`. */
+      deviation?: Deviation;
     }
   | { type: 'block-interrupted'; step: string; block: string; at: string }
   /** A fleet block's hosts and their batches, as planned for this execution; hosts already done keep their records. */
@@ -215,7 +223,9 @@ export type RunEvent =
   | { type: 'step-skipped'; step: string; decision: Decision }
   | { type: 'step-finished'; step: string; at: string }
   | { type: 'block-reset'; step: string; block: string; hash: string }
-  | { type: 'run-status'; status: RunStatus; at: string };
+  | { type: 'run-status'; status: RunStatus; at: string }
+  /** The run's baseline, chosen at its start. */
+  | { type: 'baseline-chosen'; baseline: Baseline; at: string };
 
 /** Status of a block after an outcome, given its role: a failing check refuses, anything else fails. */
 export function statusForOutcome(outcome: Outcome, role: string): BlockStatus {
@@ -337,7 +347,8 @@ export function reduce(state: RunState, event: RunEvent): RunState {
           finishedAt: event.at,
           durationMs: event.durationMs,
         };
-        for (const key of ['reason', 'tail', 'columns', 'rows', 'rowCount'] as const) delete finished[key];
+        for (const key of ['reason', 'tail', 'columns', 'rows', 'rowCount', 'deviation'] as const) delete finished[key];
+        if (event.deviation !== undefined) finished.deviation = event.deviation;
         if (event.reason !== undefined) finished.reason = event.reason;
         if (event.tail !== undefined) finished.tail = event.tail;
         if (event.columns !== undefined) finished.columns = event.columns;
@@ -469,6 +480,8 @@ export function reduce(state: RunState, event: RunEvent): RunState {
         event.step,
         (step) => ({ ...step, status: isStepDone(step) ? 'pending' : step.status }),
       );
+    case 'baseline-chosen':
+      return { ...state, baseline: event.baseline, updatedAt: event.at };
     case 'run-status': {
       const next: RunState = { ...state, status: event.status, updatedAt: event.at };
       // A run that pauses leaves a step in progress waiting, unless one of its blocks is still

@@ -35,6 +35,7 @@ import { changedSecrets, fixedValues, publicValues, recordedVars, resolveVars, s
 import { readVarFile, type VarFileEntry } from './var-file.js';
 import { Notifier, type NotifyEvent } from './notify.js';
 import type { NotifyEventName } from '../runbook/notify-decl.js';
+import { baselineWarnings, judgeAgainstBaseline, loadBaseline, sameBaseline, type Baseline, type BlockResult } from './baseline.js';
 
 // loadRunbook lives with the runbook (src/runbook/load.ts); callers that know it from here keep working.
 export { loadRunbook } from '../runbook/load.js';
@@ -67,6 +68,8 @@ export interface SessionOptions {
   selected?: StepFilter;
   /** `--inventory FILE`: the Ansible inventory for fleet blocks, over the runbook's `inventory:`. */
   inventory?: string;
+  /** `--baseline RUN_OR_EVIDENCE`: a rehearsal whose figures each block is compared with (docs/baseline.md). */
+  baseline?: string;
   /**
    * Checks the face's own flags against the runbook (tags, check and step names) before anything
    * on disk changes; it throws the face's error when one does not fit.
@@ -74,8 +77,8 @@ export interface SessionOptions {
   validate?: (runbook: Runbook) => void;
 }
 
-/** The options once the var files are read: their lines, not their names. */
-type StartOptions = SessionOptions & { files: VarFileEntry[] };
+/** The options once the var files are read (their lines, not their names) and the baseline is loaded. */
+type StartOptions = SessionOptions & { files: VarFileEntry[]; rehearsal?: Baseline };
 
 /** What a face hears from the session. */
 export type SessionEvent =
@@ -156,6 +159,19 @@ function refuseChangedSecrets(previous: RunState, vars: ResolvedVars, key: Audit
       ...changed.map((name) => `  secret ${name}: its value is not the one the run started with`),
       'resume with the secrets the run started with, or start a new run with --new-run',
     ].join('\n'),
+    ExitCode.BadInput,
+  );
+}
+
+/**
+ * A run's baseline is fixed at its start, as its settings are: its blocks that passed were judged
+ * against that rehearsal. Resuming with another one (or one where there was none) is refused.
+ */
+function refuseOtherBaseline(previous: RunState, given: Baseline | undefined): void {
+  if (given === undefined || (previous.baseline && sameBaseline(previous.baseline, given))) return;
+  const had = previous.baseline ? `rehearsal run ${previous.baseline.run}` : 'no baseline';
+  throw new OperatorError(
+    `run ${previous.run} was started with ${had}, and a run's baseline is fixed at its start: resume without --baseline to keep ${previous.baseline ? 'it' : 'none'}, or start a new run with --new-run --baseline ${given.source}`,
     ExitCode.BadInput,
   );
 }
@@ -290,11 +306,13 @@ export class RunSession {
     for (const file of options.varFiles ?? []) files.push(...(await readVarFile(file)));
     // The runbook's own state folder: one that belongs to another runbook is refused here, before anything changes.
     const { book, notices } = await claimRunbookState(options.stateDir, runbook);
+    // A baseline that cannot be read is refused before the run starts or resumes.
+    const rehearsal = options.baseline === undefined ? undefined : await loadBaseline(options.baseline, { stateDir: options.stateDir, runbook });
 
     const previousId = await readCurrentRun(book.current);
     const lock = await acquireLock(book.dir, { runId: previousId, operator });
     try {
-      const session = await RunSession.#start(runbook, operator, { ...options, files }, book, previousId, lock);
+      const session = await RunSession.#start(runbook, operator, { ...options, files, ...(rehearsal ? { rehearsal } : {}) }, book, previousId, lock);
       session.notices.unshift(...notices);
       session.notices.push(...session.vars.warnings);
       return session;
@@ -396,6 +414,7 @@ export class RunSession {
         try {
           vars = await RunSession.#settings(runbook, options, options.newRun ? null : previous);
           if (!options.newRun) refuseChangedSecrets(previous, vars, key);
+          if (!options.newRun) refuseOtherBaseline(previous, options.rehearsal);
           trail = await continueAuditTrail(trailOf(paths, checkpoint, previous, key, operator));
         } catch (error) {
           await checkpoint.close();
@@ -421,6 +440,7 @@ export class RunSession {
       session.resumed = true;
       for (const [type, data] of auditEntries) await session.#record(type, data);
       await session.#record('run-resumed', { profile: state.profile, pid: process.pid });
+      if (state.baseline) session.notices.push(...session.#baselineNotices(state.baseline));
       for (const change of changes) {
         const message = describeReconciliation(change);
         session.notices.push(message);
@@ -460,8 +480,43 @@ export class RunSession {
         pid: process.pid,
       });
       for (const [type, data] of auditEntries) await session.#record(type, data);
+      if (options.rehearsal) await session.#chooseBaseline(options.rehearsal);
     }
     return session;
+  }
+
+  /** What the operator is told about the run's baseline: which rehearsal, and what to be wary of. */
+  #baselineNotices(baseline: Baseline): string[] {
+    const from = baseline.from === 'evidence' ? `evidence bundle ${baseline.source}` : 'this state directory';
+    return [`baseline: rehearsal run ${baseline.run} (from ${from}): ${baseline.blocks.length} blocks with figures`, ...baselineWarnings(baseline, this.runbook)];
+  }
+
+  /** Record the baseline a new run was started with: in the checkpoint (a resume keeps it) and the trail. */
+  async #chooseBaseline(baseline: Baseline): Promise<void> {
+    const notices = this.#baselineNotices(baseline);
+    this.notices.push(...notices);
+    await this.#dispatch({ type: 'baseline-chosen', baseline, at: new Date().toISOString() }, [
+      'baseline-chosen',
+      // The figures themselves too: a checkpoint rebuilt from the trail (waymark repair) keeps its baseline.
+      { rehearsal: baseline.run, from: baseline.from, source: baseline.source, blocks: baseline.blocks.length, warnings: notices.slice(1), baseline },
+    ]);
+  }
+
+  /**
+   * A block that passed, judged against the rehearsal: one that departs from its figures ends
+   * with a warning instead, which needs an acknowledgement (docs/baseline.md).
+   */
+  #judged(step: Step, block: Block, event: Extract<RunEvent, { type: 'block-finished' }>, hosts?: HostState[]): void {
+    if (event.outcome !== 'success' || !this.#state.baseline) return;
+    const result: BlockResult = { durationMs: event.durationMs };
+    // A fleet block's figures are its duration and its hosts' (its rows are its hosts, not data).
+    if (event.rowCount !== undefined && !hosts) result.rowCount = event.rowCount;
+    if (hosts) result.hosts = hosts.map((h) => (h.durationMs === undefined ? { host: h.host } : { host: h.host, durationMs: h.durationMs }));
+    const deviation = judgeAgainstBaseline(this.#state, step, block, result);
+    if (!deviation) return;
+    event.outcome = 'warning';
+    event.reason = `departs from the rehearsal: ${deviation.message}`;
+    event.deviation = deviation;
   }
 
   /** The checkpointed state as it is now. */
@@ -740,9 +795,10 @@ export class RunSession {
       }
       case 'acknowledge': {
         const decision = this.#decision(answer.reason, answer.automatic);
+        const deviation = d.blockState?.deviation;
         await this.#dispatch({ type: 'warning-acknowledged', step: step.id, block: block.id, decision }, [
           'warning-acknowledged',
-          { step: step.id, block: block.id, reason: decision.reason ?? null, automatic: answer.automatic ?? false },
+          { step: step.id, block: block.id, reason: decision.reason ?? null, automatic: answer.automatic ?? false, ...(deviation ? { deviation } : {}) },
         ]);
         return null;
       }
@@ -918,10 +974,14 @@ export class RunSession {
         event.columns = raw.columns;
         event.rows = raw.rows.slice(0, 50).map((row) => raw.columns.map((column) => row[column] ?? ''));
         event.rowCount = raw.rows.length;
+      } else if (block.executor === 'sql' && raw.error === undefined) {
+        // A statement without a result set: the rows it changed are its figure (0 migrated is news).
+        event.rowCount = raw.affectedRows ?? 0;
       }
+      this.#judged(step, block, event);
       await this.#dispatch(event, [
         'block-finished',
-        { step: step.id, block: block.id, role: block.role, outcome: result.outcome, exitCode: event.exitCode, reason: event.reason ?? null, attempts: result.attempts },
+        { step: step.id, block: block.id, role: block.role, outcome: event.outcome, exitCode: event.exitCode, reason: event.reason ?? null, attempts: result.attempts, ...(event.deviation ? { deviation: event.deviation } : {}) },
       ]);
     }
   }
@@ -953,9 +1013,10 @@ export class RunSession {
       tail: result.tail,
       ...(result.columns.length > 0 ? { columns: result.columns, rows: result.rows, rowCount: result.rowCount } : {}),
     };
+    this.#judged(step, block, event, this.#stepState(step).blocks.find((b) => b.id === block.id)?.hosts ?? []);
     await this.#dispatch(event, [
       'block-finished',
-      { step: step.id, block: block.id, role: block.role, outcome: result.outcome, exitCode: null, reason: event.reason ?? null, attempts: 1 },
+      { step: step.id, block: block.id, role: block.role, outcome: event.outcome, exitCode: null, reason: event.reason ?? null, attempts: 1, ...(event.deviation ? { deviation: event.deviation } : {}) },
     ]);
   }
 

@@ -3,6 +3,7 @@ import type { BlockAttributes, Executor, FleetAttributes, HostCount, Role, SqlEx
 import { ROLES } from './model.js';
 import type { RawAttribute } from './info-string.js';
 import { parseDuration } from './duration.js';
+import { parseDeviation } from './deviation.js';
 
 /** Languages that run, and how. Every other language is display only. */
 const EXECUTORS: Record<string, Executor> = { sh: 'shell', bash: 'shell', shell: 'shell', python: 'python', sql: 'sql' };
@@ -17,7 +18,7 @@ const RUNME_KEYS = new Set([
 const WAYMARK_KEYS = [
   'name', 'timeout', 'expect', 'exit', 'retries', 'delay', 'rerun-on-exit', 'codes', 'severity', 'override',
   'after-failure', 'confirm', 'connection', 'cwd', 'excludeFromRunAll', 'ignore', 'hosts', 'batch', 'max-fail', 'forks', 'pause',
-  'preflight',
+  'preflight', 'deviation',
 ] as const;
 
 /** Attributes that only mean something on a fleet block (`hosts=`). */
@@ -183,6 +184,12 @@ export function interpretBlockHead(lang: string, words: string[], raw: RawAttrib
         if (value !== 'skip') bad('the only supported value is "skip" (waymark preflight does not run this check early)');
         else attrs.preflight = 'skip';
         break;
+      case 'deviation': {
+        const rule = value === true ? undefined : parseDeviation(value);
+        if (rule === undefined) bad('expected a factor such as 10x or 3, rows:±N (rows:+-N), both joined by a comma, or off');
+        else attrs.deviation = rule;
+        break;
+      }
       case 'connection':
         if (value === true || value === '') bad('expected a connection name from the front matter');
         else attrs.connection = value;

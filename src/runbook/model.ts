@@ -69,6 +69,19 @@ export interface BlockAttributes {
   cwd?: string;
   /** Present on a fleet block (`hosts=`). */
   fleet?: FleetAttributes;
+  /** `deviation=`: how far a result may depart from the rehearsal's (`--baseline`, docs/baseline.md). */
+  deviation?: DeviationRule;
+}
+
+/**
+ * How far a block's result may depart from its rehearsal's before the run asks for an
+ * acknowledgement. `factor` applies to the duration (slower only) and, unless `rowsWithin` is
+ * given, to the row count (both ways); `off` turns the comparison off for the block.
+ */
+export interface DeviationRule {
+  factor?: number;
+  rowsWithin?: number;
+  off?: true;
 }
 
 /** A fenced (or indented) code block inside a step or the introduction. */

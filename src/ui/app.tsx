@@ -12,6 +12,7 @@ import { actionFor } from './keys.js';
 import { currentStepIndex } from '../engine/plan.js';
 import { publicValues } from '../engine/vars.js';
 import { timeLeft } from '../engine/estimate.js';
+import { rehearsalFigures } from '../engine/baseline.js';
 import { formatDuration } from '../runbook/duration.js';
 import { Header } from './components/Header.js';
 import { StepList } from './components/StepList.js';
@@ -194,6 +195,7 @@ export function App({ controller, durations, openPager = runPager, openShell = r
         reason: decisions.step === step ? decisions.reason : null,
         remedy: decisions.step === step ? decisions.remedy : null,
         gate: onRunStep && decisions.step === step ? decisions.gate : [],
+        rehearsal: rehearsalFigures(state, step),
         width: mainWidth,
       })
     : null;

@@ -92,12 +92,12 @@ export async function startTui(options: SessionOptions): Promise<number> {
     if (choice !== 'new-run') return choice === 'signal' ? ExitCode.Signal : ExitCode.Complete;
     session = await open(true);
   }
-  const [{ render }, { App }, { UiController }, { stepDurations }] = loaded.value;
+  const [{ render }, { App }, { UiController }, { durationsFor }] = loaded.value;
   let signalled = false;
   const cleanups: (() => void)[] = [];
   try {
     const controller = new UiController(session, { resume: session.resumed });
-    const durations = await stepDurations(options.stateDir, session.runbook, session.state.run);
+    const durations = await durationsFor(options.stateDir, session.runbook, session.state);
     // The terminal can go away under us (an ssh link drops, the window is closed): writes then fail
     // with EIO. There is nothing left to draw on, but the run must still be closed properly — the
     // SIGHUP handler below cancels the block, and the session records it and releases the lock.

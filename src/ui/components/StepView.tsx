@@ -43,6 +43,8 @@ export interface StepViewProps {
    * holding the run, the view lists the others with their evidence, so every problem shows at once.
    */
   gate?: GateCheck[];
+  /** The rehearsal's figures of each block, by block id (`rehearsal: 4m12s, 12,408 rows`), when the run has a baseline. */
+  rehearsal?: ReadonlyMap<string, string>;
   width: number;
   height: number;
 }
@@ -69,12 +71,13 @@ function attributesOf(block: Block): string {
   return parts.join(', ');
 }
 
-function resultOf(state: BlockState | undefined): string {
-  if (!state || state.status === 'pending') return '';
+/** The block's result in two parts: its status and time, then why (the rehearsal's figures go between them). */
+function resultOf(state: BlockState | undefined): { head: string; why: string } {
+  if (!state || state.status === 'pending') return { head: '', why: '' };
   // An interrupted block keeps the time and reason of an earlier execution: neither is this one's.
-  if (state.status === 'interrupted') return 'interrupted';
+  if (state.status === 'interrupted') return { head: 'interrupted', why: '' };
   const took = state.durationMs !== undefined ? ` ${formatDuration(state.durationMs)}` : '';
-  return `${state.status}${took}${state.reason && state.status !== 'passed' ? `: ${state.reason}` : ''}`;
+  return { head: `${state.status}${took}`, why: state.reason && state.status !== 'passed' ? `: ${state.reason}` : '' };
 }
 
 /** A failed block's evidence: SQL rows as a table (with how many rows the check found), or the output's tail. */
@@ -127,7 +130,7 @@ export type StepSectionsProps = Omit<StepViewProps, 'height'>;
 /** Data rows of evidence shown for each check of a gate besides the one holding the run. */
 const OTHER_EVIDENCE_ROWS = 5;
 
-export function stepSections({ step, state, next, selected, busy, vars, rollbacks, remedy, reason, fixes = [], host = null, gate: open = [], width }: StepSectionsProps): StepSections {
+export function stepSections({ step, state, next, selected, busy, vars, rollbacks, remedy, reason, fixes = [], host = null, gate: open = [], rehearsal, width }: StepSectionsProps): StepSections {
   const tags = [step.optional ? 'optional' : '', ...step.tags.map((t) => `#${t}`)].filter(Boolean).join(' ');
   // A long title wraps: two steps that differ only at the end must not look alike.
   const title: Row[] = wrapWords(`${step.title} (${step.id}${tags ? ` · ${tags}` : ''})`, width).map((line, i) => ({
@@ -149,13 +152,16 @@ export function stepSections({ step, state, next, selected, busy, vars, rollback
     const used = usedVars(block, vars).map((name) => `${name}=${vars[name]}`).join(' ');
     const attrs = attributesOf(block);
     const result = resultOf(blockState);
-    // The result comes before the attributes and variables: at 80 columns they are what gets cut.
+    const figures = rehearsal?.get(block.id);
+    // The result and the rehearsal's figures come before the attributes and variables: at 80 columns they are what gets cut.
     blocks.push({
       key: `b-${block.id}`,
       node: (
         <Text key={`b-${block.id}`} wrap="truncate-end">
           <Text color={look.color}>{look.glyph}</Text> <Text inverse>{` ${ROLE_BADGE[block.role] ?? block.role} `}</Text> {block.id}
-          {result ? <Text color={look.color}> {result}</Text> : null}
+          {result.head ? <Text color={look.color}> {result.head}</Text> : null}
+          {figures ? <Text color="cyan">{` (${figures})`}</Text> : null}
+          {result.why ? <Text color={look.color}>{result.why}</Text> : null}
           <Text dimColor>{attrs ? ` [${attrs}]` : ''}{used ? ` ${used}` : ''}</Text>
         </Text>
       ),
