@@ -17,7 +17,7 @@ const RUNME_KEYS = new Set([
 const WAYMARK_KEYS = [
   'name', 'timeout', 'expect', 'exit', 'retries', 'delay', 'rerun-on-exit', 'codes', 'severity', 'override',
   'after-failure', 'confirm', 'connection', 'cwd', 'excludeFromRunAll', 'ignore', 'hosts', 'batch', 'max-fail', 'forks', 'pause',
-  'preflight',
+  'preflight', 'approve',
 ] as const;
 
 /** Attributes that only mean something on a fleet block (`hosts=`). */
@@ -176,6 +176,12 @@ export function interpretBlockHead(lang: string, words: string[], raw: RawAttrib
         if (value !== 'stop') bad('the only supported value is "stop" (the step\'s later checks do not run when this one refuses)');
         else attrs.afterFailure = 'stop';
         break;
+      case 'approve': {
+        const n = value === true ? 1 : nonNegativeInt(value);
+        if (n === undefined || n < 1 || n > 9) bad('expected how many other operators must approve the block, 1 to 9 (e.g. approve=1 or approve=2)');
+        else attrs.approve = n;
+        break;
+      }
       case 'confirm':
         attrs.confirm = isTruthy(value);
         break;
