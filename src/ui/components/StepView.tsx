@@ -59,6 +59,7 @@ function attributesOf(block: Block): string {
   const parts: string[] = [];
   if (block.attrs.timeoutMs !== undefined) parts.push(`timeout ${formatDuration(block.attrs.timeoutMs)}`);
   if (block.attrs.confirm) parts.push('confirm');
+  if (block.attrs.approve !== undefined) parts.push(`approve ${block.attrs.approve}`);
   if (block.attrs.override) parts.push('override allowed');
   if (block.attrs.severity) parts.push('warning only');
   if (block.attrs.retries !== undefined) parts.push(`retries ${block.attrs.retries}`);
