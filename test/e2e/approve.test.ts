@@ -117,6 +117,16 @@ describe('approve=', () => {
     expect(ws().audit('contract').filter((r) => r.type === 'block-approved').map((r) => r.approver).sort()).toEqual(['bob', 'carol']);
   }, T);
 
+  it("tells the runbook's notifier once that the run waits for an approval, naming the block", async () => {
+    const file = ws().write('contract.md', book('approve=1').replace('id: contract\n', "id: contract\nnotify: 'cat >> events.jsonl; echo >> events.jsonl'\n"));
+    const first = await ws().run(file, ['--operator', 'alice']);
+    expect(first.code, first.all).toBe(4);
+    const events = ws().lines('events.jsonl').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const waiting = events.filter((e) => e.event === 'waiting');
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0]).toMatchObject({ step: 'contract', block: 'drop-columns', operator: 'alice', reason: 'block drop-columns is waiting for approval by someone other than alice' });
+  }, T);
+
   it('a bad approve= value is refused by lint with the file and line', async () => {
     const file = ws().write('contract.md', book('approve=many'));
     const lint = await waymark(['lint', file], { cwd: ws().dir });
