@@ -34,6 +34,8 @@ export async function approveCommand(argv: string[], out: NodeJS.WritableStream)
   // Named, never guessed from the login: the approver says who they are, and it is recorded.
   if (values.operator === undefined || values.operator.trim() === '') throw new UsageError(`approve needs --operator NAME: who approves (someone other than the operator running the run)\n\n${approveHelp}`);
   const operator = values.operator.trim();
+  // The name is recorded in the audit trail and shown on other operators' screens.
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(operator)) throw new UsageError(`--operator: the name holds a control character; give a plain name`);
   const file = positionals[0] as string;
   const runbook = await loadRunbook(file, { allowOutsideRoot: values['allow-outside-includes'] ?? false });
   const step = runbook.steps.find((s) => s.blocks.some((b) => b.id === values.block));

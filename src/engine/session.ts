@@ -1112,7 +1112,8 @@ export class RunSession {
   /** Close the steps whose work is all done: the session does this itself after every answer. */
   async #settle(): Promise<void> {
     for (let next = this.next(); next.kind === 'finish-step'; next = this.next()) await this.#finishStep(next.step);
-    this.#tellApprovalWait();
+    // Reaching an approve= block: an approval given while the blocks before it ran counts at once.
+    if (this.next().kind === 'approval') await this.refreshApprovals();
   }
 
   /**

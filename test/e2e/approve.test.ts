@@ -3,9 +3,10 @@
  * running it, given from another process with `waymark approve`. Two processes, two operators:
  * the headless run (alice) and the approvals (bob, carol), on one state directory.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useWorkspace, waymark } from './helpers/workspace.js';
+import { useWorkspace, waitFor, waymark } from './helpers/workspace.js';
 
 const ws = useWorkspace('wm-apv-');
 const T = 60_000;
@@ -115,6 +116,24 @@ describe('approve=', () => {
     expect(ran.code, ran.all).toBe(0);
     expect(ws().lines('contract.txt')).toEqual(['contracted']);
     expect(ws().audit('contract').filter((r) => r.type === 'block-approved').map((r) => r.approver).sort()).toEqual(['bob', 'carol']);
+  }, T);
+
+  it('an approval given while the run works on earlier blocks is taken in when the run reaches the block: no stop', async () => {
+    const file = ws().write('contract.md', book('approve=1').replace('echo expanded >> expand.txt', 'while [ ! -f go ]; do sleep 0.1; done\necho expanded >> expand.txt'));
+    const running = ws().spawn(['run', file, '--headless', '--operator', 'alice']);
+    expect(await waitFor(() => existsSync(join(ws().state, 'contract', 'current.json')), 15_000)).toBe(true);
+    // The live run's operator is refused too; bob approves while the expand still runs.
+    const own = await ws().waymark(['approve', file, '--block', 'drop-columns', '--operator', 'alice']);
+    expect(own.code, own.all).toBe(2);
+    const approved = await ws().waymark(['approve', file, '--block', 'drop-columns', '--operator', 'bob']);
+    expect(approved.code, approved.all).toBe(0);
+    expect(approved.all).toContain('the live run takes it in within a second');
+    writeFileSync(ws().path('go'), '');
+    const ended = await running;
+    expect(ended.exitCode, String(ended.all)).toBe(0);
+    expect(String(ended.all)).not.toContain('is waiting for approval');
+    expect(ws().lines('contract.txt')).toEqual(['contracted']);
+    expect(ws().audit('contract').filter((r) => r.type === 'block-approved').map((r) => r.approver)).toEqual(['bob']);
   }, T);
 
   it("tells the runbook's notifier once that the run waits for an approval, naming the block", async () => {
