@@ -276,6 +276,7 @@ export function interpretBlockHead(lang: string, words: string[], raw: RawAttrib
     if (finalRole !== 'check' && attrs.override) problems.push(`override= is only for check blocks, not ${finalRole}`);
     if (finalRole !== 'check' && attrs.preflight) problems.push(`preflight= is only for check blocks, not ${finalRole}: preflight runs checks only`);
     if (finalRole !== 'check' && attrs.afterFailure) problems.push(`after-failure= is only for check blocks, not ${finalRole}: a failed ${finalRole} block always stops its step`);
+    if (finalRole !== 'run' && finalRole !== 'verify' && attrs.approve !== undefined) problems.push(`approve= is only for run and verify blocks, not ${finalRole}: it holds a change until other operators approve it`);
     if (executor !== 'sql' && attrs.connection) problems.push('connection= is only for sql blocks');
     if (executor === 'sql' && attrs.exit !== undefined) problems.push('exit= is not for sql blocks: use expect=');
     if (executor === 'sql' && attrs.codes) problems.push('codes= is not for sql blocks');

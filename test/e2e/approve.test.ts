@@ -152,5 +152,9 @@ describe('approve=', () => {
     expect(lint.code, lint.all).toBe(2);
     expect(lint.all).toMatch(/contract\.md:\d+/);
     expect(lint.all).toContain('bad approve value "many"');
+    const check = ws().write('check.md', book('approve=1').replace('id: contract', 'id: check-approve').replace('name=drop-columns', 'check name=drop-columns'));
+    const onCheck = await waymark(['lint', check], { cwd: ws().dir });
+    expect(onCheck.code, onCheck.all).toBe(2);
+    expect(onCheck.all).toContain('approve= is only for run and verify blocks, not check');
   }, T);
 });
