@@ -18,8 +18,9 @@ export const approveHelp = `usage: waymark approve RUNBOOK.md --block ID --opera
 Approves a block marked approve=N in the runbook's current run, as operator NAME, who must
 not be the operator running the run. The approval names the block's exact content as it
 will run (its code, info string and the run's values, as a hash): if the block changes, the
-approval no longer applies. A TUI waiting for it takes it in within a second; a headless
-run takes it in when it is run again. The run records it in its audit trail (block-approved).
+approval no longer applies. A TUI waiting for it takes it in within a second; a run that
+reaches the block later, or a headless run started again, takes it in then. The run records
+it in its audit trail (block-approved) and its report lists it among the decisions.
 
 Exit 0 when the approval was written; 2 when the block, run or operator does not allow it.`;
 

@@ -70,6 +70,9 @@ describe('approve=', () => {
     const record = ws().audit('contract').find((r) => r.type === 'block-approved');
     expect(record).toMatchObject({ block: 'drop-columns', step: 'contract', approver: 'bob', contentHash: hash, operator: 'alice', runner: 'alice' });
     expect(Date.parse(String(record?.approvedAt))).not.toBeNaN();
+    // The report's decisions name the approver and the content approved.
+    const report = await ws().waymark(['report', file]);
+    expect(report.stdout).toContain(`| contract | drop-columns | approved: content ${hash ?? ''} | bob |`);
     const verify = await ws().waymark(['audit', file, '--verify']);
     expect(verify.code, verify.all).toBe(0);
   }, T);
