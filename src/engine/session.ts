@@ -203,6 +203,8 @@ export class RunSession {
   readonly #notifier: Notifier | null;
   /** `waiting` was the last event told: the same wait is not told twice. */
   #toldWaiting = false;
+  /** The approvals being taken in (refreshApprovals), so two askers do not record one twice. */
+  #intake: Promise<number> | null = null;
 
   private constructor(init: {
     runbook: Runbook;
@@ -1122,7 +1124,15 @@ export class RunSession {
    * which block's content, and when). The rule of what counts is approval.ts's. The TUI calls this
    * every second while an approval is awaited; a resume calls it once. Resolves with how many were new.
    */
-  async refreshApprovals(): Promise<number> {
+  refreshApprovals(): Promise<number> {
+    // The TUI's poll and an answer reaching the block may ask at once: one intake, one record each.
+    this.#intake ??= this.#takeInApprovals().finally(() => {
+      this.#intake = null;
+    });
+    return this.#intake;
+  }
+
+  async #takeInApprovals(): Promise<number> {
     if (this.#closed || this.#finished || this.#stopped || this.busy) return 0;
     const { approvals, problems } = await readApprovals(this.#options.stateDir, this.paths);
     let taken = 0;
