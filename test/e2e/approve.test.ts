@@ -42,6 +42,10 @@ describe('approve=', () => {
     expect(ws().lines('expand.txt')).toEqual(['expanded']);
     expect(ws().lines('contract.txt')).toEqual([]);
 
+    // Anyone looking at the run sees what it waits for, and how to give it.
+    const status = await ws().waymark(['status', file]);
+    expect(status.stdout).toContain(`waiting: block drop-columns is waiting for approval by someone other than alice: waymark approve ${file} --block drop-columns --operator NAME`);
+
     // The runner approving their own block is refused, and nothing is written.
     const own = await ws().waymark(['approve', file, '--block', 'drop-columns', '--operator', 'alice']);
     expect(own.code, own.all).toBe(2);
