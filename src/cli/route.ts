@@ -21,6 +21,7 @@ usage:
   waymark audit RUNBOOK.md --verify   [--run ID] check the audit trail's hash chain
   waymark repair RUNBOOK.md           [--run ID] rebuild a lost checkpoint from the journal and audit trail
   waymark evidence RUNBOOK.md --out FILE.tar.gz   [--run ID] bundle a run's evidence; --verify FILE.tar.gz checks one
+  waymark approve RUNBOOK.md --block ID --operator NAME   approve an approve= block, as another operator
   waymark preflight RUNBOOK.md        [--profile P] [--format md|json|junit] run every check now, read-only
   waymark plan RUNBOOK.md             the composed order of steps, with their sources
   waymark lint FILE... [--json]       check runbooks without running them
@@ -30,7 +31,7 @@ usage:
 Common options (before or after the runbook): --var NAME=VALUE, --var-file FILE (for secrets),
 --profile NAME, --state-dir DIR, --operator NAME, --new-run.
 Exit codes: 0 done, 1 a block failed, 2 bad input, 3 a check refused, 4 waiting for
-the operator, 5 another run holds the lock, 130 interrupted. Run "waymark COMMAND --help".`;
+the operator or an approval, 5 another run holds the lock, 130 interrupted. Run "waymark COMMAND --help".`;
 
 /** What `waymark RUNBOOK.md --help` adds before the options of run: the TUI form takes them too. */
 const tuiHelp = `usage: waymark RUNBOOK.md [options]
@@ -87,6 +88,10 @@ const commands: Record<string, () => Promise<{ run: Command; help: string }>> = 
   preflight: async () => {
     const m = await import('./preflight.js');
     return { run: m.preflightCommand, help: m.preflightHelp };
+  },
+  approve: async () => {
+    const m = await import('./approve.js');
+    return { run: m.approveCommand, help: m.approveHelp };
   },
   evidence: async () => {
     const m = await import('./evidence.js');

@@ -382,6 +382,14 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
       print(`refused: step ${action.step.id} (${action.step.title}) needs stage ${action.needs.join(', ')} complete first`);
       print(`   still to do: ${action.waitingFor.map((s) => s.id).join(', ')}`);
       return print(`   run that stage first (e.g. --only ${action.needs[0] ?? ''})`);
+    case 'approval': {
+      // The approver reads what they approve: the command as it will run, and the hash it has now.
+      print(`waiting: ${d.summary}; it will run:`);
+      for (const line of (d.command ?? '').split('\n')) print(`   > ${line}`);
+      print(`   content hash ${action.standing.hash}; an approval names it, and a change to the block or its values voids it`);
+      print(`   another operator approves it: waymark approve ${file} --block ${action.block.id} --operator NAME (someone other than ${session.operator}), then run again`);
+      return;
+    }
     case 'finish-step':
       return;
   }

@@ -7,6 +7,8 @@ import { ExitCode, UsageError } from '../engine/errors.js';
 import { stateDirFrom } from './options.js';
 import { formatDuration } from '../runbook/duration.js';
 import { countHosts, describeCounts } from '../engine/fleet.js';
+import { nextAction } from '../engine/plan.js';
+import { describeAction } from '../engine/decisions.js';
 
 export const statusHelp = `usage: waymark status RUNBOOK.md [--json] [--state-dir DIR]
 
@@ -34,6 +36,8 @@ export interface StatusJson {
       exitCode: number | null;
       attempts: number;
       reason?: string;
+      /** An `approve=` block's approvals taken in by the run (docs/approve.md). */
+      approvals?: { by: string; at: string; hash: string }[];
       /** A fleet block's hosts, in the order of its rolling plan; rc is null until the host has one. */
       hosts?: { host: string; status: string; rc: number | null }[];
     }[];
@@ -72,6 +76,7 @@ export async function statusCommand(argv: string[], out: NodeJS.WritableStream):
             exitCode: b.exitCode,
             attempts: b.attempts,
             ...(b.reason !== undefined ? { reason: b.reason } : {}),
+            ...(b.approvals ? { approvals: b.approvals } : {}),
             ...(b.hosts ? { hosts: b.hosts.map((h) => ({ host: h.host, status: h.status, rc: h.rc ?? null })) } : {}),
           })),
         })),
@@ -92,6 +97,9 @@ export async function statusCommand(argv: string[], out: NodeJS.WritableStream):
   }
   const done = json.steps.filter((s) => ['passed', 'skipped', 'overridden'].includes(s.status)).length;
   out.write(`${runbook.title}\nrun ${json.run} by ${json.operator}, started ${json.startedAt}: ${json.status}, ${done}/${json.steps.length} steps done${left !== null && json.status !== 'complete' ? `, about ${formatDuration(left)} left (from earlier runs)` : ''}\n`);
+  // A run held for another operator's approval says so, with the command that gives it.
+  const next = nextAction(runbook, stored.state);
+  if (next.kind === 'approval') out.write(`  waiting: ${describeAction(next)}: waymark approve ${positionals[0] as string} --block ${next.block.id} --operator NAME\n`);
   for (const step of json.steps) {
     const took = step.durationMs !== undefined ? ` (${formatDuration(step.durationMs)})` : '';
     out.write(`  ${step.status.padEnd(11)} ${step.id}: ${step.title}${took}\n`);

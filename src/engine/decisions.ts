@@ -8,6 +8,7 @@ import type { Block, ChecklistItem, Runbook, Step } from '../runbook/model.js';
 import type { BlockState, RunState, StepState } from './run-state.js';
 import { openChecks, pendingFixesFor, remedyFor, rollbackBlocks, type NextAction } from './plan.js';
 import { ExitCode } from './errors.js';
+import { approvalReason, describeApprovalWait } from './approval.js';
 import { countHosts, describeCounts, fleetChecksOf, summarizeFleet, type FleetSummary } from './fleet.js';
 
 /** The minimum reason length for overrides, skips and mark-done, so "ok" is never a reason. */
@@ -138,7 +139,7 @@ export interface DecisionContext {
 export const INTERRUPTED_REASON = 'it did not finish (cancelled, or waymark stopped while it ran): what it changed is not known';
 
 /** Kinds of next action that hold the run at one block. */
-const AT_BLOCK = new Set<NextAction['kind']>(['run', 'interrupted', 'refused', 'failed', 'acknowledge']);
+const AT_BLOCK = new Set<NextAction['kind']>(['run', 'interrupted', 'refused', 'failed', 'acknowledge', 'approval']);
 
 /** The answers allowed for this next action, and what a face needs to show them. */
 export function decisionsFor(runbook: Runbook, state: RunState, action: NextAction, context: DecisionContext = {}): Decisions {
@@ -164,7 +165,7 @@ export function decisionsFor(runbook: Runbook, state: RunState, action: NextActi
     block,
     blockState,
     command: block ? mask(block.code) : null,
-    reason: action.kind === 'interrupted' ? INTERRUPTED_REASON : blockState?.reason ? mask(blockState.reason) : null,
+    reason: action.kind === 'interrupted' ? INTERRUPTED_REASON : action.kind === 'approval' ? approvalReason(runbook.file, action.block, action.standing) : blockState?.reason ? mask(blockState.reason) : null,
     remedy: block ? remedyFor(block, blockState ?? undefined) : null,
     items,
     rollbacks,
@@ -228,6 +229,8 @@ function choicesFor(d: Decisions): Choice[] {
       choices.push(choice('acknowledge', d.blockState?.deviation ? `accept that ${action.block.id} departs from the rehearsal` : `accept the warning of ${action.block.id}`));
       break;
     case 'checklist':
+    // Only another operator's `waymark approve` moves it on: the runner has no answer to give.
+    case 'approval':
       break;
     case 'confirm-step':
       choices.push(choice('confirm-step', `confirm step ${action.step.id} was done`));
@@ -371,6 +374,9 @@ function notAllowed(d: Decisions, answer: Answer): string {
       if (action.kind === 'refused') return `no step declares fixes=${action.step.id} for check ${action.block.id}, or each one is done already: ${d.summary}`;
       return `a fix step runs only while a check refuses: ${d.summary}`;
     case 'run':
+    case 'confirm-run':
+      if (action.kind === 'approval') return `${d.summary}: another operator approves it with waymark approve --block ${action.block.id}`;
+      if (answer.kind === 'confirm-run') return `cannot ${answer.kind} now: ${d.summary}`;
       if (action.kind === 'run' && action.block.attrs.confirm) return `block ${action.block.id} needs the operator's confirmation of its command before it runs`;
       return `nothing to run now: ${d.summary}`;
     default:
@@ -384,6 +390,7 @@ function notAllowedCode(d: Decisions, answer: Answer): ExitCode {
   // Trying to get past a gate that does not allow it is a refusal, as the check's own was.
   if ((answer.kind === 'override' || answer.kind === 'mark-done') && atCheck) return ExitCode.Refused;
   if (answer.kind === 'run' && action.kind === 'run' && action.block.attrs.confirm) return ExitCode.Waiting;
+  if (action.kind === 'approval') return ExitCode.Waiting;
   return ExitCode.BadInput;
 }
 
@@ -436,6 +443,8 @@ export function describeAction(action: NextAction): string {
       return `step ${action.step.id} needs a confirmation`;
     case 'finish-step':
       return `step ${action.step.id} is ready to finish`;
+    case 'approval':
+      return describeApprovalWait(action.block, action.standing);
     case 'blocked':
       return `step ${action.step.id} needs stage ${action.needs.join(', ')} complete first; still to do: ${action.waitingFor.map((s) => s.id).join(', ')}`;
   }

@@ -6,6 +6,7 @@
 import type { Block, ChecklistItem, Runbook, Step } from '../runbook/model.js';
 import type { BlockState, RunState, StepState } from './run-state.js';
 import { isBlockDone, isStepDone } from './run-state.js';
+import { approvalStanding, isApproved, type ApprovalStanding } from './approval.js';
 
 /** The next thing the run needs. Everything but `run` and `finish-step` waits for a decision. */
 export type NextAction =
@@ -19,7 +20,9 @@ export type NextAction =
   | { kind: 'checklist'; step: Step; items: ChecklistItem[]; precondition?: true }
   | { kind: 'confirm-step'; step: Step }
   | { kind: 'blocked'; step: Step; /** The needed stages not complete yet. */ needs: string[]; waitingFor: Step[] }
-  | { kind: 'finish-step'; step: Step };
+  | { kind: 'finish-step'; step: Step }
+  /** An `approve=` block that would run next waits for approvals by operators other than the runner. */
+  | { kind: 'approval'; step: Step; block: Block; standing: ApprovalStanding };
 
 /** A step's gate first, then its run and verify blocks in document order. */
 export function runOrder(step: Step): Block[] {
@@ -162,8 +165,11 @@ export function pendingFixesFor(runbook: Runbook, state: RunState, gateStep: Ste
   return fixesFor(runbook, gateStep).filter((step) => !isStepDone(state.steps[runbook.steps.indexOf(step)] as StepState));
 }
 
-/** What the run needs next. */
-export function nextAction(runbook: Runbook, state: RunState, selected: StepFilter = () => true): NextAction {
+/**
+ * What the run needs next. `runner` is the operator running it now (the run's starter by default):
+ * their own approval of an `approve=` block does not count.
+ */
+export function nextAction(runbook: Runbook, state: RunState, selected: StepFilter = () => true, runner: string = state.operator): NextAction {
   const index = currentStepIndex(runbook, state, selected);
   if (index === -1) return { kind: 'complete' };
   // A check that has not passed binds every later step, selected or not (--only cannot slip past it), except
@@ -206,8 +212,11 @@ export function nextAction(runbook: Runbook, state: RunState, selected: StepFilt
         return { kind: 'failed', step, block, rollbacks: rollbackBlocks(step) };
       case 'warning':
         return { kind: 'acknowledge', step, block };
-      default:
+      default: {
+        const standing = approvalStanding(step, block, blockState, state, runner);
+        if (standing && !isApproved(standing)) return { kind: 'approval', step, block, standing };
         return { kind: 'run', step, block };
+      }
     }
   }
   const unticked = step.checklist.filter((item) => !stepState.ticked[item.id]);

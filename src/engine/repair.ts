@@ -48,7 +48,7 @@ const AUDIT_ONLY = new Set(['interrupted-found', 'drift']);
 /** Audit records of transitions the journal also holds (it is written first). */
 const JOURNALED = new Set([
   'block-started', 'block-finished', 'block-interrupted', 'warning-acknowledged', 'check-overridden', 'interrupted-marked-done',
-  'item-ticked', 'item-unticked', 'step-confirmed', 'step-skipped', 'step-finished', 'run-complete', 'run-abandoned', 'run-paused',
+  'item-ticked', 'item-unticked', 'block-approved', 'step-confirmed', 'step-skipped', 'step-finished', 'run-complete', 'run-abandoned', 'run-paused',
 ]);
 
 const RUN_STATUSES = new Set<RunStatus>(['running', 'complete', 'failed', 'refused', 'waiting', 'interrupted', 'abandoned']);
@@ -137,6 +137,12 @@ class AuditTranslator {
         return [{ type: 'item-ticked', step, item: text(record, 'item') ?? '', decision: decisionOf(record) }];
       case 'item-unticked':
         return [{ type: 'item-unticked', step, item: text(record, 'item') ?? '' }];
+      case 'block-approved': {
+        const by = text(record, 'approver');
+        const approvedAt = text(record, 'approvedAt');
+        const hash = text(record, 'contentHash');
+        return by && approvedAt && hash ? [{ type: 'block-approved', step, block, approval: { by, at: approvedAt, hash } }] : [];
+      }
       case 'step-confirmed':
         return [{ type: 'step-confirmed', step, decision: decisionOf(record) }];
       case 'step-skipped':

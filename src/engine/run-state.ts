@@ -123,6 +123,16 @@ export interface BlockState {
   hosts?: HostState[];
   /** How its last result departs from the rehearsal's (`--baseline`): its warning needs an acknowledgement. */
   deviation?: Deviation;
+  /** `approve=` blocks: the approvals given by other operators (`waymark approve`), each for one content hash. */
+  approvals?: Approval[];
+}
+
+/** One operator's approval of a block's exact resolved content (engine/approval.ts). */
+export interface Approval {
+  by: string;
+  at: string;
+  /** The block's resolved content hash the approval names: it counts only while the block still has it. */
+  hash: string;
 }
 
 /** One step's checkpointed state. */
@@ -223,6 +233,8 @@ export type RunEvent =
   | { type: 'step-skipped'; step: string; decision: Decision }
   | { type: 'step-finished'; step: string; at: string }
   | { type: 'block-reset'; step: string; block: string; hash: string }
+  /** Another operator approved an `approve=` block (engine/approval.ts); the same approval twice is one. */
+  | { type: 'block-approved'; step: string; block: string; approval: Approval }
   | { type: 'run-status'; status: RunStatus; at: string }
   /** The run's baseline, chosen at its start. */
   | { type: 'baseline-chosen'; baseline: Baseline; at: string };
@@ -441,6 +453,11 @@ export function reduce(state: RunState, event: RunEvent): RunState {
         event.step,
         withStepStatus,
       );
+    case 'block-approved':
+      return updateBlock(state, event.step, event.block, (block) => {
+        const others = (block.approvals ?? []).filter((a) => a.by !== event.approval.by || a.hash !== event.approval.hash);
+        return { ...block, approvals: [...others, event.approval] };
+      });
     case 'item-ticked':
       return updateStep(state, event.step, (step) => ({ ...step, ticked: { ...step.ticked, [event.item]: event.decision } }));
     case 'item-unticked':

@@ -36,6 +36,7 @@ import { readVarFile, type VarFileEntry } from './var-file.js';
 import { Notifier, type NotifyEvent } from './notify.js';
 import type { NotifyEventName } from '../runbook/notify-decl.js';
 import { baselineWarnings, judgeAgainstBaseline, loadBaseline, sameBaseline, type Baseline, type BlockResult } from './baseline.js';
+import { readApprovals } from '../state/approvals.js';
 
 // loadRunbook lives with the runbook (src/runbook/load.ts); callers that know it from here keep working.
 export { loadRunbook } from '../runbook/load.js';
@@ -117,6 +118,7 @@ export function runStatusFor(action: NextAction): RunStatus {
     case 'acknowledge':
     case 'checklist':
     case 'confirm-step':
+    case 'approval':
       return 'waiting';
     case 'run':
     case 'finish-step':
@@ -218,6 +220,8 @@ export class RunSession {
   readonly #notifier: Notifier | null;
   /** `waiting` was the last event told: the same wait is not told twice. */
   #toldWaiting = false;
+  /** The approvals being taken in (refreshApprovals), so two askers do not record one twice. */
+  #intake: Promise<number> | null = null;
 
   private constructor(init: {
     runbook: Runbook;
@@ -449,6 +453,8 @@ export class RunSession {
       // Audit first: a crash before this write finds the same changes again and records them again,
       // whereas the other order would lose them (the checkpoint would no longer show them).
       await session.#persist();
+      // Approvals given with `waymark approve` since the last invocation are recorded before anything runs.
+      await session.refreshApprovals();
       // A crash between a step's last answer and its closing left it done but open: close it now.
       await session.#settle();
     } else {
@@ -574,7 +580,7 @@ export class RunSession {
   next(): NextAction {
     // A finished run is shown as it was recorded, not fitted to the runbook as it is now.
     if (this.#finished) return { kind: 'complete' };
-    return nextAction(this.runbook, this.#state, this.#fixing() ?? this.#options.selected);
+    return nextAction(this.runbook, this.#state, this.#fixing() ?? this.#options.selected, this.operator);
   }
 
   /**
@@ -594,7 +600,7 @@ export class RunSession {
   /** True when every step of the run is done, selected for this invocation or not. */
   get complete(): boolean {
     if (this.#finished) return true;
-    return nextAction(this.runbook, this.#state).kind === 'complete';
+    return nextAction(this.runbook, this.#state, undefined, this.operator).kind === 'complete';
   }
 
   /** True when the block was executed by this session (not only in an earlier one). */
@@ -1173,6 +1179,64 @@ export class RunSession {
   /** Close the steps whose work is all done: the session does this itself after every answer. */
   async #settle(): Promise<void> {
     for (let next = this.next(); next.kind === 'finish-step'; next = this.next()) await this.#finishStep(next.step);
+    // Reaching an approve= block: an approval given while the blocks before it ran counts at once.
+    if (this.next().kind === 'approval') await this.refreshApprovals();
+  }
+
+  /**
+   * Take in the approvals `waymark approve` wrote into the run's folder (state/approvals.ts) that
+   * the run has not recorded yet: each becomes a transition and an audit record (who approved
+   * which block's content, and when). The rule of what counts is approval.ts's. The TUI calls this
+   * every second while an approval is awaited; a resume calls it once. Resolves with how many were new.
+   */
+  refreshApprovals(): Promise<number> {
+    // The TUI's poll and an answer reaching the block may ask at once: one intake, one record each.
+    this.#intake ??= this.#takeInApprovals().finally(() => {
+      this.#intake = null;
+    });
+    return this.#intake;
+  }
+
+  async #takeInApprovals(): Promise<number> {
+    if (this.#closed || this.#finished || this.#stopped || this.busy) return 0;
+    const { approvals, problems } = await readApprovals(this.#options.stateDir, this.paths);
+    let taken = 0;
+    for (const problem of problems) if (!this.notices.includes(problem)) this.notices.push(problem);
+    for (const given of approvals) {
+      const step = this.runbook.steps.find((s) => s.id === given.step);
+      const block = step?.blocks.find((b) => b.id === given.block);
+      if (!step || !block || block.attrs.approve === undefined) continue;
+      const stepState = this.#stepState(step);
+      const known = stepState.blocks.find((b) => b.id === block.id)?.approvals ?? [];
+      if (known.some((a) => a.by === given.by && a.hash === given.hash && a.at === given.at)) continue;
+      const approval = { by: this.mask(given.by), at: given.at, hash: given.hash };
+      await this.#dispatch({ type: 'block-approved', step: step.id, block: block.id, approval }, [
+        'block-approved',
+        { step: step.id, block: block.id, approver: approval.by, approvedAt: approval.at, contentHash: approval.hash, needed: block.attrs.approve, runner: this.operator },
+      ]);
+      taken += 1;
+      this.notices.push(`block ${block.id} approved by ${approval.by} at ${approval.at} (content hash ${approval.hash})`);
+    }
+    if (taken > 0) this.#toldWaiting = false;
+    this.#tellApprovalWait();
+    return taken;
+  }
+
+  /** Tell the notifier, once, that the run waits for another operator's approval (docs/notify.md's `waiting`). */
+  #tellApprovalWait(): void {
+    const next = this.next();
+    if (next.kind !== 'approval' || !this.#notifier || this.#toldWaiting) return;
+    this.#toldWaiting = true;
+    this.#notifier.send({
+      event: 'waiting',
+      runbook: this.runbook.title,
+      run: this.#state.run,
+      step: next.step.id,
+      block: next.block.id,
+      operator: this.operator,
+      reason: this.mask(describeAction(next)),
+      at: new Date().toISOString(),
+    });
   }
 
   async #finishStep(step: Step): Promise<void> {

@@ -52,7 +52,7 @@ export interface ReportStep extends Omit<StepState, 'blocks' | 'status'> {
 export interface ReportDecision {
   step: string;
   block?: string;
-  /** `skipped`, `step confirmed`, `block confirmed`, `ticked`, `overridden`, `warning acknowledged`, `marked done`. */
+  /** `skipped`, `step confirmed`, `block confirmed`, `ticked`, `overridden`, `warning acknowledged`, `marked done`, `approved`. */
   kind: string;
   /** What was decided on: the checklist item's text for a tick, `execution N` for a block confirmation. */
   subject?: string;
@@ -143,6 +143,8 @@ export function buildReport(runbook: Runbook, state: RunState, status: RunStatus
       if (block.override) stepDecisions.push({ step: step.id, block: block.id, kind: 'overridden', decision: block.override });
       if (block.acknowledged) stepDecisions.push({ step: step.id, block: block.id, kind: 'warning acknowledged', decision: block.acknowledged });
       if (block.markedDone) stepDecisions.push({ step: step.id, block: block.id, kind: 'marked done', decision: block.markedDone });
+      // Another operator's approval of an approve= block, naming the content it approved (docs/approve.md).
+      for (const approval of block.approvals ?? []) stepDecisions.push({ step: step.id, block: block.id, kind: 'approved', subject: `content ${approval.hash}`, decision: { by: approval.by, at: approval.at } });
       const { history: _kept, status: _status, hosts, ...rest } = block;
       return { ...rest, ...blockResult(block), history, ...(hosts ? { hosts: hosts.map(reportHost) } : {}), ...(src?.attrs.fleet ? { fleet: src.attrs.fleet } : {}), lang: src?.lang ?? '', line: src?.line ?? 0 };
     });

@@ -18,7 +18,7 @@ const RUNME_KEYS = new Set([
 const WAYMARK_KEYS = [
   'name', 'timeout', 'expect', 'exit', 'retries', 'delay', 'rerun-on-exit', 'codes', 'severity', 'override',
   'after-failure', 'confirm', 'connection', 'cwd', 'excludeFromRunAll', 'ignore', 'hosts', 'batch', 'max-fail', 'forks', 'pause',
-  'preflight', 'deviation',
+  'preflight', 'deviation', 'approve',
 ] as const;
 
 /** Attributes that only mean something on a fleet block (`hosts=`). */
@@ -177,6 +177,12 @@ export function interpretBlockHead(lang: string, words: string[], raw: RawAttrib
         if (value !== 'stop') bad('the only supported value is "stop" (the step\'s later checks do not run when this one refuses)');
         else attrs.afterFailure = 'stop';
         break;
+      case 'approve': {
+        const n = value === true ? 1 : nonNegativeInt(value);
+        if (n === undefined || n < 1 || n > 9) bad('expected how many other operators must approve the block, 1 to 9 (e.g. approve=1 or approve=2)');
+        else attrs.approve = n;
+        break;
+      }
       case 'confirm':
         attrs.confirm = isTruthy(value);
         break;
@@ -277,6 +283,7 @@ export function interpretBlockHead(lang: string, words: string[], raw: RawAttrib
     if (finalRole !== 'check' && attrs.override) problems.push(`override= is only for check blocks, not ${finalRole}`);
     if (finalRole !== 'check' && attrs.preflight) problems.push(`preflight= is only for check blocks, not ${finalRole}: preflight runs checks only`);
     if (finalRole !== 'check' && attrs.afterFailure) problems.push(`after-failure= is only for check blocks, not ${finalRole}: a failed ${finalRole} block always stops its step`);
+    if (finalRole !== 'run' && finalRole !== 'verify' && attrs.approve !== undefined) problems.push(`approve= is only for run and verify blocks, not ${finalRole}: it holds a change until other operators approve it`);
     if (executor !== 'sql' && attrs.connection) problems.push('connection= is only for sql blocks');
     if (executor === 'sql' && attrs.exit !== undefined) problems.push('exit= is not for sql blocks: use expect=');
     if (executor === 'sql' && attrs.codes) problems.push('codes= is not for sql blocks');

@@ -65,6 +65,8 @@ export interface BlockAttributes {
   /** `preflight=skip` (checks only): `waymark preflight` lists this check as skipped instead of running it (it depends on an earlier step's effect). */
   preflight?: 'skip';
   confirm: boolean;
+  /** `approve=N`: the block waits until N operators other than the one running it approve it (docs/approve.md). */
+  approve?: number;
   connection?: string;
   cwd?: string;
   /** Present on a fleet block (`hosts=`). */

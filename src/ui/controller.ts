@@ -121,6 +121,8 @@ const TAIL_BYTES = 256 * 1024;
  * render per line, and a fast block is not slowed by frames nobody could read.
  */
 const OUTPUT_NOTIFY_MS = 100;
+/** How often the TUI looks for another operator's approval while a block waits for one. */
+const APPROVAL_POLL_MS = 1000;
 
 /** On the confirm screen, pgup/pgdn page through the command and ↑/↓ move it a row. */
 const CONFIRM_SCROLL: Partial<Record<KeyAction, number | 'page-up' | 'page-down'>> = { 'scroll-up': 'page-up', 'scroll-down': 'page-down', 'select-up': -1, 'select-down': 1 };
@@ -161,6 +163,9 @@ export class UiController {
   #help = false;
   #quit = false;
   #version = 0;
+  /** Looks for approvals from other terminals while an `approve=` block waits (watchApprovals). */
+  #approvalPoll: NodeJS.Timeout | null = null;
+  #polling = false;
 
   constructor(session: RunSession, options: { resume: boolean }) {
     this.session = session;
@@ -169,6 +174,39 @@ export class UiController {
     if (!options.resume && session.notices.length > 0) this.#message = { text: session.notices.join(' '), tone: 'error' };
     session.subscribe((event) => this.#onSession(event));
     this.#snapshot = this.#build();
+  }
+
+  /**
+   * While the run waits for another operator's approval, look for it every `everyMs`: when it
+   * arrives the session records it and the screen shows the block as next, with no key pressed.
+   * Resolves nothing; returns the function that stops looking (the TUI calls it before closing).
+   */
+  watchApprovals(everyMs = APPROVAL_POLL_MS): () => void {
+    this.#approvalPoll ??= setInterval(() => void this.#pollApprovals(), everyMs);
+    this.#approvalPoll.unref();
+    return () => {
+      if (this.#approvalPoll) clearInterval(this.#approvalPoll);
+      this.#approvalPoll = null;
+    };
+  }
+
+  async #pollApprovals(): Promise<void> {
+    if (this.#polling || this.#quit || this.session.busy || this.session.next().kind !== 'approval') return;
+    this.#polling = true;
+    try {
+      const before = this.session.next();
+      if ((await this.session.refreshApprovals()) === 0) return;
+      const after = this.session.next();
+      if (before.kind === 'approval') {
+        const left = after.kind === 'approval' && after.block.id === before.block.id ? after.standing.needed - after.standing.given.length : 0;
+        this.#say(`approval of ${before.block.id} received; ${left > 0 ? `${left} more needed` : 'it may run now'}`);
+      }
+    } catch (error) {
+      this.#say(error instanceof Error ? error.message : String(error), 'error');
+    } finally {
+      this.#polling = false;
+    }
+    this.#notify();
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -754,6 +792,8 @@ export class UiController {
 
   #exit(): Promise<void> {
     this.#quit = true;
+    if (this.#approvalPoll) clearInterval(this.#approvalPoll);
+    this.#approvalPoll = null;
     this.#notify();
     return Promise.resolve();
   }

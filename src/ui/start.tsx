@@ -97,6 +97,7 @@ export async function startTui(options: SessionOptions): Promise<number> {
   const cleanups: (() => void)[] = [];
   try {
     const controller = new UiController(session, { resume: session.resumed });
+    cleanups.push(controller.watchApprovals());
     const durations = await durationsFor(options.stateDir, session.runbook, session.state);
     // The terminal can go away under us (an ssh link drops, the window is closed): writes then fail
     // with EIO. There is nothing left to draw on, but the run must still be closed properly — the

@@ -6,7 +6,7 @@
  */
 import { expect, it } from 'vitest';
 import { down, reset, up } from '../../testbed/testbed.mjs';
-import { checksOf, describeRehearsal, refusedCheck } from './rehearsal.js';
+import { awaitedApproval, checksOf, describeRehearsal, refusedCheck } from './rehearsal.js';
 
 const RUNBOOK = 'runbooks/openstack/cinder-rolling-upgrade.md';
 const T = 120_000;
@@ -32,11 +32,17 @@ describeRehearsal('cinder rolling upgrade on the testbed', RUNBOOK, 'newton', (r
     expect(mixed.stdout).not.toMatch(/\|\s*ctl-1\s*\|\s*cinder-backup/);
     expect(r.tool('ssh', ['ctl-2', 'sudo', 'systemctl', 'restart', 'openstack-cinder-backup']).code).toBe(0);
 
+    // The online data migrations (the contract) wait for a second operator (approve=1).
+    const upgraded = await r.run(flags);
+    expect(upgraded.code, upgraded.all).toBe(4);
+    expect(awaitedApproval(upgraded.stdout)).toBe('cinder-online-data-migrations');
+    const approval = await r.approve('cinder-online-data-migrations');
+    expect(approval.code, approval.all).toBe(0);
     const rest = await r.run(flags);
     expect(rest.code, rest.all).toBe(0);
     expect(rest.stdout).toContain('complete');
     // cinder's order: api, scheduler, volume, backup, then the reload.
-    const order = ['run upgrade-api', 'run upgrade-scheduler', 'run upgrade-volume', 'run upgrade-backup', 'run reload-services'].map((b) => rest.stdout.indexOf(`-> ${b}`));
+    const order = ['run upgrade-api', 'run upgrade-scheduler', 'run upgrade-volume', 'run upgrade-backup', 'run reload-services'].map((b) => upgraded.stdout.indexOf(`-> ${b}`));
     expect(order.every((at) => at >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(r.sql('SELECT DISTINCT rpc_current_version, object_current_version FROM cinder.services WHERE deleted = 0')).toEqual([['3.5', '1.21']]);

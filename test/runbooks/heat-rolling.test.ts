@@ -7,7 +7,7 @@
  */
 import { expect, it } from 'vitest';
 import { reset } from '../../testbed/testbed.mjs';
-import { checksOf, describeRehearsal, refusedCheck } from './rehearsal.js';
+import { awaitedApproval, checksOf, describeRehearsal, refusedCheck } from './rehearsal.js';
 
 const RUNBOOK = 'runbooks/openstack/heat-rolling-upgrade.md';
 const T = 300_000;
@@ -77,6 +77,14 @@ describeRehearsal('heat rolling upgrade on the testbed', RUNBOOK, 'newton', (reh
     expect(r.sql("SELECT version FROM heat.migrate_version WHERE repository_id = 'heat'")).toEqual([['78']]);
     expect(r.tool('ssh', ['stor-1', 'sudo', 'systemctl', 'stop', 'openstack-heat-engine']).code).toBe(0);
 
+    // The contract drops a column for good: it waits for a second operator (approve=1), and the
+    // schema is untouched until then.
+    const waiting = await r.run(flags);
+    expect(waiting.code, waiting.all).toBe(4);
+    expect(awaitedApproval(waiting.stdout)).toBe('contract-schema');
+    expect(r.sql("SELECT version FROM heat.migrate_version WHERE repository_id = 'heat'")).toEqual([['78']]);
+    const approval = await r.approve('contract-schema');
+    expect(approval.code, approval.all).toBe(0);
     const rest = await r.run(flags);
     expect(rest.code, rest.all).toBe(0);
     expect(rest.stdout).toContain('complete');

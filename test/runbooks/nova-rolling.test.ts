@@ -8,7 +8,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { checksOf, describeRehearsal, refusedCheck } from './rehearsal.js';
+import { awaitedApproval, checksOf, describeRehearsal, refusedCheck } from './rehearsal.js';
 
 const RUNBOOK = 'runbooks/openstack/nova-rolling-upgrade.md';
 const T = 300_000;
@@ -55,18 +55,25 @@ describeRehearsal('nova rolling upgrade on the testbed', RUNBOOK, 'newton', (reh
     expect(warned.code, warned.all).toBe(4);
     expect(warned.stdout).toContain('waiting: nova-status-before ended with a warning');
 
+    // The contract waits for a second operator (approve=1): --yes does not give it.
+    const upgraded = await r.run(flags);
+    expect(upgraded.code, upgraded.all).toBe(4);
+    expect(awaitedApproval(upgraded.stdout)).toBe('to-online-data-migrations');
+    const approval = await r.approve('to-online-data-migrations');
+    expect(approval.code, approval.all).toBe(0);
     const rest = await r.run(flags);
     expect(rest.code, rest.all).toBe(0);
     expect(rest.stdout).toContain('complete');
+    expect(rest.stdout).toContain('block to-online-data-migrations approved by rehearsal-approver');
     expect(rest.stdout).toMatch(/ok check nova-status-after .*exit 0: success/);
 
     // The fleet blocks ran on each host through Ansible, one line per host result: the conductors
     // one at a time, the computes a canary then batches (25 % of 6 computes is one host), and each
     // host's package update moved its root to Ocata.
-    const conductors = rest.stdout.slice(rest.stdout.indexOf('upgrade-conductors'));
+    const conductors = upgraded.stdout.slice(upgraded.stdout.indexOf('upgrade-conductors'));
     expect(conductors).toMatch(hostLine('ctl-1', 1));
     expect(conductors).toMatch(hostLine('ctl-2', 2));
-    const computes = rest.stdout.slice(rest.stdout.indexOf('upgrade-computes'));
+    const computes = upgraded.stdout.slice(upgraded.stdout.indexOf('upgrade-computes'));
     COMPUTES.forEach((host, i) => expect(computes).toMatch(hostLine(host, i + 1)));
     for (const host of ['ctl-1', 'ctl-2', ...COMPUTES]) {
       expect(readFileSync(r.fleet!.host(host).versionFile, 'utf8').trim(), host).toBe('ocata');

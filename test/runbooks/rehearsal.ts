@@ -94,6 +94,11 @@ export interface Rehearsal {
   runbook: string;
   /** `waymark run RUNBOOK --headless --profile testbed`, pointed at this testbed, plus `flags`. */
   run(flags?: string[]): Promise<Invocation>;
+  /**
+   * `waymark approve RUNBOOK --block BLOCK --operator OPERATOR` on this rehearsal's state: a second
+   * operator's approval of an `approve=` block (docs/approve.md), from another process.
+   */
+  approve(block: string, operator?: string): Promise<Invocation>;
   /** `waymark report RUNBOOK --format json`. */
   report(): Promise<ReportJson>;
   /** A stand-in tool of testbed/bin (the operator's own hands on the testbed). */
@@ -148,6 +153,7 @@ export function describeRehearsal(
         state,
         runbook,
         run: (flags = []) => waymark(['run', runbook, '--headless', '--profile', 'testbed', '--state-dir', state, ...vars, ...flags], env),
+        approve: (block, operator = SECOND_OPERATOR) => waymark(['approve', runbook, '--block', block, '--operator', operator, '--state-dir', state], env),
         report: async () => {
           const result = await waymark(['report', runbook, '--format', 'json', '--state-dir', state], env);
           if (result.code !== 0) throw new Error(`report exited ${result.code}: ${result.all}`);
@@ -181,6 +187,14 @@ export function describeRehearsal(
       return current;
     });
   });
+}
+
+/** The operator who approves `approve=` blocks in rehearsals: never the login name the runs go under. */
+export const SECOND_OPERATOR = 'rehearsal-approver';
+
+/** The line waymark prints while an `approve=` block waits: the block's name, or undefined. */
+export function awaitedApproval(output: string): string | undefined {
+  return /^waiting: block (\S+) is waiting for (?:\d+ )?approvals? /m.exec(output)?.[1];
 }
 
 /** The line waymark prints when a check refuses the run. */

@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { down, paths } from '../../testbed/testbed.mjs';
 import { shouldRunFleetTests, startFleet } from '../helpers/fleet.js';
 import { shouldRunMariaDbTests } from '../helpers/mariadb.js';
-import { ROOT, refusedCheck, shortTempDir, waymark, type Invocation } from './rehearsal.js';
+import { ROOT, SECOND_OPERATOR, awaitedApproval, refusedCheck, shortTempDir, waymark, type Invocation } from './rehearsal.js';
 
 const T = 900_000;
 
@@ -46,6 +46,13 @@ describe.skipIf(!(shouldRunMariaDbTests() && shouldRunFleetTests()))('the docume
         expect(refusedCheck(result.stdout), result.all).toBe(check);
       };
       const expectOk = (result: Invocation) => expect(result.code, result.all).toBe(0);
+      // A contract waits (exit 4) until a second operator approves it from their own terminal (docs/approve.md).
+      const approveAs = async (result: Invocation, runbook: string, block: string) => {
+        expect(result.code, result.all).toBe(4);
+        expect(awaitedApproval(result.stdout), result.all).toBe(block);
+        const approval = await waymark(['approve', runbook, '--block', block, '--operator', SECOND_OPERATOR, '--state-dir', state], env);
+        expect(approval.code, approval.all).toBe(0);
+      };
 
       // Skip-level, Juno to Mitaka.
       expect(testbedCli(dir, ['reset']).code).toBe(0);
@@ -79,6 +86,7 @@ describe.skipIf(!(shouldRunMariaDbTests() && shouldRunFleetTests()))('the docume
       expect(shell('testbed/bin/ssh', 'cmp-4', 'sudo', 'systemctl', 'restart', 'openstack-nova-compute').code).toBe(0);
       expectRefused(await nova(), 'online-migrations-done');
       expectOk(await nova('--only', 'fix-online-migrations'));
+      await approveAs(await nova(), 'runbooks/openstack/nova-rolling-upgrade.md', 'to-online-data-migrations');
       const ocata = await nova();
       expectOk(ocata);
       expect(ocata.stdout).toContain('complete');
@@ -90,6 +98,7 @@ describe.skipIf(!(shouldRunMariaDbTests() && shouldRunFleetTests()))('the docume
       const restart = shell('testbed/bin/ssh', 'ctl-2', 'sudo', 'systemctl', 'restart', 'openstack-cinder-backup');
       expect(restart.output).not.toContain('the database schema is still at newton');
       expect(restart.code, restart.output).toBe(0);
+      await approveAs(await cinder(), 'runbooks/openstack/cinder-rolling-upgrade.md', 'cinder-online-data-migrations');
       const done = await cinder();
       expectOk(done);
       expect(done.stdout).toContain('complete');

@@ -61,6 +61,7 @@ function attributesOf(block: Block): string {
   const parts: string[] = [];
   if (block.attrs.timeoutMs !== undefined) parts.push(`timeout ${formatDuration(block.attrs.timeoutMs)}`);
   if (block.attrs.confirm) parts.push('confirm');
+  if (block.attrs.approve !== undefined) parts.push(`approve ${block.attrs.approve}`);
   if (block.attrs.override) parts.push('override allowed');
   if (block.attrs.severity) parts.push('warning only');
   if (block.attrs.retries !== undefined) parts.push(`retries ${block.attrs.retries}`);
@@ -142,7 +143,7 @@ export function stepSections({ step, state, next, selected, busy, vars, rollback
     ),
   }));
   const byId = new Map(state.blocks.map((b) => [b.id, b]));
-  const held = busy ? null : next.kind === 'refused' || next.kind === 'failed' || next.kind === 'interrupted' || next.kind === 'acknowledge' ? next : null;
+  const held = busy ? null : next.kind === 'refused' || next.kind === 'failed' || next.kind === 'interrupted' || next.kind === 'acknowledge' || next.kind === 'approval' ? next : null;
 
   const blocks: Row[] = [];
   for (const block of step.blocks) {
@@ -172,8 +173,8 @@ export function stepSections({ step, state, next, selected, busy, vars, rollback
   const remedyRows: Row[] = [];
   if (held) {
     const blockState = byId.get(held.block.id);
-    const verb = blockState?.outcome === 'error' && held.kind === 'refused' ? 'GATE: check could not run' : { refused: 'GATE: check failed', failed: 'FAILED', interrupted: 'INTERRUPTED', acknowledge: 'WARNING' }[held.kind];
-    const color = held.kind === 'acknowledge' ? 'yellow' : 'red';
+    const verb = blockState?.outcome === 'error' && held.kind === 'refused' ? 'GATE: check could not run' : { refused: 'GATE: check failed', failed: 'FAILED', interrupted: 'INTERRUPTED', acknowledge: 'WARNING', approval: 'APPROVAL' }[held.kind];
+    const color = held.kind === 'acknowledge' || held.kind === 'approval' ? 'yellow' : 'red';
     // Why the run is held is read whole: it wraps.
     const why = reason ?? blockState?.reason;
     wrapWords(`${verb} ${held.block.id}${why ? `: ${why}` : ''}`, width).forEach((line, i) =>
@@ -187,7 +188,7 @@ export function stepSections({ step, state, next, selected, busy, vars, rollback
       }),
     );
     // An interrupted block's evidence would be the execution before it's (the output pane has this one's).
-    if (blockState && held.kind !== 'interrupted') evidence = evidenceOf(blockState, width - 2);
+    if (blockState && held.kind !== 'interrupted' && held.kind !== 'approval') evidence = evidenceOf(blockState, width - 2);
     if (remedy) {
       // What the runbook says to do next: whole, wrapped, never cut at the screen's edge.
       wrapWords(`→ ${withValues(remedy, vars)}`, width - 2).forEach((line, i) =>
