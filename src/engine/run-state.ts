@@ -161,12 +161,26 @@ export interface RunState {
    */
   secretDigests?: Record<string, string>;
   steps: StepState[];
+  /** Values blocks captured (`capture=NAME`, docs/capture.md), by name: variables of the blocks after them. */
+  captures?: Record<string, CapturedValue>;
   /** Where the audit trail ended at the last checkpoint, so `audit --verify` notices records cut from its end. */
   auditHead?: { seq: number; lineHash: string };
   /** The last journal entry this state includes (see engine/checkpoint.ts). */
   journalSeq?: number;
   /** Bytes of the journal this state includes: readers replay only what follows. */
   journalBytes?: number;
+}
+
+/** A value a block captured. A secret one is kept as a keyed digest only, never in clear. */
+export interface CapturedValue {
+  step: string;
+  block: string;
+  /** The value; absent for a secret. */
+  value?: string;
+  secret: boolean;
+  /** HMAC (audit key) of a secret value: tells whether a new capture of it differs. */
+  digest?: string;
+  at: string;
 }
 
 /** Everything that can happen to a run. */
@@ -187,6 +201,8 @@ export type RunEvent =
       rowCount?: number;
       durationMs: number;
       at: string;
+      /** The block's `capture=`, taken with its end so that the two are never apart. */
+      capture?: { name: string; captured: CapturedValue };
     }
   | { type: 'block-interrupted'; step: string; block: string; at: string }
   /** A fleet block's hosts and their batches, as planned for this execution; hosts already done keep their records. */
@@ -355,7 +371,8 @@ export function reduce(state: RunState, event: RunEvent): RunState {
         return finished;
       });
       const failed = event.outcome === 'failure' || event.outcome === 'error';
-      return updateStep({ ...next, updatedAt: event.at }, event.step, (step) =>
+      const captures = event.capture ? { captures: { ...state.captures, [event.capture.name]: event.capture.captured } } : {};
+      return updateStep({ ...next, ...captures, updatedAt: event.at }, event.step, (step) =>
         withStepStatus(failed ? { ...step, failures: (step.failures ?? 0) + 1 } : step),
       );
     }

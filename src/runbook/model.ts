@@ -69,6 +69,15 @@ export interface BlockAttributes {
   cwd?: string;
   /** Present on a fleet block (`hosts=`). */
   fleet?: FleetAttributes;
+  /** `capture=NAME` (`NAME:rows` for an sql block's rows as JSON): the block's result, a variable of later blocks (docs/capture.md). */
+  capture?: CaptureAttribute;
+}
+
+/** What `capture=` keeps of a block's result, and under which variable name. */
+export interface CaptureAttribute {
+  name: string;
+  /** `stdout`: trimmed standard output (shell, python); `value`: an sql result's first value; `rows`: its rows as JSON. */
+  form: 'stdout' | 'value' | 'rows';
 }
 
 /** A fenced (or indented) code block inside a step or the introduction. */
