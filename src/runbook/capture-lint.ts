@@ -72,8 +72,15 @@ export function checkCaptures(runbook: Runbook, declared: ReadonlySet<string>, r
       const seen = new Set<string>();
       for (const { name, written } of blockReferences(block)) {
         const site = sites.get(name);
-        if (!site || seen.has(name) || declared.has(name) || name in step.vars || site.position < position) continue;
+        if (!site || seen.has(name) || declared.has(name) || name in step.vars) continue;
         seen.add(name);
+        if (site.position < position) {
+          // Preflight runs checks without the blocks before them: this one would have no value.
+          if (block.role === 'check' && block.attrs.preflight !== 'skip') {
+            report(block.line, `check ${block.id} uses ${written}, captured by block ${site.block.id}: waymark preflight cannot judge it early; add preflight=skip`, 'capture-preflight', 'warning', step.file);
+          }
+          continue;
+        }
         const where = site.block === block ? 'the block that captures it, before it has run' : `block ${site.block.id} (line ${site.block.line}), before it captures it`;
         report(block.line, `block ${block.id} uses ${written} in ${where}: a capture is only set for the blocks after it`, 'capture-used-before', 'error', step.file);
       }

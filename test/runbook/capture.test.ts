@@ -46,6 +46,15 @@ describe('capture=', () => {
     expect(found).toEqual([]);
   });
 
+  it('warns about a check that uses a captured name without preflight=skip: preflight runs it without the capturing block', () => {
+    const found = lint(
+      doc(...FRONT, '## Count {#count}', '```sql name=count capture=LEFT', 'SELECT 1', '```', '## Gate {#gate}', '```sql check name=gate', 'SELECT :LEFT WHERE :LEFT > 0', '```', '```sql check name=later preflight=skip', 'SELECT :LEFT WHERE 0', '```'),
+    );
+    expect(found.map((d) => [d.line, d.severity, d.rule, d.message])).toEqual([
+      [12, 'warning', 'capture-preflight', 'check gate uses :LEFT, captured by block count: waymark preflight cannot judge it early; add preflight=skip'],
+    ]);
+  });
+
   it('is a lint error to use a captured name before the block that captures it: in code, in the capturing block itself, in an earlier step\'s text', () => {
     const found = lint(
       doc(
