@@ -1096,6 +1096,7 @@ export class RunSession {
       if (decl.env !== undefined) delete env[decl.env];
     }
     for (const [name, value] of Object.entries(this.vars.values)) if (!secrets.has(name)) env[name] = value;
+    for (const [name, captured] of this.#captured) if (!captured.secret) env[name] = captured.value;
     return { cwd: dirname(resolve(this.runbook.file)), env };
   }
 

@@ -8,7 +8,8 @@
  * captured again when a resumed run still needs it.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeWithMariaDb } from '../helpers/mariadb.js';
 import { filesUnder, useWorkspace, waitFor, waymark } from './helpers/workspace.js';
@@ -110,6 +111,14 @@ describeWithMariaDb('capture= against a real MariaDB', (server) => {
       LEFT: { value: '2', secret: false, step: 'count', block: 'count-left' },
       CELL: { value: "cell' OR '1'='1", secret: false, step: 'count', block: 'cell' },
     });
+
+    // Even a checkpoint lost with its journal keeps them: `waymark repair` rebuilds them from the trail.
+    const dir = ws().runDir('capture');
+    unlinkSync(join(dir, 'checkpoint.json'));
+    unlinkSync(join(dir, 'checkpoint.journal'));
+    const repair = await ws().waymark(['repair', book]);
+    expect(repair.code, repair.all).toBe(0);
+    expect(ws().checkpoint('capture')).toMatchObject({ captures: { LEFT: { value: '2', secret: false }, CELL: { value: "cell' OR '1'='1" } } });
 
     // The database moves on; the run keeps the value it captured.
     await db.query('UPDATE capture_nova.migrations SET done = 1');
