@@ -14,7 +14,7 @@ import { formatDuration } from '../runbook/duration.js';
 import { inert } from '../runbook/inert.js';
 import { WholeLines, preloadProcessRunner } from '../engine/output.js';
 import { ExitCode, OperatorError, UsageError } from '../engine/errors.js';
-import { publicValues, withValues } from '../engine/vars.js';
+import { withValues } from '../engine/vars.js';
 import { commonOptions, stateDirFrom } from './options.js';
 import { hostLine, hostLines, hostNameWidth } from './host-lines.js';
 import { rehearsalOf } from '../engine/baseline.js';
@@ -100,6 +100,10 @@ function printer(out: NodeJS.WritableStream, session: RunSession, showOutput: bo
         flushOutput();
         const rehearsal = rehearsalOf(session.state, event.step.id, event.block.id);
         out.write(`${blockLine(event.block, event.state)}${rehearsal ? ` [${rehearsal}]` : ''}\n`);
+        const capture = event.block.attrs.capture;
+        const captured = capture ? session.state.captures?.[capture.name] : undefined;
+        // The value this execution captured (a secret one masked): what later blocks get as $NAME / :NAME.
+        if (capture && captured && captured.at === event.state.finishedAt) out.write(`   captured ${capture.name}=${inert(oneLine(session.shownValues()[capture.name] ?? ''))}\n`);
         break;
       }
       case 'notify-failed':
@@ -113,6 +117,12 @@ function printer(out: NodeJS.WritableStream, session: RunSession, showOutput: bo
         break;
     }
   };
+}
+
+/** A captured value on one line of the run's output: newlines shown as `⏎`, long values cut. */
+function oneLine(value: string): string {
+  const flat = value.replaceAll('\n', '⏎');
+  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
 }
 
 const GLYPH: Record<string, string> = { passed: 'ok', warning: 'WARN', refused: 'REFUSED', failed: 'FAILED', interrupted: 'INTERRUPTED' };
@@ -328,12 +338,12 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
       const more = others.length > 0 ? ` (the step has ${others.length} more: listed below)` : '';
       print(`refused: check ${action.block.id} in step ${action.step.id} (${action.step.title}) ${d.blockState?.outcome === 'error' ? 'could not run' : 'failed'}: ${d.reason ?? ''}${more}`);
       for (const line of d.blockState ? evidence(d.blockState) : []) print(`   ${line}`);
-      if (d.remedy) print(`   the runbook says: ${withValues(d.remedy, publicValues(session.vars))}`);
+      if (d.remedy) print(`   the runbook says: ${withValues(d.remedy, session.shownValues())}`);
       for (const check of others) {
         const how = check.state.status === 'warning' ? 'WARN check' : check.state.outcome === 'error' ? 'REFUSED check (could not run)' : 'REFUSED check';
         print(`also ${how} ${check.block.id}: ${check.reason ?? ''}`);
         for (const line of evidence(check.state)) print(`   ${line}`);
-        if (check.remedy) print(`   the runbook says: ${withValues(check.remedy, publicValues(session.vars))}`);
+        if (check.remedy) print(`   the runbook says: ${withValues(check.remedy, session.shownValues())}`);
       }
       for (const line of clearGate(d, file)) print(`   ${line}`);
       return;
@@ -341,7 +351,7 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
     case 'failed':
       print(`failed: block ${action.block.id} in step ${action.step.id} (${action.step.title}): ${d.reason ?? ''}`);
       for (const line of d.blockState ? evidence(d.blockState) : []) print(`   ${line}`);
-      if (d.remedy) print(`   the runbook says: ${withValues(d.remedy, publicValues(session.vars))}`);
+      if (d.remedy) print(`   the runbook says: ${withValues(d.remedy, session.shownValues())}`);
       if (d.rollbacks.length > 0) print(`   rollback blocks offered: ${d.rollbacks.map((b) => b.id).join(', ')} (b in the TUI, or --rollback ${action.step.id} --yes)`);
       if (allows('retry-hosts')) print(`   its unreachable hosts can be retried alone with --retry-hosts`);
       return print('   run again to retry it');

@@ -9,6 +9,7 @@ import { formatDuration } from '../runbook/duration.js';
 import { countHosts, describeCounts } from '../engine/fleet.js';
 import { nextAction } from '../engine/plan.js';
 import { describeAction } from '../engine/decisions.js';
+import { capturesShown, type CaptureShown } from '../engine/capture.js';
 
 export const statusHelp = `usage: waymark status RUNBOOK.md [--json] [--state-dir DIR]
 
@@ -24,6 +25,8 @@ export interface StatusJson {
   updatedAt?: string;
   /** Time left, from the median durations of earlier runs; null when no earlier run knows these steps. */
   timeLeftMs?: number | null;
+  /** Values blocks captured (`capture=`), by name; a secret one shown masked (docs/capture.md). */
+  captures?: Record<string, CaptureShown>;
   steps: {
     id: string;
     title: string;
@@ -64,6 +67,7 @@ export async function statusCommand(argv: string[], out: NodeJS.WritableStream):
         startedAt: stored.state.startedAt,
         updatedAt: stored.state.updatedAt,
         timeLeftMs: left,
+        ...(stored.state.captures ? { captures: capturesShown(stored.state.captures) } : {}),
         steps: stored.state.steps.map((step) => ({
           id: step.id,
           title: step.title,

@@ -27,7 +27,7 @@ import { locateRunbookState } from './state-folder.js';
 import { acquireLock } from '../state/lock.js';
 import { applyEntry, journalPathOf, readCheckpoint } from './checkpoint.js';
 import { blockHash, initialRunState } from './reconcile.js';
-import { reduce, type Decision, type RunEvent, type RunState, type RunStatus } from './run-state.js';
+import { reduce, type CapturedValue, type Decision, type RunEvent, type RunState, type RunStatus } from './run-state.js';
 
 /** A rebuilt checkpoint and where it came from. */
 export interface Rebuilt {
@@ -118,6 +118,8 @@ class AuditTranslator {
         if (reason !== undefined) event.reason = reason;
         // A departure from the rehearsal stays one: only --accept-deviation (or a person) accepts it.
         if (record.deviation && typeof record.deviation === 'object') event.deviation = record.deviation as Deviation;
+        const capture = capturedFrom(record, step, block, at);
+        if (capture) event.capture = capture;
         return [event];
       }
       case 'block-interrupted':
@@ -125,6 +127,8 @@ class AuditTranslator {
         return [{ type: 'block-interrupted', step, block, at }];
       case 'drift':
         return record.kind === 'drift-changed' ? [{ type: 'block-reset', step, block, hash: hash() }] : [];
+      case 'capture-lost':
+        return [{ type: 'block-reset', step, block, hash: hash() }];
       case 'warning-acknowledged':
         return [{ type: 'warning-acknowledged', step, block, decision: decisionOf(record) }];
       case 'baseline-chosen':
@@ -348,4 +352,16 @@ async function keepAside(path: string): Promise<string> {
   }
   await syncDirectory(dirname(path), aside);
   return aside;
+}
+
+/**
+ * The capture a `block-finished` record carries (docs/capture.md). The trail holds a secret one
+ * masked, so a rebuilt checkpoint knows it only as secret: a resumed run captures it again.
+ */
+function capturedFrom(record: Record<string, unknown>, step: string, block: string, at: string): { name: string; captured: CapturedValue } | undefined {
+  const capture = record.capture;
+  if (typeof capture !== 'object' || capture === null) return undefined;
+  const { name, value, secret } = capture as Record<string, unknown>;
+  if (typeof name !== 'string' || typeof value !== 'string') return undefined;
+  return { name, captured: secret === true ? { step, block, secret: true, at } : { step, block, value, secret: false, at } };
 }

@@ -175,6 +175,8 @@ export interface RunState {
    */
   secretDigests?: Record<string, string>;
   steps: StepState[];
+  /** Values blocks captured (`capture=NAME`, docs/capture.md), by name: variables of the blocks after them. */
+  captures?: Record<string, CapturedValue>;
   /** Where the audit trail ended at the last checkpoint, so `audit --verify` notices records cut from its end. */
   auditHead?: { seq: number; lineHash: string };
   /** The last journal entry this state includes (see engine/checkpoint.ts). */
@@ -183,6 +185,18 @@ export interface RunState {
   journalBytes?: number;
   /** The rehearsal's figures chosen at the run's start (`--baseline`, docs/baseline.md). */
   baseline?: Baseline;
+}
+
+/** A value a block captured. A secret one is kept as a keyed digest only, never in clear. */
+export interface CapturedValue {
+  step: string;
+  block: string;
+  /** The value; absent for a secret. */
+  value?: string;
+  secret: boolean;
+  /** HMAC (audit key) of a secret value: tells whether a new capture of it differs. */
+  digest?: string;
+  at: string;
 }
 
 /** Everything that can happen to a run. */
@@ -205,6 +219,8 @@ export type RunEvent =
       at: string;
       /** The result departs from the rehearsal's: the outcome is then `warning`. */
       deviation?: Deviation;
+      /** The block's `capture=`, taken with its end so that the two are never apart. */
+      capture?: { name: string; captured: CapturedValue };
     }
   | { type: 'block-interrupted'; step: string; block: string; at: string }
   /** A fleet block's hosts and their batches, as planned for this execution; hosts already done keep their records. */
@@ -378,7 +394,8 @@ export function reduce(state: RunState, event: RunEvent): RunState {
         return finished;
       });
       const failed = event.outcome === 'failure' || event.outcome === 'error';
-      return updateStep({ ...next, updatedAt: event.at }, event.step, (step) =>
+      const captures = event.capture ? { captures: { ...state.captures, [event.capture.name]: event.capture.captured } } : {};
+      return updateStep({ ...next, ...captures, updatedAt: event.at }, event.step, (step) =>
         withStepStatus(failed ? { ...step, failures: (step.failures ?? 0) + 1 } : step),
       );
     }

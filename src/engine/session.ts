@@ -37,6 +37,7 @@ import { Notifier, type NotifyEvent } from './notify.js';
 import type { NotifyEventName } from '../runbook/notify-decl.js';
 import { baselineWarnings, judgeAgainstBaseline, loadBaseline, sameBaseline, type Baseline, type BlockResult } from './baseline.js';
 import { readApprovals } from '../state/approvals.js';
+import { capturedRecord, lostSecretCaptures, shownCapture } from './capture.js';
 
 // loadRunbook lives with the runbook (src/runbook/load.ts); callers that know it from here keep working.
 export { loadRunbook } from '../runbook/load.js';
@@ -192,7 +193,10 @@ export class RunSession {
   readonly #audit: AuditLog;
   readonly #key: AuditKey;
   readonly #lock: RunLock;
-  readonly #masker: Masker;
+  /** Rebuilt when a block captures a secret value: from then on it is masked too. */
+  #masker: Masker;
+  /** Captured values this session has (docs/capture.md): a secret one only if it was captured in this session. */
+  readonly #captured = new Map<string, { value: string; secret: boolean }>();
   readonly #options: SessionOptions;
   readonly #listeners = new Set<(event: SessionEvent) => void>();
   /** Blocks executed by this session: a face uses it to tell "failed just now" from "failed last time". */
@@ -246,6 +250,9 @@ export class RunSession {
     this.#lock = init.lock;
     this.#options = init.options;
     this.#masker = createMasker(init.vars.secretValues);
+    for (const [name, captured] of Object.entries(init.state.captures ?? {})) {
+      if (!captured.secret && captured.value !== undefined) this.#captured.set(name, { value: captured.value, secret: false });
+    }
     const notify = init.runbook.notify;
     this.#notifier = notify
       ? new Notifier({
@@ -455,6 +462,7 @@ export class RunSession {
       await session.#persist();
       // Approvals given with `waymark approve` since the last invocation are recorded before anything runs.
       await session.refreshApprovals();
+      await session.#recaptureSecrets();
       // A crash between a step's last answer and its closing left it done but open: close it now.
       await session.#settle();
     } else {
@@ -523,6 +531,18 @@ export class RunSession {
     event.outcome = 'warning';
     event.reason = `departs from the rehearsal: ${deviation.message}`;
     event.deviation = deviation;
+  }
+
+  /**
+   * A secret capture is never stored in clear, so a resumed run does not have it: when a block or
+   * a step's text still to come uses it, the block that captured it runs again (docs/capture.md).
+   */
+  async #recaptureSecrets(): Promise<void> {
+    for (const lost of lostSecretCaptures(this.runbook, this.#state, new Set(this.#captured.keys()))) {
+      const message = `secret capture ${lost.name} of block ${lost.block.id} is not kept between sessions (a secret never reaches disk in clear): block ${lost.block.id} runs again to capture it`;
+      this.notices.push(message);
+      await this.#dispatch({ type: 'block-reset', step: lost.step, block: lost.block.id, hash: blockHash(lost.block) }, ['capture-lost', { step: lost.step, block: lost.block.id, name: lost.name, message }]);
+    }
   }
 
   /** The checkpointed state as it is now. */
@@ -926,7 +946,7 @@ export class RunSession {
           shell: this.runbook.shell,
           // A fragment's blocks run in the fragment's folder; foreach values are variables of their step.
           cwd: dirname(resolve(step.file)),
-          vars: { ...this.vars.values, ...step.vars },
+          vars: this.#blockVars(step),
           timeoutMs: this.runbook.timeoutMs,
           masker: this.#masker,
           signal: abort.signal,
@@ -984,12 +1004,43 @@ export class RunSession {
         // A statement without a result set: the rows it changed are its figure (0 migrated is news).
         event.rowCount = raw.affectedRows ?? 0;
       }
+      const capture = block.attrs.capture;
+      if (capture && result.captured) {
+        event.capture = { name: capture.name, captured: capturedRecord(step.id, block.id, result.captured, at, (text) => auditMac(this.#key, text), capture.name) };
+      }
       this.#judged(step, block, event);
       await this.#dispatch(event, [
         'block-finished',
-        { step: step.id, block: block.id, role: block.role, outcome: event.outcome, exitCode: event.exitCode, reason: event.reason ?? null, attempts: result.attempts, ...(event.deviation ? { deviation: event.deviation } : {}) },
+        {
+          step: step.id, block: block.id, role: block.role, outcome: event.outcome, exitCode: event.exitCode, reason: event.reason ?? null, attempts: result.attempts,
+          ...(event.deviation ? { deviation: event.deviation } : {}),
+          ...(capture && result.captured ? { capture: { name: capture.name, value: shownCapture(result.captured), secret: result.captured.secret } } : {}),
+        },
       ]);
+      if (capture && result.captured) this.#keepCapture(capture.name, result.captured);
     }
+  }
+
+  /** A captured value, for the blocks after this one; a secret one is masked from now on. */
+  #keepCapture(name: string, captured: { value: string; secret: boolean }): void {
+    this.#captured.set(name, captured);
+    if (captured.secret) this.#masker = createMasker([...this.vars.secretValues, ...[...this.#captured.values()].filter((c) => c.secret).map((c) => c.value)]);
+  }
+
+  /** A block's variables: the run's, then what earlier blocks captured, then its step's own (foreach). */
+  #blockVars(step: Step): Record<string, string> {
+    const captured = Object.fromEntries([...this.#captured].map(([name, c]) => [name, c.value]));
+    return { ...this.vars.values, ...captured, ...step.vars };
+  }
+
+  /**
+   * The run's variables as a face shows them (a step's text, the variables of a block): secrets
+   * masked, captured values once their block has run in this run (docs/capture.md).
+   */
+  shownValues(): Record<string, string> {
+    const shown = publicValues(this.vars);
+    for (const [name, captured] of Object.entries(this.#state.captures ?? {})) shown[name] = shownCapture(captured);
+    return shown;
   }
 
   /** Record how a fleet block's execution ended: finished with its hosts' verdict, paused between batches, or interrupted. */
@@ -1035,8 +1086,8 @@ export class RunSession {
       state: () => this.#stepState(step).blocks.find((b) => b.id === block.id) as BlockState,
       inventory: this.inventoryPath(),
       ...(only !== undefined ? { only } : {}),
-      vars: { ...this.vars.values, ...step.vars },
-      secretNames: this.vars.secretNames,
+      vars: this.#blockVars(step),
+      secretNames: [...this.vars.secretNames, ...[...this.#captured].filter(([, c]) => c.secret).map(([name]) => name)],
       masker: this.#masker,
       shell: this.runbook.shell,
       timeoutMs: this.runbook.timeoutMs,
@@ -1117,6 +1168,7 @@ export class RunSession {
       if (decl.env !== undefined) delete env[decl.env];
     }
     for (const [name, value] of Object.entries(this.vars.values)) if (!secrets.has(name)) env[name] = value;
+    for (const [name, captured] of this.#captured) if (!captured.secret) env[name] = captured.value;
     return { cwd: dirname(resolve(this.runbook.file)), env };
   }
 

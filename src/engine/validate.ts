@@ -19,6 +19,13 @@ export function validateRunState(data: unknown): string | null {
   for (const key of ['journalSeq', 'journalBytes'] as const) {
     if (data[key] !== undefined && !Number.isSafeInteger(data[key])) return `its "${key}" is not a whole number`;
   }
+  if (data.captures !== undefined) {
+    if (!isRecord(data.captures)) return 'its "captures" is not an object';
+    for (const [name, captured] of Object.entries(data.captures)) {
+      const ok = isRecord(captured) && typeof captured.step === 'string' && typeof captured.block === 'string' && typeof captured.secret === 'boolean';
+      if (!ok || (captured.value !== undefined && typeof captured.value !== 'string')) return `its capture ${name} is malformed`;
+    }
+  }
   for (const [i, step] of data.steps.entries()) {
     if (!isRecord(step) || typeof step.id !== 'string' || !Array.isArray(step.blocks) || !isRecord(step.ticked)) {
       return `step ${i + 1} is malformed`;

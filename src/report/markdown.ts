@@ -25,6 +25,8 @@ export function renderMarkdown(report: RunReport): string {
   lines.push(`- Started: ${report.startedAt}${report.finishedAt ? `, finished ${report.finishedAt}` : `, last update ${report.updatedAt}`}`);
   const vars = Object.entries(report.vars);
   if (vars.length > 0) lines.push(`- Variables: ${vars.map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  const captures = Object.entries(report.captures ?? {});
+  if (captures.length > 0) lines.push(`- Captured: ${captures.map(([k, c]) => `${k}=${c.value} (block ${c.block})`).join(', ')}`);
   lines.push('', '## Steps', '', '| # | step | status | time |', '|---|---|---|---|');
   report.steps.forEach((step, i) => {
     lines.push(`| ${i + 1} | ${cell(step.title)} (\`${step.id}\`) | ${step.status} | ${step.durationMs !== undefined ? formatDuration(step.durationMs) : ''} |`);

@@ -5,6 +5,7 @@
  */
 import type { FleetAttributes, Runbook } from '../runbook/model.js';
 import type { BlockState, BlockStatus, Decision, Execution, HostState, RunState, RunStatus, StepState, StepStatus } from '../engine/run-state.js';
+import { capturesShown, type CaptureShown } from '../engine/capture.js';
 
 /** A block's result as a report shows it: its status, or `marked done` when a person counted an interrupted block as done. */
 export type ReportBlockStatus = BlockStatus | 'marked done';
@@ -67,6 +68,8 @@ export interface RunReport
   steps: ReportStep[];
   /** Every decision a person (or a flag) made, in step order, then time order. */
   decisions: ReportDecision[];
+  /** Values blocks captured (`capture=`), by name; a secret one shown masked (docs/capture.md). */
+  captures?: Record<string, CaptureShown>;
 }
 
 /** An execution's result in the words the rest of waymark uses for a block with that outcome. */
@@ -168,5 +171,6 @@ export function buildReport(runbook: Runbook, state: RunState, status: RunStatus
     decisions,
   };
   if (state.finishedAt) report.finishedAt = state.finishedAt;
+  if (state.captures) report.captures = capturesShown(state.captures);
   return report;
 }

@@ -1,5 +1,5 @@
 /** Turning an info string's raw attributes into a validated block description. */
-import type { BlockAttributes, Executor, FleetAttributes, HostCount, Role, SqlExpectation } from './model.js';
+import type { BlockAttributes, CaptureAttribute, Executor, FleetAttributes, HostCount, Role, SqlExpectation } from './model.js';
 import { ROLES } from './model.js';
 import type { RawAttribute } from './info-string.js';
 import { parseDuration } from './duration.js';
@@ -18,7 +18,7 @@ const RUNME_KEYS = new Set([
 const WAYMARK_KEYS = [
   'name', 'timeout', 'expect', 'exit', 'retries', 'delay', 'rerun-on-exit', 'codes', 'severity', 'override',
   'after-failure', 'confirm', 'connection', 'cwd', 'excludeFromRunAll', 'ignore', 'hosts', 'batch', 'max-fail', 'forks', 'pause',
-  'preflight', 'deviation', 'approve',
+  'preflight', 'deviation', 'approve', 'capture',
 ] as const;
 
 /** Attributes that only mean something on a fleet block (`hosts=`). */
@@ -69,6 +69,17 @@ function parseSqlExpect(value: string): SqlExpectation | undefined {
   if (rows) return { kind: 'rows', count: Number(rows[1]) };
   if (value.startsWith('value:')) return { kind: 'value', value: value.slice('value:'.length) };
   return undefined;
+}
+
+/** `NAME` or `NAME:rows`, NAME as the front matter's variable names are written. */
+const CAPTURE_VALUE = /^[A-Za-z_][A-Za-z0-9_]*(:rows)?$/;
+
+/** The capture a block declares, or what is wrong with it (`:rows` is for sql results only). */
+function captureOf(value: string, executor: Executor): CaptureAttribute | string {
+  const rows = value.endsWith(':rows');
+  const name = rows ? value.slice(0, -':rows'.length) : value;
+  if (rows && executor !== 'sql') return `capture=${value}: :rows is only for sql blocks; a ${executor} block's capture is its standard output`;
+  return { name, form: executor === 'sql' ? (rows ? 'rows' : 'value') : 'stdout' };
 }
 
 /** Levenshtein distance, for "did you mean" hints on misspelt keys. */
@@ -126,6 +137,7 @@ export function interpretBlockHead(lang: string, words: string[], raw: RawAttrib
   const runme: Record<string, unknown> = {};
   let name: string | undefined;
   let rawExpect: string | undefined;
+  let rawCapture: string | undefined;
   const fleet: Partial<FleetAttributes> & { given: string[] } = { given: [] };
   for (const { key, value } of raw) {
     const text = value === true ? '' : value;
@@ -234,6 +246,10 @@ export function interpretBlockHead(lang: string, words: string[], raw: RawAttrib
         if (value !== 'confirm') bad('the only supported value is "confirm"');
         else fleet.pause = 'confirm';
         break;
+      case 'capture':
+        if (value === true || !CAPTURE_VALUE.test(value)) bad('expected a variable name such as MIGRATIONS, or NAME:rows for an sql block\'s rows');
+        else rawCapture = value;
+        break;
       case 'expect':
         if (value === true) bad('expected a value');
         else rawExpect = value;
@@ -276,6 +292,12 @@ export function interpretBlockHead(lang: string, words: string[], raw: RawAttrib
     if (finalRole !== 'run' && finalRole !== 'check' && finalRole !== 'verify' && finalRole !== 'rollback') problems.push(`hosts= is not for ${finalRole} blocks`);
     if (attrs.retries !== undefined || attrs.rerunOnExit !== undefined) problems.push('retries= and rerun-on-exit= are not for fleet blocks yet: failed hosts are re-run with the block');
     if (attrs.cwd !== undefined) problems.push('cwd= is not for fleet blocks: the script runs on each host');
+  }
+  if (rawCapture !== undefined && executor) {
+    const capture = captureOf(rawCapture, executor);
+    if (typeof capture === 'string') problems.push(capture);
+    else attrs.capture = capture;
+    if (attrs.fleet) problems.push('capture= is not for fleet blocks: each host has its own output; capture from a block that runs once on this machine');
   }
   if (executor === 'sql' && finalRole === 'check' && !attrs.sqlExpect) attrs.sqlExpect = { kind: 'empty' };
   if (executor) {

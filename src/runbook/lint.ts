@@ -4,14 +4,10 @@ import { patternShape } from './pattern.js';
 import { composeRunbook, type ComposeOptions } from './compose.js';
 import { interpolate, parseConnectionUrl, referencedVars } from './connection.js';
 import { sharedIdDiagnostics } from './identity.js';
+import { sqlParameters } from './sql-parameters.js';
+import { checkCaptures } from './capture-lint.js';
 
-/** Named SQL parameters (`:NAME`) outside quotes and comments; `::` casts are not parameters. */
-export function sqlParameters(sql: string): string[] {
-  const names: string[] = [];
-  const pattern = /'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.)*"|`[^`]*`|--[^\n]*|#[^\n]*|\/\*[\s\S]*?\*\/|::|:([A-Za-z_][A-Za-z0-9_]*)/g;
-  for (const match of sql.matchAll(pattern)) if (match[1]) names.push(match[1]);
-  return names;
-}
+export { sqlParameters };
 
 type Report = (line: number, message: string, rule: string, severity?: Diagnostic['severity'], file?: string) => void;
 
@@ -110,6 +106,7 @@ export function lintRunbook(runbook: Runbook): Diagnostic[] {
   });
 
   checkInventory(runbook, declared, report);
+  const captured = checkCaptures(runbook, declared, report);
   for (const step of runbook.steps) {
     for (const block of step.blocks) {
       if (block.executor === 'shell' || block.executor === 'python') checkPattern(block, step.file, report);
@@ -131,7 +128,7 @@ export function lintRunbook(runbook: Runbook): Diagnostic[] {
         );
       }
       for (const name of new Set(sqlParameters(block.code))) {
-        if (!declared.has(name) && !(name in step.vars)) report(block.line, `sql parameter :${name} is not a declared variable`, 'unknown-variable', 'error', step.file);
+        if (!declared.has(name) && !(name in step.vars) && !captured.has(name)) report(block.line, `sql parameter :${name} is not a declared variable`, 'unknown-variable', 'error', step.file);
       }
     }
     for (const tag of step.needs) {

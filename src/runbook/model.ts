@@ -73,6 +73,8 @@ export interface BlockAttributes {
   fleet?: FleetAttributes;
   /** `deviation=`: how far a result may depart from the rehearsal's (`--baseline`, docs/baseline.md). */
   deviation?: DeviationRule;
+  /** `capture=NAME` (`NAME:rows` for an sql block's rows as JSON): the block's result, a variable of later blocks (docs/capture.md). */
+  capture?: CaptureAttribute;
 }
 
 /**
@@ -84,6 +86,13 @@ export interface DeviationRule {
   factor?: number;
   rowsWithin?: number;
   off?: true;
+}
+
+/** What `capture=` keeps of a block's result, and under which variable name. */
+export interface CaptureAttribute {
+  name: string;
+  /** `stdout`: trimmed standard output (shell, python); `value`: an sql result's first value; `rows`: its rows as JSON. */
+  form: 'stdout' | 'value' | 'rows';
 }
 
 /** A fenced (or indented) code block inside a step or the introduction. */

@@ -10,7 +10,6 @@ import { useController } from './hooks/use-controller.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { actionFor } from './keys.js';
 import { currentStepIndex } from '../engine/plan.js';
-import { publicValues } from '../engine/vars.js';
 import { timeLeft } from '../engine/estimate.js';
 import { rehearsalFigures } from '../engine/baseline.js';
 import { formatDuration } from '../runbook/duration.js';
@@ -88,7 +87,8 @@ export function App({ controller, durations, openPager = runPager, openShell = r
   const { setRawMode, isRawModeSupported } = useStdin();
   const [pagerError, setPagerError] = useState<string | null>(null);
   const session = controller.session;
-  const vars = useMemo(() => publicValues(session.vars), [session]);
+  // Captured values join the variables once their block has run (docs/capture.md): the state says when.
+  const vars = useMemo(() => session.shownValues(), [session, snapshot.state.captures]);
 
   const [textScroll, setTextScroll] = useState({ step: '', first: 0 });
   const handleKey = (input: string, key: Key) => {

@@ -47,6 +47,8 @@ describeRehearsal('nova rolling upgrade on the testbed', RUNBOOK, 'newton', (reh
     expect(migrations.code, migrations.all).toBe(3);
     expect(refusedCheck(migrations.stdout)).toBe('online-migrations-done');
     expect(migrations.stdout).toMatch(/\|\s*request specs\s*\|\s*40\s*\|/);
+    // The count the fix step's text shows, captured by the pre-check that passes before the one that refuses.
+    expect(migrations.stdout).toMatch(/<- ok check online-migrations-left .*\n {3}captured FROM_MIGRATIONS_LEFT=40\n/);
     const finish = await r.run([...flags, '--only', 'fix-online-migrations']);
     expect(finish.code, finish.all).toBe(0);
 

@@ -9,6 +9,7 @@ import { MATCH_GRACE_MS, patternError, StdoutMatcher } from './match.js';
 import { notStartedResult, runProcess, type LogSink, type OutputListener } from './shell.js';
 import type { SqlResult } from './sql.js';
 import { sqlResultLines } from './sql-values.js';
+import { CAPTURE_MAX_BYTES, captureSql, captureStdout, type Captured } from '../capture.js';
 
 /** Everything a block needs from the run around it. */
 export interface BlockContext {
@@ -37,7 +38,7 @@ export interface BlockContext {
 }
 
 /** The raw result of one attempt, by kind of block. */
-export type BlockResult = ({ kind: 'process' } & JudgedProcess) | ({ kind: 'sql' } & SqlResult);
+export type BlockResult = ({ kind: 'process' } & JudgedProcess) | ({ kind: 'sql' } & SqlResult & { captured?: Captured });
 
 /** One finished attempt, as reported to `onAttempt`. */
 export interface AttemptReport {
@@ -65,6 +66,8 @@ export interface BlockExecution {
   timedOut: boolean;
   /** All attempts and waits. */
   durationMs: number;
+  /** What the block's `capture=` took from its last attempt, when it succeeded or warned (engine/capture.ts). */
+  captured?: { value: string; secret: boolean };
 }
 
 /** How often a block runs at most, and the wait between runs. */
@@ -96,15 +99,23 @@ export function attemptPolicy(block: Pick<Block, 'role' | 'attrs'>): AttemptPoli
 export async function executeBlock(block: Block, ctx: BlockContext): Promise<BlockExecution> {
   const started = performance.now();
   const policy = attemptPolicy(block);
-  const finish = (attempts: number, verdict: { outcome: Outcome; reason: string }, result: BlockResult): BlockExecution => ({
-    outcome: verdict.outcome,
-    reason: verdict.reason,
-    result,
-    attempts,
-    canceled: result.canceled,
-    timedOut: result.timedOut,
-    durationMs: performance.now() - started,
-  });
+  const finish = (attempts: number, verdict: { outcome: Outcome; reason: string }, result: BlockResult): BlockExecution => {
+    const execution: BlockExecution = {
+      outcome: verdict.outcome,
+      reason: verdict.reason,
+      result,
+      attempts,
+      canceled: result.canceled,
+      timedOut: result.timedOut,
+      durationMs: performance.now() - started,
+    };
+    const capture = block.attrs.capture;
+    if (capture === undefined || result.canceled || (verdict.outcome !== 'success' && verdict.outcome !== 'warning')) return execution;
+    const captured: Captured = result.kind === 'sql' ? (result.captured ?? { error: `capture=${capture.name}: the query gave no result` }) : captureStdout(capture, result.stdout, ctx.masker, result.masked ?? false);
+    // A block whose result cannot be captured has not done what the runbook needs of it.
+    if ('error' in captured) return { ...execution, outcome: 'failure', reason: ctx.masker.mask(captured.error) };
+    return { ...execution, captured };
+  };
 
   for (let attempt = 1; ; attempt += 1) {
     const log = ctx.openLog?.(attempt);
@@ -162,6 +173,8 @@ async function runAttempt(block: Block, ctx: BlockContext, log: LogSink | undefi
   } else if (onOutput !== undefined) options.onOutput = onOutput;
   if (log !== undefined) options.log = log;
   if (ctx.killGraceMs !== undefined) options.killGraceMs = ctx.killGraceMs;
+  // Room for the blanks a trimmed capture loses; past it the capture is refused as too long.
+  if (block.attrs.capture !== undefined) options.keepStdoutBytes = CAPTURE_MAX_BYTES + 4096;
   let result: JudgedProcess;
   try {
     result = await runProcess(options);
@@ -183,7 +196,7 @@ async function runAttempt(block: Block, ctx: BlockContext, log: LogSink | undefi
   return { ...result, stdoutMatch: settled.match, kind: 'process' };
 }
 
-async function runSqlAttempt(block: Block, ctx: BlockContext, log: LogSink | undefined, timeoutMs: number): Promise<SqlResult> {
+async function runSqlAttempt(block: Block, ctx: BlockContext, log: LogSink | undefined, timeoutMs: number): Promise<SqlResult & { captured?: Captured }> {
   const target = ctx.resolveConnection(block.attrs.connection);
   let raw: SqlResult;
   if ('error' in target) raw = { rows: [], columns: [], durationMs: 0, timedOut: false, canceled: false, error: target.error };
@@ -196,7 +209,8 @@ async function runSqlAttempt(block: Block, ctx: BlockContext, log: LogSink | und
   const lines = sqlResultLines(result);
   for (const line of lines) log?.write(line, 'stdout');
   if (lines.length > 0) ctx.onOutput?.('stdout', Buffer.from(`${lines.join('\n')}\n`));
-  return result;
+  // Taken from the result before masking: a secret capture holds the real value, for later blocks only.
+  return block.attrs.capture === undefined ? result : { ...result, captured: captureSql(block.attrs.capture, raw, ctx.masker) };
 }
 
 // Rows end up in the checkpoint and the report; a secret stored in a table must not.

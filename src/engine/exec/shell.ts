@@ -1,6 +1,6 @@
 /** Running a shell or python block as a child process in its own process group. */
 import { statSync } from 'node:fs';
-import type { Masker } from './mask.js';
+import { MASK, type Masker } from './mask.js';
 import { StringDecoder } from 'node:string_decoder';
 import { RawTail, type OutputStream } from './output.js';
 import { startDeadline } from './deadline.js';
@@ -51,6 +51,18 @@ export interface ProcessOptions {
    * (the fleet's batch wrapper) ends its group. Without it, stdin is /dev/null.
    */
   lifeline?: boolean;
+  /**
+   * Keep stdout as the block printed it, unmasked, up to this many bytes (`capture=`, see
+   * engine/capture.ts): it is kept in memory only, never logged or shown.
+   */
+  keepStdoutBytes?: number;
+}
+
+/** A block's stdout kept whole for `capture=`: unmasked, in memory only. */
+export interface KeptStdout {
+  text: string;
+  /** It printed more than it was allowed to keep: `text` is its start only. */
+  cut: boolean;
 }
 
 /** How a process ended, with the bounded part of its output kept in memory. */
@@ -71,6 +83,10 @@ export interface ProcessResult {
   droppedLines: number;
   /** Why the command could not start (missing cwd, interpreter not found). */
   spawnError?: string;
+  /** Its stdout, unmasked, when `keepStdoutBytes` asked for it. */
+  stdout?: KeptStdout;
+  /** True when a secret was masked in its stdout or stderr. */
+  masked?: boolean;
 }
 
 /** One stream of a block on its way to the tail, the log and the listener: `push` each chunk, then `end`. */
@@ -86,8 +102,11 @@ export interface OutputPath {
  * knows whether a secret starts there, so a secret cut between two chunks, however long its line, is
  * masked whole. Without, chunks pass as the pipe delivered them.
  */
-export function outputPath(stream: OutputStream, to: { tail: RawTail; log?: LogSink | undefined; onOutput?: OutputListener | undefined; masker?: Masker | undefined }): OutputPath {
-  const { tail, log, onOutput, masker } = to;
+export function outputPath(
+  stream: OutputStream,
+  to: { tail: RawTail; log?: LogSink | undefined; onOutput?: OutputListener | undefined; masker?: Masker | undefined; onMasked?: (() => void) | undefined },
+): OutputPath {
+  const { tail, log, onOutput, masker, onMasked } = to;
   const keep = (chunk: Buffer): void => {
     tail.push(chunk);
     log?.writeChunk(chunk, stream);
@@ -97,6 +116,7 @@ export function outputPath(stream: OutputStream, to: { tail: RawTail; log?: LogS
   const decoder = new StringDecoder('utf8');
   const masking = masker.stream();
   const pass = (text: string): void => {
+    if (text.includes(MASK)) onMasked?.();
     if (text !== '') keep(Buffer.from(text));
   };
   return {
@@ -130,7 +150,9 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
   const { log, onOutput, masker } = options;
   // Only the kept end of each stream is ever split into lines.
   const tails = { stdout: new RawTail(tailLimits.maxBytes), stderr: new RawTail(tailLimits.maxBytes) };
-  const sink = (stream: OutputStream): OutputPath => outputPath(stream, { tail: tails[stream], log, onOutput, masker });
+  let masked = false;
+  const sink = (stream: OutputStream): OutputPath => outputPath(stream, { tail: tails[stream], log, onOutput, masker, onMasked: () => (masked = true) });
+  const kept = options.keepStdoutBytes === undefined ? undefined : new KeptBytes(options.keepStdoutBytes);
   const sinks = { stdout: sink('stdout'), stderr: sink('stderr') };
 
   let execa: typeof import('execa').execa;
@@ -155,7 +177,10 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
     // Timeout, cancel and cleanup are ours: execa's would signal the leader only, not the group.
     cleanup: false,
   });
-  subprocess.stdout?.on('data', (chunk: Buffer) => sinks.stdout.push(chunk));
+  subprocess.stdout?.on('data', (chunk: Buffer) => {
+    kept?.push(chunk);
+    sinks.stdout.push(chunk);
+  });
   subprocess.stderr?.on('data', (chunk: Buffer) => sinks.stderr.push(chunk));
 
   const pid = subprocess.pid;
@@ -202,10 +227,37 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
     droppedLines: stdout.lineCount + stderr.lineCount - stdoutTail.length - stderrTail.length,
   };
   if (result.signal !== undefined) base.signal = result.signal;
+  if (kept !== undefined) base.stdout = kept.result();
+  if (masked) base.masked = true;
   if (pid === undefined || (result.failed && result.exitCode === undefined && result.signal === undefined && !timedOut && !canceled)) {
     base.spawnError = spawnMessage(file, result.code, result.originalMessage ?? result.shortMessage);
   }
   return base;
+}
+
+/** The first `limit` bytes of a stream, and whether there was more. */
+class KeptBytes {
+  readonly #limit: number;
+  readonly #chunks: Buffer[] = [];
+  #bytes = 0;
+  #cut = false;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  push(chunk: Buffer): void {
+    const room = this.#limit - this.#bytes;
+    if (chunk.length > room) this.#cut = true;
+    if (room <= 0) return;
+    const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    this.#chunks.push(Buffer.from(part));
+    this.#bytes += part.length;
+  }
+
+  result(): KeptStdout {
+    return { text: Buffer.concat(this.#chunks).toString('utf8'), cut: this.#cut };
+  }
 }
 
 function checkCwd(cwd: string): string | undefined {
