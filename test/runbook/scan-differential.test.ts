@@ -111,6 +111,26 @@ describe('block scanner against marked', () => {
     expect(scannerTakes(readFileSync(join(root, 'runbooks', 'demo.md'), 'utf8'))).toBe(true);
   });
 
+  it('reads the worked example of docs/block-scanner.md as the page says', () => {
+    const page = readFileSync(join(root, 'docs', 'block-scanner.md'), 'utf8');
+    const source = (/~~~~markdown\n([\s\S]*?)~~~~\n/.exec(page) as RegExpExecArray)[1] as string;
+    expect(scannerTakes(source)).toBe(true);
+    sameRunbook(source, 'restart-nova.md');
+    const runbook = parseRunbook(source, 'restart-nova.md');
+    expect(runbook.title).toBe('Restart nova');
+    expect(runbook.steps.map((step) => [step.id, step.line])).toEqual([
+      ['stop', 7],
+      ['start-it-again', 16],
+      ['verify-it', 22],
+    ]);
+    const [stop, start, verify] = runbook.steps;
+    expect(stop?.blocks.map((block) => [block.id, block.line, block.note])).toEqual([['stop-api', 9, 'Stops the API; running instances are not touched.']]);
+    expect(stop?.checklist).toEqual([{ id: 'stop-check-1', line: 14, text: 'the load balancer shows nova-api down' }]);
+    expect(start?.blocks.map((block) => [block.id, block.line])).toEqual([['start-api', 18]]);
+    expect(verify?.blocks.map((block) => [block.line, block.executor])).toEqual([[25, null]]);
+    expect(runbook.diagnostics).toEqual([]);
+  });
+
   it("reads the benchmark's generated 200-step runbook itself, and agrees with marked on it", () => {
     const source = runbookText(200);
     expect(scannerTakes(source)).toBe(true);
