@@ -121,14 +121,38 @@ class Scan {
   readonly starts: number[];
   readonly sections: OutlineSection[] = [];
   firstH1: string | undefined;
+  /** The line the last paragraph (text) started on. */
+  lastWasText = -1;
   /** The code block whose note the next block gives, if that block is a paragraph. */
   awaitingNote: OutlineCode | undefined;
   /** Where the current section's Markdown starts. */
   sectionStart = 0;
   /** The body ends in a space that marked reads as a newline. */
   spaceAtEnd = false;
+  /** In a list item: what was found, and paragraphs after code blocks (notes only if the list is loose). */
+  readonly found: OutlineItem[] = [];
+  readonly notes: { code: OutlineCode; note: string }[] = [];
+  /**
+   * Whether text is a paragraph (a note when it follows code). In a list item it is not (a note only
+   * if the list is loose) until a nested list has been read: marked's lexer leaves its "top level"
+   * state set after lexing one, and reads the rest of the item as at the top.
+   */
+  textIsParagraph: boolean;
+  /** In a list item: a blank line between two of its blocks, which makes the list loose. */
+  blankBetween = false;
+  /** In a list item: the kind of its first block (a task item needs text first). */
+  firstBlock: 'text' | 'other' | undefined;
 
-  constructor(readonly body: string) {
+  /**
+   * `top`: the document's body, or else a list item's text (dedented, as marked lexes it), whose
+   * first line is line `lineBase + 1` of the file.
+   */
+  constructor(
+    readonly body: string,
+    readonly top = true,
+    readonly lineBase = 0,
+  ) {
+    this.textIsParagraph = top;
     this.lines = body.split('\n');
     this.starts = new Array<number>(this.lines.length);
     let offset = 0;
@@ -140,7 +164,7 @@ class Scan {
   }
 
   get items(): OutlineItem[] {
-    return (this.sections[this.sections.length - 1] as OutlineSection).items;
+    return this.top ? (this.sections[this.sections.length - 1] as OutlineSection).items : this.found;
   }
 
   line(i: number): string {
@@ -156,7 +180,19 @@ class Scan {
 
   run(): Outline {
     let i = 0;
-    while (i < this.lines.length) i = this.block(i);
+    let blankRun = false;
+    while (i < this.lines.length) {
+      if (BLANK.test(this.line(i))) {
+        blankRun = true;
+        i++;
+        continue;
+      }
+      if (blankRun && this.firstBlock !== undefined) this.blankBetween = true;
+      blankRun = false;
+      const start = i;
+      i = this.block(i);
+      this.firstBlock ??= this.lastWasText === start ? 'text' : 'other';
+    }
     const last = this.sections[this.sections.length - 1] as OutlineSection;
     last.markdown = this.spaceAtEnd ? `${this.body.slice(this.sectionStart, -1)}\n` : this.body.slice(this.sectionStart);
     return this.firstH1 === undefined ? { sections: this.sections } : { sections: this.sections, firstH1: this.firstH1 };
@@ -180,7 +216,11 @@ class Scan {
     if (QUOTE.test(text) || HTML.test(text) || isDefLike(text) || PIPE_ROW.test(text)) throw new LeaveToMarked();
     if (LIST_START.test(text)) return this.list(i);
     const align = this.lines[i + 1];
-    if (align !== undefined && TABLE_ALIGN.test(align) && /[:|]/.test(align)) return this.table(i);
+    if (align !== undefined && TABLE_ALIGN.test(align) && /[:|]/.test(align)) {
+      // marked tries a table at every line of a list item's text, not only at a block's start.
+      if (!this.top) throw new LeaveToMarked();
+      return this.table(i);
+    }
     return this.paragraph(i, awaiting);
   }
 
@@ -189,10 +229,13 @@ class Scan {
     const match = INDENTED_BLOCK.exec(this.body);
     if (!match) throw new LeaveToMarked();
     const raw = match[0];
-    const code: OutlineCode = { kind: 'code', line: i + 1, fenced: false, raw, text: indentedText(raw) };
+    const code: OutlineCode = { kind: 'code', line: this.lineBase + i + 1, fenced: false, raw, text: indentedText(raw) };
     this.items.push(code);
     this.awaitingNote = code;
-    return this.lineAfter(INDENTED_BLOCK.lastIndex, i + 1);
+    // The blank lines the match took in are the next space's in marked (they can make a list loose).
+    let next = this.lineAfter(INDENTED_BLOCK.lastIndex, i + 1);
+    while (next > i + 1 && BLANK.test(this.line(next - 1))) next--;
+    return next;
   }
 
   fencedCode(i: number): number {
@@ -200,7 +243,7 @@ class Scan {
     const match = FENCE_BLOCK.exec(this.body);
     if (!match) throw new LeaveToMarked();
     const raw = match[0];
-    const code: OutlineCode = { kind: 'code', line: i + 1, fenced: true, raw, text: fencedText(raw, match[4]) };
+    const code: OutlineCode = { kind: 'code', line: this.lineBase + i + 1, fenced: true, raw, text: fencedText(raw, match[4]) };
     this.items.push(code);
     this.awaitingNote = code;
     return this.lineAfter(FENCE_BLOCK.lastIndex + 1, i + 1);
@@ -208,6 +251,8 @@ class Scan {
 
   /** A heading from line `first` to line `last` (a setext heading's underline). */
   heading(first: number, last: number, depth: number, text: string): void {
+    // Headings inside a list item are neither steps nor the title.
+    if (!this.top) return;
     if (depth !== 2) {
       if (depth === 1 && this.firstH1 === undefined) this.firstH1 = text.trim();
       return;
@@ -256,29 +301,64 @@ class Scan {
       if (FENCE_LIKE.test(text) || LIST_START.test(text) || QUOTE.test(text) || HTML.test(text) || PIPE_ROW.test(text)) throw new LeaveToMarked();
       const next = this.lines[j + 1];
       if (next !== undefined && TABLE_ALIGN.test(next) && !/^ {0,3}-+[ \t]*$/.test(next)) throw new LeaveToMarked();
+      // In a list item marked appends indented lines to the text as code, blank lines after them included.
+      if (!this.textIsParagraph && indentOf(text) >= 4) throw new LeaveToMarked();
     }
-    if (awaiting) awaiting.note = this.lines.slice(i, j).join('\n').replace(/\s*\n\s*/g, ' ').trim();
+    this.lastWasText = i;
+    if (awaiting) {
+      const note = this.lines.slice(i, j).join('\n').replace(/\s*\n\s*/g, ' ').trim();
+      if (this.textIsParagraph) awaiting.note = note;
+      else this.notes.push({ code: awaiting, note });
+    }
     return j;
   }
 
-  /** A list of items that hold lines of text; anything more and marked reads the body. */
+  /** A list: its items' extent first, then each item's text read as marked lexes it. */
   list(i: number): number {
     const marker = (LIST_START.exec(this.line(i)) as RegExpExecArray)[2] as string;
     const ordered = marker.length > 1;
     const sameList = ordered ? new RegExp(`^ {0,3}\\d{1,9}\\${marker.slice(-1)}(?=[ \\t]|$)`) : new RegExp(`^ {0,3}\\${marker}(?=[ \\t]|$)`);
+    const items: ListItem[] = [];
     let j = i;
-    while (j < this.lines.length && sameList.test(this.line(j)) && !HR.test(this.line(j))) j = this.listItem(j);
-    if (j === this.lines.length) {
+    while (j < this.lines.length && sameList.test(this.line(j)) && !HR.test(this.line(j))) {
+      const item = this.listItem(j);
+      items.push(item);
+      j = item.next;
+    }
+    const last = items[items.length - 1] as ListItem;
+    if (j === this.lines.length && this.top) {
       // marked trims the list's end and turns a lone trailing space after it into a newline.
       const start = this.starts[i] as number;
       const kept = this.body.slice(start).trimEnd().length;
       if (this.body.length - start - kept === 1 && this.body.endsWith(' ')) this.spaceAtEnd = true;
     }
+    last.text = last.text.trimEnd();
+    // A blank line after an item that another follows makes the list loose, as does one between an item's blocks.
+    let loose = items.slice(0, -1).some((item) => /\n[ \t]*\n[ \t]*$/.test(this.body.slice(this.starts[item.line], this.starts[item.next] ?? this.body.length)));
+    const scans = items.map((item) => {
+      const scan = new Scan(item.text, false, this.lineBase + item.line);
+      scan.run();
+      if (scan.blankBetween) loose = true;
+      return scan;
+    });
+    items.forEach((item, n) => {
+      const scan = scans[n] as Scan;
+      if (TASK.test(item.text)) {
+        // marked makes an item a task only when its text comes first (not a setext heading or a block).
+        if (scan.firstBlock !== 'text') throw new LeaveToMarked();
+        this.items.push({ kind: 'task', line: this.lineBase + item.line + 1, text: firstLine(item.text).replace(TASK_BOX, '').trim() });
+      }
+      if (loose) for (const { code, note } of scan.notes) code.note = note;
+      this.items.push(...scan.found);
+    });
+    this.textIsParagraph = true;
+    // Blank lines after the list are the container's, as in marked, where they can make an outer list loose.
+    while (j > i && BLANK.test(this.line(j - 1))) j--;
     return j;
   }
 
-  /** One item from its marker line; returns the line after it (blank lines after it included). */
-  listItem(i: number): number {
+  /** One item from its marker line: where it ends, and its text (the content, dedented to the item's column). */
+  listItem(i: number): ListItem {
     const text = this.line(i);
     const start = LIST_START.exec(text) as RegExpExecArray;
     const markerEnd = start[0].length;
@@ -286,13 +366,8 @@ class Scan {
     if (after.includes('\t') || after.trim() === '') throw new LeaveToMarked();
     const gap = indentOf(after);
     if (gap > 4) throw new LeaveToMarked();
-    const content = after.slice(gap);
     const column = markerEnd + gap;
-    if (TASK.test(content)) {
-      this.items.push({ kind: 'task', line: i + 1, text: content.replace(TASK_BOX, '').trim() });
-    } else if (!isPlainItemLine(content)) {
-      throw new LeaveToMarked();
-    }
+    const lines = [after.slice(gap)];
     const edge = Math.min(3, column - 1);
     const ends = new RegExp(`^ {0,${edge}}(?:\`\`\`|~~~|#{1,6}(?:\\s|$)|<|>|(?:[*+-]|\\d{1,9}[.)])(?:[ \\t]|$)|(?:-[ \\t]*){3,}$|(?:_[ \\t]*){3,}$|(?:\\*[ \\t]*){3,}$)`);
     const lazyEnds = new RegExp(`^ {0,${edge}}(?:\`\`\`|~~~|#{1,6}(?:\\s|$)|(?:-[ \\t]*){3,}$|(?:_[ \\t]*){3,}$|(?:\\*[ \\t]*){3,}$)`);
@@ -305,13 +380,10 @@ class Scan {
       const line = this.line(j);
       if (line.includes('\t')) throw new LeaveToMarked();
       if (ends.test(line)) break;
-      if (BLANK.test(line)) {
-        blankBefore = true;
+      if (BLANK.test(line) || indentOf(line) >= column) {
+        blankBefore = BLANK.test(line);
         beforeLazy = false;
-      } else if (indentOf(line) >= column) {
-        // More in the item after a blank line is a second paragraph or a block: marked's to read.
-        if (blankBefore || !isPlainItemLine(line.slice(column))) throw new LeaveToMarked();
-        beforeLazy = false;
+        lines.push(line.slice(column));
       } else {
         if (blankBefore) break;
         if (indentOf(before) >= 4 || lazyEnds.test(before)) break;
@@ -320,14 +392,27 @@ class Scan {
           const bare = before.replace(/^(?: {0,3}(?:(?:[*+-]|\d{1,9}[.)])[ \t]+|>[ \t]?))+/, '');
           if (FENCE_START.test(bare) || ATX.test(bare) || HR.test(bare)) break;
         }
-        // A lazy continuation line: part of the item's text.
+        // A lazy continuation line: part of the item's text, as written.
         if (!isPlainItemLine(line.trimStart())) throw new LeaveToMarked();
         beforeLazy = true;
+        lines.push(line);
       }
       before = line.slice(column);
     }
-    return j;
+    return { line: i, next: j, text: lines.join('\n') };
   }
+}
+
+/** A list item: its marker's line (0-based, in the container), the line after it, and its text. */
+interface ListItem {
+  line: number;
+  next: number;
+  text: string;
+}
+
+function firstLine(text: string): string {
+  const newline = text.indexOf('\n');
+  return newline === -1 ? text : text.slice(0, newline);
 }
 
 /** The outline of `body` (front matter already blanked to empty lines), or undefined when marked must read it. */
