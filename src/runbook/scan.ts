@@ -30,6 +30,9 @@ const INTERRUPTING_ITEM = /^ {0,3}(?:[*+-]|1[.)]) +[^ ]/;
 const INTERRUPTING_ITEM_START = /^ {0,3}(?:[*+-]|1[.)])[ \t]/;
 const QUOTE = /^ {0,3}>/;
 const HTML = /^ {0,3}</;
+const COMMENT_START = /^ {0,3}<!--/;
+// marked's HTML comment block: to the line holding `-->`, or to the end.
+const COMMENT_BLOCK = / {0,3}<!--(?:-?>|[\s\S]*?(?:-->|$))[^\n]*/y;
 const DEF = /^ {0,3}\[/;
 /** Could start a link reference definition (`[label]: url`), whose label may run on to the next line. */
 const isDefLike = (text: string): boolean => DEF.test(text) && (!text.includes(']') || text.includes(']:'));
@@ -41,6 +44,21 @@ const TASK_BOX = /^\[[ xX]\][ \t]+/;
 const FENCE_BLOCK = /( {0,3})(`{3,}(?=[^`\n]*(?:\n|$))|~{3,})([^\n]*)(?:\n|$)(?:|([\s\S]*?)(?:\n|$))(?: {0,3}(?:(?=`)\2`*|(?=~)\2~*) *(?=\n|$)|$)/y;
 const INDENTED_BLOCK = /(?:(?: {4}| {0,3}\t)[^\n]+(?:\n(?:[ \t]*(?:\n|$))*)?)+/y;
 const CODE_INDENT = /^(?: {0,3}\t| {1,4})/gm;
+
+/** Characters a block other than a paragraph can start with (after up to three spaces). */
+const BLOCK_LEADS = new Set('#`~-_*+=<>|:[0123456789'.split('').map((c) => c.charCodeAt(0)));
+/** Characters a table's alignment row can start with. */
+const ALIGN_LEADS = new Set('|:-'.split('').map((c) => c.charCodeAt(0)));
+
+/** True when `line` (no tab in it) is text no block but a paragraph can start with: most prose, read without a regex. */
+function isProse(line: string, indent: number): boolean {
+  return indent < 4 && indent < line.length && !BLOCK_LEADS.has(line.charCodeAt(indent));
+}
+
+/** True when `line` may be a table's alignment row. */
+function mayBeAlignRow(line: string | undefined): boolean {
+  return line !== undefined && ALIGN_LEADS.has(line.charCodeAt(indentOf(line))) && TABLE_ALIGN.test(line);
+}
 
 function indentOf(line: string): number {
   let n = 0;
@@ -154,11 +172,12 @@ class Scan {
   ) {
     this.textIsParagraph = top;
     this.lines = body.split('\n');
-    this.starts = new Array<number>(this.lines.length);
+    // Pushed, not preallocated: `new Array(n)` for a long document would be a slow dictionary array.
+    this.starts = [];
     let offset = 0;
-    for (let i = 0; i < this.lines.length; i++) {
-      this.starts[i] = offset;
-      offset += (this.lines[i] as string).length + 1;
+    for (const line of this.lines) {
+      this.starts.push(offset);
+      offset += line.length + 1;
     }
     this.sections.push({ line: 1, markdown: '', items: [] });
   }
@@ -205,7 +224,9 @@ class Scan {
     if (text.includes('\t')) throw new LeaveToMarked();
     const awaiting = this.awaitingNote;
     this.awaitingNote = undefined;
-    if (indentOf(text) >= 4) return this.indentedCode(i);
+    const indent = indentOf(text);
+    if (isProse(text, indent) && !mayBeAlignRow(this.lines[i + 1])) return this.paragraph(i, awaiting);
+    if (indent >= 4) return this.indentedCode(i);
     if (FENCE_START.test(text)) return this.fencedCode(i);
     const atx = ATX.exec(text);
     if (atx) {
@@ -213,6 +234,7 @@ class Scan {
       return i + 1;
     }
     if (HR.test(text)) return i + 1;
+    if (COMMENT_START.test(text)) return this.comment(i);
     if (QUOTE.test(text) || HTML.test(text) || isDefLike(text) || PIPE_ROW.test(text)) throw new LeaveToMarked();
     if (LIST_START.test(text)) return this.list(i);
     const align = this.lines[i + 1];
@@ -222,6 +244,16 @@ class Scan {
       return this.table(i);
     }
     return this.paragraph(i, awaiting);
+  }
+
+  /** An HTML comment (`<!-- ... -->`), which may run over several lines; it holds nothing for the outline. */
+  comment(i: number): number {
+    COMMENT_BLOCK.lastIndex = this.starts[i] as number;
+    if (!COMMENT_BLOCK.exec(this.body)) throw new LeaveToMarked();
+    const end = COMMENT_BLOCK.lastIndex;
+    // marked's comment takes one newline after it along; a lone space left at the end becomes a newline.
+    if (this.top && end === this.body.length - 2 && this.body.endsWith('\n ')) this.spaceAtEnd = true;
+    return this.lineAfter(end + 1, i + 1);
   }
 
   indentedCode(i: number): number {
@@ -290,19 +322,22 @@ class Scan {
       const text = this.line(j);
       if (BLANK.test(text)) break;
       if (text.includes('\t')) throw new LeaveToMarked();
+      if (isProse(text, indentOf(text)) && !mayBeAlignRow(this.lines[j + 1])) continue;
       const underline = SETEXT.exec(text);
       if (underline) {
         const lines = this.lines.slice(i, j).join('\n');
         this.heading(i, j, (underline[1] as string).startsWith('=') ? 1 : 2, lines.trim());
         return j + 1;
       }
-      if (ATX.test(text) || FENCE_START.test(text) || HR.test(text) || INTERRUPTING_ITEM.test(text)) break;
+      if (ATX.test(text) || FENCE_START.test(text) || HR.test(text) || INTERRUPTING_ITEM.test(text) || COMMENT_START.test(text)) break;
       // Lines where marked's paragraph and setext rules part ways, or blocks only marked reads.
       if (FENCE_LIKE.test(text) || LIST_START.test(text) || QUOTE.test(text) || HTML.test(text) || PIPE_ROW.test(text)) throw new LeaveToMarked();
       const next = this.lines[j + 1];
-      if (next !== undefined && TABLE_ALIGN.test(next) && !/^ {0,3}-+[ \t]*$/.test(next)) throw new LeaveToMarked();
+      if (mayBeAlignRow(next) && !/^ {0,3}-+[ \t]*$/.test(next as string)) throw new LeaveToMarked();
       // In a list item marked appends indented lines to the text as code, blank lines after them included.
       if (!this.textIsParagraph && indentOf(text) >= 4) throw new LeaveToMarked();
+      // There marked also tries a link definition at each line, which may take the next line as its URL.
+      if (!this.textIsParagraph && isDefLike(text)) throw new LeaveToMarked();
     }
     this.lastWasText = i;
     if (awaiting) {

@@ -85,6 +85,7 @@ const lineKinds = fc.oneof(
     ),
   },
   { weight: 2, arbitrary: fc.constantFrom('| a | b |', 'a | b', '|---|---|', '---|---', '| :-: | --: |', ':--', '| 1 | 2 |', '| one |', 'x \\| y | z', '|---|') },
+  { weight: 2, arbitrary: fc.constantFrom('<!-- c -->', '<!--', '-->', 'a --> b', '<!-->', '<!-- open') },
   { weight: 1, arbitrary: fc.constantFrom('> quote', '<div>', '</div>', '<!-- c -->', '[ref]: http://x', '[ref]:', '| a | b |', '|---|---|', ':--', '\tTab', 'a\tb') },
 );
 const soupLine = fc.tuple(fc.constantFrom(0, 0, 0, 0, 1, 2, 3, 4, 5, 6), lineKinds).map(([indent, line]) => ' '.repeat(indent) + line);
