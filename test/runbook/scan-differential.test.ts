@@ -105,11 +105,13 @@ describe('block scanner against marked', () => {
     for (const file of [...corpus, ...repositoryRunbooks]) sameRunbook(file.text, file.name);
   });
 
-  it('reads the runbooks of this repository itself, not through marked', () => {
-    const taken = repositoryRunbooks.filter((file) => scannerTakes(file.text));
-    // Fixtures with quotes and HTML go to marked; the rest must not.
-    expect(taken.length / repositoryRunbooks.length).toBeGreaterThan(0.7);
-    expect(scannerTakes(readFileSync(join(root, 'runbooks', 'demo.md'), 'utf8'))).toBe(true);
+  it('reads the runbooks of this repository and most of the corpus itself, not through marked', () => {
+    const runbooks = repositoryRunbooks.filter((file) => file.name.startsWith('runbooks'));
+    expect(runbooks.filter((file) => !scannerTakes(file.text)).map((file) => file.name)).toEqual([]);
+    // Fixtures may hold quotes and HTML on purpose; those go to marked.
+    expect(repositoryRunbooks.filter((file) => scannerTakes(file.text)).length / repositoryRunbooks.length).toBeGreaterThan(0.9);
+    // Four corpus files have block quotes or link definitions.
+    expect(corpus.filter((file) => scannerTakes(file.text)).length).toBeGreaterThanOrEqual(11);
   });
 
   it('reads the worked example of docs/block-scanner.md as the page says', () => {
