@@ -7,9 +7,9 @@
  * differential test (test/runbook/scan-differential.test.ts) holds it to marked's outline.
  *
  * What it does not take on it hands back: `scanOutline` returns undefined for a body with a
- * block quote, an HTML block, a link definition, a table, a tab outside code, or a list item
- * holding more than lines of text (code, a nested list, a second paragraph), and the parser
- * reads that body with marked instead. Runbooks rarely have them; a generated runbook never.
+ * block quote, an HTML block other than a comment, a tab outside code, or a line where marked's
+ * paragraph and setext rules part ways, and the parser reads that body with marked instead.
+ * Tables, comments and link definitions are skipped whole; list items are read recursively.
  */
 import type { Outline, OutlineCode, OutlineItem, OutlineSection } from './outline.js';
 
@@ -31,6 +31,9 @@ const INTERRUPTING_ITEM_START = /^ {0,3}(?:[*+-]|1[.)])[ \t]/;
 const QUOTE = /^ {0,3}>/;
 const HTML = /^ {0,3}</;
 const COMMENT_START = /^ {0,3}<!--/;
+// marked's link reference definition: a label (which may run over lines), a URL (perhaps on the next line), a title.
+const DEF_BLOCK =
+  / {0,3}\[((?!\s*\])(?:\\[\s\S]|[^\[\]\\\n]|\n(?![ \t]*\n))+)\]: *(?:\n[ \t]*)?([^<\s][^\s]*|<(?:\\.|[^\n<>\\])*>)(?:(?: +(?:\n[ \t]*)?| *\n[ \t]*)((?:"(?:\\[\s\S]|[^"\\])*"|'(?:\\[\s\S]|[^'\\\n]|\n(?!\n))*'|\((?:\\[\s\S]|[^()\\])*\))))? *(?:\n+|$)/y;
 // marked's HTML comment block: to the line holding `-->`, or to the end.
 const COMMENT_BLOCK = / {0,3}<!--(?:-?>|[\s\S]*?(?:-->|$))[^\n]*/y;
 const DEF = /^ {0,3}\[/;
@@ -102,6 +105,17 @@ function indentedText(raw: string): string {
   while (last >= 0 && BLANK.test(lines[last] as string)) last--;
   const kept = lines.length - last <= 2 ? raw : lines.slice(0, last + 1).join('\n');
   return kept.replace(CODE_INDENT, '');
+}
+
+/** No `)` without its `(` and no `(` left open, backslash escapes skipped, as marked checks a link's URL. */
+function balancedParentheses(url: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < url.length; i++) {
+    if (url[i] === '\\') i++;
+    else if (url[i] === '(') depth++;
+    else if (url[i] === ')' && --depth < 0) return false;
+  }
+  return depth === 0;
 }
 
 /** How many cells marked finds in a table's header row (a pipe after a backslash is text). */
@@ -235,6 +249,10 @@ class Scan {
     }
     if (HR.test(text)) return i + 1;
     if (COMMENT_START.test(text)) return this.comment(i);
+    if (DEF.test(text)) {
+      const next = this.definition(i);
+      if (next !== undefined) return next;
+    }
     if (QUOTE.test(text) || HTML.test(text) || isDefLike(text) || PIPE_ROW.test(text)) throw new LeaveToMarked();
     if (LIST_START.test(text)) return this.list(i);
     const align = this.lines[i + 1];
@@ -244,6 +262,19 @@ class Scan {
       return this.table(i);
     }
     return this.paragraph(i, awaiting);
+  }
+
+  /** A link reference definition (`[id]: url "title"`), or undefined when marked would not read one here. */
+  definition(i: number): number | undefined {
+    DEF_BLOCK.lastIndex = this.starts[i] as number;
+    const match = DEF_BLOCK.exec(this.body);
+    if (!match) return undefined;
+    // marked refuses a URL with unbalanced parentheses and reads the lines otherwise; leave that to it.
+    if (!(match[2] as string).startsWith('<') && !balancedParentheses(match[2] as string)) throw new LeaveToMarked();
+    // Its raw text stops before the newlines after it, which are a space of their own (a list can turn loose on them).
+    let end = DEF_BLOCK.lastIndex;
+    while (end > 0 && this.body[end - 1] === '\n') end--;
+    return this.lineAfter(end + 1, i + 1);
   }
 
   /** An HTML comment (`<!-- ... -->`), which may run over several lines; it holds nothing for the outline. */
