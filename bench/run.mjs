@@ -18,6 +18,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(root, 'dist', 'cli', 'main.js');
 const RESULTS = join(root, 'bench', 'RESULTS.md');
 const SPAWN_TRUE = join(root, 'bench', 'spawn-true.mjs');
+// The real-world runbooks the parser is tested against (../shared/corpus beside the repository).
+const CORPUS = join(root, '..', 'shared', 'corpus');
 const CHECKPOINT_WRITE = join(root, 'bench', 'checkpoint-write.mjs');
 const FIRST_FRAME = join(root, 'bench', 'first-frame.mjs');
 const TUI_OUTPUT = join(root, 'bench', 'tui-output.mjs');
@@ -25,6 +27,18 @@ const TUI_GRID = join(root, 'bench', 'tui-grid.mjs');
 const node = (...args) => ({ cmd: process.execPath, args });
 /** A headless run of `file` into a state dir of its own (fresh for each `i`). */
 const headless = (file, tmp) => (i) => ({ ...node(CLI, 'run', file, '--headless', '--state-dir', join(tmp, `state-${i}`)), cwd: tmp });
+
+/** The corpus's Markdown files and every runbook under runbooks/, as paths relative to the repository. */
+function corpusAndRunbooks() {
+  const corpus = readdirSync(CORPUS).filter((name) => name.endsWith('.md') && name !== 'SOURCES.md').sort().map((name) => relative(root, join(CORPUS, name)));
+  const runbooks = readdirSync(join(root, 'runbooks'), { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.md')).sort().map((name) => join('runbooks', name));
+  return [...corpus, ...runbooks];
+}
+
+/** PATH without the folders that hold `name`. */
+function pathWithout(name) {
+  return (process.env.PATH ?? '').split(delimiter).filter((folder) => folder !== '' && !existsSync(join(folder, name))).join(delimiter);
+}
 
 /** The one run directory a headless run left in `stateDir`. */
 function runDir(stateDir) {
@@ -99,6 +113,28 @@ const BENCHMARKS = [
         runs,
         warmup,
       });
+    },
+  },
+  {
+    name: 'lint-corpus',
+    what: '`waymark lint` of the 15 corpus files and every runbook under runbooks/, in one invocation',
+    budget: { text: '≤ 2× `node -e \'\'`, median', met: ({ subject, baseline }) => subject.wall.median <= 2 * baseline.wall.median },
+    needs: [CLI, CORPUS],
+    run: async ({ tmp, runs, warmup }) => {
+      const files = corpusAndRunbooks();
+      // The corpus holds runbooks with errors (runnable blocks in introductions, unknown connections): lint exits 2.
+      const subject = { ...node(CLI, 'lint', ...files), cwd: root, expectExit: 2 };
+      const result = await compare('lint-corpus', { subject, baseline: { ...node('-e', ''), cwd: tmp }, runs, warmup });
+      // The same files with Ansible out of reach: what lint costs without its wait on ansible-inventory for fleet runbooks.
+      const noAnsible = { ...subject, env: { PATH: pathWithout('ansible-inventory') } };
+      const parseOnly = await compare('lint-corpus (no Ansible)', { subject: noAnsible, baseline: { ...node('-e', ''), cwd: tmp }, runs, warmup });
+      const ratio = (r) => r.subject.wall.median / r.baseline.wall.median;
+      result.notes =
+        `${files.length} files (${files.filter((f) => f.includes('corpus')).length} corpus, ${files.filter((f) => !f.includes('corpus')).length} under runbooks/), ×${fixed(ratio(result), 2)} of \`node -e ''\` (budget ≤ ×2). ` +
+        `The fleet runbooks under runbooks/composed/ make lint read their inventories with \`ansible-inventory\` (docs/fleet.md); with Ansible off PATH the same invocation takes ` +
+        `${ms(parseOnly.subject.wall.median)} against ${ms(parseOnly.baseline.wall.median)}, ×${fixed(ratio(parseOnly), 2)}`;
+      result.extra = { parseOnlyRatio: ratio(parseOnly) };
+      return result;
     },
   },
   {

@@ -1,9 +1,8 @@
 /**
- * Markdown → runbook model. Built on marked's lexer so fences behave as CommonMark says
- * (tildes, indentation, fences inside lists and quotes, unclosed fences); never throws.
+ * Markdown → runbook model. The block scanner (scan.ts) outlines the body, handing marked's lexer
+ * (marked-outline.ts) what it does not take on, so fences behave as CommonMark says (tildes,
+ * indentation, fences inside lists and quotes, unclosed fences) either way; never throws.
  */
-import { Lexer } from 'marked';
-import type { Token, Tokens } from 'marked';
 import { slug } from 'github-slugger';
 import { basename } from 'node:path';
 import type { Block, ChecklistItem, Diagnostic, InventoryDecl, Runbook, Step } from './model.js';
@@ -13,9 +12,12 @@ import { parseInfoString } from './info-string.js';
 import { interpretBlockHead } from './attributes.js';
 import { parseStepHeading } from './heading.js';
 import { controlPicture, controlsIn } from './inert.js';
+import type { Outline, OutlineCode, OutlineSection } from './outline.js';
+import { countNewlines, firstLineOf, outlineWithMarked } from './marked-outline.js';
+import { scanOutline } from './scan.js';
 
-/** A code block or checklist item found while walking, before ids are assigned. */
-type Found = { kind: 'code'; token: Tokens.Code; line: number; note?: string } | { kind: 'task'; text: string; line: number };
+/** Which block parser reads the body: the scanner (handing marked what it does not take on), or marked alone. */
+export type BlockParser = 'scan' | 'marked';
 
 /** Index of the first character of line `lines + 1` (0-based count of lines to pass). */
 function lineOffset(text: string, lines: number): number {
@@ -26,53 +28,6 @@ function lineOffset(text: string, lines: number): number {
     index = next + 1;
   }
   return index;
-}
-
-function countNewlines(text: string): number {
-  let count = 0;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
-  return count;
-}
-
-/** Children of a container token, each with its own raw text (nested items are dedented, lines are kept). */
-function childTokens(token: Token): Token[] | undefined {
-  if (token.type === 'list') return (token as Tokens.List).items as unknown as Token[];
-  if (token.type === 'list_item') return (token as Tokens.ListItem).tokens;
-  if (token.type === 'blockquote') {
-    const quote = token as Tokens.Blockquote;
-    // After a lazy continuation line (`> - a` / `lazy` / `> ~~~`) marked's children can lose or
-    // gain a newline against the quote's text, which is line for line the file: lex that text
-    // afresh so that raws add up to lines again.
-    if (quote.tokens.map((child) => child.raw).join('') === quote.text) return quote.tokens;
-    return new Lexer({ gfm: true }).blockTokens(quote.text, []);
-  }
-  return undefined;
-}
-
-/** Walk tokens depth-first, tracking the 1-based line each one starts on. */
-function collect(tokens: Token[], startLine: number, found: Found[]): void {
-  let line = startLine;
-  for (let index = 0; index < tokens.length; index++) {
-    const token = tokens[index] as Token;
-    if (token.type === 'code') {
-      const code: Found = { kind: 'code', token: token as Tokens.Code, line };
-      const after = tokens[index + 1]?.type === 'space' ? tokens[index + 2] : tokens[index + 1];
-      if (after?.type === 'paragraph') code.note = (after as Tokens.Paragraph).text.replace(/\s*\n\s*/g, ' ').trim();
-      found.push(code);
-    } else if (token.type === 'list_item' && (token as Tokens.ListItem).task) {
-      const item = token as Tokens.ListItem;
-      found.push({ kind: 'task', text: firstLineOf(item.text).trim(), line });
-    }
-    const children = childTokens(token);
-    if (children) collect(children, line, found);
-    line += countNewlines(token.raw);
-  }
-}
-
-/** Up to the first newline; unlike split('\n'), it does not cut up the rest of a long block. */
-function firstLineOf(text: string): string {
-  const newline = text.indexOf('\n');
-  return newline === -1 ? text : text.slice(0, newline);
 }
 
 /** The info string exactly as written on the opening fence line. */
@@ -94,69 +49,56 @@ function isClosed(raw: string, fence: string): boolean {
   return true;
 }
 
-interface Section {
-  heading?: Tokens.Heading;
-  line: number;
-  tokens: Token[];
-  bodyLine: number;
+/** The Markdown body: the front matter's `lineCount` lines blanked out rather than cut, so the body's lines stay the file's lines. */
+function blankFrontMatter(normalized: string, lineCount: number | undefined): string {
+  return lineCount === undefined ? normalized : '\n'.repeat(lineCount) + normalized.slice(lineOffset(normalized, lineCount));
+}
+
+/** The body the block parser reads from a runbook's text (line ends normalized, front matter blanked). */
+export function runbookBody(source: string): string {
+  const normalized = source.includes('\r') ? source.replace(/\r\n?/g, '\n') : source;
+  return blankFrontMatter(normalized, sliceFrontMatter(normalized)?.lineCount);
 }
 
 /** Parse a runbook's text. `file` is used for messages and the default id and title. */
-export function parseRunbook(source: string, file: string): Runbook {
+export function parseRunbook(source: string, file: string, blockParser: BlockParser = 'scan'): Runbook {
   const diagnostics: Diagnostic[] = [];
   const normalized = source.includes('\r') ? source.replace(/\r\n?/g, '\n') : source;
   reportControls(normalized, file, diagnostics);
   const slice = sliceFrontMatter(normalized);
   const front = slice ? parseFrontMatter(slice, file) : { vars: [], profiles: {}, connections: [], inventoryByProfile: {}, includes: [], after: [], diagnostics: [] };
   diagnostics.push(...front.diagnostics);
-  // Blank out the front matter rather than cut it, so marked's lines stay the file's lines.
-  const body = slice ? '\n'.repeat(slice.lineCount) + normalized.slice(lineOffset(normalized, slice.lineCount)) : normalized;
-  // Block tokens only: inline lexing (emphasis, links) is two thirds of the work and nothing here reads it.
-  const tokens = new Lexer({ gfm: true }).blockTokens(body, []);
-
-  const sections: Section[] = [{ line: 1, bodyLine: 1, tokens: [] }];
-  let line = 1;
-  let firstH1: string | undefined;
-  for (const token of tokens) {
-    if (token.type === 'heading' && (token as Tokens.Heading).depth === 2) {
-      sections.push({ heading: token as Tokens.Heading, line, tokens: [], bodyLine: line + countNewlines(token.raw) });
-    } else {
-      if (token.type === 'heading' && (token as Tokens.Heading).depth === 1 && firstH1 === undefined) {
-        firstH1 = (token as Tokens.Heading).text.trim();
-      }
-      (sections[sections.length - 1] as Section).tokens.push(token);
-    }
-    line += countNewlines(token.raw);
-  }
+  const body = blankFrontMatter(normalized, slice?.lineCount);
+  const outline: Outline = (blockParser === 'scan' ? scanOutline(body) : undefined) ?? outlineWithMarked(body);
+  const sections = outline.sections;
+  const firstH1 = outline.firstH1;
 
   const report = (at: number, message: string, rule: string, severity: Diagnostic['severity'] = 'error') =>
     diagnostics.push({ file, line: at, severity, rule, message });
 
   const heads = sections.slice(1).map((section) => {
-    const head = parseStepHeading((section.heading as Tokens.Heading).text);
+    const head = parseStepHeading((section.heading as { text: string }).text);
     for (const problem of head.problems) report(section.line, problem, 'step-attribute');
     return head;
   });
   const stepIds = assignStepIds(heads, sections.slice(1).map((s) => s.line), report);
 
-  const toBlocks = (section: Section, ownerId: string): { blocks: Block[]; checklist: ChecklistItem[] } => {
-    const found: Found[] = [];
-    collect(section.tokens, section.bodyLine, found);
+  const toBlocks = (section: OutlineSection, ownerId: string): { blocks: Block[]; checklist: ChecklistItem[] } => {
     const blocks: Block[] = [];
     const checklist: ChecklistItem[] = [];
-    for (const item of found) {
+    for (const item of section.items) {
       if (item.kind === 'task') {
         checklist.push({ id: `${ownerId}-check-${checklist.length + 1}`, line: item.line, text: item.text });
         continue;
       }
-      const block = toBlock(item.token, item.line, `${ownerId}-${blocks.length + 1}`, report);
-      if (item.note) block.note = item.note;
+      const block = toBlock(item, `${ownerId}-${blocks.length + 1}`, report);
+      if (item.note !== undefined && item.note !== '') block.note = item.note;
       blocks.push(block);
     }
     return { blocks, checklist };
   };
 
-  const introSection = sections[0] as Section;
+  const introSection = sections[0] as OutlineSection;
   const intro = toBlocks(introSection, 'intro');
   for (const block of intro.blocks) {
     if (block.executor) {
@@ -170,7 +112,7 @@ export function parseRunbook(source: string, file: string): Runbook {
     const id = stepIds[index] as string;
     // A step without phase= stays in the phase of the step before it.
     phase = head.phase ?? phase;
-    const markdown = section.tokens.map((t) => t.raw).join('');
+    const markdown = section.markdown;
     const make = (stepId: string, title: string, vars: Record<string, string>, body: string): Step => {
       const { blocks, checklist } = toBlocks(section, stepId);
       const step: Step = {
@@ -213,7 +155,7 @@ export function parseRunbook(source: string, file: string): Runbook {
     id: front.id ?? (fileBase.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'runbook'),
     ...(front.idLine !== undefined ? { idLine: front.idLine } : {}),
     title: front.title ?? firstH1 ?? fileBase,
-    intro: { markdown: introSection.tokens.map((t) => t.raw).join('').replace(/^\n+/, ''), line: 1, blocks: intro.blocks },
+    intro: { markdown: introSection.markdown.replace(/^\n+/, ''), line: 1, blocks: intro.blocks },
     vars: front.vars,
     profiles: front.profiles,
     connections: front.connections,
@@ -315,14 +257,15 @@ function assignBlockIds(blocks: Block[], report: Report): void {
 }
 
 /** A block with its provisional id (`name=` or the default); `assignBlockIds` settles clashes. */
-function toBlock(token: Tokens.Code, line: number, defaultId: string, report: Report): Block {
-  const fence = token.codeBlockStyle === 'indented' ? undefined : fenceInfo(token.raw);
+function toBlock(code: OutlineCode, defaultId: string, report: Report): Block {
+  const line = code.line;
+  const fence = code.fenced ? fenceInfo(code.raw) : undefined;
   const info = fence?.info ?? '';
   const parsed = parseInfoString(info);
   const head = interpretBlockHead(parsed.lang, parsed.words, parsed.attributes);
   for (const problem of parsed.problems) report(line, problem, 'block-attribute');
   for (const problem of head.problems) report(line, problem, 'block-attribute');
-  const unclosed = fence !== undefined && !isClosed(token.raw, fence.fence);
+  const unclosed = fence !== undefined && !isClosed(code.raw, fence.fence);
   if (unclosed) report(line, `code fence ${fence.fence} is never closed: everything after it, to the end of the file (or of the list or quote it is in), is part of this block`, 'unclosed-fence', 'warning');
   return {
     id: head.name ?? defaultId,
@@ -332,7 +275,7 @@ function toBlock(token: Tokens.Code, line: number, defaultId: string, report: Re
     lang: parsed.lang,
     executor: head.executor,
     role: head.role,
-    code: token.text,
+    code: code.text,
     attrs: head.attrs,
     runme: head.runme,
     unclosed,
