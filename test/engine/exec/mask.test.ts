@@ -38,6 +38,21 @@ describe('createMasker', () => {
     expect(masker.mask('_abcde_')).toBe(`_${MASK}_`);
   });
 
+  // Reproduced (issue 16 §7): with findSpans' indexOf scans in exec/mask.ts going on after the whole
+  // match (at + length) instead of at + 1, the second, overlapping occurrence was not found and the
+  // tail of the secret was shown: `abab` in `ababab` came out as `••••ab`.
+  it('leaves nothing of a secret that overlaps itself, short or long, whole or cut', () => {
+    expect(createMasker(['abab']).mask('ababab')).toBe(MASK);
+    expect(createMasker(['abab']).mask('[ababab]')).toBe(`[${MASK}]`);
+    // Longer than MIN_FRAGMENT: every run of its first 8 characters is masked (the start scan)...
+    expect(createMasker(['aaaaaaaaX']).mask('<aaaaaaaaaaaa>')).toBe(`<${MASK}>`);
+    // ...and every run of its last 8 (the end scan).
+    expect(createMasker(['Xaaaaaaaa']).mask('<aaaaaaaaaaaa>')).toBe(`<${MASK}>`);
+    // The same through a stream cut in the middle of the overlap.
+    const stream = createMasker(['aaaaaaaaX']).stream();
+    expect(stream.push('<aaaaaaa') + stream.push('aaaaa>') + stream.end()).toBe(`<${MASK}>`);
+  });
+
   it('masks even a one-character secret and ignores empty ones', () => {
     const masker = createMasker(['', 'Q']);
     expect(masker.mask('aQb')).toBe(`a${MASK}b`);

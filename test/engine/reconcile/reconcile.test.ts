@@ -54,6 +54,23 @@ describe('reconcile', () => {
     expect(action.kind === 'run' && action.block.id).toBe('db-sync');
   });
 
+  // Reproduced (issue 16 §7): with blockHash in reconcile.ts hashing only the code, none of these
+  // edits was drift: the block stayed passed although what counts as its success had changed.
+  it.each([
+    ['its success code (exit=)', 'name=db-sync exit=3'],
+    ['what its output must match (expect=)', 'name=db-sync expect="^synced$"'],
+    ['its role (now a check)', 'check name=db-sync'],
+  ])('a passed block whose info string changed %s, with the same code, is drift and runs again', (_what, info) => {
+    const state = ranWith(V1, ...passed(V1, 'stop'), ...passed(V1, 'migrate'));
+    const v2 = book('# R', '## Stop {#stop}', ...sh('name=stop-api', 'echo stop'), '## Migrate {#migrate}', ...sh(info, 'echo sync'), '## Start {#start}', ...sh('name=start-api', 'echo start'));
+    expect(stepOf(v2, 'migrate').blocks[0]?.code).toBe(stepOf(V1, 'migrate').blocks[0]?.code);
+    const { state: fitted, changes } = reconcile(v2, state, LATER);
+    expect(changes).toEqual([{ kind: 'drift-changed', step: 'migrate', block: 'db-sync' }]);
+    expect(statuses(fitted)).toEqual(['stop:passed', 'migrate:pending', 'start:pending']);
+    const action = nextAction(v2, fitted);
+    expect(action.kind === 'run' && action.block.id).toBe('db-sync');
+  });
+
   it('a block that changed but never passed is not drift: it runs anyway', () => {
     const state = ranWith(V1, ...passed(V1, 'stop'), ...ran('migrate', 'db-sync', 'failure'));
     const v2 = book('# R', '## Stop {#stop}', ...sh('name=stop-api', 'echo stop'), '## Migrate {#migrate}', ...sh('name=db-sync', 'echo fixed'), '## Start {#start}', ...sh('name=start-api'));
