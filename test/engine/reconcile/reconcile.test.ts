@@ -125,6 +125,9 @@ describe('reconcile', () => {
     const state = ranWith(V1);
     const v2 = book('# R', '## Stop {#stop}', ...sh('name=stop-api', 'echo stop'), '## Backup {#backup}', ...sh('name=dump'), '## Migrate {#migrate}', ...sh('name=db-sync', 'echo sync'), '## Start {#start}', ...sh('name=start-api', 'echo start'));
     expect(reconcile(v2, state, LATER).changes).toEqual([{ kind: 'drift-new-step', step: 'backup', beforeCurrent: false }]);
+    // Even first in the runbook: nothing ran yet, so nothing is behind it.
+    const v3 = book('# R', '## Backup {#backup}', ...sh('name=dump'), '## Stop {#stop}', ...sh('name=stop-api', 'echo stop'), '## Migrate {#migrate}', ...sh('name=db-sync', 'echo sync'), '## Start {#start}', ...sh('name=start-api', 'echo start'));
+    expect(reconcile(v3, state, LATER).changes).toEqual([{ kind: 'drift-new-step', step: 'backup', beforeCurrent: false }]);
   });
 
   it('a new step right after the only step that ran is after the current one, not before', () => {
