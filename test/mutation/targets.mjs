@@ -16,7 +16,7 @@ export const TARGETS = {
   'engine/exec/mask.ts': ['test/engine/exec/mask.test.ts'],
   'engine/exec/sql.ts': ['test/engine/exec/sql.test.ts'],
   'state/audit.ts': ['test/state/audit.test.ts', 'test/state/audit-tail.test.ts', 'test/state/audit-key.test.ts', 'test/state/symlinks.test.ts'],
-  'state/journal.ts': ['test/engine/checkpoint/*.test.ts', 'test/state/symlinks.test.ts'],
+  'state/journal.ts': ['test/state/journal.test.ts', 'test/engine/checkpoint/*.test.ts', 'test/state/symlinks.test.ts'],
   'state/lock.ts': ['test/state/lock.test.ts', 'test/state/symlinks.test.ts'],
 };
 
