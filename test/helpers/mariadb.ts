@@ -3,7 +3,7 @@
  * dir, reachable only through its own unix socket, as `root` with no password.
  *
  * Without the binaries, SQL tests are skipped with a loud warning on a
- * developer machine; under `CI=true` they fail instead, so CI can never go
+ * developer machine; under CI (any truthy `CI`) they fail instead, so CI can never go
  * green by skipping them.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -12,6 +12,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import mysql, { type Connection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe } from 'vitest';
+import { underCi } from './ci.js';
 
 /** A running private server and what a test needs to talk to it. */
 export interface MariaDb {
@@ -90,10 +91,10 @@ let warned = false;
 
 /**
  * Whether SQL tests should run. Missing binaries skip them (with a loud warning)
- * except under `CI=true`, where the tests run and fail in `startMariaDb`.
+ * except under CI (any truthy `CI`), where the tests run and fail in `startMariaDb`.
  */
 export function shouldRunMariaDbTests(): boolean {
-  if (mariaDbAvailable() || process.env.CI === 'true') return true;
+  if (mariaDbAvailable() || underCi()) return true;
   if (!warned) {
     warned = true;
     console.warn(`\n*** MariaDB binaries not found: SQL tests SKIPPED. Install with: ${INSTALL_HINT} ***\n`);

@@ -118,7 +118,7 @@ export interface RehearsalFleet {
 
 /**
  * A describe whose tests share a fresh testbed seeded at `at`, and a state directory. Skipped with a
- * warning when MariaDB is missing, except under CI=true, where it fails.
+ * warning when MariaDB is missing, except under CI (any truthy `CI`), where it fails.
  */
 export function describeRehearsal(
   name: string,

@@ -171,6 +171,30 @@ describe('verifyAudit', () => {
     expect(await verifyAudit(path, { head })).toMatchObject({ ok: false, line: 5 });
   });
 
+  it('finds a whole chain rewritten consistently, same length, when given the head the checkpoint kept', async () => {
+    // Reproduced (issue 16 §7): with the head's line-hash comparison skipped in state/audit.ts
+    // verifyAuditText, this forged trail verified as intact although the checkpoint saw another one.
+    const { path, head } = await writeTrail();
+    await rewrite(path, (all) => {
+      let prev = GENESIS_HASH;
+      return all.map((line) => {
+        const { hash: _hash, ...body } = JSON.parse(line) as Record<string, unknown>;
+        if (body.type === 'check-overridden') body.reason = 'nobody looked at it';
+        body.prev = prev;
+        const forged = JSON.stringify({ ...body, hash: sha256(canonicalJson(body)) });
+        prev = sha256(forged);
+        return forged;
+      });
+    });
+    // The chain alone cannot tell: every hash and prev agrees, and the length is the same.
+    const alone = await verifyAudit(path);
+    expect(alone).toMatchObject({ ok: true, head: { seq: head.seq } });
+    expect(alone.ok && alone.records[3]?.reason).toBe('nobody looked at it');
+    const verdict = await verifyAudit(path, { head });
+    expect(verdict).toMatchObject({ ok: false, line: 5 });
+    expect(!verdict.ok && verdict.reason).toContain('the trail was rewritten');
+  });
+
   it('finds a line that is not JSON', async () => {
     const { path } = await writeTrail();
     await rewrite(path, (all) => all.map((line, i) => (i === 1 ? 'not json' : line)));

@@ -38,6 +38,21 @@ describe('createMasker', () => {
     expect(masker.mask('_abcde_')).toBe(`_${MASK}_`);
   });
 
+  // Reproduced (issue 16 §7): with findSpans' indexOf scans in exec/mask.ts going on after the whole
+  // match (at + length) instead of at + 1, the second, overlapping occurrence was not found and the
+  // tail of the secret was shown: `abab` in `ababab` came out as `••••ab`.
+  it('leaves nothing of a secret that overlaps itself, short or long, whole or cut', () => {
+    expect(createMasker(['abab']).mask('ababab')).toBe(MASK);
+    expect(createMasker(['abab']).mask('[ababab]')).toBe(`[${MASK}]`);
+    // Longer than MIN_FRAGMENT: every run of its first 8 characters is masked (the start scan)...
+    expect(createMasker(['aaaaaaaaX']).mask('<aaaaaaaaaaaa>')).toBe(`<${MASK}>`);
+    // ...and every run of its last 8 (the end scan).
+    expect(createMasker(['Xaaaaaaaa']).mask('<aaaaaaaaaaaa>')).toBe(`<${MASK}>`);
+    // The same through a stream cut in the middle of the overlap.
+    const stream = createMasker(['aaaaaaaaX']).stream();
+    expect(stream.push('<aaaaaaa') + stream.push('aaaaa>') + stream.end()).toBe(`<${MASK}>`);
+  });
+
   it('masks even a one-character secret and ignores empty ones', () => {
     const masker = createMasker(['', 'Q']);
     expect(masker.mask('aQb')).toBe(`a${MASK}b`);
@@ -48,6 +63,54 @@ describe('createMasker', () => {
   it('masks each line of a multi-line secret, since output is masked line by line', () => {
     const masker = createMasker(['-----BEGIN KEY-----\nMIIEsecretbody\n-----END KEY-----']);
     expect(masker.mask('MIIEsecretbody')).toBe(MASK);
+    expect(masker.empty).toBe(false);
+  });
+
+  it('masks the lines of a secret written with CRLF line ends, and a carriage return inside a line as part of it', () => {
+    const masker = createMasker(['user-line\r\npassw0rd-line\r\n', 'in\rside']);
+    expect(masker.mask('got passw0rd-line\n')).toBe(`got ${MASK}\n`);
+    expect(masker.mask('[in\rside] [inside]')).toBe(`[${MASK}] [inside]`);
+  });
+
+  it('does not take the blank lines of a multi-line secret, nor a secret of spaces only, for secrets: blanks stay', () => {
+    const masker = createMasker(['first-line\n   \n\tlast-line', '  ']);
+    expect(masker.mask('a   b\t c')).toBe('a   b\t c');
+    expect(masker.mask('x first-line y')).toBe(`x ${MASK} y`);
+  });
+
+  it('masks nothing of the text "null" for a secret of exactly 8 characters (which has no end scan of its own)', () => {
+    expect(createMasker(['exactly8']).mask('value is null, not exactly8')).toBe(`value is null, not ${MASK}`);
+  });
+
+  it('without secrets, a stream gives out what it is given at once', () => {
+    const stream = createMasker([]).stream();
+    expect(stream.push('pass ')).toBe('pass ');
+    expect(stream.push('through')).toBe('through');
+    expect(stream.end()).toBe('');
+  });
+
+  it('holds back as much as the longest secret, so a long secret cut between two pieces is not given out in part', () => {
+    const stream = createMasker(['pin', 'Secret-12chr']).stream();
+    const pieces = [stream.push('x Secret'), stream.push('-12chr y'), stream.end()];
+    expect(pieces.join('')).toBe(`x ${MASK} y`);
+    for (const piece of pieces) expect(piece).not.toMatch(/Secret|12chr/);
+  });
+
+  it('never cuts a stream between the two halves of a character outside the BMP (each piece is valid UTF-16)', () => {
+    const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+    // The first and last characters whose high halves are 0xD800 and 0xDBFF, and an emoji between them.
+    for (const wide of ['\u{10000}', '😀', '\u{10FFFD}']) {
+      for (let before = 0; before < 4; before += 1) {
+        const masker = createMasker(['secret-value']);
+        const text = `${'x'.repeat(before)}${wide}${'y'.repeat(11)}${wide}${'z'.repeat(12)}`;
+        const stream = masker.stream();
+        const pieces: string[] = [];
+        for (let at = 0; at < text.length; at += 5) pieces.push(stream.push(text.slice(at, at + 5)));
+        pieces.push(stream.end());
+        expect(pieces.join('')).toBe(text);
+        for (const piece of pieces) expect(piece).not.toMatch(lone);
+      }
+    }
   });
 
   it('returns text without secrets unchanged', () => {

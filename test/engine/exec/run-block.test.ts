@@ -140,12 +140,10 @@ describe('executeBlock', () => {
 
   it('reproduced: expect="^(a+)+$" on 36 a\'s hung waymark at 100% CPU; it is now an error when the time limit runs out', async () => {
     const { ctx } = context();
-    const started = Date.now();
     const execution = await executeBlock(block(`printf '${'a'.repeat(36)}!\\n'`, { expect: '^(a+)+$', timeoutMs: 1500 }, 'check'), ctx);
     expect(execution.outcome).toBe('error');
     expect(execution.reason).toContain("did not finish within the block's time limit");
     expect(execution.reason).toContain('(a+)+');
-    expect(Date.now() - started).toBeLessThan(10_000);
     // The next block's matching is not held up by the one that was stopped.
     expect((await executeBlock(block('echo ok', { expect: '^ok$' }, 'check'), ctx)).outcome).toBe('success');
   });
@@ -154,10 +152,9 @@ describe('executeBlock', () => {
     const controller = new AbortController();
     const { ctx } = context({ signal: controller.signal });
     setTimeout(() => controller.abort(), 500);
-    const started = Date.now();
     const execution = await executeBlock(block(`printf '${'a'.repeat(40)}!\\n'`, { expect: '^(a+)+$', timeoutMs: 600_000 }, 'check'), ctx);
-    expect(execution).toMatchObject({ outcome: 'failure', reason: 'canceled', canceled: true });
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // Canceled, not timed out: the 10-minute limit never came into it.
+    expect(execution).toMatchObject({ outcome: 'failure', reason: 'canceled', canceled: true, timedOut: false });
   });
 
   it('reports an invalid expect= pattern as an error', async () => {
@@ -229,10 +226,9 @@ describe('executeBlock', () => {
     const controller = new AbortController();
     const { ctx } = context({ signal: controller.signal });
     setTimeout(() => controller.abort(), 300);
-    const started = Date.now();
     const execution = await executeBlock(block('exit 1', { retries: 3, delayMs: 60_000 }, 'check'), ctx);
+    // One attempt, then the cancel during the first 60 s wait: no second attempt ever started.
     expect(execution).toMatchObject({ outcome: 'failure', reason: 'canceled', canceled: true, attempts: 1 });
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('cancels a running block, killing its process group', async () => {

@@ -124,6 +124,50 @@ describe('the session enforces the run rules, whichever face asks', () => {
     expect(session.next()).toMatchObject({ kind: 'run', block: { id: 'after-gate' } });
   });
 
+  it('runs a rollback only as part of the failed step that offers it, never when asked for under another step', async () => {
+    // Reproduced (issue 16 §7): with the same-step rule dropped from the rollback guard in
+    // session.ts runBlock, asking for undo-gate under step `later` ran the gate's rollback.
+    writeFileSync(join(dir, 'fail-strict'), '');
+    const session = await open(runbook('gated.md', GATED));
+    for (const id of ['strict-gate', 'soft-gate']) await session.runBlock(find(session, id).step, find(session, id).block);
+    expect(session.decisions().rollbacks.map((b) => b.id)).toEqual(['undo-gate']);
+    const undo = find(session, 'undo-gate');
+    const later = find(session, 'later-block');
+    const yes = { by: 'alice', at: new Date().toISOString() };
+    await expect(session.runBlock(later.step, undo.block, yes)).rejects.toThrow(/undo-gate is not next in the run/);
+    expect(counter()).toEqual([]);
+    expect(audit(session).filter((r) => r.block === 'undo-gate')).toEqual([]);
+    // Under its own step, confirmed, it runs.
+    await session.runBlock(undo.step, undo.block, yes);
+    expect(counter()).toEqual(['undo-gate']);
+  });
+
+  it('runs a step\'s checks before its other blocks even when they are written after them, and a refusing check keeps those from running', async () => {
+    // Reproduced (issue 16 §7): with plan.ts nextAction taking the step's blocks in document order
+    // (its run blocks before its gate), `change` ran before the check that should have refused it.
+    const file = runbook(
+      'checks-first.md',
+      `---\nid: checks-first\n---\n# C\n\n## Change {#change}\n\n\`\`\`sh name=change\necho change >> counter.txt\n\`\`\`\n\n\`\`\`sh verify name=verify-change\necho verify >> counter.txt\n\`\`\`\n\n\`\`\`sh check name=ready\necho ready >> counter.txt\n[ ! -e not-ready ]\n\`\`\`\n`,
+    );
+    writeFileSync(join(dir, 'not-ready'), '');
+    const session = await open(file);
+    expect(session.next()).toMatchObject({ kind: 'run', block: { id: 'ready' } });
+    const change = find(session, 'change');
+    await expect(session.runBlock(change.step, change.block)).rejects.toThrow(/not next/);
+    const ready = find(session, 'ready');
+    expect((await session.runBlock(ready.step, ready.block)).status).toBe('refused');
+    expect(session.next()).toMatchObject({ kind: 'refused', block: { id: 'ready' } });
+    expect(counter()).toEqual(['ready']);
+    rmSync(join(dir, 'not-ready'));
+    expect((await session.runBlock(ready.step, ready.block)).status).toBe('passed');
+    for (const id of ['change', 'verify-change']) {
+      expect(session.next()).toMatchObject({ kind: 'run', block: { id } });
+      await session.runBlock(find(session, id).step, find(session, id).block);
+    }
+    expect(counter()).toEqual(['ready', 'ready', 'change', 'verify']);
+    expect(audit(session).filter((r) => r.type === 'block-started').map((r) => r.block)).toEqual(['ready', 'ready', 'change', 'verify-change']);
+  });
+
   it('overrides one check by name, only where allowed, only with a real reason, and records who and why', async () => {
     writeFileSync(join(dir, 'fail-soft'), '');
     const session = await open(runbook('gated.md', GATED));

@@ -1,0 +1,33 @@
+/**
+ * The files `npm run mutate` mutates, each with the tests that hold it to its promises
+ * (docs/quality.md#mutation-testing). One Stryker run per file, with only these tests, keeps a run
+ * within what two shared cores can do: the whole suite per mutant would take days.
+ * Tests that spawn the built binary (test/e2e) are left out: they run dist/, which a mutant of src/
+ * never reaches.
+ */
+
+/** @type {Record<string, string[]>} source file under src/ -> the test files that run against its mutants */
+export const TARGETS = {
+  'engine/session.ts': ['test/engine/session/*.test.ts', 'test/engine/vars.test.ts'],
+  'engine/plan.ts': ['test/engine/plan/*.test.ts', 'test/engine/decisions/*.test.ts', 'test/engine/reconcile/*.test.ts'],
+  'engine/run-state.ts': ['test/engine/run-state/*.test.ts', 'test/engine/plan/*.test.ts', 'test/engine/decisions/*.test.ts', 'test/engine/checkpoint/journal-kept.test.ts'],
+  'engine/reconcile.ts': ['test/engine/reconcile/*.test.ts', 'test/engine/run-state/*.test.ts', 'test/engine/plan/holding-gates.test.ts'],
+  'engine/exec/expect.ts': ['test/engine/exec/expect.test.ts'],
+  'engine/exec/mask.ts': ['test/engine/exec/mask.test.ts'],
+  'engine/exec/sql.ts': ['test/engine/exec/sql.test.ts'],
+  'state/audit.ts': ['test/state/audit.test.ts', 'test/state/audit-tail.test.ts', 'test/state/audit-key.test.ts', 'test/state/symlinks.test.ts'],
+  'state/journal.ts': ['test/state/journal.test.ts', 'test/engine/checkpoint/*.test.ts', 'test/state/symlinks.test.ts'],
+  'state/lock.ts': ['test/state/lock.test.ts', 'test/state/symlinks.test.ts'],
+};
+
+/** The environment variable naming the one target a Stryker run works on. */
+export const TARGET_VARIABLE = 'WAYMARK_MUTATE';
+
+/** The target named in the environment, or an error message naming the ones there are. */
+export function currentTarget(env = process.env) {
+  const file = env[TARGET_VARIABLE];
+  if (file === undefined || !(file in TARGETS)) {
+    throw new Error(`${TARGET_VARIABLE}=${file ?? ''} is not one of the mutated files: ${Object.keys(TARGETS).join(', ')} (run \`npm run mutate -- FILE\`)`);
+  }
+  return { file, tests: TARGETS[file], slug: file.replace(/\.ts$/, '').replaceAll('/', '-') };
+}
