@@ -35,6 +35,8 @@ export class Notifier {
   readonly #running = new Set<Promise<void>>();
   /** Log lines are appended one after the other, in the order the notifiers ended. */
   #log: Promise<void> = Promise.resolve();
+  /** The notifier last started: the next one starts when it has ended. */
+  #queue: Promise<void> = Promise.resolve();
 
   constructor(options: NotifierOptions) {
     this.#options = options;
@@ -43,7 +45,10 @@ export class Notifier {
   /** Start the notifier for `event` if the runbook asked for it; returns at once. */
   send(event: NotifyEvent): void {
     if (!this.#options.decl.events.includes(event.event)) return;
-    const done = this.#run(event);
+    // One after the other, in the order of the events: a receiver (a chat channel, a pager) reads
+    // "batch 1 finished" before "waiting for the next batch". Each is bounded by its timeout.
+    const done = this.#queue.then(() => this.#run(event));
+    this.#queue = done;
     this.#running.add(done);
     void done.finally(() => this.#running.delete(done));
   }

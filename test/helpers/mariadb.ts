@@ -200,7 +200,9 @@ export async function startMariaDb(options: StartOptions = {}): Promise<MariaDb>
       '--skip-test-db',
       '--skip-name-resolve',
     ],
-    { encoding: 'utf8', timeout: 120_000 },
+    // Its bootstrap server's temporary tables go in this server's own folder, not the shared /tmp, where
+    // another test's server deleted them (CI: "Error on delete of '/tmp/#sql-temptable-…'").
+    { encoding: 'utf8', timeout: 120_000, env: { ...process.env, TMPDIR: dir } },
   );
   if (install.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
