@@ -138,7 +138,7 @@ export async function openFleetFrame({ hosts, columns = 80, rows = 24, maxFps = 
   };
   build();
   const controller = {
-    session: { runbook, vars: { values: {}, sources: {}, secretNames: [], secretValues: [], warnings: [] }, notices: [], paths: { dir: '/bench/run' }, describeBlock: () => block.code },
+    session: { runbook, vars: { values: {}, sources: {}, secretNames: [], secretValues: [], warnings: [] }, notices: [], paths: { dir: '/bench/run' }, describeBlock: () => block.code, shownValues: () => ({}) },
     typing: false,
     asking: false,
     logPath: null,
