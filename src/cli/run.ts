@@ -9,7 +9,7 @@ import { RunSession, type SessionEvent, type SessionOptions } from '../engine/se
 import type { StepFilter } from '../engine/plan.js';
 import { refusal, rollbackRequest, rollbackTarget, type Answer, type Decisions } from '../engine/decisions.js';
 import { headlessPolicy, type HeadlessFlags } from '../engine/headless-policy.js';
-import type { BlockState } from '../engine/run-state.js';
+import { isStepDone, type BlockState } from '../engine/run-state.js';
 import { formatDuration } from '../runbook/duration.js';
 import { inert } from '../runbook/inert.js';
 import { WholeLines, preloadProcessRunner } from '../engine/output.js';
@@ -317,7 +317,7 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
   switch (action.kind) {
     case 'complete': {
       if (session.complete) return print(`waymark: run ${session.state.run} complete`);
-      const left = session.state.steps.filter((s) => !['passed', 'skipped', 'overridden'].includes(s.status)).length;
+      const left = session.state.steps.filter((s) => !isStepDone(s)).length;
       return print(`waymark: the selected steps of run ${session.state.run} are done; ${left} step(s) not selected remain for a later run`);
     }
     case 'run':

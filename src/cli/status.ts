@@ -10,6 +10,7 @@ import { countHosts, describeCounts } from '../engine/fleet.js';
 import { nextAction } from '../engine/plan.js';
 import { describeAction } from '../engine/decisions.js';
 import { capturesShown, type CaptureShown } from '../engine/capture.js';
+import { isStepDone } from '../engine/run-state.js';
 
 export const statusHelp = `usage: waymark status RUNBOOK.md [--json] [--state-dir DIR]
 
@@ -99,7 +100,7 @@ export async function statusCommand(argv: string[], out: NodeJS.WritableStream):
     out.write(`${runbook.title}: never run (state dir ${stateDirFrom(values['state-dir'])})\n`);
     return ExitCode.Complete;
   }
-  const done = json.steps.filter((s) => ['passed', 'skipped', 'overridden'].includes(s.status)).length;
+  const done = stored.state.steps.filter(isStepDone).length;
   out.write(`${runbook.title}\nrun ${json.run} by ${json.operator}, started ${json.startedAt}: ${json.status}, ${done}/${json.steps.length} steps done${left !== null && json.status !== 'complete' ? `, about ${formatDuration(left)} left (from earlier runs)` : ''}\n`);
   // A run held for another operator's approval says so, with the command that gives it.
   const next = nextAction(runbook, stored.state);

@@ -5,8 +5,10 @@ import type { StdoutMatch } from './match.js';
 import type { ProcessResult } from './shell.js';
 import type { SqlResult } from './sql.js';
 
-/** A check's outcome in oslo.upgradecheck terms, plus `error`: the check itself could not run. */
-export type Outcome = 'success' | 'warning' | 'failure' | 'error';
+import type { Outcome } from '../run-state.js';
+
+/** The outcome of a verdict is the run state's own (run-state.ts is its one home). */
+export type { Outcome };
 
 /** The judgement of one attempt. `again` is a `rerun-on-exit` block asking to be run once more. */
 export interface Verdict {
