@@ -120,9 +120,20 @@ export function skipRequested(env) {
 // ---------------------------------------------------------------------------------------------
 // The runner: looks at this machine and carries out `decide`'s answer.
 
-/** A machine root other than `/`, for the tests only: fixed dirs, policy-rc.d and /run/sshd live under it. */
+/**
+ * The tests' stand-in machine: WAYMARK_PREREQ_FAKE_ROOT is a directory standing for `/` (the fixed
+ * dirs, the sftp server, policy-rc.d and /run/sshd are looked for and written under it), and only
+ * with it WAYMARK_PREREQ_FAKE_UID stands for the user's id. Never set outside
+ * test/scripts/test-prerequisites.test.ts.
+ */
 function machineRoot(env) {
-  return env.WAYMARK_TEST_PREREQ_ROOT || '/';
+  return env.WAYMARK_PREREQ_FAKE_ROOT || '/';
+}
+
+/** Whether the preflight runs as root (on the stand-in machine, as the uid it is given). */
+function isRoot(env) {
+  if (env.WAYMARK_PREREQ_FAKE_ROOT && env.WAYMARK_PREREQ_FAKE_UID) return env.WAYMARK_PREREQ_FAKE_UID === '0';
+  return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
 function isExecutableFile(path) {
@@ -246,7 +257,7 @@ async function install(commands, env, find) {
 
 /** Checks, installs when it can, and returns the exit code. With `--check`, only reports: never installs, never creates anything. */
 export async function main(env = process.env, args = process.argv.slice(2)) {
-  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  const root = isRoot(env);
   const find = finder(env);
   const missing = missingPackages(probes(env));
   if (args.includes('--check')) {
