@@ -27,6 +27,7 @@ export type Decision =
 
 export declare const PACKAGES: SystemPackage[];
 export declare const FIXED_DIRS: string[];
+export declare function missingParts(probes: Probes, packages?: SystemPackage[]): { name: string; parts: string[] }[];
 export declare function missingPackages(probes: Probes, packages?: SystemPackage[]): string[];
 export declare function sudoCommand(missing: string[]): string;
 export declare function decide(situation: { missing: string[]; root: boolean; aptGet: boolean; ci: boolean; skip: boolean }): Decision;

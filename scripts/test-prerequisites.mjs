@@ -43,20 +43,28 @@ export const PACKAGES = [
 export const FIXED_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
 /**
- * The packages of `packages` that are missing, in their order, given three probes of the machine.
+ * What is missing of each package of `packages`, in their order, given three probes of the machine:
+ * the packages with at least one missing part, each with what was not found ("tmux", "an
+ * sftp-server", "the ansible.posix collection").
  * @param {{ hasProgram: (name: string) => boolean, hasFile: (path: string) => boolean, hasCollection: (name: string) => boolean }} probes
  * @param {typeof PACKAGES} [packages]
- * @returns {string[]}
+ * @returns {{ name: string, parts: string[] }[]}
  */
-export function missingPackages({ hasProgram, hasFile, hasCollection }, packages = PACKAGES) {
+export function missingParts({ hasProgram, hasFile, hasCollection }, packages = PACKAGES) {
   return packages
-    .filter((pkg) => {
-      if (!pkg.programs.every(hasProgram)) return true;
-      if (pkg.anyFile.length > 0 && !pkg.anyFile.some(hasFile)) return true;
+    .map((pkg) => {
+      const parts = pkg.programs.filter((program) => !hasProgram(program));
+      if (pkg.anyFile.length > 0 && !pkg.anyFile.some(hasFile)) parts.push(`an ${pkg.anyFile[0].split('/').at(-1)}`);
       // Collections are asked of ansible-galaxy, which is only there once the programs are.
-      return !pkg.collections.every(hasCollection);
+      if (parts.length === 0) parts.push(...pkg.collections.filter((name) => !hasCollection(name)).map((name) => `${name} collection`));
+      return { name: pkg.name, parts };
     })
-    .map((pkg) => pkg.name);
+    .filter((pkg) => pkg.parts.length > 0);
+}
+
+/** The names of the packages of `packages` that are missing, in their order (see `missingParts`). */
+export function missingPackages(probes, packages = PACKAGES) {
+  return missingParts(probes, packages).map((pkg) => pkg.name);
 }
 
 /** The one line that says how to install `missing` on a Debian machine as a user with sudo. */
@@ -66,6 +74,9 @@ export function sudoCommand(missing) {
 
 /** apt-get waits this long for another apt or dpkg (a fresh machine's unattended-upgrades) to let go of its lock. */
 const LOCK_TIMEOUT = ['-o', 'DPkg::Lock::Timeout=300'];
+
+/** A configuration file left by an earlier `apt-get remove` is kept without a question, not asked about. */
+const KEEP_CONFIG = ['-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
 
 /**
  * What the preflight does, given what is missing and what this machine allows.
@@ -92,7 +103,7 @@ export function decide({ missing, root, aptGet, ci, skip }) {
       line: `waymark tests: installing ${missing.join(' ')} with apt-get (services kept from starting)${note}`,
       commands: [
         ['apt-get', ...LOCK_TIMEOUT, 'update'],
-        ['apt-get', ...LOCK_TIMEOUT, 'install', '-y', ...missing],
+        ['apt-get', ...LOCK_TIMEOUT, ...KEEP_CONFIG, 'install', '-y', ...missing],
       ],
     };
   }
@@ -259,10 +270,11 @@ async function install(commands, env, find) {
 export async function main(env = process.env, args = process.argv.slice(2)) {
   const root = isRoot(env);
   const find = finder(env);
-  const missing = missingPackages(probes(env));
+  const found = missingParts(probes(env));
+  const missing = found.map((pkg) => pkg.name);
   if (args.includes('--check')) {
     if (missing.length === 0) console.log(decide({ missing, root, aptGet: true, ci: false, skip: false }).line);
-    else console.error(`waymark tests: missing system packages ${missing.join(' ')}`);
+    else console.error(`waymark tests: missing system packages ${describeParts(found)}`);
     return missing.length === 0 ? 0 : 1;
   }
   const decision = decide({ missing, root, aptGet: find('apt-get') !== undefined, ci: underCi(env), skip: skipRequested(env) });
@@ -274,15 +286,20 @@ export async function main(env = process.env, args = process.argv.slice(2)) {
   if (decision.action === 'install') {
     const code = await install(decision.commands, env, find);
     if (code !== 0) return code;
-    const still = missingPackages(probes(env));
+    const still = missingParts(probes(env));
     if (still.length > 0) {
-      console.error(`waymark tests: apt-get finished but ${still.join(' ')} ${still.length === 1 ? 'is' : 'are'} still not complete (a program or the ansible.posix collection is missing)`);
+      console.error(`waymark tests: apt-get finished, but still missing: ${describeParts(still)}`);
       return 1;
     }
   }
   // sshd refuses to start without its privilege separation directory, which only its service creates.
   if (root) mkdirSync(join(machineRoot(env), 'run/sshd'), { recursive: true, mode: 0o755 });
   return 0;
+}
+
+/** `tmux (no tmux), ansible (no ansible.posix collection)`: each package and what of it was not found. */
+function describeParts(parts) {
+  return parts.map((pkg) => `${pkg.name} (no ${pkg.parts.join(', ')})`).join(', ');
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -11,11 +11,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { decide, missingPackages, PACKAGES, type Probes } from '../../scripts/test-prerequisites.mjs';
+import { decide, missingPackages, missingParts, PACKAGES, type Probes } from '../../scripts/test-prerequisites.mjs';
 
 const SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '../../scripts/test-prerequisites.mjs');
 const ALL = ['mariadb-server', 'tmux', 'openssh-server', 'ansible'];
 const LOCK = ['-o', 'DPkg::Lock::Timeout=300'];
+const KEEP_CONFIG = ['-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
 
 /** Probes of a machine that has everything but what `without` takes away. */
 function machine(without: { programs?: string[]; files?: boolean; collections?: string[] } = {}): Probes {
@@ -43,6 +44,14 @@ describe('missingPackages: what the suite lacks', () => {
     expect(missingPackages(machine({ files: true }))).toEqual(['openssh-server']);
   });
 
+  it('says what of each package is missing: programs, the sftp server, the collection', () => {
+    expect(missingParts(machine({ programs: ['tmux'], files: true, collections: ['ansible.posix'] }))).toEqual([
+      { name: 'tmux', parts: ['tmux'] },
+      { name: 'openssh-server', parts: ['an sftp-server'] },
+      { name: 'ansible', parts: ['ansible.posix collection'] },
+    ]);
+  });
+
   it('a bare machine lacks all four packages', () => {
     const programs = PACKAGES.flatMap((pkg) => pkg.programs);
     expect(missingPackages(machine({ programs, files: true, collections: ['ansible.posix'] }))).toEqual(ALL);
@@ -62,7 +71,7 @@ describe('decide: what the preflight does', () => {
       line: 'waymark tests: installing tmux ansible with apt-get (services kept from starting)',
       commands: [
         ['apt-get', ...LOCK, 'update'],
-        ['apt-get', ...LOCK, 'install', '-y', 'tmux', 'ansible'],
+        ['apt-get', ...LOCK, ...KEEP_CONFIG, 'install', '-y', 'tmux', 'ansible'],
       ],
     });
   });
@@ -218,7 +227,7 @@ describe('the preflight script on a stand-in machine', () => {
     expect(ran.stdout).toBe('waymark tests: installing tmux ansible with apt-get (services kept from starting)\n');
     expect(machine.aptCalls()).toEqual([
       { argv: [...LOCK, 'update'], frontend: 'noninteractive', policy: HELD },
-      { argv: [...LOCK, 'install', '-y', 'tmux', 'ansible'], frontend: 'noninteractive', policy: HELD },
+      { argv: [...LOCK, ...KEEP_CONFIG, 'install', '-y', 'tmux', 'ansible'], frontend: 'noninteractive', policy: HELD },
     ]);
     expect(existsSync(join(machine.root, 'usr/sbin/policy-rc.d'))).toBe(false);
     expect(existsSync(join(machine.root, 'run/sshd'))).toBe(true);
@@ -259,7 +268,7 @@ describe('the preflight script on a stand-in machine', () => {
     const machine = standIn({ installed: ['mariadb-server', 'openssh-server', 'ansible'], mode: 'installs-nothing' });
     const ran = preflight(machine);
     expect(ran.code).toBe(1);
-    expect(ran.stderr).toBe('waymark tests: apt-get finished but tmux is still not complete (a program or the ansible.posix collection is missing)\n');
+    expect(ran.stderr).toBe('waymark tests: apt-get finished, but still missing: tmux (no tmux)\n');
     expect(existsSync(join(machine.root, 'usr/sbin/policy-rc.d'))).toBe(false);
   });
 
