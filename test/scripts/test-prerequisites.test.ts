@@ -318,3 +318,18 @@ describe('the preflight script on a stand-in machine', () => {
     expect(() => process.kill(aptPid, 0)).toThrow();
   }, 30_000);
 });
+
+describe('the one test command', () => {
+  const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+  it("is the README's, CI runs exactly it, and npm test checks the packages before it builds", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const fresh = readme.slice(readme.indexOf('\n## On a fresh machine\n'), readme.indexOf('\n## ', readme.indexOf('\n## On a fresh machine\n') + 1));
+    const commands = [...fresh.matchAll(/```sh\n([^\n]+)\n```/g)].map((m) => m[1]);
+    expect(commands).toEqual(['npm install && npm start', 'npm ci && npm test']);
+    const ci = readFileSync(join(ROOT, '.ci/run'), 'utf8');
+    expect(ci.split('\n')).toContain('npm ci && npm test');
+    const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.test?.startsWith('node scripts/test-prerequisites.mjs && npm run build')).toBe(true);
+  });
+});
