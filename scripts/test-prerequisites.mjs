@@ -226,7 +226,7 @@ function run(argv, env, onChild) {
 /** The PATH apt-get and dpkg need: dpkg refuses to work when ldconfig and start-stop-daemon (sbin) are not on it. */
 function aptPath(path) {
   const dirs = (path ?? '').split(delimiter).filter(Boolean);
-  for (const dir of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']) if (!dirs.includes(dir)) dirs.push(dir);
+  for (const dir of FIXED_DIRS) if (!dirs.includes(dir)) dirs.push(dir);
   return dirs.join(delimiter);
 }
 
@@ -255,7 +255,7 @@ async function install(commands, env, find) {
       if (caught) return signalCode(caught);
       if (code !== 0) {
         const step = argv.filter((arg, i) => !(arg === '-o' || argv[i - 1] === '-o')).join(' ');
-        console.error(`waymark tests: \`${step}\` failed (exit ${code}), see its output above; fix that, or install the packages yourself, then run npm test again`);
+        console.error(`waymark tests: \`${step}\` failed (exit ${code}); its output above says why: fix that, then run npm test again`);
         return 1;
       }
     }

@@ -259,7 +259,7 @@ describe('the preflight script on a stand-in machine', () => {
     expect(ran.code).toBe(1);
     // The fake apt-get's own error comes first, on the same stderr, then the preflight's one line.
     const ours = ran.stderr.split('\n').filter((line) => line.startsWith('waymark tests:'));
-    expect(ours).toEqual(['waymark tests: `apt-get update` failed (exit 100), see its output above; fix that, or install the packages yourself, then run npm test again']);
+    expect(ours).toEqual(['waymark tests: `apt-get update` failed (exit 100); its output above says why: fix that, then run npm test again']);
     expect(machine.aptCalls().map((call) => call.argv.at(-1))).toEqual(['update']);
     expect(existsSync(join(machine.root, 'usr/sbin/policy-rc.d'))).toBe(false);
   });
