@@ -14,8 +14,8 @@
  * runner at the bottom only looks at the machine and carries them out.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { constants as osConstants, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -172,7 +172,15 @@ function probes(env) {
     hasCollection: (name) => {
       const galaxy = find('ansible-galaxy');
       if (!galaxy) return false;
-      const listed = spawnSync(galaxy, ['collection', 'list', name], { encoding: 'utf8', timeout: 120_000, env });
+      // ansible-galaxy stops when it cannot create ~/.ansible (a user without a home): its scratch dirs go to a temp dir.
+      const scratch = mkdtempSync(join(tmpdir(), 'waymark-galaxy-'));
+      let listed;
+      try {
+        const scratchEnv = { ...env, ANSIBLE_LOCAL_TEMP: join(scratch, 'tmp'), ANSIBLE_GALAXY_CACHE_DIR: join(scratch, 'galaxy') };
+        listed = spawnSync(galaxy, ['collection', 'list', name], { encoding: 'utf8', timeout: 120_000, env: scratchEnv });
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
+      }
       const pattern = new RegExp(`^${name.replaceAll('.', '\\.')}\\s`, 'm');
       return listed.status === 0 && pattern.test(listed.stdout ?? '');
     },

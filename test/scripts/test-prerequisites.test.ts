@@ -243,6 +243,17 @@ describe('the preflight script on a stand-in machine', () => {
     expect(ran.code).toBe(0);
   });
 
+  it('a user without a home (HOME=/nonexistent) still has ansible: ansible-galaxy gets scratch dirs of its own', () => {
+    const machine = standIn({ installed: ALL, uid: 65534 });
+    // What the real ansible-galaxy does without a writable home: unless told where its scratch dirs go, it stops before listing anything.
+    const galaxy = `#!/bin/sh
+[ -n "$ANSIBLE_LOCAL_TEMP" ] && [ -n "$ANSIBLE_GALAXY_CACHE_DIR" ] || { echo "ERROR! Unable to create local directories($HOME/.ansible/tmp)" >&2; exit 5; }
+printf 'Collection    Version\\nansible.posix 1.5.4\\n'
+`;
+    writeFileSync(join(machine.bin, 'ansible-galaxy'), galaxy, { mode: 0o755 });
+    expect(preflight(machine, { HOME: '/nonexistent' })).toEqual({ code: 0, stdout: 'waymark tests: system packages present (mariadb-server, tmux, openssh-server, ansible)\n', stderr: '' });
+  });
+
   it("a policy-rc.d the machine already has is the machine's: used as it is and left in place", () => {
     const machine = standIn({ installed: ['mariadb-server', 'tmux', 'openssh-server'] });
     const own = '#!/bin/sh\n# the site policy\nexit 0\n';
