@@ -322,6 +322,15 @@ describe('what the operator is told (npm run mutate found these unasserted)', ()
     expect((error as LockHeldError).message).toContain(`; wait for that run to finish or stop it; if pid ${taker.pid} is not waymark, remove ${path}`);
   });
 
+  it('a takeover in progress on another host is refused as one whose process cannot be checked', async () => {
+    const stale = JSON.stringify(holderFile(await deadPid()));
+    const path = await writeLock(stale);
+    await writeFile(`${path}.takeover-${createHash('sha256').update(stale).digest('hex').slice(0, 16)}`, JSON.stringify(holderFile(4242, 'elsewhere.example')));
+    const error = await acquireLock(tempDir(), { runId: 'r2', operator: 'bob' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockHeldError);
+    expect((error as LockHeldError).message).toContain(`; its process cannot be checked from ${hostname()}; if that run is gone, remove ${path}`);
+  });
+
   it.each([
     ['null', 'null'],
     ['pid 0 (kill would probe our own process group)', JSON.stringify({ ...holderFile(1), pid: 0 })],
@@ -396,6 +405,7 @@ describe('releasing only what is ours (npm run mutate found these unasserted)', 
     await expect(lock.release()).rejects.toThrow('; remove it by hand once no run is live');
     expect(() => lock.releaseSync()).toThrow(StateError);
     expect(() => lock.releaseSync()).toThrow(advice);
+    expect(((await lock.release().catch((e: unknown) => e)) as StateError).cause).toBeInstanceOf(StateError);
   });
 });
 
