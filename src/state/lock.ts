@@ -158,7 +158,8 @@ export async function acquireLock(dir: string, info: { runId: string | null; ope
     if (error instanceof LockHeldError || error instanceof StateError) throw error;
     throw new StateError(lockPath, `lock file ${lockPath} cannot be created: ${reasonOf(error)}; check the permissions of ${dir}`, { cause: error });
   } finally {
-    await rm(temp, { force: true });
+    // Cleanup only: a temp file that cannot be removed (removeLeftovers takes it later) must not hide the outcome above.
+    await rm(temp, { force: true }).catch(() => undefined);
   }
 }
 

@@ -127,7 +127,7 @@ describe('verifyAudit', () => {
   it('finds an inserted record', async () => {
     const { path } = await writeTrail();
     await rewrite(path, (all) => [...all.slice(0, 2), all[1] as string, ...all.slice(2)]);
-    expect(await verifyAudit(path)).toMatchObject({ ok: false, line: 3 });
+    expect(await verifyAudit(path)).toEqual({ ok: false, line: 3, reason: 'line 3 has seq 2 where 3 was expected: a record was inserted, deleted or moved' });
   });
 
   it('finds an inserted record forged with the right seq and its own valid hash', async () => {
@@ -139,6 +139,19 @@ describe('verifyAudit', () => {
     });
     // The forged line chains correctly; the original third record, now fourth, does not.
     expect(await verifyAudit(path)).toMatchObject({ ok: false, line: 4 });
+  });
+
+  it('finds a record whose seq was changed and its hash recomputed, by its seq', async () => {
+    const { path } = await writeTrail();
+    await rewrite(path, (all) =>
+      all.map((line, i) => {
+        if (i !== 1) return line;
+        const { hash: _hash, ...body } = JSON.parse(line) as Record<string, unknown>;
+        body.seq = 7;
+        return JSON.stringify({ ...body, hash: sha256(canonicalJson(body)) });
+      }),
+    );
+    expect(await verifyAudit(path)).toEqual({ ok: false, line: 2, reason: 'line 2 has seq 7 where 2 was expected: a record was inserted, deleted or moved' });
   });
 
   it('finds a deleted record', async () => {
@@ -155,6 +168,19 @@ describe('verifyAudit', () => {
     expect(await verifyAudit(path)).toMatchObject({ ok: false, line: 3 });
   });
 
+  it('finds a record moved with its seq rewritten to fit, by its prev hash', async () => {
+    const { path } = await writeTrail();
+    await rewrite(path, (all) => {
+      const moved = [all[0], all[1], all[3], all[2], all[4]] as string[];
+      return moved.map((line, i) => {
+        const { hash: _hash, ...body } = JSON.parse(line) as Record<string, unknown>;
+        body.seq = i + 1;
+        return i === 2 ? JSON.stringify({ ...body, hash: sha256(canonicalJson(body)) }) : line;
+      });
+    });
+    expect(await verifyAudit(path)).toEqual({ ok: false, line: 3, reason: 'line 3 does not follow the line before it (prev hash mismatch): a record was inserted, deleted or moved' });
+  });
+
   it('finds a cut-short last line', async () => {
     const { path } = await writeTrail();
     const text = await readFile(path, 'utf8');
@@ -168,7 +194,12 @@ describe('verifyAudit', () => {
     const { path, head } = await writeTrail();
     await rewrite(path, (all) => all.slice(0, 4));
     expect((await verifyAudit(path)).ok).toBe(true);
-    expect(await verifyAudit(path, { head })).toMatchObject({ ok: false, line: 5 });
+    expect(await verifyAudit(path, { head })).toEqual({ ok: false, line: 5, reason: 'line 5 is missing: the trail ends at record 4 but the checkpoint saw record 5' });
+  });
+
+  it('holds against the head of a checkpoint that saw no record yet', async () => {
+    const { path } = await writeTrail();
+    expect(await verifyAudit(path, { head: { seq: 0, lineHash: GENESIS_HASH } })).toMatchObject({ ok: true, head: { seq: 5 } });
   });
 
   it('finds a whole chain rewritten consistently, same length, when given the head the checkpoint kept', async () => {
@@ -198,17 +229,22 @@ describe('verifyAudit', () => {
   it('finds a line that is not JSON', async () => {
     const { path } = await writeTrail();
     await rewrite(path, (all) => all.map((line, i) => (i === 1 ? 'not json' : line)));
-    expect(await verifyAudit(path)).toMatchObject({ ok: false, line: 2 });
+    expect(await verifyAudit(path)).toEqual({ ok: false, line: 2, reason: 'line 2 is not valid JSON' });
   });
 
   it('reports a missing trail as a StateError naming the file', async () => {
     const path = join(tempDir(), 'nope.jsonl');
-    await expect(verifyAudit(path)).rejects.toThrow(`audit trail ${path} does not exist`);
+    await expect(verifyAudit(path)).rejects.toThrow(`audit trail ${path} does not exist; check the run id and --state-dir`);
+    expect(((await verifyAudit(path).catch((e: unknown) => e)) as StateError).cause).toMatchObject({ code: 'ENOENT' });
   });
 });
 
 describe('canonicalJson', () => {
   it('does not depend on key order', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe(canonicalJson({ a: { c: null, d: [1, { x: 1, y: 2 }] }, b: 1 }));
+    // The text hashed is plain JSON (what another tool recomputing a hash would write), with keys sorted at every depth.
+    expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"x":1,"y":2}]},"b":1}');
+    expect(canonicalJson([])).toBe('[]');
+    expect(canonicalJson({})).toBe('{}');
   });
 });

@@ -4,10 +4,10 @@
  * (docs/running.md#the-state-directory). npm run mutate found these reached only through whole runs.
  */
 import { existsSync } from 'node:fs';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { link, readFile, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { StateError } from '../../src/state/atomic.js';
+import { StateError, StateLinkError } from '../../src/state/atomic.js';
 import { Journal, readJournal } from '../../src/state/journal.js';
 import { useTempDir } from './temp-dir.js';
 
@@ -43,7 +43,9 @@ describe('readJournal', () => {
     await writeFile(path, line(1));
     const size = Buffer.byteLength(line(1));
     await expect(readJournal(path, size)).resolves.toMatchObject({ entries: [], torn: false });
-    await expect(readJournal(path, size + 1)).rejects.toThrow(`state file ${path} is shorter (${size} bytes) than the checkpoint recorded (${size + 1} bytes): transitions were removed from it`);
+    const shorter = await readJournal(path, size + 1).catch((e: unknown) => e);
+    expect(shorter).toBeInstanceOf(StateError);
+    expect((shorter as StateError).message).toBe(`state file ${path} is shorter (${size} bytes) than the checkpoint recorded (${size + 1} bytes): transitions were removed from it`);
   });
 
   it('names the line to fix, counted from the start or from the snapshot offset', async () => {
@@ -52,6 +54,30 @@ describe('readJournal', () => {
     await expect(readJournal(path)).rejects.toThrow(`state file ${path} cannot be parsed at line 3: `);
     await expect(readJournal(path, Buffer.byteLength(line(1)))).rejects.toThrow(`cannot be parsed at entry 2 after byte ${Buffer.byteLength(line(1))}: `);
     await expect(readJournal(path)).rejects.toThrow('fix that line: every transition after it depends on it');
+    // The parser's own reason, not "not a journal entry": the line is not JSON at all.
+    const error = await readJournal(path).catch((e: unknown) => e);
+    expect((error as StateError).message).toMatch(new RegExp(`^state file ${path} cannot be parsed at line 3: .*JSON.*; fix that line`));
+    expect((error as StateError).cause).toBeInstanceOf(SyntaxError);
+  });
+
+  it('a journal that cannot be opened is a state error naming it, not a system error', async () => {
+    const notADir = join(tempDir(), 'run');
+    await writeFile(notADir, '');
+    const path = join(notADir, 'checkpoint.journal');
+    const error = await readJournal(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StateError);
+    expect((error as StateError).message).toMatch(new RegExp(`^state file ${path} cannot be read: .*ENOTDIR.*; check its permissions$`));
+    expect((error as StateError).cause).toMatchObject({ code: 'ENOTDIR' });
+  });
+
+  it('a journal that is a symbolic link is refused as one, not as unreadable', async () => {
+    const target = join(tempDir(), 'elsewhere');
+    await writeFile(target, line(1));
+    const path = join(tempDir(), 'checkpoint.journal');
+    await symlink(target, path);
+    const error = await readJournal(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StateLinkError);
+    expect((error as StateLinkError).message).toBe(`${path} in the state directory is a symbolic link; waymark never follows links there — check who planted it, then remove it`);
   });
 
   it.each([['a number', '7'], ['null', 'null'], ['an entry without seq', '{"event":{}}'], ['an entry without event', '{"seq":1}']])('refuses %s as not a journal entry', async (_what, text) => {
@@ -93,6 +119,28 @@ describe('Journal', () => {
     expect(journal.size).toBe(Buffer.byteLength(line(1) + line(2)));
     await journal.close();
     expect(existsSync(`${path}.torn-0`)).toBe(false);
+    // A journal that was not torn has nothing to keep aside.
+    expect(await readdir(tempDir())).toEqual(['checkpoint.journal']);
+  });
+
+  it('refuses to open for appending a journal with a second name (a write would change the other file too)', async () => {
+    const path = join(tempDir(), 'checkpoint.journal');
+    await writeFile(path, line(1));
+    await link(path, join(tempDir(), 'copy'));
+    const error = await Journal.open(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StateLinkError);
+    expect((error as StateLinkError).message).toMatch(new RegExp(`^${path} in the state directory has 2 hard links`));
+  });
+
+  it('close waits for the appends made before it; an append after close is refused', async () => {
+    const path = join(tempDir(), 'checkpoint.journal');
+    const journal = await Journal.open(path);
+    const appended = journal.append({ seq: 1, event: { type: 'tick', n: 1 } });
+    await journal.close();
+    expect(await readFile(path, 'utf8')).toBe(line(1));
+    await appended;
+    await expect(journal.append({ seq: 2, event: {} })).rejects.toThrow(`checkpoint journal ${path} cannot be written: `);
+    expect(await readFile(path, 'utf8')).toBe(line(1));
   });
 
   it.each([
@@ -111,6 +159,7 @@ describe('Journal', () => {
     await expect(refused).rejects.toThrow(`checkpoint journal ${path} cannot be written: `);
     await expect(refused).rejects.toThrow(why);
     await expect(refused).rejects.toThrow('; the run stops here');
+    expect(((await refused.catch((e: unknown) => e)) as StateError).cause).toBeInstanceOf(Error);
     expect(journal.size).toBe(Buffer.byteLength(`${JSON.stringify({ seq: 1, event: {} })}\n`));
     await journal.close();
   });

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { StateError } from '../../src/state/atomic.js';
 import { LockHeldError, NO_RUN_YET, acquireLock, liveHolder, type LockHolder } from '../../src/state/lock.js';
 import { modeOf, useTempDir } from './temp-dir.js';
 
@@ -298,5 +299,179 @@ describe('a takeover cleans up and names the run (issue 10, item 19)', () => {
     await writeLock(JSON.stringify(starting));
     const second = await acquireLock(tempDir(), { runId: null, operator: 'bob' });
     expect(second.takenOver?.notice).toMatch(new RegExp(`^took over the lock of pid ${starting.pid} \\(.*\\), which had not recorded a run yet: its process is gone$`));
+  });
+});
+
+describe('what the operator is told (npm run mutate found these unasserted)', () => {
+  it('a refusal on this host names the run and says how to clear a lock whose pid is not waymark', async () => {
+    const child = await liveProcess();
+    const path = await writeLock(JSON.stringify(holderFile(child.pid)));
+    const error = await acquireLock(tempDir(), { runId: 'r2', operator: 'bob' }).catch((e: unknown) => e);
+    expect(String(error)).toBe(
+      `LockHeldError: another run of this runbook is live: user alice on host ${hostname()} (pid ${child.pid}, operator alice, run 20261122T010000Z-aaaa, since 2026-11-22T01:00:00.000Z); ` +
+        `wait for that run to finish or stop it; if pid ${child.pid} is not waymark, remove ${path}`,
+    );
+  });
+
+  it('a refusal by a live process in the middle of a takeover on this host gives the same advice', async () => {
+    const stale = JSON.stringify(holderFile(await deadPid()));
+    const path = await writeLock(stale);
+    const taker = await liveProcess();
+    await writeFile(`${path}.takeover-${createHash('sha256').update(stale).digest('hex').slice(0, 16)}`, JSON.stringify(holderFile(taker.pid)));
+    const error = await acquireLock(tempDir(), { runId: 'r2', operator: 'bob' }).catch((e: unknown) => e);
+    expect((error as LockHeldError).message).toContain(`; wait for that run to finish or stop it; if pid ${taker.pid} is not waymark, remove ${path}`);
+  });
+
+  it('a takeover in progress on another host is refused as one whose process cannot be checked', async () => {
+    const stale = JSON.stringify(holderFile(await deadPid()));
+    const path = await writeLock(stale);
+    await writeFile(`${path}.takeover-${createHash('sha256').update(stale).digest('hex').slice(0, 16)}`, JSON.stringify(holderFile(4242, 'elsewhere.example')));
+    const error = await acquireLock(tempDir(), { runId: 'r2', operator: 'bob' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockHeldError);
+    expect((error as LockHeldError).message).toContain(`; its process cannot be checked from ${hostname()}; if that run is gone, remove ${path}`);
+  });
+
+  it.each([
+    ['null', 'null'],
+    ['pid 0 (kill would probe our own process group)', JSON.stringify({ ...holderFile(1), pid: 0 })],
+  ])('takes over a lock holding %s as unreadable', async (_what, content) => {
+    const path = await writeLock(content);
+    const lock = await acquireLock(tempDir(), { runId: 'r2', operator: 'bob' });
+    expect(lock.takenOver).toEqual({ previous: null, notice: `took over the lock ${path} of run r2: it could not be read (probably left by a crash)` });
+  });
+
+  it('an unreadable lock taken over for a new run is named by its path alone', async () => {
+    const path = await writeLock('{"pid":');
+    const lock = await acquireLock(tempDir(), { runId: null, operator: 'bob' });
+    expect(lock.takenOver?.notice).toBe(`took over the lock ${path}: it could not be read (probably left by a crash)`);
+  });
+
+  it('a lock file that cannot be created is a state error naming it and the directory to check, not a system error', async () => {
+    // A state directory whose path leaves no room for the temp file's name (PATH_MAX is 4096 bytes on Linux).
+    let dir = tempDir();
+    while (dir.length < 4076 - 201) dir = join(dir, 'd'.repeat(200));
+    dir = join(dir, 'e'.repeat(4076 - dir.length - 1));
+    const error = await acquireLock(dir, { runId: 'r1', operator: 'carol' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StateError);
+    expect((error as StateError).message).toMatch(new RegExp(`^lock file ${dir}/lock\\.json cannot be created: .*ENAMETOOLONG.*; check the permissions of ${dir}$`));
+    expect((error as StateError).cause).toMatchObject({ code: 'ENAMETOOLONG' });
+  });
+
+  it('liveHolder reports a lock it cannot read as a state error naming the lock file', async () => {
+    const notADir = join(tempDir(), 'state');
+    await writeFile(notADir, '');
+    const error = await liveHolder(notADir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StateError);
+    expect((error as StateError).message).toMatch(new RegExp(`^lock file ${notADir}/lock\\.json cannot be read: .*ENOTDIR.*; check its permissions$`));
+    expect((error as StateError).cause).toMatchObject({ code: 'ENOTDIR' });
+  });
+});
+
+describe('releasing only what is ours (npm run mutate found these unasserted)', () => {
+  it.each([
+    ['another run id', { runId: 'r9' }],
+    ['another start time', { startedAt: '2026-11-22T02:00:00.000Z' }],
+    ['another host', { host: 'elsewhere.example' }],
+  ])('leaves a lock written since by this same pid for %s (another session took over)', async (_what, change) => {
+    const lock = await acquireLock(tempDir(), { runId: 'r1', operator: 'carol' });
+    const other = JSON.stringify({ ...lock.holder, ...change });
+    await writeFile(lock.path, other);
+    expect(await lock.release()).toBe(false);
+    expect(lock.releaseSync()).toBe(false);
+    expect(await readFile(lock.path, 'utf8')).toBe(other);
+  });
+
+  it('leaves a lock rewritten with something unreadable', async () => {
+    const lock = await acquireLock(tempDir(), { runId: 'r1', operator: 'carol' });
+    await writeFile(lock.path, 'garbage');
+    expect(await lock.release()).toBe(false);
+    expect(lock.releaseSync()).toBe(false);
+    expect(await readFile(lock.path, 'utf8')).toBe('garbage');
+  });
+
+  it('releaseSync is a no-op once the lock is gone', async () => {
+    const lock = await acquireLock(tempDir(), { runId: 'r1', operator: 'carol' });
+    expect(lock.releaseSync()).toBe(true);
+    expect(lock.releaseSync()).toBe(false);
+  });
+
+  it('a lock that cannot be read at release is a state error telling to remove it by hand', async () => {
+    const lock = await acquireLock(tempDir(), { runId: 'r1', operator: 'carol' });
+    await rm(lock.path);
+    await mkdir(lock.path);
+    const advice = `lock file ${lock.path} cannot be released: `;
+    await expect(lock.release()).rejects.toThrow(StateError);
+    await expect(lock.release()).rejects.toThrow(advice);
+    await expect(lock.release()).rejects.toThrow('; remove it by hand once no run is live');
+    expect(() => lock.releaseSync()).toThrow(StateError);
+    expect(() => lock.releaseSync()).toThrow(advice);
+    expect(((await lock.release().catch((e: unknown) => e)) as StateError).cause).toBeInstanceOf(StateError);
+  });
+});
+
+describe('a third crash inside the recovery is left to a human (npm run mutate found this unasserted)', () => {
+  const markerOf = (path: string, content: string): string => `${path}.takeover-${createHash('sha256').update(content).digest('hex').slice(0, 16)}`;
+
+  it.each([
+    ['a dead pid', async () => JSON.stringify({ ...holderFile(await deadPid()), runId: 'killed-thrice' }), (text: string) => `pid ${(JSON.parse(text) as LockHolder).pid}, which is gone`],
+    ['nothing readable', async () => '', () => 'a process that left no readable record'],
+  ])('refuses with markers three deep, the last left by %s, naming what to remove; removing it lets the next run through', async (_what, third, who) => {
+    const stale = JSON.stringify(holderFile(await deadPid()));
+    const path = await writeLock(stale);
+    const first = JSON.stringify({ ...holderFile(await deadPid()), runId: 'killed-taker' });
+    const second = JSON.stringify({ ...holderFile(await deadPid()), runId: 'killed-again' });
+    const thirdText = await third();
+    const marker1 = markerOf(path, stale);
+    const marker2 = markerOf(marker1, first);
+    const marker3 = markerOf(marker2, second);
+    await writeFile(marker1, first);
+    await writeFile(marker2, second);
+    await writeFile(marker3, thirdText);
+
+    const error = await acquireLock(tempDir(), { runId: 'r2', operator: 'bob' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StateError);
+    expect((error as StateError).message).toBe(
+      `lock file ${marker2} was being taken over by ${who(thirdText)}; once no waymark run is live, remove ${marker3} and ${marker2}`,
+    );
+    expect(await readFile(path, 'utf8')).toBe(stale);
+
+    await rm(marker3);
+    await rm(marker2);
+    const lock = await acquireLock(tempDir(), { runId: 'r2', operator: 'bob' });
+    expect(lock.holder.runId).toBe('r2');
+    expect(await readdir(tempDir())).toEqual(['lock.json']);
+  });
+});
+
+describe('which leftover temp files a takeover removes (npm run mutate found these unasserted)', () => {
+  async function tempNamed(name: string, content: string): Promise<string> {
+    await writeFile(join(tempDir(), name), content, { mode: 0o600 });
+    return name;
+  }
+
+  it('says "1 temporary lock file" for one', async () => {
+    const dead = holderFile(await deadPid());
+    await writeLock(JSON.stringify(dead));
+    await tempNamed(`.lock.json.${dead.pid}.abcd1234.tmp`, JSON.stringify(dead));
+    const lock = await acquireLock(tempDir(), { runId: 'r2', operator: 'bob' });
+    expect(lock.takenOver?.notice).toMatch(/: its process is gone; removed 1 temporary lock file left by dead processes$/);
+  });
+
+  it('removes a dead writer’s extra links however many digits they have, and keeps files that are not its temp files', async () => {
+    const dead = holderFile(await deadPid());
+    await writeLock(JSON.stringify(dead));
+    const record = JSON.stringify(dead);
+    await tempNamed(`.lock.json.${dead.pid}.abcd1234.tmp.12`, record);
+    const kept = [
+      // Named like one, but not quite: somebody else's files.
+      await tempNamed(`backup.lock.json.${dead.pid}.abcd1234.tmp`, record),
+      await tempNamed(`.lock.json.${dead.pid}.abcd1234.tmp.bak`, record),
+      // Named for one dead pid, holding the record of another dead pid or of another host: not that writer's.
+      await tempNamed(`.lock.json.${dead.pid}.abcd5678.tmp`, JSON.stringify(holderFile(await deadPid()))),
+      await tempNamed(`.lock.json.${dead.pid}.abcd9abc.tmp`, JSON.stringify(holderFile(dead.pid, 'elsewhere.example'))),
+    ];
+    const lock = await acquireLock(tempDir(), { runId: 'r2', operator: 'bob' });
+    expect(lock.takenOver?.notice).toContain('; removed 1 temporary lock file left by dead processes');
+    expect((await readdir(tempDir())).sort()).toEqual(['lock.json', ...kept].sort());
   });
 });
