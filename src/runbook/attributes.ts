@@ -1,9 +1,10 @@
 /** Turning an info string's raw attributes into a validated block description. */
-import type { BlockAttributes, CaptureAttribute, Executor, FleetAttributes, HostCount, Role, SqlExpectation } from './model.js';
+import type { BlockAttributes, CaptureAttribute, Executor, FleetAttributes, HostCount, Role } from './model.js';
 import { ROLES } from './model.js';
 import type { RawAttribute } from './info-string.js';
 import { parseDuration } from './duration.js';
 import { parseDeviation } from './deviation.js';
+import { effectiveSqlExpectation, parseSqlExpect } from './sql-expectation.js';
 
 /** Languages that run, and how. Every other language is display only. */
 const EXECUTORS: Record<string, Executor> = { sh: 'shell', bash: 'shell', shell: 'shell', python: 'python', sql: 'sql' };
@@ -61,15 +62,6 @@ export function parseHostCount(text: string, min: number): HostCount | undefined
 
 /** Ansible host patterns: names, groups, globs, `~regex`, joined by `:` or `,` with `&` and `!`. */
 const HOST_PATTERN = /^[A-Za-z0-9_.*?~\[\]:,&!^$()|\\+-]+$/;
-
-function parseSqlExpect(value: string): SqlExpectation | undefined {
-  if (value === 'empty') return { kind: 'empty' };
-  if (value === 'nonempty') return { kind: 'nonempty' };
-  const rows = /^rows:(\d+)$/.exec(value);
-  if (rows) return { kind: 'rows', count: Number(rows[1]) };
-  if (value.startsWith('value:')) return { kind: 'value', value: value.slice('value:'.length) };
-  return undefined;
-}
 
 /** `NAME` or `NAME:rows`, NAME as the front matter's variable names are written. */
 const CAPTURE_VALUE = /^[A-Za-z_][A-Za-z0-9_]*(:rows)?$/;
@@ -299,7 +291,8 @@ export function interpretBlockHead(lang: string, words: string[], raw: RawAttrib
     else attrs.capture = capture;
     if (attrs.fleet) problems.push('capture= is not for fleet blocks: each host has its own output; capture from a block that runs once on this machine');
   }
-  if (executor === 'sql' && finalRole === 'check' && !attrs.sqlExpect) attrs.sqlExpect = { kind: 'empty' };
+  const sqlExpect = effectiveSqlExpectation({ executor, role: finalRole, given: attrs.sqlExpect });
+  if (sqlExpect !== undefined) attrs.sqlExpect = sqlExpect;
   if (executor) {
     if (finalRole !== 'check' && attrs.severity) problems.push(`severity= is only for check blocks, not ${finalRole}`);
     if (finalRole !== 'check' && attrs.override) problems.push(`override= is only for check blocks, not ${finalRole}`);
