@@ -1,7 +1,7 @@
 /** Verdicts: a block's raw result judged against what the block expects (docs/runbook-format.md#attributes, docs/runbook-format.md#how-a-step-is-gated). Pure functions. */
 import type { Block, SqlExpectation } from '../../runbook/model.js';
 import { effectiveSqlExpectation } from '../../runbook/sql-expectation.js';
-import { describeLimit } from './deadline.js';
+import { describeStop } from './deadline.js';
 import type { StdoutMatch } from './match.js';
 import type { ProcessResult } from './shell.js';
 import type { SqlResult } from './sql.js';
@@ -57,11 +57,8 @@ function stdoutDecides(block: JudgedBlock, ending: Verdict): boolean {
  */
 function judgeEnding(block: JudgedBlock, result: ProcessResult): Verdict {
   if (result.spawnError !== undefined) return { outcome: 'error', reason: result.spawnError, retryable: true };
-  if (result.canceled) return { outcome: 'failure', reason: 'canceled', retryable: false };
-  if (result.timedOut) {
-    const limit = result.timeoutMs > 0 ? ` after ${describeLimit(result.timeoutMs)}` : '';
-    return { outcome: 'error', reason: `timed out${limit}`, retryable: true };
-  }
+  if (result.canceled) return { outcome: 'failure', reason: describeStop('cancel', result.timeoutMs), retryable: false };
+  if (result.timedOut) return { outcome: 'error', reason: describeStop('timeout', result.timeoutMs), retryable: true };
   if (result.exitCode === null) return { outcome: 'error', reason: `killed by ${result.signal ?? 'a signal'}`, retryable: true };
   const code = result.exitCode;
   if (block.attrs.rerunOnExit !== undefined && code === block.attrs.rerunOnExit) {
