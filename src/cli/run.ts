@@ -101,10 +101,8 @@ function printer(out: NodeJS.WritableStream, session: RunSession, showOutput: bo
         flushOutput();
         const rehearsal = rehearsalOf(session.state, event.step.id, event.block.id);
         out.write(`${blockLine(event.block, event.state)}${rehearsal ? ` [${rehearsal}]` : ''}\n`);
-        const capture = event.block.attrs.capture;
-        const captured = capture ? session.state.captures?.[capture.name] : undefined;
         // The value this execution captured (a secret one masked): what later blocks get as $NAME / :NAME.
-        if (capture && captured && captured.at === event.state.finishedAt) out.write(`   captured ${capture.name}=${inert(oneLine(session.shownValues()[capture.name] ?? ''))}\n`);
+        if (event.captured) out.write(`   captured ${event.captured.name}=${inert(oneLine(event.captured.shown))}\n`);
         break;
       }
       case 'notify-failed':
