@@ -18,6 +18,7 @@ import { withValues } from '../engine/vars.js';
 import { commonOptions, stateDirFrom } from './options.js';
 import { hostLine, hostLines, hostNameWidth } from './host-lines.js';
 import { rehearsalOf } from '../engine/baseline.js';
+import { evidenceOf, fixedWidthTable, OUTPUT_LINES_PRINTED, rowsNotKept, type TableStyle } from '../engine/evidence-view.js';
 
 export const runHelp = `usage: waymark run RUNBOOK.md --headless [options]
 
@@ -100,10 +101,8 @@ function printer(out: NodeJS.WritableStream, session: RunSession, showOutput: bo
         flushOutput();
         const rehearsal = rehearsalOf(session.state, event.step.id, event.block.id);
         out.write(`${blockLine(event.block, event.state)}${rehearsal ? ` [${rehearsal}]` : ''}\n`);
-        const capture = event.block.attrs.capture;
-        const captured = capture ? session.state.captures?.[capture.name] : undefined;
         // The value this execution captured (a secret one masked): what later blocks get as $NAME / :NAME.
-        if (capture && captured && captured.at === event.state.finishedAt) out.write(`   captured ${capture.name}=${inert(oneLine(session.shownValues()[capture.name] ?? ''))}\n`);
+        if (event.captured) out.write(`   captured ${event.captured.name}=${inert(oneLine(event.captured.shown))}\n`);
         break;
       }
       case 'notify-failed':
@@ -134,17 +133,20 @@ function blockLine(block: Block, state: BlockState): string {
   return `<- ${GLYPH[state.status] ?? state.status} ${block.role} ${block.id}${took}${tries}${why}`;
 }
 
-/** The evidence of a failed block: its rows as a table, or the tail of its output. */
+/** Plain text's table: ASCII rules, cells up to 40 characters (a log is read wide). */
+const PLAIN_TABLE: TableStyle = {
+  cellWidth: 40,
+  row: (cells) => `| ${cells.join(' | ')} |`,
+  rule: (widths) => `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+};
+
+/** A block's evidence (engine/evidence-view.ts) as the run prints it: its rows as a table, or the last lines of its output. */
 export function evidence(state: BlockState): string[] {
-  if (state.columns && state.rows) {
-    const header = state.columns;
-    const widths = header.map((h, i) => Math.min(40, Math.max(h.length, ...state.rows!.map((r) => (r[i] ?? '').length))));
-    const line = (cells: string[]) => `| ${cells.map((c, i) => c.slice(0, 40).padEnd(widths[i] ?? 0)).join(' | ')} |`;
-    const rows = state.rows.map(line);
-    const more = (state.rowCount ?? 0) > state.rows.length ? [`(${(state.rowCount ?? 0) - state.rows.length} more rows)`] : [];
-    return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows, ...more];
-  }
-  return (state.tail ?? []).slice(-10);
+  const shown = evidenceOf(state);
+  if (shown.kind === 'output') return shown.lines.slice(-OUTPUT_LINES_PRINTED);
+  const { head, rows } = fixedWidthTable(shown, PLAIN_TABLE);
+  const more = rowsNotKept(shown);
+  return [...head, ...rows, ...(more > 0 ? [`(${more} more rows)`] : [])];
 }
 
 export async function runCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {

@@ -45,9 +45,14 @@ export function approvalStanding(step: Step, block: Block, blockState: BlockStat
   return { needed, hash, given, stale, runner };
 }
 
+/** How many more approvals the block waits for: 0 when it needs none or has enough. */
+export function approvalsLeft(standing: ApprovalStanding | null): number {
+  return standing === null ? 0 : Math.max(0, standing.needed - standing.given.length);
+}
+
 /** True when the block may run as far as approvals go: it needs none, or has enough of them. */
 export function isApproved(standing: ApprovalStanding | null): boolean {
-  return standing === null || standing.given.length >= standing.needed;
+  return approvalsLeft(standing) === 0;
 }
 
 /** The line both faces show while the block waits: who may approve, and how. */
@@ -59,7 +64,7 @@ export function describeApprovalWait(block: Block, standing: ApprovalStanding): 
 
 /** Why the block is held, with the command that approves it: the held block's reason in both faces. */
 export function approvalReason(runbookFile: string, block: Block, standing: ApprovalStanding): string {
-  const left = standing.needed - standing.given.length;
+  const left = approvalsLeft(standing);
   const more = standing.given.length > 0 ? `${left} more approval${left > 1 ? 's' : ''}` : left > 1 ? `${left} approvals` : 'approval';
   const given = standing.given.length > 0 ? ` (approved by ${standing.given.map((a) => a.by).join(', ')})` : '';
   return `waiting for ${more} by someone other than ${standing.runner}${given}: waymark approve ${runbookFile} --block ${block.id} --operator NAME`;

@@ -94,7 +94,8 @@ export type SessionEvent =
    * starts in `nextInMs`, because the one before ended with `reason` (masked).
    */
   | { type: 'attempt'; step: Step; block: Block; attempt: number; of: number; nextInMs: number; reason: string }
-  | { type: 'block-finished'; step: Step; block: Block; state: BlockState }
+  /** `captured`: what this execution captured (`capture=`), as faces show it (a secret masked); absent when it captured nothing. */
+  | { type: 'block-finished'; step: Step; block: Block; state: BlockState; captured?: { name: string; shown: string } }
   /** One host of a fleet block has a result, as checkpointed (masked): emitted after its `host-finished` transition. */
   | { type: 'host-finished'; step: Step; block: Block; host: HostState }
   | { type: 'step-finished'; step: Step; state: StepState }
@@ -930,6 +931,7 @@ export class RunSession {
     this.#executedHere.add(block.id);
     const started = performance.now();
 
+    let captured: { name: string; shown: string } | undefined;
     if (block.attrs.fleet) {
       let fleetResult: FleetResult;
       try {
@@ -966,15 +968,15 @@ export class RunSession {
       } finally {
         await log.close();
       }
-      await this.#recordBlockEnd(step, block, result);
+      captured = await this.#recordBlockEnd(step, block, result);
     }
     const finished = this.#stepState(step).blocks.find((b) => b.id === block.id) as BlockState;
-    this.#emit({ type: 'block-finished', step, block, state: finished });
+    this.#emit({ type: 'block-finished', step, block, state: finished, ...(captured ? { captured } : {}) });
     return finished;
   }
 
-  /** Record how a local block's execution ended: finished with its verdict, or interrupted. */
-  async #recordBlockEnd(step: Step, block: Block, result: BlockExecution | null): Promise<void> {
+  /** Record how a local block's execution ended: finished with its verdict, or interrupted. Returns what it captured, as shown. */
+  async #recordBlockEnd(step: Step, block: Block, result: BlockExecution | null): Promise<{ name: string; shown: string } | undefined> {
     const at = new Date().toISOString();
     if (result === null || result.canceled) {
       await this.#dispatch({ type: 'block-interrupted', step: step.id, block: block.id, at }, [
@@ -1017,8 +1019,12 @@ export class RunSession {
           ...(capture && result.captured ? { capture: { name: capture.name, value: shownCapture(result.captured), secret: result.captured.secret } } : {}),
         },
       ]);
-      if (capture && result.captured) this.#keepCapture(capture.name, result.captured);
+      if (capture && result.captured) {
+        this.#keepCapture(capture.name, result.captured);
+        return { name: capture.name, shown: shownCapture(result.captured) };
+      }
     }
+    return undefined;
   }
 
   /** A captured value, for the blocks after this one; a secret one is masked from now on. */

@@ -3,6 +3,7 @@ import type { RunReport } from './model.js';
 import { formatDuration } from '../runbook/duration.js';
 import { inertLines } from '../runbook/inert.js';
 import { countHosts, describeCounts } from '../engine/fleet.js';
+import { evidenceOf, explainsStatus, rowsNotKept, type EvidenceSource } from '../engine/evidence-view.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -10,6 +11,25 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 function fenceFor(lines: string[]): string {
   const longest = Math.max(0, ...lines.map((line) => Math.max(0, ...(line.match(/`+/g) ?? []).map((run) => run.length))));
   return '`'.repeat(Math.max(3, longest + 1));
+}
+
+/**
+ * A block's evidence (engine/evidence-view.ts) in Markdown, each part followed by a blank line: its
+ * rows as a table (saying how many it found when the checkpoint kept fewer), or its output's tail
+ * in a fence that output cannot close. Nothing when it has neither.
+ */
+export function evidenceMarkdown(source: EvidenceSource): string[] {
+  const evidence = evidenceOf(source);
+  if (evidence.kind === 'output') {
+    if (evidence.lines.length === 0) return [];
+    const fence = fenceFor(evidence.lines);
+    return [`${fence}text`, ...evidence.lines, fence, ''];
+  }
+  const lines = [`| ${evidence.columns.map(cell).join(' | ')} |`, `|${evidence.columns.map(() => '---').join('|')}|`];
+  for (const row of evidence.rows) lines.push(`| ${row.map(cell).join(' | ')} |`);
+  lines.push('');
+  if (rowsNotKept(evidence) > 0) lines.push(`(${evidence.found} rows, the first ${evidence.rows.length} shown)`, '');
+  return lines;
 }
 
 /**
@@ -67,20 +87,13 @@ export function renderMarkdown(report: RunReport): string {
       }
     }
   }
-  const evidence = report.steps.flatMap((step) => step.blocks.filter((b) => ['refused', 'failed', 'warning', 'overridden'].includes(b.status)));
+  const evidence = report.steps.flatMap((step) => step.blocks.filter((b) => explainsStatus(b.status)));
   if (evidence.length > 0) {
     lines.push('', '## What failed', '');
     for (const block of evidence) {
       lines.push(`### ${block.id} (${block.status})`, '');
       if (block.reason) lines.push(block.reason, '');
-      if (block.columns && block.rows) {
-        lines.push(`| ${block.columns.map(cell).join(' | ')} |`, `|${block.columns.map(() => '---').join('|')}|`);
-        for (const row of block.rows) lines.push(`| ${row.map(cell).join(' | ')} |`);
-        lines.push('');
-      } else if (block.tail && block.tail.length > 0) {
-        const fence = fenceFor(block.tail);
-        lines.push(`${fence}text`, ...block.tail, fence, '');
-      }
+      lines.push(...evidenceMarkdown(block));
     }
   }
   if (report.decisions.length > 0) {

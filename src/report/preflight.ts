@@ -1,17 +1,9 @@
 /** A preflight's report: Markdown (default), JSON, or JUnit XML with one test case per check. */
 import type { PreflightCheck, PreflightResult } from '../engine/preflight.js';
 import { inertLines } from '../runbook/inert.js';
+import { evidenceMarkdown } from './markdown.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-
-/** The rows of a refused SQL check, as a Markdown table (the gate's row table). */
-function rowTable(check: PreflightCheck): string[] {
-  if (!check.columns || !check.rows) return [];
-  const lines = [`| ${check.columns.map(cell).join(' | ')} |`, `|${check.columns.map(() => ' --- ').join('|')}|`];
-  for (const row of check.rows) lines.push(`| ${row.map(cell).join(' | ')} |`);
-  if ((check.rowCount ?? 0) > check.rows.length) lines.push('', `(${check.rowCount} rows, the first ${check.rows.length} shown)`);
-  return ['', ...lines, ''];
-}
 
 export function renderPreflightMarkdown(result: PreflightResult): string {
   const lines = [`# Preflight of ${result.title} (${result.runbook})`, ''];
@@ -27,8 +19,8 @@ export function renderPreflightMarkdown(result: PreflightResult): string {
   for (const c of result.checks) lines.push(`| ${cell(c.step)} | ${cell(c.block)} | ${c.status} | ${cell(c.reason)} | ${cell(c.source)} |`);
   for (const c of result.checks.filter((x) => x.status === 'refused' || x.status === 'warned')) {
     lines.push('', `## ${c.status === 'refused' ? 'Refused' : 'Warning'}: ${c.step} / ${c.block}`, '', cell(c.reason));
-    lines.push(...rowTable(c));
-    if (c.tail && c.tail.length > 0) lines.push('', '```text', ...c.tail, '```');
+    const evidence = evidenceMarkdown(c);
+    if (evidence.length > 0) lines.push('', ...evidence.slice(0, -1));
   }
   // Read in a terminal as often as in a browser: output's control sequences are shown, not obeyed.
   return inertLines(`${lines.join('\n')}\n`);

@@ -1,9 +1,10 @@
 /** Turning an info string's raw attributes into a validated block description. */
-import type { BlockAttributes, CaptureAttribute, Executor, FleetAttributes, HostCount, Role, SqlExpectation } from './model.js';
+import type { BlockAttributes, CaptureAttribute, Executor, FleetAttributes, HostCount, Role } from './model.js';
 import { ROLES } from './model.js';
 import type { RawAttribute } from './info-string.js';
 import { parseDuration } from './duration.js';
 import { parseDeviation } from './deviation.js';
+import { effectiveSqlExpectation, parseSqlExpect } from './sql-expectation.js';
 
 /** Languages that run, and how. Every other language is display only. */
 const EXECUTORS: Record<string, Executor> = { sh: 'shell', bash: 'shell', shell: 'shell', python: 'python', sql: 'sql' };
@@ -14,15 +15,15 @@ const RUNME_KEYS = new Set([
   'terminalRows', 'category', 'skipPrompts', 'openTerminalOnError', 'tag', 'redact', 'interactiveRunner',
 ]);
 
-/** Every waymark attribute key; used for "did you mean" hints too. */
-const WAYMARK_KEYS = [
+/** Every waymark attribute key, each with its parser in ATTRIBUTE_PARSERS (the compiler holds the two together); used for "did you mean" hints too. */
+export const WAYMARK_KEYS = [
   'name', 'timeout', 'expect', 'exit', 'retries', 'delay', 'rerun-on-exit', 'codes', 'severity', 'override',
   'after-failure', 'confirm', 'connection', 'cwd', 'excludeFromRunAll', 'ignore', 'hosts', 'batch', 'max-fail', 'forks', 'pause',
   'preflight', 'deviation', 'approve', 'capture',
 ] as const;
 
 /** Attributes that only mean something on a fleet block (`hosts=`). */
-const FLEET_KEYS = ['batch', 'max-fail', 'forks', 'pause'] as const;
+const FLEET_KEYS = ['batch', 'max-fail', 'forks', 'pause'] as const satisfies readonly WaymarkKey[];
 
 /** A validated block head: what to run, in which role, with which options. */
 export interface BlockHead {
@@ -62,15 +63,6 @@ export function parseHostCount(text: string, min: number): HostCount | undefined
 /** Ansible host patterns: names, groups, globs, `~regex`, joined by `:` or `,` with `&` and `!`. */
 const HOST_PATTERN = /^[A-Za-z0-9_.*?~\[\]:,&!^$()|\\+-]+$/;
 
-function parseSqlExpect(value: string): SqlExpectation | undefined {
-  if (value === 'empty') return { kind: 'empty' };
-  if (value === 'nonempty') return { kind: 'nonempty' };
-  const rows = /^rows:(\d+)$/.exec(value);
-  if (rows) return { kind: 'rows', count: Number(rows[1]) };
-  if (value.startsWith('value:')) return { kind: 'value', value: value.slice('value:'.length) };
-  return undefined;
-}
-
 /** `NAME` or `NAME:rows`, NAME as the front matter's variable names are written. */
 const CAPTURE_VALUE = /^[A-Za-z_][A-Za-z0-9_]*(:rows)?$/;
 
@@ -108,14 +100,214 @@ function closest(key: string): string {
   return prefix ? ` (did you mean "${prefix}"?)` : '';
 }
 
+/** A waymark attribute key. */
+type WaymarkKey = (typeof WAYMARK_KEYS)[number];
+
+/** What a block head's attributes build up, key by key, before the head is checked as a whole. */
+interface HeadDraft {
+  attrs: BlockAttributes;
+  runme: Record<string, unknown>;
+  fleet: Partial<FleetAttributes>;
+  name?: string;
+  /** `expect=` as written: what it means (a regex, an sql expectation) depends on the executor. */
+  expect?: string;
+  /** `capture=` as written: its form depends on the executor. */
+  capture?: string;
+  /** `ignore` or `excludeFromRunAll`: the block is shown, never run. */
+  ignored: boolean;
+}
+
+/**
+ * One attribute's parser (Runme's `document/attributes.go` puts each form behind one interface the
+ * same way): it reads the value into the draft, or returns what is wrong with it, which the
+ * operator reads as `bad KEY value "VALUE": WHAT`.
+ */
+type AttributeParser = (value: string | true, head: HeadDraft) => string | undefined;
+
+/** A duration, e.g. `timeout=30s`, stored by `set`. */
+function duration(set: (attrs: BlockAttributes, ms: number) => void): AttributeParser {
+  return (value, head) => {
+    const ms = value === true ? undefined : parseDuration(value);
+    if (ms === undefined || ms <= 0) return 'expected a duration such as 30s, 5m or 1h';
+    set(head.attrs, ms);
+    return undefined;
+  };
+}
+
+/** An exit code, 0 to 255, stored by `set`; `what` says what it is for. */
+function exitCode(what: string, set: (attrs: BlockAttributes, code: number) => void): AttributeParser {
+  return (value, head) => {
+    const code = nonNegativeInt(value);
+    if (code === undefined || code > 255) return what;
+    set(head.attrs, code);
+    return undefined;
+  };
+}
+
+/** A key with one allowed value, stored by `set`; `what` says which. */
+function only<V extends string>(allowed: V, what: string, set: (head: HeadDraft, value: V) => void): AttributeParser {
+  return (value, head) => {
+    if (value !== allowed) return what;
+    set(head, allowed);
+    return undefined;
+  };
+}
+
+/** A Runme key that keeps a block from running (`ignore`, `excludeFromRunAll`): kept for Runme, and a truthy one means "not run". */
+function notRun(key: string): AttributeParser {
+  return (value, head) => {
+    head.runme[key] = value;
+    if (isTruthy(value)) head.ignored = true;
+    return undefined;
+  };
+}
+
+/**
+ * Every waymark key's parser. The type ties it to WAYMARK_KEYS both ways: a key without a parser,
+ * or a parser for a key not in the list, does not compile.
+ */
+const ATTRIBUTE_PARSERS: Record<WaymarkKey, AttributeParser> = {
+  name: (value, head) => {
+    if (value === true || !BLOCK_NAME.test(value)) return 'use letters, digits, "-", "_", "." or ":"';
+    head.name = value;
+    return undefined;
+  },
+  timeout: duration((attrs, ms) => (attrs.timeoutMs = ms)),
+  expect: (value, head) => {
+    if (value === true) return 'expected a value';
+    head.expect = value;
+    return undefined;
+  },
+  exit: exitCode('expected an exit code from 0 to 255', (attrs, code) => (attrs.exit = code)),
+  retries: (value, head) => {
+    const n = nonNegativeInt(value);
+    if (n === undefined) return 'expected a whole number of extra attempts';
+    head.attrs.retries = n;
+    return undefined;
+  },
+  delay: duration((attrs, ms) => (attrs.delayMs = ms)),
+  'rerun-on-exit': exitCode('expected the exit code that means "run me again", e.g. 1', (attrs, code) => (attrs.rerunOnExit = code)),
+  codes: only('oslo', 'the only supported value is "oslo"', (head, codes) => (head.attrs.codes = codes)),
+  severity: (value, head) => {
+    // `failure` is the default, accepted so that an author can say so.
+    if (value !== 'warning' && value !== 'failure') return 'expected "warning"';
+    if (value === 'warning') head.attrs.severity = 'warning';
+    return undefined;
+  },
+  override: only('allowed', 'expected "allowed"', (head, override) => (head.attrs.override = override)),
+  'after-failure': only('stop', 'the only supported value is "stop" (the step\'s later checks do not run when this one refuses)', (head, stop) => (head.attrs.afterFailure = stop)),
+  confirm: (value, head) => {
+    head.attrs.confirm = isTruthy(value);
+    return undefined;
+  },
+  connection: (value, head) => {
+    if (value === true || value === '') return 'expected a connection name from the front matter';
+    head.attrs.connection = value;
+    return undefined;
+  },
+  cwd: (value, head) => {
+    if (value === true || value === '') return 'expected a directory';
+    head.attrs.cwd = value;
+    return undefined;
+  },
+  excludeFromRunAll: notRun('excludeFromRunAll'),
+  ignore: notRun('ignore'),
+  hosts: (value, head) => {
+    if (value === true || !HOST_PATTERN.test(value)) return 'expected an Ansible host pattern such as computes, controllers:&ctl-* or computes:!cmp-1';
+    head.fleet.hosts = value;
+    return undefined;
+  },
+  batch: (value, head) => {
+    const sizes = value === true ? [] : value.split(',').map((part) => parseHostCount(part.trim(), 1));
+    if (sizes.length === 0 || sizes.some((size) => size === undefined)) return 'expected batch sizes such as 1,5,25% (hosts, or a percentage of the hosts)';
+    head.fleet.batches = sizes as HostCount[];
+    return undefined;
+  },
+  'max-fail': (value, head) => {
+    const budget = value === true ? undefined : parseHostCount(value, 0);
+    if (budget === undefined) return 'expected a number of hosts or a percentage, such as 2 or 10%';
+    head.fleet.maxFail = budget;
+    return undefined;
+  },
+  forks: (value, head) => {
+    const forks = nonNegativeInt(value);
+    if (forks === undefined || forks < 1 || forks > 1000) return 'expected a number of parallel hosts from 1 to 1000';
+    head.fleet.forks = forks;
+    return undefined;
+  },
+  pause: only('confirm', 'the only supported value is "confirm"', (head, pause) => (head.fleet.pause = pause)),
+  preflight: only('skip', 'the only supported value is "skip" (waymark preflight does not run this check early)', (head, skip) => (head.attrs.preflight = skip)),
+  deviation: (value, head) => {
+    const rule = value === true ? undefined : parseDeviation(value);
+    if (rule === undefined) return 'expected a factor such as 10x or 3, rows:±N (rows:+-N), both joined by a comma, or off';
+    head.attrs.deviation = rule;
+    return undefined;
+  },
+  approve: (value, head) => {
+    const n = value === true ? 1 : nonNegativeInt(value);
+    if (n === undefined || n < 1 || n > 9) return 'expected how many other operators must approve the block, 1 to 9 (e.g. approve=1 or approve=2)';
+    head.attrs.approve = n;
+    return undefined;
+  },
+  capture: (value, head) => {
+    if (value === true || !CAPTURE_VALUE.test(value)) return 'expected a variable name such as MIGRATIONS, or NAME:rows for an sql block\'s rows';
+    head.capture = value;
+    return undefined;
+  },
+};
+
+/** The parsers by key, in a Map: a key such as `constructor` must not find an object's own property. */
+const PARSERS: ReadonlyMap<string, AttributeParser> = new Map(Object.entries(ATTRIBUTE_PARSERS));
+const FLEET_KEY_SET: ReadonlySet<string> = new Set(FLEET_KEYS);
+
 /**
  * Validate a block's language, words and attributes. Display-only languages keep other
  * tools' hints (e.g. `yaml title=x.yaml`) without complaint: only runnable blocks are strict.
+ * Phases: the words (role, bare flags), each attribute through its parser, then the checks that
+ * need the whole head (what expect= and capture= mean for the executor, where each key may be).
  */
 export function interpretBlockHead(lang: string, words: string[], raw: RawAttribute[]): BlockHead {
   const problems: string[] = [];
   let executor: Executor | null = EXECUTORS[lang] ?? null;
   const strict = executor !== null;
+  const role = readWords(lang, words, raw, strict, problems);
+  const head: HeadDraft = { attrs: { confirm: false }, runme: {}, fleet: {}, ignored: false };
+  const fleetKeys: string[] = [];
+  for (const { key, value } of raw) {
+    const parse = PARSERS.get(key);
+    if (parse !== undefined) {
+      if (FLEET_KEY_SET.has(key)) fleetKeys.push(key);
+      const wrong = parse(value, head);
+      if (wrong !== undefined) problems.push(`bad ${key} value "${value === true ? '' : value}": ${wrong}`);
+    } else if (RUNME_KEYS.has(key) || !strict) head.runme[key] = value;
+    else problems.push(`unknown attribute "${key}"${closest(key)}`);
+  }
+  if (head.ignored) executor = null;
+  const finalRole: Role = role ?? (executor ? 'run' : 'example');
+  if (finalRole === 'example') executor = null;
+  const { attrs } = head;
+  if (head.expect !== undefined && executor) readExpect(head.expect, executor, attrs, problems);
+  readFleet(head.fleet, fleetKeys, attrs, problems);
+  if (attrs.fleet && executor) fleetPlacement(executor, finalRole, attrs, problems);
+  if (head.capture !== undefined && executor) {
+    const capture = captureOf(head.capture, executor);
+    if (typeof capture === 'string') problems.push(capture);
+    else attrs.capture = capture;
+    if (attrs.fleet) problems.push('capture= is not for fleet blocks: each host has its own output; capture from a block that runs once on this machine');
+  }
+  const sqlExpect = effectiveSqlExpectation({ executor, role: finalRole, given: attrs.sqlExpect });
+  if (sqlExpect !== undefined) attrs.sqlExpect = sqlExpect;
+  if (executor) placement(executor, finalRole, attrs, problems);
+  const result: BlockHead = { executor, role: finalRole, attrs, runme: head.runme, problems };
+  if (head.name !== undefined) result.name = head.name;
+  return result;
+}
+
+/**
+ * The words of the info string: the role, and known keys written as bare flags (`ignore`, or
+ * `timeout` missing its value), which join `raw` as attributes.
+ */
+function readWords(lang: string, words: string[], raw: RawAttribute[], strict: boolean, problems: string[]): Role | undefined {
   let role: Role | undefined;
   for (const word of words) {
     if (ROLE_WORDS.has(word)) {
@@ -124,197 +316,63 @@ export function interpretBlockHead(lang: string, words: string[], raw: RawAttrib
     } else if (word === 'confirm') {
       raw.push({ key: 'confirm', value: true });
     } else if (strict && (WAYMARK_KEY_SET.has(word) || RUNME_KEYS.has(word))) {
-      // A known key written as a bare flag (`ignore`, or `timeout` missing its value) is an attribute.
       raw.push({ key: word, value: true });
     } else if (strict) {
       problems.push(`unknown role or attribute "${word}"${closest(word)}; roles are ${ROLES.join(', ')}`);
     }
   }
-  if (!executor && role && role !== 'example' && lang !== '') {
+  if (!strict && role && role !== 'example' && lang !== '') {
     problems.push(`role "${role}" on a "${lang}" block, which waymark does not run (runnable: sh, bash, shell, python, sql)`);
   }
-  const attrs: BlockAttributes = { confirm: false };
-  const runme: Record<string, unknown> = {};
-  let name: string | undefined;
-  let rawExpect: string | undefined;
-  let rawCapture: string | undefined;
-  const fleet: Partial<FleetAttributes> & { given: string[] } = { given: [] };
-  for (const { key, value } of raw) {
-    const text = value === true ? '' : value;
-    const bad = (what: string) => problems.push(`bad ${key} value "${text}": ${what}`);
-    switch (key) {
-      case 'name':
-        if (value === true || !BLOCK_NAME.test(value)) bad('use letters, digits, "-", "_", "." or ":"');
-        else name = value;
-        break;
-      case 'timeout':
-      case 'delay': {
-        const ms = value === true ? undefined : parseDuration(value);
-        if (ms === undefined || ms <= 0) bad('expected a duration such as 30s, 5m or 1h');
-        else if (key === 'timeout') attrs.timeoutMs = ms;
-        else attrs.delayMs = ms;
-        break;
-      }
-      case 'exit': {
-        const code = nonNegativeInt(value);
-        if (code === undefined || code > 255) bad('expected an exit code from 0 to 255');
-        else attrs.exit = code;
-        break;
-      }
-      case 'retries': {
-        const n = nonNegativeInt(value);
-        if (n === undefined) bad('expected a whole number of extra attempts');
-        else attrs.retries = n;
-        break;
-      }
-      case 'rerun-on-exit': {
-        const code = nonNegativeInt(value);
-        if (code === undefined || code > 255) bad('expected the exit code that means "run me again", e.g. 1');
-        else attrs.rerunOnExit = code;
-        break;
-      }
-      case 'codes':
-        if (value !== 'oslo') bad('the only supported value is "oslo"');
-        else attrs.codes = 'oslo';
-        break;
-      case 'severity':
-        if (value !== 'warning' && value !== 'failure') bad('expected "warning"');
-        else if (value === 'warning') attrs.severity = 'warning';
-        break;
-      case 'override':
-        if (value !== 'allowed') bad('expected "allowed"');
-        else attrs.override = 'allowed';
-        break;
-      case 'after-failure':
-        if (value !== 'stop') bad('the only supported value is "stop" (the step\'s later checks do not run when this one refuses)');
-        else attrs.afterFailure = 'stop';
-        break;
-      case 'approve': {
-        const n = value === true ? 1 : nonNegativeInt(value);
-        if (n === undefined || n < 1 || n > 9) bad('expected how many other operators must approve the block, 1 to 9 (e.g. approve=1 or approve=2)');
-        else attrs.approve = n;
-        break;
-      }
-      case 'confirm':
-        attrs.confirm = isTruthy(value);
-        break;
-      case 'preflight':
-        if (value !== 'skip') bad('the only supported value is "skip" (waymark preflight does not run this check early)');
-        else attrs.preflight = 'skip';
-        break;
-      case 'deviation': {
-        const rule = value === true ? undefined : parseDeviation(value);
-        if (rule === undefined) bad('expected a factor such as 10x or 3, rows:±N (rows:+-N), both joined by a comma, or off');
-        else attrs.deviation = rule;
-        break;
-      }
-      case 'connection':
-        if (value === true || value === '') bad('expected a connection name from the front matter');
-        else attrs.connection = value;
-        break;
-      case 'cwd':
-        if (value === true || value === '') bad('expected a directory');
-        else attrs.cwd = value;
-        break;
-      case 'hosts':
-        if (value === true || !HOST_PATTERN.test(value)) bad('expected an Ansible host pattern such as computes, controllers:&ctl-* or computes:!cmp-1');
-        else fleet.hosts = value;
-        break;
-      case 'batch': {
-        fleet.given.push(key);
-        const sizes = value === true ? [] : value.split(',').map((part) => parseHostCount(part.trim(), 1));
-        if (sizes.length === 0 || sizes.some((size) => size === undefined)) bad('expected batch sizes such as 1,5,25% (hosts, or a percentage of the hosts)');
-        else fleet.batches = sizes as HostCount[];
-        break;
-      }
-      case 'max-fail': {
-        fleet.given.push(key);
-        const budget = value === true ? undefined : parseHostCount(value, 0);
-        if (budget === undefined) bad('expected a number of hosts or a percentage, such as 2 or 10%');
-        else fleet.maxFail = budget;
-        break;
-      }
-      case 'forks': {
-        fleet.given.push(key);
-        const forks = nonNegativeInt(value);
-        if (forks === undefined || forks < 1 || forks > 1000) bad('expected a number of parallel hosts from 1 to 1000');
-        else fleet.forks = forks;
-        break;
-      }
-      case 'pause':
-        fleet.given.push(key);
-        if (value !== 'confirm') bad('the only supported value is "confirm"');
-        else fleet.pause = 'confirm';
-        break;
-      case 'capture':
-        if (value === true || !CAPTURE_VALUE.test(value)) bad('expected a variable name such as MIGRATIONS, or NAME:rows for an sql block\'s rows');
-        else rawCapture = value;
-        break;
-      case 'expect':
-        if (value === true) bad('expected a value');
-        else rawExpect = value;
-        break;
-      case 'excludeFromRunAll':
-      case 'ignore':
-        runme[key] = value;
-        if (isTruthy(value)) executor = null;
-        break;
-      default:
-        if (RUNME_KEYS.has(key)) runme[key] = value;
-        else if (strict) problems.push(`unknown attribute "${key}"${closest(key)}`);
-        else runme[key] = value;
-    }
+  return role;
+}
+
+/** `expect=`: an sql expectation on an sql block, a regular expression on stdout otherwise. */
+function readExpect(text: string, executor: Executor, attrs: BlockAttributes, problems: string[]): void {
+  if (executor === 'sql') {
+    const parsed = parseSqlExpect(text);
+    if (!parsed) problems.push(`bad expect value "${text}" for sql: use empty, nonempty, rows:N or value:X`);
+    else attrs.sqlExpect = parsed;
+    return;
   }
-  const finalRole: Role = role ?? (executor ? 'run' : 'example');
-  if (finalRole === 'example') executor = null;
-  if (rawExpect !== undefined && executor) {
-    if (executor === 'sql') {
-      const parsed = parseSqlExpect(rawExpect);
-      if (!parsed) problems.push(`bad expect value "${rawExpect}" for sql: use empty, nonempty, rows:N or value:X`);
-      else attrs.sqlExpect = parsed;
-    } else {
-      try {
-        new RegExp(rawExpect, 'm');
-        attrs.expect = rawExpect;
-      } catch (error) {
-        problems.push(`bad expect value "${rawExpect}": not a regular expression (${(error as Error).message})`);
-      }
-    }
+  try {
+    new RegExp(text, 'm');
+    attrs.expect = text;
+  } catch (error) {
+    problems.push(`bad expect value "${text}": not a regular expression (${(error as Error).message})`);
   }
+}
+
+/** `hosts=` makes a fleet block; the other fleet keys (`given`, in order) mean nothing without it. */
+function readFleet(fleet: Partial<FleetAttributes>, given: string[], attrs: BlockAttributes, problems: string[]): void {
   if (fleet.hosts !== undefined) {
-    const { given: _given, hosts, batches, ...rest } = fleet;
+    const { hosts, batches, ...rest } = fleet;
     attrs.fleet = { hosts, batches: batches ?? [], ...rest };
-  } else {
-    for (const key of new Set(fleet.given)) problems.push(`${key}= is only for fleet blocks: add hosts=PATTERN to run this block on an inventory's hosts`);
+    return;
   }
-  if (attrs.fleet && executor) {
-    if (executor === 'sql') problems.push('hosts= is not for sql blocks: SQL runs from this machine; run it once without hosts=');
-    if (finalRole !== 'run' && finalRole !== 'check' && finalRole !== 'verify' && finalRole !== 'rollback') problems.push(`hosts= is not for ${finalRole} blocks`);
-    if (attrs.retries !== undefined || attrs.rerunOnExit !== undefined) problems.push('retries= and rerun-on-exit= are not for fleet blocks yet: failed hosts are re-run with the block');
-    if (attrs.cwd !== undefined) problems.push('cwd= is not for fleet blocks: the script runs on each host');
+  for (const key of new Set(given)) problems.push(`${key}= is only for fleet blocks: add hosts=PATTERN to run this block on an inventory's hosts`);
+}
+
+/** What a fleet block may not be or have. */
+function fleetPlacement(executor: Executor, role: Role, attrs: BlockAttributes, problems: string[]): void {
+  if (executor === 'sql') problems.push('hosts= is not for sql blocks: SQL runs from this machine; run it once without hosts=');
+  if (role !== 'run' && role !== 'check' && role !== 'verify' && role !== 'rollback') problems.push(`hosts= is not for ${role} blocks`);
+  if (attrs.retries !== undefined || attrs.rerunOnExit !== undefined) problems.push('retries= and rerun-on-exit= are not for fleet blocks yet: failed hosts are re-run with the block');
+  if (attrs.cwd !== undefined) problems.push('cwd= is not for fleet blocks: the script runs on each host');
+}
+
+/** Keys that only mean something for some roles or executors. */
+function placement(executor: Executor, role: Role, attrs: BlockAttributes, problems: string[]): void {
+  if (role !== 'check' && attrs.severity) problems.push(`severity= is only for check blocks, not ${role}`);
+  if (role !== 'check' && attrs.override) problems.push(`override= is only for check blocks, not ${role}`);
+  if (role !== 'check' && attrs.preflight) problems.push(`preflight= is only for check blocks, not ${role}: preflight runs checks only`);
+  if (role !== 'check' && attrs.afterFailure) problems.push(`after-failure= is only for check blocks, not ${role}: a failed ${role} block always stops its step`);
+  if (role !== 'run' && role !== 'verify' && attrs.approve !== undefined) problems.push(`approve= is only for run and verify blocks, not ${role}: it holds a change until other operators approve it`);
+  if (executor !== 'sql' && attrs.connection) problems.push('connection= is only for sql blocks');
+  if (executor === 'sql' && attrs.exit !== undefined) problems.push('exit= is not for sql blocks: use expect=');
+  if (executor === 'sql' && attrs.codes) problems.push('codes= is not for sql blocks');
+  if (executor === 'sql' && attrs.rerunOnExit !== undefined) problems.push('rerun-on-exit= is not for sql blocks');
+  if (role === 'run' && attrs.retries !== undefined && attrs.rerunOnExit === undefined) {
+    problems.push('retries= on a run block: run blocks are never retried automatically (they may not be safe to run twice); use it on a check or verify, or with rerun-on-exit=');
   }
-  if (rawCapture !== undefined && executor) {
-    const capture = captureOf(rawCapture, executor);
-    if (typeof capture === 'string') problems.push(capture);
-    else attrs.capture = capture;
-    if (attrs.fleet) problems.push('capture= is not for fleet blocks: each host has its own output; capture from a block that runs once on this machine');
-  }
-  if (executor === 'sql' && finalRole === 'check' && !attrs.sqlExpect) attrs.sqlExpect = { kind: 'empty' };
-  if (executor) {
-    if (finalRole !== 'check' && attrs.severity) problems.push(`severity= is only for check blocks, not ${finalRole}`);
-    if (finalRole !== 'check' && attrs.override) problems.push(`override= is only for check blocks, not ${finalRole}`);
-    if (finalRole !== 'check' && attrs.preflight) problems.push(`preflight= is only for check blocks, not ${finalRole}: preflight runs checks only`);
-    if (finalRole !== 'check' && attrs.afterFailure) problems.push(`after-failure= is only for check blocks, not ${finalRole}: a failed ${finalRole} block always stops its step`);
-    if (finalRole !== 'run' && finalRole !== 'verify' && attrs.approve !== undefined) problems.push(`approve= is only for run and verify blocks, not ${finalRole}: it holds a change until other operators approve it`);
-    if (executor !== 'sql' && attrs.connection) problems.push('connection= is only for sql blocks');
-    if (executor === 'sql' && attrs.exit !== undefined) problems.push('exit= is not for sql blocks: use expect=');
-    if (executor === 'sql' && attrs.codes) problems.push('codes= is not for sql blocks');
-    if (executor === 'sql' && attrs.rerunOnExit !== undefined) problems.push('rerun-on-exit= is not for sql blocks');
-    if (finalRole === 'run' && attrs.retries !== undefined && attrs.rerunOnExit === undefined) {
-      problems.push('retries= on a run block: run blocks are never retried automatically (they may not be safe to run twice); use it on a check or verify, or with rerun-on-exit=');
-    }
-  }
-  const head: BlockHead = { executor, role: finalRole, attrs, runme, problems };
-  if (name !== undefined) head.name = name;
-  return head;
 }

@@ -8,6 +8,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateError, assertNoSymlinksBelow, ensureDir, hasCode, readFileNoFollow, reasonOf, writeFileAtomic } from './atomic.js';
 import { fileSafe, type RunPaths } from './layout.js';
+import { readRecord } from './record.js';
 
 /** One approval as written to disk. */
 export interface ApprovalRecord {
@@ -35,16 +36,7 @@ export async function writeApproval(stateDir: string, paths: RunPaths, record: A
 }
 
 function parseApproval(text: string): ApprovalRecord | null {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof data !== 'object' || data === null) return null;
-  const d = data as Record<string, unknown>;
-  for (const field of ['step', 'block', 'hash', 'by', 'at']) if (typeof d[field] !== 'string' || d[field] === '') return null;
-  return { step: d.step as string, block: d.block as string, hash: d.hash as string, by: d.by as string, at: d.at as string };
+  return readRecord(text, { step: 'non-empty', block: 'non-empty', hash: 'non-empty', by: 'non-empty', at: 'non-empty' });
 }
 
 /** The run's approvals, and a line for each file that is not one (it counts for nothing). */

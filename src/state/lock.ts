@@ -7,6 +7,7 @@ import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { StateError, ensureDir, hasCode, openNoFollow, readFileNoFollow, readFileNoFollowSync, reasonOf } from './atomic.js';
 import { LOCK_FILE } from './layout.js';
+import { readRecord } from './record.js';
 import { ExitCode } from './exit-code.js';
 
 /** Who holds a lock: the content of `lock.json`. */
@@ -75,21 +76,9 @@ export function currentUser(): string {
 }
 
 function parseHolder(text: string): LockHolder | null {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    // A torn or foreign lock file is reported to the caller as "unreadable" (null), not lost.
-    return null;
-  }
-  if (typeof data !== 'object' || data === null) return null;
-  const d = data as Record<string, unknown>;
+  // A torn or foreign lock file is reported to the caller as "unreadable" (null), not lost.
   // pid must be positive: kill(0 or -n, 0) would probe a process group, not the holder.
-  if (!Number.isSafeInteger(d.pid) || (d.pid as number) <= 0) return null;
-  for (const field of ['user', 'host', 'operator', 'runId', 'startedAt']) {
-    if (typeof d[field] !== 'string') return null;
-  }
-  return data as LockHolder;
+  return readRecord(text, { pid: 'positive-integer', user: 'string', host: 'string', operator: 'string', runId: 'string', startedAt: 'string' });
 }
 
 /** Whether the holder may still be running. A holder on another host cannot be probed, so it counts as alive. */

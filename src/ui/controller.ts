@@ -8,6 +8,7 @@ import type { Block, Step } from '../runbook/model.js';
 import type { RunSession, SessionEvent } from '../engine/session.js';
 import { MIN_REASON_LENGTH, overrideTarget, refusal, type Answer, type AnswerKind, type Decisions } from '../engine/decisions.js';
 import { currentStepIndex, type NextAction } from '../engine/plan.js';
+import { approvalsLeft } from '../engine/approval.js';
 import type { RunState } from '../engine/run-state.js';
 import { OutputTail, type OutputLine } from '../engine/output.js';
 import { KEY_FOR, type KeyAction } from './keys.js';
@@ -198,7 +199,7 @@ export class UiController {
       if ((await this.session.refreshApprovals()) === 0) return;
       const after = this.session.next();
       if (before.kind === 'approval') {
-        const left = after.kind === 'approval' && after.block.id === before.block.id ? after.standing.needed - after.standing.given.length : 0;
+        const left = after.kind === 'approval' && after.block.id === before.block.id ? approvalsLeft(after.standing) : 0;
         this.#say(`approval of ${before.block.id} received; ${left > 0 ? `${left} more needed` : 'it may run now'}`);
       }
     } catch (error) {

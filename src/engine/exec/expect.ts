@@ -1,6 +1,7 @@
 /** Verdicts: a block's raw result judged against what the block expects (docs/runbook-format.md#attributes, docs/runbook-format.md#how-a-step-is-gated). Pure functions. */
 import type { Block, SqlExpectation } from '../../runbook/model.js';
-import { describeLimit } from './deadline.js';
+import { effectiveSqlExpectation } from '../../runbook/sql-expectation.js';
+import { describeStop } from './deadline.js';
 import type { StdoutMatch } from './match.js';
 import type { ProcessResult } from './shell.js';
 import type { SqlResult } from './sql.js';
@@ -56,11 +57,8 @@ function stdoutDecides(block: JudgedBlock, ending: Verdict): boolean {
  */
 function judgeEnding(block: JudgedBlock, result: ProcessResult): Verdict {
   if (result.spawnError !== undefined) return { outcome: 'error', reason: result.spawnError, retryable: true };
-  if (result.canceled) return { outcome: 'failure', reason: 'canceled', retryable: false };
-  if (result.timedOut) {
-    const limit = result.timeoutMs > 0 ? ` after ${describeLimit(result.timeoutMs)}` : '';
-    return { outcome: 'error', reason: `timed out${limit}`, retryable: true };
-  }
+  if (result.canceled) return { outcome: 'failure', reason: describeStop('cancel', result.timeoutMs), retryable: false };
+  if (result.timedOut) return { outcome: 'error', reason: describeStop('timeout', result.timeoutMs), retryable: true };
   if (result.exitCode === null) return { outcome: 'error', reason: `killed by ${result.signal ?? 'a signal'}`, retryable: true };
   const code = result.exitCode;
   if (block.attrs.rerunOnExit !== undefined && code === block.attrs.rerunOnExit) {
@@ -101,12 +99,12 @@ function judgeStdout(pattern: string, match: StdoutMatch | undefined, exitVerdic
   return { outcome: 'failure', reason: `${exitVerdict.reason}; stdout does not match /${pattern}/`, retryable: true };
 }
 
-/** Judge an sql attempt. `sql check` blocks expect no rows unless they say otherwise. */
+/** Judge an sql attempt against the block's effective expectation (runbook/sql-expectation.ts). */
 export function judgeSql(block: JudgedBlock, result: SqlResult): Verdict {
   if (result.canceled) return { outcome: 'failure', reason: 'canceled', retryable: false };
   if (result.timedOut) return { outcome: 'error', reason: result.error ?? 'timed out', retryable: true };
   if (result.error !== undefined) return { outcome: 'error', reason: result.error, retryable: true };
-  const expectation = block.attrs.sqlExpect ?? (block.role === 'check' ? { kind: 'empty' } : undefined);
+  const expectation = effectiveSqlExpectation({ executor: 'sql', role: block.role, given: block.attrs.sqlExpect });
   if (expectation === undefined) return { outcome: 'success', reason: describeSqlResult(result), retryable: false };
   return withSeverity(block, judgeRows(expectation, result));
 }

@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { MASK, type Masker } from './mask.js';
 import { StringDecoder } from 'node:string_decoder';
 import { RawTail, type OutputStream } from './output.js';
-import { startDeadline } from './deadline.js';
+import { guardAttempt } from './deadline.js';
 import { DEFAULT_KILL_GRACE_MS, terminateGroup } from './process-group.js';
 
 /** Where all the output of one attempt goes, in full (the per-block log file). */
@@ -184,22 +184,12 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
   subprocess.stderr?.on('data', (chunk: Buffer) => sinks.stderr.push(chunk));
 
   const pid = subprocess.pid;
-  let timedOut = false;
-  let canceled = false;
   let termination: Promise<void> | undefined;
   const terminate = (): void => {
     if (pid !== undefined) termination ??= terminateGroup(pid, options.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
   };
-  const onAbort = (): void => {
-    canceled = true;
-    terminate();
-  };
-  const deadline = startDeadline(options.timeoutMs, () => {
-    timedOut = true;
-    terminate();
-  });
-  if (options.signal?.aborted) onAbort();
-  else options.signal?.addEventListener('abort', onAbort, { once: true });
+  // A timeout and a cancel both end the whole group; the result says which came (both, if both did).
+  const guard = guardAttempt(options, terminate);
   // What the block left behind in the background belongs to the block: end it when the block ends,
   // otherwise it outlives the run (and, holding our pipes, keeps the block from finishing).
   subprocess.once('exit', terminate);
@@ -207,8 +197,7 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
   const result = await subprocess;
   // The lifeline (if any) has done its work: let go of our end of it.
   subprocess.stdin?.destroy();
-  deadline.clear();
-  options.signal?.removeEventListener('abort', onAbort);
+  guard.release();
   await termination;
   sinks.stdout.end();
   sinks.stderr.end();
@@ -218,8 +207,8 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
   const stderrTail = stderr.lines(tailLimits.maxLines, tailLimits.maxBytes);
   const base: ProcessResult = {
     exitCode: typeof result.exitCode === 'number' ? result.exitCode : null,
-    timedOut,
-    canceled,
+    timedOut: guard.timedOut,
+    canceled: guard.canceled,
     timeoutMs: options.timeoutMs,
     durationMs: performance.now() - started,
     stdoutTail,
@@ -229,7 +218,7 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
   if (result.signal !== undefined) base.signal = result.signal;
   if (kept !== undefined) base.stdout = kept.result();
   if (masked) base.masked = true;
-  if (pid === undefined || (result.failed && result.exitCode === undefined && result.signal === undefined && !timedOut && !canceled)) {
+  if (pid === undefined || (result.failed && result.exitCode === undefined && result.signal === undefined && guard.stoppedBy === undefined)) {
     base.spawnError = spawnMessage(file, result.code, result.originalMessage ?? result.shortMessage);
   }
   return base;

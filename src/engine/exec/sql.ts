@@ -2,7 +2,7 @@
 import { createConnection, type Connection, type ConnectionOptions } from 'mysql2/promise';
 import type { ConnectionTarget } from '../../runbook/connection.js';
 import { missingParams, paramValues, splitStatements, type SqlStatement } from './sql-text.js';
-import { describeLimit, startDeadline } from './deadline.js';
+import { describeStop, guardAttempt, type StopReason } from './deadline.js';
 import { formatSqlValue, uniqueColumnNames } from './sql-values.js';
 
 /** What an sql block returned: the last result set, or a summary of the rows it changed. */
@@ -35,7 +35,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
 // How long we try to tell the server to stop a statement we gave up on.
 const KILL_TIMEOUT_MS = 3000;
 
-type Interruption = { why: 'timeout' | 'cancel'; note?: string };
+type Interruption = { why: StopReason; note?: string };
 
 /** Run the block's statements; every failure is returned as `error`, nothing throws. */
 export async function runSql(options: SqlOptions): Promise<SqlResult> {
@@ -56,26 +56,19 @@ export async function runSql(options: SqlOptions): Promise<SqlResult> {
     return outcome({ error: `no variable for ${names} (declare it under vars: in the front matter)` });
   }
 
-  if (options.signal?.aborted) return outcome({ canceled: true, error: 'canceled' });
+  if (options.signal?.aborted) return outcome({ canceled: true, error: describeStop('cancel', options.timeoutMs) });
 
   let connection: Connection | undefined;
   let statementRunning = false;
-  let interruptedBy: Interruption['why'] | undefined;
-  let interrupt: (why: Interruption['why']) => void = () => undefined;
+  // A timeout or a cancel stops the statement on the server, then settles `interrupted` with the first of them.
+  let interrupt: (why: StopReason) => void = () => undefined;
   const interrupted = new Promise<Interruption>((resolve) => {
-    interrupt = (why) => {
-      if (interruptedBy !== undefined) return;
-      interruptedBy = why;
-      void stopServerSide(options.target, connection, statementRunning).then((note) => resolve(note === undefined ? { why } : { why, note }));
-    };
+    interrupt = (why) => void stopServerSide(options.target, connection, statementRunning).then((note) => resolve(note === undefined ? { why } : { why, note }));
   });
-  const deadline = startDeadline(options.timeoutMs, () => interrupt('timeout'));
-  const onAbort = (): void => interrupt('cancel');
-  if (options.signal?.aborted) onAbort();
-  else options.signal?.addEventListener('abort', onAbort, { once: true });
+  const guard = guardAttempt(options, (why) => interrupt(why));
 
   const stopped = (stop: Interruption): SqlResult => {
-    const what = stop.why === 'timeout' ? `timed out after ${describeLimit(options.timeoutMs)}` : 'canceled';
+    const what = describeStop(stop.why, options.timeoutMs);
     return outcome({
       timedOut: stop.why === 'timeout',
       canceled: stop.why === 'cancel',
@@ -119,7 +112,7 @@ export async function runSql(options: SqlOptions): Promise<SqlResult> {
       ]);
       statementRunning = false;
       // A statement killed on our behalf fails before the interruption settles: report the interruption.
-      if (interruptedBy !== undefined) return stopped(await interrupted);
+      if (guard.stoppedBy !== undefined) return stopped(await interrupted);
       if ('why' in settled) return stopped(settled);
       if ('error' in settled) {
         const where = statements.length > 1 ? `statement ${index + 1} (line ${statement.line}): ` : '';
@@ -131,10 +124,9 @@ export async function runSql(options: SqlOptions): Promise<SqlResult> {
     if (lastRows !== undefined) return outcome(lastRows);
     return outcome({ affectedRows: affected ?? 0 });
   } finally {
-    deadline.clear();
-    options.signal?.removeEventListener('abort', onAbort);
+    guard.release();
     // After an interruption the connection was already destroyed by stopServerSide.
-    if (interruptedBy === undefined) await close(connection);
+    if (guard.stoppedBy === undefined) await close(connection);
   }
 }
 

@@ -15,7 +15,8 @@ import { withValues } from '../../engine/vars.js';
 import { lookOf, ROLE_BADGE } from '../theme.js';
 import { renderMarkdown } from '../markdown.js';
 import { wrapWords } from '../wrap.js';
-import { displayLine } from '../../runbook/inert.js';
+import { expandTabs } from '../../runbook/inert.js';
+import { evidenceOf, fixedWidthTable, type TableStyle } from '../../engine/evidence-view.js';
 import { fleetShown, fleetView, hostGridSize, type FleetView } from '../host-grid.js';
 import { hostGridRows } from './HostGrid.js';
 
@@ -81,8 +82,8 @@ function resultOf(state: BlockState | undefined): { head: string; why: string } 
   return { head: `${state.status}${took}`, why: state.reason && state.status !== 'passed' ? `: ${state.reason}` : '' };
 }
 
-/** A failed block's evidence: SQL rows as a table (with how many rows the check found), or the output's tail. */
-interface Evidence {
+/** A failed block's evidence as the step view lays it out: SQL rows as a table (with how many rows the check found), or the output's tail. */
+interface ShownEvidence {
   /** Table header and rule (none for an output tail). */
   head: string[];
   rows: string[];
@@ -90,21 +91,22 @@ interface Evidence {
   found: number;
 }
 
-function evidenceOf(state: BlockState, width: number): Evidence {
-  if (state.columns && state.rows) {
-    // Cells and lines as printed: controls inert, tabs expanded (a tab is not one column).
-    const columns = state.columns.map((c) => displayLine(c));
-    const cells = state.rows.map((r) => r.map((c) => displayLine(c)));
-    const widths = columns.map((c, i) => Math.min(24, Math.max(c.length, ...cells.map((r) => (r[i] ?? '').length))));
-    const line = (cells: string[]) => cells.map((c, i) => c.slice(0, 24).padEnd(widths[i] ?? 0)).join(' │ ').slice(0, width);
-    return {
-      head: [line(columns), widths.map((w) => '─'.repeat(w)).join('─┼─').slice(0, width)],
-      rows: cells.map(line),
-      found: Math.max(state.rowCount ?? 0, state.rows.length),
-    };
+/** The screen's table: box-drawing rules, cells up to 24 characters (the step view shares the screen). */
+const SCREEN_TABLE: TableStyle = {
+  cellWidth: 24,
+  row: (cells) => cells.join(' │ '),
+  rule: (widths) => widths.map((w) => '─'.repeat(w)).join('─┼─'),
+};
+
+/** A block's evidence (engine/evidence-view.ts) laid out in `width` columns: tabs expanded before anything is measured or cut. */
+export function evidenceRows(state: BlockState, width: number): ShownEvidence {
+  const evidence = evidenceOf(state);
+  if (evidence.kind === 'output') {
+    const tail = evidence.lines.map((line) => expandTabs(line).slice(0, width));
+    return { head: [], rows: tail, found: tail.length };
   }
-  const tail = (state.tail ?? []).map((r) => displayLine(r).slice(0, width));
-  return { head: [], rows: tail, found: tail.length };
+  const { head, rows } = fixedWidthTable(evidence, SCREEN_TABLE);
+  return { head: head.map((line) => line.slice(0, width)), rows: rows.map((line) => line.slice(0, width)), found: evidence.found };
 }
 
 /** One screen row of the step view, and what it belongs to: prose scrolls, the rest is what the operator acts on. */
@@ -119,7 +121,7 @@ export interface StepSections {
   prose: string[];
   blocks: Row[];
   gate: Row[];
-  evidence: Evidence | null;
+  evidence: ShownEvidence | null;
   remedy: Row[];
   list: Row[];
   /** A fleet block's host grid, shown under the blocks, and the rows it needs and would fill. */
@@ -188,7 +190,7 @@ export function stepSections({ step, state, next, selected, busy, vars, rollback
       }),
     );
     // An interrupted block's evidence would be the execution before it's (the output pane has this one's).
-    if (blockState && held.kind !== 'interrupted' && held.kind !== 'approval') evidence = evidenceOf(blockState, width - 2);
+    if (blockState && held.kind !== 'interrupted' && held.kind !== 'approval') evidence = evidenceRows(blockState, width - 2);
     if (remedy) {
       // What the runbook says to do next: whole, wrapped, never cut at the screen's edge.
       wrapWords(`→ ${withValues(remedy, vars)}`, width - 2).forEach((line, i) =>
@@ -217,7 +219,7 @@ export function stepSections({ step, state, next, selected, busy, vars, rollback
           ),
         });
       wrapWords(`${head} ${check.block.id}${check.reason ? `: ${check.reason}` : ''}`, width).forEach((line, i) => push(`other-${check.block.id}-${i}`, line, color, true));
-      const shownEvidence = evidenceOf(check.state, width - 2);
+      const shownEvidence = evidenceRows(check.state, width - 2);
       const data = shownEvidence.rows.slice(0, OTHER_EVIDENCE_ROWS);
       [...shownEvidence.head, ...data].forEach((line, i) => push(`other-${check.block.id}-ev-${i}`, `  ${line}`, 'white'));
       if (shownEvidence.found > data.length && shownEvidence.head.length > 0) push(`other-${check.block.id}-more`, `  (${shownEvidence.found} rows found, ${data.length} shown)`, 'gray');

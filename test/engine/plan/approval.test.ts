@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { nextAction } from '../../../src/engine/plan.js';
-import { approvalHash } from '../../../src/engine/approval.js';
+import { approvalHash, approvalsLeft } from '../../../src/engine/approval.js';
 import { exitCodeFor, decisionsFor } from '../../../src/engine/decisions.js';
 import { ExitCode } from '../../../src/engine/errors.js';
 import type { RunEvent, RunState } from '../../../src/engine/run-state.js';
@@ -39,6 +39,19 @@ describe('approve=', () => {
     expect(nextAction(runbook, stateAfter(runbook, approved(runbook, 'bob')), undefined, 'alice').kind).toBe('run');
     // Bob resuming the run himself: his own approval does not count for his session.
     expect(nextAction(runbook, stateAfter(runbook, approved(runbook, 'bob')), undefined, 'bob').kind).toBe('approval');
+  });
+
+  it('says how many approvals are still needed, the one count both faces show (the TUI: "1 more needed")', () => {
+    const runbook = CONTRACT('approve=3');
+    const left = (...events: RunEvent[]) => {
+      const next = nextAction(runbook, stateAfter(runbook, ...events), undefined, 'alice');
+      return next.kind === 'approval' ? approvalsLeft(next.standing) : 0;
+    };
+    expect(left()).toBe(3);
+    expect(left(approved(runbook, 'bob'), approved(runbook, 'bob'), approved(runbook, 'alice'))).toBe(2);
+    expect(left(approved(runbook, 'bob'), approved(runbook, 'carol'))).toBe(1);
+    expect(left(approved(runbook, 'bob'), approved(runbook, 'carol'), approved(runbook, 'dave'), approved(runbook, 'erin'))).toBe(0);
+    expect(approvalsLeft(null)).toBe(0);
   });
 
   it('approve=2 needs two distinct approvers', () => {

@@ -382,3 +382,22 @@ describe('a retrying block (issue 12, item 9a)', () => {
     ]);
   });
 });
+
+describe('what a block captured, in the event that says it finished (issue 16 §5)', () => {
+  it('names the value this execution captured, a secret one masked, and nothing for a block that captured nothing', async () => {
+    const file = runbook(
+      'capture.md',
+      `---\nid: capture\nvars:\n  TOKEN:\n    secret: true\n    default: tok-very-secret-123\n---\n# C\n\n## Make {#make}\n\n\`\`\`sh name=count capture=COUNT\necho 3\n\`\`\`\n\n\`\`\`sh name=leak capture=LEAKED\necho "$TOKEN"\n\`\`\`\n\n\`\`\`sh name=plain\necho plain\n\`\`\`\n\n\`\`\`sh name=broken capture=NEVER\nexit 1\n\`\`\`\n`,
+    );
+    const session = await open(file);
+    const heard: Record<string, unknown> = {};
+    session.subscribe((event) => {
+      if (event.type === 'block-finished') heard[event.block.id] = event.captured ?? null;
+    });
+    for (const id of ['count', 'leak', 'plain', 'broken']) {
+      const { step, block } = find(session, id);
+      await session.runBlock(step, block);
+    }
+    expect(heard).toEqual({ count: { name: 'COUNT', shown: '3' }, leak: { name: 'LEAKED', shown: '••••' }, plain: null, broken: null });
+  });
+});
