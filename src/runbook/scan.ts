@@ -383,7 +383,7 @@ class Scan {
   list(i: number): number {
     const marker = (LIST_START.exec(this.line(i)) as RegExpExecArray)[2] as string;
     const ordered = marker.length > 1;
-    const sameList = ordered ? new RegExp(`^ {0,3}\\d{1,9}\\${marker.slice(-1)}(?=[ \\t]|$)`) : new RegExp(`^ {0,3}\\${marker}(?=[ \\t]|$)`);
+    const sameList = sameListPattern(ordered ? marker.slice(-1) : marker, ordered);
     const items: ListItem[] = [];
     let j = i;
     while (j < this.lines.length && sameList.test(this.line(j)) && !HR.test(this.line(j))) {
@@ -435,8 +435,7 @@ class Scan {
     const column = markerEnd + gap;
     const lines = [after.slice(gap)];
     const edge = Math.min(3, column - 1);
-    const ends = new RegExp(`^ {0,${edge}}(?:\`\`\`|~~~|#{1,6}(?:\\s|$)|<|>|(?:[*+-]|\\d{1,9}[.)])(?:[ \\t]|$)|(?:-[ \\t]*){3,}$|(?:_[ \\t]*){3,}$|(?:\\*[ \\t]*){3,}$)`);
-    const lazyEnds = new RegExp(`^ {0,${edge}}(?:\`\`\`|~~~|#{1,6}(?:\\s|$)|(?:-[ \\t]*){3,}$|(?:_[ \\t]*){3,}$|(?:\\*[ \\t]*){3,}$)`);
+    const { ends, lazyEnds, html } = itemEndPatterns(edge);
     let blankBefore = false;
     // marked judges a lazy line by the line before it, cut at the item's column as it cuts lines it keeps.
     let before = after;
@@ -453,7 +452,7 @@ class Scan {
       } else {
         if (blankBefore) break;
         if (indentOf(before) >= 4 || lazyEnds.test(before)) break;
-        if (new RegExp(`^ {0,${edge}}<`).test(before)) throw new LeaveToMarked();
+        if (html.test(before)) throw new LeaveToMarked();
         if (!beforeLazy) {
           const bare = before.replace(/^(?: {0,3}(?:(?:[*+-]|\d{1,9}[.)])[ \t]+|>[ \t]?))+/, '');
           if (FENCE_START.test(bare) || ATX.test(bare) || HR.test(bare)) break;
@@ -467,6 +466,44 @@ class Scan {
     }
     return { line: i, next: j, text: lines.join('\n') };
   }
+}
+
+/** The patterns that end a list item whose content is at column `edge + 1` or more (edge is 0–3). */
+interface ItemEndPatterns {
+  /** A line that starts another block, ending the item. */
+  ends: RegExp;
+  /** A line before a lazy one that makes it not lazy. */
+  lazyEnds: RegExp;
+  /** HTML at the item's edge, which the scanner leaves to marked. */
+  html: RegExp;
+}
+
+// Built once per edge and per marker, not per item: a long runbook has thousands of list items.
+const itemEnds = new Map<number, ItemEndPatterns>();
+const sameLists = new Map<string, RegExp>();
+
+function itemEndPatterns(edge: number): ItemEndPatterns {
+  let patterns = itemEnds.get(edge);
+  if (patterns === undefined) {
+    patterns = {
+      ends: new RegExp(`^ {0,${edge}}(?:\`\`\`|~~~|#{1,6}(?:\\s|$)|<|>|(?:[*+-]|\\d{1,9}[.)])(?:[ \\t]|$)|(?:-[ \\t]*){3,}$|(?:_[ \\t]*){3,}$|(?:\\*[ \\t]*){3,}$)`),
+      lazyEnds: new RegExp(`^ {0,${edge}}(?:\`\`\`|~~~|#{1,6}(?:\\s|$)|(?:-[ \\t]*){3,}$|(?:_[ \\t]*){3,}$|(?:\\*[ \\t]*){3,}$)`),
+      html: new RegExp(`^ {0,${edge}}<`),
+    };
+    itemEnds.set(edge, patterns);
+  }
+  return patterns;
+}
+
+/** A marker line of the same list: `-`, `*` or `+` as given, or any number followed by `.` or `)` as given. */
+function sameListPattern(marker: string, ordered: boolean): RegExp {
+  const key = `${ordered ? 'n' : 'b'}${marker}`;
+  let pattern = sameLists.get(key);
+  if (pattern === undefined) {
+    pattern = ordered ? new RegExp(`^ {0,3}\\d{1,9}\\${marker}(?=[ \\t]|$)`) : new RegExp(`^ {0,3}\\${marker}(?=[ \\t]|$)`);
+    sameLists.set(key, pattern);
+  }
+  return pattern;
 }
 
 /** A list item: its marker's line (0-based, in the container), the line after it, and its text. */
