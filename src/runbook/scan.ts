@@ -43,6 +43,8 @@ const PIPE_ROW = /^ {0,3}\|?(?:[:\- ]*\|)+[:\- ]*$/;
 const TABLE_ALIGN = /^ {0,3}(?:\| *)?:?-+:? *(?:\| *:?-+:? *)*(?:\| *)?$/;
 const TASK = /^\[[ xX]\][ \t]+\S/;
 const TASK_BOX = /^\[[ xX]\][ \t]+/;
+/** A task item's whole text when it is one line that Scan.block reads as a paragraph (see readItem). */
+const ONE_LINE_TASK = /^\[[ xX]\][ \t]+[^\n\t|<`\]]*$/;
 // marked's fence and indented-code rules, anchored where the scan stands (sticky) instead of at a copy's start.
 const FENCE_BLOCK = /( {0,3})(`{3,}(?=[^`\n]*(?:\n|$))|~{3,})([^\n]*)(?:\n|$)(?:|([\s\S]*?)(?:\n|$))(?: {0,3}(?:(?=`)\2`*|(?=~)\2~*) *(?=\n|$)|$)/y;
 const INDENTED_BLOCK = /(?:(?: {4}| {0,3}\t)[^\n]+(?:\n(?:[ \t]*(?:\n|$))*)?)+/y;
@@ -402,13 +404,12 @@ class Scan {
     // A blank line after an item that another follows makes the list loose, as does one between an item's blocks.
     let loose = items.slice(0, -1).some((item) => /\n[ \t]*\n[ \t]*$/.test(this.body.slice(this.starts[item.line], this.starts[item.next] ?? this.body.length)));
     const scans = items.map((item) => {
-      const scan = new Scan(item.text, false, this.lineBase + item.line);
-      scan.run();
+      const scan = readItem(item.text, this.lineBase + item.line);
       if (scan.blankBetween) loose = true;
       return scan;
     });
     items.forEach((item, n) => {
-      const scan = scans[n] as Scan;
+      const scan = scans[n] as ItemReading;
       if (TASK.test(item.text)) {
         // marked makes an item a task only when its text comes first (not a setext heading or a block).
         if (scan.firstBlock !== 'text') throw new LeaveToMarked();
@@ -466,6 +467,27 @@ class Scan {
     }
     return { line: i, next: j, text: lines.join('\n') };
   }
+}
+
+/** What `list` needs of a list item's text read as blocks. */
+type ItemReading = Pick<Scan, 'firstBlock' | 'blankBetween' | 'found' | 'notes'>;
+
+/** An item that is one line of prose: a paragraph and nothing else, as a Scan of it would find. */
+const PROSE_ITEM: ItemReading = Object.freeze({ firstBlock: 'text', blankBetween: false, found: Object.freeze([]) as unknown as OutlineItem[], notes: Object.freeze([]) as unknown as ItemReading['notes'] });
+
+/**
+ * Read a list item's text (its first line is line `lineBase + 1` of the file). One line of prose
+ * (a checklist item, most often) is a paragraph without anything in it: known without a Scan of its
+ * own, which splits the text into lines — thousands of times in a long runbook.
+ */
+function readItem(text: string, lineBase: number): ItemReading {
+  // As Scan.block and Scan.paragraph judge a line: prose, not a table's header (there is no next
+  // line to align it), and not backticks that marked keeps apart; or a task's box and text without
+  // the characters that could make it a link definition (`]:`), a table row, HTML or code.
+  if (!text.includes('\n') && !text.includes('\t') && ((isProse(text, indentOf(text)) && !FENCE_LIKE.test(text)) || ONE_LINE_TASK.test(text))) return PROSE_ITEM;
+  const scan = new Scan(text, false, lineBase);
+  scan.run();
+  return scan;
 }
 
 /** The patterns that end a list item whose content is at column `edge + 1` or more (edge is 0–3). */
