@@ -20,11 +20,9 @@ const FORMAT = 1;
 /** Entries written longer ago than this are removed when a new one is written (an edited inventory leaves its old entry behind). */
 const KEEP_MS = 14 * 24 * 3600 * 1000;
 
-/** What lint gets: the inventory (or Ansible's error), and whether it came from the cache. */
+/** What lint gets: the inventory (or Ansible's error), and a cache entry it refused, if any. */
 export interface LintInventory {
   inventory: Inventory | { error: string };
-  /** True when no ansible-inventory was started. */
-  remembered: boolean;
   /** A cache entry waymark refused to read (a planted link), for a warning. */
   refused?: string;
 }
@@ -37,7 +35,7 @@ export function inventoryCacheFolder(): string {
 /** Read the inventory as readInventory does, from the cache when this exact static file was read before. */
 export async function readInventoryForLint(file: string, options: { cwd: string }): Promise<LintInventory> {
   const key = cacheKey(resolve(options.cwd, file), options.cwd);
-  if (key === undefined) return { inventory: await readInventory(file, options), remembered: false };
+  if (key === undefined) return { inventory: await readInventory(file, options) };
   const folder = inventoryCacheFolder();
   const entry = join(folder, `${key}.json`);
   let refused: string | undefined;
@@ -45,7 +43,7 @@ export async function readInventoryForLint(file: string, options: { cwd: string 
     // O_NOFOLLOW guards the entry's own name only: a linked folder would be read through.
     await assertNotSymlink(folder);
     const remembered = parseEntry(file, await readFileNoFollow(entry));
-    if (remembered !== undefined) return { inventory: remembered, remembered: true };
+    if (remembered !== undefined) return { inventory: remembered };
   } catch (error) {
     if (error instanceof StateLinkError) refused = `${error.file} is a symbolic link or not a regular file; waymark did not follow it and asked Ansible instead — check who planted it, then remove it`;
     // ENOENT (first read of this file) and any other unreadable entry: ask Ansible, then (re)write it.
@@ -53,7 +51,7 @@ export async function readInventoryForLint(file: string, options: { cwd: string 
   const inventory = await readInventory(file, options);
   // Only answers are remembered: an error may be Ansible's passing trouble (a timeout, a missing plugin).
   if (!('error' in inventory) && refused === undefined) await remember(folder, entry, inventory);
-  return refused === undefined ? { inventory, remembered: false } : { inventory, remembered: false, refused };
+  return refused === undefined ? { inventory } : { inventory, refused };
 }
 
 /** The entry's name for a static inventory file, or undefined when Ansible must always be asked. */
