@@ -3,7 +3,7 @@
  * touch, a pattern that matches nothing, a fleet block with no inventory, and Ansible missing.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -95,6 +95,19 @@ describe('waymark lint remembers static inventories (the editor loop)', () => {
     expect(result.stdout).toContain('would touch 1 host(s) of linked.ini (front matter): db-1');
     expect(result.stdout).toContain(`linked.md:2: warning: inventory cache of the front matter: ${entry} is a symbolic link or not a regular file; waymark did not follow it`);
     expect(readFileSync(join(dir, 'elsewhere.json'), 'utf8')).toBe(forged);
+  }, 60_000);
+
+  it('never reads or writes through a cache folder that is a link', async () => {
+    const home = mkdtempSync(join(dir, 'xdg-linked-'));
+    const elsewhere = mkdtempSync(join(dir, 'elsewhere-'));
+    mkdirSync(join(home, 'waymark'));
+    symlinkSync(elsewhere, join(home, 'waymark', 'inventory'));
+    writeFileSync(join(dir, 'folder.ini'), ['[computes]', 'db-2', ''].join('\n'));
+    writeFileSync(join(dir, 'folder.md'), book('inventory: folder.ini', 'computes'));
+    const result = await lint('folder.md', { ...process.env, XDG_CACHE_HOME: home });
+    expect(result.stdout).toContain('would touch 1 host(s) of folder.ini (front matter): db-2');
+    expect(result.stdout).toContain(`folder.md:2: warning: inventory cache of the front matter: ${join(home, 'waymark', 'inventory')} is a symbolic link`);
+    expect(readdirSync(elsewhere)).toEqual([]);
   }, 60_000);
 
   it('always asks Ansible about a script inventory: its hosts can change without the file changing', async () => {
