@@ -4,6 +4,8 @@
 // The TUI (its `run`, with ink and production React) is emitted once, whole, as dist/cli/tui.vm.js:
 // a script (not a module) that src/ui/load-tui.ts compiles with V8's code cache, which ES modules
 // cannot use on Node 20. main.ts sends every TUI run there, so the module chunks leave it out.
+// `lint`, `status` and `plan` are emitted the same way, each as dist/cli/NAME.vm.js (route.ts runs
+// them from there; their module chunks remain for runs from source).
 // tsc has already written dist/ (type-checked modules that bench drivers import): this replaces
 // its copies of the faces (cli/, ui/, report/) with the bundle, so the TUI is in dist/ once.
 import { build } from 'esbuild';
@@ -128,11 +130,15 @@ const tuiOnlyInScript = {
   },
 };
 
+/** Commands main.js runs from a script of their own with the code cache (route.ts), not from the module chunks. */
+const COMMAND_SCRIPTS = ['lint', 'status', 'plan'];
+
 for (const face of ['cli', 'ui', 'report']) rmSync(join(root, 'dist', face), { recursive: true, force: true });
 await build({
   ...common,
   entryPoints: { main: 'src/cli/main.ts' },
   outdir: 'dist/cli',
+  define: { ...common.define, WAYMARK_COMMAND_SCRIPTS: JSON.stringify(COMMAND_SCRIPTS) },
   chunkNames: 'chunks/[name]-[hash]',
   splitting: true,
   // Bundled CommonJS dependencies (mysql2) call require() for Node built-ins.
@@ -157,20 +163,35 @@ const builtinsViaRequire = {
     build.onLoad({ filter: /.*/, namespace: 'via-require' }, ({ path }) => ({ contents: `module.exports = require(${JSON.stringify(path)});`, loader: 'js' }));
   },
 };
-const tui = await build({
-  ...common,
-  entryPoints: ['src/build/tui-entry.mjs'],
-  write: false,
-  outfile: 'dist/cli/tui.vm.js',
-  // The loader passes the script's own URL in; its top-level awaits (yoga's wasm) run inside the
-  // async function the script is wrapped in.
-  define: { ...common.define, 'import.meta.url': '__waymarkUrl' },
-  plugins: [yogaWithoutFetch, oneStringWidth, lazyEmojiRegex, builtinsViaRequire],
-});
-const body = tui.outputFiles[0].text;
-// import/export statements would not compile in a script, and an import() would fail when reached.
-const leftover = /^\s*(import|export)\b.*$|\bimport\(.*$/m.exec(body);
-if (leftover) throw new Error(`dist/cli/tui.vm.js must be a plain script without imports, but it has: ${leftover[0].slice(0, 120)}`);
-// The build id keys the code cache: cached code is only ever used with the exact source it came from.
-const id = createHash('sha256').update(body).digest('hex').slice(0, 16);
-writeFileSync(join(root, 'dist', 'cli', 'tui.vm.js'), `// waymark-tui ${id}\n(async function (require, __waymarkUrl, __waymarkExport) {\n${body}\n})`);
+/** Bundle `entry` as a plain script (see the header) at dist/cli/NAME.vm.js, its first line `// waymark-NAME BUILDID`. */
+async function emitScript(name, options) {
+  const result = await build({
+    ...common,
+    write: false,
+    outfile: `dist/cli/${name}.vm.js`,
+    // The loader passes the script's own URL in; its top-level awaits (yoga's wasm) run inside the
+    // async function the script is wrapped in.
+    define: { ...common.define, 'import.meta.url': '__waymarkUrl' },
+    ...options,
+    plugins: [...(options.plugins ?? []), builtinsViaRequire],
+  });
+  const body = result.outputFiles[0].text;
+  // import/export statements would not compile in a script, and an import() would fail when reached.
+  const leftover = /^\s*(import|export)\b.*$|\bimport\(.*$/m.exec(body);
+  if (leftover) throw new Error(`dist/cli/${name}.vm.js must be a plain script without imports, but it has: ${leftover[0].slice(0, 120)}`);
+  // The build id keys the code cache: cached code is only ever used with the exact source it came from.
+  const id = createHash('sha256').update(body).digest('hex').slice(0, 16);
+  writeFileSync(join(root, 'dist', 'cli', `${name}.vm.js`), `// waymark-${name} ${id}\n(async function (require, __waymarkUrl, __waymarkExport) {\n${body}\n})`);
+}
+
+await emitScript('tui', { entryPoints: ['src/build/tui-entry.mjs'], plugins: [yogaWithoutFetch, oneStringWidth, lazyEmojiRegex] });
+
+// The quick commands (route.ts, WAYMARK_COMMAND_SCRIPTS): each a script of its own with what it
+// alone needs, compiled with the code cache too (src/cli/code-cache.ts). An editor that lints on
+// every save starts `lint` again and again; the cache halves its module compile time (bench/RESULTS.md).
+for (const command of COMMAND_SCRIPTS) {
+  await emitScript(command, {
+    stdin: { contents: `import { ${command}Command as run, ${command}Help as help } from '../cli/${command}.ts';\n__waymarkExport({ run, help });\n`, resolveDir: join(root, 'src', 'build'), sourcefile: `${command}-entry.mjs`, loader: 'js' },
+    plugins: [tuiOnlyInScript],
+  });
+}

@@ -12,7 +12,11 @@ export const lintHelp = `usage: waymark lint FILE... [--json] [--allow-outside-i
 Checks runbooks without running anything. Prints one line per finding,
 FILE:LINE: error|warning|note: message, and exits 2 if there is any error.
 For fleet blocks (hosts=), the notes say which hosts of the inventory each
-block would touch, when the inventory can be read.`;
+block would touch, when the inventory can be read. What ansible-inventory says
+about a static inventory file (not a directory, script or plugin configuration)
+is remembered in $XDG_CACHE_HOME/waymark/inventory (~/.cache/waymark/inventory)
+until the file, ansible-inventory, ansible.cfg or an ANSIBLE_* variable changes;
+remove that folder to make lint ask Ansible again (docs/fleet.md).`;
 
 export async function lintCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
   const { values, positionals } = parseOptions(argv);

@@ -101,6 +101,19 @@ const commands: Record<string, () => Promise<{ run: Command; help: string }>> = 
 
 // The build puts package.json's version here (src/build/bundle.mjs), so a start reads no extra file.
 declare const WAYMARK_VERSION: string | undefined;
+// The commands the build also emits as scripts of their own, dist/cli/NAME.vm.js (src/build/bundle.mjs).
+declare const WAYMARK_COMMAND_SCRIPTS: string[] | undefined;
+
+/**
+ * The command `name`: from its script with V8's code cache (src/cli/code-cache.ts) when the build
+ * made one (`lint`, `status`, `plan`: short commands an editor or a watch loop starts again and
+ * again, for which compiling the modules is a large part), else from its ES module chunk.
+ */
+async function loadCommand(name: string, load: () => Promise<{ run: Command; help: string }>): Promise<{ run: Command; help: string }> {
+  if (typeof WAYMARK_COMMAND_SCRIPTS === 'undefined' || !WAYMARK_COMMAND_SCRIPTS.includes(name)) return load();
+  const { runCachedScript } = await import('./code-cache.js');
+  return runCachedScript<{ run: Command; help: string }>(fileURLToPath(new URL(`${name}.vm.js`, import.meta.url)), name, 'at-exit');
+}
 
 /** waymark's version: inlined by the build; read from package.json when run from source (tests). */
 export async function waymarkVersion(): Promise<string> {
@@ -189,7 +202,7 @@ export async function route(argv: string[], io: Io): Promise<number> {
   }
   const load = commands[name];
   if (!load) throw new UsageError(`unknown command "${name}": not a command, and no runbook file of that name\n\n${usage}`);
-  const command = await load();
+  const command = await loadCommand(name, load);
   if (asksForHelp(args)) {
     io.stdout.write(`${command.help}\n`);
     return ExitCode.Complete;

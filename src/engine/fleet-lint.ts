@@ -7,8 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Diagnostic, Runbook } from '../runbook/model.js';
 import { interpolate, referencedVars } from '../runbook/connection.js';
-import { ansibleAvailable } from './exec/fleet/ansible.js';
-import { ANSIBLE_PACKAGE_HINT, matchHosts, readInventory } from './exec/fleet/inventory.js';
+import type { LintInventory } from './exec/fleet/inventory-cache.js';
 
 /** Hosts named in a lint note before "and N more". */
 const NAMED_HOSTS = 6;
@@ -17,6 +16,13 @@ const NAMED_HOSTS = 6;
 export async function fleetFindings(runbook: Runbook): Promise<Diagnostic[]> {
   const blocks = runbook.steps.flatMap((step) => step.blocks.filter((b) => b.attrs.fleet && b.executor !== null).map((block) => ({ step, block })));
   if (blocks.length === 0) return [];
+  // Loaded only for a runbook with fleet blocks: the fleet executor brings child_process, net and
+  // more, which linting any other runbook never needs (bench/RESULTS.md, lint-corpus).
+  const [{ ansibleAvailable }, { ANSIBLE_PACKAGE_HINT, matchHosts }, { readInventoryForLint }] = await Promise.all([
+    import('./exec/fleet/ansible.js'),
+    import('./exec/fleet/inventory.js'),
+    import('./exec/fleet/inventory-cache.js'),
+  ]);
   const first = blocks[0] as (typeof blocks)[number];
   if (!(await ansibleAvailable())) {
     return [{ file: first.step.file, line: first.block.line, severity: 'warning', rule: 'no-ansible', message: `ansible-playbook is not installed, so fleet blocks cannot run here: ${ANSIBLE_PACKAGE_HINT}` }];
@@ -28,12 +34,18 @@ export async function fleetFindings(runbook: Runbook): Promise<Diagnostic[]> {
   const named = new Map<string, string>();
   if (decl.path !== undefined && referencedVars(decl.path).every((name) => name in defaults)) named.set('front matter', decl.path);
   for (const [profile, path] of Object.entries(decl.byProfile)) named.set(`profile ${profile}`, path);
-  for (const [where, written] of named) {
-    const file = resolve(dirname(resolve(decl.file)), interpolate(written, defaults));
+  const cwd = dirname(resolve(decl.file));
+  // Every inventory at once: each unremembered one is a Python start of its own (0.5–1 s).
+  const reads = [...named].map(([where, written]) => {
+    const file = resolve(cwd, interpolate(written, defaults));
     // An inventory that is not there yet (a testbed's, before its fleet is up; the operator's, on
     // another machine) is not a runbook problem: Ansible's words for it vary, so look first.
-    if (!existsSync(file)) continue;
-    const inventory = await readInventory(file, { cwd: dirname(resolve(decl.file)) });
+    return { where, written, read: existsSync(file) ? readInventoryForLint(file, { cwd }) : undefined };
+  });
+  for (const { where, written, read } of reads) {
+    if (read === undefined) continue;
+    const { inventory, refused }: LintInventory = await read;
+    if (refused !== undefined) findings.push({ file: decl.file, line: decl.line, severity: 'warning', rule: 'inventory-cache', message: `inventory cache of the ${where}: ${refused}` });
     // An inventory that is not there yet (a testbed's, before it is up) is not a runbook problem.
     if ('error' in inventory) {
       if (!/does not exist|not found|No such file/i.test(inventory.error)) findings.push({ file: decl.file, line: decl.line, severity: 'warning', rule: 'bad-inventory', message: `inventory of the ${where}: ${inventory.error}` });

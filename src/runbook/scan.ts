@@ -43,6 +43,8 @@ const PIPE_ROW = /^ {0,3}\|?(?:[:\- ]*\|)+[:\- ]*$/;
 const TABLE_ALIGN = /^ {0,3}(?:\| *)?:?-+:? *(?:\| *:?-+:? *)*(?:\| *)?$/;
 const TASK = /^\[[ xX]\][ \t]+\S/;
 const TASK_BOX = /^\[[ xX]\][ \t]+/;
+/** A task item's whole text when it is one line that Scan.block reads as a paragraph (see readItem). */
+const ONE_LINE_TASK = /^\[[ xX]\][ \t]+[^\n\t|<`\]]*$/;
 // marked's fence and indented-code rules, anchored where the scan stands (sticky) instead of at a copy's start.
 const FENCE_BLOCK = /( {0,3})(`{3,}(?=[^`\n]*(?:\n|$))|~{3,})([^\n]*)(?:\n|$)(?:|([\s\S]*?)(?:\n|$))(?: {0,3}(?:(?=`)\2`*|(?=~)\2~*) *(?=\n|$)|$)/y;
 const INDENTED_BLOCK = /(?:(?: {4}| {0,3}\t)[^\n]+(?:\n(?:[ \t]*(?:\n|$))*)?)+/y;
@@ -383,7 +385,7 @@ class Scan {
   list(i: number): number {
     const marker = (LIST_START.exec(this.line(i)) as RegExpExecArray)[2] as string;
     const ordered = marker.length > 1;
-    const sameList = ordered ? new RegExp(`^ {0,3}\\d{1,9}\\${marker.slice(-1)}(?=[ \\t]|$)`) : new RegExp(`^ {0,3}\\${marker}(?=[ \\t]|$)`);
+    const sameList = sameListPattern(ordered ? marker.slice(-1) : marker, ordered);
     const items: ListItem[] = [];
     let j = i;
     while (j < this.lines.length && sameList.test(this.line(j)) && !HR.test(this.line(j))) {
@@ -402,13 +404,12 @@ class Scan {
     // A blank line after an item that another follows makes the list loose, as does one between an item's blocks.
     let loose = items.slice(0, -1).some((item) => /\n[ \t]*\n[ \t]*$/.test(this.body.slice(this.starts[item.line], this.starts[item.next] ?? this.body.length)));
     const scans = items.map((item) => {
-      const scan = new Scan(item.text, false, this.lineBase + item.line);
-      scan.run();
+      const scan = readItem(item.text, this.lineBase + item.line);
       if (scan.blankBetween) loose = true;
       return scan;
     });
     items.forEach((item, n) => {
-      const scan = scans[n] as Scan;
+      const scan = scans[n] as ItemReading;
       if (TASK.test(item.text)) {
         // marked makes an item a task only when its text comes first (not a setext heading or a block).
         if (scan.firstBlock !== 'text') throw new LeaveToMarked();
@@ -435,8 +436,7 @@ class Scan {
     const column = markerEnd + gap;
     const lines = [after.slice(gap)];
     const edge = Math.min(3, column - 1);
-    const ends = new RegExp(`^ {0,${edge}}(?:\`\`\`|~~~|#{1,6}(?:\\s|$)|<|>|(?:[*+-]|\\d{1,9}[.)])(?:[ \\t]|$)|(?:-[ \\t]*){3,}$|(?:_[ \\t]*){3,}$|(?:\\*[ \\t]*){3,}$)`);
-    const lazyEnds = new RegExp(`^ {0,${edge}}(?:\`\`\`|~~~|#{1,6}(?:\\s|$)|(?:-[ \\t]*){3,}$|(?:_[ \\t]*){3,}$|(?:\\*[ \\t]*){3,}$)`);
+    const { ends, lazyEnds, html } = itemEndPatterns(edge);
     let blankBefore = false;
     // marked judges a lazy line by the line before it, cut at the item's column as it cuts lines it keeps.
     let before = after;
@@ -453,7 +453,7 @@ class Scan {
       } else {
         if (blankBefore) break;
         if (indentOf(before) >= 4 || lazyEnds.test(before)) break;
-        if (new RegExp(`^ {0,${edge}}<`).test(before)) throw new LeaveToMarked();
+        if (html.test(before)) throw new LeaveToMarked();
         if (!beforeLazy) {
           const bare = before.replace(/^(?: {0,3}(?:(?:[*+-]|\d{1,9}[.)])[ \t]+|>[ \t]?))+/, '');
           if (FENCE_START.test(bare) || ATX.test(bare) || HR.test(bare)) break;
@@ -467,6 +467,65 @@ class Scan {
     }
     return { line: i, next: j, text: lines.join('\n') };
   }
+}
+
+/** What `list` needs of a list item's text read as blocks. */
+type ItemReading = Pick<Scan, 'firstBlock' | 'blankBetween' | 'found' | 'notes'>;
+
+/** An item that is one line of prose: a paragraph and nothing else, as a Scan of it would find. */
+const PROSE_ITEM: ItemReading = Object.freeze({ firstBlock: 'text', blankBetween: false, found: Object.freeze([]) as unknown as OutlineItem[], notes: Object.freeze([]) as unknown as ItemReading['notes'] });
+
+/**
+ * Read a list item's text (its first line is line `lineBase + 1` of the file). One line of prose
+ * (a checklist item, most often) is a paragraph without anything in it: known without a Scan of its
+ * own, which splits the text into lines — thousands of times in a long runbook.
+ */
+function readItem(text: string, lineBase: number): ItemReading {
+  // As Scan.block and Scan.paragraph judge a line: prose, not a table's header (there is no next
+  // line to align it), and not backticks that marked keeps apart; or a task's box and text without
+  // the characters that could make it a link definition (`]:`), a table row, HTML or code.
+  if (!text.includes('\n') && !text.includes('\t') && ((isProse(text, indentOf(text)) && !FENCE_LIKE.test(text)) || ONE_LINE_TASK.test(text))) return PROSE_ITEM;
+  const scan = new Scan(text, false, lineBase);
+  scan.run();
+  return scan;
+}
+
+/** The patterns that end a list item whose content is at column `edge + 1` or more (edge is 0–3). */
+interface ItemEndPatterns {
+  /** A line that starts another block, ending the item. */
+  ends: RegExp;
+  /** A line before a lazy one that makes it not lazy. */
+  lazyEnds: RegExp;
+  /** HTML at the item's edge, which the scanner leaves to marked. */
+  html: RegExp;
+}
+
+// Built once per edge and per marker, not per item: a long runbook has thousands of list items.
+const itemEnds = new Map<number, ItemEndPatterns>();
+const sameLists = new Map<string, RegExp>();
+
+function itemEndPatterns(edge: number): ItemEndPatterns {
+  let patterns = itemEnds.get(edge);
+  if (patterns === undefined) {
+    patterns = {
+      ends: new RegExp(`^ {0,${edge}}(?:\`\`\`|~~~|#{1,6}(?:\\s|$)|<|>|(?:[*+-]|\\d{1,9}[.)])(?:[ \\t]|$)|(?:-[ \\t]*){3,}$|(?:_[ \\t]*){3,}$|(?:\\*[ \\t]*){3,}$)`),
+      lazyEnds: new RegExp(`^ {0,${edge}}(?:\`\`\`|~~~|#{1,6}(?:\\s|$)|(?:-[ \\t]*){3,}$|(?:_[ \\t]*){3,}$|(?:\\*[ \\t]*){3,}$)`),
+      html: new RegExp(`^ {0,${edge}}<`),
+    };
+    itemEnds.set(edge, patterns);
+  }
+  return patterns;
+}
+
+/** A marker line of the same list: `-`, `*` or `+` as given, or any number followed by `.` or `)` as given. */
+function sameListPattern(marker: string, ordered: boolean): RegExp {
+  const key = `${ordered ? 'n' : 'b'}${marker}`;
+  let pattern = sameLists.get(key);
+  if (pattern === undefined) {
+    pattern = ordered ? new RegExp(`^ {0,3}\\d{1,9}\\${marker}(?=[ \\t]|$)`) : new RegExp(`^ {0,3}\\${marker}(?=[ \\t]|$)`);
+    sameLists.set(key, pattern);
+  }
+  return pattern;
 }
 
 /** A list item: its marker's line (0-based, in the container), the line after it, and its text. */

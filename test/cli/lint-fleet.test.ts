@@ -3,7 +3,7 @@
  * touch, a pattern that matches nothing, a fleet block with no inventory, and Ansible missing.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function lint(file: string, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [resolve(repoRoot, 'dist/cli/main.js'), 'lint', file], { cwd: dir, env: { ...env, NO_COLOR: '1' }, timeout: 60_000 }, (error, stdout, stderr) =>
+    execFile(process.execPath, [resolve(repoRoot, 'dist/cli/main.js'), 'lint', file], { cwd: dir, env: { XDG_CACHE_HOME: join(dir, 'cache'), ...env, NO_COLOR: '1' }, timeout: 60_000 }, (error, stdout, stderr) =>
       done({ code: error ? Number(error.code) : 0, stdout, stderr }),
     );
   });
@@ -55,5 +55,68 @@ describe('waymark lint on fleet blocks', () => {
     const result = await lint('noansible.md', { ...process.env, PATH: emptyPath });
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('noansible.md:8: warning: ansible-playbook is not installed, so fleet blocks cannot run here: install the Debian package ansible (apt-get install -y ansible)\n');
+  }, 60_000);
+});
+
+describe('waymark lint remembers static inventories (the editor loop)', () => {
+  const cache = mkdtempSync(join(dir, 'xdg-'));
+  const entries = () => (existsSync(join(cache, 'waymark', 'inventory')) ? readdirSync(join(cache, 'waymark', 'inventory')).filter((n) => n.endsWith('.json')) : []);
+  const env = { ...process.env, XDG_CACHE_HOME: cache };
+  const forged = JSON.stringify({ hosts: ['remembered-1'], groups: { all: ['remembered-1'], computes: ['remembered-1'], ungrouped: [] } });
+
+  it('answers the next lint from the cache without Ansible, keeps no host variables, and asks again once the inventory changes', async () => {
+    writeFileSync(join(dir, 'cached.ini'), ['[computes]', 'web-1 ansible_password=hunter2-secret', 'web-2', ''].join('\n'));
+    writeFileSync(join(dir, 'cached.md'), book('inventory: cached.ini', 'computes'));
+    const first = await lint('cached.md', env);
+    expect(first.stdout).toBe('cached.md:8: note: fleet block computes-1 would touch 2 host(s) of cached.ini (front matter): web-1, web-2\n');
+    expect(entries()).toHaveLength(1);
+    const entry = join(cache, 'waymark', 'inventory', entries()[0] as string);
+    expect(readFileSync(entry, 'utf8')).not.toContain('hunter2');
+    // What lint says next comes from the entry, not from a new ansible-inventory.
+    writeFileSync(entry, forged);
+    expect((await lint('cached.md', env)).stdout).toContain('would touch 1 host(s) of cached.ini (front matter): remembered-1');
+    // An edited inventory is a new entry: Ansible reads it.
+    writeFileSync(join(dir, 'cached.ini'), ['[computes]', 'web-1', 'web-2', 'web-3', ''].join('\n'));
+    expect((await lint('cached.md', env)).stdout).toContain('would touch 3 host(s) of cached.ini (front matter): web-1, web-2, web-3');
+    expect(entries()).toHaveLength(2);
+  }, 60_000);
+
+  it('never follows a link planted as an entry: it warns and asks Ansible', async () => {
+    writeFileSync(join(dir, 'linked.ini'), ['[computes]', 'db-1', ''].join('\n'));
+    writeFileSync(join(dir, 'linked.md'), book('inventory: linked.ini', 'computes'));
+    const before = new Set(entries());
+    await lint('linked.md', env);
+    const name = entries().find((n) => !before.has(n)) as string;
+    const entry = join(cache, 'waymark', 'inventory', name);
+    rmSync(entry);
+    writeFileSync(join(dir, 'elsewhere.json'), forged);
+    symlinkSync(join(dir, 'elsewhere.json'), entry);
+    const result = await lint('linked.md', env);
+    expect(result.stdout).toContain('would touch 1 host(s) of linked.ini (front matter): db-1');
+    expect(result.stdout).toContain(`linked.md:2: warning: inventory cache of the front matter: ${entry} is a symbolic link or not a regular file; waymark did not follow it`);
+    expect(readFileSync(join(dir, 'elsewhere.json'), 'utf8')).toBe(forged);
+  }, 60_000);
+
+  it('never reads or writes through a cache folder that is a link', async () => {
+    const home = mkdtempSync(join(dir, 'xdg-linked-'));
+    const elsewhere = mkdtempSync(join(dir, 'elsewhere-'));
+    mkdirSync(join(home, 'waymark'));
+    symlinkSync(elsewhere, join(home, 'waymark', 'inventory'));
+    writeFileSync(join(dir, 'folder.ini'), ['[computes]', 'db-2', ''].join('\n'));
+    writeFileSync(join(dir, 'folder.md'), book('inventory: folder.ini', 'computes'));
+    const result = await lint('folder.md', { ...process.env, XDG_CACHE_HOME: home });
+    expect(result.stdout).toContain('would touch 1 host(s) of folder.ini (front matter): db-2');
+    expect(result.stdout).toContain(`folder.md:2: warning: inventory cache of the front matter: ${join(home, 'waymark', 'inventory')} is a symbolic link`);
+    expect(readdirSync(elsewhere)).toEqual([]);
+  }, 60_000);
+
+  it('always asks Ansible about a script inventory: its hosts can change without the file changing', async () => {
+    const script = join(dir, 'script-inventory.py');
+    writeFileSync(script, ['#!/usr/bin/env python3', 'import json', 'print(json.dumps({"computes": {"hosts": ["live-1"]}, "_meta": {"hostvars": {}}}))', ''].join('\n'));
+    chmodSync(script, 0o755);
+    writeFileSync(join(dir, 'script.md'), book('inventory: script-inventory.py', 'computes'));
+    const before = entries().length;
+    expect((await lint('script.md', env)).stdout).toContain('would touch 1 host(s) of script-inventory.py (front matter): live-1');
+    expect(entries()).toHaveLength(before);
   }, 60_000);
 });

@@ -1,0 +1,85 @@
+/**
+ * Runs one of the build's plain scripts (dist/cli/*.vm.js, see src/build/bundle.mjs) with V8's code
+ * cache: on Node 20 only a script, not an ES module, can be given cached code. The TUI's `run`
+ * (src/ui/load-tui.ts) and the quick commands `lint`, `status` and `plan` (route.ts) start this
+ * way. The cache lives in the operator's cache folder (never in the repository); it is keyed by
+ * the script's build id and the Node version, checked against its own digest, and when it is
+ * missing, stale or damaged waymark compiles from source as it would without it.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Script } from 'node:vm';
+
+const DIGEST_BYTES = 32;
+
+/** When to save a fresh cache: some time after the start (a session), or as the process exits (a command). */
+export type SaveWhen = { afterMs: number } | 'at-exit';
+
+function cacheFolder(): string {
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'waymark');
+}
+
+/** The cached code in `file` if its digest checks out; a damaged cache must never reach V8. */
+function readCache(file: string): Buffer | undefined {
+  let data: Buffer;
+  try {
+    data = readFileSync(file);
+  } catch {
+    // No cache yet (or none readable): this start compiles from source and saves one.
+    return undefined;
+  }
+  if (data.length <= DIGEST_BYTES) return undefined;
+  const code = data.subarray(DIGEST_BYTES);
+  return createHash('sha256').update(code).digest().equals(data.subarray(0, DIGEST_BYTES)) ? code : undefined;
+}
+
+/** Save the script's compiled code (what has run so far) for the next start, replacing older builds' caches of this script. */
+function saveCache(script: Script, file: string, kind: string): void {
+  const folder = dirname(file);
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    mkdirSync(folder, { recursive: true });
+    const code = script.createCachedData();
+    // wx: a file or link already at the temporary name is never written through.
+    writeFileSync(temporary, Buffer.concat([createHash('sha256').update(code).digest(), code]), { flag: 'wx', mode: 0o600 });
+    // A rename, so a start that reads the cache meanwhile sees the old file or the new one, never half of one.
+    renameSync(temporary, file);
+    for (const name of readdirSync(folder)) {
+      if (name.startsWith(`${kind}-`) && name.endsWith('.v8') && join(folder, name) !== file) rmSync(join(folder, name), { force: true });
+    }
+  } catch {
+    // The cache only saves time: a read-only or full disk makes the next start slower, nothing
+    // else, and the screen may belong to the TUI, so there is nowhere useful to say so.
+    rmSync(temporary, { force: true });
+  }
+}
+
+/**
+ * Compile and run the script at `file` (its first line `// waymark-KIND BUILDID`) and return what
+ * it hands to the function it is wrapped in.
+ */
+export async function runCachedScript<T>(file: string, kind: string, save: SaveWhen): Promise<T> {
+  const source = readFileSync(file, 'utf8');
+  const id = new RegExp(`^// waymark-${kind} (\\w+)\\n`).exec(source)?.[1];
+  if (!id) throw new Error(`${file} is not waymark's ${kind} script (rebuild with npm run build)`);
+  const cacheFile = join(cacheFolder(), `${kind}-${id}-${process.version}-${process.arch}.v8`);
+  const cachedData = readCache(cacheFile);
+  const script = new Script(source, { filename: file, cachedData });
+  // V8 rejects cached code made under other flags (--cpu-prof, say): then a fresh one is saved.
+  if (cachedData === undefined || script.cachedDataRejected) {
+    // Saved after the work, so the functions it ran are compiled, and so cached, too.
+    if (save === 'at-exit') process.once('exit', () => saveCache(script, cacheFile, kind));
+    else setTimeout(() => saveCache(script, cacheFile, kind), save.afterMs).unref();
+  }
+  let provided: { value: T } | undefined;
+  const start = script.runInThisContext() as (require: NodeJS.Require, url: string, provide: (value: T) => void) => Promise<void>;
+  await start(createRequire(file), pathToFileURL(file).href, (value) => {
+    provided = { value };
+  });
+  if (!provided) throw new Error(`${file} did not provide its ${kind} command (rebuild with npm run build)`);
+  return provided.value;
+}

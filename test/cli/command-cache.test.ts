@@ -1,0 +1,56 @@
+/**
+ * `lint`, `status` and `plan` start from scripts of their own with V8's code cache
+ * (src/cli/code-cache.ts, src/build/bundle.mjs), as the TUI does: the first start leaves a cache
+ * in the operator's cache folder, and a damaged one never changes what the command says; it is
+ * replaced by a good one. Runs the built binary (`npm run build` first).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
+
+// runCli passes this worker's environment on: the binary's cache goes to a folder of this file's own.
+const cacheHome = mkdtempSync(join(tmpdir(), 'wm-command-cache-'));
+process.env.XDG_CACHE_HOME = cacheHome;
+afterAll(() => rmSync(cacheHome, { recursive: true, force: true }));
+
+const folder = join(cacheHome, 'waymark');
+const caches = (command: string) => (existsSync(folder) ? readdirSync(folder).filter((name) => name.startsWith(`${command}-`) && name.endsWith('.v8')) : []);
+
+/** The loader's format: sha256 of the code, then the code. */
+function intact(file: string): boolean {
+  const data = readFileSync(file);
+  return data.length > 32 && createHash('sha256').update(data.subarray(32)).digest().equals(data.subarray(0, 32));
+}
+
+describe('the quick commands start with the code cache', () => {
+  it('lint saves one on its first start, says the same with it, and replaces a damaged one without changing its findings', async () => {
+    const first = await runCli('lint', 'test/fixtures/planted-errors.md');
+    expect(first.code).toBe(2);
+    expect(caches('lint')).toHaveLength(1);
+    const file = join(folder, caches('lint')[0] as string);
+    expect(intact(file)).toBe(true);
+
+    expect(await runCli('lint', 'test/fixtures/planted-errors.md')).toEqual(first);
+
+    const damaged = readFileSync(file);
+    damaged[damaged.length - 100] = (damaged[damaged.length - 100] as number) ^ 0xff;
+    writeFileSync(file, damaged);
+    expect(await runCli('lint', 'test/fixtures/planted-errors.md')).toEqual(first);
+    expect(caches('lint')).toHaveLength(1);
+    expect(intact(file)).toBe(true);
+  }, 30_000);
+
+  it('plan and status have caches of their own', async () => {
+    const plan = await runCli('plan', 'runbooks/demo.md');
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain('Set up the sandbox');
+    const status = await runCli('status', 'runbooks/demo.md', '--state-dir', join(cacheHome, 'state'));
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain('never run');
+    expect(caches('plan')).toHaveLength(1);
+    expect(caches('status')).toHaveLength(1);
+  }, 30_000);
+});
