@@ -11,7 +11,7 @@ import { waymark } from '../support/binary.js';
 const dir = mkdtempSync(join(tmpdir(), 'wm-lint-fleet-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const lint = (file: string, env: Record<string, string> = {}) => waymark(['lint', file], { cwd: dir, env, timeout: 60_000 });
+const lint = (file: string, env: Record<string, string> = {}) => waymark(['lint', file], { cwd: dir, env, timeout: 60_000, keepFinalNewline: true });
 
 writeFileSync(
   join(dir, 'inventory.ini'),

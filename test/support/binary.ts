@@ -82,6 +82,8 @@ export interface WaymarkOptions {
   fileSizeLimit?: number;
   /** Kill it after this many ms (default: no limit but the test's own). */
   timeout?: number;
+  /** Keep the last newline of stdout and stderr, to compare output byte for byte (default: dropped). */
+  keepFinalNewline?: boolean;
 }
 
 /** Start waymark without waiting for it (for signals, locks and kills); stdin is closed. */
@@ -99,6 +101,7 @@ export function spawnWaymark(args: string[], options: WaymarkOptions = {}) {
     reject: false,
     all: true,
     stdin: 'ignore',
+    stripFinalNewline: options.keepFinalNewline !== true,
     ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
   });
 }
