@@ -24,9 +24,9 @@ import { pathToFileURL } from 'node:url';
  * files that must exist (any one of them), and Ansible collections that must be listed.
  */
 export const PACKAGES = [
-  // Tests start private servers of their own (test/helpers/mariadb.ts): the binaries, not a service.
+  // Tests start private servers of their own (test/support/mariadb.ts): the binaries, not a service.
   { name: 'mariadb-server', programs: ['mariadbd', 'mariadb-install-db'], anyFile: [], collections: [] },
-  // The TUI is tested as a person uses it, in tmux (test/ui/tmux.ts).
+  // The TUI is tested as a person uses it, in tmux (test/support/tmux.ts).
   { name: 'tmux', programs: ['tmux'], anyFile: [], collections: [] },
   // The test fleet is real sshd hosts (testbed/fleet.mjs), reached with ssh and its sftp server.
   {

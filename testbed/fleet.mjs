@@ -10,7 +10,7 @@
  *   npm run testbed -- fleet kill HOST    make one host unreachable at once
  *   npm run testbed -- fleet down         stop every host (by pid file)
  *
- * Tests go through test/helpers/fleet.ts (`startFleet`), which uses this module.
+ * Tests go through test/support/fleet.ts (`startFleet`), which uses this module.
  *
  * Layout of a fleet directory:
  *   inventory.ini, fleet.json           the inventory, and what was started (hosts, port, key)
@@ -35,7 +35,7 @@
  * host. `kill` also ends the host's live sessions, so a command running there dies with it.
  *
  * ansible-playbook's exit codes (ansible-core 2.14; names in executor/task_queue_manager.py; measured
- * by test/helpers/fleet.test.ts): 0 all ok; 2 a host failed and none was unreachable
+ * by test/support/fleet.test.ts): 0 all ok; 2 a host failed and none was unreachable
  * (RUN_FAILED_HOSTS); 4 a host unreachable (RUN_UNREACHABLE_HOSTS), also when another host failed:
  * plugins/strategy/__init__.py checks unreachable hosts before failed ones, so the code alone cannot
  * tell "one failed, one unreachable" from "one unreachable". Read per-host outcomes from the events.

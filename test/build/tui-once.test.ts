@@ -10,12 +10,10 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = process.env.WAYMARK_TEST_BIN ?? join(ROOT, 'dist/cli/main.js');
+import { BIN, ROOT } from '../support/binary.js';
 const DIST = resolve(dirname(BIN), '..');
 const SCRIPT = join(DIST, 'cli', 'tui.vm.js');
 

@@ -9,9 +9,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from './run-cli.js';
+import { waymark } from '../support/binary.js';
 
-// runCli passes this worker's environment on: the binary's cache goes to a folder of this file's own.
+// waymark() passes this worker's environment on: the binary's cache goes to a folder of this file's own.
 const cacheHome = mkdtempSync(join(tmpdir(), 'wm-command-cache-'));
 process.env.XDG_CACHE_HOME = cacheHome;
 afterAll(() => rmSync(cacheHome, { recursive: true, force: true }));
@@ -27,27 +27,27 @@ function intact(file: string): boolean {
 
 describe('the quick commands start with the code cache', () => {
   it('lint saves one on its first start, says the same with it, and replaces a damaged one without changing its findings', async () => {
-    const first = await runCli('lint', 'test/fixtures/planted-errors.md');
+    const first = await waymark(['lint', 'test/fixtures/planted-errors.md'], { keepFinalNewline: true });
     expect(first.code).toBe(2);
     expect(caches('lint')).toHaveLength(1);
     const file = join(folder, caches('lint')[0] as string);
     expect(intact(file)).toBe(true);
 
-    expect(await runCli('lint', 'test/fixtures/planted-errors.md')).toEqual(first);
+    expect(await waymark(['lint', 'test/fixtures/planted-errors.md'], { keepFinalNewline: true })).toEqual(first);
 
     const damaged = readFileSync(file);
     damaged[damaged.length - 100] = (damaged[damaged.length - 100] as number) ^ 0xff;
     writeFileSync(file, damaged);
-    expect(await runCli('lint', 'test/fixtures/planted-errors.md')).toEqual(first);
+    expect(await waymark(['lint', 'test/fixtures/planted-errors.md'], { keepFinalNewline: true })).toEqual(first);
     expect(caches('lint')).toHaveLength(1);
     expect(intact(file)).toBe(true);
   }, 30_000);
 
   it('plan and status have caches of their own', async () => {
-    const plan = await runCli('plan', 'runbooks/demo.md');
+    const plan = await waymark(['plan', 'runbooks/demo.md'], { keepFinalNewline: true });
     expect(plan.code, plan.stderr).toBe(0);
     expect(plan.stdout).toContain('Set up the sandbox');
-    const status = await runCli('status', 'runbooks/demo.md', '--state-dir', join(cacheHome, 'state'));
+    const status = await waymark(['status', 'runbooks/demo.md', '--state-dir', join(cacheHome, 'state')], { keepFinalNewline: true });
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toContain('never run');
     expect(caches('plan')).toHaveLength(1);

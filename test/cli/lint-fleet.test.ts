@@ -2,23 +2,18 @@
  * `waymark lint` on fleet blocks, with the real ansible-inventory: the hosts each block would
  * touch, a pattern that matches nothing, a fleet block with no inventory, and Ansible missing.
  */
-import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from './run-cli.js';
+import { waymark } from '../support/binary.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wm-lint-fleet-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function lint(file: string, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [resolve(repoRoot, 'dist/cli/main.js'), 'lint', file], { cwd: dir, env: { XDG_CACHE_HOME: join(dir, 'cache'), ...env, NO_COLOR: '1' }, timeout: 60_000 }, (error, stdout, stderr) =>
-      done({ code: error ? Number(error.code) : 0, stdout, stderr }),
-    );
-  });
-}
+/** lint in the test's folder, with a cache folder of its own unless the test names another. */
+const lint = (file: string, env: NodeJS.ProcessEnv = {}) =>
+  waymark(['lint', file], { cwd: dir, env: { XDG_CACHE_HOME: join(dir, 'cache'), ...(env as Record<string, string>) }, timeout: 60_000, keepFinalNewline: true });
 
 writeFileSync(
   join(dir, 'inventory.ini'),
@@ -52,7 +47,7 @@ describe('waymark lint on fleet blocks', () => {
     writeFileSync(join(dir, 'noansible.md'), book('inventory: inventory.ini', 'computes'));
     // A PATH with nothing on it: node itself is started by its full path.
     const emptyPath = mkdtempSync(join(dir, 'path-'));
-    const result = await lint('noansible.md', { ...process.env, PATH: emptyPath });
+    const result = await lint('noansible.md', { PATH: emptyPath });
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('noansible.md:8: warning: ansible-playbook is not installed, so fleet blocks cannot run here: install the Debian package ansible (apt-get install -y ansible)\n');
   }, 60_000);

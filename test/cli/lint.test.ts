@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, runCli } from './run-cli.js';
+import { ROOT, waymark } from '../support/binary.js';
 
 const planted = 'test/fixtures/planted-errors.md';
-const plantedLines = readFileSync(join(repoRoot, planted), 'utf8').split('\n');
+const plantedLines = readFileSync(join(ROOT, planted), 'utf8').split('\n');
 
 /** Each planted error: its line, a text that must be on that line of the fixture, and the message. */
 const plantedErrors: { line: number; marker: string; message: RegExp }[] = [
@@ -29,7 +29,7 @@ describe('waymark lint', () => {
   });
 
   it('prints exactly one FILE:LINE: error line per planted error, at its line, and exits 2', async () => {
-    const { code, stdout, stderr } = await runCli('lint', planted);
+    const { code, stdout, stderr } = await waymark(['lint', planted], { keepFinalNewline: true });
     expect(stderr).toBe('');
     expect(code).toBe(2);
     const lines = stdout.trimEnd().split('\n');
@@ -43,24 +43,24 @@ describe('waymark lint', () => {
   });
 
   it('prints nothing for a clean runbook and exits 0', async () => {
-    const { code, stdout, stderr } = await runCli('lint', 'test/fixtures/clean.md');
+    const { code, stdout, stderr } = await waymark(['lint', 'test/fixtures/clean.md'], { keepFinalNewline: true });
     expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
   it('reports invalid YAML front matter at the line of the problem', async () => {
-    const { code, stdout } = await runCli('lint', 'test/fixtures/broken-yaml.md');
+    const { code, stdout } = await waymark(['lint', 'test/fixtures/broken-yaml.md'], { keepFinalNewline: true });
     expect(code).toBe(2);
     expect(stdout).toBe('test/fixtures/broken-yaml.md:5: error: invalid YAML front matter: Plain value cannot start with reserved character @\n');
   });
 
   it('lints several files in one run, in argument order, and exits 2 if any has an error', async () => {
-    const { code, stdout } = await runCli('lint', 'test/fixtures/clean.md', 'test/fixtures/broken-yaml.md');
+    const { code, stdout } = await waymark(['lint', 'test/fixtures/clean.md', 'test/fixtures/broken-yaml.md'], { keepFinalNewline: true });
     expect(code).toBe(2);
     expect(stdout.trimEnd().split('\n').map((l) => l.split(':')[0])).toEqual(['test/fixtures/broken-yaml.md']);
   });
 
   it('--json prints parseable findings with file, line, severity and message', async () => {
-    const { code, stdout } = await runCli('lint', '--json', planted);
+    const { code, stdout } = await waymark(['lint', '--json', planted], { keepFinalNewline: true });
     expect(code).toBe(2);
     const parsed = JSON.parse(stdout) as { file: string; line: number; severity: string; message: string; rule: string }[];
     expect(parsed).toHaveLength(plantedErrors.length);
@@ -75,13 +75,13 @@ describe('waymark lint', () => {
   });
 
   it('--json prints an empty list for a clean runbook', async () => {
-    const { code, stdout } = await runCli('lint', 'test/fixtures/clean.md', '--json');
+    const { code, stdout } = await waymark(['lint', 'test/fixtures/clean.md', '--json'], { keepFinalNewline: true });
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toEqual([]);
   });
 
   it('names a missing file, exits 2 and shows no stack trace', async () => {
-    const { code, stdout, stderr } = await runCli('lint', 'test/fixtures/no-such-runbook.md');
+    const { code, stdout, stderr } = await waymark(['lint', 'test/fixtures/no-such-runbook.md'], { keepFinalNewline: true });
     expect(code).toBe(2);
     const output = stdout + stderr;
     expect(output).toContain('test/fixtures/no-such-runbook.md');
@@ -91,7 +91,7 @@ describe('waymark lint', () => {
   });
 
   it('exits 2 with usage for an unknown option', async () => {
-    const { code, stdout, stderr } = await runCli('lint', '--bogus', 'test/fixtures/clean.md');
+    const { code, stdout, stderr } = await waymark(['lint', '--bogus', 'test/fixtures/clean.md'], { keepFinalNewline: true });
     expect(code).toBe(2);
     expect(stdout).toBe('');
     // One line of waymark's own, not Node's parser paragraph (issue 12).
@@ -102,7 +102,7 @@ describe('waymark lint', () => {
   });
 
   it('exits 2 with usage when no file is given', async () => {
-    const { code, stderr } = await runCli('lint');
+    const { code, stderr } = await waymark(['lint'], { keepFinalNewline: true });
     expect(code).toBe(2);
     expect(stderr).toContain('lint needs at least one runbook file');
     expect(stderr).toContain('usage: waymark lint FILE... [--json]');
@@ -137,7 +137,7 @@ describe('waymark lint: control characters (issue 10, item 17)', () => {
     try {
       const file = join(dir, 'spoof.md');
       writeFileSync(file, runbook);
-      const { code, stdout } = await runCli('lint', file);
+      const { code, stdout } = await waymark(['lint', file], { keepFinalNewline: true });
       expect(code).toBe(2);
       const lines = stdout.trimEnd().split('\n');
       expect(lines.map((l) => l.slice(0, l.indexOf(': error: ')))).toEqual([2, 8, 11, 15].map((n) => `${file}:${n}`));
@@ -158,7 +158,7 @@ describe('waymark lint: control characters (issue 10, item 17)', () => {
       const fragment = join(dir, 'frag.md');
       writeFileSync(top, '---\ninclude:\n  - frag.md\n---\n# Top\n\n## Begin {#begin}\n\n```sh\ntrue\n```\n');
       writeFileSync(fragment, '## Fragment {#fragment}\n\n```sh confirm\n' + spoof + '\n```\n');
-      const { code, stdout } = await runCli('lint', top);
+      const { code, stdout } = await waymark(['lint', top], { keepFinalNewline: true });
       expect(code).toBe(2);
       expect(stdout).toMatch(new RegExp(`^${fragment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4: error: control character U\\+001B`, 'm'));
     } finally {
@@ -171,7 +171,7 @@ describe('waymark lint: control characters (issue 10, item 17)', () => {
     try {
       const file = join(dir, 'spoof.md');
       writeFileSync(file, runbook);
-      const { stdout } = await runCli('lint', '--json', file);
+      const { stdout } = await waymark(['lint', '--json', file], { keepFinalNewline: true });
       const parsed = JSON.parse(stdout) as { line: number; rule: string; severity: string }[];
       expect(parsed.filter((f) => f.rule === 'control-character').map((f) => [f.line, f.severity])).toEqual([
         [2, 'error'],
@@ -187,7 +187,7 @@ describe('waymark lint: control characters (issue 10, item 17)', () => {
 
 describe('waymark command line', () => {
   it('exits 2 with usage for an unknown command', async () => {
-    const { code, stdout, stderr } = await runCli('frobnicate');
+    const { code, stdout, stderr } = await waymark(['frobnicate'], { keepFinalNewline: true });
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toContain('waymark: unknown command "frobnicate"');
@@ -197,16 +197,16 @@ describe('waymark command line', () => {
   });
 
   it('prints usage and exits 2 with no command, 0 with --help', async () => {
-    const bare = await runCli();
+    const bare = await waymark([], { keepFinalNewline: true });
     expect(bare.code).toBe(2);
     expect(bare.stdout).toContain('usage:');
-    const help = await runCli('--help');
+    const help = await waymark(['--help'], { keepFinalNewline: true });
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('waymark list [DIR]');
   });
 
   it('prints the command help for lint --help and exits 0', async () => {
-    const { code, stdout } = await runCli('lint', '--help');
+    const { code, stdout } = await waymark(['lint', '--help'], { keepFinalNewline: true });
     expect(code).toBe(0);
     expect(stdout).toContain('usage: waymark lint FILE... [--json]');
   });

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './run-cli.js';
+import { waymark } from '../support/binary.js';
 
 /** The runbooks this suite owns in test/fixtures (other suites keep theirs in subfolders). */
 const ours = [
@@ -22,7 +22,7 @@ describe('waymark list', () => {
   });
 
   it('shows each runbook under the folder, sorted, with its step count and title', async () => {
-    const { code, stdout, stderr } = await runCli('list', 'test/fixtures', '--state-dir', stateDir);
+    const { code, stdout, stderr } = await waymark(['list', 'test/fixtures', '--state-dir', stateDir], { keepFinalNewline: true });
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
@@ -40,21 +40,21 @@ describe('waymark list', () => {
   });
 
   it('--json gives id, title, steps and lint counts per runbook', async () => {
-    const { code, stdout } = await runCli('list', 'test/fixtures', '--json', '--state-dir', stateDir);
+    const { code, stdout } = await waymark(['list', 'test/fixtures', '--json', '--state-dir', stateDir], { keepFinalNewline: true });
     expect(code).toBe(0);
     const entries = JSON.parse(stdout) as { file: string }[];
     for (const runbook of ours) expect(entries.find((entry) => entry.file === runbook.file)).toMatchObject(runbook);
   });
 
   it('names a missing folder and exits 2 without a stack trace', async () => {
-    const { code, stdout, stderr } = await runCli('list', 'test/fixtures/no-such-folder', '--state-dir', stateDir);
+    const { code, stdout, stderr } = await waymark(['list', 'test/fixtures/no-such-folder', '--state-dir', stateDir], { keepFinalNewline: true });
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toBe('waymark: no such directory: test/fixtures/no-such-folder\n');
   });
 
   it('exits 2 with usage for an unknown option', async () => {
-    const { code, stderr } = await runCli('list', '--bogus');
+    const { code, stderr } = await waymark(['list', '--bogus'], { keepFinalNewline: true });
     expect(code).toBe(2);
     // One line of waymark's own, not Node's parser paragraph (issue 12).
     expect(stderr).toContain('waymark: unknown option --bogus for waymark list; "waymark list --help" lists its options\n');

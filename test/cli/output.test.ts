@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { inertOutput } from '../../src/cli/output.js';
-import { capture } from './run-cli.js';
+import { capture } from '../support/capture.js';
 
 
 describe('inertOutput', () => {

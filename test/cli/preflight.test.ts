@@ -4,14 +4,14 @@
  * output's terminal controls are shown inert in the report, and a missing required variable is
  * refused (exit 2) before anything is written under the state dir.
  */
-import '../helpers/config-home.js';
+import '../support/config-home.js';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { route } from '../../src/cli/route.js';
 import { ExitCode, OperatorError } from '../../src/engine/errors.js';
-import { capture } from './run-cli.js';
+import { capture } from '../support/capture.js';
 
 const folders: string[] = [];
 afterEach(() => {

@@ -4,14 +4,15 @@
  * `waymark --state-dir X RUNBOOK.md` failed with Node's parseArgs paragraph or "unknown command
  * --state-dir"; `waymark runbooks/` said "unknown command" where headless says "it is a directory".
  */
-import '../helpers/config-home.js';
+import '../support/config-home.js';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { route } from '../../src/cli/route.js';
 import { ExitCode, OperatorError } from '../../src/engine/errors.js';
-import { capture, repoRoot } from './run-cli.js';
+import { ROOT } from '../support/binary.js';
+import { capture } from '../support/capture.js';
 
 
 async function waymark(...argv: string[]): Promise<{ code: number; stdout: string }> {
@@ -35,13 +36,13 @@ afterEach(() => {
 function workspace(): { dir: string; book: string; state: string } {
   const dir = mkdtempSync(join(tmpdir(), 'wm-route-'));
   folders.push(dir);
-  copyFileSync(join(repoRoot, 'test/fixtures/engine/complete.md'), join(dir, 'complete.md'));
+  copyFileSync(join(ROOT, 'test/fixtures/engine/complete.md'), join(dir, 'complete.md'));
   return { dir, book: join(dir, 'complete.md'), state: join(dir, 'state') };
 }
 
 describe('waymark --version and the usage', () => {
   it('prints the version of package.json', async () => {
-    const { version } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     expect(await waymark('--version')).toEqual({ code: ExitCode.Complete, stdout: `waymark ${version}\n` });
   });
 

@@ -5,7 +5,8 @@
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MAX_INCLUDE_DEPTH } from '../../src/runbook/compose.js';
-import { useScratch, waymark } from './harness.js';
+import { waymark } from '../support/binary.js';
+import { useScratch } from '../support/workspace.js';
 
 const scratch = useScratch('wm-includes-');
 const T = 30_000;
@@ -30,7 +31,7 @@ describe.concurrent('includes', () => {
     s.write('ops/rpc.md', fragment('decoy', 'decoy'));
 
     for (const [cwd, path] of [[s.path('ops', 'services'), '../upgrade.md'], ['/', book]] as const) {
-      const plan = await waymark(['plan', path, '--json'], cwd);
+      const plan = await waymark(['plan', path, '--json'], { cwd: cwd });
       expect(plan.code, plan.all).toBe(0);
       const steps = (JSON.parse(plan.stdout) as { steps: { id: string; service: string | null }[] }).steps;
       expect(steps.map((st) => st.id)).toEqual(['begin', 'nova-upgrade', 'rpc-upgrade']);
@@ -123,7 +124,7 @@ describe.concurrent('includes', () => {
     s.write('ops/b.md', fragment('b', 'b', 'include: [c.md]\n'));
     s.write('ops/c.md', fragment('c', 'c', 'include:\n  - ../ops/a.md\n'));
 
-    const lint = await waymark(['lint', 'upgrade.md'], s.path('ops'));
+    const lint = await waymark(['lint', 'upgrade.md'], { cwd: s.path('ops') });
     expect(lint.code, lint.all).toBe(2);
     expect(lint.stdout.trim().split('\n')).toEqual(['c.md:4: error: include cycle: a.md → b.md → c.md → a.md']);
     const json = await waymark(['lint', book, '--json']);
@@ -141,7 +142,7 @@ describe.concurrent('includes', () => {
     const book = s.write('ops/upgrade.md', top(['f1.md']));
     for (let i = 1; i <= depth; i++) s.write(`ops/f${i}.md`, fragment(`f${i}`, `f${i}`, i < depth ? `include: f${i + 1}.md\n` : ''));
 
-    const lint = await waymark(['lint', 'upgrade.md'], s.path('ops'));
+    const lint = await waymark(['lint', 'upgrade.md'], { cwd: s.path('ops') });
     expect(lint.code, lint.all).toBe(2);
     // The top runbook and 16 fragments below it are read; f16's include of f17 is the one too deep.
     expect(lint.stdout.trim().split('\n')).toEqual([
@@ -167,11 +168,11 @@ describe.concurrent('includes', () => {
   it('a runbook that includes itself, directly or through a symlink, is a cycle too', async () => {
     const s = scratch();
     s.write('ops/self.md', top(['self.md'], 'self'));
-    expect((await waymark(['lint', 'self.md'], s.path('ops'))).stdout.trim()).toBe('self.md:6: error: include cycle: self.md → self.md');
+    expect((await waymark(['lint', 'self.md'], { cwd: s.path('ops') })).stdout.trim()).toBe('self.md:6: error: include cycle: self.md → self.md');
 
     s.write('ops/upgrade.md', top(['loop/upgrade.md']));
     symlinkSync('.', s.path('ops/loop'));
-    const lint = await waymark(['lint', 'upgrade.md'], s.path('ops'));
+    const lint = await waymark(['lint', 'upgrade.md'], { cwd: s.path('ops') });
     expect(lint.code, lint.all).toBe(2);
     expect(lint.stdout.trim()).toBe('upgrade.md:6: error: include cycle: upgrade.md → loop/upgrade.md');
   }, T);

@@ -5,7 +5,8 @@
  * lint error that shows the cycle.
  */
 import { describe, expect, it } from 'vitest';
-import { useScratch, waymark } from './harness.js';
+import { waymark } from '../support/binary.js';
+import { useScratch } from '../support/workspace.js';
 
 const scratch = useScratch('wm-phases-');
 const T = 30_000;

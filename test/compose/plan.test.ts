@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { COMPOSED, ROOT, lineOf, useScratch, waymark } from './harness.js';
+import { ROOT, waymark } from '../support/binary.js';
+import { COMPOSED, lineOf, useScratch } from '../support/workspace.js';
 
 const scratch = useScratch('wm-plan-');
 const T = 30_000;
@@ -21,7 +22,7 @@ describe.concurrent('waymark plan', () => {
     s.write('ops/upgrade.md', '---\nid: up\ninclude: [services/nova.md]\n---\n# Up\n\nIntro.\n\n## Check {#check tags=pre}\n\n```sh check\ntrue\n```\n\n## Unpin {#unpin phase=2 needs=pre}\n\n```sh\ntrue\n```\n');
     s.write('ops/services/nova.md', '---\nservice: nova\n---\n# nova\n\n## Stop nova {#stop phase=1 tags=pre}\n\n```sh\ntrue\n```\n\n```sh verify name=nova-stopped\ntrue\n```\n');
 
-    const json = await waymark(['plan', 'ops/upgrade.md', '--json'], s.dir);
+    const json = await waymark(['plan', 'ops/upgrade.md', '--json'], { cwd: s.dir });
     expect(json.code, json.all).toBe(0);
     const plan = JSON.parse(json.stdout) as PlanJson;
     expect(plan.runbook).toBe('up');
@@ -31,7 +32,7 @@ describe.concurrent('waymark plan', () => {
       { n: 3, id: 'unpin', title: 'Unpin', source: 'ops/upgrade.md:15', phase: 2, service: null, tags: [], needs: ['pre'], blocks: ['run unpin-1'] },
     ]);
 
-    const text = await waymark(['plan', 'upgrade.md'], s.path('ops'));
+    const text = await waymark(['plan', 'upgrade.md'], { cwd: s.path('ops') });
     expect(text.code, text.all).toBe(0);
     expect(text.stdout.split('\n')).toEqual([
       'Up (up): 3 steps',
@@ -50,7 +51,7 @@ describe.concurrent('waymark plan', () => {
   it('a runbook with lint errors has no plan (exit 2, the errors listed)', async () => {
     const s = scratch();
     s.write('up.md', '---\ninclude: [gone.md]\n---\n## A\n\n```sh\ntrue\n```\n');
-    const plan = await waymark(['plan', 'up.md'], s.dir);
+    const plan = await waymark(['plan', 'up.md'], { cwd: s.dir });
     expect(plan.code).toBe(2);
     expect(plan.stderr).toContain('up.md:2: error: include gone.md: cannot read runbook: no such file');
   }, T);

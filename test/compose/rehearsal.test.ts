@@ -7,7 +7,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { COMPOSED, useScratch, type Recorded } from './harness.js';
+import { COMPOSED, useScratch, type Recorded } from '../support/workspace.js';
 
 const scratch = useScratch('wm-rehearsal-');
 const ID = 'composed-control-plane-upgrade';

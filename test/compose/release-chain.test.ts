@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { spawnWaymark, useScratch, waitFor, waymark } from './harness.js';
+import { spawnWaymark, waymark } from '../support/binary.js';
+import { waitFor } from '../support/wait.js';
+import { useScratch } from '../support/workspace.js';
 
 const scratch = useScratch('wm-chain-');
 const T = 60_000;
@@ -53,7 +55,7 @@ describe.concurrent('release chains (foreach)', () => {
         '',
       ].join('\n'),
     );
-    const plan = await waymark(['plan', 'chain.md', '--json'], s.dir);
+    const plan = await waymark(['plan', 'chain.md', '--json'], { cwd: s.dir });
     expect(plan.code, plan.all).toBe(0);
     const steps = (JSON.parse(plan.stdout) as { steps: { id: string; title: string; source: string; tags: string[]; blocks: string[] }[] }).steps;
     expect(steps.map((st) => [st.id, st.title, st.source, st.blocks])).toEqual([
@@ -78,7 +80,7 @@ describe.concurrent('release chains (foreach)', () => {
       'bad.md',
       '## Migrate {#m foreach=RELEASE}\n\n```sh\ntrue\n```\n\n## Again {#a foreach=R:kilo,kilo}\n\n```sh\ntrue\n```\n\n## Versions {#v foreach=V:1.10,11.0}\n\n```sh\ntrue\n```\n',
     );
-    const lint = await waymark(['lint', 'bad.md'], s.dir);
+    const lint = await waymark(['lint', 'bad.md'], { cwd: s.dir });
     expect(lint.code).toBe(2);
     expect(lint.stdout.split('\n').filter(Boolean)).toEqual([
       'bad.md:1: error: bad foreach "RELEASE": expected NAME:value1,value2, e.g. foreach=RELEASE:kilo,liberty,mitaka',
@@ -109,7 +111,7 @@ describe.concurrent('release chains (foreach)', () => {
       ].join('\n'),
     );
     const log = s.path('chain.log');
-    const first = spawnWaymark(['run', 'ffu.md', '--headless', '--state-dir', s.state], s.dir);
+    const first = spawnWaymark(['run', 'ffu.md', '--headless', '--state-dir', s.state], { cwd: s.dir });
     const inSecond = await waitFor(() => {
       const lines = s.lines(log);
       return lines.includes('done ocata') && lines.some((l) => l.startsWith('start pike '));

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { COMPOSED, useScratch } from './harness.js';
+import { COMPOSED, useScratch } from '../support/workspace.js';
 
 const scratch = useScratch('wm-stages-');
 const T = 60_000;

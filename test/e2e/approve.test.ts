@@ -6,7 +6,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useWorkspace, waitFor, waymark } from './helpers/workspace.js';
+import { waymark } from '../support/binary.js';
+import { waitFor } from '../support/wait.js';
+import { useWorkspace } from '../support/workspace.js';
 
 const ws = useWorkspace('wm-apv-');
 const T = 60_000;

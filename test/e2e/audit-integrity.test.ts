@@ -10,7 +10,10 @@ import { appendFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/state/audit.js';
-import { groupMembers, lockHolderPid, useWorkspace, waitFor, waymarkWithFileLimit, type Workspace } from './helpers/workspace.js';
+import { waymark } from '../support/binary.js';
+import { groupMembers } from '../support/processes.js';
+import { waitFor } from '../support/wait.js';
+import { lockHolderPid, useWorkspace, type Workspace } from '../support/workspace.js';
 
 const ws = useWorkspace('wm-trail-');
 const T = 90_000;
@@ -169,7 +172,7 @@ describe('a record torn by a full disk (item 9)', () => {
     // less than the records the next session writes, so one write is cut short and then fails (EFBIG).
     const limit = Math.ceil((size + 1) / 512);
     expect(statSync(join(w.runDir('checklist'), 'checkpoint.json')).size).toBeLessThan(limit * 512 - 2048);
-    const limited = await waymarkWithFileLimit(limit, ['run', book, '--headless', '--yes', '--state-dir', w.state], { cwd: w.dir });
+    const limited = await waymark(['run', book, '--headless', '--yes', '--state-dir', w.state], { cwd: w.dir, fileSizeLimit: limit });
     expect(limited.code, limited.all).toBe(2);
     expect(limited.stderr).toMatch(/audit trail \S+audit\.jsonl cannot be written: .*EFBIG/);
     const text = readFileSync(trail, 'utf8');

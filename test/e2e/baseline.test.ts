@@ -9,9 +9,10 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeWithMariaDb } from '../helpers/mariadb.js';
-import { useWorkspace, waymark, loadCheckpointSync } from './helpers/workspace.js';
-import { useTmuxWorkspace } from '../ui/tmux.js';
+import { describeWithMariaDb } from '../support/mariadb.js';
+import { waymark } from '../support/binary.js';
+import { useWorkspace, loadCheckpointSync } from '../support/workspace.js';
+import { useTmuxWorkspace } from '../support/tmux.js';
 import type { RunState } from '../../src/engine/run-state.js';
 
 const ws = useWorkspace('wm-bl-');

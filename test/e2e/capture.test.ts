@@ -11,8 +11,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeWithMariaDb } from '../helpers/mariadb.js';
-import { filesUnder, useWorkspace, waitFor, waymark } from './helpers/workspace.js';
+import { describeWithMariaDb } from '../support/mariadb.js';
+import { waymark } from '../support/binary.js';
+import { waitFor } from '../support/wait.js';
+import { filesUnder, useWorkspace } from '../support/workspace.js';
 
 const ws = useWorkspace('wm-cap-');
 const T = 90_000;

@@ -7,7 +7,9 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, spawnWaymark, useWorkspace, waitFor, waymark } from './helpers/workspace.js';
+import { ROOT, spawnWaymark, waymark } from '../support/binary.js';
+import { waitFor } from '../support/wait.js';
+import { useWorkspace } from '../support/workspace.js';
 
 const ws = useWorkspace('wm-cli-');
 const T = 60_000;

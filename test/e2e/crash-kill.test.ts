@@ -16,11 +16,14 @@ import { sealTransition, type DueMeta } from '../../src/engine/audit-trail.js';
 import type { RunEvent } from '../../src/engine/run-state.js';
 import { findAuditKey } from '../../src/state/audit-key.js';
 import { verifyAudit } from '../../src/state/audit.js';
-import { underCi } from '../helpers/ci.js';
+import { underCi } from '../support/ci.js';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCheckpointSync, groupMembers, lockHolderPid, spawnWaymark, useWorkspace, waitFor, waymark, waymarkWithFileLimit, type AuditLine, type StatusJson } from './helpers/workspace.js';
+import { spawnWaymark, waymark } from '../support/binary.js';
+import { groupMembers } from '../support/processes.js';
+import { waitFor } from '../support/wait.js';
+import { loadCheckpointSync, lockHolderPid, useWorkspace, type AuditLine, type StatusJson } from '../support/workspace.js';
 
 const ws = useWorkspace('wm-crash-');
 
@@ -398,7 +401,7 @@ describe('a resume that cannot write its checkpoint', () => {
     expect(checkpointBefore.length).toBeGreaterThan(limit);
 
     // `ulimit -f` counts 512-byte blocks in sh: writes past `limit` bytes fail with EFBIG.
-    const limited = await waymarkWithFileLimit(limit / 512, ['run', book, '--headless', '--rerun-interrupted', '--state-dir', w.state], { cwd: w.dir });
+    const limited = await waymark(['run', book, '--headless', '--rerun-interrupted', '--state-dir', w.state], { cwd: w.dir, fileSizeLimit: limit / 512 });
     expect(limited.code, limited.all).toBe(2);
     expect(limited.stderr).toMatch(/checkpoint\.json cannot be written/);
     expect(readFileSync(checkpointFile, 'utf8')).toBe(checkpointBefore);

@@ -14,7 +14,8 @@ import { canonicalJson } from '../../src/state/audit.js';
 import { manifestOf, MANIFEST, unpackBundle, type BundleFile } from '../../src/state/evidence-bundle.js';
 import { writeUstar } from '../../src/state/ustar.js';
 import { execa } from 'execa';
-import { useWorkspace, waitFor } from './helpers/workspace.js';
+import { waitFor } from '../support/wait.js';
+import { useWorkspace } from '../support/workspace.js';
 
 const ws = useWorkspace('wm-ev-');
 const T = 60_000;

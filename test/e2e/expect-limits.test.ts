@@ -4,7 +4,8 @@
  * `severity=warning` is not passed by `--accept-warnings`.
  */
 import { describe, expect, it } from 'vitest';
-import { lockHolderPid, useWorkspace, waitFor } from './helpers/workspace.js';
+import { waitFor } from '../support/wait.js';
+import { lockHolderPid, useWorkspace } from '../support/workspace.js';
 
 const ws = useWorkspace();
 const T = 60_000;

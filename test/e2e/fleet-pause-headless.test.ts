@@ -4,7 +4,7 @@
  * --yes goes on batch by batch. Real ansible-playbook, local hosts.
  */
 import { expect, it } from 'vitest';
-import { useWorkspace } from './helpers/workspace.js';
+import { useWorkspace } from '../support/workspace.js';
 
 const ws = useWorkspace('wm-fleet-pause-');
 

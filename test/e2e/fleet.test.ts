@@ -1,5 +1,5 @@
 /**
- * Fleet blocks on a real fleet: twelve `sshd` servers on loopback addresses (test/helpers/fleet.ts),
+ * Fleet blocks on a real fleet: twelve `sshd` servers on loopback addresses (test/support/fleet.ts),
  * reached by the real ansible-playbook through waymark's built binary. What an operator would
  * notice: which hosts ran, in which batches, which failed, that the budget stops the block, that a
  * killed waymark resumes without running a passed host again, and that values stay data.
@@ -7,8 +7,9 @@
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { describeWithFleet, HOST_UPGRADE, type Fleet } from '../helpers/fleet.js';
-import { filesUnder, useWorkspace, waitFor, type Workspace } from './helpers/workspace.js';
+import { describeWithFleet, HOST_UPGRADE, type Fleet } from '../support/fleet.js';
+import { waitFor } from '../support/wait.js';
+import { filesUnder, useWorkspace, type Workspace } from '../support/workspace.js';
 
 const ws = useWorkspace('wm-fleet-');
 const T = 240_000;

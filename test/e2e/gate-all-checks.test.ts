@@ -7,7 +7,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { useTmuxWorkspace } from '../ui/tmux.js';
+import { useTmuxWorkspace } from '../support/tmux.js';
 
 vi.setConfig({ testTimeout: 120_000 });
 

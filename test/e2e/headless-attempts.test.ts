@@ -3,7 +3,7 @@
  * `retries=` printed nothing between its start and its result.
  */
 import { describe, expect, it } from 'vitest';
-import { useWorkspace } from './helpers/workspace.js';
+import { useWorkspace } from '../support/workspace.js';
 
 const ws = useWorkspace('wm-e2e-attempts-');
 

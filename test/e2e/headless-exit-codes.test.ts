@@ -3,7 +3,7 @@
  * answer the operator's decisions (`--yes`, `--accept-warnings`, `--override`, `--skip`).
  */
 import { describe, expect, it } from 'vitest';
-import { useWorkspace } from './helpers/workspace.js';
+import { useWorkspace } from '../support/workspace.js';
 
 const ws = useWorkspace();
 const T = 60_000;

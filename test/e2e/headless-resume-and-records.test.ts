@@ -6,7 +6,8 @@
 import { cpSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { filesUnder, useWorkspace, waymark, type Workspace } from './helpers/workspace.js';
+import { waymark } from '../support/binary.js';
+import { filesUnder, useWorkspace, type Workspace } from '../support/workspace.js';
 
 const ws = useWorkspace();
 const T = 60_000;

@@ -6,7 +6,7 @@
  */
 import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { useWorkspace } from './helpers/workspace.js';
+import { useWorkspace } from '../support/workspace.js';
 
 const ws = useWorkspace('wm-rb-');
 const T = 60_000;

@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, useWorkspace } from './helpers/workspace.js';
+import { ROOT } from '../support/binary.js';
+import { useWorkspace } from '../support/workspace.js';
 
 const ws = useWorkspace('wm-json-docs-');
 const T = 60_000;

@@ -7,7 +7,8 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { filesUnder, lockHolderPid, useWorkspace, waitFor, type Workspace } from './helpers/workspace.js';
+import { waitFor } from '../support/wait.js';
+import { filesUnder, lockHolderPid, useWorkspace, type Workspace } from '../support/workspace.js';
 
 const ws = useWorkspace('wm-lost-');
 const T = 60_000;

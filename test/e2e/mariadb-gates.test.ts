@@ -7,8 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeWithMariaDb } from '../helpers/mariadb.js';
-import { filesUnder, lockHolderPid, useWorkspace, waitFor } from './helpers/workspace.js';
+import { describeWithMariaDb } from '../support/mariadb.js';
+import { waitFor } from '../support/wait.js';
+import { filesUnder, lockHolderPid, useWorkspace } from '../support/workspace.js';
 
 const ws = useWorkspace();
 const T = 90_000;

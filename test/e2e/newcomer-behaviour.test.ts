@@ -3,7 +3,7 @@
  * names what it reproduced on the old code.
  */
 import { describe, expect, it } from 'vitest';
-import { useWorkspace } from './helpers/workspace.js';
+import { useWorkspace } from '../support/workspace.js';
 
 const ws = useWorkspace();
 const T = 60_000;

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { useWorkspace } from './helpers/workspace.js';
+import { useWorkspace } from '../support/workspace.js';
 
 const ws = useWorkspace('wm-ntf-');
 const T = 60_000;

@@ -1,6 +1,6 @@
 /**
  * `waymark preflight` with a fleet check (`hosts=` on a check), on real sshd hosts through the
- * real ansible-playbook (test/helpers/fleet.ts): the check runs on every host it names, a host
+ * real ansible-playbook (test/support/fleet.ts): the check runs on every host it names, a host
  * that fails it makes the preflight exit 3 naming that host with the gate's host table, no run
  * block runs on any host, and the run held at that gate keeps its checkpoint byte for byte.
  */
@@ -8,8 +8,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { describeWithFleet } from '../helpers/fleet.js';
-import { useWorkspace, waitFor } from './helpers/workspace.js';
+import { describeWithFleet } from '../support/fleet.js';
+import { waitFor } from '../support/wait.js';
+import { useWorkspace } from '../support/workspace.js';
 
 const ws = useWorkspace('wm-preflight-fleet-');
 const T = 240_000;

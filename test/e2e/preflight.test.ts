@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { describeRehearsal, refusedCheck, waymark, type Rehearsal } from '../runbooks/rehearsal.js';
+import { waymark } from '../support/binary.js';
+import { describeRehearsal, refusedCheck, type Rehearsal } from '../runbooks/rehearsal.js';
 
 const RUNBOOK = 'runbooks/openstack/skip-level-juno-to-mitaka.md';
 
@@ -30,7 +31,7 @@ function preflight(r: Rehearsal, flags: string[]) {
   const t = r.testbed;
   return waymark(
     ['preflight', RUNBOOK, '--profile', 'testbed', '--state-dir', r.state, '--var', `DB_SOCKET=${t.socket}`, '--var', `DB_CLIENT_CNF=${t.clientCnf}`, '--var', `BACKUP_DIR=${t.backups}`, ...flags],
-    { WAYMARK_TESTBED_DIR: t.dir },
+    { env: { WAYMARK_TESTBED_DIR: t.dir } },
   );
 }
 

@@ -10,8 +10,8 @@
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { expect, it } from 'vitest';
-import { describeWithMariaDb } from '../helpers/mariadb.js';
-import { useWorkspace } from './helpers/workspace.js';
+import { describeWithMariaDb } from '../support/mariadb.js';
+import { useWorkspace } from '../support/workspace.js';
 
 const ws = useWorkspace('wm-rs-');
 

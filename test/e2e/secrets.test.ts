@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { describeWithMariaDb } from '../helpers/mariadb.js';
-import { filesUnder, useWorkspace } from './helpers/workspace.js';
+import { describeWithMariaDb } from '../support/mariadb.js';
+import { filesUnder, useWorkspace } from '../support/workspace.js';
 
 const ws = useWorkspace();
 const T = 90_000;

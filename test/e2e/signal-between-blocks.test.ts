@@ -10,7 +10,7 @@
  * blocks announced (`-> run ID`) before that line are the only ones that may have run.
  */
 import { describe, expect, it } from 'vitest';
-import { useWorkspace, type CheckpointJson } from './helpers/workspace.js';
+import { useWorkspace, type CheckpointJson } from '../support/workspace.js';
 
 const ws = useWorkspace();
 const TRIALS = 20;

@@ -8,7 +8,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { groupMembers, isRunning, lockHolderPid, useWorkspace, waitFor, type Workspace } from './helpers/workspace.js';
+import { groupMembers, isRunning } from '../support/processes.js';
+import { waitFor } from '../support/wait.js';
+import { lockHolderPid, useWorkspace, type Workspace } from '../support/workspace.js';
 
 const ws = useWorkspace();
 const T = 60_000;

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURES, useWorkspace } from './helpers/workspace.js';
+import { FIXTURES } from '../support/binary.js';
+import { useWorkspace } from '../support/workspace.js';
 
 const ws = useWorkspace();
 const T = 60_000;

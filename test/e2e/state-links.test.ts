@@ -9,7 +9,7 @@ import { existsSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, wr
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useWorkspace, type Workspace } from './helpers/workspace.js';
+import { useWorkspace, type Workspace } from '../support/workspace.js';
 
 const ws = useWorkspace('wm-links-');
 const T = 60_000;

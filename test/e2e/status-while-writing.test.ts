@@ -12,7 +12,8 @@ import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../../src/engine/checkpoint.js';
-import { BIN, ROOT, useWorkspace } from './helpers/workspace.js';
+import { BIN, ROOT } from '../support/binary.js';
+import { useWorkspace } from '../support/workspace.js';
 
 const ws = useWorkspace('wm-race-');
 const STEPS = 400;

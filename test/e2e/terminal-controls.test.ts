@@ -11,9 +11,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it, vi } from 'vitest';
-import { useTmuxWorkspace } from '../ui/tmux.js';
+import { useTmuxWorkspace } from '../support/tmux.js';
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -79,9 +78,7 @@ const STATE = [
 
 async function paneState(session: string): Promise<Record<string, string>> {
   const format = STATE.map((name) => `#{${name}}`).join('\t');
-  const result = await execa('tmux', ['-L', ws.tmux.socket, 'display-message', '-p', '-t', session, format], { reject: false });
-  expect(result.exitCode, result.stderr).toBe(0);
-  const values = String(result.stdout).split('\t');
+  const values = (await ws.tmux.display(session, format)).split('\t');
   return Object.fromEntries(STATE.map((name, i) => [name, values[i] ?? '']));
 }
 

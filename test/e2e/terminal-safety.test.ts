@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useWorkspace } from './helpers/workspace.js';
+import { useWorkspace } from '../support/workspace.js';
 
 const ws = useWorkspace('wm-e2e-inert-');
 const T = 60_000;

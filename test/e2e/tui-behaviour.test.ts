@@ -5,7 +5,8 @@
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { useTmuxWorkspace, ROOT } from '../ui/tmux.js';
+import { ROOT } from '../support/binary.js';
+import { useTmuxWorkspace } from '../support/tmux.js';
 
 vi.setConfig({ testTimeout: 120_000 });
 

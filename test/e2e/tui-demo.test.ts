@@ -8,9 +8,9 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { useTmuxWorkspace, BIN, ROOT, Tmux, terminalEnv } from '../ui/tmux.js';
+import { ROOT } from '../support/binary.js';
+import { useTmuxWorkspace, Tmux } from '../support/tmux.js';
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -20,11 +20,6 @@ beforeEach(() => {
   mkdirSync(join(ws.dir, 'runbooks'));
   copyFileSync(DEMO, join(ws.dir, 'runbooks/demo.md'));
 });
-
-async function waymark(args: string[]) {
-  const result = await execa(process.execPath, [BIN, ...args, '--state-dir', 'state'], { cwd: ws.dir, reject: false, env: terminalEnv(), extendEnv: false, stdin: 'ignore' });
-  return { code: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
-}
 
 describe('the demo runbook', () => {
   it('can be walked end to end by keys alone at 80x24', async () => {
@@ -99,7 +94,7 @@ describe('the demo runbook', () => {
     await ws.tmux.keys(s, ['q']);
     expect(await ws.tmux.waitForExit(s)).toBe(0);
 
-    const status = await waymark(['status', 'runbooks/demo.md', '--json']);
+    const status = await ws.waymark(['status', 'runbooks/demo.md', '--json']);
     expect(status.code, status.stderr).toBe(0);
     const json = JSON.parse(status.stdout) as { status: string; steps: { id: string; status: string }[] };
     expect(json.status).toBe('complete');
@@ -113,7 +108,7 @@ describe('the demo runbook', () => {
       'start:passed',
       'handover:passed',
     ]);
-    const audit = await waymark(['audit', 'runbooks/demo.md', '--verify']);
+    const audit = await ws.waymark(['audit', 'runbooks/demo.md', '--verify']);
     expect(audit.code, `${audit.stdout}${audit.stderr}`).toBe(0);
     // The sandbox was upgraded, beside the copied runbook.
     expect(readFileSync(join(ws.dir, 'state/demo-sandbox/VERSION'), 'utf8').trim()).toBe('2.0');

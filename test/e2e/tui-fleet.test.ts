@@ -6,8 +6,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it, vi } from 'vitest';
-import { describeWithFleet } from '../helpers/fleet.js';
-import { terminalEnv, useTmuxWorkspace } from '../ui/tmux.js';
+import { describeWithFleet } from '../support/fleet.js';
+import { terminalEnv } from '../support/binary.js';
+import { useTmuxWorkspace } from '../support/tmux.js';
 
 vi.setConfig({ testTimeout: 180_000 });
 

@@ -6,7 +6,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { terminalEnv, useTmuxWorkspace } from '../ui/tmux.js';
+import { terminalEnv } from '../support/binary.js';
+import { useTmuxWorkspace } from '../support/tmux.js';
 
 vi.setConfig({ testTimeout: 120_000 });
 

@@ -8,7 +8,9 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, readl
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { useTmuxWorkspace, ROOT, Tmux, isAlive } from '../ui/tmux.js';
+import { ROOT } from '../support/binary.js';
+import { isRunning } from '../support/processes.js';
+import { useTmuxWorkspace, Tmux } from '../support/tmux.js';
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -34,7 +36,7 @@ function processesIn(folder: string): number[] {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readlinkSync(`/proc/${entry}/cwd`) === folder && isAlive(Number(entry))) found.push(Number(entry));
+      if (readlinkSync(`/proc/${entry}/cwd`) === folder && isRunning(Number(entry))) found.push(Number(entry));
     } catch {
       // Gone, or not ours to look at: not one of ours.
     }
@@ -96,7 +98,7 @@ describe('the TUI in a real terminal', () => {
     expect(screen).toMatch(/output: migrate · [1-9]\d* lines? · live/);
     const firstPid = await lockHolder('walkthrough');
     await ws.tmux.killSession('first');
-    await vi.waitFor(() => expect(isAlive(firstPid)).toBe(false), { timeout: 15_000, interval: 50 });
+    await vi.waitFor(() => expect(isRunning(firstPid)).toBe(false), { timeout: 15_000, interval: 50 });
     // It went the orderly way (SIGHUP: cancel the block, record it, release the lock), not a crash.
     expect(existsSync(join(ws.dir, 'state', 'walkthrough', 'lock.json'))).toBe(false);
     // Nothing of the block is left running (its `sleep` ran in the runbook's folder).

@@ -9,8 +9,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { filesUnder } from '../e2e/helpers/workspace.js';
-import { ROOT, checksOf, refusedCheck, waymark, type ReportJson } from './rehearsal.js';
+import { ROOT, waymark } from '../support/binary.js';
+import { filesUnder } from '../support/workspace.js';
+import { checksOf, refusedCheck, type ReportJson } from './rehearsal.js';
 
 const T = 60_000;
 const SECRET = 'demo-token-0f9e8d';
@@ -27,7 +28,7 @@ afterEach(() => {
 });
 
 /** waymark from the scratch checkout's root, with its default ./state. */
-const demo = (...flags: string[]) => waymark(['run', 'runbooks/demo.md', '--headless', ...flags], {}, repo);
+const demo = (...flags: string[]) => waymark(['run', 'runbooks/demo.md', '--headless', ...flags], { cwd: repo });
 
 describe('the demo runbook', () => {
   it('refuses at its failing check, then completes after the documented fix; every feature shows', async () => {
@@ -58,12 +59,12 @@ describe('the demo runbook', () => {
     expect(readFileSync(join(repo, 'state/demo-sandbox/VERSION'), 'utf8').trim()).toBe('2.0');
 
     // One run, confirmed by --yes, secret nowhere on disk, every check in the report.
-    const audit = (await waymark(['audit', 'runbooks/demo.md', '--verify'], {}, repo));
+    const audit = (await waymark(['audit', 'runbooks/demo.md', '--verify'], { cwd: repo }));
     expect(audit.code, audit.all).toBe(0);
     for (const file of filesUnder(join(repo, 'state/demo'))) {
       expect(readFileSync(file, 'utf8'), file).not.toContain(SECRET);
     }
-    const report = await waymark(['report', 'runbooks/demo.md', '--format', 'json'], {}, repo);
+    const report = await waymark(['report', 'runbooks/demo.md', '--format', 'json'], { cwd: repo });
     const parsed = JSON.parse(report.stdout) as ReportJson;
     expect(parsed.status).toBe('complete');
     const blocks = new Map(parsed.steps.flatMap((s) => s.blocks).map((b) => [b.id, b]));

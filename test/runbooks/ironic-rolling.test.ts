@@ -7,7 +7,8 @@
  * Queens' data migrations and upgrades nova-compute's ironic driver last.
  */
 import { expect, it } from 'vitest';
-import { checksOf, describeRehearsal, refusedCheck, waymark } from './rehearsal.js';
+import { waymark } from '../support/binary.js';
+import { checksOf, describeRehearsal, refusedCheck } from './rehearsal.js';
 
 const RUNBOOK = 'runbooks/openstack/ironic-rolling-upgrade.md';
 const T = 300_000;

@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, waymark } from './rehearsal.js';
+import { ROOT, waymark } from '../support/binary.js';
 
 const runbooks = readdirSync(join(ROOT, 'runbooks'), { recursive: true, withFileTypes: true })
   .filter((entry) => entry.isFile() && entry.name.endsWith('.md'))

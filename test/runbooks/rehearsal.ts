@@ -4,59 +4,15 @@
  * temp dir, seeded with its faults) and a temp state directory per test file.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { parseRunbook } from '../../src/runbook/parse.js';
 import { down, paths, up, type Seed, type TestbedPaths, type TestbedStatus, status } from '../../testbed/testbed.mjs';
-import { startFleet, shouldRunFleetTests, type Fleet } from '../helpers/fleet.js';
-import { shouldRunMariaDbTests } from '../helpers/mariadb.js';
-
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-/** The binary under test; WAYMARK_TEST_BIN points at another build (e.g. a private one). */
-export const BIN = process.env.WAYMARK_TEST_BIN ?? join(ROOT, 'dist/cli/main.js');
-
-/** What one invocation printed and how it ended. */
-export interface Invocation {
-  code: number;
-  stdout: string;
-  stderr: string;
-  all: string;
-}
-
-// Variables the runbooks declare: the environment beats a profile, so a stray one must not leak in.
-const RUNBOOK_VARIABLES = new Set([
-  'DB_SOCKET', 'DB_USER', 'DB_PASSWORD', 'WAYMARK_DB_PASSWORD', 'DB_CLIENT_CNF', 'SCHEMAS', 'CONTROLLERS', 'VOLUME_HOSTS',
-  'NOVA_MANAGE', 'NOVA_STATUS', 'CINDER_MANAGE', 'UPGRADE_VENVS', 'SSH', 'BACKUP_DIR', 'MIN_FREE_GB', 'BACKUP_MAX_AGE_MIN',
-  'FROM', 'TO', 'FROM_SCHEMA', 'TO_SCHEMA', 'THIS_HOST', 'COMPUTE_CANARY', 'BATCH_SIZE', 'ORPHAN_AFTER_HOURS', 'RELOAD',
-  'SANDBOX', 'TARGET_VERSION', 'ADMIN_TOKEN', 'DEMO_ADMIN_TOKEN', 'BREAK_MIGRATION', 'INVENTORY',
-  'EXPAND_SCHEMA', 'HEAT_MANAGE',
-  'TO_MAJOR', 'IRONIC_COMPUTE_HOST', 'IRONIC_DBSYNC',
-]);
-
-function cleanEnv(extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value === undefined || RUNBOOK_VARIABLES.has(key) || key.startsWith('VITEST') || key.startsWith('WAYMARK_') || key === 'NODE_ENV') continue;
-    env[key] = value;
-  }
-  return { ...env, NO_COLOR: '1', ...extra };
-}
-
-/** Run `waymark ARGS` from the repository root. */
-export async function waymark(args: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<Invocation> {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build waymark first (npm run build)`);
-  const result = await execa(process.execPath, [BIN, ...args], { cwd, env: cleanEnv(env), extendEnv: false, reject: false, all: true, stdin: 'ignore' });
-  return {
-    code: typeof result.exitCode === 'number' ? result.exitCode : -1,
-    stdout: String(result.stdout ?? ''),
-    stderr: String(result.stderr ?? ''),
-    all: String(result.all ?? ''),
-  };
-}
+import { ROOT, waymark, type Invocation } from '../support/binary.js';
+import { startFleet, shouldRunFleetTests, type Fleet } from '../support/fleet.js';
+import { shouldRunMariaDbTests } from '../support/mariadb.js';
+import { shortTempDir } from '../support/workspace.js';
 
 /** Every check a runbook declares, by name, as waymark's parser sees it. */
 export function checksOf(runbookFile: string): string[] {
@@ -68,14 +24,6 @@ export function checksOf(runbookFile: string): string[] {
 export interface ReportJson {
   status: string;
   steps: { id: string; status: string; blocks: { id: string; role: string; status: string; attempts: number; outcome?: string }[] }[];
-}
-
-/** A fresh temp directory; short, because a unix socket path must stay under ~100 bytes. */
-export function shortTempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  if (join(dir, 'mysqld.sock').length <= 100) return dir;
-  rmSync(dir, { recursive: true, force: true });
-  return mkdtempSync(join('/tmp', prefix));
 }
 
 /**
@@ -152,10 +100,10 @@ export function describeRehearsal(
         testbed,
         state,
         runbook,
-        run: (flags = []) => waymark(['run', runbook, '--headless', '--profile', 'testbed', '--state-dir', state, ...vars, ...flags], env),
-        approve: (block, operator = SECOND_OPERATOR) => waymark(['approve', runbook, '--block', block, '--operator', operator, '--state-dir', state], env),
+        run: (flags = []) => waymark(['run', runbook, '--headless', '--profile', 'testbed', '--state-dir', state, ...vars, ...flags], { env }),
+        approve: (block, operator = SECOND_OPERATOR) => waymark(['approve', runbook, '--block', block, '--operator', operator, '--state-dir', state], { env }),
         report: async () => {
-          const result = await waymark(['report', runbook, '--format', 'json', '--state-dir', state], env);
+          const result = await waymark(['report', runbook, '--format', 'json', '--state-dir', state], { env });
           if (result.code !== 0) throw new Error(`report exited ${result.code}: ${result.all}`);
           return JSON.parse(result.stdout) as ReportJson;
         },

@@ -14,9 +14,11 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { down, paths } from '../../testbed/testbed.mjs';
-import { shouldRunFleetTests, startFleet } from '../helpers/fleet.js';
-import { shouldRunMariaDbTests } from '../helpers/mariadb.js';
-import { ROOT, SECOND_OPERATOR, awaitedApproval, refusedCheck, shortTempDir, waymark, type Invocation } from './rehearsal.js';
+import { ROOT, waymark, type Invocation } from '../support/binary.js';
+import { shouldRunFleetTests, startFleet } from '../support/fleet.js';
+import { shouldRunMariaDbTests } from '../support/mariadb.js';
+import { shortTempDir } from '../support/workspace.js';
+import { SECOND_OPERATOR, awaitedApproval, refusedCheck } from './rehearsal.js';
 
 const T = 900_000;
 
@@ -40,7 +42,7 @@ describe.skipIf(!(shouldRunMariaDbTests() && shouldRunFleetTests()))('the docume
     try {
       const state = join(dir, 'waymark-state');
       const runbookRun = (runbook: string, extra: string[], extraEnv: Record<string, string> = {}) => async (...flags: string[]): Promise<Invocation> =>
-        waymark(['run', runbook, '--headless', '--profile', 'testbed', '--yes', '--accept-warnings', '--state-dir', state, ...vars, ...extra, ...flags], { ...env, ...extraEnv });
+        waymark(['run', runbook, '--headless', '--profile', 'testbed', '--yes', '--accept-warnings', '--state-dir', state, ...vars, ...extra, ...flags], { env: { ...env, ...extraEnv } });
       const expectRefused = (result: Invocation, check: string) => {
         expect(result.code, result.all).toBe(3);
         expect(refusedCheck(result.stdout), result.all).toBe(check);
@@ -50,7 +52,7 @@ describe.skipIf(!(shouldRunMariaDbTests() && shouldRunFleetTests()))('the docume
       const approveAs = async (result: Invocation, runbook: string, block: string) => {
         expect(result.code, result.all).toBe(4);
         expect(awaitedApproval(result.stdout), result.all).toBe(block);
-        const approval = await waymark(['approve', runbook, '--block', block, '--operator', SECOND_OPERATOR, '--state-dir', state], env);
+        const approval = await waymark(['approve', runbook, '--block', block, '--operator', SECOND_OPERATOR, '--state-dir', state], { env });
         expect(approval.code, approval.all).toBe(0);
       };
 

@@ -13,8 +13,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { down, paths, status, up } from '../../testbed/testbed.mjs';
-import { shouldRunMariaDbTests } from '../helpers/mariadb.js';
-import { ROOT, refusedCheck, shortTempDir, waymark } from '../runbooks/rehearsal.js';
+import { shouldRunMariaDbTests } from '../support/mariadb.js';
+import { ROOT, waymark } from '../support/binary.js';
+import { shortTempDir } from '../support/workspace.js';
+import { refusedCheck } from '../runbooks/rehearsal.js';
 
 const T = 180_000;
 const SKIP_LEVEL = 'runbooks/openstack/skip-level-juno-to-mitaka.md';
@@ -104,7 +106,7 @@ describe.skipIf(!shouldRunMariaDbTests())('testbed load, snapshot and restore', 
       waymark(
         ['run', SKIP_LEVEL, '--headless', '--profile', 'testbed', '--yes', '--accept-warnings', '--state-dir', state,
           '--var', `DB_SOCKET=${paths(b).socket}`, '--var', `DB_CLIENT_CNF=${paths(b).clientCnf}`, '--var', `BACKUP_DIR=${paths(b).backups}`, ...flags],
-        { WAYMARK_TESTBED_DIR: paths(b).dir },
+        { env: { WAYMARK_TESTBED_DIR: paths(b).dir } },
       );
     const latin1 = await run();
     expect(latin1.code, latin1.all).toBe(3);

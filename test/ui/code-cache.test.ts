@@ -8,7 +8,8 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { UI_FIXTURES } from './harness.js';
-import { useTmuxWorkspace, terminalEnv } from './tmux.js';
+import { terminalEnv } from '../support/binary.js';
+import { useTmuxWorkspace } from '../support/tmux.js';
 
 vi.setConfig({ testTimeout: 40_000 });
 

@@ -11,8 +11,9 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeWithMariaDb } from '../helpers/mariadb.js';
-import { ROOT, terminalEnv, useTmuxWorkspace, type Tmux } from './tmux.js';
+import { describeWithMariaDb } from '../support/mariadb.js';
+import { ROOT, terminalEnv } from '../support/binary.js';
+import { useTmuxWorkspace, type Tmux } from '../support/tmux.js';
 
 const ws = useTmuxWorkspace('wm-screens-');
 const SIZES = [

@@ -6,10 +6,10 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { UI_FIXTURES } from './harness.js';
-import { useTmuxWorkspace, BIN, Tmux, terminalEnv } from './tmux.js';
+import { BIN, terminalEnv, waymark } from '../support/binary.js';
+import { useTmuxWorkspace, Tmux } from '../support/tmux.js';
 
 // Several binaries start in terminals here: on a loaded machine that can take seconds.
 vi.setConfig({ testTimeout: 40_000 });
@@ -119,8 +119,8 @@ describe('stdout is not a terminal', () => {
   });
 
   it('exits 2 with the hint when run from a pipe', async () => {
-    const result = await execa(process.execPath, [BIN, 'gate.md', '--state-dir', 'state'], { cwd: ws.dir, reject: false, env: terminalEnv(), extendEnv: false, stdin: 'ignore' });
-    expect(result.exitCode).toBe(2);
+    const result = await waymark(['gate.md', '--state-dir', 'state'], { cwd: ws.dir, terminal: true });
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain('--headless');
     expect(result.stdout).toBe('');
     expect(existsSync(join(ws.dir, 'state'))).toBe(false);

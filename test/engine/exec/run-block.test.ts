@@ -6,7 +6,8 @@ import type { OutputStream } from '../../../src/engine/exec/output.js';
 import { executeBlock, type AttemptReport, type BlockContext } from '../../../src/engine/exec/run-block.js';
 import type { Block, BlockAttributes, Executor, Role } from '../../../src/runbook/model.js';
 import { collectLines, recordingLog } from './output-capture.js';
-import { isRunning, removeScratchDirs, scratchDir } from './process-check.js';
+import { isRunning } from '../../support/processes.js';
+import { removeScratchDirs, scratchDir } from '../../support/workspace.js';
 
 afterAll(removeScratchDirs);
 

@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createMasker } from '../../../src/engine/exec/mask.js';
 import { runProcess } from '../../../src/engine/exec/shell.js';
 import { collectLines, recordingLog } from './output-capture.js';
-import { isRunning, removeScratchDirs, scratchDir } from './process-check.js';
+import { isRunning } from '../../support/processes.js';
+import { removeScratchDirs, scratchDir } from '../../support/workspace.js';
 
 afterAll(removeScratchDirs);
 

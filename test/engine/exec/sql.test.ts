@@ -4,7 +4,7 @@ import { executeBlock, type BlockContext } from '../../../src/engine/exec/run-bl
 import { runSql } from '../../../src/engine/exec/sql.js';
 import { parseConnectionUrl, type ConnectionTarget } from '../../../src/runbook/connection.js';
 import type { Block, BlockAttributes, Role } from '../../../src/runbook/model.js';
-import { describeWithMariaDb } from '../../helpers/mariadb.js';
+import { describeWithMariaDb } from '../../support/mariadb.js';
 
 function sqlBlock(code: string, attrs: Partial<BlockAttributes> = {}, role: Role = 'check'): Block {
   return {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunSession } from '../../../src/engine/session.js';
 import { reduce } from '../../../src/engine/run-state.js';
-import { loadCheckpointSync } from '../../e2e/helpers/workspace.js';
+import { loadCheckpointSync } from '../../support/workspace.js';
 import type { Block, Step } from '../../../src/runbook/model.js';
 
 let dir = '';

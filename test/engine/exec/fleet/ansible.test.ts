@@ -5,8 +5,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANSIBLE_MISSING, ansibleAvailable, runBatch, type BatchOutcome, type BatchRequest, type HostResult } from '../../../../src/engine/exec/fleet/ansible.js';
 import { createMasker, MASK } from '../../../../src/engine/exec/mask.js';
-import { removeScratchDirs, scratchDir } from '../process-check.js';
-import { startSshFleet, type SshFleet } from './sshd.js';
+import { removeScratchDirs, scratchDir } from '../../../support/workspace.js';
+import { startSshFleet, type SshFleet } from '../../../support/sshd-fleet.js';
+import { waitFor } from '../../../support/wait.js';
 
 const LOCAL = 'ansible_connection=local ansible_python_interpreter=/usr/bin/python3';
 
@@ -234,10 +235,10 @@ describe('runBatch over SSH (real sshd)', () => {
     const controller = new AbortController();
     const running = run({ inventory: 'ssh.ini', hosts: ['s1', 's2'], code: `sleep ${seconds}`, signal: controller.signal, killGraceMs: 2000 });
     try {
-      await waitFor(() => sleepers(seconds).length === 2, 30_000);
+      await waitFor(() => sleepers(seconds).length === 2, { timeout: 30_000, interval: 100, what: 'two hosts sleeping' });
       controller.abort();
       expect((await running).outcome.canceled).toBe(true);
-      await waitFor(() => sleepers(seconds).length === 0, 10_000);
+      await waitFor(() => sleepers(seconds).length === 0, { timeout: 10_000, interval: 100, what: 'every sleeper ending' });
     } finally {
       controller.abort();
       await running;
@@ -274,14 +275,6 @@ function membersOf(groups: Set<number>): string[] {
     });
 }
 
-async function waitFor(condition: () => boolean, withinMs: number): Promise<void> {
-  const deadline = performance.now() + withinMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 describe('runBatch ends ansible-playbook and everything it started', () => {
   it('on cancel: no worker, module or script is left', async () => {
     const seconds = `30.${process.pid}1`;
@@ -289,7 +282,7 @@ describe('runBatch ends ansible-playbook and everything it started', () => {
     const running = run({ hosts: ['h1', 'h2', 'h3'], code: `sleep ${seconds}`, signal: controller.signal, killGraceMs: 2000 });
     let groups = new Set<number>();
     try {
-      await waitFor(() => sleepers(seconds).length === 3, 30_000);
+      await waitFor(() => sleepers(seconds).length === 3, { timeout: 30_000, interval: 100, what: 'three hosts sleeping' });
       groups = new Set(sleepers(seconds).map((sleeper) => sleeper.pgid));
       controller.abort();
       const ran = await running;

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matchHosts, readInventory, type Inventory } from '../../../../src/engine/exec/fleet/inventory.js';
-import { removeScratchDirs, scratchDir } from '../process-check.js';
+import { removeScratchDirs, scratchDir } from '../../../support/workspace.js';
 
 const INVENTORY = `zeta ansible_connection=local
 [computes]

@@ -5,7 +5,7 @@ import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PLUGIN_FILES, pluginSources } from '../../../../src/engine/exec/fleet/plugins.js';
 import { createMasker } from '../../../../src/engine/exec/mask.js';
-import { removeScratchDirs, scratchDir } from '../process-check.js';
+import { removeScratchDirs, scratchDir } from '../../../support/workspace.js';
 
 const folder = path.resolve('src/engine/exec/fleet/plugins');
 const shipped = (): string[] =>

@@ -1,73 +1,17 @@
 /**
- * Driving the built `waymark` binary the way an operator does: a scratch folder per test holding
- * the runbook (blocks run with the runbook's folder as cwd, so they can leave evidence beside it)
- * and a fresh `--state-dir`, plus readers for what waymark leaves on disk.
+ * Temporary workspaces for tests, all removed afterwards: a scratch folder per test holding the
+ * runbook (blocks run with the runbook's folder as cwd, so they can leave evidence beside it) and a
+ * fresh `--state-dir` ({@link useWorkspace}); a factory of such folders for composed runbooks run
+ * from the repository root ({@link useScratch}); plain scratch directories ({@link scratchDir});
+ * plus readers for what waymark leaves on disk.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
-import { afterEach, beforeEach } from 'vitest';
-import { reduce, type RunEvent, type RunState } from '../../../src/engine/run-state.js';
-
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-/**
- * The binary under test: build it first with `npm run build` (npm test does; see test/e2e/README.md).
- * WAYMARK_TEST_BIN points the tests at another build, e.g. a private one while others rebuild dist/.
- */
-export const BIN = process.env.WAYMARK_TEST_BIN ?? join(ROOT, 'dist/cli/main.js');
-export const FIXTURES = join(ROOT, 'test/fixtures/engine');
-
-function assertBuilt(): void {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build waymark first with \`npm run build\``);
-}
-
-/** What one invocation printed and how it ended. */
-export interface Invocation {
-  code: number;
-  stdout: string;
-  stderr: string;
-  /** stdout and stderr together, for "the operator can see X" assertions. */
-  all: string;
-}
-
-/** waymark's environment for tests: no inherited state dir or colour, plus `extra`. */
-export function testEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value === undefined || key === 'WAYMARK_STATE_DIR' || key === 'WAYMARK_TEST_BIN' || key.startsWith('VITEST') || key === 'NODE_ENV') continue;
-    env[key] = value;
-  }
-  return { ...env, NO_COLOR: '1', ...extra };
-}
-
-const SPAWN_OPTIONS = { extendEnv: false, reject: false, all: true, stdin: 'ignore' } as const;
-
-/** Start waymark without waiting for it (for signals, locks and kills). */
-export function spawnWaymark(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
-  assertBuilt();
-  return execa(process.execPath, [BIN, ...args], { ...SPAWN_OPTIONS, cwd: options.cwd ?? ROOT, env: testEnv(options.env) });
-}
-
-/**
- * Run waymark to its end with its file size limited to `blocks` 512-byte blocks (RLIMIT_FSIZE,
- * sh's `ulimit -f`): a write past the limit is cut short, then fails with EFBIG, as on a full disk.
- */
-export async function waymarkWithFileLimit(blocks: number, args: string[], options: { cwd?: string } = {}): Promise<Invocation> {
-  assertBuilt();
-  return invocation(await execa('sh', ['-c', `ulimit -f ${blocks}; exec "$@"`, 'sh', process.execPath, BIN, ...args], { ...SPAWN_OPTIONS, cwd: options.cwd ?? ROOT, env: testEnv() }));
-}
-
-/** What a finished waymark process printed and how it ended. */
-function invocation(result: { exitCode?: number | undefined; stdout?: unknown; stderr?: unknown; all?: unknown }): Invocation {
-  return { code: typeof result.exitCode === 'number' ? result.exitCode : -1, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), all: String(result.all ?? '') };
-}
-
-/** Run waymark to its end. */
-export async function waymark(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Invocation> {
-  return invocation(await spawnWaymark(args, options));
-}
+import { afterAll, afterEach, beforeEach } from 'vitest';
+import { reduce, type RunEvent, type RunState } from '../../src/engine/run-state.js';
+import { FIXTURES, ROOT, spawnWaymark, waymark, type Invocation } from './binary.js';
+import { waitFor } from './wait.js';
 
 /** `status --json` as docs/json.md#status---json shapes it. */
 export interface StatusJson {
@@ -212,36 +156,6 @@ export function filesUnder(dir: string): string[] {
   return found;
 }
 
-/** True while the process runs (zombies do not count). */
-export { isRunning } from '../../engine/exec/process-check.js';
-
-/** Poll `condition` until it holds or `timeoutMs` passes; returns whether it held. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 20): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await condition()) return true;
-    if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
-
-/** Living (non-zombie) processes whose process group is `pgid` (a block's shell leads its own group). */
-export function groupMembers(pgid: number): number[] {
-  const members: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // it ended between readdir and read
-    }
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') members.push(Number(entry));
-  }
-  return members;
-}
-
 /** The pid of the waymark process holding a lock in this workspace's state directory, once one does. */
 export async function lockHolderPid(w: Workspace, timeoutMs = 10_000): Promise<number> {
   let pid = 0;
@@ -280,4 +194,131 @@ export function loadCheckpointSync(runDir: string): RunState {
     state = { ...reduce(state, entry.event), journalSeq: entry.seq };
   }
   return state;
+}
+
+/** The composed example runbook (runbooks/composed/). */
+export const COMPOSED = 'runbooks/composed/control-plane-upgrade.md';
+
+/** `status --json` of a composed runbook, as far as the compose tests read it. */
+export interface Status {
+  run: string | null;
+  status: string;
+  timeLeftMs?: number | null;
+  steps: { id: string; title: string; status: string; durationMs?: number; blocks: { id: string; status: string }[] }[];
+}
+
+/** A run as `report --format json` shows it, as far as the compose tests read it. */
+export interface Recorded {
+  run: string;
+  status: string;
+  steps: { id: string; hash: string; status: string; durationMs?: number; failures?: number; blocks: { id: string; status: string; executions: number }[] }[];
+}
+
+/** A scratch folder with a state directory inside it, whose commands run from the repository root by default. */
+export class Scratch {
+  readonly state: string;
+  constructor(readonly dir: string) {
+    this.state = join(dir, 'state');
+  }
+
+  path(...parts: string[]): string {
+    return join(this.dir, ...parts);
+  }
+
+  /** Write a file (folders are created); returns its path. */
+  write(name: string, text: string): string {
+    const file = this.path(name);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, text);
+    return file;
+  }
+
+  /** Non-empty lines of a file; [] when it does not exist. */
+  lines(file: string): string[] {
+    return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : [];
+  }
+
+  /** Any command with this scratch's state directory, run from `cwd` (the repository root by default). */
+  waymark(args: string[], cwd: string = ROOT): Promise<Invocation> {
+    return waymark([...args, '--state-dir', this.state], { cwd });
+  }
+
+  /** Start any command with this scratch's state directory, without waiting for it (for kills). */
+  spawn(args: string[], cwd: string = ROOT) {
+    return spawnWaymark([...args, '--state-dir', this.state], { cwd });
+  }
+
+  run(book: string, flags: string[] = [], cwd: string = ROOT): Promise<Invocation> {
+    return this.waymark(['run', book, '--headless', ...flags], cwd);
+  }
+
+  async status(book: string, cwd: string = ROOT): Promise<Status> {
+    const result = await this.waymark(['status', book, '--json'], cwd);
+    if (result.code !== 0) throw new Error(`status exited ${result.code}: ${result.all}`);
+    return JSON.parse(result.stdout) as Status;
+  }
+
+  /** The current run of runbook `id`, as the state directory records it. */
+  currentRun(id: string): string {
+    return (JSON.parse(readFileSync(join(this.state, id, 'current.json'), 'utf8')) as { runId: string }).runId;
+  }
+
+  /** Ids of the runs of runbook `id`, oldest first. */
+  runs(id: string): string[] {
+    const dir = join(this.state, id, 'runs');
+    // Run ids start with their UTC start time, so sorting them sorts the runs.
+    return existsSync(dir) ? readdirSync(dir).sort() : [];
+  }
+
+  /** A run as its checkpoint records it (`report --format json`), whatever the storage format. */
+  async recorded(book: string, run?: string, cwd: string = ROOT): Promise<Recorded> {
+    const result = await this.waymark(['report', book, '--format', 'json', ...(run ? ['--run', run] : [])], cwd);
+    if (result.code !== 0) throw new Error(`report exited ${result.code}: ${result.all}`);
+    return JSON.parse(result.stdout) as Recorded;
+  }
+}
+
+/**
+ * A factory of scratch folders, each test calling it for its own (tests run concurrently, so
+ * nothing is shared between them); every folder is removed after the file's tests.
+ */
+export function useScratch(prefix = 'wm-compose-'): () => Scratch {
+  const made: Scratch[] = [];
+  afterAll(() => {
+    for (const scratch of made) rmSync(scratch.dir, { recursive: true, force: true });
+  });
+  return () => {
+    const scratch = new Scratch(mkdtempSync(join(tmpdir(), prefix)));
+    made.push(scratch);
+    return scratch;
+  };
+}
+
+/** The line of `file` (1-based) on which `text` first appears. */
+export function lineOf(file: string, text: string): number {
+  const index = readFileSync(resolve(ROOT, file), 'utf8').split('\n').findIndex((line) => line.includes(text));
+  if (index === -1) throw new Error(`${text} is not in ${file}`);
+  return index + 1;
+}
+
+const scratchDirs: string[] = [];
+
+/** A fresh directory under the system temp dir; `removeScratchDirs` deletes them all. */
+export function scratchDir(prefix = 'wm-exec-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratchDirs.push(dir);
+  return dir;
+}
+
+/** Delete every directory `scratchDir` made (for `afterAll`). */
+export function removeScratchDirs(): void {
+  for (const dir of scratchDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** A fresh temp directory; short, because a unix socket path inside it must stay under ~100 bytes. */
+export function shortTempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (join(dir, 'mysqld.sock').length <= 100) return dir;
+  rmSync(dir, { recursive: true, force: true });
+  return mkdtempSync(join('/tmp', prefix));
 }

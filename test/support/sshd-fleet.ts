@@ -1,7 +1,7 @@
 /**
  * A small private SSH fleet for the fleet executor's tests: one real sshd per host on its own loopback
  * address (127.0.1.x, away from the shared test fleet's 127.0.0.x), a generated host key and client
- * key, and an inventory. Until test/helpers/fleet.ts is ready; `stop()` ends every process it started
+ * key, and an inventory. Kept apart from test/support/fleet.ts (which shares testbed/fleet.mjs); `stop()` ends every process it started
  * (the servers, their sessions, and Ansible's SSH control masters for them), by pid.
  */
 import { execFileSync, spawn } from 'node:child_process';

@@ -1,4 +1,4 @@
-/** Which values of CI make the SQL and fleet suites refuse to skip (test/helpers/ci.ts). */
+/** Which values of CI make the SQL and fleet suites refuse to skip (test/support/ci.ts). */
 import { describe, expect, it } from 'vitest';
 import { underCi } from './ci.js';
 

@@ -6,28 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-/** The binary under test (build it first: `npm run build`); WAYMARK_TEST_BIN points at another build. */
-export const BIN = process.env.WAYMARK_TEST_BIN ?? join(ROOT, 'dist/cli/main.js');
-
-/**
- * The environment waymark gets in the terminal: a login-like minimum, so nothing the test runner
- * carries leaks in — no state dir, no colour switch, no CI marker (under CI, ink draws nothing
- * until it exits) — plus `extra`.
- */
-export function terminalEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = { TERM: 'xterm-256color', LANG: 'C.UTF-8' };
-  for (const key of ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'XDG_CONFIG_HOME']) {
-    const value = process.env[key];
-    if (value !== undefined) env[key] = value;
-  }
-  return { ...env, ...extra };
-}
+import { assertBuilt, BIN, terminalEnv, waymark, type Invocation } from './binary.js';
+import { waitForValue } from './wait.js';
 
 /** Quote one word for `sh -c`. */
 export function shellQuote(word: string): string {
@@ -87,14 +70,11 @@ export class Tmux {
 
   /** Poll the screen until `pattern` matches; the failure shows the last screen. */
   async waitFor(session: string, pattern: RegExp, timeoutMs = 15_000, options: { history?: boolean; pollMs?: number } = {}): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    let last = '';
-    for (;;) {
-      last = await this.screen(session, options);
-      if (pattern.test(last)) return last;
-      if (Date.now() > deadline) throw new Error(`screen did not show ${pattern} within ${timeoutMs} ms; last screen:\n${last}`);
-      await new Promise((done) => setTimeout(done, options.pollMs ?? 50));
-    }
+    return waitForValue(() => this.screen(session, options), (screen) => pattern.test(screen), {
+      timeout: timeoutMs,
+      interval: options.pollMs ?? 50,
+      what: `the screen showing ${pattern}`,
+    });
   }
 
   /** Send keys by tmux name (`Enter`, `C-c`, `Down`, `Space`...), or literal text with `{ literal: true }`. */
@@ -115,21 +95,22 @@ export class Tmux {
 
   /** Wait until the pane's process has exited; its exit status. */
   async waitForExit(session: string, timeoutMs = 15_000): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const status = this.exitStatus(session);
-      if (status !== null) return status;
-      if (Date.now() > deadline) {
-        const pid = await this.panePid(session);
-        throw new Error(`the command in ${session} (under pane pid ${pid}, ${processState(pid)}) did not exit within ${timeoutMs} ms; last screen:\n${await this.screen(session)}`);
-      }
-      await new Promise((done) => setTimeout(done, 50));
+    try {
+      return await waitForValue(() => this.exitStatus(session), (status) => status !== null, { timeout: timeoutMs, interval: 50, what: `the command in ${session} exiting` }) as number;
+    } catch {
+      const pid = await this.panePid(session);
+      throw new Error(`the command in ${session} (under pane pid ${pid}, ${processState(pid)}) did not exit within ${timeoutMs} ms; last screen:\n${await this.screen(session)}`);
     }
   }
 
   /** The pid of the pane's process. */
   async panePid(session: string): Promise<number> {
     return Number((await this.#tmux(['display-message', '-p', '-t', session, '#{pane_pid}'])).trim());
+  }
+
+  /** tmux's `display-message -p FORMAT` for the session's pane: its `#{...}` variables, expanded. */
+  async display(session: string, format: string): Promise<string> {
+    return (await this.#tmux(['display-message', '-p', '-t', session, format])).replace(/\n$/, '');
   }
 
   /** The pane's title: what an OSC 0 or OSC 2 from the program in it sets. */
@@ -170,22 +151,6 @@ function processState(pid: number): string {
   }
 }
 
-/** True while `pid` is a live (non-zombie) process. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Register the hooks every tmux test file needs: one private tmux server for the file (killed
  * after it), and a fresh scratch directory per test. Read `.tmux` and `.dir` inside tests.
@@ -197,14 +162,14 @@ export interface TmuxWorkspace {
   /** The lines of a file the runbook's blocks write into the folder (none if it does not exist). */
   lines(name: string): string[];
   /** waymark itself (not the TUI) with the folder's state directory: status, audit, headless runs. */
-  waymark(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  waymark(args: string[]): Promise<Invocation>;
 }
 
 export function useTmuxWorkspace(prefix: string): TmuxWorkspace {
   let tmux: Tmux | undefined;
   let dir = '';
   beforeAll(() => {
-    if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build waymark first with \`npm run build\``);
+    assertBuilt();
     tmux = new Tmux();
   });
   afterAll(async () => {
@@ -228,9 +193,8 @@ export function useTmuxWorkspace(prefix: string): TmuxWorkspace {
       const file = join(dir, name);
       return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
     },
-    async waymark(args) {
-      const result = await execa(process.execPath, [BIN, ...args, '--state-dir', join(dir, 'state')], { cwd: dir, reject: false, env: terminalEnv(), extendEnv: false, stdin: 'ignore' });
-      return { code: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+    waymark(args) {
+      return waymark([...args, '--state-dir', join(dir, 'state')], { cwd: dir, terminal: true });
     },
   };
 }
