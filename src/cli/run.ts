@@ -384,7 +384,7 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
     }
     case 'checklist':
       print(`waiting: step ${action.step.id} has a checklist to tick${action.precondition ? ' before its first block runs (preconditions)' : ''}:`);
-      for (const item of action.items) print(`   [ ] ${item.text}`);
+      for (const item of d.items.filter((i) => action.items.some((due) => due.id === i.id))) print(`   [ ] ${item.shown}`);
       return print('   tick it in the TUI, or re-run with --yes');
     case 'confirm-step':
       return print(`waiting: step ${action.step.id} (${action.step.title}) needs a confirmation that it was done; confirm it in the TUI or re-run with --yes`);

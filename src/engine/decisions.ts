@@ -8,6 +8,7 @@ import type { Block, ChecklistItem, Runbook, Step } from '../runbook/model.js';
 import type { BlockState, RunState, StepState } from './run-state.js';
 import { openChecks, pendingFixesFor, remedyFor, rollbackBlocks, type NextAction } from './plan.js';
 import { ExitCode } from './errors.js';
+import { withValues } from './vars.js';
 import { approvalReason, describeApprovalWait } from './approval.js';
 import { countHosts, describeCounts, fleetChecksOf, summarizeFleet, type FleetSummary } from './fleet.js';
 
@@ -79,6 +80,8 @@ export interface Choice {
 /** A checklist item and whether it is ticked. */
 export interface Item extends ChecklistItem {
   ticked: boolean;
+  /** The item's text as a face shows it: `${NAME}` filled in by `withValues` (secrets masked; docs/runbook-format.md#checklists). */
+  shown: string;
 }
 
 /** One check of the step's gate that ran and has not passed, as a face shows it. */
@@ -130,6 +133,8 @@ export interface Decisions {
 export interface DecisionContext {
   busy?: boolean;
   mask?: (text: string) => string;
+  /** The run's variable values safe to show (RunSession.shownValues): what `${NAME}` in a checklist item shows. */
+  shown?: Record<string, string>;
 }
 
 /**
@@ -148,7 +153,8 @@ export function decisionsFor(runbook: Runbook, state: RunState, action: NextActi
   const stepState = step ? (state.steps.find((s) => s.id === step.id) ?? null) : null;
   const block = 'block' in action && AT_BLOCK.has(action.kind) ? action.block : null;
   const blockState = block && stepState ? (stepState.blocks.find((b) => b.id === block.id) ?? null) : null;
-  const items: Item[] = step ? step.checklist.map((item) => ({ ...item, ticked: Boolean(stepState?.ticked[item.id]) })) : [];
+  const shown = context.shown ?? {};
+  const items: Item[] = step ? step.checklist.map((item) => ({ ...item, ticked: Boolean(stepState?.ticked[item.id]), shown: withValues(item.text, shown) })) : [];
   const rollbacks = step && (action.kind === 'failed' || action.kind === 'refused' || action.kind === 'interrupted') ? rollbackBlocks(step) : [];
   const gate = step && stepState && AT_BLOCK.has(action.kind) ? openChecks(step, stepState).map(({ block: check, state: checkState }) => ({
     block: check,

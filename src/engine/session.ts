@@ -741,7 +741,7 @@ export class RunSession {
 
   /** The answers allowed now, and what a face needs to show the run's question. */
   decisions(): Decisions {
-    return decisionsFor(this.runbook, this.#state, this.next(), { busy: this.busy, mask: (text) => this.mask(text) });
+    return decisionsFor(this.runbook, this.#state, this.next(), { busy: this.busy, mask: (text) => this.mask(text), shown: this.shownValues() });
   }
 
   /**
