@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { Block, Runbook } from '../runbook/model.js';
 import { RunSession, type SessionEvent, type SessionOptions } from '../engine/session.js';
+import { operatorName } from '../engine/operator.js';
 import type { StepFilter } from '../engine/plan.js';
 import { refusal, rollbackRequest, rollbackTarget, type Answer, type Decisions } from '../engine/decisions.js';
 import { headlessPolicy, type HeadlessFlags } from '../engine/headless-policy.js';
@@ -172,7 +173,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
   const sessionOptions: SessionOptions = {
     runbookFile: positionals[0] as string,
     stateDir: stateDirFrom(values['state-dir']),
-    operator: values.operator,
+    operator: operatorName(values.operator),
     profile: values.profile,
     varFlags: values.var ?? [],
     varFiles: values['var-file'] ?? [],
