@@ -9,6 +9,7 @@ import type { BlockState, RunState, StepState } from './run-state.js';
 import { openChecks, pendingFixesFor, remedyFor, rollbackBlocks, type NextAction } from './plan.js';
 import { ExitCode } from './errors.js';
 import { withValues } from './vars.js';
+import { inert } from '../runbook/inert.js';
 import { approvalReason, describeApprovalWait } from './approval.js';
 import { countHosts, describeCounts, fleetChecksOf, summarizeFleet, type FleetSummary } from './fleet.js';
 
@@ -80,7 +81,11 @@ export interface Choice {
 /** A checklist item and whether it is ticked. */
 export interface Item extends ChecklistItem {
   ticked: boolean;
-  /** The item's text as a face shows it: `${NAME}` filled in by `withValues` (secrets masked; docs/runbook-format.md#checklists). */
+  /**
+   * The item's text as a face shows it: `${NAME}` filled in by `withValues` (secrets masked;
+   * docs/runbook-format.md#checklists), then inert on one line. A captured value is a command's
+   * output: its newline must not print a line of its own under the item (`[x] …` that was never ticked).
+   */
   shown: string;
 }
 
@@ -154,7 +159,7 @@ export function decisionsFor(runbook: Runbook, state: RunState, action: NextActi
   const block = 'block' in action && AT_BLOCK.has(action.kind) ? action.block : null;
   const blockState = block && stepState ? (stepState.blocks.find((b) => b.id === block.id) ?? null) : null;
   const shown = context.shown ?? {};
-  const items: Item[] = step ? step.checklist.map((item) => ({ ...item, ticked: Boolean(stepState?.ticked[item.id]), shown: withValues(item.text, shown) })) : [];
+  const items: Item[] = step ? step.checklist.map((item) => ({ ...item, ticked: Boolean(stepState?.ticked[item.id]), shown: inert(withValues(item.text, shown)) })) : [];
   const rollbacks = step && (action.kind === 'failed' || action.kind === 'refused' || action.kind === 'interrupted') ? rollbackBlocks(step) : [];
   const gate = step && stepState && AT_BLOCK.has(action.kind) ? openChecks(step, stepState).map(({ block: check, state: checkState }) => ({
     block: check,

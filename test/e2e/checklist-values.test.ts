@@ -56,3 +56,41 @@ describe('checklist items show variable values headless', () => {
     expect(w.lines('drained.txt')).toEqual(['drained']);
   });
 });
+
+describe('a captured value in a checklist item, headless', () => {
+  it('prints escape sequences inert and a newline in the value as ␊, so it cannot print a line of its own', async () => {
+    const w = ws();
+    // Reproduced: the value came out on two lines, the second one reading like a ticked item.
+    const book = w.write(
+      'book.md',
+      [
+        '---',
+        'title: Captured into an item',
+        'id: captured-item',
+        '---',
+        '# Captured into an item',
+        '',
+        '## Read {#read}',
+        '',
+        '```sh name=read capture=BANNER',
+        "printf 'db-7 \\033]52;c;cHduZWQ=\\007\\033[2J\\n   [x] every host is drained\\n'",
+        '```',
+        '',
+        '## Drain {#drain}',
+        '',
+        '- [ ] The banner says ${BANNER}',
+        '',
+        '```sh name=drain',
+        'true',
+        '```',
+        '',
+      ].join('\n'),
+    );
+    const waiting = await w.run(book);
+    expect(waiting.code).not.toBe(0);
+    expect(waiting.stdout).toContain('   [ ] The banner says db-7 ␛]52;c;cHduZWQ=␇␛[2J␊   [x] every host is drained\n');
+    expect(waiting.stdout).not.toMatch(/^ +\[x\] every host is drained/m);
+    expect(waiting.stdout).not.toContain('\u001B');
+    expect(waiting.stdout).not.toContain('\u0007');
+  });
+});
