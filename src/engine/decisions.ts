@@ -81,12 +81,18 @@ export interface Choice {
 /** A checklist item and whether it is ticked. */
 export interface Item extends ChecklistItem {
   ticked: boolean;
-  /**
-   * The item's text as a face shows it: `${NAME}` filled in by `withValues` (secrets masked;
-   * docs/runbook-format.md#checklists), then inert on one line. A captured value is a command's
-   * output: its newline must not print a line of its own under the item (`[x] …` that was never ticked).
-   */
+  /** The item's text as a face shows it (`shownItem`). */
   shown: string;
+}
+
+/**
+ * A checklist item's text as both faces show it: `${NAME}` filled in by `withValues` from `shown`
+ * (secrets masked; docs/runbook-format.md#checklists), then inert on one line. A captured value is
+ * a command's output: its newline must not print a line of its own under the item (`[x] …` that
+ * was never ticked).
+ */
+export function shownItem(text: string, shown: Record<string, string>): string {
+  return inert(withValues(text, shown));
 }
 
 /** One check of the step's gate that ran and has not passed, as a face shows it. */
@@ -159,7 +165,7 @@ export function decisionsFor(runbook: Runbook, state: RunState, action: NextActi
   const block = 'block' in action && AT_BLOCK.has(action.kind) ? action.block : null;
   const blockState = block && stepState ? (stepState.blocks.find((b) => b.id === block.id) ?? null) : null;
   const shown = context.shown ?? {};
-  const items: Item[] = step ? step.checklist.map((item) => ({ ...item, ticked: Boolean(stepState?.ticked[item.id]), shown: inert(withValues(item.text, shown)) })) : [];
+  const items: Item[] = step ? step.checklist.map((item) => ({ ...item, ticked: Boolean(stepState?.ticked[item.id]), shown: shownItem(item.text, shown) })) : [];
   const rollbacks = step && (action.kind === 'failed' || action.kind === 'refused' || action.kind === 'interrupted') ? rollbackBlocks(step) : [];
   const gate = step && stepState && AT_BLOCK.has(action.kind) ? openChecks(step, stepState).map(({ block: check, state: checkState }) => ({
     block: check,

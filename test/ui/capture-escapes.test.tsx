@@ -19,10 +19,13 @@ describe('a captured value holding escape sequences', () => {
     await screen.until((f) => expect(f).toMatch(/✓ +RUN +session/));
     screen.press(KEY.enter);
     const shown = 'host-␛]52;c;cHduZWQ=␇-␛[2J-end';
-    await screen.until((f) => expect(flat(f)).toContain(`The host printed ${shown}.`));
+    await screen.until((f) => expect(flat(f)).toContain(`The host printed ${shown}. The banner reads db-7␊ [x] every host is drained.`));
     const frame = screen.live();
     // The checklist item, with the capture and the secret capture masked.
     expect(flat(frame)).toContain(`[ ] The host ${shown} is drained, session ••••`);
+    // A newline in the value stays in its item: no row of its own that reads like a ticked item.
+    expect(flat(frame)).toContain('[ ] The banner says db-7␊ [x] every host is drained');
+    expect(frame).not.toMatch(/^\W*\[x\] every host is drained/m);
     // The block's variables row.
     expect(frame).toContain(`CLIP=${shown}`);
     expect(frame).not.toContain('${CLIP}');
@@ -34,8 +37,8 @@ describe('a captured value holding escape sequences', () => {
     expect(whole).not.toContain('s3cr3t-t0ken-value');
 
     // The confirmation screen's variables row, before the block that uses it runs.
-    screen.press(KEY.space);
-    await screen.until((f) => expect(flat(f)).toContain('[x] The host'));
+    screen.press(KEY.space, KEY.down, KEY.space);
+    await screen.until((f) => expect(flat(f)).toContain('[x] The banner says'));
     screen.press(KEY.enter);
     await screen.until((f) => expect(f).toContain('This block needs your confirmation.'));
     expect(flat(screen.live())).toContain(`with CLIP=${shown}`);
