@@ -4,8 +4,10 @@
  * clears the screen. Reproduced: a shell block captures such output; the next step's prose, its
  * checklist item, the block's variables row and its confirmation screen all show it. Each must
  * show the sequence inert (`␛]52;c;…␇`, src/runbook/inert.ts), and no raw ESC or BEL may reach
- * the terminal. (On review the TUI did not leak: every face string passes through ui/inert-text's
- * Text, and the prose through the Markdown renderer's inert source. This test holds it so.)
+ * the terminal. A newline in a value stays in its line (`␊`). Escapes did not leak (every string
+ * goes through ui/inert-text's Text, the prose through the Markdown renderer's inert source), but a
+ * captured newline started a line of the prose's own: `[x] every host is drained` stood under the
+ * step's text, though nobody ticked it. withValues now fills values in inert, on one line.
  */
 import { describe, expect, it } from 'vitest';
 import { KEY, flat, useScreens } from './harness.js';
