@@ -1,8 +1,8 @@
 /** `waymark preflight RUNBOOK.md`: every check of every step, now, read-only (engine/preflight.ts). */
 import { parseArgs } from 'node:util';
-import { userInfo } from 'node:os';
 import { loadRunbook } from '../runbook/load.js';
 import { preflightExit, runPreflight } from '../engine/preflight.js';
+import { operatorName } from '../engine/operator.js';
 import { renderPreflightJunit, renderPreflightMarkdown } from '../report/preflight.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import { UsageError } from '../engine/errors.js';
@@ -56,7 +56,7 @@ export async function preflightCommand(argv: string[], out: NodeJS.WritableStrea
   try {
     result = await runPreflight(runbook, {
       stateDir: stateDirFrom(values['state-dir']),
-      operator: values.operator ?? process.env.WAYMARK_OPERATOR ?? userInfo().username,
+      operator: operatorName(values.operator),
       ...(values.profile === undefined ? {} : { profile: values.profile }),
       varFlags: values.var ?? [],
       varFiles: values['var-file'] ?? [],

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { loadRunbook } from '../runbook/load.js';
 import { repairRun } from '../engine/repair.js';
-import { currentUser } from '../state/lock.js';
+import { operatorName } from '../engine/operator.js';
 import { ExitCode, UsageError } from '../engine/errors.js';
 import { stateDirFrom } from './options.js';
 
@@ -26,7 +26,7 @@ export async function repairCommand(argv: string[], out: NodeJS.WritableStream):
   const runbook = await loadRunbook(positionals[0] as string, { allowOutsideRoot: values['allow-outside-includes'] ?? false });
   const outcome = await repairRun(runbook, {
     stateDir: stateDirFrom(values['state-dir']),
-    operator: values.operator ?? currentUser(),
+    operator: operatorName(values.operator),
     ...(values.run !== undefined ? { runId: values.run } : {}),
   });
   if (!outcome.repaired) {

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { Block, Runbook } from '../runbook/model.js';
 import { RunSession, type SessionEvent, type SessionOptions } from '../engine/session.js';
+import { operatorName } from '../engine/operator.js';
 import type { StepFilter } from '../engine/plan.js';
 import { refusal, rollbackRequest, rollbackTarget, type Answer, type Decisions } from '../engine/decisions.js';
 import { headlessPolicy, type HeadlessFlags } from '../engine/headless-policy.js';
@@ -174,7 +175,7 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
   const sessionOptions: SessionOptions = {
     runbookFile: positionals[0] as string,
     stateDir: stateDirFrom(values['state-dir']),
-    operator: values.operator,
+    operator: operatorName(values.operator),
     profile: values.profile,
     varFlags: values.var ?? [],
     varFiles: values['var-file'] ?? [],
@@ -386,7 +387,7 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
     }
     case 'checklist':
       print(`waiting: step ${action.step.id} has a checklist to tick${action.precondition ? ' before its first block runs (preconditions)' : ''}:`);
-      for (const item of action.items) print(`   [ ] ${item.text}`);
+      for (const item of d.items.filter((i) => action.items.some((due) => due.id === i.id))) print(`   [ ] ${item.shown}`);
       return print('   tick it in the TUI, or re-run with --yes');
     case 'confirm-step':
       return print(`waiting: step ${action.step.id} (${action.step.title}) needs a confirmation that it was done; confirm it in the TUI or re-run with --yes`);

@@ -8,6 +8,8 @@ import type { Block, ChecklistItem, Runbook, Step } from '../runbook/model.js';
 import type { BlockState, RunState, StepState } from './run-state.js';
 import { openChecks, pendingFixesFor, remedyFor, rollbackBlocks, type NextAction } from './plan.js';
 import { ExitCode } from './errors.js';
+import { withValues } from './vars.js';
+import { inert } from '../runbook/inert.js';
 import { approvalReason, describeApprovalWait } from './approval.js';
 import { countHosts, describeCounts, fleetChecksOf, summarizeFleet, type FleetSummary } from './fleet.js';
 
@@ -79,6 +81,18 @@ export interface Choice {
 /** A checklist item and whether it is ticked. */
 export interface Item extends ChecklistItem {
   ticked: boolean;
+  /** The item's text as a face shows it (`shownItem`). */
+  shown: string;
+}
+
+/**
+ * A checklist item's text as both faces show it: `${NAME}` filled in by `withValues` from `shown`
+ * (secrets masked; docs/runbook-format.md#checklists), then inert on one line. A captured value is
+ * a command's output: its newline must not print a line of its own under the item (`[x] …` that
+ * was never ticked).
+ */
+export function shownItem(text: string, shown: Record<string, string>): string {
+  return inert(withValues(text, shown));
 }
 
 /** One check of the step's gate that ran and has not passed, as a face shows it. */
@@ -130,6 +144,8 @@ export interface Decisions {
 export interface DecisionContext {
   busy?: boolean;
   mask?: (text: string) => string;
+  /** The run's variable values safe to show (RunSession.shownValues): what `${NAME}` in a checklist item shows. */
+  shown?: Record<string, string>;
 }
 
 /**
@@ -148,7 +164,8 @@ export function decisionsFor(runbook: Runbook, state: RunState, action: NextActi
   const stepState = step ? (state.steps.find((s) => s.id === step.id) ?? null) : null;
   const block = 'block' in action && AT_BLOCK.has(action.kind) ? action.block : null;
   const blockState = block && stepState ? (stepState.blocks.find((b) => b.id === block.id) ?? null) : null;
-  const items: Item[] = step ? step.checklist.map((item) => ({ ...item, ticked: Boolean(stepState?.ticked[item.id]) })) : [];
+  const shown = context.shown ?? {};
+  const items: Item[] = step ? step.checklist.map((item) => ({ ...item, ticked: Boolean(stepState?.ticked[item.id]), shown: shownItem(item.text, shown) })) : [];
   const rollbacks = step && (action.kind === 'failed' || action.kind === 'refused' || action.kind === 'interrupted') ? rollbackBlocks(step) : [];
   const gate = step && stepState && AT_BLOCK.has(action.kind) ? openChecks(step, stepState).map(({ block: check, state: checkState }) => ({
     block: check,

@@ -114,7 +114,7 @@ export function headlessPolicy(d: Decisions, flags: HeadlessFlags, context: Poli
     case 'checklist': {
       const item = d.items.find((i) => !i.ticked && action.items.some((due) => due.id === i.id));
       if (!flags.yes || !item || !allows('tick')) return wait;
-      return { kind: 'answer', answer: { kind: 'tick', item: item.id, automatic: true }, note: `   [x] ${item.text} (${action.precondition ? 'precondition, ' : ''}ticked automatically, --yes)` };
+      return { kind: 'answer', answer: { kind: 'tick', item: item.id, automatic: true }, note: `   [x] ${item.shown} (${action.precondition ? 'precondition, ' : ''}ticked automatically, --yes)` };
     }
     case 'confirm-step':
       return flags.yes && allows('confirm-step') ? { kind: 'answer', answer: { kind: 'confirm-step', automatic: true } } : wait;

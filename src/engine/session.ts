@@ -3,13 +3,14 @@
  * checkpoint, the audit trail, the block logs, the executors — and refuses any request the
  * run's rules do not allow, whichever face asks.
  */
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Block, Runbook, Step, VarDecl } from '../runbook/model.js';
 import { loadRunbook } from '../runbook/load.js';
 import { interpolate, parseConnectionUrl, resolveSocketPath } from '../runbook/connection.js';
 import type { ConnectionTarget } from '../runbook/connection.js';
 import { ExitCode, OperatorError } from './errors.js';
+import { operatorName } from './operator.js';
 import { StateError, assertNoSymlinksBelow, ensureDir } from '../state/atomic.js';
 import { AuditLog } from '../state/audit.js';
 import { auditMac, loadAuditKey, type AuditKey } from '../state/audit-key.js';
@@ -125,14 +126,6 @@ export function runStatusFor(action: NextAction): RunStatus {
     case 'run':
     case 'finish-step':
       return 'running';
-  }
-}
-
-function loginName(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? 'unknown';
   }
 }
 
@@ -312,7 +305,7 @@ export class RunSession {
   static async open(options: SessionOptions): Promise<RunSession> {
     const runbook = await loadRunbook(options.runbookFile, { allowOutsideRoot: options.allowOutsideIncludes ?? false });
     options.validate?.(runbook);
-    const operator = options.operator ?? loginName();
+    const operator = operatorName(options.operator, options.env ?? process.env);
     // Var files are read (and refused) before anything on disk changes.
     const files: VarFileEntry[] = [];
     for (const file of options.varFiles ?? []) files.push(...(await readVarFile(file)));
@@ -742,7 +735,7 @@ export class RunSession {
 
   /** The answers allowed now, and what a face needs to show the run's question. */
   decisions(): Decisions {
-    return decisionsFor(this.runbook, this.#state, this.next(), { busy: this.busy, mask: (text) => this.mask(text) });
+    return decisionsFor(this.runbook, this.#state, this.next(), { busy: this.busy, mask: (text) => this.mask(text), shown: this.shownValues() });
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 import type { Runbook, VarDecl } from '../runbook/model.js';
 import type { VarFileEntry } from './var-file.js';
+import { inert } from '../runbook/inert.js';
 
 /** Where a variable's value came from, for the operator and the audit trail. */
 export type VarSource = 'default' | 'profile' | 'env' | 'file' | 'flag' | 'prompt' | 'run';
@@ -183,9 +184,17 @@ export function recordedVars(runbook: Runbook, recorded: RecordedSettings): Reso
   return { values, sources, secretNames, secretValues: [], warnings: [] };
 }
 
-/** `${NAME}` in a runbook's prose (a step's text, a block's remedy) shows the variable's value from `shown` (secrets already masked); unknown names stay as written. */
+/**
+ * `${NAME}` in a runbook's prose (a step's text, a block's remedy, a checklist item) shows the
+ * variable's value from `shown` (secrets already masked); unknown names stay as written. The value
+ * goes in inert and on one line (a newline is `␊`): a captured value is a command's output, and
+ * its newline would otherwise start a line of the prose's own (a `[x] …` item, a heading).
+ */
 export function withValues(text: string, shown: Record<string, string>): string {
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (ref, name: string) => shown[name] ?? ref);
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (ref, name: string) => {
+    const value = shown[name];
+    return value === undefined ? ref : inert(value);
+  });
 }
 
 /** Variable values safe to show or store: secrets replaced by a mask. */

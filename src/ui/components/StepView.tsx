@@ -9,7 +9,7 @@ import { Text } from '../inert-text.js';
 import type { Block, Step } from '../../runbook/model.js';
 import type { BlockState, StepState } from '../../engine/run-state.js';
 import type { NextAction } from '../../engine/plan.js';
-import type { GateCheck } from '../../engine/decisions.js';
+import { shownItem, type GateCheck } from '../../engine/decisions.js';
 import { formatDuration } from '../../runbook/duration.js';
 import { withValues } from '../../engine/vars.js';
 import { lookOf, ROLE_BADGE } from '../theme.js';
@@ -249,7 +249,7 @@ export function stepSections({ step, state, next, selected, busy, vars, rollback
   } else {
     step.checklist.forEach((entry, i) => {
       const ticked = state.ticked[entry.id];
-      item(`c-${entry.id}`, `${i === selected ? '›' : ' '} [${ticked ? 'x' : ' '}] `, `${withValues(entry.text, vars)}${ticked?.automatic ? ' (automatic)' : ''}`, i === selected);
+      item(`c-${entry.id}`, `${i === selected ? '›' : ' '} [${ticked ? 'x' : ' '}] `, `${shownItem(entry.text, vars)}${ticked?.automatic ? ' (automatic)' : ''}`, i === selected);
     });
   }
 
