@@ -5,7 +5,7 @@
  * tick show the front matter's value, a captured value, and a secret as ••••, never in clear.
  */
 import { describe, expect, it } from 'vitest';
-import { useWorkspace } from './helpers/workspace.js';
+import { useWorkspace } from '../support/workspace.js';
 
 const ws = useWorkspace('wm-checklist-values-');
 

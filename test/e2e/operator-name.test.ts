@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useWorkspace, type Workspace } from './helpers/workspace.js';
+import { useWorkspace, type Workspace } from '../support/workspace.js';
 
 const ws = useWorkspace('wm-operator-');
 
