@@ -29,7 +29,7 @@
 //
 // Prints (and with --out writes) JSON: { subject, baseline, stringify, bytes, ... }
 // where subject/baseline/stringify are { median, min, max, n } in ms.
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -75,7 +75,10 @@ const fleetHosts = fleetSize ? Number(fleetSize[2]) : 0;
 
 // A clock that moves on a few seconds per event, so timestamps look like a real run's.
 let clock = Date.parse('2026-11-20T22:00:00.000Z');
-const tick = (ms) => new Date((clock += ms)).toISOString();
+const tick = (ms) => {
+  clock += ms;
+  return new Date(clock).toISOString();
+};
 
 // What a shell block's last 15 lines look like after an apt upgrade of a service.
 function aptTail(service, n) {

@@ -51,7 +51,10 @@ class Keyboard extends EventEmitter {
 
 const AT = Date.parse('2026-12-05T10:00:00.000Z');
 let clock = AT;
-const tick = (ms) => new Date((clock += ms)).toISOString();
+const tick = (ms) => {
+  clock += ms;
+  return new Date(clock).toISOString();
+};
 
 // What a compute's dnf upgrade leaves as its last lines (the output pane shows the block's log).
 const DNF_TAIL = ['Upgraded:', '  openstack-nova-compute-29.0.1-1.el9.noarch', '  python3-nova-29.0.1-1.el9.noarch', 'Complete!'];
@@ -183,7 +186,11 @@ export async function openFleetFrame({ hosts, columns = 80, rows = 24, maxFps = 
   const notify = () => {
     const written = new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no frame written within 5 s of the update (${hosts} hosts)`)), 5000);
-      waiting = { start: performance.now(), resolve: (ms) => (clearTimeout(timer), resolve(ms)) };
+      waiting = { start: performance.now(), resolve: (ms) => {
+          clearTimeout(timer);
+          resolve(ms);
+        },
+      };
     });
     build();
     for (const listener of listeners) listener();
@@ -197,7 +204,8 @@ export async function openFleetFrame({ hosts, columns = 80, rows = 24, maxFps = 
       await settle();
       const host = finishOne();
       const ms = await notify();
-      const counts = state.steps[0].blocks[0].hosts.reduce((c, h) => ((c[h.status] = (c[h.status] ?? 0) + 1), c), {});
+      const counts = {};
+      for (const h of state.steps[0].blocks[0].hosts) counts[h.status] = (counts[h.status] ?? 0) + 1;
       return { ms, host, counts, frame };
     },
     close() {

@@ -610,7 +610,10 @@ export async function fleetCli(argv, { print }) {
       }
       const began = Date.now();
       const result = await fleetUp({ dir, hosts, controllers, at });
-      if (json) return print(JSON.stringify(result, null, 2)), 0;
+      if (json) {
+        print(JSON.stringify(result, null, 2));
+        return 0;
+      }
       print(`fleet: ${result.started.length === 0 ? 'already running' : `started ${result.started.join(', ')}`} in ${Date.now() - began} ms`);
       print(table(result));
       print(`\ninventory: ${show(result.inventory)}`);
@@ -622,7 +625,10 @@ export async function fleetCli(argv, { print }) {
     case 'status': {
       expect(0);
       const status = fleetStatus({ dir });
-      if (json) return print(JSON.stringify(status, null, 2)), status?.hosts.every((host) => host.running) ? 0 : 3;
+      if (json) {
+        print(JSON.stringify(status, null, 2));
+        return status?.hosts.every((host) => host.running) ? 0 : 3;
+      }
       if (!status) {
         print(`fleet: none in ${show(fleetPaths(dir).dir)}; npm run testbed -- fleet up starts one`);
         return 3;

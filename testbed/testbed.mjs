@@ -840,7 +840,10 @@ async function cli(argv) {
     case 'up':
     case 'reset': {
       const result = command === 'up' ? await up({ dir, at }) : await reset({ dir, at: at ?? 'juno' });
-      if (json) return print(JSON.stringify(result, null, 2)), 0;
+      if (json) {
+        print(JSON.stringify(result, null, 2));
+        return 0;
+      }
       print(`testbed: MariaDB ${result.started ? 'started' : 'already running'} (pid ${result.pid}), socket ${show(result.socket)}`);
       if (command === 'reset' || result.loaded) print(`testbed: loaded the OpenStack slice as a ${result.at} cloud, with its faults planted`);
       else if (result.at) print(`testbed: holds a ${result.at} cloud (npm run testbed -- reset puts every fault back)`);
@@ -862,7 +865,10 @@ async function cli(argv) {
     }
     case 'status': {
       const result = await status({ dir });
-      if (json) return print(JSON.stringify(result, null, 2)), 0;
+      if (json) {
+        print(JSON.stringify(result, null, 2));
+        return 0;
+      }
       if (!result.running) {
         print(`testbed: not running (${result.created ? `data in ${show(paths(dir).dataDir)}; npm run testbed -- up starts it` : 'never created; npm run testbed -- up creates it'})`);
         return 3;
@@ -876,7 +882,10 @@ async function cli(argv) {
     }
     case 'load': {
       const result = await load({ dir, file: operands[0] });
-      if (json) return print(JSON.stringify(result, null, 2)), 0;
+      if (json) {
+        print(JSON.stringify(result, null, 2));
+        return 0;
+      }
       print(`testbed: loaded ${result.databases.join(', ') || 'no database'} from ${operands[0]}${result.dropped.length > 0 ? `, in place of ${result.dropped.join(', ')}` : ''}`);
       if (result.skipped.length > 0) print(`testbed: left out the server's own ${result.skipped.join(', ')} from the dump: accounts and grants stay the testbed's`);
       if (result.at) print(`testbed: the dump holds a testbed's bookkeeping (a ${result.at} slice): the stand-ins work on it`);
@@ -888,13 +897,19 @@ async function cli(argv) {
     }
     case 'snapshot': {
       const result = await snapshot({ dir, name: operands[0] });
-      if (json) return print(JSON.stringify(result, null, 2)), 0;
+      if (json) {
+        print(JSON.stringify(result, null, 2));
+        return 0;
+      }
       print(`testbed: snapshot ${result.name}: ${result.databases.join(', ')} in ${show(result.file)} (${Math.ceil(result.bytes / 1024)} KB); npm run testbed -- restore ${result.name} goes back to it`);
       return 0;
     }
     case 'restore': {
       const result = await restore({ dir, name: operands[0] });
-      if (json) return print(JSON.stringify(result, null, 2)), 0;
+      if (json) {
+        print(JSON.stringify(result, null, 2));
+        return 0;
+      }
       print(`testbed: restored snapshot ${result.name} (taken ${result.takenAt}): ${result.databases.join(', ')}`);
       return 0;
     }

@@ -52,7 +52,7 @@ export async function preflightCommand(argv: string[], out: NodeJS.WritableStrea
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const signal of signals) process.on(signal, onSignal);
-  let result;
+  let result: Awaited<ReturnType<typeof runPreflight>>;
   try {
     result = await runPreflight(runbook, {
       stateDir: stateDirFrom(values['state-dir']),

@@ -272,7 +272,7 @@ function validateFlags(runbook: Runbook, overrides: Map<string, string>, skips: 
   const blocks = runbook.steps.flatMap((s) => s.blocks);
   for (const name of overrides.keys()) {
     const block = blocks.find((b) => b.id === name);
-    if (!block || block.role !== 'check') throw new UsageError(`--override ${name}: there is no check named ${name} in ${runbook.file}`);
+    if (block?.role !== 'check') throw new UsageError(`--override ${name}: there is no check named ${name} in ${runbook.file}`);
     if (block.attrs.override !== 'allowed') throw new UsageError(`--override ${name}: check ${name} does not allow an override (it would need override=allowed)`);
   }
   for (const name of skips.keys()) {

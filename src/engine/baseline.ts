@@ -107,7 +107,7 @@ async function readBundleReport(path: string): Promise<RecordedRun> {
   } catch (error) {
     throw new OperatorError(`--baseline ${path}: cannot be read (${reasonOf(error)})`, ExitCode.BadInput);
   }
-  let files;
+  let files: ReturnType<typeof unpackBundle>['files'];
   try {
     files = unpackBundle(bytes).files;
   } catch (error) {
@@ -117,7 +117,7 @@ async function readBundleReport(path: string): Promise<RecordedRun> {
   const manifest = files.find((f) => f.path === MANIFEST);
   const report = files.find((f) => f.path === 'report.json');
   if (!manifest || !report) throw new OperatorError(`--baseline ${path}: the bundle has no ${manifest ? 'report.json' : MANIFEST}: expected a bundle written by \`waymark evidence\``, ExitCode.BadInput);
-  let problems;
+  let problems: ReturnType<typeof checkManifest>;
   try {
     problems = checkManifest(parseManifest(manifest.data.toString('utf8')), files).filter((p) => p.path === 'report.json');
   } catch (error) {

@@ -24,7 +24,7 @@ export const COMPACT_EVERY = 200;
 
 /** The journal beside a snapshot. */
 export function journalPathOf(checkpointPath: string): string {
-  return checkpointPath.replace(/\.json$/, '') + '.journal';
+  return `${checkpointPath.replace(/\.json$/, '')}.journal`;
 }
 
 /** What to do about a checkpoint that cannot be used, for the end of a refusal. */

@@ -134,7 +134,7 @@ export async function runPreflight(runbook: Runbook, options: PreflightOptions):
       } else {
         options.onCheck?.(row, 'started');
         const log = await openBlockLog(logs, block.id, 1);
-        let result;
+        let result: Awaited<ReturnType<typeof executeBlock>>;
         try {
           result = await executeBlock(block, {
             shell: runbook.shell,
@@ -176,7 +176,7 @@ export async function runPreflight(runbook: Runbook, options: PreflightOptions):
   async function fleetCheck(step: Step, block: Block, row: PreflightCheck): Promise<void> {
     const log = await openBlockLog(logs, block.id, 1);
     const started = performance.now();
-    let ended;
+    let ended: Awaited<ReturnType<typeof preflightFleetCheck>>;
     try {
       ended = await preflightFleetCheck({
         runbook,

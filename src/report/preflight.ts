@@ -1,5 +1,5 @@
 /** A preflight's report: Markdown (default), JSON, or JUnit XML with one test case per check. */
-import type { PreflightCheck, PreflightResult } from '../engine/preflight.js';
+import type { PreflightResult } from '../engine/preflight.js';
 import { inertLines } from '../runbook/inert.js';
 import { evidenceMarkdown } from './markdown.js';
 

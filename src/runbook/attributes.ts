@@ -61,7 +61,7 @@ export function parseHostCount(text: string, min: number): HostCount | undefined
 }
 
 /** Ansible host patterns: names, groups, globs, `~regex`, joined by `:` or `,` with `&` and `!`. */
-const HOST_PATTERN = /^[A-Za-z0-9_.*?~\[\]:,&!^$()|\\+-]+$/;
+const HOST_PATTERN = /^[A-Za-z0-9_.*?~[\]:,&!^$()|\\+-]+$/;
 
 /** `NAME` or `NAME:rows`, NAME as the front matter's variable names are written. */
 const CAPTURE_VALUE = /^[A-Za-z_][A-Za-z0-9_]*(:rows)?$/;

@@ -61,9 +61,9 @@ export function patternShape(source: string): PatternShape {
   while (i < source.length) {
     const c = source[i] as string;
     if (c === '\\') {
-      const escape = readEscape(source, i);
-      if (escape.newline) spansLines = true;
-      i = afterAtom(i + escape.length);
+      const escaped = readEscape(source, i);
+      if (escaped.newline) spansLines = true;
+      i = afterAtom(i + escaped.length);
     } else if (c === '[') {
       const cls = readClass(source, i);
       if (cls.newline) spansLines = true;
@@ -150,10 +150,10 @@ function readClass(source: string, i: number): { length: number; newline: boolea
   while (j < source.length && source[j] !== ']') {
     let code: number | undefined;
     if (source[j] === '\\') {
-      const escape = readEscape(source, j);
-      if (escape.newline) holdsNewline = true;
-      code = escape.code;
-      j += escape.length;
+      const escaped = readEscape(source, j);
+      if (escaped.newline) holdsNewline = true;
+      code = escaped.code;
+      j += escaped.length;
     } else if (source[j] === '-' && !first && previous !== undefined && source[j + 1] !== ']' && j + 1 < source.length) {
       // A range: previous-next.
       const next = source[j + 1] === '\\' ? readEscape(source, j + 1) : { length: 1, code: source.charCodeAt(j + 1), newline: false };

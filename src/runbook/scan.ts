@@ -33,7 +33,7 @@ const HTML = /^ {0,3}</;
 const COMMENT_START = /^ {0,3}<!--/;
 // marked's link reference definition: a label (which may run over lines), a URL (perhaps on the next line), a title.
 const DEF_BLOCK =
-  / {0,3}\[((?!\s*\])(?:\\[\s\S]|[^\[\]\\\n]|\n(?![ \t]*\n))+)\]: *(?:\n[ \t]*)?([^<\s][^\s]*|<(?:\\.|[^\n<>\\])*>)(?:(?: +(?:\n[ \t]*)?| *\n[ \t]*)((?:"(?:\\[\s\S]|[^"\\])*"|'(?:\\[\s\S]|[^'\\\n]|\n(?!\n))*'|\((?:\\[\s\S]|[^()\\])*\))))? *(?:\n+|$)/y;
+  / {0,3}\[((?!\s*\])(?:\\[\s\S]|[^[\]\\\n]|\n(?![ \t]*\n))+)\]: *(?:\n[ \t]*)?([^<\s][^\s]*|<(?:\\.|[^\n<>\\])*>)(?:(?: +(?:\n[ \t]*)?| *\n[ \t]*)((?:"(?:\\[\s\S]|[^"\\])*"|'(?:\\[\s\S]|[^'\\\n]|\n(?!\n))*'|\((?:\\[\s\S]|[^()\\])*\))))? *(?:\n+|$)/y;
 // marked's HTML comment block: to the line holding `-->`, or to the end.
 const COMMENT_BLOCK = / {0,3}<!--(?:-?>|[\s\S]*?(?:-->|$))[^\n]*/y;
 const DEF = /^ {0,3}\[/;

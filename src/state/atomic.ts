@@ -182,7 +182,7 @@ export function readFileNoFollowSync(path: string): string {
 
 /** Throw StateLinkError when `path` is a symbolic link; a missing path is fine (it will be created, not followed). */
 export async function assertNotSymlink(path: string): Promise<void> {
-  let stats;
+  let stats: Awaited<ReturnType<typeof lstat>>;
   try {
     stats = await lstat(path);
   } catch (error) {

@@ -23,7 +23,7 @@ const KEY_TEXT = /^[0-9a-f]{64}\n?$/;
 
 /** Where the key is for this environment. */
 export function auditKeyPath(env: NodeJS.ProcessEnv = process.env): string {
-  const config = env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.startsWith('/') ? env.XDG_CONFIG_HOME : join(env.HOME || homedir(), '.config');
+  const config = env.XDG_CONFIG_HOME?.startsWith('/') ? env.XDG_CONFIG_HOME : join(env.HOME || homedir(), '.config');
   return join(config, 'waymark', 'audit.key');
 }
 

@@ -8,9 +8,8 @@
  * this module stores what it is given.
  */
 
-import { constants } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { StateError, ensureDir, hasCode, openNoFollow, reasonOf, readFileNoFollow, syncDirectory } from './atomic.js';

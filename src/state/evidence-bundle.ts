@@ -54,7 +54,7 @@ export function unpackBundle(bytes: Buffer): { folder: string; files: BundleFile
   } catch (error) {
     throw new BundleFormatError(`is not a gzip file (${(error as Error).message}): expected a .tar.gz written by \`waymark evidence\``);
   }
-  let entries;
+  let entries: ReturnType<typeof readUstar>;
   try {
     entries = readUstar(tar);
   } catch (error) {

@@ -1,6 +1,6 @@
 /** Per-execution block log files: the full output of a block, whatever the TUI keeps in memory. */
 
-import { type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { StateError, ensureDir, openNoFollow, reasonOf } from './atomic.js';
 import { blockLogPath } from './layout.js';
 

@@ -1,7 +1,7 @@
 /** The screen: header, step list, current step, live output, footer — over one UiController. */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { useEffect, useMemo, useState } from 'react';
+import { type ReactNode, useEffect, useMemo, useState } from 'react';
 import { Box, Static, useApp, useInput, useStdin, type Key } from 'ink';
 import { Text } from './inert-text.js';
 import { runStepIndex, type UiController } from './controller.js';
@@ -88,6 +88,7 @@ export function App({ controller, durations, openPager = runPager, openShell = r
   const [pagerError, setPagerError] = useState<string | null>(null);
   const session = controller.session;
   // Captured values join the variables once their block has run (docs/capture.md): the state says when.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the captures are the signal to ask the session again, not an input
   const vars = useMemo(() => session.shownValues(), [session, snapshot.state.captures]);
 
   const [textScroll, setTextScroll] = useState({ step: '', first: 0 });
@@ -218,6 +219,7 @@ export function App({ controller, durations, openPager = runPager, openShell = r
   // A fleet block between batches says what the last batch did before the next one is confirmed.
   const fleetNote = prompt?.kind === 'confirm-block' && decisions.fleet && decisions.block?.id === prompt.block.id && decisions.blockState?.status === 'paused' ? decisions.summary : null;
   const confirmSize = prompt?.kind === 'confirm-block' && confirmCommand !== null ? confirmWindow(confirmCommand, vars, columns, room, fleetNote) : null;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the window's two numbers are what matter; the object is new each frame
   useEffect(() => {
     if (confirmSize && !snapshot.help) controller.confirmView(confirmSize.rows, confirmSize.total);
   }, [controller, confirmSize?.rows, confirmSize?.total, snapshot.help]);
@@ -226,12 +228,12 @@ export function App({ controller, durations, openPager = runPager, openShell = r
     s.blocks.filter((b) => b.finishedAt && b.status !== 'running').map((b) => ({ key: `${b.id}@${b.finishedAt}`, step: s.id, block: b })),
   );
 
-  let main;
+  let main: ReactNode;
   if (prompt?.kind === 'resume') {
     main = <ResumeScreen state={state} notices={session.notices} decisions={decisions} width={mainWidth} height={room - stripHeight} />;
   } else if (sections) {
     main = <StepView sections={sections} width={mainWidth} height={bodyHeight} proseScroll={proseScroll} />;
-  } else if (!prompt || prompt.kind !== 'confirm-block') {
+  } else if (prompt?.kind !== 'confirm-block') {
     main = <Text>{step ? ' ' : 'This runbook has no steps.'}</Text>;
   }
 

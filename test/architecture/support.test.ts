@@ -55,7 +55,7 @@ const RULES: Rule[] = [
 ];
 
 /** Where `text` breaks a rule: `line: what (use instead)`. */
-export function violations(text: string): string[] {
+function violations(text: string): string[] {
   const found: string[] = [];
   const lines = text.split('\n');
   for (const [index, line] of lines.entries()) {

@@ -157,7 +157,7 @@ describe('waymark lint: control characters (issue 10, item 17)', () => {
       const top = join(dir, 'top.md');
       const fragment = join(dir, 'frag.md');
       writeFileSync(top, '---\ninclude:\n  - frag.md\n---\n# Top\n\n## Begin {#begin}\n\n```sh\ntrue\n```\n');
-      writeFileSync(fragment, '## Fragment {#fragment}\n\n```sh confirm\n' + spoof + '\n```\n');
+      writeFileSync(fragment, `## Fragment {#fragment}\n\n\`\`\`sh confirm\n${spoof}\n\`\`\`\n`);
       const { code, stdout } = await waymark(['lint', top], { keepFinalNewline: true });
       expect(code).toBe(2);
       expect(stdout).toMatch(new RegExp(`^${fragment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4: error: control character U\\+001B`, 'm'));

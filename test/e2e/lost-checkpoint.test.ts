@@ -254,7 +254,7 @@ describe('waymark repair', () => {
 describe('a refused --new-run changes nothing', () => {
   it.each([
     ['cut short mid-record', (audit: string) => appendFileSync(audit, '{"seq":99,"ts":')],
-    ['cut at a line end', (audit: string) => writeFileSync(audit, readFileSync(audit, 'utf8').split('\n').slice(0, 3).join('\n') + '\n')],
+    ['cut at a line end', (audit: string) => writeFileSync(audit, `${readFileSync(audit, 'utf8').split('\n').slice(0, 3).join('\n')}\n`)],
   ])('reproduced: with an audit trail %s, --new-run exited 2 but had already marked the old run abandoned', async (_name, cut) => {
     const w = ws();
     const { book, run, dir } = await twoStepsPassed(w);

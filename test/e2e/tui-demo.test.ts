@@ -5,12 +5,11 @@
  * is acknowledged, the migration confirmed, the retrying verify waited for, the checklist ticked.
  * The demo is copied to a scratch folder: its sandbox lives beside it, never in the repository.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ROOT } from '../support/binary.js';
-import { useTmuxWorkspace, Tmux } from '../support/tmux.js';
+import { useTmuxWorkspace, } from '../support/tmux.js';
 
 vi.setConfig({ testTimeout: 120_000 });
 

@@ -4,13 +4,12 @@
  * is fixed; a confirm block runs only after yes; the terminal is closed in the middle of a long
  * block; a new terminal resumes the run, and it finishes with an audit trail that verifies.
  */
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ROOT } from '../support/binary.js';
 import { isRunning } from '../support/processes.js';
-import { useTmuxWorkspace, Tmux } from '../support/tmux.js';
+import { useTmuxWorkspace, } from '../support/tmux.js';
 
 vi.setConfig({ testTimeout: 120_000 });
 

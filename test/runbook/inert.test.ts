@@ -112,7 +112,7 @@ describe('expandTabs and displayLine (issue 12, items 1 and 2)', () => {
   it('replaces each tab by the spaces up to the next 8-column stop', () => {
     expect(expandTabs('host\tcmp-5')).toBe('host    cmp-5');
     expect(expandTabs('size_mib\t1')).toBe('size_mib        1');
-    expect(expandTabs('\t\tx')).toBe(' '.repeat(16) + 'x');
+    expect(expandTabs('\t\tx')).toBe(`${' '.repeat(16)}x`);
     expect(expandTabs('a\tb\nlonger\tc')).toBe('a       b\nlonger  c');
     expect(expandTabs('no tabs')).toBe('no tabs');
   });

@@ -115,7 +115,7 @@ describeWithFleet('ansible-playbook against a fleet with a failed and an unreach
         '  environment:',
         '    TO: ocata',
         '  tasks:',
-        '    - ansible.builtin.shell: test "$WAYMARK_TESTBED_HOST" != cmp-2 && ' + `${HOST_UPGRADE} nova-compute`,
+        `    - ansible.builtin.shell: test "$WAYMARK_TESTBED_HOST" != cmp-2 && ${HOST_UPGRADE} nova-compute`,
         '',
       ].join('\n'),
     );

@@ -153,7 +153,7 @@ export async function startFleet(options: StartFleetOptions): Promise<Fleet> {
   installExitHook();
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'wm-fleet-'));
-  let up;
+  let up: Awaited<ReturnType<typeof fleetUp>>;
   try {
     up = await fleetUp({ dir, hosts: options.hosts, controllers: controllersOf(options), at: options.at ?? DEFAULT_RELEASE, watch: process.pid, testbed: options.testbed });
   } catch (error) {

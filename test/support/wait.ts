@@ -30,7 +30,7 @@ async function poll(condition: () => unknown | Promise<unknown>, timeout: number
  */
 export function waitFor(condition: () => unknown | Promise<unknown>, options: WaitOptions): Promise<void>;
 export function waitFor(condition: () => unknown | Promise<unknown>, timeoutMs: number, everyMs?: number): Promise<boolean>;
-export async function waitFor(condition: () => unknown | Promise<unknown>, options: WaitOptions | number, everyMs = 20): Promise<boolean | void> {
+export async function waitFor(condition: () => unknown | Promise<unknown>, options: WaitOptions | number, everyMs = 20): Promise<unknown> {
   if (typeof options === 'number') return poll(condition, options, everyMs);
   if (!(await poll(condition, options.timeout, options.interval ?? 20))) throw new Error(`${options.what} did not happen within ${options.timeout} ms`);
 }

@@ -25,7 +25,7 @@ afterEach(() => {
 async function finishedRun(folder: string, steps: number): Promise<RunSession> {
   mkdirSync(folder, { recursive: true });
   const file = join(folder, 'nova-upgrade-of-the-compute-fleet.md');
-  const body = Array.from({ length: steps }, (_, i) => [`## Step ${i + 1} {#step-${i + 1}}`, '', '```sh name=s' + (i + 1), 'true', '```', ''].join('\n'));
+  const body = Array.from({ length: steps }, (_, i) => [`## Step ${i + 1} {#step-${i + 1}}`, '', `\`\`\`sh name=s${i + 1}`, 'true', '```', ''].join('\n'));
   writeFileSync(file, ['---', 'id: fleet-upgrade', '---', '# Upgrade the fleet', '', ...body].join('\n'));
   const open = () => RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: {}, operator: 'alice' });
   const first = await open();

@@ -29,7 +29,7 @@ const T = 60_000;
  * a word cut with an ellipsis loses its kept letters, at the edge or inside a row (a duration one digit longer
  * moves the cut: CI cut the header's title as "Mitaka…" where the recorded screen, beside a longer time, has "Mitak…").
  */
-export function comparable(screen: string): string {
+function comparable(screen: string): string {
   return screen
     .split('\n')
     .map((line) =>

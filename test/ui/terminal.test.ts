@@ -3,13 +3,12 @@
  * the screen follows a real resize, and without a terminal on stdout the TUI refuses and points
  * at --headless.
  */
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { UI_FIXTURES } from './harness.js';
 import { BIN, terminalEnv, waymark } from '../support/binary.js';
-import { useTmuxWorkspace, Tmux } from '../support/tmux.js';
+import { useTmuxWorkspace, } from '../support/tmux.js';
 
 // Several binaries start in terminals here: on a loaded machine that can take seconds.
 vi.setConfig({ testTimeout: 40_000 });

@@ -133,7 +133,8 @@ let execaModule: Promise<typeof import('execa')> | undefined;
  * once it is idle, so that the first block does not wait for it either.
  */
 export function loadExeca(): Promise<typeof import('execa')> {
-  return (execaModule ??= import('execa'));
+  execaModule ??= import('execa');
+  return execaModule;
 }
 
 /** Run a command to completion; never throws for anything the runbook or the system can cause. */

@@ -6,6 +6,7 @@ export function useTerminalSize(): { columns: number; rows: number } {
   const { stdout } = useStdout();
   const read = () => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
   const [size, setSize] = useState(read);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: read() only reads stdout, which is a dependency
   useEffect(() => {
     const onResize = () => setSize(read());
     stdout.on('resize', onResize);

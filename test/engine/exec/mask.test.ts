@@ -118,7 +118,7 @@ describe('createMasker', () => {
   });
 
   it('reproduced: MariaDB cut a 164-character secret to its first 128 in an error message, which was shown in clear', () => {
-    const secret = 'Zq9'.repeat(54) + 'XY';
+    const secret = `${'Zq9'.repeat(54)}XY`;
     expect(secret).toHaveLength(164);
     const masker = createMasker([secret]);
     const message = `Truncated incorrect DECIMAL value: '${secret.slice(0, 128)}'`;

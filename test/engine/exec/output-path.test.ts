@@ -69,7 +69,7 @@ describe('outputPath with a secret', () => {
         fc.array(segment, { minLength: 1, maxLength: 4 }),
         fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 40 }),
         (secret, segments, fractions) => {
-          const text = segments.map((s) => `${s.newline ? '\n' : ''}${filler(s.filler)}${secret}`).join('') + '\n';
+          const text = `${segments.map((s) => `${s.newline ? '\n' : ''}${filler(s.filler)}${secret}`).join('')}\n`;
           const expected = text.replaceAll(secret, MASK).replaceAll(`${MASK}${MASK}`, MASK).replaceAll(`${MASK}${MASK}`, MASK);
           const { logged, tail, emitted } = feed(secret, chunksOf(Buffer.from(text), fractions));
           const head = secret.slice(0, MIN_FRAGMENT);

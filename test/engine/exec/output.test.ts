@@ -23,7 +23,7 @@ describe('LineChunker', () => {
   });
 
   it('delivers a chunk of many lines in one call, not one call per line', () => {
-    const text = Array.from({ length: 1000 }, (_, i) => `line ${i}`).join('\n') + '\n';
+    const text = `${Array.from({ length: 1000 }, (_, i) => `line ${i}`).join('\n')}\n`;
     const result = split([Buffer.from(text)]);
     expect(result.deliveries).toBe(1);
     expect(result.lines).toHaveLength(1000);
@@ -74,7 +74,7 @@ describe('RawTail', () => {
   };
 
   it('keeps the last N lines and counts every line', () => {
-    const tail = fed(Array.from({ length: 10 }, (_, i) => `line ${i + 1}`).join('\n') + '\n', 1000);
+    const tail = fed(`${Array.from({ length: 10 }, (_, i) => `line ${i + 1}`).join('\n')}\n`, 1000);
     expect(tail.lines(3)).toEqual(['line 8', 'line 9', 'line 10']);
     expect(tail.lineCount).toBe(10);
   });
@@ -96,12 +96,12 @@ describe('RawTail', () => {
   });
 
   it('keeps the end of a newest line larger than the byte budget rather than nothing', () => {
-    const tail = fed('a\n' + 'z'.repeat(30) + '\n', 1000);
+    const tail = fed(`a\n${'z'.repeat(30)}\n`, 1000);
     expect(tail.lines(5, 8)).toEqual(['z'.repeat(7)]);
   });
 
   it('stays bounded by its byte budget however much it is fed, and keeps the end exact', () => {
-    const text = Array.from({ length: 50_000 }, (_, i) => `line ${i + 1}`).join('\n') + '\n';
+    const text = `${Array.from({ length: 50_000 }, (_, i) => `line ${i + 1}`).join('\n')}\n`;
     const tail = fed(text, 100_000, 4096);
     const kept = tail.text();
     expect(tail.truncated()).toBe(true);
@@ -135,7 +135,7 @@ describe('countNewlines', () => {
   });
 
   it('gives RawTail the line count of a million-line output fed in pipe-sized chunks', () => {
-    const text = Array.from({ length: 1_000_000 }, (_, i) => String(i + 1)).join('\n') + '\n';
+    const text = `${Array.from({ length: 1_000_000 }, (_, i) => String(i + 1)).join('\n')}\n`;
     const bytes = Buffer.from(text);
     const tail = new RawTail(1024);
     // Odd chunk sizes so that chunks start at every alignment.

@@ -148,7 +148,11 @@ describe('two runbooks never share a run', () => {
     expect((await stepDurations(state, composeRunbook(glance), 'none')).size).toBe(0);
     expect((await stepDurations(state, composeRunbook(nova), 'none')).size).toBe(2);
     let printed = '';
-    const out = new Writable({ write: (chunk, _encoding, done) => ((printed += String(chunk)), done()) });
+    const out = new Writable({ write: (chunk, _encoding, done) => {
+        printed += String(chunk);
+        done();
+      },
+    });
     expect(await statusCommand([glance, '--json', '--state-dir', state], out)).toBe(0);
     expect(JSON.parse(printed)).toMatchObject({ runbook: 'upgrade', run: null, status: 'none' });
     const rows = await listRunbooks(dir, state);

@@ -72,7 +72,7 @@ describe('runBatch on local-connection hosts', () => {
     expect(results.h1).toMatchObject({ status: 'ok', rc: 0, stdout: 'on h1 in batch 3\n', stderr: 'warn\n' });
     expect(results.h2).toMatchObject({ status: 'failed', rc: 3, stdout: 'on h2 in batch 3\n', msg: 'non-zero return code 3' });
     expect(results.h6?.durationMs).toBeGreaterThan(0);
-    expect(ran.log).toContain('h2: failed rc=3 ' + `${Math.round(results.h2?.durationMs ?? 0)}ms — non-zero return code 3`);
+    expect(ran.log).toContain(`h2: failed rc=3 ${Math.round(results.h2?.durationMs ?? 0)}ms — non-zero return code 3`);
     expect(ran.log).toContain('h1 stdout| on h1 in batch 3');
   }, 60_000);
 
