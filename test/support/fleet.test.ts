@@ -89,8 +89,10 @@ describe.skipIf(!shouldRunFleetTests())('a fleet of real sshd hosts driven by An
     expect(second.get('cmp-1'), afterKill.output).toMatch(/\| UNREACHABLE!/);
     expect(second.get('ctl-1'), afterKill.output).toMatch(/\| CHANGED \| rc=0/);
     expect(second.get('cmp-2'), afterKill.output).toMatch(/\| CHANGED \| rc=0/);
-    // Refused at connect, not after a timeout.
-    expect(second.get('cmp-1'), afterKill.output).toMatch(/Connection refused/);
+    // Unreachable at once, not after a timeout: refused at connect, or, when Ansible's kept-open ssh
+    // connection to the killed host was still being torn down (CI under load), a broken pipe on it.
+    expect(second.get('cmp-1'), afterKill.output).toMatch(/Connection refused|Broken pipe/);
+    expect(second.get('cmp-1'), afterKill.output).not.toMatch(/timed out/i);
 
     const pids = fleet.hosts.filter((host) => existsSync(host.pidFile)).map((host) => Number(readFileSync(host.pidFile, 'utf8')));
     expect(pids).toHaveLength(2);
