@@ -260,8 +260,11 @@ class Scan {
       const next = this.definition(i);
       if (next !== undefined) return next;
     }
-    if (QUOTE.test(text) && (this.top || this.quote)) return this.blockQuote(i);
-    if (QUOTE.test(text) || HTML.test(text) || isDefLike(text) || PIPE_ROW.test(text)) throw new LeaveToMarked();
+    if (text.charCodeAt(indent) === 62 /* > */) {
+      if (this.top || this.quote) return this.blockQuote(i);
+      throw new LeaveToMarked();
+    }
+    if (HTML.test(text) || isDefLike(text) || PIPE_ROW.test(text)) throw new LeaveToMarked();
     if (LIST_START.test(text)) return this.list(i);
     const align = this.lines[i + 1];
     if (align !== undefined && TABLE_ALIGN.test(align) && /[:|]/.test(align)) {
