@@ -163,6 +163,29 @@ const builtinsViaRequire = {
     build.onLoad({ filter: /.*/, namespace: 'via-require' }, ({ path }) => ({ contents: `module.exports = require(${JSON.stringify(path)});`, loader: 'js' }));
   },
 };
+/**
+ * In the quick commands' scripts marked is loaded from node_modules when a body first needs it
+ * (src/runbook/marked-outline.ts, for what the block scanner leaves to it), not bundled: bundled,
+ * its rule tables were built at every start, ≈ 5.5 ms of CPU even with the code cache, for
+ * runbooks that mostly never reach it. Its only use there is `new Lexer(options)`.
+ */
+const markedOnDemand = {
+  name: 'marked-on-demand',
+  setup(build) {
+    build.onResolve({ filter: /^marked$/ }, ({ importer, namespace }) => {
+      if (namespace === 'marked-on-demand') return { path: 'marked', external: true };
+      if (!importer.endsWith(join('src', 'runbook', 'marked-outline.ts'))) {
+        throw new Error(`${importer} imports marked, which the quick commands' scripts load on demand for marked-outline.ts only; review markedOnDemand in src/build/bundle.mjs`);
+      }
+      return { path: 'marked', namespace: 'marked-on-demand' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'marked-on-demand' }, () => ({
+      contents: "let marked;\nexport class Lexer {\n  constructor(options) {\n    marked ??= require('marked');\n    return new marked.Lexer(options);\n  }\n}\n",
+      loader: 'js',
+    }));
+  },
+};
+
 /** Bundle `entry` as a plain script (see the header) at dist/cli/NAME.vm.js, its first line `// waymark-NAME BUILDID`. */
 async function emitScript(name, options) {
   const result = await build({
@@ -192,6 +215,6 @@ await emitScript('tui', { entryPoints: ['src/build/tui-entry.mjs'], plugins: [yo
 for (const command of COMMAND_SCRIPTS) {
   await emitScript(command, {
     stdin: { contents: `import { ${command}Command as run, ${command}Help as help } from '../cli/${command}.ts';\n__waymarkExport({ run, help });\n`, resolveDir: join(root, 'src', 'build'), sourcefile: `${command}-entry.mjs`, loader: 'js' },
-    plugins: [tuiOnlyInScript],
+    plugins: [tuiOnlyInScript, markedOnDemand],
   });
 }

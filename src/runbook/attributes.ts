@@ -350,6 +350,7 @@ function readFleet(fleet: Partial<FleetAttributes>, given: string[], attrs: Bloc
     attrs.fleet = { hosts, batches: batches ?? [], ...rest };
     return;
   }
+  if (given.length === 0) return;
   for (const key of new Set(given)) problems.push(`${key}= is only for fleet blocks: add hosts=PATTERN to run this block on an inventory's hosts`);
 }
 

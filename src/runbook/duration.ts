@@ -1,12 +1,16 @@
 /** Durations as runbook authors write them: `500ms`, `30s`, `10m`, `1h`, `1m30s`, or a bare number of seconds. */
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const SECONDS = /^\d+(\.\d+)?$/;
+/** One `NUMBER UNIT` part; sticky, built once (lint reads thousands of `timeout=`), so its lastIndex is reset per use. */
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
 
 /** Milliseconds for a duration string, or `undefined` when it is not one. */
 export function parseDuration(text: string): number | undefined {
   const trimmed = text.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const part = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
+  if (SECONDS.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const part = PART;
+  part.lastIndex = 0;
   let total = 0;
   let consumed = 0;
   for (let match = part.exec(trimmed); match !== null; match = part.exec(trimmed)) {

@@ -144,8 +144,42 @@ function braceAttributes(inner: string): { attributes: RawAttribute[]; problems:
   return { attributes: words.map(wordToAttribute), problems };
 }
 
+/**
+ * Most info strings are plain ASCII words (`sh check name=x timeout=5m`): split them in one pass,
+ * as the general path below would (its language, its words, `key=value` words as attributes).
+ * Undefined for anything else — a brace group, a quote, a character outside printable ASCII
+ * (whose whitespace rules are JavaScript's `\s`) — which the general path reads.
+ */
+function plainInfoString(info: string): InfoString | undefined {
+  let lang: string | undefined;
+  const words: string[] = [];
+  const attributes: RawAttribute[] = [];
+  let start = -1;
+  for (let i = 0; i <= info.length; i++) {
+    // The end counts as a space, closing the last word.
+    const c = i < info.length ? info.charCodeAt(i) : 32;
+    if (c === 32 || (c >= 9 && c <= 13)) {
+      if (start === -1) continue;
+      const word = info.slice(start, i);
+      start = -1;
+      if (lang === undefined) lang = word;
+      else if (word.includes('=')) attributes.push(wordToAttribute(word));
+      else words.push(word);
+    } else if (c < 32 || c > 126 || c === 34 || c === 39 || c === 123) {
+      // A control character, non-ASCII, `"`, `'` or `{`.
+      return undefined;
+    } else if (start === -1) start = i;
+  }
+  return { lang: (lang ?? '').toLowerCase(), words, attributes, problems: [] };
+}
+
 /** Parse an info string; never throws. */
 export function parseInfoString(info: string): InfoString {
+  return plainInfoString(info) ?? parseAnyInfoString(info);
+}
+
+/** The general reader, for any info string; the one-pass reader of plain ones must agree with it (test/runbook/info-string.test.ts). */
+export function parseAnyInfoString(info: string): InfoString {
   const trimmed = info.trim();
   const { words, braces, problems } = tokenize(trimmed, false);
   const attributes: RawAttribute[] = [];

@@ -6,8 +6,9 @@
  * indentation, closing fences, unclosed fences running to the end, lazy list lines); the
  * differential test (test/runbook/scan-differential.test.ts) holds it to marked's outline.
  *
- * What it does not take on it hands back: `scanOutline` returns undefined for a body with a
- * block quote, an HTML block other than a comment, a tab outside code, or a line where marked's
+ * Block quotes are read as documents of their own once their `>` markers are off (as marked
+ * lexes them). What it does not take on it hands back: `scanOutline` returns undefined for a
+ * body with a quote's lazy continuation line, a quote in a list item, an HTML block other than a comment, a tab outside code, or a line where marked's
  * paragraph and setext rules part ways, and the parser reads that body with marked instead.
  * Tables, comments and link definitions are skipped whole; list items are read recursively.
  */
@@ -29,6 +30,8 @@ const INTERRUPTING_ITEM = /^ {0,3}(?:[*+-]|1[.)]) +[^ ]/;
 /** A list item that ends a table's rows. */
 const INTERRUPTING_ITEM_START = /^ {0,3}(?:[*+-]|1[.)])[ \t]/;
 const QUOTE = /^ {0,3}>/;
+/** A quote line's marker, which marked takes off with one space after it. */
+const QUOTE_MARKER = /^ {0,3}> ?/;
 const HTML = /^ {0,3}</;
 const COMMENT_START = /^ {0,3}<!--/;
 // marked's link reference definition: a label (which may run over lines), a URL (perhaps on the next line), a title.
@@ -185,8 +188,10 @@ class Scan {
     readonly body: string,
     readonly top = true,
     readonly lineBase = 0,
+    /** A block quote's text (its `>` markers taken off): read as a document, but its headings are not steps. */
+    readonly quote = false,
   ) {
-    this.textIsParagraph = top;
+    this.textIsParagraph = top || quote;
     this.lines = body.split('\n');
     // Pushed, not preallocated: `new Array(n)` for a long document would be a slow dictionary array.
     this.starts = [];
@@ -255,15 +260,43 @@ class Scan {
       const next = this.definition(i);
       if (next !== undefined) return next;
     }
-    if (QUOTE.test(text) || HTML.test(text) || isDefLike(text) || PIPE_ROW.test(text)) throw new LeaveToMarked();
+    if (text.charCodeAt(indent) === 62 /* > */) {
+      if (this.top || this.quote) return this.blockQuote(i);
+      throw new LeaveToMarked();
+    }
+    if (HTML.test(text) || isDefLike(text) || PIPE_ROW.test(text)) throw new LeaveToMarked();
     if (LIST_START.test(text)) return this.list(i);
     const align = this.lines[i + 1];
     if (align !== undefined && TABLE_ALIGN.test(align) && /[:|]/.test(align)) {
       // marked tries a table at every line of a list item's text, not only at a block's start.
-      if (!this.top) throw new LeaveToMarked();
+      if (!this.top && !this.quote) throw new LeaveToMarked();
       return this.table(i);
     }
     return this.paragraph(i, awaiting);
+  }
+
+  /**
+   * A block quote: its `>` lines, read as a document of their own once the markers are off (as
+   * marked lexes a quote), line for line, so its code blocks and tasks keep their lines. Its
+   * headings are not steps, and a note is a paragraph inside the quote. A lazy continuation line
+   * (text without `>` that marked's paragraph rule draws into the quote) is left to marked; a
+   * blank line, the end, or an ATX heading (which interrupts a paragraph) ends the quote.
+   */
+  blockQuote(i: number): number {
+    let j = i;
+    while (j < this.lines.length && QUOTE.test(this.line(j))) {
+      if (this.line(j).includes('\t')) throw new LeaveToMarked();
+      j++;
+    }
+    if (j < this.lines.length && !BLANK.test(this.line(j)) && !ATX.test(this.line(j))) throw new LeaveToMarked();
+    const text = this.lines
+      .slice(i, j)
+      .map((line) => line.replace(QUOTE_MARKER, ''))
+      .join('\n');
+    const inner = new Scan(text, false, this.lineBase + i, true);
+    inner.run();
+    this.items.push(...inner.found);
+    return j;
   }
 
   /** A link reference definition (`[id]: url "title"`), or undefined when marked would not read one here. */
@@ -364,7 +397,9 @@ class Scan {
       }
       if (ATX.test(text) || FENCE_START.test(text) || HR.test(text) || INTERRUPTING_ITEM.test(text) || COMMENT_START.test(text)) break;
       // Lines where marked's paragraph and setext rules part ways, or blocks only marked reads.
-      if (FENCE_LIKE.test(text) || LIST_START.test(text) || QUOTE.test(text) || HTML.test(text) || PIPE_ROW.test(text)) throw new LeaveToMarked();
+      // A quote interrupts a paragraph and a setext heading's text alike.
+      if (QUOTE.test(text)) break;
+      if (FENCE_LIKE.test(text) || LIST_START.test(text) || HTML.test(text) || PIPE_ROW.test(text)) throw new LeaveToMarked();
       const next = this.lines[j + 1];
       if (mayBeAlignRow(next) && !/^ {0,3}-+[ \t]*$/.test(next as string)) throw new LeaveToMarked();
       // In a list item marked appends indented lines to the text as code, blank lines after them included.

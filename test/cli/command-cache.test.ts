@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { waymark } from '../support/binary.js';
+import { ROOT, waymark } from '../support/binary.js';
 
 // waymark() passes this worker's environment on: the binary's cache goes to a folder of this file's own.
 const cacheHome = mkdtempSync(join(tmpdir(), 'wm-command-cache-'));
@@ -41,6 +41,22 @@ describe('the quick commands start with the code cache', () => {
     expect(await waymark(['lint', 'test/fixtures/planted-errors.md'], { keepFinalNewline: true })).toEqual(first);
     expect(caches('lint')).toHaveLength(1);
     expect(intact(file)).toBe(true);
+  }, 30_000);
+
+  it('lint reads a runbook the block scanner leaves to marked (an HTML block, a lazy quote line), which its script loads only then', async () => {
+    const book = join(cacheHome, 'html-and-quote.md');
+    writeFileSync(
+      book,
+      ['# Mixed', '', '<div>', '', '```sh', 'true', '```', '', '</div>', '', '## Step', '', '> a quote', 'lazy line', '', '```sh name=twice', 'echo one', '```', '', '```sh name=twice', 'echo two', '```', ''].join('\n'),
+    );
+    const result = await waymark(['lint', book], { keepFinalNewline: true });
+    expect(result.code).toBe(2);
+    expect(result.stdout.trim().split('\n')).toEqual([
+      `${book}:5: error: runnable sh block in the introduction (before the first "## " step): the introduction is never run; move it into a step or mark it "example"`,
+      `${book}:20: error: duplicate block name "twice" (first used on line 16)`,
+    ]);
+    // marked is not in the lint script (its rule tables would be built at every start): it comes from node_modules when needed.
+    expect(readFileSync(join(ROOT, 'dist', 'cli', 'lint.vm.js'), 'utf8')).not.toContain('blockquoteSetextReplace');
   }, 30_000);
 
   it('plan and status have caches of their own', async () => {

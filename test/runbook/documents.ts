@@ -127,7 +127,13 @@ export const list = fc
   )
   .map((items) => ['- [ ] first', ...items.flat()]);
 
-const quote = fc.oneof(fence, list, text.map((t) => [t])).map((lines) => lines.map((line, i) => (i % 4 === 3 ? line : `> ${line}`)));
+const quoted = fc.oneof(fence, list, heading, text.map((t) => [t]), fc.constant(['']));
+/** Block quotes: with lazy lines (every fourth line without `>`), with every line marked, nested, and with a blank `>` line between blocks (these end at a blank line). */
+const quote = fc.oneof(
+  quoted.map((lines) => lines.map((line, i) => (i % 4 === 3 ? line : `> ${line}`))),
+  fc.tuple(fc.array(quoted, { minLength: 1, maxLength: 3 }), fc.constantFrom('> ', '>', '  > ', '> > ', '>> ')).map(([blocks, marker]) => [...blocks.flatMap((lines) => [...lines, '']).map((line) => `${marker}${line}`), '']),
+  fc.tuple(quoted, quoted).map(([outer, inner]) => [...outer.map((line) => `> ${line}`), '>', ...inner.map((line) => `> > ${line}`), '']),
+);
 
 const validFrontMatter = fc.constantFrom(
   ['---', 'title: Generated', 'vars:', '  TARGET: { default: mitaka, choices: [liberty, mitaka] }', '  DB_SOCKET: /run/mysqld/mysqld.sock', 'connections:', '  nova: mysql://root@localhost/nova?socket=${DB_SOCKET}', '---'],
@@ -146,7 +152,7 @@ const block = fc.oneof(
   { weight: 5, arbitrary: fence },
   { weight: 3, arbitrary: heading },
   { weight: 2, arbitrary: list },
-  { weight: 1, arbitrary: quote },
+  { weight: 2, arbitrary: quote },
   { weight: 2, arbitrary: text.map((t) => [t]) },
   { weight: 1, arbitrary: text.map((t) => [`    ${t}`]) },
   { weight: 2, arbitrary: fc.constant(['']) },

@@ -87,6 +87,7 @@ const lineKinds = fc.oneof(
   { weight: 2, arbitrary: fc.constantFrom('| a | b |', 'a | b', '|---|---|', '---|---', '| :-: | --: |', ':--', '| 1 | 2 |', '| one |', 'x \\| y | z', '|---|') },
   { weight: 2, arbitrary: fc.constantFrom('[ref]: http://x', '[ref]:', '[Ref]: /url "title"', '[a]: (x', '[a]: x)', '[a]: <b c>', '"title"', '/url', "'t'") },
   { weight: 2, arbitrary: fc.constantFrom('<!-- c -->', '<!--', '-->', 'a --> b', '<!-->', '<!-- open') },
+  { weight: 2, arbitrary: fc.constantFrom('> quote', '>', '> ```sh', '> ~~~', '> - [ ] task', '>     indented', '> ## heading', '> > nested', '>> ```', '  > text', '> | a | b |', '> [ref]: /x') },
   { weight: 1, arbitrary: fc.constantFrom('> quote', '<div>', '</div>', '<!-- c -->', '[ref]: http://x', '[ref]:', '| a | b |', '|---|---|', ':--', '\tTab', 'a\tb') },
 );
 const soupLine = fc.tuple(fc.constantFrom(0, 0, 0, 0, 1, 2, 3, 4, 5, 6), lineKinds).map(([indent, line]) => ' '.repeat(indent) + line);
@@ -111,8 +112,8 @@ describe('block scanner against marked', () => {
     expect(runbooks.filter((file) => !scannerTakes(file.text)).map((file) => file.name)).toEqual([]);
     // Fixtures may hold quotes and HTML on purpose; those go to marked.
     expect(repositoryRunbooks.filter((file) => scannerTakes(file.text)).length / repositoryRunbooks.length).toBeGreaterThan(0.9);
-    // Three corpus files have block quotes.
-    expect(corpus.filter((file) => scannerTakes(file.text)).length).toBeGreaterThanOrEqual(12);
+    // Three of them have block quotes, one with a fence inside: lint never loads marked for the corpus.
+    expect(corpus.filter((file) => !scannerTakes(file.text)).map((file) => file.name)).toEqual([]);
   });
 
   it('reads the worked example of docs/block-scanner.md as the page says', () => {
@@ -153,8 +154,21 @@ describe('block scanner against marked', () => {
     expect(taken).toBeGreaterThan(4_000);
   }, 120_000);
 
-  it('gives the same runbook for 4,000 generated runbook-like documents', () => {
-    fc.assert(fc.property(generatedDocument, (source) => sameRunbook(source)), { numRuns: 4_000, seed: SEED });
+  it('gives the same runbook for 4,000 generated runbook-like documents, the scanner reading many with block quotes', () => {
+    let quoted = 0;
+    let quotedTaken = 0;
+    fc.assert(
+      fc.property(generatedDocument, (source) => {
+        if (/^ {0,3}>/m.test(source)) {
+          quoted++;
+          if (scannerTakes(source)) quotedTaken++;
+        }
+        sameRunbook(source);
+      }),
+      { numRuns: 4_000, seed: SEED },
+    );
+    expect(quoted).toBeGreaterThan(1_000);
+    expect(quotedTaken).toBeGreaterThan(quoted / 3);
   }, 120_000);
 
   it('gives the same runbook for 6,000 mutations of the corpus and the repository runbooks', () => {
