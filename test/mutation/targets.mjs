@@ -8,9 +8,19 @@
 
 /** @type {Record<string, string[]>} source file under src/ -> the test files that run against its mutants */
 export const TARGETS = {
-  'engine/session.ts': ['test/engine/session/*.test.ts', 'test/engine/vars.test.ts'],
+  // runbook-identity.test.ts is left out: one of its tests chdir()s, which Stryker's Vitest runner
+  // (worker threads, always) refuses, so the initial run fails; its subject is the state folder's
+  // naming (engine/runs.ts), reached through the session.
+  'engine/session.ts': [
+    'test/engine/session/session.test.ts',
+    'test/engine/session/disk-full.test.ts',
+    'test/engine/session/finished.test.ts',
+    'test/engine/session/fix-in-place.test.ts',
+    'test/engine/session/gate-all-checks.test.ts',
+    'test/engine/vars.test.ts',
+  ],
   'engine/plan.ts': ['test/engine/plan/*.test.ts', 'test/engine/decisions/*.test.ts', 'test/engine/reconcile/*.test.ts'],
-  'engine/run-state.ts': ['test/engine/run-state/*.test.ts', 'test/engine/plan/*.test.ts', 'test/engine/decisions/*.test.ts', 'test/engine/checkpoint/journal-kept.test.ts'],
+  'engine/run-state.ts': ['test/engine/run-state/*.test.ts', 'test/engine/plan/*.test.ts', 'test/engine/decisions/*.test.ts', 'test/engine/checkpoint/journal-kept.test.ts', 'test/engine/reconcile/*.test.ts', 'test/engine/fleet/*.test.ts', 'test/engine/capture.test.ts', 'test/engine/baseline.test.ts'],
   'engine/reconcile.ts': ['test/engine/reconcile/*.test.ts', 'test/engine/run-state/*.test.ts', 'test/engine/plan/holding-gates.test.ts'],
   'engine/exec/expect.ts': ['test/engine/exec/expect.test.ts'],
   'engine/exec/mask.ts': ['test/engine/exec/mask.test.ts'],
