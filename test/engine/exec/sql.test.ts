@@ -244,11 +244,9 @@ describeWithMariaDb('sql blocks against a private MariaDB', (server) => {
     process.kill(server().pid, 'SIGSTOP');
     try {
       setTimeout(() => controller.abort(), 300);
-      const began = Date.now();
+      // Without the cancel the driver would wait 10 s for the handshake, past this test's own limit.
       const result = await runSql({ target: target(), code: 'SELECT 1', vars: {}, timeoutMs: 60_000, signal: controller.signal });
       expect(result).toMatchObject({ canceled: true, timedOut: false, error: 'canceled' });
-      // Well before the 10 s the driver would wait for the handshake.
-      expect(Date.now() - began).toBeLessThan(5000);
     } finally {
       process.kill(server().pid, 'SIGCONT');
     }
