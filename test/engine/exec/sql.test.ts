@@ -216,6 +216,16 @@ describeWithMariaDb('sql blocks against a private MariaDB', (server) => {
     await setUp();
     await server().query('DROP PROCEDURE IF EXISTS nova.two_sets');
     await server().query('CREATE PROCEDURE nova.two_sets() BEGIN SELECT 1 AS first_set; SELECT id, host FROM nova.compute_nodes WHERE id = 1; END');
+    // Through runSql itself: CREATE PROCEDURE is one of the statements the prepared-statement protocol refuses.
+    const created = await runSql({
+      target: target(),
+      code: 'DROP PROCEDURE IF EXISTS one_set;\nCREATE PROCEDURE one_set() SELECT host FROM nova.compute_nodes WHERE id = 1',
+      vars: {},
+      timeoutMs: 10_000,
+    });
+    expect(created.error).toBeUndefined();
+    const single = await runSql({ target: target(), code: 'CALL one_set()', vars: {}, timeoutMs: 10_000 });
+    expect(single).toMatchObject({ columns: ['host'], rows: [{ host: 'cmp-1' }] });
     const called = await runSql({ target: target(), code: 'CALL two_sets()', vars: {}, timeoutMs: 10_000 });
     expect(called.error).toBeUndefined();
     expect(called.columns).toEqual(['id', 'host']);
@@ -235,8 +245,49 @@ describeWithMariaDb('sql blocks against a private MariaDB', (server) => {
     await new Promise<void>((resolve) => probe.close(() => resolve()));
     const result = await runSql({ target: { user: 'op', password: 'pw', host: '127.0.0.1', port, database: 'nova' }, code: 'SELECT 1', vars: {}, timeoutMs: 10_000 });
     expect(result.error).toMatch(new RegExp(`^cannot connect to op@127\\.0\\.0\\.1:${port}/nova: .*ECONNREFUSED`));
+    // A listener that hangs up at once: the error then comes from that port, not from a default one.
+    let accepted = 0;
+    const hangUp = createServer((socket) => {
+      accepted += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => hangUp.listen(0, '127.0.0.1', resolve));
+    const listening = hangUp.address();
+    const hangUpPort = typeof listening === 'object' && listening !== null ? listening.port : 0;
+    try {
+      const lost = await runSql({ target: { user: 'op', host: '127.0.0.1', port: hangUpPort }, code: 'SELECT 1', vars: {}, timeoutMs: 10_000 });
+      expect(lost.error).toMatch(new RegExp(`^cannot connect to op@127\\.0\\.0\\.1:${hangUpPort}: `));
+      expect(lost.error).not.toContain('ECONNREFUSED');
+      expect(accepted).toBe(1);
+    } finally {
+      await new Promise<void>((resolve) => hangUp.close(() => resolve()));
+    }
     const noPort = await runSql({ target: { user: 'op', host: 'no-such-host.invalid' }, code: 'SELECT 1', vars: {}, timeoutMs: 10_000 });
     expect(noPort.error).toMatch(/^cannot connect to op@no-such-host\.invalid: /);
+  });
+
+  it('logs in with the password, shows only the first line of an error with the password masked, and leaves no connection open', async () => {
+    await server().query("CREATE USER IF NOT EXISTS 'closer'@'localhost' IDENTIFIED BY 'S3cret-pw'");
+    await server().query("GRANT SELECT ON nova.* TO 'closer'@'localhost'");
+    const closer: ConnectionTarget = { ...target(), user: 'closer', password: 'S3cret-pw' };
+    const connections = (): Promise<unknown[]> => server().query("SELECT id FROM information_schema.processlist WHERE user = 'closer'");
+    const began = performance.now();
+    const ok = await runSql({ target: closer, code: 'SELECT 1 AS one', vars: {}, timeoutMs: 10_000 });
+    const took = performance.now() - began;
+    expect(ok).toMatchObject({ rows: [{ one: '1' }] });
+    expect(ok.durationMs).toBeGreaterThanOrEqual(0);
+    expect(ok.durationMs).toBeLessThanOrEqual(took);
+    // The block's connection is closed once the block is done: nothing of waymark's stays on the server.
+    await vi.waitFor(async () => expect(await connections()).toEqual([]), { timeout: 5000, interval: 50 });
+
+    const failed = await runSql({
+      target: closer,
+      code: "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'login S3cret-pw refused\nsee the server log'",
+      vars: {},
+      timeoutMs: 10_000,
+    });
+    expect(failed.error).toBe('login •••• refused');
+    await vi.waitFor(async () => expect(await connections()).toEqual([]), { timeout: 5000, interval: 50 });
   });
 
   it('cancels a block whose server hangs before it answers the connection', async () => {
