@@ -25,7 +25,12 @@ id: notified
 vars:
   API_TOKEN:
     secret: true
-notify: 'cat >> events.jsonl; echo "token=\${API_TOKEN:-none}" >> notifier-env.txt'
+  DB_PASSWORD:
+    secret: true
+    env: NOVA_DB_PASSWORD
+  REGION:
+    default: regionOne
+notify: 'cat >> events.jsonl; echo "token=\${API_TOKEN:-none} db=\${NOVA_DB_PASSWORD:-none} region=\${REGION:-none}" >> notifier-env.txt'
 ---
 # Notified upgrade
 
@@ -76,7 +81,7 @@ describe('the session tells the notifier', () => {
   it('of a refused gate and a failed block, with their step, block and masked reason, never giving it the secrets', async () => {
     const file = join(dir, 'notified.md');
     writeFileSync(file, BOOK);
-    const session = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: { API_TOKEN: 's3cr3t-token' }, operator: 'alice' });
+    const session = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: { API_TOKEN: 's3cr3t-token', NOVA_DB_PASSWORD: 'db-pw-123', REGION: 'regionTwo' }, operator: 'alice' });
     const [check, migrate] = session.runbook.steps;
     await session.runBlock(check!, check!.blocks[0]!);
     writeFileSync(join(dir, 'healthy'), '');
@@ -93,8 +98,9 @@ describe('the session tells the notifier', () => {
     expect(told[1]?.reason).toBe('exit 7, expected 0');
     for (const event of told) expect(Date.parse(String(event.at))).not.toBeNaN();
     expect(JSON.stringify(told)).not.toContain('s3cr3t-token');
-    // The notifier runs without the runbook's secrets in its environment.
-    expect(readFileSync(join(dir, 'notifier-env.txt'), 'utf8')).toBe('token=none\ntoken=none\n');
+    // The notifier runs without the runbook's secrets in its environment, under their own names or
+    // their env: names; the other variables it keeps.
+    expect(readFileSync(join(dir, 'notifier-env.txt'), 'utf8')).toBe('token=none db=none region=regionTwo\n'.repeat(2));
   });
 
   it('of a run left waiting between blocks, once, and of the run complete; of nothing while blocks pass', async () => {
