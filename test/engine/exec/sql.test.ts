@@ -216,7 +216,7 @@ describeWithMariaDb('sql blocks against a private MariaDB', (server) => {
     await setUp();
     await server().query('DROP PROCEDURE IF EXISTS nova.two_sets');
     await server().query('CREATE PROCEDURE nova.two_sets() BEGIN SELECT 1 AS first_set; SELECT id, host FROM nova.compute_nodes WHERE id = 1; END');
-    // Through runSql itself: CREATE PROCEDURE is one of the statements the prepared-statement protocol refuses.
+    // Created by a block itself, as a runbook would: a procedure whose one statement is its body.
     const created = await runSql({
       target: target(),
       code: 'DROP PROCEDURE IF EXISTS one_set;\nCREATE PROCEDURE one_set() SELECT host FROM nova.compute_nodes WHERE id = 1',
