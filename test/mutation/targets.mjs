@@ -18,6 +18,7 @@ export const TARGETS = {
     'test/engine/session/fix-in-place.test.ts',
     'test/engine/session/gate-all-checks.test.ts',
     'test/engine/session/notify.test.ts',
+    'test/engine/session/approvals.test.ts',
     'test/engine/vars.test.ts',
   ],
   'engine/plan.ts': ['test/engine/plan/*.test.ts', 'test/engine/decisions/*.test.ts', 'test/engine/reconcile/*.test.ts'],
