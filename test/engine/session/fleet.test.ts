@@ -46,6 +46,11 @@ describe('a fleet block run by the session', () => {
   it('records each host, runs the canary first, and keeps an unreachable host within the budget', async () => {
     const file = fleetBook('name=upgrade hosts=computes batch=1,3 max-fail=1');
     const session = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: {}, operator: 'alice' });
+    // What a face shows as each host's result arrives.
+    const shown: string[] = [];
+    session.subscribe((event) => {
+      if (event.type === 'host-finished') shown.push(`${event.host.host}:${event.host.status}`);
+    });
     const step = session.runbook.steps[0]!;
     const block = await session.runBlock(step, step.blocks[0]!);
     await session.close();
@@ -75,7 +80,13 @@ describe('a fleet block run by the session', () => {
       ['computes', 'upgrade', 'batch 1/2 of upgrade: 1 ok, 0 failed or unreachable'],
       ['computes', 'upgrade', 'batch 2/2 of upgrade: 2 ok, 1 failed or unreachable'],
     ]);
-    const audit = readFileSync(session.paths.audit, 'utf8');
-    expect(audit).toContain('cmp-9');
+    expect([...shown].sort()).toEqual(['cmp-1:ok', 'cmp-2:ok', 'cmp-3:ok', 'cmp-9:unreachable']);
+    expect(shown[0]).toBe('cmp-1:ok');
+    // The trail records the block's end with its outcome and reason.
+    const records = readFileSync(session.paths.audit, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const ended = records.filter((r) => r.type === 'block-finished');
+    expect(ended).toEqual([
+      expect.objectContaining({ step: 'computes', block: 'upgrade', role: 'run', outcome: 'warning', exitCode: null, attempts: 1, reason: block.reason }),
+    ]);
   }, 90_000);
 });
