@@ -23,7 +23,8 @@ export default {
   htmlReporter: { fileName: `reports/mutation/${target.slug}.html` },
   tempDirName: 'reports/stryker-tmp',
   cleanTempDir: 'always',
-  // A mutant that makes a loop endless is killed by the timeout; blocks that spawn processes need slack.
-  timeoutMS: 10_000,
+  // A mutant that makes a loop endless is killed by the timeout; blocks that spawn processes need slack
+  // (10 s, more for the files targets.mjs names).
+  timeoutMS: target.timeoutMS,
   thresholds: { high: 90, low: 80, break: null },
 };

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { expect, it, vi } from 'vitest';
 import { createMasker } from '../../../src/engine/exec/mask.js';
 import { executeBlock, type BlockContext } from '../../../src/engine/exec/run-block.js';
@@ -183,6 +184,141 @@ describeWithMariaDb('sql blocks against a private MariaDB', (server) => {
     expect(result).toMatchObject({ canceled: true, timedOut: false });
     await vi.waitFor(async () => expect(await runningProbes('waymark_cancel_probe')).toEqual([]), { timeout: 10_000, interval: 50 });
   });
+
+  it('says so when the block holds no statement, or names each missing variable once, before connecting', async () => {
+    const nowhere: ConnectionTarget = { user: 'root', host: 'localhost', socketPath: '/nonexistent/mysqld.sock' };
+    const empty = await runSql({ target: nowhere, code: ' ;\n-- only a comment\n; ', vars: {}, timeoutMs: 10_000 });
+    expect(empty).toMatchObject({ rows: [], columns: [], timedOut: false, canceled: false, error: 'the block has no SQL statement' });
+    const missing = await runSql({ target: nowhere, code: 'SELECT :HOST, :ZONE;\nSELECT :HOST', vars: {}, timeoutMs: 10_000 });
+    expect(missing.error).toBe('no variable for :HOST, :ZONE (declare it under vars: in the front matter)');
+  });
+
+  it('does not connect at all when the block was canceled before it started', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    // A socket that does not exist: had it tried to connect, the error would say "cannot connect".
+    const result = await runSql({
+      target: { user: 'root', host: 'localhost', socketPath: '/nonexistent/mysqld.sock' },
+      code: 'SELECT 1',
+      vars: {},
+      timeoutMs: 10_000,
+      signal: controller.signal,
+    });
+    expect(result).toMatchObject({ rows: [], columns: [], canceled: true, timedOut: false, error: 'canceled' });
+  });
+
+  it('reports the error of a one-statement block without a statement number', async () => {
+    const result = await runSql({ target: target(), code: 'SELECT * FROM no_such_table', vars: {}, timeoutMs: 10_000 });
+    expect(result).toMatchObject({ rows: [], columns: [], timedOut: false, canceled: false, error: "Table 'nova.no_such_table' doesn't exist" });
+  });
+
+  it('shows the last result set of a procedure, and 0 rows changed for a statement that changes none', async () => {
+    await setUp();
+    await server().query('DROP PROCEDURE IF EXISTS nova.two_sets');
+    await server().query('CREATE PROCEDURE nova.two_sets() BEGIN SELECT 1 AS first_set; SELECT id, host FROM nova.compute_nodes WHERE id = 1; END');
+    // Created by a block itself, as a runbook would: a procedure whose one statement is its body.
+    const created = await runSql({
+      target: target(),
+      code: 'DROP PROCEDURE IF EXISTS one_set;\nCREATE PROCEDURE one_set() SELECT host FROM nova.compute_nodes WHERE id = 1',
+      vars: {},
+      timeoutMs: 10_000,
+    });
+    expect(created.error).toBeUndefined();
+    const single = await runSql({ target: target(), code: 'CALL one_set()', vars: {}, timeoutMs: 10_000 });
+    expect(single).toMatchObject({ columns: ['host'], rows: [{ host: 'cmp-1' }] });
+    const called = await runSql({ target: target(), code: 'CALL two_sets()', vars: {}, timeoutMs: 10_000 });
+    expect(called.error).toBeUndefined();
+    expect(called.columns).toEqual(['id', 'host']);
+    expect(called.rows).toEqual([{ id: '1', host: 'cmp-1' }]);
+    const bound = await runSql({ target: target(), code: 'SELECT host FROM compute_nodes WHERE id = :ID; CALL two_sets()', vars: { ID: '9007199254740993' }, timeoutMs: 10_000 });
+    expect(bound.rows).toEqual([{ id: '1', host: 'cmp-1' }]);
+    const none = await runSql({ target: target(), code: 'CREATE TABLE IF NOT EXISTS nova.empty_one (id INT)', vars: {}, timeoutMs: 10_000 });
+    expect(none).toEqual({ rows: [], columns: [], affectedRows: 0, timedOut: false, canceled: false, durationMs: expect.any(Number) });
+  });
+
+  it('names a TCP target as user@host:port/database when it cannot connect', async () => {
+    // A port that was free a moment ago: nothing listens there.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const address = probe.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const result = await runSql({ target: { user: 'op', password: 'pw', host: '127.0.0.1', port, database: 'nova' }, code: 'SELECT 1', vars: {}, timeoutMs: 10_000 });
+    expect(result.error).toMatch(new RegExp(`^cannot connect to op@127\\.0\\.0\\.1:${port}/nova: .*ECONNREFUSED`));
+    // A listener that hangs up at once: the error then comes from that port, not from a default one.
+    let accepted = 0;
+    const hangUp = createServer((socket) => {
+      accepted += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => hangUp.listen(0, '127.0.0.1', resolve));
+    const listening = hangUp.address();
+    const hangUpPort = typeof listening === 'object' && listening !== null ? listening.port : 0;
+    try {
+      const lost = await runSql({ target: { user: 'op', host: '127.0.0.1', port: hangUpPort }, code: 'SELECT 1', vars: {}, timeoutMs: 10_000 });
+      expect(lost.error).toMatch(new RegExp(`^cannot connect to op@127\\.0\\.0\\.1:${hangUpPort}: `));
+      expect(lost.error).not.toContain('ECONNREFUSED');
+      expect(accepted).toBe(1);
+    } finally {
+      await new Promise<void>((resolve) => hangUp.close(() => resolve()));
+    }
+    const noPort = await runSql({ target: { user: 'op', host: 'no-such-host.invalid' }, code: 'SELECT 1', vars: {}, timeoutMs: 10_000 });
+    expect(noPort.error).toMatch(/^cannot connect to op@no-such-host\.invalid: /);
+  });
+
+  it('logs in with the password, shows only the first line of an error with the password masked, and leaves no connection open', async () => {
+    await server().query("CREATE USER IF NOT EXISTS 'closer'@'localhost' IDENTIFIED BY 'S3cret-pw'");
+    await server().query("GRANT SELECT ON nova.* TO 'closer'@'localhost'");
+    const closer: ConnectionTarget = { ...target(), user: 'closer', password: 'S3cret-pw' };
+    const connections = (): Promise<unknown[]> => server().query("SELECT id FROM information_schema.processlist WHERE user = 'closer'");
+    const began = performance.now();
+    const ok = await runSql({ target: closer, code: 'SELECT 1 AS one', vars: {}, timeoutMs: 10_000 });
+    const took = performance.now() - began;
+    expect(ok).toMatchObject({ rows: [{ one: '1' }] });
+    expect(ok.durationMs).toBeGreaterThanOrEqual(0);
+    expect(ok.durationMs).toBeLessThanOrEqual(took);
+    // The block's connection is closed once the block is done: nothing of waymark's stays on the server.
+    await vi.waitFor(async () => expect(await connections()).toEqual([]), { timeout: 5000, interval: 50 });
+
+    const failed = await runSql({
+      target: closer,
+      code: "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'login S3cret-pw refused\nsee the server log'",
+      vars: {},
+      timeoutMs: 10_000,
+    });
+    expect(failed.error).toBe('login •••• refused');
+    await vi.waitFor(async () => expect(await connections()).toEqual([]), { timeout: 5000, interval: 50 });
+  });
+
+  it('cancels a block whose server hangs before it answers the connection', async () => {
+    const controller = new AbortController();
+    process.kill(server().pid, 'SIGSTOP');
+    try {
+      setTimeout(() => controller.abort(), 300);
+      // Without the cancel the driver would wait 10 s for the handshake, past this test's own limit.
+      const result = await runSql({ target: target(), code: 'SELECT 1', vars: {}, timeoutMs: 60_000, signal: controller.signal });
+      expect(result).toMatchObject({ canceled: true, timedOut: false, error: 'canceled' });
+    } finally {
+      process.kill(server().pid, 'SIGCONT');
+    }
+  });
+
+  it('says the statement may still run on the server when the server cannot be told to stop it', async () => {
+    const pending = runSql({ target: target(), code: 'SELECT SLEEP(20) AS waymark_hung_probe', vars: {}, timeoutMs: 1500 });
+    await vi.waitFor(async () => expect(await runningProbes('waymark_hung_probe')).toHaveLength(1), { timeout: 5000, interval: 50 });
+    // The server stops answering before the time limit: the KILL QUERY cannot get through.
+    process.kill(server().pid, 'SIGSTOP');
+    let result;
+    try {
+      result = await pending;
+    } finally {
+      process.kill(server().pid, 'SIGCONT');
+    }
+    expect(result.timedOut).toBe(true);
+    expect(result.error).toMatch(/^timed out after 1500ms; the statement may still be running on the server \(connection \d+\): .+/);
+    const left = (await runningProbes('waymark_hung_probe')) as { id: number }[];
+    for (const { id } of left) await server().query(`KILL QUERY ${Number(id)}`);
+  }, 20_000);
 
   it('gates on a check: rows listing offenders fail it, and are shown masked', async () => {
     await setUp();

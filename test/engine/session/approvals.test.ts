@@ -1,0 +1,95 @@
+/**
+ * `approve=` as the session takes approvals in (docs/approve.md), in-process so that a mutation of
+ * session.ts is caught here and not only by test/e2e/approve.test.ts (which runs dist/): another
+ * operator's `waymark approve` (its command function, on the same state directory) reaches the run,
+ * once, recorded, shown, and the wait is told to the notifier once.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { approveCommand } from '../../../src/cli/approve.js';
+import { RunSession } from '../../../src/engine/session.js';
+
+let dir = '';
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'wm-approve-session-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const BOOK = `---
+title: Contract migration
+id: contract
+notify: 'cat >> events.jsonl'
+---
+# Contract migration
+
+## Expand {#expand}
+
+\`\`\`sh name=expand
+echo expanded >> expand.txt
+\`\`\`
+
+## Contract {#contract}
+
+\`\`\`sh name=drop-columns approve=2
+echo contracted >> contract.txt
+\`\`\`
+`;
+
+async function approve(file: string, operator: string): Promise<void> {
+  const out = new Writable({ write: (_chunk, _encoding, done) => done() });
+  expect(await approveCommand([file, '--block', 'drop-columns', '--operator', operator, '--state-dir', join(dir, 'state')], out)).toBe(0);
+}
+
+function told(): { event: string; step: string | null; block: string | null; reason: string | null }[] {
+  const file = join(dir, 'events.jsonl');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+}
+
+describe('approvals taken in by a live session', () => {
+  it('records each approval once, shows it, tells the wait once, and runs the block when enough came', async () => {
+    const file = join(dir, 'contract.md');
+    writeFileSync(file, BOOK);
+    const session = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: {}, operator: 'alice' });
+    const [expand] = session.runbook.steps;
+    await session.runBlock(expand!, expand!.blocks[0]!);
+    expect(session.next()).toMatchObject({ kind: 'approval', block: { id: 'drop-columns' } });
+
+    expect(await session.refreshApprovals()).toBe(0);
+    expect(await session.refreshApprovals()).toBe(0);
+    await approve(file, 'bob');
+    expect(await session.refreshApprovals()).toBe(1);
+    // The same approval read again is not taken twice.
+    expect(await session.refreshApprovals()).toBe(0);
+    const approvals = () => session.state.steps.find((s) => s.id === 'contract')?.blocks[0]?.approvals ?? [];
+    expect(approvals().map((a) => a.by)).toEqual(['bob']);
+    expect(session.notices.filter((n) => n.startsWith('block drop-columns approved by bob at '))).toHaveLength(1);
+    expect(session.next()).toMatchObject({ kind: 'approval' });
+
+    await approve(file, 'carol');
+    expect(await session.refreshApprovals()).toBe(1);
+    expect(approvals().map((a) => a.by)).toEqual(['bob', 'carol']);
+    expect(session.next()).toMatchObject({ kind: 'run', block: { id: 'drop-columns' } });
+    const audit = readFileSync(session.paths.audit, 'utf8');
+    expect(audit.match(/"block-approved"/g)).toHaveLength(2);
+    await session.close();
+
+    // Waiting for approval: told once before bob's approval, once again after it (a new wait), with
+    // the waiting line; then the session closed with the block ready to run: the run waits for its operator.
+    const waits = told().filter((e) => e.event === 'waiting');
+    expect(waits.map((e) => [e.step, e.block])).toEqual([
+      ['contract', 'drop-columns'],
+      ['contract', 'drop-columns'],
+      [null, null],
+    ]);
+    expect(waits[0]?.reason).toMatch(/^block drop-columns is waiting for 2 approvals/);
+    expect(waits[1]?.reason).toMatch(/^block drop-columns is waiting for/);
+    expect(waits[1]?.reason).toContain('bob');
+  });
+});

@@ -1,0 +1,72 @@
+/**
+ * `connections:` as the session resolves them for sql blocks (docs/runbook-format.md#connections),
+ * in-process against a private MariaDB so that a mutation of session.ts is caught here and not only
+ * by the e2e tests (which run dist/): the one connection taken when a block names none, a named one,
+ * its password from a secret variable, and a socket path relative to the runbook. (A block naming no
+ * connection among several, or one not declared, is a lint error: the session never sees it.)
+ */
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { RunSession } from '../../../src/engine/session.js';
+import { describeWithMariaDb } from '../../support/mariadb.js';
+
+let dir = '';
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'wm-conn-session-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function book(connections: string, blocks: string): string {
+  return `---
+title: Connected
+id: connected
+vars:
+  DB_SOCKET:
+    default: db.sock
+  DB_PASSWORD:
+    secret: true
+    env: TEST_DB_PASSWORD
+connections:
+${connections}
+---
+# Connected
+
+## Look {#look}
+
+${blocks}`;
+}
+
+const sql = (info: string, code: string): string => `\`\`\`sql ${info}\n${code}\n\`\`\`\n\n`;
+
+describeWithMariaDb('sql blocks through a session', (server) => {
+  it('takes the one connection declared when a block names none, with a socket relative to the runbook and the password from a secret', async () => {
+    await server().query("CREATE USER IF NOT EXISTS 'looker'@'localhost' IDENTIFIED BY 'L00k-pw'");
+    // The runbook names its socket relative to its own folder.
+    symlinkSync(server().socketPath, join(dir, 'db.sock'));
+    const file = join(dir, 'one.md');
+    writeFileSync(file, book("  db:\n    url: mysql://looker@localhost/?socket=${DB_SOCKET}\n    password: ${DB_PASSWORD}", sql('name=who', 'SELECT CURRENT_USER() AS who')));
+    const session = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: { TEST_DB_PASSWORD: 'L00k-pw' }, operator: 'alice' });
+    const step = session.runbook.steps[0]!;
+    const block = await session.runBlock(step, step.blocks[0]!);
+    await session.close();
+    expect(block).toMatchObject({ status: 'passed', columns: ['who'], rows: [['looker@localhost']] });
+  });
+
+  it('runs a block on the connection it names, among several', async () => {
+    await server().query('CREATE DATABASE IF NOT EXISTS glance');
+    const file = join(dir, 'two.md');
+    const url = (database: string): string => `mysql://root@localhost/${database}?socket=${server().socketPath}`;
+    writeFileSync(file, book(`  nova: ${url('mysql')}\n  glance: ${url('glance')}`, sql('name=on-glance connection=glance', 'SELECT DATABASE() AS db') + sql('name=on-nova connection=nova', 'SELECT DATABASE() AS db')));
+    const session = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: { TEST_DB_PASSWORD: 'x' }, operator: 'alice' });
+    const step = session.runbook.steps[0]!;
+    const [glance, nova] = step.blocks;
+    expect(await session.runBlock(step, glance!)).toMatchObject({ status: 'passed', rows: [['glance']] });
+    expect(await session.runBlock(step, nova!)).toMatchObject({ status: 'passed', rows: [['mysql']] });
+    await session.close();
+  });
+});
