@@ -91,12 +91,12 @@ const lineKinds = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('> quote', '<div>', '</div>', '<!-- c -->', '[ref]: http://x', '[ref]:', '| a | b |', '|---|---|', ':--', '\tTab', 'a\tb') },
 );
 const soupLine = fc.tuple(fc.constantFrom(0, 0, 0, 0, 1, 2, 3, 4, 5, 6), lineKinds).map(([indent, line]) => ' '.repeat(indent) + line);
-export const lineSoup = fc
+const lineSoup = fc
   .tuple(fc.array(soupLine, { minLength: 1, maxLength: 30 }), fc.boolean())
   .map(([lines, finalNewline]) => lines.join('\n') + (finalNewline ? '\n' : ''));
 
 /** The corpus and the repository's runbooks, mutated line by line. */
-export const mutatedRunbooks = fc
+const mutatedRunbooks = fc
   .tuple(fc.constantFrom(...corpus, ...repositoryRunbooks), fc.array(mutation, { minLength: 1, maxLength: 6 }))
   .map(([file, mutations]) => mutate(file.text, mutations));
 

@@ -308,7 +308,7 @@ describeWithMariaDb('sql blocks against a private MariaDB', (server) => {
     await vi.waitFor(async () => expect(await runningProbes('waymark_hung_probe')).toHaveLength(1), { timeout: 5000, interval: 50 });
     // The server stops answering before the time limit: the KILL QUERY cannot get through.
     process.kill(server().pid, 'SIGSTOP');
-    let result;
+    let result: Awaited<typeof pending>;
     try {
       result = await pending;
     } finally {
