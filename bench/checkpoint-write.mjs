@@ -66,8 +66,15 @@ const warmup = Number(values.warmup);
 const fleetSize = values.fleet === undefined ? null : /^([1-9]\d*)x([1-9]\d*)$/.exec(values.fleet);
 // Done by default: 90 % of the steps; with --fleet every block but the last, which runs (so the state holds B×H hosts).
 const doneShare = values.done !== undefined ? Number(values.done) : fleetSize ? (Number(fleetSize[1]) - 1) / Number(fleetSize[1]) : 0.9;
-if (![steps, writes, warmup].every((n) => Number.isInteger(n) && n >= 0) || writes < 1 || !(doneShare >= 0 && doneShare <= 1) || (values.fleet !== undefined && !fleetSize)) {
-  console.error('usage: node bench/checkpoint-write.mjs [--steps N | --fleet BLOCKSxHOSTS] [--writes N≥1] [--warmup N] [--done 0..1] [--dir DIR] [--out FILE]');
+if (
+  ![steps, writes, warmup].every((n) => Number.isInteger(n) && n >= 0) ||
+  writes < 1 ||
+  !(doneShare >= 0 && doneShare <= 1) ||
+  (values.fleet !== undefined && !fleetSize)
+) {
+  console.error(
+    'usage: node bench/checkpoint-write.mjs [--steps N | --fleet BLOCKSxHOSTS] [--writes N≥1] [--warmup N] [--done 0..1] [--dir DIR] [--out FILE]',
+  );
   process.exit(2);
 }
 const fleetBlocks = fleetSize ? Number(fleetSize[1]) : 0;
@@ -105,9 +112,24 @@ function aptTail(service, n) {
 function stepEvents(step, n) {
   const events = [{ type: 'step-started', step: step.id, at: tick(800) }];
   for (const block of runOrder(step)) {
-    events.push({ type: 'block-started', step: step.id, block: block.id, hash: blockHash(block), log: `logs/${block.id}.1.log`, at: tick(40) });
+    events.push({
+      type: 'block-started',
+      step: step.id,
+      block: block.id,
+      hash: blockHash(block),
+      log: `logs/${block.id}.1.log`,
+      at: tick(40),
+    });
     const durationMs = 150 + ((n * 7919 + block.id.length * 131) % 9000);
-    const finished = { type: 'block-finished', step: step.id, block: block.id, outcome: 'success', attempts: 1, durationMs, at: tick(durationMs) };
+    const finished = {
+      type: 'block-finished',
+      step: step.id,
+      block: block.id,
+      outcome: 'success',
+      attempts: 1,
+      durationMs,
+      at: tick(durationMs),
+    };
     if (block.lang === 'sql') {
       Object.assign(finished, { exitCode: null, reason: 'no rows', columns: ['id', 'host'], rows: [], rowCount: 0 });
     } else if (block.role === 'check') {
@@ -183,7 +205,15 @@ function fleetStepEvents(step, hosts, n) {
 const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'wm-bench-checkpoint-'));
 const file = join(dir, fleetSize ? `fleet-${fleetBlocks}x${fleetHosts}.md` : `generated-${steps}.md`);
 const runbook = fleetSize
-  ? parseRunbook(fleetRunbookText({ blocks: fleetBlocks, pattern: 'computes', attrs: 'batch=1,25% max-fail=10%', code: 'sudo dnf -y update openstack-nova-compute' }), file)
+  ? parseRunbook(
+      fleetRunbookText({
+        blocks: fleetBlocks,
+        pattern: 'computes',
+        attrs: 'batch=1,25% max-fail=10%',
+        code: 'sudo dnf -y update openstack-nova-compute',
+      }),
+      file,
+    )
   : parseRunbook(runbookText(steps), file);
 const hostNames = fleetHostNames(fleetHosts);
 const eventsOf = (step, i) => (fleetSize ? fleetStepEvents(step, hostNames, i + 1) : stepEvents(step, i + 1));
@@ -205,7 +235,9 @@ runbook.steps.forEach((step, i) => {
 const ahead = runbook.steps.slice(doneSteps).flatMap((step, i) => eventsOf(step, doneSteps + i));
 const timedEvent = (event) => !fleetSize || event.type === 'host-finished';
 if (fleetSize && ahead.filter(timedEvent).length < warmup + writes) {
-  console.error(`--fleet ${values.fleet} leaves ${ahead.filter(timedEvent).length} host results to time, fewer than --warmup + --writes (${warmup + writes}): lower --done or --writes`);
+  console.error(
+    `--fleet ${values.fleet} leaves ${ahead.filter(timedEvent).length} host results to time, fewer than --warmup + --writes (${warmup + writes}): lower --done or --writes`,
+  );
   process.exit(2);
 }
 let next = 0;
@@ -277,7 +309,11 @@ if (fleetSize) {
 // The files must hold the last state, or the figures time something else.
 await checkpoint.close();
 const written = await readCheckpoint(subjectPath);
-if (written.updatedAt !== state.updatedAt || written.steps.length !== stepCount || JSON.stringify(written.steps) !== JSON.stringify(state.steps)) {
+if (
+  written.updatedAt !== state.updatedAt ||
+  written.steps.length !== stepCount ||
+  JSON.stringify(written.steps) !== JSON.stringify(state.steps)
+) {
   throw new Error('the checkpoint on disk (snapshot + journal) is not the last state written');
 }
 
@@ -291,7 +327,11 @@ const result = {
         fleetBlocks,
         fleetHosts,
         hostRecords: state.steps.reduce((sum, s) => sum + s.blocks.reduce((n, b) => n + (b.hosts?.length ?? 0), 0), 0),
-        hostsDone: state.steps.reduce((sum, s) => sum + s.blocks.reduce((n, b) => n + (b.hosts ?? []).filter((h) => h.status !== 'pending' && h.status !== 'running').length, 0), 0),
+        hostsDone: state.steps.reduce(
+          (sum, s) =>
+            sum + s.blocks.reduce((n, b) => n + (b.hosts ?? []).filter((h) => h.status !== 'pending' && h.status !== 'running').length, 0),
+          0,
+        ),
         subjectMean: mean(took.subject),
         slowest: [...took.subject].sort((a, b) => b - a).slice(0, 3),
         snapshotRewrite: stats(rewrites),

@@ -61,7 +61,11 @@ for (let i = 0; i < runs + 1; i++) {
   // The warm-up start stays up long enough to save the TUI's code cache (src/ui/load-tui.ts),
   // as any session an operator keeps open does: the runs then measure a start like every start
   // but the first after an install or upgrade.
-  const s = await timeUntil(`node ${join(root, 'dist', 'cli', 'main.js')} ${values.runbook} --state-dir ${stateDir}`, (t) => t.includes('── output') && t.includes('? help'), i === 0 ? 2000 : 0);
+  const s = await timeUntil(
+    `node ${join(root, 'dist', 'cli', 'main.js')} ${values.runbook} --state-dir ${stateDir}`,
+    (t) => t.includes('── output') && t.includes('? help'),
+    i === 0 ? 2000 : 0,
+  );
   rmSync(stateDir, { recursive: true, force: true });
   if (i === 0) continue; // warm-up pair
   subject.push(s);

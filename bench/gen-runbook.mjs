@@ -122,7 +122,9 @@ export function generateRunbook({ steps = 2000, dir = mkdtempSync(join(tmpdir(),
  * confirms), so a headless run goes start to finish without a person.
  */
 export function shellStepsText(steps, { id, title, code }) {
-  const parts = [`---\ntitle: ${title}\nid: ${id}\n---\n\n# ${title}\n\nGenerated for benchmarks: ${steps} step(s), each running \`${code}\`.\n`];
+  const parts = [
+    `---\ntitle: ${title}\nid: ${id}\n---\n\n# ${title}\n\nGenerated for benchmarks: ${steps} step(s), each running \`${code}\`.\n`,
+  ];
   for (let n = 1; n <= steps; n++) {
     parts.push(`\n## Step ${n} {#s${n}}\n\nRuns \`${code}\`.\n\n\`\`\`sh\n${code}\n\`\`\`\n`);
   }
@@ -163,9 +165,13 @@ export function generateVarsRunbook({ vars = 200_000, dir = mkdtempSync(join(tmp
  * e.g. `batch=1,25% max-fail=10%`) running `code`, with `inventory` in its front matter.
  */
 export function fleetRunbookText({ blocks = 1, pattern = 'fleet', attrs = '', code = 'true', inventory = 'inventory.ini' } = {}) {
-  const parts = [`---\ntitle: ${blocks} fleet block(s)\nid: fleet-${blocks}\ninventory: ${inventory}\n---\n\n# ${blocks} fleet block(s)\n\nGenerated for benchmarks.\n`];
+  const parts = [
+    `---\ntitle: ${blocks} fleet block(s)\nid: fleet-${blocks}\ninventory: ${inventory}\n---\n\n# ${blocks} fleet block(s)\n\nGenerated for benchmarks.\n`,
+  ];
   for (let n = 1; n <= blocks; n++) {
-    parts.push(`\n## Fleet step ${n} {#f${n}}\n\nRuns \`${code}\` on every host of \`${pattern}\`.\n\n\`\`\`sh hosts=${pattern}${attrs ? ` ${attrs}` : ''}\n${code}\n\`\`\`\n`);
+    parts.push(
+      `\n## Fleet step ${n} {#f${n}}\n\nRuns \`${code}\` on every host of \`${pattern}\`.\n\n\`\`\`sh hosts=${pattern}${attrs ? ` ${attrs}` : ''}\n${code}\n\`\`\`\n`,
+    );
   }
   return parts.join('');
 }
@@ -176,7 +182,9 @@ export const fleetHostNames = (hosts) => Array.from({ length: hosts }, (_, i) =>
 /** An INI inventory: group `group` with `hosts` hosts h1 … hN, each run on this machine (`ansible_connection=local`). */
 export function localInventoryText(hosts, group = 'fleet') {
   // Ansible's own Python (as for localhost): no interpreter discovery on each host, and no warning about it.
-  return `[${group}]\n${fleetHostNames(hosts).map((host) => `${host} ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}"`).join('\n')}\n`;
+  return `[${group}]\n${fleetHostNames(hosts)
+    .map((host) => `${host} ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}"`)
+    .join('\n')}\n`;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -122,7 +122,10 @@ export async function compare(name, { subject, baseline, runs = 10, warmup = 1, 
   const taken = { subject: [], baseline: [] };
   const described = {};
   for (let i = 0; i < warmup + runs; i++) {
-    for (const [role, spec] of [['baseline', baseline], ['subject', subject]]) {
+    for (const [role, spec] of [
+      ['baseline', baseline],
+      ['subject', subject],
+    ]) {
       const command = typeof spec === 'function' ? spec(i) : spec;
       described[role] ??= describeCommand(command);
       const result = await runOnce(command);

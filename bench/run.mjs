@@ -12,7 +12,14 @@ import { loadavg, tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { canMeasureRss, compare, machineLine, mb, ms, runOnce, stats } from './lib.mjs';
-import { fleetRunbookText, generateRunbook, generateSeqRunbook, generateTrueRunbook, generateVarsRunbook, localInventoryText } from './gen-runbook.mjs';
+import {
+  fleetRunbookText,
+  generateRunbook,
+  generateSeqRunbook,
+  generateTrueRunbook,
+  generateVarsRunbook,
+  localInventoryText,
+} from './gen-runbook.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(root, 'dist', 'cli', 'main.js');
@@ -30,14 +37,23 @@ const headless = (file, tmp) => (i) => ({ ...node(CLI, 'run', file, '--headless'
 
 /** The corpus's Markdown files and every runbook under runbooks/, as paths relative to the repository. */
 function corpusAndRunbooks() {
-  const corpus = readdirSync(CORPUS).filter((name) => name.endsWith('.md') && name !== 'SOURCES.md').sort().map((name) => relative(root, join(CORPUS, name)));
-  const runbooks = readdirSync(join(root, 'runbooks'), { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.md')).sort().map((name) => join('runbooks', name));
+  const corpus = readdirSync(CORPUS)
+    .filter((name) => name.endsWith('.md') && name !== 'SOURCES.md')
+    .sort()
+    .map((name) => relative(root, join(CORPUS, name)));
+  const runbooks = readdirSync(join(root, 'runbooks'), { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.md'))
+    .sort()
+    .map((name) => join('runbooks', name));
   return [...corpus, ...runbooks];
 }
 
 /** PATH without the folders that hold `name`. */
 function pathWithout(name) {
-  return (process.env.PATH ?? '').split(delimiter).filter((folder) => folder !== '' && !existsSync(join(folder, name))).join(delimiter);
+  return (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter((folder) => folder !== '' && !existsSync(join(folder, name)))
+    .join(delimiter);
 }
 
 /** The one run directory a headless run left in `stateDir`. */
@@ -121,7 +137,7 @@ const BENCHMARKS = [
   {
     name: 'lint-corpus',
     what: '`waymark lint` of the 15 corpus files and every runbook under runbooks/, in one invocation',
-    budget: { text: '≤ 2× `node -e \'\'`, median', met: ({ subject, baseline }) => subject.wall.median <= 2 * baseline.wall.median },
+    budget: { text: "≤ 2× `node -e ''`, median", met: ({ subject, baseline }) => subject.wall.median <= 2 * baseline.wall.median },
     needs: [CLI, CORPUS],
     run: async ({ tmp, runs, warmup }) => {
       const files = corpusAndRunbooks();
@@ -132,10 +148,20 @@ const BENCHMARKS = [
       const result = await compare('lint-corpus', { subject, baseline: { ...node('-e', ''), cwd: tmp }, runs, warmup });
       // Cold: an empty cache each run, so each fleet runbook's inventory is read by ansible-inventory (Python).
       const cold = (i) => ({ ...subject, env: { XDG_CACHE_HOME: join(tmp, `cache-cold-${i}`) } });
-      const coldResult = await compare('lint-corpus (cold inventory cache)', { subject: cold, baseline: { ...node('-e', ''), cwd: tmp }, runs, warmup });
+      const coldResult = await compare('lint-corpus (cold inventory cache)', {
+        subject: cold,
+        baseline: { ...node('-e', ''), cwd: tmp },
+        runs,
+        warmup,
+      });
       // The same files with Ansible out of reach: what lint costs without its wait on ansible-inventory for fleet runbooks.
       const noAnsible = { ...subject, env: { PATH: pathWithout('ansible-inventory'), XDG_CACHE_HOME: join(tmp, 'cache-none') } };
-      const parseOnly = await compare('lint-corpus (no Ansible)', { subject: noAnsible, baseline: { ...node('-e', ''), cwd: tmp }, runs, warmup });
+      const parseOnly = await compare('lint-corpus (no Ansible)', {
+        subject: noAnsible,
+        baseline: { ...node('-e', ''), cwd: tmp },
+        runs,
+        warmup,
+      });
       const ratio = (r) => r.subject.wall.median / r.baseline.wall.median;
       result.notes =
         `${files.length} files (${files.filter((f) => f.includes('corpus')).length} corpus, ${files.filter((f) => !f.includes('corpus')).length} under runbooks/), ×${fixed(ratio(result), 2)} of \`node -e ''\` (budget ≤ ×2), ` +
@@ -186,9 +212,13 @@ const BENCHMARKS = [
           const stateDir = command.args.at(-1);
           if (measured) {
             // Gaps between consecutive `block-started` records (ISO timestamps, ms).
-            const audit = readFileSync(join(runDir(stateDir), 'audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+            const audit = readFileSync(join(runDir(stateDir), 'audit.jsonl'), 'utf8')
+              .trim()
+              .split('\n')
+              .map((line) => JSON.parse(line));
             const starts = audit.filter((r) => r.type === 'block-started').map((r) => Date.parse(r.ts));
-            if (starts.length !== OVERHEAD_STEPS) throw new Error(`expected ${OVERHEAD_STEPS} block-started records, found ${starts.length}`);
+            if (starts.length !== OVERHEAD_STEPS)
+              throw new Error(`expected ${OVERHEAD_STEPS} block-started records, found ${starts.length}`);
             early.push(median(intervals(starts.slice(0, FLAT_WINDOW))));
             late.push(median(intervals(starts.slice(OVERHEAD_STEPS - FLAT_WINDOW))));
           }
@@ -211,7 +241,8 @@ const BENCHMARKS = [
     what: 'headless run of one `sh` block printing 1,000,000 lines (`seq`)',
     budget: {
       text: 'the block ≤ 2× baseline; peak RSS ≤ 200 MB',
-      met: ({ subject, baseline, extra }) => extra.blockMs <= 2 * baseline.wall.median && subject.peakRssKb !== null && subject.peakRssKb <= 200 * 1024,
+      met: ({ subject, baseline, extra }) =>
+        extra.blockMs <= 2 * baseline.wall.median && subject.peakRssKb !== null && subject.peakRssKb <= 200 * 1024,
     },
     needs: [CLI],
     baselineText: `bash -c 'seq 1 ${OUTPUT_LINES} > FILE'`,
@@ -230,7 +261,8 @@ const BENCHMARKS = [
             const dir = runDir(stateDir);
             const checkpoint = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8'));
             const block = checkpoint.steps[0]?.blocks[0];
-            if (checkpoint.status !== 'complete' || block?.status !== 'passed') throw new Error(`the run did not complete: run ${checkpoint.status}, block ${block?.status}`);
+            if (checkpoint.status !== 'complete' || block?.status !== 'passed')
+              throw new Error(`the run did not complete: run ${checkpoint.status}, block ${block?.status}`);
             const logLines = readFileSync(join(dir, block.log), 'utf8').split('\n').length - 1;
             if (logLines !== OUTPUT_LINES) throw new Error(`the block's log holds ${logLines} lines, not ${OUTPUT_LINES}`);
             blockMs.push(block.durationMs);
@@ -254,21 +286,30 @@ const BENCHMARKS = [
     what: 'the same block run from the TUI (Enter pressed in an 80x24 pty)',
     budget: {
       text: 'the block ≤ 2× baseline; peak RSS ≤ 200 MB',
-      met: ({ subject, baseline }) => subject.wall.median <= 2 * baseline.wall.median && subject.peakRssKb !== null && subject.peakRssKb <= 200 * 1024,
+      met: ({ subject, baseline }) =>
+        subject.wall.median <= 2 * baseline.wall.median && subject.peakRssKb !== null && subject.peakRssKb <= 200 * 1024,
     },
     needs: [CLI, TUI_OUTPUT],
     baselineText: `bash -c 'seq 1 ${OUTPUT_LINES} > FILE'`,
     run: async ({ tmp, runs }) => {
       const file = generateSeqRunbook({ lines: OUTPUT_LINES, dir: tmp });
       const out = join(tmp, 'tui-output.json');
-      const run = await runOnce({ ...node(TUI_OUTPUT, '--runbook', file, '--lines', String(OUTPUT_LINES), '--runs', String(runs), '--out', out), cwd: tmp });
+      const run = await runOnce({
+        ...node(TUI_OUTPUT, '--runbook', file, '--lines', String(OUTPUT_LINES), '--runs', String(runs), '--out', out),
+        cwd: tmp,
+      });
       if (run.exitCode !== 0) throw new Error(`tui-output.mjs exited ${run.exitCode}\n${run.stderr.trim()}`);
       const figures = JSON.parse(readFileSync(out, 'utf8'));
       const peakRssKb = figures.rssKb.length > 0 ? Math.max(...figures.rssKb) : null;
       const base = figures.baselineMs.median;
       return {
         subject: { name: 'output-1m-tui', command: 'waymark RUNBOOK (TUI), Enter', wall: figures.blockMs, peakRssKb },
-        baseline: { name: 'output-1m-tui baseline', command: `bash -c 'seq 1 ${OUTPUT_LINES} > FILE'`, wall: figures.baselineMs, peakRssKb: null },
+        baseline: {
+          name: 'output-1m-tui baseline',
+          command: `bash -c 'seq 1 ${OUTPUT_LINES} > FILE'`,
+          wall: figures.baselineMs,
+          peakRssKb: null,
+        },
         notes:
           `the block alone (checkpoint \`durationMs\`), ×${fixed(figures.blockMs.median / base, 2)} of baseline (budget ≤ ×2); ` +
           `the TUI draws its live output pane while the block runs. Peak RSS is the highest of the runs. Log checked: ${OUTPUT_LINES} lines`,
@@ -283,13 +324,17 @@ const BENCHMARKS = [
     baselineText: '`node -e` printing one line in the same pty',
     run: async ({ tmp, runs }) => {
       const file = join(tmp, 'first-frame.json');
-      const out = await runOnce({ ...node(FIRST_FRAME, '--runbook', join(root, 'runbooks', 'demo.md'), '--runs', String(runs), '--out', file), cwd: tmp });
+      const out = await runOnce({
+        ...node(FIRST_FRAME, '--runbook', join(root, 'runbooks', 'demo.md'), '--runs', String(runs), '--out', file),
+        cwd: tmp,
+      });
       if (out.exitCode !== 0) throw new Error(`first-frame.mjs exited ${out.exitCode}\n${out.stderr.trim()}`);
       const figures = JSON.parse(readFileSync(file, 'utf8'));
       return {
         subject: { name: 'tui-first-frame', command: 'waymark runbooks/demo.md', wall: figures.subject, peakRssKb: null },
         baseline: { name: 'tui-first-frame baseline', command: 'node -e', wall: figures.baseline, peakRssKb: null },
-        notes: 'from spawn to the frame drawn (output pane and key hints on screen), session opened on a fresh state dir; the baseline includes the pty and shell start-up too',
+        notes:
+          'from spawn to the frame drawn (output pane and key hints on screen), session opened on a fresh state dir; the baseline includes the pty and shell start-up too',
       };
     },
   },
@@ -302,7 +347,10 @@ const BENCHMARKS = [
     run: async ({ tmp, runs, warmup }) => {
       const out = join(tmp, 'checkpoint-write.json');
       const writes = Math.max(50, runs * 10);
-      const command = { ...node(CHECKPOINT_WRITE, '--writes', String(writes), '--warmup', String(warmup * 5), '--dir', tmp, '--out', out), cwd: tmp };
+      const command = {
+        ...node(CHECKPOINT_WRITE, '--writes', String(writes), '--warmup', String(warmup * 5), '--dir', tmp, '--out', out),
+        cwd: tmp,
+      };
       const run = await runOnce(command);
       if (run.exitCode !== 0) throw new Error(`checkpoint-write.mjs exited ${run.exitCode}\n${run.stderr.trim()}`);
       const figures = JSON.parse(readFileSync(out, 'utf8'));
@@ -321,7 +369,10 @@ const BENCHMARKS = [
   {
     name: 'fleet-200',
     what: `headless run of one fleet block over ${FLEET_HOSTS} local hosts (\`ansible_connection=local\`, \`forks=${FLEET_FORKS}\`, one batch, \`true\`)`,
-    budget: { text: '≤ ×1.1 of bare `ansible-playbook` running the same play, median', met: ({ subject, baseline }) => subject.wall.median <= 1.1 * baseline.wall.median },
+    budget: {
+      text: '≤ ×1.1 of bare `ansible-playbook` running the same play, median',
+      met: ({ subject, baseline }) => subject.wall.median <= 1.1 * baseline.wall.median,
+    },
     needs: [CLI],
     baselineText: `ansible-playbook -i INVENTORY --forks ${FLEET_FORKS} PLAY.yml`,
     run: async ({ tmp }) => {
@@ -330,7 +381,18 @@ const BENCHMARKS = [
       const book = join(tmp, 'fleet.md');
       writeFileSync(book, fleetRunbookText({ blocks: 1, pattern: 'fleet', attrs: `forks=${FLEET_FORKS}`, code: 'true' }));
       // The play waymark generates, as an operator would write it: the batch's hosts, no facts, one shell task.
-      writeFileSync(join(tmp, 'play.yml'), ['- name: bare', '  hosts: fleet', '  gather_facts: false', '  tasks:', '    - name: the block', "      ansible.builtin.shell: 'true'", ''].join('\n'));
+      writeFileSync(
+        join(tmp, 'play.yml'),
+        [
+          '- name: bare',
+          '  hosts: fleet',
+          '  gather_facts: false',
+          '  tasks:',
+          '    - name: the block',
+          "      ansible.builtin.shell: 'true'",
+          '',
+        ].join('\n'),
+      );
       // Where a waymark run's time goes, from its audit trail (ms resolution): up to the batch's start
       // (the session, `ansible-inventory --list`, the plan), the batch (ansible-playbook and each host's
       // checkpoint and audit writes), and after it; the rest of the wall time is node's start and exit.
@@ -338,18 +400,32 @@ const BENCHMARKS = [
       const result = await compare('fleet-200', {
         subject: headless(book, tmp),
         // Ansible's defaults but for the settings waymark gives ansible-playbook that change how hosts run.
-        baseline: { cmd: 'ansible-playbook', args: ['-i', 'inventory.ini', '--forks', String(FLEET_FORKS), 'play.yml'], cwd: tmp, env: { ANSIBLE_PIPELINING: 'True', ANSIBLE_RETRY_FILES_ENABLED: 'False' } },
+        baseline: {
+          cmd: 'ansible-playbook',
+          args: ['-i', 'inventory.ini', '--forks', String(FLEET_FORKS), 'play.yml'],
+          cwd: tmp,
+          env: { ANSIBLE_PIPELINING: 'True', ANSIBLE_RETRY_FILES_ENABLED: 'False' },
+        },
         runs: FLEET_RUNS,
         warmup: 0,
         afterRun: (role, _i, run, command) => {
           if (role !== 'subject') return;
           const stateDir = command.args.at(-1);
-          const audit = readFileSync(join(runDir(stateDir), 'audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+          const audit = readFileSync(join(runDir(stateDir), 'audit.jsonl'), 'utf8')
+            .trim()
+            .split('\n')
+            .map((line) => JSON.parse(line));
           const hosts = audit.filter((r) => r.type === 'host-finished');
           const notOk = hosts.filter((r) => r.status !== 'ok');
-          if (hosts.length !== FLEET_HOSTS || notOk.length > 0) throw new Error(`expected ${FLEET_HOSTS} host-finished records, all ok; found ${hosts.length}, ${notOk.length} not ok`);
+          if (hosts.length !== FLEET_HOSTS || notOk.length > 0)
+            throw new Error(`expected ${FLEET_HOSTS} host-finished records, all ok; found ${hosts.length}, ${notOk.length} not ok`);
           const at = (type) => Date.parse(audit.find((r) => r.type === type).ts);
-          const [start, batch, finished, end] = [Date.parse(audit[0].ts), at('hosts-started'), at('block-finished'), Date.parse(audit.at(-1).ts)];
+          const [start, batch, finished, end] = [
+            Date.parse(audit[0].ts),
+            at('hosts-started'),
+            at('block-finished'),
+            Date.parse(audit.at(-1).ts),
+          ];
           phases.before.push(batch - start);
           phases.batch.push(finished - batch);
           phases.after.push(end - finished);
@@ -376,7 +452,22 @@ const BENCHMARKS = [
     run: async ({ tmp, runs, warmup }) => {
       const out = join(tmp, 'checkpoint-fleet.json');
       const writes = Math.max(50, runs * 10);
-      const command = { ...node(CHECKPOINT_WRITE, '--fleet', CHECKPOINT_FLEET, '--writes', String(writes), '--warmup', String(warmup * 5), '--dir', tmp, '--out', out), cwd: tmp };
+      const command = {
+        ...node(
+          CHECKPOINT_WRITE,
+          '--fleet',
+          CHECKPOINT_FLEET,
+          '--writes',
+          String(writes),
+          '--warmup',
+          String(warmup * 5),
+          '--dir',
+          tmp,
+          '--out',
+          out,
+        ),
+        cwd: tmp,
+      };
       const run = await runOnce(command);
       if (run.exitCode !== 0) throw new Error(`checkpoint-write.mjs --fleet exited ${run.exitCode}\n${run.stderr.trim()}`);
       const figures = JSON.parse(readFileSync(out, 'utf8'));
@@ -403,7 +494,10 @@ const BENCHMARKS = [
     baselineText: 'the same frame with a 12-host grid',
     run: async ({ tmp, warmup }) => {
       const out = join(tmp, 'tui-grid.json');
-      const command = { ...node(TUI_GRID, '--hosts', String(GRID_HOSTS), '--updates', String(GRID_UPDATES), '--warmup', String(warmup * 20), '--out', out), cwd: tmp };
+      const command = {
+        ...node(TUI_GRID, '--hosts', String(GRID_HOSTS), '--updates', String(GRID_UPDATES), '--warmup', String(warmup * 20), '--out', out),
+        cwd: tmp,
+      };
       const run = await runOnce(command);
       if (run.exitCode !== 0) throw new Error(`tui-grid.mjs exited ${run.exitCode}\n${run.stderr.trim()}`);
       const figures = JSON.parse(readFileSync(out, 'utf8'));
@@ -555,14 +649,18 @@ async function main() {
   const runs = options.runs ?? (options.quick ? 3 : 15);
   const warmup = 1;
   console.log(`${machineLine()}`);
-  console.log(`${runs} runs each${options.quick ? ' (--quick: figures are indicative only)' : ''}; peak RSS ${canMeasureRss ? 'via /usr/bin/time' : 'n/a (/usr/bin/time not found)'}\n`);
+  console.log(
+    `${runs} runs each${options.quick ? ' (--quick: figures are indicative only)' : ''}; peak RSS ${canMeasureRss ? 'via /usr/bin/time' : 'n/a (/usr/bin/time not found)'}\n`,
+  );
 
   const rows = [];
   let failed = 0;
   for (const entry of selected) {
     const missing = (entry.needs ?? []).filter((file) => !existsSync(file));
     if (missing.length > 0) {
-      console.error(`${entry.name}: not run: ${missing.map((f) => relative(root, f)).join(', ')} missing — run \`npm run build\` first (\`npm run bench\` builds for you)`);
+      console.error(
+        `${entry.name}: not run: ${missing.map((f) => relative(root, f)).join(', ')} missing — run \`npm run build\` first (\`npm run bench\` builds for you)`,
+      );
       failed++;
       continue;
     }

@@ -62,20 +62,40 @@ const DNF_TAIL = ['Upgraded:', '  openstack-nova-compute-29.0.1-1.el9.noarch', '
 /** The frame of a fleet block over `hosts` hosts, and the host results that move it on. */
 export async function openFleetFrame({ hosts, columns = 80, rows = 24, maxFps = 30 }) {
   const file = `/bench/fleet-${hosts}.md`;
-  const runbook = parseRunbook(fleetRunbookText({ blocks: 1, pattern: 'computes', attrs: 'batch=1,25% max-fail=10%', code: 'sudo dnf -y update openstack-nova-compute' }), file);
+  const runbook = parseRunbook(
+    fleetRunbookText({
+      blocks: 1,
+      pattern: 'computes',
+      attrs: 'batch=1,25% max-fail=10%',
+      code: 'sudo dnf -y update openstack-nova-compute',
+    }),
+    file,
+  );
   const step = runbook.steps[0];
   const block = step.blocks[0];
   const ids = { step: step.id, block: block.id };
   const names = fleetHostNames(hosts).map((h) => h.replace(/^h/, 'cmp-'));
   const batches = planBatches(names, block.attrs.fleet.batches);
 
-  let state = initialRunState(runbook, { id: '20261205T100000Z-f1a2', operator: 'jdoe', host: 'deploy-1', profile: null, vars: {}, at: tick(0) });
+  let state = initialRunState(runbook, {
+    id: '20261205T100000Z-f1a2',
+    operator: 'jdoe',
+    host: 'deploy-1',
+    profile: null,
+    vars: {},
+    at: tick(0),
+  });
   const apply = (event) => {
     state = reduce(state, event);
   };
   apply({ type: 'step-started', step: step.id, at: tick(100) });
   apply({ type: 'block-started', ...ids, hash: blockHash(block), log: `logs/${block.id}.1.log`, at: tick(40) });
-  apply({ type: 'fleet-planned', ...ids, hosts: batches.flatMap((inBatch, i) => inBatch.map((host) => ({ host, batch: i + 1 }))), at: tick(900) });
+  apply({
+    type: 'fleet-planned',
+    ...ids,
+    hosts: batches.flatMap((inBatch, i) => inBatch.map((host) => ({ host, batch: i + 1 }))),
+    at: tick(900),
+  });
 
   // The host results to come, batch after batch; past the last batch, the block runs again from the first.
   let batch = 0;
@@ -104,7 +124,10 @@ export async function openFleetFrame({ hosts, columns = 80, rows = 24, maxFps = 
       durationMs,
       at: tick(200),
     });
-    log.push(`${host}: ${fails ? 'failed rc=1' : 'ok rc=0'} ${durationMs}ms`, ...(fails ? [] : DNF_TAIL.map((line) => `${host} stdout| ${line}`)));
+    log.push(
+      `${host}: ${fails ? 'failed rc=1' : 'ok rc=0'} ${durationMs}ms`,
+      ...(fails ? [] : DNF_TAIL.map((line) => `${host} stdout| ${line}`)),
+    );
     if (log.length > 200) log.splice(0, log.length - 200);
     return host;
   };
@@ -134,14 +157,28 @@ export async function openFleetFrame({ hosts, columns = 80, rows = 24, maxFps = 
       browsing: null,
       picking: null,
       help: false,
-      output: { block: block.id, lines: log.map((text) => ({ stream: 'stdout', text })), scrolledBack: 0, total: log.length, attempt: null, search: null },
+      output: {
+        block: block.id,
+        lines: log.map((text) => ({ stream: 'stdout', text })),
+        scrolledBack: 0,
+        total: log.length,
+        attempt: null,
+        search: null,
+      },
       version: version++,
       quit: false,
     };
   };
   build();
   const controller = {
-    session: { runbook, vars: { values: {}, sources: {}, secretNames: [], secretValues: [], warnings: [] }, notices: [], paths: { dir: '/bench/run' }, describeBlock: () => block.code, shownValues: () => ({}) },
+    session: {
+      runbook,
+      vars: { values: {}, sources: {}, secretNames: [], secretValues: [], warnings: [] },
+      notices: [],
+      paths: { dir: '/bench/run' },
+      describeBlock: () => block.code,
+      shownValues: () => ({}),
+    },
     typing: false,
     asking: false,
     logPath: null,
@@ -181,12 +218,15 @@ export async function openFleetFrame({ hosts, columns = 80, rows = 24, maxFps = 
   // so each of its frames is drawn at once; here too, by waiting that long after the last write.
   const quiet = Math.ceil(1000 / maxFps) + 5;
   const settle = async () => {
-    for (let gap = performance.now() - lastWrite; gap < quiet; gap = performance.now() - lastWrite) await new Promise((resolve) => setTimeout(resolve, quiet - gap));
+    for (let gap = performance.now() - lastWrite; gap < quiet; gap = performance.now() - lastWrite)
+      await new Promise((resolve) => setTimeout(resolve, quiet - gap));
   };
   const notify = () => {
     const written = new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no frame written within 5 s of the update (${hosts} hosts)`)), 5000);
-      waiting = { start: performance.now(), resolve: (ms) => {
+      waiting = {
+        start: performance.now(),
+        resolve: (ms) => {
           clearTimeout(timer);
           resolve(ms);
         },

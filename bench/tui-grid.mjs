@@ -35,7 +35,8 @@ if (![hosts, baselineHosts, updates, warmup].every((n) => Number.isInteger(n) &&
 
 // ink writes no frame but the last when it thinks it runs in CI (is-in-ci, read as it loads): the
 // TUI's terminal is an operator's, so the CI variables are not passed on to it.
-for (const name of Object.keys(process.env)) if (name === 'CI' || name === 'CONTINUOUS_INTEGRATION' || name.startsWith('CI_')) delete process.env[name];
+for (const name of Object.keys(process.env))
+  if (name === 'CI' || name === 'CONTINUOUS_INTEGRATION' || name.startsWith('CI_')) delete process.env[name];
 
 const scratch = mkdtempSync(join(tmpdir(), 'wm-bench-grid-'));
 let result;
@@ -74,7 +75,16 @@ try {
   const took = { subject: [], baseline: [] };
   let bytes = 0;
   for (let k = 0; k < warmup + updates; k++) {
-    const order = k % 2 === 0 ? [['subject', subject], ['baseline', baseline]] : [['baseline', baseline], ['subject', subject]];
+    const order =
+      k % 2 === 0
+        ? [
+            ['subject', subject],
+            ['baseline', baseline],
+          ]
+        : [
+            ['baseline', baseline],
+            ['subject', subject],
+          ];
     for (const [role, screen] of order) {
       const { ms, counts, frame } = await screen.update();
       // The frame written must be this update's: the grid's count of hosts ok moved on.

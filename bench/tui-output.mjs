@@ -16,7 +16,9 @@ import { canMeasureRss, runOnce, stats } from './lib.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(root, 'dist', 'cli', 'main.js');
-const { values } = parseArgs({ options: { runbook: { type: 'string' }, lines: { type: 'string' }, runs: { type: 'string', default: '5' }, out: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { runbook: { type: 'string' }, lines: { type: 'string' }, runs: { type: 'string', default: '5' }, out: { type: 'string' } },
+});
 const runs = Number(values.runs);
 const lines = Number(values.lines);
 const quote = (text) => `'${text.replaceAll("'", "'\\''")}'`;
@@ -35,7 +37,10 @@ function runDir(stateDir) {
 
 /** The `block-finished` event's durationMs, from the compacted checkpoint or its journal. */
 function blockDuration(dir) {
-  const events = readFileSync(join(dir, 'checkpoint.journal'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  const events = readFileSync(join(dir, 'checkpoint.journal'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
   const find = (value) => {
     if (value === null || typeof value !== 'object') return undefined;
     if (value.type === 'block-finished' && typeof value.durationMs === 'number') return value.durationMs;
@@ -61,11 +66,18 @@ function once(warmUp = false) {
     const state = join(stateDir, 'state');
     const timeWrap = canMeasureRss ? `/usr/bin/time -f %M -o ${quote(rssFile)} ` : '';
     const command = `stty cols 80 rows 24; ${timeWrap}${quote(process.execPath)} ${quote(CLI)} ${quote(values.runbook)} --state-dir ${quote(state)}`;
-    const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: { ...process.env, TERM: 'xterm-256color' } });
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+      env: { ...process.env, TERM: 'xterm-256color' },
+    });
     let screen = '';
     let phase = 'frame';
     let durationMs;
-    const timer = setTimeout(() => fail(new Error(`no result within 120 s (phase ${phase}); screen so far:\n${screen.slice(-800)}`)), 120_000);
+    const timer = setTimeout(
+      () => fail(new Error(`no result within 120 s (phase ${phase}); screen so far:\n${screen.slice(-800)}`)),
+      120_000,
+    );
     const poll = setInterval(() => {
       if (phase !== 'running') return;
       const dir = runDir(state);
@@ -94,15 +106,19 @@ function once(warmUp = false) {
       screen = (screen + chunk).slice(-20_000);
       if (phase === 'frame' && screen.includes('? help')) {
         phase = 'waiting';
-        setTimeout(() => {
-          phase = 'running';
-          child.stdin.write('\r');
-        }, warmUp ? 2000 : 0);
+        setTimeout(
+          () => {
+            phase = 'running';
+            child.stdin.write('\r');
+          },
+          warmUp ? 2000 : 0,
+        );
       }
     });
     child.once('exit', (code) => {
       cleanup();
-      if (phase !== 'quitting') return fail(new Error(`waymark exited ${code} before the block finished (phase ${phase}):\n${screen.slice(-800)}`));
+      if (phase !== 'quitting')
+        return fail(new Error(`waymark exited ${code} before the block finished (phase ${phase}):\n${screen.slice(-800)}`));
       const dir = runDir(state);
       const log = readdirSync(join(dir, 'logs')).map((name) => readFileSync(join(dir, 'logs', name), 'utf8'))[0] ?? '';
       const logLines = log.split('\n').length - 1;

@@ -14,7 +14,19 @@
  * runner at the bottom only looks at the machine and carries them out.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -36,7 +48,12 @@ export const PACKAGES = [
     collections: [],
   },
   // Debian's ansible, not ansible-core alone: fleet blocks stream events with the ansible.posix.jsonl callback.
-  { name: 'ansible', programs: ['ansible', 'ansible-playbook', 'ansible-inventory', 'ansible-galaxy'], anyFile: [], collections: ['ansible.posix'] },
+  {
+    name: 'ansible',
+    programs: ['ansible', 'ansible-playbook', 'ansible-inventory', 'ansible-galaxy'],
+    anyFile: [],
+    collections: ['ansible.posix'],
+  },
 ];
 
 /** Where programs are looked for besides PATH: a root's `sudo`-less PATH often lacks the sbin ones. */
@@ -108,7 +125,10 @@ export function decide({ missing, root, aptGet, ci, skip }) {
     };
   }
   if (aptGet) {
-    return { action: 'stop', line: `waymark tests: missing system packages ${missing.join(' ')}; install them with: ${sudoCommand(missing)}` };
+    return {
+      action: 'stop',
+      line: `waymark tests: missing system packages ${missing.join(' ')}; install them with: ${sudoCommand(missing)}`,
+    };
   }
   return {
     action: 'stop',
@@ -188,7 +208,8 @@ function probes(env) {
 }
 
 /** A policy-rc.d that tells invoke-rc.d and deb-systemd-invoke not to start any service (exit 101). */
-const POLICY_RC_D = '#!/bin/sh\n# Written by waymark tests (scripts/test-prerequisites.mjs) while apt-get runs; removed afterwards.\nexit 101\n';
+const POLICY_RC_D =
+  '#!/bin/sh\n# Written by waymark tests (scripts/test-prerequisites.mjs) while apt-get runs; removed afterwards.\nexit 101\n';
 
 /**
  * Writes the policy file only if there is none (an existing one, or a link, is the machine's and is

@@ -85,7 +85,14 @@ export declare function fleetPaths(dir?: string): FleetPaths;
  * every host accepts TCP. `watch`: a pid whose death kills every sshd. `at`: the hosts' nova release.
  */
 /** `testbed`: the MariaDB testbed the hosts' stand-ins act on (WAYMARK_TESTBED_DIR on each host); default: the fleet dir's parent. */
-export declare function fleetUp(options?: { dir?: string; hosts?: number; controllers?: number; at?: string; watch?: number; testbed?: string }): Promise<FleetStatus & { started: string[] }>;
+export declare function fleetUp(options?: {
+  dir?: string;
+  hosts?: number;
+  controllers?: number;
+  at?: string;
+  watch?: number;
+  testbed?: string;
+}): Promise<FleetStatus & { started: string[] }>;
 /** The fleet in `dir`, null when there is none. */
 export declare function fleetStatus(options?: { dir?: string }): FleetStatus | null;
 /** Resolves once every running host accepts TCP; `down` names the hosts whose sshd does not run. */

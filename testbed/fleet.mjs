@@ -218,7 +218,8 @@ function killTree(pid) {
 }
 
 function checkPath(path, what) {
-  if (/[\s"'\\]/.test(path)) throw new TestbedError(`${what} ${path} holds spaces or quotes, which sshd_config and the inventory cannot carry: use another --dir`);
+  if (/[\s"'\\]/.test(path))
+    throw new TestbedError(`${what} ${path} holds spaces or quotes, which sshd_config and the inventory cannot carry: use another --dir`);
 }
 
 function sshdConfig(fleet, host, hostPaths, sftpServer, testbedDir) {
@@ -278,7 +279,15 @@ function writeHostRoot(hostPaths, host, release) {
   if (!existsSync(hostPaths.novaConf)) {
     writeFileSync(
       hostPaths.novaConf,
-      [`# nova.conf of fleet host ${host.name}`, '[DEFAULT]', `host = ${host.name}`, 'rpc_backend = rabbit', '', '[upgrade_levels]', ''].join('\n'),
+      [
+        `# nova.conf of fleet host ${host.name}`,
+        '[DEFAULT]',
+        `host = ${host.name}`,
+        'rpc_backend = rabbit',
+        '',
+        '[upgrade_levels]',
+        '',
+      ].join('\n'),
     );
   }
 }
@@ -391,7 +400,15 @@ function readState(p) {
 function describeHost(p, host) {
   const hostPaths = p.host(host.name);
   const pid = listenerPid(hostPaths);
-  return { ...host, root: hostPaths.root, config: hostPaths.config, pidFile: hostPaths.pidFile, log: hostPaths.log, pid, running: pid !== null };
+  return {
+    ...host,
+    root: hostPaths.root,
+    config: hostPaths.config,
+    pidFile: hostPaths.pidFile,
+    log: hostPaths.log,
+    pid,
+    running: pid !== null,
+  };
 }
 
 /**
@@ -420,7 +437,9 @@ export async function fleetUp({ dir = FLEET_DIR, hosts = DEFAULT_HOSTS, controll
   if (fleet && !same) {
     const running = fleet.hosts.filter((host) => listenerPid(p.host(host.name)) !== null).map((host) => host.name);
     if (running.length > 0) {
-      throw new TestbedError(`a fleet of ${fleet.hosts.length} hosts runs in ${p.dir} (${running.join(', ')} up): stop it first with: npm run testbed -- fleet down`);
+      throw new TestbedError(
+        `a fleet of ${fleet.hosts.length} hosts runs in ${p.dir} (${running.join(', ')} up): stop it first with: npm run testbed -- fleet down`,
+      );
     }
     for (const host of fleet.hosts) rmSync(p.host(host.name).root, { recursive: true, force: true });
     rmSync(p.sshdDir, { recursive: true, force: true });
@@ -477,21 +496,34 @@ async function waitStarted(fleet, started, p) {
     const failed = waiting.find((entry) => entry.process.exited !== null);
     if (failed) {
       const hostPaths = p.host(failed.host.name);
-      throw new TestbedError(`the sshd of ${failed.host.name} (${failed.host.address}:${fleet.port}) exited (${failed.process.exited}). Its log (${hostPaths.log}) ends with:\n${logTail(hostPaths.log)}`);
+      throw new TestbedError(
+        `the sshd of ${failed.host.name} (${failed.host.address}:${fleet.port}) exited (${failed.process.exited}). Its log (${hostPaths.log}) ends with:\n${logTail(hostPaths.log)}`,
+      );
     }
     // sshd writes its pid file once it listens: a connection accepted before that is another program's.
-    const answers = await Promise.all(waiting.map((entry) => existsSync(p.host(entry.host.name).pidFile) && accepts(entry.host.address, fleet.port)));
+    const answers = await Promise.all(
+      waiting.map((entry) => existsSync(p.host(entry.host.name).pidFile) && accepts(entry.host.address, fleet.port)),
+    );
     waiting = waiting.filter((_, i) => !answers[i]);
     if (waiting.length === 0) break;
     if (Date.now() > deadline) {
-      throw new TestbedError(`${waiting.map((entry) => entry.host.name).join(', ')} did not accept connections on port ${fleet.port} within ${READY_TIMEOUT_MS / 1000} s`);
+      throw new TestbedError(
+        `${waiting.map((entry) => entry.host.name).join(', ')} did not accept connections on port ${fleet.port} within ${READY_TIMEOUT_MS / 1000} s`,
+      );
     }
     await sleep(20);
   }
 }
 
 function fleetStatusOf(p, fleet) {
-  return { dir: p.dir, inventory: p.inventory, port: fleet.port, user: fleet.user, clientKey: fleet.clientKey, hosts: fleet.hosts.map((host) => describeHost(p, host)) };
+  return {
+    dir: p.dir,
+    inventory: p.inventory,
+    port: fleet.port,
+    user: fleet.user,
+    clientKey: fleet.clientKey,
+    hosts: fleet.hosts.map((host) => describeHost(p, host)),
+  };
 }
 
 /** The fleet in `dir`: its inventory and each host with its pid and whether its sshd runs; null when there is none. */
@@ -511,7 +543,8 @@ export async function fleetReady({ dir = FLEET_DIR, timeoutMs = READY_TIMEOUT_MS
     const silent = status.hosts.filter((host, i) => host.running && !answers[i]).map((host) => host.name);
     const down = status.hosts.filter((host) => !host.running).map((host) => host.name);
     if (silent.length === 0) return { ready: status.hosts.filter((host) => host.running).map((host) => host.name), down };
-    if (Date.now() > deadline) throw new TestbedError(`${silent.join(', ')} did not accept connections on port ${status.port} within ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline)
+      throw new TestbedError(`${silent.join(', ')} did not accept connections on port ${status.port} within ${timeoutMs / 1000} s`);
     await sleep(20);
   }
 }
@@ -525,7 +558,10 @@ export function fleetKill({ dir = FLEET_DIR, host } = {}) {
   const fleet = readState(p);
   if (!fleet) throw new TestbedError(`no fleet in ${p.dir}: npm run testbed -- fleet up`);
   const known = fleet.hosts.find((entry) => entry.name === host);
-  if (!known) throw new TestbedError(`${host} is not a host of the fleet in ${p.dir}; its hosts are ${fleet.hosts.map((entry) => entry.name).join(', ')}`);
+  if (!known)
+    throw new TestbedError(
+      `${host} is not a host of the fleet in ${p.dir}; its hosts are ${fleet.hosts.map((entry) => entry.name).join(', ')}`,
+    );
   const pid = listenerPid(p.host(host));
   if (pid === null) return { host, killed: false, pids: [] };
   const pids = killTree(pid);
@@ -571,7 +607,10 @@ function table(status) {
   const state = (host) => (host.running ? `up (pid ${host.pid})` : 'DOWN');
   const stateWidth = Math.max(...status.hosts.map((host) => state(host).length));
   return status.hosts
-    .map((host) => `  ${host.name.padEnd(width)}  ${host.group.padEnd(11)}  ${where(host).padEnd(whereWidth)}  ${state(host).padEnd(stateWidth)}  root ${show(host.root)}`)
+    .map(
+      (host) =>
+        `  ${host.name.padEnd(width)}  ${host.group.padEnd(11)}  ${where(host).padEnd(whereWidth)}  ${state(host).padEnd(stateWidth)}  root ${show(host.root)}`,
+    )
     .join('\n');
 }
 
@@ -589,7 +628,8 @@ export async function fleetCli(argv, { print }) {
     if (arg === '--dir') dir = args.shift() ?? '';
     else if (arg.startsWith('--dir=')) dir = arg.slice(6);
     else if (arg === '--json') json = true;
-    else if (arg === '--controllers' || arg.startsWith('--controllers=')) controllers = count(arg.includes('=') ? arg.slice(14) : args.shift(), '--controllers');
+    else if (arg === '--controllers' || arg.startsWith('--controllers='))
+      controllers = count(arg.includes('=') ? arg.slice(14) : args.shift(), '--controllers');
     else if (arg === '--at') at = args.shift() ?? '';
     else if (arg.startsWith('--at=')) at = arg.slice(5);
     else if (arg.startsWith('-')) throw new TestbedError(`unknown option ${arg}\n\n${FLEET_USAGE}`);
@@ -614,10 +654,14 @@ export async function fleetCli(argv, { print }) {
         print(JSON.stringify(result, null, 2));
         return 0;
       }
-      print(`fleet: ${result.started.length === 0 ? 'already running' : `started ${result.started.join(', ')}`} in ${Date.now() - began} ms`);
+      print(
+        `fleet: ${result.started.length === 0 ? 'already running' : `started ${result.started.join(', ')}`} in ${Date.now() - began} ms`,
+      );
       print(table(result));
       print(`\ninventory: ${show(result.inventory)}`);
-      print(`try it:    ansible all -i ${show(result.inventory)} -m ansible.builtin.shell -a 'cat $WAYMARK_TESTBED_ROOT/var/lib/nova/version'`);
+      print(
+        `try it:    ansible all -i ${show(result.inventory)} -m ansible.builtin.shell -a 'cat $WAYMARK_TESTBED_ROOT/var/lib/nova/version'`,
+      );
       const missing = missingFleetPrograms();
       if (missing) print(`\nnote: ${missing}`);
       return 0;
@@ -642,13 +686,21 @@ export async function fleetCli(argv, { print }) {
       expect(1);
       if (!positional[0]) throw new TestbedError(`fleet kill needs a host name\n\n${FLEET_USAGE}`);
       const result = fleetKill({ dir, host: positional[0] });
-      print(result.killed ? `fleet: ${result.host} is down (killed its sshd and ${result.pids.length - 1} session processes); npm run testbed -- fleet up starts it again` : `fleet: ${result.host} was not running`);
+      print(
+        result.killed
+          ? `fleet: ${result.host} is down (killed its sshd and ${result.pids.length - 1} session processes); npm run testbed -- fleet up starts it again`
+          : `fleet: ${result.host} was not running`,
+      );
       return 0;
     }
     case 'down': {
       expect(0);
       const result = fleetDown({ dir });
-      print(result.stopped.length > 0 ? `fleet: stopped ${result.stopped.join(', ')}; the host roots stay in ${show(fleetPaths(dir).dir)}` : 'fleet: not running');
+      print(
+        result.stopped.length > 0
+          ? `fleet: stopped ${result.stopped.join(', ')}; the host roots stay in ${show(fleetPaths(dir).dir)}`
+          : 'fleet: not running',
+      );
       return 0;
     }
     case undefined:

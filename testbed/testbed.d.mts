@@ -68,9 +68,21 @@ export declare function seed(options?: { dir?: string; at?: Seed }): Promise<{ a
 
 /** One planted fault and whether it is still present. */
 export interface Fault {
-  id: 'latin1' | 'null-compute-host' | 'duplicate-hypervisors' | 'consoleauth-cache' | 'orphaned-service' | 'mixed-versions' | 'online-migrations'
-    | 'heat-engine-behind' | 'heat-trigger-missing' | 'heat-files-differ' | 'heat-engine-stray'
-    | 'ironic-nodes-in-flight' | 'ironic-conductor-versions' | 'ironic-online-migrations';
+  id:
+    | 'latin1'
+    | 'null-compute-host'
+    | 'duplicate-hypervisors'
+    | 'consoleauth-cache'
+    | 'orphaned-service'
+    | 'mixed-versions'
+    | 'online-migrations'
+    | 'heat-engine-behind'
+    | 'heat-trigger-missing'
+    | 'heat-files-differ'
+    | 'heat-engine-stray'
+    | 'ironic-nodes-in-flight'
+    | 'ironic-conductor-versions'
+    | 'ironic-online-migrations';
   title: string;
   present: boolean;
   detail: string;
@@ -124,8 +136,14 @@ export interface LoadResult {
 /** Replace every database of the running testbed with those of a mysqldump (.sql or .sql.gz), charsets as dumped. */
 export declare function load(options: { dir?: string; file: string }): Promise<LoadResult>;
 /** Dump every database (routines, triggers, events) and the configuration files into snapshots/NAME. */
-export declare function snapshot(options: { dir?: string; name: string }): Promise<SnapshotInfo & { seeded: Seed | null; origin: Origin | null }>;
+export declare function snapshot(options: {
+  dir?: string;
+  name: string;
+}): Promise<SnapshotInfo & { seeded: Seed | null; origin: Origin | null }>;
 /** Put every database and configuration file back as snapshot NAME found them. */
-export declare function restore(options: { dir?: string; name: string }): Promise<{ name: string; takenAt: string; databases: string[]; at: Seed | null }>;
+export declare function restore(options: {
+  dir?: string;
+  name: string;
+}): Promise<{ name: string; takenAt: string; databases: string[]; at: Seed | null }>;
 /** The snapshots of a testbed, oldest first. */
 export declare function listSnapshots(options?: { dir?: string }): SnapshotInfo[];

@@ -17,7 +17,21 @@
  * Plain Node, no dependencies: SQL goes through the `mariadb` client.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, createReadStream, createWriteStream, existsSync, openSync, readSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  openSync,
+  readSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
@@ -80,26 +94,40 @@ export function binaries() {
         'The testbed runs its own private server; the system one the package starts is not used (sudo systemctl disable --now mariadb stops it).',
     );
   }
-  if (!findExecutable(['python3'])) throw new TestbedError('the stand-in tools in testbed/bin need python3: sudo apt-get install -y python3');
+  if (!findExecutable(['python3']))
+    throw new TestbedError('the stand-in tools in testbed/bin need python3: sudo apt-get install -y python3');
   return found;
 }
 
 function checkSocketPath(p) {
   if (p.socket.length > MAX_SOCKET_PATH) {
-    throw new TestbedError(`the socket path ${p.socket} is ${p.socket.length} characters; a unix socket allows about ${MAX_SOCKET_PATH}: use a shorter --dir`);
+    throw new TestbedError(
+      `the socket path ${p.socket} is ${p.socket.length} characters; a unix socket allows about ${MAX_SOCKET_PATH}: use a shorter --dir`,
+    );
   }
 }
 
 /** Run SQL through the mariadb client as root; stdout as rows of tab-separated cells. */
 function client(p, sql, { database } = {}) {
   const { client: program } = binaries();
-  const args = ['--no-defaults', `--socket=${p.socket}`, '--user=root', '--batch', '--skip-column-names', '--raw', '--default-character-set=utf8mb4'];
+  const args = [
+    '--no-defaults',
+    `--socket=${p.socket}`,
+    '--user=root',
+    '--batch',
+    '--skip-column-names',
+    '--raw',
+    '--default-character-set=utf8mb4',
+  ];
   if (database) args.push(database);
   const done = spawnSync(program, args, { input: sql, encoding: 'utf8', timeout: 120_000 });
   if (done.status !== 0) {
     throw new TestbedError(`SQL on the testbed failed: ${(done.stderr || done.error?.message || `exit ${done.status}`).trim()}`);
   }
-  return done.stdout.split('\n').filter((line) => line !== '').map((line) => line.split('\t').map((cell) => (cell === 'NULL' ? null : cell)));
+  return done.stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => line.split('\t').map((cell) => (cell === 'NULL' ? null : cell)));
 }
 
 /** The pid of this testbed's server, when it is running. */
@@ -120,7 +148,10 @@ function serverPid(p) {
 function accepting(p) {
   if (!existsSync(p.socket)) return false;
   const { client: program } = binaries();
-  const done = spawnSync(program, ['--no-defaults', `--socket=${p.socket}`, '--user=root', '-e', 'SELECT 1'], { encoding: 'utf8', timeout: 10_000 });
+  const done = spawnSync(program, ['--no-defaults', `--socket=${p.socket}`, '--user=root', '-e', 'SELECT 1'], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
   return done.status === 0;
 }
 
@@ -148,7 +179,9 @@ function install(p, bins) {
   );
   if (done.status !== 0) {
     rmSync(p.dataDir, { recursive: true, force: true });
-    throw new TestbedError(`mariadb-install-db failed: ${`${done.stdout ?? ''}${done.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n')}`);
+    throw new TestbedError(
+      `mariadb-install-db failed: ${`${done.stdout ?? ''}${done.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n')}`,
+    );
   }
 }
 
@@ -185,7 +218,10 @@ async function startServer(p, bins, { watch } = {}) {
   if (watch) startWatchdog(watch, server.pid);
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (exited !== null) throw new TestbedError(`mariadbd exited before accepting connections (${exited}). Its log (${p.errorLog}) ends with:\n${logTail(p.errorLog)}`);
+    if (exited !== null)
+      throw new TestbedError(
+        `mariadbd exited before accepting connections (${exited}). Its log (${p.errorLog}) ends with:\n${logTail(p.errorLog)}`,
+      );
     if (accepting(p)) return server.pid;
     if (Date.now() > deadline) {
       process.kill(server.pid, 'SIGKILL');
@@ -220,7 +256,7 @@ function writeFiles(p) {
   writeFileSync(
     p.novaConf,
     [
-      '# nova.conf of the testbed\'s hosts (one file stands for every host\'s; the stand-in ssh edits it with crudini).',
+      "# nova.conf of the testbed's hosts (one file stands for every host's; the stand-in ssh edits it with crudini).",
       '[DEFAULT]',
       'rpc_backend = rabbit',
       '# Juno-era setting: consoleauth tokens shared through memcached. From Mitaka on, [cache] must be enabled instead.',
@@ -236,12 +272,26 @@ function writeFiles(p) {
   );
   writeFileSync(
     p.cinderConf,
-    ['[DEFAULT]', 'rpc_backend = rabbit', '', '[database]', `connection = mysql+pymysql://cinder:testbed@localhost/cinder?unix_socket=${p.socket}`, ''].join('\n'),
+    [
+      '[DEFAULT]',
+      'rpc_backend = rabbit',
+      '',
+      '[database]',
+      `connection = mysql+pymysql://cinder:testbed@localhost/cinder?unix_socket=${p.socket}`,
+      '',
+    ].join('\n'),
   );
   // No pin_release_version: the Ironic runbook sets it for the upgrade and removes it after.
   writeFileSync(
     p.ironicConf,
-    ['[DEFAULT]', 'enabled_hardware_types = ipmi', '', '[database]', `connection = mysql+pymysql://ironic:testbed@localhost/ironic?unix_socket=${p.socket}`, ''].join('\n'),
+    [
+      '[DEFAULT]',
+      'enabled_hardware_types = ipmi',
+      '',
+      '[database]',
+      `connection = mysql+pymysql://ironic:testbed@localhost/ironic?unix_socket=${p.socket}`,
+      '',
+    ].join('\n'),
   );
 }
 
@@ -282,7 +332,10 @@ export async function up({ dir = DEFAULT_DIR, at, watch } = {}) {
   let pid = serverPid(p);
   let started = false;
   if (pid === null || !accepting(p)) {
-    if (pid !== null) throw new TestbedError(`a server (pid ${pid}) runs on ${p.dataDir} but does not answer on ${p.socket}; stop it with: npm run testbed -- down`);
+    if (pid !== null)
+      throw new TestbedError(
+        `a server (pid ${pid}) runs on ${p.dataDir} but does not answer on ${p.socket}; stop it with: npm run testbed -- down`,
+      );
     if (!existsSync(join(p.dataDir, 'mysql'))) install(p, bins);
     pid = await startServer(p, bins, { watch });
     started = true;
@@ -295,7 +348,15 @@ export async function up({ dir = DEFAULT_DIR, at, watch } = {}) {
     seeded = at ?? 'juno';
     loaded = true;
   }
-  return { dir: p.dir, socket: p.socket, pid, started, loaded, at: seeded, note: at && at !== seeded ? `the testbed holds a ${seeded} cloud; \`reset --at ${at}\` replaces it` : null };
+  return {
+    dir: p.dir,
+    socket: p.socket,
+    pid,
+    started,
+    loaded,
+    at: seeded,
+    note: at && at !== seeded ? `the testbed holds a ${seeded} cloud; \`reset --at ${at}\` replaces it` : null,
+  };
 }
 
 /** Stop the server (TERM, then KILL after 30 s). Data, sockets' directory and files stay. */
@@ -325,7 +386,10 @@ export async function reset({ dir = DEFAULT_DIR, at = 'juno', watch } = {}) {
 /** One planted fault and whether it is still there. */
 function faultChecks(p) {
   const has = (schema, table, column) =>
-    client(p, `SELECT COUNT(*) FROM information_schema.columns WHERE table_schema='${schema}' AND table_name='${table}'${column ? ` AND column_name='${column}'` : ''}`)[0]?.[0] !== '0';
+    client(
+      p,
+      `SELECT COUNT(*) FROM information_schema.columns WHERE table_schema='${schema}' AND table_name='${table}'${column ? ` AND column_name='${column}'` : ''}`,
+    )[0]?.[0] !== '0';
   const one = (sql) => client(p, sql)[0]?.[0] ?? null;
   const faults = [];
   const latin1 = one(
@@ -333,13 +397,25 @@ function faultChecks(p) {
       "UNION SELECT schema_name FROM information_schema.schemata WHERE schema_name IN ('nova','nova_api','glance','neutron','cinder') AND default_character_set_name = 'latin1') x",
   );
   faults.push({ id: 'latin1', title: 'databases or tables in latin1', present: latin1 !== null, detail: latin1 ?? 'none' });
-  const nullHost = one("SELECT GROUP_CONCAT(hypervisor_hostname ORDER BY id) FROM nova.compute_nodes WHERE deleted = 0 AND host IS NULL");
-  faults.push({ id: 'null-compute-host', title: 'compute_nodes rows with a NULL host', present: nullHost !== null, detail: nullHost ?? 'none' });
+  const nullHost = one('SELECT GROUP_CONCAT(hypervisor_hostname ORDER BY id) FROM nova.compute_nodes WHERE deleted = 0 AND host IS NULL');
+  faults.push({
+    id: 'null-compute-host',
+    title: 'compute_nodes rows with a NULL host',
+    present: nullHost !== null,
+    detail: nullHost ?? 'none',
+  });
   const duplicates = one(
     'SELECT GROUP_CONCAT(hypervisor_hostname) FROM (SELECT hypervisor_hostname FROM nova.compute_nodes WHERE deleted = 0 GROUP BY hypervisor_hostname HAVING COUNT(*) > 1) d',
   );
-  faults.push({ id: 'duplicate-hypervisors', title: 'duplicate hypervisor records', present: duplicates !== null, detail: duplicates ?? 'none' });
-  const consoleauths = Number(one("SELECT COUNT(*) FROM nova.services WHERE `binary` = 'nova-consoleauth' AND deleted = 0 AND disabled = 0"));
+  faults.push({
+    id: 'duplicate-hypervisors',
+    title: 'duplicate hypervisor records',
+    present: duplicates !== null,
+    detail: duplicates ?? 'none',
+  });
+  const consoleauths = Number(
+    one("SELECT COUNT(*) FROM nova.services WHERE `binary` = 'nova-consoleauth' AND deleted = 0 AND disabled = 0"),
+  );
   const conf = existsSync(p.novaConf) ? readFileSync(p.novaConf, 'utf8') : '';
   const cacheSection = /^\[cache\]\s*$([\s\S]*?)(^\[|$(?![\s\S]))/m.exec(conf)?.[1] ?? '';
   const cacheOn = /^\s*enabled\s*=\s*(true|1|yes)\s*$/im.test(cacheSection);
@@ -355,7 +431,9 @@ function faultChecks(p) {
   faults.push({ id: 'orphaned-service', title: 'stale, orphaned service records', present: orphans !== null, detail: orphans ?? 'none' });
   const mixed = [];
   if (has('nova', 'services', 'version')) {
-    const behind = one("SELECT GROUP_CONCAT(CONCAT(`binary`, ' on ', host, ' (', version, ')')) FROM nova.services WHERE deleted = 0 AND version < (SELECT MAX(version) FROM nova.services WHERE deleted = 0)");
+    const behind = one(
+      "SELECT GROUP_CONCAT(CONCAT(`binary`, ' on ', host, ' (', version, ')')) FROM nova.services WHERE deleted = 0 AND version < (SELECT MAX(version) FROM nova.services WHERE deleted = 0)",
+    );
     if (behind) mixed.push(`nova: ${behind}`);
   }
   if (has('cinder', 'services', 'rpc_current_version')) {
@@ -370,15 +448,29 @@ function faultChecks(p) {
   const novaSchema = Number(one("SELECT version FROM nova.migrate_version WHERE repository_id = 'nova'"));
   const liveInstances = 'FROM nova.instances i JOIN nova.instance_extra e ON e.instance_uuid = i.uuid WHERE i.deleted = 0';
   if (novaSchema < 319) {
-    pending.push(['flavors (Kilo/Liberty migrate_flavor_data)', has('nova', 'instance_extra', 'flavor') ? one(`SELECT COUNT(*) ${liveInstances} AND e.flavor IS NULL`) : one(`SELECT COUNT(*) ${liveInstances}`)]);
+    pending.push([
+      'flavors (Kilo/Liberty migrate_flavor_data)',
+      has('nova', 'instance_extra', 'flavor')
+        ? one(`SELECT COUNT(*) ${liveInstances} AND e.flavor IS NULL`)
+        : one(`SELECT COUNT(*) ${liveInstances}`),
+    ]);
   } else {
     pending.push(['instance keypairs (Mitaka)', one('SELECT COUNT(*) FROM nova.instance_extra WHERE keypairs IS NULL')]);
     pending.push(['compute node uuids (Mitaka)', one('SELECT COUNT(*) FROM nova.compute_nodes WHERE uuid IS NULL')]);
   }
   if (novaSchema >= 334) {
-    pending.push(['request specs (Newton)', one('SELECT COUNT(*) FROM nova.instances i WHERE i.deleted = 0 AND NOT EXISTS (SELECT 1 FROM nova_api.request_specs r WHERE r.instance_uuid = i.uuid)')]);
+    pending.push([
+      'request specs (Newton)',
+      one(
+        'SELECT COUNT(*) FROM nova.instances i WHERE i.deleted = 0 AND NOT EXISTS (SELECT 1 FROM nova_api.request_specs r WHERE r.instance_uuid = i.uuid)',
+      ),
+    ]);
   }
-  if (has('cinder', 'volumes', 'service_uuid')) pending.push(['volume service uuids (cinder, Ocata)', one('SELECT COUNT(*) FROM cinder.volumes WHERE deleted = 0 AND service_uuid IS NULL')]);
+  if (has('cinder', 'volumes', 'service_uuid'))
+    pending.push([
+      'volume service uuids (cinder, Ocata)',
+      one('SELECT COUNT(*) FROM cinder.volumes WHERE deleted = 0 AND service_uuid IS NULL'),
+    ]);
   const left = pending.filter(([, n]) => Number(n) > 0);
   faults.push({
     id: 'online-migrations',
@@ -387,12 +479,18 @@ function faultChecks(p) {
     detail: left.map(([what, n]) => `${n} ${what}`).join(', ') || 'none',
   });
   // heat (heat.sql): the Ocata expand of an abandoned first attempt, and its engines.
-  const liveEngines = "FROM heat.service s WHERE s.deleted_at IS NULL AND s.updated_at >= UTC_TIMESTAMP() - INTERVAL 2 * s.report_interval SECOND";
+  const liveEngines =
+    'FROM heat.service s WHERE s.deleted_at IS NULL AND s.updated_at >= UTC_TIMESTAMP() - INTERVAL 2 * s.report_interval SECOND';
   const heatBehind = one(
     `SELECT GROUP_CONCAT(CONCAT(s.host, ' (', s.engine_release, ', packages ', h.\`release\`, ')') ORDER BY s.host) ${liveEngines.replace('FROM heat.service s', 'FROM heat.service s JOIN testbed.hosts h ON h.host = s.host')} ` +
       "AND FIELD(s.engine_release, 'juno', 'kilo', 'liberty', 'mitaka', 'newton', 'ocata') < FIELD(h.`release`, 'juno', 'kilo', 'liberty', 'mitaka', 'newton', 'ocata')",
   );
-  faults.push({ id: 'heat-engine-behind', title: 'heat-engines not restarted on their packages\' release', present: heatBehind !== null, detail: heatBehind ?? 'none' });
+  faults.push({
+    id: 'heat-engine-behind',
+    title: "heat-engines not restarted on their packages' release",
+    present: heatBehind !== null,
+    detail: heatBehind ?? 'none',
+  });
   const expanded = has('heat', 'raw_template_files') && has('heat', 'raw_template', 'files');
   const missingTriggers = expanded
     ? one(
@@ -400,16 +498,33 @@ function faultChecks(p) {
           "WHERE NOT EXISTS (SELECT 1 FROM information_schema.TRIGGERS g WHERE g.TRIGGER_SCHEMA = 'heat' AND g.TRIGGER_NAME = t.name)",
       )
     : null;
-  faults.push({ id: 'heat-trigger-missing', title: 'heat dual-write triggers missing', present: missingTriggers !== null, detail: missingTriggers ?? 'none' });
+  faults.push({
+    id: 'heat-trigger-missing',
+    title: 'heat dual-write triggers missing',
+    present: missingTriggers !== null,
+    detail: missingTriggers ?? 'none',
+  });
   const differing = expanded
-    ? one('SELECT GROUP_CONCAT(t.id ORDER BY t.id) FROM heat.raw_template t JOIN heat.raw_template_files f ON f.raw_template_id = t.id WHERE NOT (f.files <=> t.files)')
+    ? one(
+        'SELECT GROUP_CONCAT(t.id ORDER BY t.id) FROM heat.raw_template t JOIN heat.raw_template_files f ON f.raw_template_id = t.id WHERE NOT (f.files <=> t.files)',
+      )
     : null;
-  faults.push({ id: 'heat-files-differ', title: 'raw_template rows whose files differ from their copy', present: differing !== null, detail: differing ? `raw_template ${differing}` : 'none' });
+  faults.push({
+    id: 'heat-files-differ',
+    title: 'raw_template rows whose files differ from their copy',
+    present: differing !== null,
+    detail: differing ? `raw_template ${differing}` : 'none',
+  });
   const stray = one(
     "SELECT GROUP_CONCAT(CONCAT(s.host, ' (', s.engine_release, ')')) FROM heat.service s JOIN testbed.units u ON u.project = 'heat' AND u.svc_host = s.host " +
       "JOIN testbed.hosts h ON h.host = s.host WHERE u.running = 1 AND s.deleted_at IS NULL AND h.role <> 'controller'",
   );
-  faults.push({ id: 'heat-engine-stray', title: 'a heat-engine running outside the controllers', present: stray !== null, detail: stray ?? 'none' });
+  faults.push({
+    id: 'heat-engine-stray',
+    title: 'a heat-engine running outside the controllers',
+    present: stray !== null,
+    detail: stray ?? 'none',
+  });
   faults.push(...ironicFaults(has, one));
   return faults;
 }
@@ -424,12 +539,26 @@ function ironicFaults(has, one) {
           "FROM ironic.nodes WHERE reservation IS NOT NULL OR provision_state IN ('deploying', 'wait call-back', 'cleaning', 'clean wait', 'inspecting', 'inspect wait', 'deleting', 'adopting', 'verifying', 'rescuing', 'rescue wait', 'unrescuing')",
       )
     : null;
-  const conductors = loaded ? one('SELECT GROUP_CONCAT(CONCAT(hostname, \' \', IFNULL(version, \'no version\')) ORDER BY hostname SEPARATOR \', \') FROM ironic.conductors WHERE online = 1') : null;
-  const mixed = loaded && Number(one('SELECT COUNT(DISTINCT IFNULL(version, \'\')) FROM ironic.conductors WHERE online = 1')) > 1;
+  const conductors = loaded
+    ? one(
+        "SELECT GROUP_CONCAT(CONCAT(hostname, ' ', IFNULL(version, 'no version')) ORDER BY hostname SEPARATOR ', ') FROM ironic.conductors WHERE online = 1",
+      )
+    : null;
+  const mixed = loaded && Number(one("SELECT COUNT(DISTINCT IFNULL(version, '')) FROM ironic.conductors WHERE online = 1")) > 1;
   const unversioned = loaded ? Number(one('SELECT COUNT(*) FROM ironic.nodes WHERE version IS NULL')) : 0;
   return [
-    { id: 'ironic-nodes-in-flight', title: 'ironic nodes in flight or locked', present: inFlight !== null, detail: loaded ? (inFlight ?? 'none') : missing },
-    { id: 'ironic-conductor-versions', title: 'ironic conductors on mixed versions', present: mixed, detail: loaded ? (conductors ?? 'none online') : missing },
+    {
+      id: 'ironic-nodes-in-flight',
+      title: 'ironic nodes in flight or locked',
+      present: inFlight !== null,
+      detail: loaded ? (inFlight ?? 'none') : missing,
+    },
+    {
+      id: 'ironic-conductor-versions',
+      title: 'ironic conductors on mixed versions',
+      present: mixed,
+      detail: loaded ? (conductors ?? 'none online') : missing,
+    },
     {
       id: 'ironic-online-migrations',
       title: 'ironic online data migrations left incomplete',
@@ -476,7 +605,9 @@ const DUMP_HEAD_BYTES = 64 * 1024;
 
 function requireRunning(p, command) {
   if (serverPid(p) === null || !accepting(p)) {
-    throw new TestbedError(`${command}: the testbed in ${show(p.dir)} is not running; start it with: npm run testbed -- up${p.dir === resolve(DEFAULT_DIR) ? '' : ` --dir ${show(p.dir)}`}`);
+    throw new TestbedError(
+      `${command}: the testbed in ${show(p.dir)} is not running; start it with: npm run testbed -- up${p.dir === resolve(DEFAULT_DIR) ? '' : ` --dir ${show(p.dir)}`}`,
+    );
   }
 }
 
@@ -505,7 +636,9 @@ function writeWhole(file, text) {
 
 function checkSnapshotName(name) {
   if (typeof name !== 'string' || !SNAPSHOT_NAME.test(name) || name.includes('..')) {
-    throw new TestbedError(`snapshot name ${JSON.stringify(name ?? '')}: use letters, digits, '.', '_' and '-' (no path separators, at most 64 characters), e.g. before-nova`);
+    throw new TestbedError(
+      `snapshot name ${JSON.stringify(name ?? '')}: use letters, digits, '.', '_' and '-' (no path separators, at most 64 characters), e.g. before-nova`,
+    );
   }
 }
 
@@ -522,7 +655,8 @@ function configFiles(p) {
     for (const entry of readdirSync(folder, { withFileTypes: true })) {
       const path = join(folder, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.isFile() && !entry.name.endsWith('.lock') && !entry.name.endsWith('.tmp')) found[relative(p.dir, path)] = readFileSync(path, 'utf8');
+      else if (entry.isFile() && !entry.name.endsWith('.lock') && !entry.name.endsWith('.tmp'))
+        found[relative(p.dir, path)] = readFileSync(path, 'utf8');
     }
   };
   walk(root);
@@ -537,7 +671,9 @@ function snapshotMeta(file, name) {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new TestbedError(`${show(file)} is not readable JSON (${error.message}): remove snapshot ${name}'s two files, or put the file back`);
+    throw new TestbedError(
+      `${show(file)} is not readable JSON (${error.message}): remove snapshot ${name}'s two files, or put the file back`,
+    );
   }
 }
 
@@ -593,7 +729,9 @@ function checkDumpHead(file, head) {
   const header = /^-- (?:MySQL|MariaDB) dump/m.test(head);
   if (head.includes('\0') || (!header && firstDatabase < 0 && firstTable < 0)) {
     const start = JSON.stringify(head.slice(0, 40).replace(/[^\x20-\x7e]/g, '.'));
-    throw new TestbedError(`${file} is not a mysqldump file: no dump header and no CREATE DATABASE, CREATE TABLE or INSERT in its first ${DUMP_HEAD_BYTES / 1024} KB (it starts with ${start})`);
+    throw new TestbedError(
+      `${file} is not a mysqldump file: no dump header and no CREATE DATABASE, CREATE TABLE or INSERT in its first ${DUMP_HEAD_BYTES / 1024} KB (it starts with ${start})`,
+    );
   }
   if (firstTable >= 0 && (firstDatabase < 0 || firstTable < firstDatabase)) {
     throw new TestbedError(
@@ -634,7 +772,10 @@ class UserSchemasOnly extends Transform {
   }
 
   #line(line, out) {
-    const text = line.length > 0 && (line[0] === 0x55 || line[0] === 0x43 || line[0] === 0x2f || line[0] === 0x44) ? line.subarray(0, 256).toString('latin1') : '';
+    const text =
+      line.length > 0 && (line[0] === 0x55 || line[0] === 0x43 || line[0] === 0x2f || line[0] === 0x44)
+        ? line.subarray(0, 256).toString('latin1')
+        : '';
     const drop = /^(?:\/\*!\d+ )?DROP DATABASE (?:IF EXISTS )?`([^`]+)`/.exec(text);
     if (drop?.[1] && SYSTEM_SCHEMAS.has(drop[1].toLowerCase())) return;
     const named = /^(?:USE|CREATE DATABASE(?: \/\*!\d+ IF NOT EXISTS\*\/| IF NOT EXISTS)?) `([^`]+)`/.exec(text);
@@ -657,7 +798,9 @@ async function replaceDatabases(p, file, gzip) {
   const dropped = userSchemas(p);
   client(p, dropped.map((db) => `DROP DATABASE \`${db.replace(/`/g, '``')}\`;`).join('\n') || 'SELECT 1');
   const filter = new UserSchemasOnly();
-  const loader = spawn(program, ['--no-defaults', `--socket=${p.socket}`, '--user=root', '--binary-mode', '--batch'], { stdio: ['pipe', 'ignore', 'pipe'] });
+  const loader = spawn(program, ['--no-defaults', `--socket=${p.socket}`, '--user=root', '--binary-mode', '--batch'], {
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
   let stderr = '';
   loader.stderr.setEncoding('utf8');
   loader.stderr.on('data', (text) => {
@@ -723,7 +866,19 @@ export async function snapshot({ dir = DEFAULT_DIR, name } = {}) {
   const databases = userSchemas(p);
   if (databases.length === 0) throw new TestbedError('snapshot: the testbed holds no database to keep');
   mkdirSync(p.snapshots, { recursive: true, mode: 0o700 });
-  const args = ['--no-defaults', `--socket=${p.socket}`, '--user=root', '--single-transaction', '--routines', '--triggers', '--events', '--add-drop-database', '--hex-blob', '--databases', ...databases];
+  const args = [
+    '--no-defaults',
+    `--socket=${p.socket}`,
+    '--user=root',
+    '--single-transaction',
+    '--routines',
+    '--triggers',
+    '--events',
+    '--add-drop-database',
+    '--hex-blob',
+    '--databases',
+    ...databases,
+  ];
   const dumper = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   dumper.stderr.setEncoding('utf8');
@@ -754,7 +909,9 @@ export async function restore({ dir = DEFAULT_DIR, name } = {}) {
   const files = snapshotFiles(p, name);
   if (!existsSync(files.dump) || !existsSync(files.meta)) {
     const known = listSnapshots({ dir }).map((s) => s.name);
-    throw new TestbedError(`restore: no snapshot ${name} in ${show(p.snapshots)} (${known.length > 0 ? `there are: ${known.join(', ')}` : 'there is none yet: npm run testbed -- snapshot NAME takes one'})`);
+    throw new TestbedError(
+      `restore: no snapshot ${name} in ${show(p.snapshots)} (${known.length > 0 ? `there are: ${known.join(', ')}` : 'there is none yet: npm run testbed -- snapshot NAME takes one'})`,
+    );
   }
   requireRunning(p, 'restore');
   const meta = snapshotMeta(files.meta, name);
@@ -834,7 +991,8 @@ async function cli(argv) {
     else throw new TestbedError(`unknown option ${arg}\n\n${USAGE}`);
   }
   if (!dir) throw new TestbedError(`--dir needs a directory\n\n${USAGE}`);
-  if (operands.length > 1) throw new TestbedError(`${command} takes one ${command === 'load' ? 'dump' : 'snapshot name'}, not ${operands.join(' ')}`);
+  if (operands.length > 1)
+    throw new TestbedError(`${command} takes one ${command === 'load' ? 'dump' : 'snapshot name'}, not ${operands.join(' ')}`);
   const print = (text) => process.stdout.write(`${text}\n`);
   switch (command) {
     case 'up':
@@ -845,14 +1003,16 @@ async function cli(argv) {
         return 0;
       }
       print(`testbed: MariaDB ${result.started ? 'started' : 'already running'} (pid ${result.pid}), socket ${show(result.socket)}`);
-      if (command === 'reset' || result.loaded) print(`testbed: loaded the OpenStack slice as a ${result.at} cloud, with its faults planted`);
+      if (command === 'reset' || result.loaded)
+        print(`testbed: loaded the OpenStack slice as a ${result.at} cloud, with its faults planted`);
       else if (result.at) print(`testbed: holds a ${result.at} cloud (npm run testbed -- reset puts every fault back)`);
       else print('testbed: holds a copy loaded from a dump (npm run testbed -- status says which; reset loads the slice again)');
       if (result.note) print(`testbed: note: ${result.note}`);
       const { faults } = await status({ dir });
       if (faults) print(`${describeFaults(faults)}`);
       print('\nRehearse an upgrade against it, for example:');
-      if (result.at === 'juno') print('  node dist/cli/main.js run runbooks/openstack/skip-level-juno-to-mitaka.md --profile testbed --headless');
+      if (result.at === 'juno')
+        print('  node dist/cli/main.js run runbooks/openstack/skip-level-juno-to-mitaka.md --profile testbed --headless');
       else {
         print('  node dist/cli/main.js run runbooks/openstack/nova-rolling-upgrade.md --profile testbed --headless');
         print('  node dist/cli/main.js run runbooks/openstack/cinder-rolling-upgrade.md --profile testbed --headless');
@@ -860,7 +1020,8 @@ async function cli(argv) {
       }
       // Ironic is at Pike in both seeds.
       print('  node dist/cli/main.js run runbooks/openstack/ironic-rolling-upgrade.md --profile testbed --headless');
-      if (dir !== DEFAULT_DIR) print(`(with --dir, point the runbook at it: WAYMARK_TESTBED_DIR=${paths(dir).dir} and --var DB_SOCKET=... — see docs/testbed.md)`);
+      if (dir !== DEFAULT_DIR)
+        print(`(with --dir, point the runbook at it: WAYMARK_TESTBED_DIR=${paths(dir).dir} and --var DB_SOCKET=... — see docs/testbed.md)`);
       return 0;
     }
     case 'status': {
@@ -870,14 +1031,22 @@ async function cli(argv) {
         return 0;
       }
       if (!result.running) {
-        print(`testbed: not running (${result.created ? `data in ${show(paths(dir).dataDir)}; npm run testbed -- up starts it` : 'never created; npm run testbed -- up creates it'})`);
+        print(
+          `testbed: not running (${result.created ? `data in ${show(paths(dir).dataDir)}; npm run testbed -- up starts it` : 'never created; npm run testbed -- up creates it'})`,
+        );
         return 3;
       }
-      print(`testbed: running (pid ${result.pid}), socket ${show(result.socket)}, ${result.at ? `seeded as a ${result.at} cloud` : 'not seeded'}`);
-      if (result.origin) print(`testbed: the databases were ${describeOrigin(result.origin)}${result.at ? '' : ' (no testbed bookkeeping: the stand-ins know no hosts or units)'}`);
+      print(
+        `testbed: running (pid ${result.pid}), socket ${show(result.socket)}, ${result.at ? `seeded as a ${result.at} cloud` : 'not seeded'}`,
+      );
+      if (result.origin)
+        print(
+          `testbed: the databases were ${describeOrigin(result.origin)}${result.at ? '' : ' (no testbed bookkeeping: the stand-ins know no hosts or units)'}`,
+        );
       if (result.faults) print(describeFaults(result.faults));
       if (result.faultsNote) print(`testbed: planted faults ${result.faultsNote}`);
-      for (const s of result.snapshots) print(`testbed: snapshot ${s.name}, taken ${s.takenAt}: ${s.databases.join(', ')} (${Math.ceil(s.bytes / 1024)} KB)`);
+      for (const s of result.snapshots)
+        print(`testbed: snapshot ${s.name}, taken ${s.takenAt}: ${s.databases.join(', ')} (${Math.ceil(s.bytes / 1024)} KB)`);
       return 0;
     }
     case 'load': {
@@ -886,10 +1055,16 @@ async function cli(argv) {
         print(JSON.stringify(result, null, 2));
         return 0;
       }
-      print(`testbed: loaded ${result.databases.join(', ') || 'no database'} from ${operands[0]}${result.dropped.length > 0 ? `, in place of ${result.dropped.join(', ')}` : ''}`);
-      if (result.skipped.length > 0) print(`testbed: left out the server's own ${result.skipped.join(', ')} from the dump: accounts and grants stay the testbed's`);
+      print(
+        `testbed: loaded ${result.databases.join(', ') || 'no database'} from ${operands[0]}${result.dropped.length > 0 ? `, in place of ${result.dropped.join(', ')}` : ''}`,
+      );
+      if (result.skipped.length > 0)
+        print(`testbed: left out the server's own ${result.skipped.join(', ')} from the dump: accounts and grants stay the testbed's`);
       if (result.at) print(`testbed: the dump holds a testbed's bookkeeping (a ${result.at} slice): the stand-ins work on it`);
-      else print('testbed: no testbed bookkeeping in it: the SQL checks and the venvs\' db syncs work; ssh, systemctl and yum through the stand-ins do not (they know no hosts)');
+      else
+        print(
+          "testbed: no testbed bookkeeping in it: the SQL checks and the venvs' db syncs work; ssh, systemctl and yum through the stand-ins do not (they know no hosts)",
+        );
       const { faults, faultsNote } = await status({ dir });
       if (faults) print(describeFaults(faults));
       if (faultsNote) print(`testbed: planted faults ${faultsNote}`);
@@ -901,7 +1076,9 @@ async function cli(argv) {
         print(JSON.stringify(result, null, 2));
         return 0;
       }
-      print(`testbed: snapshot ${result.name}: ${result.databases.join(', ')} in ${show(result.file)} (${Math.ceil(result.bytes / 1024)} KB); npm run testbed -- restore ${result.name} goes back to it`);
+      print(
+        `testbed: snapshot ${result.name}: ${result.databases.join(', ')} in ${show(result.file)} (${Math.ceil(result.bytes / 1024)} KB); npm run testbed -- restore ${result.name} goes back to it`,
+      );
       return 0;
     }
     case 'restore': {
@@ -915,7 +1092,11 @@ async function cli(argv) {
     }
     case 'down': {
       const result = await down({ dir });
-      print(result.stopped ? `testbed: stopped MariaDB (pid ${result.pid}); the data stays in ${show(paths(dir).dataDir)}` : 'testbed: not running');
+      print(
+        result.stopped
+          ? `testbed: stopped MariaDB (pid ${result.pid}); the data stays in ${show(paths(dir).dataDir)}`
+          : 'testbed: not running',
+      );
       return 0;
     }
     case undefined:
@@ -935,7 +1116,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       process.exitCode = code;
     },
     (error) => {
-      process.stderr.write(`testbed: ${error instanceof TestbedError ? error.message : error?.stack ?? String(error)}\n`);
+      process.stderr.write(`testbed: ${error instanceof TestbedError ? error.message : (error?.stack ?? String(error))}\n`);
       process.exitCode = error instanceof TestbedError ? 1 : 70;
     },
   );

@@ -83,8 +83,13 @@ const lazyEmojiRegex = {
 // (src/engine/exec/fleet/plugins.ts reads WAYMARK_ANSIBLE_PLUGINS), since its chunks have no such folder.
 const ansiblePlugins = join('src', 'engine', 'exec', 'fleet', 'plugins');
 const ansiblePluginFiles = readdirSync(join(root, ansiblePlugins), { recursive: true }).filter((file) => file.endsWith('.py'));
-cpSync(join(root, ansiblePlugins), join(root, 'dist', 'engine', 'exec', 'fleet', 'plugins'), { recursive: true, filter: (from) => !from.includes('__pycache__') });
-const ansiblePluginTexts = Object.fromEntries(ansiblePluginFiles.map((file) => [file.split('\\').join('/'), readFileSync(join(root, ansiblePlugins, file), 'utf8')]));
+cpSync(join(root, ansiblePlugins), join(root, 'dist', 'engine', 'exec', 'fleet', 'plugins'), {
+  recursive: true,
+  filter: (from) => !from.includes('__pycache__'),
+});
+const ansiblePluginTexts = Object.fromEntries(
+  ansiblePluginFiles.map((file) => [file.split('\\').join('/'), readFileSync(join(root, ansiblePlugins, file), 'utf8')]),
+);
 
 const common = {
   absWorkingDir: root,
@@ -146,7 +151,10 @@ await build({
   // ink, React and their build fixes belong to the script below: these chunks never load them.
   plugins: [tuiOnlyInScript],
 });
-if (!tuiLeftOut) throw new Error('the module chunks no longer import src/ui/start.tsx the way src/build/bundle.mjs expects, so the TUI may be in them twice; review tuiOnlyInScript');
+if (!tuiLeftOut)
+  throw new Error(
+    'the module chunks no longer import src/ui/start.tsx the way src/build/bundle.mjs expects, so the TUI may be in them twice; review tuiOnlyInScript',
+  );
 chmodSync(join(root, 'dist', 'cli', 'main.js'), 0o755);
 
 // A script has no import statements: Node built-ins (and the devtools ink never loads here) come
@@ -160,7 +168,10 @@ const builtinsViaRequire = {
       if (builtins.has(path.replace(/^node:/, '')) || path === 'react-devtools-core') return { path, namespace: 'via-require' };
       return undefined;
     });
-    build.onLoad({ filter: /.*/, namespace: 'via-require' }, ({ path }) => ({ contents: `module.exports = require(${JSON.stringify(path)});`, loader: 'js' }));
+    build.onLoad({ filter: /.*/, namespace: 'via-require' }, ({ path }) => ({
+      contents: `module.exports = require(${JSON.stringify(path)});`,
+      loader: 'js',
+    }));
   },
 };
 /**
@@ -175,12 +186,15 @@ const markedOnDemand = {
     build.onResolve({ filter: /^marked$/ }, ({ importer, namespace }) => {
       if (namespace === 'marked-on-demand') return { path: 'marked', external: true };
       if (!importer.endsWith(join('src', 'runbook', 'marked-outline.ts'))) {
-        throw new Error(`${importer} imports marked, which the quick commands' scripts load on demand for marked-outline.ts only; review markedOnDemand in src/build/bundle.mjs`);
+        throw new Error(
+          `${importer} imports marked, which the quick commands' scripts load on demand for marked-outline.ts only; review markedOnDemand in src/build/bundle.mjs`,
+        );
       }
       return { path: 'marked', namespace: 'marked-on-demand' };
     });
     build.onLoad({ filter: /.*/, namespace: 'marked-on-demand' }, () => ({
-      contents: "let marked;\nexport class Lexer {\n  constructor(options) {\n    marked ??= require('marked');\n    return new marked.Lexer(options);\n  }\n}\n",
+      contents:
+        "let marked;\nexport class Lexer {\n  constructor(options) {\n    marked ??= require('marked');\n    return new marked.Lexer(options);\n  }\n}\n",
       loader: 'js',
     }));
   },
@@ -204,7 +218,10 @@ async function emitScript(name, options) {
   if (leftover) throw new Error(`dist/cli/${name}.vm.js must be a plain script without imports, but it has: ${leftover[0].slice(0, 120)}`);
   // The build id keys the code cache: cached code is only ever used with the exact source it came from.
   const id = createHash('sha256').update(body).digest('hex').slice(0, 16);
-  writeFileSync(join(root, 'dist', 'cli', `${name}.vm.js`), `// waymark-${name} ${id}\n(async function (require, __waymarkUrl, __waymarkExport) {\n${body}\n})`);
+  writeFileSync(
+    join(root, 'dist', 'cli', `${name}.vm.js`),
+    `// waymark-${name} ${id}\n(async function (require, __waymarkUrl, __waymarkExport) {\n${body}\n})`,
+  );
 }
 
 await emitScript('tui', { entryPoints: ['src/build/tui-entry.mjs'], plugins: [yogaWithoutFetch, oneStringWidth, lazyEmojiRegex] });
@@ -214,7 +231,12 @@ await emitScript('tui', { entryPoints: ['src/build/tui-entry.mjs'], plugins: [yo
 // every save starts `lint` again and again; the cache halves its module compile time (bench/RESULTS.md).
 for (const command of COMMAND_SCRIPTS) {
   await emitScript(command, {
-    stdin: { contents: `import { ${command}Command as run, ${command}Help as help } from '../cli/${command}.ts';\n__waymarkExport({ run, help });\n`, resolveDir: join(root, 'src', 'build'), sourcefile: `${command}-entry.mjs`, loader: 'js' },
+    stdin: {
+      contents: `import { ${command}Command as run, ${command}Help as help } from '../cli/${command}.ts';\n__waymarkExport({ run, help });\n`,
+      resolveDir: join(root, 'src', 'build'),
+      sourcefile: `${command}-entry.mjs`,
+      loader: 'js',
+    },
     plugins: [tuiOnlyInScript, markedOnDemand],
   });
 }

@@ -28,27 +28,44 @@ export async function approveCommand(argv: string[], out: NodeJS.WritableStream)
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { block: { type: 'string' }, operator: { type: 'string' }, 'state-dir': { type: 'string' }, 'allow-outside-includes': { type: 'boolean' } },
+    options: {
+      block: { type: 'string' },
+      operator: { type: 'string' },
+      'state-dir': { type: 'string' },
+      'allow-outside-includes': { type: 'boolean' },
+    },
   });
   if (positionals.length !== 1) throw new UsageError(`approve takes one runbook file\n\n${approveHelp}`);
-  if (values.block === undefined || values.block === '') throw new UsageError(`approve needs --block ID: the block to approve\n\n${approveHelp}`);
+  if (values.block === undefined || values.block === '')
+    throw new UsageError(`approve needs --block ID: the block to approve\n\n${approveHelp}`);
   // Named, never guessed from the login: the approver says who they are, and it is recorded.
-  if (values.operator === undefined || values.operator.trim() === '') throw new UsageError(`approve needs --operator NAME: who approves (someone other than the operator running the run)\n\n${approveHelp}`);
+  if (values.operator === undefined || values.operator.trim() === '')
+    throw new UsageError(`approve needs --operator NAME: who approves (someone other than the operator running the run)\n\n${approveHelp}`);
   const operator = values.operator.trim();
   // The name is recorded in the audit trail and shown on other operators' screens.
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(operator)) throw new UsageError(`--operator: the name holds a control character; give a plain name`);
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(operator))
+    throw new UsageError(`--operator: the name holds a control character; give a plain name`);
   const file = positionals[0] as string;
   const runbook = await loadRunbook(file, { allowOutsideRoot: values['allow-outside-includes'] ?? false });
   const step = runbook.steps.find((s) => s.blocks.some((b) => b.id === values.block));
   const block = step?.blocks.find((b) => b.id === values.block);
   if (!step || !block) {
-    const approvable = runbook.steps.flatMap((s) => s.blocks).filter((b) => b.attrs.approve !== undefined).map((b) => b.id);
-    throw new OperatorError(`--block ${values.block}: there is no block ${values.block} in ${runbook.file} (blocks with approve=: ${approvable.join(', ') || 'none'})`, ExitCode.BadInput);
+    const approvable = runbook.steps
+      .flatMap((s) => s.blocks)
+      .filter((b) => b.attrs.approve !== undefined)
+      .map((b) => b.id);
+    throw new OperatorError(
+      `--block ${values.block}: there is no block ${values.block} in ${runbook.file} (blocks with approve=: ${approvable.join(', ') || 'none'})`,
+      ExitCode.BadInput,
+    );
   }
   const stateDir = stateDirFrom(values['state-dir']);
   const stored = await readRun(stateDir, runbook);
   if (!stored || stored.status === 'complete' || stored.status === 'abandoned') {
-    throw new OperatorError(`${runbook.file} has no unfinished run in ${stateDir} to approve a block of: start it first (waymark run ${file}); an approval belongs to one run`, ExitCode.BadInput);
+    throw new OperatorError(
+      `${runbook.file} has no unfinished run in ${stateDir} to approve a block of: start it first (waymark run ${file}); an approval belongs to one run`,
+      ExitCode.BadInput,
+    );
   }
   // The run's starter, and whoever holds it live now, both run it: neither may approve for it.
   const holder = await liveHolder(stored.book.dir);
@@ -56,16 +73,29 @@ export async function approveCommand(argv: string[], out: NodeJS.WritableStream)
   const refused = approvalRefusal(block, operator, runners);
   if (refused) throw new OperatorError(`waymark approve: ${refused}`, ExitCode.BadInput);
   const blockState = stored.state.steps.find((s) => s.id === step.id)?.blocks.find((b) => b.id === block.id);
-  if (blockState?.status === 'passed') throw new OperatorError(`block ${block.id} already ran and passed in run ${stored.state.run}: there is nothing left to approve`, ExitCode.BadInput);
+  if (blockState?.status === 'passed')
+    throw new OperatorError(
+      `block ${block.id} already ran and passed in run ${stored.state.run}: there is nothing left to approve`,
+      ExitCode.BadInput,
+    );
   const hash = approvalHash(block, step, stored.state);
   const at = new Date().toISOString();
   await writeApproval(stateDir, stored.paths, { step: step.id, block: block.id, hash, by: operator, at });
   out.write(`approved block ${block.id} (step ${step.id}) of run ${stored.state.run}, content hash ${hash}, by ${operator} at ${at}\n`);
-  out.write(`it will run:\n${block.code.split('\n').map((line) => `   > ${line}`).join('\n')}\n`);
+  out.write(
+    `it will run:\n${block.code
+      .split('\n')
+      .map((line) => `   > ${line}`)
+      .join('\n')}\n`,
+  );
   const needed = block.attrs.approve ?? 1;
   // Every approval of this exact content by someone who does not run the run, taken in or not yet.
   const { approvals } = await readApprovals(stateDir, stored.paths);
-  const by = new Set([...(blockState?.approvals ?? []), ...approvals.filter((a) => a.block === block.id)].filter((a) => a.hash === hash && !runners.includes(a.by)).map((a) => a.by));
+  const by = new Set(
+    [...(blockState?.approvals ?? []), ...approvals.filter((a) => a.block === block.id)]
+      .filter((a) => a.hash === hash && !runners.includes(a.by))
+      .map((a) => a.by),
+  );
   const when = holder ? 'the live run takes it in within a second' : `the run takes it in when it is run again (waymark run ${file})`;
   out.write(`approvals of this content: ${by.size} of ${needed} needed (${[...by].join(', ')}); ${when}\n`);
   return ExitCode.Complete;

@@ -27,8 +27,10 @@ function parseHead(text: string): NonNullable<VerifyOptions['anchor']> {
 
 /** How far the trail is keyed, in words. */
 function keying(verdict: AuditIntact): string {
-  if (verdict.keyId === null) return 'unkeyed (written before waymark keyed its trails: the chain shows edits, but anyone who can write the file can rewrite it whole)';
-  const from = verdict.keyedFrom === 1 ? '' : ` from record ${verdict.keyedFrom} (records before it predate the key; the chain ties them to it)`;
+  if (verdict.keyId === null)
+    return 'unkeyed (written before waymark keyed its trails: the chain shows edits, but anyone who can write the file can rewrite it whole)';
+  const from =
+    verdict.keyedFrom === 1 ? '' : ` from record ${verdict.keyedFrom} (records before it predate the key; the chain ties them to it)`;
   return `keyed with key ${verdict.keyId}${from}`;
 }
 
@@ -47,14 +49,19 @@ export async function auditCommand(argv: string[], out: NodeJS.WritableStream): 
     },
   });
   if (positionals.length !== 1) throw new UsageError(`audit takes one runbook file\n\n${auditHelp}`);
-  if (values.head !== undefined && !values.verify) throw new UsageError('--head goes with --verify: `waymark audit RUNBOOK.md --verify --head SEQ:HASH`');
+  if (values.head !== undefined && !values.verify)
+    throw new UsageError('--head goes with --verify: `waymark audit RUNBOOK.md --verify --head SEQ:HASH`');
   if (values.verify && values.export) throw new UsageError('--verify and --export are two commands: run them one after the other');
   const anchor = values.head === undefined ? undefined : parseHead(values.head);
   const runbook = await loadRunbook(positionals[0] as string, { allowOutsideRoot: values['allow-outside-includes'] ?? false });
   const stored = await readRun(stateDirFrom(values['state-dir']), runbook, values.run);
   if (!stored) throw new OperatorError(`${runbook.file} has no run in ${stateDirFrom(values['state-dir'])}`, ExitCode.BadInput);
   const key = await findAuditKey();
-  const verdict = await verifyAudit(stored.paths.audit, { ...(stored.state.auditHead ? { head: stored.state.auditHead } : {}), key, ...(anchor ? { anchor } : {}) });
+  const verdict = await verifyAudit(stored.paths.audit, {
+    ...(stored.state.auditHead ? { head: stored.state.auditHead } : {}),
+    key,
+    ...(anchor ? { anchor } : {}),
+  });
   const where = stored.paths.audit;
   const run = stored.state.run;
   if (!verdict.ok) {
@@ -65,13 +72,21 @@ export async function auditCommand(argv: string[], out: NodeJS.WritableStream): 
   // Reading a trail needs no key; vouching for it (verify, export) does.
   if (!verdict.authenticated && (values.verify || values.export)) {
     const have = key ? `${key.path} holds key ${key.id}` : `there is no key at ${auditKeyPath()}`;
-    throw new OperatorError(`audit trail of run ${run} is keyed with key ${verdict.keyId}, but ${have}: its records cannot be checked here; verify it where that key is`, ExitCode.BadInput);
+    throw new OperatorError(
+      `audit trail of run ${run} is keyed with key ${verdict.keyId}, but ${have}: its records cannot be checked here; verify it where that key is`,
+      ExitCode.BadInput,
+    );
   }
   if (values.export) {
-    if (verdict.head.seq === 0) throw new OperatorError(`audit trail of run ${run} is empty: there is no head to export`, ExitCode.BadInput);
+    if (verdict.head.seq === 0)
+      throw new OperatorError(`audit trail of run ${run} is empty: there is no head to export`, ExitCode.BadInput);
     const head = `${verdict.head.seq}:${verdict.head.lineHash}`;
     const exported = { run, head, key: verdict.keyId ?? 'unkeyed', exported: new Date().toISOString() };
-    out.write(values.json ? `${JSON.stringify(exported)}\n` : `waymark audit run=${run} head=${head} key=${exported.key} exported=${exported.exported}\n`);
+    out.write(
+      values.json
+        ? `${JSON.stringify(exported)}\n`
+        : `waymark audit run=${run} head=${head} key=${exported.key} exported=${exported.exported}\n`,
+    );
     return ExitCode.Complete;
   }
   if (!values.verify) {

@@ -20,7 +20,16 @@ import { findAuditKey } from '../state/audit-key.js';
 import { verifyAudit, verifyAuditText } from '../state/audit.js';
 import { hasCode, openNoFollow, reasonOf, writeFileAtomic } from '../state/atomic.js';
 import { fileSafe } from '../state/layout.js';
-import { BundleFormatError, checkManifest, MANIFEST, packBundle, parseManifest, sha256Hex, unpackBundle, type BundleFile } from '../state/evidence-bundle.js';
+import {
+  BundleFormatError,
+  checkManifest,
+  MANIFEST,
+  packBundle,
+  parseManifest,
+  sha256Hex,
+  unpackBundle,
+  type BundleFile,
+} from '../state/evidence-bundle.js';
 import { ExitCode, OperatorError, UsageError } from '../engine/errors.js';
 import { stateDirFrom } from './options.js';
 
@@ -55,7 +64,8 @@ export async function evidenceCommand(argv: string[], out: NodeJS.WritableStream
     },
   });
   if (values.verify) {
-    if (positionals.length !== 1 || values.out !== undefined || values.run !== undefined) throw new UsageError(`--verify takes one bundle: waymark evidence --verify FILE.tar.gz\n\n${evidenceHelp}`);
+    if (positionals.length !== 1 || values.out !== undefined || values.run !== undefined)
+      throw new UsageError(`--verify takes one bundle: waymark evidence --verify FILE.tar.gz\n\n${evidenceHelp}`);
     return verifyBundle(positionals[0] as string, out);
   }
   if (positionals.length !== 1) throw new UsageError(`evidence takes one runbook file\n\n${evidenceHelp}`);
@@ -87,7 +97,10 @@ async function runbookFiles(runbook: Runbook): Promise<BundleFile[]> {
   return Promise.all(
     files.map(async (file) => {
       // An include outside the runbook's folder (--allow-outside-includes) keeps its place under `_up_/`.
-      const name = relative(base, file).split(sep).map((part) => (part === '..' ? '_up_' : part)).join('/');
+      const name = relative(base, file)
+        .split(sep)
+        .map((part) => (part === '..' ? '_up_' : part))
+        .join('/');
       return { path: `runbook/${name}`, data: await readFile(file) };
     }),
   );
@@ -105,14 +118,23 @@ async function blockLogs(dir: string): Promise<BundleFile[]> {
   return Promise.all(names.map(async (name) => ({ path: `logs/${name}`, data: await readOwnFile(join(dir, name)) })));
 }
 
-async function makeBundle(runbookFile: string, target: string, values: { run?: string; 'state-dir'?: string; 'allow-outside-includes'?: boolean }, out: NodeJS.WritableStream): Promise<number> {
+async function makeBundle(
+  runbookFile: string,
+  target: string,
+  values: { run?: string; 'state-dir'?: string; 'allow-outside-includes'?: boolean },
+  out: NodeJS.WritableStream,
+): Promise<number> {
   const runbook = await loadRunbook(runbookFile, { allowOutsideRoot: values['allow-outside-includes'] ?? false });
   const stateDir = stateDirFrom(values['state-dir']);
   const stored = await readRun(stateDir, runbook, values.run);
   if (!stored) throw new OperatorError(`${runbook.file} has no run in ${stateDir}: there is no evidence to bundle`, ExitCode.BadInput);
   const run = stored.state.run;
   // A live run's trail and logs still grow: a bundle of it would be out of date before it is read.
-  if (stored.live) throw new OperatorError(`run ${run} is live (another waymark holds its lock): bundle its evidence once that session has ended`, ExitCode.Locked);
+  if (stored.live)
+    throw new OperatorError(
+      `run ${run} is live (another waymark holds its lock): bundle its evidence once that session has ended`,
+      ExitCode.Locked,
+    );
   const recorded = (await readCheckpoint(stored.paths.checkpoint)) ?? stored.state;
   const changed = changedSince(runbook, recorded);
   if (changed.length > 0) {
@@ -123,8 +145,13 @@ async function makeBundle(runbookFile: string, target: string, values: { run?: s
   }
   const key = await findAuditKey();
   const verdict = await verifyAudit(stored.paths.audit, { ...(recorded.auditHead ? { head: recorded.auditHead } : {}), key });
-  if (!verdict.ok) throw new OperatorError(`audit trail of run ${run} is BROKEN at ${stored.paths.audit}:${verdict.line}: ${verdict.reason}; a bundle of it would prove nothing`, ExitCode.Failed);
-  if (verdict.head.seq === 0) throw new OperatorError(`audit trail of run ${run} is empty: there is no evidence to bundle`, ExitCode.BadInput);
+  if (!verdict.ok)
+    throw new OperatorError(
+      `audit trail of run ${run} is BROKEN at ${stored.paths.audit}:${verdict.line}: ${verdict.reason}; a bundle of it would prove nothing`,
+      ExitCode.Failed,
+    );
+  if (verdict.head.seq === 0)
+    throw new OperatorError(`audit trail of run ${run} is empty: there is no evidence to bundle`, ExitCode.BadInput);
   const report = buildReport(runbook, stored.state, stored.status);
   const head = `waymark audit run=${run} head=${verdict.head.seq}:${verdict.head.lineHash} key=${verdict.keyId ?? 'unkeyed'}\n`;
   const files: BundleFile[] = [
@@ -143,12 +170,20 @@ async function makeBundle(runbookFile: string, target: string, values: { run?: s
     bundle = packBundle(`evidence-${fileSafe(run)}`, files, mtime);
   } catch (error) {
     // The one limit of ustar a run can reach: a block id that makes a log name over 100 bytes.
-    if (error instanceof RangeError) throw new OperatorError(`the evidence of run ${run} cannot be bundled: ${error.message}`, ExitCode.BadInput);
+    if (error instanceof RangeError)
+      throw new OperatorError(`the evidence of run ${run} cannot be bundled: ${error.message}`, ExitCode.BadInput);
     throw error;
   }
   await writeFileAtomic(target, bundle);
-  const keying = verdict.keyId === null ? 'unkeyed' : verdict.authenticated ? `keyed with key ${verdict.keyId}, MACs verified` : `keyed with key ${verdict.keyId}, which is not on this machine: MACs not verified`;
-  out.write(`evidence of run ${run} written to ${target}: ${files.length + 1} files, audit head ${verdict.head.seq}:${verdict.head.lineHash} (${keying})\n`);
+  const keying =
+    verdict.keyId === null
+      ? 'unkeyed'
+      : verdict.authenticated
+        ? `keyed with key ${verdict.keyId}, MACs verified`
+        : `keyed with key ${verdict.keyId}, which is not on this machine: MACs not verified`;
+  out.write(
+    `evidence of run ${run} written to ${target}: ${files.length + 1} files, audit head ${verdict.head.seq}:${verdict.head.lineHash} (${keying})\n`,
+  );
   out.write(`sha256 ${sha256Hex(bundle)}  ${target}\n`);
   return ExitCode.Complete;
 }
@@ -158,7 +193,10 @@ async function verifyBundle(path: string, out: NodeJS.WritableStream): Promise<n
   try {
     bytes = await readFile(path);
   } catch (error) {
-    throw new OperatorError(`${path} ${hasCode(error, 'ENOENT') ? 'does not exist' : `cannot be read: ${reasonOf(error)}`}`, ExitCode.BadInput);
+    throw new OperatorError(
+      `${path} ${hasCode(error, 'ENOENT') ? 'does not exist' : `cannot be read: ${reasonOf(error)}`}`,
+      ExitCode.BadInput,
+    );
   }
   let bundle: ReturnType<typeof unpackBundle>;
   try {
@@ -182,9 +220,14 @@ async function verifyBundle(path: string, out: NodeJS.WritableStream): Promise<n
     throw error;
   }
   const problems = checkManifest(sums, bundle.files);
-  const words = { altered: 'does not match its line in SHA256SUMS', missing: 'is listed in SHA256SUMS but missing from the bundle', extra: 'is in the bundle but not listed in SHA256SUMS' };
+  const words = {
+    altered: 'does not match its line in SHA256SUMS',
+    missing: 'is listed in SHA256SUMS but missing from the bundle',
+    extra: 'is in the bundle but not listed in SHA256SUMS',
+  };
   if (problems.length > 0) return broken(problems.map((p) => `${p.path} ${words[p.problem]}`).join('; '));
-  for (const needed of ['audit.jsonl', HEAD_FILE]) if (!sums.has(needed)) return broken(`${needed} is missing: the bundle has no audit trail to check`);
+  for (const needed of ['audit.jsonl', HEAD_FILE])
+    if (!sums.has(needed)) return broken(`${needed} is missing: the bundle has no audit trail to check`);
   const exported = HEAD_LINE.exec((file(HEAD_FILE) as Buffer).toString('utf8'));
   if (!exported) return broken(`${HEAD_FILE} is not the line \`waymark evidence\` writes (waymark audit run=ID head=SEQ:HASH key=ID)`);
   const [, run, seqText, lineHash, keyName] = exported as unknown as [string, string, string, string, string];
@@ -192,15 +235,21 @@ async function verifyBundle(path: string, out: NodeJS.WritableStream): Promise<n
   const key = await findAuditKey();
   const verdict = verifyAuditText((file('audit.jsonl') as Buffer).toString('utf8'), { head: { seq, lineHash }, key });
   if (!verdict.ok) return broken(`audit.jsonl:${verdict.line}: ${verdict.reason.replace('the checkpoint saw', `${HEAD_FILE} names`)}`);
-  if (verdict.head.seq !== seq) return broken(`audit.jsonl goes on past the head ${seq} that ${HEAD_FILE} exported: it has ${verdict.head.seq} records`);
-  if ((verdict.keyId ?? 'unkeyed') !== keyName) return broken(`audit.jsonl is ${verdict.keyId === null ? 'unkeyed' : `keyed with key ${verdict.keyId}`}, but ${HEAD_FILE} says ${keyName}`);
+  if (verdict.head.seq !== seq)
+    return broken(`audit.jsonl goes on past the head ${seq} that ${HEAD_FILE} exported: it has ${verdict.head.seq} records`);
+  if ((verdict.keyId ?? 'unkeyed') !== keyName)
+    return broken(
+      `audit.jsonl is ${verdict.keyId === null ? 'unkeyed' : `keyed with key ${verdict.keyId}`}, but ${HEAD_FILE} says ${keyName}`,
+    );
   const other = verdict.records.find((record) => record.run !== undefined && record.run !== run);
   if (other) return broken(`audit.jsonl:${other.seq} belongs to run ${String(other.run)}, not to run ${run}`);
   // What was checked and what was not, in so many words: exit 0 only when the trail is
   // authenticated too, since a trail, head and manifest rewritten whole (or made up unkeyed) pass
   // every other check. Without the key the verdict is exit 2, as `waymark audit --verify` gives.
   const authenticated = verdict.keyId !== null && verdict.authenticated;
-  out.write(`evidence bundle ${path} of run ${run} is ${authenticated ? 'intact and authenticated' : 'intact, but NOT authenticated here'}:\n`);
+  out.write(
+    `evidence bundle ${path} of run ${run} is ${authenticated ? 'intact and authenticated' : 'intact, but NOT authenticated here'}:\n`,
+  );
   out.write(`  manifest: ${sums.size} files, each matches SHA256SUMS; none missing, none extra\n`);
   out.write(`  audit trail: ${verdict.records.length} records, chain intact, ending at the exported head ${seq}:${lineHash}\n`);
   if (authenticated) {
@@ -208,10 +257,14 @@ async function verifyBundle(path: string, out: NodeJS.WritableStream): Promise<n
     return ExitCode.Complete;
   }
   if (verdict.keyId === null) {
-    out.write('  NOT authenticated: the trail is unkeyed (it carries no MACs); anyone who can rewrite it and its manifest whole could have written it\n');
+    out.write(
+      '  NOT authenticated: the trail is unkeyed (it carries no MACs); anyone who can rewrite it and its manifest whole could have written it\n',
+    );
   } else {
     const here = key ? `this machine has key ${key.id}` : 'there is no audit key on this machine';
-    out.write(`  NOT authenticated: the trail is keyed with key ${verdict.keyId} and ${here}; the MACs were not checked, so a trail rewritten whole would pass here. Verify on the machine that holds that key to authenticate it\n`);
+    out.write(
+      `  NOT authenticated: the trail is keyed with key ${verdict.keyId} and ${here}; the MACs were not checked, so a trail rewritten whole would pass here. Verify on the machine that holds that key to authenticate it\n`,
+    );
   }
   return ExitCode.BadInput;
 }

@@ -23,7 +23,7 @@ export function hostNameWidth(hosts: readonly { host: string }[]): number {
 export function hostLine(host: HostState, nameWidth = 0): string {
   const rc = host.rc === undefined || host.rc === null ? 'rc=-' : `rc=${host.rc}`;
   const took = host.durationMs !== undefined ? formatDuration(host.durationMs) : '';
-  const why = host.reason ?? (host.status === 'ok' ? '' : host.tail?.[host.tail.length - 1] ?? '');
+  const why = host.reason ?? (host.status === 'ok' ? '' : (host.tail?.[host.tail.length - 1] ?? ''));
   const fields = [displayLine(host.host).padEnd(nameWidth), host.status.padEnd(11), rc.padEnd(6), `batch ${host.batch}`, took];
   return `   ${fields.join('  ').trimEnd()}${why ? `  ${displayLine(why)}` : ''}`;
 }

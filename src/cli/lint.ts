@@ -39,7 +39,11 @@ async function lintWithFleet(file: string, allowOutsideRoot: boolean): Promise<D
 /** The command's flags; a bad one is a usage error that shows this command's help. */
 function parseOptions(argv: string[]) {
   try {
-    return parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, 'allow-outside-includes': { type: 'boolean' } } });
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { json: { type: 'boolean' }, 'allow-outside-includes': { type: 'boolean' } },
+    });
   } catch (error) {
     const usage = optionError(error, 'lint');
     throw usage ? new UsageError(`${usage.message}\n\n${lintHelp}`) : error;

@@ -10,8 +10,10 @@ function explain(error: unknown): number {
     process.stderr.write(inertLines(`waymark: ${error.message}\n`));
     return error.exitCode;
   }
-  process.stderr.write(inertLines(`waymark: internal error: ${(error as Error)?.message ?? String(error)}\n`) +
-    'This is a bug in waymark, not in your runbook; the checkpoint on disk is intact. Set WAYMARK_DEBUG=1 for details.\n');
+  process.stderr.write(
+    inertLines(`waymark: internal error: ${(error as Error)?.message ?? String(error)}\n`) +
+      'This is a bug in waymark, not in your runbook; the checkpoint on disk is intact. Set WAYMARK_DEBUG=1 for details.\n',
+  );
   if (process.env.WAYMARK_DEBUG) process.stderr.write(inertLines(`${(error as Error)?.stack ?? ''}\n`));
   return ExitCode.Internal;
 }

@@ -41,11 +41,17 @@ export async function planCommand(argv: string[], out: NodeJS.WritableStream): P
       phase = row.phase;
       out.write(`phase ${phase}\n`);
     }
-    const extras = [row.service ? `service ${row.service}` : '', row.tags.length ? `tags ${row.tags.join(',')}` : '', row.needs.length ? `needs ${row.needs.join(',')}` : '']
+    const extras = [
+      row.service ? `service ${row.service}` : '',
+      row.tags.length ? `tags ${row.tags.join(',')}` : '',
+      row.needs.length ? `needs ${row.needs.join(',')}` : '',
+    ]
       .filter(Boolean)
       .join(' · ');
     out.write(`  ${String(row.n).padStart(width)}. ${row.title}  [${row.id}]\n`);
-    out.write(`  ${' '.repeat(width)}  ${row.source}${extras ? ` · ${extras}` : ''}${row.blocks.length ? ` · ${row.blocks.length} block(s)` : ''}\n`);
+    out.write(
+      `  ${' '.repeat(width)}  ${row.source}${extras ? ` · ${extras}` : ''}${row.blocks.length ? ` · ${row.blocks.length} block(s)` : ''}\n`,
+    );
   }
   return ExitCode.Complete;
 }

@@ -40,7 +40,8 @@ export async function preflightCommand(argv: string[], out: NodeJS.WritableStrea
   });
   if (positionals.length !== 1) throw new UsageError(`preflight takes one runbook file\n\n${preflightHelp}`);
   const format = values.format ?? 'md';
-  if (format !== 'md' && format !== 'json' && format !== 'junit') throw new UsageError(`--format must be md, json or junit, not "${format}"`);
+  if (format !== 'md' && format !== 'json' && format !== 'junit')
+    throw new UsageError(`--format must be md, json or junit, not "${format}"`);
   const runbook = await loadRunbook(positionals[0] as string, { allowOutsideRoot: values['allow-outside-includes'] ?? false });
   // A signal stops the running check (its processes, or a fleet check's ansible-playbook, get
   // TERM as in a run) and the rest; the report still says what was found before it.
@@ -61,24 +62,35 @@ export async function preflightCommand(argv: string[], out: NodeJS.WritableStrea
       varFlags: values.var ?? [],
       varFiles: values['var-file'] ?? [],
       ...(values.inventory === undefined ? {} : { inventory: values.inventory }),
-      onCheck: values.output ? (row, phase) => {
-        if (phase !== 'finished') return;
-        out.write(`${row.status.padEnd(7)} ${displayLine(row.step)} / ${displayLine(row.block)}${row.status === 'passed' ? '' : `: ${displayLine(row.reason)}`}\n`);
-        // A fleet check's hosts that did not pass, one line each, as a run prints them.
-        const hosts = row.hosts ?? [];
-        const width = hostNameWidth(hosts);
-        for (const host of hosts.filter((h) => h.status !== 'ok' && h.status !== 'skipped')) out.write(`${hostLine(host, width)}\n`);
-      } : undefined,
+      onCheck: values.output
+        ? (row, phase) => {
+            if (phase !== 'finished') return;
+            out.write(
+              `${row.status.padEnd(7)} ${displayLine(row.step)} / ${displayLine(row.block)}${row.status === 'passed' ? '' : `: ${displayLine(row.reason)}`}\n`,
+            );
+            // A fleet check's hosts that did not pass, one line each, as a run prints them.
+            const hosts = row.hosts ?? [];
+            const width = hostNameWidth(hosts);
+            for (const host of hosts.filter((h) => h.status !== 'ok' && h.status !== 'skipped')) out.write(`${hostLine(host, width)}\n`);
+          }
+        : undefined,
       signal: stop.signal,
     });
   } finally {
     for (const signal of signals) process.off(signal, onSignal);
   }
-  const text = format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : format === 'junit' ? renderPreflightJunit(result) : renderPreflightMarkdown(result);
+  const text =
+    format === 'json'
+      ? `${JSON.stringify(result, null, 2)}\n`
+      : format === 'junit'
+        ? renderPreflightJunit(result)
+        : renderPreflightMarkdown(result);
   if (values.output) {
     await writeFileAtomic(values.output, text);
     const skipped = result.checks.filter((c) => c.status === 'skipped').length;
-    out.write(`preflight ${result.id}${result.interrupted ? ' (stopped by a signal: the check it stopped and those after it were not run)' : ''}: ${result.refusing.length > 0 ? `${result.refusing.length} step(s) would refuse: ${result.refusing.join(', ')}` : 'nothing would refuse'}${skipped ? `; ${skipped} check(s) skipped (preflight=skip)` : ''}; report written to ${values.output}\n`);
+    out.write(
+      `preflight ${result.id}${result.interrupted ? ' (stopped by a signal: the check it stopped and those after it were not run)' : ''}: ${result.refusing.length > 0 ? `${result.refusing.length} step(s) would refuse: ${result.refusing.join(', ')}` : 'nothing would refuse'}${skipped ? `; ${skipped} check(s) skipped (preflight=skip)` : ''}; report written to ${values.output}\n`,
+    );
   } else out.write(text);
   return preflightExit(result);
 }

@@ -20,7 +20,12 @@ export async function repairCommand(argv: string[], out: NodeJS.WritableStream):
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { run: { type: 'string' }, 'state-dir': { type: 'string' }, operator: { type: 'string' }, 'allow-outside-includes': { type: 'boolean' } },
+    options: {
+      run: { type: 'string' },
+      'state-dir': { type: 'string' },
+      operator: { type: 'string' },
+      'allow-outside-includes': { type: 'boolean' },
+    },
   });
   if (positionals.length !== 1) throw new UsageError(`repair takes one runbook file\n\n${repairHelp}`);
   const runbook = await loadRunbook(positionals[0] as string, { allowOutsideRoot: values['allow-outside-includes'] ?? false });
@@ -34,7 +39,9 @@ export async function repairCommand(argv: string[], out: NodeJS.WritableStream):
     return ExitCode.Complete;
   }
   for (const notice of outcome.notices) out.write(`notice: ${notice}\n`);
-  out.write(`rebuilt the checkpoint of run ${outcome.runId} from ${outcome.journalEntries} journal entries and ${outcome.auditRecords} of ${outcome.auditLength} audit records: ${outcome.checkpoint}\n`);
+  out.write(
+    `rebuilt the checkpoint of run ${outcome.runId} from ${outcome.journalEntries} journal entries and ${outcome.auditRecords} of ${outcome.auditLength} audit records: ${outcome.checkpoint}\n`,
+  );
   if (outcome.keptAside) out.write(`the unusable checkpoint was kept as ${outcome.keptAside}\n`);
   for (const note of outcome.notes) out.write(`note: ${note}\n`);
   out.write(`run status: ${outcome.state.status}\n`);
@@ -42,7 +49,9 @@ export async function repairCommand(argv: string[], out: NodeJS.WritableStream):
     out.write(`  ${step.status.padEnd(11)} ${step.id}: ${step.title}\n`);
     for (const block of step.blocks) {
       if (block.status === 'pending') continue;
-      out.write(`      ${block.status.padEnd(11)} ${block.role} ${block.id}${block.executions > 1 ? ` (${block.executions} executions)` : ''}\n`);
+      out.write(
+        `      ${block.status.padEnd(11)} ${block.role} ${block.id}${block.executions > 1 ? ` (${block.executions} executions)` : ''}\n`,
+      );
     }
   }
   out.write(`recorded in the audit trail as record ${outcome.record} (checkpoint-repaired); the next run resumes from here\n`);

@@ -36,12 +36,15 @@ export async function reportCommand(argv: string[], out: NodeJS.WritableStream):
   if (values.compare) return compareCommand(positionals, values, out);
   if (positionals.length !== 1) throw new UsageError(`report takes one runbook file\n\n${reportHelp}`);
   const format = values.format ?? 'md';
-  if (format !== 'md' && format !== 'json' && format !== 'junit') throw new UsageError(`--format must be md, json or junit, not "${format}"`);
+  if (format !== 'md' && format !== 'json' && format !== 'junit')
+    throw new UsageError(`--format must be md, json or junit, not "${format}"`);
   const runbook = await loadRunbook(positionals[0] as string, { allowOutsideRoot: values['allow-outside-includes'] ?? false });
   const stored = await readRun(stateDirFrom(values['state-dir']), runbook, values.run);
-  if (!stored) throw new OperatorError(`${runbook.file} has no run in ${stateDirFrom(values['state-dir'])}: nothing to report`, ExitCode.BadInput);
+  if (!stored)
+    throw new OperatorError(`${runbook.file} has no run in ${stateDirFrom(values['state-dir'])}: nothing to report`, ExitCode.BadInput);
   const report = buildReport(runbook, stored.state, stored.status);
-  const text = format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : format === 'junit' ? renderJunit(report) : renderMarkdown(report);
+  const text =
+    format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : format === 'junit' ? renderJunit(report) : renderMarkdown(report);
   if (values.output) {
     await writeFileAtomic(values.output, text);
     out.write(`report written to ${values.output}\n`);
@@ -55,9 +58,11 @@ async function compareCommand(
   values: { format?: string; output?: string; 'state-dir'?: string; 'allow-outside-includes'?: boolean },
   out: NodeJS.WritableStream,
 ): Promise<number> {
-  if (positionals.length !== 3) throw new UsageError(`--compare needs the runbook and two run ids: waymark report RUNBOOK.md --compare RUN_A RUN_B\n\n${reportHelp}`);
+  if (positionals.length !== 3)
+    throw new UsageError(`--compare needs the runbook and two run ids: waymark report RUNBOOK.md --compare RUN_A RUN_B\n\n${reportHelp}`);
   const format = values.format ?? 'text';
-  if (format !== 'text' && format !== 'md' && format !== 'json') throw new UsageError(`--format for --compare must be text, md or json, not "${format}"`);
+  if (format !== 'text' && format !== 'md' && format !== 'json')
+    throw new UsageError(`--format for --compare must be text, md or json, not "${format}"`);
   const runbook = await loadRunbook(positionals[0] as string, { allowOutsideRoot: values['allow-outside-includes'] ?? false });
   const stateDir = stateDirFrom(values['state-dir']);
   const [a, b] = await Promise.all([readRun(stateDir, runbook, positionals[1]), readRun(stateDir, runbook, positionals[2])]);
@@ -65,7 +70,11 @@ async function compareCommand(
   const [recordedA, recordedB] = [await asRecorded(a), await asRecorded(b)];
   const comparison = compareRuns(buildReport(runbook, recordedA, recordedA.status), buildReport(runbook, recordedB, recordedB.status));
   const text =
-    format === 'json' ? `${JSON.stringify(comparison, null, 2)}\n` : format === 'md' ? renderComparisonMarkdown(comparison) : renderComparisonText(comparison);
+    format === 'json'
+      ? `${JSON.stringify(comparison, null, 2)}\n`
+      : format === 'md'
+        ? renderComparisonMarkdown(comparison)
+        : renderComparisonText(comparison);
   if (values.output) {
     await writeFileAtomic(values.output, text);
     out.write(`comparison written to ${values.output}\n`);

@@ -123,7 +123,11 @@ export async function waymarkVersion(): Promise<string> {
 }
 
 /** Common options that take a value: `--state-dir X` before the runbook must not read X as the command. */
-const valueOptions = new Set(Object.entries(commonOptions).filter(([, o]) => o.type === 'string').map(([name]) => `--${name}`));
+const valueOptions = new Set(
+  Object.entries(commonOptions)
+    .filter(([, o]) => o.type === 'string')
+    .map(([name]) => `--${name}`),
+);
 
 /** Index of the first argument that is not an option or an option's value; -1 when there is none. */
 function firstPositional(args: string[]): number {
@@ -152,7 +156,10 @@ async function runFor(args: string[]): Promise<Command> {
 /** A runbook argument that is a folder is refused before anything loads, in the words headless uses. */
 function refuseFolder(path: string | undefined): void {
   if (path !== undefined && statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new OperatorError(`${path}: cannot read runbook: it is a directory (name a runbook file in it, or see "waymark list ${path}")`, ExitCode.BadInput);
+    throw new OperatorError(
+      `${path}: cannot read runbook: it is a directory (name a runbook file in it, or see "waymark list ${path}")`,
+      ExitCode.BadInput,
+    );
   }
 }
 

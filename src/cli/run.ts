@@ -83,18 +83,24 @@ function printer(out: NodeJS.WritableStream, session: RunSession, showOutput: bo
       case 'block-started':
         // What an interrupted block left half-printed belongs to it, not to the next one.
         flushOutput();
-        out.write(`-> ${event.block.role} ${event.block.id} (${event.block.executor ?? event.block.lang}${event.block.attrs.fleet ? ` on hosts=${event.block.attrs.fleet.hosts}` : ''})${event.execution > 1 ? `, execution ${event.execution}` : ''}\n`);
+        out.write(
+          `-> ${event.block.role} ${event.block.id} (${event.block.executor ?? event.block.lang}${event.block.attrs.fleet ? ` on hosts=${event.block.attrs.fleet.hosts}` : ''})${event.execution > 1 ? `, execution ${event.execution}` : ''}\n`,
+        );
         break;
       case 'output':
         if (showOutput) lines[event.stream].push(event.chunk);
         break;
       case 'attempt':
         flushOutput();
-        out.write(`   attempt ${event.attempt}/${event.of}${event.nextInMs > 0 ? ` in ${formatDuration(event.nextInMs)}` : ''}: ${event.reason}\n`);
+        out.write(
+          `   attempt ${event.attempt}/${event.of}${event.nextInMs > 0 ? ` in ${formatDuration(event.nextInMs)}` : ''}: ${event.reason}\n`,
+        );
         break;
       case 'host-finished': {
         // A fleet block's host result as it arrives; the names line up with the block's other hosts.
-        const hosts = session.state.steps.find((s) => s.id === event.step.id)?.blocks.find((b) => b.id === event.block.id)?.hosts ?? [event.host];
+        const hosts = session.state.steps.find((s) => s.id === event.step.id)?.blocks.find((b) => b.id === event.block.id)?.hosts ?? [
+          event.host,
+        ];
         for (const line of hostLines(event.host, hostNameWidth(hosts), showOutput)) out.write(`${line}\n`);
         break;
       }
@@ -111,7 +117,9 @@ function printer(out: NodeJS.WritableStream, session: RunSession, showOutput: bo
         process.stderr.write(`waymark: ${inert(event.message)}\n`);
         break;
       case 'step-finished':
-        out.write(`   step ${event.step.id} ${event.state.status}${event.state.skipped?.reason ? `: ${event.state.skipped.reason}` : ''}\n`);
+        out.write(
+          `   step ${event.step.id} ${event.state.status}${event.state.skipped?.reason ? `: ${event.state.skipped.reason}` : ''}\n`,
+        );
         break;
       default:
         break;
@@ -193,22 +201,42 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
   const rollback = values.rollback;
   if (rollback !== undefined) {
     // A rollback is its own decision: it runs the step's rollback blocks and nothing after them.
-    const others = (['accept-warnings', 'override', 'skip', 'rerun-interrupted', 'retry-hosts', 'check-hosts'] as const).filter((flag) => values[flag] !== undefined);
-    if (others.length > 0) throw new UsageError(`--rollback runs the rollback blocks of one step and nothing else: leave out --${others.join(', --')}, and run again without --rollback to go on`);
+    const others = (['accept-warnings', 'override', 'skip', 'rerun-interrupted', 'retry-hosts', 'check-hosts'] as const).filter(
+      (flag) => values[flag] !== undefined,
+    );
+    if (others.length > 0)
+      throw new UsageError(
+        `--rollback runs the rollback blocks of one step and nothing else: leave out --${others.join(', --')}, and run again without --rollback to go on`,
+      );
   }
   const acceptDeviations = new Set(values['accept-deviation'] ?? []);
   sessionOptions.validate = (runbook) => {
     validateFlags(runbook, overrides, skips, tags);
     const blocks = runbook.steps.flatMap((s) => s.blocks).filter((b) => b.executor !== null);
     for (const name of acceptDeviations) {
-      if (!blocks.some((b) => b.id === name)) throw new UsageError(`--accept-deviation ${name}: there is no block named ${name} in ${runbook.file}`);
+      if (!blocks.some((b) => b.id === name))
+        throw new UsageError(`--accept-deviation ${name}: there is no block named ${name} in ${runbook.file}`);
     }
     const target = rollback === undefined ? null : rollbackTarget(runbook, rollback);
     if (target && 'message' in target) throw new UsageError(target.message);
   };
   if (!values.headless) {
-    const headlessOnly = (['yes', 'accept-warnings', 'accept-deviation', 'override', 'skip', 'rerun-interrupted', 'retry-hosts', 'check-hosts', 'rollback', 'output'] as const).filter((flag) => values[flag] !== undefined);
-    if (headlessOnly.length > 0) throw new UsageError(`--${headlessOnly.join(', --')} only apply with --headless; in the TUI, decide with the keys (? shows them)`);
+    const headlessOnly = (
+      [
+        'yes',
+        'accept-warnings',
+        'accept-deviation',
+        'override',
+        'skip',
+        'rerun-interrupted',
+        'retry-hosts',
+        'check-hosts',
+        'rollback',
+        'output',
+      ] as const
+    ).filter((flag) => values[flag] !== undefined);
+    if (headlessOnly.length > 0)
+      throw new UsageError(`--${headlessOnly.join(', --')} only apply with --headless; in the TUI, decide with the keys (? shows them)`);
     const { startTui } = await import('../ui/start.js');
     return startTui(sessionOptions);
   }
@@ -229,19 +257,35 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
   for (const signal of signals) process.on(signal, onSignal);
 
   try {
-    print(`waymark: ${session.runbook.title} — run ${session.state.run}, operator ${session.operator}${session.state.profile ? `, profile ${session.state.profile}` : ''}`);
+    print(
+      `waymark: ${session.runbook.title} — run ${session.state.run}, operator ${session.operator}${session.state.profile ? `, profile ${session.state.profile}` : ''}`,
+    );
     for (const notice of session.notices) print(`notice: ${notice}`);
     // Re-invoking the command that completed a run runs nothing again (migrations included).
     if (session.finished) {
-      if (rollback !== undefined) throw new OperatorError(`--rollback ${rollback}: ${session.finishedNotice()}; a complete run has no failure to roll back`, ExitCode.BadInput);
+      if (rollback !== undefined)
+        throw new OperatorError(
+          `--rollback ${rollback}: ${session.finishedNotice()}; a complete run has no failure to roll back`,
+          ExitCode.BadInput,
+        );
       print(`waymark: ${session.finishedNotice()}`);
       return ExitCode.Complete;
     }
     session.subscribe(printer(out, session, values.output ?? false));
-    const flags = { yes: values.yes ?? false, acceptWarnings: values['accept-warnings'] ?? false, rerunInterrupted: values['rerun-interrupted'] ?? false, retryHosts: values['retry-hosts'] ?? false, checkHosts: values['check-hosts'] ?? false, overrides, skips, acceptDeviations };
-    const code = rollback !== undefined
-      ? await rollBack(session, rollback, flags.yes, sessionOptions.runbookFile, print)
-      : await drive(session, flags, sessionOptions.runbookFile, print, () => session.stopped);
+    const flags = {
+      yes: values.yes ?? false,
+      acceptWarnings: values['accept-warnings'] ?? false,
+      rerunInterrupted: values['rerun-interrupted'] ?? false,
+      retryHosts: values['retry-hosts'] ?? false,
+      checkHosts: values['check-hosts'] ?? false,
+      overrides,
+      skips,
+      acceptDeviations,
+    };
+    const code =
+      rollback !== undefined
+        ? await rollBack(session, rollback, flags.yes, sessionOptions.runbookFile, print)
+        : await drive(session, flags, sessionOptions.runbookFile, print, () => session.stopped);
     if (signalled) {
       await session.close(session.next().kind === 'run' ? 'interrupted' : undefined);
       return ExitCode.Signal;
@@ -257,7 +301,8 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
 function stepSelection(only: string[], skipTags: string[]): { selected?: StepFilter } {
   if (only.length === 0 && skipTags.length === 0) return {};
   return {
-    selected: (step) => (only.length === 0 || step.tags.some((tag) => only.includes(tag))) && !step.tags.some((tag) => skipTags.includes(tag)),
+    selected: (step) =>
+      (only.length === 0 || step.tags.some((tag) => only.includes(tag))) && !step.tags.some((tag) => skipTags.includes(tag)),
   };
 }
 
@@ -266,14 +311,16 @@ function validateFlags(runbook: Runbook, overrides: Map<string, string>, skips: 
   const known = new Set(runbook.steps.flatMap((s) => s.tags));
   for (const [flag, values] of Object.entries(tags)) {
     for (const tag of values) {
-      if (!known.has(tag)) throw new UsageError(`${flag} ${tag}: no step of ${runbook.file} has the tag ${tag} (tags: ${[...known].join(', ') || 'none'})`);
+      if (!known.has(tag))
+        throw new UsageError(`${flag} ${tag}: no step of ${runbook.file} has the tag ${tag} (tags: ${[...known].join(', ') || 'none'})`);
     }
   }
   const blocks = runbook.steps.flatMap((s) => s.blocks);
   for (const name of overrides.keys()) {
     const block = blocks.find((b) => b.id === name);
     if (block?.role !== 'check') throw new UsageError(`--override ${name}: there is no check named ${name} in ${runbook.file}`);
-    if (block.attrs.override !== 'allowed') throw new UsageError(`--override ${name}: check ${name} does not allow an override (it would need override=allowed)`);
+    if (block.attrs.override !== 'allowed')
+      throw new UsageError(`--override ${name}: check ${name} does not allow an override (it would need override=allowed)`);
   }
   for (const name of skips.keys()) {
     const step = runbook.steps.find((s) => s.id === name);
@@ -294,8 +341,15 @@ function clearGate(d: Decisions, file: string): string[] {
     const overridable = refusing.filter((check) => check.overridable).map((check) => check.block.id);
     const lines = [`these checks hold every later step, whatever --only or --skip-tag selects`];
     lines.push(`fix the causes and run again (${again}): every check above is re-run first`);
-    if (overridable.length > 0) lines.push(`or override them, one flag each: ${again} ${overridable.map((id) => `--override ${id}="REASON"`).join(' ')}`);
-    if (overridable.length < refusing.length) lines.push(`${refusing.filter((check) => !check.overridable).map((check) => check.block.id).join(', ')} cannot be overridden`);
+    if (overridable.length > 0)
+      lines.push(`or override them, one flag each: ${again} ${overridable.map((id) => `--override ${id}="REASON"`).join(' ')}`);
+    if (overridable.length < refusing.length)
+      lines.push(
+        `${refusing
+          .filter((check) => !check.overridable)
+          .map((check) => check.block.id)
+          .join(', ')} cannot be overridden`,
+      );
     for (const fix of d.fixes) {
       const select = fix.tags.length > 0 ? `${again} --only ${fix.tags[0]}` : `the step ${fix.id}`;
       lines.push(`or run step ${fix.id}, which fixes them (fixes=${d.step?.id ?? ''}): ${select}; the checks are re-run after it`);
@@ -329,7 +383,9 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
         // One line per host as the run printed them: the host line is inert (a host name or reason from outside).
         const batch = d.fleet.lastBatch?.hosts ?? [];
         for (const host of batch) print(hostLine(host, hostNameWidth(batch)));
-        return print(`   confirm the next batch in the TUI, or re-run with --yes (${d.fleet.budget - d.fleet.failed} of ${d.fleet.budget} failures left in the budget)`);
+        return print(
+          `   confirm the next batch in the TUI, or re-run with --yes (${d.fleet.budget - d.fleet.failed} of ${d.fleet.budget} failures left in the budget)`,
+        );
       }
       print(`waiting: block ${action.block.id} needs confirmation before it runs. It will run:`);
       for (const line of (d.command ?? '').split('\n')) print(`   > ${line}`);
@@ -339,11 +395,18 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
       // refused check and each warning of the step, with its evidence and the runbook's advice.
       const others = d.gate.filter((check) => check.block.id !== action.block.id);
       const more = others.length > 0 ? ` (the step has ${others.length} more: listed below)` : '';
-      print(`refused: check ${action.block.id} in step ${action.step.id} (${action.step.title}) ${d.blockState?.outcome === 'error' ? 'could not run' : 'failed'}: ${d.reason ?? ''}${more}`);
+      print(
+        `refused: check ${action.block.id} in step ${action.step.id} (${action.step.title}) ${d.blockState?.outcome === 'error' ? 'could not run' : 'failed'}: ${d.reason ?? ''}${more}`,
+      );
       for (const line of d.blockState ? evidence(d.blockState) : []) print(`   ${line}`);
       if (d.remedy) print(`   the runbook says: ${withValues(d.remedy, session.shownValues())}`);
       for (const check of others) {
-        const how = check.state.status === 'warning' ? 'WARN check' : check.state.outcome === 'error' ? 'REFUSED check (could not run)' : 'REFUSED check';
+        const how =
+          check.state.status === 'warning'
+            ? 'WARN check'
+            : check.state.outcome === 'error'
+              ? 'REFUSED check (could not run)'
+              : 'REFUSED check';
         print(`also ${how} ${check.block.id}: ${check.reason ?? ''}`);
         for (const line of evidence(check.state)) print(`   ${line}`);
         if (check.remedy) print(`   the runbook says: ${withValues(check.remedy, session.shownValues())}`);
@@ -355,19 +418,28 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
       print(`failed: block ${action.block.id} in step ${action.step.id} (${action.step.title}): ${d.reason ?? ''}`);
       for (const line of d.blockState ? evidence(d.blockState) : []) print(`   ${line}`);
       if (d.remedy) print(`   the runbook says: ${withValues(d.remedy, session.shownValues())}`);
-      if (d.rollbacks.length > 0) print(`   rollback blocks offered: ${d.rollbacks.map((b) => b.id).join(', ')} (b in the TUI, or --rollback ${action.step.id} --yes)`);
+      if (d.rollbacks.length > 0)
+        print(
+          `   rollback blocks offered: ${d.rollbacks.map((b) => b.id).join(', ')} (b in the TUI, or --rollback ${action.step.id} --yes)`,
+        );
       if (allows('retry-hosts')) print(`   its unreachable hosts can be retried alone with --retry-hosts`);
       return print('   run again to retry it');
     case 'acknowledge':
       if (d.blockState?.deviation) {
         const { deviation } = d.blockState;
-        print(`waiting: ${action.block.id} in step ${action.step.id} departs from the rehearsal (${session.state.baseline ? `run ${session.state.baseline.run}` : 'baseline'}): ${deviation.message}`);
+        print(
+          `waiting: ${action.block.id} in step ${action.step.id} departs from the rehearsal (${session.state.baseline ? `run ${session.state.baseline.run}` : 'baseline'}): ${deviation.message}`,
+        );
         for (const line of evidence(d.blockState)) print(`   ${line}`);
-        return print(`   look at what it did; if that is right, acknowledge it in the TUI (w) or re-run with --accept-deviation ${action.block.id} (--yes does not accept it)`);
+        return print(
+          `   look at what it did; if that is right, acknowledge it in the TUI (w) or re-run with --accept-deviation ${action.block.id} (--yes does not accept it)`,
+        );
       }
       if (allows('retry-hosts')) print(`   its unreachable hosts can be retried alone with --retry-hosts`);
       if (d.gate.length > 1) {
-        print(`waiting: ${d.gate.length} checks of step ${action.step.id} ended with a warning; acknowledge them in the TUI (w, one by one) or re-run with --accept-warnings:`);
+        print(
+          `waiting: ${d.gate.length} checks of step ${action.step.id} ended with a warning; acknowledge them in the TUI (w, one by one) or re-run with --accept-warnings:`,
+        );
         for (const check of d.gate) {
           print(`   WARN check ${check.block.id}: ${check.reason ?? ''}`);
           for (const line of evidence(check.state)) print(`      ${line}`);
@@ -375,22 +447,33 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
         }
         return;
       }
-      return print(`waiting: ${action.block.id} ended with a warning: ${d.reason ?? ''}; acknowledge it in the TUI or re-run with --accept-warnings`);
+      return print(
+        `waiting: ${action.block.id} ended with a warning: ${d.reason ?? ''}; acknowledge it in the TUI or re-run with --accept-warnings`,
+      );
     case 'interrupted': {
       if (d.choices.some((c) => c.kind === 'rerun' && c.confirms)) {
         print(`waiting: ${d.summary}; it needs a confirmation before it runs again. It will run:`);
         for (const line of (d.command ?? '').split('\n')) print(`   > ${line}`);
       }
-      const how = allows('override') ? `--rerun-interrupted, or override it with --override ${action.block.id}="REASON"` : '--rerun-interrupted';
-      if (allows('check-hosts')) print(`   its interrupted hosts can be checked first with --check-hosts (the step's checks, on those hosts only)`);
-      return print(`waiting: ${d.summary}; re-run it with ${how}${d.choices.some((c) => c.kind === 'rerun' && c.confirms) ? ' --yes' : ''}, or decide in the TUI`);
+      const how = allows('override')
+        ? `--rerun-interrupted, or override it with --override ${action.block.id}="REASON"`
+        : '--rerun-interrupted';
+      if (allows('check-hosts'))
+        print(`   its interrupted hosts can be checked first with --check-hosts (the step's checks, on those hosts only)`);
+      return print(
+        `waiting: ${d.summary}; re-run it with ${how}${d.choices.some((c) => c.kind === 'rerun' && c.confirms) ? ' --yes' : ''}, or decide in the TUI`,
+      );
     }
     case 'checklist':
-      print(`waiting: step ${action.step.id} has a checklist to tick${action.precondition ? ' before its first block runs (preconditions)' : ''}:`);
+      print(
+        `waiting: step ${action.step.id} has a checklist to tick${action.precondition ? ' before its first block runs (preconditions)' : ''}:`,
+      );
       for (const item of d.items.filter((i) => action.items.some((due) => due.id === i.id))) print(`   [ ] ${item.shown}`);
       return print('   tick it in the TUI, or re-run with --yes');
     case 'confirm-step':
-      return print(`waiting: step ${action.step.id} (${action.step.title}) needs a confirmation that it was done; confirm it in the TUI or re-run with --yes`);
+      return print(
+        `waiting: step ${action.step.id} (${action.step.title}) needs a confirmation that it was done; confirm it in the TUI or re-run with --yes`,
+      );
     case 'blocked':
       print(`refused: step ${action.step.id} (${action.step.title}) needs stage ${action.needs.join(', ')} complete first`);
       print(`   still to do: ${action.waitingFor.map((s) => s.id).join(', ')}`);
@@ -400,7 +483,9 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
       print(`waiting: ${d.summary}; it will run:`);
       for (const line of (d.command ?? '').split('\n')) print(`   > ${line}`);
       print(`   content hash ${action.standing.hash}; an approval names it, and a change to the block or its values voids it`);
-      print(`   another operator approves it: waymark approve ${file} --block ${action.block.id} --operator NAME (someone other than ${session.operator}), then run again`);
+      print(
+        `   another operator approves it: waymark approve ${file} --block ${action.block.id} --operator NAME (someone other than ${session.operator}), then run again`,
+      );
       return;
     }
     case 'finish-step':
@@ -442,13 +527,21 @@ async function rollBack(session: RunSession, stepId: string, yes: boolean, file:
       return session.stopped ? ExitCode.Signal : ExitCode.Failed;
     }
   }
-  print(`waymark: the rollback blocks of step ${stepId} ran (${request.blocks.map((b) => b.id).join(', ')}); the failure still holds the run:`);
+  print(
+    `waymark: the rollback blocks of step ${stepId} ran (${request.blocks.map((b) => b.id).join(', ')}); the failure still holds the run:`,
+  );
   explainWait(session, session.decisions(), file, print);
   return session.exitCode();
 }
 
 /** Answer the session's questions from flags until it completes or needs a person. */
-async function drive(session: RunSession, flags: HeadlessFlags, file: string, print: (line: string) => void, stopped: () => boolean): Promise<number> {
+async function drive(
+  session: RunSession,
+  flags: HeadlessFlags,
+  file: string,
+  print: (line: string) => void,
+  stopped: () => boolean,
+): Promise<number> {
   for (;;) {
     if (stopped()) return ExitCode.Signal;
     const decisions = session.decisions();

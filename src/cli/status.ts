@@ -101,10 +101,13 @@ export async function statusCommand(argv: string[], out: NodeJS.WritableStream):
     return ExitCode.Complete;
   }
   const done = stored.state.steps.filter(isStepDone).length;
-  out.write(`${runbook.title}\nrun ${json.run} by ${json.operator}, started ${json.startedAt}: ${json.status}, ${done}/${json.steps.length} steps done${left !== null && json.status !== 'complete' ? `, about ${formatDuration(left)} left (from earlier runs)` : ''}\n`);
+  out.write(
+    `${runbook.title}\nrun ${json.run} by ${json.operator}, started ${json.startedAt}: ${json.status}, ${done}/${json.steps.length} steps done${left !== null && json.status !== 'complete' ? `, about ${formatDuration(left)} left (from earlier runs)` : ''}\n`,
+  );
   // A run held for another operator's approval says so, with the command that gives it.
   const next = nextAction(runbook, stored.state);
-  if (next.kind === 'approval') out.write(`  waiting: ${describeAction(next)}: waymark approve ${positionals[0] as string} --block ${next.block.id} --operator NAME\n`);
+  if (next.kind === 'approval')
+    out.write(`  waiting: ${describeAction(next)}: waymark approve ${positionals[0] as string} --block ${next.block.id} --operator NAME\n`);
   for (const step of json.steps) {
     const took = step.durationMs !== undefined ? ` (${formatDuration(step.durationMs)})` : '';
     out.write(`  ${step.status.padEnd(11)} ${step.id}: ${step.title}${took}\n`);

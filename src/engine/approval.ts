@@ -32,7 +32,13 @@ export interface ApprovalStanding {
 }
 
 /** The standing of `block` (null when it has no `approve=`), for a run whose blocks `runner` runs. */
-export function approvalStanding(step: Step, block: Block, blockState: BlockState | undefined, state: RunState, runner: string): ApprovalStanding | null {
+export function approvalStanding(
+  step: Step,
+  block: Block,
+  blockState: BlockState | undefined,
+  state: RunState,
+  runner: string,
+): ApprovalStanding | null {
   const needed = block.attrs.approve;
   if (needed === undefined) return null;
   const hash = approvalHash(block, step, state);
@@ -58,7 +64,8 @@ export function isApproved(standing: ApprovalStanding | null): boolean {
 /** The line both faces show while the block waits: who may approve, and how. */
 export function describeApprovalWait(block: Block, standing: ApprovalStanding): string {
   const by = standing.given.map((a) => a.by);
-  const count = standing.needed > 1 ? `${standing.needed} approvals (${by.length} given${by.length > 0 ? `: ${by.join(', ')}` : ''})` : 'approval';
+  const count =
+    standing.needed > 1 ? `${standing.needed} approvals (${by.length} given${by.length > 0 ? `: ${by.join(', ')}` : ''})` : 'approval';
   return `block ${block.id} is waiting for ${count} by someone other than ${standing.runner}`;
 }
 
@@ -74,6 +81,7 @@ export function approvalReason(runbookFile: string, block: Block, standing: Appr
 export function approvalRefusal(block: Block, operator: string, runners: string[]): string | null {
   if (block.attrs.approve === undefined) return `block ${block.id} has no approve= attribute: it needs no approval`;
   const runner = runners.find((name) => name === operator);
-  if (runner !== undefined) return `operator ${operator} runs this run, and a block with approve= needs the approval of someone other than the one running it: ask another operator to run waymark approve`;
+  if (runner !== undefined)
+    return `operator ${operator} runs this run, and a block with approve= needs the approval of someone other than the one running it: ask another operator to run waymark approve`;
   return null;
 }

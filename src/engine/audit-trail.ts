@@ -10,7 +10,15 @@
 import { basename } from 'node:path';
 import { StateError } from '../state/atomic.js';
 import { auditMac, type AuditKey } from '../state/audit-key.js';
-import { AuditLog, canonicalJson, lastTransition, setAsideTornRecord, verifyAudit, type AuditHead, type AuditRecord } from '../state/audit.js';
+import {
+  AuditLog,
+  canonicalJson,
+  lastTransition,
+  setAsideTornRecord,
+  verifyAudit,
+  type AuditHead,
+  type AuditRecord,
+} from '../state/audit.js';
 import { readJournal, type JournalEntry } from '../state/journal.js';
 import type { RunEvent } from './run-state.js';
 
@@ -99,7 +107,9 @@ export async function continueAuditTrail(options: ContinueOptions): Promise<Cont
     await audit.append(type, { ...data, transition: entry.seq, recovered: { at, operator, host } });
   }
   if (missing.length > 0) {
-    notices.push(`${missing.length} transition(s) reached the checkpoint but not the audit trail before the last session ended; their records were appended, marked recovered`);
+    notices.push(
+      `${missing.length} transition(s) reached the checkpoint but not the audit trail before the last session ended; their records were appended, marked recovered`,
+    );
   }
   return { audit, notices };
 }
@@ -109,7 +119,11 @@ export async function continueAuditTrail(options: ContinueOptions): Promise<Cont
  * line must be one waymark wrote: sealed with the key once the trail is keyed, and with its
  * record where the trail has records of later transitions.
  */
-async function unrecordedTransitions(options: ContinueOptions, records: AuditRecord[], keyed: boolean): Promise<(JournalEntry<RunEvent> & { due: DueRecord })[]> {
+async function unrecordedTransitions(
+  options: ContinueOptions,
+  records: AuditRecord[],
+  keyed: boolean,
+): Promise<(JournalEntry<RunEvent> & { due: DueRecord })[]> {
   const { entries } = await readJournal<RunEvent>(options.journalPath);
   const recorded = new Map<number, AuditRecord>();
   for (const record of records) if (typeof record.transition === 'number') recorded.set(record.transition, record);
@@ -121,15 +135,20 @@ async function unrecordedTransitions(options: ContinueOptions, records: AuditRec
     const where = `journal transition ${entry.seq} (${entry.event.type})`;
     if (!meta?.due || typeof meta.seal !== 'string') {
       // Journals from before records were due in them cannot be checked; a keyed run's always can.
-      if (keyed) throw refuse(options.path, `has no record for ${where}, and that journal line is not sealed: it was not written by waymark`);
+      if (keyed)
+        throw refuse(options.path, `has no record for ${where}, and that journal line is not sealed: it was not written by waymark`);
       continue;
     }
     if (sealTransition(options.key, entry.seq, entry.event, meta.due) !== meta.seal) {
-      throw refuse(options.path, `cannot vouch for ${where}: its seal does not verify with key ${options.key.id}, so it was written without the key`);
+      throw refuse(
+        options.path,
+        `cannot vouch for ${where}: its seal does not verify with key ${options.key.id}, so it was written without the key`,
+      );
     }
     const record = recorded.get(entry.seq);
     if (record) {
-      if (record.type !== meta.due.type) throw refuse(options.path, `record ${record.seq} is a ${record.type} but ${where} is due a ${meta.due.type}`);
+      if (record.type !== meta.due.type)
+        throw refuse(options.path, `record ${record.seq} is a ${record.type} but ${where} is due a ${meta.due.type}`);
     } else if (entry.seq < last) {
       throw refuse(options.path, `has no record for ${where}, though it has records of later transitions`);
     } else {

@@ -68,7 +68,15 @@ interface RecordedRun {
     hash: string;
     status: string;
     durationMs?: number;
-    blocks: { id: string; hash: string; status: string; outcome?: string; durationMs?: number; rowCount?: number; hosts?: { host: string; status: string; durationMs?: number }[] }[];
+    blocks: {
+      id: string;
+      hash: string;
+      status: string;
+      outcome?: string;
+      durationMs?: number;
+      rowCount?: number;
+      hosts?: { host: string; status: string; durationMs?: number }[];
+    }[];
   }[];
 }
 
@@ -85,7 +93,8 @@ function figuresOf(recorded: RecordedRun, from: Baseline['from'], source: string
   const blocks: BlockFigures[] = [];
   const steps: Baseline['steps'] = [];
   for (const step of recorded.steps) {
-    if ((step.status === 'passed' || step.status === 'overridden') && typeof step.durationMs === 'number') steps.push({ step: step.id, hash: step.hash, durationMs: step.durationMs });
+    if ((step.status === 'passed' || step.status === 'overridden') && typeof step.durationMs === 'number')
+      steps.push({ step: step.id, hash: step.hash, durationMs: step.durationMs });
     for (const block of step.blocks) {
       if (!COUNTED.has(block.status)) continue;
       const figures: BlockFigures = { step: step.id, block: block.id, hash: block.hash };
@@ -116,7 +125,11 @@ async function readBundleReport(path: string): Promise<RecordedRun> {
   }
   const manifest = files.find((f) => f.path === MANIFEST);
   const report = files.find((f) => f.path === 'report.json');
-  if (!manifest || !report) throw new OperatorError(`--baseline ${path}: the bundle has no ${manifest ? 'report.json' : MANIFEST}: expected a bundle written by \`waymark evidence\``, ExitCode.BadInput);
+  if (!manifest || !report)
+    throw new OperatorError(
+      `--baseline ${path}: the bundle has no ${manifest ? 'report.json' : MANIFEST}: expected a bundle written by \`waymark evidence\``,
+      ExitCode.BadInput,
+    );
   let problems: ReturnType<typeof checkManifest>;
   try {
     problems = checkManifest(parseManifest(manifest.data.toString('utf8')), files).filter((p) => p.path === 'report.json');
@@ -125,7 +138,11 @@ async function readBundleReport(path: string): Promise<RecordedRun> {
     throw error;
   }
   // Figures that decide whether the real run stops must be the rehearsal's own.
-  if (problems.length > 0) throw new OperatorError(`--baseline ${path}: report.json is ${problems[0]?.problem} (it does not match ${MANIFEST}); \`waymark evidence --verify ${path}\` says more`, ExitCode.BadInput);
+  if (problems.length > 0)
+    throw new OperatorError(
+      `--baseline ${path}: report.json is ${problems[0]?.problem} (it does not match ${MANIFEST}); \`waymark evidence --verify ${path}\` says more`,
+      ExitCode.BadInput,
+    );
   let parsed: unknown;
   try {
     parsed = JSON.parse(report.data.toString('utf8'));
@@ -133,7 +150,8 @@ async function readBundleReport(path: string): Promise<RecordedRun> {
     throw new OperatorError(`--baseline ${path}: report.json is not JSON (${(error as Error).message})`, ExitCode.BadInput);
   }
   const run = parsed as Partial<RecordedRun>;
-  if (typeof run.run !== 'string' || !Array.isArray(run.steps)) throw new OperatorError(`--baseline ${path}: report.json holds no run (no "run" and "steps")`, ExitCode.BadInput);
+  if (typeof run.run !== 'string' || !Array.isArray(run.steps))
+    throw new OperatorError(`--baseline ${path}: report.json holds no run (no "run" and "steps")`, ExitCode.BadInput);
   return run as RecordedRun;
 }
 
@@ -152,9 +170,17 @@ async function isFile(path: string): Promise<boolean> {
  */
 export async function loadBaseline(given: string, context: { stateDir: string; runbook: Runbook }): Promise<Baseline> {
   if (await isFile(given)) return figuresOf(await readBundleReport(given), 'evidence', given);
-  if (given.includes('/') || given.endsWith('.gz')) throw new OperatorError(`--baseline ${given}: no such file (give an evidence bundle from \`waymark evidence\`, or a run id of ${context.runbook.file})`, ExitCode.BadInput);
+  if (given.includes('/') || given.endsWith('.gz'))
+    throw new OperatorError(
+      `--baseline ${given}: no such file (give an evidence bundle from \`waymark evidence\`, or a run id of ${context.runbook.file})`,
+      ExitCode.BadInput,
+    );
   const stored = await readRun(context.stateDir, context.runbook, given).catch((error: unknown) => {
-    if (error instanceof OperatorError) throw new OperatorError(`--baseline ${given}: neither a file nor a run of ${context.runbook.file} in ${context.stateDir} (${error.message})`, ExitCode.BadInput);
+    if (error instanceof OperatorError)
+      throw new OperatorError(
+        `--baseline ${given}: neither a file nor a run of ${context.runbook.file} in ${context.stateDir} (${error.message})`,
+        ExitCode.BadInput,
+      );
     throw error;
   });
   if (!stored) throw new OperatorError(`--baseline ${given}: ${context.runbook.file} has no run in ${context.stateDir}`, ExitCode.BadInput);
@@ -171,7 +197,10 @@ export async function loadBaseline(given: string, context: { stateDir: string; r
 export function baselineWarnings(baseline: Baseline, runbook: Runbook): string[] {
   const warnings: string[] = [];
   const name = `rehearsal ${baseline.run}`;
-  if (baseline.runbook !== runbook.id) warnings.push(`baseline: ${name} ran runbook ${baseline.runbook}, not ${runbook.id}: its figures are matched by step and block id only`);
+  if (baseline.runbook !== runbook.id)
+    warnings.push(
+      `baseline: ${name} ran runbook ${baseline.runbook}, not ${runbook.id}: its figures are matched by step and block id only`,
+    );
   const changed: string[] = [];
   for (const step of runbook.steps) {
     for (const block of step.blocks) {
@@ -179,7 +208,10 @@ export function baselineWarnings(baseline: Baseline, runbook: Runbook): string[]
       if (figures && figures.hash !== blockHash(block)) changed.push(block.id);
     }
   }
-  if (changed.length > 0) warnings.push(`baseline: block${changed.length > 1 ? 's' : ''} ${changed.join(', ')} changed since ${name} (the runbook's hash differs): compared with the rehearsal's figures all the same`);
+  if (changed.length > 0)
+    warnings.push(
+      `baseline: block${changed.length > 1 ? 's' : ''} ${changed.join(', ')} changed since ${name} (the runbook's hash differs): compared with the rehearsal's figures all the same`,
+    );
   return warnings;
 }
 
@@ -237,21 +269,43 @@ export function deviationOf(rule: DeviationRule | undefined, figures: BlockFigur
   const factor = rule?.factor ?? DEFAULT_DEVIATION_FACTOR;
   if (figures.rowCount !== undefined && result.rowCount !== undefined) {
     const [actual, rehearsal] = [result.rowCount, figures.rowCount];
-    const departs = rule?.rowsWithin !== undefined ? Math.abs(actual - rehearsal) > rule.rowsWithin : Math.max(actual, 1) > Math.max(rehearsal, 1) * factor || Math.max(actual, 1) * factor < Math.max(rehearsal, 1);
+    const departs =
+      rule?.rowsWithin !== undefined
+        ? Math.abs(actual - rehearsal) > rule.rowsWithin
+        : Math.max(actual, 1) > Math.max(rehearsal, 1) * factor || Math.max(actual, 1) * factor < Math.max(rehearsal, 1);
     if (departs) {
       const ruleText = describeDeviationRule(rule, 'rows');
-      return { on: 'rows', actual, rehearsal, rule: ruleText, message: `${count(actual)} row${actual === 1 ? '' : 's'} where the rehearsal had ${count(rehearsal)} (deviation=${ruleText})` };
+      return {
+        on: 'rows',
+        actual,
+        rehearsal,
+        rule: ruleText,
+        message: `${count(actual)} row${actual === 1 ? '' : 's'} where the rehearsal had ${count(rehearsal)} (deviation=${ruleText})`,
+      };
     }
   }
   const slower = (actual: number, rehearsal: number) => actual > rehearsal * factor && actual - rehearsal > DURATION_FLOOR_MS;
   const ruleText = describeDeviationRule(rule, 'duration');
   if (figures.durationMs !== undefined && slower(result.durationMs, figures.durationMs)) {
-    return { on: 'duration', actual: result.durationMs, rehearsal: figures.durationMs, rule: ruleText, message: `took ${formatDuration(result.durationMs)} where the rehearsal took ${formatDuration(figures.durationMs)} (deviation=${ruleText})` };
+    return {
+      on: 'duration',
+      actual: result.durationMs,
+      rehearsal: figures.durationMs,
+      rule: ruleText,
+      message: `took ${formatDuration(result.durationMs)} where the rehearsal took ${formatDuration(figures.durationMs)} (deviation=${ruleText})`,
+    };
   }
   for (const host of result.hosts ?? []) {
     const before = figures.hosts?.[host.host];
     if (before === undefined || host.durationMs === undefined || !slower(host.durationMs, before)) continue;
-    return { on: 'duration', host: host.host, actual: host.durationMs, rehearsal: before, rule: ruleText, message: `host ${host.host} took ${formatDuration(host.durationMs)} where the rehearsal took ${formatDuration(before)} (deviation=${ruleText})` };
+    return {
+      on: 'duration',
+      host: host.host,
+      actual: host.durationMs,
+      rehearsal: before,
+      rule: ruleText,
+      message: `host ${host.host} took ${formatDuration(host.durationMs)} where the rehearsal took ${formatDuration(before)} (deviation=${ruleText})`,
+    };
   }
   return null;
 }

@@ -22,7 +22,10 @@ export type Captured = { value: string; secret: boolean } | { error: string };
 /** A shell or python block's capture: its stdout, trimmed. */
 export function captureStdout(capture: CaptureAttribute, stdout: KeptStdout | undefined, masker: Masker, outputMasked: boolean): Captured {
   if (stdout === undefined) return { error: `capture=${capture.name}: the block printed nothing to capture` };
-  if (stdout.cut) return { error: `capture=${capture.name}: the block printed more than ${CAPTURE_MAX_BYTES / 1024} KiB on stdout; capture a shorter result (for example with | tail -n 1)` };
+  if (stdout.cut)
+    return {
+      error: `capture=${capture.name}: the block printed more than ${CAPTURE_MAX_BYTES / 1024} KiB on stdout; capture a shorter result (for example with | tail -n 1)`,
+    };
   return checked(capture, stdout.text.trim(), outputMasked || masker.mask(stdout.text) !== stdout.text);
 }
 
@@ -38,7 +41,8 @@ export function captureSql(capture: CaptureAttribute, raw: SqlResult, masker: Ma
 }
 
 function checked(capture: CaptureAttribute, value: string, secret: boolean): Captured {
-  if (Buffer.byteLength(value) > CAPTURE_MAX_BYTES) return { error: `capture=${capture.name}: the result is over ${CAPTURE_MAX_BYTES / 1024} KiB; capture a shorter one` };
+  if (Buffer.byteLength(value) > CAPTURE_MAX_BYTES)
+    return { error: `capture=${capture.name}: the result is over ${CAPTURE_MAX_BYTES / 1024} KiB; capture a shorter one` };
   // An environment variable cannot hold a NUL byte.
   if (value.includes('\0')) return { error: `capture=${capture.name}: the result holds a NUL byte, which a variable cannot` };
   return { value, secret };
@@ -48,8 +52,17 @@ function checked(capture: CaptureAttribute, value: string, secret: boolean): Cap
  * What the checkpoint keeps of a capture: a value in clear, or for a secret only a keyed digest
  * (`mac`, as secret variables are kept: engine/vars.ts secretDigests).
  */
-export function capturedRecord(step: string, block: string, captured: { value: string; secret: boolean }, at: string, mac: (text: string) => string, name: string): CapturedValue {
-  return captured.secret ? { step, block, secret: true, digest: mac(`capture ${name}=${captured.value}`), at } : { step, block, secret: false, value: captured.value, at };
+export function capturedRecord(
+  step: string,
+  block: string,
+  captured: { value: string; secret: boolean },
+  at: string,
+  mac: (text: string) => string,
+  name: string,
+): CapturedValue {
+  return captured.secret
+    ? { step, block, secret: true, digest: mac(`capture ${name}=${captured.value}`), at }
+    : { step, block, secret: false, value: captured.value, at };
 }
 
 /** A capture as the audit trail and the faces show it: a secret masked. */
@@ -62,7 +75,11 @@ export function shownCapture(captured: { value?: string; secret: boolean }): str
  * step's text still to come uses: each capturing block must run again. Pure; the session resets
  * those blocks and tells the operator.
  */
-export function lostSecretCaptures(runbook: Runbook, state: RunState, known: ReadonlySet<string>): { name: string; step: string; block: Block }[] {
+export function lostSecretCaptures(
+  runbook: Runbook,
+  state: RunState,
+  known: ReadonlySet<string>,
+): { name: string; step: string; block: Block }[] {
   const lost: { name: string; step: string; block: Block }[] = [];
   const sites = captureSites(runbook);
   for (const [name, recorded] of Object.entries(state.captures ?? {})) {
@@ -102,5 +119,7 @@ export interface CaptureShown {
 
 /** The captures of a checkpoint, as status and the report show them: secrets masked. */
 export function capturesShown(captures: Record<string, CapturedValue>): Record<string, CaptureShown> {
-  return Object.fromEntries(Object.entries(captures).map(([name, c]) => [name, { value: shownCapture(c), secret: c.secret, step: c.step, block: c.block }]));
+  return Object.fromEntries(
+    Object.entries(captures).map(([name, c]) => [name, { value: shownCapture(c), secret: c.secret, step: c.step, block: c.block }]),
+  );
 }

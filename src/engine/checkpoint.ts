@@ -50,7 +50,10 @@ function replay(path: string, snapshot: RunState, entries: JournalEntry<RunEvent
     const expected = (state.journalSeq ?? 0) + 1;
     if (entry.seq < expected) continue;
     if (entry.seq > expected) {
-      throw new StateError(journalPathOf(path), `checkpoint journal ${journalPathOf(path)} skips from transition ${expected - 1} to ${entry.seq}: transitions are missing; ${repairAdvice(runbookFile)}`);
+      throw new StateError(
+        journalPathOf(path),
+        `checkpoint journal ${journalPathOf(path)} skips from transition ${expected - 1} to ${entry.seq}: transitions are missing; ${repairAdvice(runbookFile)}`,
+      );
     }
     state = applyEntry(state, entry);
   }
@@ -87,13 +90,22 @@ export function missingCheckpoint(paths: RunPaths, run: RunContext): StateError 
   const journal = journalPathOf(paths.checkpoint);
   const startOver = `to give the run up and start a new one, move ${run.current} away`;
   if (!existsSync(paths.dir)) {
-    return new StateError(paths.dir, `run ${run.runId} is the current run (${run.current}), but its folder ${paths.dir} does not exist; nothing was run. Nothing is left to rebuild it from: restore the folder, or ${startOver}`);
+    return new StateError(
+      paths.dir,
+      `run ${run.runId} is the current run (${run.current}), but its folder ${paths.dir} does not exist; nothing was run. Nothing is left to rebuild it from: restore the folder, or ${startOver}`,
+    );
   }
   const left = [journal, paths.audit].filter((file) => existsSync(file)).map((file) => basename(file));
   if (left.length === 0) {
-    return new StateError(paths.checkpoint, `run ${run.runId} has no checkpoint: ${paths.checkpoint} is missing, and so are its journal and audit trail; nothing was run. Restore them, or ${startOver}`);
+    return new StateError(
+      paths.checkpoint,
+      `run ${run.runId} has no checkpoint: ${paths.checkpoint} is missing, and so are its journal and audit trail; nothing was run. Restore them, or ${startOver}`,
+    );
   }
-  return new StateError(paths.checkpoint, `run ${run.runId} has no checkpoint: ${paths.checkpoint} is missing (its ${left.join(' and ')} ${left.length === 1 ? 'is' : 'are'} still there); nothing was run. Rebuild it with \`waymark repair ${run.runbookFile}\``);
+  return new StateError(
+    paths.checkpoint,
+    `run ${run.runId} has no checkpoint: ${paths.checkpoint} is missing (its ${left.join(' and ')} ${left.length === 1 ? 'is' : 'are'} still there); nothing was run. Rebuild it with \`waymark repair ${run.runbookFile}\``,
+  );
 }
 
 /** A checkpoint open for writing by the one live session. */
@@ -118,7 +130,8 @@ export class RunCheckpoint {
    */
   static async create(path: string, initial: RunState): Promise<RunCheckpoint> {
     for (const file of [path, journalPathOf(path)]) {
-      if (existsSync(file)) throw new StateError(file, `state file ${file} already exists: a new run cannot start on another run's records`);
+      if (existsSync(file))
+        throw new StateError(file, `state file ${file} already exists: a new run cannot start on another run's records`);
     }
     const adapter = snapshotFile(path);
     const store = await openCheckpointWith(adapter, initial);

@@ -165,15 +165,21 @@ export function decisionsFor(runbook: Runbook, state: RunState, action: NextActi
   const block = 'block' in action && AT_BLOCK.has(action.kind) ? action.block : null;
   const blockState = block && stepState ? (stepState.blocks.find((b) => b.id === block.id) ?? null) : null;
   const shown = context.shown ?? {};
-  const items: Item[] = step ? step.checklist.map((item) => ({ ...item, ticked: Boolean(stepState?.ticked[item.id]), shown: shownItem(item.text, shown) })) : [];
-  const rollbacks = step && (action.kind === 'failed' || action.kind === 'refused' || action.kind === 'interrupted') ? rollbackBlocks(step) : [];
-  const gate = step && stepState && AT_BLOCK.has(action.kind) ? openChecks(step, stepState).map(({ block: check, state: checkState }) => ({
-    block: check,
-    state: checkState,
-    reason: checkState.reason ? mask(checkState.reason) : null,
-    remedy: remedyFor(check, checkState),
-    overridable: checkState.status === 'refused' && check.attrs.override === 'allowed',
-  })) : [];
+  const items: Item[] = step
+    ? step.checklist.map((item) => ({ ...item, ticked: Boolean(stepState?.ticked[item.id]), shown: shownItem(item.text, shown) }))
+    : [];
+  const rollbacks =
+    step && (action.kind === 'failed' || action.kind === 'refused' || action.kind === 'interrupted') ? rollbackBlocks(step) : [];
+  const gate =
+    step && stepState && AT_BLOCK.has(action.kind)
+      ? openChecks(step, stepState).map(({ block: check, state: checkState }) => ({
+          block: check,
+          state: checkState,
+          reason: checkState.reason ? mask(checkState.reason) : null,
+          remedy: remedyFor(check, checkState),
+          overridable: checkState.status === 'refused' && check.attrs.override === 'allowed',
+        }))
+      : [];
   const decisions: Decisions = {
     action,
     summary: describeAction(action),
@@ -182,7 +188,14 @@ export function decisionsFor(runbook: Runbook, state: RunState, action: NextActi
     block,
     blockState,
     command: block ? mask(block.code) : null,
-    reason: action.kind === 'interrupted' ? INTERRUPTED_REASON : action.kind === 'approval' ? approvalReason(runbook.file, action.block, action.standing) : blockState?.reason ? mask(blockState.reason) : null,
+    reason:
+      action.kind === 'interrupted'
+        ? INTERRUPTED_REASON
+        : action.kind === 'approval'
+          ? approvalReason(runbook.file, action.block, action.standing)
+          : blockState?.reason
+            ? mask(blockState.reason)
+            : null,
     remedy: block ? remedyFor(block, blockState ?? undefined) : null,
     items,
     rollbacks,
@@ -196,7 +209,8 @@ export function decisionsFor(runbook: Runbook, state: RunState, action: NextActi
     decisions.summary = `checks ${refusing.map((check) => check.block.id).join(', ')} failed and hold the run${refusing.some((check) => check.overridable) ? '' : ' (none can be overridden)'}`;
   }
   if (decisions.fleet && blockState?.status === 'paused') decisions.summary = describePause(action, decisions.fleet);
-  if (action.kind === 'acknowledge' && blockState?.deviation) decisions.summary = `block ${action.block.id} departs from the rehearsal (${blockState.deviation.message}) and needs an acknowledgement`;
+  if (action.kind === 'acknowledge' && blockState?.deviation)
+    decisions.summary = `block ${action.block.id} departs from the rehearsal (${blockState.deviation.message}) and needs an acknowledgement`;
   decisions.choices = context.busy ? [choice('stop', 'stop the run')] : choicesFor(decisions);
   return decisions;
 }
@@ -216,15 +230,26 @@ function choicesFor(d: Decisions): Choice[] {
     case 'run':
       if (d.blockState?.status === 'paused' && d.fleet) {
         // Between batches of a pause=confirm fleet block: the operator saw what the last batch did.
-        choices.push(choice('confirm-run', `run batch ${d.fleet.nextBatch ?? ''}/${d.fleet.batches} of ${action.block.id} (after confirming)`, { confirms: true }));
+        choices.push(
+          choice('confirm-run', `run batch ${d.fleet.nextBatch ?? ''}/${d.fleet.batches} of ${action.block.id} (after confirming)`, {
+            confirms: true,
+          }),
+        );
         break;
       }
-      choices.push(confirms ? choice('confirm-run', `run ${action.block.id} (after confirming its command)`, { confirms: true }) : choice('run', `run ${action.block.id}`));
+      choices.push(
+        confirms
+          ? choice('confirm-run', `run ${action.block.id} (after confirming its command)`, { confirms: true })
+          : choice('run', `run ${action.block.id}`),
+      );
       break;
     case 'refused': {
       // A re-run re-runs every check of the gate that has not passed, so one fix round clears them all.
       const again = d.gate.map((check) => check.block);
-      const label = again.length > 1 ? `re-run checks ${again.map((b) => b.id).join(', ')} once their causes are fixed` : `re-run check ${action.block.id} once its cause is fixed`;
+      const label =
+        again.length > 1
+          ? `re-run checks ${again.map((b) => b.id).join(', ')} once their causes are fixed`
+          : `re-run check ${action.block.id} once its cause is fixed`;
       choices.push(choice('rerun', label, { confirms: again.some((b) => b.attrs.confirm) || confirms }));
       const overridable = d.gate.filter((check) => check.overridable).map((check) => check.block.id);
       if (overridable.length > 0) choices.push(choice('override', `override check ${overridable.join(' or ')}`, { needsReason: true }));
@@ -243,7 +268,14 @@ function choicesFor(d: Decisions): Choice[] {
       choices.push(choice('retry', `retry ${action.block.id}`, { confirms }));
       break;
     case 'acknowledge':
-      choices.push(choice('acknowledge', d.blockState?.deviation ? `accept that ${action.block.id} departs from the rehearsal` : `accept the warning of ${action.block.id}`));
+      choices.push(
+        choice(
+          'acknowledge',
+          d.blockState?.deviation
+            ? `accept that ${action.block.id} departs from the rehearsal`
+            : `accept the warning of ${action.block.id}`,
+        ),
+      );
       break;
     case 'checklist':
     // Only another operator's `waymark approve` moves it on: the runner has no answer to give.
@@ -255,8 +287,14 @@ function choicesFor(d: Decisions): Choice[] {
     case 'blocked':
       break;
   }
-  if (d.fleet && d.fleet.counts.unreachable > 0 && (action.kind === 'failed' || action.kind === 'refused' || action.kind === 'acknowledge')) {
-    choices.push(choice('retry-hosts', `retry ${action.block.id} on its ${d.fleet.counts.unreachable} unreachable host(s) alone`, { confirms }));
+  if (
+    d.fleet &&
+    d.fleet.counts.unreachable > 0 &&
+    (action.kind === 'failed' || action.kind === 'refused' || action.kind === 'acknowledge')
+  ) {
+    choices.push(
+      choice('retry-hosts', `retry ${action.block.id} on its ${d.fleet.counts.unreachable} unreachable host(s) alone`, { confirms }),
+    );
   }
   if (d.rollbacks.length > 0) choices.push(choice('rollback', `run a rollback block of ${step?.id ?? ''}`, { confirms: true }));
   // The checklist can be ticked while its step is the one the run is on (docs/runbook-format.md#how-a-step-is-gated), not while a
@@ -273,7 +311,8 @@ function choicesFor(d: Decisions): Choice[] {
  * check, that check where it allows it.
  */
 export function overrideTarget(d: Decisions, name?: string): Block | undefined {
-  if (d.action.kind === 'interrupted') return mayOverride(d.action) && (name === undefined || name === d.action.block.id) ? d.action.block : undefined;
+  if (d.action.kind === 'interrupted')
+    return mayOverride(d.action) && (name === undefined || name === d.action.block.id) ? d.action.block : undefined;
   if (d.action.kind !== 'refused') return undefined;
   return d.gate.find((check) => check.overridable && (name === undefined || check.block.id === name))?.block;
 }
@@ -308,9 +347,17 @@ export interface Refusal {
  */
 export function rollbackTarget(runbook: Runbook, stepId: string): { step: Step; blocks: Block[] } | Refusal {
   const step = runbook.steps.find((s) => s.id === stepId);
-  if (!step) return { message: `--rollback ${stepId}: there is no step ${stepId} in ${runbook.file} (steps: ${runbook.steps.map((s) => s.id).join(', ')})`, exitCode: ExitCode.BadInput };
+  if (!step)
+    return {
+      message: `--rollback ${stepId}: there is no step ${stepId} in ${runbook.file} (steps: ${runbook.steps.map((s) => s.id).join(', ')})`,
+      exitCode: ExitCode.BadInput,
+    };
   const blocks = rollbackBlocks(step);
-  if (blocks.length === 0) return { message: `--rollback ${stepId}: step ${stepId} has no rollback block (a block marked \`rollback\` in its section)`, exitCode: ExitCode.BadInput };
+  if (blocks.length === 0)
+    return {
+      message: `--rollback ${stepId}: step ${stepId} has no rollback block (a block marked \`rollback\` in its section)`,
+      exitCode: ExitCode.BadInput,
+    };
   return { step, blocks };
 }
 
@@ -324,10 +371,16 @@ export function rollbackRequest(runbook: Runbook, state: RunState, d: Decisions,
   if ('message' in target) return target;
   const stepState = state.steps.find((s) => s.id === stepId);
   if (!stepState || stepState.status === 'pending') {
-    return { message: `--rollback ${stepId}: step ${stepId} has not run yet in run ${state.run}: there is nothing to roll back (${d.summary})`, exitCode: ExitCode.BadInput };
+    return {
+      message: `--rollback ${stepId}: step ${stepId} has not run yet in run ${state.run}: there is nothing to roll back (${d.summary})`,
+      exitCode: ExitCode.BadInput,
+    };
   }
   if (d.step?.id !== stepId || d.rollbacks.length === 0) {
-    return { message: `--rollback ${stepId}: rollback blocks are offered only after a failure of their step, while it holds the run; step ${stepId} is ${stepState.status}, and ${d.summary}`, exitCode: ExitCode.BadInput };
+    return {
+      message: `--rollback ${stepId}: rollback blocks are offered only after a failure of their step, while it holds the run; step ${stepId} is ${stepState.status}, and ${d.summary}`,
+      exitCode: ExitCode.BadInput,
+    };
   }
   return { blocks: target.blocks };
 }
@@ -339,35 +392,56 @@ export function refusal(d: Decisions, answer: Answer): Refusal | null {
   if (allowed.needsReason) {
     const reason = 'reason' in answer ? (answer.reason ?? '').trim() : '';
     if (reason.length < MIN_REASON_LENGTH) {
-      return { message: `${allowed.label} needs a written reason of at least ${MIN_REASON_LENGTH} characters`, exitCode: ExitCode.BadInput };
+      return {
+        message: `${allowed.label} needs a written reason of at least ${MIN_REASON_LENGTH} characters`,
+        exitCode: ExitCode.BadInput,
+      };
     }
   }
   if (allowed.confirms) {
     const confirmed = answer.kind === 'confirm-run' || ('confirmed' in answer && answer.confirmed === true);
     const which = answer.kind === 'rollback' ? answer.block : (d.block?.id ?? 'the block');
-    if (!confirmed) return { message: `${which} needs the operator's confirmation of its command before it runs`, exitCode: ExitCode.Waiting };
+    if (!confirmed)
+      return { message: `${which} needs the operator's confirmation of its command before it runs`, exitCode: ExitCode.Waiting };
   }
   if (answer.kind === 'override' && answer.block !== undefined && overrideTarget(d, answer.block) === undefined) {
     const check = d.gate.find((c) => c.block.id === answer.block);
-    const allowed = d.gate.filter((c) => c.overridable).map((c) => c.block.id).join(', ');
-    if (check && !check.overridable) return { message: `check ${answer.block} does not allow an override: the runbook must say override=allowed on it (the checks that do: ${allowed})`, exitCode: ExitCode.Refused };
-    return { message: `${answer.block} is not a failed check holding the run (the ones that may be overridden: ${allowed})`, exitCode: ExitCode.BadInput };
+    const allowed = d.gate
+      .filter((c) => c.overridable)
+      .map((c) => c.block.id)
+      .join(', ');
+    if (check && !check.overridable)
+      return {
+        message: `check ${answer.block} does not allow an override: the runbook must say override=allowed on it (the checks that do: ${allowed})`,
+        exitCode: ExitCode.Refused,
+      };
+    return {
+      message: `${answer.block} is not a failed check holding the run (the ones that may be overridden: ${allowed})`,
+      exitCode: ExitCode.BadInput,
+    };
   }
   if (answer.kind === 'tick' && !d.items.some((item) => item.id === answer.item)) {
     return { message: `no checklist item ${answer.item} in step ${d.step?.id ?? ''}`, exitCode: ExitCode.BadInput };
   }
   if (answer.kind === 'run-fix' && !d.fixes.some((s) => s.id === answer.step)) {
-    return { message: `step ${answer.step} does not fix check ${d.block?.id ?? ''} (the steps that do: ${d.fixes.map((s) => s.id).join(', ')})`, exitCode: ExitCode.BadInput };
+    return {
+      message: `step ${answer.step} does not fix check ${d.block?.id ?? ''} (the steps that do: ${d.fixes.map((s) => s.id).join(', ')})`,
+      exitCode: ExitCode.BadInput,
+    };
   }
   if (answer.kind === 'rollback' && !d.rollbacks.some((b) => b.id === answer.block)) {
-    return { message: `${answer.block} is not a rollback block of step ${d.step?.id ?? ''} (${d.rollbacks.map((b) => b.id).join(', ')})`, exitCode: ExitCode.BadInput };
+    return {
+      message: `${answer.block} is not a rollback block of step ${d.step?.id ?? ''} (${d.rollbacks.map((b) => b.id).join(', ')})`,
+      exitCode: ExitCode.BadInput,
+    };
   }
   return null;
 }
 
 function notAllowed(d: Decisions, answer: Answer): string {
   const { action } = d;
-  if (d.choices.length === 1 && d.choices[0]?.kind === 'stop' && action.kind !== 'complete') return 'another block is running: wait for it, or stop the run';
+  if (d.choices.length === 1 && d.choices[0]?.kind === 'stop' && action.kind !== 'complete')
+    return 'another block is running: wait for it, or stop the run';
   switch (answer.kind) {
     case 'override':
       if ((action.kind === 'refused' || action.kind === 'interrupted') && action.block.role === 'check') {
@@ -376,25 +450,31 @@ function notAllowed(d: Decisions, answer: Answer): string {
       return `there is no failed check to override: ${d.summary}`;
     case 'mark-done':
       if (action.kind === 'interrupted' && action.block.role === 'check') {
-        const instead = action.block.attrs.override === 'allowed' ? 're-run it, or override it by name with a reason' : 're-run it (it cannot be overridden)';
+        const instead =
+          action.block.attrs.override === 'allowed'
+            ? 're-run it, or override it by name with a reason'
+            : 're-run it (it cannot be overridden)';
         return `check ${action.block.id} cannot be marked done: a check that did not finish is a gate that has not passed; ${instead}`;
       }
       return `only an interrupted run or verify block can be marked done: ${d.summary}`;
     case 'skip':
       return d.step ? `step ${d.step.id} is not optional: only steps marked {optional} can be skipped` : `nothing to skip: ${d.summary}`;
     case 'rollback':
-      if (d.step && d.rollbacks.length === 0 && rollbackBlocks(d.step).length > 0) return `rollback blocks are offered only after a failure: ${d.summary}`;
+      if (d.step && d.rollbacks.length === 0 && rollbackBlocks(d.step).length > 0)
+        return `rollback blocks are offered only after a failure: ${d.summary}`;
       return d.step ? `step ${d.step.id} has no rollback block` : `nothing to roll back: ${d.summary}`;
     case 'tick':
       return d.step ? `step ${d.step.id} has no checklist to tick now: ${d.summary}` : `nothing to tick: ${d.summary}`;
     case 'run-fix':
-      if (action.kind === 'refused') return `no step declares fixes=${action.step.id} for check ${action.block.id}, or each one is done already: ${d.summary}`;
+      if (action.kind === 'refused')
+        return `no step declares fixes=${action.step.id} for check ${action.block.id}, or each one is done already: ${d.summary}`;
       return `a fix step runs only while a check refuses: ${d.summary}`;
     case 'run':
     case 'confirm-run':
       if (action.kind === 'approval') return `${d.summary}: another operator approves it with waymark approve --block ${action.block.id}`;
       if (answer.kind === 'confirm-run') return `cannot ${answer.kind} now: ${d.summary}`;
-      if (action.kind === 'run' && action.block.attrs.confirm) return `block ${action.block.id} needs the operator's confirmation of its command before it runs`;
+      if (action.kind === 'run' && action.block.attrs.confirm)
+        return `block ${action.block.id} needs the operator's confirmation of its command before it runs`;
       return `nothing to run now: ${d.summary}`;
     default:
       return `cannot ${answer.kind} now: ${d.summary}`;
@@ -433,7 +513,9 @@ export function exitCodeFor(action: NextAction): ExitCode {
 /** What the run waits for at a fleet block between batches. */
 function describePause(action: NextAction, fleet: FleetSummary): string {
   const id = 'block' in action ? action.block.id : '';
-  const last = fleet.lastBatch ? `batch ${fleet.lastBatch.batch}/${fleet.batches} ended: ${describeCounts(countHosts(fleet.lastBatch.hosts))}` : 'no batch has run';
+  const last = fleet.lastBatch
+    ? `batch ${fleet.lastBatch.batch}/${fleet.batches} ended: ${describeCounts(countHosts(fleet.lastBatch.hosts))}`
+    : 'no batch has run';
   return `fleet block ${id} paused between batches (${last}); batch ${fleet.nextBatch ?? '?'}/${fleet.batches} waits for a confirmation`;
 }
 
@@ -454,7 +536,8 @@ export function describeAction(action: NextAction): string {
     case 'acknowledge':
       return `block ${action.block.id} ended with a warning that needs an acknowledgement`;
     case 'checklist':
-      if (action.precondition) return `step ${action.step.id} has ${action.items.length} precondition(s) to tick before its first block runs`;
+      if (action.precondition)
+        return `step ${action.step.id} has ${action.items.length} precondition(s) to tick before its first block runs`;
       return `step ${action.step.id} has ${action.items.length} checklist item(s) to tick`;
     case 'confirm-step':
       return `step ${action.step.id} needs a confirmation`;

@@ -14,7 +14,9 @@ const NAMED_HOSTS = 6;
 
 /** Findings about the runbook's fleet blocks against its inventories (the front matter's and each profile's). */
 export async function fleetFindings(runbook: Runbook): Promise<Diagnostic[]> {
-  const blocks = runbook.steps.flatMap((step) => step.blocks.filter((b) => b.attrs.fleet && b.executor !== null).map((block) => ({ step, block })));
+  const blocks = runbook.steps.flatMap((step) =>
+    step.blocks.filter((b) => b.attrs.fleet && b.executor !== null).map((block) => ({ step, block })),
+  );
   if (blocks.length === 0) return [];
   // Loaded only for a runbook with fleet blocks: the fleet executor brings child_process, net and
   // more, which linting any other runbook never needs (bench/RESULTS.md, lint-corpus).
@@ -25,7 +27,15 @@ export async function fleetFindings(runbook: Runbook): Promise<Diagnostic[]> {
   ]);
   const first = blocks[0] as (typeof blocks)[number];
   if (!(await ansibleAvailable())) {
-    return [{ file: first.step.file, line: first.block.line, severity: 'warning', rule: 'no-ansible', message: `ansible-playbook is not installed, so fleet blocks cannot run here: ${ANSIBLE_PACKAGE_HINT}` }];
+    return [
+      {
+        file: first.step.file,
+        line: first.block.line,
+        severity: 'warning',
+        rule: 'no-ansible',
+        message: `ansible-playbook is not installed, so fleet blocks cannot run here: ${ANSIBLE_PACKAGE_HINT}`,
+      },
+    ];
   }
   const decl = runbook.inventory;
   if (!decl) return [];
@@ -45,20 +55,54 @@ export async function fleetFindings(runbook: Runbook): Promise<Diagnostic[]> {
   for (const { where, written, read } of reads) {
     if (read === undefined) continue;
     const { inventory, refused }: LintInventory = await read;
-    if (refused !== undefined) findings.push({ file: decl.file, line: decl.line, severity: 'warning', rule: 'inventory-cache', message: `inventory cache of the ${where}: ${refused}` });
+    if (refused !== undefined)
+      findings.push({
+        file: decl.file,
+        line: decl.line,
+        severity: 'warning',
+        rule: 'inventory-cache',
+        message: `inventory cache of the ${where}: ${refused}`,
+      });
     // An inventory that is not there yet (a testbed's, before it is up) is not a runbook problem.
     if ('error' in inventory) {
-      if (!/does not exist|not found|No such file/i.test(inventory.error)) findings.push({ file: decl.file, line: decl.line, severity: 'warning', rule: 'bad-inventory', message: `inventory of the ${where}: ${inventory.error}` });
+      if (!/does not exist|not found|No such file/i.test(inventory.error))
+        findings.push({
+          file: decl.file,
+          line: decl.line,
+          severity: 'warning',
+          rule: 'bad-inventory',
+          message: `inventory of the ${where}: ${inventory.error}`,
+        });
       continue;
     }
     for (const { step, block } of blocks) {
       const pattern = block.attrs.fleet?.hosts as string;
       const hosts = matchHosts(pattern, inventory);
-      if ('error' in hosts) findings.push({ file: step.file, line: block.line, severity: 'error', rule: 'bad-hosts', message: `hosts=${pattern}: ${hosts.error}` });
-      else if (hosts.length === 0) findings.push({ file: step.file, line: block.line, severity: 'warning', rule: 'no-hosts', message: `hosts=${pattern} matches no host in ${written} (${where}): the block would do nothing` });
+      if ('error' in hosts)
+        findings.push({
+          file: step.file,
+          line: block.line,
+          severity: 'error',
+          rule: 'bad-hosts',
+          message: `hosts=${pattern}: ${hosts.error}`,
+        });
+      else if (hosts.length === 0)
+        findings.push({
+          file: step.file,
+          line: block.line,
+          severity: 'warning',
+          rule: 'no-hosts',
+          message: `hosts=${pattern} matches no host in ${written} (${where}): the block would do nothing`,
+        });
       else {
         const more = hosts.length > NAMED_HOSTS ? `, … and ${hosts.length - NAMED_HOSTS} more` : '';
-        findings.push({ file: step.file, line: block.line, severity: 'note', rule: 'fleet-hosts', message: `fleet block ${block.id} would touch ${hosts.length} host(s) of ${written} (${where}): ${hosts.slice(0, NAMED_HOSTS).join(', ')}${more}` });
+        findings.push({
+          file: step.file,
+          line: block.line,
+          severity: 'note',
+          rule: 'fleet-hosts',
+          message: `fleet block ${block.id} would touch ${hosts.length} host(s) of ${written} (${where}): ${hosts.slice(0, NAMED_HOSTS).join(', ')}${more}`,
+        });
       }
     }
   }

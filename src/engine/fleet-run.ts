@@ -87,17 +87,19 @@ export async function runFleet(ctx: FleetContext): Promise<FleetResult> {
   const batches = batchesToRun(ctx.state().hosts ?? [], ctx.only);
   for (const [index, [batch, hosts]] of batches.entries()) {
     if (ctx.signal.aborted) return { kind: 'canceled' };
-    await ctx.dispatch({ type: 'hosts-started', step: ctx.stepId, block: ctx.block.id, hosts, batch, execution: ctx.execution, at: now() }, [
-      'hosts-started',
-      { step: ctx.stepId, block: ctx.block.id, batch, targets: hosts },
-    ]);
+    await ctx.dispatch(
+      { type: 'hosts-started', step: ctx.stepId, block: ctx.block.id, hosts, batch, execution: ctx.execution, at: now() },
+      ['hosts-started', { step: ctx.stepId, block: ctx.block.id, batch, targets: hosts }],
+    );
     const canceled = await runOneBatch(ctx, batch, hosts);
     if (canceled) return { kind: 'canceled' };
     const hostsNow = ctx.state().hosts ?? [];
     const failed = hostsNow.filter(isHostFailed).length;
     const inBatch = hostsNow.filter((h) => hosts.includes(h.host));
     const total = hostsNow.reduce((max, h) => Math.max(max, h.batch), 0);
-    ctx.batchFinished?.(`batch ${batch}/${total} of ${ctx.block.id}: ${inBatch.filter((h) => !isHostFailed(h)).length} ok, ${inBatch.filter(isHostFailed).length} failed or unreachable`);
+    ctx.batchFinished?.(
+      `batch ${batch}/${total} of ${ctx.block.id}: ${inBatch.filter((h) => !isHostFailed(h)).length} ok, ${inBatch.filter(isHostFailed).length} failed or unreachable`,
+    );
     // A check is a gate: any failed or unreachable host refuses it, and no later batch needs to run.
     if (ctx.block.role === 'check' && failed > 0) return verdict(ctx, fleet, budget);
     if (failed > budget) return verdict(ctx, fleet, budget, batch);
@@ -112,7 +114,8 @@ export async function runFleet(ctx: FleetContext): Promise<FleetResult> {
  */
 export function planHosts(matched: string[], recorded: HostState[], fleet: FleetAttributes): { host: string; batch: number }[] {
   const known = new Map(recorded.map((h) => [h.host, h]));
-  if (recorded.length === matched.length && matched.every((host) => known.has(host))) return recorded.map(({ host, batch }) => ({ host, batch }));
+  if (recorded.length === matched.length && matched.every((host) => known.has(host)))
+    return recorded.map(({ host, batch }) => ({ host, batch }));
   const done = matched.filter((host) => {
     const record = known.get(host);
     return record !== undefined && isHostDone(record);
@@ -178,7 +181,9 @@ async function runOneBatch(ctx: FleetContext, batch: number, hosts: string[]): P
   await writes;
   if (outcome.canceled) return true;
   // Hosts Ansible said nothing about: it timed out, or could not run at all.
-  const why = outcome.timedOut ? 'the batch timed out before this host reported' : `no result from Ansible${outcome.error ? `: ${outcome.error}` : ''}`;
+  const why = outcome.timedOut
+    ? 'the batch timed out before this host reported'
+    : `no result from Ansible${outcome.error ? `: ${outcome.error}` : ''}`;
   for (const host of hosts) if (!seen.has(host)) finish(host, { status: 'failed', rc: null, reason: ctx.masker.mask(why), tail: [] }, 0);
   await writes;
   return false;
@@ -240,7 +245,15 @@ async function recordHost(ctx: FleetContext, host: string, judged: JudgedHost, d
   if (judged.reason !== undefined) event.reason = ctx.masker.mask(judged.reason);
   await ctx.dispatch(event, [
     'host-finished',
-    { step: ctx.stepId, block: ctx.block.id, target: host, status: judged.status, rc: judged.rc, reason: event.reason ?? null, durationMs: event.durationMs },
+    {
+      step: ctx.stepId,
+      block: ctx.block.id,
+      target: host,
+      status: judged.status,
+      rc: judged.rc,
+      reason: event.reason ?? null,
+      durationMs: event.durationMs,
+    },
   ]);
 }
 
@@ -249,20 +262,39 @@ function verdict(ctx: FleetContext, fleet: FleetAttributes, budget: number, stop
   const hosts = ctx.state().hosts ?? [];
   const failed = hosts.filter(isHostFailed);
   const batches = hosts.reduce((max, h) => Math.max(max, h.batch), 0);
-  const named = failed.slice(0, 5).map((h) => `${h.host} (${h.status === 'unreachable' ? 'unreachable' : (h.reason ?? 'failed')})`).join(', ');
+  const named = failed
+    .slice(0, 5)
+    .map((h) => `${h.host} (${h.status === 'unreachable' ? 'unreachable' : (h.reason ?? 'failed')})`)
+    .join(', ');
   const more = failed.length > 5 ? ` and ${failed.length - 5} more` : '';
   if (failed.length > 0 && ctx.block.role === 'check') {
     return finished(ctx, 'failure', `${failed.length} of ${hosts.length} hosts failed or were unreachable: ${named}${more}`);
   }
   if (failed.length > budget) {
     const where = stoppedAt !== undefined && stoppedAt < batches ? `; stopped after batch ${stoppedAt}/${batches}` : '';
-    return finished(ctx, 'failure', `${failed.length} of ${hosts.length} hosts failed or were unreachable, over the failure budget of ${budget}${fleet.maxFail ? ` (max-fail=${describeCount(fleet.maxFail)})` : ''}${where}: ${named}${more}`);
+    return finished(
+      ctx,
+      'failure',
+      `${failed.length} of ${hosts.length} hosts failed or were unreachable, over the failure budget of ${budget}${fleet.maxFail ? ` (max-fail=${describeCount(fleet.maxFail)})` : ''}${where}: ${named}${more}`,
+    );
   }
   if (failed.length > 0) {
-    return finished(ctx, 'warning', `${failed.length} of ${hosts.length} hosts failed or were unreachable, within the failure budget of ${budget}: ${named}${more}`);
+    return finished(
+      ctx,
+      'warning',
+      `${failed.length} of ${hosts.length} hosts failed or were unreachable, within the failure budget of ${budget}: ${named}${more}`,
+    );
   }
   const warned = hosts.filter((h) => h.reason?.startsWith('warning:'));
-  if (warned.length > 0) return finished(ctx, 'warning', `${warned.length} of ${hosts.length} hosts ended with a warning: ${warned.slice(0, 5).map((h) => h.host).join(', ')}`);
+  if (warned.length > 0)
+    return finished(
+      ctx,
+      'warning',
+      `${warned.length} of ${hosts.length} hosts ended with a warning: ${warned
+        .slice(0, 5)
+        .map((h) => h.host)
+        .join(', ')}`,
+    );
   return finished(ctx, 'success', `${hosts.length} hosts ok`);
 }
 
@@ -271,9 +303,22 @@ function finished(ctx: FleetContext, outcome: Outcome, reason: string): FleetRes
   // The hosts that need attention first, as a refused SQL check shows its rows.
   const order = (h: HostState): number => (isHostFailed(h) ? 0 : h.status === 'interrupted' ? 1 : isHostDone(h) ? 3 : 2);
   const sorted = [...hosts].sort((a, b) => order(a) - order(b));
-  const rows = sorted.slice(0, HOST_ROWS).map((h) => [h.host, h.status, h.rc === undefined || h.rc === null ? '' : String(h.rc), h.reason ?? h.tail?.[h.tail.length - 1] ?? '']);
-  const tail = sorted.filter((h) => !isHostDone(h)).slice(0, 15).map((h) => `${h.host}: ${h.status}${h.reason ? ` (${h.reason})` : ''}`);
-  return { kind: 'finished', outcome, reason, tail, columns: hosts.length > 0 ? HOST_COLUMNS : [], rows: hosts.length > 0 ? rows : [], rowCount: hosts.length };
+  const rows = sorted
+    .slice(0, HOST_ROWS)
+    .map((h) => [h.host, h.status, h.rc === undefined || h.rc === null ? '' : String(h.rc), h.reason ?? h.tail?.[h.tail.length - 1] ?? '']);
+  const tail = sorted
+    .filter((h) => !isHostDone(h))
+    .slice(0, 15)
+    .map((h) => `${h.host}: ${h.status}${h.reason ? ` (${h.reason})` : ''}`);
+  return {
+    kind: 'finished',
+    outcome,
+    reason,
+    tail,
+    columns: hosts.length > 0 ? HOST_COLUMNS : [],
+    rows: hosts.length > 0 ? rows : [],
+    rowCount: hosts.length,
+  };
 }
 
 function describeCount(count: { count: number } | { percent: number }): string {

@@ -86,12 +86,19 @@ export function fleetChecksOf(step: Step): Block[] {
  * started), else the profile's `inventory:`, else the front matter's (with its variables), both
  * relative to the file that declares them. The run and the preflight both ask here.
  */
-export function inventoryFor(runbook: Runbook, profile: string | null, values: Record<string, string>, flag?: string): string | { error: string } {
+export function inventoryFor(
+  runbook: Runbook,
+  profile: string | null,
+  values: Record<string, string>,
+  flag?: string,
+): string | { error: string } {
   if (flag !== undefined) return resolve(flag);
   const decl = runbook.inventory;
   const written = (profile !== null ? decl?.byProfile[profile] : undefined) ?? decl?.path;
   if (!decl || written === undefined) {
-    return { error: `no inventory for fleet blocks: give --inventory FILE, or name one with inventory: in the front matter${profile ? ` or in profile ${profile}` : ''} of ${runbook.file}` };
+    return {
+      error: `no inventory for fleet blocks: give --inventory FILE, or name one with inventory: in the front matter${profile ? ` or in profile ${profile}` : ''} of ${runbook.file}`,
+    };
   }
   return resolve(dirname(resolve(decl.file)), interpolate(written, values));
 }

@@ -56,13 +56,18 @@ export function headlessPolicy(d: Decisions, flags: HeadlessFlags, context: Poli
 
   // A running step (its block started in this run and has not been decided) is not skipped under it.
   const skip = d.step ? flags.skips.get(d.step.id) : undefined;
-  if (skip !== undefined && allows('skip') && d.stepState?.status !== 'running') return { kind: 'answer', answer: { kind: 'skip', reason: skip } };
+  if (skip !== undefined && allows('skip') && d.stepState?.status !== 'running')
+    return { kind: 'answer', answer: { kind: 'skip', reason: skip } };
 
   // Each check of the gate named by an --override is overridden, one answer each, before anything re-runs.
   const named = allows('override') ? overridable(d).find((id) => flags.overrides.has(id)) : undefined;
   if (named !== undefined) {
     const override = flags.overrides.get(named) as string;
-    return { kind: 'answer', answer: { kind: 'override', reason: override, block: named }, note: `   check ${named} OVERRIDDEN by ${context.operator}: ${override}` };
+    return {
+      kind: 'answer',
+      answer: { kind: 'override', reason: override, block: named },
+      note: `   check ${named} OVERRIDDEN by ${context.operator}: ${override}`,
+    };
   }
   // A block that needs a confirmation runs only under --yes.
   const run = (kind: 'rerun' | 'retry', note?: string): PolicyStep => {
@@ -75,17 +80,28 @@ export function headlessPolicy(d: Decisions, flags: HeadlessFlags, context: Poli
   if (flags.retryHosts && allows('retry-hosts') && block && !context.ranHere(block)) {
     if (confirms('retry-hosts') && !flags.yes) return { kind: 'wait', exitCode: ExitCode.Waiting };
     const answer: Answer = confirms('retry-hosts') ? { kind: 'retry-hosts', confirmed: true, automatic: true } : { kind: 'retry-hosts' };
-    return { kind: 'answer', answer, note: `retrying ${block.id} on its ${d.fleet?.counts.unreachable ?? 0} unreachable host(s) (--retry-hosts)` };
+    return {
+      kind: 'answer',
+      answer,
+      note: `retrying ${block.id} on its ${d.fleet?.counts.unreachable ?? 0} unreachable host(s) (--retry-hosts)`,
+    };
   }
 
   // Once per invocation: after the checks ran here, --rerun-interrupted (or a person) decides.
   if (flags.checkHosts && allows('check-hosts') && d.step && !d.step.blocks.some((b) => b.role === 'check' && context.ranHere(b))) {
-    return { kind: 'answer', answer: { kind: 'check-hosts', automatic: true }, note: `checking the interrupted hosts of ${block?.id ?? ''} with the step's checks first (--check-hosts)` };
+    return {
+      kind: 'answer',
+      answer: { kind: 'check-hosts', automatic: true },
+      note: `checking the interrupted hosts of ${block?.id ?? ''} with the step's checks first (--check-hosts)`,
+    };
   }
 
   switch (action.kind) {
     case 'run':
-      if (allows('confirm-run')) return flags.yes ? { kind: 'answer', answer: { kind: 'confirm-run', automatic: true } } : { kind: 'wait', exitCode: ExitCode.Waiting };
+      if (allows('confirm-run'))
+        return flags.yes
+          ? { kind: 'answer', answer: { kind: 'confirm-run', automatic: true } }
+          : { kind: 'wait', exitCode: ExitCode.Waiting };
       return allows('run') ? { kind: 'answer', answer: { kind: 'run' } } : wait;
     case 'refused':
       // Checks that refused in an earlier invocation are run again first (all of the gate's): their causes may be fixed.
@@ -114,7 +130,11 @@ export function headlessPolicy(d: Decisions, flags: HeadlessFlags, context: Poli
     case 'checklist': {
       const item = d.items.find((i) => !i.ticked && action.items.some((due) => due.id === i.id));
       if (!flags.yes || !item || !allows('tick')) return wait;
-      return { kind: 'answer', answer: { kind: 'tick', item: item.id, automatic: true }, note: `   [x] ${item.shown} (${action.precondition ? 'precondition, ' : ''}ticked automatically, --yes)` };
+      return {
+        kind: 'answer',
+        answer: { kind: 'tick', item: item.id, automatic: true },
+        note: `   [x] ${item.shown} (${action.precondition ? 'precondition, ' : ''}ticked automatically, --yes)`,
+      };
     }
     case 'confirm-step':
       return flags.yes && allows('confirm-step') ? { kind: 'answer', answer: { kind: 'confirm-step', automatic: true } } : wait;

@@ -93,12 +93,16 @@ export class Notifier {
         if (ended) return;
         ended = true;
         clearTimeout(timer);
-        const text = Buffer.concat(output).toString('utf8').slice(0, 64 * 1024);
+        const text = Buffer.concat(output)
+          .toString('utf8')
+          .slice(0, 64 * 1024);
         const took = Date.now() - started;
         const entry = `${new Date().toISOString()} ${event.event} ${outcome} in ${took}ms\n${text === '' ? '' : `${text.replace(/\n$/, '').replace(/^/gm, '  | ')}\n`}`;
-        this.#log = this.#log.then(() => appendFile(this.#options.logPath, entry, { mode: 0o600 })).catch((error: unknown) => {
-          this.#options.onFailed(`notify log ${this.#options.logPath} cannot be written: ${(error as Error).message}`);
-        });
+        this.#log = this.#log
+          .then(() => appendFile(this.#options.logPath, entry, { mode: 0o600 }))
+          .catch((error: unknown) => {
+            this.#options.onFailed(`notify log ${this.#options.logPath} cannot be written: ${(error as Error).message}`);
+          });
         if (failed) this.#options.onFailed(`notify-failed: ${event.event}: ${outcome} (see ${this.#options.logPath})`);
         resolvePromise();
       };

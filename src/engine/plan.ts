@@ -19,7 +19,7 @@ export type NextAction =
   /** Items to tick; `precondition` when they come before the step's first block, which waits for them. */
   | { kind: 'checklist'; step: Step; items: ChecklistItem[]; precondition?: true }
   | { kind: 'confirm-step'; step: Step }
-  | { kind: 'blocked'; step: Step; /** The needed stages not complete yet. */ needs: string[]; waitingFor: Step[] }
+  | { kind: 'blocked'; step: Step /** The needed stages not complete yet. */; needs: string[]; waitingFor: Step[] }
   | { kind: 'finish-step'; step: Step }
   /** An `approve=` block that would run next waits for approvals by operators other than the runner. */
   | { kind: 'approval'; step: Step; block: Block; standing: ApprovalStanding };
@@ -169,7 +169,12 @@ export function pendingFixesFor(runbook: Runbook, state: RunState, gateStep: Ste
  * What the run needs next. `runner` is the operator running it now (the run's starter by default):
  * their own approval of an `approve=` block does not count.
  */
-export function nextAction(runbook: Runbook, state: RunState, selected: StepFilter = () => true, runner: string = state.operator): NextAction {
+export function nextAction(
+  runbook: Runbook,
+  state: RunState,
+  selected: StepFilter = () => true,
+  runner: string = state.operator,
+): NextAction {
   const index = currentStepIndex(runbook, state, selected);
   if (index === -1) return { kind: 'complete' };
   // A check that has not passed binds every later step, selected or not (--only cannot slip past it), except

@@ -43,7 +43,14 @@ export interface PreflightFleetResult {
 /** Run one fleet check on every host it names, through Ansible, without touching any run's checkpoint. */
 export async function preflightFleetCheck(options: PreflightFleetOptions): Promise<PreflightFleetResult> {
   const { runbook, step, block } = options;
-  let state: RunState = initialRunState(runbook, { id: options.id, operator: options.operator, host: '', profile: options.profile, vars: {}, at: new Date().toISOString() });
+  let state: RunState = initialRunState(runbook, {
+    id: options.id,
+    operator: options.operator,
+    host: '',
+    profile: options.profile,
+    vars: {},
+    at: new Date().toISOString(),
+  });
   const blockState = (): BlockState => state.steps.find((s) => s.id === step.id)?.blocks.find((b) => b.id === block.id) as BlockState;
   let execution = 0;
   for (;;) {

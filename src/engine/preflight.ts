@@ -83,7 +83,12 @@ const sourceOf = (step: Step, block: Block) => `${relative(process.cwd(), step.f
 export async function runPreflight(runbook: Runbook, options: PreflightOptions): Promise<PreflightResult> {
   const files: VarFileEntry[] = [];
   for (const file of options.varFiles ?? []) files.push(...(await readVarFile(file)));
-  const resolved = resolveVars(runbook, { flags: options.varFlags ?? [], files, env: options.env ?? process.env, ...(options.profile === undefined ? {} : { profile: options.profile }) });
+  const resolved = resolveVars(runbook, {
+    flags: options.varFlags ?? [],
+    files,
+    env: options.env ?? process.env,
+    ...(options.profile === undefined ? {} : { profile: options.profile }),
+  });
   if ('errors' in resolved) throw new OperatorError(resolved.errors.join('\n'), ExitCode.BadInput);
   const vars = resolved;
   const masker = createMasker(vars.secretValues);
@@ -93,13 +98,30 @@ export async function runPreflight(runbook: Runbook, options: PreflightOptions):
   const dir = join(book.dir, 'preflights', id);
   const logs = join(dir, 'logs');
   await mkdir(logs, { recursive: true, mode: 0o700 });
-  const audit = await AuditLog.open(join(dir, 'audit.jsonl'), { operator: options.operator, key: await loadAuditKey(options.env ?? process.env) });
+  const audit = await AuditLog.open(join(dir, 'audit.jsonl'), {
+    operator: options.operator,
+    key: await loadAuditKey(options.env ?? process.env),
+  });
   const startedAt = new Date().toISOString();
-  await audit.append('preflight-started', { preflight: id, runbook: runbook.id, file: runbook.file, profile: options.profile ?? null, vars: publicValues(vars) });
+  await audit.append('preflight-started', {
+    preflight: id,
+    runbook: runbook.id,
+    file: runbook.file,
+    profile: options.profile ?? null,
+    vars: publicValues(vars),
+  });
 
   const connection = (name?: string): ConnectionTarget | { error: string } => {
-    const decl = name === undefined ? (runbook.connections.length === 1 ? runbook.connections[0] : undefined) : runbook.connections.find((c) => c.name === name);
-    if (!decl) return { error: name === undefined ? 'no connection= given and the runbook does not declare exactly one' : `no connection named ${name}` };
+    const decl =
+      name === undefined
+        ? runbook.connections.length === 1
+          ? runbook.connections[0]
+          : undefined
+        : runbook.connections.find((c) => c.name === name);
+    if (!decl)
+      return {
+        error: name === undefined ? 'no connection= given and the runbook does not declare exactly one' : `no connection named ${name}`,
+      };
     const target = parseConnectionUrl(interpolate(decl.url, vars.values));
     if ('error' in target) return { error: `connection ${decl.name}: ${target.error}` };
     if (decl.password !== undefined) target.password = interpolate(decl.password, vars.values);
@@ -111,18 +133,30 @@ export async function runPreflight(runbook: Runbook, options: PreflightOptions):
     for (const step of runbook.steps) await preflightStep(step);
   } finally {
     const refusing = [...new Set(checks.filter((c) => c.status === 'refused').map((c) => c.step))];
-    await audit.append('preflight-finished', { preflight: id, refusing, ...(options.signal?.aborted ? { interrupted: true } : {}), checks: checks.map((c) => ({ step: c.step, block: c.block, status: c.status, reason: c.reason })) });
+    await audit.append('preflight-finished', {
+      preflight: id,
+      refusing,
+      ...(options.signal?.aborted ? { interrupted: true } : {}),
+      checks: checks.map((c) => ({ step: c.step, block: c.block, status: c.status, reason: c.reason })),
+    });
     await audit.close();
   }
 
   async function preflightStep(step: Step): Promise<void> {
     let stopped = false;
     for (const block of step.blocks.filter((b) => b.role === 'check' && b.executor !== null)) {
-      const row: PreflightCheck = { step: step.id, stepTitle: step.title, block: block.id, status: 'not-run', reason: '', source: sourceOf(step, block) };
+      const row: PreflightCheck = {
+        step: step.id,
+        stepTitle: step.title,
+        block: block.id,
+        status: 'not-run',
+        reason: '',
+        source: sourceOf(step, block),
+      };
       checks.push(row);
       if (block.attrs.preflight === 'skip') {
         row.status = 'skipped';
-        row.reason = 'preflight=skip: it depends on an earlier step\'s effect, so it runs only in the run';
+        row.reason = "preflight=skip: it depends on an earlier step's effect, so it runs only in the run";
       } else if (stopped) {
         row.reason = 'an earlier check of this step refused and says after-failure=stop';
       } else if (options.signal?.aborted) {
@@ -168,7 +202,13 @@ export async function runPreflight(runbook: Runbook, options: PreflightOptions):
         if (row.status === 'refused' && block.attrs.afterFailure === 'stop') stopped = true;
       }
       options.onCheck?.(row, 'finished');
-      await audit.append('preflight-check', { step: row.step, block: row.block, status: row.status, reason: row.reason, ...(row.log ? { log: row.log } : {}) });
+      await audit.append('preflight-check', {
+        step: row.step,
+        block: row.block,
+        status: row.status,
+        reason: row.reason,
+        ...(row.log ? { log: row.log } : {}),
+      });
     }
   }
 
@@ -234,4 +274,5 @@ export async function runPreflight(runbook: Runbook, options: PreflightOptions):
 }
 
 /** 130 when a signal stopped it, else exit 3 when a step would refuse today, else 0. */
-export const preflightExit = (result: PreflightResult): number => (result.interrupted ? ExitCode.Signal : result.refusing.length > 0 ? ExitCode.Refused : ExitCode.Complete);
+export const preflightExit = (result: PreflightResult): number =>
+  result.interrupted ? ExitCode.Signal : result.refusing.length > 0 ? ExitCode.Refused : ExitCode.Complete;

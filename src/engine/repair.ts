@@ -47,8 +47,21 @@ const AUDIT_ONLY = new Set(['interrupted-found', 'drift']);
 
 /** Audit records of transitions the journal also holds (it is written first). */
 const JOURNALED = new Set([
-  'block-started', 'block-finished', 'block-interrupted', 'warning-acknowledged', 'check-overridden', 'interrupted-marked-done',
-  'item-ticked', 'item-unticked', 'block-approved', 'step-confirmed', 'step-skipped', 'step-finished', 'run-complete', 'run-abandoned', 'run-paused',
+  'block-started',
+  'block-finished',
+  'block-interrupted',
+  'warning-acknowledged',
+  'check-overridden',
+  'interrupted-marked-done',
+  'item-ticked',
+  'item-unticked',
+  'block-approved',
+  'step-confirmed',
+  'step-skipped',
+  'step-finished',
+  'run-complete',
+  'run-abandoned',
+  'run-paused',
 ]);
 
 const RUN_STATUSES = new Set<RunStatus>(['running', 'complete', 'failed', 'refused', 'waiting', 'interrupted', 'abandoned']);
@@ -98,7 +111,9 @@ class AuditTranslator {
         this.#started.set(key, at);
         const confirmed = this.#confirmed.get(key);
         this.#confirmed.delete(key);
-        return [{ type: 'block-started', step, block, hash: hash(), log: text(record, 'log') ?? '', at, ...(confirmed ? { confirmed } : {}) }];
+        return [
+          { type: 'block-started', step, block, hash: hash(), log: text(record, 'log') ?? '', at, ...(confirmed ? { confirmed } : {}) },
+        ];
       }
       case 'block-finished': {
         const started = this.#started.get(key);
@@ -132,7 +147,9 @@ class AuditTranslator {
       case 'warning-acknowledged':
         return [{ type: 'warning-acknowledged', step, block, decision: decisionOf(record) }];
       case 'baseline-chosen':
-        return record.baseline && typeof record.baseline === 'object' ? [{ type: 'baseline-chosen', baseline: record.baseline as Baseline, at }] : [];
+        return record.baseline && typeof record.baseline === 'object'
+          ? [{ type: 'baseline-chosen', baseline: record.baseline as Baseline, at }]
+          : [];
       case 'check-overridden':
         return [{ type: 'check-overridden', step, block, decision: decisionOf(record) }];
       case 'interrupted-marked-done':
@@ -196,14 +213,22 @@ function refuse(file: string, why: string): StateError {
  * StateError (exit 2) when they are missing, broken, or belong to another runbook.
  */
 export async function rebuildCheckpoint(runbook: Runbook, paths: RunPaths, runId: string, key: AuditKey): Promise<Rebuilt> {
-  if (!existsSync(paths.audit)) throw refuse(paths.audit, `its audit trail ${paths.audit} is missing, and it alone says who started the run, when and with what`);
+  if (!existsSync(paths.audit))
+    throw refuse(paths.audit, `its audit trail ${paths.audit} is missing, and it alone says who started the run, when and with what`);
   const verdict = await verifyAudit(paths.audit, { key });
-  if (!verdict.ok) throw refuse(paths.audit, `its audit trail ${paths.audit} is broken at line ${verdict.line} (${verdict.reason}); check it with \`waymark audit --verify\``);
+  if (!verdict.ok)
+    throw refuse(
+      paths.audit,
+      `its audit trail ${paths.audit} is broken at line ${verdict.line} (${verdict.reason}); check it with \`waymark audit --verify\``,
+    );
   const records = verdict.records;
   const started = records.find((r) => r.type === 'run-started');
   if (!started) throw refuse(paths.audit, `its audit trail ${paths.audit} has no run-started record`);
   if (started.runbook !== runbook.id) {
-    throw refuse(paths.audit, `run ${runId} is a run of runbook ${String(started.runbook)} (${String(started.file)}), not of ${runbook.id} (${runbook.file})`);
+    throw refuse(
+      paths.audit,
+      `run ${runId} is a run of runbook ${String(started.runbook)} (${String(started.file)}), not of ${runbook.id} (${runbook.file})`,
+    );
   }
 
   const journalPath = journalPathOf(paths.checkpoint);
@@ -212,8 +237,10 @@ export async function rebuildCheckpoint(runbook: Runbook, paths: RunPaths, runId
   });
   for (const [i, entry] of entries.entries()) {
     const previous = entries[i - 1];
-    if (previous && entry.seq !== previous.seq + 1) throw refuse(journalPath, `its journal ${journalPath} skips from transition ${previous.seq} to ${entry.seq}`);
-    if (headOf(entry) === null) throw refuse(journalPath, `line ${i + 1} of its journal ${journalPath} does not say where the audit trail stood`);
+    if (previous && entry.seq !== previous.seq + 1)
+      throw refuse(journalPath, `its journal ${journalPath} skips from transition ${previous.seq} to ${entry.seq}`);
+    if (headOf(entry) === null)
+      throw refuse(journalPath, `line ${i + 1} of its journal ${journalPath} does not say where the audit trail stood`);
   }
   const first = entries[0];
   const last = entries.at(-1);
@@ -229,9 +256,14 @@ export async function rebuildCheckpoint(runbook: Runbook, paths: RunPaths, runId
     const own = records[lastHead];
     coverTo = own !== undefined && own.type === recordTypeOf(last.event) ? lastHead + 1 : lastHead;
   }
-  if (coverFrom > 1) notes.push('the journal does not reach back to the start of the run: earlier transitions come from the audit trail, with block hashes from the runbook as it is now (drift before the repair cannot be seen), and no output tails');
+  if (coverFrom > 1)
+    notes.push(
+      'the journal does not reach back to the start of the run: earlier transitions come from the audit trail, with block hashes from the runbook as it is now (drift before the repair cannot be seen), and no output tails',
+    );
   if (coverTo < records.length && records.slice(coverTo).some((r) => JOURNALED.has(r.type))) {
-    notes.push(`the audit trail has records after the journal's last transition (record ${coverTo + 1} on): they are taken from the audit trail`);
+    notes.push(
+      `the audit trail has records after the journal's last transition (record ${coverTo + 1} on): they are taken from the audit trail`,
+    );
   }
 
   const translate = new AuditTranslator(runbook);
@@ -289,7 +321,11 @@ function stepStatuses(state: RunState): Record<string, string> {
 export async function repairRun(runbook: Runbook, options: { stateDir: string; runId?: string; operator: string }): Promise<RepairOutcome> {
   const book = await locateRunbookState(options.stateDir, runbook);
   const runId = options.runId ?? (await readCurrentRun(book.current));
-  if (runId === null) throw new OperatorError(`${runbook.id} has no current run in ${options.stateDir}; name the run to repair with --run ID`, ExitCode.BadInput);
+  if (runId === null)
+    throw new OperatorError(
+      `${runbook.id} has no current run in ${options.stateDir}; name the run to repair with --run ID`,
+      ExitCode.BadInput,
+    );
   const paths = runPaths(book, runId);
   if (!existsSync(paths.dir)) throw refuse(paths.dir, `run ${runId} has no folder ${paths.dir}`);
   const lock = await acquireLock(book.dir, { runId, operator: options.operator });
@@ -348,7 +384,9 @@ async function keepAside(path: string): Promise<string> {
   try {
     await rename(path, aside);
   } catch (error) {
-    throw new StateError(path, `state file ${path} cannot be moved aside to ${aside}: ${reasonOf(error)}; nothing was written`, { cause: error });
+    throw new StateError(path, `state file ${path} cannot be moved aside to ${aside}: ${reasonOf(error)}; nothing was written`, {
+      cause: error,
+    });
   }
   await syncDirectory(dirname(path), aside);
   return aside;
@@ -358,7 +396,12 @@ async function keepAside(path: string): Promise<string> {
  * The capture a `block-finished` record carries (docs/capture.md). The trail holds a secret one
  * masked, so a rebuilt checkpoint knows it only as secret: a resumed run captures it again.
  */
-function capturedFrom(record: Record<string, unknown>, step: string, block: string, at: string): { name: string; captured: CapturedValue } | undefined {
+function capturedFrom(
+  record: Record<string, unknown>,
+  step: string,
+  block: string,
+  at: string,
+): { name: string; captured: CapturedValue } | undefined {
   const capture = record.capture;
   if (typeof capture !== 'object' || capture === null) return undefined;
   const { name, value, secret } = capture as Record<string, unknown>;

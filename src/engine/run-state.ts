@@ -7,12 +7,19 @@
 import type { Baseline, Deviation } from './baseline.js';
 
 /** Status of a step, as `status --json` reports it. */
-export type StepStatus =
-  | 'pending' | 'running' | 'passed' | 'failed' | 'refused' | 'skipped' | 'overridden' | 'waiting' | 'interrupted';
+export type StepStatus = 'pending' | 'running' | 'passed' | 'failed' | 'refused' | 'skipped' | 'overridden' | 'waiting' | 'interrupted';
 
 /** Status of a block. `warning` waits for an acknowledgement; `acknowledged` has had it. */
 export type BlockStatus =
-  | 'pending' | 'running' | 'passed' | 'failed' | 'refused' | 'warning' | 'acknowledged' | 'overridden' | 'interrupted'
+  | 'pending'
+  | 'running'
+  | 'passed'
+  | 'failed'
+  | 'refused'
+  | 'warning'
+  | 'acknowledged'
+  | 'overridden'
+  | 'interrupted'
   /** A fleet block with `pause=confirm` between two batches: the next batch waits for a confirmation. */
   | 'paused';
 
@@ -321,7 +328,9 @@ function closeExecution(history: Execution[] | undefined, change: Partial<Execut
  */
 export function interruptBlock(block: BlockState, at: string): BlockState {
   const history = closeExecution(block.history, { outcome: 'interrupted', finishedAt: at });
-  const hosts = block.hosts?.map((host) => (host.status === 'running' ? { ...host, status: 'interrupted' as const, finishedAt: at } : host));
+  const hosts = block.hosts?.map((host) =>
+    host.status === 'running' ? { ...host, status: 'interrupted' as const, finishedAt: at } : host,
+  );
   return { ...block, status: 'interrupted', finishedAt: at, ...(history ? { history } : {}), ...(hosts ? { hosts } : {}) };
 }
 
@@ -331,7 +340,9 @@ export function interruptBlock(block: BlockState, at: string): BlockState {
  */
 function markDone(block: BlockState, decision: Decision): BlockState {
   if (!block.hosts) return { ...block, status: 'passed', markedDone: decision };
-  const hosts = block.hosts.map((host) => (host.status === 'interrupted' || host.status === 'running' ? { ...host, status: 'marked-done' as const, markedDone: decision } : host));
+  const hosts = block.hosts.map((host) =>
+    host.status === 'interrupted' || host.status === 'running' ? { ...host, status: 'marked-done' as const, markedDone: decision } : host,
+  );
   const left = hosts.some((host) => !isHostDone(host));
   return { ...block, hosts, status: left ? 'pending' : 'passed', markedDone: decision };
 }
@@ -522,7 +533,9 @@ export function reduce(state: RunState, event: RunEvent): RunState {
       // running (or was interrupted, which withStepStatus says): "interrupted" is for a block cut short.
       if (event.status !== 'running') {
         next.steps = state.steps.map((step) =>
-          step.status === 'running' && !step.blocks.some((b) => b.status === 'running' || b.status === 'interrupted') ? { ...step, status: 'waiting' } : step,
+          step.status === 'running' && !step.blocks.some((b) => b.status === 'running' || b.status === 'interrupted')
+            ? { ...step, status: 'waiting' }
+            : step,
         );
       }
       if (event.status === 'complete' || event.status === 'abandoned') next.finishedAt = event.at;

@@ -32,7 +32,18 @@ import { decisionsFor, describeAction, exitCodeFor, overrideTarget, refusal, typ
 import { describeReconciliation, initialRunState, reconcile, blockHash } from './reconcile.js';
 import type { BlockState, Decision, HostState, RunEvent, RunState, RunStatus, StepState } from './run-state.js';
 import { isStepDone, reduce } from './run-state.js';
-import { changedSecrets, fixedValues, publicValues, recordedVars, resolveVars, secretDigests, settingsConflicts, unsetSecrets, type ResolvedVars, type VarInputs } from './vars.js';
+import {
+  changedSecrets,
+  fixedValues,
+  publicValues,
+  recordedVars,
+  resolveVars,
+  secretDigests,
+  settingsConflicts,
+  unsetSecrets,
+  type ResolvedVars,
+  type VarInputs,
+} from './vars.js';
 import { readVarFile, type VarFileEntry } from './var-file.js';
 import { Notifier, type NotifyEvent } from './notify.js';
 import type { NotifyEventName } from '../runbook/notify-decl.js';
@@ -279,7 +290,8 @@ export class RunSession {
     if (!this.#notifier) return;
     if (type === 'block-started') this.#toldWaiting = false;
     let event: NotifyEventName | undefined;
-    if (type === 'block-finished' && (data.outcome === 'failure' || data.outcome === 'error')) event = data.role === 'check' ? 'gate-refused' : 'block-failed';
+    if (type === 'block-finished' && (data.outcome === 'failure' || data.outcome === 'error'))
+      event = data.role === 'check' ? 'gate-refused' : 'block-failed';
     else if (type === 'block-paused') event = 'waiting';
     else if (type === 'run-paused' && data.status === 'waiting') event = 'waiting';
     else if (type === 'run-complete') event = 'run-complete';
@@ -312,12 +324,20 @@ export class RunSession {
     // The runbook's own state folder: one that belongs to another runbook is refused here, before anything changes.
     const { book, notices } = await claimRunbookState(options.stateDir, runbook);
     // A baseline that cannot be read is refused before the run starts or resumes.
-    const rehearsal = options.baseline === undefined ? undefined : await loadBaseline(options.baseline, { stateDir: options.stateDir, runbook });
+    const rehearsal =
+      options.baseline === undefined ? undefined : await loadBaseline(options.baseline, { stateDir: options.stateDir, runbook });
 
     const previousId = await readCurrentRun(book.current);
     const lock = await acquireLock(book.dir, { runId: previousId, operator });
     try {
-      const session = await RunSession.#start(runbook, operator, { ...options, files, ...(rehearsal ? { rehearsal } : {}) }, book, previousId, lock);
+      const session = await RunSession.#start(
+        runbook,
+        operator,
+        { ...options, files, ...(rehearsal ? { rehearsal } : {}) },
+        book,
+        previousId,
+        lock,
+      );
       session.notices.unshift(...notices);
       session.notices.push(...session.vars.warnings);
       return session;
@@ -345,7 +365,7 @@ export class RunSession {
           [
             `run ${resumed.run} was started with other settings, and a run's settings are fixed at its start:`,
             ...conflicts.map((c) => `  ${c}`),
-            'resume without them to go on with the run\'s own settings, or start a new run with --new-run',
+            "resume without them to go on with the run's own settings, or start a new run with --new-run",
           ].join('\n'),
           ExitCode.BadInput,
         );
@@ -396,7 +416,11 @@ export class RunSession {
       const paths = runPaths(book, previousId);
       await assertNoSymlinksBelow(options.stateDir, paths.logs);
       // A missing or unreadable checkpoint is refused (exit 2): it never means "start from step 1".
-      const { checkpoint, state: previous } = await RunCheckpoint.resume(paths, { runId: previousId, runbookFile: runbook.file, current: book.current });
+      const { checkpoint, state: previous } = await RunCheckpoint.resume(paths, {
+        runId: previousId,
+        runbookFile: runbook.file,
+        current: book.current,
+      });
       if (previous.status === 'complete' && !options.newRun) {
         // A complete run is not run again by re-invoking the same command: the session holds it
         // (and the lock) to show it, and writes nothing to it. --new-run starts another.
@@ -404,7 +428,18 @@ export class RunSession {
           await checkpoint.close();
           throw error;
         });
-        const session = new RunSession({ runbook, vars: recordedVars(runbook, previous), operator, paths, state: previous, checkpoint, audit, key, lock, options });
+        const session = new RunSession({
+          runbook,
+          vars: recordedVars(runbook, previous),
+          operator,
+          paths,
+          state: previous,
+          checkpoint,
+          audit,
+          key,
+          lock,
+          options,
+        });
         session.#finished = true;
         session.notices.push(...notices);
         return session;
@@ -440,7 +475,18 @@ export class RunSession {
     if (resumed) {
       const { state: fitted, changes } = reconcile(runbook, resumed.state, at);
       const state: RunState = { ...fitted, status: 'running', updatedAt: at };
-      session = new RunSession({ runbook, vars, operator, paths: resumed.paths, state, checkpoint: resumed.checkpoint, audit: resumed.audit, key, lock, options });
+      session = new RunSession({
+        runbook,
+        vars,
+        operator,
+        paths: resumed.paths,
+        state,
+        checkpoint: resumed.checkpoint,
+        audit: resumed.audit,
+        key,
+        lock,
+        options,
+      });
       session.notices.push(...notices);
       session.resumed = true;
       for (const [type, data] of auditEntries) await session.#record(type, data);
@@ -496,7 +542,10 @@ export class RunSession {
   /** What the operator is told about the run's baseline: which rehearsal, and what to be wary of. */
   #baselineNotices(baseline: Baseline): string[] {
     const from = baseline.from === 'evidence' ? `evidence bundle ${baseline.source}` : 'this state directory';
-    return [`baseline: rehearsal run ${baseline.run} (from ${from}): ${baseline.blocks.length} blocks with figures`, ...baselineWarnings(baseline, this.runbook)];
+    return [
+      `baseline: rehearsal run ${baseline.run} (from ${from}): ${baseline.blocks.length} blocks with figures`,
+      ...baselineWarnings(baseline, this.runbook),
+    ];
   }
 
   /** Record the baseline a new run was started with: in the checkpoint (a resume keeps it) and the trail. */
@@ -506,7 +555,14 @@ export class RunSession {
     await this.#dispatch({ type: 'baseline-chosen', baseline, at: new Date().toISOString() }, [
       'baseline-chosen',
       // The figures themselves too: a checkpoint rebuilt from the trail (waymark repair) keeps its baseline.
-      { rehearsal: baseline.run, from: baseline.from, source: baseline.source, blocks: baseline.blocks.length, warnings: notices.slice(1), baseline },
+      {
+        rehearsal: baseline.run,
+        from: baseline.from,
+        source: baseline.source,
+        blocks: baseline.blocks.length,
+        warnings: notices.slice(1),
+        baseline,
+      },
     ]);
   }
 
@@ -519,7 +575,8 @@ export class RunSession {
     const result: BlockResult = { durationMs: event.durationMs };
     // A fleet block's figures are its duration and its hosts' (its rows are its hosts, not data).
     if (event.rowCount !== undefined && !hosts) result.rowCount = event.rowCount;
-    if (hosts) result.hosts = hosts.map((h) => (h.durationMs === undefined ? { host: h.host } : { host: h.host, durationMs: h.durationMs }));
+    if (hosts)
+      result.hosts = hosts.map((h) => (h.durationMs === undefined ? { host: h.host } : { host: h.host, durationMs: h.durationMs }));
     const deviation = judgeAgainstBaseline(this.#state, step, block, result);
     if (!deviation) return;
     event.outcome = 'warning';
@@ -535,7 +592,10 @@ export class RunSession {
     for (const lost of lostSecretCaptures(this.runbook, this.#state, new Set(this.#captured.keys()))) {
       const message = `secret capture ${lost.name} of block ${lost.block.id} is not kept between sessions (a secret never reaches disk in clear): block ${lost.block.id} runs again to capture it`;
       this.notices.push(message);
-      await this.#dispatch({ type: 'block-reset', step: lost.step, block: lost.block.id, hash: blockHash(lost.block) }, ['capture-lost', { step: lost.step, block: lost.block.id, name: lost.name, message }]);
+      await this.#dispatch({ type: 'block-reset', step: lost.step, block: lost.block.id, hash: blockHash(lost.block) }, [
+        'capture-lost',
+        { step: lost.step, block: lost.block.id, name: lost.name, message },
+      ]);
     }
   }
 
@@ -641,13 +701,19 @@ export class RunSession {
     this.#state = { ...this.#state, auditHead: this.#audit.head };
     return this.#writing(async () => {
       try {
-        if (event) return await this.#checkpoint.commit(event, this.#state, (seq) => (due ? { due, seal: sealTransition(this.#key, seq, event, due) } : {}));
+        if (event)
+          return await this.#checkpoint.commit(event, this.#state, (seq) =>
+            due ? { due, seal: sealTransition(this.#key, seq, event, due) } : {},
+          );
         await this.#checkpoint.snapshot(this.#state);
         return 0;
       } catch (error) {
         // If a transition cannot be written, waymark stops (docs/running.md#if-the-checkpoint-cannot-be-written).
         if (error instanceof StateError) throw error;
-        throw new StateError(this.paths.checkpoint, `checkpoint ${this.paths.checkpoint} cannot be written: ${(error as Error).message}; the run stops here`);
+        throw new StateError(
+          this.paths.checkpoint,
+          `checkpoint ${this.paths.checkpoint} cannot be written: ${(error as Error).message}; the run stops here`,
+        );
       }
     });
   }
@@ -735,7 +801,11 @@ export class RunSession {
 
   /** The answers allowed now, and what a face needs to show the run's question. */
   decisions(): Decisions {
-    return decisionsFor(this.runbook, this.#state, this.next(), { busy: this.busy, mask: (text) => this.mask(text), shown: this.shownValues() });
+    return decisionsFor(this.runbook, this.#state, this.next(), {
+      busy: this.busy,
+      mask: (text) => this.mask(text),
+      shown: this.shownValues(),
+    });
   }
 
   /**
@@ -776,7 +846,8 @@ export class RunSession {
       case 'confirm-run':
         return this.#runBlock(step, block, this.#decision(undefined, answer.automatic));
       case 'rerun':
-        if (d.action.kind === 'refused') return this.#rerunGate(step, d, answer.confirmed ? this.#decision(undefined, answer.automatic) : undefined);
+        if (d.action.kind === 'refused')
+          return this.#rerunGate(step, d, answer.confirmed ? this.#decision(undefined, answer.automatic) : undefined);
         return this.#runBlock(step, block, answer.confirmed ? this.#decision(undefined, answer.automatic) : undefined);
       case 'retry':
         return this.#runBlock(step, block, answer.confirmed ? this.#decision(undefined, answer.automatic) : undefined);
@@ -805,12 +876,18 @@ export class RunSession {
       case 'override': {
         const check = overrideTarget(d, answer.block) as Block;
         const decision = this.#decision(answer.reason.trim());
-        await this.#dispatch({ type: 'check-overridden', step: step.id, block: check.id, decision }, ['check-overridden', { step: step.id, block: check.id, reason: decision.reason ?? '' }]);
+        await this.#dispatch({ type: 'check-overridden', step: step.id, block: check.id, decision }, [
+          'check-overridden',
+          { step: step.id, block: check.id, reason: decision.reason ?? '' },
+        ]);
         return null;
       }
       case 'mark-done': {
         const decision = this.#decision(answer.reason.trim());
-        await this.#dispatch({ type: 'interrupted-marked-done', step: step.id, block: block.id, decision }, ['interrupted-marked-done', { step: step.id, block: block.id, reason: decision.reason ?? '' }]);
+        await this.#dispatch({ type: 'interrupted-marked-done', step: step.id, block: block.id, decision }, [
+          'interrupted-marked-done',
+          { step: step.id, block: block.id, reason: decision.reason ?? '' },
+        ]);
         return null;
       }
       case 'acknowledge': {
@@ -818,28 +895,46 @@ export class RunSession {
         const deviation = d.blockState?.deviation;
         await this.#dispatch({ type: 'warning-acknowledged', step: step.id, block: block.id, decision }, [
           'warning-acknowledged',
-          { step: step.id, block: block.id, reason: decision.reason ?? null, automatic: answer.automatic ?? false, ...(deviation ? { deviation } : {}) },
+          {
+            step: step.id,
+            block: block.id,
+            reason: decision.reason ?? null,
+            automatic: answer.automatic ?? false,
+            ...(deviation ? { deviation } : {}),
+          },
         ]);
         return null;
       }
       case 'tick': {
         const item = d.items.find((i) => i.id === answer.item) as { id: string; text: string };
         if (answer.ticked === false) {
-          await this.#dispatch({ type: 'item-unticked', step: step.id, item: item.id }, ['item-unticked', { step: step.id, item: item.id, text: item.text }]);
+          await this.#dispatch({ type: 'item-unticked', step: step.id, item: item.id }, [
+            'item-unticked',
+            { step: step.id, item: item.id, text: item.text },
+          ]);
           return null;
         }
         const decision = this.#decision(undefined, answer.automatic);
-        await this.#dispatch({ type: 'item-ticked', step: step.id, item: item.id, decision }, ['item-ticked', { step: step.id, item: item.id, text: item.text, automatic: answer.automatic ?? false }]);
+        await this.#dispatch({ type: 'item-ticked', step: step.id, item: item.id, decision }, [
+          'item-ticked',
+          { step: step.id, item: item.id, text: item.text, automatic: answer.automatic ?? false },
+        ]);
         return null;
       }
       case 'confirm-step': {
         const decision = this.#decision(undefined, answer.automatic);
-        await this.#dispatch({ type: 'step-confirmed', step: step.id, decision }, ['step-confirmed', { step: step.id, automatic: answer.automatic ?? false }]);
+        await this.#dispatch({ type: 'step-confirmed', step: step.id, decision }, [
+          'step-confirmed',
+          { step: step.id, automatic: answer.automatic ?? false },
+        ]);
         return null;
       }
       case 'skip': {
         const decision = this.#decision(answer.reason.trim());
-        await this.#dispatch({ type: 'step-skipped', step: step.id, decision }, ['step-skipped', { step: step.id, reason: decision.reason ?? '' }]);
+        await this.#dispatch({ type: 'step-skipped', step: step.id, decision }, [
+          'step-skipped',
+          { step: step.id, reason: decision.reason ?? '' },
+        ]);
         this.#emit({ type: 'step-finished', step, state: this.#stepState(step) });
         return null;
       }
@@ -900,7 +995,14 @@ export class RunSession {
     }
   }
 
-  async #startAndRun(step: Step, block: Block, blockState: BlockState, abort: AbortController, confirmation: Decision | undefined, only: HostSelection | undefined): Promise<BlockState> {
+  async #startAndRun(
+    step: Step,
+    block: Block,
+    blockState: BlockState,
+    abort: AbortController,
+    confirmation: Decision | undefined,
+    only: HostSelection | undefined,
+  ): Promise<BlockState> {
     const stepState = this.#stepState(step);
     const index = this.runbook.steps.indexOf(step);
     if (stepState.status === 'pending') {
@@ -909,7 +1011,13 @@ export class RunSession {
       this.#emit({ type: 'step-started', step, index, total: this.runbook.steps.length });
     }
     if (confirmation) {
-      await this.#record('block-confirmed', { step: step.id, block: block.id, by: confirmation.by, automatic: confirmation.automatic ?? false, command: this.describeBlock(block) });
+      await this.#record('block-confirmed', {
+        step: step.id,
+        block: block.id,
+        by: confirmation.by,
+        automatic: confirmation.automatic ?? false,
+        command: this.describeBlock(block),
+      });
     }
     // Stopped before its start was recorded: the block did not start, and nothing says it did.
     if (abort.signal.aborted) return blockState;
@@ -917,8 +1025,19 @@ export class RunSession {
     const log = await openBlockLog(this.paths.logs, block.id, execution);
     const logPath = relative(this.paths.dir, log.path);
     await this.#dispatch(
-      { type: 'block-started', step: step.id, block: block.id, hash: blockHash(block), log: logPath, at: new Date().toISOString(), ...(confirmation ? { confirmed: confirmation } : {}) },
-      ['block-started', { step: step.id, block: block.id, role: block.role, execution, log: logPath, ...(only !== undefined ? { hosts: only } : {}) }],
+      {
+        type: 'block-started',
+        step: step.id,
+        block: block.id,
+        hash: blockHash(block),
+        log: logPath,
+        at: new Date().toISOString(),
+        ...(confirmation ? { confirmed: confirmation } : {}),
+      },
+      [
+        'block-started',
+        { step: step.id, block: block.id, role: block.role, execution, log: logPath, ...(only !== undefined ? { hosts: only } : {}) },
+      ],
     );
     this.#emit({ type: 'block-started', step, block, execution });
     this.#executedHere.add(block.id);
@@ -928,7 +1047,9 @@ export class RunSession {
     if (block.attrs.fleet) {
       let fleetResult: FleetResult;
       try {
-        fleetResult = abort.signal.aborted ? { kind: 'canceled' } : await this.#runFleet(step, block, execution, abort.signal, only, (line) => void log.write(line));
+        fleetResult = abort.signal.aborted
+          ? { kind: 'canceled' }
+          : await this.#runFleet(step, block, execution, abort.signal, only, (line) => void log.write(line));
       } finally {
         await log.close();
       }
@@ -937,27 +1058,39 @@ export class RunSession {
       let result: BlockExecution | null;
       try {
         // Stopped while its start was being recorded: its command never runs, and it is interrupted.
-        result = abort.signal.aborted ? null : await executeBlock(block, {
-          shell: this.runbook.shell,
-          // A fragment's blocks run in the fragment's folder; foreach values are variables of their step.
-          cwd: dirname(resolve(step.file)),
-          vars: this.#blockVars(step),
-          timeoutMs: this.runbook.timeoutMs,
-          masker: this.#masker,
-          signal: abort.signal,
-          ...(this.#options.killGraceMs !== undefined ? { killGraceMs: this.#options.killGraceMs } : {}),
-          resolveConnection: (name) => this.#connection(name),
-          // One log file per execution; retries of the same execution are marked inside it.
-          openLog: (attempt) => {
-            if (attempt > 1) log.write(`--- waymark: attempt ${attempt} ---`);
-            return { write: (line) => void log.write(line), writeChunk: (chunk) => void log.writeChunk(chunk) };
-          },
-          ...(this.#options.streamOutput === false ? {} : { onOutput: (stream: OutputStream, chunk: Buffer) => this.#emit({ type: 'output', block, stream, chunk }) }),
-          onAttempt: (report) => {
-            if (report.next === 'done') return;
-            this.#emit({ type: 'attempt', step, block, attempt: report.attempt + 1, of: report.maxAttempts, nextInMs: report.delayMs, reason: this.mask(report.verdict.reason) });
-          },
-        });
+        result = abort.signal.aborted
+          ? null
+          : await executeBlock(block, {
+              shell: this.runbook.shell,
+              // A fragment's blocks run in the fragment's folder; foreach values are variables of their step.
+              cwd: dirname(resolve(step.file)),
+              vars: this.#blockVars(step),
+              timeoutMs: this.runbook.timeoutMs,
+              masker: this.#masker,
+              signal: abort.signal,
+              ...(this.#options.killGraceMs !== undefined ? { killGraceMs: this.#options.killGraceMs } : {}),
+              resolveConnection: (name) => this.#connection(name),
+              // One log file per execution; retries of the same execution are marked inside it.
+              openLog: (attempt) => {
+                if (attempt > 1) log.write(`--- waymark: attempt ${attempt} ---`);
+                return { write: (line) => void log.write(line), writeChunk: (chunk) => void log.writeChunk(chunk) };
+              },
+              ...(this.#options.streamOutput === false
+                ? {}
+                : { onOutput: (stream: OutputStream, chunk: Buffer) => this.#emit({ type: 'output', block, stream, chunk }) }),
+              onAttempt: (report) => {
+                if (report.next === 'done') return;
+                this.#emit({
+                  type: 'attempt',
+                  step,
+                  block,
+                  attempt: report.attempt + 1,
+                  of: report.maxAttempts,
+                  nextInMs: report.delayMs,
+                  reason: this.mask(report.verdict.reason),
+                });
+              },
+            });
       } finally {
         await log.close();
       }
@@ -974,7 +1107,11 @@ export class RunSession {
     if (result === null || result.canceled) {
       await this.#dispatch({ type: 'block-interrupted', step: step.id, block: block.id, at }, [
         'block-interrupted',
-        { step: step.id, block: block.id, reason: result === null ? 'stopped before its command started' : 'cancelled by the operator or a signal' },
+        {
+          step: step.id,
+          block: block.id,
+          reason: result === null ? 'stopped before its command started' : 'cancelled by the operator or a signal',
+        },
       ]);
     } else {
       const event: RunEvent = {
@@ -1001,15 +1138,26 @@ export class RunSession {
       }
       const capture = block.attrs.capture;
       if (capture && result.captured) {
-        event.capture = { name: capture.name, captured: capturedRecord(step.id, block.id, result.captured, at, (text) => auditMac(this.#key, text), capture.name) };
+        event.capture = {
+          name: capture.name,
+          captured: capturedRecord(step.id, block.id, result.captured, at, (text) => auditMac(this.#key, text), capture.name),
+        };
       }
       this.#judged(step, block, event);
       await this.#dispatch(event, [
         'block-finished',
         {
-          step: step.id, block: block.id, role: block.role, outcome: event.outcome, exitCode: event.exitCode, reason: event.reason ?? null, attempts: result.attempts,
+          step: step.id,
+          block: block.id,
+          role: block.role,
+          outcome: event.outcome,
+          exitCode: event.exitCode,
+          reason: event.reason ?? null,
+          attempts: result.attempts,
           ...(event.deviation ? { deviation: event.deviation } : {}),
-          ...(capture && result.captured ? { capture: { name: capture.name, value: shownCapture(result.captured), secret: result.captured.secret } } : {}),
+          ...(capture && result.captured
+            ? { capture: { name: capture.name, value: shownCapture(result.captured), secret: result.captured.secret } }
+            : {}),
         },
       ]);
       if (capture && result.captured) {
@@ -1023,7 +1171,8 @@ export class RunSession {
   /** A captured value, for the blocks after this one; a secret one is masked from now on. */
   #keepCapture(name: string, captured: { value: string; secret: boolean }): void {
     this.#captured.set(name, captured);
-    if (captured.secret) this.#masker = createMasker([...this.vars.secretValues, ...[...this.#captured.values()].filter((c) => c.secret).map((c) => c.value)]);
+    if (captured.secret)
+      this.#masker = createMasker([...this.vars.secretValues, ...[...this.#captured.values()].filter((c) => c.secret).map((c) => c.value)]);
   }
 
   /** A block's variables: the run's, then what earlier blocks captured, then its step's own (foreach). */
@@ -1053,7 +1202,10 @@ export class RunSession {
       return;
     }
     if (result.kind === 'paused') {
-      await this.#dispatch({ type: 'block-paused', step: step.id, block: block.id, at }, ['block-paused', { step: step.id, block: block.id }]);
+      await this.#dispatch({ type: 'block-paused', step: step.id, block: block.id, at }, [
+        'block-paused',
+        { step: step.id, block: block.id },
+      ]);
       return;
     }
     const event: RunEvent = {
@@ -1072,12 +1224,28 @@ export class RunSession {
     this.#judged(step, block, event, this.#stepState(step).blocks.find((b) => b.id === block.id)?.hosts ?? []);
     await this.#dispatch(event, [
       'block-finished',
-      { step: step.id, block: block.id, role: block.role, outcome: event.outcome, exitCode: null, reason: event.reason ?? null, attempts: 1, ...(event.deviation ? { deviation: event.deviation } : {}) },
+      {
+        step: step.id,
+        block: block.id,
+        role: block.role,
+        outcome: event.outcome,
+        exitCode: null,
+        reason: event.reason ?? null,
+        attempts: 1,
+        ...(event.deviation ? { deviation: event.deviation } : {}),
+      },
     ]);
   }
 
   /** A fleet block's execution: its hosts through Ansible, batch by batch (fleet-run.ts). */
-  #runFleet(step: Step, block: Block, execution: number, signal: AbortSignal, only: HostSelection | undefined, log: (line: string) => void): Promise<FleetResult> {
+  #runFleet(
+    step: Step,
+    block: Block,
+    execution: number,
+    signal: AbortSignal,
+    only: HostSelection | undefined,
+    log: (line: string) => void,
+  ): Promise<FleetResult> {
     return runFleet({
       stepId: step.id,
       block,
@@ -1096,19 +1264,22 @@ export class RunSession {
       dispatch: async (event, audit) => {
         await this.#dispatch(event, audit);
         if (event.type !== 'host-finished') return;
-        const host = this.#stepState(step).blocks.find((b) => b.id === block.id)?.hosts?.find((h) => h.host === event.host);
+        const host = this.#stepState(step)
+          .blocks.find((b) => b.id === block.id)
+          ?.hosts?.find((h) => h.host === event.host);
         if (host) this.#emit({ type: 'host-finished', step, block, host });
       },
-      batchFinished: (summary) => this.#notifier?.send({
-        event: 'batch-finished',
-        runbook: this.runbook.title,
-        run: this.#state.run,
-        step: step.id,
-        block: block.id,
-        operator: this.operator,
-        reason: this.mask(summary),
-        at: new Date().toISOString(),
-      }),
+      batchFinished: (summary) =>
+        this.#notifier?.send({
+          event: 'batch-finished',
+          runbook: this.runbook.title,
+          run: this.#state.run,
+          step: step.id,
+          block: block.id,
+          operator: this.operator,
+          reason: this.mask(summary),
+          at: new Date().toISOString(),
+        }),
       log,
     });
   }
@@ -1123,8 +1294,16 @@ export class RunSession {
   }
 
   #connection(name?: string): ConnectionTarget | { error: string } {
-    const decl = name === undefined ? (this.runbook.connections.length === 1 ? this.runbook.connections[0] : undefined) : this.runbook.connections.find((c) => c.name === name);
-    if (!decl) return { error: name === undefined ? 'no connection= given and the runbook does not declare exactly one' : `no connection named ${name}` };
+    const decl =
+      name === undefined
+        ? this.runbook.connections.length === 1
+          ? this.runbook.connections[0]
+          : undefined
+        : this.runbook.connections.find((c) => c.name === name);
+    if (!decl)
+      return {
+        error: name === undefined ? 'no connection= given and the runbook does not declare exactly one' : `no connection named ${name}`,
+      };
     const target = parseConnectionUrl(interpolate(decl.url, this.vars.values));
     if ('error' in target) return { error: `connection ${decl.name}: ${target.error}` };
     if (decl.password !== undefined) target.password = interpolate(decl.password, this.vars.values);
@@ -1177,7 +1356,11 @@ export class RunSession {
    */
   async recordShell(startedAt: Date, durationMs: number): Promise<void> {
     if (this.#closed) throw new OperatorError('this session is closed', ExitCode.BadInput);
-    await this.#record('shell-opened', { startedAt: startedAt.toISOString(), durationMs: Math.round(durationMs), cwd: dirname(resolve(this.runbook.file)) });
+    await this.#record('shell-opened', {
+      startedAt: startedAt.toISOString(),
+      durationMs: Math.round(durationMs),
+      cwd: dirname(resolve(this.runbook.file)),
+    });
   }
 
   /** Accept a warning from a check or block so the run can go on (the answer `acknowledge`). */
@@ -1224,7 +1407,8 @@ export class RunSession {
     if (this.#closed) throw new OperatorError('this session is closed', ExitCode.BadInput);
     const d = this.decisions();
     if (d.step?.id !== stepId) throw new OperatorError(`step ${stepId} is not the current step: ${d.summary}`, ExitCode.BadInput);
-    if (blockId !== undefined && d.block?.id !== blockId) throw new OperatorError(`cannot do that to ${blockId} now: ${d.summary}`, ExitCode.BadInput);
+    if (blockId !== undefined && d.block?.id !== blockId)
+      throw new OperatorError(`cannot do that to ${blockId} now: ${d.summary}`, ExitCode.BadInput);
   }
 
   /** Close the steps whose work is all done: the session does this itself after every answer. */
@@ -1263,7 +1447,15 @@ export class RunSession {
       const approval = { by: this.mask(given.by), at: given.at, hash: given.hash };
       await this.#dispatch({ type: 'block-approved', step: step.id, block: block.id, approval }, [
         'block-approved',
-        { step: step.id, block: block.id, approver: approval.by, approvedAt: approval.at, contentHash: approval.hash, needed: block.attrs.approve, runner: this.operator },
+        {
+          step: step.id,
+          block: block.id,
+          approver: approval.by,
+          approvedAt: approval.at,
+          contentHash: approval.hash,
+          needed: block.attrs.approve,
+          runner: this.operator,
+        },
       ]);
       taken += 1;
       this.notices.push(`block ${block.id} approved by ${approval.by} at ${approval.at} (content hash ${approval.hash})`);
@@ -1359,5 +1551,13 @@ export class RunSession {
 
 /** Where a run's audit trail and checkpoint are, for continueAuditTrail. */
 function trailOf(paths: RunPaths, checkpoint: RunCheckpoint, state: RunState, key: AuditKey, operator: string) {
-  return { path: paths.audit, journalPath: journalPathOf(paths.checkpoint), snapshotSeq: checkpoint.snapshotSeq, head: state.auditHead, key, operator, run: state.run };
+  return {
+    path: paths.audit,
+    journalPath: journalPathOf(paths.checkpoint),
+    snapshotSeq: checkpoint.snapshotSeq,
+    head: state.auditHead,
+    key,
+    operator,
+    run: state.run,
+  };
 }

@@ -114,10 +114,14 @@ export async function claimRunbookState(stateDir: string, runbook: Runbook): Pro
       await syncDirectory(stateDir, found.book.dir);
       notices.push(`state folder ${found.legacy.dir}, written by an older waymark for this runbook, is now ${found.book.dir}`);
     } else await ensureDir(found.book.dir);
-    if (await createRunbookRecord(found.book.record, { id: found.identity.id, file: found.identity.file })) return { book: found.book, notices };
+    if (await createRunbookRecord(found.book.record, { id: found.identity.id, file: found.identity.file }))
+      return { book: found.book, notices };
   }
   const book = runbookPaths(stateDir, runbookIdentity(runbook));
-  throw new StateError(book.dir, `state folder ${book.dir} kept changing while waymark claimed it; another waymark is probably starting on this runbook — try again`);
+  throw new StateError(
+    book.dir,
+    `state folder ${book.dir} kept changing while waymark claimed it; another waymark is probably starting on this runbook — try again`,
+  );
 }
 
 type Found =
@@ -166,7 +170,9 @@ async function refuseUnfinishedElsewhere(stateDir: string, identity: RunbookIden
     folders = await readdir(stateDir);
   } catch (error) {
     if (hasCode(error, 'ENOENT') || hasCode(error, 'ENOTDIR')) return;
-    throw new StateError(stateDir, `state directory ${stateDir} cannot be read: ${reasonOf(error)}; check its permissions`, { cause: error });
+    throw new StateError(stateDir, `state directory ${stateDir} cannot be read: ${reasonOf(error)}; check its permissions`, {
+      cause: error,
+    });
   }
   for (const folder of folders.filter((name) => /^[A-Za-z0-9][A-Za-z0-9_.@%-]*$/.test(name)).sort()) {
     const other = runbookPaths(stateDir, { folder });
@@ -239,7 +245,11 @@ async function renameFolder(from: string, to: string): Promise<boolean> {
     return true;
   } catch (error) {
     if (hasCode(error, 'ENOENT') || hasCode(error, 'ENOTEMPTY') || hasCode(error, 'EEXIST')) return false;
-    throw new StateError(from, `state folder ${from} cannot be renamed to ${to}: ${reasonOf(error)}; check the permissions of the state directory`, { cause: error });
+    throw new StateError(
+      from,
+      `state folder ${from} cannot be renamed to ${to}: ${reasonOf(error)}; check the permissions of the state directory`,
+      { cause: error },
+    );
   }
 }
 
@@ -273,7 +283,12 @@ function recordCommand(book: RunbookPaths, identity: RunbookIdentity): string {
 
 /** An older waymark's folder whose runs are not (all, or provably) this runbook's. */
 function olderFolderRefusal(folder: RunbookPaths, owners: Owners, identity: RunbookIdentity, target?: RunbookPaths): OperatorError {
-  const started = [...owners.others, ...owners.unknown.map((file) => (isAbsolute(file) ? `${file} (not found)` : `${file} (a name relative to wherever waymark was started then)`))];
+  const started = [
+    ...owners.others,
+    ...owners.unknown.map((file) =>
+      isAbsolute(file) ? `${file} (not found)` : `${file} (a name relative to wherever waymark was started then)`,
+    ),
+  ];
   const self = describe(identity.id, identity.file);
   const whose =
     owners.mine > 0

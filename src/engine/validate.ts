@@ -22,7 +22,11 @@ export function validateRunState(data: unknown): string | null {
   if (data.captures !== undefined) {
     if (!isRecord(data.captures)) return 'its "captures" is not an object';
     for (const [name, captured] of Object.entries(data.captures)) {
-      const ok = isRecord(captured) && typeof captured.step === 'string' && typeof captured.block === 'string' && typeof captured.secret === 'boolean';
+      const ok =
+        isRecord(captured) &&
+        typeof captured.step === 'string' &&
+        typeof captured.block === 'string' &&
+        typeof captured.secret === 'boolean';
       if (!ok || (captured.value !== undefined && typeof captured.value !== 'string')) return `its capture ${name} is malformed`;
     }
   }
@@ -36,7 +40,11 @@ export function validateRunState(data: unknown): string | null {
         return `a block of step ${step.id} is malformed`;
       }
       if (block.hosts !== undefined) {
-        const hostsOk = Array.isArray(block.hosts) && block.hosts.every((h) => isRecord(h) && typeof h.host === 'string' && typeof h.status === 'string' && typeof h.batch === 'number');
+        const hostsOk =
+          Array.isArray(block.hosts) &&
+          block.hosts.every(
+            (h) => isRecord(h) && typeof h.host === 'string' && typeof h.status === 'string' && typeof h.batch === 'number',
+          );
         if (!hostsOk) return `the hosts of block ${block.id} in step ${step.id} are malformed`;
       }
     }

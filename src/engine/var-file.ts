@@ -24,12 +24,18 @@ export async function readVarFile(file: string): Promise<VarFileEntry[]> {
     const others = info.mode & 0o077;
     if (others !== 0) {
       const mode = (info.mode & 0o777).toString(8).padStart(4, '0');
-      throw new OperatorError(`--var-file ${file} can be read or written by group or others (mode ${mode}); it may hold secrets, so waymark refuses it: run chmod 600 ${file}`, ExitCode.BadInput);
+      throw new OperatorError(
+        `--var-file ${file} can be read or written by group or others (mode ${mode}); it may hold secrets, so waymark refuses it: run chmod 600 ${file}`,
+        ExitCode.BadInput,
+      );
     }
     text = await readFile(file, 'utf8');
   } catch (error) {
     if (error instanceof OperatorError) throw error;
-    throw new OperatorError(`--var-file ${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, ExitCode.BadInput);
+    throw new OperatorError(
+      `--var-file ${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      ExitCode.BadInput,
+    );
   }
   const entries: VarFileEntry[] = [];
   text.split('\n').forEach((raw, i) => {

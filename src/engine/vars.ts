@@ -46,10 +46,16 @@ export interface RecordedSettings {
  * Where `--profile` and `--var` contradict the settings a run started with, one line each. A
  * secret is not recorded, so a secret given again never contradicts anything.
  */
-export function settingsConflicts(runbook: Runbook, recorded: RecordedSettings, inputs: Pick<VarInputs, 'profile' | 'flags' | 'files'>): string[] {
+export function settingsConflicts(
+  runbook: Runbook,
+  recorded: RecordedSettings,
+  inputs: Pick<VarInputs, 'profile' | 'flags' | 'files'>,
+): string[] {
   const conflicts: string[] = [];
   if (inputs.profile !== undefined && inputs.profile !== recorded.profile) {
-    conflicts.push(`--profile ${inputs.profile}: the run was started ${recorded.profile === null ? 'without a profile' : `with --profile ${recorded.profile}`}`);
+    conflicts.push(
+      `--profile ${inputs.profile}: the run was started ${recorded.profile === null ? 'without a profile' : `with --profile ${recorded.profile}`}`,
+    );
   }
   const given: [string, string, string][] = [];
   for (const flag of inputs.flags) {
@@ -107,17 +113,29 @@ export function resolveVars(runbook: Runbook, inputs: VarInputs): ResolvedVars |
   }
   const fileValues: Record<string, string> = {};
   for (const entry of inputs.files ?? []) {
-    if (!declared.has(entry.name)) errors.push(`${entry.where}: ${runbook.file} declares no variable ${entry.name} (declared: ${[...declared.keys()].join(', ') || 'none'})`);
+    if (!declared.has(entry.name))
+      errors.push(
+        `${entry.where}: ${runbook.file} declares no variable ${entry.name} (declared: ${[...declared.keys()].join(', ') || 'none'})`,
+      );
     else fileValues[entry.name] = entry.value;
   }
 
   const warnings: string[] = [];
   for (const decl of runbook.vars) {
     const envName = decl.env ?? decl.name;
-    const chosen = candidates(decl, { flag: flagValues, file: fileValues, run: inputs.fixed ?? {}, env: inputs.env, profile, prompt: inputs.prompted ?? {} }).find(([, value]) => value !== undefined);
+    const chosen = candidates(decl, {
+      flag: flagValues,
+      file: fileValues,
+      run: inputs.fixed ?? {},
+      env: inputs.env,
+      profile,
+      prompt: inputs.prompted ?? {},
+    }).find(([, value]) => value !== undefined);
     if (!chosen) {
       if (decl.required) {
-        const ways = decl.secret ? `set ${envName} in the environment, put ${decl.name}=... in a --var-file, or start the TUI to be asked for it` : `set ${envName} in the environment or pass --var ${decl.name}=...`;
+        const ways = decl.secret
+          ? `set ${envName} in the environment, put ${decl.name}=... in a --var-file, or start the TUI to be asked for it`
+          : `set ${envName} in the environment or pass --var ${decl.name}=...`;
         errors.push(`required variable ${decl.name} has no value: ${ways}`);
       }
       continue;
@@ -143,7 +161,10 @@ export function resolveVars(runbook: Runbook, inputs: VarInputs): ResolvedVars |
 }
 
 /** Each source's value for `decl`, strongest first; the prompt only counts where nothing else gave one. */
-function candidates(decl: VarDecl, from: Record<'flag' | 'file' | 'run' | 'profile' | 'prompt', Record<string, string>> & { env: NodeJS.ProcessEnv }): [VarSource, string | undefined][] {
+function candidates(
+  decl: VarDecl,
+  from: Record<'flag' | 'file' | 'run' | 'profile' | 'prompt', Record<string, string>> & { env: NodeJS.ProcessEnv },
+): [VarSource, string | undefined][] {
   return [
     ['flag', from.flag[decl.name]],
     ['file', from.file[decl.name]],
@@ -157,7 +178,9 @@ function candidates(decl: VarDecl, from: Record<'flag' | 'file' | 'run' | 'profi
 
 /** The secret variables of `runbook` that no source gives a value: the TUI asks the operator for them. */
 export function unsetSecrets(runbook: Runbook, inputs: VarInputs): VarDecl[] {
-  const flag = Object.fromEntries(inputs.flags.filter((f) => f.indexOf('=') > 0).map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)]));
+  const flag = Object.fromEntries(
+    inputs.flags.filter((f) => f.indexOf('=') > 0).map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)]),
+  );
   const file = Object.fromEntries((inputs.files ?? []).map((entry) => [entry.name, entry.value]));
   const profile = (inputs.profile !== undefined ? runbook.profiles[inputs.profile] : undefined) ?? {};
   const from = { flag, file, run: inputs.fixed ?? {}, env: inputs.env, profile, prompt: {} };

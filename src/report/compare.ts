@@ -82,7 +82,9 @@ function median(values: number[]): number | null {
 
 /** The median time of a run's hosts that finished ok; of all that finished when none did. */
 export function medianHostMs(hosts: readonly Pick<ReportHost, 'status' | 'durationMs'>[]): number | null {
-  const timed = hosts.filter((h) => h.durationMs !== undefined && h.status !== 'pending' && h.status !== 'running' && h.status !== 'interrupted');
+  const timed = hosts.filter(
+    (h) => h.durationMs !== undefined && h.status !== 'pending' && h.status !== 'running' && h.status !== 'interrupted',
+  );
   const ok = timed.filter((h) => h.status === 'ok');
   return median((ok.length > 0 ? ok : timed).map((h) => h.durationMs as number));
 }
@@ -95,7 +97,11 @@ export function medianHostMs(hosts: readonly Pick<ReportHost, 'status' | 'durati
  * triple the estimate. Time spent waiting for a confirmation between batches is the operator's,
  * and not counted.
  */
-export function fleetEta(earlier: readonly Pick<ReportHost, 'status' | 'durationMs'>[], now: readonly Pick<ReportHost, 'batch' | 'status'>[], forks = ANSIBLE_DEFAULT_FORKS): FleetEta | null {
+export function fleetEta(
+  earlier: readonly Pick<ReportHost, 'status' | 'durationMs'>[],
+  now: readonly Pick<ReportHost, 'batch' | 'status'>[],
+  forks = ANSIBLE_DEFAULT_FORKS,
+): FleetEta | null {
   const perHostMs = medianHostMs(earlier);
   const byBatch = new Map<number, number>();
   for (const host of now) if (LEFT.has(host.status)) byBatch.set(host.batch, (byBatch.get(host.batch) ?? 0) + 1);
@@ -125,8 +131,16 @@ function fleetsOf(ids: string[], a: RunReport, b: RunReport): ComparedFleet[] {
   return ids.flatMap((id) => {
     const blocksA = a.steps.find((s) => s.id === id)?.blocks ?? [];
     const blocksB = b.steps.find((s) => s.id === id)?.blocks ?? [];
-    const fleetIds = [...new Set([...blocksA, ...blocksB].filter((block) => block.hosts && block.hosts.length > 0).map((block) => block.id))];
-    return fleetIds.map((block) => compareFleet(id, blocksA.find((x) => x.id === block), blocksB.find((x) => x.id === block)));
+    const fleetIds = [
+      ...new Set([...blocksA, ...blocksB].filter((block) => block.hosts && block.hosts.length > 0).map((block) => block.id)),
+    ];
+    return fleetIds.map((block) =>
+      compareFleet(
+        id,
+        blocksA.find((x) => x.id === block),
+        blocksB.find((x) => x.id === block),
+      ),
+    );
   });
 }
 
@@ -163,7 +177,13 @@ export function compareRuns(a: RunReport, b: RunReport): Comparison {
     };
   });
   const total = (run: RunReport) => run.steps.reduce((sum, s) => sum + (s.durationMs ?? 0), 0);
-  const head = (run: RunReport) => ({ run: run.run, status: run.status, profile: run.profile, startedAt: run.startedAt, totalMs: total(run) });
+  const head = (run: RunReport) => ({
+    run: run.run,
+    status: run.status,
+    profile: run.profile,
+    startedAt: run.startedAt,
+    totalMs: total(run),
+  });
   return { a: head(a), b: head(b), steps, fleets: fleetsOf(ids, a, b) };
 }
 
@@ -189,8 +209,12 @@ export function renderComparisonText(c: Comparison, barWidth = 24): string {
   ];
   for (const step of c.steps) {
     const title = step.title.length > titleWidth ? `${step.title.slice(0, titleWidth - 1)}…` : step.title.padEnd(titleWidth);
-    lines.push(`${title}  A ${time(step.a?.durationMs).padStart(7)} ${(step.a?.status ?? 'absent').padEnd(11)} ${bar(step.a?.durationMs ?? null, max, barWidth)}`);
-    lines.push(`${' '.repeat(titleWidth)}  B ${time(step.b?.durationMs).padStart(7)} ${(step.b?.status ?? 'absent').padEnd(11)} ${bar(step.b?.durationMs ?? null, max, barWidth)}`);
+    lines.push(
+      `${title}  A ${time(step.a?.durationMs).padStart(7)} ${(step.a?.status ?? 'absent').padEnd(11)} ${bar(step.a?.durationMs ?? null, max, barWidth)}`,
+    );
+    lines.push(
+      `${' '.repeat(titleWidth)}  B ${time(step.b?.durationMs).padStart(7)} ${(step.b?.status ?? 'absent').padEnd(11)} ${bar(step.b?.durationMs ?? null, max, barWidth)}`,
+    );
     if (step.flags.length > 0) lines.push(`${' '.repeat(titleWidth)}  ⚑ ${step.flags.join('; ')}`);
   }
   lines.push(...fleetText(c));
@@ -220,11 +244,19 @@ function etaText(eta: FleetEta): string {
 function fleetText(c: Comparison): string[] {
   const lines: string[] = [];
   for (const f of c.fleets) {
-    lines.push('', `fleet ${f.step}/${f.block}: ${f.hosts.length} hosts, median a host A ${time(f.medianA)}, B ${time(f.medianB)}${change(f.medianA, f.medianB)}`);
+    lines.push(
+      '',
+      `fleet ${f.step}/${f.block}: ${f.hosts.length} hosts, median a host A ${time(f.medianA)}, B ${time(f.medianB)}${change(f.medianA, f.medianB)}`,
+    );
     const both = f.hosts.filter((h) => h.a?.durationMs != null && h.b?.durationMs != null);
-    const moved = [...both].sort((x, y) => Math.abs((y.b?.durationMs ?? 0) - (y.a?.durationMs ?? 0)) - Math.abs((x.b?.durationMs ?? 0) - (x.a?.durationMs ?? 0))).slice(0, HOSTS_SHOWN);
+    const moved = [...both]
+      .sort((x, y) => Math.abs((y.b?.durationMs ?? 0) - (y.a?.durationMs ?? 0)) - Math.abs((x.b?.durationMs ?? 0) - (x.a?.durationMs ?? 0)))
+      .slice(0, HOSTS_SHOWN);
     if (moved.length > 0) lines.push(`  the ${moved.length} host${moved.length === 1 ? '' : 's'} whose time changed most:`);
-    for (const h of moved) lines.push(`    ${h.host.padEnd(16)} A ${time(h.a?.durationMs).padStart(7)}  B ${time(h.b?.durationMs).padStart(7)}${change(h.a?.durationMs ?? null, h.b?.durationMs ?? null)}`);
+    for (const h of moved)
+      lines.push(
+        `    ${h.host.padEnd(16)} A ${time(h.a?.durationMs).padStart(7)}  B ${time(h.b?.durationMs).padStart(7)}${change(h.a?.durationMs ?? null, h.b?.durationMs ?? null)}`,
+      );
     const onlyOne = f.hosts.length - both.length;
     if (onlyOne > 0) lines.push(`  ${onlyOne} host${onlyOne === 1 ? '' : 's'} without a time in both runs`);
     if (f.eta) lines.push(`  ${etaText(f.eta)}`);
@@ -244,13 +276,23 @@ export function renderComparisonMarkdown(c: Comparison): string {
     '|---|---|---|---|---|---|',
   ];
   for (const s of c.steps) {
-    lines.push(`| ${s.title.replace(/\|/g, '\\|')} (\`${s.id}\`) | ${time(s.a?.durationMs)} | ${s.a?.status ?? 'absent'} | ${time(s.b?.durationMs)} | ${s.b?.status ?? 'absent'} | ${s.flags.join('; ')} |`);
+    lines.push(
+      `| ${s.title.replace(/\|/g, '\\|')} (\`${s.id}\`) | ${time(s.a?.durationMs)} | ${s.a?.status ?? 'absent'} | ${time(s.b?.durationMs)} | ${s.b?.status ?? 'absent'} | ${s.flags.join('; ')} |`,
+    );
   }
   for (const f of c.fleets) {
-    lines.push('', `## Fleet ${f.step} / ${f.block}`, '', `Median time a host: A ${time(f.medianA)}, B ${time(f.medianB)}${change(f.medianA, f.medianB)}.${f.eta ? ` The ${etaText(f.eta)}.` : ''}`, '');
+    lines.push(
+      '',
+      `## Fleet ${f.step} / ${f.block}`,
+      '',
+      `Median time a host: A ${time(f.medianA)}, B ${time(f.medianB)}${change(f.medianA, f.medianB)}.${f.eta ? ` The ${etaText(f.eta)}.` : ''}`,
+      '',
+    );
     lines.push('| host | A status | A time | B status | B time | change |', '|---|---|---|---|---|---|');
     for (const h of f.hosts) {
-      lines.push(`| ${h.host.replace(/\|/g, '\\|')} | ${h.a?.status ?? 'absent'} | ${time(h.a?.durationMs)} | ${h.b?.status ?? 'absent'} | ${time(h.b?.durationMs)} | ${percentChange(h.a?.durationMs ?? null, h.b?.durationMs ?? null)} |`);
+      lines.push(
+        `| ${h.host.replace(/\|/g, '\\|')} | ${h.a?.status ?? 'absent'} | ${time(h.a?.durationMs)} | ${h.b?.status ?? 'absent'} | ${time(h.b?.durationMs)} | ${percentChange(h.a?.durationMs ?? null, h.b?.durationMs ?? null)} |`,
+      );
     }
   }
   lines.push('', '## Durations', '', '```text', renderComparisonText(c).trimEnd(), '```', '');

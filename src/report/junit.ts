@@ -9,7 +9,8 @@ const isFailure = (block: ReportBlock) => block.status === 'failed' || block.sta
 const isHostFailure = (host: ReportHost) => host.status === 'failed' || host.status === 'unreachable';
 /** A step's cases: its blocks (or the step itself), and one per host of each fleet block. */
 const caseCount = (step: ReportStep) => Math.max(1, step.blocks.length) + step.blocks.reduce((n, b) => n + (b.hosts?.length ?? 0), 0);
-const failureCount = (step: ReportStep) => step.blocks.filter(isFailure).length + step.blocks.reduce((n, b) => n + (b.hosts?.filter(isHostFailure).length ?? 0), 0);
+const failureCount = (step: ReportStep) =>
+  step.blocks.filter(isFailure).length + step.blocks.reduce((n, b) => n + (b.hosts?.filter(isHostFailure).length ?? 0), 0);
 
 /**
  * A fleet block's host as a test case of its own (classname runbook.step.block, name the host), so
@@ -17,12 +18,17 @@ const failureCount = (step: ReportStep) => step.blocks.filter(isFailure).length 
  * not run (pending, interrupted) are skipped.
  */
 function hostCase(report: RunReport, step: ReportStep, block: ReportBlock, host: ReportHost): string[] {
-  const out = [`    <testcase classname="${xml(`${report.runbook}.${step.id}.${block.id}`)}" name="${xml(host.host)}" time="${((host.durationMs ?? 0) / 1000).toFixed(3)}">`];
+  const out = [
+    `    <testcase classname="${xml(`${report.runbook}.${step.id}.${block.id}`)}" name="${xml(host.host)}" time="${((host.durationMs ?? 0) / 1000).toFixed(3)}">`,
+  ];
   if (isHostFailure(host)) out.push(`      <failure message="${xml(host.result)}">${xml(host.tail.join('\n'))}</failure>`);
   else if (host.status === 'pending' || host.status === 'interrupted' || host.status === 'running') {
     out.push(`      <skipped message="${xml(host.status === 'pending' ? 'not run' : `${host.status}: waits for a decision`)}"/>`);
   }
-  const story = [`batch ${host.batch}: ${host.result}${host.rc !== undefined && host.rc !== null ? ` (rc ${host.rc})` : ''}`, ...(isHostFailure(host) ? [] : host.tail)];
+  const story = [
+    `batch ${host.batch}: ${host.result}${host.rc !== undefined && host.rc !== null ? ` (rc ${host.rc})` : ''}`,
+    ...(isHostFailure(host) ? [] : host.tail),
+  ];
   out.push(`      <system-out>${xml(story.join('\n'))}</system-out>`, '    </testcase>');
   return out;
 }
@@ -32,11 +38,15 @@ function blockStory(block: ReportBlock): string[] {
   const lines = block.history.map((e) => {
     // The reason names the exit code where it matters ("exit 1, expected 0").
     const why = e.reason ?? (e.exitCode !== null ? `exit ${e.exitCode}` : '');
-    const confirmed = e.confirmed ? `, confirmed by ${e.confirmed.by} at ${e.confirmed.at}${e.confirmed.automatic ? ' (automatic)' : ''}` : '';
+    const confirmed = e.confirmed
+      ? `, confirmed by ${e.confirmed.by} at ${e.confirmed.at}${e.confirmed.automatic ? ' (automatic)' : ''}`
+      : '';
     return `execution ${e.execution}: ${e.result}${why ? ` (${why})` : ''}, started ${e.startedAt}${confirmed}`;
   });
-  if (block.executions > block.history.length) lines.push(`${block.executions - block.history.length} earlier executions not kept in the checkpoint`);
-  if (block.result !== block.status || ['overridden', 'acknowledged', 'interrupted', 'marked done'].includes(block.status)) lines.push(`result: ${block.result}`);
+  if (block.executions > block.history.length)
+    lines.push(`${block.executions - block.history.length} earlier executions not kept in the checkpoint`);
+  if (block.result !== block.status || ['overridden', 'acknowledged', 'interrupted', 'marked done'].includes(block.status))
+    lines.push(`result: ${block.result}`);
   return lines;
 }
 
@@ -49,7 +59,22 @@ function stepCases(step: ReportStep): ReportBlock[] {
   // A step without blocks (a checklist, a confirmation) is one case: passed once done, else not run yet.
   const s = step.status;
   const status = s === 'marked done' || s === 'overridden' ? 'passed' : s === 'skipped' || s === 'waiting' ? 'pending' : s;
-  return [{ id: step.id, role: 'step', hash: step.hash, status, result: status, exitCode: null, attempts: 0, executions: 0, history: [], lang: '', line: step.line, ...(step.durationMs !== undefined ? { durationMs: step.durationMs } : {}) }];
+  return [
+    {
+      id: step.id,
+      role: 'step',
+      hash: step.hash,
+      status,
+      result: status,
+      exitCode: null,
+      attempts: 0,
+      executions: 0,
+      history: [],
+      lang: '',
+      line: step.line,
+      ...(step.durationMs !== undefined ? { durationMs: step.durationMs } : {}),
+    },
+  ];
 }
 
 export function renderJunit(report: RunReport): string {
@@ -61,11 +86,15 @@ export function renderJunit(report: RunReport): string {
     out.push(`  <testsuite name="${xml(step.id)}" tests="${caseCount(step)}" failures="${failureCount(step)}" time="${time}">`);
     for (const block of stepCases(step)) {
       const caseTime = ((block.durationMs ?? 0) / 1000).toFixed(3);
-      out.push(`    <testcase classname="${xml(`${report.runbook}.${step.id}`)}" name="${xml(`${block.role} ${block.id}`)}" time="${caseTime}">`);
+      out.push(
+        `    <testcase classname="${xml(`${report.runbook}.${step.id}`)}" name="${xml(`${block.role} ${block.id}`)}" time="${caseTime}">`,
+      );
       if (isFailure(block)) {
         out.push(`      <failure message="${xml(block.reason ?? block.status)}">${xml((block.tail ?? []).join('\n'))}</failure>`);
       } else if (block.status === 'pending' || step.status === 'skipped') {
-        out.push(`      <skipped message="${xml(step.status === 'skipped' ? `step skipped: ${step.skipped?.reason ?? ''}` : 'not run')}"/>`);
+        out.push(
+          `      <skipped message="${xml(step.status === 'skipped' ? `step skipped: ${step.skipped?.reason ?? ''}` : 'not run')}"/>`,
+        );
       }
       const story = blockStory(block);
       if (story.length > 0) out.push(`      <system-out>${xml(story.join('\n'))}</system-out>`);

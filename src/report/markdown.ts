@@ -42,14 +42,18 @@ export function renderMarkdown(report: RunReport): string {
   lines.push(`- Runbook: \`${report.file}\` (${report.runbook})`);
   lines.push(`- Run: ${report.run} — **${report.status}**`);
   lines.push(`- Operator: ${report.operator} on ${report.host}${report.profile ? `, profile ${report.profile}` : ''}`);
-  lines.push(`- Started: ${report.startedAt}${report.finishedAt ? `, finished ${report.finishedAt}` : `, last update ${report.updatedAt}`}`);
+  lines.push(
+    `- Started: ${report.startedAt}${report.finishedAt ? `, finished ${report.finishedAt}` : `, last update ${report.updatedAt}`}`,
+  );
   const vars = Object.entries(report.vars);
   if (vars.length > 0) lines.push(`- Variables: ${vars.map(([k, v]) => `${k}=${v}`).join(', ')}`);
   const captures = Object.entries(report.captures ?? {});
   if (captures.length > 0) lines.push(`- Captured: ${captures.map(([k, c]) => `${k}=${c.value} (block ${c.block})`).join(', ')}`);
   lines.push('', '## Steps', '', '| # | step | status | time |', '|---|---|---|---|');
   report.steps.forEach((step, i) => {
-    lines.push(`| ${i + 1} | ${cell(step.title)} (\`${step.id}\`) | ${step.status} | ${step.durationMs !== undefined ? formatDuration(step.durationMs) : ''} |`);
+    lines.push(
+      `| ${i + 1} | ${cell(step.title)} (\`${step.id}\`) | ${step.status} | ${step.durationMs !== undefined ? formatDuration(step.durationMs) : ''} |`,
+    );
   });
   lines.push('', '## Checks and blocks', '', '| step | block | role | result | exit | executions | why |', '|---|---|---|---|---|---|---|');
   for (const step of report.steps) {
@@ -62,7 +66,13 @@ export function renderMarkdown(report: RunReport): string {
   // Every execution, so a check that refused and then passed after a fix reads as both.
   const ran = report.steps.flatMap((step) => step.blocks.filter((b) => b.history.length > 0).map((block) => ({ step, block })));
   if (ran.length > 0) {
-    lines.push('', '## Executions', '', '| step | block | # | outcome | exit | attempts | started | time | confirmed by | why |', '|---|---|---|---|---|---|---|---|---|---|');
+    lines.push(
+      '',
+      '## Executions',
+      '',
+      '| step | block | # | outcome | exit | attempts | started | time | confirmed by | why |',
+      '|---|---|---|---|---|---|---|---|---|---|',
+    );
     for (const { step, block } of ran) {
       for (const e of block.history) {
         const confirmed = e.confirmed ? `${e.confirmed.by} at ${e.confirmed.at}${e.confirmed.automatic ? ' (automatic)' : ''}` : '';
@@ -71,7 +81,10 @@ export function renderMarkdown(report: RunReport): string {
         );
       }
       const kept = block.history.length;
-      if (block.executions > kept) lines.push(`| ${step.id} | ${block.id} | … | ${block.executions - kept} more not kept in the checkpoint (see the audit trail) | | | | | | |`);
+      if (block.executions > kept)
+        lines.push(
+          `| ${step.id} | ${block.id} | … | ${block.executions - kept} more not kept in the checkpoint (see the audit trail) | | | | | | |`,
+        );
     }
   }
   // A fleet block's hosts, one row each: which hosts passed, in which batch, how long each took.
@@ -80,10 +93,18 @@ export function renderMarkdown(report: RunReport): string {
     lines.push('', '## Fleet hosts');
     for (const { step, block } of fleets) {
       const hosts = block.hosts ?? [];
-      lines.push('', `### ${step.id} / ${block.id}: ${hosts.length} hosts, ${describeCounts(countHosts(hosts))}`, '', '| host | batch | status | rc | time | why |', '|---|---|---|---|---|---|');
+      lines.push(
+        '',
+        `### ${step.id} / ${block.id}: ${hosts.length} hosts, ${describeCounts(countHosts(hosts))}`,
+        '',
+        '| host | batch | status | rc | time | why |',
+        '|---|---|---|---|---|---|',
+      );
       for (const h of hosts) {
         const why = h.status === 'marked-done' ? h.result : (h.reason ?? '');
-        lines.push(`| ${cell(h.host)} | ${h.batch} | ${h.status} | ${h.rc ?? ''} | ${h.durationMs !== undefined ? formatDuration(h.durationMs) : ''} | ${cell(why)} |`);
+        lines.push(
+          `| ${cell(h.host)} | ${h.batch} | ${h.status} | ${h.rc ?? ''} | ${h.durationMs !== undefined ? formatDuration(h.durationMs) : ''} | ${cell(why)} |`,
+        );
       }
     }
   }

@@ -4,7 +4,17 @@
  * so they cannot tell a run differently.
  */
 import type { FleetAttributes, Runbook } from '../runbook/model.js';
-import type { BlockState, BlockStatus, Decision, Execution, HostState, RunState, RunStatus, StepState, StepStatus } from '../engine/run-state.js';
+import type {
+  BlockState,
+  BlockStatus,
+  Decision,
+  Execution,
+  HostState,
+  RunState,
+  RunStatus,
+  StepState,
+  StepStatus,
+} from '../engine/run-state.js';
 import { capturesShown, type CaptureShown } from '../engine/capture.js';
 
 /** A block's result as a report shows it: its status, or `marked done` when a person counted an interrupted block as done. */
@@ -62,7 +72,10 @@ export interface ReportDecision {
 
 /** A run ready to render: the checkpoint's header fields, its steps joined with the runbook, its decisions. */
 export interface RunReport
-  extends Pick<RunState, 'runbook' | 'title' | 'run' | 'operator' | 'host' | 'profile' | 'startedAt' | 'updatedAt' | 'finishedAt' | 'vars'> {
+  extends Pick<
+    RunState,
+    'runbook' | 'title' | 'run' | 'operator' | 'host' | 'profile' | 'startedAt' | 'updatedAt' | 'finishedAt' | 'vars'
+  > {
   file: string;
   status: RunStatus;
   steps: ReportStep[];
@@ -95,8 +108,15 @@ function executionResult(execution: Execution, role: string): string {
 function historyOf(block: BlockState): Execution[] {
   if (block.history) return block.history;
   if (block.executions === 0 || !block.startedAt) return [];
-  const outcome: Execution['outcome'] = block.status === 'interrupted' || (block.markedDone && !block.outcome) ? 'interrupted' : (block.outcome ?? 'running');
-  const last: Execution = { execution: block.executions, outcome, exitCode: block.exitCode, attempts: block.attempts, startedAt: block.startedAt };
+  const outcome: Execution['outcome'] =
+    block.status === 'interrupted' || (block.markedDone && !block.outcome) ? 'interrupted' : (block.outcome ?? 'running');
+  const last: Execution = {
+    execution: block.executions,
+    outcome,
+    exitCode: block.exitCode,
+    attempts: block.attempts,
+    startedAt: block.startedAt,
+  };
   if (block.reason !== undefined) last.reason = block.reason;
   if (block.finishedAt !== undefined) last.finishedAt = block.finishedAt;
   if (block.durationMs !== undefined) last.durationMs = block.durationMs;
@@ -141,15 +161,38 @@ export function buildReport(runbook: Runbook, state: RunState, status: RunStatus
       const src = source?.blocks.find((b) => b.id === block.id);
       const history = historyOf(block).map((execution) => ({ ...execution, result: executionResult(execution, block.role) }));
       for (const execution of history) {
-        if (execution.confirmed) stepDecisions.push({ step: step.id, block: block.id, kind: 'block confirmed', subject: `execution ${execution.execution}`, decision: execution.confirmed });
+        if (execution.confirmed)
+          stepDecisions.push({
+            step: step.id,
+            block: block.id,
+            kind: 'block confirmed',
+            subject: `execution ${execution.execution}`,
+            decision: execution.confirmed,
+          });
       }
       if (block.override) stepDecisions.push({ step: step.id, block: block.id, kind: 'overridden', decision: block.override });
-      if (block.acknowledged) stepDecisions.push({ step: step.id, block: block.id, kind: 'warning acknowledged', decision: block.acknowledged });
+      if (block.acknowledged)
+        stepDecisions.push({ step: step.id, block: block.id, kind: 'warning acknowledged', decision: block.acknowledged });
       if (block.markedDone) stepDecisions.push({ step: step.id, block: block.id, kind: 'marked done', decision: block.markedDone });
       // Another operator's approval of an approve= block, naming the content it approved (docs/approve.md).
-      for (const approval of block.approvals ?? []) stepDecisions.push({ step: step.id, block: block.id, kind: 'approved', subject: `content ${approval.hash}`, decision: { by: approval.by, at: approval.at } });
+      for (const approval of block.approvals ?? [])
+        stepDecisions.push({
+          step: step.id,
+          block: block.id,
+          kind: 'approved',
+          subject: `content ${approval.hash}`,
+          decision: { by: approval.by, at: approval.at },
+        });
       const { history: _kept, status: _status, hosts, ...rest } = block;
-      return { ...rest, ...blockResult(block), history, ...(hosts ? { hosts: hosts.map(reportHost) } : {}), ...(src?.attrs.fleet ? { fleet: src.attrs.fleet } : {}), lang: src?.lang ?? '', line: src?.line ?? 0 };
+      return {
+        ...rest,
+        ...blockResult(block),
+        history,
+        ...(hosts ? { hosts: hosts.map(reportHost) } : {}),
+        ...(src?.attrs.fleet ? { fleet: src.attrs.fleet } : {}),
+        lang: src?.lang ?? '',
+        line: src?.line ?? 0,
+      };
     });
     decisions.push(...stepDecisions.sort((x, y) => x.decision.at.localeCompare(y.decision.at)));
     const markedDone = step.status === 'passed' && blocks.some((b) => b.status === 'marked done');

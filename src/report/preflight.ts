@@ -7,14 +7,18 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
 
 export function renderPreflightMarkdown(result: PreflightResult): string {
   const lines = [`# Preflight of ${result.title} (${result.runbook})`, ''];
-  lines.push(`Preflight ${result.id}${result.profile ? `, profile ${result.profile}` : ''}, ${result.startedAt} to ${result.finishedAt}.`, '');
+  lines.push(
+    `Preflight ${result.id}${result.profile ? `, profile ${result.profile}` : ''}, ${result.startedAt} to ${result.finishedAt}.`,
+    '',
+  );
   lines.push(
     result.refusing.length > 0
       ? `**${result.refusing.length} step(s) would refuse today:** ${result.refusing.join(', ')}.`
       : '**No step would refuse today.**',
     '',
   );
-  if (result.interrupted) lines.push('**Stopped by a signal:** the check it stopped and those after it are listed as not-run; they tell nothing.', '');
+  if (result.interrupted)
+    lines.push('**Stopped by a signal:** the check it stopped and those after it are listed as not-run; they tell nothing.', '');
   lines.push('| Step | Check | Result | Why | Source |', '| --- | --- | --- | --- | --- |');
   for (const c of result.checks) lines.push(`| ${cell(c.step)} | ${cell(c.block)} | ${c.status} | ${cell(c.reason)} | ${cell(c.source)} |`);
   for (const c of result.checks.filter((x) => x.status === 'refused' || x.status === 'warned')) {
@@ -42,7 +46,11 @@ export function renderPreflightJunit(result: PreflightResult): string {
     if (c.status === 'passed') lines.push(`${open}/>`);
     else if (c.status === 'warned') lines.push(`${open}><system-out>${xml(`warning: ${c.reason}`)}</system-out></testcase>`);
     else if (c.status === 'refused') {
-      const body = [c.reason, ...(c.columns && c.rows ? [c.columns.join('\t'), ...c.rows.map((r) => r.join('\t'))] : []), ...(c.tail ?? [])].join('\n');
+      const body = [
+        c.reason,
+        ...(c.columns && c.rows ? [c.columns.join('\t'), ...c.rows.map((r) => r.join('\t'))] : []),
+        ...(c.tail ?? []),
+      ].join('\n');
       lines.push(`${open}><failure message="${xml(c.reason)}">${xml(body)}</failure></testcase>`);
     } else lines.push(`${open}><skipped message="${xml(c.reason)}"/></testcase>`);
   }

@@ -11,15 +11,49 @@ const EXECUTORS: Record<string, Executor> = { sh: 'shell', bash: 'shell', shell:
 
 /** Runme keys we keep and ignore; `name`, `excludeFromRunAll`, `ignore` and `cwd` have a meaning here. */
 const RUNME_KEYS = new Set([
-  'id', 'interactive', 'background', 'closeTerminalOnSuccess', 'mimeType', 'promptEnv', 'interpreter',
-  'terminalRows', 'category', 'skipPrompts', 'openTerminalOnError', 'tag', 'redact', 'interactiveRunner',
+  'id',
+  'interactive',
+  'background',
+  'closeTerminalOnSuccess',
+  'mimeType',
+  'promptEnv',
+  'interpreter',
+  'terminalRows',
+  'category',
+  'skipPrompts',
+  'openTerminalOnError',
+  'tag',
+  'redact',
+  'interactiveRunner',
 ]);
 
 /** Every waymark attribute key, each with its parser in ATTRIBUTE_PARSERS (the compiler holds the two together); used for "did you mean" hints too. */
 export const WAYMARK_KEYS = [
-  'name', 'timeout', 'expect', 'exit', 'retries', 'delay', 'rerun-on-exit', 'codes', 'severity', 'override',
-  'after-failure', 'confirm', 'connection', 'cwd', 'excludeFromRunAll', 'ignore', 'hosts', 'batch', 'max-fail', 'forks', 'pause',
-  'preflight', 'deviation', 'approve', 'capture',
+  'name',
+  'timeout',
+  'expect',
+  'exit',
+  'retries',
+  'delay',
+  'rerun-on-exit',
+  'codes',
+  'severity',
+  'override',
+  'after-failure',
+  'confirm',
+  'connection',
+  'cwd',
+  'excludeFromRunAll',
+  'ignore',
+  'hosts',
+  'batch',
+  'max-fail',
+  'forks',
+  'pause',
+  'preflight',
+  'deviation',
+  'approve',
+  'capture',
 ] as const;
 
 /** Attributes that only mean something on a fleet block (`hosts=`). */
@@ -70,7 +104,8 @@ const CAPTURE_VALUE = /^[A-Za-z_][A-Za-z0-9_]*(:rows)?$/;
 function captureOf(value: string, executor: Executor): CaptureAttribute | string {
   const rows = value.endsWith(':rows');
   const name = rows ? value.slice(0, -':rows'.length) : value;
-  if (rows && executor !== 'sql') return `capture=${value}: :rows is only for sql blocks; a ${executor} block's capture is its standard output`;
+  if (rows && executor !== 'sql')
+    return `capture=${value}: :rows is only for sql blocks; a ${executor} block's capture is its standard output`;
   return { name, form: executor === 'sql' ? (rows ? 'rows' : 'value') : 'stdout' };
 }
 
@@ -80,7 +115,11 @@ function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     previous = current;
   }
@@ -96,7 +135,8 @@ function closest(key: string): string {
   }
   // Only close misspellings (a third of the word or less) or a shortened key (`retry`) deserve a guess.
   if (best && best.distance <= Math.max(1, Math.floor(best.key.length / 3))) return ` (did you mean "${best.key}"?)`;
-  const prefix = lower.length >= 4 ? [...WAYMARK_KEYS, ...ROLES].find((known) => known.toLowerCase().startsWith(lower.slice(0, 4))) : undefined;
+  const prefix =
+    lower.length >= 4 ? [...WAYMARK_KEYS, ...ROLES].find((known) => known.toLowerCase().startsWith(lower.slice(0, 4))) : undefined;
   return prefix ? ` (did you mean "${prefix}"?)` : '';
 }
 
@@ -195,7 +235,11 @@ const ATTRIBUTE_PARSERS: Record<WaymarkKey, AttributeParser> = {
     return undefined;
   },
   override: only('allowed', 'expected "allowed"', (head, override) => (head.attrs.override = override)),
-  'after-failure': only('stop', 'the only supported value is "stop" (the step\'s later checks do not run when this one refuses)', (head, stop) => (head.attrs.afterFailure = stop)),
+  'after-failure': only(
+    'stop',
+    'the only supported value is "stop" (the step\'s later checks do not run when this one refuses)',
+    (head, stop) => (head.attrs.afterFailure = stop),
+  ),
   confirm: (value, head) => {
     head.attrs.confirm = isTruthy(value);
     return undefined;
@@ -213,13 +257,15 @@ const ATTRIBUTE_PARSERS: Record<WaymarkKey, AttributeParser> = {
   excludeFromRunAll: notRun('excludeFromRunAll'),
   ignore: notRun('ignore'),
   hosts: (value, head) => {
-    if (value === true || !HOST_PATTERN.test(value)) return 'expected an Ansible host pattern such as computes, controllers:&ctl-* or computes:!cmp-1';
+    if (value === true || !HOST_PATTERN.test(value))
+      return 'expected an Ansible host pattern such as computes, controllers:&ctl-* or computes:!cmp-1';
     head.fleet.hosts = value;
     return undefined;
   },
   batch: (value, head) => {
     const sizes = value === true ? [] : value.split(',').map((part) => parseHostCount(part.trim(), 1));
-    if (sizes.length === 0 || sizes.some((size) => size === undefined)) return 'expected batch sizes such as 1,5,25% (hosts, or a percentage of the hosts)';
+    if (sizes.length === 0 || sizes.some((size) => size === undefined))
+      return 'expected batch sizes such as 1,5,25% (hosts, or a percentage of the hosts)';
     head.fleet.batches = sizes as HostCount[];
     return undefined;
   },
@@ -236,7 +282,11 @@ const ATTRIBUTE_PARSERS: Record<WaymarkKey, AttributeParser> = {
     return undefined;
   },
   pause: only('confirm', 'the only supported value is "confirm"', (head, pause) => (head.fleet.pause = pause)),
-  preflight: only('skip', 'the only supported value is "skip" (waymark preflight does not run this check early)', (head, skip) => (head.attrs.preflight = skip)),
+  preflight: only(
+    'skip',
+    'the only supported value is "skip" (waymark preflight does not run this check early)',
+    (head, skip) => (head.attrs.preflight = skip),
+  ),
   deviation: (value, head) => {
     const rule = value === true ? undefined : parseDeviation(value);
     if (rule === undefined) return 'expected a factor such as 10x or 3, rows:±N (rows:+-N), both joined by a comma, or off';
@@ -245,12 +295,14 @@ const ATTRIBUTE_PARSERS: Record<WaymarkKey, AttributeParser> = {
   },
   approve: (value, head) => {
     const n = value === true ? 1 : nonNegativeInt(value);
-    if (n === undefined || n < 1 || n > 9) return 'expected how many other operators must approve the block, 1 to 9 (e.g. approve=1 or approve=2)';
+    if (n === undefined || n < 1 || n > 9)
+      return 'expected how many other operators must approve the block, 1 to 9 (e.g. approve=1 or approve=2)';
     head.attrs.approve = n;
     return undefined;
   },
   capture: (value, head) => {
-    if (value === true || !CAPTURE_VALUE.test(value)) return 'expected a variable name such as MIGRATIONS, or NAME:rows for an sql block\'s rows';
+    if (value === true || !CAPTURE_VALUE.test(value))
+      return "expected a variable name such as MIGRATIONS, or NAME:rows for an sql block's rows";
     head.capture = value;
     return undefined;
   },
@@ -293,7 +345,8 @@ export function interpretBlockHead(lang: string, words: string[], raw: RawAttrib
     const capture = captureOf(head.capture, executor);
     if (typeof capture === 'string') problems.push(capture);
     else attrs.capture = capture;
-    if (attrs.fleet) problems.push('capture= is not for fleet blocks: each host has its own output; capture from a block that runs once on this machine');
+    if (attrs.fleet)
+      problems.push('capture= is not for fleet blocks: each host has its own output; capture from a block that runs once on this machine');
   }
   const sqlExpect = effectiveSqlExpectation({ executor, role: finalRole, given: attrs.sqlExpect });
   if (sqlExpect !== undefined) attrs.sqlExpect = sqlExpect;
@@ -351,14 +404,16 @@ function readFleet(fleet: Partial<FleetAttributes>, given: string[], attrs: Bloc
     return;
   }
   if (given.length === 0) return;
-  for (const key of new Set(given)) problems.push(`${key}= is only for fleet blocks: add hosts=PATTERN to run this block on an inventory's hosts`);
+  for (const key of new Set(given))
+    problems.push(`${key}= is only for fleet blocks: add hosts=PATTERN to run this block on an inventory's hosts`);
 }
 
 /** What a fleet block may not be or have. */
 function fleetPlacement(executor: Executor, role: Role, attrs: BlockAttributes, problems: string[]): void {
   if (executor === 'sql') problems.push('hosts= is not for sql blocks: SQL runs from this machine; run it once without hosts=');
   if (role !== 'run' && role !== 'check' && role !== 'verify' && role !== 'rollback') problems.push(`hosts= is not for ${role} blocks`);
-  if (attrs.retries !== undefined || attrs.rerunOnExit !== undefined) problems.push('retries= and rerun-on-exit= are not for fleet blocks yet: failed hosts are re-run with the block');
+  if (attrs.retries !== undefined || attrs.rerunOnExit !== undefined)
+    problems.push('retries= and rerun-on-exit= are not for fleet blocks yet: failed hosts are re-run with the block');
   if (attrs.cwd !== undefined) problems.push('cwd= is not for fleet blocks: the script runs on each host');
 }
 
@@ -367,13 +422,17 @@ function placement(executor: Executor, role: Role, attrs: BlockAttributes, probl
   if (role !== 'check' && attrs.severity) problems.push(`severity= is only for check blocks, not ${role}`);
   if (role !== 'check' && attrs.override) problems.push(`override= is only for check blocks, not ${role}`);
   if (role !== 'check' && attrs.preflight) problems.push(`preflight= is only for check blocks, not ${role}: preflight runs checks only`);
-  if (role !== 'check' && attrs.afterFailure) problems.push(`after-failure= is only for check blocks, not ${role}: a failed ${role} block always stops its step`);
-  if (role !== 'run' && role !== 'verify' && attrs.approve !== undefined) problems.push(`approve= is only for run and verify blocks, not ${role}: it holds a change until other operators approve it`);
+  if (role !== 'check' && attrs.afterFailure)
+    problems.push(`after-failure= is only for check blocks, not ${role}: a failed ${role} block always stops its step`);
+  if (role !== 'run' && role !== 'verify' && attrs.approve !== undefined)
+    problems.push(`approve= is only for run and verify blocks, not ${role}: it holds a change until other operators approve it`);
   if (executor !== 'sql' && attrs.connection) problems.push('connection= is only for sql blocks');
   if (executor === 'sql' && attrs.exit !== undefined) problems.push('exit= is not for sql blocks: use expect=');
   if (executor === 'sql' && attrs.codes) problems.push('codes= is not for sql blocks');
   if (executor === 'sql' && attrs.rerunOnExit !== undefined) problems.push('rerun-on-exit= is not for sql blocks');
   if (role === 'run' && attrs.retries !== undefined && attrs.rerunOnExit === undefined) {
-    problems.push('retries= on a run block: run blocks are never retried automatically (they may not be safe to run twice); use it on a check or verify, or with rerun-on-exit=');
+    problems.push(
+      'retries= on a run block: run blocks are never retried automatically (they may not be safe to run twice); use it on a check or verify, or with rerun-on-exit=',
+    );
   }
 }

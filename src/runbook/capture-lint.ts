@@ -30,7 +30,8 @@ function proseReferences(text: string): string[] {
 /** The variables a block's code reads, as it would write them (`$NAME` or `:NAME`). */
 function blockReferences(block: Block): { name: string; written: string }[] {
   if (block.executor === 'sql') return sqlParameters(block.code).map((name) => ({ name, written: `:${name}` }));
-  if (block.executor === 'shell' || block.executor === 'python') return shellReferences(block.code).map((name) => ({ name, written: `$${name}` }));
+  if (block.executor === 'shell' || block.executor === 'python')
+    return shellReferences(block.code).map((name) => ({ name, written: `$${name}` }));
   return [];
 }
 
@@ -60,7 +61,13 @@ export function checkCaptures(runbook: Runbook, declared: ReadonlySet<string>, r
   if (sites.size === 0) return new Set();
   for (const [name, site] of sites) {
     if (declared.has(name)) {
-      report(site.block.line, `capture=${name} has the name of a declared variable: the capture would hide it; capture under another name`, 'capture-collision', 'error', site.file);
+      report(
+        site.block.line,
+        `capture=${name} has the name of a declared variable: the capture would hide it; capture under another name`,
+        'capture-collision',
+        'error',
+        site.file,
+      );
     }
   }
   let position = 0;
@@ -68,7 +75,13 @@ export function checkCaptures(runbook: Runbook, declared: ReadonlySet<string>, r
     for (const name of new Set(proseReferences(step.markdown))) {
       const site = sites.get(name);
       if (site && site.step > index && !declared.has(name)) {
-        report(step.line, `step ${step.id} shows \${${name}} before block ${site.block.id} (line ${site.block.line}) captures it: show it in that step or a later one`, 'capture-used-before', 'error', step.file);
+        report(
+          step.line,
+          `step ${step.id} shows \${${name}} before block ${site.block.id} (line ${site.block.line}) captures it: show it in that step or a later one`,
+          'capture-used-before',
+          'error',
+          step.file,
+        );
       }
     }
     for (const block of step.blocks) {
@@ -80,12 +93,27 @@ export function checkCaptures(runbook: Runbook, declared: ReadonlySet<string>, r
         if (site.position < position) {
           // Preflight runs checks without the blocks before them: this one would have no value.
           if (block.role === 'check' && block.attrs.preflight !== 'skip') {
-            report(block.line, `check ${block.id} uses ${written}, captured by block ${site.block.id}: waymark preflight cannot judge it early; add preflight=skip`, 'capture-preflight', 'warning', step.file);
+            report(
+              block.line,
+              `check ${block.id} uses ${written}, captured by block ${site.block.id}: waymark preflight cannot judge it early; add preflight=skip`,
+              'capture-preflight',
+              'warning',
+              step.file,
+            );
           }
           continue;
         }
-        const where = site.block === block ? 'the block that captures it, before it has run' : `block ${site.block.id} (line ${site.block.line}), before it captures it`;
-        report(block.line, `block ${block.id} uses ${written} in ${where}: a capture is only set for the blocks after it`, 'capture-used-before', 'error', step.file);
+        const where =
+          site.block === block
+            ? 'the block that captures it, before it has run'
+            : `block ${site.block.id} (line ${site.block.line}), before it captures it`;
+        report(
+          block.line,
+          `block ${block.id} uses ${written} in ${where}: a capture is only set for the blocks after it`,
+          'capture-used-before',
+          'error',
+          step.file,
+        );
       }
       position += 1;
     }

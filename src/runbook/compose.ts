@@ -79,9 +79,13 @@ export function composeRunbook(file: string, options: ComposeOptions = {}): Runb
       const target = resolve(dirname(runbook.file), include.path);
       const shown = isAbsolute(include.path) ? include.path : join(dirname(runbook.file), include.path);
       const real = realPath(target);
-      const report = (message: string, rule: string) => diagnostics.push({ file: runbook.file, line: include.line, severity: 'error', rule, message });
+      const report = (message: string, rule: string) =>
+        diagnostics.push({ file: runbook.file, line: include.line, severity: 'error', rule, message });
       if (!options.allowOutsideRoot && (isOutside(root, target) || isOutside(realRoot, real))) {
-        report(`include ${include.path} leaves the runbook's folder ${root}; move it inside, or pass --allow-outside-includes`, 'include-outside');
+        report(
+          `include ${include.path} leaves the runbook's folder ${root}; move it inside, or pass --allow-outside-includes`,
+          'include-outside',
+        );
         continue;
       }
       const cycleAt = chain.findIndex((link) => link.real === real);

@@ -38,7 +38,23 @@ export interface FrontMatter {
   diagnostics: Diagnostic[];
 }
 
-const KNOWN_KEYS = new Set(['include', 'service', 'after', 'runme', 'title', 'id', 'vars', 'profiles', 'connections', 'inventory', 'shell', 'timeout', 'notify', 'description', 'tags']);
+const KNOWN_KEYS = new Set([
+  'include',
+  'service',
+  'after',
+  'runme',
+  'title',
+  'id',
+  'vars',
+  'profiles',
+  'connections',
+  'inventory',
+  'shell',
+  'timeout',
+  'notify',
+  'description',
+  'tags',
+]);
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Longest front matter `id:`: it is a folder name, and file systems limit those. */
@@ -118,7 +134,10 @@ export function parseFrontMatter(slice: FrontMatterSlice, file: string): FrontMa
         const text = scalarText(value);
         if (text === undefined) report(line, `${key} must be a single value`);
         else if (key === 'id' && !isRunbookId(text)) {
-          report(line, `id "${text}" must start with a letter or digit and use only letters, digits, ".", "_" or "-", at most ${MAX_ID_LENGTH} characters (it names the run's state folder)`);
+          report(
+            line,
+            `id "${text}" must start with a letter or digit and use only letters, digits, ".", "_" or "-", at most ${MAX_ID_LENGTH} characters (it names the run's state folder)`,
+          );
         } else {
           result[key] = text;
           if (key === 'id') result.idLine = line;
@@ -130,7 +149,8 @@ export function parseFrontMatter(slice: FrontMatterSlice, file: string): FrontMa
         const items = isSeq(value) ? value.items : [value];
         for (const item of items) {
           const text = scalarText(item);
-          if (text === undefined || text === '') report(lineOf(item ?? pair.key), `${key} must be a ${key === 'include' ? 'file path' : 'service name'} or a list of them`);
+          if (text === undefined || text === '')
+            report(lineOf(item ?? pair.key), `${key} must be a ${key === 'include' ? 'file path' : 'service name'} or a list of them`);
           else if (key === 'include') result.includes.push({ path: text, line: lineOf(item) });
           else result.after.push(text);
         }
@@ -138,13 +158,15 @@ export function parseFrontMatter(slice: FrontMatterSlice, file: string): FrontMa
       }
       case 'inventory': {
         const text = scalarText(value);
-        if (text === undefined || text.trim() === '') report(line, 'inventory must be the path of an Ansible inventory file (relative to the runbook)');
+        if (text === undefined || text.trim() === '')
+          report(line, 'inventory must be the path of an Ansible inventory file (relative to the runbook)');
         else result.inventory = { path: text, line };
         break;
       }
       case 'service': {
         const text = scalarText(value);
-        if (text === undefined || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(text)) report(line, 'service must be a name such as nova or cinder-volume');
+        if (text === undefined || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(text))
+          report(line, 'service must be a name such as nova or cinder-volume');
         else result.service = text;
         break;
       }
@@ -275,7 +297,8 @@ function readProfiles(map: YAMLMap, result: FrontMatter, lineOf: LineOf, report:
     result.profiles[profile] = values;
     for (const entry of pair.value.items) {
       const name = scalarText(entry.key) ?? '';
-      if (values[name] !== undefined && name !== 'inventory') entryLines.push({ profile, name, value: values[name], line: lineOf(entry.key) });
+      if (values[name] !== undefined && name !== 'inventory')
+        entryLines.push({ profile, name, value: values[name], line: lineOf(entry.key) });
     }
   }
 }
@@ -294,7 +317,10 @@ function checkProfiles(entries: ProfileEntry[], vars: VarDecl[], report: Report)
     const decl = declared.get(entry.name);
     if (!decl) report(entry.line, `profile ${entry.profile} sets ${entry.name}, which is not declared under vars`);
     else if (decl.choices && !decl.choices.includes(entry.value)) {
-      report(entry.line, `profile ${entry.profile} sets ${entry.name} to "${entry.value}", not one of its choices: ${decl.choices.join(', ')}`);
+      report(
+        entry.line,
+        `profile ${entry.profile} sets ${entry.name} to "${entry.value}", not one of its choices: ${decl.choices.join(', ')}`,
+      );
     }
   }
 }

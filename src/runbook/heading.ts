@@ -46,22 +46,50 @@ export function parseStepHeading(text: string): StepHead {
   }
   for (const { key, value } of parsed.attributes) {
     if (key === 'tags') {
-      head.tags = value === true ? [] : value.split(',').map((t) => t.trim()).filter(Boolean);
+      head.tags =
+        value === true
+          ? []
+          : value
+              .split(',')
+              .map((t) => t.trim())
+              .filter(Boolean);
     } else if (key === 'optional') {
       head.optional = value === true || value === 'true';
     } else if (key === 'phase') {
-      if (value === true || !/^\d+$/.test(value)) head.problems.push(`bad phase "${value === true ? '' : value}": expected a whole number, e.g. phase=2`);
+      if (value === true || !/^\d+$/.test(value))
+        head.problems.push(`bad phase "${value === true ? '' : value}": expected a whole number, e.g. phase=2`);
       else head.phase = Number(value);
     } else if (key === 'needs') {
-      head.needs = value === true ? [] : value.split(',').map((t) => t.trim()).filter(Boolean);
+      head.needs =
+        value === true
+          ? []
+          : value
+              .split(',')
+              .map((t) => t.trim())
+              .filter(Boolean);
       if (head.needs.length === 0) head.problems.push('needs= expects one or more tags, e.g. needs=controlplane');
     } else if (key === 'fixes') {
-      head.fixes = value === true ? [] : value.split(',').map((t) => t.trim()).filter(Boolean);
-      if (head.fixes.length === 0) head.problems.push('fixes= expects the id of the step whose check this step remedies, e.g. fixes=charset');
+      head.fixes =
+        value === true
+          ? []
+          : value
+              .split(',')
+              .map((t) => t.trim())
+              .filter(Boolean);
+      if (head.fixes.length === 0)
+        head.problems.push('fixes= expects the id of the step whose check this step remedies, e.g. fixes=charset');
     } else if (key === 'foreach') {
       const match = value === true ? null : /^([A-Za-z_][A-Za-z0-9_]*):(.+)$/.exec(value);
-      const values = match ? (match[2] as string).split(',').map((v) => v.trim()).filter(Boolean) : [];
-      if (!match || values.length === 0) head.problems.push(`bad foreach "${value === true ? '' : value}": expected NAME:value1,value2, e.g. foreach=RELEASE:kilo,liberty,mitaka`);
+      const values = match
+        ? (match[2] as string)
+            .split(',')
+            .map((v) => v.trim())
+            .filter(Boolean)
+        : [];
+      if (!match || values.length === 0)
+        head.problems.push(
+          `bad foreach "${value === true ? '' : value}": expected NAME:value1,value2, e.g. foreach=RELEASE:kilo,liberty,mitaka`,
+        );
       else if (new Set(values).size !== values.length) head.problems.push(`foreach ${match[1]} lists a value twice`);
       else {
         // Each value's step id ends with the value's slug; two values with one slug would share a step.
@@ -69,7 +97,9 @@ export function parseStepHeading(text: string): StepHead {
         const clash = suffixes.findIndex((suffix, i) => suffixes.indexOf(suffix) !== i);
         if (clash !== -1) {
           const first = values[suffixes.indexOf(suffixes[clash] as string)] as string;
-          head.problems.push(`foreach ${match[1]}: values "${first}" and "${values[clash]}" would give both steps the id suffix -${suffixes[clash]} (the suffix keeps only letters, digits, - and _)`);
+          head.problems.push(
+            `foreach ${match[1]}: values "${first}" and "${values[clash]}" would give both steps the id suffix -${suffixes[clash]} (the suffix keeps only letters, digits, - and _)`,
+          );
         } else head.foreach = { name: match[1] as string, values };
       }
     } else if (STEP_KEYS.has(key) && value !== true) {

@@ -48,7 +48,13 @@ const SGR_OR_CONTROL_OR_NEWLINE = new RegExp(`\\x1b\\[([0-9;]{0,64})m|[${CONTROL
 const COLOUR_CODES = new Set([0, 1, 2, 3, 4, 22, 23, 24, 39, 49]);
 
 function isColourCode(code: number): boolean {
-  return COLOUR_CODES.has(code) || (code >= 30 && code <= 37) || (code >= 40 && code <= 47) || (code >= 90 && code <= 97) || (code >= 100 && code <= 107);
+  return (
+    COLOUR_CODES.has(code) ||
+    (code >= 30 && code <= 37) ||
+    (code >= 40 && code <= 47) ||
+    (code >= 90 && code <= 97) ||
+    (code >= 100 && code <= 107)
+  );
 }
 
 /** True when every parameter of an SGR sequence is a plain colour (`38;5;N` and `38;2;R;G;B` included). */
@@ -111,7 +117,12 @@ const KEPT_SGR = /^\x1b\[[0-9;]{0,64}m/;
 
 /** Columns a terminal gives one code point: 0 for combining marks and joiners, 2 for wide (CJK, emoji), else 1. */
 export function columnsOf(codePoint: number): number {
-  if ((codePoint >= 0x300 && codePoint <= 0x36f) || (codePoint >= 0x200b && codePoint <= 0x200d) || (codePoint >= 0xfe00 && codePoint <= 0xfe0f)) return 0;
+  if (
+    (codePoint >= 0x300 && codePoint <= 0x36f) ||
+    (codePoint >= 0x200b && codePoint <= 0x200d) ||
+    (codePoint >= 0xfe00 && codePoint <= 0xfe0f)
+  )
+    return 0;
   if (
     (codePoint >= 0x1100 && codePoint <= 0x115f) ||
     (codePoint >= 0x2e80 && codePoint <= 0xa4cf && codePoint !== 0x303f) ||

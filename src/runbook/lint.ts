@@ -31,7 +31,8 @@ function checkInventory(runbook: Runbook, declared: Set<string>, report: Report)
   const inventory = runbook.inventory;
   if (inventory?.path !== undefined) {
     for (const name of referencedVars(inventory.path)) {
-      if (!declared.has(name)) report(inventory.line, `inventory uses \${${name}}, which is not declared under vars`, 'unknown-variable', 'error', inventory.file);
+      if (!declared.has(name))
+        report(inventory.line, `inventory uses \${${name}}, which is not declared under vars`, 'unknown-variable', 'error', inventory.file);
     }
   }
   if (inventory) return;
@@ -101,7 +102,8 @@ export function lintRunbook(runbook: Runbook): Diagnostic[] {
             : runbook.steps[target]?.blocks.some((b) => b.role === 'check' && b.executor !== null)
               ? null
               : `step ${id} has no check for this step to fix`;
-      if (problem) found.push({ file: step.file, line: step.line, severity: 'error', rule: 'bad-fixes', message: `fixes=${id}: ${problem}` });
+      if (problem)
+        found.push({ file: step.file, line: step.line, severity: 'error', rule: 'bad-fixes', message: `fixes=${id}: ${problem}` });
     }
   });
 
@@ -114,7 +116,13 @@ export function lintRunbook(runbook: Runbook): Diagnostic[] {
       if (block.attrs.connection !== undefined) {
         if (!connectionNames.has(block.attrs.connection)) {
           const known = [...connectionNames].join(', ') || 'none declared';
-          report(block.line, `sql block uses connection "${block.attrs.connection}", which is not declared (connections: ${known})`, 'unknown-connection', 'error', step.file);
+          report(
+            block.line,
+            `sql block uses connection "${block.attrs.connection}", which is not declared (connections: ${known})`,
+            'unknown-connection',
+            'error',
+            step.file,
+          );
         }
       } else if (runbook.connections.length !== 1) {
         report(
@@ -128,13 +136,20 @@ export function lintRunbook(runbook: Runbook): Diagnostic[] {
         );
       }
       for (const name of new Set(sqlParameters(block.code))) {
-        if (!declared.has(name) && !(name in step.vars) && !captured.has(name)) report(block.line, `sql parameter :${name} is not a declared variable`, 'unknown-variable', 'error', step.file);
+        if (!declared.has(name) && !(name in step.vars) && !captured.has(name))
+          report(block.line, `sql parameter :${name} is not a declared variable`, 'unknown-variable', 'error', step.file);
       }
     }
     for (const tag of step.needs) {
       const others = countTagged(tag) - (step.tags.includes(tag) ? 1 : 0);
       if (others === 0) {
-        found.push({ file: step.file, line: step.line, severity: 'error', rule: 'unknown-tag', message: `needs=${tag}, but no other step has tags=${tag}` });
+        found.push({
+          file: step.file,
+          line: step.line,
+          severity: 'error',
+          rule: 'unknown-tag',
+          message: `needs=${tag}, but no other step has tags=${tag}`,
+        });
       }
     }
     if (step.blocks.length === 0 && step.checklist.length === 0 && step.markdown.trim() === '') {

@@ -71,9 +71,14 @@ export function outlineWithMarked(body: string): Outline {
   let firstH1: string | undefined;
   for (const token of tokens) {
     if (token.type === 'heading' && (token as Tokens.Heading).depth === 2) {
-      gathered.push({ section: { heading: { text: (token as Tokens.Heading).text, line }, line, markdown: '', items: [] }, tokens: [], bodyLine: line + countNewlines(token.raw) });
+      gathered.push({
+        section: { heading: { text: (token as Tokens.Heading).text, line }, line, markdown: '', items: [] },
+        tokens: [],
+        bodyLine: line + countNewlines(token.raw),
+      });
     } else {
-      if (token.type === 'heading' && (token as Tokens.Heading).depth === 1 && firstH1 === undefined) firstH1 = (token as Tokens.Heading).text.trim();
+      if (token.type === 'heading' && (token as Tokens.Heading).depth === 1 && firstH1 === undefined)
+        firstH1 = (token as Tokens.Heading).text.trim();
       (gathered[gathered.length - 1] as Gathering).tokens.push(token);
     }
     line += countNewlines(token.raw);

@@ -19,11 +19,7 @@ export interface Diagnostic {
 }
 
 /** What an sql block expects of its result set. */
-export type SqlExpectation =
-  | { kind: 'empty' }
-  | { kind: 'nonempty' }
-  | { kind: 'rows'; count: number }
-  | { kind: 'value'; value: string };
+export type SqlExpectation = { kind: 'empty' } | { kind: 'nonempty' } | { kind: 'rows'; count: number } | { kind: 'value'; value: string };
 
 /** A batch size or a failure budget: a number of hosts, or a percentage of the block's hosts. */
 export type HostCount = { count: number } | { percent: number };

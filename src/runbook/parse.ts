@@ -66,7 +66,9 @@ export function parseRunbook(source: string, file: string, blockParser: BlockPar
   const normalized = source.includes('\r') ? source.replace(/\r\n?/g, '\n') : source;
   reportControls(normalized, file, diagnostics);
   const slice = sliceFrontMatter(normalized);
-  const front = slice ? parseFrontMatter(slice, file) : { vars: [], profiles: {}, connections: [], inventoryByProfile: {}, includes: [], after: [], diagnostics: [] };
+  const front = slice
+    ? parseFrontMatter(slice, file)
+    : { vars: [], profiles: {}, connections: [], inventoryByProfile: {}, includes: [], after: [], diagnostics: [] };
   diagnostics.push(...front.diagnostics);
   const body = blankFrontMatter(normalized, slice?.lineCount);
   const outline: Outline = (blockParser === 'scan' ? scanOutline(body) : undefined) ?? outlineWithMarked(body);
@@ -81,7 +83,11 @@ export function parseRunbook(source: string, file: string, blockParser: BlockPar
     for (const problem of head.problems) report(section.line, problem, 'step-attribute');
     return head;
   });
-  const stepIds = assignStepIds(heads, sections.slice(1).map((s) => s.line), report);
+  const stepIds = assignStepIds(
+    heads,
+    sections.slice(1).map((s) => s.line),
+    report,
+  );
 
   const toBlocks = (section: OutlineSection, ownerId: string): { blocks: Block[]; checklist: ChecklistItem[] } => {
     const blocks: Block[] = [];
@@ -102,7 +108,11 @@ export function parseRunbook(source: string, file: string, blockParser: BlockPar
   const intro = toBlocks(introSection, 'intro');
   for (const block of intro.blocks) {
     if (block.executor) {
-      report(block.line, `runnable ${block.lang} block in the introduction (before the first "## " step): the introduction is never run; move it into a step or mark it "example"`, 'intro-block');
+      report(
+        block.line,
+        `runnable ${block.lang} block in the introduction (before the first "## " step): the introduction is never run; move it into a step or mark it "example"`,
+        'intro-block',
+      );
     }
   }
 
@@ -140,7 +150,12 @@ export function parseRunbook(source: string, file: string, blockParser: BlockPar
     const { name, values } = head.foreach;
     const reference = new RegExp(`\\$\\{${name}\\}|\\$${name}\\b`, 'g');
     return values.map((value) => {
-      const step = make(`${id}-${slug(value) || 'value'}`, head.title.replace(reference, value), { [name]: value }, markdown.replace(reference, value));
+      const step = make(
+        `${id}-${slug(value) || 'value'}`,
+        head.title.replace(reference, value),
+        { [name]: value },
+        markdown.replace(reference, value),
+      );
       for (const block of step.blocks) if (block.explicitId) block.id = `${block.id}-${slug(value) || 'value'}`;
       return step;
     });
@@ -228,7 +243,8 @@ function assignStepIds(heads: ReturnType<typeof parseStepHeading>[], lines: numb
   heads.forEach((head, i) => {
     if (head.id === undefined) return;
     const first = explicit.get(head.id);
-    if (first !== undefined) report(lines[i] as number, `duplicate step id "#${head.id}" (first used on line ${lines[first] as number})`, 'duplicate-id');
+    if (first !== undefined)
+      report(lines[i] as number, `duplicate step id "#${head.id}" (first used on line ${lines[first] as number})`, 'duplicate-id');
     else explicit.set(head.id, i);
   });
   const taken = new Set(explicit.keys());
@@ -266,7 +282,13 @@ function toBlock(code: OutlineCode, defaultId: string, report: Report): Block {
   for (const problem of parsed.problems) report(line, problem, 'block-attribute');
   for (const problem of head.problems) report(line, problem, 'block-attribute');
   const unclosed = fence !== undefined && !isClosed(code.raw, fence.fence);
-  if (unclosed) report(line, `code fence ${fence.fence} is never closed: everything after it, to the end of the file (or of the list or quote it is in), is part of this block`, 'unclosed-fence', 'warning');
+  if (unclosed)
+    report(
+      line,
+      `code fence ${fence.fence} is never closed: everything after it, to the end of the file (or of the list or quote it is in), is part of this block`,
+      'unclosed-fence',
+      'warning',
+    );
   return {
     id: head.name ?? defaultId,
     explicitId: head.name !== undefined,

@@ -49,7 +49,8 @@ const TASK_BOX = /^\[[ xX]\][ \t]+/;
 /** A task item's whole text when it is one line that Scan.block reads as a paragraph (see readItem). */
 const ONE_LINE_TASK = /^\[[ xX]\][ \t]+[^\n\t|<`\]]*$/;
 // marked's fence and indented-code rules, anchored where the scan stands (sticky) instead of at a copy's start.
-const FENCE_BLOCK = /( {0,3})(`{3,}(?=[^`\n]*(?:\n|$))|~{3,})([^\n]*)(?:\n|$)(?:|([\s\S]*?)(?:\n|$))(?: {0,3}(?:(?=`)\2`*|(?=~)\2~*) *(?=\n|$)|$)/y;
+const FENCE_BLOCK =
+  /( {0,3})(`{3,}(?=[^`\n]*(?:\n|$))|~{3,})([^\n]*)(?:\n|$)(?:|([\s\S]*?)(?:\n|$))(?: {0,3}(?:(?=`)\2`*|(?=~)\2~*) *(?=\n|$)|$)/y;
 const INDENTED_BLOCK = /(?:(?: {4}| {0,3}\t)[^\n]+(?:\n(?:[ \t]*(?:\n|$))*)?)+/y;
 const CODE_INDENT = /^(?: {0,3}\t| {1,4})/gm;
 
@@ -360,7 +361,8 @@ class Scan {
     // marked gives a single newline after a heading to the heading, and more than one to what follows.
     const end = (this.starts[last] as number) + this.line(last).length;
     const next = this.lines[last + 1];
-    this.sectionStart = end < this.body.length && (end + 1 === this.body.length || (next !== undefined && !BLANK.test(next))) ? end + 1 : end;
+    this.sectionStart =
+      end < this.body.length && (end + 1 === this.body.length || (next !== undefined && !BLANK.test(next))) ? end + 1 : end;
     this.sections.push({ heading: { text, line: first + 1 }, line: first + 1, markdown: '', items: [] });
   }
 
@@ -374,7 +376,16 @@ class Scan {
     for (; j < this.lines.length; j++) {
       const row = this.line(j);
       if (row.includes('\t') || HTML.test(row)) throw new LeaveToMarked();
-      if (/^ *$/.test(row) || indentOf(row) >= 4 || HR.test(row) || ATX.test(row) || QUOTE.test(row) || FENCE_START.test(row) || INTERRUPTING_ITEM_START.test(row)) break;
+      if (
+        /^ *$/.test(row) ||
+        indentOf(row) >= 4 ||
+        HR.test(row) ||
+        ATX.test(row) ||
+        QUOTE.test(row) ||
+        FENCE_START.test(row) ||
+        INTERRUPTING_ITEM_START.test(row)
+      )
+        break;
     }
     return j;
   }
@@ -409,7 +420,11 @@ class Scan {
     }
     this.lastWasText = i;
     if (awaiting) {
-      const note = this.lines.slice(i, j).join('\n').replace(/\s*\n\s*/g, ' ').trim();
+      const note = this.lines
+        .slice(i, j)
+        .join('\n')
+        .replace(/\s*\n\s*/g, ' ')
+        .trim();
       if (this.textIsParagraph) awaiting.note = note;
       else this.notes.push({ code: awaiting, note });
     }
@@ -437,7 +452,9 @@ class Scan {
     }
     last.text = last.text.trimEnd();
     // A blank line after an item that another follows makes the list loose, as does one between an item's blocks.
-    let loose = items.slice(0, -1).some((item) => /\n[ \t]*\n[ \t]*$/.test(this.body.slice(this.starts[item.line], this.starts[item.next] ?? this.body.length)));
+    let loose = items
+      .slice(0, -1)
+      .some((item) => /\n[ \t]*\n[ \t]*$/.test(this.body.slice(this.starts[item.line], this.starts[item.next] ?? this.body.length)));
     const scans = items.map((item) => {
       const scan = readItem(item.text, this.lineBase + item.line);
       if (scan.blankBetween) loose = true;
@@ -508,7 +525,12 @@ class Scan {
 type ItemReading = Pick<Scan, 'firstBlock' | 'blankBetween' | 'found' | 'notes'>;
 
 /** An item that is one line of prose: a paragraph and nothing else, as a Scan of it would find. */
-const PROSE_ITEM: ItemReading = Object.freeze({ firstBlock: 'text', blankBetween: false, found: Object.freeze([]) as unknown as OutlineItem[], notes: Object.freeze([]) as unknown as ItemReading['notes'] });
+const PROSE_ITEM: ItemReading = Object.freeze({
+  firstBlock: 'text',
+  blankBetween: false,
+  found: Object.freeze([]) as unknown as OutlineItem[],
+  notes: Object.freeze([]) as unknown as ItemReading['notes'],
+});
 
 /**
  * Read a list item's text (its first line is line `lineBase + 1` of the file). One line of prose
@@ -519,7 +541,12 @@ function readItem(text: string, lineBase: number): ItemReading {
   // As Scan.block and Scan.paragraph judge a line: prose, not a table's header (there is no next
   // line to align it), and not backticks that marked keeps apart; or a task's box and text without
   // the characters that could make it a link definition (`]:`), a table row, HTML or code.
-  if (!text.includes('\n') && !text.includes('\t') && ((isProse(text, indentOf(text)) && !FENCE_LIKE.test(text)) || ONE_LINE_TASK.test(text))) return PROSE_ITEM;
+  if (
+    !text.includes('\n') &&
+    !text.includes('\t') &&
+    ((isProse(text, indentOf(text)) && !FENCE_LIKE.test(text)) || ONE_LINE_TASK.test(text))
+  )
+    return PROSE_ITEM;
   const scan = new Scan(text, false, lineBase);
   scan.run();
   return scan;
@@ -543,7 +570,9 @@ function itemEndPatterns(edge: number): ItemEndPatterns {
   let patterns = itemEnds.get(edge);
   if (patterns === undefined) {
     patterns = {
-      ends: new RegExp(`^ {0,${edge}}(?:\`\`\`|~~~|#{1,6}(?:\\s|$)|<|>|(?:[*+-]|\\d{1,9}[.)])(?:[ \\t]|$)|(?:-[ \\t]*){3,}$|(?:_[ \\t]*){3,}$|(?:\\*[ \\t]*){3,}$)`),
+      ends: new RegExp(
+        `^ {0,${edge}}(?:\`\`\`|~~~|#{1,6}(?:\\s|$)|<|>|(?:[*+-]|\\d{1,9}[.)])(?:[ \\t]|$)|(?:-[ \\t]*){3,}$|(?:_[ \\t]*){3,}$|(?:\\*[ \\t]*){3,}$)`,
+      ),
       lazyEnds: new RegExp(`^ {0,${edge}}(?:\`\`\`|~~~|#{1,6}(?:\\s|$)|(?:-[ \\t]*){3,}$|(?:_[ \\t]*){3,}$|(?:\\*[ \\t]*){3,}$)`),
       html: new RegExp(`^ {0,${edge}}<`),
     };

@@ -23,7 +23,11 @@ export function parseSqlExpect(value: string): SqlExpectation | undefined {
  * What a block's result is judged against: its own `expect=` when given, no rows for an sql check
  * that gives none, and nothing (any result that is not an error passes) otherwise.
  */
-export function effectiveSqlExpectation(block: { executor: Executor | null; role: Role; given?: SqlExpectation }): SqlExpectation | undefined {
+export function effectiveSqlExpectation(block: {
+  executor: Executor | null;
+  role: Role;
+  given?: SqlExpectation;
+}): SqlExpectation | undefined {
   if (block.given !== undefined) return block.given;
   return block.executor === 'sql' && block.role === 'check' ? { ...SQL_CHECK_DEFAULT } : undefined;
 }

@@ -57,7 +57,11 @@ export async function ensureDir(path: string): Promise<void> {
     }
   } catch (error) {
     if (error instanceof StateError) throw error;
-    throw new StateError(path, `state directory ${path} cannot be created: ${reasonOf(error)}; check the permissions of its parent or choose another --state-dir`, { cause: error });
+    throw new StateError(
+      path,
+      `state directory ${path} cannot be created: ${reasonOf(error)}; check the permissions of its parent or choose another --state-dir`,
+      { cause: error },
+    );
   }
 }
 
@@ -87,7 +91,11 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await rm(temp, { force: true }).catch((rmError: unknown) => {
       cleanup = ` (and the temporary file ${temp} could not be removed: ${reasonOf(rmError)})`;
     });
-    throw new StateError(path, `state file ${path} cannot be written: ${reasonOf(error)}${cleanup}; check free space and the permissions of ${dir}`, { cause: error });
+    throw new StateError(
+      path,
+      `state file ${path} cannot be written: ${reasonOf(error)}${cleanup}; check free space and the permissions of ${dir}`,
+      { cause: error },
+    );
   }
   await syncDirectory(dir, path);
 }
@@ -102,7 +110,9 @@ export async function syncDirectory(dir: string, about: string = dir): Promise<v
       await handle.close();
     }
   } catch (error) {
-    throw new StateError(about, `state file ${about} was written but its directory ${dir} cannot be synced: ${reasonOf(error)}`, { cause: error });
+    throw new StateError(about, `state file ${about} was written but its directory ${dir} cannot be synced: ${reasonOf(error)}`, {
+      cause: error,
+    });
   }
 }
 

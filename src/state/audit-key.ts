@@ -38,7 +38,11 @@ export function auditMac(key: AuditKey, text: string): string {
 }
 
 function keyError(path: string, what: string, cause?: unknown): StateError {
-  return new StateError(path, `audit key ${path} ${what}; fix it, or point XDG_CONFIG_HOME at the folder holding waymark/audit.key`, cause === undefined ? undefined : { cause });
+  return new StateError(
+    path,
+    `audit key ${path} ${what}; fix it, or point XDG_CONFIG_HOME at the folder holding waymark/audit.key`,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 async function readKeyFile(path: string): Promise<Buffer | null> {
@@ -53,7 +57,8 @@ async function readKeyFile(path: string): Promise<Buffer | null> {
   try {
     const stats: Stats = await file.stat();
     if (!stats.isFile()) throw keyError(path, 'is not a regular file');
-    if ((stats.mode & 0o077) !== 0) throw keyError(path, `is readable or writable by others (mode ${(stats.mode & 0o777).toString(8)}); chmod 600 it`);
+    if ((stats.mode & 0o077) !== 0)
+      throw keyError(path, `is readable or writable by others (mode ${(stats.mode & 0o777).toString(8)}); chmod 600 it`);
     const text = await file.readFile('utf8');
     if (!KEY_TEXT.test(text)) throw keyError(path, 'does not hold a key (64 hex characters)');
     return Buffer.from(text.slice(0, 64), 'hex');

@@ -146,7 +146,10 @@ export class AuditLog {
     const keyId = session.key?.id ?? null;
     if (head.keyId !== null && head.keyId !== keyId) {
       const have = session.key ? `this session's key ${session.key.path} has id ${keyId}` : 'this session has no key';
-      throw new StateError(path, `audit trail ${path} is keyed with key ${head.keyId} but ${have}; use the key the run was started with (XDG_CONFIG_HOME)`);
+      throw new StateError(
+        path,
+        `audit trail ${path} is keyed with key ${head.keyId} but ${have}; use the key the run was started with (XDG_CONFIG_HOME)`,
+      );
     }
     if (text === null) await ensureDir(dirname(path));
     let file: FileHandle;
@@ -154,7 +157,9 @@ export class AuditLog {
       file = await openNoFollow(path, 'a', 0o600);
     } catch (error) {
       if (error instanceof StateError) throw error;
-      throw new StateError(path, `audit trail ${path} cannot be opened for appending: ${reasonOf(error)}; check its permissions`, { cause: error });
+      throw new StateError(path, `audit trail ${path} cannot be opened for appending: ${reasonOf(error)}; check its permissions`, {
+        cause: error,
+      });
     }
     // A new file's directory entry must survive a crash like its records do.
     if (text === null) await syncDirectory(dirname(path), path);
@@ -179,7 +184,16 @@ export class AuditLog {
     // covers exactly the values a reader of the line will see.
     const key = this.#key ? { key: this.#key.id } : {};
     const body = JSON.parse(
-      JSON.stringify({ seq: this.#seq + 1, ts: this.#now().toISOString(), type, operator: this.#operator, host: this.#host, prev: this.#lineHash, ...key, ...data }),
+      JSON.stringify({
+        seq: this.#seq + 1,
+        ts: this.#now().toISOString(),
+        type,
+        operator: this.#operator,
+        host: this.#host,
+        prev: this.#lineHash,
+        ...key,
+        ...data,
+      }),
     ) as Record<string, unknown>;
     const hash = sha256(canonicalJson(body));
     const record = (this.#key ? { ...body, hash, mac: auditMac(this.#key, hash) } : { ...body, hash }) as AuditRecord;
@@ -193,7 +207,11 @@ export class AuditLog {
         await this.#file.appendFile(`${line}\n`, 'utf8');
         await this.#file.datasync();
       } catch (error) {
-        this.#failure = new StateError(this.path, `audit trail ${this.path} cannot be written: ${reasonOf(error)}; check free space and permissions`, { cause: error });
+        this.#failure = new StateError(
+          this.path,
+          `audit trail ${this.path} cannot be written: ${reasonOf(error)}; check free space and permissions`,
+          { cause: error },
+        );
         throw this.#failure;
       }
     });
@@ -220,7 +238,10 @@ function headOf(path: string, text: string): AuditHead & { keyId: string | null 
   const lineNumber = (): number => body.slice(0, start).split('\n').length;
   const advice = `verify it with \`waymark audit --verify\`, then move it away to start a new trail`;
   if (!text.endsWith('\n')) {
-    throw new StateError(path, `audit trail ${path} ends with a cut-short record at line ${lineNumber()} (a crash during a write?); ${advice}`);
+    throw new StateError(
+      path,
+      `audit trail ${path} ends with a cut-short record at line ${lineNumber()} (a crash during a write?); ${advice}`,
+    );
   }
   const last = body.slice(start);
   let seq: unknown;
@@ -228,7 +249,9 @@ function headOf(path: string, text: string): AuditHead & { keyId: string | null 
   try {
     ({ seq, key } = JSON.parse(last) as { seq?: unknown; key?: unknown });
   } catch (error) {
-    throw new StateError(path, `audit trail ${path} cannot be parsed at line ${lineNumber()}: ${reasonOf(error)}; ${advice}`, { cause: error });
+    throw new StateError(path, `audit trail ${path} cannot be parsed at line ${lineNumber()}: ${reasonOf(error)}; ${advice}`, {
+      cause: error,
+    });
   }
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq)) {
     throw new StateError(path, `audit trail ${path} cannot be parsed at line ${lineNumber()}: it has no "seq"; ${advice}`);
@@ -306,7 +329,8 @@ export function verifyAuditText(text: string, options: VerifyOptions = {}): Audi
     if (problem) return fail(`is not an audit record: it ${problem}`);
     const record = parsed as AuditRecord;
     if (recordHash(record) !== record.hash) return fail('was edited: its content does not match its hash');
-    if (record.seq !== lineNumber) return fail(`has seq ${record.seq} where ${lineNumber} was expected: a record was inserted, deleted or moved`);
+    if (record.seq !== lineNumber)
+      return fail(`has seq ${record.seq} where ${lineNumber} was expected: a record was inserted, deleted or moved`);
     if (record.prev !== expectedPrev) {
       return fail(`does not follow the line before it (prev hash mismatch): a record was inserted, deleted or moved`);
     }
@@ -331,7 +355,11 @@ export function verifyAuditText(text: string, options: VerifyOptions = {}): Audi
   if (head && head.seq > 0) {
     if (records.length < head.seq) {
       const line = records.length + 1;
-      return { ok: false, line, reason: `line ${line} is missing: the trail ends at record ${records.length} but the checkpoint saw record ${head.seq}` };
+      return {
+        ok: false,
+        line,
+        reason: `line ${line} is missing: the trail ends at record ${records.length} but the checkpoint saw record ${head.seq}`,
+      };
     }
     if (lineHashes[head.seq - 1] !== head.lineHash) {
       return { ok: false, line: head.seq, reason: `line ${head.seq} is not the record the checkpoint saw: the trail was rewritten` };
@@ -339,14 +367,33 @@ export function verifyAuditText(text: string, options: VerifyOptions = {}): Audi
   }
   const anchor = options.anchor;
   if (anchor) {
-    const at = anchor.seq !== undefined ? (lineHashes[anchor.seq - 1] === anchor.lineHash ? anchor.seq - 1 : -1) : lineHashes.indexOf(anchor.lineHash);
+    const at =
+      anchor.seq !== undefined
+        ? lineHashes[anchor.seq - 1] === anchor.lineHash
+          ? anchor.seq - 1
+          : -1
+        : lineHashes.indexOf(anchor.lineHash);
     if (at < 0) {
       const line = anchor.seq !== undefined ? Math.min(anchor.seq, records.length + 1) : records.length + 1;
-      const where = anchor.seq !== undefined && anchor.seq > records.length ? `the trail ends at record ${records.length}` : 'no line of the trail has that hash';
-      return { ok: false, line, reason: `line ${line}: the trail does not extend the exported head ${anchor.seq ?? '?'}:${anchor.lineHash}: ${where}; it was cut or rewritten since the export` };
+      const where =
+        anchor.seq !== undefined && anchor.seq > records.length
+          ? `the trail ends at record ${records.length}`
+          : 'no line of the trail has that hash';
+      return {
+        ok: false,
+        line,
+        reason: `line ${line}: the trail does not extend the exported head ${anchor.seq ?? '?'}:${anchor.lineHash}: ${where}; it was cut or rewritten since the export`,
+      };
     }
   }
-  return { ok: true, records, keyId, keyedFrom, authenticated: keyId === null || key?.id === keyId, head: { seq: records.length, lineHash: expectedPrev } };
+  return {
+    ok: true,
+    records,
+    keyId,
+    keyedFrom,
+    authenticated: keyId === null || key?.id === keyId,
+    head: { seq: records.length, lineHash: expectedPrev },
+  };
 }
 
 /** The last `transition` (journal seq) the trail has a record of, 0 when none. */
@@ -414,7 +461,11 @@ export async function setAsideTornRecord(path: string): Promise<TornRecord | nul
       file = await openNoFollow(aside, 'wx');
     } catch (error) {
       if (hasCode(error, 'EEXIST')) continue;
-      throw new StateError(aside, `the cut-short end of audit trail ${path} cannot be kept at ${aside}: ${reasonOf(error)}; check free space`, { cause: error });
+      throw new StateError(
+        aside,
+        `the cut-short end of audit trail ${path} cannot be kept at ${aside}: ${reasonOf(error)}; check free space`,
+        { cause: error },
+      );
     }
     try {
       await file.writeFile(bytes.subarray(end));

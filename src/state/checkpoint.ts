@@ -52,7 +52,10 @@ export class AtomicJsonFile<T> implements Adapter<T> {
       throw this.#refuse(`state file ${this.path} cannot be parsed: ${reasonOf(error)}; ${this.#advice}`, error);
     }
     // lowdb treats a falsy value as "no file" and would later write defaults over it.
-    const problem = typeof data === 'object' && data !== null && !Array.isArray(data) ? this.#validate?.(data) ?? null : 'it does not hold a JSON object';
+    const problem =
+      typeof data === 'object' && data !== null && !Array.isArray(data)
+        ? (this.#validate?.(data) ?? null)
+        : 'it does not hold a JSON object';
     if (problem !== null) {
       throw this.#refuse(`state file ${this.path} cannot be parsed: ${problem}; ${this.#advice}`);
     }
@@ -135,7 +138,11 @@ export interface OpenCheckpointOptions {
  * Open (read) the checkpoint at `path`, starting from a copy of `defaults` when
  * the file does not exist yet. Throws StateError when it exists but cannot be read.
  */
-export async function openCheckpoint<T extends object>(path: string, defaults: T, options: OpenCheckpointOptions = {}): Promise<CheckpointStore<T>> {
+export async function openCheckpoint<T extends object>(
+  path: string,
+  defaults: T,
+  options: OpenCheckpointOptions = {},
+): Promise<CheckpointStore<T>> {
   return openCheckpointWith(new AtomicJsonFile<T>(path, options.validate), defaults);
 }
 

@@ -45,7 +45,9 @@ export async function clearCurrentRun(path: string): Promise<void> {
     await unlink(path);
   } catch (error) {
     if (hasCode(error, 'ENOENT')) return;
-    throw new StateError(path, `state file ${path} cannot be removed: ${reasonOf(error)}; check the permissions of ${dirname(path)}`, { cause: error });
+    throw new StateError(path, `state file ${path} cannot be removed: ${reasonOf(error)}; check the permissions of ${dirname(path)}`, {
+      cause: error,
+    });
   }
   await syncDirectory(dirname(path), path);
 }

@@ -43,7 +43,10 @@ async function readFrom(path: string, from: number): Promise<Buffer | null> {
   try {
     const { size } = await file.stat();
     if (size < from) {
-      throw new StateError(path, `state file ${path} is shorter (${size} bytes) than the checkpoint recorded (${from} bytes): transitions were removed from it`);
+      throw new StateError(
+        path,
+        `state file ${path} is shorter (${size} bytes) than the checkpoint recorded (${from} bytes): transitions were removed from it`,
+      );
     }
     const buffer = Buffer.alloc(size - from);
     let read = 0;
@@ -69,7 +72,11 @@ async function readFrom(path: string, from: number): Promise<Buffer | null> {
 export async function readJournal<E>(path: string, from = 0): Promise<JournalRead<E>> {
   const bytes = await readFrom(path, from);
   if (bytes === null) {
-    if (from > 0) throw new StateError(path, `state file ${path} is missing, but the checkpoint recorded ${from} bytes of it: transitions were removed`);
+    if (from > 0)
+      throw new StateError(
+        path,
+        `state file ${path} is missing, but the checkpoint recorded ${from} bytes of it: transitions were removed`,
+      );
     return { entries: [], completeBytes: 0, torn: false };
   }
   const end = bytes.lastIndexOf(0x0a) + 1;
@@ -83,10 +90,17 @@ export async function readJournal<E>(path: string, from = 0): Promise<JournalRea
     try {
       entry = JSON.parse(line) as JournalEntry<E>;
     } catch (error) {
-      throw new StateError(path, `state file ${path} cannot be parsed at ${where}: ${reasonOf(error)}; fix that line: every transition after it depends on it`, { cause: error });
+      throw new StateError(
+        path,
+        `state file ${path} cannot be parsed at ${where}: ${reasonOf(error)}; fix that line: every transition after it depends on it`,
+        { cause: error },
+      );
     }
     if (typeof entry !== 'object' || entry === null || typeof entry.seq !== 'number' || typeof entry.event !== 'object') {
-      throw new StateError(path, `state file ${path} cannot be parsed at ${where}: not a journal entry; fix that line: every transition after it depends on it`);
+      throw new StateError(
+        path,
+        `state file ${path} cannot be parsed at ${where}: not a journal entry; fix that line: every transition after it depends on it`,
+      );
     }
     entries.push(entry);
   }
@@ -144,11 +158,14 @@ export class Journal<E> {
       try {
         // Appending to a journal someone removed or replaced would write to a file nobody reads again.
         const [onDisk, ours] = await Promise.all([lstat(this.path), this.#file.stat()]);
-        if (onDisk.ino !== ours.ino || onDisk.dev !== ours.dev || !onDisk.isFile()) throw new Error('it was removed or replaced while the run was live');
+        if (onDisk.ino !== ours.ino || onDisk.dev !== ours.dev || !onDisk.isFile())
+          throw new Error('it was removed or replaced while the run was live');
         await this.#file.appendFile(line);
         await this.#file.datasync();
       } catch (error) {
-        throw new StateError(this.path, `checkpoint journal ${this.path} cannot be written: ${reasonOf(error)}; the run stops here`, { cause: error });
+        throw new StateError(this.path, `checkpoint journal ${this.path} cannot be written: ${reasonOf(error)}; the run stops here`, {
+          cause: error,
+        });
       }
       this.#size += Buffer.byteLength(line);
     });

@@ -60,7 +60,8 @@ export function fileSafe(id: string): string {
  */
 export function runbookPaths(stateDir: string, owner: { folder: string }): RunbookPaths {
   // Folder names are made safe where they are made; one that is not is a bug, never a path to follow.
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.@%-]*$/.test(owner.folder)) throw new RangeError(`not a state folder name: ${JSON.stringify(owner.folder)}`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.@%-]*$/.test(owner.folder))
+    throw new RangeError(`not a state folder name: ${JSON.stringify(owner.folder)}`);
   const dir = join(stateDir, owner.folder);
   return {
     dir,
@@ -91,6 +92,9 @@ export function blockLogPath(logsDir: string, blockId: string, attempt: number):
 
 /** A new run id that sorts by start time: UTC timestamp plus a short random suffix, e.g. `20261122T013654Z-a1b2`. */
 export function newRunId(now: Date = new Date()): string {
-  const stamp = now.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  const stamp = now
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
   return `${stamp}-${randomBytes(2).toString('hex')}`;
 }

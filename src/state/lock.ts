@@ -78,7 +78,14 @@ export function currentUser(): string {
 function parseHolder(text: string): LockHolder | null {
   // A torn or foreign lock file is reported to the caller as "unreadable" (null), not lost.
   // pid must be positive: kill(0 or -n, 0) would probe a process group, not the holder.
-  return readRecord(text, { pid: 'positive-integer', user: 'string', host: 'string', operator: 'string', runId: 'string', startedAt: 'string' });
+  return readRecord(text, {
+    pid: 'positive-integer',
+    user: 'string',
+    host: 'string',
+    operator: 'string',
+    runId: 'string',
+    startedAt: 'string',
+  });
 }
 
 /** Whether the holder may still be running. A holder on another host cannot be probed, so it counts as alive. */
@@ -142,10 +149,15 @@ export async function acquireLock(dir: string, info: { runId: string | null; ope
         return heldLock(lockPath, holder, describeTakeover(existing.holder, lockPath, info.runId, removed));
       }
     }
-    throw new StateError(lockPath, `lock file ${lockPath} kept changing while waymark tried to take it; another waymark is probably starting on this runbook — try again`);
+    throw new StateError(
+      lockPath,
+      `lock file ${lockPath} kept changing while waymark tried to take it; another waymark is probably starting on this runbook — try again`,
+    );
   } catch (error) {
     if (error instanceof LockHeldError || error instanceof StateError) throw error;
-    throw new StateError(lockPath, `lock file ${lockPath} cannot be created: ${reasonOf(error)}; check the permissions of ${dir}`, { cause: error });
+    throw new StateError(lockPath, `lock file ${lockPath} cannot be created: ${reasonOf(error)}; check the permissions of ${dir}`, {
+      cause: error,
+    });
   } finally {
     // Cleanup only: a temp file that cannot be removed (removeLeftovers takes it later) must not hide the outcome above.
     await rm(temp, { force: true }).catch(() => undefined);
@@ -208,7 +220,10 @@ async function replaceStale(lockPath: string, stale: string, ours: string, depth
     if (taker.holder && mayBeAlive(taker.holder)) throw new LockHeldError(taker.holder, lockPath, taker.holder.host === hostname());
     if (depth >= MAX_TAKEOVER_DEPTH) {
       const who = taker.holder ? `pid ${taker.holder.pid}, which is gone` : 'a process that left no readable record';
-      throw new StateError(marker, `lock file ${lockPath} was being taken over by ${who}; once no waymark run is live, remove ${marker} and ${lockPath}`);
+      throw new StateError(
+        marker,
+        `lock file ${lockPath} was being taken over by ${who}; once no waymark run is live, remove ${marker} and ${lockPath}`,
+      );
     }
     // rename consumes its source, and `ours` is still needed for the lock itself: give the marker its own link.
     const copy = `${ours}.${depth + 1}`;
@@ -243,7 +258,9 @@ function describeTakeover(previous: LockHolder | null, lockPath: string, current
   let notice: string;
   if (previous) {
     const who = `user ${previous.user} on host ${previous.host}, pid ${previous.pid}, operator ${previous.operator}, since ${previous.startedAt}`;
-    notice = run ? `took over the lock of run ${run} (${who}): its process is gone` : `took over the lock of pid ${previous.pid} (${who}), which had not recorded a run yet: its process is gone`;
+    notice = run
+      ? `took over the lock of run ${run} (${who}): its process is gone`
+      : `took over the lock of pid ${previous.pid} (${who}), which had not recorded a run yet: its process is gone`;
   } else {
     notice = `took over the lock ${lockPath}${run ? ` of run ${run}` : ''}: it could not be read (probably left by a crash)`;
   }
@@ -294,7 +311,9 @@ function heldLock(path: string, holder: LockHolder, takenOver: LockTakeover | nu
     return current !== null && isSameHolder(current, holder);
   };
   const unreadable = (error: unknown): StateError =>
-    new StateError(path, `lock file ${path} cannot be released: ${reasonOf(error)}; remove it by hand once no run is live`, { cause: error });
+    new StateError(path, `lock file ${path} cannot be released: ${reasonOf(error)}; remove it by hand once no run is live`, {
+      cause: error,
+    });
   return {
     path,
     holder,

@@ -121,7 +121,8 @@ class BufferedBlockLog implements BlockLog {
     }
     if (this.#buffered === 0) return;
     // Pipe chunks are handed to the OS as they are (one writev), not copied into one buffer first.
-    const data: string | Uint8Array[] = this.#parts.length === 0 ? this.#text : this.#text === '' ? this.#parts : [...this.#parts, Buffer.from(this.#text, 'utf8')];
+    const data: string | Uint8Array[] =
+      this.#parts.length === 0 ? this.#text : this.#text === '' ? this.#parts : [...this.#parts, Buffer.from(this.#text, 'utf8')];
     const size = this.#buffered;
     this.#text = '';
     this.#parts = [];
@@ -147,7 +148,11 @@ class BufferedBlockLog implements BlockLog {
   }
 
   #fail(error: unknown): void {
-    this.#failure ??= new StateError(this.path, `block log ${this.path} cannot be written: ${reasonOf(error)}; check free space and permissions`, { cause: error });
+    this.#failure ??= new StateError(
+      this.path,
+      `block log ${this.path} cannot be written: ${reasonOf(error)}; check free space and permissions`,
+      { cause: error },
+    );
   }
 
   #assertOpen(): void {
@@ -164,6 +169,8 @@ export async function openBlockLog(dir: string, blockId: string, attempt: number
     return new BufferedBlockLog(path, await openNoFollow(path, 'a', 0o600), options.idleFlushMs ?? IDLE_FLUSH_MS);
   } catch (error) {
     if (error instanceof StateError) throw error;
-    throw new StateError(path, `block log ${path} cannot be created: ${reasonOf(error)}; check the permissions of ${dir}`, { cause: error });
+    throw new StateError(path, `block log ${path} cannot be created: ${reasonOf(error)}; check the permissions of ${dir}`, {
+      cause: error,
+    });
   }
 }

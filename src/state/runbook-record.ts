@@ -26,11 +26,24 @@ export async function readRunbookRecord(path: string): Promise<RunbookRecord | n
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new StateError(path, `state file ${path} cannot be parsed: ${reasonOf(error)}; fix it: it names the runbook this folder belongs to, {"id": ID or null, "file": PATH}`, { cause: error });
+    throw new StateError(
+      path,
+      `state file ${path} cannot be parsed: ${reasonOf(error)}; fix it: it names the runbook this folder belongs to, {"id": ID or null, "file": PATH}`,
+      { cause: error },
+    );
   }
   const record = data as Partial<RunbookRecord> | null;
-  if (typeof record !== 'object' || record === null || typeof record.file !== 'string' || record.file === '' || (record.id !== null && typeof record.id !== 'string')) {
-    throw new StateError(path, `state file ${path} cannot be parsed: it needs "id" (a string or null) and "file"; fix it: it names the runbook this folder belongs to`);
+  if (
+    typeof record !== 'object' ||
+    record === null ||
+    typeof record.file !== 'string' ||
+    record.file === '' ||
+    (record.id !== null && typeof record.id !== 'string')
+  ) {
+    throw new StateError(
+      path,
+      `state file ${path} cannot be parsed: it needs "id" (a string or null) and "file"; fix it: it names the runbook this folder belongs to`,
+    );
   }
   return { id: record.id, file: record.file };
 }
@@ -58,7 +71,9 @@ export async function createRunbookRecord(path: string, record: RunbookRecord): 
       throw error;
     }
   } catch (error) {
-    throw new StateError(path, `state file ${path} cannot be written: ${reasonOf(error)}; check free space and the permissions of ${dir}`, { cause: error });
+    throw new StateError(path, `state file ${path} cannot be written: ${reasonOf(error)}; check free space and the permissions of ${dir}`, {
+      cause: error,
+    });
   } finally {
     await rm(temp, { force: true });
   }

@@ -104,7 +104,8 @@ export function readUstar(archive: Buffer): TarEntry[] {
     if (block.every((byte) => byte === 0)) return entries;
     // `ustar` is POSIX; GNU tar writes `ustar ` (its own format, the same for plain files).
     if (!['ustar', 'ustar '].includes(field(block, 257, 6))) throw new TarFormatError(`the header at byte ${at} is not a ustar header`);
-    if (readOctal(block, 148, 8, 'checksum', at) !== checksum(block)) throw new TarFormatError(`the header at byte ${at} does not match its checksum`);
+    if (readOctal(block, 148, 8, 'checksum', at) !== checksum(block))
+      throw new TarFormatError(`the header at byte ${at} does not match its checksum`);
     const prefix = field(block, 345, 155);
     const name = prefix === '' ? field(block, 0, 100) : `${prefix}/${field(block, 0, 100)}`;
     const type = String.fromCharCode(block[156] as number);

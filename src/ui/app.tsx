@@ -181,25 +181,26 @@ export function App({ controller, durations, openPager = runPager, openShell = r
   const mainWidth = narrow ? columns : Math.max(20, columns - listWidth - 1);
   // The output pane keeps a few rows (more on a tall screen) and takes whatever the step leaves.
   const minOutput = Math.max(4, Math.floor(room / 5));
-  const sections = step && stepState && !snapshot.prompt
-    ? stepSections({
-        step,
-        state: stepState,
-        // A step being read (not the run's) is shown as it stands, with nothing to pick on it.
-        next: onRunStep ? next : { kind: 'complete' },
-        selected: onRunStep ? snapshot.selected : -1,
-        busy: snapshot.busy || snapshot.running !== null,
-        vars,
-        rollbacks: onRunStep ? decisions.rollbacks : [],
-        fixes: onRunStep && snapshot.selecting === 'fixes' ? decisions.fixes : [],
-        host: snapshot.host,
-        reason: decisions.step === step ? decisions.reason : null,
-        remedy: decisions.step === step ? decisions.remedy : null,
-        gate: onRunStep && decisions.step === step ? decisions.gate : [],
-        rehearsal: rehearsalFigures(state, step),
-        width: mainWidth,
-      })
-    : null;
+  const sections =
+    step && stepState && !snapshot.prompt
+      ? stepSections({
+          step,
+          state: stepState,
+          // A step being read (not the run's) is shown as it stands, with nothing to pick on it.
+          next: onRunStep ? next : { kind: 'complete' },
+          selected: onRunStep ? snapshot.selected : -1,
+          busy: snapshot.busy || snapshot.running !== null,
+          vars,
+          rollbacks: onRunStep ? decisions.rollbacks : [],
+          fixes: onRunStep && snapshot.selecting === 'fixes' ? decisions.fixes : [],
+          host: snapshot.host,
+          reason: decisions.step === step ? decisions.reason : null,
+          remedy: decisions.step === step ? decisions.remedy : null,
+          gate: onRunStep && decisions.step === step ? decisions.gate : [],
+          rehearsal: rehearsalFigures(state, step),
+          width: mainWidth,
+        })
+      : null;
   // Beside the step, the list wants a row per step: the step's room is the larger of the two.
   const wanted = sections ? Math.max(stepRowsWanted(sections), narrow ? 0 : session.runbook.steps.length) : room;
   // What the operator acts on is never cut: the output pane gives way to it, down to two rows.
@@ -217,8 +218,15 @@ export function App({ controller, durations, openPager = runPager, openShell = r
   const prompt = snapshot.prompt;
   const confirmCommand = prompt?.kind === 'confirm-block' ? session.describeBlock(prompt.block) : null;
   // A fleet block between batches says what the last batch did before the next one is confirmed.
-  const fleetNote = prompt?.kind === 'confirm-block' && decisions.fleet && decisions.block?.id === prompt.block.id && decisions.blockState?.status === 'paused' ? decisions.summary : null;
-  const confirmSize = prompt?.kind === 'confirm-block' && confirmCommand !== null ? confirmWindow(confirmCommand, vars, columns, room, fleetNote) : null;
+  const fleetNote =
+    prompt?.kind === 'confirm-block' &&
+    decisions.fleet &&
+    decisions.block?.id === prompt.block.id &&
+    decisions.blockState?.status === 'paused'
+      ? decisions.summary
+      : null;
+  const confirmSize =
+    prompt?.kind === 'confirm-block' && confirmCommand !== null ? confirmWindow(confirmCommand, vars, columns, room, fleetNote) : null;
   // biome-ignore lint/correctness/useExhaustiveDependencies: the window's two numbers are what matter; the object is new each frame
   useEffect(() => {
     if (confirmSize && !snapshot.help) controller.confirmView(confirmSize.rows, confirmSize.total);
@@ -246,7 +254,9 @@ export function App({ controller, durations, openPager = runPager, openShell = r
             <Text key={item.key}>
               {look.glyph} {item.step}/{item.block.id} {item.block.status}
               {/* An interrupted block's time and reason are an earlier execution's: not shown for it. */}
-              {item.block.durationMs !== undefined && item.block.status !== 'interrupted' ? ` ${formatDuration(item.block.durationMs)}` : ''}
+              {item.block.durationMs !== undefined && item.block.status !== 'interrupted'
+                ? ` ${formatDuration(item.block.durationMs)}`
+                : ''}
               {item.block.reason && item.block.status !== 'passed' && item.block.status !== 'interrupted' ? `: ${item.block.reason}` : ''}
             </Text>
           );
@@ -256,11 +266,34 @@ export function App({ controller, durations, openPager = runPager, openShell = r
         <Header state={state} width={columns} timeLeftMs={timeLeft(state, durations)} />
         {snapshot.help ? (
           // The help takes the step list's and the output's room too: every key fits at 80x24.
-          <HelpOverlay width={columns} height={room} allowed={snapshot.busy ? ['stop'] : decisions.choices.map((c) => c.kind)} textScrolls={proseScrollMax > 0} hosts={sections?.fleet != null} />
+          <HelpOverlay
+            width={columns}
+            height={room}
+            allowed={snapshot.busy ? ['stop'] : decisions.choices.map((c) => c.kind)}
+            textScrolls={proseScrollMax > 0}
+            hosts={sections?.fleet != null}
+          />
         ) : snapshot.picking !== null ? (
-          <StepPicker steps={session.runbook.steps} state={state} picked={snapshot.picking} runStep={runStep} width={columns} height={room} />
+          <StepPicker
+            steps={session.runbook.steps}
+            state={state}
+            picked={snapshot.picking}
+            runStep={runStep}
+            width={columns}
+            height={room}
+          />
         ) : prompt?.kind === 'confirm-block' && confirmCommand !== null ? (
-          <ConfirmBlock block={prompt.block} command={confirmCommand} vars={vars} rollback={prompt.rollback} scroll={prompt.scroll} seenEnd={prompt.seenEnd} width={columns} height={room} fleetNote={fleetNote} />
+          <ConfirmBlock
+            block={prompt.block}
+            command={confirmCommand}
+            vars={vars}
+            rollback={prompt.rollback}
+            scroll={prompt.scroll}
+            seenEnd={prompt.seenEnd}
+            width={columns}
+            height={room}
+            fleetNote={fleetNote}
+          />
         ) : prompt?.kind === 'resume' ? (
           <Box flexDirection="row" height={room}>
             {narrow ? null : (

@@ -23,7 +23,18 @@ export type Prompt =
    * the command's last row (`seenEnd`). `scroll` is the first command row on screen; `view` is
    * what the screen reported it can show (rows on screen, rows in all), null until it has.
    */
-  | { kind: 'confirm-block'; step: Step; block: Block; input: string; rollback: boolean; answer: Answer; scroll: number; seenEnd: boolean; view: { rows: number; total: number } | null; error?: string }
+  | {
+      kind: 'confirm-block';
+      step: Step;
+      block: Block;
+      input: string;
+      rollback: boolean;
+      answer: Answer;
+      scroll: number;
+      seenEnd: boolean;
+      view: { rows: number; total: number } | null;
+      error?: string;
+    }
   | { kind: 'reason'; purpose: 'override' | 'skip' | 'mark-done'; step: Step; block?: Block; input: string; error?: string }
   /**
    * Cancel the running block? `ended` once the block finished before the answer: the question is
@@ -126,7 +137,12 @@ const OUTPUT_NOTIFY_MS = 100;
 const APPROVAL_POLL_MS = 1000;
 
 /** On the confirm screen, pgup/pgdn page through the command and ↑/↓ move it a row. */
-const CONFIRM_SCROLL: Partial<Record<KeyAction, number | 'page-up' | 'page-down'>> = { 'scroll-up': 'page-up', 'scroll-down': 'page-down', 'select-up': -1, 'select-down': 1 };
+const CONFIRM_SCROLL: Partial<Record<KeyAction, number | 'page-up' | 'page-down'>> = {
+  'scroll-up': 'page-up',
+  'scroll-down': 'page-down',
+  'select-up': -1,
+  'select-down': 1,
+};
 
 /** The text prompt with new input: a refusal of what was typed before no longer applies. */
 function withInput<P extends Extract<Prompt, { input: string }>>(prompt: P, input: string): P {
@@ -335,7 +351,8 @@ export class UiController {
     const count = this.#selectable().length;
     this.#selected = Math.min(this.#selected, Math.max(0, count - 1));
     if (this.session.next().kind !== 'complete') return;
-    if (this.session.complete) this.#say(`run ${this.session.state.run} is complete: q to quit (waymark report ${this.session.runbook.file} for the report)`);
+    if (this.session.complete)
+      this.#say(`run ${this.session.state.run} is complete: q to quit (waymark report ${this.session.runbook.file} for the report)`);
     else this.#say(`selected steps done; the steps not selected remain for a later run: q to quit`);
   }
 
@@ -456,7 +473,8 @@ export class UiController {
       return this.#notify();
     }
     if (prompt && action === 'run-next') return this.#submit(prompt);
-    if (prompt?.kind === 'confirm-block' && CONFIRM_SCROLL[action] !== undefined) return this.#scrollConfirm(prompt, CONFIRM_SCROLL[action]);
+    if (prompt?.kind === 'confirm-block' && CONFIRM_SCROLL[action] !== undefined)
+      return this.#scrollConfirm(prompt, CONFIRM_SCROLL[action]);
     if (action === 'cancel') return this.#cancelOrQuit();
     if (action === 'quit') {
       if (this.session.busy) {
@@ -549,7 +567,17 @@ export class UiController {
   /** Ask for the typed confirmation of a command before it runs. */
   #confirm(answer: Answer, block: Block, rollback = false): void {
     const d = this.session.decisions();
-    this.#prompt = { kind: 'confirm-block', step: d.step as Step, block, input: '', rollback, answer, scroll: 0, seenEnd: false, view: null };
+    this.#prompt = {
+      kind: 'confirm-block',
+      step: d.step as Step,
+      block,
+      input: '',
+      rollback,
+      answer,
+      scroll: 0,
+      seenEnd: false,
+      view: null,
+    };
   }
 
   /**
@@ -617,7 +645,8 @@ export class UiController {
     const choice = unreachableOnly
       ? d.choices.find((c) => c.kind === 'retry-hosts')
       : (d.choices.find((c) => c.kind === 'rerun' || c.kind === 'retry') ?? d.choices.find((c) => c.kind === 'retry-hosts'));
-    if (!choice || !d.block) return this.#say(unreachableOnly ? `no unreachable hosts to retry: ${this.#waiting(d)}` : `nothing to re-run: ${this.#waiting(d)}`);
+    if (!choice || !d.block)
+      return this.#say(unreachableOnly ? `no unreachable hosts to retry: ${this.#waiting(d)}` : `nothing to re-run: ${this.#waiting(d)}`);
     const kind = choice.kind as 'rerun' | 'retry' | 'retry-hosts';
     if (choice.confirms) return this.#confirm({ kind, confirmed: true }, d.block);
     await this.session.answer({ kind });
@@ -737,7 +766,10 @@ export class UiController {
       if (!prompt.seenEnd) {
         const hidden = prompt.view ? prompt.view.total - prompt.scroll - prompt.view.rows : 0;
         // The prompt's own refusal: it lasts until the input changes or the prompt closes.
-        this.#prompt = { ...prompt, error: `read the whole command first: pgdn shows the rest${hidden > 0 ? ` (${hidden} more lines)` : ''}; yes is accepted once its end was shown` };
+        this.#prompt = {
+          ...prompt,
+          error: `read the whole command first: pgdn shows the rest${hidden > 0 ? ` (${hidden} more lines)` : ''}; yes is accepted once its end was shown`,
+        };
         return this.#notify();
       }
       if (prompt.input.trim() !== 'yes') {

@@ -56,7 +56,11 @@ export function fleetShown(step: Step, state: StepState, next: NextAction): { bl
   }
   if (candidates.length === 0) return null;
   const onRun = 'block' in next ? candidates.find((c) => c.block.id === next.block.id) : undefined;
-  return onRun ?? candidates.find((c) => c.state.status === 'running') ?? (candidates[candidates.length - 1] as { block: Block; state: BlockState });
+  return (
+    onRun ??
+    candidates.find((c) => c.state.status === 'running') ??
+    (candidates[candidates.length - 1] as { block: Block; state: BlockState })
+  );
 }
 
 /** The one pass over a fleet block's hosts for this frame. `selectedHost`: the name the operator selected, if any. */
@@ -91,7 +95,11 @@ export function fleetView(block: Block, state: BlockState, selectedHost: string 
 }
 
 /** The host the selection moves to with a grid key: one before or after (wrapping), or the next that needs a look. */
-export function moveHost(hosts: readonly HostState[], selectedHost: string | null, action: Extract<KeyAction, 'host-previous' | 'host-next' | 'host-attention'>): string | null {
+export function moveHost(
+  hosts: readonly HostState[],
+  selectedHost: string | null,
+  action: Extract<KeyAction, 'host-previous' | 'host-next' | 'host-attention'>,
+): string | null {
   if (hosts.length === 0) return null;
   const at = selectedHost === null ? -1 : hosts.findIndex((h) => h.host === selectedHost);
   if (action === 'host-attention') {
@@ -172,7 +180,10 @@ function pack(parts: { plain: string; painted: string }[], width: number, gap = 
       plain = '';
       painted = '';
     }
-    const cut = [...part.plain].length > width ? { plain: [...part.plain].slice(0, width).join(''), painted: [...part.plain].slice(0, width).join('') } : part;
+    const cut =
+      [...part.plain].length > width
+        ? { plain: [...part.plain].slice(0, width).join(''), painted: [...part.plain].slice(0, width).join('') }
+        : part;
     plain += plain ? `${gap}${cut.plain}` : cut.plain;
     painted += painted ? `${gap}${cut.painted}` : cut.painted;
   }
@@ -340,7 +351,11 @@ function paneLines(view: FleetView, width: number): { head: string[]; tail: stri
     `batch ${host.batch}`,
     host.durationMs !== undefined ? formatDuration(host.durationMs) : '',
   ].filter(Boolean);
-  const reason = host.reason ? `: ${displayLine(host.reason)}` : host.markedDone?.reason ? `: marked done by ${displayLine(host.markedDone.by)} (${displayLine(host.markedDone.reason)})` : '';
+  const reason = host.reason
+    ? `: ${displayLine(host.reason)}`
+    : host.markedDone?.reason
+      ? `: marked done by ${displayLine(host.markedDone.by)} (${displayLine(host.markedDone.reason)})`
+      : '';
   const prefix = `› ${nameOf(host.host, Math.max(8, width - 30))} `;
   const lines = wrapHard(`${prefix}${hostLookOf(host.status).glyph} ${facts.join(' · ')}${reason}`, width, 2);
   // The glyph is painted after wrapping, so that the rows are cut on what the terminal shows.

@@ -169,7 +169,13 @@ export class LogView {
     if (!search) return null;
     if (search.typing) return { pattern: search.input, typing: true, match: 0, of: 0 };
     const line = search.matches[search.index];
-    return { pattern: search.pattern, typing: false, match: line === undefined ? 0 : search.index + 1, of: search.matches.length, ...(line === undefined ? {} : { line }) };
+    return {
+      pattern: search.pattern,
+      typing: false,
+      match: line === undefined ? 0 : search.index + 1,
+      of: search.matches.length,
+      ...(line === undefined ? {} : { line }),
+    };
   }
 
   /** Scroll so that the match shown is the bottom row of the pane (the one row every pane height shows). */
@@ -184,7 +190,12 @@ export class LogView {
   #show(lines: string[]): void {
     const end = lines.length - this.#scrolledBack;
     const from = Math.max(0, end - WINDOW_LINES);
-    this.#window = { lines: lines.slice(from, Math.min(lines.length, end + WINDOW_LINES)).map((text) => ({ text })), from, bottom: end - from, total: lines.length };
+    this.#window = {
+      lines: lines.slice(from, Math.min(lines.length, end + WINDOW_LINES)).map((text) => ({ text })),
+      from,
+      bottom: end - from,
+      total: lines.length,
+    };
   }
 
   /** The lines of the log at `path`, read again only when the file changed (a running block's grows); null when it cannot be read (said). */

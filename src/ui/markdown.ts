@@ -19,7 +19,10 @@ export function renderMarkdown(source: string, width: number): string {
   const marked = new Marked(markedTerminal({ width, reflowText: true, tab: 2, showSectionPrefix: false, emoji: false }));
   marked.use({ renderer: { code: () => '' } });
   // Checklist items are shown (and ticked) by the step view itself, not as prose.
-  const prose = markdown.split('\n').filter((line) => !/^\s*(?:[-*+]|\d+[.)])\s+\[[ xX]\]/.test(line)).join('\n');
+  const prose = markdown
+    .split('\n')
+    .filter((line) => !/^\s*(?:[-*+]|\d+[.)])\s+\[[ xX]\]/.test(line))
+    .join('\n');
   let text: string;
   try {
     text = (marked.parse(prose, { async: false }) as string).replace(/\n{3,}/g, '\n\n').trim();

@@ -14,7 +14,14 @@ async function loadTui() {
   const ciVars = (['CI', 'CONTINUOUS_INTEGRATION'] as const).map((name) => [name, process.env[name]] as const);
   for (const [name] of ciVars) delete process.env[name];
   try {
-    return await Promise.all([import('ink'), import('./app.js'), import('./controller.js'), import('../engine/estimate.js'), import('./components/SecretPrompt.js'), import('./components/FinishedScreen.js')]);
+    return await Promise.all([
+      import('ink'),
+      import('./app.js'),
+      import('./controller.js'),
+      import('../engine/estimate.js'),
+      import('./components/SecretPrompt.js'),
+      import('./components/FinishedScreen.js'),
+    ]);
   } finally {
     for (const [name, value] of ciVars) if (value !== undefined) process.env[name] = value;
   }
@@ -49,10 +56,19 @@ async function askAboutFinished(loading: ReturnType<typeof loadTui>, session: Ru
   const onSignal = (): void => done('signal');
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   process.stdin.setRawMode(true);
-  const app = render(<FinishedScreen state={session.state} notice={session.finishedHeadline()} evidence={session.evidenceNotice()} onNewRun={() => done('new-run')} onQuit={() => done('quit')} />, {
-    exitOnCtrlC: false,
-    patchConsole: false,
-  });
+  const app = render(
+    <FinishedScreen
+      state={session.state}
+      notice={session.finishedHeadline()}
+      evidence={session.evidenceNotice()}
+      onNewRun={() => done('new-run')}
+      onQuit={() => done('quit')}
+    />,
+    {
+      exitOnCtrlC: false,
+      patchConsole: false,
+    },
+  );
   for (const signal of signals) process.on(signal, onSignal);
   try {
     await app.waitUntilExit();
@@ -64,7 +80,9 @@ async function askAboutFinished(loading: ReturnType<typeof loadTui>, session: Ru
 
 export async function startTui(options: SessionOptions): Promise<number> {
   if (!process.stdout.isTTY || !process.stdin.isTTY) {
-    throw new UsageError('the interactive TUI needs a terminal (stdout is not one); to run without it, add --headless (see waymark run --help)');
+    throw new UsageError(
+      'the interactive TUI needs a terminal (stdout is not one); to run without it, add --headless (see waymark run --help)',
+    );
   }
   // The session is opened while the TUI's modules load: opening waits on the disk (lock, checkpoint,
   // audit, each synced) and loading is all CPU, so the two overlap instead of adding up.
@@ -72,7 +90,12 @@ export async function startTui(options: SessionOptions): Promise<number> {
   const loading = loadTui();
   // Variables are resolved from the environment as the operator started waymark (CI hidden below).
   const open = (newRun?: true) =>
-    RunSession.open({ ...options, ...(newRun ? { newRun } : {}), env: options.env ?? { ...process.env }, askSecrets: (secrets) => askSecrets(loading, secrets) });
+    RunSession.open({
+      ...options,
+      ...(newRun ? { newRun } : {}),
+      env: options.env ?? { ...process.env },
+      askSecrets: (secrets) => askSecrets(loading, secrets),
+    });
   const [opened, loaded] = await Promise.allSettled([open(), loading]);
   // A runbook or lock problem is the operator's to fix, and says more than a module that failed to load.
   if (opened.status === 'rejected') throw opened.reason;

@@ -59,7 +59,8 @@ function anchorsOf(markdown: string): Set<string> {
     // A backtick fence's info string has no backtick: "```` ```yaml ````" is inline code, not a fence.
     const marker = /^ {0,3}(`{3,}(?=[^`]*$)|~{3,})(.*)$/.exec(line);
     if (fence) {
-      if (marker && marker[1]?.[0] === fence.char && (marker[1]?.length ?? 0) >= fence.length && (marker[2] ?? '').trim() === '') fence = null;
+      if (marker && marker[1]?.[0] === fence.char && (marker[1]?.length ?? 0) >= fence.length && (marker[2] ?? '').trim() === '')
+        fence = null;
       continue;
     }
     if (marker) {
@@ -75,7 +76,8 @@ function anchorsOf(markdown: string): Set<string> {
     const next = lines[i + 1];
     if (line.trim() !== '' && next !== undefined && /^ {0,3}(=+|-+)\s*$/.test(next) && !/^\s*([-*+]|\d+[.)])\s/.test(line)) {
       const previous = lines[i - 1];
-      if (previous === undefined || previous.trim() === '' || /^ {0,3}#{1,6}\s/.test(previous)) anchors.add(slugger.slug(headingText(line)));
+      if (previous === undefined || previous.trim() === '' || /^ {0,3}#{1,6}\s/.test(previous))
+        anchors.add(slugger.slug(headingText(line)));
     }
   }
   return anchors;
@@ -90,7 +92,8 @@ function brokenPointers(files: { path: string; text: string }[], pageAnchors: (p
         const page = `docs/${m[1] as string}`;
         const anchors = pageAnchors(page);
         if (!anchors) broken.push(`${path}:${index + 1}: ${m[0]} (no such page)`);
-        else if (m[2] !== undefined && !anchors.has(m[2])) broken.push(`${path}:${index + 1}: ${m[0]} (no heading of ${page} has this anchor)`);
+        else if (m[2] !== undefined && !anchors.has(m[2]))
+          broken.push(`${path}:${index + 1}: ${m[0]} (no heading of ${page} has this anchor)`);
       }
     });
   }
@@ -104,7 +107,8 @@ function proseLines(markdown: string): { line: number; text: string }[] {
   markdown.split('\n').forEach((line, index) => {
     const marker = /^\s*(`{3,}(?=[^`]*$)|~{3,})(.*)$/.exec(line);
     if (fence) {
-      if (marker && marker[1]?.[0] === fence.char && (marker[1]?.length ?? 0) >= fence.length && (marker[2] ?? '').trim() === '') fence = null;
+      if (marker && marker[1]?.[0] === fence.char && (marker[1]?.length ?? 0) >= fence.length && (marker[2] ?? '').trim() === '')
+        fence = null;
       return;
     }
     if (marker) {
@@ -124,9 +128,15 @@ function brokenLinks(page: string, markdown: string, pageAnchors: (page: string)
       const target = m[1] as string;
       if (/^[a-z]+:/i.test(target)) continue;
       const [path = '', anchor] = target.split('#');
-      const file = path === '' ? page : relative(ROOT, resolve(ROOT, dirname(page), path)).split(sep).join('/');
+      const file =
+        path === ''
+          ? page
+          : relative(ROOT, resolve(ROOT, dirname(page), path))
+              .split(sep)
+              .join('/');
       if (!existsSync(join(ROOT, file))) broken.push(`${page}:${line}: ${target} (no such file)`);
-      else if (anchor !== undefined && file.endsWith('.md') && !pageAnchors(file)?.has(anchor)) broken.push(`${page}:${line}: ${target} (no such heading)`);
+      else if (anchor !== undefined && file.endsWith('.md') && !pageAnchors(file)?.has(anchor))
+        broken.push(`${page}:${line}: ${target} (no such heading)`);
     }
   }
   return broken;
@@ -141,13 +151,21 @@ function repositoryAnchors(page: string): Set<string> | null {
   return cache.get(page) ?? null;
 }
 
-const codeFiles = [...filesUnder('src'), ...filesUnder('test'), ...filesUnder('bench')].map((path) => ({ path, text: readFileSync(join(ROOT, path), 'utf8') }));
+const codeFiles = [...filesUnder('src'), ...filesUnder('test'), ...filesUnder('bench')].map((path) => ({
+  path,
+  text: readFileSync(join(ROOT, path), 'utf8'),
+}));
 
 describe('docs/ is the contract', () => {
   it('no file under src/, test/, bench/ or docs/ cites the old spec, by section or by name', () => {
-    const docPages = [...filesUnder('docs').filter((p) => p.endsWith('.md')), 'README.md'].map((path) => ({ path, text: readFileSync(join(ROOT, path), 'utf8') }));
+    const docPages = [...filesUnder('docs').filter((p) => p.endsWith('.md')), 'README.md'].map((path) => ({
+      path,
+      text: readFileSync(join(ROOT, path), 'utf8'),
+    }));
     const citing = [...codeFiles, ...docPages].flatMap(({ path, text }) =>
-      text.split('\n').flatMap((line, index) => (line.includes(OLD_CITATION) || OLD_NAME.test(line) ? [`${path}:${index + 1}: ${line.trim()}`] : [])),
+      text
+        .split('\n')
+        .flatMap((line, index) => (line.includes(OLD_CITATION) || OLD_NAME.test(line) ? [`${path}:${index + 1}: ${line.trim()}`] : [])),
     );
     expect(citing).toEqual([]);
   });
@@ -161,7 +179,9 @@ describe('docs/ is the contract', () => {
   it('every link between the pages of docs/, README.md and bench/RESULTS.md lands on a file and a heading', () => {
     const pages = [...filesUnder('docs').filter((p) => p.endsWith('.md')), 'README.md', 'bench/RESULTS.md'];
     const texts = pages.map((page) => ({ page, text: readFileSync(join(ROOT, page), 'utf8') }));
-    expect(texts.reduce((n, { text }) => n + proseLines(text).filter((l) => /\]\((?![a-z]+:)[^)\s]+\)/i.test(l.text)).length, 0)).toBeGreaterThan(100);
+    expect(
+      texts.reduce((n, { text }) => n + proseLines(text).filter((l) => /\]\((?![a-z]+:)[^)\s]+\)/i.test(l.text)).length, 0),
+    ).toBeGreaterThan(100);
     expect(texts.flatMap(({ page, text }) => brokenLinks(page, text, repositoryAnchors))).toEqual([]);
   });
 
@@ -181,7 +201,9 @@ describe('docs/ is the contract', () => {
     const written = new Set(
       codeFiles
         .filter(({ path }) => path.startsWith('src/'))
-        .flatMap(({ text }) => [...text.matchAll(/(?:#record\(|audit\.append\(|\[)\s*'([a-z]+(?:-[a-z]+)+)',\s*\{/g)].map((m) => m[1] as string)),
+        .flatMap(({ text }) =>
+          [...text.matchAll(/(?:#record\(|audit\.append\(|\[)\s*'([a-z]+(?:-[a-z]+)+)',\s*\{/g)].map((m) => m[1] as string),
+        ),
     );
     expect(written.size).toBeGreaterThan(25);
     expect([...written].filter((type) => !section.includes(`\`${type}\``))).toEqual([]);
@@ -206,7 +228,10 @@ describe('docs/ is the contract', () => {
       .split('\n')
       .filter((line) => line.startsWith('| `'))
       .map((line) => {
-        const [keys = '', hint = ''] = line.split(/(?<!\\)\|/).slice(1).map((cell) => cell.trim());
+        const [keys = '', hint = ''] = line
+          .split(/(?<!\\)\|/)
+          .slice(1)
+          .map((cell) => cell.trim());
         return { keys: [...keys.matchAll(/`([^`]+)`/g)].map((m) => m[1] as string), hint };
       });
     expect(rows.length).toBeGreaterThan(20);
@@ -214,7 +239,9 @@ describe('docs/ is the contract', () => {
       const row = rows.find((r) => binding.keys.every((key) => r.keys.includes(key)));
       if (!row) return [`${binding.keys.join(' ')} (${binding.hint}): no row`];
       const alone = row.keys.length === binding.keys.length;
-      return alone && row.hint !== binding.hint ? [`${binding.keys.join(' ')}: the docs say "${row.hint}", the footer "${binding.hint}"`] : [];
+      return alone && row.hint !== binding.hint
+        ? [`${binding.keys.join(' ')}: the docs say "${row.hint}", the footer "${binding.hint}"`]
+        : [];
     });
     expect(missing).toEqual([]);
   });
@@ -241,14 +268,27 @@ describe('docs/ is the contract', () => {
       '--------------',
     ].join('\n');
     const anchors = anchorsOf(page);
-    expect([...anchors]).toEqual(['running-a-runbook', 'stages---only-and---skip-tag', 'exit-codes', 'exit-codes-1', 'status---json', 'setext-heading']);
+    expect([...anchors]).toEqual([
+      'running-a-runbook',
+      'stages---only-and---skip-tag',
+      'exit-codes',
+      'exit-codes-1',
+      'status---json',
+      'setext-heading',
+    ]);
     const docs = 'docs'; // kept apart, so that the scan of this file does not take these for pointers
     const files = [{ path: 'src/x.ts', text: `// see ${docs}/page.md#exit-codes\n// and ${docs}/page.md#exit-code and ${docs}/gone.md#x` }];
     expect(brokenPointers(files, (p) => (p === `${docs}/page.md` ? anchors : null))).toEqual([
       `src/x.ts:2: ${docs}/page.md#exit-code (no heading of ${docs}/page.md has this anchor)`,
       `src/x.ts:2: ${docs}/gone.md#x (no such page)`,
     ]);
-    const links = ['[a](running.md#exit-codes) [b](running.md#exit-code) `[c](gone.md)`', '```', '[d](gone.md)', '```', '[e](gone.md)'].join('\n');
+    const links = [
+      '[a](running.md#exit-codes) [b](running.md#exit-code) `[c](gone.md)`',
+      '```',
+      '[d](gone.md)',
+      '```',
+      '[e](gone.md)',
+    ].join('\n');
     expect(brokenLinks(`${docs}/README.md`, links, repositoryAnchors)).toEqual([
       `${docs}/README.md:1: running.md#exit-code (no such heading)`,
       `${docs}/README.md:5: gone.md (no such file)`,

@@ -36,7 +36,9 @@ function importsOf(file: string, text: string): ImportSite[] {
   const sites: ImportSite[] = [];
   const add = (node: ts.Node): void => {
     if (!ts.isStringLiteralLike(node) || !node.text.startsWith('.')) return;
-    const target = relative(SRC, resolve(SRC, dirname(file), node.text)).split(sep).join('/');
+    const target = relative(SRC, resolve(SRC, dirname(file), node.text))
+      .split(sep)
+      .join('/');
     sites.push({ specifier: node.text, line: source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1, target });
   };
   const visit = (node: ts.Node): void => {
@@ -73,7 +75,8 @@ function floorViolations(files: { path: string; text: string }[]): string[] {
       if (to === 'tooling') found.push(`${at} (floor ${from} → src/build, which is tooling)`);
       else if (to === 'no floor' || to === 'outside src') found.push(`${at} (floor ${from} → ${to})`);
       else if (to > from) found.push(`${at} (floor ${from} → ${to})`);
-      else if (from === FACE && site.target.startsWith('engine/exec/')) found.push(`${at} (floor ${from} → ${to}: engine/exec/ is private to the engine; use engine/output.ts)`);
+      else if (from === FACE && site.target.startsWith('engine/exec/'))
+        found.push(`${at} (floor ${from} → ${to}: engine/exec/ is private to the engine; use engine/output.ts)`);
     }
   }
   return found;
@@ -111,12 +114,20 @@ describe('the floor check itself', () => {
 
   it('names the file, the line, the import and the floors of an upward import, whichever its form', () => {
     expect(check('engine/session.ts', "import { OperatorError } from '../cli/errors.js';")).toEqual([
-      "src/engine/session.ts:1 imports ../cli/errors.js (floor 1 → 2)",
+      'src/engine/session.ts:1 imports ../cli/errors.js (floor 1 → 2)',
     ]);
-    expect(check('state/lock.ts', "// a comment\nexport { x } from '../engine/plan.js';")).toEqual(['src/state/lock.ts:2 imports ../engine/plan.js (floor 0 → 1)']);
-    expect(check('runbook/parse.ts', "const m = await import(\n  '../ui/app.js');")).toEqual(['src/runbook/parse.ts:2 imports ../ui/app.js (floor 0 → 2)']);
-    expect(check('engine/exec/shell.ts', "let m: typeof import('../../cli/run.js');")).toEqual(['src/engine/exec/shell.ts:1 imports ../../cli/run.js (floor 1 → 2)']);
-    expect(check('runbook/x.ts', "import type { Run } from '../engine/run-state.js';")).toEqual(['src/runbook/x.ts:1 imports ../engine/run-state.js (floor 0 → 1)']);
+    expect(check('state/lock.ts', "// a comment\nexport { x } from '../engine/plan.js';")).toEqual([
+      'src/state/lock.ts:2 imports ../engine/plan.js (floor 0 → 1)',
+    ]);
+    expect(check('runbook/parse.ts', "const m = await import(\n  '../ui/app.js');")).toEqual([
+      'src/runbook/parse.ts:2 imports ../ui/app.js (floor 0 → 2)',
+    ]);
+    expect(check('engine/exec/shell.ts', "let m: typeof import('../../cli/run.js');")).toEqual([
+      'src/engine/exec/shell.ts:1 imports ../../cli/run.js (floor 1 → 2)',
+    ]);
+    expect(check('runbook/x.ts', "import type { Run } from '../engine/run-state.js';")).toEqual([
+      'src/runbook/x.ts:1 imports ../engine/run-state.js (floor 0 → 1)',
+    ]);
   });
 
   it('lets imports go down or stay on a floor, and ignores packages, comments and strings', () => {
@@ -127,7 +138,7 @@ describe('the floor check itself', () => {
       "import { execa } from 'execa';",
       "import { join } from 'node:path';",
       "// import { d } from '../cli/errors.js';",
-      "const text = \"import('../ui/app.js')\";",
+      'const text = "import(\'../ui/app.js\')";',
     ].join('\n');
     expect(check('engine/session.ts', fine)).toEqual([]);
     expect(check('cli/run.ts', "import { startTui } from '../ui/start.js';\nimport { r } from '../report/model.js';")).toEqual([]);
@@ -142,7 +153,11 @@ describe('the floor check itself', () => {
 
   it('treats src/build as tooling and a folder without a floor as a mistake', () => {
     expect(check('build/tui-entry.mjs', "import { runCommand } from '../cli/run.ts';")).toEqual([]);
-    expect(check('cli/main.ts', "import { x } from '../build/bundle.mjs';")).toEqual(['src/cli/main.ts:1 imports ../build/bundle.mjs (floor 2 → src/build, which is tooling)']);
-    expect(check('utils/misc.ts', '')).toEqual(['src/utils/misc.ts: src/utils/ has no floor; give it one in test/architecture/floors.test.ts']);
+    expect(check('cli/main.ts', "import { x } from '../build/bundle.mjs';")).toEqual([
+      'src/cli/main.ts:1 imports ../build/bundle.mjs (floor 2 → src/build, which is tooling)',
+    ]);
+    expect(check('utils/misc.ts', '')).toEqual([
+      'src/utils/misc.ts: src/utils/ has no floor; give it one in test/architecture/floors.test.ts',
+    ]);
   });
 });

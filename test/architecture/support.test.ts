@@ -24,17 +24,21 @@ const q = `['"\`]`;
 const RULES: Rule[] = [
   {
     what: 'builds the path to the binary',
-    pattern: new RegExp(`${q}(?:\\./)?dist/cli/main\\.js${q}|${q}dist${q}\\s*,\\s*${q}cli${q}\\s*,\\s*${q}main\\.js${q}|process\\.env\\.WAYMARK_TEST_BIN`),
+    pattern: new RegExp(
+      `${q}(?:\\./)?dist/cli/main\\.js${q}|${q}dist${q}\\s*,\\s*${q}cli${q}\\s*,\\s*${q}main\\.js${q}|process\\.env\\.WAYMARK_TEST_BIN`,
+    ),
     instead: 'BIN from test/support/binary.ts',
   },
   {
     what: 'runs the binary itself',
-    pattern: /\b(?:execa|execaNode|execaSync|spawn|spawnSync|execFile|execFileSync|fork)\s*\(\s*(?:process\.execPath|['"`]node['"`])\s*,\s*\[\s*BIN\b/,
+    pattern:
+      /\b(?:execa|execaNode|execaSync|spawn|spawnSync|execFile|execFileSync|fork)\s*\(\s*(?:process\.execPath|['"`]node['"`])\s*,\s*\[\s*BIN\b/,
     instead: 'waymark() / spawnWaymark() of test/support/binary.ts (cwd, env, terminal, fileSizeLimit, timeout are options)',
   },
   {
     what: 'defines its own wait-for-a-condition helper',
-    pattern: /\bfunction\s+(?:waitFor\w*|waitUntil|until|poll\w*|eventually)\s*[(<]|\b(?:const|let|var)\s+(?:waitFor\w*|waitUntil|until|poll\w*|eventually)\s*=|\bdeadline\s*=\s*(?:Date|performance)\.now\(\)\s*\+/,
+    pattern:
+      /\bfunction\s+(?:waitFor\w*|waitUntil|until|poll\w*|eventually)\s*[(<]|\b(?:const|let|var)\s+(?:waitFor\w*|waitUntil|until|poll\w*|eventually)\s*=|\bdeadline\s*=\s*(?:Date|performance)\.now\(\)\s*\+/,
     instead: 'waitFor / waitForValue of test/support/wait.ts (or vi.waitFor for in-process frames)',
   },
   {

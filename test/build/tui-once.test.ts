@@ -32,10 +32,13 @@ function holdsTui(file: string): boolean {
 }
 
 describe('the build', () => {
-  if (!existsSync(BIN) || !existsSync(SCRIPT)) throw new Error(`${BIN} or ${SCRIPT} is missing: build waymark first with \`npm run build\``);
+  if (!existsSync(BIN) || !existsSync(SCRIPT))
+    throw new Error(`${BIN} or ${SCRIPT} is missing: build waymark first with \`npm run build\``);
 
   it('has the TUI in exactly one file of dist/, dist/cli/tui.vm.js', () => {
-    const holders = filesUnder(DIST).filter(holdsTui).map((file) => relative(DIST, file));
+    const holders = filesUnder(DIST)
+      .filter(holdsTui)
+      .map((file) => relative(DIST, file));
     expect(holders).toEqual(['cli/tui.vm.js']);
     // Both marks, so that a mark the build no longer emits cannot make this pass.
     const script = readFileSync(SCRIPT, 'utf8');

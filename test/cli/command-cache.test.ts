@@ -17,7 +17,8 @@ process.env.XDG_CACHE_HOME = cacheHome;
 afterAll(() => rmSync(cacheHome, { recursive: true, force: true }));
 
 const folder = join(cacheHome, 'waymark');
-const caches = (command: string) => (existsSync(folder) ? readdirSync(folder).filter((name) => name.startsWith(`${command}-`) && name.endsWith('.v8')) : []);
+const caches = (command: string) =>
+  existsSync(folder) ? readdirSync(folder).filter((name) => name.startsWith(`${command}-`) && name.endsWith('.v8')) : [];
 
 /** The loader's format: sha256 of the code, then the code. */
 function intact(file: string): boolean {
@@ -47,7 +48,31 @@ describe('the quick commands start with the code cache', () => {
     const book = join(cacheHome, 'html-and-quote.md');
     writeFileSync(
       book,
-      ['# Mixed', '', '<div>', '', '```sh', 'true', '```', '', '</div>', '', '## Step', '', '> a quote', 'lazy line', '', '```sh name=twice', 'echo one', '```', '', '```sh name=twice', 'echo two', '```', ''].join('\n'),
+      [
+        '# Mixed',
+        '',
+        '<div>',
+        '',
+        '```sh',
+        'true',
+        '```',
+        '',
+        '</div>',
+        '',
+        '## Step',
+        '',
+        '> a quote',
+        'lazy line',
+        '',
+        '```sh name=twice',
+        'echo one',
+        '```',
+        '',
+        '```sh name=twice',
+        'echo two',
+        '```',
+        '',
+      ].join('\n'),
     );
     const result = await waymark(['lint', book], { keepFinalNewline: true });
     expect(result.code).toBe(2);

@@ -14,19 +14,33 @@ describe('headless lines for fleet hosts', () => {
     const width = hostNameWidth(hostsOf());
     expect(hostLine(host('cmp-03'), width)).toMatch(/^ {3}cmp-03 {2}failed +rc=1 +batch 2 {2}1\.2s {2}exit 1, expected 0$/);
     expect(hostLine(host('cmp-01'), width)).toMatch(/^ {3}cmp-01 {2}ok +rc=0 +batch 1 {2}1\.2s$/);
-    expect(hostLine(host('cmp-04'), width)).toMatch(/^ {3}cmp-04 {2}unreachable +rc=- +batch 2 {2}1\.2s {2}ssh: connect to host 127\.0\.0\.5 port 2222: Connection refused$/);
+    expect(hostLine(host('cmp-04'), width)).toMatch(
+      /^ {3}cmp-04 {2}unreachable +rc=- +batch 2 {2}1\.2s {2}ssh: connect to host 127\.0\.0\.5 port 2222: Connection refused$/,
+    );
   });
 
   it('lines up the columns of a block whose host names differ in length', () => {
     const names = ['c1', 'compute-long-name-07'];
-    const state = fleetRun(names, 1, hostsStarted(1, 'c1'), hostFinished('c1', 'ok', 0), hostsStarted(2, 'compute-long-name-07'), hostFinished('compute-long-name-07', 'failed', 2));
+    const state = fleetRun(
+      names,
+      1,
+      hostsStarted(1, 'c1'),
+      hostFinished('c1', 'ok', 0),
+      hostsStarted(2, 'compute-long-name-07'),
+      hostFinished('compute-long-name-07', 'failed', 2),
+    );
     const width = hostNameWidth(hostsOf(state));
     const [short, long] = names.map((n) => hostLine(host(n, state), width));
     expect(short!.indexOf('ok')).toBe(long!.indexOf('failed'));
   });
 
   it('a failed host without a reason shows its last line of output', () => {
-    const state = fleetRun(['a', 'b'], 1, hostsStarted(1, 'a'), hostFinished('a', 'failed', null, { tail: ['first', 'Permission denied (publickey)'] }));
+    const state = fleetRun(
+      ['a', 'b'],
+      1,
+      hostsStarted(1, 'a'),
+      hostFinished('a', 'failed', null, { tail: ['first', 'Permission denied (publickey)'] }),
+    );
     expect(hostLine(host('a', state))).toMatch(/failed +rc=- +batch 1 {2}1\.2s {2}Permission denied \(publickey\)$/);
   });
 

@@ -13,11 +13,22 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** lint in the test's folder, with a cache folder of its own unless the test names another. */
 const lint = (file: string, env: NodeJS.ProcessEnv = {}) =>
-  waymark(['lint', file], { cwd: dir, env: { XDG_CACHE_HOME: join(dir, 'cache'), ...(env as Record<string, string>) }, timeout: 60_000, keepFinalNewline: true });
+  waymark(['lint', file], {
+    cwd: dir,
+    env: { XDG_CACHE_HOME: join(dir, 'cache'), ...(env as Record<string, string>) },
+    timeout: 60_000,
+    keepFinalNewline: true,
+  });
 
 writeFileSync(
   join(dir, 'inventory.ini'),
-  ['[controllers]', 'ctl-1 ansible_connection=local', '[computes]', ...Array.from({ length: 8 }, (_, i) => `cmp-${i + 1} ansible_connection=local`), ''].join('\n'),
+  [
+    '[controllers]',
+    'ctl-1 ansible_connection=local',
+    '[computes]',
+    ...Array.from({ length: 8 }, (_, i) => `cmp-${i + 1} ansible_connection=local`),
+    '',
+  ].join('\n'),
 );
 const book = (inventoryLine: string, pattern: string) =>
   ['---', inventoryLine, '---', '# Fleet', '', '## Computes', '', `\`\`\`sh hosts=${pattern} batch=1,25%`, 'true', '```', ''].join('\n');
@@ -27,13 +38,17 @@ describe('waymark lint on fleet blocks', () => {
     writeFileSync(join(dir, 'touch.md'), book('inventory: inventory.ini', 'computes:!cmp-2'));
     const result = await lint('touch.md');
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toBe('touch.md:8: note: fleet block computes-1 would touch 7 host(s) of inventory.ini (front matter): cmp-1, cmp-3, cmp-4, cmp-5, cmp-6, cmp-7, … and 1 more\n');
+    expect(result.stdout).toBe(
+      'touch.md:8: note: fleet block computes-1 would touch 7 host(s) of inventory.ini (front matter): cmp-1, cmp-3, cmp-4, cmp-5, cmp-6, cmp-7, … and 1 more\n',
+    );
   }, 60_000);
 
   it('warns when a pattern matches no host of the inventory', async () => {
     writeFileSync(join(dir, 'none.md'), book('inventory: inventory.ini', 'computes:&ctl-*'));
     const result = await lint('none.md');
-    expect(result.stdout).toContain('none.md:8: warning: hosts=computes:&ctl-* matches no host in inventory.ini (front matter): the block would do nothing');
+    expect(result.stdout).toContain(
+      'none.md:8: warning: hosts=computes:&ctl-* matches no host in inventory.ini (front matter): the block would do nothing',
+    );
   }, 60_000);
 
   it('warns once when a runbook has fleet blocks and no inventory at all', async () => {
@@ -49,13 +64,18 @@ describe('waymark lint on fleet blocks', () => {
     const emptyPath = mkdtempSync(join(dir, 'path-'));
     const result = await lint('noansible.md', { PATH: emptyPath });
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe('noansible.md:8: warning: ansible-playbook is not installed, so fleet blocks cannot run here: install the Debian package ansible (apt-get install -y ansible)\n');
+    expect(result.stdout).toBe(
+      'noansible.md:8: warning: ansible-playbook is not installed, so fleet blocks cannot run here: install the Debian package ansible (apt-get install -y ansible)\n',
+    );
   }, 60_000);
 });
 
 describe('waymark lint remembers static inventories (the editor loop)', () => {
   const cache = mkdtempSync(join(dir, 'xdg-'));
-  const entries = () => (existsSync(join(cache, 'waymark', 'inventory')) ? readdirSync(join(cache, 'waymark', 'inventory')).filter((n) => n.endsWith('.json')) : []);
+  const entries = () =>
+    existsSync(join(cache, 'waymark', 'inventory'))
+      ? readdirSync(join(cache, 'waymark', 'inventory')).filter((n) => n.endsWith('.json'))
+      : [];
   const env = { ...process.env, XDG_CACHE_HOME: cache };
   const forged = JSON.stringify({ hosts: ['remembered-1'], groups: { all: ['remembered-1'], computes: ['remembered-1'], ungrouped: [] } });
 
@@ -63,7 +83,9 @@ describe('waymark lint remembers static inventories (the editor loop)', () => {
     writeFileSync(join(dir, 'cached.ini'), ['[computes]', 'web-1 ansible_password=hunter2-secret', 'web-2', ''].join('\n'));
     writeFileSync(join(dir, 'cached.md'), book('inventory: cached.ini', 'computes'));
     const first = await lint('cached.md', env);
-    expect(first.stdout).toBe('cached.md:8: note: fleet block computes-1 would touch 2 host(s) of cached.ini (front matter): web-1, web-2\n');
+    expect(first.stdout).toBe(
+      'cached.md:8: note: fleet block computes-1 would touch 2 host(s) of cached.ini (front matter): web-1, web-2\n',
+    );
     expect(entries()).toHaveLength(1);
     const entry = join(cache, 'waymark', 'inventory', entries()[0] as string);
     expect(readFileSync(entry, 'utf8')).not.toContain('hunter2');
@@ -88,7 +110,9 @@ describe('waymark lint remembers static inventories (the editor loop)', () => {
     symlinkSync(join(dir, 'elsewhere.json'), entry);
     const result = await lint('linked.md', env);
     expect(result.stdout).toContain('would touch 1 host(s) of linked.ini (front matter): db-1');
-    expect(result.stdout).toContain(`linked.md:2: warning: inventory cache of the front matter: ${entry} is a symbolic link or not a regular file; waymark did not follow it`);
+    expect(result.stdout).toContain(
+      `linked.md:2: warning: inventory cache of the front matter: ${entry} is a symbolic link or not a regular file; waymark did not follow it`,
+    );
     expect(readFileSync(join(dir, 'elsewhere.json'), 'utf8')).toBe(forged);
   }, 60_000);
 
@@ -101,13 +125,23 @@ describe('waymark lint remembers static inventories (the editor loop)', () => {
     writeFileSync(join(dir, 'folder.md'), book('inventory: folder.ini', 'computes'));
     const result = await lint('folder.md', { ...process.env, XDG_CACHE_HOME: home });
     expect(result.stdout).toContain('would touch 1 host(s) of folder.ini (front matter): db-2');
-    expect(result.stdout).toContain(`folder.md:2: warning: inventory cache of the front matter: ${join(home, 'waymark', 'inventory')} is a symbolic link`);
+    expect(result.stdout).toContain(
+      `folder.md:2: warning: inventory cache of the front matter: ${join(home, 'waymark', 'inventory')} is a symbolic link`,
+    );
     expect(readdirSync(elsewhere)).toEqual([]);
   }, 60_000);
 
   it('always asks Ansible about a script inventory: its hosts can change without the file changing', async () => {
     const script = join(dir, 'script-inventory.py');
-    writeFileSync(script, ['#!/usr/bin/env python3', 'import json', 'print(json.dumps({"computes": {"hosts": ["live-1"]}, "_meta": {"hostvars": {}}}))', ''].join('\n'));
+    writeFileSync(
+      script,
+      [
+        '#!/usr/bin/env python3',
+        'import json',
+        'print(json.dumps({"computes": {"hosts": ["live-1"]}, "_meta": {"hostvars": {}}}))',
+        '',
+      ].join('\n'),
+    );
     chmodSync(script, 0o755);
     writeFileSync(join(dir, 'script.md'), book('inventory: script-inventory.py', 'computes'));
     const before = entries().length;

@@ -50,13 +50,20 @@ describe('waymark lint', () => {
   it('reports invalid YAML front matter at the line of the problem', async () => {
     const { code, stdout } = await waymark(['lint', 'test/fixtures/broken-yaml.md'], { keepFinalNewline: true });
     expect(code).toBe(2);
-    expect(stdout).toBe('test/fixtures/broken-yaml.md:5: error: invalid YAML front matter: Plain value cannot start with reserved character @\n');
+    expect(stdout).toBe(
+      'test/fixtures/broken-yaml.md:5: error: invalid YAML front matter: Plain value cannot start with reserved character @\n',
+    );
   });
 
   it('lints several files in one run, in argument order, and exits 2 if any has an error', async () => {
     const { code, stdout } = await waymark(['lint', 'test/fixtures/clean.md', 'test/fixtures/broken-yaml.md'], { keepFinalNewline: true });
     expect(code).toBe(2);
-    expect(stdout.trimEnd().split('\n').map((l) => l.split(':')[0])).toEqual(['test/fixtures/broken-yaml.md']);
+    expect(
+      stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.split(':')[0]),
+    ).toEqual(['test/fixtures/broken-yaml.md']);
   });
 
   it('--json prints parseable findings with file, line, severity and message', async () => {
@@ -71,7 +78,13 @@ describe('waymark lint', () => {
       expect(typeof finding.message).toBe('string');
       expect(finding.message.length).toBeGreaterThan(0);
     }
-    expect(parsed[8]).toEqual({ file: planted, line: 41, severity: 'error', rule: 'block-attribute', message: 'bad timeout value "soon": expected a duration such as 30s, 5m or 1h' });
+    expect(parsed[8]).toEqual({
+      file: planted,
+      line: 41,
+      severity: 'error',
+      rule: 'block-attribute',
+      message: 'bad timeout value "soon": expected a duration such as 30s, 5m or 1h',
+    });
   });
 
   it('--json prints an empty list for a clean runbook', async () => {
@@ -151,7 +164,7 @@ describe('waymark lint: control characters (issue 10, item 17)', () => {
     }
   });
 
-  it('reports one in an included fragment at the fragment\'s FILE:LINE', async () => {
+  it("reports one in an included fragment at the fragment's FILE:LINE", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wm-lint-ctl-'));
     try {
       const top = join(dir, 'top.md');

@@ -47,7 +47,9 @@ describe('waymark list', () => {
   });
 
   it('names a missing folder and exits 2 without a stack trace', async () => {
-    const { code, stdout, stderr } = await waymark(['list', 'test/fixtures/no-such-folder', '--state-dir', stateDir], { keepFinalNewline: true });
+    const { code, stdout, stderr } = await waymark(['list', 'test/fixtures/no-such-folder', '--state-dir', stateDir], {
+      keepFinalNewline: true,
+    });
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toBe('waymark: no such directory: test/fixtures/no-such-folder\n');

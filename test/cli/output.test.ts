@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { inertOutput } from '../../src/cli/output.js';
 import { capture } from '../support/capture.js';
 
-
 describe('inertOutput', () => {
   it("reproduced: the headless confirm preview of `: '\\e[8m'; echo DELETED >> f; : '\\e[0m'; systemctl --version` hid the echo; now every escape is shown", () => {
     const sink = capture();
@@ -15,7 +14,9 @@ describe('inertOutput', () => {
     const spoof = ": '\x1b[8m'; echo DELETED >> f; : '\x1b[0m'; systemctl --version";
     out.write('waiting: block restart needs confirmation before it runs. It will run:\n');
     out.write(`   > ${spoof}\n`);
-    expect(sink.text).toBe("waiting: block restart needs confirmation before it runs. It will run:\n   > : '␛[8m'; echo DELETED >> f; : '␛[0m'; systemctl --version\n");
+    expect(sink.text).toBe(
+      "waiting: block restart needs confirmation before it runs. It will run:\n   > : '␛[8m'; echo DELETED >> f; : '␛[0m'; systemctl --version\n",
+    );
   });
 
   it('keeps newlines and tabs, shows every other control character, and turns Buffers into inert text too', () => {
@@ -35,9 +36,11 @@ describe('inertOutput', () => {
     });
     expect(out.writable).toBe(true);
     out.end();
-    return new Promise<void>((done) => setImmediate(() => {
-      expect(finished).toBe(true);
-      done();
-    }));
+    return new Promise<void>((done) =>
+      setImmediate(() => {
+        expect(finished).toBe(true);
+        done();
+      }),
+    );
   });
 });

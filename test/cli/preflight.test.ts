@@ -25,10 +25,34 @@ function setup(check: string): { dir: string; runbook: string; state: string } {
   writeFileSync(
     runbook,
     [
-      '---', 'id: pf-book', 'vars:', '  TARGET:', '    required: true', '---', '# Book', '',
-      '## One', '', '```sh check name=first', check, '```', '', '```sh name=change', 'touch "$TARGET"', '```', '',
-      '## Two', '', '```sh check name=soft severity=warning', 'exit 1', '```', '',
-      '```sh check name=later preflight=skip', 'test -f "$TARGET"', '```', '',
+      '---',
+      'id: pf-book',
+      'vars:',
+      '  TARGET:',
+      '    required: true',
+      '---',
+      '# Book',
+      '',
+      '## One',
+      '',
+      '```sh check name=first',
+      check,
+      '```',
+      '',
+      '```sh name=change',
+      'touch "$TARGET"',
+      '```',
+      '',
+      '## Two',
+      '',
+      '```sh check name=soft severity=warning',
+      'exit 1',
+      '```',
+      '',
+      '```sh check name=later preflight=skip',
+      'test -f "$TARGET"',
+      '```',
+      '',
     ].join('\n'),
   );
   return { dir, runbook, state: join(dir, 'state') };
@@ -70,7 +94,10 @@ it('shows the terminal controls of a refused check inert in the report', async (
 
 it('refuses a missing required variable (exit 2) before writing any state', async () => {
   const { runbook, state } = setup('true');
-  const error = await waymark('preflight', runbook, '--state-dir', state).then(() => null, (e: unknown) => e);
+  const error = await waymark('preflight', runbook, '--state-dir', state).then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(OperatorError);
   expect((error as OperatorError).exitCode).toBe(ExitCode.BadInput);
   expect((error as OperatorError).message).toContain('TARGET');
@@ -82,7 +109,12 @@ it('refuses a fleet check with no inventory to run it on, saying how to give one
   const dir = mkdtempSync(join(tmpdir(), 'wm-pf-'));
   folders.push(dir);
   const runbook = join(dir, 'fleet.md');
-  writeFileSync(runbook, ['---', 'id: pf-fleet', '---', '# Fleet', '', '## Computes', '', '```sh check name=reachable hosts=computes', 'true', '```', ''].join('\n'));
+  writeFileSync(
+    runbook,
+    ['---', 'id: pf-fleet', '---', '# Fleet', '', '## Computes', '', '```sh check name=reachable hosts=computes', 'true', '```', ''].join(
+      '\n',
+    ),
+  );
   const result = await waymark('preflight', runbook, '--state-dir', join(dir, 'state'), '-o', join(dir, 'r.md'));
   expect(result.code).toBe(ExitCode.Refused);
   expect(result.stdout).toMatch(/^refused computes \/ reachable: no inventory for fleet blocks: give --inventory FILE/m);

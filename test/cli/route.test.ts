@@ -14,7 +14,6 @@ import { ExitCode, OperatorError } from '../../src/engine/errors.js';
 import { ROOT } from '../support/binary.js';
 import { capture } from '../support/capture.js';
 
-
 async function waymark(...argv: string[]): Promise<{ code: number; stdout: string }> {
   const stdout = capture();
   const code = await route(argv, { stdout });
@@ -23,7 +22,10 @@ async function waymark(...argv: string[]): Promise<{ code: number; stdout: strin
 
 /** The operator error `waymark ...argv` stops with. */
 async function refusal(...argv: string[]): Promise<OperatorError> {
-  const error = await waymark(...argv).then(() => null, (e: unknown) => e);
+  const error = await waymark(...argv).then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(OperatorError);
   return error as OperatorError;
 }
@@ -84,32 +86,44 @@ describe('waymark RUNBOOK.md with options', () => {
     const { dir } = workspace();
     for (const argv of [[dir], ['run', dir], ['--state-dir', join(dir, 'state'), dir]]) {
       const error = await refusal(...argv);
-      expect(error.message).toBe(`${dir}: cannot read runbook: it is a directory (name a runbook file in it, or see "waymark list ${dir}")`);
+      expect(error.message).toBe(
+        `${dir}: cannot read runbook: it is a directory (name a runbook file in it, or see "waymark list ${dir}")`,
+      );
       expect(error.exitCode).toBe(ExitCode.BadInput);
     }
   });
 });
 
-describe('bad options get one line of waymark\'s own, never Node\'s parser paragraph', () => {
+describe("bad options get one line of waymark's own, never Node's parser paragraph", () => {
   it('names an unknown option and where the options are listed', async () => {
     const { book } = workspace();
     const error = await refusal(book, '--headless', '--bogus');
     expect(error.message).toBe('unknown option --bogus for waymark run; "waymark run --help" lists its options');
     expect(error.exitCode).toBe(ExitCode.BadInput);
-    expect((await refusal('status', book, '-x')).message).toBe('unknown option -x for waymark status; "waymark status --help" lists its options');
+    expect((await refusal('status', book, '-x')).message).toBe(
+      'unknown option -x for waymark status; "waymark status --help" lists its options',
+    );
   });
 
   it('says an option needs a value, or takes none', async () => {
     const { book } = workspace();
-    expect((await refusal(book, '--headless', '--state-dir')).message).toBe('--state-dir needs a value, as in --state-dir VALUE; "waymark run --help" lists its options');
-    expect((await refusal('status', book, '--json=yes')).message).toBe('--json takes no value (write --json alone); "waymark status --help" lists its options');
+    expect((await refusal(book, '--headless', '--state-dir')).message).toBe(
+      '--state-dir needs a value, as in --state-dir VALUE; "waymark run --help" lists its options',
+    );
+    expect((await refusal('status', book, '--json=yes')).message).toBe(
+      '--json takes no value (write --json alone); "waymark status --help" lists its options',
+    );
   });
 
   it('asks for a runbook when only options are given', async () => {
-    expect((await refusal('--state-dir', '/tmp/x')).message).toBe('no runbook or command given (--state-dir /tmp/x): waymark RUNBOOK.md [options], or "waymark --help"');
+    expect((await refusal('--state-dir', '/tmp/x')).message).toBe(
+      'no runbook or command given (--state-dir /tmp/x): waymark RUNBOOK.md [options], or "waymark --help"',
+    );
   });
 
   it('still calls an unknown word an unknown command', async () => {
-    expect((await refusal('frobnicate')).message).toMatch(/^unknown command "frobnicate": not a command, and no runbook file of that name\n\nwaymark — /);
+    expect((await refusal('frobnicate')).message).toMatch(
+      /^unknown command "frobnicate": not a command, and no runbook file of that name\n\nwaymark — /,
+    );
   });
 });

@@ -49,7 +49,8 @@ function prng(seed: number): () => number {
 /** 120 steps of one or two very short blocks; every block appends its id to $COUNTER as its last act. */
 function crashRunbook(): { text: string; blocks: string[] } {
   const blocks: string[] = [];
-  let text = '---\ntitle: Many short steps\nid: crash\nvars:\n  COUNTER:\n    required: true\n  TOKEN:\n    required: true\n---\n# Many short steps\n\n';
+  let text =
+    '---\ntitle: Many short steps\nid: crash\nvars:\n  COUNTER:\n    required: true\n  TOKEN:\n    required: true\n---\n# Many short steps\n\n';
   for (let step = 1; step <= STEPS; step += 1) {
     text += `## Step ${step} {#s${step}}\n\n`;
     for (let n = 1; n <= (step % 3 === 0 ? 2 : 1); n += 1) {
@@ -107,7 +108,18 @@ class Chain {
   }
 
   args(): string[] {
-    return ['run', this.book, '--headless', '--rerun-interrupted', '--state-dir', this.state, '--var', `COUNTER=${this.counter}`, '--var', `TOKEN=${this.token}`];
+    return [
+      'run',
+      this.book,
+      '--headless',
+      '--rerun-interrupted',
+      '--state-dir',
+      this.state,
+      '--var',
+      `COUNTER=${this.counter}`,
+      '--var',
+      `TOKEN=${this.token}`,
+    ];
   }
 
   counts(): Map<string, number> {
@@ -139,13 +151,17 @@ class Chain {
     if (dir === null || !existsSync(join(dir, 'audit.jsonl'))) return [];
     const text = readFileSync(join(dir, 'audit.jsonl'), 'utf8');
     expect(text === '' || text.endsWith('\n'), 'the audit trail ends with a whole record').toBe(true);
-    return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as AuditLine);
+    return text
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as AuditLine);
   }
 
   /** block-started records per block. */
   starts(audit: AuditLine[]): Map<string, number> {
     const starts = new Map<string, number>();
-    for (const record of audit) if (record.type === 'block-started') starts.set(String(record.block), (starts.get(String(record.block)) ?? 0) + 1);
+    for (const record of audit)
+      if (record.type === 'block-started') starts.set(String(record.block), (starts.get(String(record.block)) ?? 0) + 1);
     return starts;
   }
 
@@ -169,14 +185,25 @@ class Chain {
     }
     this.recovered = audit.filter((r) => r.recovered).length;
     const lastAudited = Math.max(0, ...recorded.keys());
-    const snapshot = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as { journalSeq?: number; auditHead?: { seq: number; lineHash: string } };
+    const snapshot = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as {
+      journalSeq?: number;
+      auditHead?: { seq: number; lineHash: string };
+    };
     const journalPath = join(dir, 'checkpoint.journal');
     const text = existsSync(journalPath) ? readFileSync(journalPath, 'utf8') : '';
-    const entries = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { seq: number; event: RunEvent; meta?: Partial<DueMeta> & { auditHead?: { seq: number; lineHash: string } } });
+    const entries = text
+      .slice(0, text.lastIndexOf('\n') + 1)
+      .split('\n')
+      .filter(Boolean)
+      .map(
+        (l) =>
+          JSON.parse(l) as { seq: number; event: RunEvent; meta?: Partial<DueMeta> & { auditHead?: { seq: number; lineHash: string } } },
+      );
     const snapshotSeq = snapshot.journalSeq ?? 0;
     let head = snapshot.auditHead;
     const pending = new Set<number>();
-    for (let seq = 1; seq <= snapshotSeq; seq += 1) expect(recorded.has(seq), `transition ${seq} (compacted into the snapshot) has no audit record`).toBe(true);
+    for (let seq = 1; seq <= snapshotSeq; seq += 1)
+      expect(recorded.has(seq), `transition ${seq} (compacted into the snapshot) has no audit record`).toBe(true);
     for (const entry of entries) {
       if (entry.seq <= snapshotSeq) continue;
       head = entry.meta?.auditHead ?? head;
@@ -188,11 +215,15 @@ class Chain {
       if (record) {
         expect(record.type, `record of transition ${entry.seq}`).toBe(due.type);
       } else {
-        expect(entry.seq, `transition ${entry.seq} (${entry.event.type}) has no audit record, before transition ${lastAudited} that has one`).toBeGreaterThan(lastAudited);
+        expect(
+          entry.seq,
+          `transition ${entry.seq} (${entry.event.type}) has no audit record, before transition ${lastAudited} that has one`,
+        ).toBeGreaterThan(lastAudited);
         pending.add(entry.seq);
       }
     }
-    for (const seq of this.pending) expect(recorded.has(seq) || pending.has(seq), `transition ${seq}, pending at the last kill, lost its record`).toBe(true);
+    for (const seq of this.pending)
+      expect(recorded.has(seq) || pending.has(seq), `transition ${seq}, pending at the last kill, lost its record`).toBe(true);
     this.pending = pending;
     const verdict = await verifyAudit(join(dir, 'audit.jsonl'), { ...(head ? { head } : {}), key });
     expect(verdict, 'the audit trail verifies').toMatchObject({ ok: true, authenticated: true });
@@ -264,16 +295,27 @@ class Chain {
       expect(count, `${id} never ran`).toBeGreaterThanOrEqual(1);
       // Each execution beyond the first is a re-run of an interrupted one, so it may have run twice (or more).
       expect(count, `${id} ran ${count} times in ${started} executions`).toBeLessThanOrEqual(started);
-      const mine = audit.map((r, i) => ({ r, i })).filter(({ r }) => r.block === id && (r.type === 'block-started' || r.type === 'block-finished'));
+      const mine = audit
+        .map((r, i) => ({ r, i }))
+        .filter(({ r }) => r.block === id && (r.type === 'block-started' || r.type === 'block-finished'));
       expect(mine.filter(({ r }) => r.type === 'block-finished').length, `${id} finished once`).toBeLessThanOrEqual(1);
       const startIdx = mine.filter(({ r }) => r.type === 'block-started').map(({ i }) => i);
       for (let k = 1; k < startIdx.length; k += 1) {
         const between = audit.slice((startIdx[k - 1] as number) + 1, startIdx[k]);
         // Re-run only after the session running it died: a later session resumed, and the block had not finished.
-        expect(between.some((r) => r.type === 'run-resumed'), `${id} re-run within one session`).toBe(true);
-        expect(between.some((r) => r.type === 'block-finished' && r.block === id), `${id} re-run after it finished`).toBe(false);
+        expect(
+          between.some((r) => r.type === 'run-resumed'),
+          `${id} re-run within one session`,
+        ).toBe(true);
+        expect(
+          between.some((r) => r.type === 'block-finished' && r.block === id),
+          `${id} re-run after it finished`,
+        ).toBe(false);
         // ...and the audit trail says it was found interrupted before it ran again.
-        expect(between.some((r) => (r.type === 'interrupted-found' || r.type === 'block-interrupted') && r.block === id), `${id} re-run with no interruption recorded`).toBe(true);
+        expect(
+          between.some((r) => (r.type === 'interrupted-found' || r.type === 'block-interrupted') && r.block === id),
+          `${id} re-run with no interruption recorded`,
+        ).toBe(true);
       }
     }
     const verify = await waymark(['audit', this.book, '--verify', '--state-dir', this.state]);
@@ -382,7 +424,8 @@ describe('a resume that cannot write its checkpoint', () => {
     const w = ws();
     // Many steps make the checkpoint much bigger than the audit trail, so a file size limit can
     // let audit records through and stop the checkpoint write: a crash exactly at that write.
-    let text = '---\nid: big\n---\n# Big\n\n## Long {#long}\n\n```sh name=long\necho $$ > shell.pid\nsleep 30\necho long >> counter.txt\n```\n\n';
+    let text =
+      '---\nid: big\n---\n# Big\n\n## Long {#long}\n\n```sh name=long\necho $$ > shell.pid\nsleep 30\necho long >> counter.txt\n```\n\n';
     for (let i = 1; i <= 150; i += 1) text += `## Filler step number ${i} {#filler-${i}}\n\n\`\`\`sh name=filler-${i}\ntrue\n\`\`\`\n\n`;
     const book = w.write('big.md', text);
     const first = w.spawn(['run', book, '--headless']);
@@ -401,7 +444,10 @@ describe('a resume that cannot write its checkpoint', () => {
     expect(checkpointBefore.length).toBeGreaterThan(limit);
 
     // `ulimit -f` counts 512-byte blocks in sh: writes past `limit` bytes fail with EFBIG.
-    const limited = await waymark(['run', book, '--headless', '--rerun-interrupted', '--state-dir', w.state], { cwd: w.dir, fileSizeLimit: limit / 512 });
+    const limited = await waymark(['run', book, '--headless', '--rerun-interrupted', '--state-dir', w.state], {
+      cwd: w.dir,
+      fileSizeLimit: limit / 512,
+    });
     expect(limited.code, limited.all).toBe(2);
     expect(limited.stderr).toMatch(/checkpoint\.json cannot be written/);
     expect(readFileSync(checkpointFile, 'utf8')).toBe(checkpointBefore);

@@ -13,11 +13,25 @@ it('waits after the first batch naming its hosts, then --yes runs the rest', asy
   w.write('inventory.ini', ['[computes]', 'cmp-1 ansible_connection=local', 'cmp-2 ansible_connection=local', ''].join('\n'));
   const book = w.write(
     'pause.md',
-    ['---', 'inventory: inventory.ini', '---', '# Pause', '', '## Computes {#computes}', '', '```sh name=upgrade hosts=computes batch=1 pause=confirm', 'echo "up on $WAYMARK_HOST"', '```', ''].join('\n'),
+    [
+      '---',
+      'inventory: inventory.ini',
+      '---',
+      '# Pause',
+      '',
+      '## Computes {#computes}',
+      '',
+      '```sh name=upgrade hosts=computes batch=1 pause=confirm',
+      'echo "up on $WAYMARK_HOST"',
+      '```',
+      '',
+    ].join('\n'),
   );
   const paused = await w.run(book);
   expect(paused.code, paused.all).toBe(4);
-  expect(paused.stdout).toContain('waiting: fleet block upgrade paused between batches (batch 1/2 ended: 1 ok); batch 2/2 waits for a confirmation');
+  expect(paused.stdout).toContain(
+    'waiting: fleet block upgrade paused between batches (batch 1/2 ended: 1 ok); batch 2/2 waits for a confirmation',
+  );
   expect(paused.stdout).toMatch(/^ {3}cmp-1 {2}ok +rc=0 +batch 1/m);
   expect(paused.stdout).toContain('confirm the next batch in the TUI, or re-run with --yes');
   const rest = await w.run(book, ['--yes']);

@@ -78,7 +78,9 @@ describeWithFleet(
         // The operator sees each host's result as it arrives, and the block stopped after batch 4 of 5.
         expect(result.stdout).toMatch(/cmp-5\s+failed\s+rc=1/);
         expect(result.stdout).toMatch(/cmp-8\s+unreachable/);
-        expect(result.stdout).toContain('2 of 12 hosts failed or were unreachable, over the failure budget of 1 (max-fail=1); stopped after batch 4/5');
+        expect(result.stdout).toContain(
+          '2 of 12 hosts failed or were unreachable, over the failure budget of 1 (max-fail=1); stopped after batch 4/5',
+        );
         // The refusal shows the hosts as a table, the failed ones first.
         expect(result.stdout).toMatch(/\| cmp-5\s+\| failed\s+\| 1\s+\|/);
         expect(result.stdout).toMatch(/\| cmp-8\s+\| unreachable/);
@@ -94,18 +96,33 @@ describeWithFleet(
         expect(version(fleet(), 'cmp-11')).toBe('newton');
 
         const hosts = await hostsOf(w, book, 'upgrade');
-        expect(hosts.filter((h) => h.status === 'ok').map((h) => h.host)).toEqual(['cmp-1', 'cmp-2', 'cmp-3', 'cmp-4', 'cmp-6', 'cmp-7', 'cmp-9', 'cmp-10']);
+        expect(hosts.filter((h) => h.status === 'ok').map((h) => h.host)).toEqual([
+          'cmp-1',
+          'cmp-2',
+          'cmp-3',
+          'cmp-4',
+          'cmp-6',
+          'cmp-7',
+          'cmp-9',
+          'cmp-10',
+        ]);
         expect(hosts.find((h) => h.host === 'cmp-5')).toMatchObject({ status: 'failed', rc: 1 });
         expect(hosts.find((h) => h.host === 'cmp-8')?.status).toBe('unreachable');
         expect(hosts.filter((h) => h.status === 'pending').map((h) => h.host)).toEqual(['cmp-11', 'cmp-12']);
         // Each host's result is in the audit as it arrived.
-        const audited = w.audit('computes').filter((r) => r.type === 'host-finished').map((r) => (r as unknown as { target: string }).target);
+        const audited = w
+          .audit('computes')
+          .filter((r) => r.type === 'host-finished')
+          .map((r) => (r as unknown as { target: string }).target);
         expect(audited.filter((h) => h !== undefined)).toHaveLength(12 + 10);
 
         // --retry-hosts runs the unreachable host alone: no passed host, not the failed one.
         const retry = await w.run(book, ['--retry-hosts']);
         expect(retry.stdout).toContain('retrying upgrade on its 1 unreachable host(s) (--retry-hosts)');
-        const started = w.audit('computes').filter((r) => r.type === 'hosts-started').map((r) => (r as unknown as { targets: string[] }).targets);
+        const started = w
+          .audit('computes')
+          .filter((r) => r.type === 'hosts-started')
+          .map((r) => (r as unknown as { targets: string[] }).targets);
         expect(started.at(-1)).toEqual(['cmp-8']);
         expect(batchOf('cmp-1')).toEqual(['1']);
         expect(batchOf('cmp-5')).toEqual(['3']);
@@ -177,7 +194,9 @@ describeWithFleet(
             '',
           ].join('\n'),
         );
-        const controllers = fleet().hosts.filter((h) => h.group === 'controllers').map((h) => h.name);
+        const controllers = fleet()
+          .hosts.filter((h) => h.group === 'controllers')
+          .map((h) => h.name);
         expect(controllers.length).toBeGreaterThanOrEqual(2);
         const [first, second] = controllers as [string, string];
         const run = w.spawn(['run', book, '--headless']);
@@ -198,8 +217,13 @@ describeWithFleet(
         // Check them first: the step's check runs on the interrupted host alone, and the block still waits.
         const checked = await w.run(book, ['--check-hosts']);
         expect(checked.code, checked.all).toBe(4);
-        expect(checked.stdout).toContain('checking the interrupted hosts of restart with the step\'s checks first (--check-hosts)');
-        const checkedOn = (host: string) => (existsSync(join(fleet().host(host).root, 'checked')) ? readFileSync(join(fleet().host(host).root, 'checked'), 'utf8').split('\n').filter(Boolean) : []);
+        expect(checked.stdout).toContain("checking the interrupted hosts of restart with the step's checks first (--check-hosts)");
+        const checkedOn = (host: string) =>
+          existsSync(join(fleet().host(host).root, 'checked'))
+            ? readFileSync(join(fleet().host(host).root, 'checked'), 'utf8')
+                .split('\n')
+                .filter(Boolean)
+            : [];
         expect(checkedOn(first)).toEqual([first]);
         expect(checkedOn(second)).toEqual([second, second]);
         expect(w.audit('resume').some((r) => r.type === 'hosts-checked')).toBe(true);
@@ -243,7 +267,8 @@ describeWithFleet(
         );
         const result = await w.run(book, ['--var', `NOTE=${tricky}`, '--output'], { DB_PASSWORD: secret });
         expect(result.code, result.all).toBe(0);
-        for (const host of ['cmp-1', 'cmp-10', 'cmp-11', 'cmp-12']) expect(readFileSync(join(fleet().host(host).root, 'note'), 'utf8')).toBe(`${tricky}\n`);
+        for (const host of ['cmp-1', 'cmp-10', 'cmp-11', 'cmp-12'])
+          expect(readFileSync(join(fleet().host(host).root, 'note'), 'utf8')).toBe(`${tricky}\n`);
         for (const planted of ['pwned-shell', 'pwned-tick', 'pwned-jinja']) expect(existsSync(w.path(planted))).toBe(false);
         expect(result.all).toContain('password is ••••');
         expect(result.all).not.toContain(secret);
@@ -271,4 +296,3 @@ function ansiblePlaybookRunning(dir: string): boolean {
   }
   return false;
 }
-

@@ -58,7 +58,9 @@ describe('a gate with two failing checks', () => {
     plant('latin1', 'null-hosts', 'rpc-pin');
     const run = await ws.waymark(['run', 'two-gates.md', '--headless']);
     expect(run.code, run.stdout + run.stderr).toBe(3);
-    expect(run.stdout).toContain('refused: check latin1 in step pre (Pre-checks) failed: exit 1, expected 0 (the step has 2 more: listed below)');
+    expect(run.stdout).toContain(
+      'refused: check latin1 in step pre (Pre-checks) failed: exit 1, expected 0 (the step has 2 more: listed below)',
+    );
     expect(run.stdout).toContain('   nova.instances is latin1');
     expect(run.stdout).toContain('   the runbook says: Convert the listed tables first.');
     expect(run.stdout).toContain('also REFUSED check null-hosts: exit 1, expected 0');
@@ -70,7 +72,11 @@ describe('a gate with two failing checks', () => {
 
     const status = JSON.parse((await ws.waymark(['status', 'two-gates.md', '--json'])).stdout) as StatusJson;
     expect(status.status).toBe('refused');
-    expect(status.steps[0]?.blocks.map((b) => [b.id, b.status])).toEqual([['latin1', 'refused'], ['null-hosts', 'refused'], ['rpc-pin', 'warning']]);
+    expect(status.steps[0]?.blocks.map((b) => [b.id, b.status])).toEqual([
+      ['latin1', 'refused'],
+      ['null-hosts', 'refused'],
+      ['rpc-pin', 'warning'],
+    ]);
 
     const markdown = (await ws.waymark(['report', 'two-gates.md'])).stdout;
     expect(markdown).toContain('### latin1 (refused)');
@@ -80,7 +86,6 @@ describe('a gate with two failing checks', () => {
     expect(junit).toMatch(/<testsuite name="pre" tests="3" failures="2"/);
     expect(junit).toMatch(/name="check latin1"[^\n]*>\n\s*<failure message="exit 1, expected 0">nova.instances is latin1</);
     expect(junit).toMatch(/name="check null-hosts"[^\n]*>\n\s*<failure message="exit 1, expected 0">compute_nodes id 5 has no host</);
-
   });
 
   it('headless: one round of fixes clears both; the re-run re-runs the failed checks only', async () => {
@@ -96,7 +101,11 @@ describe('a gate with two failing checks', () => {
 
   it('the TUI lists every failing check with its evidence, and o overrides one of them by name', async () => {
     plant('latin1', 'null-hosts');
-    await ws.tmux.startWaymark('gate', ['two-gates.md', '--state-dir', 'state', '--operator', 'e2e'], { cwd: ws.dir, columns: 100, rows: 30 });
+    await ws.tmux.startWaymark('gate', ['two-gates.md', '--state-dir', 'state', '--operator', 'e2e'], {
+      cwd: ws.dir,
+      columns: 100,
+      rows: 30,
+    });
     await ws.tmux.waitFor('gate', /enter run next/);
     // Each check runs on its own enter, whatever the one before found.
     await ws.tmux.keys('gate', ['Enter']);
@@ -120,6 +129,10 @@ describe('a gate with two failing checks', () => {
     await ws.tmux.keys('gate', ['q']);
     expect(await ws.tmux.waitForExit('gate')).toBe(3);
     const status = JSON.parse((await ws.waymark(['status', 'two-gates.md', '--json'])).stdout) as StatusJson;
-    expect(status.steps[0]?.blocks.map((b) => [b.id, b.status])).toEqual([['latin1', 'overridden'], ['null-hosts', 'refused'], ['rpc-pin', 'passed']]);
+    expect(status.steps[0]?.blocks.map((b) => [b.id, b.status])).toEqual([
+      ['latin1', 'overridden'],
+      ['null-hosts', 'refused'],
+      ['rpc-pin', 'passed'],
+    ]);
   });
 });

@@ -30,7 +30,8 @@ function section(heading: string): string {
 function namesIn(text: string): Set<string> {
   const names = new Set<string>();
   const prose = text.replace(/^```[\s\S]*?^```$/gm, '');
-  for (const m of prose.matchAll(/`([^`]+)`/g)) for (const part of (m[1] as string).split(/[^A-Za-z0-9_ -]+/)) if (part.trim()) names.add(part.trim());
+  for (const m of prose.matchAll(/`([^`]+)`/g))
+    for (const part of (m[1] as string).split(/[^A-Za-z0-9_ -]+/)) if (part.trim()) names.add(part.trim());
   return names;
 }
 
@@ -46,7 +47,13 @@ function keysOf(value: unknown, path = ''): { path: string; key: string }[] {
 
 /** The keys of `json` the page's section does not name, as `path.key`. */
 function undocumented(json: unknown, documented: Set<string>): string[] {
-  return [...new Set(keysOf(json).filter(({ key }) => !documented.has(key)).map(({ path, key }) => (path ? `${path}.${key}` : key)))];
+  return [
+    ...new Set(
+      keysOf(json)
+        .filter(({ key }) => !documented.has(key))
+        .map(({ path, key }) => (path ? `${path}.${key}` : key)),
+    ),
+  ];
 }
 
 /** Every `status` value in `json`, at any depth, with where it sits (`steps[].blocks[]`). */
@@ -59,39 +66,49 @@ function statusesOf(value: unknown, path = ''): { path: string; status: string }
 }
 
 describe('docs/json.md describes what the binary prints', () => {
-  it('every field of status --json, the JSON report and report --compare, through a refused, fixed and complete demo run and a second one, is on the page', async () => {
-    const vars = ['--var', `SANDBOX=${ws().path('sandbox')}`, '--operator', 'alice'];
-    const refused = await ws().run(DEMO, ['--yes', ...vars]);
-    expect(refused.code, refused.all).toBe(3);
+  it(
+    'every field of status --json, the JSON report and report --compare, through a refused, fixed and complete demo run and a second one, is on the page',
+    async () => {
+      const vars = ['--var', `SANDBOX=${ws().path('sandbox')}`, '--operator', 'alice'];
+      const refused = await ws().run(DEMO, ['--yes', ...vars]);
+      expect(refused.code, refused.all).toBe(3);
 
-    const statusText = (await ws().waymark(['status', DEMO, '--json'])).stdout;
-    const status = JSON.parse(statusText) as unknown;
-    expect(status).toMatchObject({ runbook: 'demo', status: 'refused' });
-    expect(undocumented(status, namesIn(section('## status --json')))).toEqual([]);
+      const statusText = (await ws().waymark(['status', DEMO, '--json'])).stdout;
+      const status = JSON.parse(statusText) as unknown;
+      expect(status).toMatchObject({ runbook: 'demo', status: 'refused' });
+      expect(undocumented(status, namesIn(section('## status --json')))).toEqual([]);
 
-    expect((await ws().run(DEMO, ['--yes', '--only', 'fix-config', ...vars])).code).toBe(0);
-    const complete = await ws().run(DEMO, ['--yes', '--accept-warnings', '--skip', 'snapshot=the sandbox is thrown away after the demo', ...vars]);
-    expect(complete.code, complete.all).toBe(0);
+      expect((await ws().run(DEMO, ['--yes', '--only', 'fix-config', ...vars])).code).toBe(0);
+      const complete = await ws().run(DEMO, [
+        '--yes',
+        '--accept-warnings',
+        '--skip',
+        'snapshot=the sandbox is thrown away after the demo',
+        ...vars,
+      ]);
+      expect(complete.code, complete.all).toBe(0);
 
-    const reportRun = await ws().waymark(['report', DEMO, '--format', 'json']);
-    expect(reportRun.code, reportRun.all).toBe(0);
-    const report = JSON.parse(reportRun.stdout) as { status: string; decisions: unknown[]; steps: { id: string; failures?: number }[] };
-    expect(report.status).toBe('complete');
-    expect(report.steps.find((s) => s.id === 'config')?.failures).toBe(1);
-    expect(report.decisions.length).toBeGreaterThan(3);
-    expect(undocumented(report, namesIn(section('## The JSON report')))).toEqual([]);
+      const reportRun = await ws().waymark(['report', DEMO, '--format', 'json']);
+      expect(reportRun.code, reportRun.all).toBe(0);
+      const report = JSON.parse(reportRun.stdout) as { status: string; decisions: unknown[]; steps: { id: string; failures?: number }[] };
+      expect(report.status).toBe('complete');
+      expect(report.steps.find((s) => s.id === 'config')?.failures).toBe(1);
+      expect(report.decisions.length).toBeGreaterThan(3);
+      expect(undocumented(report, namesIn(section('## The JSON report')))).toEqual([]);
 
-    const first = ws().currentRun('demo');
-    const again = await ws().run(DEMO, ['--yes', '--new-run', ...vars]);
-    expect(again.code, again.all).toBe(3);
-    const compareRun = await ws().waymark(['report', DEMO, '--compare', first, ws().currentRun('demo'), '--format', 'json']);
-    expect(compareRun.code, compareRun.all).toBe(0);
-    const comparison = JSON.parse(compareRun.stdout) as { steps: { id: string; flags: string[] }[] };
-    expect(comparison.steps.find((s) => s.id === 'config')?.flags).toEqual(['failed 1× in A', 'failed 1× in B']);
-    expect(undocumented(comparison, namesIn(section('## report --compare --format json')))).toEqual([]);
+      const first = ws().currentRun('demo');
+      const again = await ws().run(DEMO, ['--yes', '--new-run', ...vars]);
+      expect(again.code, again.all).toBe(3);
+      const compareRun = await ws().waymark(['report', DEMO, '--compare', first, ws().currentRun('demo'), '--format', 'json']);
+      expect(compareRun.code, compareRun.all).toBe(0);
+      const comparison = JSON.parse(compareRun.stdout) as { steps: { id: string; flags: string[] }[] };
+      expect(comparison.steps.find((s) => s.id === 'config')?.flags).toEqual(['failed 1× in A', 'failed 1× in B']);
+      expect(undocumented(comparison, namesIn(section('## report --compare --format json')))).toEqual([]);
 
-    const statuses = namesIn(section('## Statuses'));
-    const seen = [...statusesOf(JSON.parse(statusText)), ...statusesOf(report), ...statusesOf(comparison)];
-    expect(seen.filter(({ status: s }) => !statuses.has(s))).toEqual([]);
-  }, T);
+      const statuses = namesIn(section('## Statuses'));
+      const seen = [...statusesOf(JSON.parse(statusText)), ...statusesOf(report), ...statusesOf(comparison)];
+      expect(seen.filter(({ status: s }) => !statuses.has(s))).toEqual([]);
+    },
+    T,
+  );
 });

@@ -60,67 +60,91 @@ const PASSING = '## Migrate {#migrate}\n\n```sh name=migrate\necho migrated >> c
 const FAILING = '## Migrate {#migrate}\n\n```sh name=migrate\necho "token $API_TOKEN refused" >&2\nexit 7\n```\n';
 
 describe('notify', () => {
-  it('posts the run events as JSON to a real HTTP receiver through curl, secrets masked and absent from its environment', async () => {
-    const { port, received } = await receiver();
-    const file = ws().write(
-      'notified.md',
-      book(`notify: 'curl -sS --fail -H "X-Token: \${API_TOKEN:-none}" --data-binary @- http://127.0.0.1:${port}/'`, FAILING),
-    );
-    const failed = await ws().run(file, [], { API_TOKEN: 's3cr3t-token' });
-    expect(failed.code, failed.all).toBe(1);
-    // The notifier was delivered before waymark exited (close waits for notifiers in flight).
-    const events = received.map((r) => r.body.event);
-    expect(events).toContain('block-failed');
-    const blockFailed = received.find((r) => r.body.event === 'block-failed');
-    expect(blockFailed?.body).toMatchObject({ runbook: 'Notified upgrade', step: 'migrate', block: 'migrate', run: ws().currentRun('notified') });
-    expect(typeof blockFailed?.body.operator).toBe('string');
-    expect(Date.parse(String(blockFailed?.body.at))).not.toBeNaN();
-    // The secret is not in what was sent, nor in the notifier's environment.
-    expect(JSON.stringify(received)).not.toContain('s3cr3t-token');
-    expect(blockFailed?.headers['x-token']).toBe('none');
-    expect(failed.stderr).not.toContain('notify-failed');
-    expect(readFileSync(join(ws().runDir('notified'), 'notify.log'), 'utf8')).toMatch(/block-failed sent \(exit 0\)/);
-  }, T);
+  it(
+    'posts the run events as JSON to a real HTTP receiver through curl, secrets masked and absent from its environment',
+    async () => {
+      const { port, received } = await receiver();
+      const file = ws().write(
+        'notified.md',
+        book(`notify: 'curl -sS --fail -H "X-Token: \${API_TOKEN:-none}" --data-binary @- http://127.0.0.1:${port}/'`, FAILING),
+      );
+      const failed = await ws().run(file, [], { API_TOKEN: 's3cr3t-token' });
+      expect(failed.code, failed.all).toBe(1);
+      // The notifier was delivered before waymark exited (close waits for notifiers in flight).
+      const events = received.map((r) => r.body.event);
+      expect(events).toContain('block-failed');
+      const blockFailed = received.find((r) => r.body.event === 'block-failed');
+      expect(blockFailed?.body).toMatchObject({
+        runbook: 'Notified upgrade',
+        step: 'migrate',
+        block: 'migrate',
+        run: ws().currentRun('notified'),
+      });
+      expect(typeof blockFailed?.body.operator).toBe('string');
+      expect(Date.parse(String(blockFailed?.body.at))).not.toBeNaN();
+      // The secret is not in what was sent, nor in the notifier's environment.
+      expect(JSON.stringify(received)).not.toContain('s3cr3t-token');
+      expect(blockFailed?.headers['x-token']).toBe('none');
+      expect(failed.stderr).not.toContain('notify-failed');
+      expect(readFileSync(join(ws().runDir('notified'), 'notify.log'), 'utf8')).toMatch(/block-failed sent \(exit 0\)/);
+    },
+    T,
+  );
 
-  it('tells of run complete, and only of the events chosen', async () => {
-    const { port, received } = await receiver();
-    const file = ws().write(
-      'notified.md',
-      book(`notify:\n  command: curl -sS --fail --data-binary @- http://127.0.0.1:${port}/\n  events: [run-complete]`, PASSING),
-    );
-    const result = await ws().run(file);
-    expect(result.code, result.all).toBe(0);
-    expect(received.map((r) => r.body.event)).toEqual(['run-complete']);
-    expect(received[0]?.body).toMatchObject({ runbook: 'Notified upgrade', run: ws().currentRun('notified'), step: null, block: null });
-  }, T);
+  it(
+    'tells of run complete, and only of the events chosen',
+    async () => {
+      const { port, received } = await receiver();
+      const file = ws().write(
+        'notified.md',
+        book(`notify:\n  command: curl -sS --fail --data-binary @- http://127.0.0.1:${port}/\n  events: [run-complete]`, PASSING),
+      );
+      const result = await ws().run(file);
+      expect(result.code, result.all).toBe(0);
+      expect(received.map((r) => r.body.event)).toEqual(['run-complete']);
+      expect(received[0]?.body).toMatchObject({ runbook: 'Notified upgrade', run: ws().currentRun('notified'), step: null, block: null });
+    },
+    T,
+  );
 
-  it('tells that the run waits for the operator when a block needs a confirmation headless cannot give', async () => {
-    const { port, received } = await receiver();
-    const confirm = '## Start {#start}\n\n```sh confirm name=start\necho started >> counter.txt\n```\n';
-    const file = ws().write('notified.md', book(`notify: curl -sS --fail --data-binary @- http://127.0.0.1:${port}/`, confirm));
-    const result = await ws().run(file);
-    expect(result.code, result.all).toBe(4);
-    expect(ws().lines('counter.txt')).toEqual([]);
-    expect(received.map((r) => r.body.event)).toEqual(['waiting']);
-  }, T);
+  it(
+    'tells that the run waits for the operator when a block needs a confirmation headless cannot give',
+    async () => {
+      const { port, received } = await receiver();
+      const confirm = '## Start {#start}\n\n```sh confirm name=start\necho started >> counter.txt\n```\n';
+      const file = ws().write('notified.md', book(`notify: curl -sS --fail --data-binary @- http://127.0.0.1:${port}/`, confirm));
+      const result = await ws().run(file);
+      expect(result.code, result.all).toBe(4);
+      expect(ws().lines('counter.txt')).toEqual([]);
+      expect(received.map((r) => r.body.event)).toEqual(['waiting']);
+    },
+    T,
+  );
 
-  it('tells of a gate refused, naming the check and why', async () => {
-    const { port, received } = await receiver();
-    const gate = '## Database up {#db-up}\n\n```sh check name=db-ping\necho "db down" >&2\nexit 1\n```\n';
-    const file = ws().write('notified.md', book(`notify: curl -sS --fail --data-binary @- http://127.0.0.1:${port}/`, gate));
-    const result = await ws().run(file);
-    expect(result.code, result.all).not.toBe(0);
-    const refused = received.find((r) => r.body.event === 'gate-refused');
-    expect(refused?.body).toMatchObject({ step: 'db-up', block: 'db-ping' });
-    expect(String(refused?.body.reason)).toContain('exit 1');
-    expect(received.map((r) => r.body.event)).not.toContain('block-failed');
-  }, T);
+  it(
+    'tells of a gate refused, naming the check and why',
+    async () => {
+      const { port, received } = await receiver();
+      const gate = '## Database up {#db-up}\n\n```sh check name=db-ping\necho "db down" >&2\nexit 1\n```\n';
+      const file = ws().write('notified.md', book(`notify: curl -sS --fail --data-binary @- http://127.0.0.1:${port}/`, gate));
+      const result = await ws().run(file);
+      expect(result.code, result.all).not.toBe(0);
+      const refused = received.find((r) => r.body.event === 'gate-refused');
+      expect(refused?.body).toMatchObject({ step: 'db-up', block: 'db-ping' });
+      expect(String(refused?.body.reason)).toContain('exit 1');
+      expect(received.map((r) => r.body.event)).not.toContain('block-failed');
+    },
+    T,
+  );
 
   it('tells of each finished batch of a fleet block, and of the wait at pause=confirm once (real ansible-playbook, local hosts)', async () => {
     const { port, received } = await receiver();
     ws().write('inventory.ini', ['[computes]', 'cmp-1 ansible_connection=local', 'cmp-2 ansible_connection=local', ''].join('\n'));
     const fleet = '## Computes {#computes}\n\n```sh name=upgrade hosts=computes batch=1 pause=confirm\necho "up on $WAYMARK_HOST"\n```\n';
-    const file = ws().write('notified.md', book(`inventory: inventory.ini\nnotify: curl -sS --fail --data-binary @- http://127.0.0.1:${port}/`, fleet));
+    const file = ws().write(
+      'notified.md',
+      book(`inventory: inventory.ini\nnotify: curl -sS --fail --data-binary @- http://127.0.0.1:${port}/`, fleet),
+    );
     const paused = await ws().run(file);
     expect(paused.code, paused.all).toBe(4);
     expect(received.map((r) => [r.body.event, r.body.reason])).toEqual([
@@ -131,38 +155,60 @@ describe('notify', () => {
     const rest = await ws().run(file, ['--yes']);
     expect(rest.code, rest.all).toBe(0);
     expect(received.map((r) => r.body.event)).toEqual(['batch-finished', 'run-complete']);
-    expect(received[0]?.body).toMatchObject({ step: 'computes', block: 'upgrade', reason: 'batch 2/2 of upgrade: 1 ok, 0 failed or unreachable' });
+    expect(received[0]?.body).toMatchObject({
+      step: 'computes',
+      block: 'upgrade',
+      reason: 'batch 2/2 of upgrade: 1 ok, 0 failed or unreachable',
+    });
   }, 120_000);
 
-  it('kills a hanging notifier at its timeout: the run finishes, the log and stderr say so', async () => {
-    const file = ws().write('notified.md', book('notify:\n  command: sleep 59.25\n  timeout: 1s', PASSING));
-    const result = await ws().run(file);
-    expect(result.code, result.all).toBe(0);
-    expect(ws().lines('counter.txt')).toEqual(['migrated']);
-    // Ended by its 1 s timeout, not by sleep's own end: the run says so and no sleep is left.
-    expect(result.stderr).toContain('notify-failed: run-complete: killed after its timeout of 1000ms');
-    expect(readFileSync(join(ws().runDir('notified'), 'notify.log'), 'utf8')).toContain('run-complete killed after its timeout of 1000ms');
-    // Killed, not left behind: no `sleep 59.25` outlives the run.
-    expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((line) => line.startsWith('sleep 59.25'))).toEqual([]);
-  }, T);
+  it(
+    'kills a hanging notifier at its timeout: the run finishes, the log and stderr say so',
+    async () => {
+      const file = ws().write('notified.md', book('notify:\n  command: sleep 59.25\n  timeout: 1s', PASSING));
+      const result = await ws().run(file);
+      expect(result.code, result.all).toBe(0);
+      expect(ws().lines('counter.txt')).toEqual(['migrated']);
+      // Ended by its 1 s timeout, not by sleep's own end: the run says so and no sleep is left.
+      expect(result.stderr).toContain('notify-failed: run-complete: killed after its timeout of 1000ms');
+      expect(readFileSync(join(ws().runDir('notified'), 'notify.log'), 'utf8')).toContain(
+        'run-complete killed after its timeout of 1000ms',
+      );
+      // Killed, not left behind: no `sleep 59.25` outlives the run.
+      expect(
+        execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+          .split('\n')
+          .filter((line) => line.startsWith('sleep 59.25')),
+      ).toEqual([]);
+    },
+    T,
+  );
 
-  it('logs and shows a failing notifier, and the run goes on', async () => {
-    const file = ws().write('notified.md', book('notify: echo "hook said no" >&2; exit 3', PASSING));
-    const result = await ws().run(file);
-    expect(result.code, result.all).toBe(0);
-    expect(result.stdout).toMatch(/run \S+ complete/);
-    expect(result.stderr).toContain('notify-failed: run-complete: exit 3');
-    const log = readFileSync(join(ws().runDir('notified'), 'notify.log'), 'utf8');
-    expect(log).toContain('run-complete exit 3');
-    expect(log).toContain('| hook said no');
-  }, T);
+  it(
+    'logs and shows a failing notifier, and the run goes on',
+    async () => {
+      const file = ws().write('notified.md', book('notify: echo "hook said no" >&2; exit 3', PASSING));
+      const result = await ws().run(file);
+      expect(result.code, result.all).toBe(0);
+      expect(result.stdout).toMatch(/run \S+ complete/);
+      expect(result.stderr).toContain('notify-failed: run-complete: exit 3');
+      const log = readFileSync(join(ws().runDir('notified'), 'notify.log'), 'utf8');
+      expect(log).toContain('run-complete exit 3');
+      expect(log).toContain('| hook said no');
+    },
+    T,
+  );
 
-  it('refuses a bad notify: value, naming the file and line, and runs nothing', async () => {
-    const file = ws().write('notified.md', book('notify:\n  command: logger -t waymark\n  events: [run-finished]', PASSING));
-    const result = await ws().run(file);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('notified.md:9');
-    expect(result.stderr).toContain('unknown notify event "run-finished"');
-    expect(ws().lines('counter.txt')).toEqual([]);
-  }, T);
+  it(
+    'refuses a bad notify: value, naming the file and line, and runs nothing',
+    async () => {
+      const file = ws().write('notified.md', book('notify:\n  command: logger -t waymark\n  events: [run-finished]', PASSING));
+      const result = await ws().run(file);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('notified.md:9');
+      expect(result.stderr).toContain('unknown notify event "run-finished"');
+      expect(ws().lines('counter.txt')).toEqual([]);
+    },
+    T,
+  );
 });

@@ -36,7 +36,14 @@ function preflightOperators(w: Workspace): string[] {
   const dir = join(w.bookDir('operator-name'), 'preflights');
   const [id] = readdirSync(dir);
   const text = readFileSync(join(dir, id as string, 'audit.jsonl'), 'utf8');
-  return [...new Set(text.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { operator: string }).operator))];
+  return [
+    ...new Set(
+      text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => (JSON.parse(line) as { operator: string }).operator),
+    ),
+  ];
 }
 
 describe('the operator name of run and preflight', () => {

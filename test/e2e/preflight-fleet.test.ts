@@ -32,7 +32,14 @@ function hashes(dir: string): Record<string, string> {
 interface PreflightJson {
   id: string;
   refusing: string[];
-  checks: { block: string; status: string; reason: string; columns?: string[]; rows?: string[][]; hosts?: { host: string; status: string; rc: number | null }[] }[];
+  checks: {
+    block: string;
+    status: string;
+    reason: string;
+    columns?: string[];
+    rows?: string[][];
+    hosts?: { host: string; status: string; rc: number | null }[];
+  }[];
 }
 
 describeWithFleet(
@@ -42,7 +49,9 @@ describeWithFleet(
       'runs the fleet check on every host, exits 3 naming the failing host with its host table, runs no block, and leaves the held run untouched',
       async () => {
         const w = ws();
-        const computes = fleet().hosts.filter((h) => h.group === 'computes').map((h) => h.name);
+        const computes = fleet()
+          .hosts.filter((h) => h.group === 'computes')
+          .map((h) => h.name);
         expect(computes).toEqual(['cmp-1', 'cmp-2', 'cmp-3']);
         const broken = join(fleet().host('cmp-2').root, 'conductor-running');
         writeFileSync(broken, 'yes\n');
@@ -95,7 +104,9 @@ describeWithFleet(
         const pre = await w.waymark(['preflight', book, '-o', report]);
         expect(pre.code, pre.all).toBe(3);
         // The progress names the refusal and the host, and the summary the refusing step.
-        expect(pre.stdout).toMatch(/^refused computes \/ conductor-stopped: 1 of 3 hosts failed or were unreachable: cmp-2 \(exit 1, expected 0\)$/m);
+        expect(pre.stdout).toMatch(
+          /^refused computes \/ conductor-stopped: 1 of 3 hosts failed or were unreachable: cmp-2 \(exit 1, expected 0\)$/m,
+        );
         expect(pre.stdout).toMatch(/^ {3}cmp-2\s+failed\s+rc=1\s+batch 1/m);
         expect(pre.stdout).not.toMatch(/^ {3}cmp-1\s/m);
         expect(pre.stdout).toMatch(/^passed {2}after \/ local-check$/m);
@@ -103,7 +114,9 @@ describeWithFleet(
         // The report shows the hosts as the gate does: the failed one first.
         const markdown = readFileSync(report, 'utf8');
         expect(markdown).toMatch(/\| computes \| conductor-stopped \| refused \| 1 of 3 hosts failed or were unreachable: cmp-2/);
-        expect(markdown).toMatch(/## Refused: computes \/ conductor-stopped[\s\S]*\| host \| outcome \| rc \| output \|\n\|[^\n]*\|\n\| cmp-2 \| failed \| 1 \| exit 1, expected 0 \|/);
+        expect(markdown).toMatch(
+          /## Refused: computes \/ conductor-stopped[\s\S]*\| host \| outcome \| rc \| output \|\n\|[^\n]*\|\n\| cmp-2 \| failed \| 1 \| exit 1, expected 0 \|/,
+        );
         expect(markdown).toMatch(/\| cmp-1 \| ok \| 0 \|/);
         // The check ran on every host a second time, and nothing else ran anywhere.
         for (const host of computes) expect(checked(host)).toEqual([host, host]);
@@ -119,8 +132,19 @@ describeWithFleet(
           .trim()
           .split('\n')
           .map((line) => JSON.parse(line) as { type: string; target?: string; status?: string });
-        expect(trail.filter((r) => r.type === 'host-finished').map((r) => [r.target, r.status]).sort()).toEqual([['cmp-1', 'ok'], ['cmp-2', 'failed'], ['cmp-3', 'ok']]);
-        expect(trail.find((r) => r.type === 'preflight-check' && (r as { block?: string }).block === 'conductor-stopped')?.status).toBe('refused');
+        expect(
+          trail
+            .filter((r) => r.type === 'host-finished')
+            .map((r) => [r.target, r.status])
+            .sort(),
+        ).toEqual([
+          ['cmp-1', 'ok'],
+          ['cmp-2', 'failed'],
+          ['cmp-3', 'ok'],
+        ]);
+        expect(trail.find((r) => r.type === 'preflight-check' && (r as { block?: string }).block === 'conductor-stopped')?.status).toBe(
+          'refused',
+        );
 
         // Fixed on the host, the preflight passes; the held run still shows what it saw.
         rmSync(broken);
@@ -129,7 +153,11 @@ describeWithFleet(
         const result = JSON.parse(json.stdout) as PreflightJson;
         const check = result.checks.find((c) => c.block === 'conductor-stopped');
         expect(check).toMatchObject({ status: 'passed', reason: '3 hosts ok' });
-        expect(check?.hosts?.map((h) => [h.host, h.status])).toEqual([['cmp-1', 'ok'], ['cmp-2', 'ok'], ['cmp-3', 'ok']]);
+        expect(check?.hosts?.map((h) => [h.host, h.status])).toEqual([
+          ['cmp-1', 'ok'],
+          ['cmp-2', 'ok'],
+          ['cmp-3', 'ok'],
+        ]);
         expect(hashes(runDir)).toEqual(before);
         const status = await w.status(book);
         expect(JSON.stringify(status)).toMatch(/"host":"cmp-2"[^}]*"status":"failed"/);
@@ -172,7 +200,9 @@ describeWithFleet(
         const ended = await pre;
         expect(ended.exitCode, `${String(ended.all)} signal=${String(ended.signal)}`).toBe(130);
         expect(String(ended.stdout)).toContain('SIGTERM received: stopping the running check');
-        expect(String(ended.stdout)).toMatch(/^not-run computes \/ slow: the preflight was stopped by a signal before every host had a result$/m);
+        expect(String(ended.stdout)).toMatch(
+          /^not-run computes \/ slow: the preflight was stopped by a signal before every host had a result$/m,
+        );
         expect(String(ended.stdout)).toMatch(/^not-run after \/ later: the preflight was stopped by a signal$/m);
         const result = JSON.parse(readFileSync(report, 'utf8')) as PreflightJson & { interrupted?: boolean };
         expect(result.interrupted).toBe(true);

@@ -30,7 +30,21 @@ function hashes(dir: string): Record<string, string> {
 function preflight(r: Rehearsal, flags: string[]) {
   const t = r.testbed;
   return waymark(
-    ['preflight', RUNBOOK, '--profile', 'testbed', '--state-dir', r.state, '--var', `DB_SOCKET=${t.socket}`, '--var', `DB_CLIENT_CNF=${t.clientCnf}`, '--var', `BACKUP_DIR=${t.backups}`, ...flags],
+    [
+      'preflight',
+      RUNBOOK,
+      '--profile',
+      'testbed',
+      '--state-dir',
+      r.state,
+      '--var',
+      `DB_SOCKET=${t.socket}`,
+      '--var',
+      `DB_CLIENT_CNF=${t.clientCnf}`,
+      '--var',
+      `BACKUP_DIR=${t.backups}`,
+      ...flags,
+    ],
     { env: { WAYMARK_TESTBED_DIR: t.dir } },
   );
 }
@@ -103,7 +117,10 @@ describeRehearsal('preflight of the skip-level runbook on the testbed', RUNBOOK,
     // Each preflight has its own record: an audit trail that says what it ran and found.
     const preflights = readdirSync(join(book, 'preflights'));
     expect(preflights).toHaveLength(3);
-    const trail = readFileSync(join(book, 'preflights', result.id, 'audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { type: string; [k: string]: unknown });
+    const trail = readFileSync(join(book, 'preflights', result.id, 'audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; [k: string]: unknown });
     expect(trail[0]?.type).toBe('preflight-started');
     expect(trail.at(-1)).toMatchObject({ type: 'preflight-finished', refusing: ['charset', 'hypervisors', 'consoleauth-cache'] });
     expect(trail.filter((rec) => rec.type === 'preflight-check' && rec.status === 'skipped').length).toBe(8);

@@ -25,7 +25,11 @@ function manyBlocks(id: string): string {
 }
 
 /** One run of its own runbook id, stopped by SIGTERM once `after` blocks finished, plus `delayMs`. */
-async function trial(id: string, after: number, delayMs: number): Promise<{ code: number | undefined; stdout: string; ran: string[]; checkpoint: CheckpointJson }> {
+async function trial(
+  id: string,
+  after: number,
+  delayMs: number,
+): Promise<{ code: number | undefined; stdout: string; ran: string[]; checkpoint: CheckpointJson }> {
   const w = ws();
   const child = w.spawn(['run', w.write(`${id}.md`, manyBlocks(id)), '--headless']);
   let stdout = '';
@@ -59,7 +63,8 @@ describe('a stop signal between blocks', () => {
       for (const id of ran) if (!before.has(id)) late.push(`trial ${i}: ${id} ran after the signal`);
       // A block announced after the signal had its start on disk already: it must not have passed.
       const states = new Map(checkpoint.steps.flatMap((s) => s.blocks.map((b) => [b.id, b.status] as const)));
-      for (const id of announcedAfter) if (states.get(id) !== 'interrupted') late.push(`trial ${i}: ${id} announced after the signal ended ${states.get(id)}`);
+      for (const id of announcedAfter)
+        if (states.get(id) !== 'interrupted') late.push(`trial ${i}: ${id} announced after the signal ended ${states.get(id)}`);
       expect(announcedAfter.length, stdout).toBeLessThanOrEqual(1);
     }
     expect(late).toEqual([]);

@@ -21,7 +21,11 @@ const STEPS = 400;
 describe('reading a checkpoint while a run writes it', () => {
   it('reproduced: a reader saw 120 passed steps, then 66; the passed count a reader sees never goes down', async () => {
     const path = join(ws().dir, 'checkpoint.json');
-    const writer = execa(process.execPath, [join(ROOT, 'test/e2e/helpers/checkpoint-writer.mjs'), dirname(dirname(BIN)), path, String(STEPS)], { reject: false, all: true });
+    const writer = execa(
+      process.execPath,
+      [join(ROOT, 'test/e2e/helpers/checkpoint-writer.mjs'), dirname(dirname(BIN)), path, String(STEPS)],
+      { reject: false, all: true },
+    );
     let done = false;
     void writer.finally(() => {
       done = true;

@@ -34,18 +34,35 @@ const LINES: { label: string; bytes: string; shown?: string }[] = [
   { label: 'c1-utf8-b', bytes: Buffer.from(range(0x90, 0x9f), 'utf8').toString('latin1'), shown: [...range(0x90, 0x9f)].map(c1).join('') },
   // Lone bytes 0x80-0x9f are not UTF-8: each is shown as U+FFFD, and no 8-bit C1 reaches the terminal.
   { label: 'c1-raw', bytes: range(0x80, 0x9f), shown: '\ufffd'.repeat(32) },
-  { label: 'c1-8bit-seq', bytes: Buffer.from('\x9b?1049h\x9d0;C1TITLE\x9c\x90q\x9c', 'utf8').toString('latin1'), shown: `${c1('\x9b')}?1049h${c1('\x9d')}0;C1TITLE${c1('\x9c')}${c1('\x90')}q${c1('\x9c')}` },
+  {
+    label: 'c1-8bit-seq',
+    bytes: Buffer.from('\x9b?1049h\x9d0;C1TITLE\x9c\x90q\x9c', 'utf8').toString('latin1'),
+    shown: `${c1('\x9b')}?1049h${c1('\x9d')}0;C1TITLE${c1('\x9c')}${c1('\x90')}q${c1('\x9c')}`,
+  },
   { label: 'osc-title', bytes: `${ESC}]0;OSC0TITLE\x07${ESC}]2;OSC2TITLE${ESC}\\${ESC}]1;ICON\x07` },
   { label: 'osc-clip', bytes: `${ESC}]52;c;Y2xpcGJvYXJk\x07${ESC}]52;p;?\x07` },
   { label: 'osc-link', bytes: `${ESC}]8;;https://evil.example/${ESC}\\click${ESC}]8;;${ESC}\\` },
   { label: 'osc-colour', bytes: `${ESC}]4;1;rgb:00/00/00\x07${ESC}]10;?\x07${ESC}]11;?${ESC}\\${ESC}]104\x07` },
   { label: 'dcs', bytes: `${ESC}P+q544e${ESC}\\${ESC}P$qm${ESC}\\${ESC}Ptmux;${ESC}${ESC}]0;PASSTHRU\x07${ESC}\\` },
   { label: 'strings', bytes: `${ESC}_apc${ESC}\\${ESC}^pm${ESC}\\${ESC}Xsos${ESC}\\` },
-  { label: 'csi-move', bytes: `${ESC}[H${ESC}[10;10H${ESC}[5A${ESC}[5B${ESC}[5C${ESC}[5D${ESC}[s${ESC}[u${ESC}7${ESC}8${ESC}M${ESC}D${ESC}E${ESC}[3G${ESC}[2d` },
+  {
+    label: 'csi-move',
+    bytes: `${ESC}[H${ESC}[10;10H${ESC}[5A${ESC}[5B${ESC}[5C${ESC}[5D${ESC}[s${ESC}[u${ESC}7${ESC}8${ESC}M${ESC}D${ESC}E${ESC}[3G${ESC}[2d`,
+  },
   // Conceal, blink and inverse are shown; a plain colour and its reset are kept (and take no column).
-  { label: 'csi-sgr', bytes: `${ESC}[8mconcealed${ESC}[5mblink${ESC}[7minverse${ESC}[31mred${ESC}[0m`, shown: '␛[8mconcealed␛[5mblink␛[7minversered' },
-  { label: 'csi-erase', bytes: `${ESC}[2J${ESC}[3J${ESC}[J${ESC}[1J${ESC}[K${ESC}[2K${ESC}[5P${ESC}[5@${ESC}[5L${ESC}[5M${ESC}[5X${ESC}[5S${ESC}[5T` },
-  { label: 'modes', bytes: `${ESC}[?1049h${ESC}[?47h${ESC}[?25l${ESC}[?25h${ESC}[?2004h${ESC}[?1000h${ESC}[?1002h${ESC}[?1003h${ESC}[?1006h${ESC}[?1005h${ESC}[?1h${ESC}=${ESC}[4h${ESC}[?7l${ESC}[?6h${ESC}[5;10r${ESC}[?5h${ESC}[?1004h` },
+  {
+    label: 'csi-sgr',
+    bytes: `${ESC}[8mconcealed${ESC}[5mblink${ESC}[7minverse${ESC}[31mred${ESC}[0m`,
+    shown: '␛[8mconcealed␛[5mblink␛[7minversered',
+  },
+  {
+    label: 'csi-erase',
+    bytes: `${ESC}[2J${ESC}[3J${ESC}[J${ESC}[1J${ESC}[K${ESC}[2K${ESC}[5P${ESC}[5@${ESC}[5L${ESC}[5M${ESC}[5X${ESC}[5S${ESC}[5T`,
+  },
+  {
+    label: 'modes',
+    bytes: `${ESC}[?1049h${ESC}[?47h${ESC}[?25l${ESC}[?25h${ESC}[?2004h${ESC}[?1000h${ESC}[?1002h${ESC}[?1003h${ESC}[?1006h${ESC}[?1005h${ESC}[?1h${ESC}=${ESC}[4h${ESC}[?7l${ESC}[?6h${ESC}[5;10r${ESC}[?5h${ESC}[?1004h`,
+  },
   { label: 'esc', bytes: `${ESC}(0lqqk${ESC}(B\x0eso\x0f${ESC}#8${ESC}c${ESC}[!p${ESC}[8;5;5t${ESC}[18t` },
   { label: 'queries', bytes: `${ESC}[6n${ESC}[c${ESC}[>c${ESC}[5n${ESC}[?u${ESC}[14t` },
 ];
@@ -71,9 +88,25 @@ function printf(bytes: string): string {
 
 /** What tmux records of the pane: title, screen mode, cursor, mouse, keypad, wrap, origin, insert, scroll region, bell. */
 const STATE = [
-  'pane_title', 'alternate_on', 'cursor_flag', 'insert_flag', 'keypad_cursor_flag', 'keypad_flag', 'wrap_flag', 'origin_flag',
-  'mouse_any_flag', 'mouse_standard_flag', 'mouse_button_flag', 'mouse_all_flag', 'mouse_sgr_flag', 'mouse_utf8_flag',
-  'scroll_region_upper', 'scroll_region_lower', 'pane_width', 'pane_height', 'window_bell_flag',
+  'pane_title',
+  'alternate_on',
+  'cursor_flag',
+  'insert_flag',
+  'keypad_cursor_flag',
+  'keypad_flag',
+  'wrap_flag',
+  'origin_flag',
+  'mouse_any_flag',
+  'mouse_standard_flag',
+  'mouse_button_flag',
+  'mouse_all_flag',
+  'mouse_sgr_flag',
+  'mouse_utf8_flag',
+  'scroll_region_upper',
+  'scroll_region_lower',
+  'pane_width',
+  'pane_height',
+  'window_bell_flag',
 ];
 
 async function paneState(session: string): Promise<Record<string, string>> {
@@ -85,7 +118,10 @@ async function paneState(session: string): Promise<Record<string, string>> {
 describe('a block that prints every control family', () => {
   it('leaves the pane title, modes, mouse, cursor, scroll region and clipboard as they were, and shows each control as text', async () => {
     const script = [...LINES.map(({ label, bytes }) => printf(`${label} ${bytes}|end`)), 'echo all-printed'];
-    writeFileSync(join(ws.dir, 'controls.md'), ['---', 'title: Controls', 'id: controls', '---', '## Print {#print}', '', '```sh name=controls', ...script, '```', ''].join('\n'));
+    writeFileSync(
+      join(ws.dir, 'controls.md'),
+      ['---', 'title: Controls', 'id: controls', '---', '## Print {#print}', '', '```sh name=controls', ...script, '```', ''].join('\n'),
+    );
     // Tall enough for the output pane to hold every line (a quarter of the rows).
     await ws.tmux.startWaymark('ctl', ['controls.md', '--state-dir', 'state'], { cwd: ws.dir, columns: 220, rows: 110 });
     await ws.tmux.waitFor('ctl', /enter run next/);

@@ -5,11 +5,11 @@
  * is acknowledged, the migration confirmed, the retrying verify waited for, the checklist ticked.
  * The demo is copied to a scratch folder: its sandbox lives beside it, never in the repository.
  */
-import { copyFileSync, mkdirSync, readFileSync, } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ROOT } from '../support/binary.js';
-import { useTmuxWorkspace, } from '../support/tmux.js';
+import { useTmuxWorkspace } from '../support/tmux.js';
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -23,7 +23,11 @@ beforeEach(() => {
 describe('the demo runbook', () => {
   it('can be walked end to end by keys alone at 80x24', async () => {
     let s = 'demo';
-    await ws.tmux.startWaymark(s, ['runbooks/demo.md', '--state-dir', 'state', '--operator', 'demo-e2e'], { cwd: ws.dir, columns: 80, rows: 24 });
+    await ws.tmux.startWaymark(s, ['runbooks/demo.md', '--state-dir', 'state', '--operator', 'demo-e2e'], {
+      cwd: ws.dir,
+      columns: 80,
+      rows: 24,
+    });
     await ws.tmux.waitFor(s, /enter run next/);
 
     // 1. Set up the sandbox: `a` runs its check, run and verify blocks.
@@ -40,7 +44,11 @@ describe('the demo runbook', () => {
     await ws.tmux.keys(s, ['q']);
     await ws.tmux.waitForExit(s);
     const fix = 'demo-fix';
-    await ws.tmux.startWaymark(fix, ['runbooks/demo.md', '--state-dir', 'state', '--operator', 'demo-e2e', '--only', 'fix-config'], { cwd: ws.dir, columns: 80, rows: 24 });
+    await ws.tmux.startWaymark(fix, ['runbooks/demo.md', '--state-dir', 'state', '--operator', 'demo-e2e', '--only', 'fix-config'], {
+      cwd: ws.dir,
+      columns: 80,
+      rows: 24,
+    });
     await ws.tmux.waitFor(fix, /Resuming an unfinished run/);
     await ws.tmux.keys(fix, ['Enter']);
     await ws.tmux.waitFor(fix, /Enable the cache \(enable-cache/);
@@ -50,7 +58,11 @@ describe('the demo runbook', () => {
     await ws.tmux.waitForExit(fix);
     // The same run again: the check is re-run (r) and passes.
     const again = 'demo-again';
-    await ws.tmux.startWaymark(again, ['runbooks/demo.md', '--state-dir', 'state', '--operator', 'demo-e2e'], { cwd: ws.dir, columns: 80, rows: 24 });
+    await ws.tmux.startWaymark(again, ['runbooks/demo.md', '--state-dir', 'state', '--operator', 'demo-e2e'], {
+      cwd: ws.dir,
+      columns: 80,
+      rows: 24,
+    });
     await ws.tmux.waitFor(again, /Resuming an unfinished run/);
     await ws.tmux.keys(again, ['Enter']);
     await ws.tmux.waitFor(again, /GATE: check failed cache-enabled/);

@@ -35,7 +35,12 @@ describeWithFleet(
           '',
         ].join('\n'),
       );
-      await ws.tmux.startWaymark('grid', ['computes.md', '--state-dir', 'state'], { cwd: ws.dir, columns: 80, rows: 24, env: terminalEnv({ NO_COLOR: '1' }) });
+      await ws.tmux.startWaymark('grid', ['computes.md', '--state-dir', 'state'], {
+        cwd: ws.dir,
+        columns: 80,
+        rows: 24,
+        env: terminalEnv({ NO_COLOR: '1' }),
+      });
       await ws.tmux.waitFor('grid', /enter run next/);
       await ws.tmux.keys('grid', ['Enter']);
       // While the batch runs, twelve hosts fit named at 80 columns.

@@ -35,7 +35,12 @@ const RUNBOOK = [
 describe('the output pane in tmux', () => {
   it('reproduced: `latin1_swedish_ci` showed as `latin1_swedish_`, `40` as `4`, stderr looked like stdout; now rows are whole and stderr is marked; / finds the first line', async () => {
     writeFileSync(join(ws.dir, 'charset.md'), RUNBOOK);
-    await ws.tmux.startWaymark('out', ['charset.md', '--state-dir', 'state'], { cwd: ws.dir, columns: 80, rows: 24, env: terminalEnv({ NO_COLOR: '1' }) });
+    await ws.tmux.startWaymark('out', ['charset.md', '--state-dir', 'state'], {
+      cwd: ws.dir,
+      columns: 80,
+      rows: 24,
+      env: terminalEnv({ NO_COLOR: '1' }),
+    });
     await ws.tmux.waitFor('out', /enter run next/);
     await ws.tmux.keys('out', ['Enter']);
     let screen = await ws.tmux.waitFor('out', /tables passed/);

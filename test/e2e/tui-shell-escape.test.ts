@@ -41,7 +41,10 @@ describe('! opens a shell', () => {
     writeFileSync(shell, `#!/bin/sh\n{ echo "cwd=$(pwd)"; env; } > '${report}'\nsleep 1\n`);
     chmodSync(shell, 0o755);
 
-    await ws.tmux.startWaymark('sh', ['books/shell.md', '--state-dir', 'state', '--operator', 'e2e'], { cwd: ws.dir, env: terminalEnv({ SHELL: shell }) });
+    await ws.tmux.startWaymark('sh', ['books/shell.md', '--state-dir', 'state', '--operator', 'e2e'], {
+      cwd: ws.dir,
+      env: terminalEnv({ SHELL: shell }),
+    });
     await ws.tmux.waitFor('sh', /\? help/);
     await ws.tmux.keys('sh', ['!']);
     const screen = await ws.tmux.waitFor('sh', /back from the shell \(\d+ s, recorded in the audit trail\)/);
@@ -64,7 +67,10 @@ describe('! opens a shell', () => {
 
     const runs = join(ws.dir, 'state', 'shell-escape', 'runs');
     const [run] = readdirSync(runs);
-    const records = readFileSync(join(runs, run as string, 'audit.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; durationMs?: number; operator?: string });
+    const records = readFileSync(join(runs, run as string, 'audit.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string; durationMs?: number; operator?: string });
     const opened = records.find((r) => r.type === 'shell-opened');
     expect(opened).toMatchObject({ operator: 'e2e' });
     // The script sleeps a second: the duration is the shell's, not zero.

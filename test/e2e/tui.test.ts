@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ROOT } from '../support/binary.js';
 import { isRunning } from '../support/processes.js';
-import { useTmuxWorkspace, } from '../support/tmux.js';
+import { useTmuxWorkspace } from '../support/tmux.js';
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -22,10 +22,13 @@ const waymark = (args: string[]) => ws.waymark(args);
 async function lockHolder(id: string): Promise<number> {
   const lock = join(ws.dir, 'state', id, 'lock.json');
   let pid = 0;
-  await vi.waitFor(() => {
-    pid = (JSON.parse(readFileSync(lock, 'utf8')) as { pid: number }).pid;
-    expect(pid).toBeGreaterThan(0);
-  }, { timeout: 10_000, interval: 50 });
+  await vi.waitFor(
+    () => {
+      pid = (JSON.parse(readFileSync(lock, 'utf8')) as { pid: number }).pid;
+      expect(pid).toBeGreaterThan(0);
+    },
+    { timeout: 10_000, interval: 50 },
+  );
   return pid;
 }
 
@@ -132,12 +135,18 @@ describe('the TUI in a real terminal', () => {
     expect(lines('counter.txt')).toEqual(['stop-api', 'drop', 'migrate']);
     const status = await waymark(['status', 'walkthrough.md', '--json']);
     expect(status.code, status.stderr).toBe(0);
-    const json = JSON.parse(status.stdout) as { status: string; steps: { id: string; status: string; blocks: { id: string; status: string }[] }[] };
+    const json = JSON.parse(status.stdout) as {
+      status: string;
+      steps: { id: string; status: string; blocks: { id: string; status: string }[] }[];
+    };
     expect(json.status).toBe('complete');
     expect(json.steps.map((s) => s.status)).toEqual(['passed', 'passed', 'passed', 'passed', 'passed']);
     const audit = await waymark(['audit', 'walkthrough.md', '--verify']);
     expect(audit.code, `${audit.stdout}${audit.stderr}`).toBe(0);
-    const trail = readFileSync(join(ws.dir, 'state', 'walkthrough', 'runs', JSON.parse(status.stdout).run as string, 'audit.jsonl'), 'utf8');
+    const trail = readFileSync(
+      join(ws.dir, 'state', 'walkthrough', 'runs', JSON.parse(status.stdout).run as string, 'audit.jsonl'),
+      'utf8',
+    );
     expect(trail).toContain('"block-interrupted"');
     expect(trail).not.toContain('"lock-taken-over"');
     expect(trail).toContain('"block-confirmed"');
@@ -156,7 +165,11 @@ describe('the TUI in a real terminal', () => {
       "printf 'end of output\\n'",
     ];
     writeFileSync(join(ws.dir, book), ['## Print {#print}', '', '```sh name=nasty', ...nasty, '```', ''].join('\n'));
-    await ws.tmux.startWaymark('inert', [book, '--state-dir', 'state', '--operator', 'op\x1b]0;OPERATOR\x07'], { cwd: ws.dir, columns: 100, rows: 40 });
+    await ws.tmux.startWaymark('inert', [book, '--state-dir', 'state', '--operator', 'op\x1b]0;OPERATOR\x07'], {
+      cwd: ws.dir,
+      columns: 100,
+      rows: 40,
+    });
     await ws.tmux.waitFor('inert', /enter run next/);
     const title = await ws.tmux.paneTitle('inert');
     expect(title).not.toMatch(/FILE|OPERATOR|PWNED/);
@@ -166,7 +179,14 @@ describe('the TUI in a real terminal', () => {
 
     await ws.tmux.keys('inert', ['Enter']);
     screen = await ws.tmux.waitFor('inert', /end of output/);
-    for (const shown of ['title␛]0;PWNED␇ after', 'clip␛]52;c;ZWNobyBoaQ==␇ done', 'move␛[2J␛[H here', 'lone ␛ esc', 'c1 ⟨U+009B⟩ 31m csi', 'bell␇ ring']) {
+    for (const shown of [
+      'title␛]0;PWNED␇ after',
+      'clip␛]52;c;ZWNobyBoaQ==␇ done',
+      'move␛[2J␛[H here',
+      'lone ␛ esc',
+      'c1 ⟨U+009B⟩ 31m csi',
+      'bell␇ ring',
+    ]) {
       expect(screen).toContain(shown);
     }
     // The screen was not cleared by ESC[2J: the header is still drawn above the output.

@@ -9,7 +9,7 @@ import { ExitCode as StateExitCode } from '../../src/state/exit-code.js';
 import { StateError } from '../../src/state/atomic.js';
 
 describe('ExitCode', () => {
-  it("holds the documented exit codes (docs/running.md#exit-codes), and 70 for a bug in waymark", () => {
+  it('holds the documented exit codes (docs/running.md#exit-codes), and 70 for a bug in waymark', () => {
     expect(ExitCode).toEqual({ Complete: 0, Failed: 1, BadInput: 2, Refused: 3, Waiting: 4, Locked: 5, Internal: 70, Signal: 130 });
   });
 

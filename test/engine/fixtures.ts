@@ -42,19 +42,50 @@ export function stepOf(runbook: Runbook, id: string): Step {
 export function ran(step: string, block: string, outcome: Outcome = 'success', exitCode = outcome === 'success' ? 0 : 1): RunEvent[] {
   return [
     { type: 'block-started', step, block, hash: 'h', log: `logs/${block}.1.log`, at: AT },
-    { type: 'block-finished', step, block, outcome, exitCode, attempts: 1, durationMs: 5, at: LATER, ...(outcome === 'success' ? {} : { reason: `exit ${exitCode}` }) },
+    {
+      type: 'block-finished',
+      step,
+      block,
+      outcome,
+      exitCode,
+      attempts: 1,
+      durationMs: 5,
+      at: LATER,
+      ...(outcome === 'success' ? {} : { reason: `exit ${exitCode}` }),
+    },
   ];
 }
 
-export const started = (step: string, block: string): RunEvent => ({ type: 'block-started', step, block, hash: 'h', log: `logs/${block}.1.log`, at: AT });
+export const started = (step: string, block: string): RunEvent => ({
+  type: 'block-started',
+  step,
+  block,
+  hash: 'h',
+  log: `logs/${block}.1.log`,
+  at: AT,
+});
 export const interrupted = (step: string, block: string): RunEvent => ({ type: 'block-interrupted', step, block, at: LATER });
 export const acknowledged = (step: string, block: string): RunEvent => ({ type: 'warning-acknowledged', step, block, decision: DECISION });
-export const overridden = (step: string, block: string): RunEvent => ({ type: 'check-overridden', step, block, decision: { ...DECISION, reason: 'known false positive' } });
-export const markedDone = (step: string, block: string): RunEvent => ({ type: 'interrupted-marked-done', step, block, decision: { ...DECISION, reason: 'finished by hand' } });
+export const overridden = (step: string, block: string): RunEvent => ({
+  type: 'check-overridden',
+  step,
+  block,
+  decision: { ...DECISION, reason: 'known false positive' },
+});
+export const markedDone = (step: string, block: string): RunEvent => ({
+  type: 'interrupted-marked-done',
+  step,
+  block,
+  decision: { ...DECISION, reason: 'finished by hand' },
+});
 export const ticked = (step: string, item: string): RunEvent => ({ type: 'item-ticked', step, item, decision: DECISION });
 export const unticked = (step: string, item: string): RunEvent => ({ type: 'item-unticked', step, item });
 export const confirmed = (step: string): RunEvent => ({ type: 'step-confirmed', step, decision: DECISION });
-export const skipped = (step: string): RunEvent => ({ type: 'step-skipped', step, decision: { ...DECISION, reason: 'not on this testbed' } });
+export const skipped = (step: string): RunEvent => ({
+  type: 'step-skipped',
+  step,
+  decision: { ...DECISION, reason: 'not on this testbed' },
+});
 export const finishedStep = (step: string): RunEvent => ({ type: 'step-finished', step, at: LATER });
 
 /**

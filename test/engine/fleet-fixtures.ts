@@ -35,12 +35,25 @@ export const FLEET_MD = [
 export const FLEET_BOOK = parseRunbook(`${FLEET_MD}\n`, '/tmp/book.md');
 
 /** A host's result as fleet-run dispatches it. */
-export function hostFinished(host: string, status: HostOutcome, rc: number | null, extra: { reason?: string; tail?: string[]; durationMs?: number; at?: string } = {}): RunEvent {
+export function hostFinished(
+  host: string,
+  status: HostOutcome,
+  rc: number | null,
+  extra: { reason?: string; tail?: string[]; durationMs?: number; at?: string } = {},
+): RunEvent {
   const { durationMs = 1200, at = AT, ...rest } = extra;
   return { type: 'host-finished', step: 'computes', block: 'upgrade', host, status, rc, durationMs, at, ...rest };
 }
 
-export const hostsStarted = (batch: number, ...hosts: string[]): RunEvent => ({ type: 'hosts-started', step: 'computes', block: 'upgrade', hosts, batch, execution: 1, at: AT });
+export const hostsStarted = (batch: number, ...hosts: string[]): RunEvent => ({
+  type: 'hosts-started',
+  step: 'computes',
+  block: 'upgrade',
+  hosts,
+  batch,
+  execution: 1,
+  at: AT,
+});
 
 /** The block started on `hosts` (of `runbook`, FLEET_MD parsed), planned as the canary then batches of `size`. */
 export function fleetStart(hosts: string[], size: number, runbook: Runbook = FLEET_BOOK): RunEvent[] {
@@ -71,7 +84,10 @@ export function twelveEvents(): RunEvent[] {
     hostFinished('cmp-01', 'ok', 0),
     hostsStarted(2, 'cmp-02', 'cmp-03', 'cmp-04'),
     hostFinished('cmp-02', 'ok', 0),
-    hostFinished('cmp-03', 'failed', 1, { reason: 'exit 1, expected 0', tail: ['Reading package lists...', 'E: nova-compute 29.0 conflicts with python3-nova 27.1'] }),
+    hostFinished('cmp-03', 'failed', 1, {
+      reason: 'exit 1, expected 0',
+      tail: ['Reading package lists...', 'E: nova-compute 29.0 conflicts with python3-nova 27.1'],
+    }),
     hostFinished('cmp-04', 'unreachable', null, { reason: 'ssh: connect to host 127.0.0.5 port 2222: Connection refused' }),
     hostsStarted(3, 'cmp-05', 'cmp-06', 'cmp-07'),
   ];

@@ -40,7 +40,19 @@ function wideRunbook(count: number): string {
   for (let i = 0; i < count; i++) lines.push(i % 2 === 0 ? `  V${i}: { default: d${i}, secret: true }` : `  V${i}: d${i}`);
   lines.push('profiles:', '  testbed:');
   for (let i = 0; i < count; i++) lines.push(`    V${i}: p${i}`);
-  lines.push('connections:', '  db: mysql://root@localhost/nova?socket=${V1}', '---', '# Wide', '', '## Step {#step}', '', '```sh', 'echo "$V1"', '```', '');
+  lines.push(
+    'connections:',
+    '  db: mysql://root@localhost/nova?socket=${V1}',
+    '---',
+    '# Wide',
+    '',
+    '## Step {#step}',
+    '',
+    '```sh',
+    'echo "$V1"',
+    '```',
+    '',
+  );
   return lines.join('\n');
 }
 
@@ -62,7 +74,10 @@ describe('variables at scale', () => {
   }, 60_000);
 
   it('still reports a duplicate variable, on the line of the second one', () => {
-    const runbook = parseRunbook(['---', 'vars:', '  A: 1', '  B: 2', '  A: 3', '---', '## Step', 'text', ''].join('\n'), 'runbooks/dup.md');
+    const runbook = parseRunbook(
+      ['---', 'vars:', '  A: 1', '  B: 2', '  A: 3', '---', '## Step', 'text', ''].join('\n'),
+      'runbooks/dup.md',
+    );
     expect(runbook.diagnostics).toEqual([
       { file: 'runbooks/dup.md', line: 5, severity: 'error', rule: 'yaml', message: 'invalid YAML front matter: Map keys must be unique' },
     ]);

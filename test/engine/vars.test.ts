@@ -33,7 +33,9 @@ function resolved(result: ReturnType<typeof resolveVars>): ResolvedVars {
 
 describe('resolveVars', () => {
   it('ranks a --var-file above the environment and below --var', () => {
-    const fromFile = resolved(resolveVars(book, { flags: [], files: [file('PW', 'from-file'), file('SITE', 'f')], env: { PW: 'from-env', SITE: 'e' } }));
+    const fromFile = resolved(
+      resolveVars(book, { flags: [], files: [file('PW', 'from-file'), file('SITE', 'f')], env: { PW: 'from-env', SITE: 'e' } }),
+    );
     expect(fromFile.values).toMatchObject({ PW: 'from-file', SITE: 'f' });
     expect(fromFile.sources).toMatchObject({ PW: 'file', SITE: 'file' });
     const fromFlag = resolved(resolveVars(book, { flags: ['SITE=flag'], files: [file('SITE', 'f')], env: { PW: 'x' } }));
@@ -57,7 +59,11 @@ describe('resolveVars', () => {
 
   it('names the safer ways when a required secret has no value', () => {
     const result = resolveVars(book, { flags: [], env: {} });
-    expect(result).toEqual({ errors: ['required variable PW has no value: set PW in the environment, put PW=... in a --var-file, or start the TUI to be asked for it'] });
+    expect(result).toEqual({
+      errors: [
+        'required variable PW has no value: set PW in the environment, put PW=... in a --var-file, or start the TUI to be asked for it',
+      ],
+    });
   });
 
   it('lists the secrets that nothing gives, for the prompt', () => {
@@ -79,7 +85,13 @@ describe('RunSession.open with askSecrets (the TUI prompt)', () => {
       asked.push(secrets.map((v) => v.name));
       return { PW: 'typed-at-the-prompt' };
     });
-    const session = await RunSession.open({ runbookFile, stateDir: join(dir, 'state'), env: { TOKEN: 'from-env-1' }, operator: 'alice', askSecrets });
+    const session = await RunSession.open({
+      runbookFile,
+      stateDir: join(dir, 'state'),
+      env: { TOKEN: 'from-env-1' },
+      operator: 'alice',
+      askSecrets,
+    });
     try {
       expect(asked).toEqual([['PW']]);
       expect(session.vars.values.PW).toBe('typed-at-the-prompt');

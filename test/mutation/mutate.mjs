@@ -54,6 +54,8 @@ for (const r of results) {
     continue;
   }
   if (r.percent < BAR) below = true;
-  console.log(`src/${r.file.padEnd(26)} ${r.percent.toFixed(2).padStart(6)}% ${String(r.Killed).padStart(6)} ${String(r.Timeout).padStart(7)} ${String(r.Survived).padStart(8)} ${String(r.NoCoverage).padStart(11)}`);
+  console.log(
+    `src/${r.file.padEnd(26)} ${r.percent.toFixed(2).padStart(6)}% ${String(r.Killed).padStart(6)} ${String(r.Timeout).padStart(7)} ${String(r.Survived).padStart(8)} ${String(r.NoCoverage).padStart(11)}`,
+  );
 }
 process.exit(below ? 1 : 0);

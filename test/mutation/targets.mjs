@@ -25,12 +25,26 @@ export const TARGETS = {
     'test/engine/vars.test.ts',
   ],
   'engine/plan.ts': ['test/engine/plan/*.test.ts', 'test/engine/decisions/*.test.ts', 'test/engine/reconcile/*.test.ts'],
-  'engine/run-state.ts': ['test/engine/run-state/*.test.ts', 'test/engine/plan/*.test.ts', 'test/engine/decisions/*.test.ts', 'test/engine/checkpoint/journal-kept.test.ts', 'test/engine/reconcile/*.test.ts', 'test/engine/fleet/*.test.ts', 'test/engine/capture.test.ts', 'test/engine/baseline.test.ts'],
+  'engine/run-state.ts': [
+    'test/engine/run-state/*.test.ts',
+    'test/engine/plan/*.test.ts',
+    'test/engine/decisions/*.test.ts',
+    'test/engine/checkpoint/journal-kept.test.ts',
+    'test/engine/reconcile/*.test.ts',
+    'test/engine/fleet/*.test.ts',
+    'test/engine/capture.test.ts',
+    'test/engine/baseline.test.ts',
+  ],
   'engine/reconcile.ts': ['test/engine/reconcile/*.test.ts', 'test/engine/run-state/*.test.ts', 'test/engine/plan/holding-gates.test.ts'],
   'engine/exec/expect.ts': ['test/engine/exec/expect.test.ts'],
   'engine/exec/mask.ts': ['test/engine/exec/mask.test.ts'],
   'engine/exec/sql.ts': ['test/engine/exec/sql.test.ts'],
-  'state/audit.ts': ['test/state/audit.test.ts', 'test/state/audit-tail.test.ts', 'test/state/audit-key.test.ts', 'test/state/symlinks.test.ts'],
+  'state/audit.ts': [
+    'test/state/audit.test.ts',
+    'test/state/audit-tail.test.ts',
+    'test/state/audit-key.test.ts',
+    'test/state/symlinks.test.ts',
+  ],
   'state/journal.ts': ['test/state/journal.test.ts', 'test/engine/checkpoint/*.test.ts', 'test/state/symlinks.test.ts'],
   'state/lock.ts': ['test/state/lock.test.ts', 'test/state/symlinks.test.ts'],
 };
@@ -50,7 +64,9 @@ export const TARGET_VARIABLE = 'WAYMARK_MUTATE';
 export function currentTarget(env = process.env) {
   const file = env[TARGET_VARIABLE];
   if (file === undefined || !(file in TARGETS)) {
-    throw new Error(`${TARGET_VARIABLE}=${file ?? ''} is not one of the mutated files: ${Object.keys(TARGETS).join(', ')} (run \`npm run mutate -- FILE\`)`);
+    throw new Error(
+      `${TARGET_VARIABLE}=${file ?? ''} is not one of the mutated files: ${Object.keys(TARGETS).join(', ')} (run \`npm run mutate -- FILE\`)`,
+    );
   }
   return { file, tests: TARGETS[file], slug: file.replace(/\.ts$/, '').replaceAll('/', '-'), timeoutMS: TIMEOUTS_MS[file] ?? 10_000 };
 }

@@ -15,7 +15,17 @@ import { evidenceRows } from '../../src/ui/components/StepView.js';
 const ACTING = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
 
 function refused(extra: Partial<BlockState>): BlockState {
-  return { id: 'dup-hypervisors', role: 'check', hash: 'h', status: 'refused', exitCode: null, attempts: 1, executions: 1, history: [], ...extra };
+  return {
+    id: 'dup-hypervisors',
+    role: 'check',
+    hash: 'h',
+    status: 'refused',
+    exitCode: null,
+    attempts: 1,
+    executions: 1,
+    history: [],
+    ...extra,
+  };
 }
 
 /** What each face shows of a block, as text. */

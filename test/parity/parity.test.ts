@@ -71,15 +71,30 @@ async function invoke(face: 'headless' | 'tui', ws: Workspace, invocation: Invoc
   const result = face === 'headless' ? await runHeadless(ws, flags, invocation.answers ?? []) : await runTui(ws, flags, invocation.keys);
   const status = await ws.status();
   // Whitespace made one space: a message the TUI wraps over two rows still reads as one.
-  return { ...result, shown: plain(result.shown).replace(/\s+/g, ' '), transitions: ws.newTransitions(), steps: Object.fromEntries(status.steps.map((s) => [s.id, s.status])) };
+  return {
+    ...result,
+    shown: plain(result.shown).replace(/\s+/g, ' '),
+    transitions: ws.newTransitions(),
+    steps: Object.fromEntries(status.steps.map((s) => [s.id, s.status])),
+  };
 }
 
 function checkExpected(face: 'headless' | 'tui', ws: Workspace, invocation: Invocation, got: Outcome, label: string): void {
   const exit = invocation.differsByFace ? invocation.differsByFace.exit[face] : invocation.exit;
   expect.soft(got.exit, `${label} ${face}: exit code`).toBe(exit);
-  expect.soft(firstMissing(got.transitions, invocation.transitions), `${label} ${face}: expected transition missing (or out of order) in\n  ${got.transitions.join('\n  ')}`).toBeUndefined();
+  expect
+    .soft(
+      firstMissing(got.transitions, invocation.transitions),
+      `${label} ${face}: expected transition missing (or out of order) in\n  ${got.transitions.join('\n  ')}`,
+    )
+    .toBeUndefined();
   for (const prefix of invocation.absent ?? []) {
-    expect.soft(got.transitions.filter((t) => t.startsWith(prefix)), `${label} ${face}: transitions that must not happen`).toEqual([]);
+    expect
+      .soft(
+        got.transitions.filter((t) => t.startsWith(prefix)),
+        `${label} ${face}: transitions that must not happen`,
+      )
+      .toEqual([]);
   }
   for (const [step, status] of Object.entries(invocation.steps ?? {})) {
     expect.soft(got.steps[step], `${label} ${face}: status of step ${step}`).toBe(status);
@@ -134,7 +149,9 @@ describe('parity: headless and TUI take the same decisions', () => {
         const h = await invoke('headless', headless, invocation);
         const t = await invoke('tui', tui, invocation);
         if (!invocation.differsByFace) {
-          expect.soft(t.transitions, `${label}: the faces recorded different transitions (${firstDifference(h.transitions, t.transitions)})`).toEqual(h.transitions);
+          expect
+            .soft(t.transitions, `${label}: the faces recorded different transitions (${firstDifference(h.transitions, t.transitions)})`)
+            .toEqual(h.transitions);
           expect.soft(t.exit, `${label}: the faces exited differently (headless ${h.exit}, TUI ${t.exit})`).toBe(h.exit);
         }
         checkExpected('headless', headless, invocation, h, label);

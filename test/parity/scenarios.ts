@@ -65,31 +65,58 @@ export interface Scenario {
 const sh = (info: string, code: string): string => `\`\`\`sh ${info}\n${code}\n\`\`\`\n`;
 const book = (...parts: string[]): string => `# Parity\n\n${parts.join('\n')}`;
 
-const GATE_THEN_MIGRATE = book('## Precheck {#pre}\n', sh('check name=charset', 'test -e fixed'), '## Migrate {#migrate}\n', sh('name=schema', 'true'));
+const GATE_THEN_MIGRATE = book(
+  '## Precheck {#pre}\n',
+  sh('check name=charset', 'test -e fixed'),
+  '## Migrate {#migrate}\n',
+  sh('name=schema', 'true'),
+);
 
 export const SCENARIOS: Scenario[] = [
   {
     name: 'gate refused, then fixed and re-run',
     runbook: GATE_THEN_MIGRATE,
     invocations: [
-      { keys: ['enter', 'q'], exit: 3, transitions: ['run-started profile=null', 'block-finished pre/charset failure', 'session-closed refused'], absent: ['block-started migrate'] },
+      {
+        keys: ['enter', 'q'],
+        exit: 3,
+        transitions: ['run-started profile=null', 'block-finished pre/charset failure', 'session-closed refused'],
+        absent: ['block-started migrate'],
+      },
       {
         before: (ws) => ws.touch('fixed'),
         keys: ['r', 'enter', 'q'],
         exit: 0,
-        transitions: ['run-resumed profile=null', 'block-finished pre/charset success', 'step-finished pre', 'block-finished migrate/schema success', 'run-complete'],
+        transitions: [
+          'run-resumed profile=null',
+          'block-finished pre/charset success',
+          'step-finished pre',
+          'block-finished migrate/schema success',
+          'run-complete',
+        ],
       },
     ],
   },
   {
     name: 'override of a check that allows it',
-    runbook: book('## Precheck {#pre}\n', sh('check name=charset override=allowed', 'exit 1'), '## Migrate {#migrate}\n', sh('name=schema', 'true')),
+    runbook: book(
+      '## Precheck {#pre}\n',
+      sh('check name=charset override=allowed', 'exit 1'),
+      '## Migrate {#migrate}\n',
+      sh('name=schema', 'true'),
+    ),
     invocations: [
       {
         answers: ['--override', 'charset=checked by hand on the replica'],
         keys: ['enter', 'o', 'checked by hand on the replica', 'enter', 'enter', 'q'],
         exit: 0,
-        transitions: ['block-finished pre/charset failure', 'check-overridden pre/charset "checked by hand on the replica"', 'step-finished pre', 'block-finished migrate/schema success', 'run-complete'],
+        transitions: [
+          'block-finished pre/charset failure',
+          'check-overridden pre/charset "checked by hand on the replica"',
+          'step-finished pre',
+          'block-finished migrate/schema success',
+          'run-complete',
+        ],
         steps: { pre: 'overridden', migrate: 'passed' },
       },
     ],
@@ -118,7 +145,13 @@ export const SCENARIOS: Scenario[] = [
         answers: ['--override', 'latin1=converted by hand on the replica'],
         keys: ['o', 'converted by hand on the replica', 'enter', 'r', 'enter', 'q'],
         exit: 0,
-        transitions: ['check-overridden pre/latin1 "converted by hand on the replica"', 'block-finished pre/null-hosts success', 'step-finished pre', 'block-finished migrate/schema success', 'run-complete'],
+        transitions: [
+          'check-overridden pre/latin1 "converted by hand on the replica"',
+          'block-finished pre/null-hosts success',
+          'step-finished pre',
+          'block-finished migrate/schema success',
+          'run-complete',
+        ],
         absent: ['block-started pre/latin1'],
         steps: { pre: 'overridden', migrate: 'passed' },
       },
@@ -126,18 +159,34 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'rollback after a failure: confirmed, run and audited alike; the failure still holds',
-    newRule: 'issue 14: headless --rollback STEP, with the TUI\'s confirm and audit rules',
-    runbook: book('## Migrate {#migrate}\n', sh('name=schema', 'test -e fixed'), sh('rollback name=restore', 'true'), '## After {#after}\n', sh('name=after-run', 'true')),
+    newRule: "issue 14: headless --rollback STEP, with the TUI's confirm and audit rules",
+    runbook: book(
+      '## Migrate {#migrate}\n',
+      sh('name=schema', 'test -e fixed'),
+      sh('rollback name=restore', 'true'),
+      '## After {#after}\n',
+      sh('name=after-run', 'true'),
+    ),
     invocations: [
       { keys: ['enter', 'q'], exit: 1, transitions: ['block-finished migrate/schema failure', 'session-closed failed'] },
       {
         answers: ['--rollback', 'migrate', '--yes'],
         keys: ['b', 'yes', 'enter', 'q'],
         exit: 1,
-        transitions: ['block-confirmed migrate/restore', 'block-started migrate/restore', 'block-finished migrate/restore success', 'session-closed failed'],
+        transitions: [
+          'block-confirmed migrate/restore',
+          'block-started migrate/restore',
+          'block-finished migrate/restore success',
+          'session-closed failed',
+        ],
         absent: ['block-started migrate/schema', 'block-started after'],
       },
-      { before: (ws) => ws.touch('fixed'), keys: ['r', 'enter', 'q'], exit: 0, transitions: ['block-finished migrate/schema success', 'step-finished migrate', 'run-complete'] },
+      {
+        before: (ws) => ws.touch('fixed'),
+        keys: ['r', 'enter', 'q'],
+        exit: 0,
+        transitions: ['block-finished migrate/schema success', 'step-finished migrate', 'run-complete'],
+      },
     ],
   },
   {
@@ -149,7 +198,10 @@ export const SCENARIOS: Scenario[] = [
         answers: ['--override', 'charset=checked by hand on the replica'],
         keys: ['o', 'q'],
         exit: 3,
-        differsByFace: { exit: { headless: 2, tui: 3 }, why: 'headless refuses the flag before the run opens (bad input); the TUI refuses the key with a message and leaves the run refused' },
+        differsByFace: {
+          exit: { headless: 2, tui: 3 },
+          why: 'headless refuses the flag before the run opens (bad input); the TUI refuses the key with a message and leaves the run refused',
+        },
         transitions: [],
         absent: ['check-overridden', 'block-started'],
         shows: { headless: 'check charset does not allow an override', tui: 'cannot be overridden' },
@@ -158,67 +210,174 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'warning waits, then is acknowledged',
-    runbook: book('## Precheck {#pre}\n', sh('check name=rpc severity=warning', 'exit 1'), '## Migrate {#migrate}\n', sh('name=schema', 'true')),
+    runbook: book(
+      '## Precheck {#pre}\n',
+      sh('check name=rpc severity=warning', 'exit 1'),
+      '## Migrate {#migrate}\n',
+      sh('name=schema', 'true'),
+    ),
     invocations: [
-      { keys: ['enter', 'q'], exit: 4, transitions: ['block-finished pre/rpc warning', 'session-closed waiting'], absent: ['block-started migrate'] },
-      { answers: ['--accept-warnings'], keys: ['w', 'enter', 'q'], exit: 0, transitions: ['warning-acknowledged pre/rpc', 'step-finished pre', 'block-finished migrate/schema success', 'run-complete'] },
+      {
+        keys: ['enter', 'q'],
+        exit: 4,
+        transitions: ['block-finished pre/rpc warning', 'session-closed waiting'],
+        absent: ['block-started migrate'],
+      },
+      {
+        answers: ['--accept-warnings'],
+        keys: ['w', 'enter', 'q'],
+        exit: 0,
+        transitions: ['warning-acknowledged pre/rpc', 'step-finished pre', 'block-finished migrate/schema success', 'run-complete'],
+      },
     ],
   },
   {
     name: 'confirm block: shown, then run once confirmed',
-    runbook: book('## Drop shadow tables {#drop}\n', sh('name=drop-shadow confirm', 'true'), '## After {#after}\n', sh('name=after-run', 'true')),
+    runbook: book(
+      '## Drop shadow tables {#drop}\n',
+      sh('name=drop-shadow confirm', 'true'),
+      '## After {#after}\n',
+      sh('name=after-run', 'true'),
+    ),
     invocations: [
-      { keys: ['enter', 'escape', 'q'], exit: 4, transitions: [], absent: ['block-started', 'block-confirmed'], shows: { headless: 'block drop-shadow needs confirmation', tui: 'drop-shadow (shell) will run exactly' } },
-      { answers: ['--yes'], keys: ['enter', 'yes', 'enter', 'enter', 'q'], exit: 0, transitions: ['block-confirmed drop/drop-shadow', 'block-finished drop/drop-shadow success', 'block-finished after/after-run success', 'run-complete'] },
+      {
+        keys: ['enter', 'escape', 'q'],
+        exit: 4,
+        transitions: [],
+        absent: ['block-started', 'block-confirmed'],
+        shows: { headless: 'block drop-shadow needs confirmation', tui: 'drop-shadow (shell) will run exactly' },
+      },
+      {
+        answers: ['--yes'],
+        keys: ['enter', 'yes', 'enter', 'enter', 'q'],
+        exit: 0,
+        transitions: [
+          'block-confirmed drop/drop-shadow',
+          'block-finished drop/drop-shadow success',
+          'block-finished after/after-run success',
+          'run-complete',
+        ],
+      },
     ],
   },
   {
     name: 'checklist after the blocks: ticked before the step passes',
     newRule: 'quitting with a checklist pending leaves the step waiting, not interrupted',
-    runbook: book('## Restart {#restart}\n', sh('name=restart-api', 'true'), '- [ ] the API answers\n', '## After {#after}\n', sh('name=after-run', 'true')),
+    runbook: book(
+      '## Restart {#restart}\n',
+      sh('name=restart-api', 'true'),
+      '- [ ] the API answers\n',
+      '## After {#after}\n',
+      sh('name=after-run', 'true'),
+    ),
     invocations: [
-      { keys: ['enter', 'q'], exit: 4, transitions: ['block-finished restart/restart-api success', 'session-closed waiting'], absent: ['step-finished restart'], steps: { restart: 'waiting' } },
-      { answers: ['--yes'], keys: ['space', 'enter', 'q'], exit: 0, transitions: ['item-ticked restart:restart-check-1', 'step-finished restart', 'block-finished after/after-run success', 'run-complete'] },
+      {
+        keys: ['enter', 'q'],
+        exit: 4,
+        transitions: ['block-finished restart/restart-api success', 'session-closed waiting'],
+        absent: ['step-finished restart'],
+        steps: { restart: 'waiting' },
+      },
+      {
+        answers: ['--yes'],
+        keys: ['space', 'enter', 'q'],
+        exit: 0,
+        transitions: [
+          'item-ticked restart:restart-check-1',
+          'step-finished restart',
+          'block-finished after/after-run success',
+          'run-complete',
+        ],
+      },
     ],
   },
   {
     name: 'checklist before the first block is a precondition',
-    newRule: 'checklist items before a step\'s first executable block must be ticked before that block starts',
+    newRule: "checklist items before a step's first executable block must be ticked before that block starts",
     runbook: book("## Start services {#start}\n\n- [ ] Mitaka's configuration is deployed\n", sh('name=start-services', 'true')),
     invocations: [
       // Nothing of the step began: it stays pending, and the run waits for the operator.
       { keys: ['enter', 'q'], exit: 4, transitions: ['session-closed waiting'], absent: ['block-started'], steps: { start: 'pending' } },
-      { answers: ['--yes'], keys: ['space', 'enter', 'q'], exit: 0, transitions: ['item-ticked start:start-check-1', 'block-started start/start-services', 'step-finished start', 'run-complete'], shows: { headless: 'ticked automatically' } },
+      {
+        answers: ['--yes'],
+        keys: ['space', 'enter', 'q'],
+        exit: 0,
+        transitions: ['item-ticked start:start-check-1', 'block-started start/start-services', 'step-finished start', 'run-complete'],
+        shows: { headless: 'ticked automatically' },
+      },
     ],
   },
   {
     name: 'interrupted run block: waits, then re-run',
     setup: 'interrupt-first-block',
-    runbook: book('## Migrate {#migrate}\n', sh('name=online-data', 'test -e fixed || sleep 30'), '## After {#after}\n', sh('name=after-run', 'true')),
+    runbook: book(
+      '## Migrate {#migrate}\n',
+      sh('name=online-data', 'test -e fixed || sleep 30'),
+      '## After {#after}\n',
+      sh('name=after-run', 'true'),
+    ),
     invocations: [
-      { before: (ws) => ws.touch('fixed'), keys: ['q'], exit: 4, transitions: ['run-resumed profile=null', 'session-closed interrupted'], absent: ['block-started'], steps: { migrate: 'interrupted' } },
-      { answers: ['--rerun-interrupted'], keys: ['r', 'enter', 'q'], exit: 0, transitions: ['block-started migrate/online-data', 'block-finished migrate/online-data success', 'step-finished migrate', 'block-finished after/after-run success', 'run-complete'] },
+      {
+        before: (ws) => ws.touch('fixed'),
+        keys: ['q'],
+        exit: 4,
+        transitions: ['run-resumed profile=null', 'session-closed interrupted'],
+        absent: ['block-started'],
+        steps: { migrate: 'interrupted' },
+      },
+      {
+        answers: ['--rerun-interrupted'],
+        keys: ['r', 'enter', 'q'],
+        exit: 0,
+        transitions: [
+          'block-started migrate/online-data',
+          'block-finished migrate/online-data success',
+          'step-finished migrate',
+          'block-finished after/after-run success',
+          'run-complete',
+        ],
+      },
     ],
   },
   {
     name: 'interrupted check: holds the run, then re-run',
     setup: 'interrupt-first-block',
-    runbook: book('## Precheck {#pre}\n', sh('check name=slow-check', 'test -e fixed || sleep 30'), '## Migrate {#migrate}\n', sh('name=schema', 'true')),
+    runbook: book(
+      '## Precheck {#pre}\n',
+      sh('check name=slow-check', 'test -e fixed || sleep 30'),
+      '## Migrate {#migrate}\n',
+      sh('name=schema', 'true'),
+    ),
     invocations: [
       { before: (ws) => ws.touch('fixed'), keys: ['q'], exit: 4, transitions: ['session-closed interrupted'], absent: ['block-started'] },
-      { answers: ['--rerun-interrupted'], keys: ['r', 'enter', 'q'], exit: 0, transitions: ['block-finished pre/slow-check success', 'block-finished migrate/schema success', 'run-complete'] },
+      {
+        answers: ['--rerun-interrupted'],
+        keys: ['r', 'enter', 'q'],
+        exit: 0,
+        transitions: ['block-finished pre/slow-check success', 'block-finished migrate/schema success', 'run-complete'],
+      },
     ],
   },
   {
     name: 'interrupted check that allows it: overridden',
     setup: 'interrupt-first-block',
-    runbook: book('## Precheck {#pre}\n', sh('check name=slow-check override=allowed', 'sleep 30'), '## Migrate {#migrate}\n', sh('name=schema', 'true')),
+    runbook: book(
+      '## Precheck {#pre}\n',
+      sh('check name=slow-check override=allowed', 'sleep 30'),
+      '## Migrate {#migrate}\n',
+      sh('name=schema', 'true'),
+    ),
     invocations: [
       {
         answers: ['--override', 'slow-check=the replica lags, checked by hand'],
         keys: ['o', 'the replica lags, checked by hand', 'enter', 'enter', 'q'],
         exit: 0,
-        transitions: ['check-overridden pre/slow-check "the replica lags, checked by hand"', 'step-finished pre', 'block-finished migrate/schema success', 'run-complete'],
+        transitions: [
+          'check-overridden pre/slow-check "the replica lags, checked by hand"',
+          'step-finished pre',
+          'block-finished migrate/schema success',
+          'run-complete',
+        ],
         absent: ['block-started pre'],
       },
     ],
@@ -227,7 +386,11 @@ export const SCENARIOS: Scenario[] = [
     name: 'drift: the runbook was edited between two invocations',
     runbook: book('## Stop {#stop}\n', sh('name=stop-api', 'echo one'), '## Precheck {#pre}\n', sh('check name=charset', 'test -e fixed')),
     invocations: [
-      { keys: ['enter', 'enter', 'q'], exit: 3, transitions: ['block-finished stop/stop-api success', 'step-finished stop', 'block-finished pre/charset failure'] },
+      {
+        keys: ['enter', 'enter', 'q'],
+        exit: 3,
+        transitions: ['block-finished stop/stop-api success', 'step-finished stop', 'block-finished pre/charset failure'],
+      },
       {
         before: (ws) => {
           ws.edit('echo one', 'echo two');
@@ -235,13 +398,26 @@ export const SCENARIOS: Scenario[] = [
         },
         keys: ['enter', 'r', 'q'],
         exit: 0,
-        transitions: ['run-resumed profile=null', 'drift stop/stop-api drift-changed', 'block-finished stop/stop-api success', 'step-finished stop', 'block-finished pre/charset success', 'run-complete'],
+        transitions: [
+          'run-resumed profile=null',
+          'drift stop/stop-api drift-changed',
+          'block-finished stop/stop-api success',
+          'step-finished stop',
+          'block-finished pre/charset success',
+          'run-complete',
+        ],
       },
     ],
   },
   {
     name: 'failed run block: rollback offered, then retried once fixed',
-    runbook: book('## Migrate {#migrate}\n', sh('name=schema', 'test -e fixed'), sh('rollback name=restore-dump', 'true'), '## After {#after}\n', sh('name=after-run', 'true')),
+    runbook: book(
+      '## Migrate {#migrate}\n',
+      sh('name=schema', 'test -e fixed'),
+      sh('rollback name=restore-dump', 'true'),
+      '## After {#after}\n',
+      sh('name=after-run', 'true'),
+    ),
     invocations: [
       {
         keys: ['enter', 'q'],
@@ -250,23 +426,50 @@ export const SCENARIOS: Scenario[] = [
         absent: ['block-started migrate/restore-dump', 'block-started after'],
         shows: { headless: 'rollback blocks offered: restore-dump (b in the TUI, or --rollback migrate --yes)', tui: 'b rollback' },
       },
-      { before: (ws) => ws.touch('fixed'), keys: ['r', 'enter', 'q'], exit: 0, transitions: ['block-finished migrate/schema success', 'step-finished migrate', 'block-finished after/after-run success', 'run-complete'], absent: ['block-started migrate/restore-dump'] },
+      {
+        before: (ws) => ws.touch('fixed'),
+        keys: ['r', 'enter', 'q'],
+        exit: 0,
+        transitions: [
+          'block-finished migrate/schema success',
+          'step-finished migrate',
+          'block-finished after/after-run success',
+          'run-complete',
+        ],
+        absent: ['block-started migrate/restore-dump'],
+      },
     ],
   },
   {
     name: 'failed verify block',
     runbook: book('## Migrate {#migrate}\n', sh('name=schema', 'true'), sh('verify name=schema-ok', 'exit 1')),
-    invocations: [{ keys: ['enter', 'enter', 'q'], exit: 1, transitions: ['block-finished migrate/schema success', 'block-finished migrate/schema-ok failure', 'session-closed failed'], steps: { migrate: 'failed' } }],
+    invocations: [
+      {
+        keys: ['enter', 'enter', 'q'],
+        exit: 1,
+        transitions: ['block-finished migrate/schema success', 'block-finished migrate/schema-ok failure', 'session-closed failed'],
+        steps: { migrate: 'failed' },
+      },
+    ],
   },
   {
     name: 'skip an optional step',
-    runbook: book('## Stop compute {#stop-compute optional}\n', sh('name=stop-nova', 'exit 1'), '## Migrate {#migrate}\n', sh('name=schema', 'true')),
+    runbook: book(
+      '## Stop compute {#stop-compute optional}\n',
+      sh('name=stop-nova', 'exit 1'),
+      '## Migrate {#migrate}\n',
+      sh('name=schema', 'true'),
+    ),
     invocations: [
       {
         answers: ['--skip', 'stop-compute=no compute nodes on this testbed'],
         keys: ['s', 'no compute nodes on this testbed', 'enter', 'enter', 'q'],
         exit: 0,
-        transitions: ['step-skipped stop-compute "no compute nodes on this testbed"', 'block-finished migrate/schema success', 'run-complete'],
+        transitions: [
+          'step-skipped stop-compute "no compute nodes on this testbed"',
+          'block-finished migrate/schema success',
+          'run-complete',
+        ],
         absent: ['block-started stop-compute'],
         steps: { 'stop-compute': 'skipped', migrate: 'passed' },
       },
@@ -275,17 +478,53 @@ export const SCENARIOS: Scenario[] = [
   {
     name: '--only TAG: the selected steps, then exit 0',
     newRule: '--only: when the selection is done the TUI exits 0 ("selected steps done"), as headless does, not 4',
-    runbook: book('## DB one {#db-one tags=db}\n', sh('name=db-1', 'true'), '## Compute {#compute tags=compute}\n', sh('name=compute-1', 'true'), '## DB two {#db-two tags=db}\n', sh('name=db-2', 'true')),
+    runbook: book(
+      '## DB one {#db-one tags=db}\n',
+      sh('name=db-1', 'true'),
+      '## Compute {#compute tags=compute}\n',
+      sh('name=compute-1', 'true'),
+      '## DB two {#db-two tags=db}\n',
+      sh('name=db-2', 'true'),
+    ),
     invocations: [
-      { flags: ['--only', 'db'], keys: ['enter', 'enter', 'q'], exit: 0, transitions: ['block-finished db-one/db-1 success', 'block-finished db-two/db-2 success', 'session-closed waiting'], absent: ['block-started compute', 'run-complete'], steps: { 'db-one': 'passed', compute: 'pending', 'db-two': 'passed' }, shows: { headless: 'selected steps', tui: 'selected steps done' } },
-      { keys: ['enter', 'q'], exit: 0, transitions: ['block-finished compute/compute-1 success', 'run-complete'], absent: ['block-started db'] },
+      {
+        flags: ['--only', 'db'],
+        keys: ['enter', 'enter', 'q'],
+        exit: 0,
+        transitions: ['block-finished db-one/db-1 success', 'block-finished db-two/db-2 success', 'session-closed waiting'],
+        absent: ['block-started compute', 'run-complete'],
+        steps: { 'db-one': 'passed', compute: 'pending', 'db-two': 'passed' },
+        shows: { headless: 'selected steps', tui: 'selected steps done' },
+      },
+      {
+        keys: ['enter', 'q'],
+        exit: 0,
+        transitions: ['block-finished compute/compute-1 success', 'run-complete'],
+        absent: ['block-started db'],
+      },
     ],
   },
   {
     name: '--skip-tag TAG: the others, then exit 0',
     newRule: '--skip-tag: when the selection is done the TUI exits 0 ("selected steps done"), as headless does, not 4',
-    runbook: book('## DB one {#db-one tags=db}\n', sh('name=db-1', 'true'), '## Compute {#compute tags=compute}\n', sh('name=compute-1', 'true'), '## DB two {#db-two tags=db}\n', sh('name=db-2', 'true')),
-    invocations: [{ flags: ['--skip-tag', 'compute'], keys: ['enter', 'enter', 'q'], exit: 0, transitions: ['block-finished db-one/db-1 success', 'block-finished db-two/db-2 success'], absent: ['block-started compute'], steps: { compute: 'pending' } }],
+    runbook: book(
+      '## DB one {#db-one tags=db}\n',
+      sh('name=db-1', 'true'),
+      '## Compute {#compute tags=compute}\n',
+      sh('name=compute-1', 'true'),
+      '## DB two {#db-two tags=db}\n',
+      sh('name=db-2', 'true'),
+    ),
+    invocations: [
+      {
+        flags: ['--skip-tag', 'compute'],
+        keys: ['enter', 'enter', 'q'],
+        exit: 0,
+        transitions: ['block-finished db-one/db-1 success', 'block-finished db-two/db-2 success'],
+        absent: ['block-started compute'],
+        steps: { compute: 'pending' },
+      },
+    ],
   },
   {
     name: 'an unknown tag is refused by both flags',
@@ -297,10 +536,32 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'needs=: a step waits for its stage',
-    runbook: book('## API {#api tags=services}\n', sh('name=api-up', 'true'), '## Conductor {#conductor tags=services}\n', sh('name=conductor-up', 'true'), '## Unpin RPC {#unpin needs=services}\n', sh('name=unpin-rpc', 'true')),
+    runbook: book(
+      '## API {#api tags=services}\n',
+      sh('name=api-up', 'true'),
+      '## Conductor {#conductor tags=services}\n',
+      sh('name=conductor-up', 'true'),
+      '## Unpin RPC {#unpin needs=services}\n',
+      sh('name=unpin-rpc', 'true'),
+    ),
     invocations: [
-      { flags: ['--skip-tag', 'services'], keys: ['enter', 'q'], exit: 3, transitions: ['session-closed refused'], absent: ['block-started'] },
-      { keys: ['enter', 'enter', 'enter', 'q'], exit: 0, transitions: ['block-finished api/api-up success', 'block-finished conductor/conductor-up success', 'block-finished unpin/unpin-rpc success', 'run-complete'] },
+      {
+        flags: ['--skip-tag', 'services'],
+        keys: ['enter', 'q'],
+        exit: 3,
+        transitions: ['session-closed refused'],
+        absent: ['block-started'],
+      },
+      {
+        keys: ['enter', 'enter', 'enter', 'q'],
+        exit: 0,
+        transitions: [
+          'block-finished api/api-up success',
+          'block-finished conductor/conductor-up success',
+          'block-finished unpin/unpin-rpc success',
+          'run-complete',
+        ],
+      },
     ],
   },
   {
@@ -315,9 +576,29 @@ export const SCENARIOS: Scenario[] = [
       sh('name=schema', 'true'),
     ),
     invocations: [
-      { keys: ['enter', 'q'], exit: 3, transitions: ['block-finished charset/latin1 failure', 'session-closed refused'], shows: { headless: 'or run step convert, which fixes it' } },
-      { flags: ['--only', 'convert'], keys: ['enter', 'q'], exit: 0, transitions: ['block-finished convert/convert-run success', 'step-finished convert'], absent: ['block-started charset', 'block-started migrate'] },
-      { keys: ['r', 'enter', 'q'], exit: 0, transitions: ['block-finished charset/latin1 success', 'step-finished charset', 'block-finished migrate/schema success', 'run-complete'] },
+      {
+        keys: ['enter', 'q'],
+        exit: 3,
+        transitions: ['block-finished charset/latin1 failure', 'session-closed refused'],
+        shows: { headless: 'or run step convert, which fixes it' },
+      },
+      {
+        flags: ['--only', 'convert'],
+        keys: ['enter', 'q'],
+        exit: 0,
+        transitions: ['block-finished convert/convert-run success', 'step-finished convert'],
+        absent: ['block-started charset', 'block-started migrate'],
+      },
+      {
+        keys: ['r', 'enter', 'q'],
+        exit: 0,
+        transitions: [
+          'block-finished charset/latin1 success',
+          'step-finished charset',
+          'block-finished migrate/schema success',
+          'run-complete',
+        ],
+      },
     ],
   },
   {
@@ -326,18 +607,49 @@ export const SCENARIOS: Scenario[] = [
     runbook: book('## Migrate {#migrate}\n', sh('name=schema', 'echo ran >> counter')),
     invocations: [
       { keys: ['enter', 'q'], exit: 0, transitions: ['block-finished migrate/schema success', 'run-complete'] },
-      { keys: ['q'], exit: 0, transitions: [], absent: ['run-started', 'block-started'], shows: { headless: 'evidence: waymark evidence', tui: 'evidence: waymark evidence' } },
+      {
+        keys: ['q'],
+        exit: 0,
+        transitions: [],
+        absent: ['run-started', 'block-started'],
+        shows: { headless: 'evidence: waymark evidence', tui: 'evidence: waymark evidence' },
+      },
     ],
   },
   {
     name: 'contradicting settings on resume are refused',
     runbook: `---\nvars:\n  TARGET: mitaka\nprofiles:\n  testbed: { TARGET: liberty }\n  prod: { TARGET: kilo }\n---\n${book('## Pre {#pre}\n', sh('name=show', 'echo "$TARGET"'), '## Check {#check}\n', sh('check name=ready', 'test -e fixed && test "$TARGET" = liberty'))}`,
     invocations: [
-      { flags: ['--profile', 'testbed'], keys: ['enter', 'enter', 'q'], exit: 3, transitions: ['run-started profile=testbed', 'block-finished pre/show success', 'block-finished check/ready failure'] },
-      { flags: ['--profile', 'prod'], keys: [], exit: 2, transitions: [], absent: ['run-resumed', 'block-started'], shows: { headless: '--new-run', tui: '--new-run' } },
-      { flags: ['--var', 'TARGET=kilo'], keys: [], exit: 2, transitions: [], absent: ['run-resumed', 'block-started'], shows: { headless: '--new-run', tui: '--new-run' } },
+      {
+        flags: ['--profile', 'testbed'],
+        keys: ['enter', 'enter', 'q'],
+        exit: 3,
+        transitions: ['run-started profile=testbed', 'block-finished pre/show success', 'block-finished check/ready failure'],
+      },
+      {
+        flags: ['--profile', 'prod'],
+        keys: [],
+        exit: 2,
+        transitions: [],
+        absent: ['run-resumed', 'block-started'],
+        shows: { headless: '--new-run', tui: '--new-run' },
+      },
+      {
+        flags: ['--var', 'TARGET=kilo'],
+        keys: [],
+        exit: 2,
+        transitions: [],
+        absent: ['run-resumed', 'block-started'],
+        shows: { headless: '--new-run', tui: '--new-run' },
+      },
       // Resumed without flags: the run's own profile (TARGET=liberty, which the check tests), shown on the resume screen.
-      { before: (ws) => ws.touch('fixed'), keys: ['r', 'q'], exit: 0, transitions: ['run-resumed profile=testbed', 'block-finished check/ready success', 'run-complete'], shows: { tui: 'testbed' } },
+      {
+        before: (ws) => ws.touch('fixed'),
+        keys: ['r', 'q'],
+        exit: 0,
+        transitions: ['run-resumed profile=testbed', 'block-finished check/ready success', 'run-complete'],
+        shows: { tui: 'testbed' },
+      },
     ],
   },
   {
@@ -345,22 +657,48 @@ export const SCENARIOS: Scenario[] = [
     newRule: 'stopping at a confirmation leaves the step waiting, not interrupted',
     runbook: book('## Convert {#convert}\n', sh('name=dump', 'true'), sh('name=convert-charset confirm', 'true')),
     invocations: [
-      { keys: ['enter', 'enter', 'escape', 'q'], exit: 4, transitions: ['block-finished convert/dump success'], absent: ['block-started convert/convert-charset', 'block-confirmed'], steps: { convert: 'waiting' } },
-      { answers: ['--yes'], keys: ['enter', 'yes', 'enter', 'q'], exit: 0, transitions: ['block-confirmed convert/convert-charset', 'block-finished convert/convert-charset success', 'run-complete'] },
+      {
+        keys: ['enter', 'enter', 'escape', 'q'],
+        exit: 4,
+        transitions: ['block-finished convert/dump success'],
+        absent: ['block-started convert/convert-charset', 'block-confirmed'],
+        steps: { convert: 'waiting' },
+      },
+      {
+        answers: ['--yes'],
+        keys: ['enter', 'yes', 'enter', 'q'],
+        exit: 0,
+        transitions: ['block-confirmed convert/convert-charset', 'block-finished convert/convert-charset success', 'run-complete'],
+      },
     ],
   },
   {
     name: 'a step with nothing to run needs one confirmation',
-    runbook: book('## Tell the team {#tell}\n\nPost in the channel that the upgrade starts.\n', '## Migrate {#migrate}\n', sh('name=schema', 'true')),
+    runbook: book(
+      '## Tell the team {#tell}\n\nPost in the channel that the upgrade starts.\n',
+      '## Migrate {#migrate}\n',
+      sh('name=schema', 'true'),
+    ),
     invocations: [
       { keys: ['q'], exit: 4, transitions: [], absent: ['step-confirmed', 'block-started'] },
-      { answers: ['--yes'], keys: ['enter', 'enter', 'q'], exit: 0, transitions: ['step-confirmed tell', 'step-finished tell', 'block-finished migrate/schema success', 'run-complete'] },
+      {
+        answers: ['--yes'],
+        keys: ['enter', 'enter', 'q'],
+        exit: 0,
+        transitions: ['step-confirmed tell', 'step-finished tell', 'block-finished migrate/schema success', 'run-complete'],
+      },
     ],
   },
   {
     name: 'a check that could not run shows its error, not the remedy for a failure',
-    newRule: 'a check whose outcome is error never shows the runbook\'s remedy, which is for a failure',
-    runbook: book('## Check charset {#charset}\n', sh('check name=latin1', 'no-such-command-waymark-parity'), '\nConvert them with the next step.\n', '## Convert {#convert}\n', sh('name=convert-run', 'true')),
+    newRule: "a check whose outcome is error never shows the runbook's remedy, which is for a failure",
+    runbook: book(
+      '## Check charset {#charset}\n',
+      sh('check name=latin1', 'no-such-command-waymark-parity'),
+      '\nConvert them with the next step.\n',
+      '## Convert {#convert}\n',
+      sh('name=convert-run', 'true'),
+    ),
     invocations: [
       {
         keys: ['enter', 'q'],

@@ -59,7 +59,15 @@ export const tuiFace = {
 /** The finished-run screen, answered with the key script; it must end by quitting (no new run here). */
 async function leaveFinished(session: RunSession, keys: string[], frames: string[]): Promise<void> {
   let choice: 'quit' | 'new-run' | null = null;
-  const rendered = render(<FinishedScreen state={session.state} notice={session.finishedHeadline()} evidence={session.evidenceNotice()} onNewRun={() => (choice = 'new-run')} onQuit={() => (choice = 'quit')} />);
+  const rendered = render(
+    <FinishedScreen
+      state={session.state}
+      notice={session.finishedHeadline()}
+      evidence={session.evidenceNotice()}
+      onNewRun={() => (choice = 'new-run')}
+      onQuit={() => (choice = 'quit')}
+    />,
+  );
   try {
     await vi.waitFor(() => expect(rendered.stdin.listenerCount('readable')).toBeGreaterThan(0));
     for (const read of reads(keys)) rendered.stdin.write(read);
@@ -96,7 +104,10 @@ async function drive(session: RunSession, keys: string[], frames: string[]): Pro
     const send = async (read: string) => {
       const before = handled;
       rendered.stdin.write(read);
-      await vi.waitFor(() => expect(handled, `key ${JSON.stringify(read)} was not handled`).toBe(before + 1), { timeout: 5000, interval: 5 });
+      await vi.waitFor(() => expect(handled, `key ${JSON.stringify(read)} was not handled`).toBe(before + 1), {
+        timeout: 5000,
+        interval: 5,
+      });
       await Promise.all(running);
     };
     // The resume screen asks for enter before anything else; headless has no such screen. The face's own key.

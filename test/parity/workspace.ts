@@ -74,7 +74,9 @@ export class Workspace {
 
   /** Every file under the state directory, as text (for secrets that must not be there). */
   stateText(): string {
-    return filesUnder(this.stateDir).map((file) => readFileSync(file, 'utf8')).join('\n');
+    return filesUnder(this.stateDir)
+      .map((file) => readFileSync(file, 'utf8'))
+      .join('\n');
   }
 
   remove(): void {
@@ -91,7 +93,9 @@ function filesUnder(dir: string): string[] {
 }
 
 function auditFiles(stateDir: string): string[] {
-  return filesUnder(stateDir).filter((file) => file.endsWith('audit.jsonl')).sort();
+  return filesUnder(stateDir)
+    .filter((file) => file.endsWith('audit.jsonl'))
+    .sort();
 }
 
 /**
@@ -119,7 +123,8 @@ export function transition(record: Record<string, unknown>): string {
   if (typeof record.status === 'string') text += ` ${record.status}`;
   if (type === 'drift' && typeof record.kind === 'string') text += ` ${record.kind}`;
   if ((type === 'run-started' || type === 'run-resumed') && 'profile' in record) text += ` profile=${String(record.profile)}`;
-  if (['check-overridden', 'step-skipped', 'interrupted-marked-done'].includes(type) && typeof record.reason === 'string') text += ` "${record.reason}"`;
+  if (['check-overridden', 'step-skipped', 'interrupted-marked-done'].includes(type) && typeof record.reason === 'string')
+    text += ` "${record.reason}"`;
   return text;
 }
 

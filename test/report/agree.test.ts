@@ -30,7 +30,15 @@ const EVENTS: RunEvent[] = [
   ...ran('gate', 'charset', 'failure'),
   ...ran('gate', 'charset'),
   finishedStep('gate'),
-  { type: 'block-started', step: 'migrate', block: 'migrate', hash: 'h', log: 'logs/migrate.1.log', at: BOB_AT, confirmed: { by: 'bob', at: BOB_AT } },
+  {
+    type: 'block-started',
+    step: 'migrate',
+    block: 'migrate',
+    hash: 'h',
+    log: 'logs/migrate.1.log',
+    at: BOB_AT,
+    confirmed: { by: 'bob', at: BOB_AT },
+  },
   interrupted('migrate', 'migrate'),
   markedDone('migrate', 'migrate'),
   finishedStep('migrate'),
@@ -48,7 +56,10 @@ describe('every report format tells the same run', () => {
   it('shows each execution of a check refused and then fixed, with its outcome', () => {
     const r = report();
     const gate = r.steps[0]?.blocks[0];
-    expect(gate?.history.map((e) => [e.execution, e.result, e.exitCode])).toEqual([[1, 'refused', 1], [2, 'passed', 0]]);
+    expect(gate?.history.map((e) => [e.execution, e.result, e.exitCode])).toEqual([
+      [1, 'refused', 1],
+      [2, 'passed', 0],
+    ]);
 
     const md = renderMarkdown(r);
     expect(md).toContain('| gate | charset | check | passed | 0 | 2 |');
@@ -125,7 +136,16 @@ describe('every report format tells the same fleet block, host by host', () => {
       hostsStarted(i + 1, ...hosts),
       ...hosts.map((host) => hostFinished(host, 'ok', 0, { durationMs: host === 'cmp-05' ? 9000 : 1000, tail: [`${host} upgraded`] })),
     ]);
-    events.push({ type: 'block-finished', step: 'computes', block: 'upgrade', outcome: 'success', exitCode: null, attempts: 1, durationMs: 20_000, at: LATER });
+    events.push({
+      type: 'block-finished',
+      step: 'computes',
+      block: 'upgrade',
+      outcome: 'success',
+      exitCode: null,
+      attempts: 1,
+      durationMs: 20_000,
+      at: LATER,
+    });
     return buildReport(FLEET_BOOK, fleetRun(TWELVE, 3, ...events), 'complete');
   }
   /** The real run: the canary and batch 2 ran (one failed, one unreachable), batch 3 runs. */
@@ -133,9 +153,19 @@ describe('every report format tells the same fleet block, host by host', () => {
 
   it('the model has every host with its batch, status, rc, time and reason', () => {
     const hosts = real().steps[0]?.blocks[0]?.hosts;
-    expect(hosts?.map((h) => [h.host, h.batch, h.status])).toEqual(TWELVE.map((host, i) => [host, i === 0 ? 1 : 2 + Math.floor((i - 1) / 3), ['ok', 'ok', 'failed', 'unreachable', 'running', 'running', 'running'][i] ?? 'pending']));
+    expect(hosts?.map((h) => [h.host, h.batch, h.status])).toEqual(
+      TWELVE.map((host, i) => [
+        host,
+        i === 0 ? 1 : 2 + Math.floor((i - 1) / 3),
+        ['ok', 'ok', 'failed', 'unreachable', 'running', 'running', 'running'][i] ?? 'pending',
+      ]),
+    );
     expect(hosts?.find((h) => h.host === 'cmp-03')).toMatchObject({ rc: 1, durationMs: 1200, result: 'failed: exit 1, expected 0' });
-    expect((JSON.parse(JSON.stringify(real())) as RunReport).steps[0]?.blocks[0]?.hosts?.[2]).toMatchObject({ host: 'cmp-03', status: 'failed', rc: 1 });
+    expect((JSON.parse(JSON.stringify(real())) as RunReport).steps[0]?.blocks[0]?.hosts?.[2]).toMatchObject({
+      host: 'cmp-03',
+      status: 'failed',
+      rc: 1,
+    });
   });
 
   it('Markdown shows a table of the hosts under the block', () => {
@@ -151,18 +181,28 @@ describe('every report format tells the same fleet block, host by host', () => {
     const junit = renderJunit(real());
     // The block, then its 12 hosts; 2 of them failures.
     expect(junit).toContain('<testsuite name="computes" tests="13" failures="2"');
-    expect(junit).toMatch(/<testcase classname="computes-book\.computes\.upgrade" name="cmp-03" time="1\.200">\n {6}<failure message="failed: exit 1, expected 0">Reading package lists\.\.\.\nE: nova-compute 29\.0 conflicts with python3-nova 27\.1<\/failure>/);
+    expect(junit).toMatch(
+      /<testcase classname="computes-book\.computes\.upgrade" name="cmp-03" time="1\.200">\n {6}<failure message="failed: exit 1, expected 0">Reading package lists\.\.\.\nE: nova-compute 29\.0 conflicts with python3-nova 27\.1<\/failure>/,
+    );
     expect(junit).toMatch(/name="cmp-04" time="1\.200">\n {6}<failure message="unreachable: ssh: connect to host 127\.0\.0\.5/);
     expect(junit).toMatch(/name="cmp-01" time="1\.200">\n {6}<system-out>batch 1: ok \(rc 0\)<\/system-out>/);
     expect(junit).toMatch(/name="cmp-12" time="0\.000">\n {6}<skipped message="not run"\/>/);
   });
 
-  it('--compare sets per-host times side by side, and B\'s time left comes from A\'s median host time', () => {
+  it("--compare sets per-host times side by side, and B's time left comes from A's median host time", () => {
     const comparison = compareRuns(rehearsal(), real());
     const [fleet] = comparison.fleets;
     expect(fleet).toMatchObject({ step: 'computes', block: 'upgrade', medianA: 1000, medianB: 1200 });
-    expect(fleet?.hosts.find((h) => h.host === 'cmp-03')).toEqual({ host: 'cmp-03', a: { status: 'ok', durationMs: 1000 }, b: { status: 'failed', durationMs: 1200 } });
-    expect(fleet?.hosts.find((h) => h.host === 'cmp-09')).toEqual({ host: 'cmp-09', a: { status: 'ok', durationMs: 1000 }, b: { status: 'pending', durationMs: null } });
+    expect(fleet?.hosts.find((h) => h.host === 'cmp-03')).toEqual({
+      host: 'cmp-03',
+      a: { status: 'ok', durationMs: 1000 },
+      b: { status: 'failed', durationMs: 1200 },
+    });
+    expect(fleet?.hosts.find((h) => h.host === 'cmp-09')).toEqual({
+      host: 'cmp-09',
+      a: { status: 'ok', durationMs: 1000 },
+      b: { status: 'pending', durationMs: null },
+    });
     // Batches 3, 4 and 5 are left with 3, 3 and 2 hosts: one wave of 5 forks each, one median host (1 s, not cmp-05's 9 s) a wave.
     expect(fleet?.eta).toEqual({ hostsLeft: 8, batchesLeft: 3, perHostMs: 1000, forks: 5, etaMs: 3000 });
     const text = renderComparisonText(comparison);

@@ -12,7 +12,20 @@ import type { ReportBlock, RunReport } from '../../src/report/model.js';
 const ACTING = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
 
 function report(tail: string[]): RunReport {
-  const block = { id: 'check-db', role: 'check', status: 'refused', result: 'refused', history: [], attempts: 1, executions: 1, exitCode: 1, reason: 'exit 1\x1b]0;R\x07', tail, lang: 'sh', line: 5 } as unknown as ReportBlock;
+  const block = {
+    id: 'check-db',
+    role: 'check',
+    status: 'refused',
+    result: 'refused',
+    history: [],
+    attempts: 1,
+    executions: 1,
+    exitCode: 1,
+    reason: 'exit 1\x1b]0;R\x07',
+    tail,
+    lang: 'sh',
+    line: 5,
+  } as unknown as ReportBlock;
   return {
     runbook: 'up',
     title: 'Upgrade\x1b]0;TITLE\x07',
@@ -31,7 +44,7 @@ function report(tail: string[]): RunReport {
 }
 
 describe('the Markdown report', () => {
-  it('reproduced: the report carried a block\'s OSC sequences and the operator\'s raw; now it holds no control character', () => {
+  it("reproduced: the report carried a block's OSC sequences and the operator's raw; now it holds no control character", () => {
     const text = renderMarkdown(report(['title\x1b]0;PWNED\x07 after', 'bell\x07']));
     expect(text).not.toMatch(ACTING);
     expect(text).toContain('# Upgrade␛]0;TITLE␇');
@@ -58,7 +71,12 @@ describe('report --compare', () => {
   it('shows step titles with escapes as text, in the terminal table and in Markdown', () => {
     const side = { status: 'passed', durationMs: 1000, failures: 0 };
     const head = { run: 'r', status: 'complete', profile: null, startedAt: '2026-12-04T00:00:00.000Z', totalMs: 1000 };
-    const comparison = { a: head, b: head, steps: [{ id: 's1', title: 'Step\x1b]0;T\x07', a: side, b: side, changed: false, flags: [] }], fleets: [] } as unknown as Comparison;
+    const comparison = {
+      a: head,
+      b: head,
+      steps: [{ id: 's1', title: 'Step\x1b]0;T\x07', a: side, b: side, changed: false, flags: [] }],
+      fleets: [],
+    } as unknown as Comparison;
     for (const text of [renderComparisonText(comparison), renderComparisonMarkdown(comparison)]) {
       expect(text).not.toMatch(ACTING);
       expect(text).toContain('Step␛]0;T␇');

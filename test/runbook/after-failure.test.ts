@@ -13,12 +13,32 @@ describe('after-failure=', () => {
   });
 
   it('is a lint error with a bad value or on a block that is not a check', () => {
-    const source = doc('## S', '```sh check after-failure=continue', '```', '```sh verify after-failure=stop', '```', '```sh after-failure=stop', '```', '```sh check after-failure', '```');
+    const source = doc(
+      '## S',
+      '```sh check after-failure=continue',
+      '```',
+      '```sh verify after-failure=stop',
+      '```',
+      '```sh after-failure=stop',
+      '```',
+      '```sh check after-failure',
+      '```',
+    );
     expect(lint(source).map((d) => [d.line, d.severity, d.rule, d.message])).toEqual([
-      [2, 'error', 'block-attribute', 'bad after-failure value "continue": the only supported value is "stop" (the step\'s later checks do not run when this one refuses)'],
+      [
+        2,
+        'error',
+        'block-attribute',
+        'bad after-failure value "continue": the only supported value is "stop" (the step\'s later checks do not run when this one refuses)',
+      ],
       [4, 'error', 'block-attribute', 'after-failure= is only for check blocks, not verify: a failed verify block always stops its step'],
       [6, 'error', 'block-attribute', 'after-failure= is only for check blocks, not run: a failed run block always stops its step'],
-      [8, 'error', 'block-attribute', 'bad after-failure value "": the only supported value is "stop" (the step\'s later checks do not run when this one refuses)'],
+      [
+        8,
+        'error',
+        'block-attribute',
+        'bad after-failure value "": the only supported value is "stop" (the step\'s later checks do not run when this one refuses)',
+      ],
     ]);
   });
 });

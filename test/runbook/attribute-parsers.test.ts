@@ -13,7 +13,7 @@ describe('attribute parsers behind one interface', () => {
     }
   });
 
-  it('a key named like an object\'s own property is an unknown attribute, not a parser', () => {
+  it("a key named like an object's own property is an unknown attribute, not a parser", () => {
     for (const key of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
       expect(interpretBlockHead('sh', [], [{ key, value: 'x' }]).problems).toEqual([`unknown attribute "${key}"`]);
     }
@@ -22,13 +22,20 @@ describe('attribute parsers behind one interface', () => {
   it('a bad value names the key, the value as written and what is expected', () => {
     expect(interpretBlockHead('sh', ['check'], [{ key: 'forks', value: '0' }]).problems).toEqual([
       'bad forks value "0": expected a number of parallel hosts from 1 to 1000',
-      'forks= is only for fleet blocks: add hosts=PATTERN to run this block on an inventory\'s hosts',
+      "forks= is only for fleet blocks: add hosts=PATTERN to run this block on an inventory's hosts",
     ]);
     expect(interpretBlockHead('sh', ['timeout'], []).problems).toEqual(['bad timeout value "": expected a duration such as 30s, 5m or 1h']);
   });
 
   it('ignore= keeps the block from running whatever key comes after it', () => {
-    const head = interpretBlockHead('sh', [], [{ key: 'ignore', value: 'true' }, { key: 'excludeFromRunAll', value: 'false' }]);
+    const head = interpretBlockHead(
+      'sh',
+      [],
+      [
+        { key: 'ignore', value: 'true' },
+        { key: 'excludeFromRunAll', value: 'false' },
+      ],
+    );
     expect(head).toMatchObject({ executor: null, role: 'example', runme: { ignore: 'true', excludeFromRunAll: 'false' } });
   });
 });

@@ -102,7 +102,9 @@ describe('block roles and executors', () => {
 
   it('reports two roles and an unknown role word on a runnable block', () => {
     expect(blockWithInfo('sh check verify').problems).toEqual(['two roles given: "check" and "verify"']);
-    expect(blockWithInfo('sh chekc').problems).toEqual(['unknown role or attribute "chekc"; roles are run, check, verify, rollback, example']);
+    expect(blockWithInfo('sh chekc').problems).toEqual([
+      'unknown role or attribute "chekc"; roles are run, check, verify, rollback, example',
+    ]);
   });
 
   it('reports a role on a language waymark does not run', () => {
@@ -111,7 +113,7 @@ describe('block roles and executors', () => {
     ]);
   });
 
-  it('lets display-only blocks carry other tools\' words and attributes without complaint', () => {
+  it("lets display-only blocks carry other tools' words and attributes without complaint", () => {
     const { block, problems } = blockWithInfo('yaml title=values.yaml linenums');
     expect(problems).toEqual([]);
     expect(block.runme).toEqual({ title: 'values.yaml' });
@@ -134,7 +136,9 @@ describe('Runme attributes', () => {
   });
 
   it('keeps unknown Runme keys in runme and acts on none of them', () => {
-    const { block, problems } = blockWithInfo('sh {"id":"01HTZBCXFZ0V7P4AXE70CNSGPG","terminalRows":"3","interactive":"false","background":"true"}');
+    const { block, problems } = blockWithInfo(
+      'sh {"id":"01HTZBCXFZ0V7P4AXE70CNSGPG","terminalRows":"3","interactive":"false","background":"true"}',
+    );
     expect(problems).toEqual([]);
     expect(block.runme).toEqual({ id: '01HTZBCXFZ0V7P4AXE70CNSGPG', terminalRows: '3', interactive: 'false', background: 'true' });
     expect(block).toMatchObject({ executor: 'shell', role: 'run', explicitId: false });
@@ -202,7 +206,10 @@ describe('bare attributes and flags', () => {
     ['sh name="two words"', 'bad name value "two words": use letters, digits, "-", "_", "." or ":"'],
     ['sh cwd', 'bad cwd value "": expected a directory'],
     ['sh expect', 'bad expect value "": expected a value'],
-    ['sh expect=(unclosed', 'bad expect value "(unclosed": not a regular expression (Invalid regular expression: /(unclosed/m: Unterminated group)'],
+    [
+      'sh expect=(unclosed',
+      'bad expect value "(unclosed": not a regular expression (Invalid regular expression: /(unclosed/m: Unterminated group)',
+    ],
     ['sql check expect=some', 'bad expect value "some" for sql: use empty, nonempty, rows:N or value:X'],
     ['sql check expect=rows:x', 'bad expect value "rows:x" for sql: use empty, nonempty, rows:N or value:X'],
   ])('reports %s', (info, message) => {
@@ -256,7 +263,13 @@ describe('block ids', () => {
     const source = doc('## S', '```sh name=restart', 'a', '```', '## T', '```sh verify name=restart', 'b', '```');
     const found = lint(source);
     expect(found).toEqual([
-      { file: 'runbooks/upgrade.md', line: 6, severity: 'error', rule: 'duplicate-id', message: 'duplicate block name "restart" (first used on line 2)' },
+      {
+        file: 'runbooks/upgrade.md',
+        line: 6,
+        severity: 'error',
+        rule: 'duplicate-id',
+        message: 'duplicate block name "restart" (first used on line 2)',
+      },
     ]);
     expect(parse(source).steps.flatMap((s) => s.blocks.map((b) => b.id))).toEqual(['restart', 'restart-2']);
   });
@@ -428,7 +441,8 @@ describe('unclosed fences', () => {
         line: 3,
         severity: 'warning',
         rule: 'unclosed-fence',
-        message: 'code fence ``` is never closed: everything after it, to the end of the file (or of the list or quote it is in), is part of this block',
+        message:
+          'code fence ``` is never closed: everything after it, to the end of the file (or of the list or quote it is in), is part of this block',
       },
     ]);
   });

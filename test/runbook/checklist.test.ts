@@ -62,7 +62,7 @@ describe('checklists', () => {
     expect(step.blocks.map((b) => b.line)).toEqual([7]);
   });
 
-  it('numbers checklist items per step and keeps the intro\'s out of every step', () => {
+  it("numbers checklist items per step and keeps the intro's out of every step", () => {
     const runbook = parse(doc('- [ ] intro task', '', '## One', '- [ ] a', '- [ ] b', '## Two', '- [ ] c'));
     expect(runbook.steps.map((s) => s.checklist.map((c) => `${c.id}@${c.line}`))).toEqual([
       ['one-check-1@4', 'one-check-2@5'],

@@ -21,7 +21,27 @@ if (corpus.length === 0) throw new Error(`no corpus files in ${corpusDir}`);
 // ---------------------------------------------------------------------------------------------
 // Generated documents, built from runbook-like fragments.
 
-const words = fc.constantFrom('nova', 'Stop nova-compute', 'db sync', 'ÄÖÜ', 'Python 🐍', '日本語', 'a\u200bb', 'x'.repeat(40), '', ' ', '*emph*', '`code`', '\\', '{', '}', '"', "'", '#', '[ ]');
+const words = fc.constantFrom(
+  'nova',
+  'Stop nova-compute',
+  'db sync',
+  'ÄÖÜ',
+  'Python 🐍',
+  '日本語',
+  'a\u200bb',
+  'x'.repeat(40),
+  '',
+  ' ',
+  '*emph*',
+  '`code`',
+  '\\',
+  '{',
+  '}',
+  '"',
+  "'",
+  '#',
+  '[ ]',
+);
 const unicodeText = fc.oneof(
   { weight: 3, arbitrary: words },
   { weight: 2, arbitrary: fc.string({ unit: 'grapheme', maxLength: 24 }) },
@@ -67,14 +87,28 @@ const attrPairs = fc.constantFrom(
   '{"name":"bad name"}',
   '{}',
 );
-const jsonBrace = fc.dictionary(fc.constantFrom('name', 'timeout', 'id', 'interactive', 'ignore', 'retries', 'mimeType', 'frob'), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }).map((o) => JSON.stringify(o));
+const jsonBrace = fc
+  .dictionary(
+    fc.constantFrom('name', 'timeout', 'id', 'interactive', 'ignore', 'retries', 'mimeType', 'frob'),
+    fc.jsonValue({ maxDepth: 2 }),
+    { maxKeys: 3 },
+  )
+  .map((o) => JSON.stringify(o));
 export const infoString = fc.oneof(
-  { weight: 4, arbitrary: fc.tuple(langs, roles, fc.array(attrPairs, { maxLength: 3 })).map(([lang, role, attrs]) => [lang, role, ...attrs].filter(Boolean).join(' ')) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .tuple(langs, roles, fc.array(attrPairs, { maxLength: 3 }))
+      .map(([lang, role, attrs]) => [lang, role, ...attrs].filter(Boolean).join(' ')),
+  },
   { weight: 1, arbitrary: fc.tuple(langs, jsonBrace).map(([lang, brace]) => `${lang} ${brace}`) },
   { weight: 1, arbitrary: fc.string({ maxLength: 20 }).map((s) => s.replace(/[`\r\n]/g, '')) },
 );
 
-const codeLines = fc.array(fc.oneof(text, fc.constantFrom('SELECT 1 WHERE a = :TARGET', 'echo $TARGET', '## not a heading', '- [ ] not a task', '```', '~~~', '')), { maxLength: 4 });
+const codeLines = fc.array(
+  fc.oneof(text, fc.constantFrom('SELECT 1 WHERE a = :TARGET', 'echo $TARGET', '## not a heading', '- [ ] not a task', '```', '~~~', '')),
+  { maxLength: 4 },
+);
 
 /** A fenced block: indent, fence, info, body, and one of several ways to end (or not). */
 export const fence = fc
@@ -103,15 +137,27 @@ export const fence = fc
 
 const stepAttributes = fc.oneof(
   fc.constant(''),
-  fc.tuple(fc.constantFrom('#stop', '#stop', '#a.b_c-1', '#-bad', '#'), fc.boolean(), fc.constantFrom('', 'tags=a,b', 'tags="x, y"', 'owner=me', 'optional=false')).map(
-    ([id, optional, rest]) => ` {${[id, optional ? 'optional' : '', rest].filter(Boolean).join(' ')}}`,
-  ),
+  fc
+    .tuple(
+      fc.constantFrom('#stop', '#stop', '#a.b_c-1', '#-bad', '#'),
+      fc.boolean(),
+      fc.constantFrom('', 'tags=a,b', 'tags="x, y"', 'owner=me', 'optional=false'),
+    )
+    .map(([id, optional, rest]) => ` {${[id, optional ? 'optional' : '', rest].filter(Boolean).join(' ')}}`),
   fc.string({ maxLength: 12 }).map((s) => ` {${s.replace(/[{}\r\n]/g, '')}}`),
 );
 export const heading = fc.oneof(
   { weight: 4, arbitrary: fc.tuple(text, stepAttributes).map(([title, attrs]) => [`## ${title}${attrs}`]) },
-  { weight: 1, arbitrary: fc.tuple(text, stepAttributes, fc.constantFrom('---', '-----', '==')).map(([title, attrs, rule]) => [`${title.trim() || 'Setext'}${attrs}`, rule]) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('#', '###', '####', '##', ' ##', '\\##'), text).map(([marks, title]) => [`${marks} ${title}`]) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(text, stepAttributes, fc.constantFrom('---', '-----', '=='))
+      .map(([title, attrs, rule]) => [`${title.trim() || 'Setext'}${attrs}`, rule]),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(fc.constantFrom('#', '###', '####', '##', ' ##', '\\##'), text).map(([marks, title]) => [`${marks} ${title}`]),
+  },
 );
 
 const listItem = fc.tuple(fc.constantFrom('- ', '* ', '+ ', '1. ', '2) '), fc.constantFrom('[ ] ', '[x] ', '[X] ', '', '[] '), text);
@@ -120,30 +166,76 @@ export const list = fc
     fc.oneof(
       listItem.map(([bullet, box, t]) => [`${bullet}${box}${t}`]),
       fc.tuple(listItem, fc.integer({ min: 2, max: 4 })).map(([[bullet, box, t], indent]) => [`${' '.repeat(indent)}${bullet}${box}${t}`]),
-      fc.tuple(fence, fc.integer({ min: 2, max: 5 })).map(([lines, indent]) => ['', ...lines.map((line) => `${' '.repeat(indent)}${line}`)]),
+      fc
+        .tuple(fence, fc.integer({ min: 2, max: 5 }))
+        .map(([lines, indent]) => ['', ...lines.map((line) => `${' '.repeat(indent)}${line}`)]),
       fc.constant(['']),
     ),
     { minLength: 1, maxLength: 5 },
   )
   .map((items) => ['- [ ] first', ...items.flat()]);
 
-const quoted = fc.oneof(fence, list, heading, text.map((t) => [t]), fc.constant(['']));
+const quoted = fc.oneof(
+  fence,
+  list,
+  heading,
+  text.map((t) => [t]),
+  fc.constant(['']),
+);
 /** Block quotes: with lazy lines (every fourth line without `>`), with every line marked, nested, and with a blank `>` line between blocks (these end at a blank line). */
 const quote = fc.oneof(
   quoted.map((lines) => lines.map((line, i) => (i % 4 === 3 ? line : `> ${line}`))),
-  fc.tuple(fc.array(quoted, { minLength: 1, maxLength: 3 }), fc.constantFrom('> ', '>', '  > ', '> > ', '>> ')).map(([blocks, marker]) => [...blocks.flatMap((lines) => [...lines, '']).map((line) => `${marker}${line}`), '']),
+  fc
+    .tuple(fc.array(quoted, { minLength: 1, maxLength: 3 }), fc.constantFrom('> ', '>', '  > ', '> > ', '>> '))
+    .map(([blocks, marker]) => [...blocks.flatMap((lines) => [...lines, '']).map((line) => `${marker}${line}`), '']),
   fc.tuple(quoted, quoted).map(([outer, inner]) => [...outer.map((line) => `> ${line}`), '>', ...inner.map((line) => `> > ${line}`), '']),
 );
 
 const validFrontMatter = fc.constantFrom(
-  ['---', 'title: Generated', 'vars:', '  TARGET: { default: mitaka, choices: [liberty, mitaka] }', '  DB_SOCKET: /run/mysqld/mysqld.sock', 'connections:', '  nova: mysql://root@localhost/nova?socket=${DB_SOCKET}', '---'],
-  ['---', 'id: gen', 'timeout: 30s', 'shell: bash', 'connections:', '  nova: mysql://root@db/nova', '  glance: { url: "mysql://g@${HOST}/glance", password: "${PW}" }', '---'],
+  [
+    '---',
+    'title: Generated',
+    'vars:',
+    '  TARGET: { default: mitaka, choices: [liberty, mitaka] }',
+    '  DB_SOCKET: /run/mysqld/mysqld.sock',
+    'connections:',
+    '  nova: mysql://root@localhost/nova?socket=${DB_SOCKET}',
+    '---',
+  ],
+  [
+    '---',
+    'id: gen',
+    'timeout: 30s',
+    'shell: bash',
+    'connections:',
+    '  nova: mysql://root@db/nova',
+    '  glance: { url: "mysql://g@${HOST}/glance", password: "${PW}" }',
+    '---',
+  ],
   ['---', '---'],
   ['---', 'title: Dots', '...'],
 );
 const brokenFrontMatter = fc
   .tuple(
-    fc.array(fc.oneof(fc.constantFrom('vars: [a', '  A: @x', 'title: "open', '\t- tab', 'a: b: c', 'title: x', 'title: y', 'vars:', '  - list', 'timeout: forever', 'profiles: 3'), text), { maxLength: 5 }),
+    fc.array(
+      fc.oneof(
+        fc.constantFrom(
+          'vars: [a',
+          '  A: @x',
+          'title: "open',
+          '\t- tab',
+          'a: b: c',
+          'title: x',
+          'title: y',
+          'vars:',
+          '  - list',
+          'timeout: forever',
+          'profiles: 3',
+        ),
+        text,
+      ),
+      { maxLength: 5 },
+    ),
     fc.constantFrom('---', '...', ''),
   )
   .map(([lines, close]) => ['---', ...lines, ...(close ? [close] : [])]);
@@ -156,12 +248,26 @@ const block = fc.oneof(
   { weight: 2, arbitrary: text.map((t) => [t]) },
   { weight: 1, arbitrary: text.map((t) => [`    ${t}`]) },
   { weight: 2, arbitrary: fc.constant(['']) },
-  { weight: 1, arbitrary: fc.constantFrom(['<div>', '', '```sh', 'x', '```', '</div>'], ['<!-- ```sh', '-->'], ['| a | b |', '|---|---|', '| 1 | 2 |'], ['[ref]: http://x', ''], ['---'], ['***']) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      ['<div>', '', '```sh', 'x', '```', '</div>'],
+      ['<!-- ```sh', '-->'],
+      ['| a | b |', '|---|---|', '| 1 | 2 |'],
+      ['[ref]: http://x', ''],
+      ['---'],
+      ['***'],
+    ),
+  },
 );
 
 export const generatedDocument = fc
   .record({
-    front: fc.oneof({ weight: 3, arbitrary: fc.constant<string[]>([]) }, { weight: 2, arbitrary: validFrontMatter }, { weight: 1, arbitrary: brokenFrontMatter }),
+    front: fc.oneof(
+      { weight: 3, arbitrary: fc.constant<string[]>([]) },
+      { weight: 2, arbitrary: validFrontMatter },
+      { weight: 1, arbitrary: brokenFrontMatter },
+    ),
     body: fc.array(block, { maxLength: 24 }),
     eol: fc.constantFrom('\n', '\n', '\n', '\r\n', '\r'),
     finalNewline: fc.boolean(),
@@ -175,7 +281,27 @@ export const generatedDocument = fc
 // Mutations of the corpus: delete, duplicate, insert lines; insert and delete characters.
 
 export const trickyLines = fc.oneof(
-  fc.constantFrom('```', '```sh', '~~~', '````', '```sql check', '> ```sh', '   ```bash', '- [ ] task', '  - [x] nested', '## Step {#dup}', '## Step {#dup}', '---', '===', '    indented', '<div>', '', '## {', '```sh {"name":"', '```{name=x}'),
+  fc.constantFrom(
+    '```',
+    '```sh',
+    '~~~',
+    '````',
+    '```sql check',
+    '> ```sh',
+    '   ```bash',
+    '- [ ] task',
+    '  - [x] nested',
+    '## Step {#dup}',
+    '## Step {#dup}',
+    '---',
+    '===',
+    '    indented',
+    '<div>',
+    '',
+    '## {',
+    '```sh {"name":"',
+    '```{name=x}',
+  ),
   text,
 );
 export const mutation = fc.record({

@@ -56,7 +56,13 @@ describe('front matter', () => {
       secret: false,
       required: false,
     });
-    expect(runbook.vars.find((v) => v.name === 'PORT')).toEqual({ name: 'PORT', line: 14, default: '3306', secret: false, required: false });
+    expect(runbook.vars.find((v) => v.name === 'PORT')).toEqual({
+      name: 'PORT',
+      line: 14,
+      default: '3306',
+      secret: false,
+      required: false,
+    });
   });
 
   it('reads the object form: default, description, choices', () => {
@@ -142,7 +148,13 @@ describe('front matter problems', () => {
     const source = doc('---', 'title: x', 'vars:', '  A: 1', '  B: @oops', '---', '## Step', '```sh', 'true', '```');
     const found = lint(source);
     expect(found).toEqual([
-      { file: 'runbooks/upgrade.md', line: 5, severity: 'error', rule: 'yaml', message: 'invalid YAML front matter: Plain value cannot start with reserved character @' },
+      {
+        file: 'runbooks/upgrade.md',
+        line: 5,
+        severity: 'error',
+        rule: 'yaml',
+        message: 'invalid YAML front matter: Plain value cannot start with reserved character @',
+      },
     ]);
   });
 

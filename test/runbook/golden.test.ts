@@ -69,7 +69,9 @@ function compactJson(value: unknown, indent = ''): string {
   if (inline.length + indent.length <= 180 || value === null || typeof value !== 'object') return inline;
   const inner = `${indent}  `;
   if (Array.isArray(value)) return `[\n${value.map((item) => inner + compactJson(item, inner)).join(',\n')}\n${indent}]`;
-  const entries = Object.entries(value as Record<string, unknown>).map(([key, item]) => `${inner}${JSON.stringify(key)}: ${compactJson(item, inner)}`);
+  const entries = Object.entries(value as Record<string, unknown>).map(
+    ([key, item]) => `${inner}${JSON.stringify(key)}: ${compactJson(item, inner)}`,
+  );
   return `{\n${entries.join(',\n')}\n${indent}}`;
 }
 
@@ -101,11 +103,21 @@ const READ_BY_HAND: Record<string, ReadByHand> = {
     construct: 'a ```text block after a command is its expected output: shown, never run',
     title: 'Test Code Blocks',
     steps: ['simple-case', 'multiparagraph-intro', 'sandwhich-case'],
-    blocks: { 'simple-case': ['11 bash runs', '17 text shown'], 'multiparagraph-intro': ['27 bash runs', '33 text shown'], 'sandwhich-case': ['41 bash runs', '47 text shown'] },
+    blocks: {
+      'simple-case': ['11 bash runs', '17 text shown'],
+      'multiparagraph-intro': ['27 bash runs', '33 text shown'],
+      'sandwhich-case': ['41 bash runs', '47 text shown'],
+    },
   },
-  'SOURCES.md': { construct: 'prose with no level-2 heading and no fence: no step, no block', title: 'Corpus sources', steps: [], blocks: { '': [] } },
+  'SOURCES.md': {
+    construct: 'prose with no level-2 heading and no fence: no step, no block',
+    title: 'Corpus sources',
+    steps: [],
+    blocks: { '': [] },
+  },
   'joerdav__xc__parser__testdata__example.md': {
-    construct: 'setext headings (=== title, --- step) count as # and ##; ### sections stay in their step; a fence without a language is shown',
+    construct:
+      'setext headings (=== title, --- step) count as # and ##; ### sections stay in their step; a fence without a language is shown',
     title: 'My Readme',
     steps: ['subtitle', 'tasks', 'out-of-scope'],
     blocks: { subtitle: [], tasks: ['16 - shown', '25 - shown', '38 - shown'], 'out-of-scope': ['59 - shown'] },
@@ -120,26 +132,52 @@ const READ_BY_HAND: Record<string, ReadByHand> = {
     construct: 'a long page: one step per ## heading, ```sh and ```bash run, bare and ```ruby fences are shown',
     title: 'Patroni Cluster Management',
     steps: [
-      'about', 'patroni-basics', 'cluster-information', 'bootstrapping-modes', 'configuring-postgresql', 'pausing-patroni', 'upgrading-patroni',
-      'replica-maintenance', 'failoverswitchover', 'replacing-a-cluster-node', 'scaling-the-cluster-up', 'scaling-the-cluster-down',
-      'replacing-the-whole-cluster-with-a-new-one', 'auditing-patroni',
+      'about',
+      'patroni-basics',
+      'cluster-information',
+      'bootstrapping-modes',
+      'configuring-postgresql',
+      'pausing-patroni',
+      'upgrading-patroni',
+      'replica-maintenance',
+      'failoverswitchover',
+      'replacing-a-cluster-node',
+      'scaling-the-cluster-up',
+      'scaling-the-cluster-down',
+      'replacing-the-whole-cluster-with-a-new-one',
+      'auditing-patroni',
     ],
-    blocks: { 'bootstrapping-modes': ['189 sh runs', '201 ruby shown'], failoverswitchover: ['496 - shown', '511 bash runs', '519 bash runs', '569 - shown'] },
+    blocks: {
+      'bootstrapping-modes': ['189 sh runs', '201 ruby shown'],
+      failoverswitchover: ['496 - shown', '511 bash runs', '519 bash runs', '569 - shown'],
+    },
   },
   'mattrussi__gitlab-com-runbooks__docs__patroni__scale-down-patroni.md': {
     construct: 'fences indented under list items belong to their step; a # heading further down (# Execution) starts no step',
     title: 'Scale Down Patroni',
     steps: [
-      'overview', 'pre-requisite', 'scope', 'mental-model', 'preparation', 'step-1---stop-chef-client',
-      'step-2---take-the-replicate-node-out-of-load-balancing', 'step-3---stop-patroni-service-on-the-node', 'step-4---terraform-change-to-decrease-the-count',
+      'overview',
+      'pre-requisite',
+      'scope',
+      'mental-model',
+      'preparation',
+      'step-1---stop-chef-client',
+      'step-2---take-the-replicate-node-out-of-load-balancing',
+      'step-3---stop-patroni-service-on-the-node',
+      'step-4---terraform-change-to-decrease-the-count',
     ],
-    blocks: { 'step-2---take-the-replicate-node-out-of-load-balancing': ['71 - shown', '80 - shown', '88 - shown', '94 - shown'], 'step-3---stop-patroni-service-on-the-node': ['111 - shown'] },
+    blocks: {
+      'step-2---take-the-replicate-node-out-of-load-balancing': ['71 - shown', '80 - shown', '88 - shown', '94 - shown'],
+      'step-3---stop-patroni-service-on-the-node': ['111 - shown'],
+    },
   },
   'openshift__runbooks__alerts__cluster-etcd-operator__etcdMembersDown.md': {
     construct: '```console transcripts are shown, never run',
     title: 'etcdMembersDown',
     steps: ['meaning', 'impact', 'diagnosis', 'mitigation'],
-    blocks: { diagnosis: ['24 console shown', '30 console shown', '41 console shown', '50 console shown', '56 console shown', '62 console shown'] },
+    blocks: {
+      diagnosis: ['24 console shown', '30 console shown', '41 console shown', '50 console shown', '56 console shown', '62 console shown'],
+    },
   },
   'openshift__runbooks__alerts__cluster-monitoring-operator__KubeNodeNotReady.md': {
     construct: '```txt, and ```console indented in a list, are shown',
@@ -171,7 +209,10 @@ describe('corpus read by hand (independent of the goldens)', () => {
   it.each(Object.entries(READ_BY_HAND))('%s', (name, expected) => {
     const runbook = parseCorpus(name);
     expect(runbook.title, expected.construct).toBe(expected.title);
-    expect(runbook.steps.map((step) => step.id), expected.construct).toEqual(expected.steps);
+    expect(
+      runbook.steps.map((step) => step.id),
+      expected.construct,
+    ).toEqual(expected.steps);
     for (const [stepId, blocks] of Object.entries(expected.blocks)) {
       const found = stepId === '' ? runbook.intro.blocks : runbook.steps.find((step) => step.id === stepId)?.blocks;
       expect(found?.map(readAs), `${expected.construct} (${stepId || 'intro'})`).toEqual(blocks);
@@ -179,7 +220,13 @@ describe('corpus read by hand (independent of the goldens)', () => {
   });
 
   it('covers every corpus file, with the corpus specifics below', () => {
-    const specifics = ['Azure__InnovationEngine__scenarios__testing__brokenMarkdown.md', 'mattrussi__gitlab-com-runbooks__docs__patroni__pg_minor_upgrade.md', 'stateful__runme__examples__README.md', 'stateful__runme__examples__nested-code-block.md', 'stateful__vscode-runme__examples__shebang.md'];
+    const specifics = [
+      'Azure__InnovationEngine__scenarios__testing__brokenMarkdown.md',
+      'mattrussi__gitlab-com-runbooks__docs__patroni__pg_minor_upgrade.md',
+      'stateful__runme__examples__README.md',
+      'stateful__runme__examples__nested-code-block.md',
+      'stateful__vscode-runme__examples__shebang.md',
+    ];
     expect([...Object.keys(READ_BY_HAND), ...specifics].sort()).toEqual(corpusFiles);
   });
 });
@@ -199,7 +246,8 @@ describe('corpus goldens', () => {
       // expectations read by hand (READ_BY_HAND, corpus specifics) judge this run instead.
       return;
     }
-    if (!existsSync(goldenFile)) throw new Error(`no golden for ${name}: run UPDATE_GOLDEN=1 npx vitest run test/runbook/golden.test.ts and review it`);
+    if (!existsSync(goldenFile))
+      throw new Error(`no golden for ${name}: run UPDATE_GOLDEN=1 npx vitest run test/runbook/golden.test.ts and review it`);
     expect(summary).toEqual(JSON.parse(readFileSync(goldenFile, 'utf8')) as unknown);
   });
 
@@ -240,7 +288,9 @@ describe('corpus specifics', () => {
 
   it('keeps an unclosed fence ended by "``" open to the end of the file', () => {
     const broken = parseCorpus('Azure__InnovationEngine__scenarios__testing__brokenMarkdown.md');
-    expect(broken.intro.blocks.map((block) => [block.line, block.unclosed, block.code.trimEnd()])).toEqual([[7, true, 'echo "hello World"\n``']]);
+    expect(broken.intro.blocks.map((block) => [block.line, block.unclosed, block.code.trimEnd()])).toEqual([
+      [7, true, 'echo "hello World"\n``'],
+    ]);
     expect(broken.steps).toEqual([]);
   });
 

@@ -9,7 +9,8 @@ import { controlsIn, displayLine, expandTabs, inert, inertLines } from '../../sr
 /** Any character a terminal acts on: C0 but tab (newline counted separately), DEL, C1, bidi and line separators. */
 const ACTING = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
 /** The same, once every plain colour sequence is taken out. */
-const PLAIN_COLOUR = /\x1b\[(?:(?:[0-49]|2[234]|3[0-79]|4[0-79]|9[0-7]|10[0-7]|[34]8;5;\d{1,3}|[34]8;2;\d{1,3};\d{1,3};\d{1,3})?(?:;|(?=m)))*m/g;
+const PLAIN_COLOUR =
+  /\x1b\[(?:(?:[0-49]|2[234]|3[0-79]|4[0-79]|9[0-7]|10[0-7]|[34]8;5;\d{1,3}|[34]8;2;\d{1,3};\d{1,3};\d{1,3})?(?:;|(?=m)))*m/g;
 
 describe('inert', () => {
   it('shows OSC 0 (window title) and OSC 52 (clipboard) as text: reproduced, a block retitled the tmux pane', () => {
@@ -57,7 +58,13 @@ describe('inert', () => {
     expect(inert(text)).toBe(text);
   });
 
-  const anyText = fc.string({ unit: fc.oneof(fc.constantFrom('\x1b', '[', ']', ';', 'm', '0', '3', '8', '\x07', '\x9b', '\n', '\t', '\r', '\u202e'), fc.integer({ min: 0, max: 0x2100 }).map((c) => String.fromCharCode(c))), maxLength: 80 });
+  const anyText = fc.string({
+    unit: fc.oneof(
+      fc.constantFrom('\x1b', '[', ']', ';', 'm', '0', '3', '8', '\x07', '\x9b', '\n', '\t', '\r', '\u202e'),
+      fc.integer({ min: 0, max: 0x2100 }).map((c) => String.fromCharCode(c)),
+    ),
+    maxLength: 80,
+  });
 
   it('property: the output never holds a control character (not even ESC, C1 or a newline in a one-line field)', () => {
     fc.assert(

@@ -69,7 +69,15 @@ describe('lint rules', () => {
   });
 
   it('reproduced: expect="^(a+)+$" hung a run with no warning; lint warns on nested quantifiers', () => {
-    const source = doc('## S', '```sh check expect="^(a+)+$"', 'echo aaaa', '```', '```sh check expect="^(ok|fine)+ [0-9]+$"', 'echo ok 1', '```');
+    const source = doc(
+      '## S',
+      '```sh check expect="^(a+)+$"',
+      'echo aaaa',
+      '```',
+      '```sh check expect="^(ok|fine)+ [0-9]+$"',
+      'echo ok 1',
+      '```',
+    );
     expect(lint(source).map((d) => [d.line, d.severity, d.rule, d.message.slice(0, 40)])).toEqual([
       [2, 'warning', 'slow-pattern', 'expect= nests quantifiers in (a+)+: on s'],
     ]);
@@ -86,7 +94,13 @@ describe('lint rules', () => {
     expect(lint(doc('## S', '```sql', 'SELECT 1', '```')).map((d) => [d.line, d.rule, d.message])).toEqual([
       [2, 'unknown-connection', 'sql block has no connection: declare one under connections in the front matter'],
     ]);
-    const several = withConnections(['nova: mysql://root@localhost/nova', 'glance: mysql://root@localhost/glance'], '## S', '```sql check', 'SELECT 1', '```');
+    const several = withConnections(
+      ['nova: mysql://root@localhost/nova', 'glance: mysql://root@localhost/glance'],
+      '## S',
+      '```sql check',
+      'SELECT 1',
+      '```',
+    );
     expect(lint(several).map((d) => [d.line, d.rule, d.message])).toEqual([
       [13, 'unknown-connection', 'sql block needs connection=NAME: the runbook declares 2 connections (nova, glance)'],
     ]);
@@ -133,8 +147,16 @@ describe('lint rules', () => {
   });
 
   it('sql parameters that name no declared variable', () => {
-    const source = withConnections(['nova: mysql://root@localhost/nova'], '## S', '```sql check', 'SELECT 1 WHERE a = :TARGET AND b = :MISSING', '```');
-    expect(lint(source).map((d) => [d.line, d.rule, d.message])).toEqual([[13, 'unknown-variable', 'sql parameter :MISSING is not a declared variable']]);
+    const source = withConnections(
+      ['nova: mysql://root@localhost/nova'],
+      '## S',
+      '```sql check',
+      'SELECT 1 WHERE a = :TARGET AND b = :MISSING',
+      '```',
+    );
+    expect(lint(source).map((d) => [d.line, d.rule, d.message])).toEqual([
+      [13, 'unknown-variable', 'sql parameter :MISSING is not a declared variable'],
+    ]);
   });
 
   it('executable block in the introduction', () => {
@@ -143,7 +165,15 @@ describe('lint rules', () => {
   });
 
   it('severity= or override= on a block that is not a check', () => {
-    const source = doc('## S', '```sh severity=warning', '```', '```sh verify override=allowed', '```', '```sh check severity=warning override=allowed', '```');
+    const source = doc(
+      '## S',
+      '```sh severity=warning',
+      '```',
+      '```sh verify override=allowed',
+      '```',
+      '```sh check severity=warning override=allowed',
+      '```',
+    );
     expect(lint(source).map((d) => [d.line, d.rule, d.message])).toEqual([
       [2, 'block-attribute', 'severity= is only for check blocks, not run'],
       [4, 'block-attribute', 'override= is only for check blocks, not verify'],
@@ -152,14 +182,22 @@ describe('lint rules', () => {
 
   it('no steps', () => {
     expect(lint(doc('# Title', '', 'Only prose.'))).toEqual([
-      { file: 'runbooks/upgrade.md', line: 1, severity: 'error', rule: 'no-steps', message: 'no steps: a runbook needs at least one "## " heading' },
+      {
+        file: 'runbooks/upgrade.md',
+        line: 1,
+        severity: 'error',
+        rule: 'no-steps',
+        message: 'no steps: a runbook needs at least one "## " heading',
+      },
     ]);
     expect(findings('')).toEqual(['1 error no-steps']);
   });
 
   it('default outside choices', () => {
     const found = lint(doc('---', 'vars:', '  TARGET:', '    default: juno', '    choices: [kilo]', '---', '## S', 'text'));
-    expect(found.map((d) => [d.line, d.severity, d.message])).toEqual([[3, 'error', 'default "juno" of TARGET is not one of its choices: kilo']]);
+    expect(found.map((d) => [d.line, d.severity, d.message])).toEqual([
+      [3, 'error', 'default "juno" of TARGET is not one of its choices: kilo'],
+    ]);
   });
 
   it('unclosed fence is a warning, not an error', () => {
@@ -167,10 +205,20 @@ describe('lint rules', () => {
   });
 
   it('sorts findings by line, across front matter, steps and whole-runbook checks', () => {
-    const source = doc('---', 'vars:', '  A: { default: x, choices: [y] }', '---', '```sh', '```', '## S {#s bogus}', '```sh timeout=x', '```');
+    const source = doc(
+      '---',
+      'vars:',
+      '  A: { default: x, choices: [y] }',
+      '---',
+      '```sh',
+      '```',
+      '## S {#s bogus}',
+      '```sh timeout=x',
+      '```',
+    );
     expect(findings(source)).toEqual(['3 error front-matter', '5 error intro-block', '7 error step-attribute', '8 error block-attribute']);
   });
-  it('fixes= must name an earlier step that has checks: an error on the fixing step\'s heading', () => {
+  it("fixes= must name an earlier step that has checks: an error on the fixing step's heading", () => {
     const found = lint(
       doc(
         '## Gate {#gate}', //                             1
@@ -198,7 +246,12 @@ describe('lint rules', () => {
     expect(found.map((d) => [d.line, d.severity, d.rule, d.message])).toEqual([
       [11, 'error', 'bad-fixes', 'fixes=nope: no step has the id nope'],
       [11, 'error', 'bad-fixes', 'fixes=prose: step prose has no check for this step to fix'],
-      [11, 'error', 'bad-fixes', 'fixes=later: step later does not come before this step; a fix names an earlier step whose check it remedies'],
+      [
+        11,
+        'error',
+        'bad-fixes',
+        'fixes=later: step later does not come before this step; a fix names an earlier step whose check it remedies',
+      ],
       [11, 'error', 'bad-fixes', 'fixes=bad: step bad does not come before this step; a fix names an earlier step whose check it remedies'],
       [19, 'error', 'step-attribute', 'fixes= expects the id of the step whose check this step remedies, e.g. fixes=charset'],
     ]);
@@ -208,7 +261,7 @@ describe('lint rules', () => {
 describe('sqlParameters', () => {
   it('finds :NAME outside strings, comments and casts', () => {
     const sql = [
-      "SELECT ':NOT_A' AS s, \"x:NOT_B\" AS t, `c:NOT_C`, created::date",
+      'SELECT \':NOT_A\' AS s, "x:NOT_B" AS t, `c:NOT_C`, created::date',
       'FROM t -- :NOT_D',
       '# :NOT_E',
       '/* :NOT_F */',
@@ -231,12 +284,18 @@ describe('lintFile and formatDiagnostic', () => {
     const file = join(dir, 'book.md');
     await writeFile(file, doc('## S', '```sh exit=x', '```'));
     const found = await lintFile(file);
-    expect(found).toEqual([{ file, line: 2, severity: 'error', rule: 'block-attribute', message: 'bad exit value "x": expected an exit code from 0 to 255' }]);
-    expect(formatDiagnostic(found[0] as (typeof found)[number])).toBe(`${file}:2: error: bad exit value "x": expected an exit code from 0 to 255`);
+    expect(found).toEqual([
+      { file, line: 2, severity: 'error', rule: 'block-attribute', message: 'bad exit value "x": expected an exit code from 0 to 255' },
+    ]);
+    expect(formatDiagnostic(found[0] as (typeof found)[number])).toBe(
+      `${file}:2: error: bad exit value "x": expected an exit code from 0 to 255`,
+    );
   });
 
   it('turns a missing file into a finding instead of throwing', async () => {
     const file = join(dir, 'missing.md');
-    expect(await lintFile(file)).toEqual([{ file, line: 1, severity: 'error', rule: 'unreadable', message: 'cannot read runbook: no such file' }]);
+    expect(await lintFile(file)).toEqual([
+      { file, line: 1, severity: 'error', rule: 'unreadable', message: 'cannot read runbook: no such file' },
+    ]);
   });
 });

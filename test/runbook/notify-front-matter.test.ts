@@ -16,8 +16,22 @@ describe('notify in the front matter', () => {
   });
 
   it('reads the mapping form with its timeout and events', () => {
-    const runbook = parse(doc('---', 'notify:', '  command: curl -sS --data-binary @- http://hooks.example/', '  timeout: 10s', '  events: [gate-refused, run-complete]', '---', ...BODY));
-    expect(runbook.notify).toMatchObject({ command: 'curl -sS --data-binary @- http://hooks.example/', timeoutMs: 10_000, events: ['gate-refused', 'run-complete'] });
+    const runbook = parse(
+      doc(
+        '---',
+        'notify:',
+        '  command: curl -sS --data-binary @- http://hooks.example/',
+        '  timeout: 10s',
+        '  events: [gate-refused, run-complete]',
+        '---',
+        ...BODY,
+      ),
+    );
+    expect(runbook.notify).toMatchObject({
+      command: 'curl -sS --data-binary @- http://hooks.example/',
+      timeoutMs: 10_000,
+      events: ['gate-refused', 'run-complete'],
+    });
   });
 
   it('refuses bad values, each on its own line', () => {
@@ -31,14 +45,20 @@ describe('notify in the front matter', () => {
       '---',
       ...BODY,
     );
-    const found = lint(source).filter((d) => d.severity === 'error').map((d) => `${d.line} ${d.message}`);
+    const found = lint(source)
+      .filter((d) => d.severity === 'error')
+      .map((d) => `${d.line} ${d.message}`);
     expect(found).toEqual([
       '3 bad notify timeout "soon": expected a duration such as 5s or 1m',
       '5 unknown notify event "run-finished" (gate-refused, block-failed, waiting, batch-finished, run-complete)',
       '6 unknown field "retries" for notify (command, timeout, events)',
     ]);
     expect(parse(source).notify).toBeUndefined();
-    expect(lint(doc('---', 'notify:', '  timeout: 5s', '---', ...BODY)).map((d) => `${d.line} ${d.message}`)).toContain('2 notify needs a command');
-    expect(lint(doc('---', 'notify: [curl]', '---', ...BODY)).map((d) => `${d.line} ${d.message}`)).toContain('2 notify must be a command, or a mapping {command, timeout, events}');
+    expect(lint(doc('---', 'notify:', '  timeout: 5s', '---', ...BODY)).map((d) => `${d.line} ${d.message}`)).toContain(
+      '2 notify needs a command',
+    );
+    expect(lint(doc('---', 'notify: [curl]', '---', ...BODY)).map((d) => `${d.line} ${d.message}`)).toContain(
+      '2 notify must be a command, or a mapping {command, timeout, events}',
+    );
   });
 });

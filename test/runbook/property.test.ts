@@ -74,9 +74,11 @@ function checkModel(source: string, runbook: Runbook, found: Diagnostic[]): void
     if (step.id === '') fail(`step on line ${step.line} has an empty id`);
     if (stepIds.has(step.id)) fail(`step id ${step.id} used twice`);
     stepIds.add(step.id);
-    for (const block of step.blocks) if (block.line <= step.line) fail(`block ${block.id} on line ${block.line} is before its step (${step.line})`);
+    for (const block of step.blocks)
+      if (block.line <= step.line) fail(`block ${block.id} on line ${block.line} is before its step (${step.line})`);
     for (const item of step.checklist) {
-      if (!Number.isInteger(item.line) || item.line <= step.line || item.line > lineCount) fail(`checklist item ${item.id} on line ${item.line}`);
+      if (!Number.isInteger(item.line) || item.line <= step.line || item.line > lineCount)
+        fail(`checklist item ${item.id} on line ${item.line}`);
       if (!TASK_LINE.test(lines[item.line - 1] as string)) fail(`checklist item ${item.id} on line ${item.line} is not on a task line`);
     }
   }
@@ -88,11 +90,17 @@ describe('parser and lint properties', () => {
   });
 
   it('hold for 5,000 generated runbook-like documents', () => {
-    fc.assert(fc.property(generatedDocument, (source) => checkInvariants(source)), { numRuns: 5000 });
+    fc.assert(
+      fc.property(generatedDocument, (source) => checkInvariants(source)),
+      { numRuns: 5000 },
+    );
   }, 60_000);
 
   it('hold for 6,000 mutations of the corpus', () => {
-    fc.assert(fc.property(mutatedCorpus, (source) => checkInvariants(source)), { numRuns: 6000 });
+    fc.assert(
+      fc.property(mutatedCorpus, (source) => checkInvariants(source)),
+      { numRuns: 6000 },
+    );
   }, 60_000);
 
   it('are checked for real: a broken model fails the check', () => {

@@ -51,15 +51,56 @@ const scannerTakes = (source: string): boolean => scanOutline(runbookBody(source
 // ---------------------------------------------------------------------------------------------
 // Line soup: documents of lines the scanner must tell apart, in any order and indentation.
 
-const words = fc.constantFrom('restart nova', 'db sync', 'ÄÖÜ 日本語', '*emph* `code`', 'a | b', '[link](http://x) after', '\\# escaped', 'trailing  ', '');
+const words = fc.constantFrom(
+  'restart nova',
+  'db sync',
+  'ÄÖÜ 日本語',
+  '*emph* `code`',
+  'a | b',
+  '[link](http://x) after',
+  '\\# escaped',
+  'trailing  ',
+  '',
+);
 const lineKinds = fc.oneof(
   { weight: 6, arbitrary: words },
   { weight: 3, arbitrary: fc.constantFrom('', '', '', '   ') },
-  { weight: 3, arbitrary: fc.constantFrom('# Title', '## Step one', '## Step {#dup}', '### Detail', '## closed ##', '## x #', '##no-space', '#', '## ', '###### six', '####### seven', '#\u00a0nbsp') },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      '# Title',
+      '## Step one',
+      '## Step {#dup}',
+      '### Detail',
+      '## closed ##',
+      '## x #',
+      '##no-space',
+      '#',
+      '## ',
+      '###### six',
+      '####### seven',
+      '#\u00a0nbsp',
+    ),
+  },
   { weight: 2, arbitrary: fc.constantFrom('---', '===', '***', '___', '- - -', '-----', '---  ', '= =', '-- -') },
   {
     weight: 5,
-    arbitrary: fc.constantFrom('```', '```', '```sh', '```sh check name=x', '````', '````sql', '~~~', '~~~sh', '~~~~', '``` a`b', '``', '~~', '```{name=y}', '``` sh'),
+    arbitrary: fc.constantFrom(
+      '```',
+      '```',
+      '```sh',
+      '```sh check name=x',
+      '````',
+      '````sql',
+      '~~~',
+      '~~~sh',
+      '~~~~',
+      '``` a`b',
+      '``',
+      '~~',
+      '```{name=y}',
+      '``` sh',
+    ),
   },
   {
     weight: 5,
@@ -84,11 +125,69 @@ const lineKinds = fc.oneof(
       '- - nested',
     ),
   },
-  { weight: 2, arbitrary: fc.constantFrom('| a | b |', 'a | b', '|---|---|', '---|---', '| :-: | --: |', ':--', '| 1 | 2 |', '| one |', 'x \\| y | z', '|---|') },
-  { weight: 2, arbitrary: fc.constantFrom('[ref]: http://x', '[ref]:', '[Ref]: /url "title"', '[a]: (x', '[a]: x)', '[a]: <b c>', '"title"', '/url', "'t'") },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '| a | b |',
+      'a | b',
+      '|---|---|',
+      '---|---',
+      '| :-: | --: |',
+      ':--',
+      '| 1 | 2 |',
+      '| one |',
+      'x \\| y | z',
+      '|---|',
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '[ref]: http://x',
+      '[ref]:',
+      '[Ref]: /url "title"',
+      '[a]: (x',
+      '[a]: x)',
+      '[a]: <b c>',
+      '"title"',
+      '/url',
+      "'t'",
+    ),
+  },
   { weight: 2, arbitrary: fc.constantFrom('<!-- c -->', '<!--', '-->', 'a --> b', '<!-->', '<!-- open') },
-  { weight: 2, arbitrary: fc.constantFrom('> quote', '>', '> ```sh', '> ~~~', '> - [ ] task', '>     indented', '> ## heading', '> > nested', '>> ```', '  > text', '> | a | b |', '> [ref]: /x') },
-  { weight: 1, arbitrary: fc.constantFrom('> quote', '<div>', '</div>', '<!-- c -->', '[ref]: http://x', '[ref]:', '| a | b |', '|---|---|', ':--', '\tTab', 'a\tb') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '> quote',
+      '>',
+      '> ```sh',
+      '> ~~~',
+      '> - [ ] task',
+      '>     indented',
+      '> ## heading',
+      '> > nested',
+      '>> ```',
+      '  > text',
+      '> | a | b |',
+      '> [ref]: /x',
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '> quote',
+      '<div>',
+      '</div>',
+      '<!-- c -->',
+      '[ref]: http://x',
+      '[ref]:',
+      '| a | b |',
+      '|---|---|',
+      ':--',
+      '\tTab',
+      'a\tb',
+    ),
+  },
 );
 const soupLine = fc.tuple(fc.constantFrom(0, 0, 0, 0, 1, 2, 3, 4, 5, 6), lineKinds).map(([indent, line]) => ' '.repeat(indent) + line);
 const lineSoup = fc
@@ -129,7 +228,9 @@ describe('block scanner against marked', () => {
       ['verify-it', 22],
     ]);
     const [stop, start, verify] = runbook.steps;
-    expect(stop?.blocks.map((block) => [block.id, block.line, block.note])).toEqual([['stop-api', 9, 'Stops the API; running instances are not touched.']]);
+    expect(stop?.blocks.map((block) => [block.id, block.line, block.note])).toEqual([
+      ['stop-api', 9, 'Stops the API; running instances are not touched.'],
+    ]);
     expect(stop?.checklist).toEqual([{ id: 'stop-check-1', line: 14, text: 'the load balancer shows nova-api down' }]);
     expect(start?.blocks.map((block) => [block.id, block.line])).toEqual([['start-api', 18]]);
     expect(verify?.blocks.map((block) => [block.line, block.executor])).toEqual([[25, null]]);
@@ -172,6 +273,9 @@ describe('block scanner against marked', () => {
   }, 120_000);
 
   it('gives the same runbook for 6,000 mutations of the corpus and the repository runbooks', () => {
-    fc.assert(fc.property(mutatedRunbooks, (source) => sameRunbook(source)), { numRuns: 6_000, seed: SEED });
+    fc.assert(
+      fc.property(mutatedRunbooks, (source) => sameRunbook(source)),
+      { numRuns: 6_000, seed: SEED },
+    );
   }, 120_000);
 });

@@ -10,17 +10,21 @@ const offenders: SqlResult = { rows: [{ host: 'cmp-3' }], columns: ['host'], dur
 describe('what an sql block expects (its one home)', () => {
   it('an sql check without expect= expects no rows; no other block gets an expectation it did not write', () => {
     expect(effectiveSqlExpectation({ executor: 'sql', role: 'check' })).toEqual({ kind: 'empty' });
-    for (const role of ['run', 'verify', 'rollback', 'example'] as Role[]) expect(effectiveSqlExpectation({ executor: 'sql', role })).toBeUndefined();
+    for (const role of ['run', 'verify', 'rollback', 'example'] as Role[])
+      expect(effectiveSqlExpectation({ executor: 'sql', role })).toBeUndefined();
     expect(effectiveSqlExpectation({ executor: 'shell', role: 'check' })).toBeUndefined();
     expect(effectiveSqlExpectation({ executor: null, role: 'check' })).toBeUndefined();
   });
 
   it('an expect= the block gives always wins', () => {
     expect(effectiveSqlExpectation({ executor: 'sql', role: 'check', given: { kind: 'nonempty' } })).toEqual({ kind: 'nonempty' });
-    expect(effectiveSqlExpectation({ executor: 'sql', role: 'verify', given: { kind: 'rows', count: 2 } })).toEqual({ kind: 'rows', count: 2 });
+    expect(effectiveSqlExpectation({ executor: 'sql', role: 'verify', given: { kind: 'rows', count: 2 } })).toEqual({
+      kind: 'rows',
+      count: 2,
+    });
   });
 
-  it('hands out a fresh default each time, so one block cannot change another\'s', () => {
+  it("hands out a fresh default each time, so one block cannot change another's", () => {
     const first = effectiveSqlExpectation({ executor: 'sql', role: 'check' });
     expect(first).not.toBe(effectiveSqlExpectation({ executor: 'sql', role: 'check' }));
   });

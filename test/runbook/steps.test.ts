@@ -131,13 +131,27 @@ describe('step attribute blocks', () => {
   });
 
   it('accepts quoted tags with spaces, optional=true/false, and any order', () => {
-    expect(parseStepHeading('Migrate {tags="db, nova" #migrate}')).toMatchObject({ title: 'Migrate', id: 'migrate', tags: ['db', 'nova'], problems: [] });
+    expect(parseStepHeading('Migrate {tags="db, nova" #migrate}')).toMatchObject({
+      title: 'Migrate',
+      id: 'migrate',
+      tags: ['db', 'nova'],
+      problems: [],
+    });
     expect(parseStepHeading('A {optional=true}').optional).toBe(true);
     expect(parseStepHeading('A {optional=false}').optional).toBe(false);
   });
 
   it('reports unknown step attributes and bad ids on the heading line', () => {
-    const source = doc('## Intro text', 'text', '## Restart {#restart mandatory}', 'text', '## Drain {#-bad}', 'text', '## Migrate {owner=ops}', 'text');
+    const source = doc(
+      '## Intro text',
+      'text',
+      '## Restart {#restart mandatory}',
+      'text',
+      '## Drain {#-bad}',
+      'text',
+      '## Migrate {owner=ops}',
+      'text',
+    );
     expect(findings(source)).toEqual(['3 error step-attribute', '5 error step-attribute', '7 error step-attribute']);
     const messages = lint(source).map((d) => d.message);
     expect(messages).toEqual([
@@ -155,7 +169,9 @@ describe('step attribute blocks', () => {
 
 describe('step ids', () => {
   it('slugs headings GitHub-style and makes repeats unique with -2, -3', () => {
-    const runbook = parse(doc('## Restart nova', 'a', '## Restart nova', 'b', '## Restart nova', 'c', '## Stop `nova-api` (again!)', 'd', '## Python 🐍', 'e'));
+    const runbook = parse(
+      doc('## Restart nova', 'a', '## Restart nova', 'b', '## Restart nova', 'c', '## Stop `nova-api` (again!)', 'd', '## Python 🐍', 'e'),
+    );
     expect(runbook.steps.map((s) => s.id)).toEqual(['restart-nova', 'restart-nova-2', 'restart-nova-3', 'stop-nova-api-again', 'python-']);
   });
 
@@ -174,7 +190,12 @@ describe('step ids', () => {
     const source = doc('## Stop {#stop}', 'a', '## Halt {#stop}', 'b', '## Stop', 'c');
     const found = lint(source);
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatchObject({ line: 3, severity: 'error', rule: 'duplicate-id', message: 'duplicate step id "#stop" (first used on line 1)' });
+    expect(found[0]).toMatchObject({
+      line: 3,
+      severity: 'error',
+      rule: 'duplicate-id',
+      message: 'duplicate step id "#stop" (first used on line 1)',
+    });
     const ids = parse(source).steps.map((s) => s.id);
     expect(ids).toEqual(['stop', 'stop-2', 'stop-3']);
   });

@@ -15,18 +15,24 @@ const runbooks = readdirSync(join(ROOT, 'runbooks'), { recursive: true, withFile
 
 describe('shipped runbooks', () => {
   it('include the demo and the three OpenStack upgrades', () => {
-    expect(runbooks).toEqual(expect.arrayContaining([
-      'runbooks/demo.md',
-      'runbooks/openstack/skip-level-juno-to-mitaka.md',
-      'runbooks/openstack/nova-rolling-upgrade.md',
-      'runbooks/openstack/cinder-rolling-upgrade.md',
-    ]));
+    expect(runbooks).toEqual(
+      expect.arrayContaining([
+        'runbooks/demo.md',
+        'runbooks/openstack/skip-level-juno-to-mitaka.md',
+        'runbooks/openstack/nova-rolling-upgrade.md',
+        'runbooks/openstack/cinder-rolling-upgrade.md',
+      ]),
+    );
   });
 
-  it.each(runbooks)('%s lints clean', async (runbook) => {
-    const result = await waymark(['lint', runbook]);
-    const findings = result.all.split('\n').filter((line) => line !== '' && !/^\S+:\d+: note: fleet block /.test(line));
-    expect(findings).toEqual([]);
-    expect(result.code).toBe(0);
-  }, 30_000);
+  it.each(runbooks)(
+    '%s lints clean',
+    async (runbook) => {
+      const result = await waymark(['lint', runbook]);
+      const findings = result.all.split('\n').filter((line) => line !== '' && !/^\S+:\d+: note: fleet block /.test(line));
+      expect(findings).toEqual([]);
+      expect(result.code).toBe(0);
+    },
+    30_000,
+  );
 });

@@ -100,8 +100,10 @@ export function describeRehearsal(
         testbed,
         state,
         runbook,
-        run: (flags = []) => waymark(['run', runbook, '--headless', '--profile', 'testbed', '--state-dir', state, ...vars, ...flags], { env }),
-        approve: (block, operator = SECOND_OPERATOR) => waymark(['approve', runbook, '--block', block, '--operator', operator, '--state-dir', state], { env }),
+        run: (flags = []) =>
+          waymark(['run', runbook, '--headless', '--profile', 'testbed', '--state-dir', state, ...vars, ...flags], { env }),
+        approve: (block, operator = SECOND_OPERATOR) =>
+          waymark(['approve', runbook, '--block', block, '--operator', operator, '--state-dir', state], { env }),
         report: async () => {
           const result = await waymark(['report', runbook, '--format', 'json', '--state-dir', state], { env });
           if (result.code !== 0) throw new Error(`report exited ${result.code}: ${result.all}`);
@@ -112,12 +114,19 @@ export function describeRehearsal(
           return { code: done.status ?? -1, output: `${done.stdout}${done.stderr}` };
         },
         sql: (statement) => {
-          const done = spawnSync('mariadb', ['--no-defaults', `--socket=${testbed.socket}`, '--user=root', '--batch', '--skip-column-names', '--raw'], {
-            input: statement,
-            encoding: 'utf8',
-          });
+          const done = spawnSync(
+            'mariadb',
+            ['--no-defaults', `--socket=${testbed.socket}`, '--user=root', '--batch', '--skip-column-names', '--raw'],
+            {
+              input: statement,
+              encoding: 'utf8',
+            },
+          );
           if (done.status !== 0) throw new Error(`SQL failed: ${done.stderr}`);
-          return done.stdout.split('\n').filter((line) => line !== '').map((line) => line.split('\t').map((cell) => (cell === 'NULL' ? null : cell)));
+          return done.stdout
+            .split('\n')
+            .filter((line) => line !== '')
+            .map((line) => line.split('\t').map((cell) => (cell === 'NULL' ? null : cell)));
         },
         status: () => status({ dir }),
         ...(fleet ? { fleet } : {}),

@@ -178,7 +178,17 @@ afterEach(() => {
 });
 
 /** A stand-in machine with `installed` packages, apt-get when `apt`, and the preflight running as `uid`. */
-function standIn({ installed, apt = true, uid = 0, mode = 'ok' }: { installed: string[]; apt?: boolean; uid?: number; mode?: string }): StandIn {
+function standIn({
+  installed,
+  apt = true,
+  uid = 0,
+  mode = 'ok',
+}: {
+  installed: string[];
+  apt?: boolean;
+  uid?: number;
+  mode?: string;
+}): StandIn {
   const root = mkdtempSync(join(tmpdir(), 'waymark-prereq-'));
   made.push(root);
   const bin = join(root, 'fake-bin');
@@ -186,7 +196,8 @@ function standIn({ installed, apt = true, uid = 0, mode = 'ok' }: { installed: s
   for (const pkg of installed) {
     const provides = PROVIDES[pkg] as { programs: string[]; files: string[] };
     for (const program of provides.programs) {
-      const text = program === 'ansible-galaxy' ? "#!/bin/sh\nprintf 'Collection    Version\\nansible.posix 1.5.4\\n'\n" : '#!/bin/sh\nexit 0\n';
+      const text =
+        program === 'ansible-galaxy' ? "#!/bin/sh\nprintf 'Collection    Version\\nansible.posix 1.5.4\\n'\n" : '#!/bin/sh\nexit 0\n';
       writeFileSync(join(bin, program), text, { mode: 0o755 });
     }
     for (const file of provides.files) {
@@ -200,7 +211,14 @@ function standIn({ installed, apt = true, uid = 0, mode = 'ok' }: { installed: s
     root,
     bin,
     log,
-    env: { PATH: bin, WAYMARK_PREREQ_FAKE_ROOT: root, WAYMARK_PREREQ_FAKE_UID: String(uid), FAKE_BIN: bin, FAKE_APT_LOG: log, FAKE_APT_MODE: mode },
+    env: {
+      PATH: bin,
+      WAYMARK_PREREQ_FAKE_ROOT: root,
+      WAYMARK_PREREQ_FAKE_UID: String(uid),
+      FAKE_BIN: bin,
+      FAKE_APT_LOG: log,
+      FAKE_APT_MODE: mode,
+    },
     aptCalls: () =>
       existsSync(log)
         ? readFileSync(log, 'utf8')
@@ -223,7 +241,11 @@ describe('the preflight script on a stand-in machine', () => {
   it('everything installed: one short line, no apt-get, exit 0', () => {
     const machine = standIn({ installed: ALL });
     const ran = preflight(machine);
-    expect(ran).toEqual({ code: 0, stdout: 'waymark tests: system packages present (mariadb-server, tmux, openssh-server, ansible)\n', stderr: '' });
+    expect(ran).toEqual({
+      code: 0,
+      stdout: 'waymark tests: system packages present (mariadb-server, tmux, openssh-server, ansible)\n',
+      stderr: '',
+    });
     expect(machine.aptCalls()).toEqual([]);
   });
 
@@ -244,7 +266,11 @@ describe('the preflight script on a stand-in machine', () => {
 
   it('the Debian ansible is installed when only ansible-core is there (no ansible.posix)', () => {
     const machine = standIn({ installed: ['mariadb-server', 'tmux', 'openssh-server', 'ansible'] });
-    writeFileSync(join(machine.bin, 'ansible-galaxy'), "#!/bin/sh\necho 'Unable to find collection with name ansible.posix' >&2\nexit 0\n", { mode: 0o755 });
+    writeFileSync(
+      join(machine.bin, 'ansible-galaxy'),
+      "#!/bin/sh\necho 'Unable to find collection with name ansible.posix' >&2\nexit 0\n",
+      { mode: 0o755 },
+    );
     const ran = preflight(machine);
     expect(ran.stdout).toBe('waymark tests: installing ansible with apt-get (services kept from starting)\n');
     expect(ran.code).toBe(0);
@@ -258,7 +284,11 @@ describe('the preflight script on a stand-in machine', () => {
 printf 'Collection    Version\\nansible.posix 1.5.4\\n'
 `;
     writeFileSync(join(machine.bin, 'ansible-galaxy'), galaxy, { mode: 0o755 });
-    expect(preflight(machine, { HOME: '/nonexistent' })).toEqual({ code: 0, stdout: 'waymark tests: system packages present (mariadb-server, tmux, openssh-server, ansible)\n', stderr: '' });
+    expect(preflight(machine, { HOME: '/nonexistent' })).toEqual({
+      code: 0,
+      stdout: 'waymark tests: system packages present (mariadb-server, tmux, openssh-server, ansible)\n',
+      stderr: '',
+    });
   });
 
   it("a policy-rc.d the machine already has is the machine's: used as it is and left in place", () => {
@@ -277,7 +307,9 @@ printf 'Collection    Version\\nansible.posix 1.5.4\\n'
     expect(ran.code).toBe(1);
     // The fake apt-get's own error comes first, on the same stderr, then the preflight's one line.
     const ours = ran.stderr.split('\n').filter((line) => line.startsWith('waymark tests:'));
-    expect(ours).toEqual(['waymark tests: `apt-get update` failed (exit 100); its output above says why: fix that, then run npm test again']);
+    expect(ours).toEqual([
+      'waymark tests: `apt-get update` failed (exit 100); its output above says why: fix that, then run npm test again',
+    ]);
     expect(machine.aptCalls().map((call) => call.argv.at(-1))).toEqual(['update']);
     expect(existsSync(join(machine.root, 'usr/sbin/policy-rc.d'))).toBe(false);
   });
@@ -296,7 +328,8 @@ printf 'Collection    Version\\nansible.posix 1.5.4\\n'
     expect(ran).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'waymark tests: missing system packages tmux ansible; install them with: sudo apt-get update && sudo apt-get install -y tmux ansible\n',
+      stderr:
+        'waymark tests: missing system packages tmux ansible; install them with: sudo apt-get update && sudo apt-get install -y tmux ansible\n',
     });
     expect(machine.aptCalls()).toEqual([]);
     expect(existsSync(join(machine.root, 'run/sshd'))).toBe(false);
@@ -325,7 +358,9 @@ printf 'Collection    Version\\nansible.posix 1.5.4\\n'
   it('killed while apt-get installs: apt-get is stopped too and the policy-rc.d is removed', async () => {
     const machine = standIn({ installed: ['mariadb-server', 'openssh-server', 'ansible'], mode: 'hang' });
     const child = spawn(process.execPath, [SCRIPT], { env: machine.env, stdio: 'ignore' });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.on('exit', (code, signal) => done({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+      child.on('exit', (code, signal) => done({ code, signal })),
+    );
     const started = join(machine.root, 'apt-started');
     await vi.waitFor(() => expect(existsSync(started)).toBe(true), { timeout: 15_000, interval: 50 });
     expect(existsSync(join(machine.root, 'usr/sbin/policy-rc.d'))).toBe(true);
@@ -342,7 +377,10 @@ describe('the one test command', () => {
 
   it("is the README's, CI runs exactly it, and npm test checks the packages before it builds", () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const fresh = readme.slice(readme.indexOf('\n## On a fresh machine\n'), readme.indexOf('\n## ', readme.indexOf('\n## On a fresh machine\n') + 1));
+    const fresh = readme.slice(
+      readme.indexOf('\n## On a fresh machine\n'),
+      readme.indexOf('\n## ', readme.indexOf('\n## On a fresh machine\n') + 1),
+    );
     const commands = [...fresh.matchAll(/```sh\n([^\n]+)\n```/g)].map((m) => m[1]);
     expect(commands).toEqual(['npm install && npm start', 'npm ci && npm test']);
     const ci = readFileSync(join(ROOT, '.ci/run'), 'utf8');

@@ -77,7 +77,9 @@ describe('a keyed trail', () => {
     expect(await verifyAudit(path, { key })).toMatchObject({ ok: true, keyedFrom: 2, authenticated: true });
     await expect(AuditLog.open(path, { operator: 'alice' })).rejects.toThrow(`is keyed with key ${key.id} but this session has no key`);
     const other = await loadAuditKey(envOf(join(tempDir(), 'b')));
-    await expect(AuditLog.open(path, { operator: 'alice', key: other })).rejects.toThrow(`this session's key ${other.path} has id ${other.id}`);
+    await expect(AuditLog.open(path, { operator: 'alice', key: other })).rejects.toThrow(
+      `this session's key ${other.path} has id ${other.id}`,
+    );
   });
 
   it('finds an unkeyed record after keyed ones (a record swapped for one written without the key)', async () => {
@@ -95,6 +97,10 @@ describe('a keyed trail', () => {
     const body = { seq: 2, ts: new Date().toISOString(), type: 'check-overridden', operator: 'mallory', host: 'x', prev };
     const forged = JSON.stringify({ ...body, hash: createHash('sha256').update(canonicalJson(body)).digest('hex') });
     await writeFile(path, `${text}${forged}\n`);
-    expect(await verifyAudit(path, { key })).toMatchObject({ ok: false, line: 2, reason: expect.stringContaining('is not keyed although record 1 and those after it are') });
+    expect(await verifyAudit(path, { key })).toMatchObject({
+      ok: false,
+      line: 2,
+      reason: expect.stringContaining('is not keyed although record 1 and those after it are'),
+    });
   });
 });

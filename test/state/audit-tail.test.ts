@@ -11,7 +11,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StateError, StateLinkError } from '../../src/state/atomic.js';
 import { auditMac, loadAuditKey, type AuditKey } from '../../src/state/audit-key.js';
-import { AuditLog, GENESIS_HASH, canonicalJson, lastTransition, setAsideTornRecord, verifyAudit, type AuditRecord } from '../../src/state/audit.js';
+import {
+  AuditLog,
+  GENESIS_HASH,
+  canonicalJson,
+  lastTransition,
+  setAsideTornRecord,
+  verifyAudit,
+  type AuditRecord,
+} from '../../src/state/audit.js';
 import { useTempDir } from './temp-dir.js';
 
 const tempDir = useTempDir();
@@ -41,16 +49,28 @@ describe('an exported head checked later (audit --export, then --verify against 
     const anchor = { seq: 3, lineHash: sha256(lines[2]!) };
     await writeFile(path, `${lines.slice(0, 2).join('\n')}\n`);
     const verdict = await verifyAudit(path, { anchor });
-    expect(verdict).toEqual({ ok: false, line: 3, reason: `line 3: the trail does not extend the exported head 3:${anchor.lineHash}: the trail ends at record 2; it was cut or rewritten since the export` });
+    expect(verdict).toEqual({
+      ok: false,
+      line: 3,
+      reason: `line 3: the trail does not extend the exported head 3:${anchor.lineHash}: the trail ends at record 2; it was cut or rewritten since the export`,
+    });
   });
 
   it('fails when the exported line is not at its seq any more, or nowhere without a seq', async () => {
     const { path, lines } = await trail();
     const wrongSeq = await verifyAudit(path, { anchor: { seq: 1, lineHash: sha256(lines[1]!) } });
-    expect(wrongSeq).toEqual({ ok: false, line: 1, reason: `line 1: the trail does not extend the exported head 1:${sha256(lines[1]!)}: no line of the trail has that hash; it was cut or rewritten since the export` });
+    expect(wrongSeq).toEqual({
+      ok: false,
+      line: 1,
+      reason: `line 1: the trail does not extend the exported head 1:${sha256(lines[1]!)}: no line of the trail has that hash; it was cut or rewritten since the export`,
+    });
     const unknown = 'f'.repeat(64);
     const nowhere = await verifyAudit(path, { anchor: { lineHash: unknown } });
-    expect(nowhere).toEqual({ ok: false, line: 4, reason: `line 4: the trail does not extend the exported head ?:${unknown}: no line of the trail has that hash; it was cut or rewritten since the export` });
+    expect(nowhere).toEqual({
+      ok: false,
+      line: 4,
+      reason: `line 4: the trail does not extend the exported head ?:${unknown}: no line of the trail has that hash; it was cut or rewritten since the export`,
+    });
   });
 });
 
@@ -71,7 +91,10 @@ describe('a record torn by a crash during its write', () => {
 
   it('as the first record of a trail, is set aside too', async () => {
     const path = join(tempDir(), 'audit.jsonl');
-    await writeFile(path, `{"seq":1,"ts":"2026-12-06T01:00:00.000Z","type":"run-started","operator":"a","host":"h","prev":"${'0'.repeat(64)}","hash":"ab`);
+    await writeFile(
+      path,
+      `{"seq":1,"ts":"2026-12-06T01:00:00.000Z","type":"run-started","operator":"a","host":"h","prev":"${'0'.repeat(64)}","hash":"ab`,
+    );
     expect(await setAsideTornRecord(path)).toMatchObject({ aside: `${path}.torn-1` });
     expect(await readFile(path, 'utf8')).toBe('');
   });
@@ -88,7 +111,10 @@ describe('a record torn by a crash during its write', () => {
 
   it.each([
     ['a record with the wrong seq', (prev: string) => `{"seq":7,"ts":"2026-12-06T01:00:09.000Z","prev":"${prev}`],
-    ['a record chained to another line', () => `{"seq":4,"ts":"2026-12-06T01:00:09.000Z","type":"x","operator":"a","host":"h","prev":"${'1'.repeat(64)}"`],
+    [
+      'a record chained to another line',
+      () => `{"seq":4,"ts":"2026-12-06T01:00:09.000Z","type":"x","operator":"a","host":"h","prev":"${'1'.repeat(64)}"`,
+    ],
     ['a record with a hash but no prev', () => '{"seq":4,"ts":"2026-12-06T01:00:09.000Z","hash":"'],
     ['text that is no record at all', () => 'edited by hand'],
   ])('is refused, naming the line, when the tail is %s: that is not a crash waymark can explain', async (_what, tail) => {
@@ -96,7 +122,9 @@ describe('a record torn by a crash during its write', () => {
     await appendFile(path, tail(sha256(lines[2]!)));
     const refused = setAsideTornRecord(path);
     await expect(refused).rejects.toThrow(StateError);
-    await expect(refused).rejects.toThrow(`audit trail ${path} ends with a cut-short line 4 that is not the start of the record after line 3`);
+    await expect(refused).rejects.toThrow(
+      `audit trail ${path} ends with a cut-short line 4 that is not the start of the record after line 3`,
+    );
     expect(existsSync(`${path}.torn-1`)).toBe(false);
   });
 
@@ -130,7 +158,11 @@ describe('lines that are not audit records', () => {
 
 describe('opening a trail it cannot continue', () => {
   it.each([
-    ['a last line cut short', (lines: string[]) => `${lines.join('\n')}\n{"seq":4`, 'ends with a cut-short record at line 4 (a crash during a write?)'],
+    [
+      'a last line cut short',
+      (lines: string[]) => `${lines.join('\n')}\n{"seq":4`,
+      'ends with a cut-short record at line 4 (a crash during a write?)',
+    ],
     ['a last line that is not JSON', (lines: string[]) => `${lines.join('\n')}\nnot json\n`, 'cannot be parsed at line 4: '],
     ['a last line without seq', (lines: string[]) => `${lines.join('\n')}\n{"type":"x"}\n`, 'cannot be parsed at line 4: it has no "seq"'],
   ])('refuses %s, naming the file, the line and what to do', async (_what, text, message) => {
@@ -139,7 +171,9 @@ describe('opening a trail it cannot continue', () => {
     const opened = AuditLog.open(path, { operator: 'alice' });
     await expect(opened).rejects.toThrow(StateError);
     await expect(opened).rejects.toThrow(`audit trail ${path} ${message}`);
-    await expect(AuditLog.open(path, { operator: 'alice' })).rejects.toThrow('verify it with `waymark audit --verify`, then move it away to start a new trail');
+    await expect(AuditLog.open(path, { operator: 'alice' })).rejects.toThrow(
+      'verify it with `waymark audit --verify`, then move it away to start a new trail',
+    );
   });
 
   it('continues a trail of one record, chained to that line', async () => {
@@ -157,18 +191,22 @@ describe('opening a trail it cannot continue', () => {
 });
 
 describe('what npm run mutate found unasserted in state/audit.ts', () => {
-  const linkRefusal = (path: string): string => `${path} in the state directory is a symbolic link; waymark never follows links there — check who planted it, then remove it`;
+  const linkRefusal = (path: string): string =>
+    `${path} in the state directory is a symbolic link; waymark never follows links there — check who planted it, then remove it`;
   const forgedRecord = (body: Record<string, unknown>, key?: AuditKey): string => {
     const hash = sha256(canonicalJson(body));
     return JSON.stringify(key ? { ...body, hash, mac: auditMac(key, hash) } : { ...body, hash });
   };
 
-  it.each(['seq', 'ts', 'type', 'operator', 'host', 'prev', 'hash', 'key', 'mac'])('refuses data that would set the fixed field %s', async (field) => {
-    const log = await AuditLog.open(join(tempDir(), 'audit.jsonl'), { operator: 'alice' });
-    await expect(log.append('x', { [field]: 'forged' })).rejects.toThrow(`audit data may not set the fixed field "${field}"`);
-    await log.close();
-    expect(await readFile(join(tempDir(), 'audit.jsonl'), 'utf8')).toBe('');
-  });
+  it.each(['seq', 'ts', 'type', 'operator', 'host', 'prev', 'hash', 'key', 'mac'])(
+    'refuses data that would set the fixed field %s',
+    async (field) => {
+      const log = await AuditLog.open(join(tempDir(), 'audit.jsonl'), { operator: 'alice' });
+      await expect(log.append('x', { [field]: 'forged' })).rejects.toThrow(`audit data may not set the fixed field "${field}"`);
+      await log.close();
+      expect(await readFile(join(tempDir(), 'audit.jsonl'), 'utf8')).toBe('');
+    },
+  );
 
   it('continues an existing empty trail from the first record', async () => {
     const path = join(tempDir(), 'audit.jsonl');
@@ -193,7 +231,9 @@ describe('what npm run mutate found unasserted in state/audit.ts', () => {
   it('refuses a trail whose last line has a seq that is no whole number', async () => {
     const { path, lines } = await trail();
     await writeFile(path, `${lines.join('\n')}\n{"seq":3.5}\n`);
-    await expect(AuditLog.open(path, { operator: 'alice' })).rejects.toThrow(`audit trail ${path} cannot be parsed at line 4: it has no "seq"`);
+    await expect(AuditLog.open(path, { operator: 'alice' })).rejects.toThrow(
+      `audit trail ${path} cannot be parsed at line 4: it has no "seq"`,
+    );
   });
 
   it('names the parser’s reason for a last line that is not JSON', async () => {
@@ -212,7 +252,9 @@ describe('what npm run mutate found unasserted in state/audit.ts', () => {
     await log.close();
     const first = await log.append('late').catch((e: unknown) => e);
     expect(first).toBeInstanceOf(StateError);
-    expect((first as StateError).message).toMatch(new RegExp(`^audit trail ${path} cannot be written: .*; check free space and permissions$`));
+    expect((first as StateError).message).toMatch(
+      new RegExp(`^audit trail ${path} cannot be written: .*; check free space and permissions$`),
+    );
     expect((first as StateError).cause).toBeInstanceOf(Error);
     const head = log.head;
     await expect(log.append('later')).rejects.toBe(first);
@@ -274,7 +316,9 @@ describe('what npm run mutate found unasserted in state/audit.ts', () => {
     await writeFile(path, '{"seq":1,"ts":"');
     const error = await setAsideTornRecord(path).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StateError);
-    expect((error as StateError).message).toMatch(new RegExp(`^the cut-short end of audit trail ${path} cannot be kept at ${path}\\.torn-1: .*ENAMETOOLONG.*; check free space$`));
+    expect((error as StateError).message).toMatch(
+      new RegExp(`^the cut-short end of audit trail ${path} cannot be kept at ${path}\\.torn-1: .*ENAMETOOLONG.*; check free space$`),
+    );
     expect((error as StateError).cause).toMatchObject({ code: 'ENAMETOOLONG' });
     expect(await readFile(path, 'utf8')).toBe('{"seq":1,"ts":"');
   });
@@ -297,7 +341,10 @@ describe('what npm run mutate found unasserted in state/audit.ts', () => {
     ['a mac that is a list', (hex) => ({ key: '0123456789abcdef', mac: [hex] }), 'has no valid "mac"'],
   ])('%s: the verdict names the line and what is wrong', async (what, change, problem) => {
     const hex = 'a'.repeat(64);
-    const record = what === 'a number' ? 5 : { seq: 1, ts: '2026-12-06T01:00:00.000Z', type: 't', operator: 'o', host: 'h', prev: hex, hash: hex, ...change(hex) };
+    const record =
+      what === 'a number'
+        ? 5
+        : { seq: 1, ts: '2026-12-06T01:00:00.000Z', type: 't', operator: 'o', host: 'h', prev: hex, hash: hex, ...change(hex) };
     const path = join(tempDir(), 'audit.jsonl');
     await writeFile(path, `${JSON.stringify(record)}\n`);
     expect(await verifyAudit(path)).toEqual({ ok: false, line: 1, reason: `line 1 is not an audit record: it ${problem}` });
@@ -316,17 +363,41 @@ describe('what npm run mutate found unasserted in state/audit.ts', () => {
 
     it('finds a record keyed with another key', async () => {
       const { path, key, other, lines } = await keyedTrail();
-      const body = { seq: 2, ts: '2026-12-06T01:00:01.000Z', type: 'check-overridden', operator: 'mallory', host: 'x', prev: sha256(lines[0]!), key: other.id };
+      const body = {
+        seq: 2,
+        ts: '2026-12-06T01:00:01.000Z',
+        type: 'check-overridden',
+        operator: 'mallory',
+        host: 'x',
+        prev: sha256(lines[0]!),
+        key: other.id,
+      };
       await appendFile(path, `${forgedRecord(body, other)}\n`);
-      expect(await verifyAudit(path)).toEqual({ ok: false, line: 2, reason: `line 2 is keyed with key ${other.id} where the trail uses key ${key.id}` });
+      expect(await verifyAudit(path)).toEqual({
+        ok: false,
+        line: 2,
+        reason: `line 2 is keyed with key ${other.id} where the trail uses key ${key.id}`,
+      });
     });
 
     it('finds a record whose MAC was not made with the key, and only with the key at hand', async () => {
       const { path, key, other, lines } = await keyedTrail();
-      const body = { seq: 2, ts: '2026-12-06T01:00:01.000Z', type: 'check-overridden', operator: 'mallory', host: 'x', prev: sha256(lines[0]!), key: key.id };
+      const body = {
+        seq: 2,
+        ts: '2026-12-06T01:00:01.000Z',
+        type: 'check-overridden',
+        operator: 'mallory',
+        host: 'x',
+        prev: sha256(lines[0]!),
+        key: key.id,
+      };
       // Right key id, MAC made with another secret: the chain holds, the MAC does not.
       await appendFile(path, `${forgedRecord(body, other)}\n`);
-      expect(await verifyAudit(path, { key })).toEqual({ ok: false, line: 2, reason: `line 2 carries a MAC that does not verify with key ${key.id}: it was written or rewritten without the key` });
+      expect(await verifyAudit(path, { key })).toEqual({
+        ok: false,
+        line: 2,
+        reason: `line 2 carries a MAC that does not verify with key ${key.id}: it was written or rewritten without the key`,
+      });
       // Without the trail's key the MACs cannot be checked: the chain verifies, not authenticated.
       expect(await verifyAudit(path, { key: other })).toMatchObject({ ok: true, keyId: key.id, authenticated: false });
     });

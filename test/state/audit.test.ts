@@ -29,7 +29,12 @@ async function lines(path: string): Promise<string[]> {
 }
 
 async function rewrite(path: string, edit: (lines: string[]) => string[]): Promise<void> {
-  await writeFile(path, edit(await lines(path)).map((line) => `${line}\n`).join(''));
+  await writeFile(
+    path,
+    edit(await lines(path))
+      .map((line) => `${line}\n`)
+      .join(''),
+  );
 }
 
 describe('AuditLog', () => {
@@ -39,7 +44,15 @@ describe('AuditLog', () => {
     const text = await lines(path);
     expect(text).toHaveLength(5);
     const records = text.map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(records[0]).toMatchObject({ seq: 1, ts: '2026-11-22T01:00:00.000Z', type: 'run-started', operator: 'alice', host: 'ops1', prev: GENESIS_HASH, runbook: 'juno-to-mitaka' });
+    expect(records[0]).toMatchObject({
+      seq: 1,
+      ts: '2026-11-22T01:00:00.000Z',
+      type: 'run-started',
+      operator: 'alice',
+      host: 'ops1',
+      prev: GENESIS_HASH,
+      runbook: 'juno-to-mitaka',
+    });
     for (let i = 1; i < records.length; i += 1) {
       expect(records[i]?.seq).toBe(i + 1);
       expect(records[i]?.prev).toBe(sha256(text[i - 1] as string));
@@ -60,7 +73,14 @@ describe('AuditLog', () => {
     const after = await readFile(path, 'utf8');
     expect(after.startsWith(before)).toBe(true);
     const verdict = await verifyAudit(path);
-    expect(verdict.ok && verdict.records.map((r) => r.type)).toEqual(['run-started', 'block-passed', 'check-failed', 'check-overridden', 'block-passed', 'run-resumed']);
+    expect(verdict.ok && verdict.records.map((r) => r.type)).toEqual([
+      'run-started',
+      'block-passed',
+      'check-failed',
+      'check-overridden',
+      'block-passed',
+      'run-resumed',
+    ]);
   });
 
   it('keeps call order when appends are not awaited one by one', async () => {
@@ -127,13 +147,25 @@ describe('verifyAudit', () => {
   it('finds an inserted record', async () => {
     const { path } = await writeTrail();
     await rewrite(path, (all) => [...all.slice(0, 2), all[1] as string, ...all.slice(2)]);
-    expect(await verifyAudit(path)).toEqual({ ok: false, line: 3, reason: 'line 3 has seq 2 where 3 was expected: a record was inserted, deleted or moved' });
+    expect(await verifyAudit(path)).toEqual({
+      ok: false,
+      line: 3,
+      reason: 'line 3 has seq 2 where 3 was expected: a record was inserted, deleted or moved',
+    });
   });
 
   it('finds an inserted record forged with the right seq and its own valid hash', async () => {
     const { path } = await writeTrail();
     await rewrite(path, (all) => {
-      const body = { seq: 3, ts: '2026-11-22T01:00:02.500Z', type: 'block-passed', operator: 'alice', host: 'ops1', prev: sha256(all[1] as string), block: 'fake' };
+      const body = {
+        seq: 3,
+        ts: '2026-11-22T01:00:02.500Z',
+        type: 'block-passed',
+        operator: 'alice',
+        host: 'ops1',
+        prev: sha256(all[1] as string),
+        block: 'fake',
+      };
       const forged = JSON.stringify({ ...body, hash: sha256(canonicalJson(body)) });
       return [...all.slice(0, 2), forged, ...all.slice(2)];
     });
@@ -151,7 +183,11 @@ describe('verifyAudit', () => {
         return JSON.stringify({ ...body, hash: sha256(canonicalJson(body)) });
       }),
     );
-    expect(await verifyAudit(path)).toEqual({ ok: false, line: 2, reason: 'line 2 has seq 7 where 2 was expected: a record was inserted, deleted or moved' });
+    expect(await verifyAudit(path)).toEqual({
+      ok: false,
+      line: 2,
+      reason: 'line 2 has seq 7 where 2 was expected: a record was inserted, deleted or moved',
+    });
   });
 
   it('finds a deleted record', async () => {
@@ -178,7 +214,11 @@ describe('verifyAudit', () => {
         return i === 2 ? JSON.stringify({ ...body, hash: sha256(canonicalJson(body)) }) : line;
       });
     });
-    expect(await verifyAudit(path)).toEqual({ ok: false, line: 3, reason: 'line 3 does not follow the line before it (prev hash mismatch): a record was inserted, deleted or moved' });
+    expect(await verifyAudit(path)).toEqual({
+      ok: false,
+      line: 3,
+      reason: 'line 3 does not follow the line before it (prev hash mismatch): a record was inserted, deleted or moved',
+    });
   });
 
   it('finds a cut-short last line', async () => {
@@ -194,7 +234,11 @@ describe('verifyAudit', () => {
     const { path, head } = await writeTrail();
     await rewrite(path, (all) => all.slice(0, 4));
     expect((await verifyAudit(path)).ok).toBe(true);
-    expect(await verifyAudit(path, { head })).toEqual({ ok: false, line: 5, reason: 'line 5 is missing: the trail ends at record 4 but the checkpoint saw record 5' });
+    expect(await verifyAudit(path, { head })).toEqual({
+      ok: false,
+      line: 5,
+      reason: 'line 5 is missing: the trail ends at record 4 but the checkpoint saw record 5',
+    });
   });
 
   it('holds against the head of a checkpoint that saw no record yet', async () => {
@@ -241,7 +285,9 @@ describe('verifyAudit', () => {
 
 describe('canonicalJson', () => {
   it('does not depend on key order', () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe(canonicalJson({ a: { c: null, d: [1, { x: 1, y: 2 }] }, b: 1 }));
+    expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe(
+      canonicalJson({ a: { c: null, d: [1, { x: 1, y: 2 }] }, b: 1 }),
+    );
     // The text hashed is plain JSON (what another tool recomputing a hash would write), with keys sorted at every depth.
     expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"x":1,"y":2}]},"b":1}');
     expect(canonicalJson([])).toBe('[]');

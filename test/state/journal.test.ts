@@ -19,7 +19,11 @@ describe('readJournal', () => {
     const path = join(tempDir(), 'checkpoint.journal');
     await writeFile(path, line(1) + line(2) + line(3));
     const all = await readJournal(path);
-    expect(all).toEqual({ entries: [1, 2, 3].map((seq) => ({ seq, event: { type: 'tick', n: seq } })), completeBytes: Buffer.byteLength(line(1) + line(2) + line(3)), torn: false });
+    expect(all).toEqual({
+      entries: [1, 2, 3].map((seq) => ({ seq, event: { type: 'tick', n: seq } })),
+      completeBytes: Buffer.byteLength(line(1) + line(2) + line(3)),
+      torn: false,
+    });
     const offset = Buffer.byteLength(line(1));
     const rest = await readJournal(path, offset);
     expect(rest.entries.map((e) => e.seq)).toEqual([2, 3]);
@@ -29,13 +33,19 @@ describe('readJournal', () => {
   it('leaves out a torn last line (never acknowledged) and says it is torn', async () => {
     const path = join(tempDir(), 'checkpoint.journal');
     await writeFile(path, `${line(1)}{"seq":2,"ev`);
-    expect(await readJournal(path)).toEqual({ entries: [{ seq: 1, event: { type: 'tick', n: 1 } }], completeBytes: Buffer.byteLength(line(1)), torn: true });
+    expect(await readJournal(path)).toEqual({
+      entries: [{ seq: 1, event: { type: 'tick', n: 1 } }],
+      completeBytes: Buffer.byteLength(line(1)),
+      torn: true,
+    });
   });
 
   it('is empty when there is no journal yet, and refused when a snapshot relied on one', async () => {
     const path = join(tempDir(), 'checkpoint.journal');
     expect(await readJournal(path)).toEqual({ entries: [], completeBytes: 0, torn: false });
-    await expect(readJournal(path, 40)).rejects.toThrow(`state file ${path} is missing, but the checkpoint recorded 40 bytes of it: transitions were removed`);
+    await expect(readJournal(path, 40)).rejects.toThrow(
+      `state file ${path} is missing, but the checkpoint recorded 40 bytes of it: transitions were removed`,
+    );
   });
 
   it('refuses a journal shorter than the snapshot says, naming both sizes', async () => {
@@ -45,14 +55,18 @@ describe('readJournal', () => {
     await expect(readJournal(path, size)).resolves.toMatchObject({ entries: [], torn: false });
     const shorter = await readJournal(path, size + 1).catch((e: unknown) => e);
     expect(shorter).toBeInstanceOf(StateError);
-    expect((shorter as StateError).message).toBe(`state file ${path} is shorter (${size} bytes) than the checkpoint recorded (${size + 1} bytes): transitions were removed from it`);
+    expect((shorter as StateError).message).toBe(
+      `state file ${path} is shorter (${size} bytes) than the checkpoint recorded (${size + 1} bytes): transitions were removed from it`,
+    );
   });
 
   it('names the line to fix, counted from the start or from the snapshot offset', async () => {
     const path = join(tempDir(), 'checkpoint.journal');
     await writeFile(path, `${line(1)}${line(2)}not json\n`);
     await expect(readJournal(path)).rejects.toThrow(`state file ${path} cannot be parsed at line 3: `);
-    await expect(readJournal(path, Buffer.byteLength(line(1)))).rejects.toThrow(`cannot be parsed at entry 2 after byte ${Buffer.byteLength(line(1))}: `);
+    await expect(readJournal(path, Buffer.byteLength(line(1)))).rejects.toThrow(
+      `cannot be parsed at entry 2 after byte ${Buffer.byteLength(line(1))}: `,
+    );
     await expect(readJournal(path)).rejects.toThrow('fix that line: every transition after it depends on it');
     // The parser's own reason, not "not a journal entry": the line is not JSON at all.
     const error = await readJournal(path).catch((e: unknown) => e);
@@ -77,10 +91,17 @@ describe('readJournal', () => {
     await symlink(target, path);
     const error = await readJournal(path).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StateLinkError);
-    expect((error as StateLinkError).message).toBe(`${path} in the state directory is a symbolic link; waymark never follows links there — check who planted it, then remove it`);
+    expect((error as StateLinkError).message).toBe(
+      `${path} in the state directory is a symbolic link; waymark never follows links there — check who planted it, then remove it`,
+    );
   });
 
-  it.each([['a number', '7'], ['null', 'null'], ['an entry without seq', '{"event":{}}'], ['an entry without event', '{"seq":1}']])('refuses %s as not a journal entry', async (_what, text) => {
+  it.each([
+    ['a number', '7'],
+    ['null', 'null'],
+    ['an entry without seq', '{"event":{}}'],
+    ['an entry without event', '{"seq":1}'],
+  ])('refuses %s as not a journal entry', async (_what, text) => {
     const path = join(tempDir(), 'checkpoint.journal');
     await writeFile(path, `${text}\n`);
     const read = readJournal(path);
@@ -145,10 +166,14 @@ describe('Journal', () => {
 
   it.each([
     ['removed', async (path: string) => rm(path), 'ENOENT'],
-    ['replaced by another file', async (path: string) => {
-      await writeFile(`${path}.new`, line(1));
-      await rename(`${path}.new`, path);
-    }, 'it was removed or replaced while the run was live'],
+    [
+      'replaced by another file',
+      async (path: string) => {
+        await writeFile(`${path}.new`, line(1));
+        await rename(`${path}.new`, path);
+      },
+      'it was removed or replaced while the run was live',
+    ],
   ])('refuses to append once the journal was %s while the run was live: the run stops', async (_what, change, why) => {
     const path = join(tempDir(), 'checkpoint.journal');
     const journal = await Journal.open(path);

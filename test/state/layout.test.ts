@@ -35,7 +35,8 @@ describe('state layout', () => {
   });
 
   it('refuses a state folder name that could leave the state directory', () => {
-    for (const folder of ['..', '.', '../x', 'a/b', '/etc', '', '.hidden']) expect(() => runbookPaths('/s', { folder })).toThrow(RangeError);
+    for (const folder of ['..', '.', '../x', 'a/b', '/etc', '', '.hidden'])
+      expect(() => runbookPaths('/s', { folder })).toThrow(RangeError);
   });
 
   it('rejects an attempt number that is not a positive integer', () => {

@@ -107,7 +107,9 @@ describe('acquireLock', () => {
   });
 
   it('lets exactly one of several simultaneous runs take a free lock', async () => {
-    const attempts = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => acquireLock(tempDir(), { runId: `r${i}`, operator: 'x' })));
+    const attempts = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) => acquireLock(tempDir(), { runId: `r${i}`, operator: 'x' })),
+    );
     expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
     for (const attempt of attempts) {
       if (attempt.status === 'rejected') expect(attempt.reason).toBeInstanceOf(LockHeldError);
@@ -116,7 +118,9 @@ describe('acquireLock', () => {
 
   it('lets exactly one of several simultaneous runs take over a dead lock', async () => {
     await writeLock(JSON.stringify(holderFile(await deadPid())));
-    const attempts = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => acquireLock(tempDir(), { runId: `r${i}`, operator: 'x' })));
+    const attempts = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) => acquireLock(tempDir(), { runId: `r${i}`, operator: 'x' })),
+    );
     const winners = attempts.filter((a) => a.status === 'fulfilled');
     expect(winners).toHaveLength(1);
     const winner = winners[0]?.status === 'fulfilled' ? winners[0].value : null;
@@ -172,7 +176,9 @@ describe('acquireLock', () => {
       const path = await writeLock(stale);
       await leftMarker(path, stale, { ...holderFile(await deadPid()), runId: 'killed-taker' });
 
-      const attempts = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => acquireLock(tempDir(), { runId: `r${i}`, operator: 'x' })));
+      const attempts = await Promise.allSettled(
+        Array.from({ length: 6 }, (_, i) => acquireLock(tempDir(), { runId: `r${i}`, operator: 'x' })),
+      );
       const winners = attempts.filter((a) => a.status === 'fulfilled');
       expect(winners).toHaveLength(1);
       for (const attempt of attempts) {
@@ -269,7 +275,9 @@ describe('a takeover cleans up and names the run (issue 10, item 19)', () => {
     const dead = { ...holderFile(await deadPid()), runId: NO_RUN_YET };
     await writeLock(JSON.stringify(dead));
     const lock = await acquireLock(tempDir(), { runId: '20261122T020000Z-bbbb', operator: 'bob' });
-    expect(lock.takenOver?.notice).toMatch(/^took over the lock of run 20261122T020000Z-bbbb \(user alice on host .*, pid \d+, operator alice, since .*\): its process is gone$/);
+    expect(lock.takenOver?.notice).toMatch(
+      /^took over the lock of run 20261122T020000Z-bbbb \(user alice on host .*, pid \d+, operator alice, since .*\): its process is gone$/,
+    );
     expect(lock.takenOver?.notice).not.toContain('run new');
   });
 
@@ -298,7 +306,9 @@ describe('a takeover cleans up and names the run (issue 10, item 19)', () => {
     const starting = { ...holderFile(await deadPid()), runId: NO_RUN_YET };
     await writeLock(JSON.stringify(starting));
     const second = await acquireLock(tempDir(), { runId: null, operator: 'bob' });
-    expect(second.takenOver?.notice).toMatch(new RegExp(`^took over the lock of pid ${starting.pid} \\(.*\\), which had not recorded a run yet: its process is gone$`));
+    expect(second.takenOver?.notice).toMatch(
+      new RegExp(`^took over the lock of pid ${starting.pid} \\(.*\\), which had not recorded a run yet: its process is gone$`),
+    );
   });
 });
 
@@ -317,18 +327,28 @@ describe('what the operator is told (npm run mutate found these unasserted)', ()
     const stale = JSON.stringify(holderFile(await deadPid()));
     const path = await writeLock(stale);
     const taker = await liveProcess();
-    await writeFile(`${path}.takeover-${createHash('sha256').update(stale).digest('hex').slice(0, 16)}`, JSON.stringify(holderFile(taker.pid)));
+    await writeFile(
+      `${path}.takeover-${createHash('sha256').update(stale).digest('hex').slice(0, 16)}`,
+      JSON.stringify(holderFile(taker.pid)),
+    );
     const error = await acquireLock(tempDir(), { runId: 'r2', operator: 'bob' }).catch((e: unknown) => e);
-    expect((error as LockHeldError).message).toContain(`; wait for that run to finish or stop it; if pid ${taker.pid} is not waymark, remove ${path}`);
+    expect((error as LockHeldError).message).toContain(
+      `; wait for that run to finish or stop it; if pid ${taker.pid} is not waymark, remove ${path}`,
+    );
   });
 
   it('a takeover in progress on another host is refused as one whose process cannot be checked', async () => {
     const stale = JSON.stringify(holderFile(await deadPid()));
     const path = await writeLock(stale);
-    await writeFile(`${path}.takeover-${createHash('sha256').update(stale).digest('hex').slice(0, 16)}`, JSON.stringify(holderFile(4242, 'elsewhere.example')));
+    await writeFile(
+      `${path}.takeover-${createHash('sha256').update(stale).digest('hex').slice(0, 16)}`,
+      JSON.stringify(holderFile(4242, 'elsewhere.example')),
+    );
     const error = await acquireLock(tempDir(), { runId: 'r2', operator: 'bob' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LockHeldError);
-    expect((error as LockHeldError).message).toContain(`; its process cannot be checked from ${hostname()}; if that run is gone, remove ${path}`);
+    expect((error as LockHeldError).message).toContain(
+      `; its process cannot be checked from ${hostname()}; if that run is gone, remove ${path}`,
+    );
   });
 
   it.each([
@@ -337,7 +357,10 @@ describe('what the operator is told (npm run mutate found these unasserted)', ()
   ])('takes over a lock holding %s as unreadable', async (_what, content) => {
     const path = await writeLock(content);
     const lock = await acquireLock(tempDir(), { runId: 'r2', operator: 'bob' });
-    expect(lock.takenOver).toEqual({ previous: null, notice: `took over the lock ${path} of run r2: it could not be read (probably left by a crash)` });
+    expect(lock.takenOver).toEqual({
+      previous: null,
+      notice: `took over the lock ${path} of run r2: it could not be read (probably left by a crash)`,
+    });
   });
 
   it('an unreadable lock taken over for a new run is named by its path alone', async () => {
@@ -353,7 +376,9 @@ describe('what the operator is told (npm run mutate found these unasserted)', ()
     dir = join(dir, 'e'.repeat(4076 - dir.length - 1));
     const error = await acquireLock(dir, { runId: 'r1', operator: 'carol' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StateError);
-    expect((error as StateError).message).toMatch(new RegExp(`^lock file ${dir}/lock\\.json cannot be created: .*ENAMETOOLONG.*; check the permissions of ${dir}$`));
+    expect((error as StateError).message).toMatch(
+      new RegExp(`^lock file ${dir}/lock\\.json cannot be created: .*ENAMETOOLONG.*; check the permissions of ${dir}$`),
+    );
     expect((error as StateError).cause).toMatchObject({ code: 'ENAMETOOLONG' });
   });
 
@@ -362,7 +387,9 @@ describe('what the operator is told (npm run mutate found these unasserted)', ()
     await writeFile(notADir, '');
     const error = await liveHolder(notADir).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StateError);
-    expect((error as StateError).message).toMatch(new RegExp(`^lock file ${notADir}/lock\\.json cannot be read: .*ENOTDIR.*; check its permissions$`));
+    expect((error as StateError).message).toMatch(
+      new RegExp(`^lock file ${notADir}/lock\\.json cannot be read: .*ENOTDIR.*; check its permissions$`),
+    );
     expect((error as StateError).cause).toMatchObject({ code: 'ENOTDIR' });
   });
 });
@@ -410,37 +437,45 @@ describe('releasing only what is ours (npm run mutate found these unasserted)', 
 });
 
 describe('a third crash inside the recovery is left to a human (npm run mutate found this unasserted)', () => {
-  const markerOf = (path: string, content: string): string => `${path}.takeover-${createHash('sha256').update(content).digest('hex').slice(0, 16)}`;
+  const markerOf = (path: string, content: string): string =>
+    `${path}.takeover-${createHash('sha256').update(content).digest('hex').slice(0, 16)}`;
 
   it.each([
-    ['a dead pid', async () => JSON.stringify({ ...holderFile(await deadPid()), runId: 'killed-thrice' }), (text: string) => `pid ${(JSON.parse(text) as LockHolder).pid}, which is gone`],
+    [
+      'a dead pid',
+      async () => JSON.stringify({ ...holderFile(await deadPid()), runId: 'killed-thrice' }),
+      (text: string) => `pid ${(JSON.parse(text) as LockHolder).pid}, which is gone`,
+    ],
     ['nothing readable', async () => '', () => 'a process that left no readable record'],
-  ])('refuses with markers three deep, the last left by %s, naming what to remove; removing it lets the next run through', async (_what, third, who) => {
-    const stale = JSON.stringify(holderFile(await deadPid()));
-    const path = await writeLock(stale);
-    const first = JSON.stringify({ ...holderFile(await deadPid()), runId: 'killed-taker' });
-    const second = JSON.stringify({ ...holderFile(await deadPid()), runId: 'killed-again' });
-    const thirdText = await third();
-    const marker1 = markerOf(path, stale);
-    const marker2 = markerOf(marker1, first);
-    const marker3 = markerOf(marker2, second);
-    await writeFile(marker1, first);
-    await writeFile(marker2, second);
-    await writeFile(marker3, thirdText);
+  ])(
+    'refuses with markers three deep, the last left by %s, naming what to remove; removing it lets the next run through',
+    async (_what, third, who) => {
+      const stale = JSON.stringify(holderFile(await deadPid()));
+      const path = await writeLock(stale);
+      const first = JSON.stringify({ ...holderFile(await deadPid()), runId: 'killed-taker' });
+      const second = JSON.stringify({ ...holderFile(await deadPid()), runId: 'killed-again' });
+      const thirdText = await third();
+      const marker1 = markerOf(path, stale);
+      const marker2 = markerOf(marker1, first);
+      const marker3 = markerOf(marker2, second);
+      await writeFile(marker1, first);
+      await writeFile(marker2, second);
+      await writeFile(marker3, thirdText);
 
-    const error = await acquireLock(tempDir(), { runId: 'r2', operator: 'bob' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(StateError);
-    expect((error as StateError).message).toBe(
-      `lock file ${marker2} was being taken over by ${who(thirdText)}; once no waymark run is live, remove ${marker3} and ${marker2}`,
-    );
-    expect(await readFile(path, 'utf8')).toBe(stale);
+      const error = await acquireLock(tempDir(), { runId: 'r2', operator: 'bob' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StateError);
+      expect((error as StateError).message).toBe(
+        `lock file ${marker2} was being taken over by ${who(thirdText)}; once no waymark run is live, remove ${marker3} and ${marker2}`,
+      );
+      expect(await readFile(path, 'utf8')).toBe(stale);
 
-    await rm(marker3);
-    await rm(marker2);
-    const lock = await acquireLock(tempDir(), { runId: 'r2', operator: 'bob' });
-    expect(lock.holder.runId).toBe('r2');
-    expect(await readdir(tempDir())).toEqual(['lock.json']);
-  });
+      await rm(marker3);
+      await rm(marker2);
+      const lock = await acquireLock(tempDir(), { runId: 'r2', operator: 'bob' });
+      expect(lock.holder.runId).toBe('r2');
+      expect(await readdir(tempDir())).toEqual(['lock.json']);
+    },
+  );
 });
 
 describe('which leftover temp files a takeover removes (npm run mutate found these unasserted)', () => {

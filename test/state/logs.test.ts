@@ -47,7 +47,10 @@ describe('openBlockLog', () => {
   it('still writes the output of a block that has gone quiet', async () => {
     const log = await openBlockLog(tempDir(), 'quiet', 1, { idleFlushMs: 20 });
     log.write('waiting for the database');
-    await vi.waitFor(async () => expect(await readFile(log.path, 'utf8')).toBe('waiting for the database\n'), { timeout: 2000, interval: 10 });
+    await vi.waitFor(async () => expect(await readFile(log.path, 'utf8')).toBe('waiting for the database\n'), {
+      timeout: 2000,
+      interval: 10,
+    });
     await log.close();
   });
 

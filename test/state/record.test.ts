@@ -14,7 +14,8 @@ describe('readRecord', () => {
   });
 
   it('is null for text that is not a JSON object', () => {
-    for (const text of ['', '{"pid":42,"user":"a"', 'null', '"text"', '42', '[4242,"a","b"]']) expect(readRecord(text, HOLDER), text).toBeNull();
+    for (const text of ['', '{"pid":42,"user":"a"', 'null', '"text"', '42', '[4242,"a","b"]'])
+      expect(readRecord(text, HOLDER), text).toBeNull();
   });
 
   it('is null when a field is missing or of another kind', () => {
@@ -24,7 +25,8 @@ describe('readRecord', () => {
   });
 
   it('a positive integer is a whole number above 0 (a pid of 0 or -n would probe a process group)', () => {
-    for (const pid of ['0', '-1', '1.5', '1e300', '9007199254740993']) expect(readRecord(`{"pid":${pid},"user":"a","host":"h"}`, HOLDER), pid).toBeNull();
+    for (const pid of ['0', '-1', '1.5', '1e300', '9007199254740993'])
+      expect(readRecord(`{"pid":${pid},"user":"a","host":"h"}`, HOLDER), pid).toBeNull();
     expect(readRecord('{"pid":1,"user":"a","host":"h"}', HOLDER)).toEqual({ pid: 1, user: 'a', host: 'h' });
   });
 

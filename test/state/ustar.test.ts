@@ -24,7 +24,9 @@ describe('ustar', () => {
       writeFileSync(join(dir, 'a.tar'), archive);
       execFileSync('tar', ['-xf', 'a.tar'], { cwd: dir });
       expect(readFileSync(join(dir, longName))).toEqual(entries[1]?.data);
-      expect(execFileSync('tar', ['-tvf', 'a.tar', '--numeric-owner'], { cwd: dir, env: { TZ: 'UTC' } }).toString()).toContain('-rw------- 0/0');
+      expect(execFileSync('tar', ['-tvf', 'a.tar', '--numeric-owner'], { cwd: dir, env: { TZ: 'UTC' } }).toString()).toContain(
+        '-rw------- 0/0',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -41,7 +43,14 @@ describe('ustar', () => {
     expect(() => readUstar(damaged)).toThrow(/does not match its checksum/);
     const link = Buffer.from(archive);
     link.write('2', 156);
-    link.write(`${(link.subarray(0, 512).reduce((sum, byte, i) => sum + (i >= 148 && i < 156 ? 32 : byte), 0)).toString(8).padStart(6, '0')}\0 `, 148);
+    link.write(
+      `${link
+        .subarray(0, 512)
+        .reduce((sum, byte, i) => sum + (i >= 148 && i < 156 ? 32 : byte), 0)
+        .toString(8)
+        .padStart(6, '0')}\0 `,
+      148,
+    );
     expect(() => readUstar(link)).toThrow(new TarFormatError('bundle/a is not a regular file (tar type "2")'));
     expect(() => readUstar(archive.subarray(0, 514))).toThrow(/cut short/);
     expect(() => readUstar(archive.subarray(0, 1024))).toThrow(/without its end marker/);

@@ -32,12 +32,41 @@ export interface Invocation {
 // Variables the shipped runbooks declare: the environment beats a profile, so a stray one in the
 // test runner's environment must not leak into a run.
 const RUNBOOK_VARIABLES = new Set([
-  'DB_SOCKET', 'DB_USER', 'DB_PASSWORD', 'DB_CLIENT_CNF', 'SCHEMAS', 'CONTROLLERS', 'VOLUME_HOSTS',
-  'NOVA_MANAGE', 'NOVA_STATUS', 'CINDER_MANAGE', 'UPGRADE_VENVS', 'SSH', 'BACKUP_DIR', 'MIN_FREE_GB', 'BACKUP_MAX_AGE_MIN',
-  'FROM', 'TO', 'FROM_SCHEMA', 'TO_SCHEMA', 'THIS_HOST', 'COMPUTE_CANARY', 'BATCH_SIZE', 'ORPHAN_AFTER_HOURS', 'RELOAD',
-  'SANDBOX', 'TARGET_VERSION', 'ADMIN_TOKEN', 'DEMO_ADMIN_TOKEN', 'BREAK_MIGRATION', 'INVENTORY',
-  'EXPAND_SCHEMA', 'HEAT_MANAGE',
-  'TO_MAJOR', 'IRONIC_COMPUTE_HOST', 'IRONIC_DBSYNC',
+  'DB_SOCKET',
+  'DB_USER',
+  'DB_PASSWORD',
+  'DB_CLIENT_CNF',
+  'SCHEMAS',
+  'CONTROLLERS',
+  'VOLUME_HOSTS',
+  'NOVA_MANAGE',
+  'NOVA_STATUS',
+  'CINDER_MANAGE',
+  'UPGRADE_VENVS',
+  'SSH',
+  'BACKUP_DIR',
+  'MIN_FREE_GB',
+  'BACKUP_MAX_AGE_MIN',
+  'FROM',
+  'TO',
+  'FROM_SCHEMA',
+  'TO_SCHEMA',
+  'THIS_HOST',
+  'COMPUTE_CANARY',
+  'BATCH_SIZE',
+  'ORPHAN_AFTER_HOURS',
+  'RELOAD',
+  'SANDBOX',
+  'TARGET_VERSION',
+  'ADMIN_TOKEN',
+  'DEMO_ADMIN_TOKEN',
+  'BREAK_MIGRATION',
+  'INVENTORY',
+  'EXPAND_SCHEMA',
+  'HEAT_MANAGE',
+  'TO_MAJOR',
+  'IRONIC_COMPUTE_HOST',
+  'IRONIC_DBSYNC',
 ]);
 
 /**
@@ -47,7 +76,8 @@ const RUNBOOK_VARIABLES = new Set([
 export function testEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value === undefined || key.startsWith('WAYMARK_') || RUNBOOK_VARIABLES.has(key) || key.startsWith('VITEST') || key === 'NODE_ENV') continue;
+    if (value === undefined || key.startsWith('WAYMARK_') || RUNBOOK_VARIABLES.has(key) || key.startsWith('VITEST') || key === 'NODE_ENV')
+      continue;
     env[key] = value;
   }
   return { ...env, NO_COLOR: '1', ...extra };
@@ -108,7 +138,12 @@ export function spawnWaymark(args: string[], options: WaymarkOptions = {}) {
 
 /** What a finished waymark process printed and how it ended (-1 when a signal ended it). */
 export function invocation(result: { exitCode?: number | undefined; stdout?: unknown; stderr?: unknown; all?: unknown }): Invocation {
-  return { code: typeof result.exitCode === 'number' ? result.exitCode : -1, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), all: String(result.all ?? '') };
+  return {
+    code: typeof result.exitCode === 'number' ? result.exitCode : -1,
+    stdout: String(result.stdout ?? ''),
+    stderr: String(result.stderr ?? ''),
+    all: String(result.all ?? ''),
+  };
 }
 
 /** Run waymark to its end; never rejects on a non-zero exit. */

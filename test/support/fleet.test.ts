@@ -64,19 +64,35 @@ describe.skipIf(!shouldRunFleetTests())('a fleet of real sshd hosts driven by An
     ]);
     await fleet.waitReady();
 
-    const round = ansible(fleet, 'ansible', ['all', '-o', '-m', 'ansible.builtin.shell', '-a', 'echo "$WAYMARK_TESTBED_ROOT $WAYMARK_TESTBED_HOST $PATH"']);
+    const round = ansible(fleet, 'ansible', [
+      'all',
+      '-o',
+      '-m',
+      'ansible.builtin.shell',
+      '-a',
+      'echo "$WAYMARK_TESTBED_ROOT $WAYMARK_TESTBED_HOST $PATH"',
+    ]);
     console.info(`ansible round over 3 hosts: ${round.ms} ms`);
     const first = outcomes(round.output);
     expect(round.status, round.output).toBe(0);
     for (const host of fleet.hosts) {
       expect(first.get(host.name), round.output).toMatch(/\| CHANGED \| rc=0/);
       // Its own root and name, and sshd's plain PATH after the testbed's host tools, rather than the developer's shell set-up.
-      expect(first.get(host.name)).toContain(`${host.root} ${host.name} ${HOST_TOOLS}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`);
+      expect(first.get(host.name)).toContain(
+        `${host.root} ${host.name} ${HOST_TOOLS}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+      );
     }
 
     // The production command names reach the testbed's stand-ins for that host; this fleet's folder
     // has no MariaDB testbed above it, so they say so by name, with the stand-in's exit code.
-    const tools = ansible(fleet, 'ansible', ['ctl-1', '-o', '-m', 'ansible.builtin.shell', '-a', "for t in sudo yum systemctl crudini; do command -v $t; done; sudo yum -y update 'openstack-nova-*'"]);
+    const tools = ansible(fleet, 'ansible', [
+      'ctl-1',
+      '-o',
+      '-m',
+      'ansible.builtin.shell',
+      '-a',
+      "for t in sudo yum systemctl crudini; do command -v $t; done; sudo yum -y update 'openstack-nova-*'",
+    ]);
     const tool = outcomes(tools.output).get('ctl-1') ?? '';
     expect(tool, tools.output).toMatch(/\| FAILED! => .*"rc": 1\b/);
     for (const name of ['sudo', 'yum', 'systemctl', 'crudini']) expect(tool).toContain(join(HOST_TOOLS, name));
@@ -104,74 +120,93 @@ describe.skipIf(!shouldRunFleetTests())('a fleet of real sshd hosts driven by An
   }, 120_000);
 });
 
-describeWithFleet('ansible-playbook against a fleet with a failed and an unreachable host', (theFleet) => {
-  it('host-upgrade moves each reachable host\'s version; the exit code is 4 when a host is unreachable, even with another failed, and 2 with failures only', async () => {
-    const fleet = theFleet();
-    const playbook = join(fleet.dir, 'upgrade.yml');
-    // cmp-2 fails before upgrading; the target release reaches the host as environment (TO).
-    writeFileSync(
-      playbook,
-      [
-        '- hosts: all',
-        '  gather_facts: false',
-        '  environment:',
-        '    TO: ocata',
-        '  tasks:',
-        `    - ansible.builtin.shell: test "$WAYMARK_TESTBED_HOST" != cmp-2 && ${HOST_UPGRADE} nova-compute`,
-        '',
-      ].join('\n'),
-    );
-    fleet.kill('cmp-1');
+describeWithFleet(
+  'ansible-playbook against a fleet with a failed and an unreachable host',
+  (theFleet) => {
+    it("host-upgrade moves each reachable host's version; the exit code is 4 when a host is unreachable, even with another failed, and 2 with failures only", async () => {
+      const fleet = theFleet();
+      const playbook = join(fleet.dir, 'upgrade.yml');
+      // cmp-2 fails before upgrading; the target release reaches the host as environment (TO).
+      writeFileSync(
+        playbook,
+        [
+          '- hosts: all',
+          '  gather_facts: false',
+          '  environment:',
+          '    TO: ocata',
+          '  tasks:',
+          `    - ansible.builtin.shell: test "$WAYMARK_TESTBED_HOST" != cmp-2 && ${HOST_UPGRADE} nova-compute`,
+          '',
+        ].join('\n'),
+      );
+      fleet.kill('cmp-1');
 
-    const mixed = ansible(fleet, 'ansible-playbook', [playbook]);
-    console.info(`ansible-playbook, one host failed and one unreachable: exit ${mixed.status} in ${mixed.ms} ms`);
-    expect(mixed.output).toMatch(/cmp-1\s+: ok=0 .*unreachable=1/);
-    expect(mixed.output).toMatch(/cmp-2\s+: ok=0 .*failed=1/);
-    expect(mixed.output).toMatch(/ctl-1\s+: ok=1 /);
-    // ansible-core 2.14 checks unreachable hosts before failed ones (plugins/strategy/__init__.py).
-    expect(mixed.status, mixed.output).toBe(4);
-    expect(readFileSync(fleet.host('ctl-1').versionFile, 'utf8')).toBe('ocata\n');
-    expect(readFileSync(fleet.host('cmp-1').versionFile, 'utf8')).toBe('newton\n');
-    expect(readFileSync(fleet.host('cmp-2').versionFile, 'utf8')).toBe('newton\n');
+      const mixed = ansible(fleet, 'ansible-playbook', [playbook]);
+      console.info(`ansible-playbook, one host failed and one unreachable: exit ${mixed.status} in ${mixed.ms} ms`);
+      expect(mixed.output).toMatch(/cmp-1\s+: ok=0 .*unreachable=1/);
+      expect(mixed.output).toMatch(/cmp-2\s+: ok=0 .*failed=1/);
+      expect(mixed.output).toMatch(/ctl-1\s+: ok=1 /);
+      // ansible-core 2.14 checks unreachable hosts before failed ones (plugins/strategy/__init__.py).
+      expect(mixed.status, mixed.output).toBe(4);
+      expect(readFileSync(fleet.host('ctl-1').versionFile, 'utf8')).toBe('ocata\n');
+      expect(readFileSync(fleet.host('cmp-1').versionFile, 'utf8')).toBe('newton\n');
+      expect(readFileSync(fleet.host('cmp-2').versionFile, 'utf8')).toBe('newton\n');
 
-    const unreachableOnly = ansible(fleet, 'ansible-playbook', [playbook, '--limit', 'ctl-1,cmp-1']);
-    console.info(`ansible-playbook, one host unreachable: exit ${unreachableOnly.status} in ${unreachableOnly.ms} ms`);
-    expect(unreachableOnly.output).toMatch(/cmp-1\s+: ok=0 .*unreachable=1/);
-    expect(unreachableOnly.output).toMatch(/ctl-1\s+: ok=1 .*failed=0/);
-    expect(unreachableOnly.status, unreachableOnly.output).toBe(4);
+      const unreachableOnly = ansible(fleet, 'ansible-playbook', [playbook, '--limit', 'ctl-1,cmp-1']);
+      console.info(`ansible-playbook, one host unreachable: exit ${unreachableOnly.status} in ${unreachableOnly.ms} ms`);
+      expect(unreachableOnly.output).toMatch(/cmp-1\s+: ok=0 .*unreachable=1/);
+      expect(unreachableOnly.output).toMatch(/ctl-1\s+: ok=1 .*failed=0/);
+      expect(unreachableOnly.status, unreachableOnly.output).toBe(4);
 
-    const failedOnly = ansible(fleet, 'ansible-playbook', [playbook, '--limit', 'ctl-1,cmp-2']);
-    console.info(`ansible-playbook, one host failed: exit ${failedOnly.status} in ${failedOnly.ms} ms`);
-    expect(failedOnly.output).toMatch(/cmp-2\s+: ok=0 .*failed=1/);
-    expect(failedOnly.output).toMatch(/ctl-1\s+: ok=1 .*failed=0/);
-    expect(failedOnly.status, failedOnly.output).toBe(2);
-  }, 120_000);
+      const failedOnly = ansible(fleet, 'ansible-playbook', [playbook, '--limit', 'ctl-1,cmp-2']);
+      console.info(`ansible-playbook, one host failed: exit ${failedOnly.status} in ${failedOnly.ms} ms`);
+      expect(failedOnly.output).toMatch(/cmp-2\s+: ok=0 .*failed=1/);
+      expect(failedOnly.output).toMatch(/ctl-1\s+: ok=1 .*failed=0/);
+      expect(failedOnly.status, failedOnly.output).toBe(2);
+    }, 120_000);
 
-  it('kill ends a live session on the host, and the command it runs, at once', async () => {
-    const fleet = theFleet();
-    const host = fleet.host('ctl-1');
-    const session = spawn(
-      'ssh',
-      ['-i', fleet.clientKey, '-p', String(fleet.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', `${userInfo().username}@${host.address}`, 'echo $$; exec sleep 300'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    try {
-      const remotePid = await new Promise<number>((resolve, reject) => {
-        session.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
-        session.once('exit', (code) => reject(new Error(`ssh exited with ${code} before the command started`)));
-      });
-      expect(running(remotePid)).toBe(true);
-      const exited = new Promise<number | null>((resolve) => session.once('exit', resolve));
-      const began = Date.now();
-      fleet.kill('ctl-1');
-      expect(await exited).toBe(255);
-      console.info(`a live ssh session ended ${Date.now() - began} ms after kill`);
-      expect(running(remotePid)).toBe(false);
-    } finally {
-      session.kill('SIGKILL');
-    }
-  }, 60_000);
-}, { hosts: 3, groups: { controllers: 1, computes: 2 } });
+    it('kill ends a live session on the host, and the command it runs, at once', async () => {
+      const fleet = theFleet();
+      const host = fleet.host('ctl-1');
+      const session = spawn(
+        'ssh',
+        [
+          '-i',
+          fleet.clientKey,
+          '-p',
+          String(fleet.port),
+          '-o',
+          'StrictHostKeyChecking=no',
+          '-o',
+          'UserKnownHostsFile=/dev/null',
+          '-o',
+          'LogLevel=ERROR',
+          '-o',
+          'BatchMode=yes',
+          `${userInfo().username}@${host.address}`,
+          'echo $$; exec sleep 300',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      try {
+        const remotePid = await new Promise<number>((resolve, reject) => {
+          session.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+          session.once('exit', (code) => reject(new Error(`ssh exited with ${code} before the command started`)));
+        });
+        expect(running(remotePid)).toBe(true);
+        const exited = new Promise<number | null>((resolve) => session.once('exit', resolve));
+        const began = Date.now();
+        fleet.kill('ctl-1');
+        expect(await exited).toBe(255);
+        console.info(`a live ssh session ended ${Date.now() - began} ms after kill`);
+        expect(running(remotePid)).toBe(false);
+      } finally {
+        session.kill('SIGKILL');
+      }
+    }, 60_000);
+  },
+  { hosts: 3, groups: { controllers: 1, computes: 2 } },
+);
 
 describe.skipIf(!shouldRunFleetTests())('a fleet of 12 hosts', () => {
   it('starts with 3 controllers and 9 computes by default, all ready', async () => {

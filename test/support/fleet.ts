@@ -155,7 +155,14 @@ export async function startFleet(options: StartFleetOptions): Promise<Fleet> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'wm-fleet-'));
   let up: Awaited<ReturnType<typeof fleetUp>>;
   try {
-    up = await fleetUp({ dir, hosts: options.hosts, controllers: controllersOf(options), at: options.at ?? DEFAULT_RELEASE, watch: process.pid, testbed: options.testbed });
+    up = await fleetUp({
+      dir,
+      hosts: options.hosts,
+      controllers: controllersOf(options),
+      at: options.at ?? DEFAULT_RELEASE,
+      watch: process.pid,
+      testbed: options.testbed,
+    });
   } catch (error) {
     fleetDown({ dir });
     if (ownDir) rmSync(dir, { recursive: true, force: true });

@@ -106,11 +106,7 @@ export function shouldRunMariaDbTests(): boolean {
  * A `describe` whose tests share one private server, started before them and
  * stopped after. `server()` returns it inside tests and hooks.
  */
-export function describeWithMariaDb(
-  name: string,
-  fn: (server: () => MariaDb) => void,
-  options: StartOptions = {},
-): void {
+export function describeWithMariaDb(name: string, fn: (server: () => MariaDb) => void, options: StartOptions = {}): void {
   describe.skipIf(!shouldRunMariaDbTests())(name, () => {
     let running: MariaDb | undefined;
     beforeAll(async () => {
@@ -207,9 +203,7 @@ export async function startMariaDb(options: StartOptions = {}): Promise<MariaDb>
   if (install.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
     const output = `${install.stdout ?? ''}${install.stderr ?? ''}`.trimEnd().split('\n').slice(-20).join('\n');
-    throw new Error(
-      `mariadb-install-db failed (${install.error?.message ?? `exit ${install.status ?? install.signal}`}):\n${output}`,
-    );
+    throw new Error(`mariadb-install-db failed (${install.error?.message ?? `exit ${install.status ?? install.signal}`}):\n${output}`);
   }
 
   const server: ChildProcess = spawn(

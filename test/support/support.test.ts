@@ -18,7 +18,9 @@ describe('waitFor', () => {
   });
 
   it('names what it waited for and for how long when it never holds', async () => {
-    await expect(waitFor(() => false, { timeout: 60, interval: 10, what: 'the block starting' })).rejects.toThrow('the block starting did not happen within 60 ms');
+    await expect(waitFor(() => false, { timeout: 60, interval: 10, what: 'the block starting' })).rejects.toThrow(
+      'the block starting did not happen within 60 ms',
+    );
     const started = Date.now();
     expect(await waitFor(() => false, 60, 10)).toBe(false);
     expect(Date.now() - started).toBeGreaterThanOrEqual(55);
@@ -26,7 +28,13 @@ describe('waitFor', () => {
 
   it('shows the last value it saw', async () => {
     let n = 0;
-    await expect(waitForValue(() => `screen ${++n}`, (screen) => screen === 'never', { timeout: 50, interval: 10, what: 'the prompt' })).rejects.toThrow(/the prompt did not happen within 50 ms; last seen:\nscreen \d+/);
+    await expect(
+      waitForValue(
+        () => `screen ${++n}`,
+        (screen) => screen === 'never',
+        { timeout: 50, interval: 10, what: 'the prompt' },
+      ),
+    ).rejects.toThrow(/the prompt did not happen within 50 ms; last seen:\nscreen \d+/);
   });
 });
 

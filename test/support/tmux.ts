@@ -43,12 +43,37 @@ export class Tmux {
    * A shell around it writes the exit status to a file: tmux's own pane_dead_status is not to be
    * trusted here (its server sometimes never reaps a pane's process).
    */
-  async start(session: string, command: string[], options: { cwd: string; columns: number; rows: number; env?: Record<string, string> }): Promise<void> {
+  async start(
+    session: string,
+    command: string[],
+    options: { cwd: string; columns: number; rows: number; env?: Record<string, string> },
+  ): Promise<void> {
     const env = options.env ?? terminalEnv();
     const exitFile = this.#exitFile(session);
     rmSync(exitFile, { force: true });
-    const argv = ['sh', '-c', `"$@"; echo "$?" > ${shellQuote(exitFile)}.tmp && mv ${shellQuote(exitFile)}.tmp ${shellQuote(exitFile)}`, 'sh', 'env', '-i', ...Object.entries(env).map(([key, value]) => `${key}=${value}`), ...command];
-    await this.#tmux(['new-session', '-d', '-s', session, '-x', String(options.columns), '-y', String(options.rows), '-c', options.cwd, argv.map(shellQuote).join(' ')]);
+    const argv = [
+      'sh',
+      '-c',
+      `"$@"; echo "$?" > ${shellQuote(exitFile)}.tmp && mv ${shellQuote(exitFile)}.tmp ${shellQuote(exitFile)}`,
+      'sh',
+      'env',
+      '-i',
+      ...Object.entries(env).map(([key, value]) => `${key}=${value}`),
+      ...command,
+    ];
+    await this.#tmux([
+      'new-session',
+      '-d',
+      '-s',
+      session,
+      '-x',
+      String(options.columns),
+      '-y',
+      String(options.rows),
+      '-c',
+      options.cwd,
+      argv.map(shellQuote).join(' '),
+    ]);
   }
 
   #exitFile(session: string): string {
@@ -56,7 +81,11 @@ export class Tmux {
   }
 
   /** `waymark ARGS...` (the built binary) in a new session. */
-  startWaymark(session: string, args: string[], options: { cwd: string; columns?: number; rows?: number; env?: Record<string, string> }): Promise<void> {
+  startWaymark(
+    session: string,
+    args: string[],
+    options: { cwd: string; columns?: number; rows?: number; env?: Record<string, string> },
+  ): Promise<void> {
     return this.start(session, [process.execPath, BIN, ...args], { columns: 80, rows: 24, ...options });
   }
 
@@ -69,12 +98,21 @@ export class Tmux {
   }
 
   /** Poll the screen until `pattern` matches; the failure shows the last screen. */
-  async waitFor(session: string, pattern: RegExp, timeoutMs = 15_000, options: { history?: boolean; pollMs?: number } = {}): Promise<string> {
-    return waitForValue(() => this.screen(session, options), (screen) => pattern.test(screen), {
-      timeout: timeoutMs,
-      interval: options.pollMs ?? 50,
-      what: `the screen showing ${pattern}`,
-    });
+  async waitFor(
+    session: string,
+    pattern: RegExp,
+    timeoutMs = 15_000,
+    options: { history?: boolean; pollMs?: number } = {},
+  ): Promise<string> {
+    return waitForValue(
+      () => this.screen(session, options),
+      (screen) => pattern.test(screen),
+      {
+        timeout: timeoutMs,
+        interval: options.pollMs ?? 50,
+        what: `the screen showing ${pattern}`,
+      },
+    );
   }
 
   /** Send keys by tmux name (`Enter`, `C-c`, `Down`, `Space`...), or literal text with `{ literal: true }`. */
@@ -96,10 +134,16 @@ export class Tmux {
   /** Wait until the pane's process has exited; its exit status. */
   async waitForExit(session: string, timeoutMs = 15_000): Promise<number> {
     try {
-      return await waitForValue(() => this.exitStatus(session), (status) => status !== null, { timeout: timeoutMs, interval: 50, what: `the command in ${session} exiting` }) as number;
+      return (await waitForValue(
+        () => this.exitStatus(session),
+        (status) => status !== null,
+        { timeout: timeoutMs, interval: 50, what: `the command in ${session} exiting` },
+      )) as number;
     } catch {
       const pid = await this.panePid(session);
-      throw new Error(`the command in ${session} (under pane pid ${pid}, ${processState(pid)}) did not exit within ${timeoutMs} ms; last screen:\n${await this.screen(session)}`);
+      throw new Error(
+        `the command in ${session} (under pane pid ${pid}, ${processState(pid)}) did not exit within ${timeoutMs} ms; last screen:\n${await this.screen(session)}`,
+      );
     }
   }
 
@@ -123,7 +167,7 @@ export class Tmux {
     return (await this.#tmux(['list-buffers'])).trim();
   }
 
-    async resize(session: string, columns: number, rows: number): Promise<void> {
+  async resize(session: string, columns: number, rows: number): Promise<void> {
     await this.#tmux(['resize-window', '-t', session, '-x', String(columns), '-y', String(rows)]);
   }
 

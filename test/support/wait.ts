@@ -32,14 +32,19 @@ export function waitFor(condition: () => unknown | Promise<unknown>, options: Wa
 export function waitFor(condition: () => unknown | Promise<unknown>, timeoutMs: number, everyMs?: number): Promise<boolean>;
 export async function waitFor(condition: () => unknown | Promise<unknown>, options: WaitOptions | number, everyMs = 20): Promise<unknown> {
   if (typeof options === 'number') return poll(condition, options, everyMs);
-  if (!(await poll(condition, options.timeout, options.interval ?? 20))) throw new Error(`${options.what} did not happen within ${options.timeout} ms`);
+  if (!(await poll(condition, options.timeout, options.interval ?? 20)))
+    throw new Error(`${options.what} did not happen within ${options.timeout} ms`);
 }
 
 /**
  * Poll `look` until `accept` takes what it returned; that value. The failure names `what` and
  * shows the last value seen (a screen, a file), so a timeout says what was there instead.
  */
-export async function waitForValue<T>(look: () => T | Promise<T>, accept: (value: T) => boolean, options: WaitOptions & { show?: (value: T) => string }): Promise<T> {
+export async function waitForValue<T>(
+  look: () => T | Promise<T>,
+  accept: (value: T) => boolean,
+  options: WaitOptions & { show?: (value: T) => string },
+): Promise<T> {
   let last: T | undefined;
   let seen = false;
   const held = await poll(

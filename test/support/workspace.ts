@@ -62,7 +62,9 @@ export class Workspace {
   lines(name: string): string[] {
     const file = this.path(name);
     if (!existsSync(file)) return [];
-    return readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '');
   }
 
   /** Any waymark command, with this test's state directory. */
@@ -117,7 +119,10 @@ export class Workspace {
   /** The audit trail of a run, parsed line by line. */
   audit(id: string, run?: string): AuditLine[] {
     const text = readFileSync(join(this.runDir(id, run), 'audit.jsonl'), 'utf8');
-    return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as AuditLine);
+    return text
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as AuditLine);
   }
 }
 
@@ -211,7 +216,14 @@ export interface Status {
 export interface Recorded {
   run: string;
   status: string;
-  steps: { id: string; hash: string; status: string; durationMs?: number; failures?: number; blocks: { id: string; status: string; executions: number }[] }[];
+  steps: {
+    id: string;
+    hash: string;
+    status: string;
+    durationMs?: number;
+    failures?: number;
+    blocks: { id: string; status: string; executions: number }[];
+  }[];
 }
 
 /** A scratch folder with a state directory inside it, whose commands run from the repository root by default. */
@@ -235,7 +247,11 @@ export class Scratch {
 
   /** Non-empty lines of a file; [] when it does not exist. */
   lines(file: string): string[] {
-    return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : [];
+    return existsSync(file)
+      ? readFileSync(file, 'utf8')
+          .split('\n')
+          .filter((l) => l !== '')
+      : [];
   }
 
   /** Any command with this scratch's state directory, run from `cwd` (the repository root by default). */
@@ -296,7 +312,9 @@ export function useScratch(prefix = 'wm-compose-'): () => Scratch {
 
 /** The line of `file` (1-based) on which `text` first appears. */
 export function lineOf(file: string, text: string): number {
-  const index = readFileSync(resolve(ROOT, file), 'utf8').split('\n').findIndex((line) => line.includes(text));
+  const index = readFileSync(resolve(ROOT, file), 'utf8')
+    .split('\n')
+    .findIndex((line) => line.includes(text));
   if (index === -1) throw new Error(`${text} is not in ${file}`);
   return index + 1;
 }

@@ -9,7 +9,7 @@ import { KEY, flat, useScreens } from './harness.js';
 const ui = useScreens();
 
 describe('captured values on screen', () => {
-  it('shows a capture in the next step\'s text and the block\'s variables, a secret one masked', async () => {
+  it("shows a capture in the next step's text and the block's variables, a secret one masked", async () => {
     const screen = await ui.open(ui.fixture('capture.md'), { columns: 100, rows: 30 });
     screen.press(KEY.enter);
     await screen.until((f) => expect(f).toMatch(/✓ +RUN +count/));

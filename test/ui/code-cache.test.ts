@@ -29,7 +29,10 @@ function intact(file: string): boolean {
 
 /** Start the TUI with the workspace's cache folder, wait for its screen and then for `saved` (the cache is saved a moment after the first frame), and quit. */
 async function startAndQuit(session: string, saved: () => void): Promise<void> {
-  await ws.tmux.startWaymark(session, ['gate.md', '--state-dir', `state-${session}`], { cwd: ws.dir, env: terminalEnv({ XDG_CACHE_HOME: join(ws.dir, 'cache') }) });
+  await ws.tmux.startWaymark(session, ['gate.md', '--state-dir', `state-${session}`], {
+    cwd: ws.dir,
+    env: terminalEnv({ XDG_CACHE_HOME: join(ws.dir, 'cache') }),
+  });
   await ws.tmux.waitFor(session, /\? help/);
   await vi.waitFor(saved, { timeout: 10_000, interval: 100 });
   await ws.tmux.keys(session, ['q']);

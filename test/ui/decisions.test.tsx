@@ -83,7 +83,9 @@ describe('confirm blocks', () => {
         return match ? [match[1] === '┆' ? match[2] : `\n${match[2]}`] : [];
       })
       .join('');
-    expect(command).toContain('\necho "tables: shadow_instances shadow_instance_actions shadow_block_device_mapping shadow_migrations" > /dev/null');
+    expect(command).toContain(
+      '\necho "tables: shadow_instances shadow_instance_actions shadow_block_device_mapping shadow_migrations" > /dev/null',
+    );
     expect(command).toContain('\necho drop >> counter.txt\n');
 
     for (const ch of 'no') screen.press(ch);

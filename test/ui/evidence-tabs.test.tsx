@@ -13,7 +13,10 @@ const ui = useScreens();
 describe('gate evidence', () => {
   it('expands tabs to 8-column stops, so no value loses a character', async () => {
     const runbook = join(ui.dir(), 'tabs.md');
-    writeFileSync(runbook, "# Tabs\n\n## Count {#count}\n\n```sh check name=count-check\nprintf 'count\\t40\\ncollation\\tlatin1_swedish_ci\\n'\nexit 1\n```\n");
+    writeFileSync(
+      runbook,
+      "# Tabs\n\n## Count {#count}\n\n```sh check name=count-check\nprintf 'count\\t40\\ncollation\\tlatin1_swedish_ci\\n'\nexit 1\n```\n",
+    );
     const screen = await ui.open(runbook);
     screen.press(KEY.enter);
     await screen.until((f) => expect(f).toContain('GATE: check failed count-check'));

@@ -25,7 +25,9 @@ afterEach(() => {
 async function finishedRun(folder: string, steps: number): Promise<RunSession> {
   mkdirSync(folder, { recursive: true });
   const file = join(folder, 'nova-upgrade-of-the-compute-fleet.md');
-  const body = Array.from({ length: steps }, (_, i) => [`## Step ${i + 1} {#step-${i + 1}}`, '', `\`\`\`sh name=s${i + 1}`, 'true', '```', ''].join('\n'));
+  const body = Array.from({ length: steps }, (_, i) =>
+    [`## Step ${i + 1} {#step-${i + 1}}`, '', `\`\`\`sh name=s${i + 1}`, 'true', '```', ''].join('\n'),
+  );
   writeFileSync(file, ['---', 'id: fleet-upgrade', '---', '# Upgrade the fleet', '', ...body].join('\n'));
   const open = () => RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: {}, operator: 'alice' });
   const first = await open();
@@ -35,7 +37,15 @@ async function finishedRun(folder: string, steps: number): Promise<RunSession> {
 }
 
 function renderAt(session: RunSession, columns: number, rows: number, onNewRun: () => void = () => undefined) {
-  const rendered = render(<FinishedScreen state={session.state} notice={session.finishedHeadline()} evidence={session.evidenceNotice()} onNewRun={onNewRun} onQuit={() => undefined} />);
+  const rendered = render(
+    <FinishedScreen
+      state={session.state}
+      notice={session.finishedHeadline()}
+      evidence={session.evidenceNotice()}
+      onNewRun={onNewRun}
+      onQuit={() => undefined}
+    />,
+  );
   const stdout = rendered.stdout as unknown as NodeJS.EventEmitter;
   Object.defineProperty(stdout, 'columns', { configurable: true, get: () => columns });
   Object.defineProperty(stdout, 'rows', { configurable: true, get: () => rows });

@@ -27,7 +27,21 @@ function fleetBook(block: string): string {
   );
   const file = join(dir, 'fleet.md');
   // The script runs in the host's login folder: it writes where the test reads by absolute path.
-  const lines = ['---', 'inventory: inventory.ini', 'vars:', `  OUT: ${join(dir, 'ran.txt')}`, '---', '# Fleet', '', '## Computes {#computes}', '', block, 'echo "$WAYMARK_HOST" >> "$OUT"', '```', ''];
+  const lines = [
+    '---',
+    'inventory: inventory.ini',
+    'vars:',
+    `  OUT: ${join(dir, 'ran.txt')}`,
+    '---',
+    '# Fleet',
+    '',
+    '## Computes {#computes}',
+    '',
+    block,
+    'echo "$WAYMARK_HOST" >> "$OUT"',
+    '```',
+    '',
+  ];
   writeFileSync(file, lines.join('\n'));
   return file;
 }
@@ -41,7 +55,9 @@ describe('fleet blocks in the TUI', () => {
       await screen.until((f) => expect(flat(f)).toMatch(/RUN upgrade paused .* batch 2\/3 next/), 60_000);
       expect(screen.lines('ran.txt')).toEqual(['cmp-1']);
       screen.press(KEY.enter);
-      await screen.until((f) => expect(flat(f)).toContain('fleet block upgrade paused between batches (batch 1/3 ended: 1 ok); batch 2/3 waits for a confirmation'));
+      await screen.until((f) =>
+        expect(flat(f)).toContain('fleet block upgrade paused between batches (batch 1/3 ended: 1 ok); batch 2/3 waits for a confirmation'),
+      );
       expect(flat(screen.live())).toContain('upgrade (shell on each host of hosts=computes:!cmp-9) will run exactly:');
       // Not yet confirmed: nothing more ran.
       expect(screen.lines('ran.txt')).toEqual(['cmp-1']);

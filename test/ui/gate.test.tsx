@@ -45,7 +45,11 @@ describe('a failing check holds the run', () => {
   it('enter and a do not move past it: the next block stays pending', async () => {
     const screen = await failedGate();
     screen.press(KEY.enter);
-    await screen.until((f) => expect(flat(f)).toContain('check charset-check failed and holds the run (it cannot be overridden): r to re-run check charset-check once its cause is fixed'));
+    await screen.until((f) =>
+      expect(flat(f)).toContain(
+        'check charset-check failed and holds the run (it cannot be overridden): r to re-run check charset-check once its cause is fixed',
+      ),
+    );
     screen.press('a');
     await screen.until((f) => expect(f).toContain('holds the run'));
     // `a` ends at the gate without running anything: let it settle, then look at the state.
@@ -79,7 +83,9 @@ describe('o overrides a check', () => {
   it('refuses on a check without override=allowed', async () => {
     const screen = await failedGate();
     screen.press('o');
-    await screen.until((f) => expect(flat(f)).toContain('check charset-check does not allow an override: the runbook must say override=allowed on it'));
+    await screen.until((f) =>
+      expect(flat(f)).toContain('check charset-check does not allow an override: the runbook must say override=allowed on it'),
+    );
     expect(screen.live()).not.toContain('reason to override');
     expect(blockOf(screen.session, 'charset-check').status).toBe('refused');
   });
@@ -133,7 +139,11 @@ describe('an interrupted check is re-run, or overridden where it allows it, neve
     expect(screen.live()).not.toContain('o override');
 
     screen.press('m');
-    await screen.until((f) => expect(flat(f)).toContain('check schema-check cannot be marked done: a check that did not finish is a gate that has not passed; re-run it (it cannot be overridden)'));
+    await screen.until((f) =>
+      expect(flat(f)).toContain(
+        'check schema-check cannot be marked done: a check that did not finish is a gate that has not passed; re-run it (it cannot be overridden)',
+      ),
+    );
     expect(screen.live()).not.toContain('reason to mark');
     // The reason typed anyway (no r, a or q in it) and enter: nothing gets past the gate.
     for (const ch of 'the check is fine') screen.press(ch);
@@ -158,13 +168,20 @@ describe('an interrupted check is re-run, or overridden where it allows it, neve
     expect(screen.live()).toContain('o override');
     expect(screen.live()).not.toContain('m mark done');
     screen.press('m');
-    await screen.until((f) => expect(flat(f)).toContain('check disk-check cannot be marked done: a check that did not finish is a gate that has not passed; re-run it, or override it by name with a reason'));
+    await screen.until((f) =>
+      expect(flat(f)).toContain(
+        'check disk-check cannot be marked done: a check that did not finish is a gate that has not passed; re-run it, or override it by name with a reason',
+      ),
+    );
     screen.press('o');
     await screen.until((f) => expect(f).toContain('reason to override disk-check (10+ characters)'));
     for (const ch of 'DBA freed 12 GiB by hand') screen.press(ch);
     screen.press(KEY.enter);
     await screen.until((f) => expect(f).toMatch(/! +CHECK +disk-check .*overridden/));
-    expect(blockOf(screen.session, 'disk-check')).toMatchObject({ status: 'overridden', override: { reason: 'DBA freed 12 GiB by hand', by: 'tester' } });
+    expect(blockOf(screen.session, 'disk-check')).toMatchObject({
+      status: 'overridden',
+      override: { reason: 'DBA freed 12 GiB by hand', by: 'tester' },
+    });
     screen.press(KEY.enter);
     await screen.until(() => expect(screen.lines('counter.txt')).toEqual(['migrate', 'after-disk']));
     await screen.until(() => expect(screen.session.state.steps[1]?.status).toBe('overridden'));

@@ -133,7 +133,12 @@ export function useScreens(): {
         shellCalls,
         size,
         frame: () => plain(rendered.lastFrame()),
-        live: () => plain(rendered.lastFrame()).replace(/\n$/, '').split('\n').slice(-(size.rows - 1)).join('\n'),
+        live: () =>
+          plain(rendered.lastFrame())
+            .replace(/\n$/, '')
+            .split('\n')
+            .slice(-(size.rows - 1))
+            .join('\n'),
         press: (...keys) => {
           for (const key of keys) rendered.stdin.write(key);
         },

@@ -33,9 +33,23 @@ const twelve = (): StepState => twelveHosts().steps[0]!;
 const RUNNING: NextAction = { kind: 'run', step, block };
 
 /** The step view as the TUI draws it at 80x24 (80 columns, 12 rows for the step), as plain text lines. */
-function draw(state: StepState, options: { host?: string | null; height?: number; width?: number; next?: NextAction; busy?: boolean } = {}): string[] {
+function draw(
+  state: StepState,
+  options: { host?: string | null; height?: number; width?: number; next?: NextAction; busy?: boolean } = {},
+): string[] {
   const width = options.width ?? 80;
-  const sections = stepSections({ step, state, next: options.next ?? RUNNING, selected: 0, busy: options.busy ?? true, vars: {}, rollbacks: [], remedy: null, host: options.host ?? null, width });
+  const sections = stepSections({
+    step,
+    state,
+    next: options.next ?? RUNNING,
+    selected: 0,
+    busy: options.busy ?? true,
+    vars: {},
+    rollbacks: [],
+    remedy: null,
+    host: options.host ?? null,
+    width,
+  });
   const { lastFrame, unmount } = render(<StepView sections={sections} width={width} height={options.height ?? 12} proseScroll={0} />);
   const text = lastFrame() ?? '';
   unmount();
@@ -63,7 +77,13 @@ describe('the host grid of a 12-host fleet block', () => {
 
   it('shows every host in a cell with its status glyph, and names the hosts to look at', () => {
     const text = plain(draw(twelve()).join('\n'));
-    for (const [host, status] of [['cmp-01', 'ok'], ['cmp-03', 'failed'], ['cmp-04', 'unreachable'], ['cmp-06', 'running'], ['cmp-12', 'pending']] as const) {
+    for (const [host, status] of [
+      ['cmp-01', 'ok'],
+      ['cmp-03', 'failed'],
+      ['cmp-04', 'unreachable'],
+      ['cmp-06', 'running'],
+      ['cmp-12', 'pending'],
+    ] as const) {
       expect(text).toContain(`${hostLookOf(status).glyph} ${host}`);
     }
     expect(text).toContain('look at: ✗ cmp-03 rc=1, ⊘ cmp-04 unreachable');
@@ -73,7 +93,12 @@ describe('the host grid of a 12-host fleet block', () => {
   });
 
   it('says when the budget is exceeded', () => {
-    const state = fleetState(TWELVE, 3, started(2, 'cmp-02', 'cmp-03', 'cmp-04', 'cmp-05'), ...['cmp-02', 'cmp-03', 'cmp-04', 'cmp-05'].map((h) => finished(h, 'failed', 2)));
+    const state = fleetState(
+      TWELVE,
+      3,
+      started(2, 'cmp-02', 'cmp-03', 'cmp-04', 'cmp-05'),
+      ...['cmp-02', 'cmp-03', 'cmp-04', 'cmp-05'].map((h) => finished(h, 'failed', 2)),
+    );
     expect(plain(draw(state).join('\n'))).toContain('budget: exceeded, 4 failed of 3 allowed');
   });
 
@@ -122,7 +147,7 @@ describe('the host grid of a 12-host fleet block', () => {
     };
     expect(help(true)).toMatch(/tab +select the next host that failed/);
     expect(help(true)).toMatch(/← +select the host before in a fleet block's host grid/);
-    expect(help(false)).not.toContain("host grid");
+    expect(help(false)).not.toContain('host grid');
   });
 });
 
@@ -135,7 +160,13 @@ describe('the host grid of 1,000 hosts at 80x24', () => {
       THOUSAND,
       250,
       started(2, ...done),
-      ...done.map((host) => (host === 'cmp-0007' ? finished(host, 'failed', 1, { reason: 'exit 1, expected 0' }) : host === 'cmp-0213' ? finished(host, 'unreachable', null) : finished(host, 'ok', 0))),
+      ...done.map((host) =>
+        host === 'cmp-0007'
+          ? finished(host, 'failed', 1, { reason: 'exit 1, expected 0' })
+          : host === 'cmp-0213'
+            ? finished(host, 'unreachable', null)
+            : finished(host, 'ok', 0),
+      ),
       started(3, ...THOUSAND.slice(300, 350)),
     );
   }
@@ -191,13 +222,31 @@ describe('the host grid of 1,000 hosts at 80x24', () => {
   it('draws a frame of the updating grid in at most 50 ms', () => {
     // A batch of 250 hosts reporting one by one: a frame per 10 results, as the controller coalesces them.
     const done = THOUSAND.slice(0, 300);
-    let run = fleetRun(THOUSAND, 250, started(2, ...done), ...done.map((h) => finished(h, 'ok', 0)), started(3, ...THOUSAND.slice(300, 550)));
+    let run = fleetRun(
+      THOUSAND,
+      250,
+      started(2, ...done),
+      ...done.map((h) => finished(h, 'ok', 0)),
+      started(3, ...THOUSAND.slice(300, 550)),
+    );
     const frames: StepState[] = [];
     for (let i = 300; i < 550; i++) {
       run = reduce(run, finished(THOUSAND[i]!, i % 97 === 0 ? 'failed' : 'ok', i % 97 === 0 ? 1 : 0));
       if (i % 10 === 9) frames.push(run.steps[0]!);
     }
-    const sections = (s: StepState) => stepSections({ step, state: s, next: RUNNING, selected: 0, busy: true, vars: {}, rollbacks: [], remedy: null, host: null, width: 80 });
+    const sections = (s: StepState) =>
+      stepSections({
+        step,
+        state: s,
+        next: RUNNING,
+        selected: 0,
+        busy: true,
+        vars: {},
+        rollbacks: [],
+        remedy: null,
+        host: null,
+        width: 80,
+      });
     const { rerender, lastFrame, unmount } = render(<StepView sections={sections(frames[0]!)} width={80} height={12} proseScroll={0} />);
     const times: number[] = [];
     for (const frame of frames) {
@@ -213,4 +262,3 @@ describe('the host grid of 1,000 hosts at 80x24', () => {
     expect(times[Math.floor(times.length / 2)]).toBeLessThanOrEqual(50);
   });
 });
-

@@ -23,7 +23,19 @@ const ACTING = /\x1b(?!\[[0-9;]*m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f\u202a-\
 const spoof = ": '\x1b[8m'; echo DELETED >> f; : '\x1b[0m'; systemctl --version";
 
 function block(code: string): Block {
-  return { id: 'restart', explicitId: true, line: 10, info: 'sh confirm', lang: 'sh', executor: 'shell', role: 'run', code, attrs: { confirm: true }, runme: {}, unclosed: false } as Block;
+  return {
+    id: 'restart',
+    explicitId: true,
+    line: 10,
+    info: 'sh confirm',
+    lang: 'sh',
+    executor: 'shell',
+    role: 'run',
+    code,
+    attrs: { confirm: true },
+    runme: {},
+    unclosed: false,
+  } as Block;
 }
 
 function state(overrides: Partial<RunState> = {}): RunState {
@@ -50,8 +62,10 @@ afterEach(() => {
 });
 
 describe('the confirmation screen', () => {
-  it('reproduced: ESC[8m hid `echo DELETED` and showed only `: \'   \'; systemctl --version`; now every escape is shown, none styles the screen', () => {
-    const { lastFrame, unmount } = render(<ConfirmBlock block={block(spoof)} command={spoof} vars={{}} rollback={false} scroll={0} seenEnd={false} width={100} height={12} />);
+  it("reproduced: ESC[8m hid `echo DELETED` and showed only `: '   '; systemctl --version`; now every escape is shown, none styles the screen", () => {
+    const { lastFrame, unmount } = render(
+      <ConfirmBlock block={block(spoof)} command={spoof} vars={{}} rollback={false} scroll={0} seenEnd={false} width={100} height={12} />,
+    );
     const frame = lastFrame() ?? '';
     expect(frame).toContain(": '␛[8m'; echo DELETED >> f; : '␛[0m'; systemctl --version");
     expect(frame).not.toContain('\x1b[8m');
@@ -60,20 +74,45 @@ describe('the confirmation screen', () => {
 
   it('shows even a plain colour from the runbook text as text, and a CR that would overdraw the line', () => {
     const code = 'echo \x1b[32mSAFE\x1b[0m\rrm -rf /srv';
-    const { lastFrame, unmount } = render(<ConfirmBlock block={block(code)} command={code} vars={{}} rollback={false} scroll={0} seenEnd={false} width={100} height={12} />);
+    const { lastFrame, unmount } = render(
+      <ConfirmBlock block={block(code)} command={code} vars={{}} rollback={false} scroll={0} seenEnd={false} width={100} height={12} />,
+    );
     expect(lastFrame()).toContain('echo ␛[32mSAFE␛[0m␍rm -rf /srv');
     unmount();
   });
 });
 
-const nasty = ['title\x1b]0;PWNED\x07 after', 'clip\x1b]52;c;ZWNobyBoaQ==\x07 done', 'move\x1b[2J\x1b[H here', 'lone \x1b esc', 'c1 \x9b31m csi', 'bell\x07 ring', '\x1b[31mred\x1b[0m plain'];
+const nasty = [
+  'title\x1b]0;PWNED\x07 after',
+  'clip\x1b]52;c;ZWNobyBoaQ==\x07 done',
+  'move\x1b[2J\x1b[H here',
+  'lone \x1b esc',
+  'c1 \x9b31m csi',
+  'bell\x07 ring',
+  '\x1b[31mred\x1b[0m plain',
+];
 
 describe('the output pane', () => {
   it('reproduced: a block retitled the pane with OSC 0 and wrote the clipboard with OSC 52; now they are text, and plain colour stays', () => {
     vi.stubEnv('NO_COLOR', '');
-    const { lastFrame, unmount } = render(<OutputPane output={{ block: 'nasty', lines: nasty.map((text) => ({ text, stream: 'stdout' as const })), scrolledBack: 0, total: nasty.length }} running={false} width={80} height={10} />);
+    const { lastFrame, unmount } = render(
+      <OutputPane
+        output={{ block: 'nasty', lines: nasty.map((text) => ({ text, stream: 'stdout' as const })), scrolledBack: 0, total: nasty.length }}
+        running={false}
+        width={80}
+        height={10}
+      />,
+    );
     const frame = lastFrame() ?? '';
-    for (const shown of ['title␛]0;PWNED␇ after', 'clip␛]52;c;ZWNobyBoaQ==␇ done', 'move␛[2J␛[H here', 'lone ␛ esc', 'c1 ⟨U+009B⟩31m csi', 'bell␇ ring']) expect(frame).toContain(shown);
+    for (const shown of [
+      'title␛]0;PWNED␇ after',
+      'clip␛]52;c;ZWNobyBoaQ==␇ done',
+      'move␛[2J␛[H here',
+      'lone ␛ esc',
+      'c1 ⟨U+009B⟩31m csi',
+      'bell␇ ring',
+    ])
+      expect(frame).toContain(shown);
     expect(frame).toContain('\x1b[31mred');
     expect(frame).not.toMatch(ACTING);
     unmount();
@@ -81,7 +120,14 @@ describe('the output pane', () => {
 
   it('under NO_COLOR shows the colour sequences too, so no ESC of the command reaches the terminal', () => {
     vi.stubEnv('NO_COLOR', '1');
-    const { lastFrame, unmount } = render(<OutputPane output={{ block: 'nasty', lines: nasty.map((text) => ({ text, stream: 'stdout' as const })), scrolledBack: 0, total: nasty.length }} running={false} width={80} height={10} />);
+    const { lastFrame, unmount } = render(
+      <OutputPane
+        output={{ block: 'nasty', lines: nasty.map((text) => ({ text, stream: 'stdout' as const })), scrolledBack: 0, total: nasty.length }}
+        running={false}
+        width={80}
+        height={10}
+      />,
+    );
     const frame = lastFrame() ?? '';
     expect(frame).toContain('␛[31mred␛[0m plain');
     expect(frame).not.toContain('\x1b[31mred');
@@ -91,7 +137,11 @@ describe('the output pane', () => {
 
 describe('the header and the step list', () => {
   it('show an operator, a title and a step title with escapes as text', () => {
-    const run = state({ operator: 'op\x1b]0;OWNED\x07', title: 'Upgrade\x1b]52;c;eA==\x07', steps: [{ id: 's1', title: 'Step\x1b[2J one', status: 'pending', blocks: [], ticked: {} }] as unknown as RunState['steps'] });
+    const run = state({
+      operator: 'op\x1b]0;OWNED\x07',
+      title: 'Upgrade\x1b]52;c;eA==\x07',
+      steps: [{ id: 's1', title: 'Step\x1b[2J one', status: 'pending', blocks: [], ticked: {} }] as unknown as RunState['steps'],
+    });
     const header = render(<Header state={run} width={120} timeLeftMs={null} />);
     expect(header.lastFrame()).toContain('Upgrade␛]52;c;eA==␇');
     expect(header.lastFrame()).toContain('operator op␛]0;OWNED␇');
@@ -107,8 +157,15 @@ describe('every face draws through the inert Text', () => {
   it("no file of the TUI takes Text from ink itself (it would write a command's escapes to the terminal)", () => {
     const ui = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/ui');
     const files = (dir: string): string[] =>
-      readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? files(join(dir, entry.name)) : [join(dir, entry.name)]));
-    const offenders = files(ui).filter((file) => /\.tsx?$/.test(file) && !file.endsWith('inert-text.tsx') && /import\s*\{[^}]*\bText\b[^}]*\}\s*from\s*'ink'/.test(readFileSync(file, 'utf8')));
+      readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+        entry.isDirectory() ? files(join(dir, entry.name)) : [join(dir, entry.name)],
+      );
+    const offenders = files(ui).filter(
+      (file) =>
+        /\.tsx?$/.test(file) &&
+        !file.endsWith('inert-text.tsx') &&
+        /import\s*\{[^}]*\bText\b[^}]*\}\s*from\s*'ink'/.test(readFileSync(file, 'utf8')),
+    );
     expect(offenders).toEqual([]);
   });
 });

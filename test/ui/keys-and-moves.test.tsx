@@ -68,7 +68,7 @@ describe('a message lasts as long as the state it describes', () => {
   // Reproduced: a check refused ("exit 1, expected 0"), re-run and cancelled showed
   // "INTERRUPTED schema-check: exit 1, expected 0" and "interrupted 12ms: exit 1, expected 0" on its
   // row: the reason and time of the execution before, not why it stopped now.
-  it('a check cancelled on its re-run is not shown with the earlier refusal\'s reason', async () => {
+  it("a check cancelled on its re-run is not shown with the earlier refusal's reason", async () => {
     const screen = await ui.open(ui.fixture('slow-rerun.md'));
     screen.press(KEY.enter);
     await screen.until((f) => expect(f).toContain('GATE: check failed schema-check: exit 1, expected 0'));
@@ -99,7 +99,9 @@ describe('a question about the running block, once it has ended', () => {
     screen.press(KEY.ctrlC);
     await screen.until((f) => expect(f).toContain('Cancel the running block?'));
     writeFileSync(join(screen.dir, 'go'), '');
-    await screen.until((f) => expect(flat(f)).toContain('The block finished before it was cancelled: nothing to cancel. Press any key to go on.'));
+    await screen.until((f) =>
+      expect(flat(f)).toContain('The block finished before it was cancelled: nothing to cancel. Press any key to go on.'),
+    );
     expect(screen.live()).not.toContain('Cancel the running block?');
     await screen.until(() => expect(screen.session.busy).toBe(false));
     screen.press(KEY.enter);
@@ -162,7 +164,10 @@ describe('fixing a refused check in place', () => {
     expect(flat(screen.live())).toContain('working on step convert-charset (it fixes check charset-check)');
     // Nothing ran yet: choosing the fix is not running it.
     expect(screen.lines('counter.txt')).toEqual([]);
-    const record = readFileSync(screen.session.paths.audit, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; step?: string });
+    const record = readFileSync(screen.session.paths.audit, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string; step?: string });
     expect(record.find((r) => r.type === 'fix-in-place')).toMatchObject({ step: 'convert-charset', check: 'charset-check' });
 
     screen.press(KEY.enter);
@@ -218,7 +223,7 @@ describe('browsing steps', () => {
 });
 
 describe('the step list (g)', () => {
-  it('lists every step with the run\'s step marked; enter shows the picked step to read, and nothing runs', async () => {
+  it("lists every step with the run's step marked; enter shows the picked step to read, and nothing runs", async () => {
     const screen = await ui.open(ui.fixture('fix-gate.md'));
     screen.press('g');
     await screen.until((f) => expect(f).toContain('Steps: ↑/↓ select, enter shows the step to read (nothing runs), esc closes'));
@@ -249,7 +254,10 @@ describe('the shell escape', () => {
     await screen.until((f) => expect(f).toContain('back from the shell'));
     expect(screen.shellCalls).toHaveLength(1);
     expect(screen.shellCalls[0]?.cwd).toBe(screen.dir);
-    const audit = readFileSync(screen.session.paths.audit, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string });
+    const audit = readFileSync(screen.session.paths.audit, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string });
     expect(audit.filter((r) => r.type === 'shell-opened')).toHaveLength(1);
   });
 

@@ -48,7 +48,9 @@ describe('prose, checklists, titles and the header are never cut (item 5)', () =
     // The first frame is drawn at ink-testing-library's 100 columns: wait for the 80-column one.
     await screen.until((f) => expect(f).toMatch(/^›· 1 Pre-check: the OpenStack compute/m));
     const live = flat(screen.live());
-    expect(live).toContain("[ ] Mitaka's configuration is deployed to every controller, and nova.conf has [cache] enabled = true on each of them");
+    expect(live).toContain(
+      "[ ] Mitaka's configuration is deployed to every controller, and nova.conf has [cache] enabled = true on each of them",
+    );
     expect(live).toContain('[ ] The change window is open and the on-call engineer of the storage team has acknowledged it in the ticket');
     expect(screen.live().split('\n')[0]).toMatch(/0\/2 · \S+ · ETA n\/a$/);
     for (const line of screen.live().split('\n')) expect(line).not.toMatch(/…$/);
@@ -59,7 +61,10 @@ describe('prose, checklists, titles and the header are never cut (item 5)', () =
     const screen = await ui.open(ui.fixture('long-items.md'), { columns: 100, rows: 30 });
     await screen.until((f) => expect(f).toMatch(/^›· 1 Pre-check: the OpenStack/m));
     // Beside the step, each title takes two rows: the words that tell them apart are on the second.
-    const list = screen.live().split('\n').map((l) => l.slice(0, 30));
+    const list = screen
+      .live()
+      .split('\n')
+      .map((l) => l.slice(0, 30));
     const first = list.findIndex((l) => l.startsWith('›· 1'));
     expect(list[first + 1]).toMatch(/compute services/);
     expect(list[first + 2]).toMatch(/^ · 2 Pre-check/);
@@ -83,7 +88,22 @@ describe('prose, checklists, titles and the header are never cut (item 5)', () =
 
 describe('gate rows (item 4)', () => {
   const runbook = parseRunbook(
-    ['---', 'title: Charset', 'id: charset', '---', '# Charset', '', '## Pre-check: no latin1 left {#charset}', '', 'Every table must be utf8.', '', '```sh check name=latin1-tables', 'true', '```', ''].join('\n'),
+    [
+      '---',
+      'title: Charset',
+      'id: charset',
+      '---',
+      '# Charset',
+      '',
+      '## Pre-check: no latin1 left {#charset}',
+      '',
+      'Every table must be utf8.',
+      '',
+      '```sh check name=latin1-tables',
+      'true',
+      '```',
+      '',
+    ].join('\n'),
     'charset.md',
   );
   const step = runbook.steps[0]!;
@@ -95,10 +115,34 @@ describe('gate rows (item 4)', () => {
     hash: '',
     status: 'refused',
     ticked: {},
-    blocks: [{ id: block.id, role: 'check', hash: '', status: 'refused', exitCode: null, attempts: 1, executions: 1, reason: `${rowCount} rows, expected none`, columns: ['table', 'charset'], rows, rowCount }],
+    blocks: [
+      {
+        id: block.id,
+        role: 'check',
+        hash: '',
+        status: 'refused',
+        exitCode: null,
+        attempts: 1,
+        executions: 1,
+        reason: `${rowCount} rows, expected none`,
+        columns: ['table', 'charset'],
+        rows,
+        rowCount,
+      },
+    ],
   });
   const draw = (stepState: StepState, height: number) => {
-    const sections = stepSections({ step, state: stepState, next: { kind: 'refused', step, block }, selected: 0, busy: false, vars: {}, rollbacks: [], remedy: null, width: 76 });
+    const sections = stepSections({
+      step,
+      state: stepState,
+      next: { kind: 'refused', step, block },
+      selected: 0,
+      busy: false,
+      vars: {},
+      rollbacks: [],
+      remedy: null,
+      width: 76,
+    });
     const { lastFrame, unmount } = render(<StepView sections={sections} width={76} height={height} proseScroll={0} />);
     const text = plain(lastFrame());
     unmount();
@@ -107,14 +151,26 @@ describe('gate rows (item 4)', () => {
 
   // Reproduced: 4 of 6 tables listed, neutron.networks and neutron.ports missing, and nothing said so.
   it('says "6 rows, 4 shown" and where the whole table is when the rows do not fit', () => {
-    const text = draw(state(tables.map((t) => [t, 'latin1']), 6), 10);
+    const text = draw(
+      state(
+        tables.map((t) => [t, 'latin1']),
+        6,
+      ),
+      10,
+    );
     expect(text).toMatch(/6 rows, \d shown · whole table: l \(its log\), pgup \(output\)/);
     const shown = Number(/6 rows, (\d) shown/.exec(text)?.[1]);
     expect(tables.filter((t) => text.includes(t))).toHaveLength(shown);
   });
 
   it('shows all 6 rows, and no count, when they fit', () => {
-    const text = draw(state(tables.map((t) => [t, 'latin1']), 6), 20);
+    const text = draw(
+      state(
+        tables.map((t) => [t, 'latin1']),
+        6,
+      ),
+      20,
+    );
     for (const table of tables) expect(text).toContain(table);
     expect(text).not.toMatch(/rows, \d+ shown/);
   });

@@ -12,7 +12,14 @@ import { KEY, useScreens } from './harness.js';
 const ui = useScreens();
 
 function pane(lines: PaneLine[], width = 60) {
-  return render(<OutputPane output={{ block: 'tables', lines, scrolledBack: 0, total: lines.length, attempt: null }} running={false} width={width} height={lines.length + 1} />);
+  return render(
+    <OutputPane
+      output={{ block: 'tables', lines, scrolledBack: 0, total: lines.length, attempt: null }}
+      running={false}
+      width={width}
+      height={lines.length + 1}
+    />,
+  );
 }
 
 afterEach(() => {

@@ -36,7 +36,7 @@ describe('enter and a', () => {
 });
 
 describe('the step view', () => {
-  it('shows variable values in the prose and checklist, secrets masked, and a block\'s result even at 80 columns', async () => {
+  it("shows variable values in the prose and checklist, secrets masked, and a block's result even at 80 columns", async () => {
     const screen = await ui.open(ui.fixture('vars.md'), { columns: 80, rows: 24 });
     expect(flat(screen.live())).toContain('Upgrade nova to mitaka, authenticating with ••••.');
     expect(screen.live()).toContain('[ ] The team knows nova mitaka is live');
@@ -47,7 +47,7 @@ describe('the step view', () => {
     expect(screen.frame()).not.toContain('s3cr3t');
   });
 
-  it('keeps blank lines: between paragraphs of the prose and in a block\'s output', async () => {
+  it("keeps blank lines: between paragraphs of the prose and in a block's output", async () => {
     const screen = await ui.open(ui.fixture('blank-lines.md'), { columns: 80, rows: 24 });
     expect(screen.live()).toMatch(/The first paragraph\.\n *\n +The second paragraph\./);
     screen.press(KEY.enter);
@@ -57,7 +57,7 @@ describe('the step view', () => {
 });
 
 describe('l opens the log', () => {
-  it('hands the last block\'s log file to the pager', async () => {
+  it("hands the last block's log file to the pager", async () => {
     const screen = await ui.open(ui.fixture('steps.md'));
     screen.press('l');
     await screen.until((f) => expect(f).toContain('no block has run yet'));
@@ -84,7 +84,23 @@ describe('q and ?', () => {
 
   // Reproduced: the overlay (and the footer) advertised b rollback, o override and m mark done on a
   // step that has nothing to roll back, override or mark done.
-  const applies = ['run-next', 'run-step', 'browse-back', 'browse-forward', 'steps', 'shell', 'log', 'scroll-up', 'scroll-down', 'search', 'search-next', 'search-previous', 'cancel', 'quit', 'help'];
+  const applies = [
+    'run-next',
+    'run-step',
+    'browse-back',
+    'browse-forward',
+    'steps',
+    'shell',
+    'log',
+    'scroll-up',
+    'scroll-down',
+    'search',
+    'search-next',
+    'search-previous',
+    'cancel',
+    'quit',
+    'help',
+  ];
 
   it('? at 80x24 lists the keys that apply now, and only those, one row each in its short form', async () => {
     const screen = await ui.open(ui.fixture('steps.md'), { columns: 80, rows: 24 });
@@ -146,6 +162,14 @@ describe('terminal size', () => {
     expect(screen.live()).toContain('1 Restart the services');
 
     screen.resize(80, 24);
-    await screen.until((f) => expect(f.replace(/\n$/, '').split('\n').slice(-23).find((l) => l.startsWith('── output'))?.length).toBe(80));
+    await screen.until((f) =>
+      expect(
+        f
+          .replace(/\n$/, '')
+          .split('\n')
+          .slice(-23)
+          .find((l) => l.startsWith('── output'))?.length,
+      ).toBe(80),
+    );
   });
 });

@@ -48,7 +48,14 @@ function comparable(screen: string): string {
 }
 
 /** Open waymark on `runbook` (copied into the workspace), do `steps`, and compare or write the screen. */
-async function golden(name: string, columns: number, rows: number, runbook: string, steps: (tmux: Tmux, session: string) => Promise<void>, extra: string[] = []): Promise<void> {
+async function golden(
+  name: string,
+  columns: number,
+  rows: number,
+  runbook: string,
+  steps: (tmux: Tmux, session: string) => Promise<void>,
+  extra: string[] = [],
+): Promise<void> {
   const dir = ws.dir;
   mkdirSync(join(dir, 'runbooks'), { recursive: true });
   const file = join('runbooks', runbook.split('/').at(-1)!);
@@ -77,72 +84,101 @@ const FIXTURES = join(ROOT, 'test/fixtures/ui');
 
 describe('golden screens', () => {
   for (const [columns, rows] of SIZES) {
-    it(`main at ${columns}x${rows}: the demo after its first step, the next step pending`, async () => {
-      await golden('main', columns, rows, DEMO, async (tmux, s) => {
-        await tmux.keys(s, ['a']);
-        await tmux.waitFor(s, /Check the configuration \(config\)/);
-        await tmux.waitFor(s, /output: sandbox-ready/);
-      });
-    }, T);
+    it(
+      `main at ${columns}x${rows}: the demo after its first step, the next step pending`,
+      async () => {
+        await golden('main', columns, rows, DEMO, async (tmux, s) => {
+          await tmux.keys(s, ['a']);
+          await tmux.waitFor(s, /Check the configuration \(config\)/);
+          await tmux.waitFor(s, /output: sandbox-ready/);
+        });
+      },
+      T,
+    );
 
-    it(`help at ${columns}x${rows}`, async () => {
-      await golden('help', columns, rows, DEMO, async (tmux, s) => {
-        await tmux.keys(s, ['?']);
-        await tmux.waitFor(s, /Keys that apply now/);
-      });
-    }, T);
+    it(
+      `help at ${columns}x${rows}`,
+      async () => {
+        await golden('help', columns, rows, DEMO, async (tmux, s) => {
+          await tmux.keys(s, ['?']);
+          await tmux.waitFor(s, /Keys that apply now/);
+        });
+      },
+      T,
+    );
 
-    it(`confirm at ${columns}x${rows}: a 24-line command`, async () => {
-      await golden('confirm', columns, rows, join(FIXTURES, 'confirm-long.md'), async (tmux, s) => {
-        await tmux.keys(s, ['Enter']);
-        await tmux.waitFor(s, /will run exactly:[\s\S]*(lines 1-\d+ of 24|all 24 lines shown)/);
-      });
-    }, T);
+    it(
+      `confirm at ${columns}x${rows}: a 24-line command`,
+      async () => {
+        await golden('confirm', columns, rows, join(FIXTURES, 'confirm-long.md'), async (tmux, s) => {
+          await tmux.keys(s, ['Enter']);
+          await tmux.waitFor(s, /will run exactly:[\s\S]*(lines 1-\d+ of 24|all 24 lines shown)/);
+        });
+      },
+      T,
+    );
 
-    it(`checklist at ${columns}x${rows}: long items`, async () => {
-      await golden('checklist', columns, rows, join(FIXTURES, 'long-items.md'), async (tmux, s) => {
-        await tmux.waitFor(s, /acknowledged/);
-      });
-    }, T);
+    it(
+      `checklist at ${columns}x${rows}: long items`,
+      async () => {
+        await golden('checklist', columns, rows, join(FIXTURES, 'long-items.md'), async (tmux, s) => {
+          await tmux.waitFor(s, /acknowledged/);
+        });
+      },
+      T,
+    );
 
-    it(`resume at ${columns}x${rows}`, async () => {
-      const first = `first-${columns}x${rows}`;
-      mkdirSync(join(ws.dir, 'runbooks'), { recursive: true });
-      copyFileSync(DEMO, join(ws.dir, 'runbooks/demo.md'));
-      await ws.tmux.startWaymark(first, ['runbooks/demo.md', '--state-dir', 'state', '--operator', 'alice'], { cwd: ws.dir, columns, rows, env: terminalEnv({ NO_COLOR: '1' }) });
-      await ws.tmux.waitFor(first, /\? help/);
-      await ws.tmux.keys(first, ['a']);
-      await ws.tmux.waitFor(first, /Check the configuration \(config\)/);
-      await ws.tmux.keys(first, ['q']);
-      await ws.tmux.waitForExit(first);
-      await golden('resume', columns, rows, DEMO, async (tmux, s) => {
-        await tmux.waitFor(s, /Resuming an unfinished run/);
-      });
-    }, T);
+    it(
+      `resume at ${columns}x${rows}`,
+      async () => {
+        const first = `first-${columns}x${rows}`;
+        mkdirSync(join(ws.dir, 'runbooks'), { recursive: true });
+        copyFileSync(DEMO, join(ws.dir, 'runbooks/demo.md'));
+        await ws.tmux.startWaymark(first, ['runbooks/demo.md', '--state-dir', 'state', '--operator', 'alice'], {
+          cwd: ws.dir,
+          columns,
+          rows,
+          env: terminalEnv({ NO_COLOR: '1' }),
+        });
+        await ws.tmux.waitFor(first, /\? help/);
+        await ws.tmux.keys(first, ['a']);
+        await ws.tmux.waitFor(first, /Check the configuration \(config\)/);
+        await ws.tmux.keys(first, ['q']);
+        await ws.tmux.waitForExit(first);
+        await golden('resume', columns, rows, DEMO, async (tmux, s) => {
+          await tmux.waitFor(s, /Resuming an unfinished run/);
+        });
+      },
+      T,
+    );
   }
 });
 
 describeWithMariaDb('golden screens of a gate', (server) => {
   const TABLES = ['nova.instances', 'nova.migrations', 'glance.images', 'cinder.volumes', 'neutron.networks', 'neutron.ports'];
   for (const [columns, rows] of SIZES) {
-    it(`gate at ${columns}x${rows}: a check refused with 6 rows`, async () => {
-      const db = server();
-      for (const schema of ['nova', 'glance', 'cinder', 'neutron']) {
-        await db.query(`DROP DATABASE IF EXISTS ${schema}`);
-        await db.query(`CREATE DATABASE ${schema} CHARACTER SET utf8mb4`);
-      }
-      for (const table of TABLES) await db.query(`CREATE TABLE ${table} (id INT PRIMARY KEY) CHARACTER SET latin1`);
-      await golden(
-        'gate',
-        columns,
-        rows,
-        join(FIXTURES, 'latin1-six.md'),
-        async (tmux, s) => {
-          await tmux.keys(s, ['Enter']);
-          await tmux.waitFor(s, /GATE: check failed latin1-tables/);
-        },
-        ['--var', `DB_SOCKET=${db.socketPath}`],
-      );
-    }, T);
+    it(
+      `gate at ${columns}x${rows}: a check refused with 6 rows`,
+      async () => {
+        const db = server();
+        for (const schema of ['nova', 'glance', 'cinder', 'neutron']) {
+          await db.query(`DROP DATABASE IF EXISTS ${schema}`);
+          await db.query(`CREATE DATABASE ${schema} CHARACTER SET utf8mb4`);
+        }
+        for (const table of TABLES) await db.query(`CREATE TABLE ${table} (id INT PRIMARY KEY) CHARACTER SET latin1`);
+        await golden(
+          'gate',
+          columns,
+          rows,
+          join(FIXTURES, 'latin1-six.md'),
+          async (tmux, s) => {
+            await tmux.keys(s, ['Enter']);
+            await tmux.waitFor(s, /GATE: check failed latin1-tables/);
+          },
+          ['--var', `DB_SOCKET=${db.socketPath}`],
+        );
+      },
+      T,
+    );
   }
 });

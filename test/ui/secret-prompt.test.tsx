@@ -5,7 +5,13 @@ import type { VarDecl } from '../../src/runbook/model.js';
 import { SecretPrompt } from '../../src/ui/components/SecretPrompt.js';
 import { KEY, plain } from './harness.js';
 
-const secret = (name: string, required = true): VarDecl => ({ name, line: 1, secret: true, required, description: `the ${name.toLowerCase()}` });
+const secret = (name: string, required = true): VarDecl => ({
+  name,
+  line: 1,
+  secret: true,
+  required,
+  description: `the ${name.toLowerCase()}`,
+});
 
 describe('SecretPrompt', () => {
   it('never shows what is typed, nor how much, and hands the values over on enter', async () => {

@@ -3,12 +3,12 @@
  * the screen follows a real resize, and without a terminal on stdout the TUI refuses and points
  * at --headless.
  */
-import { copyFileSync, existsSync, } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { UI_FIXTURES } from './harness.js';
 import { BIN, terminalEnv, waymark } from '../support/binary.js';
-import { useTmuxWorkspace, } from '../support/tmux.js';
+import { useTmuxWorkspace } from '../support/tmux.js';
 
 // Several binaries start in terminals here: on a loaded machine that can take seconds.
 vi.setConfig({ testTimeout: 40_000 });
@@ -47,11 +47,14 @@ describe('NO_COLOR', () => {
 });
 
 describe('CI in the environment', () => {
-  it('still draws the screen when CI=true is set in the operator\'s shell', async () => {
+  it("still draws the screen when CI=true is set in the operator's shell", async () => {
     // ink reads CI once as it loads and then draws nothing until exit; an operator's terminal
     // (a jump host with CI exported, a rehearsal box) must still see the TUI.
     const session = 'with-ci';
-    await ws.tmux.startWaymark(session, ['gate.md', '--state-dir', 'state-ci'], { cwd: ws.dir, env: terminalEnv({ CI: 'true', CONTINUOUS_INTEGRATION: '1' }) });
+    await ws.tmux.startWaymark(session, ['gate.md', '--state-dir', 'state-ci'], {
+      cwd: ws.dir,
+      env: terminalEnv({ CI: 'true', CONTINUOUS_INTEGRATION: '1' }),
+    });
     await ws.tmux.waitFor(session, /enter run next/);
     await ws.tmux.keys(session, ['q']);
     expect(await ws.tmux.waitForExit(session)).toBe(4);
@@ -64,7 +67,9 @@ describe('the first key', () => {
     // dropped: about one try in two. Four terminals at once, each pressing enter as soon as its
     // screen shows.
     const sessions = [1, 2, 3, 4].map((n) => `first-key-${n}`);
-    await Promise.all(sessions.map((session) => ws.tmux.startWaymark(session, ['gate.md', '--state-dir', `state-${session}`], { cwd: ws.dir })));
+    await Promise.all(
+      sessions.map((session) => ws.tmux.startWaymark(session, ['gate.md', '--state-dir', `state-${session}`], { cwd: ws.dir })),
+    );
     await Promise.all(
       sessions.map(async (session) => {
         await ws.tmux.waitFor(session, /enter run next/, 20_000, { pollMs: 0 });

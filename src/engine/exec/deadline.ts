@@ -49,7 +49,10 @@ export interface AttemptGuard {
  * Watch an attempt's time limit (`timeoutMs`, 0 for none) and its `signal`. `onStop` is called once,
  * with whichever comes first, at once if the signal is already aborted; the other is still noted.
  */
-export function guardAttempt(limits: { timeoutMs: number; signal?: AbortSignal | undefined }, onStop: (why: StopReason) => void): AttemptGuard {
+export function guardAttempt(
+  limits: { timeoutMs: number; signal?: AbortSignal | undefined },
+  onStop: (why: StopReason) => void,
+): AttemptGuard {
   let stoppedBy: StopReason | undefined;
   let timedOut = false;
   let canceled = false;

@@ -10,7 +10,10 @@ import path from 'node:path';
  * know get the code alone.
  */
 export function shellCommand(shell: string, script: string): string[] {
-  const words = shell.trim().split(/\s+/).filter((word) => word !== '');
+  const words = shell
+    .trim()
+    .split(/\s+/)
+    .filter((word) => word !== '');
   const [program = 'bash', ...extra] = words;
   const name = path.basename(program);
   if (name === 'bash') return [program, ...extra, '-e', '-o', 'pipefail', '-c', script];

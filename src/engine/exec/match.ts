@@ -72,7 +72,8 @@ function serveMatches(port: MessagePort, Decoder: typeof StringDecoder): void {
     const lines = last === -1 ? '' : text.slice(0, last);
     job.text = last === -1 ? text : text.slice(last + 1);
     // A line of a window or more may arrive already cut into pieces (masking cuts lines at 1 MiB).
-    if (job.text.length >= job.windowBytes || (lines.length >= job.windowBytes && longestLine(lines) >= job.windowBytes)) job.overflow = 'line';
+    if (job.text.length >= job.windowBytes || (lines.length >= job.windowBytes && longestLine(lines) >= job.windowBytes))
+      job.overflow = 'line';
     else if (last !== -1) test(job, lines);
   };
   const longestLine = (text: string): number => {
@@ -98,7 +99,17 @@ function serveMatches(port: MessagePort, Decoder: typeof StringDecoder): void {
   port.on('message', (request: Request) => {
     if (request.type === 'start') {
       const { id, pattern, lines, windowBytes } = request;
-      const job: Job = { regex: new RegExp(pattern, 'm'), lines, windowBytes, decoder: new Decoder('utf8'), text: '', bytes: 0, tested: false, matched: false, overflow: undefined };
+      const job: Job = {
+        regex: new RegExp(pattern, 'm'),
+        lines,
+        windowBytes,
+        decoder: new Decoder('utf8'),
+        text: '',
+        bytes: 0,
+        tested: false,
+        matched: false,
+        overflow: undefined,
+      };
       jobs.set(id, job);
     } else if (request.type === 'chunk') {
       const job = jobs.get(request.id);
@@ -247,7 +258,11 @@ export class StdoutMatcher {
       this.abandon();
       const hint = patternShape(this.#pattern).nestedQuantifier;
       const why = hint === undefined ? '' : `; its nested quantifier ${hint} can make matching take exponential time`;
-      return { match: { error: `matching stdout against /${this.#pattern}/ did not finish within the block's time limit (${describeLimit(limitMs)} left)${why}` } };
+      return {
+        match: {
+          error: `matching stdout against /${this.#pattern}/ did not finish within the block's time limit (${describeLimit(limitMs)} left)${why}`,
+        },
+      };
     }
     return { match: first };
   }

@@ -251,7 +251,9 @@ export class StreamTail {
       }
       if (open.text !== '') open.last = index;
     });
-    const unfinished = (['stdout', 'stderr'] as const).filter((s) => pending[s].text !== '').sort((a, b) => pending[a].last - pending[b].last);
+    const unfinished = (['stdout', 'stderr'] as const)
+      .filter((s) => pending[s].text !== '')
+      .sort((a, b) => pending[a].last - pending[b].last);
     for (const stream of unfinished) lines.push({ stream, text: splitLines(pending[stream].text)[0] as string });
     return lines.slice(-max);
   }

@@ -111,7 +111,10 @@ export async function executeBlock(block: Block, ctx: BlockContext): Promise<Blo
     };
     const capture = block.attrs.capture;
     if (capture === undefined || result.canceled || (verdict.outcome !== 'success' && verdict.outcome !== 'warning')) return execution;
-    const captured: Captured = result.kind === 'sql' ? (result.captured ?? { error: `capture=${capture.name}: the query gave no result` }) : captureStdout(capture, result.stdout, ctx.masker, result.masked ?? false);
+    const captured: Captured =
+      result.kind === 'sql'
+        ? (result.captured ?? { error: `capture=${capture.name}: the query gave no result` })
+        : captureStdout(capture, result.stdout, ctx.masker, result.masked ?? false);
     // A block whose result cannot be captured has not done what the runbook needs of it.
     if ('error' in captured) return { ...execution, outcome: 'failure', reason: ctx.masker.mask(captured.error) };
     return { ...execution, captured };
@@ -131,7 +134,11 @@ export async function executeBlock(block: Block, ctx: BlockContext): Promise<Blo
 
     if (next === 'done') {
       if (verdict.outcome !== 'again') return finish(attempt, { outcome: verdict.outcome, reason: verdict.reason }, result);
-      return finish(attempt, { outcome: 'failure', reason: `${verdict.reason}, but ${attempt} runs is the limit (retries=${policy.maxAttempts - 1})` }, result);
+      return finish(
+        attempt,
+        { outcome: 'failure', reason: `${verdict.reason}, but ${attempt} runs is the limit (retries=${policy.maxAttempts - 1})` },
+        result,
+      );
     }
     if (!(await pause(policy.delayMs, ctx.signal))) {
       return finish(attempt, { outcome: 'failure', reason: 'canceled' }, { ...result, canceled: true });
@@ -196,14 +203,25 @@ async function runAttempt(block: Block, ctx: BlockContext, log: LogSink | undefi
   return { ...result, stdoutMatch: settled.match, kind: 'process' };
 }
 
-async function runSqlAttempt(block: Block, ctx: BlockContext, log: LogSink | undefined, timeoutMs: number): Promise<SqlResult & { captured?: Captured }> {
+async function runSqlAttempt(
+  block: Block,
+  ctx: BlockContext,
+  log: LogSink | undefined,
+  timeoutMs: number,
+): Promise<SqlResult & { captured?: Captured }> {
   const target = ctx.resolveConnection(block.attrs.connection);
   let raw: SqlResult;
   if ('error' in target) raw = { rows: [], columns: [], durationMs: 0, timedOut: false, canceled: false, error: target.error };
   else {
     // The database driver loads with the first sql block: shell-only runs never pay for it.
     const { runSql } = await import('./sql.js');
-    raw = await runSql({ target, code: block.code, vars: ctx.vars, timeoutMs, ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}) });
+    raw = await runSql({
+      target,
+      code: block.code,
+      vars: ctx.vars,
+      timeoutMs,
+      ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}),
+    });
   }
   const result = maskSqlResult(raw, ctx.masker);
   const lines = sqlResultLines(result);

@@ -104,7 +104,13 @@ export interface OutputPath {
  */
 export function outputPath(
   stream: OutputStream,
-  to: { tail: RawTail; log?: LogSink | undefined; onOutput?: OutputListener | undefined; masker?: Masker | undefined; onMasked?: (() => void) | undefined },
+  to: {
+    tail: RawTail;
+    log?: LogSink | undefined;
+    onOutput?: OutputListener | undefined;
+    masker?: Masker | undefined;
+    onMasked?: (() => void) | undefined;
+  },
 ): OutputPath {
   const { tail, log, onOutput, masker, onMasked } = to;
   const keep = (chunk: Buffer): void => {
@@ -152,7 +158,8 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
   // Only the kept end of each stream is ever split into lines.
   const tails = { stdout: new RawTail(tailLimits.maxBytes), stderr: new RawTail(tailLimits.maxBytes) };
   let masked = false;
-  const sink = (stream: OutputStream): OutputPath => outputPath(stream, { tail: tails[stream], log, onOutput, masker, onMasked: () => (masked = true) });
+  const sink = (stream: OutputStream): OutputPath =>
+    outputPath(stream, { tail: tails[stream], log, onOutput, masker, onMasked: () => (masked = true) });
   const kept = options.keepStdoutBytes === undefined ? undefined : new KeptBytes(options.keepStdoutBytes);
   const sinks = { stdout: sink('stdout'), stderr: sink('stderr') };
 
@@ -161,7 +168,11 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
     ({ execa } = await loadExeca());
   } catch (error) {
     // A broken install, not the runbook: the block fails with the reason rather than the run crashing.
-    return notStarted(started, options.timeoutMs, `the process runner (execa) cannot be loaded: ${(error as Error).message}; reinstall waymark (npm ci)`);
+    return notStarted(
+      started,
+      options.timeoutMs,
+      `the process runner (execa) cannot be loaded: ${(error as Error).message}; reinstall waymark (npm ci)`,
+    );
   }
   const subprocess = execa(file, args, {
     cwd: options.cwd,
@@ -219,7 +230,10 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
   if (result.signal !== undefined) base.signal = result.signal;
   if (kept !== undefined) base.stdout = kept.result();
   if (masked) base.masked = true;
-  if (pid === undefined || (result.failed && result.exitCode === undefined && result.signal === undefined && guard.stoppedBy === undefined)) {
+  if (
+    pid === undefined ||
+    (result.failed && result.exitCode === undefined && result.signal === undefined && guard.stoppedBy === undefined)
+  ) {
     base.spawnError = spawnMessage(file, result.code, result.originalMessage ?? result.shortMessage);
   }
   return base;

@@ -32,7 +32,12 @@ export function uniqueColumnNames(names: readonly string[]): string[] {
 }
 
 /** The lines an sql block shows in the live pane and writes to its log: a tab-separated table or a summary. */
-export function sqlResultLines(result: { rows: Record<string, string>[]; columns: string[]; affectedRows?: number; error?: string }): string[] {
+export function sqlResultLines(result: {
+  rows: Record<string, string>[];
+  columns: string[];
+  affectedRows?: number;
+  error?: string;
+}): string[] {
   if (result.error !== undefined) return [`ERROR: ${result.error}`];
   if (result.columns.length === 0) {
     const affected = result.affectedRows ?? 0;

@@ -63,7 +63,10 @@ export async function runSql(options: SqlOptions): Promise<SqlResult> {
   // A timeout or a cancel stops the statement on the server, then settles `interrupted` with the first of them.
   let interrupt: (why: StopReason) => void = () => undefined;
   const interrupted = new Promise<Interruption>((resolve) => {
-    interrupt = (why) => void stopServerSide(options.target, connection, statementRunning).then((note) => resolve(note === undefined ? { why } : { why, note }));
+    interrupt = (why) =>
+      void stopServerSide(options.target, connection, statementRunning).then((note) =>
+        resolve(note === undefined ? { why } : { why, note }),
+      );
   });
   const guard = guardAttempt(options, (why) => interrupt(why));
 
@@ -88,7 +91,10 @@ export async function runSql(options: SqlOptions): Promise<SqlResult> {
     ]);
     if ('why' in opened) {
       // The connection may still arrive after we gave up; it must not stay open.
-      connecting.then((late) => late.destroy(), () => undefined);
+      connecting.then(
+        (late) => late.destroy(),
+        () => undefined,
+      );
       return stopped(opened);
     }
     if ('error' in opened) {
@@ -195,7 +201,11 @@ function connectionOptions(target: ConnectionTarget, timeoutMs: number): Connect
  * timeout. Ask the server to kill it from a second connection, then drop ours.
  * Returns a note for the operator when the server could not be told.
  */
-async function stopServerSide(target: ConnectionTarget, connection: Connection | undefined, statementRunning: boolean): Promise<string | undefined> {
+async function stopServerSide(
+  target: ConnectionTarget,
+  connection: Connection | undefined,
+  statementRunning: boolean,
+): Promise<string | undefined> {
   if (connection === undefined) return undefined;
   const threadId = connection.threadId;
   let note: string | undefined;
@@ -233,6 +243,7 @@ function errorMessage(error: unknown, target: ConnectionTarget): string {
 }
 
 function describeTarget(target: ConnectionTarget): string {
-  const where = target.socketPath !== undefined ? `socket ${target.socketPath}` : `${target.host}${target.port !== undefined ? `:${target.port}` : ''}`;
+  const where =
+    target.socketPath !== undefined ? `socket ${target.socketPath}` : `${target.host}${target.port !== undefined ? `:${target.port}` : ''}`;
   return `${target.user}@${where}${target.database !== undefined ? `/${target.database}` : ''}`;
 }

@@ -37,18 +37,20 @@ export interface ConfirmBlockProps {
  */
 export function commandRows(command: string, width: number): CommandRow[] {
   const room = Math.max(8, width - 4);
-  return inertLines(command).split('\n').flatMap((line) => {
-    const chars = [...line];
-    const rows: CommandRow[] = [];
-    let at = 0;
-    do {
-      let end = Math.min(chars.length, at + room);
-      while (end < chars.length && end - 1 > at && chars[end - 1] === ' ') end--;
-      rows.push({ text: chars.slice(at, end).join(''), continued: at > 0 });
-      at = end;
-    } while (at < chars.length);
-    return rows;
-  });
+  return inertLines(command)
+    .split('\n')
+    .flatMap((line) => {
+      const chars = [...line];
+      const rows: CommandRow[] = [];
+      let at = 0;
+      do {
+        let end = Math.min(chars.length, at + room);
+        while (end < chars.length && end - 1 > at && chars[end - 1] === ' ') end--;
+        rows.push({ text: chars.slice(at, end).join(''), continued: at > 0 });
+        at = end;
+      } while (at < chars.length);
+      return rows;
+    });
 }
 
 /** The variables the command uses, as `NAME=value` (secrets already masked in `vars`). */
@@ -60,7 +62,13 @@ function envOf(command: string, vars: Record<string, string>): string {
 }
 
 /** How many command rows the screen shows at once, of how many: the controller's "end shown" rule reads it. */
-export function confirmWindow(command: string, vars: Record<string, string>, width: number, height: number, fleetNote?: string | null): { rows: number; total: number } {
+export function confirmWindow(
+  command: string,
+  vars: Record<string, string>,
+  width: number,
+  height: number,
+  fleetNote?: string | null,
+): { rows: number; total: number } {
   const total = commandRows(command, width).length;
   // Two title rows, the position row, the variables row (if any), the fleet's note (if any) and the instruction.
   const env = envOf(command, vars);
@@ -90,7 +98,8 @@ export function ConfirmBlock({ block, command, vars, rollback, scroll, seenEnd, 
           ))
         : null}
       <Text bold color="yellow" wrap="truncate-end">
-        {block.id} ({block.executor}{block.attrs.fleet ? ` on each host of hosts=${block.attrs.fleet.hosts}` : ''}) will run exactly:
+        {block.id} ({block.executor}
+        {block.attrs.fleet ? ` on each host of hosts=${block.attrs.fleet.hosts}` : ''}) will run exactly:
       </Text>
       {lines.slice(first, first + room).map((line, i) => (
         <Text key={first + i} wrap="truncate-end">

@@ -95,7 +95,9 @@ export function FinishedScreen({ state, notice, evidence, onNewRun, onQuit }: Fi
           </Text>
         );
       })}
-      {shown.length < state.steps.length ? <Text dimColor>… {state.steps.length - shown.length} more steps (waymark status shows them all)</Text> : null}
+      {shown.length < state.steps.length ? (
+        <Text dimColor>… {state.steps.length - shown.length} more steps (waymark status shows them all)</Text>
+      ) : null}
       <Text> </Text>
       {message ? <Text color="yellow">{message}</Text> : null}
       {asking ? (

@@ -6,7 +6,22 @@ import { hintsFor, keyApplies, type KeyAction } from '../keys.js';
 import { wrapWords } from '../wrap.js';
 
 /** The footer's keys, in the order shown; only those that apply now are. */
-const FOOTER: readonly KeyAction[] = ['run-next', 'run-step', 'rerun', 'run-fix', 'acknowledge', 'tick', 'select-down', 'override', 'mark-done', 'rollback', 'skip', 'log', 'quit', 'help'];
+const FOOTER: readonly KeyAction[] = [
+  'run-next',
+  'run-step',
+  'rerun',
+  'run-fix',
+  'acknowledge',
+  'tick',
+  'select-down',
+  'override',
+  'mark-done',
+  'rollback',
+  'skip',
+  'log',
+  'quit',
+  'help',
+];
 
 function actionsNow(snapshot: UiSnapshot): KeyAction[] {
   const { prompt, busy } = snapshot;
@@ -29,14 +44,19 @@ function promptText(snapshot: UiSnapshot): { question: string; input: string | n
   if (!prompt) return null;
   switch (prompt.kind) {
     case 'cancel':
-      if (prompt.ended) return { question: 'The block finished before it was cancelled: nothing to cancel. Press any key to go on.', input: null };
+      if (prompt.ended)
+        return { question: 'The block finished before it was cancelled: nothing to cancel. Press any key to go on.', input: null };
       return { question: 'Cancel the running block? enter or ctrl+c again = yes, any other key = no', input: null };
     case 'quit':
       return { question: 'A block is running. Cancel it and quit? enter or q again = yes, any other key = no', input: null };
     case 'confirm-block':
       return { question: `type yes and enter to run ${prompt.block.id} · esc cancels`, input: prompt.input, error: prompt.error };
     case 'reason': {
-      const what = { override: `override ${prompt.block?.id ?? ''}`, skip: `skip ${prompt.step.id}`, 'mark-done': `mark ${prompt.block?.id ?? ''} done` }[prompt.purpose];
+      const what = {
+        override: `override ${prompt.block?.id ?? ''}`,
+        skip: `skip ${prompt.step.id}`,
+        'mark-done': `mark ${prompt.block?.id ?? ''} done`,
+      }[prompt.purpose];
       return { question: `reason to ${what} (10+ characters), enter to record · esc cancels`, input: prompt.input, error: prompt.error };
     }
     case 'resume':
@@ -79,7 +99,9 @@ export function footerRows(snapshot: UiSnapshot, width: number): FooterRow[] {
   }
   const browsing = browsingText(snapshot);
   if (browsing && !message) return [...wrapWords(browsing, width, 2).map((text) => ({ text, color: 'cyan' })), { text: hints, dim: true }];
-  const head = message ? wrapWords(message.text, width, 2).map((text) => ({ text, ...(message.tone === 'error' ? { color: 'red' } : {}) })) : [{ text: '' }];
+  const head = message
+    ? wrapWords(message.text, width, 2).map((text) => ({ text, ...(message.tone === 'error' ? { color: 'red' } : {}) }))
+    : [{ text: '' }];
   return [...head, { text: hints, dim: true }];
 }
 
@@ -88,7 +110,12 @@ export function Footer({ snapshot, width }: { snapshot: UiSnapshot; width: numbe
   return (
     <Box flexDirection="column" width={width} height={rows.length}>
       {rows.map((row, i) => (
-        <Text key={i} wrap={row.keepEnd ? 'truncate-start' : 'truncate-end'} {...(row.color ? { color: row.color } : {})} dimColor={row.dim ?? false}>
+        <Text
+          key={i}
+          wrap={row.keepEnd ? 'truncate-start' : 'truncate-end'}
+          {...(row.color ? { color: row.color } : {})}
+          dimColor={row.dim ?? false}
+        >
           {row.text}
         </Text>
       ))}

@@ -32,7 +32,10 @@ export function Header({ state, width, timeLeftMs }: HeaderProps) {
   // Progress and time are never cut: they sit at the end of the title row, which gives way instead.
   const progress = `${done}/${state.steps.length} · ${elapsed} · ${eta}`;
   const titleRoom = Math.max(0, width - [...progress].length - 2);
-  const who = fitParts([state.profile ? `profile ${state.profile}` : 'no profile', `operator ${state.operator}`, `run ${state.run}`], width);
+  const who = fitParts(
+    [state.profile ? `profile ${state.profile}` : 'no profile', `operator ${state.operator}`, `run ${state.run}`],
+    width,
+  );
   return (
     <Box flexDirection="column" width={width} height={2}>
       <Box flexDirection="row" width={width}>

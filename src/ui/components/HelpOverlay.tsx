@@ -9,7 +9,10 @@ const keysOf = (binding: KeyBinding) => binding.keys.join(', ');
 
 /** A binding's rows at `width`: its keys, then its help wrapped beside them (never cut). */
 function bindingRows(binding: KeyBinding, width: number, keyWidth: number): { keys: string; text: string }[] {
-  return wrapWords(binding.help, width - keyWidth - 1).map((text, i) => ({ keys: i === 0 ? keysOf(binding).padEnd(keyWidth) : ' '.repeat(keyWidth), text }));
+  return wrapWords(binding.help, width - keyWidth - 1).map((text, i) => ({
+    keys: i === 0 ? keysOf(binding).padEnd(keyWidth) : ' '.repeat(keyWidth),
+    text,
+  }));
 }
 
 /** One column of bindings, every help line wrapped to the column. */
@@ -36,7 +39,10 @@ function ShortHelp({ bindings, width, height }: { bindings: readonly KeyBinding[
   for (let i = 0; i < cells.length; i += perRow) rows.push(cells.slice(i, i + perRow));
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
-      {wrapWords('Keys that apply now, short form (a taller or wider terminal shows what each does; docs/running.md lists them). ? or any key closes this help', width).map((line, i) => (
+      {wrapWords(
+        'Keys that apply now, short form (a taller or wider terminal shows what each does; docs/running.md lists them). ? or any key closes this help',
+        width,
+      ).map((line, i) => (
         <Text key={`t-${i}`} bold wrap="truncate-end">
           {line}
         </Text>
@@ -67,10 +73,14 @@ export function HelpOverlay({
   hosts?: boolean;
 }) {
   const bindings = KEY_TABLE.filter(
-    (binding) => keyApplies(binding.action, allowed) && (textScrolls || (binding.action !== 'text-up' && binding.action !== 'text-down')) && (hosts || !HOST_KEYS.includes(binding.action)),
+    (binding) =>
+      keyApplies(binding.action, allowed) &&
+      (textScrolls || (binding.action !== 'text-up' && binding.action !== 'text-down')) &&
+      (hosts || !HOST_KEYS.includes(binding.action)),
   );
   const keyWidth = Math.max(...bindings.map((b) => keysOf(b).length));
-  const rowsAt = (list: readonly KeyBinding[], columnWidth: number) => list.reduce((n, b) => n + bindingRows(b, columnWidth - 1, keyWidth).length, 0);
+  const rowsAt = (list: readonly KeyBinding[], columnWidth: number) =>
+    list.reduce((n, b) => n + bindingRows(b, columnWidth - 1, keyWidth).length, 0);
   // Title and the text-prompt line take two rows. One column when its wrapped rows fit; else two
   // columns, split where their heights are closest.
   const room = height - 2;

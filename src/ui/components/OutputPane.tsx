@@ -37,7 +37,8 @@ export function OutputPane({ output, running, width, height }: OutputPaneProps) 
       ? `${output.total} lines · ${running ? 'live' : 'last block'}${marks}`
       : `lines ${from + start + 1}–${from + start + lines.length} of ${output.total}${start === 0 && from === 0 ? ' (start)' : ''} · pgdn returns`;
   // What the operator acts on comes first (the search, the attempt): a narrow pane cuts the rest.
-  const title = (attempt: string): string => (output.block ? `── output: ${output.block}${attempt}${searchLabel(output.search)} · ${where} ` : '── output ').padEnd(width, '─');
+  const title = (attempt: string): string =>
+    (output.block ? `── output: ${output.block}${attempt}${searchLabel(output.search)} · ${where} ` : '── output ').padEnd(width, '─');
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
       {output.attempt && running ? (

@@ -50,11 +50,23 @@ export function ResumeScreen({ state, notices, decisions, width, height }: Resum
       <Text bold color="yellow">
         Resuming an unfinished run
       </Text>
-      <Paragraph width={width} text={`run ${state.run}, started ${state.startedAt.replace('T', ' ').slice(0, 19)} UTC by ${state.operator} on ${state.host}`} />
+      <Paragraph
+        width={width}
+        text={`run ${state.run}, started ${state.startedAt.replace('T', ' ').slice(0, 19)} UTC by ${state.operator} on ${state.host}`}
+      />
       <Paragraph width={width} text={settingsOf(state)} />
-      <Paragraph width={width} text={`${done}/${state.steps.length} steps done · ${decisions.summary}`} {...(interrupted ? { color: 'red' } : {})} />
+      <Paragraph
+        width={width}
+        text={`${done}/${state.steps.length} steps done · ${decisions.summary}`}
+        {...(interrupted ? { color: 'red' } : {})}
+      />
       {interrupted && !saysInterrupted ? (
-        <Paragraph width={width} text={`block ${next.block.id} (step ${next.step.id}) was interrupted: after enter, r re-runs it${allows('mark-done') ? ', m marks it done' : ''}${allows('override') ? ', o overrides it' : ''}`} color="red" bullet="• " />
+        <Paragraph
+          width={width}
+          text={`block ${next.block.id} (step ${next.step.id}) was interrupted: after enter, r re-runs it${allows('mark-done') ? ', m marks it done' : ''}${allows('override') ? ', o overrides it' : ''}`}
+          color="red"
+          bullet="• "
+        />
       ) : null}
       {notices.length === 0 && !interrupted ? <Text dimColor>The runbook has not changed since the last session.</Text> : null}
       {notices.map((notice, i) => (

@@ -18,7 +18,11 @@ export interface SecretPromptProps {
 
 export function SecretPrompt({ secrets, onDone, onCancel }: SecretPromptProps) {
   // Kept in a ref, not in state: keys typed faster than the screen redraws must see each other.
-  const entry = useRef<{ answers: Record<string, string>; typed: string; problem: string | null }>({ answers: {}, typed: '', problem: null });
+  const entry = useRef<{ answers: Record<string, string>; typed: string; problem: string | null }>({
+    answers: {},
+    typed: '',
+    problem: null,
+  });
   const [, redraw] = useState(0);
   const { answers, typed, problem } = entry.current;
   const current = secrets[Object.keys(answers).length];
@@ -59,7 +63,8 @@ export function SecretPrompt({ secrets, onDone, onCancel }: SecretPromptProps) {
             {asking ? '› ' : '  '}
             {secret.name}
             {secret.description ? ` (${secret.description})` : ''}
-            {secret.required ? '' : ' [optional, enter leaves it unset]'}: {answered ? (answers[secret.name] === '' ? '(unset)' : SECRET_GLYPH) : asking && typed !== '' ? SECRET_GLYPH : ''}
+            {secret.required ? '' : ' [optional, enter leaves it unset]'}:{' '}
+            {answered ? (answers[secret.name] === '' ? '(unset)' : SECRET_GLYPH) : asking && typed !== '' ? SECRET_GLYPH : ''}
           </Text>
         );
       })}

@@ -133,7 +133,22 @@ export type StepSectionsProps = Omit<StepViewProps, 'height'>;
 /** Data rows of evidence shown for each check of a gate besides the one holding the run. */
 const OTHER_EVIDENCE_ROWS = 5;
 
-export function stepSections({ step, state, next, selected, busy, vars, rollbacks, remedy, reason, fixes = [], host = null, gate: open = [], rehearsal, width }: StepSectionsProps): StepSections {
+export function stepSections({
+  step,
+  state,
+  next,
+  selected,
+  busy,
+  vars,
+  rollbacks,
+  remedy,
+  reason,
+  fixes = [],
+  host = null,
+  gate: open = [],
+  rehearsal,
+  width,
+}: StepSectionsProps): StepSections {
   const tags = [step.optional ? 'optional' : '', ...step.tags.map((t) => `#${t}`)].filter(Boolean).join(' ');
   // A long title wraps: two steps that differ only at the end must not look alike.
   const title: Row[] = wrapWords(`${step.title} (${step.id}${tags ? ` · ${tags}` : ''})`, width).map((line, i) => ({
@@ -145,14 +160,24 @@ export function stepSections({ step, state, next, selected, busy, vars, rollback
     ),
   }));
   const byId = new Map(state.blocks.map((b) => [b.id, b]));
-  const held = busy ? null : next.kind === 'refused' || next.kind === 'failed' || next.kind === 'interrupted' || next.kind === 'acknowledge' || next.kind === 'approval' ? next : null;
+  const held = busy
+    ? null
+    : next.kind === 'refused' ||
+        next.kind === 'failed' ||
+        next.kind === 'interrupted' ||
+        next.kind === 'acknowledge' ||
+        next.kind === 'approval'
+      ? next
+      : null;
 
   const blocks: Row[] = [];
   for (const block of step.blocks) {
     if (block.executor === null) continue;
     const blockState = byId.get(block.id);
     const look = lookOf(blockState?.status ?? 'pending');
-    const used = usedVars(block, vars).map((name) => `${name}=${vars[name]}`).join(' ');
+    const used = usedVars(block, vars)
+      .map((name) => `${name}=${vars[name]}`)
+      .join(' ');
     const attrs = attributesOf(block);
     const result = resultOf(blockState);
     const figures = rehearsal?.get(block.id);
@@ -165,7 +190,10 @@ export function stepSections({ step, state, next, selected, busy, vars, rollback
           {result.head ? <Text color={look.color}> {result.head}</Text> : null}
           {figures ? <Text color="cyan">{` (${figures})`}</Text> : null}
           {result.why ? <Text color={look.color}>{result.why}</Text> : null}
-          <Text dimColor>{attrs ? ` [${attrs}]` : ''}{used ? ` ${used}` : ''}</Text>
+          <Text dimColor>
+            {attrs ? ` [${attrs}]` : ''}
+            {used ? ` ${used}` : ''}
+          </Text>
         </Text>
       ),
     });
@@ -175,7 +203,12 @@ export function stepSections({ step, state, next, selected, busy, vars, rollback
   const remedyRows: Row[] = [];
   if (held) {
     const blockState = byId.get(held.block.id);
-    const verb = blockState?.outcome === 'error' && held.kind === 'refused' ? 'GATE: check could not run' : { refused: 'GATE: check failed', failed: 'FAILED', interrupted: 'INTERRUPTED', acknowledge: 'WARNING', approval: 'APPROVAL' }[held.kind];
+    const verb =
+      blockState?.outcome === 'error' && held.kind === 'refused'
+        ? 'GATE: check could not run'
+        : { refused: 'GATE: check failed', failed: 'FAILED', interrupted: 'INTERRUPTED', acknowledge: 'WARNING', approval: 'APPROVAL' }[
+            held.kind
+          ];
     const color = held.kind === 'acknowledge' || held.kind === 'approval' ? 'yellow' : 'red';
     // Why the run is held is read whole: it wraps.
     const why = reason ?? blockState?.reason;
@@ -218,12 +251,18 @@ export function stepSections({ step, state, next, selected, busy, vars, rollback
             </Text>
           ),
         });
-      wrapWords(`${head} ${check.block.id}${check.reason ? `: ${check.reason}` : ''}`, width).forEach((line, i) => push(`other-${check.block.id}-${i}`, line, color, true));
+      wrapWords(`${head} ${check.block.id}${check.reason ? `: ${check.reason}` : ''}`, width).forEach((line, i) =>
+        push(`other-${check.block.id}-${i}`, line, color, true),
+      );
       const shownEvidence = evidenceRows(check.state, width - 2);
       const data = shownEvidence.rows.slice(0, OTHER_EVIDENCE_ROWS);
       [...shownEvidence.head, ...data].forEach((line, i) => push(`other-${check.block.id}-ev-${i}`, `  ${line}`, 'white'));
-      if (shownEvidence.found > data.length && shownEvidence.head.length > 0) push(`other-${check.block.id}-more`, `  (${shownEvidence.found} rows found, ${data.length} shown)`, 'gray');
-      if (check.remedy) wrapWords(`→ ${withValues(check.remedy, vars)}`, width - 2).forEach((line, i) => push(`other-${check.block.id}-note-${i}`, i === 0 ? line : `  ${line}`, 'yellow'));
+      if (shownEvidence.found > data.length && shownEvidence.head.length > 0)
+        push(`other-${check.block.id}-more`, `  (${shownEvidence.found} rows found, ${data.length} shown)`, 'gray');
+      if (check.remedy)
+        wrapWords(`→ ${withValues(check.remedy, vars)}`, width - 2).forEach((line, i) =>
+          push(`other-${check.block.id}-note-${i}`, i === 0 ? line : `  ${line}`, 'yellow'),
+        );
     }
   }
   const list: Row[] = [];
@@ -241,20 +280,43 @@ export function stepSections({ step, state, next, selected, busy, vars, rollback
       }),
     );
   if (!busy && fixes.length > 0) {
-    list.push({ key: 'fx-title', node: <Text key="fx-title" dimColor>steps that fix it (f works on the selected one now, then r re-runs the check):</Text> });
+    list.push({
+      key: 'fx-title',
+      node: (
+        <Text key="fx-title" dimColor>
+          steps that fix it (f works on the selected one now, then r re-runs the check):
+        </Text>
+      ),
+    });
     fixes.forEach((fix, i) => item(`fx-${fix.id}`, `${i === selected ? '›' : ' '} `, `${fix.id}: ${fix.title}`, i === selected));
   } else if (!busy && rollbacks.length > 0) {
-    list.push({ key: 'rb-title', node: <Text key="rb-title" dimColor>rollback (b runs the selected one):</Text> });
-    rollbacks.forEach((block, i) => item(`rb-${block.id}`, `${i === selected ? '›' : ' '} `, `${block.id}: ${block.code.split('\n')[0] ?? ''}`, i === selected));
+    list.push({
+      key: 'rb-title',
+      node: (
+        <Text key="rb-title" dimColor>
+          rollback (b runs the selected one):
+        </Text>
+      ),
+    });
+    rollbacks.forEach((block, i) =>
+      item(`rb-${block.id}`, `${i === selected ? '›' : ' '} `, `${block.id}: ${block.code.split('\n')[0] ?? ''}`, i === selected),
+    );
   } else {
     step.checklist.forEach((entry, i) => {
       const ticked = state.ticked[entry.id];
-      item(`c-${entry.id}`, `${i === selected ? '›' : ' '} [${ticked ? 'x' : ' '}] `, `${shownItem(entry.text, vars)}${ticked?.automatic ? ' (automatic)' : ''}`, i === selected);
+      item(
+        `c-${entry.id}`,
+        `${i === selected ? '›' : ' '} [${ticked ? 'x' : ' '}] `,
+        `${shownItem(entry.text, vars)}${ticked?.automatic ? ' (automatic)' : ''}`,
+        i === selected,
+      );
     });
   }
 
   const shown = fleetShown(step, state, next);
-  const view = shown ? fleetView(shown.block, shown.state, host, evidence !== null && held?.block.id === shown.block.id && evidence.head.length > 0) : null;
+  const view = shown
+    ? fleetView(shown.block, shown.state, host, evidence !== null && held?.block.id === shown.block.id && evidence.head.length > 0)
+    : null;
   const fleet = view ? { view, ...hostGridSize(view, width) } : null;
   const rendered = renderMarkdown(withValues(step.markdown, vars), Math.max(20, width - 1));
   return { title, prose: rendered ? rendered.split('\n') : [], blocks, gate, evidence, remedy: remedyRows, list, fleet };
@@ -275,21 +337,52 @@ export function stepRowsWanted(sections: StepSections): number {
   const ev = sections.evidence;
   const evRows = ev ? ev.head.length + ev.rows.length + (ev.found > ev.rows.length ? 1 : 0) : 0;
   const grid = sections.fleet?.wanted ?? 0;
-  return grid + sections.title.length + sections.prose.length + sections.blocks.length + sections.gate.length + evRows + sections.remedy.length + sections.list.length;
+  return (
+    grid +
+    sections.title.length +
+    sections.prose.length +
+    sections.blocks.length +
+    sections.gate.length +
+    evRows +
+    sections.remedy.length +
+    sections.list.length
+  );
 }
 
 /** Rows the step view cannot do without: what the operator acts on, the start of the evidence, a row of text. */
 export function stepRowsNeeded(sections: StepSections): number {
   const ev = sections.evidence;
-  const evRows = ev ? Math.min(EVIDENCE_FIRST, ev.head.length + ev.rows.length) + (ev.found > ev.rows.length || ev.rows.length + ev.head.length > EVIDENCE_FIRST ? 1 : 0) : 0;
+  const evRows = ev
+    ? Math.min(EVIDENCE_FIRST, ev.head.length + ev.rows.length) +
+      (ev.found > ev.rows.length || ev.rows.length + ev.head.length > EVIDENCE_FIRST ? 1 : 0)
+    : 0;
   const grid = sections.fleet?.needed ?? 0;
-  return grid + sections.title.length + (sections.prose.length > 0 ? 1 : 0) + sections.blocks.length + sections.gate.length + evRows + sections.remedy.length + sections.list.length;
+  return (
+    grid +
+    sections.title.length +
+    (sections.prose.length > 0 ? 1 : 0) +
+    sections.blocks.length +
+    sections.gate.length +
+    evRows +
+    sections.remedy.length +
+    sections.list.length
+  );
 }
 
 /** Evidence rows (a table's header and first row) shown even when the prose wants the room. */
 const EVIDENCE_FIRST = 3;
 
-export function StepView({ sections, height, width, proseScroll }: { sections: StepSections; height: number; width: number; proseScroll: number }) {
+export function StepView({
+  sections,
+  height,
+  width,
+  proseScroll,
+}: {
+  sections: StepSections;
+  height: number;
+  width: number;
+  proseScroll: number;
+}) {
   const { title, prose, blocks, gate, evidence, remedy, list, fleet } = sections;
   // What the operator acts on is shown whole, with the host grid's counts, budget and failed hosts;
   // the evidence table, the rest of the grid and the prose share what is left.
@@ -345,7 +438,16 @@ export function StepView({ sections, height, width, proseScroll }: { sections: S
     )),
   ];
   const gridRows = fleet ? hostGridRows(fleet.view, width, grid.needed + gridExtra) : [];
-  const rows = [...title.map((r) => r.node), ...proseRows, ...blocks.map((r) => r.node), ...gridRows, ...gate.map((r) => r.node), ...evRows, ...remedy.map((r) => r.node), ...list.map((r) => r.node)];
+  const rows = [
+    ...title.map((r) => r.node),
+    ...proseRows,
+    ...blocks.map((r) => r.node),
+    ...gridRows,
+    ...gate.map((r) => r.node),
+    ...evRows,
+    ...remedy.map((r) => r.node),
+    ...list.map((r) => r.node),
+  ];
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
       {rows.slice(0, height)}

@@ -20,8 +20,19 @@ const steps = Array.from({ length: Number(count) }, (_, i) => ({
   ticked: {},
 }));
 let state = {
-  version: 1, runbook: 'race', runbookFile: 'race.md', title: 'Race', run: 'r1', operator: 'test', host: 'test',
-  profile: null, startedAt: at(), updatedAt: at(), status: 'running', vars: {}, steps,
+  version: 1,
+  runbook: 'race',
+  runbookFile: 'race.md',
+  title: 'Race',
+  run: 'r1',
+  operator: 'test',
+  host: 'test',
+  profile: null,
+  startedAt: at(),
+  updatedAt: at(),
+  status: 'running',
+  vars: {},
+  steps,
 };
 // Builds from before issue 10 had only `open`: kept so the race can be shown against them.
 const checkpoint = await RunCheckpoint.create(path, state);
@@ -30,7 +41,16 @@ for (const step of steps) {
   const block = step.blocks[0].id;
   const execution = (n, outcome) => [
     { type: 'block-started', step: step.id, block, hash: 'h', log: `logs/${block}.${n}.log`, at: at() },
-    { type: 'block-finished', step: step.id, block, outcome, exitCode: outcome === 'success' ? 0 : 1, attempts: 1, durationMs: 1, at: at() },
+    {
+      type: 'block-finished',
+      step: step.id,
+      block,
+      outcome,
+      exitCode: outcome === 'success' ? 0 : 1,
+      attempts: 1,
+      durationMs: 1,
+      at: at(),
+    },
   ];
   const events = [];
   for (let n = 1; n <= FAILURES; n += 1) events.push(...execution(n, 'failure'));

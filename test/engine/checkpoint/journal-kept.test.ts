@@ -17,10 +17,24 @@ const AT = '2026-12-04T02:00:00.000Z';
 
 function runState(steps: number): RunState {
   return {
-    version: 1, runbook: 'r', runbookFile: 'r.md', title: 'R', run: 'run-1', operator: 'op', host: 'h', profile: null,
-    startedAt: AT, updatedAt: AT, status: 'running', vars: {},
+    version: 1,
+    runbook: 'r',
+    runbookFile: 'r.md',
+    title: 'R',
+    run: 'run-1',
+    operator: 'op',
+    host: 'h',
+    profile: null,
+    startedAt: AT,
+    updatedAt: AT,
+    status: 'running',
+    vars: {},
     steps: Array.from({ length: steps }, (_, i) => ({
-      id: `s${i}`, title: `S${i}`, hash: 'h', status: 'pending' as const, ticked: {},
+      id: `s${i}`,
+      title: `S${i}`,
+      hash: 'h',
+      status: 'pending' as const,
+      ticked: {},
       blocks: [{ id: `b${i}`, role: 'run', hash: 'h', status: 'pending' as const, exitCode: null, attempts: 0, executions: 0 }],
     })),
   };
@@ -77,7 +91,9 @@ describe('the checkpoint journal', () => {
     const lines = readFileSync(journalPathOf(path), 'utf8').split('\n');
     writeFileSync(journalPathOf(path), [...lines.slice(0, 4), ...lines.slice(5)].join('\n'));
 
-    await expect(readCheckpoint(path, 'r.md')).rejects.toThrow(/skips from transition 4 to 6: transitions are missing; .*waymark repair r\.md/);
+    await expect(readCheckpoint(path, 'r.md')).rejects.toThrow(
+      /skips from transition 4 to 6: transitions are missing; .*waymark repair r\.md/,
+    );
   });
 
   it('a new run never starts on an existing checkpoint or journal', async () => {

@@ -65,7 +65,17 @@ function apply(state: RunState, ...events: RunEvent[]): RunState {
 function ran(step: string, block: string, outcome: 'success' | 'failure' | 'error' | 'warning', reason = ''): RunEvent[] {
   return [
     { type: 'block-started', step, block, hash: 'h', log: 'l', at: AT },
-    { type: 'block-finished', step, block, outcome, exitCode: outcome === 'success' ? 0 : 1, attempts: 1, durationMs: 1, at: AT, ...(reason ? { reason } : {}) },
+    {
+      type: 'block-finished',
+      step,
+      block,
+      outcome,
+      exitCode: outcome === 'success' ? 0 : 1,
+      attempts: 1,
+      durationMs: 1,
+      at: AT,
+      ...(reason ? { reason } : {}),
+    },
   ];
 }
 
@@ -131,16 +141,31 @@ describe('decisionsFor: the answers allowed now', () => {
 
   it('an interrupted run block may be re-run or marked done; an interrupted check only re-run', () => {
     const passed = apply(start(), ...ran('gate', 'strict', 'success'), ...ran('gate', 'soft', 'success'));
-    const block = decide(apply(passed, { type: 'block-started', step: 'gate', block: 'migrate', hash: 'h', log: 'l', at: AT }, { type: 'block-interrupted', step: 'gate', block: 'migrate', at: AT }));
+    const block = decide(
+      apply(
+        passed,
+        { type: 'block-started', step: 'gate', block: 'migrate', hash: 'h', log: 'l', at: AT },
+        { type: 'block-interrupted', step: 'gate', block: 'migrate', at: AT },
+      ),
+    );
     expect(block.action.kind).toBe('interrupted');
     // The interrupted block needs a confirmation again: its command is shown before it re-runs.
     expect(block.choices.find((c) => c.kind === 'rerun')).toMatchObject({ confirms: true });
     expect(kinds(block)).toEqual(['rerun', 'mark-done', 'rollback', 'tick', 'stop']);
     expect(refusal(block, { kind: 'rerun' })).toMatchObject({ exitCode: ExitCode.Waiting });
 
-    const check = decide(apply(start(), { type: 'block-started', step: 'gate', block: 'strict', hash: 'h', log: 'l', at: AT }, { type: 'block-interrupted', step: 'gate', block: 'strict', at: AT }));
+    const check = decide(
+      apply(
+        start(),
+        { type: 'block-started', step: 'gate', block: 'strict', hash: 'h', log: 'l', at: AT },
+        { type: 'block-interrupted', step: 'gate', block: 'strict', at: AT },
+      ),
+    );
     expect(kinds(check)).toEqual(['rerun', 'rollback', 'tick', 'stop']);
-    expect(refusal(check, { kind: 'mark-done', reason: 'it would have passed' })).toMatchObject({ exitCode: ExitCode.Refused, message: expect.stringMatching(/cannot be marked done/) });
+    expect(refusal(check, { kind: 'mark-done', reason: 'it would have passed' })).toMatchObject({
+      exitCode: ExitCode.Refused,
+      message: expect.stringMatching(/cannot be marked done/),
+    });
   });
 
   it('rollback: only a rollback block of the step, and only once confirmed', () => {
@@ -154,7 +179,12 @@ describe('decisionsFor: the answers allowed now', () => {
   });
 
   it('a step with nothing to run asks a confirmation; an optional step may be skipped, a required one not', () => {
-    let state = apply(start(), ...ran('gate', 'strict', 'success'), ...ran('gate', 'soft', 'success'), ...ran('gate', 'migrate', 'success'));
+    let state = apply(
+      start(),
+      ...ran('gate', 'strict', 'success'),
+      ...ran('gate', 'soft', 'success'),
+      ...ran('gate', 'migrate', 'success'),
+    );
     state = apply(state, { type: 'item-ticked', step: 'gate', item: runbook.steps[0]!.checklist[0]!.id, decision: { by: 'a', at: AT } });
     state = apply(state, { type: 'step-finished', step: 'gate', at: AT });
     const fix = decide(state);
@@ -171,19 +201,34 @@ describe('decisionsFor: the answers allowed now', () => {
   it('run-fix: offered at a refused check for the steps that declare fixes= for it, and only those', () => {
     const refused = apply(start(), ...ran('gate', 'strict', 'failure', 'exit 1'), ...ran('gate', 'soft', 'success'));
     const d = decide(refused);
-    expect(d.choices.find((c) => c.kind === 'run-fix')).toMatchObject({ label: 'run fix step fix now', needsReason: false, confirms: false });
+    expect(d.choices.find((c) => c.kind === 'run-fix')).toMatchObject({
+      label: 'run fix step fix now',
+      needsReason: false,
+      confirms: false,
+    });
     expect(refusal(d, { kind: 'run-fix', step: 'fix' })).toBeNull();
-    expect(refusal(d, { kind: 'run-fix', step: 'tell' })).toMatchObject({ exitCode: ExitCode.BadInput, message: 'step tell does not fix check strict (the steps that do: fix)' });
+    expect(refusal(d, { kind: 'run-fix', step: 'tell' })).toMatchObject({
+      exitCode: ExitCode.BadInput,
+      message: 'step tell does not fix check strict (the steps that do: fix)',
+    });
     // Not before the check ran, and not at an interrupted check: there is nothing refused to fix.
     expect(refusal(decide(start()), { kind: 'run-fix', step: 'fix' })?.message).toMatch(/a fix step runs only while a check refuses/);
-    const cut = decide(apply(start(), { type: 'block-started', step: 'gate', block: 'strict', hash: 'h', log: 'l', at: AT }, { type: 'block-interrupted', step: 'gate', block: 'strict', at: AT }));
+    const cut = decide(
+      apply(
+        start(),
+        { type: 'block-started', step: 'gate', block: 'strict', hash: 'h', log: 'l', at: AT },
+        { type: 'block-interrupted', step: 'gate', block: 'strict', at: AT },
+      ),
+    );
     expect(kinds(cut)).not.toContain('run-fix');
     // A fix step that is done has had its turn: the check is re-run, not fixed again.
     const fixed = apply(refused, ...ran('fix', 'convert', 'success'), { type: 'step-finished', step: 'fix', at: AT });
     const after = decide(fixed);
     expect(after.action.kind).toBe('refused');
     expect(kinds(after)).not.toContain('run-fix');
-    expect(refusal(after, { kind: 'run-fix', step: 'fix' })?.message).toMatch(/no step declares fixes=gate for check strict, or each one is done already/);
+    expect(refusal(after, { kind: 'run-fix', step: 'fix' })?.message).toMatch(
+      /no step declares fixes=gate for check strict, or each one is done already/,
+    );
   });
 
   it('run-fix is never a headless answer: headless keeps --only', () => {
@@ -194,8 +239,13 @@ describe('decisionsFor: the answers allowed now', () => {
 
   // Reproduced (issue 12, item 8): an interrupted check showed "INTERRUPTED strict: exit 1" (its
   // earlier refusal) or "INTERRUPTED warm-cache:" with nothing after it.
-  it('an interrupted block is held for the reason it stopped, not an earlier execution\'s', () => {
-    const refusedThenCut = apply(start(), ...ran('gate', 'strict', 'failure', 'exit 1'), { type: 'block-started', step: 'gate', block: 'strict', hash: 'h', log: 'l', at: AT }, { type: 'block-interrupted', step: 'gate', block: 'strict', at: AT });
+  it("an interrupted block is held for the reason it stopped, not an earlier execution's", () => {
+    const refusedThenCut = apply(
+      start(),
+      ...ran('gate', 'strict', 'failure', 'exit 1'),
+      { type: 'block-started', step: 'gate', block: 'strict', hash: 'h', log: 'l', at: AT },
+      { type: 'block-interrupted', step: 'gate', block: 'strict', at: AT },
+    );
     const d = decide(refusedThenCut);
     expect(d.action.kind).toBe('interrupted');
     expect(d.reason).toBe(INTERRUPTED_REASON);
@@ -204,7 +254,9 @@ describe('decisionsFor: the answers allowed now', () => {
 
   it('exit codes for where the run stands: complete 0, refused 3, failed 1, waiting 4', () => {
     expect(exitCodeFor({ kind: 'complete' })).toBe(0);
-    expect(exitCodeFor(nextAction(runbook, apply(start(), ...ran('gate', 'strict', 'failure'), ...ran('gate', 'soft', 'success'))))).toBe(3);
+    expect(exitCodeFor(nextAction(runbook, apply(start(), ...ran('gate', 'strict', 'failure'), ...ran('gate', 'soft', 'success'))))).toBe(
+      3,
+    );
     expect(exitCodeFor(nextAction(runbook, start()))).toBe(4);
   });
 });
@@ -235,14 +287,30 @@ describe('headlessPolicy: flags pick among the allowed answers', () => {
   });
 
   it('--skip skips an optional step not begun; --yes ticks a checklist one item at a time', () => {
-    let state = apply(start(), ...ran('gate', 'strict', 'success'), ...ran('gate', 'soft', 'success'), ...ran('gate', 'migrate', 'success'));
+    let state = apply(
+      start(),
+      ...ran('gate', 'strict', 'success'),
+      ...ran('gate', 'soft', 'success'),
+      ...ran('gate', 'migrate', 'success'),
+    );
     const answers: Answer[] = [];
     const tick = policy(state, { yes: true });
-    expect(tick).toMatchObject({ kind: 'answer', answer: { kind: 'tick', automatic: true }, note: expect.stringContaining('dashboards are green') });
+    expect(tick).toMatchObject({
+      kind: 'answer',
+      answer: { kind: 'tick', automatic: true },
+      note: expect.stringContaining('dashboards are green'),
+    });
     if (tick.kind === 'answer') answers.push(tick.answer);
     expect(policy(state)).toEqual({ kind: 'wait', exitCode: 4 });
-    state = apply(state, { type: 'item-ticked', step: 'gate', item: runbook.steps[0]!.checklist[0]!.id, decision: { by: 'a', at: AT } }, { type: 'step-finished', step: 'gate', at: AT });
-    expect(policy(state, { skips: new Map([['fix', 'no latin1 tables left']]) })).toEqual({ kind: 'answer', answer: { kind: 'skip', reason: 'no latin1 tables left' } });
+    state = apply(
+      state,
+      { type: 'item-ticked', step: 'gate', item: runbook.steps[0]!.checklist[0]!.id, decision: { by: 'a', at: AT } },
+      { type: 'step-finished', step: 'gate', at: AT },
+    );
+    expect(policy(state, { skips: new Map([['fix', 'no latin1 tables left']]) })).toEqual({
+      kind: 'answer',
+      answer: { kind: 'skip', reason: 'no latin1 tables left' },
+    });
     // Once the step is running (a block of it started), --skip no longer applies to it.
     const begun = apply(state, { type: 'block-started', step: 'fix', block: 'convert', hash: 'h', log: 'l', at: AT });
     expect(policy(begun, { skips: new Map([['fix', 'no latin1 tables left']]) })).not.toMatchObject({ answer: { kind: 'skip' } });

@@ -86,14 +86,21 @@ describe('judgeProcess', () => {
 
   it('turns a failure into a warning with severity=warning, but not an error', () => {
     const lenient = block({ severity: 'warning' });
-    expect(judgeProcess(lenient, exited(1))).toMatchObject({ outcome: 'warning', reason: 'exit 1, expected 0 (severity=warning)', retryable: true });
+    expect(judgeProcess(lenient, exited(1))).toMatchObject({
+      outcome: 'warning',
+      reason: 'exit 1, expected 0 (severity=warning)',
+      retryable: true,
+    });
     expect(judgeProcess(block({ severity: 'warning', codes: 'oslo' }), exited(2)).outcome).toBe('warning');
     expect(judgeProcess(lenient, exited(null, { spawnError: 'command not found: x' })).outcome).toBe('error');
   });
 
   it('reproduced: a timed-out or killed check with severity=warning was a warning that --accept-warnings passed; it is an error', () => {
     const lenient = block({ severity: 'warning' });
-    expect(judgeProcess(lenient, exited(null, { timedOut: true, signal: 'SIGTERM' }))).toMatchObject({ outcome: 'error', reason: 'timed out after 30s' });
+    expect(judgeProcess(lenient, exited(null, { timedOut: true, signal: 'SIGTERM' }))).toMatchObject({
+      outcome: 'error',
+      reason: 'timed out after 30s',
+    });
     expect(judgeProcess(lenient, exited(null, { signal: 'SIGKILL' }))).toMatchObject({ outcome: 'error', reason: 'killed by SIGKILL' });
     expect(judgeSql(lenient, rows([], { timedOut: true, error: 'timed out after 30s' }))).toMatchObject({ outcome: 'error' });
   });
@@ -142,13 +149,25 @@ describe('judgeSql', () => {
   });
 
   it('compares value:X with the first column of the first row', () => {
-    const result: SqlResult = { rows: [{ a: 'utf8mb4', b: 'latin1' }, { a: 'x', b: 'y' }], columns: ['a', 'b'], durationMs: 1, timedOut: false, canceled: false };
+    const result: SqlResult = {
+      rows: [
+        { a: 'utf8mb4', b: 'latin1' },
+        { a: 'x', b: 'y' },
+      ],
+      columns: ['a', 'b'],
+      durationMs: 1,
+      timedOut: false,
+      canceled: false,
+    };
     expect(judgeSql(block({ sqlExpect: { kind: 'value', value: 'utf8mb4' } }, 'check', 'sql'), result).outcome).toBe('success');
     expect(judgeSql(block({ sqlExpect: { kind: 'value', value: 'latin1' } }, 'check', 'sql'), result).outcome).toBe('failure');
   });
 
   it('reports an unreachable database as error, even with severity=warning', () => {
-    const verdict = judgeSql(block({ severity: 'warning' }, 'check', 'sql'), rows([], { error: 'cannot connect to root@socket /x: connect ENOENT /x' }));
+    const verdict = judgeSql(
+      block({ severity: 'warning' }, 'check', 'sql'),
+      rows([], { error: 'cannot connect to root@socket /x: connect ENOENT /x' }),
+    );
     expect(verdict.outcome).toBe('error');
   });
 
@@ -175,12 +194,22 @@ describe('the whole verdict, as the operator sees it', () => {
   it.each<[string, JudgedBlock, JudgedProcess, Verdict]>([
     ['exit 0', block(), exited(0), verdict('success', 'exit 0', false)],
     ['exit=3 met', block({ exit: 3 }), exited(3), verdict('success', 'exit 3', false)],
-    ['a command that could not start', block(), exited(null, { spawnError: 'command not found: python3' }), verdict('error', 'command not found: python3', true)],
+    [
+      'a command that could not start',
+      block(),
+      exited(null, { spawnError: 'command not found: python3' }),
+      verdict('error', 'command not found: python3', true),
+    ],
     ['a shell that could not execute the command', block(), exited(126), verdict('error', 'exit 126: command not executable', true)],
     ['a shell that did not find the command', block(), exited(127), verdict('error', 'exit 127: command not found', true)],
     ['a cancel', block(), exited(null, { canceled: true }), verdict('failure', 'canceled', false)],
     ['a timeout with a limit', block(), exited(null, { timedOut: true, timeoutMs: 30_000 }), verdict('error', 'timed out after 30s', true)],
-    ['a timeout without a limit (killed from outside)', block(), exited(null, { timedOut: true, timeoutMs: 0 }), verdict('error', 'timed out', true)],
+    [
+      'a timeout without a limit (killed from outside)',
+      block(),
+      exited(null, { timedOut: true, timeoutMs: 0 }),
+      verdict('error', 'timed out', true),
+    ],
     ['a kill by a named signal', block(), exited(null, { signal: 'SIGKILL' }), verdict('error', 'killed by SIGKILL', true)],
     ['a kill by an unknown signal', block(), exited(null), verdict('error', 'killed by a signal', true)],
     ['the rerun-on-exit code', block({ rerunOnExit: 1 }), exited(1), verdict('again', 'exit 1: run again', false)],
@@ -188,15 +217,45 @@ describe('the whole verdict, as the operator sees it', () => {
     ['oslo 1', block({ codes: 'oslo' }), exited(1), verdict('warning', 'exit 1: warning', false)],
     ['oslo 2', block({ codes: 'oslo' }), exited(2), verdict('failure', 'exit 2: failure', true)],
     ['oslo 5', block({ codes: 'oslo' }), exited(5), verdict('error', 'exit 5: the check could not run (oslo codes are 0, 1, 2)', true)],
-    ['stdout matching', block({ expect: 'ok' }), exited(0, { stdoutMatch: { matched: true } }), verdict('success', 'exit 0; stdout matches /ok/', false)],
-    ['stdout not matching', block({ expect: 'ok' }), exited(0, { stdoutMatch: { matched: false } }), verdict('failure', 'exit 0; stdout does not match /ok/', true)],
+    [
+      'stdout matching',
+      block({ expect: 'ok' }),
+      exited(0, { stdoutMatch: { matched: true } }),
+      verdict('success', 'exit 0; stdout matches /ok/', false),
+    ],
+    [
+      'stdout not matching',
+      block({ expect: 'ok' }),
+      exited(0, { stdoutMatch: { matched: false } }),
+      verdict('failure', 'exit 0; stdout does not match /ok/', true),
+    ],
     ['stdout never matched', block({ expect: 'ok' }), exited(0), verdict('error', 'exit 0; stdout was not matched', false)],
-    ['stdout whose matching failed', block({ expect: 'ok' }), exited(0, { stdoutMatch: { error: 'the pattern took too long' } }), verdict('error', 'exit 0; the pattern took too long', false)],
+    [
+      'stdout whose matching failed',
+      block({ expect: 'ok' }),
+      exited(0, { stdoutMatch: { error: 'the pattern took too long' } }),
+      verdict('error', 'exit 0; the pattern took too long', false),
+    ],
     // An oslo warning is still held to expect=: its stdout decides.
-    ['an oslo warning whose stdout does not match', block({ codes: 'oslo', expect: 'ok' }), exited(1, { stdoutMatch: { matched: false } }), verdict('failure', 'exit 1: warning; stdout does not match /ok/', true)],
-    ['an oslo warning whose stdout matches', block({ codes: 'oslo', expect: 'ok' }), exited(1, { stdoutMatch: { matched: true } }), verdict('warning', 'exit 1: warning; stdout matches /ok/', false)],
+    [
+      'an oslo warning whose stdout does not match',
+      block({ codes: 'oslo', expect: 'ok' }),
+      exited(1, { stdoutMatch: { matched: false } }),
+      verdict('failure', 'exit 1: warning; stdout does not match /ok/', true),
+    ],
+    [
+      'an oslo warning whose stdout matches',
+      block({ codes: 'oslo', expect: 'ok' }),
+      exited(1, { stdoutMatch: { matched: true } }),
+      verdict('warning', 'exit 1: warning; stdout matches /ok/', false),
+    ],
     // A wrong exit code decides alone: what stdout says is not part of the reason.
-    ['a wrong exit code whose stdout matches', block({ expect: 'ok' }), exited(3, { stdoutMatch: { matched: true } }), verdict('failure', 'exit 3, expected 0', true)],
+    [
+      'a wrong exit code whose stdout matches',
+      block({ expect: 'ok' }),
+      exited(3, { stdoutMatch: { matched: true } }),
+      verdict('failure', 'exit 3, expected 0', true),
+    ],
   ])('%s', (_case, judged, result, expected) => {
     expect(judgeProcess(judged, result)).toEqual(expected);
   });
@@ -211,20 +270,70 @@ describe('the whole verdict, as the operator sees it', () => {
 
   it.each<[string, JudgedBlock, SqlResult, Verdict]>([
     ['a cancel', block({}, 'check', 'sql'), rows([], { canceled: true }), verdict('failure', 'canceled', false)],
-    ['a timeout with its message', block({}, 'check', 'sql'), rows([], { timedOut: true, error: 'timed out after 30s' }), verdict('error', 'timed out after 30s', true)],
+    [
+      'a timeout with its message',
+      block({}, 'check', 'sql'),
+      rows([], { timedOut: true, error: 'timed out after 30s' }),
+      verdict('error', 'timed out after 30s', true),
+    ],
     ['a timeout without a message', block({}, 'check', 'sql'), rows([], { timedOut: true }), verdict('error', 'timed out', true)],
-    ['an SQL error', block({}, 'run', 'sql'), rows([], { error: "Table 'nova.x' doesn't exist" }), verdict('error', "Table 'nova.x' doesn't exist", true)],
+    [
+      'an SQL error',
+      block({}, 'run', 'sql'),
+      rows([], { error: "Table 'nova.x' doesn't exist" }),
+      verdict('error', "Table 'nova.x' doesn't exist", true),
+    ],
     ['a run block returning one row', block({}, 'run', 'sql'), rows([{ host: 'a' }]), verdict('success', '1 row returned', false)],
-    ['a run block returning two rows', block({}, 'run', 'sql'), rows([{ host: 'a' }, { host: 'b' }]), verdict('success', '2 rows returned', false)],
-    ['a run block changing one row', block({}, 'run', 'sql'), rows([], { columns: [], affectedRows: 1 }), verdict('success', '1 row affected', false)],
+    [
+      'a run block returning two rows',
+      block({}, 'run', 'sql'),
+      rows([{ host: 'a' }, { host: 'b' }]),
+      verdict('success', '2 rows returned', false),
+    ],
+    [
+      'a run block changing one row',
+      block({}, 'run', 'sql'),
+      rows([], { columns: [], affectedRows: 1 }),
+      verdict('success', '1 row affected', false),
+    ],
     ['a run block changing nothing', block({}, 'run', 'sql'), rows([], { columns: [] }), verdict('success', '0 rows affected', false)],
     ['a check finding rows', block({}, 'check', 'sql'), rows([{ host: 'a' }]), verdict('failure', '1 row returned, expected none', true)],
-    ['expect=nonempty met', block({ sqlExpect: { kind: 'nonempty' } }, 'check', 'sql'), rows([{ host: 'a' }, { host: 'b' }]), verdict('success', '2 rows returned', false)],
-    ['expect=nonempty not met', block({ sqlExpect: { kind: 'nonempty' } }, 'check', 'sql'), rows([]), verdict('failure', 'no rows returned, expected at least one', true)],
-    ['expect=rows:1 met', block({ sqlExpect: { kind: 'rows', count: 1 } }, 'check', 'sql'), rows([{ host: 'a' }]), verdict('success', '1 row returned', false)],
-    ['expect=value:X met', block({ sqlExpect: { kind: 'value', value: 'utf8mb4' } }, 'check', 'sql'), rows([{ charset: 'utf8mb4' }]), verdict('success', 'value utf8mb4', false)],
-    ['expect=value:X without rows', block({ sqlExpect: { kind: 'value', value: '0' } }, 'check', 'sql'), rows([]), verdict('failure', 'no rows returned, expected value 0', true)],
-    ['a failing check with severity=warning', block({ severity: 'warning' }, 'check', 'sql'), rows([{ host: 'a' }]), verdict('warning', '1 row returned, expected none (severity=warning)', true)],
+    [
+      'expect=nonempty met',
+      block({ sqlExpect: { kind: 'nonempty' } }, 'check', 'sql'),
+      rows([{ host: 'a' }, { host: 'b' }]),
+      verdict('success', '2 rows returned', false),
+    ],
+    [
+      'expect=nonempty not met',
+      block({ sqlExpect: { kind: 'nonempty' } }, 'check', 'sql'),
+      rows([]),
+      verdict('failure', 'no rows returned, expected at least one', true),
+    ],
+    [
+      'expect=rows:1 met',
+      block({ sqlExpect: { kind: 'rows', count: 1 } }, 'check', 'sql'),
+      rows([{ host: 'a' }]),
+      verdict('success', '1 row returned', false),
+    ],
+    [
+      'expect=value:X met',
+      block({ sqlExpect: { kind: 'value', value: 'utf8mb4' } }, 'check', 'sql'),
+      rows([{ charset: 'utf8mb4' }]),
+      verdict('success', 'value utf8mb4', false),
+    ],
+    [
+      'expect=value:X without rows',
+      block({ sqlExpect: { kind: 'value', value: '0' } }, 'check', 'sql'),
+      rows([]),
+      verdict('failure', 'no rows returned, expected value 0', true),
+    ],
+    [
+      'a failing check with severity=warning',
+      block({ severity: 'warning' }, 'check', 'sql'),
+      rows([{ host: 'a' }]),
+      verdict('warning', '1 row returned, expected none (severity=warning)', true),
+    ],
   ])('sql: %s', (_case, judged, result, expected) => {
     expect(judgeSql(judged, result)).toEqual(expected);
   });

@@ -142,13 +142,19 @@ describe('createMasker', () => {
   it('leaves no start or end of 8 or more characters of a secret in what it returns (property)', () => {
     const alphabet = fc.constantFrom('a', 'b', 'c', ' ', '\n');
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom('a', 'b', 'c'), minLength: 1, maxLength: 30 }), fc.array(fc.oneof(fc.string({ unit: alphabet, maxLength: 12 }), fc.nat(40)), { maxLength: 12 }), (secret, parts) => {
-        // Text woven from random filler and random cut-outs of the secret.
-        const text = parts.map((part) => (typeof part === 'string' ? part : secret.slice(part % secret.length, (part * 7) % (secret.length + 1)))).join('');
-        const masked = createMasker([secret]).mask(text);
-        const forbidden = secret.length < MIN_FRAGMENT ? [secret] : fragments(secret);
-        for (const fragment of forbidden) expect(masked).not.toContain(fragment);
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom('a', 'b', 'c'), minLength: 1, maxLength: 30 }),
+        fc.array(fc.oneof(fc.string({ unit: alphabet, maxLength: 12 }), fc.nat(40)), { maxLength: 12 }),
+        (secret, parts) => {
+          // Text woven from random filler and random cut-outs of the secret.
+          const text = parts
+            .map((part) => (typeof part === 'string' ? part : secret.slice(part % secret.length, (part * 7) % (secret.length + 1))))
+            .join('');
+          const masked = createMasker([secret]).mask(text);
+          const forbidden = secret.length < MIN_FRAGMENT ? [secret] : fragments(secret);
+          for (const fragment of forbidden) expect(masked).not.toContain(fragment);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -163,7 +169,10 @@ describe('createMasker', () => {
         (secrets, text, points) => {
           const masker = createMasker(secrets);
           const stream = masker.stream();
-          const given = cutAt(text, points).map((piece) => stream.push(piece)).join('') + stream.end();
+          const given =
+            cutAt(text, points)
+              .map((piece) => stream.push(piece))
+              .join('') + stream.end();
           expect(given).toBe(masker.mask(text));
         },
       ),

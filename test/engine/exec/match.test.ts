@@ -46,12 +46,20 @@ describe('StdoutMatcher', () => {
   it('matches a line pattern over more than the window, and refuses a spanning pattern beyond it', async () => {
     const long = `Result: Success\n${'x'.repeat(99)}\n`.repeat(20_000);
     expect(await streamed('^Result: Success$', `${long}tail\n`, [])).toBe(true);
-    expect(await streamed('^(?![\\s\\S]*ERROR)', `ERROR\n${long}`, [])).toBe('output exceeded the matching window (1 MiB): a pattern that can match across lines (\\s, [^...], \\n) sees at most that much; match single lines instead');
+    expect(await streamed('^(?![\\s\\S]*ERROR)', `ERROR\n${long}`, [])).toBe(
+      'output exceeded the matching window (1 MiB): a pattern that can match across lines (\\s, [^...], \\n) sees at most that much; match single lines instead',
+    );
     // A line of 1 MiB or more, whether it arrives whole, in pipe-sized chunks, or already cut in two by masking.
     const window = 'a line of stdout exceeded the matching window (1 MiB)';
     const huge = 'x'.repeat(1024 * 1024);
     expect(await streamed('^x$', `ok\n${huge}\n`, [])).toBe(window);
-    expect(await streamed('^x$', `${huge}x\n`, Array.from({ length: 20 }, (_, i) => i * 65_536))).toBe(window);
+    expect(
+      await streamed(
+        '^x$',
+        `${huge}x\n`,
+        Array.from({ length: 20 }, (_, i) => i * 65_536),
+      ),
+    ).toBe(window);
     expect(await streamed('^x$', `${huge}\nx\n`, [])).toBe(window);
     expect(await streamed('^x$', `${'x'.repeat(1024)}\nx\n`, [])).toBe(true);
   });

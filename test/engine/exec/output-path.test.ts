@@ -33,7 +33,10 @@ function chunksOf(bytes: Buffer, fractions: number[]): Buffer[] {
 /** Feed `chunks` through the output path of one stream; what the log, the tail and the listener got. */
 function feed(secret: string, chunks: Buffer[]): { logged: string; tail: string; emitted: Buffer[] } {
   const logChunks: Buffer[] = [];
-  const log: LogSink = { write: (line) => void logChunks.push(Buffer.from(`${line}\n`)), writeChunk: (chunk) => void logChunks.push(chunk) };
+  const log: LogSink = {
+    write: (line) => void logChunks.push(Buffer.from(`${line}\n`)),
+    writeChunk: (chunk) => void logChunks.push(chunk),
+  };
   const emitted: Buffer[] = [];
   const tail = new RawTail(TAIL_KEPT);
   const path = outputPath('stdout', { tail, log, onOutput: (_stream, chunk) => void emitted.push(chunk), masker: createMasker([secret]) });
@@ -48,7 +51,11 @@ describe('outputPath with a secret', () => {
     const text = `${'x'.repeat(MiB - 30)}${secret} after\n`;
     // The line's first MiB + 20 characters arrive before its newline: the line was cut at 1 MiB, inside the secret.
     const bytes = Buffer.from(text);
-    const { logged, tail, emitted } = feed(secret, [bytes.subarray(0, MiB / 2), bytes.subarray(MiB / 2, MiB + 20), bytes.subarray(MiB + 20)]);
+    const { logged, tail, emitted } = feed(secret, [
+      bytes.subarray(0, MiB / 2),
+      bytes.subarray(MiB / 2, MiB + 20),
+      bytes.subarray(MiB + 20),
+    ]);
     const expected = `${'x'.repeat(MiB - 30)}${MASK} after\n`;
     expect(logged === expected, 'the log holds the line with the secret masked whole').toBe(true);
     expect(Buffer.concat(emitted).toString('utf8') === expected, 'the listener got the same').toBe(true);
@@ -61,7 +68,12 @@ describe('outputPath with a secret', () => {
 
   it('never lets a secret, or a start or end of it, through, at any split point, in lines up to 4 MiB (property)', () => {
     // Filler lengths cluster around the MiB marks, where a line used to be cut.
-    const length = fc.oneof(fc.nat(4 * MiB), fc.integer({ min: MiB - 200, max: MiB + 8 }), fc.integer({ min: 2 * MiB - 200, max: 2 * MiB + 8 }), fc.nat(300));
+    const length = fc.oneof(
+      fc.nat(4 * MiB),
+      fc.integer({ min: MiB - 200, max: MiB + 8 }),
+      fc.integer({ min: 2 * MiB - 200, max: 2 * MiB + 8 }),
+      fc.nat(300),
+    );
     const segment = fc.record({ newline: fc.boolean(), filler: length });
     fc.assert(
       fc.property(
@@ -90,7 +102,11 @@ describe('outputPath with a secret', () => {
   it('passes chunks through untouched when there is nothing to mask', () => {
     const chunks = [Buffer.from('a\nb'), Buffer.from('c\n')];
     const emitted: Buffer[] = [];
-    const path = outputPath('stderr', { tail: new RawTail(1024), onOutput: (_s, chunk) => void emitted.push(chunk), masker: createMasker([]) });
+    const path = outputPath('stderr', {
+      tail: new RawTail(1024),
+      onOutput: (_s, chunk) => void emitted.push(chunk),
+      masker: createMasker([]),
+    });
     for (const chunk of chunks) path.push(chunk);
     path.end();
     expect(emitted).toEqual(chunks);

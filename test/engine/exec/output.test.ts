@@ -125,7 +125,10 @@ describe('countNewlines', () => {
     fc.assert(
       fc.property(fc.array(byte, { maxLength: 80 }), fc.nat(7), (values, offset) => {
         const backing = new Uint8Array(values.length + offset);
-        backing.set(values.map((v) => v & 0xff), offset);
+        backing.set(
+          values.map((v) => v & 0xff),
+          offset,
+        );
         const bytes = backing.subarray(offset);
         const expected = [...bytes].filter((b) => b === 10).length;
         expect(countNewlines(bytes)).toBe(expected);

@@ -114,7 +114,10 @@ describe('executeBlock', () => {
 
   it('matches expect= against stdout', async () => {
     const { ctx } = context();
-    const pass = await executeBlock(block('echo "Upgrade Check Results"; echo "Result: Success"', { expect: '^Result: Success$' }, 'check'), ctx);
+    const pass = await executeBlock(
+      block('echo "Upgrade Check Results"; echo "Result: Success"', { expect: '^Result: Success$' }, 'check'),
+      ctx,
+    );
     expect(pass.outcome).toBe('success');
     const fail = await executeBlock(block('echo "Result: Failure"', { expect: '^Result: Success$' }, 'check'), ctx);
     expect(fail.outcome).toBe('failure');

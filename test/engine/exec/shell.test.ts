@@ -12,12 +12,17 @@ afterAll(removeScratchDirs);
 
 const bash = (script: string): string[] => ['bash', '-c', script];
 
-
 describe('runProcess', () => {
   it('streams stdout and stderr lines to the subscriber and the log, and reports the exit code', async () => {
     const output = collectLines();
     const { logged, log } = recordingLog({ tagged: true });
-    const result = await runProcess({ command: bash('echo out; echo err >&2; exit 3'), cwd: process.cwd(), timeoutMs: 10_000, onOutput: output.onOutput, log });
+    const result = await runProcess({
+      command: bash('echo out; echo err >&2; exit 3'),
+      cwd: process.cwd(),
+      timeoutMs: 10_000,
+      onOutput: output.onOutput,
+      log,
+    });
     expect(result.exitCode).toBe(3);
     expect(result.timedOut).toBe(false);
     expect(result.canceled).toBe(false);
@@ -73,7 +78,12 @@ describe('runProcess', () => {
   it('passes variables as environment only: a value holding $(...) is never executed', async () => {
     const marker = path.join(scratchDir(), `x-${randomBytes(6).toString('hex')}`);
     const evil = `$(touch ${marker})\`touch ${marker}\`; touch ${marker}`;
-    const result = await runProcess({ command: bash('echo "$EVIL"; echo $EVIL'), cwd: process.cwd(), env: { EVIL: evil }, timeoutMs: 10_000 });
+    const result = await runProcess({
+      command: bash('echo "$EVIL"; echo $EVIL'),
+      cwd: process.cwd(),
+      env: { EVIL: evil },
+      timeoutMs: 10_000,
+    });
     expect(result.exitCode).toBe(0);
     expect(result.stdoutTail[0]).toBe(evil);
     expect(existsSync(marker)).toBe(false);
@@ -97,7 +107,7 @@ describe('runProcess', () => {
   it('sends SIGKILL after the grace period to processes that ignore SIGTERM', async () => {
     const result = await runProcess({
       // Ignored signals are inherited: the background sleep ignores SIGTERM too.
-      command: bash("trap '' TERM; sleep 100 & echo \"bg $!\"; while true; do sleep 0.05; done"),
+      command: bash('trap \'\' TERM; sleep 100 & echo "bg $!"; while true; do sleep 0.05; done'),
       cwd: process.cwd(),
       timeoutMs: 300,
       killGraceMs: 700,
@@ -132,7 +142,12 @@ describe('runProcess', () => {
 
   it('does not start at all when already canceled', async () => {
     const marker = path.join(scratchDir(), 'ran');
-    const result = await runProcess({ command: bash(`touch ${marker}`), cwd: process.cwd(), timeoutMs: 10_000, signal: AbortSignal.abort() });
+    const result = await runProcess({
+      command: bash(`touch ${marker}`),
+      cwd: process.cwd(),
+      timeoutMs: 10_000,
+      signal: AbortSignal.abort(),
+    });
     expect(result.canceled).toBe(true);
     expect(existsSync(marker)).toBe(false);
   });

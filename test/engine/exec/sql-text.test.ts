@@ -11,13 +11,13 @@ describe('splitStatements', () => {
 
   it('does not split inside quotes, backquotes or comments', () => {
     const code = [
-      "SELECT 'a;b', \"c;d\", `e;f` FROM t; -- a comment; with a semicolon",
+      'SELECT \'a;b\', "c;d", `e;f` FROM t; -- a comment; with a semicolon',
       "SELECT 'it''s; fine', 'back\\'slash;' /* block; comment */ FROM u",
       '# hash comment; here',
       'SELECT 3',
     ].join('\n');
     expect(texts(code)).toEqual([
-      "SELECT 'a;b', \"c;d\", `e;f` FROM t",
+      'SELECT \'a;b\', "c;d", `e;f` FROM t',
       "SELECT 'it''s; fine', 'back\\'slash;' /* block; comment */ FROM u\n# hash comment; here\nSELECT 3",
     ]);
   });

@@ -40,12 +40,19 @@ describeWithMariaDb('sql blocks against a private MariaDB', (server) => {
     await db.query(
       'CREATE TABLE nova.compute_nodes (id BIGINT PRIMARY KEY, host VARCHAR(255) NULL, created DATETIME NULL, blob_col BLOB NULL)',
     );
-    await db.query("INSERT INTO nova.compute_nodes VALUES (1, 'cmp-1', '2024-05-01 10:00:00', 'bytes'), (2, NULL, NULL, NULL), (9007199254740993, 'big', NULL, NULL)");
+    await db.query(
+      "INSERT INTO nova.compute_nodes VALUES (1, 'cmp-1', '2024-05-01 10:00:00', 'bytes'), (2, NULL, NULL, NULL), (9007199254740993, 'big', NULL, NULL)",
+    );
   };
 
   it('connects through the unix socket and formats values for display', async () => {
     await setUp();
-    const result = await runSql({ target: target(), code: 'SELECT id, host, created, blob_col FROM compute_nodes ORDER BY id', vars: {}, timeoutMs: 10_000 });
+    const result = await runSql({
+      target: target(),
+      code: 'SELECT id, host, created, blob_col FROM compute_nodes ORDER BY id',
+      vars: {},
+      timeoutMs: 10_000,
+    });
     expect(result.error).toBeUndefined();
     expect(result.columns).toEqual(['id', 'host', 'created', 'blob_col']);
     expect(result.rows).toEqual([
@@ -93,7 +100,9 @@ describeWithMariaDb('sql blocks against a private MariaDB', (server) => {
   it('binds a variable as a server-side parameter, never splices it escaped into the text', async () => {
     await setUp();
     const counters = async (): Promise<Record<string, number>> => {
-      const rows = await server().query<{ Variable_name: string; Value: string }>("SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_stmt_prepare', 'Com_stmt_execute')");
+      const rows = await server().query<{ Variable_name: string; Value: string }>(
+        "SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_stmt_prepare', 'Com_stmt_execute')",
+      );
       return Object.fromEntries(rows.map((r) => [r.Variable_name, Number(r.Value)]));
     };
     const value = String.raw`O'Brien \ co`;
@@ -102,7 +111,12 @@ describeWithMariaDb('sql blocks against a private MariaDB', (server) => {
     await server().query("SET GLOBAL sql_mode = CONCAT(@@GLOBAL.sql_mode, ',NO_BACKSLASH_ESCAPES')");
     try {
       const before = await counters();
-      const result = await runSql({ target: target(), code: 'UPDATE compute_nodes SET host = :HOST WHERE id = 2', vars: { HOST: value }, timeoutMs: 10_000 });
+      const result = await runSql({
+        target: target(),
+        code: 'UPDATE compute_nodes SET host = :HOST WHERE id = 2',
+        vars: { HOST: value },
+        timeoutMs: 10_000,
+      });
       const after = await counters();
       expect(result.error).toBeUndefined();
       expect(result.affectedRows).toBe(1);
@@ -116,7 +130,12 @@ describeWithMariaDb('sql blocks against a private MariaDB', (server) => {
   });
 
   it('names a :NAME that has no variable, without touching the database', async () => {
-    const result = await runSql({ target: target(), code: 'DELETE FROM compute_nodes WHERE host = :HOST_NAME', vars: {}, timeoutMs: 10_000 });
+    const result = await runSql({
+      target: target(),
+      code: 'DELETE FROM compute_nodes WHERE host = :HOST_NAME',
+      vars: {},
+      timeoutMs: 10_000,
+    });
     expect(result.error).toContain(':HOST_NAME');
   });
 
@@ -166,12 +185,17 @@ describeWithMariaDb('sql blocks against a private MariaDB', (server) => {
     });
     expect(result.error).toMatch(/^cannot connect to op@socket .*: Access denied/);
     expect(result.error).not.toContain('Wr0ng-Pa55');
-    const missing = await runSql({ target: { user: 'root', host: 'localhost', socketPath: '/nonexistent/mysqld.sock' }, code: 'SELECT 1', vars: {}, timeoutMs: 10_000 });
+    const missing = await runSql({
+      target: { user: 'root', host: 'localhost', socketPath: '/nonexistent/mysqld.sock' },
+      code: 'SELECT 1',
+      vars: {},
+      timeoutMs: 10_000,
+    });
     expect(missing.error).toMatch(/^cannot connect to root@socket \/nonexistent\/mysqld.sock: .*ENOENT/);
   });
 
   it('times out a long statement and kills it on the server', async () => {
-    const result = await runSql({ target: target(), code: "SELECT SLEEP(20) AS waymark_sleep_probe", vars: {}, timeoutMs: 500 });
+    const result = await runSql({ target: target(), code: 'SELECT SLEEP(20) AS waymark_sleep_probe', vars: {}, timeoutMs: 500 });
     expect(result).toMatchObject({ timedOut: true, canceled: false, error: 'timed out after 500ms' });
     // Killed on the server, not left to sleep out its 20 s there (the wait stays well short of that).
     await vi.waitFor(async () => expect(await runningProbes('waymark_sleep_probe')).toEqual([]), { timeout: 10_000, interval: 50 });
@@ -180,7 +204,13 @@ describeWithMariaDb('sql blocks against a private MariaDB', (server) => {
   it('cancels through the AbortSignal', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 300);
-    const result = await runSql({ target: target(), code: 'SELECT SLEEP(20) AS waymark_cancel_probe', vars: {}, timeoutMs: 60_000, signal: controller.signal });
+    const result = await runSql({
+      target: target(),
+      code: 'SELECT SLEEP(20) AS waymark_cancel_probe',
+      vars: {},
+      timeoutMs: 60_000,
+      signal: controller.signal,
+    });
     expect(result).toMatchObject({ canceled: true, timedOut: false });
     await vi.waitFor(async () => expect(await runningProbes('waymark_cancel_probe')).toEqual([]), { timeout: 10_000, interval: 50 });
   });
@@ -209,13 +239,21 @@ describeWithMariaDb('sql blocks against a private MariaDB', (server) => {
 
   it('reports the error of a one-statement block without a statement number', async () => {
     const result = await runSql({ target: target(), code: 'SELECT * FROM no_such_table', vars: {}, timeoutMs: 10_000 });
-    expect(result).toMatchObject({ rows: [], columns: [], timedOut: false, canceled: false, error: "Table 'nova.no_such_table' doesn't exist" });
+    expect(result).toMatchObject({
+      rows: [],
+      columns: [],
+      timedOut: false,
+      canceled: false,
+      error: "Table 'nova.no_such_table' doesn't exist",
+    });
   });
 
   it('shows the last result set of a procedure, and 0 rows changed for a statement that changes none', async () => {
     await setUp();
     await server().query('DROP PROCEDURE IF EXISTS nova.two_sets');
-    await server().query('CREATE PROCEDURE nova.two_sets() BEGIN SELECT 1 AS first_set; SELECT id, host FROM nova.compute_nodes WHERE id = 1; END');
+    await server().query(
+      'CREATE PROCEDURE nova.two_sets() BEGIN SELECT 1 AS first_set; SELECT id, host FROM nova.compute_nodes WHERE id = 1; END',
+    );
     // Created by a block itself, as a runbook would: a procedure whose one statement is its body.
     const created = await runSql({
       target: target(),
@@ -230,9 +268,19 @@ describeWithMariaDb('sql blocks against a private MariaDB', (server) => {
     expect(called.error).toBeUndefined();
     expect(called.columns).toEqual(['id', 'host']);
     expect(called.rows).toEqual([{ id: '1', host: 'cmp-1' }]);
-    const bound = await runSql({ target: target(), code: 'SELECT host FROM compute_nodes WHERE id = :ID; CALL two_sets()', vars: { ID: '9007199254740993' }, timeoutMs: 10_000 });
+    const bound = await runSql({
+      target: target(),
+      code: 'SELECT host FROM compute_nodes WHERE id = :ID; CALL two_sets()',
+      vars: { ID: '9007199254740993' },
+      timeoutMs: 10_000,
+    });
     expect(bound.rows).toEqual([{ id: '1', host: 'cmp-1' }]);
-    const none = await runSql({ target: target(), code: 'CREATE TABLE IF NOT EXISTS nova.empty_one (id INT)', vars: {}, timeoutMs: 10_000 });
+    const none = await runSql({
+      target: target(),
+      code: 'CREATE TABLE IF NOT EXISTS nova.empty_one (id INT)',
+      vars: {},
+      timeoutMs: 10_000,
+    });
     expect(none).toEqual({ rows: [], columns: [], affectedRows: 0, timedOut: false, canceled: false, durationMs: expect.any(Number) });
   });
 
@@ -243,7 +291,12 @@ describeWithMariaDb('sql blocks against a private MariaDB', (server) => {
     const address = probe.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const result = await runSql({ target: { user: 'op', password: 'pw', host: '127.0.0.1', port, database: 'nova' }, code: 'SELECT 1', vars: {}, timeoutMs: 10_000 });
+    const result = await runSql({
+      target: { user: 'op', password: 'pw', host: '127.0.0.1', port, database: 'nova' },
+      code: 'SELECT 1',
+      vars: {},
+      timeoutMs: 10_000,
+    });
     expect(result.error).toMatch(new RegExp(`^cannot connect to op@127\\.0\\.0\\.1:${port}/nova: .*ECONNREFUSED`));
     // A listener that hangs up at once: the error then comes from that port, not from a default one.
     let accepted = 0;
@@ -255,7 +308,12 @@ describeWithMariaDb('sql blocks against a private MariaDB', (server) => {
     const listening = hangUp.address();
     const hangUpPort = typeof listening === 'object' && listening !== null ? listening.port : 0;
     try {
-      const lost = await runSql({ target: { user: 'op', host: '127.0.0.1', port: hangUpPort }, code: 'SELECT 1', vars: {}, timeoutMs: 10_000 });
+      const lost = await runSql({
+        target: { user: 'op', host: '127.0.0.1', port: hangUpPort },
+        code: 'SELECT 1',
+        vars: {},
+        timeoutMs: 10_000,
+      });
       expect(lost.error).toMatch(new RegExp(`^cannot connect to op@127\\.0\\.0\\.1:${hangUpPort}: `));
       expect(lost.error).not.toContain('ECONNREFUSED');
       expect(accepted).toBe(1);
@@ -335,7 +393,7 @@ describeWithMariaDb('sql blocks against a private MariaDB', (server) => {
     expect(JSON.stringify(offenders)).not.toContain('cmp-1');
     const clean = await executeBlock(sqlBlock('SELECT id FROM compute_nodes WHERE host = :SECRET_HOST AND id > 100'), ctx);
     expect(clean.outcome).toBe('success');
-    const value = await executeBlock(sqlBlock("SELECT COUNT(*) FROM compute_nodes", { sqlExpect: { kind: 'value', value: '3' } }), ctx);
+    const value = await executeBlock(sqlBlock('SELECT COUNT(*) FROM compute_nodes', { sqlExpect: { kind: 'value', value: '3' } }), ctx);
     expect(value.outcome).toBe('success');
     const wrongConnection = await executeBlock(sqlBlock('SELECT 1', { connection: 'glance' }), ctx);
     expect(wrongConnection).toMatchObject({ outcome: 'error', reason: 'no connection glance' });

@@ -12,12 +12,18 @@ import type { RunEvent, RunState } from '../../../src/engine/run-state.js';
 import type { Runbook } from '../../../src/runbook/model.js';
 import { book, sh, stateAfter, stepOf } from '../fixtures.js';
 
-const CONTRACT = (approve: string, code = 'drop') => book('# Contract', '## Contract {#contract}', ...sh(`name=drop-columns ${approve}`, code));
+const CONTRACT = (approve: string, code = 'drop') =>
+  book('# Contract', '## Contract {#contract}', ...sh(`name=drop-columns ${approve}`, code));
 
 function approved(runbook: Runbook, by: string, state: Pick<RunState, 'vars' | 'secretDigests'> = { vars: {} }): RunEvent {
   const step = stepOf(runbook, 'contract');
   const block = step.blocks[0]!;
-  return { type: 'block-approved', step: 'contract', block: block.id, approval: { by, at: '2026-12-04T10:01:00.000Z', hash: approvalHash(block, step, state) } };
+  return {
+    type: 'block-approved',
+    step: 'contract',
+    block: block.id,
+    approval: { by, at: '2026-12-04T10:01:00.000Z', hash: approvalHash(block, step, state) },
+  };
 }
 
 describe('approve=', () => {
@@ -59,8 +65,12 @@ describe('approve=', () => {
     const once = stateAfter(runbook, approved(runbook, 'bob'), approved(runbook, 'bob'));
     const next = nextAction(runbook, once, undefined, 'alice');
     expect(next.kind).toBe('approval');
-    expect(decisionsFor(runbook, once, next).summary).toBe('block drop-columns is waiting for 2 approvals (1 given: bob) by someone other than alice');
-    expect(nextAction(runbook, stateAfter(runbook, approved(runbook, 'bob'), approved(runbook, 'carol')), undefined, 'alice').kind).toBe('run');
+    expect(decisionsFor(runbook, once, next).summary).toBe(
+      'block drop-columns is waiting for 2 approvals (1 given: bob) by someone other than alice',
+    );
+    expect(nextAction(runbook, stateAfter(runbook, approved(runbook, 'bob'), approved(runbook, 'carol')), undefined, 'alice').kind).toBe(
+      'run',
+    );
   });
 
   it('an approval of other content does not count: the code, or the values it runs with, changed', () => {
@@ -70,7 +80,9 @@ describe('approve=', () => {
     const otherValues = approved(before, 'bob', { vars: { TABLE: 'instances' } });
     expect(nextAction(before, stateAfter(before, otherValues), undefined, 'alice').kind).toBe('approval');
     const stepOfIt = stepOf(before, 'contract');
-    expect(approvalHash(stepOfIt.blocks[0]!, stepOfIt, { vars: {}, secretDigests: { PW: 'a' } })).not.toBe(approvalHash(stepOfIt.blocks[0]!, stepOfIt, { vars: {}, secretDigests: { PW: 'b' } }));
+    expect(approvalHash(stepOfIt.blocks[0]!, stepOfIt, { vars: {}, secretDigests: { PW: 'a' } })).not.toBe(
+      approvalHash(stepOfIt.blocks[0]!, stepOfIt, { vars: {}, secretDigests: { PW: 'b' } }),
+    );
   });
 
   it('a block without approve= never waits for one', () => {

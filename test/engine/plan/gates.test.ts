@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import { fixesFor, nextAction, pendingFixesFor, refusedGate } from '../../../src/engine/plan.js';
 import { acknowledged, book, overridden, passed, ran, sh, skipped, started, stateAfter, stepOf, where } from '../fixtures.js';
 
-
 const CHARSET = book(
   '# Charset',
   '## Check charset {#charset}',
@@ -28,13 +27,20 @@ describe('refusedGate', () => {
 
   it('names the refused check, its step and index', () => {
     const gate = refusedGate(CHARSET, stateAfter(CHARSET, ...refused()));
-    expect(gate && { step: gate.step.id, block: gate.block.id, index: gate.index, status: gate.status }).toEqual({ step: 'charset', block: 'latin1', index: 0, status: 'refused' });
+    expect(gate && { step: gate.step.id, block: gate.block.id, index: gate.index, status: gate.status }).toEqual({
+      step: 'charset',
+      block: 'latin1',
+      index: 0,
+      status: 'refused',
+    });
   });
 
   it('an interrupted check, or one left running, holds as interrupted; a warning holds until acknowledged', () => {
     expect(refusedGate(CHARSET, stateAfter(CHARSET, started('charset', 'latin1')))?.status).toBe('interrupted');
     expect(refusedGate(CHARSET, stateAfter(CHARSET, ...ran('charset', 'latin1', 'warning')))?.status).toBe('warning');
-    expect(refusedGate(CHARSET, stateAfter(CHARSET, ...ran('charset', 'latin1', 'warning'), acknowledged('charset', 'latin1')))).toBeUndefined();
+    expect(
+      refusedGate(CHARSET, stateAfter(CHARSET, ...ran('charset', 'latin1', 'warning'), acknowledged('charset', 'latin1'))),
+    ).toBeUndefined();
   });
 
   it('an overridden check, or a step skipped, holds nothing', () => {
@@ -82,7 +88,11 @@ describe('fixes=', () => {
   it('pendingFixesFor leaves out a fix step that is done: it had its turn and the check still refuses', () => {
     const gate = stepOf(CHARSET, 'charset');
     expect(pendingFixesFor(CHARSET, stateAfter(CHARSET, ...refused()), gate).map((s) => s.id)).toEqual(['convert', 'other-fix']);
-    expect(pendingFixesFor(CHARSET, stateAfter(CHARSET, ...refused(), ...passed(CHARSET, 'convert')), gate).map((s) => s.id)).toEqual(['other-fix']);
-    expect(pendingFixesFor(CHARSET, stateAfter(CHARSET, ...refused(), ...passed(CHARSET, 'convert'), skipped('other-fix')), gate)).toEqual([]);
+    expect(pendingFixesFor(CHARSET, stateAfter(CHARSET, ...refused(), ...passed(CHARSET, 'convert')), gate).map((s) => s.id)).toEqual([
+      'other-fix',
+    ]);
+    expect(pendingFixesFor(CHARSET, stateAfter(CHARSET, ...refused(), ...passed(CHARSET, 'convert'), skipped('other-fix')), gate)).toEqual(
+      [],
+    );
   });
 });

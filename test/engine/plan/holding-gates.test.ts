@@ -12,7 +12,22 @@ import { nextAction } from '../../../src/engine/plan.js';
 
 const AT = '2026-12-04T00:00:00.000Z';
 const RUNBOOK = parseRunbook(
-  ['# Gate then wipe', '', '## Precheck {#pre}', '', '```sh check name=slow', 'sleep 30; exit 1', '```', '', '## Wipe {#wipe tags=dataplane}', '', '```sh name=wipe', 'echo WIPED >> trace', '```', ''].join('\n'),
+  [
+    '# Gate then wipe',
+    '',
+    '## Precheck {#pre}',
+    '',
+    '```sh check name=slow',
+    'sleep 30; exit 1',
+    '```',
+    '',
+    '## Wipe {#wipe tags=dataplane}',
+    '',
+    '```sh name=wipe',
+    'echo WIPED >> trace',
+    '```',
+    '',
+  ].join('\n'),
   '/tmp/gate.md',
 );
 const onlyDataplane = (step: { tags: string[] }) => step.tags.includes('dataplane');
@@ -24,7 +39,16 @@ function after(...events: RunEvent[]): RunState {
 }
 
 const started: RunEvent = { type: 'block-started', step: 'pre', block: 'slow', hash: 'h', log: 'logs/slow.1.log', at: AT };
-const finished = (outcome: 'warning' | 'failure'): RunEvent => ({ type: 'block-finished', step: 'pre', block: 'slow', outcome, exitCode: 1, attempts: 1, durationMs: 1, at: AT });
+const finished = (outcome: 'warning' | 'failure'): RunEvent => ({
+  type: 'block-finished',
+  step: 'pre',
+  block: 'slow',
+  outcome,
+  exitCode: 1,
+  attempts: 1,
+  durationMs: 1,
+  at: AT,
+});
 
 describe('a check that has not passed holds --only past it', () => {
   it('interrupted (SIGTERM while it ran): the next action is the interrupted check, not the wipe', () => {

@@ -4,8 +4,23 @@
  */
 import { describe, expect, it } from 'vitest';
 import { nextAction, runOrder } from '../../../src/engine/plan.js';
-import { acknowledged, book, confirmed, interrupted, markedDone, overridden, passed, ran, sh, skipped, started, stateAfter, stepOf, ticked, where } from '../fixtures.js';
-
+import {
+  acknowledged,
+  book,
+  confirmed,
+  interrupted,
+  markedDone,
+  overridden,
+  passed,
+  ran,
+  sh,
+  skipped,
+  started,
+  stateAfter,
+  stepOf,
+  ticked,
+  where,
+} from '../fixtures.js';
 
 const UPGRADE = book(
   '# Upgrade',
@@ -36,7 +51,17 @@ describe('nextAction', () => {
   });
 
   it('rollback, example and display-only blocks are never next', () => {
-    const b = book('# B', '## S {#s}', ...sh('rollback name=undo'), ...sh('example name=ex'), '```text', 'just text', '```', '', ...sh('name=real'));
+    const b = book(
+      '# B',
+      '## S {#s}',
+      ...sh('rollback name=undo'),
+      ...sh('example name=ex'),
+      '```text',
+      'just text',
+      '```',
+      '',
+      ...sh('name=real'),
+    );
     expect(runOrder(stepOf(b, 's')).map((x) => x.id)).toEqual(['real']);
     expect(where(nextAction(b, stateAfter(b)))).toBe('run s/real');
   });
@@ -55,7 +80,7 @@ describe('nextAction', () => {
     expect(where(nextAction(UPGRADE, stateAfter(UPGRADE, ...ran('pre', 'charset', 'error', 127))))).toBe('refused pre/charset');
   });
 
-  it('a failed run block offers the step\'s rollback blocks', () => {
+  it("a failed run block offers the step's rollback blocks", () => {
     const action = nextAction(UPGRADE, stateAfter(UPGRADE, ...passed(UPGRADE, 'pre'), ...ran('migrate', 'schema', 'failure')));
     expect(where(action)).toBe('failed migrate/schema');
     expect(action.kind === 'failed' && action.rollbacks.map((b) => b.id)).toEqual(['restore']);
@@ -75,17 +100,27 @@ describe('nextAction', () => {
   it('a warning waits for an acknowledgement, and the acknowledgement lets the run go on', () => {
     const warned = stateAfter(UPGRADE, ...ran('pre', 'charset', 'warning'));
     expect(where(nextAction(UPGRADE, warned))).toBe('acknowledge pre/charset');
-    expect(where(nextAction(UPGRADE, stateAfter(UPGRADE, ...ran('pre', 'charset', 'warning'), acknowledged('pre', 'charset'))))).toBe('finish-step pre');
+    expect(where(nextAction(UPGRADE, stateAfter(UPGRADE, ...ran('pre', 'charset', 'warning'), acknowledged('pre', 'charset'))))).toBe(
+      'finish-step pre',
+    );
   });
 
   it('a block interrupted, or left running by a crash, waits for a decision', () => {
     const base = passed(UPGRADE, 'pre');
-    expect(where(nextAction(UPGRADE, stateAfter(UPGRADE, ...base, started('migrate', 'schema'), interrupted('migrate', 'schema'))))).toBe('interrupted migrate/schema');
+    expect(where(nextAction(UPGRADE, stateAfter(UPGRADE, ...base, started('migrate', 'schema'), interrupted('migrate', 'schema'))))).toBe(
+      'interrupted migrate/schema',
+    );
     expect(where(nextAction(UPGRADE, stateAfter(UPGRADE, ...base, started('migrate', 'schema'))))).toBe('interrupted migrate/schema');
   });
 
   it('an interrupted block marked done counts as passed', () => {
-    const state = stateAfter(UPGRADE, ...passed(UPGRADE, 'pre'), started('migrate', 'schema'), interrupted('migrate', 'schema'), markedDone('migrate', 'schema'));
+    const state = stateAfter(
+      UPGRADE,
+      ...passed(UPGRADE, 'pre'),
+      started('migrate', 'schema'),
+      interrupted('migrate', 'schema'),
+      markedDone('migrate', 'schema'),
+    );
     expect(where(nextAction(UPGRADE, state))).toBe('run migrate/schema-ok');
   });
 
@@ -94,7 +129,9 @@ describe('nextAction', () => {
     const action = nextAction(UPGRADE, stateAfter(UPGRADE, ...base, ticked('dash', 'dash-check-1')));
     expect(where(action)).toBe('checklist dash');
     expect(action.kind === 'checklist' && action.items.map((i) => i.text)).toEqual(['nobody paged']);
-    expect(where(nextAction(UPGRADE, stateAfter(UPGRADE, ...base, ticked('dash', 'dash-check-1'), ticked('dash', 'dash-check-2'))))).toBe('finish-step dash');
+    expect(where(nextAction(UPGRADE, stateAfter(UPGRADE, ...base, ticked('dash', 'dash-check-1'), ticked('dash', 'dash-check-2'))))).toBe(
+      'finish-step dash',
+    );
   });
 
   it('a checklist after the blocks waits until the blocks passed', () => {

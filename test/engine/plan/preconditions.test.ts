@@ -55,11 +55,14 @@ describe('preconditions', () => {
   it('hold the first block: the next action is the checklist, marked precondition, not run', () => {
     const action = nextAction(RUNBOOK, after());
     expect(action).toMatchObject({ kind: 'checklist', precondition: true, step: { id: 'start' } });
-    expect(action.kind === 'checklist' && action.items.map((item) => item.text)).toEqual(['Mitaka configuration is deployed', 'The maintenance window is open']);
+    expect(action.kind === 'checklist' && action.items.map((item) => item.text)).toEqual([
+      'Mitaka configuration is deployed',
+      'The maintenance window is open',
+    ]);
     expect(nextAction(RUNBOOK, after(tick(start.checklist[0]!.id))).kind).toBe('checklist');
   });
 
-  it('once ticked, the block runs; the item after it keeps today\'s rule (ticked before the step passes)', () => {
+  it("once ticked, the block runs; the item after it keeps today's rule (ticked before the step passes)", () => {
     const ticked = [tick(start.checklist[0]!.id), tick(start.checklist[1]!.id)];
     expect(nextAction(RUNBOOK, after(...ticked))).toMatchObject({ kind: 'run', block: { id: 'start-services' } });
     const afterBlock = nextAction(RUNBOOK, after(...ticked, ...ran));
@@ -75,9 +78,18 @@ describe('preconditions', () => {
   });
 });
 
-describe('remedyFor: the runbook\'s remedy is for a failure, never for an error', () => {
+describe("remedyFor: the runbook's remedy is for a failure, never for an error", () => {
   const block = { ...start.blocks[0]!, note: 'Convert them with the next step.' };
-  const state = (outcome: BlockState['outcome']): BlockState => ({ id: block.id, role: 'check', hash: 'h', status: 'refused', exitCode: 1, attempts: 1, executions: 1, ...(outcome ? { outcome } : {}) });
+  const state = (outcome: BlockState['outcome']): BlockState => ({
+    id: block.id,
+    role: 'check',
+    hash: 'h',
+    status: 'refused',
+    exitCode: 1,
+    attempts: 1,
+    executions: 1,
+    ...(outcome ? { outcome } : {}),
+  });
 
   it('a failure (the check found what it looks for) shows the remedy', () => {
     expect(remedyFor(block, state('failure'))).toBe('Convert them with the next step.');

@@ -66,13 +66,21 @@ describe('mark-done is offered', () => {
 });
 
 describe('rollbackBlocks', () => {
-  it('lists the step\'s rollback blocks in document order', () => {
+  it("lists the step's rollback blocks in document order", () => {
     expect(rollbackBlocks(stepOf(GATES, 'pre')).map((b) => b.id)).toEqual(['undo-1', 'undo-2']);
   });
 });
 
 describe('selection', () => {
-  const TAGGED = book('# T', '## A {#a tags=x}', ...sh('name=a1'), '## B {#b tags=y}', ...sh('name=b1'), '## C {#c tags=x}', ...sh('name=c1'));
+  const TAGGED = book(
+    '# T',
+    '## A {#a tags=x}',
+    ...sh('name=a1'),
+    '## B {#b tags=y}',
+    ...sh('name=b1'),
+    '## C {#c tags=x}',
+    ...sh('name=c1'),
+  );
   const x = (s: { tags: string[] }) => s.tags.includes('x');
   const notX = (s: { tags: string[] }) => !s.tags.includes('x');
 

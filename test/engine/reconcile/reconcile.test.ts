@@ -11,7 +11,15 @@ import type { Runbook } from '../../../src/runbook/model.js';
 import { createHash } from 'node:crypto';
 import { LATER, book, finishedStep, overridden, passed, ran, sh, started, stateAfter, stepOf } from '../fixtures.js';
 
-const V1 = book('# R', '## Stop {#stop}', ...sh('name=stop-api', 'echo stop'), '## Migrate {#migrate}', ...sh('name=db-sync', 'echo sync'), '## Start {#start}', ...sh('name=start-api', 'echo start'));
+const V1 = book(
+  '# R',
+  '## Stop {#stop}',
+  ...sh('name=stop-api', 'echo stop'),
+  '## Migrate {#migrate}',
+  ...sh('name=db-sync', 'echo sync'),
+  '## Start {#start}',
+  ...sh('name=start-api', 'echo start'),
+);
 
 /** Events as a session dispatches them: the hash each block ran with is its real content hash. */
 function hashed(runbook: Runbook, events: RunEvent[]): RunEvent[] {
@@ -46,7 +54,15 @@ describe('reconcile', () => {
 
   it('a passed block whose content changed runs again (drift), and its step is pending again', () => {
     const state = ranWith(V1, ...passed(V1, 'stop'), ...passed(V1, 'migrate'));
-    const v2 = book('# R', '## Stop {#stop}', ...sh('name=stop-api', 'echo stop'), '## Migrate {#migrate}', ...sh('name=db-sync', 'echo sync --all'), '## Start {#start}', ...sh('name=start-api', 'echo start'));
+    const v2 = book(
+      '# R',
+      '## Stop {#stop}',
+      ...sh('name=stop-api', 'echo stop'),
+      '## Migrate {#migrate}',
+      ...sh('name=db-sync', 'echo sync --all'),
+      '## Start {#start}',
+      ...sh('name=start-api', 'echo start'),
+    );
     const { state: fitted, changes } = reconcile(v2, state, LATER);
     expect(changes).toEqual([{ kind: 'drift-changed', step: 'migrate', block: 'db-sync' }]);
     expect(statuses(fitted)).toEqual(['stop:passed', 'migrate:pending', 'start:pending']);
@@ -63,7 +79,15 @@ describe('reconcile', () => {
     ['its role (now a check)', 'check name=db-sync'],
   ])('a passed block whose info string changed %s, with the same code, is drift and runs again', (_what, info) => {
     const state = ranWith(V1, ...passed(V1, 'stop'), ...passed(V1, 'migrate'));
-    const v2 = book('# R', '## Stop {#stop}', ...sh('name=stop-api', 'echo stop'), '## Migrate {#migrate}', ...sh(info, 'echo sync'), '## Start {#start}', ...sh('name=start-api', 'echo start'));
+    const v2 = book(
+      '# R',
+      '## Stop {#stop}',
+      ...sh('name=stop-api', 'echo stop'),
+      '## Migrate {#migrate}',
+      ...sh(info, 'echo sync'),
+      '## Start {#start}',
+      ...sh('name=start-api', 'echo start'),
+    );
     expect(stepOf(v2, 'migrate').blocks[0]?.code).toBe(stepOf(V1, 'migrate').blocks[0]?.code);
     const { state: fitted, changes } = reconcile(v2, state, LATER);
     expect(changes).toEqual([{ kind: 'drift-changed', step: 'migrate', block: 'db-sync' }]);
@@ -74,13 +98,31 @@ describe('reconcile', () => {
 
   it('a block that changed but never passed is not drift: it runs anyway', () => {
     const state = ranWith(V1, ...passed(V1, 'stop'), ...ran('migrate', 'db-sync', 'failure'));
-    const v2 = book('# R', '## Stop {#stop}', ...sh('name=stop-api', 'echo stop'), '## Migrate {#migrate}', ...sh('name=db-sync', 'echo fixed'), '## Start {#start}', ...sh('name=start-api'));
+    const v2 = book(
+      '# R',
+      '## Stop {#stop}',
+      ...sh('name=stop-api', 'echo stop'),
+      '## Migrate {#migrate}',
+      ...sh('name=db-sync', 'echo fixed'),
+      '## Start {#start}',
+      ...sh('name=start-api'),
+    );
     expect(reconcile(v2, state, LATER).changes.filter((c) => c.kind === 'drift-changed')).toEqual([]);
   });
 
   it('a new step before the current one is reported as before it, and must run first', () => {
     const state = ranWith(V1, ...passed(V1, 'stop'), ...passed(V1, 'migrate'));
-    const v2 = book('# R', '## Backup {#backup}', ...sh('name=dump'), '## Stop {#stop}', ...sh('name=stop-api', 'echo stop'), '## Migrate {#migrate}', ...sh('name=db-sync', 'echo sync'), '## Start {#start}', ...sh('name=start-api', 'echo start'));
+    const v2 = book(
+      '# R',
+      '## Backup {#backup}',
+      ...sh('name=dump'),
+      '## Stop {#stop}',
+      ...sh('name=stop-api', 'echo stop'),
+      '## Migrate {#migrate}',
+      ...sh('name=db-sync', 'echo sync'),
+      '## Start {#start}',
+      ...sh('name=start-api', 'echo start'),
+    );
     const { state: fitted, changes } = reconcile(v2, state, LATER);
     expect(changes).toEqual([{ kind: 'drift-new-step', step: 'backup', beforeCurrent: true }]);
     expect(describeReconciliation(changes[0]!)).toContain('it must run before the run goes on');
@@ -90,13 +132,32 @@ describe('reconcile', () => {
 
   it('a new step after the current one is a plain drift notice', () => {
     const state = ranWith(V1, ...passed(V1, 'stop'));
-    const v2 = book('# R', '## Stop {#stop}', ...sh('name=stop-api', 'echo stop'), '## Migrate {#migrate}', ...sh('name=db-sync', 'echo sync'), '## Start {#start}', ...sh('name=start-api', 'echo start'), '## Smoke {#smoke}', ...sh('name=smoke-run'));
+    const v2 = book(
+      '# R',
+      '## Stop {#stop}',
+      ...sh('name=stop-api', 'echo stop'),
+      '## Migrate {#migrate}',
+      ...sh('name=db-sync', 'echo sync'),
+      '## Start {#start}',
+      ...sh('name=start-api', 'echo start'),
+      '## Smoke {#smoke}',
+      ...sh('name=smoke-run'),
+    );
     expect(reconcile(v2, state, LATER).changes).toEqual([{ kind: 'drift-new-step', step: 'smoke', beforeCurrent: false }]);
   });
 
   it('a new block in a step that started: drift, and a passed step runs it', () => {
     const state = ranWith(V1, ...passed(V1, 'stop'));
-    const v2 = book('# R', '## Stop {#stop}', ...sh('name=stop-api', 'echo stop'), ...sh('verify name=stopped'), '## Migrate {#migrate}', ...sh('name=db-sync', 'echo sync'), '## Start {#start}', ...sh('name=start-api', 'echo start'));
+    const v2 = book(
+      '# R',
+      '## Stop {#stop}',
+      ...sh('name=stop-api', 'echo stop'),
+      ...sh('verify name=stopped'),
+      '## Migrate {#migrate}',
+      ...sh('name=db-sync', 'echo sync'),
+      '## Start {#start}',
+      ...sh('name=start-api', 'echo start'),
+    );
     const { state: fitted, changes } = reconcile(v2, state, LATER);
     expect(changes).toEqual([{ kind: 'drift-new-block', step: 'stop', block: 'stopped' }]);
     expect(statuses(fitted)[0]).toBe('stop:pending');
@@ -105,7 +166,16 @@ describe('reconcile', () => {
   });
 
   it('a new block in a step not started yet is simply part of it, not drift', () => {
-    const v2 = book('# R', '## Stop {#stop}', ...sh('name=stop-api', 'echo stop'), '## Migrate {#migrate}', ...sh('name=db-sync', 'echo sync'), ...sh('name=db-online'), '## Start {#start}', ...sh('name=start-api', 'echo start'));
+    const v2 = book(
+      '# R',
+      '## Stop {#stop}',
+      ...sh('name=stop-api', 'echo stop'),
+      '## Migrate {#migrate}',
+      ...sh('name=db-sync', 'echo sync'),
+      ...sh('name=db-online'),
+      '## Start {#start}',
+      ...sh('name=start-api', 'echo start'),
+    );
     expect(reconcile(v2, ranWith(V1, ...passed(V1, 'stop')), LATER).changes).toEqual([]);
   });
 
@@ -123,16 +193,46 @@ describe('reconcile', () => {
 
   it('a new step between two untouched ones, in a run that has not passed any step yet, is after the current one', () => {
     const state = ranWith(V1);
-    const v2 = book('# R', '## Stop {#stop}', ...sh('name=stop-api', 'echo stop'), '## Backup {#backup}', ...sh('name=dump'), '## Migrate {#migrate}', ...sh('name=db-sync', 'echo sync'), '## Start {#start}', ...sh('name=start-api', 'echo start'));
+    const v2 = book(
+      '# R',
+      '## Stop {#stop}',
+      ...sh('name=stop-api', 'echo stop'),
+      '## Backup {#backup}',
+      ...sh('name=dump'),
+      '## Migrate {#migrate}',
+      ...sh('name=db-sync', 'echo sync'),
+      '## Start {#start}',
+      ...sh('name=start-api', 'echo start'),
+    );
     expect(reconcile(v2, state, LATER).changes).toEqual([{ kind: 'drift-new-step', step: 'backup', beforeCurrent: false }]);
     // Even first in the runbook: nothing ran yet, so nothing is behind it.
-    const v3 = book('# R', '## Backup {#backup}', ...sh('name=dump'), '## Stop {#stop}', ...sh('name=stop-api', 'echo stop'), '## Migrate {#migrate}', ...sh('name=db-sync', 'echo sync'), '## Start {#start}', ...sh('name=start-api', 'echo start'));
+    const v3 = book(
+      '# R',
+      '## Backup {#backup}',
+      ...sh('name=dump'),
+      '## Stop {#stop}',
+      ...sh('name=stop-api', 'echo stop'),
+      '## Migrate {#migrate}',
+      ...sh('name=db-sync', 'echo sync'),
+      '## Start {#start}',
+      ...sh('name=start-api', 'echo start'),
+    );
     expect(reconcile(v3, state, LATER).changes).toEqual([{ kind: 'drift-new-step', step: 'backup', beforeCurrent: false }]);
   });
 
   it('a new step right after the only step that ran is after the current one, not before', () => {
     const state = ranWith(V1, ...passed(V1, 'stop'));
-    const v2 = book('# R', '## Stop {#stop}', ...sh('name=stop-api', 'echo stop'), '## Backup {#backup}', ...sh('name=dump'), '## Migrate {#migrate}', ...sh('name=db-sync', 'echo sync'), '## Start {#start}', ...sh('name=start-api', 'echo start'));
+    const v2 = book(
+      '# R',
+      '## Stop {#stop}',
+      ...sh('name=stop-api', 'echo stop'),
+      '## Backup {#backup}',
+      ...sh('name=dump'),
+      '## Migrate {#migrate}',
+      ...sh('name=db-sync', 'echo sync'),
+      '## Start {#start}',
+      ...sh('name=start-api', 'echo start'),
+    );
     expect(reconcile(v2, state, LATER).changes).toEqual([{ kind: 'drift-new-step', step: 'backup', beforeCurrent: false }]);
   });
 
@@ -145,7 +245,19 @@ describe('reconcile', () => {
   });
 
   it('display-only blocks are not part of the checkpoint: adding one to a passed step is no drift', () => {
-    const withText = book('# R', '## Stop {#stop}', '```text', 'just the expected output', '```', '', ...sh('name=stop-api', 'echo stop'), '## Migrate {#migrate}', ...sh('name=db-sync', 'echo sync'), '## Start {#start}', ...sh('name=start-api', 'echo start'));
+    const withText = book(
+      '# R',
+      '## Stop {#stop}',
+      '```text',
+      'just the expected output',
+      '```',
+      '',
+      ...sh('name=stop-api', 'echo stop'),
+      '## Migrate {#migrate}',
+      ...sh('name=db-sync', 'echo sync'),
+      '## Start {#start}',
+      ...sh('name=start-api', 'echo start'),
+    );
     expect(stateAfter(withText).steps[0]?.blocks.map((b) => b.id)).toEqual(['stop-api']);
     const state = ranWith(V1, ...passed(V1, 'stop'));
     const { state: fitted, changes } = reconcile(withText, state, LATER);
@@ -156,7 +268,15 @@ describe('reconcile', () => {
   it('a passed step keeps when it finished; one that must run again because of drift loses it', () => {
     const state = ranWith(V1, ...passed(V1, 'stop'), ...passed(V1, 'migrate'));
     expect(state.steps[0]?.finishedAt).toBe(LATER);
-    const v2 = book('# R', '## Stop {#stop}', ...sh('name=stop-api', 'echo stop'), '## Migrate {#migrate}', ...sh('name=db-sync', 'echo sync --all'), '## Start {#start}', ...sh('name=start-api', 'echo start'));
+    const v2 = book(
+      '# R',
+      '## Stop {#stop}',
+      ...sh('name=stop-api', 'echo stop'),
+      '## Migrate {#migrate}',
+      ...sh('name=db-sync', 'echo sync --all'),
+      '## Start {#start}',
+      ...sh('name=start-api', 'echo start'),
+    );
     const { state: fitted } = reconcile(v2, state, LATER);
     expect(fitted.steps[0]?.finishedAt).toBe(LATER);
     expect(fitted.steps[1]?.status).toBe('pending');
@@ -164,10 +284,30 @@ describe('reconcile', () => {
   });
 
   it('a step passed by an override runs again when one of its blocks changed', () => {
-    const gated = book('# R', '## Gate {#gate}', ...sh('check name=charset', 'true'), ...sh('name=after', 'echo after'), '## End {#end}', ...sh('name=end'));
-    const state = ranWith(gated, ...ran('gate', 'charset', 'failure'), overridden('gate', 'charset'), ...ran('gate', 'after'), finishedStep('gate'));
+    const gated = book(
+      '# R',
+      '## Gate {#gate}',
+      ...sh('check name=charset', 'true'),
+      ...sh('name=after', 'echo after'),
+      '## End {#end}',
+      ...sh('name=end'),
+    );
+    const state = ranWith(
+      gated,
+      ...ran('gate', 'charset', 'failure'),
+      overridden('gate', 'charset'),
+      ...ran('gate', 'after'),
+      finishedStep('gate'),
+    );
     expect(state.steps[0]?.status).toBe('overridden');
-    const v2 = book('# R', '## Gate {#gate}', ...sh('check name=charset', 'true'), ...sh('name=after', 'echo after, changed'), '## End {#end}', ...sh('name=end'));
+    const v2 = book(
+      '# R',
+      '## Gate {#gate}',
+      ...sh('check name=charset', 'true'),
+      ...sh('name=after', 'echo after, changed'),
+      '## End {#end}',
+      ...sh('name=end'),
+    );
     const { state: fitted, changes } = reconcile(v2, state, LATER);
     expect(changes).toEqual([{ kind: 'drift-changed', step: 'gate', block: 'after' }]);
     expect(fitted.steps[0]?.status).toBe('pending');
@@ -188,19 +328,24 @@ describe('reconcile', () => {
     expect(blockHash(block)).toBe(expected);
     const step = stepOf(V1, 'migrate');
     expect(stepHash(step)).toBe(createHash('sha256').update(`${step.title}\0${step.markdown}`).digest('hex').slice(0, 16));
-    expect(initialRunState(V1, { id: 'r', operator: 'a', host: 'h', profile: null, vars: {}, at: LATER }).steps[1]).toMatchObject({ hash: stepHash(step), blocks: [{ hash: expected }] });
+    expect(initialRunState(V1, { id: 'r', operator: 'a', host: 'h', profile: null, vars: {}, at: LATER }).steps[1]).toMatchObject({
+      hash: stepHash(step),
+      blocks: [{ hash: expected }],
+    });
   });
 
   it('tells the operator every kind of change in words', () => {
-    const said = ([
-      { kind: 'interrupted', step: 's', block: 'b' },
-      { kind: 'drift-changed', step: 's', block: 'b' },
-      { kind: 'drift-new-step', step: 's', beforeCurrent: true },
-      { kind: 'drift-new-step', step: 's', beforeCurrent: false },
-      { kind: 'drift-new-block', step: 's', block: 'b' },
-      { kind: 'drift-removed-step', step: 's', status: 'passed' },
-      { kind: 'drift-removed-block', step: 's', block: 'b', status: 'failed' },
-    ] as const).map(describeReconciliation);
+    const said = (
+      [
+        { kind: 'interrupted', step: 's', block: 'b' },
+        { kind: 'drift-changed', step: 's', block: 'b' },
+        { kind: 'drift-new-step', step: 's', beforeCurrent: true },
+        { kind: 'drift-new-step', step: 's', beforeCurrent: false },
+        { kind: 'drift-new-block', step: 's', block: 'b' },
+        { kind: 'drift-removed-step', step: 's', status: 'passed' },
+        { kind: 'drift-removed-block', step: 's', block: 'b', status: 'failed' },
+      ] as const
+    ).map(describeReconciliation);
     expect(said).toEqual([
       'block b (step s) was running when waymark stopped: it is interrupted and will not be re-run without your decision',
       'drift: block b (step s) changed since it passed; it will run again',

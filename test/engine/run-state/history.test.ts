@@ -11,12 +11,14 @@ import { AT, LATER, book, interrupted, markedDone, ran, sh, started, stateAfter 
 const BOOK = book('# R', '## Pre {#pre}', ...sh('check name=gate'), ...sh('name=work'));
 
 function block(events: RunEvent[], id: string): BlockState {
-  const found = stateAfter(BOOK, ...events).steps.flatMap((s) => s.blocks).find((b) => b.id === id);
+  const found = stateAfter(BOOK, ...events)
+    .steps.flatMap((s) => s.blocks)
+    .find((b) => b.id === id);
   if (!found) throw new Error(`no block ${id}`);
   return found;
 }
 
-describe('a block\'s execution history', () => {
+describe("a block's execution history", () => {
   it('reproduced: a check refused, then passed after a fix, keeps both executions with their outcome and reason', () => {
     const gate = block([...ran('pre', 'gate', 'failure'), ...ran('pre', 'gate')], 'gate');
     expect(gate.status).toBe('passed');
@@ -33,9 +35,12 @@ describe('a block\'s execution history', () => {
     expect(work.history).toEqual([{ execution: 1, outcome: 'interrupted', exitCode: null, attempts: 0, startedAt: AT, finishedAt: LATER }]);
   });
 
-  it('keeps the operator\'s confirmation with the execution it allowed', () => {
+  it("keeps the operator's confirmation with the execution it allowed", () => {
     const confirmation = { by: 'alice', at: AT };
-    const work = block([{ type: 'block-started', step: 'pre', block: 'work', hash: 'h', log: 'logs/work.1.log', at: AT, confirmed: confirmation }], 'work');
+    const work = block(
+      [{ type: 'block-started', step: 'pre', block: 'work', hash: 'h', log: 'logs/work.1.log', at: AT, confirmed: confirmation }],
+      'work',
+    );
     expect(work.history?.[0]).toMatchObject({ execution: 1, outcome: 'running', confirmed: confirmation });
   });
 
@@ -60,7 +65,9 @@ describe('the history after a crash', () => {
     const { state } = reconcile(BOOK, stateAfter(BOOK, ...ran('pre', 'gate'), started('pre', 'work')), LATER);
     const work = state.steps[0]?.blocks.find((b) => b.id === 'work');
     expect(work?.status).toBe('interrupted');
-    expect(work?.history).toEqual([{ execution: 1, outcome: 'interrupted', exitCode: null, attempts: 0, startedAt: AT, finishedAt: LATER }]);
+    expect(work?.history).toEqual([
+      { execution: 1, outcome: 'interrupted', exitCode: null, attempts: 0, startedAt: AT, finishedAt: LATER },
+    ]);
   });
 
   it('keeps what ran before a block changed on disk', () => {

@@ -4,8 +4,31 @@
  * retries, late events and stray answers. Issue 16 §7 (survivors of `npm run mutate -- engine/run-state.ts`).
  */
 import { describe, expect, it } from 'vitest';
-import { HISTORY_LIMIT, isHostDone, isHostFailed, reduce, type BlockState, type HostState, type RunEvent, type RunState } from '../../../src/engine/run-state.js';
-import { AT, LATER, book, finishedStep, interrupted, markedDone, overridden, ran, sh, started, stateAfter, ticked, unticked } from '../fixtures.js';
+import {
+  HISTORY_LIMIT,
+  isHostDone,
+  isHostFailed,
+  reduce,
+  type BlockState,
+  type HostState,
+  type RunEvent,
+  type RunState,
+} from '../../../src/engine/run-state.js';
+import {
+  AT,
+  LATER,
+  book,
+  finishedStep,
+  interrupted,
+  markedDone,
+  overridden,
+  ran,
+  sh,
+  started,
+  stateAfter,
+  ticked,
+  unticked,
+} from '../fixtures.js';
 import { FLEET_BOOK, fleetRun, hostFinished, hostsStarted } from '../fleet-fixtures.js';
 
 const BOOK = book(
@@ -128,7 +151,10 @@ describe('decisions for a block they do not apply to', () => {
 
   it('a late acknowledgement or override does not reopen a step that passed', () => {
     const done = [...ran('pre', 'gate'), ...ran('pre', 'work'), finishedStep('pre')];
-    for (const late of [overridden('pre', 'gate'), { type: 'warning-acknowledged', step: 'pre', block: 'work', decision: { by: 'bob', at: LATER } } as RunEvent]) {
+    for (const late of [
+      overridden('pre', 'gate'),
+      { type: 'warning-acknowledged', step: 'pre', block: 'work', decision: { by: 'bob', at: LATER } } as RunEvent,
+    ]) {
       expect(stateAfter(BOOK, ...done, late).steps[0]?.status).toBe('passed');
     }
   });
@@ -136,20 +162,35 @@ describe('decisions for a block they do not apply to', () => {
   it('an acknowledged warning lets its step go on running', () => {
     const warned = [started('pre', 'work'), finished('work', { outcome: 'warning', reason: 'slow' })];
     expect(stateAfter(BOOK, ...warned).steps[0]?.status).toBe('waiting');
-    const acknowledged = stateAfter(BOOK, ...warned, { type: 'warning-acknowledged', step: 'pre', block: 'work', decision: { by: 'bob', at: LATER } });
+    const acknowledged = stateAfter(BOOK, ...warned, {
+      type: 'warning-acknowledged',
+      step: 'pre',
+      block: 'work',
+      decision: { by: 'bob', at: LATER },
+    });
     expect(acknowledged.steps[0]?.status).toBe('running');
     expect(blockOf(acknowledged, 'work').status).toBe('acknowledged');
   });
 
   it('unticking one item keeps the others ticked', () => {
-    const state = stateAfter(BOOK, ticked('pre', 'looked-at-the-dashboard'), ticked('pre', 'told-the-channel'), unticked('pre', 'looked-at-the-dashboard'));
+    const state = stateAfter(
+      BOOK,
+      ticked('pre', 'looked-at-the-dashboard'),
+      ticked('pre', 'told-the-channel'),
+      unticked('pre', 'looked-at-the-dashboard'),
+    );
     expect(Object.keys(state.steps[0]?.ticked ?? {})).toEqual(['told-the-channel']);
   });
 });
 
 describe('approvals', () => {
   it('counts one approval per operator and content: the same one twice is one, another operator or another content is another', () => {
-    const approved = (by: string, hash: string): RunEvent => ({ type: 'block-approved', step: 'pre', block: 'work', approval: { by, at: AT, hash } });
+    const approved = (by: string, hash: string): RunEvent => ({
+      type: 'block-approved',
+      step: 'pre',
+      block: 'work',
+      approval: { by, at: AT, hash },
+    });
     const state = stateAfter(BOOK, approved('bob', 'h1'), approved('bob', 'h1'), approved('carol', 'h1'), approved('bob', 'h2'));
     expect(blockOf(state, 'work').approvals?.map((a) => `${a.by}:${a.hash}`)).toEqual(['bob:h1', 'carol:h1', 'bob:h2']);
   });
@@ -180,12 +221,25 @@ describe('a fleet block', () => {
 
   it('keeps the hosts already done, with their batch and result, when the block is planned again', () => {
     const hosts = ['cmp-01', 'cmp-02', 'cmp-03', 'cmp-04'];
-    const state = fleetRun(hosts, 3, hostsStarted(1, 'cmp-01'), hostFinished('cmp-01', 'ok', 0), hostsStarted(2, 'cmp-02', 'cmp-03'), hostFinished('cmp-02', 'skipped', 0), hostFinished('cmp-03', 'failed', 1, { reason: 'exit 1' }));
+    const state = fleetRun(
+      hosts,
+      3,
+      hostsStarted(1, 'cmp-01'),
+      hostFinished('cmp-01', 'ok', 0),
+      hostsStarted(2, 'cmp-02', 'cmp-03'),
+      hostFinished('cmp-02', 'skipped', 0),
+      hostFinished('cmp-03', 'failed', 1, { reason: 'exit 1' }),
+    );
     const replanned = reduce(state, {
       type: 'fleet-planned',
       step: 'computes',
       block: 'upgrade',
-      hosts: [{ host: 'cmp-03', batch: 1 }, { host: 'cmp-04', batch: 2 }, { host: 'cmp-01', batch: 2 }, { host: 'cmp-02', batch: 2 }],
+      hosts: [
+        { host: 'cmp-03', batch: 1 },
+        { host: 'cmp-04', batch: 2 },
+        { host: 'cmp-01', batch: 2 },
+        { host: 'cmp-02', batch: 2 },
+      ],
       at: LATER,
     });
     expect(fleetBlock(replanned).hosts?.map((h) => [h.host, h.batch, h.status])).toEqual([
@@ -208,28 +262,52 @@ describe('a fleet block', () => {
     );
     expect(host(state, 'cmp-01')).toMatchObject({ status: 'ok', rc: 0, tail: ['done'] });
     expect(host(state, 'cmp-01')).not.toHaveProperty('reason');
-    const again = fleetRun(['cmp-01'], 3, hostsStarted(1, 'cmp-01'), hostFinished('cmp-01', 'failed', 1, { reason: 'exit 1', tail: ['E: conflict'] }), hostsStarted(1, 'cmp-01'), hostFinished('cmp-01', 'ok', 0));
+    const again = fleetRun(
+      ['cmp-01'],
+      3,
+      hostsStarted(1, 'cmp-01'),
+      hostFinished('cmp-01', 'failed', 1, { reason: 'exit 1', tail: ['E: conflict'] }),
+      hostsStarted(1, 'cmp-01'),
+      hostFinished('cmp-01', 'ok', 0),
+    );
     expect(host(again, 'cmp-01')).not.toHaveProperty('tail');
     expect(host(again, 'cmp-01')).not.toHaveProperty('reason');
   });
 
   it('ignores host events for a block that has no hosts', () => {
     const before = stateAfter(FLEET_BOOK, started('look', 'services'));
-    const after = [hostsStarted(1, 'cmp-01'), hostFinished('cmp-01', 'ok', 0)].map((e) => ({ ...e, step: 'look', block: 'services' }) as RunEvent).reduce(reduce, before);
+    const after = [hostsStarted(1, 'cmp-01'), hostFinished('cmp-01', 'ok', 0)]
+      .map((e) => ({ ...e, step: 'look', block: 'services' }) as RunEvent)
+      .reduce(reduce, before);
     expect(blockOf(after, 'services').hosts).toBeUndefined();
   });
 
   it('closes the execution of a block paused between batches as a success that says so', () => {
-    const state = fleetRun(['cmp-01', 'cmp-02'], 3, hostsStarted(1, 'cmp-01'), hostFinished('cmp-01', 'ok', 0), { type: 'block-paused', step: 'computes', block: 'upgrade', at: LATER });
+    const state = fleetRun(['cmp-01', 'cmp-02'], 3, hostsStarted(1, 'cmp-01'), hostFinished('cmp-01', 'ok', 0), {
+      type: 'block-paused',
+      step: 'computes',
+      block: 'upgrade',
+      at: LATER,
+    });
     expect(fleetBlock(state).status).toBe('paused');
     expect(fleetBlock(state).history?.at(-1)).toMatchObject({ outcome: 'success', finishedAt: LATER, reason: 'paused between batches' });
     expect(state.steps[0]?.status).toBe('waiting');
   });
 
   it('marking an interrupted fleet block done marks its cut hosts, and it passes once no host is left', () => {
-    const cut = fleetRun(['cmp-01', 'cmp-02'], 3, hostsStarted(1, 'cmp-01'), hostFinished('cmp-01', 'ok', 0), hostsStarted(2, 'cmp-02'), { type: 'block-interrupted', step: 'computes', block: 'upgrade', at: LATER });
+    const cut = fleetRun(['cmp-01', 'cmp-02'], 3, hostsStarted(1, 'cmp-01'), hostFinished('cmp-01', 'ok', 0), hostsStarted(2, 'cmp-02'), {
+      type: 'block-interrupted',
+      step: 'computes',
+      block: 'upgrade',
+      at: LATER,
+    });
     expect(host(cut, 'cmp-02').status).toBe('interrupted');
-    const marked = reduce(cut, { type: 'interrupted-marked-done', step: 'computes', block: 'upgrade', decision: { by: 'alice', at: LATER, reason: 'by hand' } });
+    const marked = reduce(cut, {
+      type: 'interrupted-marked-done',
+      step: 'computes',
+      block: 'upgrade',
+      decision: { by: 'alice', at: LATER, reason: 'by hand' },
+    });
     expect(host(marked, 'cmp-02').status).toBe('marked-done');
     expect(fleetBlock(marked).status).toBe('passed');
   });

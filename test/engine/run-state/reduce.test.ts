@@ -4,7 +4,24 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isBlockDone, isStepDone, reduce, statusForOutcome, type BlockState, type StepState } from '../../../src/engine/run-state.js';
-import { AT, LATER, acknowledged, book, confirmed, finishedStep, interrupted, markedDone, overridden, ran, sh, skipped, started, stateAfter, ticked, unticked } from '../fixtures.js';
+import {
+  AT,
+  LATER,
+  acknowledged,
+  book,
+  confirmed,
+  finishedStep,
+  interrupted,
+  markedDone,
+  overridden,
+  ran,
+  sh,
+  skipped,
+  started,
+  stateAfter,
+  ticked,
+  unticked,
+} from '../fixtures.js';
 import type { RunEvent } from '../../../src/engine/run-state.js';
 
 const BOOK = book(
@@ -44,7 +61,10 @@ describe('a new run', () => {
 
 describe('reduce', () => {
   it('step-started: the step runs and keeps its first start time', () => {
-    const s = step([{ type: 'step-started', step: 'pre', at: AT }, { type: 'step-started', step: 'pre', at: LATER }]);
+    const s = step([
+      { type: 'step-started', step: 'pre', at: AT },
+      { type: 'step-started', step: 'pre', at: LATER },
+    ]);
     expect(s.status).toBe('running');
     expect(s.startedAt).toBe(AT);
   });
@@ -102,13 +122,22 @@ describe('reduce', () => {
   });
 
   it('check-overridden: a refused or interrupted check becomes overridden with the reason; nothing else changes', () => {
-    expect(block([...ran('pre', 'gate', 'failure'), overridden('pre', 'gate')], 'gate')).toMatchObject({ status: 'overridden', override: { reason: 'known false positive' } });
+    expect(block([...ran('pre', 'gate', 'failure'), overridden('pre', 'gate')], 'gate')).toMatchObject({
+      status: 'overridden',
+      override: { reason: 'known false positive' },
+    });
     expect(block([started('pre', 'gate'), interrupted('pre', 'gate'), overridden('pre', 'gate')], 'gate').status).toBe('overridden');
     expect(block([...ran('pre', 'gate'), ...ran('pre', 'work', 'failure'), overridden('pre', 'work')], 'work').status).toBe('failed');
   });
 
   it('a step finished with an overridden check ends overridden, not passed', () => {
-    const events = [...ran('pre', 'gate', 'failure'), overridden('pre', 'gate'), ...ran('pre', 'work'), ticked('pre', 'pre-check-1'), finishedStep('pre')];
+    const events = [
+      ...ran('pre', 'gate', 'failure'),
+      overridden('pre', 'gate'),
+      ...ran('pre', 'work'),
+      ticked('pre', 'pre-check-1'),
+      finishedStep('pre'),
+    ];
     expect(step(events).status).toBe('overridden');
   });
 
@@ -139,13 +168,22 @@ describe('reduce', () => {
   });
 
   it('block-reset: a passed block is pending again with its new hash, and a passed step with it', () => {
-    const events: RunEvent[] = [...ran('pre', 'gate'), ...ran('pre', 'work'), ticked('pre', 'pre-check-1'), finishedStep('pre'), { type: 'block-reset', step: 'pre', block: 'work', hash: 'new' }];
+    const events: RunEvent[] = [
+      ...ran('pre', 'gate'),
+      ...ran('pre', 'work'),
+      ticked('pre', 'pre-check-1'),
+      finishedStep('pre'),
+      { type: 'block-reset', step: 'pre', block: 'work', hash: 'new' },
+    ];
     expect(block(events, 'work')).toMatchObject({ status: 'pending', hash: 'new', exitCode: null, attempts: 0, executions: 1 });
     expect(step(events).status).toBe('pending');
   });
 
   it('run-status: complete and abandoned finish the run; waiting does not', () => {
-    expect(stateAfter(BOOK, { type: 'run-status', status: 'complete', at: LATER })).toMatchObject({ status: 'complete', finishedAt: LATER });
+    expect(stateAfter(BOOK, { type: 'run-status', status: 'complete', at: LATER })).toMatchObject({
+      status: 'complete',
+      finishedAt: LATER,
+    });
     expect(stateAfter(BOOK, { type: 'run-status', status: 'abandoned', at: LATER }).finishedAt).toBe(LATER);
     const waiting = stateAfter(BOOK, { type: 'run-status', status: 'waiting', at: LATER });
     expect(waiting.status).toBe('waiting');
@@ -162,9 +200,12 @@ describe('reduce', () => {
 
 describe('done', () => {
   it('a block is done when passed, acknowledged or overridden', () => {
-    const status = (s: BlockState['status']) => isBlockDone({ id: 'b', role: 'run', hash: 'h', status: s, exitCode: null, attempts: 0, executions: 0 });
+    const status = (s: BlockState['status']) =>
+      isBlockDone({ id: 'b', role: 'run', hash: 'h', status: s, exitCode: null, attempts: 0, executions: 0 });
     expect(['passed', 'acknowledged', 'overridden'].every((s) => status(s as BlockState['status']))).toBe(true);
-    expect(['pending', 'running', 'failed', 'refused', 'warning', 'interrupted'].some((s) => status(s as BlockState['status']))).toBe(false);
+    expect(['pending', 'running', 'failed', 'refused', 'warning', 'interrupted'].some((s) => status(s as BlockState['status']))).toBe(
+      false,
+    );
   });
 
   it('a step is done when passed, skipped or overridden', () => {
@@ -174,6 +215,11 @@ describe('done', () => {
   });
 
   it('an outcome gives its status by role', () => {
-    expect([statusForOutcome('success', 'check'), statusForOutcome('warning', 'run'), statusForOutcome('failure', 'check'), statusForOutcome('error', 'verify')]).toEqual(['passed', 'warning', 'refused', 'failed']);
+    expect([
+      statusForOutcome('success', 'check'),
+      statusForOutcome('warning', 'run'),
+      statusForOutcome('failure', 'check'),
+      statusForOutcome('error', 'verify'),
+    ]).toEqual(['passed', 'warning', 'refused', 'failed']);
   });
 });

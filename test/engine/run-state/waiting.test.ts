@@ -10,7 +10,22 @@ import { reduce, type RunEvent, type RunState } from '../../../src/engine/run-st
 
 const AT = '2026-12-04T00:00:00.000Z';
 const RUNBOOK = parseRunbook(
-  ['# Convert', '', '## Convert charset {#convert-charset}', '', '```sh name=convert', 'echo converted', '```', '', '```sh confirm name=drop-old', 'echo dropped', '```', '', '- [ ] Spot-checked a table', ''].join('\n'),
+  [
+    '# Convert',
+    '',
+    '## Convert charset {#convert-charset}',
+    '',
+    '```sh name=convert',
+    'echo converted',
+    '```',
+    '',
+    '```sh confirm name=drop-old',
+    'echo dropped',
+    '```',
+    '',
+    '- [ ] Spot-checked a table',
+    '',
+  ].join('\n'),
   '/tmp/convert.md',
 );
 
@@ -37,7 +52,11 @@ describe('a step stopped between blocks waits; it is not interrupted', () => {
   });
 
   it('a block that was interrupted still makes its step interrupted', () => {
-    const state = after({ type: 'block-started', step: 'convert-charset', block: 'convert', hash: 'h', log: 'l', at: AT }, { type: 'block-interrupted', step: 'convert-charset', block: 'convert', at: AT }, paused);
+    const state = after(
+      { type: 'block-started', step: 'convert-charset', block: 'convert', hash: 'h', log: 'l', at: AT },
+      { type: 'block-interrupted', step: 'convert-charset', block: 'convert', at: AT },
+      paused,
+    );
     expect(state.steps[0]?.status).toBe('interrupted');
   });
 

@@ -49,7 +49,10 @@ async function approve(file: string, operator: string): Promise<void> {
 function told(): { event: string; step: string | null; block: string | null; reason: string | null }[] {
   const file = join(dir, 'events.jsonl');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l));
 }
 
 describe('approvals taken in by a live session', () => {

@@ -52,7 +52,14 @@ describe('a run with a baseline', () => {
     expect(rehearsal.state.baseline).toBeUndefined();
 
     writeFileSync(join(dir, 'slow'), '');
-    const run = await RunSession.open({ runbookFile: file, stateDir, env: {}, operator: 'alice', newRun: true, baseline: rehearsal.state.run });
+    const run = await RunSession.open({
+      runbookFile: file,
+      stateDir,
+      env: {},
+      operator: 'alice',
+      newRun: true,
+      baseline: rehearsal.state.run,
+    });
     expect(run.notices).toContain(`baseline: rehearsal run ${rehearsal.state.run} (from this state directory): 2 blocks with figures`);
     expect(run.state.baseline?.run).toBe(rehearsal.state.run);
     const migrate = run.runbook.steps[0]!;

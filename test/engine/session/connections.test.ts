@@ -49,8 +49,19 @@ describeWithMariaDb('sql blocks through a session', (server) => {
     // The runbook names its socket relative to its own folder.
     symlinkSync(server().socketPath, join(dir, 'db.sock'));
     const file = join(dir, 'one.md');
-    writeFileSync(file, book("  db:\n    url: mysql://looker@localhost/?socket=${DB_SOCKET}\n    password: ${DB_PASSWORD}", sql('name=who', 'SELECT CURRENT_USER() AS who')));
-    const session = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: { TEST_DB_PASSWORD: 'L00k-pw' }, operator: 'alice' });
+    writeFileSync(
+      file,
+      book(
+        '  db:\n    url: mysql://looker@localhost/?socket=${DB_SOCKET}\n    password: ${DB_PASSWORD}',
+        sql('name=who', 'SELECT CURRENT_USER() AS who'),
+      ),
+    );
+    const session = await RunSession.open({
+      runbookFile: file,
+      stateDir: join(dir, 'state'),
+      env: { TEST_DB_PASSWORD: 'L00k-pw' },
+      operator: 'alice',
+    });
     const step = session.runbook.steps[0]!;
     const block = await session.runBlock(step, step.blocks[0]!);
     await session.close();
@@ -61,8 +72,19 @@ describeWithMariaDb('sql blocks through a session', (server) => {
     await server().query('CREATE DATABASE IF NOT EXISTS glance');
     const file = join(dir, 'two.md');
     const url = (database: string): string => `mysql://root@localhost/${database}?socket=${server().socketPath}`;
-    writeFileSync(file, book(`  nova: ${url('mysql')}\n  glance: ${url('glance')}`, sql('name=on-glance connection=glance', 'SELECT DATABASE() AS db') + sql('name=on-nova connection=nova', 'SELECT DATABASE() AS db')));
-    const session = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: { TEST_DB_PASSWORD: 'x' }, operator: 'alice' });
+    writeFileSync(
+      file,
+      book(
+        `  nova: ${url('mysql')}\n  glance: ${url('glance')}`,
+        sql('name=on-glance connection=glance', 'SELECT DATABASE() AS db') + sql('name=on-nova connection=nova', 'SELECT DATABASE() AS db'),
+      ),
+    );
+    const session = await RunSession.open({
+      runbookFile: file,
+      stateDir: join(dir, 'state'),
+      env: { TEST_DB_PASSWORD: 'x' },
+      operator: 'alice',
+    });
     const step = session.runbook.steps[0]!;
     const [glance, nova] = step.blocks;
     expect(await session.runBlock(step, glance!)).toMatchObject({ status: 'passed', rows: [['glance']] });

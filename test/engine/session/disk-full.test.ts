@@ -42,7 +42,10 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 describe('a disk that fills during a transition', () => {
   it('reproduced: after the audit trail filled, closing the session tried to write again and failed a second time. Now the audit trail is named once, nothing more is written, and the next session recovers the record', async () => {
     const file = join(dir, 'full.md');
-    writeFileSync(file, '---\nid: full\n---\n# Full\n\n## One {#one}\n\n```sh name=one\necho one >> counter.txt\n```\n\n## Two {#two}\n\n```sh name=two\necho two >> counter.txt\n```\n');
+    writeFileSync(
+      file,
+      '---\nid: full\n---\n# Full\n\n## One {#one}\n\n```sh name=one\necho one >> counter.txt\n```\n\n## Two {#two}\n\n```sh name=two\necho two >> counter.txt\n```\n',
+    );
     const session = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: {}, operator: 'alice' });
     session.subscribe((event) => {
       if (event.type !== 'block-started') return;
@@ -70,7 +73,12 @@ describe('a disk that fills during a transition', () => {
     expect(next.notices.join('\n')).toContain('1 transition(s) reached the checkpoint but not the audit trail');
     expect(next.state.steps[0]?.blocks[0]?.status).toBe('passed');
     await next.close();
-    const records = readFileSync(session.paths.audit, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(records.filter((r) => r.recovered)).toEqual([expect.objectContaining({ type: 'block-finished', block: 'one', outcome: 'success', transition: 2 })]);
+    const records = readFileSync(session.paths.audit, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records.filter((r) => r.recovered)).toEqual([
+      expect.objectContaining({ type: 'block-finished', block: 'one', outcome: 'success', transition: 2 }),
+    ]);
   });
 });

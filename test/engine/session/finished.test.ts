@@ -30,11 +30,16 @@ echo migrate >> counter.txt
 \`\`\`
 `;
 
-const open = (file: string, newRun = false) => RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: {}, operator: 'alice', newRun });
+const open = (file: string, newRun = false) =>
+  RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: {}, operator: 'alice', newRun });
 
 /** Every file of a run folder, by name, with its content. */
 function filesOf(folder: string): Record<string, string> {
-  return Object.fromEntries(readdirSync(folder, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => [e.name, readFileSync(join(folder, e.name), 'utf8')]));
+  return Object.fromEntries(
+    readdirSync(folder, { withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => [e.name, readFileSync(join(folder, e.name), 'utf8')]),
+  );
 }
 
 describe('a complete run, opened again', () => {
@@ -52,7 +57,11 @@ describe('a complete run, opened again', () => {
     expect(again.finished).toBe(true);
     expect(again.state.run).toBe(runId);
     expect(again.next()).toEqual({ kind: 'complete' });
-    expect(again.finishedNotice()).toMatch(new RegExp(`^run ${runId} of \\S+migrate\\.md is complete \\(finished \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\); nothing was run\\. evidence: waymark evidence \\S+migrate\\.md --out FILE\\.tar\\.gz\\. --new-run starts another run$`));
+    expect(again.finishedNotice()).toMatch(
+      new RegExp(
+        `^run ${runId} of \\S+migrate\\.md is complete \\(finished \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\); nothing was run\\. evidence: waymark evidence \\S+migrate\\.md --out FILE\\.tar\\.gz\\. --new-run starts another run$`,
+      ),
+    );
     expect(existsSync(join(dir, 'state', 'migrate', 'lock.json'))).toBe(true);
     await expect(again.runBlock(step, step.blocks[0]!)).rejects.toThrow(/not next in the run: the run is complete/);
     await again.close();

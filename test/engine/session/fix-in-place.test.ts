@@ -74,7 +74,10 @@ function counter(): string[] {
 }
 
 function audit(session: RunSession): { type: string; [key: string]: unknown }[] {
-  return readFileSync(session.paths.audit, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string });
+  return readFileSync(session.paths.audit, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { type: string });
 }
 
 describe('run-fix', () => {
@@ -88,7 +91,12 @@ describe('run-fix', () => {
     expect(session.next()).toMatchObject({ kind: 'run', step: { id: 'convert-charset' }, block: { id: 'convert' } });
     expect(session.fixingInPlace).toEqual(['convert-charset']);
     // Recorded: who chose to work on which fix, at which check. No transition: the checkpoint is unchanged.
-    expect(audit(session).find((r) => r.type === 'fix-in-place')).toMatchObject({ step: 'convert-charset', gate: 'charset', check: 'charset-check', operator: 'alice' });
+    expect(audit(session).find((r) => r.type === 'fix-in-place')).toMatchObject({
+      step: 'convert-charset',
+      gate: 'charset',
+      check: 'charset-check',
+      operator: 'alice',
+    });
 
     await session.answer({ kind: 'run' });
     expect(counter()).toEqual(['convert']);
@@ -109,7 +117,9 @@ describe('run-fix', () => {
   it('is refused for a step that does not fix the check, and nothing changes', async () => {
     const session = await open();
     await session.answer({ kind: 'run' });
-    await expect(session.answer({ kind: 'run-fix', step: 'wipe' })).rejects.toThrow('step wipe does not fix check charset-check (the steps that do: convert-charset)');
+    await expect(session.answer({ kind: 'run-fix', step: 'wipe' })).rejects.toThrow(
+      'step wipe does not fix check charset-check (the steps that do: convert-charset)',
+    );
     expect(session.fixingInPlace).toEqual([]);
     expect(session.next()).toMatchObject({ kind: 'refused' });
     expect(audit(session).some((r) => r.type === 'fix-in-place')).toBe(false);
@@ -131,6 +141,11 @@ describe('the shell escape', () => {
     const session = await open();
     const startedAt = new Date('2026-12-05T08:00:00.000Z');
     await session.recordShell(startedAt, 12_345.6);
-    expect(audit(session).find((r) => r.type === 'shell-opened')).toMatchObject({ startedAt: '2026-12-05T08:00:00.000Z', durationMs: 12_346, cwd: dir, operator: 'alice' });
+    expect(audit(session).find((r) => r.type === 'shell-opened')).toMatchObject({
+      startedAt: '2026-12-05T08:00:00.000Z',
+      durationMs: 12_346,
+      cwd: dir,
+      operator: 'alice',
+    });
   });
 });

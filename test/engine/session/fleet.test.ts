@@ -35,12 +35,32 @@ function fleetBook(info: string): string {
   const file = join(dir, 'fleet.md');
   writeFileSync(
     file,
-    ['---', 'inventory: inventory.ini', "notify: 'cat >> events.jsonl'", 'vars:', `  OUT: ${join(dir, 'ran.txt')}`, '---', '# Fleet', '', '## Computes {#computes}', '', `\`\`\`sh ${info}`, 'echo "$WAYMARK_HOST" >> "$OUT"', '```', ''].join('\n'),
+    [
+      '---',
+      'inventory: inventory.ini',
+      "notify: 'cat >> events.jsonl'",
+      'vars:',
+      `  OUT: ${join(dir, 'ran.txt')}`,
+      '---',
+      '# Fleet',
+      '',
+      '## Computes {#computes}',
+      '',
+      `\`\`\`sh ${info}`,
+      'echo "$WAYMARK_HOST" >> "$OUT"',
+      '```',
+      '',
+    ].join('\n'),
   );
   return file;
 }
 
-const lines = (name: string): string[] => (existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8').split('\n').filter((l) => l !== '') : []);
+const lines = (name: string): string[] =>
+  existsSync(join(dir, name))
+    ? readFileSync(join(dir, name), 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+    : [];
 
 describe('a fleet block run by the session', () => {
   it('records each host, runs the canary first, and keeps an unreachable host within the budget', async () => {
@@ -64,9 +84,16 @@ describe('a fleet block run by the session', () => {
       ['cmp-9', 2, 'unreachable', null, 1],
     ]);
     expect(block.hosts?.find((h) => h.host === 'cmp-9')?.reason).toContain('127.0.0.254');
-    for (const host of block.hosts ?? []) expect(Date.parse(String(host.finishedAt))).toBeGreaterThanOrEqual(Date.parse(String(host.startedAt)));
+    for (const host of block.hosts ?? [])
+      expect(Date.parse(String(host.finishedAt))).toBeGreaterThanOrEqual(Date.parse(String(host.startedAt)));
     // Within the budget: a warning naming the host, its rows one per host, the unreachable one first.
-    expect(block).toMatchObject({ status: 'warning', outcome: 'warning', exitCode: null, rowCount: 4, columns: ['host', 'outcome', 'rc', 'output'] });
+    expect(block).toMatchObject({
+      status: 'warning',
+      outcome: 'warning',
+      exitCode: null,
+      rowCount: 4,
+      columns: ['host', 'outcome', 'rc', 'output'],
+    });
     expect(block.reason).toBe('1 of 4 hosts failed or were unreachable, within the failure budget of 1: cmp-9 (unreachable)');
     expect(block.rows?.map((r) => r.slice(0, 3))).toEqual([
       ['cmp-9', 'unreachable', ''],
@@ -83,10 +110,21 @@ describe('a fleet block run by the session', () => {
     expect([...shown].sort()).toEqual(['cmp-1:ok', 'cmp-2:ok', 'cmp-3:ok', 'cmp-9:unreachable']);
     expect(shown[0]).toBe('cmp-1:ok');
     // The trail records the block's end with its outcome and reason.
-    const records = readFileSync(session.paths.audit, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const records = readFileSync(session.paths.audit, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const ended = records.filter((r) => r.type === 'block-finished');
     expect(ended).toEqual([
-      expect.objectContaining({ step: 'computes', block: 'upgrade', role: 'run', outcome: 'warning', exitCode: null, attempts: 1, reason: block.reason }),
+      expect.objectContaining({
+        step: 'computes',
+        block: 'upgrade',
+        role: 'run',
+        outcome: 'warning',
+        exitCode: null,
+        attempts: 1,
+        reason: block.reason,
+      }),
     ]);
   }, 90_000);
 });

@@ -39,7 +39,10 @@ function ran(): string[] {
 }
 
 function audit(session: RunSession): { type: string; block?: string }[] {
-  return readFileSync(session.paths.audit, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string });
+  return readFileSync(session.paths.audit, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { type: string });
 }
 
 /** A check named NAME that fails (or warns) while the file NAME exists. */
@@ -99,9 +102,15 @@ describe('a gate runs every check and shows every problem', () => {
       exitCode: 3,
       message: 'check latin1 does not allow an override: the runbook must say override=allowed on it (the checks that do: null-hosts)',
     });
-    await expect(session.answer({ kind: 'override', block: 'work', reason: 'the DBA says it is fine' })).rejects.toMatchObject({ exitCode: 2 });
+    await expect(session.answer({ kind: 'override', block: 'work', reason: 'the DBA says it is fine' })).rejects.toMatchObject({
+      exitCode: 2,
+    });
     await session.override('null-hosts', 'hosts reprovisioned after the window');
-    expect(audit(session).filter((r) => r.type === 'check-overridden').map((r) => r.block)).toEqual(['null-hosts']);
+    expect(
+      audit(session)
+        .filter((r) => r.type === 'check-overridden')
+        .map((r) => r.block),
+    ).toEqual(['null-hosts']);
     const d = session.decisions();
     expect(d.action).toMatchObject({ kind: 'refused', block: { id: 'latin1' } });
     expect(d.gate.map((c) => c.block.id)).toEqual(['latin1']);
@@ -120,7 +129,10 @@ describe('a gate runs every check and shows every problem', () => {
     const session = await open(gateBook(check('schemas', 'after-failure=stop'), check('latin1')));
     await runUntilHeld(session);
     expect(ran()).toEqual(['schemas']);
-    expect(session.decisions()).toMatchObject({ action: { kind: 'refused', block: { id: 'schemas' } }, gate: [{ block: { id: 'schemas' } }] });
+    expect(session.decisions()).toMatchObject({
+      action: { kind: 'refused', block: { id: 'schemas' } },
+      gate: [{ block: { id: 'schemas' } }],
+    });
     rmSync(join(dir, 'schemas'));
     await session.answer({ kind: 'rerun' });
     await runUntilHeld(session);

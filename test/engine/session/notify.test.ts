@@ -81,7 +81,12 @@ describe('the session tells the notifier', () => {
   it('of a refused gate and a failed block, with their step, block and masked reason, never giving it the secrets', async () => {
     const file = join(dir, 'notified.md');
     writeFileSync(file, BOOK);
-    const session = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: { API_TOKEN: 's3cr3t-token', NOVA_DB_PASSWORD: 'db-pw-123', REGION: 'regionTwo' }, operator: 'alice' });
+    const session = await RunSession.open({
+      runbookFile: file,
+      stateDir: join(dir, 'state'),
+      env: { API_TOKEN: 's3cr3t-token', NOVA_DB_PASSWORD: 'db-pw-123', REGION: 'regionTwo' },
+      operator: 'alice',
+    });
     const [check, migrate] = session.runbook.steps;
     await session.runBlock(check!, check!.blocks[0]!);
     writeFileSync(join(dir, 'healthy'), '');
@@ -118,6 +123,13 @@ describe('the session tells the notifier', () => {
     await second.runBlock(cleanup!, cleanup!.blocks[0]!);
     await second.close();
     expect(events().map((e) => e.event)).toEqual(['waiting', 'run-complete']);
-    expect(events()[1]).toMatchObject({ runbook: 'Quiet upgrade', run: first.state.run, operator: 'bob', step: null, block: null, reason: null });
+    expect(events()[1]).toMatchObject({
+      runbook: 'Quiet upgrade',
+      run: first.state.run,
+      operator: 'bob',
+      step: null,
+      block: null,
+      reason: null,
+    });
   });
 });

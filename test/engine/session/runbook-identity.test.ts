@@ -4,7 +4,18 @@
  * state folders of older versions (named by the file name alone) keep working or say the one
  * command that settles them. Issue 10, item 3.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execSync } from 'node:child_process';
 import { dirname, join, relative } from 'node:path';
@@ -137,7 +148,7 @@ describe('two runbooks never share a run', () => {
     expect(folders()).toEqual([expect.stringMatching(/^upgrade@[0-9a-f]{12}$/), expect.stringMatching(/^upgrade@[0-9a-f]{12}$/)]);
   });
 
-  it('reproduced: status, report, list and time estimates of glance showed nova\'s run; now they show only glance\'s own', async () => {
+  it("reproduced: status, report, list and time estimates of glance showed nova's run; now they show only glance's own", async () => {
     const nova = write('nova/upgrade.md', upgrade());
     const glance = write('glance/upgrade.md', upgrade());
     const session = await open(nova);
@@ -148,7 +159,8 @@ describe('two runbooks never share a run', () => {
     expect((await stepDurations(state, composeRunbook(glance), 'none')).size).toBe(0);
     expect((await stepDurations(state, composeRunbook(nova), 'none')).size).toBe(2);
     let printed = '';
-    const out = new Writable({ write: (chunk, _encoding, done) => {
+    const out = new Writable({
+      write: (chunk, _encoding, done) => {
         printed += String(chunk);
         done();
       },
@@ -182,7 +194,7 @@ describe('two runbooks never share a run', () => {
 });
 
 describe('a state folder serves one runbook', () => {
-  it('reproduced: a copy of a runbook with the same id, in another folder, resumed the original\'s run; now it is refused (exit 2) naming both files, and nothing changes', async () => {
+  it("reproduced: a copy of a runbook with the same id, in another folder, resumed the original's run; now it is refused (exit 2) naming both files, and nothing changes", async () => {
     const original = write('ops/upgrade.md', upgrade('id: upgrade-nova'));
     const copy = write('elsewhere/upgrade.md', upgrade('id: upgrade-nova'));
     await startAndStop(original);
@@ -229,14 +241,17 @@ describe('a state folder serves one runbook', () => {
 });
 
 describe('a runbook whose id changed', () => {
-  it('reproduced: adding an id: to a runbook mid-run started a new run that re-ran its passed check; now it is refused, naming the unfinished run\'s folder', async () => {
+  it("reproduced: adding an id: to a runbook mid-run started a new run that re-ran its passed check; now it is refused, naming the unfinished run's folder", async () => {
     const file = write('nova/upgrade.md', upgrade());
     const run = await startAndStop(file);
     const folder = join(state, folders()[0] as string);
     writeFileSync(file, upgrade('id: nova-upgrade'));
     const before = snapshot();
     const refused = RunSession.open({ runbookFile: file, stateDir: state, env: {}, operator: 'alice' });
-    await expect(refused).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining(`unfinished run in state folder ${folder}`) });
+    await expect(refused).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringContaining(`unfinished run in state folder ${folder}`),
+    });
     await expect(refused.catch((e: unknown) => (e as Error).message)).resolves.toContain('remove its id: again');
     expect(snapshot()).toEqual(before);
     expect(counter(file)).toEqual(['db-healthy']);
@@ -263,14 +278,19 @@ describe('lint: one id per runbook in a folder', () => {
     expect(found[0]?.message).toContain(`${two} (line 2)`);
     expect((await lintFile(elsewhere)).filter((d) => d.rule === 'duplicate-runbook-id')).toEqual([]);
     // A run of either is refused before anything runs.
-    await expect(RunSession.open({ runbookFile: two, stateDir: state, env: {} })).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining(one) });
+    await expect(RunSession.open({ runbookFile: two, stateDir: state, env: {} })).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringContaining(one),
+    });
     expect(existsSync(state)).toBe(false);
   });
 
   it('rejects an id that cannot name a folder', async () => {
     for (const id of ['../up', '.hidden', 'a/b', 'a b', 'x'.repeat(101)]) {
       const file = write('bad.md', upgrade(`id: "${id}"`));
-      expect((await lintFile(file)).filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([expect.stringMatching(/^id ".*" must start with a letter or digit/)]);
+      expect((await lintFile(file)).filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([
+        expect.stringMatching(/^id ".*" must start with a letter or digit/),
+      ]);
     }
   });
 });
@@ -291,14 +311,16 @@ describe('state folders of older versions', () => {
     const session = await open(file);
     expect(session.resumed).toBe(true);
     expect(session.state.run).toBe(run);
-    expect(session.notices).toContain(`state folder ${join(state, 'upgrade')}, written by an older waymark for this runbook, is now ${join(state, folder as string)}`);
+    expect(session.notices).toContain(
+      `state folder ${join(state, 'upgrade')}, written by an older waymark for this runbook, is now ${join(state, folder as string)}`,
+    );
     expect(folders()).toEqual([folder]);
     expect(JSON.parse(readFileSync(join(state, folder as string, 'runbook.json'), 'utf8'))).toEqual({ id: null, file });
     await runToEnd(session);
     expect(counter(file)).toEqual(['db-healthy', 'migrate']);
   });
 
-  it('keeps using an older folder named by the id, once it knows its runs are this runbook\'s', async () => {
+  it("keeps using an older folder named by the id, once it knows its runs are this runbook's", async () => {
     const file = write('ops/upgrade.md', upgrade('id: upgrade-nova'));
     const run = await startAndStop(file);
     makeOld('upgrade-nova', 'upgrade-nova');
@@ -337,7 +359,10 @@ describe('state folders of older versions', () => {
       makeOld(folders()[0] as string, 'upgrade');
       process.chdir(dirname(glance));
       const before = snapshot();
-      await expect(open('upgrade.md')).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('relative to wherever waymark was started then') });
+      await expect(open('upgrade.md')).rejects.toMatchObject({
+        exitCode: 2,
+        message: expect.stringContaining('relative to wherever waymark was started then'),
+      });
       expect(snapshot()).toEqual(before);
       expect(counter(glance)).toEqual([]);
     } finally {

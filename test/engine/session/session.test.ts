@@ -32,7 +32,14 @@ function runbook(name: string, text: string): string {
 }
 
 async function open(file: string, options: { varFlags?: string[]; operator?: string } = {}): Promise<RunSession> {
-  const session = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: {}, killGraceMs: 200, operator: options.operator ?? 'alice', varFlags: options.varFlags ?? [] });
+  const session = await RunSession.open({
+    runbookFile: file,
+    stateDir: join(dir, 'state'),
+    env: {},
+    killGraceMs: 200,
+    operator: options.operator ?? 'alice',
+    varFlags: options.varFlags ?? [],
+  });
   sessions.push(session);
   return session;
 }
@@ -46,7 +53,10 @@ function find(session: RunSession, blockId: string): { step: Step; block: Block 
 }
 
 function audit(session: RunSession): { type: string; [key: string]: unknown }[] {
-  return readFileSync(session.paths.audit, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string });
+  return readFileSync(session.paths.audit, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { type: string });
 }
 
 function counter(): string[] {
@@ -142,7 +152,7 @@ describe('the session enforces the run rules, whichever face asks', () => {
     expect(counter()).toEqual(['undo-gate']);
   });
 
-  it('runs a step\'s checks before its other blocks even when they are written after them, and a refusing check keeps those from running', async () => {
+  it("runs a step's checks before its other blocks even when they are written after them, and a refusing check keeps those from running", async () => {
     // Reproduced (issue 16 §7): with plan.ts nextAction taking the step's blocks in document order
     // (its run blocks before its gate), `change` ran before the check that should have refused it.
     const file = runbook(
@@ -165,7 +175,11 @@ describe('the session enforces the run rules, whichever face asks', () => {
       await session.runBlock(find(session, id).step, find(session, id).block);
     }
     expect(counter()).toEqual(['ready', 'ready', 'change', 'verify']);
-    expect(audit(session).filter((r) => r.type === 'block-started').map((r) => r.block)).toEqual(['ready', 'ready', 'change', 'verify-change']);
+    expect(
+      audit(session)
+        .filter((r) => r.type === 'block-started')
+        .map((r) => r.block),
+    ).toEqual(['ready', 'ready', 'change', 'verify-change']);
   });
 
   it('overrides one check by name, only where allowed, only with a real reason, and records who and why', async () => {
@@ -207,15 +221,14 @@ describe('the session enforces the run rules, whichever face asks', () => {
 
 describe('write-ahead: every transition is on disk before the block it announces runs', () => {
   it('when a block starts, the checkpoint already says running and the audit trail says started', async () => {
-    const file = runbook(
-      'wal.md',
-      `---\nid: wal\n---\n# W\n\n## One {#one}\n\n\`\`\`sh name=one\necho one >> counter.txt\n\`\`\`\n`,
-    );
+    const file = runbook('wal.md', `---\nid: wal\n---\n# W\n\n## One {#one}\n\n\`\`\`sh name=one\necho one >> counter.txt\n\`\`\`\n`);
     const session = await open(file);
     const seen: string[] = [];
     session.subscribe((event) => {
       if (event.type !== 'block-started') return;
-      const checkpoint = loadCheckpointSync(session.paths.dir) as { steps: { blocks: { id: string; status: string; executions: number }[] }[] };
+      const checkpoint = loadCheckpointSync(session.paths.dir) as {
+        steps: { blocks: { id: string; status: string; executions: number }[] }[];
+      };
       const onDisk = checkpoint.steps[0]?.blocks[0];
       const last = audit(session).at(-1);
       seen.push(`${onDisk?.status}/${onDisk?.executions} ${last?.type}:${String(last?.block)}`);
@@ -252,8 +265,13 @@ describe('cancel and interrupted blocks', () => {
     expect(again.next()).toMatchObject({ kind: 'interrupted', block: { id: 'long' } });
     await expect(again.markDone('long', 'long', 'done')).rejects.toThrow(/reason/);
     await again.markDone('long', 'long', 'finished it by hand in another terminal');
-    expect(again.state.steps[0]?.blocks[0]).toMatchObject({ status: 'passed', markedDone: { by: 'bob', reason: 'finished it by hand in another terminal' } });
-    expect(audit(again).filter((r) => r.type === 'interrupted-marked-done')).toEqual([expect.objectContaining({ block: 'long', operator: 'bob' })]);
+    expect(again.state.steps[0]?.blocks[0]).toMatchObject({
+      status: 'passed',
+      markedDone: { by: 'bob', reason: 'finished it by hand in another terminal' },
+    });
+    expect(audit(again).filter((r) => r.type === 'interrupted-marked-done')).toEqual([
+      expect.objectContaining({ block: 'long', operator: 'bob' }),
+    ]);
     expect(again.next()).toMatchObject({ kind: 'run', block: { id: 'next' } });
     expect(counter()).toEqual([]);
   });
@@ -274,14 +292,22 @@ describe('cancel and interrupted blocks', () => {
     const session = await open(file);
     await cancelCheck(session, 'strict');
     expect(session.next()).toMatchObject({ kind: 'interrupted', block: { id: 'strict' } });
-    await expect(session.markDone('gate', 'strict', 'it would have passed, trust me')).rejects.toMatchObject({ exitCode: 3, message: expect.stringMatching(/cannot be marked done/) });
+    await expect(session.markDone('gate', 'strict', 'it would have passed, trust me')).rejects.toMatchObject({
+      exitCode: 3,
+      message: expect.stringMatching(/cannot be marked done/),
+    });
     await expect(session.override('strict', 'it would have passed, trust me')).rejects.toMatchObject({ exitCode: 3 });
     await session.close();
 
     // Not in a later session either, and the reducer ignores the transition whoever sends it.
     const again = await open(file, { operator: 'bob' });
     await expect(again.markDone('gate', 'strict', 'it would have passed, trust me')).rejects.toMatchObject({ exitCode: 3 });
-    const forced = reduce(again.state, { type: 'interrupted-marked-done', step: 'gate', block: 'strict', decision: { by: 'bob', at: new Date().toISOString(), reason: 'forged' } });
+    const forced = reduce(again.state, {
+      type: 'interrupted-marked-done',
+      step: 'gate',
+      block: 'strict',
+      decision: { by: 'bob', at: new Date().toISOString(), reason: 'forged' },
+    });
     expect(forced.steps[0]?.blocks.find((b) => b.id === 'strict')?.status).toBe('interrupted');
     expect(again.state.steps[0]?.blocks.find((b) => b.id === 'strict')?.status).toBe('interrupted');
     expect(again.next()).toMatchObject({ kind: 'interrupted', block: { id: 'strict' } });
@@ -292,7 +318,10 @@ describe('cancel and interrupted blocks', () => {
   });
 
   it('an interrupted check with override=allowed can be overridden by name with a reason, and its step ends overridden', async () => {
-    const file = runbook('slow.md', SLOW_CHECKS.replace('sleep 30; exit 1\n```\n\n```sh check override', 'exit 0\n```\n\n```sh check override'));
+    const file = runbook(
+      'slow.md',
+      SLOW_CHECKS.replace('sleep 30; exit 1\n```\n\n```sh check override', 'exit 0\n```\n\n```sh check override'),
+    );
     const session = await open(file);
     const strict = find(session, 'strict');
     expect((await session.runBlock(strict.step, strict.block)).status).toBe('passed');
@@ -300,7 +329,10 @@ describe('cancel and interrupted blocks', () => {
     await expect(session.markDone('gate', 'soft', 'it would have passed, trust me')).rejects.toMatchObject({ exitCode: 3 });
     await expect(session.override('soft', 'short')).rejects.toThrow(/reason/);
     await session.override('soft', 'DBA checked the disk by hand');
-    expect(session.state.steps[0]?.blocks.find((b) => b.id === 'soft')).toMatchObject({ status: 'overridden', override: { by: 'alice', reason: 'DBA checked the disk by hand' } });
+    expect(session.state.steps[0]?.blocks.find((b) => b.id === 'soft')).toMatchObject({
+      status: 'overridden',
+      override: { by: 'alice', reason: 'DBA checked the disk by hand' },
+    });
     const after = find(session, 'after');
     await session.runBlock(after.step, after.block);
     expect(session.state.steps[0]?.status).toBe('overridden');
@@ -317,7 +349,10 @@ describe('cancel and interrupted blocks', () => {
     session.stop();
     expect((await starting).status).toBe('pending');
     expect(audit(session).filter((r) => r.type === 'block-started')).toEqual([]);
-    await expect(session.runBlock(step, block)).rejects.toMatchObject({ exitCode: 130, message: expect.stringMatching(/the run is stopping/) });
+    await expect(session.runBlock(step, block)).rejects.toMatchObject({
+      exitCode: 130,
+      message: expect.stringMatching(/the run is stopping/),
+    });
     expect(counter()).toEqual([]);
   });
 
@@ -328,7 +363,9 @@ describe('cancel and interrupted blocks', () => {
     });
     const { step, block } = find(session, 'one');
     expect((await session.runBlock(step, block)).status).toBe('interrupted');
-    expect(audit(session).filter((r) => r.type === 'block-interrupted')).toEqual([expect.objectContaining({ block: 'one', reason: 'stopped before its command started' })]);
+    expect(audit(session).filter((r) => r.type === 'block-interrupted')).toEqual([
+      expect.objectContaining({ block: 'one', reason: 'stopped before its command started' }),
+    ]);
     expect(counter()).toEqual([]);
   });
 });
@@ -368,11 +405,15 @@ describe('closing while a face is still writing', () => {
 
 describe('a retrying block (issue 12, item 9a)', () => {
   it('reproduced: a face heard nothing between attempts; now each retry is an `attempt` event with its number, the limit, the wait and why', async () => {
-    const file = runbook('retry.md', '# Retry\n\n## Wait {#wait}\n\n```sh verify name=up retries=3 delay=50ms\necho try >> counter.txt\n[ "$(wc -l < counter.txt)" -ge 3 ] || { echo refused >&2; exit 1; }\n```\n');
+    const file = runbook(
+      'retry.md',
+      '# Retry\n\n## Wait {#wait}\n\n```sh verify name=up retries=3 delay=50ms\necho try >> counter.txt\n[ "$(wc -l < counter.txt)" -ge 3 ] || { echo refused >&2; exit 1; }\n```\n',
+    );
     const session = await open(file);
     const attempts: unknown[] = [];
     session.subscribe((event) => {
-      if (event.type === 'attempt') attempts.push({ block: event.block.id, attempt: event.attempt, of: event.of, nextInMs: event.nextInMs, reason: event.reason });
+      if (event.type === 'attempt')
+        attempts.push({ block: event.block.id, attempt: event.attempt, of: event.of, nextInMs: event.nextInMs, reason: event.reason });
     });
     const result = await session.answer({ kind: 'run' });
     expect(result?.status).toBe('passed');

@@ -123,7 +123,12 @@ export async function runBatch(request: BatchRequest): Promise<BatchOutcome> {
     await removeAbandonedFolders(request.log);
     dir = await mkdtemp(path.join(tmpdir(), `${FOLDER_PREFIX}${process.pid}-`));
   } catch (error) {
-    return { canceled: false, timedOut: false, exitCode: null, error: `cannot make a private folder for the batch under ${tmpdir()}: ${(error as Error).message}` };
+    return {
+      canceled: false,
+      timedOut: false,
+      exitCode: null,
+      error: `cannot make a private folder for the batch under ${tmpdir()}: ${(error as Error).message}`,
+    };
   }
   try {
     return await runInFolder(dir, request);
@@ -147,13 +152,33 @@ async function runInFolder(dir: string, request: BatchRequest): Promise<BatchOut
     events.line(line);
     if (varsRemoved || !events.heard) return;
     varsRemoved = true;
-    rm(files.vars, { force: true }).catch((error: Error) => request.log?.(`waymark: cannot remove the batch's extra vars early (${error.message}); they go with the folder`));
+    rm(files.vars, { force: true }).catch((error: Error) =>
+      request.log?.(`waymark: cannot remove the batch's extra vars early (${error.message}); they go with the folder`),
+    );
   };
-  const lines = { stdout: new LineChunker((text) => splitInto(text, onStdoutLine)), stderr: new LineChunker((text) => splitInto(text, (line) => request.log?.(`ansible: ${line}`))) };
+  const lines = {
+    stdout: new LineChunker((text) => splitInto(text, onStdoutLine)),
+    stderr: new LineChunker((text) => splitInto(text, (line) => request.log?.(`ansible: ${line}`))),
+  };
   let result: ProcessResult;
   try {
     result = await runProcess({
-      command: ['/bin/sh', '-c', LIFELINE_WRAPPER, 'waymark-batch', dir, 'ansible-playbook', '-i', request.inventory, '--limit', `@${files.limit}`, '-e', `@${files.vars}`, ...(request.forks === undefined ? [] : ['--forks', String(request.forks)]), files.playbook],
+      command: [
+        '/bin/sh',
+        '-c',
+        LIFELINE_WRAPPER,
+        'waymark-batch',
+        dir,
+        'ansible-playbook',
+        '-i',
+        request.inventory,
+        '--limit',
+        `@${files.limit}`,
+        '-e',
+        `@${files.vars}`,
+        ...(request.forks === undefined ? [] : ['--forks', String(request.forks)]),
+        files.playbook,
+      ],
       lifeline: true,
       cwd: request.cwd,
       env: ansibleEnvironment(dir, files.socket),
@@ -248,7 +273,12 @@ async function writeBatchFiles(dir: string, request: BatchRequest): Promise<Batc
     vars: request.vars,
     noLog: request.secretNames.length > 0,
   };
-  const files: BatchFiles = { playbook: path.join(dir, 'batch.yml'), vars: path.join(dir, 'vars.yml'), limit: path.join(dir, 'hosts.limit'), socket: path.join(dir, 'results.sock') };
+  const files: BatchFiles = {
+    playbook: path.join(dir, 'batch.yml'),
+    vars: path.join(dir, 'vars.yml'),
+    limit: path.join(dir, 'hosts.limit'),
+    socket: path.join(dir, 'results.sock'),
+  };
   try {
     await writeFile(files.vars, extraVarsText(input), { mode: 0o600 });
     await writeFile(files.playbook, playbookText(input), { mode: 0o600 });
@@ -256,7 +286,8 @@ async function writeBatchFiles(dir: string, request: BatchRequest): Promise<Batc
     const sources = await pluginSources();
     for (const file of PLUGIN_FILES) {
       const source = sources[file];
-      if (source === undefined) return { error: `waymark's Ansible plugin ${file} is missing from this install: reinstall waymark (npm ci && npm run build)` };
+      if (source === undefined)
+        return { error: `waymark's Ansible plugin ${file} is missing from this install: reinstall waymark (npm ci && npm run build)` };
       await mkdir(path.join(dir, path.dirname(file)), { recursive: true, mode: 0o700 });
       await writeFile(path.join(dir, file), source, { mode: 0o600 });
     }
@@ -291,7 +322,11 @@ function ansibleEnvironment(dir: string, socket: string): Record<string, string>
 }
 
 /** waymark's end of the action's socket: one connection per host result, acknowledged once kept. */
-async function openResultChannel(socketPath: string, events: BatchEvents, request: BatchRequest): Promise<{ close(): Promise<void> } | { error: string }> {
+async function openResultChannel(
+  socketPath: string,
+  events: BatchEvents,
+  request: BatchRequest,
+): Promise<{ close(): Promise<void> } | { error: string }> {
   const connections = new Set<Socket>();
   const server: Server = createServer((connection) => {
     connections.add(connection);

@@ -116,8 +116,13 @@ export class BatchEvents {
     if (raw.msg !== undefined) result.msg = mask(raw.msg);
     this.#reported.add(raw.host);
     this.#sink.onHostResult(result);
-    this.#log(`${result.host}: ${result.status}${result.rc === null ? '' : ` rc=${result.rc}`} ${Math.round(result.durationMs)}ms${result.msg === undefined ? '' : ` — ${result.msg}`}`);
-    for (const [stream, text] of [['stdout', result.stdout], ['stderr', result.stderr]] as const) {
+    this.#log(
+      `${result.host}: ${result.status}${result.rc === null ? '' : ` rc=${result.rc}`} ${Math.round(result.durationMs)}ms${result.msg === undefined ? '' : ` — ${result.msg}`}`,
+    );
+    for (const [stream, text] of [
+      ['stdout', result.stdout],
+      ['stderr', result.stderr],
+    ] as const) {
       if (text === '') continue;
       for (const line of text.replace(/\n$/, '').split('\n')) this.#log(`${result.host} ${stream}| ${line}`);
     }

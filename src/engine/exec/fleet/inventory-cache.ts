@@ -45,7 +45,8 @@ export async function readInventoryForLint(file: string, options: { cwd: string 
     const remembered = parseEntry(file, await readFileNoFollow(entry));
     if (remembered !== undefined) return { inventory: remembered };
   } catch (error) {
-    if (error instanceof StateLinkError) refused = `${error.file} is a symbolic link or not a regular file; waymark did not follow it and asked Ansible instead — check who planted it, then remove it`;
+    if (error instanceof StateLinkError)
+      refused = `${error.file} is a symbolic link or not a regular file; waymark did not follow it and asked Ansible instead — check who planted it, then remove it`;
     // ENOENT (first read of this file) and any other unreadable entry: ask Ansible, then (re)write it.
   }
   const inventory = await readInventory(file, options);
@@ -78,7 +79,10 @@ function cacheKey(path: string, cwd: string): string | undefined {
   hash.update(content);
   part(program);
   for (const config of configFiles(cwd)) part(`${config}=${fileStamp(config)}`);
-  for (const name of Object.keys(process.env).filter((n) => n.startsWith('ANSIBLE_')).sort()) part(`${name}=${process.env[name] ?? ''}`);
+  for (const name of Object.keys(process.env)
+    .filter((n) => n.startsWith('ANSIBLE_'))
+    .sort())
+    part(`${name}=${process.env[name] ?? ''}`);
   return hash.digest('hex').slice(0, 32);
 }
 
@@ -95,7 +99,12 @@ function programStamp(): string | undefined {
 
 /** The configuration files Ansible reads (ansible.cfg's search order), whether present or not. */
 function configFiles(cwd: string): string[] {
-  return [process.env.ANSIBLE_CONFIG, join(resolve(cwd), 'ansible.cfg'), join(homedir(), '.ansible.cfg'), '/etc/ansible/ansible.cfg'].filter((f): f is string => f !== undefined && f !== '');
+  return [
+    process.env.ANSIBLE_CONFIG,
+    join(resolve(cwd), 'ansible.cfg'),
+    join(homedir(), '.ansible.cfg'),
+    '/etc/ansible/ansible.cfg',
+  ].filter((f): f is string => f !== undefined && f !== '');
 }
 
 /** Size, mtime and inode of a file (following links, as Ansible does), or `absent`. */

@@ -23,7 +23,10 @@ const INVENTORY_TIMEOUT_MS = 60_000;
 const MAX_ERROR_CHARS = 600;
 
 /** Read the inventory with `ansible-inventory`; never throws: a problem is `{ error }` naming the file. */
-export async function readInventory(file: string, options: { signal?: AbortSignal; cwd?: string } = {}): Promise<Inventory | { error: string }> {
+export async function readInventory(
+  file: string,
+  options: { signal?: AbortSignal; cwd?: string } = {},
+): Promise<Inventory | { error: string }> {
   const cwd = options.cwd ?? process.cwd();
   const output = await new Promise<{ stdout: string; stderr: string; failure?: ExecFileException }>((resolve) => {
     execFile(
@@ -43,11 +46,15 @@ export async function readInventory(file: string, options: { signal?: AbortSigna
   const where = path.resolve(cwd, file);
   if (output.failure !== undefined) {
     const { failure } = output;
-    if (failure.code === 'ENOENT') return { error: `ansible-inventory is not installed, so the inventory ${file} cannot be read: ${ANSIBLE_PACKAGE_HINT}` };
+    if (failure.code === 'ENOENT')
+      return { error: `ansible-inventory is not installed, so the inventory ${file} cannot be read: ${ANSIBLE_PACKAGE_HINT}` };
     if (failure.name === 'AbortError') return { error: `reading the inventory ${file} was canceled` };
-    if (failure.killed === true) return { error: `ansible-inventory took longer than ${INVENTORY_TIMEOUT_MS / 1000}s to read the inventory ${file}` };
+    if (failure.killed === true)
+      return { error: `ansible-inventory took longer than ${INVENTORY_TIMEOUT_MS / 1000}s to read the inventory ${file}` };
     const said = explain(output.stderr);
-    return { error: `the inventory ${where} cannot be read by Ansible${said === '' ? '' : `: ${said}`}; fix the file or the inventory: setting` };
+    return {
+      error: `the inventory ${where} cannot be read by Ansible${said === '' ? '' : `: ${said}`}; fix the file or the inventory: setting`,
+    };
   }
   let listing: unknown;
   try {
@@ -62,7 +69,12 @@ export async function readInventory(file: string, options: { signal?: AbortSigna
 function explain(stderr: string): string {
   const text = stderr
     .split('\n')
-    .map((line) => line.replace(/^\[WARNING\]:\s*/, '').replace(/^ERROR!\s*/, '').trim())
+    .map((line) =>
+      line
+        .replace(/^\[WARNING\]:\s*/, '')
+        .replace(/^ERROR!\s*/, '')
+        .trim(),
+    )
     .filter((line) => line !== '')
     .join(' ');
   return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS)}…` : text;
@@ -187,7 +199,8 @@ function matchOnePattern(part: string, inventory: Inventory): { hosts: string[] 
 /** Groups whose name matches give all their hosts; hosts match by name when no group did, or the pattern is a glob or regex. */
 function enumerateMatches(expression: string, inventory: Inventory): { hosts: string[] } | { error: string } {
   const matcher = compilePattern(expression);
-  if (matcher === undefined) return { error: `the host pattern ${expression} is not a valid ${expression.startsWith('~') ? 'regular expression' : 'glob'}: fix it` };
+  if (matcher === undefined)
+    return { error: `the host pattern ${expression} is not a valid ${expression.startsWith('~') ? 'regular expression' : 'glob'}: fix it` };
   const results: string[] = [];
   const groupNames = Object.keys(inventory.groups).filter((name) => matcher.test(name));
   for (const name of groupNames) results.push(...(inventory.groups[name] ?? []));

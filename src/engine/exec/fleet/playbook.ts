@@ -30,7 +30,8 @@ export function unsafeString(text: string): string {
     const code = char.codePointAt(0) as number;
     if (char === '"' || char === '\\') out += `\\${char}`;
     else if (code >= 0x20 && code < 0x7f) out += char;
-    else if (code >= 0xd800 && code <= 0xdfff) out += '\\uFFFD'; // a lone surrogate: no UTF-8 text can hold it
+    else if (code >= 0xd800 && code <= 0xdfff)
+      out += '\\uFFFD'; // a lone surrogate: no UTF-8 text can hold it
     else if (code <= 0xffff) out += `\\u${code.toString(16).padStart(4, '0')}`;
     else out += `\\U${code.toString(16).padStart(8, '0')}`;
   }

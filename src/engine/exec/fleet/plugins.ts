@@ -19,7 +19,8 @@ let sources: Promise<Record<string, string>> | undefined;
 
 /** The text of each plugin file, read once. */
 export function pluginSources(): Promise<Record<string, string>> {
-  if (typeof WAYMARK_ANSIBLE_PLUGINS === 'string') return Promise.resolve(JSON.parse(Buffer.from(WAYMARK_ANSIBLE_PLUGINS, 'base64').toString('utf8')) as Record<string, string>);
+  if (typeof WAYMARK_ANSIBLE_PLUGINS === 'string')
+    return Promise.resolve(JSON.parse(Buffer.from(WAYMARK_ANSIBLE_PLUGINS, 'base64').toString('utf8')) as Record<string, string>);
   sources ??= readPlugins().catch((error: unknown) => {
     sources = undefined;
     throw error;

@@ -3,7 +3,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANSIBLE_MISSING, ansibleAvailable, runBatch, type BatchOutcome, type BatchRequest, type HostResult } from '../../../../src/engine/exec/fleet/ansible.js';
+import {
+  ANSIBLE_MISSING,
+  ansibleAvailable,
+  runBatch,
+  type BatchOutcome,
+  type BatchRequest,
+  type HostResult,
+} from '../../../../src/engine/exec/fleet/ansible.js';
 import { createMasker, MASK } from '../../../../src/engine/exec/mask.js';
 import { removeScratchDirs, scratchDir } from '../../../support/workspace.js';
 import { startSshFleet, type SshFleet } from '../../../support/sshd-fleet.js';
@@ -19,7 +26,10 @@ beforeAll(() => {
   inventory = path.join(dir, 'hosts.ini');
   const hosts = Array.from({ length: 6 }, (_, i) => `h${i + 1} ${LOCAL}`);
   // Nothing listens on port 1 of 127.0.0.250: a real SSH connection that is refused.
-  writeFileSync(inventory, `${hosts.join('\n')}\n[gone]\ndown ansible_host=127.0.0.250 ansible_port=1 ansible_user=root ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5'\n`);
+  writeFileSync(
+    inventory,
+    `${hosts.join('\n')}\n[gone]\ndown ansible_host=127.0.0.250 ansible_port=1 ansible_user=root ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5'\n`,
+  );
 });
 
 afterAll(removeScratchDirs);
@@ -63,7 +73,12 @@ const fleetFolders = (): string[] => readdirSync(tmpdir()).filter((name) => name
 describe('runBatch on local-connection hosts', () => {
   it('runs the script once per host with WAYMARK_HOST and WAYMARK_BATCH, and reports each host as Ansible saw it', async () => {
     const hosts = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'];
-    const ran = await run({ hosts, batch: 3, forks: 6, code: 'echo "on $WAYMARK_HOST in batch $WAYMARK_BATCH"; echo warn >&2; [ "$WAYMARK_HOST" != h2 ] || exit 3' });
+    const ran = await run({
+      hosts,
+      batch: 3,
+      forks: 6,
+      code: 'echo "on $WAYMARK_HOST in batch $WAYMARK_BATCH"; echo warn >&2; [ "$WAYMARK_HOST" != h2 ] || exit 3',
+    });
     console.log(`one batch of 6 local hosts: ${Math.round(ran.wallMs)} ms wall`);
     expect(ran.outcome).toEqual({ canceled: false, timedOut: false, exitCode: 2 });
     expect([...ran.started].sort()).toEqual(hosts);
@@ -78,7 +93,11 @@ describe('runBatch on local-connection hosts', () => {
 
   it('removes the extra vars once Ansible has read them, keeps its folder 0700, and the result socket away from the script', async () => {
     // A local host's script inherits ansible-playbook's environment, which names Ansible's temp folder in ours.
-    const ran = await run({ hosts: ['h1'], vars: { A: 'x' }, code: 'cd "$ANSIBLE_LOCAL_TEMP/.." && stat -c "%n %a" . && ls && echo "socket=${WAYMARK_FLEET_SOCKET:-none} A=$A"' });
+    const ran = await run({
+      hosts: ['h1'],
+      vars: { A: 'x' },
+      code: 'cd "$ANSIBLE_LOCAL_TEMP/.." && stat -c "%n %a" . && ls && echo "socket=${WAYMARK_FLEET_SOCKET:-none} A=$A"',
+    });
     expect(ran.results[0]).toMatchObject({ status: 'ok', stdout: expect.stringMatching(/^\. 700\n/) });
     expect(ran.results[0]?.stdout).toContain('batch.yml');
     expect(ran.results[0]?.stdout).not.toContain('vars.yml');
@@ -109,7 +128,8 @@ describe('runBatch on local-connection hosts', () => {
   }, 60_000);
 
   it('passes variables as data: shell syntax and Jinja in a value or the script are never run', async () => {
-    const value = 'a $(touch X1) ; touch X2 `touch X3` \'q\' "dq" \\ back\nnew line {{ lookup(\'pipe\',\'touch Y1\') }} {% if true %}Y2{% endif %} é ✓ \u2028 end';
+    const value =
+      "a $(touch X1) ; touch X2 `touch X3` 'q' \"dq\" \\ back\nnew line {{ lookup('pipe','touch Y1') }} {% if true %}Y2{% endif %} é ✓ \u2028 end";
     const ran = await run({
       hosts: ['h1', 'h2'],
       vars: { TRICKY: value, '{{ lookup("pipe","touch Y3") }}': 'key' },
@@ -220,7 +240,14 @@ describe('runBatch over SSH (real sshd)', () => {
     const watch = setInterval(() => seen.push(...commandLinesHolding(secret)), 50);
     let ran: Ran;
     try {
-      ran = await run({ inventory: 'ssh.ini', hosts: ['s1', 's2'], vars: { TOKEN: secret }, secretNames: ['TOKEN'], masker: createMasker([secret]), code: 'sleep 1; echo "$WAYMARK_HOST got ${#TOKEN} chars"' });
+      ran = await run({
+        inventory: 'ssh.ini',
+        hosts: ['s1', 's2'],
+        vars: { TOKEN: secret },
+        secretNames: ['TOKEN'],
+        masker: createMasker([secret]),
+        code: 'sleep 1; echo "$WAYMARK_HOST got ${#TOKEN} chars"',
+      });
     } finally {
       clearInterval(watch);
     }
@@ -233,7 +260,13 @@ describe('runBatch over SSH (real sshd)', () => {
   it('on cancel, the scripts on the hosts end too', async () => {
     const seconds = `30.${process.pid}3`;
     const controller = new AbortController();
-    const running = run({ inventory: 'ssh.ini', hosts: ['s1', 's2'], code: `sleep ${seconds}`, signal: controller.signal, killGraceMs: 2000 });
+    const running = run({
+      inventory: 'ssh.ini',
+      hosts: ['s1', 's2'],
+      code: `sleep ${seconds}`,
+      signal: controller.signal,
+      killGraceMs: 2000,
+    });
     try {
       await waitFor(() => sleepers(seconds).length === 2, { timeout: 30_000, interval: 100, what: 'two hosts sleeping' });
       controller.abort();
@@ -249,7 +282,14 @@ describe('runBatch over SSH (real sshd)', () => {
   it('reports a host whose SSH port refuses as unreachable, with the reason; ansible-playbook exits 4', async () => {
     const ran = await run({ hosts: ['down'], code: 'true' });
     expect(ran.outcome).toEqual({ canceled: false, timedOut: false, exitCode: 4 });
-    expect(ran.results).toEqual([expect.objectContaining({ host: 'down', status: 'unreachable', rc: null, msg: expect.stringMatching(/127\.0\.0\.250.*(refused|port 1)/s) })]);
+    expect(ran.results).toEqual([
+      expect.objectContaining({
+        host: 'down',
+        status: 'unreachable',
+        rc: null,
+        msg: expect.stringMatching(/127\.0\.0\.250.*(refused|port 1)/s),
+      }),
+    ]);
   }, 60_000);
 });
 
@@ -329,7 +369,9 @@ describe('runBatch when Ansible cannot run', () => {
   it('gives Ansible’s reason when it rejects the inventory', async () => {
     const ran = await run({ hosts: ['h1'], inventory: 'no-such-inventory.ini', code: 'true' });
     expect(ran.results).toEqual([]);
-    expect(ran.outcome.error).toMatch(/ansible-playbook could not run batch 1 with the inventory no-such-inventory.ini \(exit \d+\): .*Unable to parse .*no-such-inventory.ini.*ERROR!/);
+    expect(ran.outcome.error).toMatch(
+      /ansible-playbook could not run batch 1 with the inventory no-such-inventory.ini \(exit \d+\): .*Unable to parse .*no-such-inventory.ini.*ERROR!/,
+    );
     expect(ran.outcome.error).toContain('no-such-inventory.ini');
   }, 60_000);
 });

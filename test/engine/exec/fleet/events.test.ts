@@ -8,7 +8,10 @@ function collect(secrets: string[] = []): { events: BatchEvents; results: HostRe
   const results: HostResult[] = [];
   const started: string[] = [];
   const log: string[] = [];
-  const events = new BatchEvents({ onHostStart: (host) => started.push(host), onHostResult: (result) => results.push(result), log: (line) => log.push(line) }, createMasker(secrets));
+  const events = new BatchEvents(
+    { onHostStart: (host) => started.push(host), onHostResult: (result) => results.push(result), log: (line) => log.push(line) },
+    createMasker(secrets),
+  );
   return { events, results, started, log };
 }
 
@@ -19,13 +22,17 @@ describe('BatchEvents', () => {
     events.detail({ host: 'h1', rc: 3, stdout: 'said topsecret\n', stderr: '', msg: 'non-zero return code 3' });
     events.line(`{"event": "failed", "host": "h1", "durationMs": 812.5, "censored": "${CENSORED}"}`);
     expect(started).toEqual(['h1']);
-    expect(results).toEqual([{ host: 'h1', status: 'failed', rc: 3, stdout: `said ${MASK}\n`, stderr: '', msg: 'non-zero return code 3', durationMs: 812.5 }]);
+    expect(results).toEqual([
+      { host: 'h1', status: 'failed', rc: 3, stdout: `said ${MASK}\n`, stderr: '', msg: 'non-zero return code 3', durationMs: 812.5 },
+    ]);
   });
 
   it('uses the callback own fields when there is no action result (unreachable before the action ran)', () => {
     const { events, results } = collect();
     events.line('{"event": "unreachable", "host": "h2", "durationMs": 10, "msg": "Failed to connect to the host via ssh"}');
-    expect(results).toEqual([{ host: 'h2', status: 'unreachable', rc: null, stdout: '', stderr: '', msg: 'Failed to connect to the host via ssh', durationMs: 10 }]);
+    expect(results).toEqual([
+      { host: 'h2', status: 'unreachable', rc: null, stdout: '', stderr: '', msg: 'Failed to connect to the host via ssh', durationMs: 10 },
+    ]);
   });
 
   it('never shows the no_log notice as the message', () => {
@@ -65,7 +72,13 @@ describe('BatchEvents', () => {
 
 describe('parseDetail', () => {
   it('reads the action line, and refuses what is not one', () => {
-    expect(parseDetail('{"host": "h1", "rc": 0, "stdout": "x", "stderr": "", "msg": ""}')).toEqual({ host: 'h1', rc: 0, stdout: 'x', stderr: '', msg: '' });
+    expect(parseDetail('{"host": "h1", "rc": 0, "stdout": "x", "stderr": "", "msg": ""}')).toEqual({
+      host: 'h1',
+      rc: 0,
+      stdout: 'x',
+      stderr: '',
+      msg: '',
+    });
     expect(parseDetail('{"rc": 0}')).toBeUndefined();
     expect(parseDetail('not json')).toBeUndefined();
   });

@@ -43,7 +43,11 @@ afterAll(removeScratchDirs);
 
 /** What real Ansible says the pattern matches. */
 function ansibleListHosts(pattern: string): string[] {
-  const out = execFileSync('ansible', ['-i', file, '--list-hosts', pattern], { encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: 'True' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = execFileSync('ansible', ['-i', file, '--list-hosts', pattern], {
+    encoding: 'utf8',
+    env: { ...process.env, ANSIBLE_NOCOLOR: 'True' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return out
     .split('\n')
     .slice(1)

@@ -1,7 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { extraVarsText, HOST_TAIL_BYTES, limitText, playbookText, unsafeString, type PlaybookInput } from '../../../../src/engine/exec/fleet/playbook.js';
+import {
+  extraVarsText,
+  HOST_TAIL_BYTES,
+  limitText,
+  playbookText,
+  unsafeString,
+  type PlaybookInput,
+} from '../../../../src/engine/exec/fleet/playbook.js';
 
 /** The Python Ansible runs on (python3 on PATH may be another, without Ansible): from ansible-playbook's #! line. */
 const ansiblePython = (): string => {

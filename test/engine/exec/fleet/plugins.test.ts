@@ -9,7 +9,9 @@ import { removeScratchDirs, scratchDir } from '../../../support/workspace.js';
 
 const folder = path.resolve('src/engine/exec/fleet/plugins');
 const shipped = (): string[] =>
-  (readdirSync(folder, { recursive: true }) as string[]).filter((file) => file.endsWith('.py')).map((file) => file.split(path.sep).join('/'));
+  (readdirSync(folder, { recursive: true }) as string[])
+    .filter((file) => file.endsWith('.py'))
+    .map((file) => file.split(path.sep).join('/'));
 
 afterAll(removeScratchDirs);
 
@@ -34,7 +36,9 @@ describe('the shipped Ansible plugins', () => {
       define: { WAYMARK_ANSIBLE_PLUGINS: JSON.stringify(Buffer.from(JSON.stringify(texts)).toString('base64')) },
       banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
     });
-    const bundled = (await import(pathToFileURL(path.join(out, 'fleet.mjs')).href)) as typeof import('../../../../src/engine/exec/fleet/ansible.js');
+    const bundled = (await import(
+      pathToFileURL(path.join(out, 'fleet.mjs')).href
+    )) as typeof import('../../../../src/engine/exec/fleet/ansible.js');
     writeFileSync(path.join(out, 'hosts.ini'), 'b1 ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n');
     const results: unknown[] = [];
     const outcome = await bundled.runBatch({
