@@ -386,6 +386,9 @@ describe('the one test command', () => {
     const ci = readFileSync(join(ROOT, '.ci/run'), 'utf8');
     expect(ci.split('\n')).toContain('npm ci && npm test');
     const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-    expect(scripts.test?.startsWith('node scripts/test-prerequisites.mjs && npm run build')).toBe(true);
+    expect(scripts.test?.startsWith('node scripts/test-prerequisites.mjs && ')).toBe(true);
+    // The lint (Biome: format check and lint rules) runs before the suite, so a finding fails the test command (docs/quality.md#format-and-lint).
+    expect(scripts.test).toMatch(/&& npm run lint && .*vitest run$/);
+    expect(scripts.lint).toBe('biome check .');
   });
 });
