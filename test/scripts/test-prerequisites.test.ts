@@ -389,6 +389,6 @@ describe('the one test command', () => {
     expect(scripts.test?.startsWith('node scripts/test-prerequisites.mjs && ')).toBe(true);
     // The lint (Biome: format check and lint rules) runs before the suite, so a finding fails the test command (docs/quality.md#format-and-lint).
     expect(scripts.test).toMatch(/&& npm run lint && .*vitest run$/);
-    expect(scripts.lint).toBe('biome check .');
+    expect(scripts.lint).toBe('biome check --error-on-warnings .');
   });
 });

@@ -7,11 +7,12 @@
  * green by skipping them.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import mysql, { type Connection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe } from 'vitest';
+import { findExecutable, SEARCH_DIRS } from '../../testbed/process.mjs';
 import { underCi } from './ci.js';
 
 /** A running private server and what a test needs to talk to it. */
@@ -43,29 +44,12 @@ export interface StartOptions {
 }
 
 const INSTALL_HINT = 'apt-get update && apt-get install -y mariadb-server';
-const SEARCH_DIRS = ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin'];
 // Unix socket paths are limited to 108 bytes (sun_path), including the NUL.
 const MAX_SOCKET_PATH = 100;
 
 interface Binaries {
   server: string;
   installDb: string;
-}
-
-function findExecutable(names: string[]): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...SEARCH_DIRS];
-  for (const name of names) {
-    for (const dir of dirs) {
-      const candidate = join(dir, name);
-      try {
-        accessSync(candidate, constants.X_OK);
-        return candidate;
-      } catch {
-        // Not in this directory: keep looking in the next one.
-      }
-    }
-  }
-  return undefined;
 }
 
 let cachedBinaries: Binaries | null | undefined;
