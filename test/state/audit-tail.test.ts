@@ -276,11 +276,13 @@ describe('what npm run mutate found unasserted in state/audit.ts', () => {
     await writeFile(notADir, '');
     const path = join(notADir, 'audit.jsonl');
     for (const [operation, message] of [
-      [AuditLog.open(path, { operator: 'alice' }), `^audit trail ${path} cannot be read: .*ENOTDIR.*; check its permissions$`],
-      [verifyAudit(path), `^audit trail ${path} cannot be read: .*ENOTDIR.*; check the run id and --state-dir$`],
-      [setAsideTornRecord(path), `^audit trail ${path} cannot be read: .*ENOTDIR.*; check its permissions$`],
+      [() => AuditLog.open(path, { operator: 'alice' }), `^audit trail ${path} cannot be read: .*ENOTDIR.*; check its permissions$`],
+      [() => verifyAudit(path), `^audit trail ${path} cannot be read: .*ENOTDIR.*; check the run id and --state-dir$`],
+      [() => setAsideTornRecord(path), `^audit trail ${path} cannot be read: .*ENOTDIR.*; check its permissions$`],
     ] as const) {
-      const error = await (operation as Promise<unknown>).catch((e: unknown) => e);
+      // Each operation starts only when its turn comes: started together, the later ones' refusals
+      // were unhandled while the first was awaited (CI reported them as unhandled rejections).
+      const error = await (operation() as Promise<unknown>).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StateError);
       expect((error as StateError).message).toMatch(new RegExp(message));
       expect((error as StateError).cause).toMatchObject({ code: 'ENOTDIR' });
@@ -291,8 +293,8 @@ describe('what npm run mutate found unasserted in state/audit.ts', () => {
     const { path: real } = await trail();
     const path = join(tempDir(), 'audit.jsonl');
     await symlink(real, path);
-    for (const operation of [AuditLog.open(path, { operator: 'alice' }), verifyAudit(path), setAsideTornRecord(path)]) {
-      const error = await (operation as Promise<unknown>).catch((e: unknown) => e);
+    for (const operation of [() => AuditLog.open(path, { operator: 'alice' }), () => verifyAudit(path), () => setAsideTornRecord(path)]) {
+      const error = await (operation() as Promise<unknown>).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StateLinkError);
       expect((error as StateLinkError).message).toBe(linkRefusal(path));
     }
