@@ -25,7 +25,9 @@ const READABLE_LENGTH = 60;
 /** The path with symlinks resolved; a file that cannot be resolved (already reported when it was read) keeps its absolute path. */
 export function canonicalPath(file: string): string {
   try {
-    return realpathSync(file);
+    // The system's realpath: one call, where node's own lstats every component (lint compares each
+    // runbook with every sibling, so this was most of a corpus lint's file-system time).
+    return realpathSync.native(file);
   } catch {
     return join(realDir(dirname(file)), basename(file));
   }
@@ -33,7 +35,7 @@ export function canonicalPath(file: string): string {
 
 function realDir(dir: string): string {
   try {
-    return realpathSync(dir);
+    return realpathSync.native(dir);
   } catch {
     return dir;
   }

@@ -88,6 +88,15 @@ function cacheKey(path: string, cwd: string): string | undefined {
 
 /** Where `ansible-inventory` is on PATH, with its size and mtime (an upgrade rewrites it), or undefined if absent. */
 function programStamp(): string | undefined {
+  const searched = process.env.PATH ?? '';
+  if (stamped?.searched !== searched) stamped = { searched, stamp: findProgramStamp() };
+  return stamped.stamp;
+}
+
+/** The last PATH searched and what it gave: one lint asks once, not once per fleet runbook. */
+let stamped: { searched: string; stamp: string | undefined } | undefined;
+
+function findProgramStamp(): string | undefined {
   for (const folder of (process.env.PATH ?? '').split(delimiter)) {
     if (folder === '') continue;
     const path = join(folder, 'ansible-inventory');
