@@ -4,6 +4,8 @@
  * by the e2e tests (which run dist/): the one connection taken when a block names none, a named one,
  * its password from a secret variable, and a socket path relative to the runbook. (A block naming no
  * connection among several, or one not declared, is a lint error: the session never sees it.)
+ * Also what an sql block leaves in the run when it ends: its first rows and the count of all, or
+ * the rows a statement changed.
  */
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
