@@ -272,3 +272,37 @@ describe('a new run and the run left unfinished', () => {
     expect(audit(fresh, 'run-started')).toEqual([expect.objectContaining({ runbook: 'again', title: 'A', profile: null })]);
   });
 });
+
+describe('a block cancelled, then marked done or its check overridden', () => {
+  const BOOK = `---\nid: cancel\n---\n# C\n\n## Work {#work}\n\n\`\`\`sh name=long\necho $$ > long.pid\nsleep 30\n\`\`\`\n\n## Gate {#gate}\n\n\`\`\`sh check override=allowed name=slow-check\necho $$ > check.pid\nsleep 30\n\`\`\`\n\n\`\`\`sh name=last\necho last >> ran.txt\n\`\`\`\n`;
+
+  async function cancelled(session: RunSession, id: string, pid: string): Promise<void> {
+    const { step, block } = find(session, id);
+    const running = session.runBlock(step, block);
+    for (let i = 0; i < 200 && !existsSync(join(dir, pid)); i += 1) await new Promise((r) => setTimeout(r, 25));
+    expect(session.cancel()).toBe(true);
+    expect((await running).status).toBe('interrupted');
+  }
+
+  it('says the block was cancelled, leaves the run interrupted on close, and records the trimmed reasons of mark-done and override', async () => {
+    const file = runbook('cancel.md', BOOK);
+    const session = await open(file);
+    await cancelled(session, 'long', 'long.pid');
+    expect(audit(session, 'block-interrupted')).toEqual([expect.objectContaining({ step: 'work', block: 'long', reason: 'cancelled by the operator or a signal' })]);
+    expect(session.decisions().choices.map((c) => c.kind)).toEqual(expect.arrayContaining(['rerun', 'mark-done']));
+    await session.close();
+    expect(audit(session, 'session-closed').at(-1)).toMatchObject({ status: 'interrupted' });
+
+    const again = await open(file, { operator: 'bob' });
+    await again.answer({ kind: 'mark-done', reason: '  finished by hand in another terminal  ' });
+    expect(again.state.steps[0]?.blocks[0]).toMatchObject({ status: 'passed', markedDone: { by: 'bob', reason: 'finished by hand in another terminal' } });
+    expect(audit(again, 'interrupted-marked-done')).toEqual([expect.objectContaining({ step: 'work', block: 'long', reason: 'finished by hand in another terminal' })]);
+
+    await cancelled(again, 'slow-check', 'check.pid');
+    expect(again.decisions().choices.map((c) => c.kind)).not.toContain('mark-done');
+    await again.answer({ kind: 'override', reason: '  checked the cluster by hand  ' });
+    expect(again.state.steps[1]?.blocks[0]).toMatchObject({ status: 'overridden', override: { by: 'bob', reason: 'checked the cluster by hand' } });
+    expect(audit(again, 'check-overridden')).toEqual([expect.objectContaining({ step: 'gate', block: 'slow-check', reason: 'checked the cluster by hand' })]);
+    expect(again.next()).toMatchObject({ kind: 'run', block: { id: 'last' } });
+  });
+});
