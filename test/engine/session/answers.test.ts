@@ -32,8 +32,8 @@ function runbook(name: string, text: string): string {
   return file;
 }
 
-async function open(file: string, options: { operator?: string; newRun?: boolean } = {}): Promise<RunSession> {
-  const session = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: {}, killGraceMs: 200, operator: options.operator ?? 'alice', varFlags: [], ...(options.newRun ? { newRun: true } : {}) });
+async function open(file: string, options: { operator?: string; newRun?: boolean; streamOutput?: boolean } = {}): Promise<RunSession> {
+  const session = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: {}, killGraceMs: 200, operator: options.operator ?? 'alice', varFlags: [], ...(options.newRun ? { newRun: true } : {}), ...(options.streamOutput === false ? { streamOutput: false } : {}) });
   sessions.push(session);
   return session;
 }
@@ -304,5 +304,45 @@ describe('a block cancelled, then marked done or its check overridden', () => {
     expect(again.state.steps[1]?.blocks[0]).toMatchObject({ status: 'overridden', override: { by: 'bob', reason: 'checked the cluster by hand' } });
     expect(audit(again, 'check-overridden')).toEqual([expect.objectContaining({ step: 'gate', block: 'slow-check', reason: 'checked the cluster by hand' })]);
     expect(again.next()).toMatchObject({ kind: 'run', block: { id: 'last' } });
+  });
+});
+
+describe('what a face hears while blocks run', () => {
+  const BOOK = `---\nid: hear\nvars:\n  TOKEN:\n    secret: true\n    default: tok-very-secret-123\n---\n# H\n\n## First step {#first}\n\n\`\`\`sh check retries=2 delay=100ms name=settle\necho try >> tries.txt\necho "out $(wc -l < tries.txt)"\n[ "$(wc -l < tries.txt)" -ge 3 ] || { echo "not yet $TOKEN" >&2; exit 1; }\n\`\`\`\n\n\`\`\`sh name=more\necho more\n\`\`\`\n\n## Second step {#second}\n\n\`\`\`sh name=second\necho second\n\`\`\`\n`;
+
+  it('each step\'s start with its place, each retry of a check with its masked reason, the output; each attempt marked in the one log', async () => {
+    const session = await open(runbook('hear.md', BOOK));
+    const heard = events(session);
+    expect(await session.answer({ kind: 'run' })).toMatchObject({ id: 'settle', status: 'passed', attempts: 3, executions: 1 });
+    await session.answer({ kind: 'run' });
+    await session.answer({ kind: 'run' });
+    const started = heard.flatMap((e) => (e.type === 'step-started' ? [`${e.step.id} ${e.index + 1}/${e.total}`] : []));
+    expect(started).toEqual(['first 1/2', 'second 2/2']);
+    expect(audit(session, 'step-started').map((r) => [r.step, r.title])).toEqual([['first', 'First step'], ['second', 'Second step']]);
+    const attempts = heard.flatMap((e) => (e.type === 'attempt' ? [e] : []));
+    expect(attempts.map((e) => `${e.block.id} ${e.attempt}/${e.of} in ${e.nextInMs}ms`)).toEqual(['settle 2/3 in 100ms', 'settle 3/3 in 100ms']);
+    for (const attempt of attempts) {
+      expect(attempt.step.id).toBe('first');
+      expect(attempt.reason).not.toBe('');
+      expect(attempt.reason).not.toContain('tok-very-secret-123');
+    }
+    const output = heard.flatMap((e) => (e.type === 'output' ? [`${e.block.id}:${e.stream}:${e.chunk.toString()}`] : [])).join('');
+    expect(output).toContain('settle:stdout:out 1');
+    expect(output).toContain('more:stdout:more');
+    const log = readFileSync(join(session.paths.dir, session.state.steps[0]!.blocks[0]!.log!), 'utf8');
+    expect(log).toContain('--- waymark: attempt 2 ---');
+    expect(log).toContain('--- waymark: attempt 3 ---');
+    expect(log).not.toContain('--- waymark: attempt 1 ---');
+    expect(log).not.toContain('tok-very-secret-123');
+  });
+
+  it('no output events when the face asked for none, the blocks still run', async () => {
+    const session = await open(runbook('hear.md', BOOK), { streamOutput: false });
+    const heard = events(session);
+    writeFileSync(join(dir, 'tries.txt'), 'a\nb\n');
+    expect(await session.answer({ kind: 'run' })).toMatchObject({ id: 'settle', status: 'passed', attempts: 1 });
+    expect(await session.answer({ kind: 'run' })).toMatchObject({ id: 'more', status: 'passed', tail: ['more'] });
+    expect(heard.filter((e) => e.type === 'output')).toEqual([]);
+    expect(heard.filter((e) => e.type === 'attempt')).toEqual([]);
   });
 });
