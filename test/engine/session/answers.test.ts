@@ -135,6 +135,8 @@ describe('a block that needs confirming, a failure retried, a rollback', () => {
     writeFileSync(join(dir, 'fixed'), '');
     expect(await session.answer({ kind: 'retry' })).toMatchObject({ id: 'flaky', status: 'passed', executions: 2 });
     expect(audit(session, 'block-started').filter((r) => r.block === 'flaky').map((r) => r.execution)).toEqual([1, 2]);
+    // A local block runs where the runbook runs: no host selection is recorded for it.
+    for (const started of audit(session, 'block-started')) expect(started).not.toHaveProperty('hosts');
     expect(audit(session, 'block-confirmed').map((r) => r.block)).toEqual(['apply']);
     expect(lines('ran.txt')).toEqual(['apply', 'try', 'try']);
     expect(heard.filter((e) => e.type === 'block-started').map((e) => (e.type === 'block-started' ? `${e.block.id}#${e.execution}` : ''))).toEqual(['apply#1', 'flaky#1', 'flaky#2']);
@@ -211,10 +213,12 @@ describe('what a block leaves when it ends', () => {
     expect(tail.slice(0, 15)).toEqual(Array.from({ length: 15 }, (_, i) => `out ${i + 6}`));
     expect(tail.slice(15)).toEqual(['err 5', 'err 6', 'err 7', 'err 8', expect.stringMatching(/^bad token (?!tok-very)/)]);
     expect(readFileSync(session.paths.checkpoint, 'utf8')).not.toContain('tok-very-secret-123');
+    expect(state?.reason).toMatch(/3/);
+    expect(finished[0]?.reason).toBe(state?.reason);
   });
 
   it('a capture reaches the next block; a secret one is masked from then on, and a resumed run captures it again', async () => {
-    const file = runbook('capture.md', `---\nid: capture\nvars:\n  TOKEN:\n    secret: true\n    default: tok-very-secret-123\n---\n# C\n\n## Make {#make}\n\n\`\`\`sh name=count capture=COUNT\necho 3\n\`\`\`\n\n\`\`\`sh name=derive capture=DERIVED\necho "derived-$TOKEN-x"\n\`\`\`\n\n## Use {#use}\n\n\`\`\`sh name=use\necho "count=$COUNT" >> used.txt\necho "derived=$DERIVED" >> used.txt\necho "again $DERIVED"\n\`\`\`\n`);
+    const file = runbook('capture.md', `---\nid: capture\nvars:\n  TOKEN:\n    secret: true\n    default: tok-very-secret-123\n---\n# C\n\n## Make {#make}\n\n\`\`\`sh name=count capture=COUNT\necho 3\n\`\`\`\n\n\`\`\`sh name=derive capture=DERIVED\necho "derived-$TOKEN-x"\n\`\`\`\n\n\`\`\`sh name=broken capture=NEVER\n[ -e fixed ] || exit 1\necho never\n\`\`\`\n\n## Use {#use}\n\n\`\`\`sh name=use\necho "count=$COUNT" >> used.txt\necho "derived=$DERIVED" >> used.txt\necho "again $DERIVED"\necho "count=$COUNT"\n\`\`\`\n`);
     const session = await open(file);
     const heard = events(session);
     await session.answer({ kind: 'run' });
@@ -225,6 +229,13 @@ describe('what a block leaves when it ends', () => {
     expect(captured[1]).not.toContain('tok-very-secret-123');
     expect(audit(session, 'block-finished').map((r) => r.capture)).toEqual([{ name: 'COUNT', value: '3', secret: false }, expect.objectContaining({ name: 'DERIVED', secret: true })]);
     expect(session.shownValues()).toMatchObject({ COUNT: '3' });
+    // A capturing block that failed captured nothing: nothing is recorded, shown or kept for it.
+    expect(await session.answer({ kind: 'run' })).toMatchObject({ id: 'broken', status: 'failed' });
+    expect(audit(session, 'block-finished').at(-1)).not.toHaveProperty('capture');
+    expect(heard.at(-1)).toMatchObject({ type: 'block-finished', block: { id: 'broken' } });
+    expect(heard.at(-1)).not.toHaveProperty('captured');
+    expect(session.shownValues()).not.toHaveProperty('NEVER');
+    writeFileSync(join(dir, 'fixed'), '');
     await session.close();
 
     // Resumed: COUNT is kept, DERIVED was never on disk, so its block runs again before `use`.
@@ -232,17 +243,20 @@ describe('what a block leaves when it ends', () => {
     expect(resumed.notices).toContain('secret capture DERIVED of block derive is not kept between sessions (a secret never reaches disk in clear): block derive runs again to capture it');
     expect(audit(resumed, 'capture-lost')).toEqual([expect.objectContaining({ step: 'make', block: 'derive', name: 'DERIVED' })]);
     expect(resumed.next()).toMatchObject({ kind: 'run', block: { id: 'derive' } });
+    await resumed.answer({ kind: 'run' });
+    expect(await resumed.answer({ kind: 'retry' })).toMatchObject({ id: 'broken', status: 'passed' });
     const output: string[] = [];
     resumed.subscribe((event) => {
       if (event.type === 'output') output.push(event.chunk.toString());
     });
-    await resumed.answer({ kind: 'run' });
     expect(await resumed.answer({ kind: 'run' })).toMatchObject({ id: 'use', status: 'passed' });
     expect(lines('used.txt')).toEqual(['count=3', 'derived=derived-tok-very-secret-123-x']);
     // The run's own mask covers the secret captured value too, not only the secret variable in it.
     const tail = resumed.state.steps[1]?.blocks[0]?.tail ?? [];
     expect(tail.join('\n')).not.toContain('derived-tok-very-secret-123-x');
     expect(tail).toContain('again ••••');
+    // Only the secret capture is masked: a plain one stays readable.
+    expect(tail).toContain('count=3');
     expect(readFileSync(resumed.paths.audit, 'utf8')).not.toContain('tok-very-secret-123');
   });
 });
@@ -333,6 +347,8 @@ describe('what a face hears while blocks run', () => {
     expect(log).toContain('--- waymark: attempt 2 ---');
     expect(log).toContain('--- waymark: attempt 3 ---');
     expect(log).not.toContain('--- waymark: attempt 1 ---');
+    expect(log).toContain('out 1');
+    expect(log).toContain('out 3');
     expect(log).not.toContain('tok-very-secret-123');
   });
 
@@ -344,5 +360,6 @@ describe('what a face hears while blocks run', () => {
     expect(await session.answer({ kind: 'run' })).toMatchObject({ id: 'more', status: 'passed', tail: ['more'] });
     expect(heard.filter((e) => e.type === 'output')).toEqual([]);
     expect(heard.filter((e) => e.type === 'attempt')).toEqual([]);
+    expect(audit(session, 'block-finished').map((r) => r.reason)).toEqual(['exit 0', 'exit 0']);
   });
 });

@@ -79,6 +79,63 @@ describe('a resume keeps the settings the run started with', () => {
   });
 });
 
+describe('settings a run starts with', () => {
+  const PROFILES = `---\nid: profiles\nvars:\n  TARGET:\n    required: true\n  DB_PASSWORD:\n    secret: true\nprofiles:\n  testbed:\n    TARGET: testbed\n---\n# P\n\n## One {#one}\n\n\`\`\`sh name=one\necho "one $TARGET" >> ran.txt\n\`\`\`\n\n## Two {#two}\n\n\`\`\`sh name=two\necho "two $TARGET $DB_PASSWORD" >> ran.txt\n\`\`\`\n`;
+
+  it('a profile chosen at the start is kept by the resume; a secret nobody gave is asked for; a required variable missing is refused, naming it', async () => {
+    const file = runbook('profiles.md', PROFILES);
+    const missing = open(file, { varFlags: ['DB_PASSWORD=pw-given-1'] });
+    await expect(missing).rejects.toThrow(/TARGET/);
+    await expect(missing).rejects.toMatchObject({ exitCode: 2 });
+
+    const asked: string[][] = [];
+    const askSecrets = async (names: { name: string }[] | string[]) => {
+      const list = names.map((n) => (typeof n === 'string' ? n : n.name));
+      asked.push(list);
+      return Object.fromEntries(list.map((name) => [name, 'typed-pass-1']));
+    };
+    const first = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: {}, operator: 'alice', profile: 'testbed', askSecrets: askSecrets as never });
+    sessions.push(first);
+    expect(asked).toEqual([['DB_PASSWORD']]);
+    expect(first.state.profile).toBe('testbed');
+    await first.answer({ kind: 'run' });
+    await first.close();
+
+    const resumed = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: {}, operator: 'alice', askSecrets: askSecrets as never });
+    sessions.push(resumed);
+    expect(resumed.state.run).toBe(first.state.run);
+    expect(audit(resumed, 'run-resumed')).toEqual([expect.objectContaining({ profile: 'testbed' })]);
+    await resumed.answer({ kind: 'run' });
+    expect(readFileSync(join(dir, 'ran.txt'), 'utf8')).toBe('one testbed\ntwo testbed typed-pass-1\n');
+  });
+
+  it('a run started without a profile resumes without one', async () => {
+    const file = runbook('profiles.md', PROFILES);
+    const first = await open(file, { varFlags: ['TARGET=plain', 'DB_PASSWORD=pw-given-1'] });
+    expect(first.state.profile).toBeNull();
+    await first.answer({ kind: 'run' });
+    await first.close();
+    const resumed = await open(file, { varFlags: ['DB_PASSWORD=pw-given-1'] });
+    expect(resumed.state.profile).toBeNull();
+    await resumed.answer({ kind: 'run' });
+    expect(readFileSync(join(dir, 'ran.txt'), 'utf8')).toBe('one plain\ntwo plain pw-given-1\n');
+  });
+
+  it('a block changed between sessions is told and recorded as drift when the run resumes', async () => {
+    const file = runbook('left.md', `---\nid: drift\n---\n# D\n\n## One {#one}\n\n\`\`\`sh name=one\necho one >> ran.txt\n\`\`\`\n\n## Two {#two}\n\n\`\`\`sh name=two\necho two >> ran.txt\n\`\`\`\n`);
+    const first = await open(file);
+    await first.answer({ kind: 'run' });
+    await first.close();
+    writeFileSync(file, readFileSync(file, 'utf8').replace('echo one >> ran.txt', 'echo ONE >> ran.txt'));
+    const resumed = await open(file);
+    const drift = audit(resumed, 'drift');
+    expect(drift).toHaveLength(1);
+    expect(drift[0]).toMatchObject({ block: 'one' });
+    expect(resumed.notices).toContain(drift[0]?.message);
+    expect(audit(resumed, 'interrupted-found')).toEqual([]);
+  });
+});
+
 describe('a run that did not end', () => {
   const BOOK = `---\nid: left\n---\n# L\n\n## One {#one}\n\n\`\`\`sh name=one\necho one >> ran.txt\n\`\`\`\n\n## Two {#two}\n\n\`\`\`sh name=two\necho two >> ran.txt\n\`\`\`\n`;
 
@@ -100,6 +157,28 @@ describe('a run that did not end', () => {
     const fresh = await open(file, { newRun: true });
     expect(fresh.state.run).not.toBe(run);
     expect(fresh.next()).toMatchObject({ kind: 'run', block: { id: 'one' } });
+  });
+
+  it('--new-run after a complete run starts another and leaves the complete one as it was; --new-run does not hold a changed secret against the old run', async () => {
+    const file = runbook('settings.md', SETTINGS);
+    const first = await open(file, { varFlags: ['TARGET=testbed'], env: { WM_TEST_DB_PASSWORD: 'first-db-pass' } });
+    await first.answer({ kind: 'run' });
+    await first.answer({ kind: 'run' });
+    expect(first.state.status).toBe('complete');
+    await first.close();
+    const trail = readFileSync(first.paths.audit, 'utf8');
+    const second = await open(file, { varFlags: ['TARGET=testbed'], env: { WM_TEST_DB_PASSWORD: 'other-db-pass' }, newRun: true });
+    expect(second.state.run).not.toBe(first.state.run);
+    expect(second.notices.filter((n) => n.includes('archived'))).toEqual([]);
+    expect(readFileSync(first.paths.audit, 'utf8')).toBe(trail);
+    expect((loadCheckpointSync(first.paths.dir) as { status: string }).status).toBe('complete');
+    await second.answer({ kind: 'run' });
+    await second.close();
+
+    // Unfinished, with another secret: --new-run archives it instead of refusing.
+    const third = await open(file, { varFlags: ['TARGET=testbed'], env: { WM_TEST_DB_PASSWORD: 'third-db-pass' }, newRun: true });
+    expect(third.notices).toContain(`run ${second.state.run} (unfinished) was archived; starting a new run`);
+    expect(third.next()).toMatchObject({ kind: 'run', block: { id: 'one' } });
   });
 
   it('--new-run leaves the old run abandoned, its trail saying why', async () => {
