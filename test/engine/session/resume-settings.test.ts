@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunSession } from '../../../src/engine/session.js';
 import { loadCheckpointSync } from '../../support/workspace.js';
+import type { VarDecl } from '../../../src/runbook/model.js';
 
 let dir = '';
 let sessions: RunSession[] = [];
@@ -89,19 +90,19 @@ describe('settings a run starts with', () => {
     await expect(missing).rejects.toMatchObject({ exitCode: 2 });
 
     const asked: string[][] = [];
-    const askSecrets = async (names: { name: string }[] | string[]) => {
-      const list = names.map((n) => (typeof n === 'string' ? n : n.name));
+    const askSecrets = async (secrets: VarDecl[]): Promise<Record<string, string>> => {
+      const list = secrets.map((secret) => secret.name);
       asked.push(list);
       return Object.fromEntries(list.map((name) => [name, 'typed-pass-1']));
     };
-    const first = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: {}, operator: 'alice', profile: 'testbed', askSecrets: askSecrets as never });
+    const first = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: {}, operator: 'alice', profile: 'testbed', askSecrets });
     sessions.push(first);
     expect(asked).toEqual([['DB_PASSWORD']]);
     expect(first.state.profile).toBe('testbed');
     await first.answer({ kind: 'run' });
     await first.close();
 
-    const resumed = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: {}, operator: 'alice', askSecrets: askSecrets as never });
+    const resumed = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: {}, operator: 'alice', askSecrets });
     sessions.push(resumed);
     expect(resumed.state.run).toBe(first.state.run);
     expect(audit(resumed, 'run-resumed')).toEqual([expect.objectContaining({ profile: 'testbed' })]);
