@@ -102,6 +102,15 @@ describe('skip, tick and confirm a step', () => {
     expect(session.state.steps[2]).toMatchObject({ status: 'passed', confirmed: { by: 'alice', automatic: true } });
     expect(audit(session, 'step-confirmed')).toEqual([expect.objectContaining({ step: 'prose', automatic: true })]);
     expect(session.next()).toMatchObject({ kind: 'run', block: { id: 'last' } });
+
+    // Each step is closed as its work is done, a step without blocks too; the last one completes the run.
+    expect(await session.answer({ kind: 'run' })).toMatchObject({ id: 'last', status: 'passed' });
+    expect(audit(session, 'step-started').map((r) => r.step)).toEqual(['list', 'prose', 'last']);
+    expect(audit(session, 'step-finished').map((r) => r.step)).toEqual(['list', 'prose', 'last']);
+    expect(heard.filter((e) => e.type === 'step-finished').map((e) => (e.type === 'step-finished' ? `${e.step.id}:${e.state.status}` : ''))).toEqual(['opt:skipped', 'list:passed', 'prose:passed', 'last:passed']);
+    expect(audit(session, 'run-complete')).toHaveLength(1);
+    expect(session.state.status).toBe('complete');
+    expect(session.state.steps[2]?.finishedAt).toEqual(expect.any(String));
   });
 
   it('refuses to skip a step that is not optional, and nothing is recorded', async () => {

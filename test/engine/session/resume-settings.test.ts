@@ -203,6 +203,9 @@ describe('the status a closed session leaves the run in', () => {
     await session.close();
     const closed = audit(session, 'session-closed').at(-1);
     expect((loadCheckpointSync(session.paths.dir) as { status: string }).status).toBe(closed?.status);
+    // The status changes only when the run was not already there (a complete run stays complete).
+    const paused = audit(session, 'run-paused');
+    expect(paused).toEqual(closed?.status === 'complete' ? [] : [expect.objectContaining({ status: closed?.status })]);
     return String(closed?.status);
   }
   const sh = (attrs: string, body: string) => `\`\`\`sh ${attrs}\n${body}\n\`\`\`\n`;
