@@ -372,3 +372,43 @@ describe('what a face hears while blocks run', () => {
     expect(audit(session, 'block-finished').map((r) => r.reason)).toEqual(['exit 0', 'exit 0']);
   });
 });
+
+describe('answers given through the session\'s own methods', () => {
+  const BOOK = `---\nid: methods\n---\n# M\n\n## Gate {#gate}\n\n\`\`\`sh check after-failure=stop name=first\n[ -e first-ok ]\n\`\`\`\n\n\`\`\`sh check confirm name=second\necho second >> ran.txt\n[ -e second-ok ]\n\`\`\`\n\n\`\`\`sh name=work\necho work >> ran.txt\n\`\`\`\n\n\`\`\`sh rollback name=undo\necho undo >> ran.txt\n\`\`\`\n\n## Next {#next}\n\n\`\`\`sh name=next\necho next >> ran.txt\n\`\`\`\n`;
+
+  it('refuses a block, step or check that is not the one the run is on, naming what the run waits for', async () => {
+    const session = await open(runbook('methods.md', BOOK));
+    const next = find(session, 'next');
+    await expect(session.runBlock(next.step, next.block)).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/^block next is not next in the run: .*first/) });
+    await expect(session.tick('next', 'x')).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/^step next is not the current step: .*first/) });
+    await expect(session.acknowledge('gate', 'work')).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/^cannot do that to work now: .*first/) });
+    await expect(session.override('work', 'a reason long enough')).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/^check work is not a failed check holding the run \(.*first.*\)$/) });
+    expect(audit(session, 'block-started')).toEqual([]);
+    await session.close();
+    await expect(session.tick('gate', 'x')).rejects.toThrow('this session is closed');
+    await expect(session.answer({ kind: 'run' })).rejects.toThrow('this session is closed');
+  });
+
+  it('a re-run of the gate stops at a check that says after-failure=stop; a confirm check runs only with the confirmation, on a re-run too; a rollback is not offered while nothing failed', async () => {
+    const session = await open(runbook('methods.md', BOOK));
+    const first = find(session, 'first');
+    expect(await session.runBlock(first.step, first.block)).toMatchObject({ id: 'first', status: 'refused' });
+    // first refused and says stop: second does not run on the re-run either.
+    expect(await session.answer({ kind: 'rerun', confirmed: true })).toMatchObject({ id: 'first', status: 'refused', executions: 2 });
+    expect(lines('ran.txt')).toEqual([]);
+    writeFileSync(join(dir, 'first-ok'), '');
+    expect(await session.answer({ kind: 'rerun' })).toMatchObject({ id: 'first', status: 'passed' });
+    // second is a confirm check: it runs with the operator's confirmation, and a re-run of it needs one again.
+    const second = find(session, 'second');
+    await expect(session.runBlock(second.step, second.block)).rejects.toThrow();
+    expect(await session.runBlock(second.step, second.block, { by: 'alice', at: new Date().toISOString() })).toMatchObject({ id: 'second', status: 'refused' });
+    writeFileSync(join(dir, 'second-ok'), '');
+    expect(await session.answer({ kind: 'rerun', confirmed: true, automatic: true })).toMatchObject({ id: 'second', status: 'passed' });
+    expect(audit(session, 'block-confirmed').map((r) => `${String(r.block)}:${String(r.automatic)}`)).toEqual(['second:false', 'second:true']);
+    const work = find(session, 'work');
+    expect(await session.runBlock(work.step, work.block)).toMatchObject({ id: 'work', status: 'passed' });
+    const undo = find(session, 'undo');
+    await expect(session.runBlock(undo.step, undo.block)).rejects.toThrow(/not next/);
+    expect(lines('ran.txt')).toEqual(['second', 'second', 'work']);
+  });
+});
