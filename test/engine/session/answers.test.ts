@@ -412,3 +412,25 @@ describe('answers given through the session\'s own methods', () => {
     expect(lines('ran.txt')).toEqual(['second', 'second', 'work']);
   });
 });
+
+describe('runBlock, override and markDone as a face calls them', () => {
+  const BOOK = `---\nid: faces\n---\n# F\n\n## Change {#change}\n\n\`\`\`sh check override=allowed name=ready\n[ -e ready ]\n\`\`\`\n\n\`\`\`sh name=apply\necho apply >> ran.txt\n[ -e fixed ]\n\`\`\`\n\n\`\`\`sh rollback name=undo\necho undo >> ran.txt\n\`\`\`\n`;
+
+  it('a refused check re-run, then overridden by name; a failed block retried, then rolled back with the operator\'s confirmation', async () => {
+    const session = await open(runbook('faces.md', BOOK));
+    const ready = find(session, 'ready');
+    expect(await session.runBlock(ready.step, ready.block)).toMatchObject({ status: 'refused', executions: 1 });
+    expect(await session.runBlock(ready.step, ready.block)).toMatchObject({ status: 'refused', executions: 2 });
+    await session.override('ready', '  the probe is known to be wrong here  ');
+    expect(session.state.steps[0]?.blocks[0]).toMatchObject({ status: 'overridden', override: { reason: 'the probe is known to be wrong here' } });
+
+    const apply = find(session, 'apply');
+    expect(await session.runBlock(apply.step, apply.block)).toMatchObject({ status: 'failed', executions: 1 });
+    expect(await session.runBlock(apply.step, apply.block, { by: 'alice', at: new Date().toISOString(), automatic: true })).toMatchObject({ status: 'failed', executions: 2 });
+    expect(audit(session, 'block-confirmed')).toEqual([expect.objectContaining({ block: 'apply', automatic: true })]);
+    const undo = find(session, 'undo');
+    expect(await session.runBlock(undo.step, undo.block, { by: 'alice', at: new Date().toISOString() })).toMatchObject({ id: 'undo', status: 'passed' });
+    expect(audit(session, 'block-confirmed').at(-1)).toMatchObject({ block: 'undo', automatic: false });
+    expect(lines('ran.txt')).toEqual(['apply', 'apply', 'undo']);
+  });
+});
