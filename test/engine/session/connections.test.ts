@@ -4,6 +4,8 @@
  * by the e2e tests (which run dist/): the one connection taken when a block names none, a named one,
  * its password from a secret variable, and a socket path relative to the runbook. (A block naming no
  * connection among several, or one not declared, is a lint error: the session never sees it.)
+ * Also what an sql block leaves in the run when it ends: its first rows and the count of all, or
+ * the rows a statement changed.
  */
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -89,6 +91,38 @@ describeWithMariaDb('sql blocks through a session', (server) => {
     const [glance, nova] = step.blocks;
     expect(await session.runBlock(step, glance!)).toMatchObject({ status: 'passed', rows: [['glance']] });
     expect(await session.runBlock(step, nova!)).toMatchObject({ status: 'passed', rows: [['mysql']] });
+    await session.close();
+  });
+
+  it('a result set: its first 50 rows and the count of all; a statement: the rows it changed, 0 included; an error: no figure', async () => {
+    await server().query('CREATE DATABASE IF NOT EXISTS figures');
+    await server().query('CREATE TABLE IF NOT EXISTS figures.hosts (name VARCHAR(20) PRIMARY KEY, state VARCHAR(10))');
+    await server().query("INSERT IGNORE INTO figures.hosts VALUES ('c1','old'),('c2','old'),('c3','old'),('c4','new')");
+    const file = join(dir, 'figures.md');
+    writeFileSync(
+      file,
+      book(
+        `  db: mysql://root@localhost/figures?socket=${server().socketPath}`,
+        sql('name=many', 'SELECT seq AS n, seq * 2 AS twice FROM seq_1_to_60') +
+          sql('name=migrate', "UPDATE hosts SET state = 'new' WHERE state = 'old'") +
+          sql('name=again', "UPDATE hosts SET state = 'new' WHERE state = 'old'") +
+          sql('name=broken', 'SELECT * FROM no_such_table'),
+      ),
+    );
+    const session = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: { TEST_DB_PASSWORD: 'x' }, operator: 'alice' });
+    const step = session.runbook.steps[0]!;
+    const [many, migrate, again, broken] = step.blocks;
+    const listed = await session.runBlock(step, many!);
+    expect(listed).toMatchObject({ status: 'passed', columns: ['n', 'twice'], rowCount: 60 });
+    expect(listed.rows).toHaveLength(50);
+    expect(listed.rows?.[0]).toEqual(['1', '2']);
+    expect(listed.rows?.[49]).toEqual(['50', '100']);
+    expect(await session.runBlock(step, migrate!)).toMatchObject({ status: 'passed', rowCount: 3 });
+    expect(await session.runBlock(step, again!)).toMatchObject({ status: 'passed', rowCount: 0 });
+    const failed = await session.runBlock(step, broken!);
+    expect(failed).toMatchObject({ status: 'failed', exitCode: null });
+    expect(failed.rowCount).toBeUndefined();
+    expect(failed.reason).toMatch(/no_such_table/);
     await session.close();
   });
 });
