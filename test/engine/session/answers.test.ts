@@ -33,7 +33,16 @@ function runbook(name: string, text: string): string {
 }
 
 async function open(file: string, options: { operator?: string; newRun?: boolean; streamOutput?: boolean } = {}): Promise<RunSession> {
-  const session = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: {}, killGraceMs: 200, operator: options.operator ?? 'alice', varFlags: [], ...(options.newRun ? { newRun: true } : {}), ...(options.streamOutput === false ? { streamOutput: false } : {}) });
+  const session = await RunSession.open({
+    runbookFile: file,
+    stateDir: join(dir, 'state'),
+    env: {},
+    killGraceMs: 200,
+    operator: options.operator ?? 'alice',
+    varFlags: [],
+    ...(options.newRun ? { newRun: true } : {}),
+    ...(options.streamOutput === false ? { streamOutput: false } : {}),
+  });
   sessions.push(session);
   return session;
 }
@@ -49,7 +58,10 @@ function find(session: RunSession, blockId: string): { step: Step; block: Block 
 type Record_ = { type: string; [key: string]: unknown };
 
 function audit(session: RunSession, type?: string): Record_[] {
-  const all = readFileSync(session.paths.audit, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record_);
+  const all = readFileSync(session.paths.audit, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record_);
   return type === undefined ? all : all.filter((r) => r.type === type);
 }
 
@@ -73,9 +85,17 @@ describe('skip, tick and confirm a step', () => {
 
     await expect(session.skipStep('list', 'not this one')).rejects.toThrow(/step list is not the current step/);
     await session.skipStep('opt', '  the service is already stopped  ');
-    expect(session.state.steps[0]).toMatchObject({ id: 'opt', status: 'skipped', skipped: { by: 'alice', reason: 'the service is already stopped' } });
-    expect(audit(session, 'step-skipped')).toEqual([expect.objectContaining({ step: 'opt', reason: 'the service is already stopped', operator: 'alice' })]);
-    expect(heard.filter((e) => e.type === 'step-finished').map((e) => (e.type === 'step-finished' ? `${e.step.id}:${e.state.status}` : ''))).toEqual(['opt:skipped']);
+    expect(session.state.steps[0]).toMatchObject({
+      id: 'opt',
+      status: 'skipped',
+      skipped: { by: 'alice', reason: 'the service is already stopped' },
+    });
+    expect(audit(session, 'step-skipped')).toEqual([
+      expect.objectContaining({ step: 'opt', reason: 'the service is already stopped', operator: 'alice' }),
+    ]);
+    expect(
+      heard.filter((e) => e.type === 'step-finished').map((e) => (e.type === 'step-finished' ? `${e.step.id}:${e.state.status}` : '')),
+    ).toEqual(['opt:skipped']);
     expect(lines('ran.txt')).toEqual([]);
 
     // The checklist: the step waits for every item; an item can be unticked again before the last.
@@ -93,7 +113,9 @@ describe('skip, tick and confirm a step', () => {
       [items[0]!.id, 'The snapshot was taken', true],
       [items[1]!.id, 'The testbed was restored', false],
     ]);
-    expect(audit(session, 'item-unticked')).toEqual([expect.objectContaining({ step: 'list', item: items[0]!.id, text: 'The snapshot was taken' })]);
+    expect(audit(session, 'item-unticked')).toEqual([
+      expect.objectContaining({ step: 'list', item: items[0]!.id, text: 'The snapshot was taken' }),
+    ]);
     expect(session.state.steps[1]?.status).toBe('passed');
 
     // A step of prose only needs the operator's word.
@@ -107,7 +129,9 @@ describe('skip, tick and confirm a step', () => {
     expect(await session.answer({ kind: 'run' })).toMatchObject({ id: 'last', status: 'passed' });
     expect(audit(session, 'step-started').map((r) => r.step)).toEqual(['list', 'prose', 'last']);
     expect(audit(session, 'step-finished').map((r) => r.step)).toEqual(['list', 'prose', 'last']);
-    expect(heard.filter((e) => e.type === 'step-finished').map((e) => (e.type === 'step-finished' ? `${e.step.id}:${e.state.status}` : ''))).toEqual(['opt:skipped', 'list:passed', 'prose:passed', 'last:passed']);
+    expect(
+      heard.filter((e) => e.type === 'step-finished').map((e) => (e.type === 'step-finished' ? `${e.step.id}:${e.state.status}` : '')),
+    ).toEqual(['opt:skipped', 'list:passed', 'prose:passed', 'last:passed']);
     expect(audit(session, 'run-complete')).toHaveLength(1);
     expect(session.state.status).toBe('complete');
     expect(session.state.steps[2]?.finishedAt).toEqual(expect.any(String));
@@ -135,7 +159,15 @@ describe('a block that needs confirming, a failure retried, a rollback', () => {
     await expect(session.answer({ kind: 'run' })).rejects.toThrow();
     expect(lines('ran.txt')).toEqual([]);
     expect(await session.answer({ kind: 'confirm-run', automatic: true })).toMatchObject({ id: 'apply', status: 'passed' });
-    expect(audit(session, 'block-confirmed')).toEqual([expect.objectContaining({ step: 'change', block: 'apply', by: 'alice', automatic: true, command: expect.stringContaining('echo apply >> ran.txt') })]);
+    expect(audit(session, 'block-confirmed')).toEqual([
+      expect.objectContaining({
+        step: 'change',
+        block: 'apply',
+        by: 'alice',
+        automatic: true,
+        command: expect.stringContaining('echo apply >> ran.txt'),
+      }),
+    ]);
 
     expect(await session.answer({ kind: 'run' })).toMatchObject({ id: 'flaky', status: 'failed' });
     expect(session.next()).toMatchObject({ kind: 'failed', block: { id: 'flaky' } });
@@ -143,22 +175,31 @@ describe('a block that needs confirming, a failure retried, a rollback', () => {
     // The retry is a second execution of the same block: its own log, its own started record.
     writeFileSync(join(dir, 'fixed'), '');
     expect(await session.answer({ kind: 'retry' })).toMatchObject({ id: 'flaky', status: 'passed', executions: 2 });
-    expect(audit(session, 'block-started').filter((r) => r.block === 'flaky').map((r) => r.execution)).toEqual([1, 2]);
+    expect(
+      audit(session, 'block-started')
+        .filter((r) => r.block === 'flaky')
+        .map((r) => r.execution),
+    ).toEqual([1, 2]);
     // A local block runs where the runbook runs: no host selection is recorded for it.
     for (const started of audit(session, 'block-started')) expect(started).not.toHaveProperty('hosts');
     expect(audit(session, 'block-confirmed').map((r) => r.block)).toEqual(['apply']);
     expect(lines('ran.txt')).toEqual(['apply', 'try', 'try']);
-    expect(heard.filter((e) => e.type === 'block-started').map((e) => (e.type === 'block-started' ? `${e.block.id}#${e.execution}` : ''))).toEqual(['apply#1', 'flaky#1', 'flaky#2']);
+    expect(
+      heard.filter((e) => e.type === 'block-started').map((e) => (e.type === 'block-started' ? `${e.block.id}#${e.execution}` : '')),
+    ).toEqual(['apply#1', 'flaky#1', 'flaky#2']);
     expect(session.next()).toMatchObject({ kind: 'run', block: { id: 'after' } });
   });
 
-  it('a retry confirmed by the operator counts as confirmed; a rollback runs with the operator\'s confirmation', async () => {
+  it("a retry confirmed by the operator counts as confirmed; a rollback runs with the operator's confirmation", async () => {
     const session = await open(runbook('blocks.md', BOOK));
     await session.answer({ kind: 'confirm-run' });
     expect(audit(session, 'block-confirmed')).toEqual([expect.objectContaining({ block: 'apply', automatic: false })]);
     await session.answer({ kind: 'run' });
     await session.answer({ kind: 'retry', confirmed: true, automatic: true });
-    expect(audit(session, 'block-confirmed').map((r) => `${String(r.block)}:${String(r.automatic)}`)).toEqual(['apply:false', 'flaky:true']);
+    expect(audit(session, 'block-confirmed').map((r) => `${String(r.block)}:${String(r.automatic)}`)).toEqual([
+      'apply:false',
+      'flaky:true',
+    ]);
     expect(session.next()).toMatchObject({ kind: 'failed', block: { id: 'flaky' } });
 
     expect(await session.answer({ kind: 'rollback', block: 'undo', confirmed: true })).toMatchObject({ id: 'undo', status: 'passed' });
@@ -170,14 +211,22 @@ describe('a block that needs confirming, a failure retried, a rollback', () => {
 
 describe('a warning accepted, a named check overridden', () => {
   it('accepts an oslo-style warning with the reason as given, recorded as automatic or not', async () => {
-    const file = runbook('warn.md', `---\nid: warn\n---\n# W\n\n## Check {#check}\n\n\`\`\`sh check codes=oslo name=status\necho "upgrade check: warning"\nexit 1\n\`\`\`\n\n\`\`\`sh name=go\necho go >> ran.txt\n\`\`\`\n`);
+    const file = runbook(
+      'warn.md',
+      `---\nid: warn\n---\n# W\n\n## Check {#check}\n\n\`\`\`sh check codes=oslo name=status\necho "upgrade check: warning"\nexit 1\n\`\`\`\n\n\`\`\`sh name=go\necho go >> ran.txt\n\`\`\`\n`,
+    );
     const session = await open(file);
     expect(await session.answer({ kind: 'run' })).toMatchObject({ id: 'status', status: 'warning' });
     expect(session.next()).toMatchObject({ kind: 'acknowledge', block: { id: 'status' } });
     await expect(session.answer({ kind: 'run' })).rejects.toThrow();
     await session.acknowledge('check', 'status', { reason: 'known: one cell still on the old version', automatic: false });
-    expect(session.state.steps[0]?.blocks[0]).toMatchObject({ status: 'acknowledged', acknowledged: { by: 'alice', reason: 'known: one cell still on the old version' } });
-    expect(audit(session, 'warning-acknowledged')).toEqual([expect.objectContaining({ step: 'check', block: 'status', reason: 'known: one cell still on the old version', automatic: false })]);
+    expect(session.state.steps[0]?.blocks[0]).toMatchObject({
+      status: 'acknowledged',
+      acknowledged: { by: 'alice', reason: 'known: one cell still on the old version' },
+    });
+    expect(audit(session, 'warning-acknowledged')).toEqual([
+      expect.objectContaining({ step: 'check', block: 'status', reason: 'known: one cell still on the old version', automatic: false }),
+    ]);
     expect(audit(session, 'warning-acknowledged')[0]).not.toHaveProperty('deviation');
     expect(session.next()).toMatchObject({ kind: 'run', block: { id: 'go' } });
     await session.close();
@@ -190,7 +239,10 @@ describe('a warning accepted, a named check overridden', () => {
   });
 
   it('overrides the named check of a gate that refused twice, with the reason trimmed; the other check still holds', async () => {
-    const file = runbook('gate.md', `---\nid: gate\n---\n# G\n\n## Gate {#gate}\n\n\`\`\`sh check override=allowed name=first\nexit 1\n\`\`\`\n\n\`\`\`sh check override=allowed name=second\nexit 1\n\`\`\`\n\n\`\`\`sh name=after\necho after >> ran.txt\n\`\`\`\n`);
+    const file = runbook(
+      'gate.md',
+      `---\nid: gate\n---\n# G\n\n## Gate {#gate}\n\n\`\`\`sh check override=allowed name=first\nexit 1\n\`\`\`\n\n\`\`\`sh check override=allowed name=second\nexit 1\n\`\`\`\n\n\`\`\`sh name=after\necho after >> ran.txt\n\`\`\`\n`,
+    );
     const session = await open(file);
     await session.answer({ kind: 'run' });
     expect(session.next()).toMatchObject({ kind: 'run', block: { id: 'second' } });
@@ -201,9 +253,15 @@ describe('a warning accepted, a named check overridden', () => {
     expect(session.state.steps[0]?.blocks.map((b) => `${b.status}/${b.executions}`)).toEqual(['refused/2', 'refused/2', 'pending/0']);
     await expect(session.answer({ kind: 'override', reason: 'why', block: 'after' })).rejects.toThrow();
     await session.answer({ kind: 'override', reason: '  second is a known false alarm  ', block: 'second' });
-    expect(session.state.steps[0]?.blocks[1]).toMatchObject({ id: 'second', status: 'overridden', override: { by: 'alice', reason: 'second is a known false alarm' } });
+    expect(session.state.steps[0]?.blocks[1]).toMatchObject({
+      id: 'second',
+      status: 'overridden',
+      override: { by: 'alice', reason: 'second is a known false alarm' },
+    });
     expect(session.state.steps[0]?.blocks[0]?.status).toBe('refused');
-    expect(audit(session, 'check-overridden')).toEqual([expect.objectContaining({ step: 'gate', block: 'second', reason: 'second is a known false alarm' })]);
+    expect(audit(session, 'check-overridden')).toEqual([
+      expect.objectContaining({ step: 'gate', block: 'second', reason: 'second is a known false alarm' }),
+    ]);
     expect(session.next()).toMatchObject({ kind: 'refused', block: { id: 'first' } });
     expect(lines('ran.txt')).toEqual([]);
   });
@@ -211,12 +269,17 @@ describe('a warning accepted, a named check overridden', () => {
 
 describe('what a block leaves when it ends', () => {
   it('keeps the last 15 lines of stdout and 5 of stderr, the exit code, the attempts, the reason masked', async () => {
-    const file = runbook('tail.md', `---\nid: tail\nvars:\n  TOKEN:\n    secret: true\n    default: tok-very-secret-123\n---\n# T\n\n## Noisy {#noisy}\n\n\`\`\`sh name=noisy\nfor i in $(seq 1 20); do echo "out $i"; done\nfor i in $(seq 1 8); do echo "err $i" >&2; done\necho "bad token $TOKEN" >&2\nexit 3\n\`\`\`\n`);
+    const file = runbook(
+      'tail.md',
+      `---\nid: tail\nvars:\n  TOKEN:\n    secret: true\n    default: tok-very-secret-123\n---\n# T\n\n## Noisy {#noisy}\n\n\`\`\`sh name=noisy\nfor i in $(seq 1 20); do echo "out $i"; done\nfor i in $(seq 1 8); do echo "err $i" >&2; done\necho "bad token $TOKEN" >&2\nexit 3\n\`\`\`\n`,
+    );
     const session = await open(file);
     const state = await session.answer({ kind: 'run' });
     expect(state).toMatchObject({ status: 'failed', exitCode: 3, attempts: 1 });
     const finished = audit(session, 'block-finished');
-    expect(finished).toEqual([expect.objectContaining({ step: 'noisy', block: 'noisy', role: 'run', outcome: 'failure', exitCode: 3, attempts: 1 })]);
+    expect(finished).toEqual([
+      expect.objectContaining({ step: 'noisy', block: 'noisy', role: 'run', outcome: 'failure', exitCode: 3, attempts: 1 }),
+    ]);
     expect(JSON.stringify(finished)).not.toContain('tok-very-secret-123');
     const tail = state?.tail ?? [];
     expect(tail.slice(0, 15)).toEqual(Array.from({ length: 15 }, (_, i) => `out ${i + 6}`));
@@ -227,7 +290,10 @@ describe('what a block leaves when it ends', () => {
   });
 
   it('a capture reaches the next block; a secret one is masked from then on, and a resumed run captures it again', async () => {
-    const file = runbook('capture.md', `---\nid: capture\nvars:\n  TOKEN:\n    secret: true\n    default: tok-very-secret-123\n---\n# C\n\n## Make {#make}\n\n\`\`\`sh name=count capture=COUNT\necho 3\n\`\`\`\n\n\`\`\`sh name=derive capture=DERIVED\necho "derived-$TOKEN-x"\n\`\`\`\n\n\`\`\`sh name=broken capture=NEVER\n[ -e fixed ] || exit 1\necho never\n\`\`\`\n\n## Use {#use}\n\n\`\`\`sh name=use\necho "count=$COUNT" >> used.txt\necho "derived=$DERIVED" >> used.txt\necho "again $DERIVED"\necho "count=$COUNT"\n\`\`\`\n`);
+    const file = runbook(
+      'capture.md',
+      `---\nid: capture\nvars:\n  TOKEN:\n    secret: true\n    default: tok-very-secret-123\n---\n# C\n\n## Make {#make}\n\n\`\`\`sh name=count capture=COUNT\necho 3\n\`\`\`\n\n\`\`\`sh name=derive capture=DERIVED\necho "derived-$TOKEN-x"\n\`\`\`\n\n\`\`\`sh name=broken capture=NEVER\n[ -e fixed ] || exit 1\necho never\n\`\`\`\n\n## Use {#use}\n\n\`\`\`sh name=use\necho "count=$COUNT" >> used.txt\necho "derived=$DERIVED" >> used.txt\necho "again $DERIVED"\necho "count=$COUNT"\n\`\`\`\n`,
+    );
     const session = await open(file);
     const heard = events(session);
     await session.answer({ kind: 'run' });
@@ -236,7 +302,10 @@ describe('what a block leaves when it ends', () => {
     expect(captured[0]).toBe('COUNT=3');
     expect(captured[1]).toMatch(/^DERIVED=/);
     expect(captured[1]).not.toContain('tok-very-secret-123');
-    expect(audit(session, 'block-finished').map((r) => r.capture)).toEqual([{ name: 'COUNT', value: '3', secret: false }, expect.objectContaining({ name: 'DERIVED', secret: true })]);
+    expect(audit(session, 'block-finished').map((r) => r.capture)).toEqual([
+      { name: 'COUNT', value: '3', secret: false },
+      expect.objectContaining({ name: 'DERIVED', secret: true }),
+    ]);
     expect(session.shownValues()).toMatchObject({ COUNT: '3' });
     // A capturing block that failed captured nothing: nothing is recorded, shown or kept for it.
     expect(await session.answer({ kind: 'run' })).toMatchObject({ id: 'broken', status: 'failed' });
@@ -249,7 +318,9 @@ describe('what a block leaves when it ends', () => {
 
     // Resumed: COUNT is kept, DERIVED was never on disk, so its block runs again before `use`.
     const resumed = await open(file);
-    expect(resumed.notices).toContain('secret capture DERIVED of block derive is not kept between sessions (a secret never reaches disk in clear): block derive runs again to capture it');
+    expect(resumed.notices).toContain(
+      'secret capture DERIVED of block derive is not kept between sessions (a secret never reaches disk in clear): block derive runs again to capture it',
+    );
     expect(audit(resumed, 'capture-lost')).toEqual([expect.objectContaining({ step: 'make', block: 'derive', name: 'DERIVED' })]);
     expect(resumed.next()).toMatchObject({ kind: 'run', block: { id: 'derive' } });
     await resumed.answer({ kind: 'run' });
@@ -311,21 +382,33 @@ describe('a block cancelled, then marked done or its check overridden', () => {
     const file = runbook('cancel.md', BOOK);
     const session = await open(file);
     await cancelled(session, 'long', 'long.pid');
-    expect(audit(session, 'block-interrupted')).toEqual([expect.objectContaining({ step: 'work', block: 'long', reason: 'cancelled by the operator or a signal' })]);
+    expect(audit(session, 'block-interrupted')).toEqual([
+      expect.objectContaining({ step: 'work', block: 'long', reason: 'cancelled by the operator or a signal' }),
+    ]);
     expect(session.decisions().choices.map((c) => c.kind)).toEqual(expect.arrayContaining(['rerun', 'mark-done']));
     await session.close();
     expect(audit(session, 'session-closed').at(-1)).toMatchObject({ status: 'interrupted' });
 
     const again = await open(file, { operator: 'bob' });
     await again.answer({ kind: 'mark-done', reason: '  finished by hand in another terminal  ' });
-    expect(again.state.steps[0]?.blocks[0]).toMatchObject({ status: 'passed', markedDone: { by: 'bob', reason: 'finished by hand in another terminal' } });
-    expect(audit(again, 'interrupted-marked-done')).toEqual([expect.objectContaining({ step: 'work', block: 'long', reason: 'finished by hand in another terminal' })]);
+    expect(again.state.steps[0]?.blocks[0]).toMatchObject({
+      status: 'passed',
+      markedDone: { by: 'bob', reason: 'finished by hand in another terminal' },
+    });
+    expect(audit(again, 'interrupted-marked-done')).toEqual([
+      expect.objectContaining({ step: 'work', block: 'long', reason: 'finished by hand in another terminal' }),
+    ]);
 
     await cancelled(again, 'slow-check', 'check.pid');
     expect(again.decisions().choices.map((c) => c.kind)).not.toContain('mark-done');
     await again.answer({ kind: 'override', reason: '  checked the cluster by hand  ' });
-    expect(again.state.steps[1]?.blocks[0]).toMatchObject({ status: 'overridden', override: { by: 'bob', reason: 'checked the cluster by hand' } });
-    expect(audit(again, 'check-overridden')).toEqual([expect.objectContaining({ step: 'gate', block: 'slow-check', reason: 'checked the cluster by hand' })]);
+    expect(again.state.steps[1]?.blocks[0]).toMatchObject({
+      status: 'overridden',
+      override: { by: 'bob', reason: 'checked the cluster by hand' },
+    });
+    expect(audit(again, 'check-overridden')).toEqual([
+      expect.objectContaining({ step: 'gate', block: 'slow-check', reason: 'checked the cluster by hand' }),
+    ]);
     expect(again.next()).toMatchObject({ kind: 'run', block: { id: 'last' } });
   });
 });
@@ -333,7 +416,7 @@ describe('a block cancelled, then marked done or its check overridden', () => {
 describe('what a face hears while blocks run', () => {
   const BOOK = `---\nid: hear\nvars:\n  TOKEN:\n    secret: true\n    default: tok-very-secret-123\n---\n# H\n\n## First step {#first}\n\n\`\`\`sh check retries=2 delay=100ms name=settle\necho try >> tries.txt\necho "out $(wc -l < tries.txt)"\n[ "$(wc -l < tries.txt)" -ge 3 ] || { echo "not yet $TOKEN" >&2; exit 1; }\n\`\`\`\n\n\`\`\`sh name=more\necho more\n\`\`\`\n\n## Second step {#second}\n\n\`\`\`sh name=second\necho second\n\`\`\`\n`;
 
-  it('each step\'s start with its place, each retry of a check with its masked reason, the output; each attempt marked in the one log', async () => {
+  it("each step's start with its place, each retry of a check with its masked reason, the output; each attempt marked in the one log", async () => {
     const session = await open(runbook('hear.md', BOOK));
     const heard = events(session);
     expect(await session.answer({ kind: 'run' })).toMatchObject({ id: 'settle', status: 'passed', attempts: 3, executions: 1 });
@@ -341,9 +424,15 @@ describe('what a face hears while blocks run', () => {
     await session.answer({ kind: 'run' });
     const started = heard.flatMap((e) => (e.type === 'step-started' ? [`${e.step.id} ${e.index + 1}/${e.total}`] : []));
     expect(started).toEqual(['first 1/2', 'second 2/2']);
-    expect(audit(session, 'step-started').map((r) => [r.step, r.title])).toEqual([['first', 'First step'], ['second', 'Second step']]);
+    expect(audit(session, 'step-started').map((r) => [r.step, r.title])).toEqual([
+      ['first', 'First step'],
+      ['second', 'Second step'],
+    ]);
     const attempts = heard.flatMap((e) => (e.type === 'attempt' ? [e] : []));
-    expect(attempts.map((e) => `${e.block.id} ${e.attempt}/${e.of} in ${e.nextInMs}ms`)).toEqual(['settle 2/3 in 100ms', 'settle 3/3 in 100ms']);
+    expect(attempts.map((e) => `${e.block.id} ${e.attempt}/${e.of} in ${e.nextInMs}ms`)).toEqual([
+      'settle 2/3 in 100ms',
+      'settle 3/3 in 100ms',
+    ]);
     for (const attempt of attempts) {
       expect(attempt.step.id).toBe('first');
       expect(attempt.reason).not.toBe('');
@@ -373,16 +462,28 @@ describe('what a face hears while blocks run', () => {
   });
 });
 
-describe('answers given through the session\'s own methods', () => {
+describe("answers given through the session's own methods", () => {
   const BOOK = `---\nid: methods\n---\n# M\n\n## Gate {#gate}\n\n\`\`\`sh check after-failure=stop name=first\n[ -e first-ok ]\n\`\`\`\n\n\`\`\`sh check confirm name=second\necho second >> ran.txt\n[ -e second-ok ]\n\`\`\`\n\n\`\`\`sh name=work\necho work >> ran.txt\n\`\`\`\n\n\`\`\`sh rollback name=undo\necho undo >> ran.txt\n\`\`\`\n\n## Next {#next}\n\n\`\`\`sh name=next\necho next >> ran.txt\n\`\`\`\n`;
 
   it('refuses a block, step or check that is not the one the run is on, naming what the run waits for', async () => {
     const session = await open(runbook('methods.md', BOOK));
     const next = find(session, 'next');
-    await expect(session.runBlock(next.step, next.block)).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/^block next is not next in the run: .*first/) });
-    await expect(session.tick('next', 'x')).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/^step next is not the current step: .*first/) });
-    await expect(session.acknowledge('gate', 'work')).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/^cannot do that to work now: .*first/) });
-    await expect(session.override('work', 'a reason long enough')).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/^check work is not a failed check holding the run \(.*first.*\)$/) });
+    await expect(session.runBlock(next.step, next.block)).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/^block next is not next in the run: .*first/),
+    });
+    await expect(session.tick('next', 'x')).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/^step next is not the current step: .*first/),
+    });
+    await expect(session.acknowledge('gate', 'work')).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/^cannot do that to work now: .*first/),
+    });
+    await expect(session.override('work', 'a reason long enough')).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/^check work is not a failed check holding the run \(.*first.*\)$/),
+    });
     expect(audit(session, 'block-started')).toEqual([]);
     await session.close();
     await expect(session.tick('gate', 'x')).rejects.toThrow('this session is closed');
@@ -401,10 +502,16 @@ describe('answers given through the session\'s own methods', () => {
     // second is a confirm check: it runs with the operator's confirmation, and a re-run of it needs one again.
     const second = find(session, 'second');
     await expect(session.runBlock(second.step, second.block)).rejects.toThrow();
-    expect(await session.runBlock(second.step, second.block, { by: 'alice', at: new Date().toISOString() })).toMatchObject({ id: 'second', status: 'refused' });
+    expect(await session.runBlock(second.step, second.block, { by: 'alice', at: new Date().toISOString() })).toMatchObject({
+      id: 'second',
+      status: 'refused',
+    });
     writeFileSync(join(dir, 'second-ok'), '');
     expect(await session.answer({ kind: 'rerun', confirmed: true, automatic: true })).toMatchObject({ id: 'second', status: 'passed' });
-    expect(audit(session, 'block-confirmed').map((r) => `${String(r.block)}:${String(r.automatic)}`)).toEqual(['second:false', 'second:true']);
+    expect(audit(session, 'block-confirmed').map((r) => `${String(r.block)}:${String(r.automatic)}`)).toEqual([
+      'second:false',
+      'second:true',
+    ]);
     const work = find(session, 'work');
     expect(await session.runBlock(work.step, work.block)).toMatchObject({ id: 'work', status: 'passed' });
     const undo = find(session, 'undo');
@@ -416,20 +523,29 @@ describe('answers given through the session\'s own methods', () => {
 describe('runBlock, override and markDone as a face calls them', () => {
   const BOOK = `---\nid: faces\n---\n# F\n\n## Change {#change}\n\n\`\`\`sh check override=allowed name=ready\n[ -e ready ]\n\`\`\`\n\n\`\`\`sh name=apply\necho apply >> ran.txt\n[ -e fixed ]\n\`\`\`\n\n\`\`\`sh rollback name=undo\necho undo >> ran.txt\n\`\`\`\n`;
 
-  it('a refused check re-run, then overridden by name; a failed block retried, then rolled back with the operator\'s confirmation', async () => {
+  it("a refused check re-run, then overridden by name; a failed block retried, then rolled back with the operator's confirmation", async () => {
     const session = await open(runbook('faces.md', BOOK));
     const ready = find(session, 'ready');
     expect(await session.runBlock(ready.step, ready.block)).toMatchObject({ status: 'refused', executions: 1 });
     expect(await session.runBlock(ready.step, ready.block)).toMatchObject({ status: 'refused', executions: 2 });
     await session.override('ready', '  the probe is known to be wrong here  ');
-    expect(session.state.steps[0]?.blocks[0]).toMatchObject({ status: 'overridden', override: { reason: 'the probe is known to be wrong here' } });
+    expect(session.state.steps[0]?.blocks[0]).toMatchObject({
+      status: 'overridden',
+      override: { reason: 'the probe is known to be wrong here' },
+    });
 
     const apply = find(session, 'apply');
     expect(await session.runBlock(apply.step, apply.block)).toMatchObject({ status: 'failed', executions: 1 });
-    expect(await session.runBlock(apply.step, apply.block, { by: 'alice', at: new Date().toISOString(), automatic: true })).toMatchObject({ status: 'failed', executions: 2 });
+    expect(await session.runBlock(apply.step, apply.block, { by: 'alice', at: new Date().toISOString(), automatic: true })).toMatchObject({
+      status: 'failed',
+      executions: 2,
+    });
     expect(audit(session, 'block-confirmed')).toEqual([expect.objectContaining({ block: 'apply', automatic: true })]);
     const undo = find(session, 'undo');
-    expect(await session.runBlock(undo.step, undo.block, { by: 'alice', at: new Date().toISOString() })).toMatchObject({ id: 'undo', status: 'passed' });
+    expect(await session.runBlock(undo.step, undo.block, { by: 'alice', at: new Date().toISOString() })).toMatchObject({
+      id: 'undo',
+      status: 'passed',
+    });
     expect(audit(session, 'block-confirmed').at(-1)).toMatchObject({ block: 'undo', automatic: false });
     expect(lines('ran.txt')).toEqual(['apply', 'apply', 'undo']);
   });

@@ -109,7 +109,12 @@ describeWithMariaDb('sql blocks through a session', (server) => {
           sql('name=broken', 'SELECT * FROM no_such_table'),
       ),
     );
-    const session = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: { TEST_DB_PASSWORD: 'x' }, operator: 'alice' });
+    const session = await RunSession.open({
+      runbookFile: file,
+      stateDir: join(dir, 'state'),
+      env: { TEST_DB_PASSWORD: 'x' },
+      operator: 'alice',
+    });
     const step = session.runbook.steps[0]!;
     const [many, migrate, again, broken] = step.blocks;
     const listed = await session.runBlock(step, many!);

@@ -32,7 +32,15 @@ function runbook(name: string, text: string): string {
 }
 
 async function open(file: string, options: { varFlags?: string[]; env?: NodeJS.ProcessEnv; newRun?: boolean } = {}): Promise<RunSession> {
-  const session = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: options.env ?? {}, killGraceMs: 200, operator: 'alice', varFlags: options.varFlags ?? [], ...(options.newRun ? { newRun: true } : {}) });
+  const session = await RunSession.open({
+    runbookFile: file,
+    stateDir: join(dir, 'state'),
+    env: options.env ?? {},
+    killGraceMs: 200,
+    operator: 'alice',
+    varFlags: options.varFlags ?? [],
+    ...(options.newRun ? { newRun: true } : {}),
+  });
   sessions.push(session);
   return session;
 }
@@ -40,7 +48,10 @@ async function open(file: string, options: { varFlags?: string[]; env?: NodeJS.P
 type Record_ = { type: string; [key: string]: unknown };
 
 function audit(session: RunSession, type?: string): Record_[] {
-  const all = readFileSync(session.paths.audit, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record_);
+  const all = readFileSync(session.paths.audit, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record_);
   return type === undefined ? all : all.filter((r) => r.type === type);
 }
 
@@ -95,7 +106,14 @@ describe('settings a run starts with', () => {
       asked.push(list);
       return Object.fromEntries(list.map((name) => [name, 'typed-pass-1']));
     };
-    const first = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: {}, operator: 'alice', profile: 'testbed', askSecrets });
+    const first = await RunSession.open({
+      runbookFile: file,
+      stateDir: join(dir, 'state'),
+      env: {},
+      operator: 'alice',
+      profile: 'testbed',
+      askSecrets,
+    });
     sessions.push(first);
     expect(asked).toEqual([['DB_PASSWORD']]);
     expect(first.state.profile).toBe('testbed');
@@ -123,7 +141,10 @@ describe('settings a run starts with', () => {
   });
 
   it('a block changed between sessions is told and recorded as drift when the run resumes', async () => {
-    const file = runbook('left.md', `---\nid: drift\n---\n# D\n\n## One {#one}\n\n\`\`\`sh name=one\necho one >> ran.txt\n\`\`\`\n\n## Two {#two}\n\n\`\`\`sh name=two\necho two >> ran.txt\n\`\`\`\n`);
+    const file = runbook(
+      'left.md',
+      `---\nid: drift\n---\n# D\n\n## One {#one}\n\n\`\`\`sh name=one\necho one >> ran.txt\n\`\`\`\n\n## Two {#two}\n\n\`\`\`sh name=two\necho two >> ran.txt\n\`\`\`\n`,
+    );
     const first = await open(file);
     await first.answer({ kind: 'run' });
     await first.close();
@@ -151,7 +172,9 @@ describe('a run that did not end', () => {
     unlinkSync(current);
 
     const refused = open(file);
-    await expect(refused).rejects.toThrow(`run ${run} of ${file} did not end, but ${current} does not name it (it is missing); nothing was run. To resume it, restore that file: echo '{"runId":"${run}"}' > ${current}; to leave it unfinished and start a new run, add --new-run`);
+    await expect(refused).rejects.toThrow(
+      `run ${run} of ${file} did not end, but ${current} does not name it (it is missing); nothing was run. To resume it, restore that file: echo '{"runId":"${run}"}' > ${current}; to leave it unfinished and start a new run, add --new-run`,
+    );
     await expect(refused).rejects.toMatchObject({ exitCode: 2 });
     expect(readFileSync(join(dir, 'ran.txt'), 'utf8')).toBe('one\n');
 
@@ -212,11 +235,19 @@ describe('the status a closed session leaves the run in', () => {
 
   it('failed, refused, waiting for an answer, waiting to go on, complete', async () => {
     expect(await closedAt(`---\nid: f\n---\n# F\n\n## A {#a}\n\n${sh('name=a', 'exit 1')}`, [{ kind: 'run' }])).toBe('failed');
-    expect(await closedAt(`---\nid: r\n---\n# R\n\n## A {#a}\n\n${sh('check name=a', 'exit 1')}\n${sh('name=b', 'true')}`, [{ kind: 'run' }])).toBe('refused');
-    expect(await closedAt(`---\nid: w\n---\n# W\n\n## A {#a}\n\n${sh('check codes=oslo name=a', 'exit 1')}`, [{ kind: 'run' }])).toBe('waiting');
+    expect(
+      await closedAt(`---\nid: r\n---\n# R\n\n## A {#a}\n\n${sh('check name=a', 'exit 1')}\n${sh('name=b', 'true')}`, [{ kind: 'run' }]),
+    ).toBe('refused');
+    expect(await closedAt(`---\nid: w\n---\n# W\n\n## A {#a}\n\n${sh('check codes=oslo name=a', 'exit 1')}`, [{ kind: 'run' }])).toBe(
+      'waiting',
+    );
     expect(await closedAt(`---\nid: c\n---\n# C\n\n## A {#a}\n\n- [ ] done by hand\n`, [])).toBe('waiting');
     expect(await closedAt(`---\nid: p\n---\n# P\n\n## A {#a}\n\nRead this.\n`, [])).toBe('waiting');
-    expect(await closedAt(`---\nid: g\n---\n# G\n\n## A {#a}\n\n${sh('name=a', 'true')}\n## B {#b}\n\n${sh('name=b', 'true')}`, [{ kind: 'run' }])).toBe('waiting');
+    expect(
+      await closedAt(`---\nid: g\n---\n# G\n\n## A {#a}\n\n${sh('name=a', 'true')}\n## B {#b}\n\n${sh('name=b', 'true')}`, [
+        { kind: 'run' },
+      ]),
+    ).toBe('waiting');
     expect(await closedAt(`---\nid: d\n---\n# D\n\n## A {#a}\n\n${sh('name=a', 'true')}`, [{ kind: 'run' }])).toBe('complete');
   });
 });
