@@ -38,7 +38,7 @@ const RULES: Rule[] = [
   {
     what: 'defines its own wait-for-a-condition helper',
     pattern:
-      /\bfunction\s+(?:waitFor\w*|waitUntil|until|poll\w*|eventually)\s*[(<]|\b(?:const|let|var)\s+(?:waitFor\w*|waitUntil|until|poll\w*|eventually)\s*=|\bdeadline\s*=\s*(?:Date|performance)\.now\(\)\s*\+/,
+      /\bfunction\s+(?:waitFor\w*|waitUntil|until|poll\w*|eventually)\s*[(<]|\b(?:const|let|var)\s+(?:waitFor\w*|waitUntil|until|poll\w*|eventually)\s*=|\bdeadline\s*=\s*(?:Date|performance)\.now\(\)\s*\+|\b(?:for|while)\s*\(.*\)\s*await\s+new\s+Promise\(\s*\(?\w+\)?\s*=>\s*setTimeout\(/,
     instead: 'waitFor / waitForValue of test/support/wait.ts (or vi.waitFor for in-process frames)',
   },
   {
@@ -104,6 +104,11 @@ describe('test/support is the one way tests spawn the binary, wait, and start Ma
     ['async function waitFor(condition: () => boolean, ms: number) {', 'defines its own wait-for-a-condition helper'],
     ['const pollUntil = async () => {', 'defines its own wait-for-a-condition helper'],
     ['const deadline = Date.now() + 5000;', 'defines its own wait-for-a-condition helper'],
+    // Reproduced: three in-process session tests polled for a pid file this way, which the rule let pass.
+    [
+      "for (let i = 0; i < 200 && !existsSync(join(dir, 'long.pid')); i += 1) await new Promise((r) => setTimeout(r, 25));",
+      'defines its own wait-for-a-condition helper',
+    ],
     ["spawn('/usr/sbin/mariadbd', ['--no-defaults'])", 'starts a MariaDB server'],
     ["spawnSync('mariadb-install-db', args)", 'starts a MariaDB server'],
     ["await execa('tmux', ['-L', socket, 'new-session', '-d'])", 'starts tmux'],

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunSession, type SessionEvent } from '../../../src/engine/session.js';
 import type { Block, Step } from '../../../src/runbook/model.js';
+import { waitFor } from '../../support/wait.js';
 
 let dir = '';
 let sessions: RunSession[] = [];
@@ -373,7 +374,7 @@ describe('a block cancelled, then marked done or its check overridden', () => {
   async function cancelled(session: RunSession, id: string, pid: string): Promise<void> {
     const { step, block } = find(session, id);
     const running = session.runBlock(step, block);
-    for (let i = 0; i < 200 && !existsSync(join(dir, pid)); i += 1) await new Promise((r) => setTimeout(r, 25));
+    await waitFor(() => existsSync(join(dir, pid)), { timeout: 5000, what: 'the block writing its pid file' });
     expect(session.cancel()).toBe(true);
     expect((await running).status).toBe('interrupted');
   }

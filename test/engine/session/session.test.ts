@@ -11,6 +11,7 @@ import { RunSession } from '../../../src/engine/session.js';
 import { reduce } from '../../../src/engine/run-state.js';
 import { loadCheckpointSync } from '../../support/workspace.js';
 import type { Block, Step } from '../../../src/runbook/model.js';
+import { waitFor } from '../../support/wait.js';
 
 let dir = '';
 let sessions: RunSession[] = [];
@@ -249,7 +250,7 @@ describe('cancel and interrupted blocks', () => {
     const session = await open(file);
     const { step, block } = find(session, 'long');
     const running = session.runBlock(step, block);
-    for (let i = 0; i < 200 && !existsSync(join(dir, 'long.pid')); i += 1) await new Promise((r) => setTimeout(r, 25));
+    await waitFor(() => existsSync(join(dir, 'long.pid')), { timeout: 5000, what: 'the block writing its pid file' });
     expect(session.busy).toBe(true);
     await expect(session.runBlock(step, block)).rejects.toThrow(/another block is running/);
     expect(session.cancel()).toBe(true);
@@ -282,7 +283,7 @@ describe('cancel and interrupted blocks', () => {
   async function cancelCheck(session: RunSession, id: string): Promise<void> {
     const { step, block } = find(session, id);
     const running = session.runBlock(step, block);
-    for (let i = 0; i < 200 && !existsSync(join(dir, `${id}.pid`)); i += 1) await new Promise((r) => setTimeout(r, 25));
+    await waitFor(() => existsSync(join(dir, `${id}.pid`)), { timeout: 5000, what: 'the block writing its pid file' });
     expect(session.cancel()).toBe(true);
     expect((await running).status).toBe('interrupted');
   }
