@@ -56,7 +56,9 @@ function checkModel(source: string, runbook: Runbook, found: Diagnostic[]): void
     lastBlockLine = block.line;
     const text = lines[block.line - 1] as string;
     // A block starts on its fence, or on the first line of indented code: never on a blank line.
-    if (text.trim() === '') fail(`block ${block.id} starts on blank line ${block.line}`);
+    // Blank in CommonMark's sense: spaces and tabs only. Reproduced (CI, seed 1734789783): `    \u2000`
+    // is indented code holding an en quad, which trim() called blank.
+    if (/^[ \t]*$/.test(text)) fail(`block ${block.id} starts on blank line ${block.line}`);
     if (block.info !== '' && !(FENCE_LINE.test(text) && text.includes(block.info))) {
       fail(`block ${block.id} with info ${JSON.stringify(block.info)} is on line ${block.line}: ${JSON.stringify(text)}`);
     }
