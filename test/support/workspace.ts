@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeEach } from 'vitest';
 import { reduce, type RunEvent, type RunState } from '../../src/engine/run-state.js';
+import { RunSession } from '../../src/engine/session.js';
 import { FIXTURES, ROOT, spawnWaymark, waymark, type Invocation } from './binary.js';
 import { waitFor } from './wait.js';
 
@@ -148,6 +149,68 @@ export function useWorkspace(prefix = 'wm-e2e-'): () => Workspace {
     if (!current) throw new Error('useWorkspace: no test is running');
     return current;
   };
+}
+
+/** What the in-process session tests vary when they open a session (the rest: see {@link SessionFolder.open}). */
+export interface OpenOptions {
+  operator?: string;
+  varFlags?: string[];
+  env?: NodeJS.ProcessEnv;
+  newRun?: boolean;
+  streamOutput?: boolean;
+}
+
+/**
+ * One test's folder for in-process sessions (test/engine/session/): runbooks are written into it,
+ * its `state` subfolder is the state directory, and every session opened through it is closed
+ * after the test. `runbook` and `open` are bound, so a test file may take them apart.
+ */
+export class SessionFolder {
+  /** The current test's folder ('' outside a test). */
+  dir = '';
+  /** The sessions opened in the current test, closed (and the list emptied) after it. */
+  readonly sessions: RunSession[] = [];
+
+  /** Write a runbook (or any file) into the folder; returns its path. */
+  readonly runbook = (name: string, text: string): string => {
+    const file = join(this.dir, name);
+    writeFileSync(file, text);
+    return file;
+  };
+
+  /** Open a session on `file` as operator alice (unless told), no vars, an empty environment, a 200 ms kill grace. */
+  readonly open = async (file: string, options: OpenOptions = {}): Promise<RunSession> => {
+    const session = await RunSession.open({
+      runbookFile: file,
+      stateDir: join(this.dir, 'state'),
+      env: options.env ?? {},
+      killGraceMs: 200,
+      operator: options.operator ?? 'alice',
+      varFlags: options.varFlags ?? [],
+      ...(options.newRun ? { newRun: true } : {}),
+      ...(options.streamOutput === false ? { streamOutput: false } : {}),
+    });
+    this.sessions.push(session);
+    return session;
+  };
+}
+
+/**
+ * Registers hooks giving each test a fresh {@link SessionFolder} (a temp folder named `prefix…`),
+ * its sessions closed and the folder removed afterwards. `onFolder` hears each new folder's path,
+ * for test files that keep it in a variable of their own.
+ */
+export function useSessionFolder(prefix: string, onFolder?: (dir: string) => void): SessionFolder {
+  const folder = new SessionFolder();
+  beforeEach(() => {
+    folder.dir = mkdtempSync(join(tmpdir(), prefix));
+    onFolder?.(folder.dir);
+  });
+  afterEach(async () => {
+    for (const session of folder.sessions.splice(0)) await session.close();
+    rmSync(folder.dir, { recursive: true, force: true });
+  });
+  return folder;
 }
 
 /** Every regular file under `dir`, recursively (dot files included). */
