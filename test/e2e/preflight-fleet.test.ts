@@ -5,10 +5,10 @@
  * block runs on any host, and the run held at that gate keeps its checkpoint byte for byte.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { describeWithFleet } from '../support/fleet.js';
+import { ansiblePlaybookRunning, describeWithFleet } from '../support/fleet.js';
 import { waitFor } from '../support/wait.js';
 import { useWorkspace } from '../support/workspace.js';
 
@@ -216,16 +216,3 @@ describeWithFleet(
   },
   { hosts: 4, groups: { controllers: 1, computes: 3 } },
 );
-
-/** True while an ansible-playbook started from `dir` (the runbook's folder, where waymark runs it) runs. */
-function ansiblePlaybookRunning(dir: string): boolean {
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('ansible-playbook')) continue;
-      if (readlinkSync(`/proc/${pid}/cwd`) === dir) return true;
-    } catch {
-      // The process ended while it was being read.
-    }
-  }
-  return false;
-}
