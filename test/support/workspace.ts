@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeEach } from 'vitest';
 import { reduce, type RunEvent, type RunState } from '../../src/engine/run-state.js';
 import { RunSession } from '../../src/engine/session.js';
+import type { Block, Step } from '../../src/runbook/model.js';
 import { FIXTURES, ROOT, spawnWaymark, waymark, type Invocation } from './binary.js';
 import { waitFor } from './wait.js';
 
@@ -193,6 +194,27 @@ export class SessionFolder {
     this.sessions.push(session);
     return session;
   };
+}
+
+/** One record of a session's audit trail, as the in-process tests read it. */
+export type AuditRecord = { type: string; [key: string]: unknown };
+
+/** The audit trail of an open (or closed) session's run, record by record; only those of `type` when given. */
+export function sessionAudit(session: RunSession, type?: string): AuditRecord[] {
+  const all = readFileSync(session.paths.audit, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as AuditRecord);
+  return type === undefined ? all : all.filter((r) => r.type === type);
+}
+
+/** Block `blockId` of the session's runbook and the step it stands in; throws when there is none. */
+export function blockOf(session: RunSession, blockId: string): { step: Step; block: Block } {
+  for (const step of session.runbook.steps) {
+    const block = step.blocks.find((b) => b.id === blockId);
+    if (block) return { step, block };
+  }
+  throw new Error(`no block ${blockId}`);
 }
 
 /**

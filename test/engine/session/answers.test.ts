@@ -10,32 +10,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunSession, SessionEvent } from '../../../src/engine/session.js';
-import type { Block, Step } from '../../../src/runbook/model.js';
 import { waitFor } from '../../support/wait.js';
-import { useSessionFolder } from '../../support/workspace.js';
+import { blockOf as find, sessionAudit as audit, useSessionFolder } from '../../support/workspace.js';
 
 let dir = '';
 const { runbook, open } = useSessionFolder('wm-answers-', (made) => {
   dir = made;
 });
-
-function find(session: RunSession, blockId: string): { step: Step; block: Block } {
-  for (const step of session.runbook.steps) {
-    const block = step.blocks.find((b) => b.id === blockId);
-    if (block) return { step, block };
-  }
-  throw new Error(`no block ${blockId}`);
-}
-
-type Record_ = { type: string; [key: string]: unknown };
-
-function audit(session: RunSession, type?: string): Record_[] {
-  const all = readFileSync(session.paths.audit, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Record_);
-  return type === undefined ? all : all.filter((r) => r.type === type);
-}
 
 function lines(name: string): string[] {
   const file = join(dir, name);

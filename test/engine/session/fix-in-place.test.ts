@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunSession } from '../../../src/engine/session.js';
 import { OperatorError } from '../../../src/engine/errors.js';
-import { useSessionFolder } from '../../support/workspace.js';
+import { sessionAudit as audit, useSessionFolder } from '../../support/workspace.js';
 
 let dir = '';
 const { sessions } = useSessionFolder('wm-fix-', (made) => {
@@ -63,13 +63,6 @@ async function open(): Promise<RunSession> {
 function counter(): string[] {
   const file = join(dir, 'counter.txt');
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-}
-
-function audit(session: RunSession): { type: string; [key: string]: unknown }[] {
-  return readFileSync(session.paths.audit, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { type: string });
 }
 
 describe('run-fix', () => {

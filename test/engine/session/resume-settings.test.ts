@@ -8,23 +8,13 @@ import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunSession } from '../../../src/engine/session.js';
-import { loadCheckpointSync, useSessionFolder } from '../../support/workspace.js';
+import { sessionAudit as audit, loadCheckpointSync, useSessionFolder } from '../../support/workspace.js';
 import type { VarDecl } from '../../../src/runbook/model.js';
 
 let dir = '';
 const { sessions, runbook, open } = useSessionFolder('wm-resume-', (made) => {
   dir = made;
 });
-
-type Record_ = { type: string; [key: string]: unknown };
-
-function audit(session: RunSession, type?: string): Record_[] {
-  const all = readFileSync(session.paths.audit, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Record_);
-  return type === undefined ? all : all.filter((r) => r.type === type);
-}
 
 const SETTINGS = `---\nid: settings\nvars:\n  TARGET:\n    required: true\n  DB_PASSWORD:\n    secret: true\n    env: WM_TEST_DB_PASSWORD\n---\n# S\n\n## One {#one}\n\n\`\`\`sh name=one\necho "one $TARGET" >> ran.txt\n\`\`\`\n\n## Two {#two}\n\n\`\`\`sh name=two\necho "two $TARGET" >> ran.txt\n\`\`\`\n`;
 

@@ -8,29 +8,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunSession } from '../../../src/engine/session.js';
 import { reduce } from '../../../src/engine/run-state.js';
-import { loadCheckpointSync, useSessionFolder } from '../../support/workspace.js';
-import type { Block, Step } from '../../../src/runbook/model.js';
+import { blockOf as find, sessionAudit as audit, loadCheckpointSync, useSessionFolder } from '../../support/workspace.js';
 import { waitFor } from '../../support/wait.js';
 
 let dir = '';
 const { runbook, open } = useSessionFolder('wm-session-', (made) => {
   dir = made;
 });
-
-function find(session: RunSession, blockId: string): { step: Step; block: Block } {
-  for (const step of session.runbook.steps) {
-    const block = step.blocks.find((b) => b.id === blockId);
-    if (block) return { step, block };
-  }
-  throw new Error(`no block ${blockId}`);
-}
-
-function audit(session: RunSession): { type: string; [key: string]: unknown }[] {
-  return readFileSync(session.paths.audit, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { type: string });
-}
 
 function counter(): string[] {
   const file = join(dir, 'counter.txt');
