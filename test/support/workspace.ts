@@ -5,6 +5,7 @@
  * from the repository root ({@link useScratch}); plain scratch directories ({@link scratchDir});
  * plus readers for what waymark leaves on disk.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -244,6 +245,11 @@ export function filesUnder(dir: string): string[] {
     else found.push(path);
   }
   return found;
+}
+
+/** Every regular file under `dir` with the SHA-256 of its bytes: compare two to prove nothing was written. */
+export function fileHashes(dir: string): Record<string, string> {
+  return Object.fromEntries(filesUnder(dir).map((path) => [path, createHash('sha256').update(readFileSync(path)).digest('hex')]));
 }
 
 /** The pid of the waymark process holding a lock in this workspace's state directory, once one does. */
