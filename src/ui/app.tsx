@@ -8,7 +8,7 @@ import { runStepIndex, type UiController } from './controller.js';
 import { openShell as runShell, type ShellRun } from './shell-escape.js';
 import { useController } from './hooks/use-controller.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
-import { actionFor } from './keys.js';
+import { actionFor, PLAIN_KEY } from './keys.js';
 import { currentStepIndex } from '../engine/plan.js';
 import { timeLeft } from '../engine/estimate.js';
 import { rehearsalFigures } from '../engine/baseline.js';
@@ -33,30 +33,6 @@ export interface AppProps {
   /** How to run the operator's shell (`!`); the default runs $SHELL on the real terminal. */
   openShell?: ShellRun;
 }
-
-/** A key press with no special key held, for the keys of a read that held several. */
-const PLAIN_KEY: Key = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-};
 
 /**
  * One read from the terminal as single key presses. ink hands a read that holds several keys

@@ -5,6 +5,33 @@
 import type { Key } from 'ink';
 import type { AnswerKind } from '../engine/decisions.js';
 
+/**
+ * A key press with no special key held: what the screen gives each key of a read that held several
+ * (src/ui/app.tsx), and what tests of the table start from.
+ */
+export const PLAIN_KEY: Key = {
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageDown: false,
+  pageUp: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+  super: false,
+  hyper: false,
+  capsLock: false,
+  numLock: false,
+};
+
 /** Everything the operator can ask for with a key. */
 export type KeyAction =
   | 'run-next'

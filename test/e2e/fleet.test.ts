@@ -4,10 +4,10 @@
  * notice: which hosts ran, in which batches, which failed, that the budget stops the block, that a
  * killed waymark resumes without running a passed host again, and that values stay data.
  */
-import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { describeWithFleet, HOST_UPGRADE, type Fleet } from '../support/fleet.js';
+import { ansiblePlaybookRunning, describeWithFleet, HOST_UPGRADE, type Fleet } from '../support/fleet.js';
 import { waitFor } from '../support/wait.js';
 import { filesUnder, useWorkspace, type Workspace } from '../support/workspace.js';
 
@@ -283,16 +283,3 @@ describeWithFleet(
   },
   { hosts: 15, groups: { controllers: 3, computes: 12 } },
 );
-
-/** True while an ansible-playbook started from `dir` (the runbook's folder, where waymark runs it) runs. */
-function ansiblePlaybookRunning(dir: string): boolean {
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('ansible-playbook')) continue;
-      if (readlinkSync(`/proc/${pid}/cwd`) === dir) return true;
-    } catch {
-      // The process ended while it was being read.
-    }
-  }
-  return false;
-}

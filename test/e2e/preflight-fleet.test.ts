@@ -4,30 +4,15 @@
  * that fails it makes the preflight exit 3 naming that host with the gate's host table, no run
  * block runs on any host, and the run held at that gate keeps its checkpoint byte for byte.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { describeWithFleet } from '../support/fleet.js';
+import { ansiblePlaybookRunning, describeWithFleet } from '../support/fleet.js';
 import { waitFor } from '../support/wait.js';
-import { useWorkspace } from '../support/workspace.js';
+import { fileHashes as hashes, useWorkspace } from '../support/workspace.js';
 
 const ws = useWorkspace('wm-preflight-fleet-');
 const T = 240_000;
-
-/** Every file under `dir` with the hash of its bytes. */
-function hashes(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (at: string) => {
-    for (const name of readdirSync(at)) {
-      const path = join(at, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else out[path] = createHash('sha256').update(readFileSync(path)).digest('hex');
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 interface PreflightJson {
   id: string;
@@ -216,16 +201,3 @@ describeWithFleet(
   },
   { hosts: 4, groups: { controllers: 1, computes: 3 } },
 );
-
-/** True while an ansible-playbook started from `dir` (the runbook's folder, where waymark runs it) runs. */
-function ansiblePlaybookRunning(dir: string): boolean {
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('ansible-playbook')) continue;
-      if (readlinkSync(`/proc/${pid}/cwd`) === dir) return true;
-    } catch {
-      // The process ended while it was being read.
-    }
-  }
-  return false;
-}

@@ -4,28 +4,14 @@
  * byte-identical, lists the preflight=skip checks as skipped, keeps its own audit record, and
  * writes its report as Markdown, JSON and JUnit.
  */
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { waymark } from '../support/binary.js';
+import { fileHashes as hashes } from '../support/workspace.js';
 import { describeRehearsal, refusedCheck, type Rehearsal } from '../runbooks/rehearsal.js';
 
 const RUNBOOK = 'runbooks/openstack/skip-level-juno-to-mitaka.md';
-
-/** Every file under `dir` with the hash of its bytes. */
-function hashes(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (at: string) => {
-    for (const name of readdirSync(at)) {
-      const path = join(at, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else out[path] = createHash('sha256').update(readFileSync(path)).digest('hex');
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 function preflight(r: Rehearsal, flags: string[]) {
   const t = r.testbed;

@@ -13,7 +13,7 @@
  * Without sshd or Ansible, fleet tests are skipped with a loud warning on a developer machine; under
  * CI (any truthy `CI`) they run and fail in `startFleet`, so CI can never go green by skipping them.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe } from 'vitest';
@@ -220,6 +220,22 @@ export async function startFleet(options: StartFleetOptions): Promise<Fleet> {
       while (pids.some((pid) => alive(pid)) && Date.now() < deadline) await sleep(20);
     },
   };
+}
+
+/**
+ * True while an ansible-playbook started from `dir` (the runbook's folder, where waymark runs it)
+ * runs: a fleet block's batch must not outlive the waymark that started it.
+ */
+export function ansiblePlaybookRunning(dir: string): boolean {
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('ansible-playbook')) continue;
+      if (readlinkSync(`/proc/${pid}/cwd`) === dir) return true;
+    } catch {
+      // The process ended while it was being read.
+    }
+  }
+  return false;
 }
 
 /** Whether `pid` runs; a killed process not yet reaped is a zombie, gone for our purposes. */

@@ -3,32 +3,8 @@
  * hosts) was added before ctrl+c in the table, and ink reports ctrl+c as input "c" with ctrl set,
  * so ctrl+c stopped asking to cancel the running block.
  */
-import type { Key } from 'ink';
 import { describe, expect, it } from 'vitest';
-import { KEY_TABLE, actionFor } from '../../src/ui/keys.js';
-
-const NO_KEY: Key = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-} as Key;
+import { KEY_TABLE, PLAIN_KEY as NO_KEY, actionFor } from '../../src/ui/keys.js';
 
 describe('the key table', () => {
   it('matches each printable key, with and without ctrl, to at most one action', () => {

@@ -6,65 +6,17 @@
  * leaves behind when it ends (its output's tail, a capture a later block uses, a secret capture
  * masked and captured again after a resume) and how a new run treats the one left unfinished.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RunSession, type SessionEvent } from '../../../src/engine/session.js';
-import type { Block, Step } from '../../../src/runbook/model.js';
+import { describe, expect, it } from 'vitest';
+import type { RunSession, SessionEvent } from '../../../src/engine/session.js';
 import { waitFor } from '../../support/wait.js';
+import { blockOf as find, sessionAudit as audit, useSessionFolder } from '../../support/workspace.js';
 
 let dir = '';
-let sessions: RunSession[] = [];
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wm-answers-'));
-  sessions = [];
+const { runbook, open } = useSessionFolder('wm-answers-', (made) => {
+  dir = made;
 });
-
-afterEach(async () => {
-  for (const session of sessions) await session.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function runbook(name: string, text: string): string {
-  const file = join(dir, name);
-  writeFileSync(file, text);
-  return file;
-}
-
-async function open(file: string, options: { operator?: string; newRun?: boolean; streamOutput?: boolean } = {}): Promise<RunSession> {
-  const session = await RunSession.open({
-    runbookFile: file,
-    stateDir: join(dir, 'state'),
-    env: {},
-    killGraceMs: 200,
-    operator: options.operator ?? 'alice',
-    varFlags: [],
-    ...(options.newRun ? { newRun: true } : {}),
-    ...(options.streamOutput === false ? { streamOutput: false } : {}),
-  });
-  sessions.push(session);
-  return session;
-}
-
-function find(session: RunSession, blockId: string): { step: Step; block: Block } {
-  for (const step of session.runbook.steps) {
-    const block = step.blocks.find((b) => b.id === blockId);
-    if (block) return { step, block };
-  }
-  throw new Error(`no block ${blockId}`);
-}
-
-type Record_ = { type: string; [key: string]: unknown };
-
-function audit(session: RunSession, type?: string): Record_[] {
-  const all = readFileSync(session.paths.audit, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Record_);
-  return type === undefined ? all : all.filter((r) => r.type === type);
-}
 
 function lines(name: string): string[] {
   const file = join(dir, name);

@@ -4,21 +4,17 @@
  * operator's `waymark approve` (its command function, on the same state directory) reaches the run,
  * once, recorded, shown, and the wait is told to the notifier once.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { approveCommand } from '../../../src/cli/approve.js';
 import { RunSession } from '../../../src/engine/session.js';
+import { useSessionFolder } from '../../support/workspace.js';
 
 let dir = '';
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wm-approve-session-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
+useSessionFolder('wm-approve-session-', (made) => {
+  dir = made;
 });
 
 const BOOK = `---

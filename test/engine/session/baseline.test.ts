@@ -4,19 +4,15 @@
  * rehearsal chosen at the start is told and kept, a block far slower than in the rehearsal ends with
  * a warning that says so, and a resume keeps the baseline.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RunSession } from '../../../src/engine/session.js';
+import { useSessionFolder } from '../../support/workspace.js';
 
 let dir = '';
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wm-baseline-session-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
+useSessionFolder('wm-baseline-session-', (made) => {
+  dir = made;
 });
 
 // Quick in the rehearsal; 2.5 s once the file `slow` exists (past the 2 s floor and 10 times the rehearsal).

@@ -7,20 +7,16 @@
  * Also what an sql block leaves in the run when it ends: its first rows and the count of all, or
  * the rows a statement changed.
  */
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { RunSession } from '../../../src/engine/session.js';
 import { describeWithMariaDb } from '../../support/mariadb.js';
+import { useSessionFolder } from '../../support/workspace.js';
 
 let dir = '';
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wm-conn-session-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
+useSessionFolder('wm-conn-session-', (made) => {
+  dir = made;
 });
 
 function book(connections: string, blocks: string): string {

@@ -3,19 +3,15 @@
  * nothing and writes nothing to it. Reproduced: RunSession.open started a new run, and headless
  * re-executed every block of the runbook, migrations included.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RunSession } from '../../../src/engine/session.js';
+import { useSessionFolder } from '../../support/workspace.js';
 
 let dir = '';
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wm-finished-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
+useSessionFolder('wm-finished-', (made) => {
+  dir = made;
 });
 
 const BOOK = `---

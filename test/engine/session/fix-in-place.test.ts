@@ -4,24 +4,16 @@
  * answer `run-fix` makes the session work on that step now; once it is done the check holds the
  * run again until it is re-run. Also the shell escape's record and environment.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RunSession } from '../../../src/engine/session.js';
 import { OperatorError } from '../../../src/engine/errors.js';
+import { sessionAudit as audit, useSessionFolder } from '../../support/workspace.js';
 
 let dir = '';
-let sessions: RunSession[] = [];
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wm-fix-'));
-  sessions = [];
-});
-
-afterEach(async () => {
-  for (const session of sessions) await session.close();
-  rmSync(dir, { recursive: true, force: true });
+const { sessions } = useSessionFolder('wm-fix-', (made) => {
+  dir = made;
 });
 
 const GATE = `---
@@ -71,13 +63,6 @@ async function open(): Promise<RunSession> {
 function counter(): string[] {
   const file = join(dir, 'counter.txt');
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-}
-
-function audit(session: RunSession): { type: string; [key: string]: unknown }[] {
-  return readFileSync(session.paths.audit, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { type: string });
 }
 
 describe('run-fix', () => {

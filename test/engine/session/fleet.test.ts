@@ -4,19 +4,15 @@
  * here and not only by the TUI and e2e tests: each host's result in the checkpoint, the batches in
  * order, the failure budget, and the run's notifier told of each batch.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RunSession } from '../../../src/engine/session.js';
+import { useSessionFolder } from '../../support/workspace.js';
 
 let dir = '';
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wm-fleet-session-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
+useSessionFolder('wm-fleet-session-', (made) => {
+  dir = made;
 });
 
 function fleetBook(info: string): string {

@@ -5,23 +5,15 @@
  * check that has not passed (never one that passed), overrides name one check each, and a check
  * with after-failure=stop keeps the old behaviour.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RunSession } from '../../../src/engine/session.js';
+import { useSessionFolder } from '../../support/workspace.js';
 
 let dir = '';
-let sessions: RunSession[] = [];
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wm-gate-'));
-  sessions = [];
-});
-
-afterEach(async () => {
-  for (const session of sessions) await session.close();
-  rmSync(dir, { recursive: true, force: true });
+const { sessions } = useSessionFolder('wm-gate-', (made) => {
+  dir = made;
 });
 
 async function open(text: string): Promise<RunSession> {

@@ -4,56 +4,17 @@
  * whose current.json went missing is not silently started over; --new-run archives the old run;
  * and the status a session leaves the run in when it closes says where the run waits.
  */
-import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RunSession } from '../../../src/engine/session.js';
-import { loadCheckpointSync } from '../../support/workspace.js';
+import { sessionAudit as audit, loadCheckpointSync, useSessionFolder } from '../../support/workspace.js';
 import type { VarDecl } from '../../../src/runbook/model.js';
 
 let dir = '';
-let sessions: RunSession[] = [];
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wm-resume-'));
-  sessions = [];
+const { sessions, runbook, open } = useSessionFolder('wm-resume-', (made) => {
+  dir = made;
 });
-
-afterEach(async () => {
-  for (const session of sessions) await session.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function runbook(name: string, text: string): string {
-  const file = join(dir, name);
-  writeFileSync(file, text);
-  return file;
-}
-
-async function open(file: string, options: { varFlags?: string[]; env?: NodeJS.ProcessEnv; newRun?: boolean } = {}): Promise<RunSession> {
-  const session = await RunSession.open({
-    runbookFile: file,
-    stateDir: join(dir, 'state'),
-    env: options.env ?? {},
-    killGraceMs: 200,
-    operator: 'alice',
-    varFlags: options.varFlags ?? [],
-    ...(options.newRun ? { newRun: true } : {}),
-  });
-  sessions.push(session);
-  return session;
-}
-
-type Record_ = { type: string; [key: string]: unknown };
-
-function audit(session: RunSession, type?: string): Record_[] {
-  const all = readFileSync(session.paths.audit, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Record_);
-  return type === undefined ? all : all.filter((r) => r.type === type);
-}
 
 const SETTINGS = `---\nid: settings\nvars:\n  TARGET:\n    required: true\n  DB_PASSWORD:\n    secret: true\n    env: WM_TEST_DB_PASSWORD\n---\n# S\n\n## One {#one}\n\n\`\`\`sh name=one\necho "one $TARGET" >> ran.txt\n\`\`\`\n\n## Two {#two}\n\n\`\`\`sh name=two\necho "two $TARGET" >> ran.txt\n\`\`\`\n`;
 

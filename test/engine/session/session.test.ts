@@ -3,62 +3,18 @@
  * enforced by the session whichever face asks (a TUI bug cannot get past a failed gate), every
  * transition is on disk before the block it announces starts, and decisions are recorded.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RunSession } from '../../../src/engine/session.js';
+import { describe, expect, it } from 'vitest';
+import type { RunSession } from '../../../src/engine/session.js';
 import { reduce } from '../../../src/engine/run-state.js';
-import { loadCheckpointSync } from '../../support/workspace.js';
-import type { Block, Step } from '../../../src/runbook/model.js';
+import { blockOf as find, sessionAudit as audit, loadCheckpointSync, useSessionFolder } from '../../support/workspace.js';
 import { waitFor } from '../../support/wait.js';
 
 let dir = '';
-let sessions: RunSession[] = [];
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wm-session-'));
-  sessions = [];
+const { runbook, open } = useSessionFolder('wm-session-', (made) => {
+  dir = made;
 });
-
-afterEach(async () => {
-  for (const session of sessions) await session.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function runbook(name: string, text: string): string {
-  const file = join(dir, name);
-  writeFileSync(file, text);
-  return file;
-}
-
-async function open(file: string, options: { varFlags?: string[]; operator?: string } = {}): Promise<RunSession> {
-  const session = await RunSession.open({
-    runbookFile: file,
-    stateDir: join(dir, 'state'),
-    env: {},
-    killGraceMs: 200,
-    operator: options.operator ?? 'alice',
-    varFlags: options.varFlags ?? [],
-  });
-  sessions.push(session);
-  return session;
-}
-
-function find(session: RunSession, blockId: string): { step: Step; block: Block } {
-  for (const step of session.runbook.steps) {
-    const block = step.blocks.find((b) => b.id === blockId);
-    if (block) return { step, block };
-  }
-  throw new Error(`no block ${blockId}`);
-}
-
-function audit(session: RunSession): { type: string; [key: string]: unknown }[] {
-  return readFileSync(session.paths.audit, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { type: string });
-}
 
 function counter(): string[] {
   const file = join(dir, 'counter.txt');
