@@ -12,4 +12,5 @@ export * from './processes.js';
 export * from './sshd-fleet.js';
 export * from './tmux.js';
 export * from './wait.js';
+export * from './session.js';
 export * from './workspace.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunSession, SessionEvent } from '../../../src/engine/session.js';
 import { waitFor } from '../../support/wait.js';
-import { blockOf as find, sessionAudit as audit, useSessionFolder } from '../../support/workspace.js';
+import { blockOf as find, sessionAudit as audit, useSessionFolder } from '../../support/session.js';
 
 let dir = '';
 const { runbook, open } = useSessionFolder('wm-answers-', (made) => {

@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { approveCommand } from '../../../src/cli/approve.js';
 import { RunSession } from '../../../src/engine/session.js';
-import { useSessionFolder } from '../../support/workspace.js';
+import { useSessionFolder } from '../../support/session.js';
 
 let dir = '';
 useSessionFolder('wm-approve-session-', (made) => {

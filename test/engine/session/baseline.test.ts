@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunSession } from '../../../src/engine/session.js';
-import { useSessionFolder } from '../../support/workspace.js';
+import { useSessionFolder } from '../../support/session.js';
 
 let dir = '';
 useSessionFolder('wm-baseline-session-', (made) => {

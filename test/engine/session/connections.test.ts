@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { RunSession } from '../../../src/engine/session.js';
 import { describeWithMariaDb } from '../../support/mariadb.js';
-import { useSessionFolder } from '../../support/workspace.js';
+import { useSessionFolder } from '../../support/session.js';
 
 let dir = '';
 useSessionFolder('wm-conn-session-', (made) => {

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunSession } from '../../../src/engine/session.js';
-import { useSessionFolder } from '../../support/workspace.js';
+import { useSessionFolder } from '../../support/session.js';
 
 let dir = '';
 useSessionFolder('wm-finished-', (made) => {

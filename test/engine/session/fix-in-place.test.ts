@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunSession } from '../../../src/engine/session.js';
 import { OperatorError } from '../../../src/engine/errors.js';
-import { sessionAudit as audit, useSessionFolder } from '../../support/workspace.js';
+import { sessionAudit as audit, useSessionFolder } from '../../support/session.js';
 
 let dir = '';
 const { sessions } = useSessionFolder('wm-fix-', (made) => {

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunSession } from '../../../src/engine/session.js';
-import { useSessionFolder } from '../../support/workspace.js';
+import { useSessionFolder } from '../../support/session.js';
 
 let dir = '';
 const { sessions } = useSessionFolder('wm-gate-', (made) => {

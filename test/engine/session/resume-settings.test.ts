@@ -8,7 +8,8 @@ import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunSession } from '../../../src/engine/session.js';
-import { sessionAudit as audit, loadCheckpointSync, useSessionFolder } from '../../support/workspace.js';
+import { loadCheckpointSync } from '../../support/workspace.js';
+import { sessionAudit as audit, useSessionFolder } from '../../support/session.js';
 import type { VarDecl } from '../../../src/runbook/model.js';
 
 let dir = '';

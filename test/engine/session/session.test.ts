@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunSession } from '../../../src/engine/session.js';
 import { reduce } from '../../../src/engine/run-state.js';
-import { blockOf as find, sessionAudit as audit, loadCheckpointSync, useSessionFolder } from '../../support/workspace.js';
+import { loadCheckpointSync } from '../../support/workspace.js';
+import { blockOf as find, sessionAudit as audit, useSessionFolder } from '../../support/session.js';
 import { waitFor } from '../../support/wait.js';
 
 let dir = '';
