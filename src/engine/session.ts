@@ -227,7 +227,10 @@ export class RunSession {
   readonly #fixingInPlace = new Set<string>();
   /** The runbook's `notify:` command, when it has one (docs/notify.md). */
   readonly #notifier: Notifier | null;
-  /** `waiting` was the last event told: the same wait is not told twice. */
+  /**
+   * A wait was told and the run has not moved since: the same wait is not told twice. Any other
+   * transition (a block started, an approval taken in, a step skipped) ends the wait told.
+   */
   #toldWaiting = false;
   /** The approvals being taken in (refreshApprovals), so two askers do not record one twice. */
   #intake: Promise<number> | null = null;
@@ -288,17 +291,17 @@ export class RunSession {
    */
   #notifyFor(type: string, data: Record<string, unknown>, at: string): void {
     if (!this.#notifier) return;
-    if (type === 'block-started') this.#toldWaiting = false;
     let event: NotifyEventName | undefined;
     if (type === 'block-finished' && (data.outcome === 'failure' || data.outcome === 'error'))
       event = data.role === 'check' ? 'gate-refused' : 'block-failed';
     else if (type === 'block-paused') event = 'waiting';
     else if (type === 'run-paused' && data.status === 'waiting') event = 'waiting';
     else if (type === 'run-complete') event = 'run-complete';
-    if (event === undefined) return;
-    // A fleet pause, then the face stopping at it: one wait, told once (until a block runs again).
-    if (event === 'waiting' && this.#toldWaiting) return;
+    // A fleet pause, then the face stopping at it: one wait, told once. Any other transition moved
+    // the run on, so the next wait is a new one (a skip leads to another approval= block, say).
+    const toldAlready = this.#toldWaiting;
     this.#toldWaiting = event === 'waiting';
+    if (event === undefined || (event === 'waiting' && toldAlready)) return;
     const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
     const sent: NotifyEvent = {
       event,
@@ -1460,7 +1463,7 @@ export class RunSession {
       taken += 1;
       this.notices.push(`block ${block.id} approved by ${approval.by} at ${approval.at} (content hash ${approval.hash})`);
     }
-    if (taken > 0) this.#toldWaiting = false;
+    // Each approval taken in was a transition: a wait still left is told again, with who approved.
     this.#tellApprovalWait();
     return taken;
   }

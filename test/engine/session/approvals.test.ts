@@ -91,4 +91,27 @@ describe('approvals taken in by a live session', () => {
     expect(waits[1]?.reason).toMatch(/^block drop-columns is waiting for/);
     expect(waits[1]?.reason).toContain('bob');
   });
+
+  it('tells a new approval wait on a later step after the operator skipped the step whose approval it was waiting for', async () => {
+    // Reproduced: the session remembered only that it had told "a" wait, so the wait for the next
+    // step's approval, reached by a skip (no block ran in between), was never told.
+    const file = join(dir, 'two-approvals.md');
+    writeFileSync(
+      file,
+      `---\ntitle: Two approvals\nid: two\nnotify: 'cat >> events.jsonl'\n---\n# Two approvals\n\n## Purge {#purge optional}\n\n\`\`\`sh name=purge approve=1\necho purged >> ran.txt\n\`\`\`\n\n## Drop {#drop}\n\n\`\`\`sh name=drop approve=1\necho dropped >> ran.txt\n\`\`\`\n`,
+    );
+    const session = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: {}, operator: 'alice' });
+    expect(await session.refreshApprovals()).toBe(0);
+    await session.skipStep('purge', 'nothing to purge');
+    expect(session.next()).toMatchObject({ kind: 'approval', block: { id: 'drop' } });
+    // The TUI asks again every second: still the one wait.
+    expect(await session.refreshApprovals()).toBe(0);
+    await session.close();
+
+    expect(told().map((e) => [e.event, e.step, e.block])).toEqual([
+      ['waiting', 'purge', 'purge'],
+      ['waiting', 'drop', 'drop'],
+    ]);
+    expect(told()[1]?.reason).toMatch(/^block drop is waiting for approval by someone other than alice/);
+  });
 });
