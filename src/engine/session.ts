@@ -1417,6 +1417,8 @@ export class RunSession {
   /** Close the steps whose work is all done: the session does this itself after every answer. */
   async #settle(): Promise<void> {
     for (let next = this.next(); next.kind === 'finish-step'; next = this.next()) await this.#finishStep(next.step);
+    // A skip of the last step leaves no step to close, yet it completes the run.
+    if (this.#state.status !== 'complete' && this.complete) await this.#completeRun();
     // Reaching an approve= block: an approval given while the blocks before it ran counts at once.
     if (this.next().kind === 'approval') await this.refreshApprovals();
   }
@@ -1492,10 +1494,11 @@ export class RunSession {
     }
     await this.#dispatch({ type: 'step-finished', step: step.id, at }, ['step-finished', { step: step.id }]);
     this.#emit({ type: 'step-finished', step, state: this.#stepState(step) });
-    // With --only/--skip-tag, finishing the selected steps is not finishing the run.
-    if (this.complete) {
-      await this.#dispatch({ type: 'run-status', status: 'complete', at }, ['run-complete', {}]);
-    }
+  }
+
+  /** Every step of the run is done (with --only/--skip-tag, finishing the selected ones is not enough). */
+  async #completeRun(): Promise<void> {
+    await this.#dispatch({ type: 'run-status', status: 'complete', at: new Date().toISOString() }, ['run-complete', {}]);
   }
 
   /**

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunSession } from '../../../src/engine/session.js';
-import { useSessionFolder } from '../../support/session.js';
+import { sessionAudit, useSessionFolder } from '../../support/session.js';
 
 let dir = '';
 useSessionFolder('wm-notify-session-', (made) => {
@@ -127,5 +127,29 @@ describe('the session tells the notifier', () => {
       block: null,
       reason: null,
     });
+  });
+
+  it('of the run complete when skipping its last step completes it, recorded as run-complete in the trail', async () => {
+    // Reproduced: only closing a step whose blocks ran completed the run; a skip of the last step
+    // left it "running" until close() recorded it as paused with the status complete, and nobody was told.
+    const file = join(dir, 'optional-last.md');
+    writeFileSync(
+      file,
+      `---\ntitle: Optional cleanup\nid: optional-last\nnotify: 'cat >> events.jsonl'\n---\n# Optional cleanup\n\n## Migrate {#migrate}\n\n\`\`\`sh name=migrate\necho migrated\n\`\`\`\n\n## Clean up {#cleanup optional}\n\n\`\`\`sh name=cleanup\necho cleaned >> cleaned.txt\n\`\`\`\n`,
+    );
+    const session = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: {}, operator: 'carol' });
+    const [migrate] = session.runbook.steps;
+    await session.runBlock(migrate!, migrate!.blocks[0]!);
+    await session.skipStep('cleanup', 'nothing left behind');
+    expect(session.state.status).toBe('complete');
+    expect(session.complete).toBe(true);
+    expect(session.exitCode()).toBe(0);
+    await session.close();
+
+    expect(sessionAudit(session, 'run-complete')).toHaveLength(1);
+    expect(sessionAudit(session, 'run-paused')).toEqual([]);
+    expect(sessionAudit(session, 'session-closed')).toEqual([expect.objectContaining({ status: 'complete' })]);
+    expect(events().map((e) => [e.event, e.step, e.operator])).toEqual([['run-complete', null, 'carol']]);
+    expect(existsSync(join(dir, 'cleaned.txt'))).toBe(false);
   });
 });
