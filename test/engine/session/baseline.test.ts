@@ -7,8 +7,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ExitCode } from '../../../src/engine/errors.js';
 import { RunSession } from '../../../src/engine/session.js';
-import { useSessionFolder } from '../../support/session.js';
+import { sessionAudit, useSessionFolder } from '../../support/session.js';
 
 let dir = '';
 useSessionFolder('wm-baseline-session-', (made) => {
@@ -76,5 +77,45 @@ describe('a run with a baseline', () => {
     const verify = resumed.runbook.steps[1]!;
     expect(await resumed.runBlock(verify, verify.blocks[0]!)).toMatchObject({ status: 'passed' });
     await resumed.close();
+  }, 30_000);
+
+  it('refuses a resume with another baseline, or with one where the run had none; the same one is accepted', async () => {
+    const file = join(dir, 'migration.md');
+    writeFileSync(file, BOOK);
+    const stateDir = join(dir, 'state');
+    const open = (options: { baseline?: string; newRun?: boolean } = {}) =>
+      RunSession.open({ runbookFile: file, stateDir, env: {}, operator: 'alice', ...options });
+    const rehearsals: string[] = [];
+    for (let i = 0; i < 2; i += 1) {
+      const rehearsal = await open({ newRun: true });
+      for (const step of rehearsal.runbook.steps) await rehearsal.runBlock(step, step.blocks[0]!);
+      await rehearsal.close();
+      rehearsals.push(rehearsal.state.run);
+    }
+    const [one, two] = rehearsals as [string, string];
+
+    const plain = await open({ newRun: true });
+    const migrate = plain.runbook.steps[0]!;
+    await plain.runBlock(migrate, migrate.blocks[0]!);
+    await plain.close();
+    await expect(open({ baseline: one })).rejects.toMatchObject({
+      exitCode: ExitCode.BadInput,
+      message: `run ${plain.state.run} was started with no baseline, and a run's baseline is fixed at its start: resume without --baseline to keep none, or start a new run with --new-run --baseline ${one}`,
+    });
+
+    const judged = await open({ newRun: true, baseline: one });
+    await judged.close();
+    expect(sessionAudit(judged, 'baseline-chosen')).toEqual([
+      expect.objectContaining({ rehearsal: one, from: 'run', source: one, blocks: 2, warnings: [] }),
+    ]);
+    await expect(open({ baseline: two })).rejects.toMatchObject({
+      exitCode: ExitCode.BadInput,
+      message: `run ${judged.state.run} was started with rehearsal run ${one}, and a run's baseline is fixed at its start: resume without --baseline to keep it, or start a new run with --new-run --baseline ${two}`,
+    });
+    // Refused before anything was written: the run resumes as it was, with the baseline given again too.
+    const same = await open({ baseline: one });
+    expect(same.state.run).toBe(judged.state.run);
+    expect(same.state.baseline?.run).toBe(one);
+    await same.close();
   }, 30_000);
 });
