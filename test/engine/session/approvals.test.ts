@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { approveCommand } from '../../../src/cli/approve.js';
 import { RunSession } from '../../../src/engine/session.js';
-import { useSessionFolder } from '../../support/session.js';
+import { sessionAudit, useSessionFolder } from '../../support/session.js';
 
 let dir = '';
 useSessionFolder('wm-approve-session-', (made) => {
@@ -113,5 +113,38 @@ describe('approvals taken in by a live session', () => {
       ['waiting', 'drop', 'drop'],
     ]);
     expect(told()[1]?.reason).toMatch(/^block drop is waiting for approval by someone other than alice/);
+  });
+
+  it('counts an approval given before the run reached the block as soon as it does; a stray file is told once', async () => {
+    const file = join(dir, 'contract.md');
+    writeFileSync(file, BOOK.replace('approve=2', 'approve=1'));
+    const session = await RunSession.open({ runbookFile: file, stateDir: join(dir, 'state'), env: {}, operator: 'alice' });
+    await approve(file, 'bob');
+    writeFileSync(join(session.paths.dir, 'approvals', 'stray.json'), '{"not":"an approval"}\n');
+    const [expand] = session.runbook.steps;
+    // Running the block before it reaches the approve= block: the approval is taken in at once.
+    await session.runBlock(expand!, expand!.blocks[0]!);
+    expect(session.next()).toMatchObject({ kind: 'run', block: { id: 'drop-columns' } });
+    expect(sessionAudit(session, 'block-approved')).toEqual([
+      expect.objectContaining({
+        step: 'contract',
+        block: 'drop-columns',
+        approver: 'bob',
+        contentHash: expect.stringMatching(/^[0-9a-f]{16}$/),
+        approvedAt: expect.any(String),
+        needed: 1,
+        runner: 'alice',
+      }),
+    ]);
+    expect(await session.refreshApprovals()).toBe(0);
+    const stray = session.notices.filter((n) => n.endsWith('is not an approval written by waymark approve; it counts for nothing'));
+    expect(stray).toEqual([
+      `${join(session.paths.dir, 'approvals', 'stray.json')} is not an approval written by waymark approve; it counts for nothing`,
+    ]);
+    await session.close();
+    // A closed session takes nothing in any more.
+    await approve(file, 'carol');
+    expect(await session.refreshApprovals()).toBe(0);
+    expect(told().map((e) => e.event)).toEqual(['waiting']);
   });
 });
