@@ -4,13 +4,14 @@
  * the checkpoint they go with, and what a face hears in between. The chain fields (seq's hash,
  * prev, key, mac, time) are audit.ts's and are left out here.
  */
-import { readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunSession, SessionEvent } from '../../../src/engine/session.js';
 import { loadCheckpointSync } from '../../support/workspace.js';
-import { type AuditRecord, sessionAudit, useSessionFolder } from '../../support/session.js';
+import { type AuditRecord, blockOf, sessionAudit, useSessionFolder } from '../../support/session.js';
+import { waitFor } from '../../support/wait.js';
 
 const { runbook, open } = useSessionFolder('wm-core-records-');
 
@@ -269,5 +270,115 @@ describe('a secret capture lost between sessions', () => {
     expect(resumed.state.steps[0]?.blocks[0]).toMatchObject({ status: 'pending', hash });
     expect(resumed.next()).toMatchObject({ kind: 'run', block: { id: 'make' } });
     expect(readFileSync(join(resumed.paths.dir, 'audit.jsonl'), 'utf8')).not.toContain(SECRET);
+  });
+});
+
+describe('a lock left by a session that died', () => {
+  const BOOK = `---\nid: locked\n---\n# L\n\n## One {#one}\n\n\`\`\`sh name=one\necho one >> ran.txt\n\`\`\`\n\n## Two {#two}\n\n\`\`\`sh name=two\necho two >> ran.txt\n\`\`\`\n`;
+  const lockFile = (dir: string) => join(dir, 'state', 'locked', 'lock.json');
+
+  it('is taken over, told, and recorded: before the resume record on a resume, after the start record in a new run', async () => {
+    const file = runbook('locked.md', BOOK);
+    const first = await open(file);
+    await first.answer({ kind: 'run' });
+    await first.close();
+    const folder = join(file, '..');
+    writeFileSync(lockFile(folder), 'not a lock');
+
+    const resumed = await open(file);
+    const records = said(resumed);
+    const taken = records.filter((r) => r.type === 'lock-taken-over');
+    expect(taken).toHaveLength(1);
+    const notice = taken[0]?.notice;
+    expect(notice).toEqual(expect.any(String));
+    expect(resumed.notices).toContain(notice);
+    expect(taken[0]).toEqual({ type: 'lock-taken-over', operator: 'alice', host: hostname(), run: resumed.state.run, notice });
+    expect(records.slice(-2).map((r) => r.type)).toEqual(['lock-taken-over', 'run-resumed']);
+    await resumed.close();
+
+    writeFileSync(lockFile(folder), 'not a lock');
+    const fresh = await open(file, { newRun: true });
+    expect(fresh.state.run).not.toBe(first.state.run);
+    expect(said(fresh).map((r) => r.type)).toEqual(['run-started', 'lock-taken-over']);
+    expect(fresh.notices).toContain(said(fresh)[1]?.notice);
+  });
+});
+
+describe('what a resume writes before anything runs', () => {
+  it('the checkpoint says running again and knows the resume record; the execution confirmed keeps who confirmed it', async () => {
+    const file = runbook(
+      'resume.md',
+      `---\nid: resume\n---\n# R\n\n## One {#one}\n\n\`\`\`sh confirm name=one\nexit 1\n\`\`\`\n\n\`\`\`sh name=two\ntrue\n\`\`\`\n`,
+    );
+    const first = await open(file);
+    await first.answer({ kind: 'confirm-run', automatic: true });
+    expect(first.state.steps[0]?.blocks[0]?.history?.at(-1)?.confirmed).toEqual({ by: 'alice', at: expect.any(String), automatic: true });
+    await first.close();
+    expect(loadCheckpointSync(first.paths.dir).status).toBe('failed');
+
+    const resumed = await open(file);
+    const onDisk = loadCheckpointSync(resumed.paths.dir);
+    expect(onDisk.status).toBe('running');
+    expect(onDisk.auditHead?.seq).toBe(sessionAudit(resumed).at(-1)?.seq);
+    expect(sessionAudit(resumed).at(-1)?.type).toBe('run-resumed');
+  });
+
+  it('a block that was running when its session died is found interrupted: told, recorded, and waits for a decision', async () => {
+    const file = runbook(
+      'died.md',
+      `---\nid: died\n---\n# D\n\n## Work {#work}\n\n\`\`\`sh name=long\necho $$ > long.pid\nsleep 30\n\`\`\`\n`,
+    );
+    const first = await open(file);
+    const { step, block } = blockOf(first, 'long');
+    const running = first.runBlock(step, block);
+    const folder = join(file, '..');
+    await waitFor(() => existsSync(join(folder, 'long.pid')), { timeout: 10_000, what: 'the block writing its pid file' });
+    // The run's folder as a session that died here would have left it: the block started, nothing after.
+    const died = join(folder, 'died-copy');
+    cpSync(first.paths.dir, died, { recursive: true });
+    first.cancel();
+    await running;
+    await first.close();
+    rmSync(first.paths.dir, { recursive: true });
+    cpSync(died, first.paths.dir, { recursive: true });
+
+    const resumed = await open(file);
+    const found = said(resumed).filter((r) => r.type === 'interrupted-found');
+    expect(found).toEqual([
+      {
+        type: 'interrupted-found',
+        operator: 'alice',
+        host: hostname(),
+        run: first.state.run,
+        kind: 'interrupted',
+        step: 'work',
+        block: 'long',
+        message: expect.stringContaining('long'),
+      },
+    ]);
+    expect(resumed.notices).toContain(found[0]?.message);
+    expect(said(resumed).filter((r) => r.type === 'drift')).toEqual([]);
+    expect(resumed.state.steps[0]?.blocks[0]?.status).toBe('interrupted');
+    expect(resumed.next()).toMatchObject({ kind: 'interrupted', block: { id: 'long' } });
+    expect(loadCheckpointSync(resumed.paths.dir).steps[0]?.blocks[0]?.status).toBe('interrupted');
+  });
+
+  it('a run that current.json names but that was abandoned is not resumed: a new run starts, and the old one is left as it was', async () => {
+    const file = runbook('gone.md', `---\nid: gone\n---\n# G\n\n## One {#one}\n\n\`\`\`sh name=one\necho one >> ran.txt\n\`\`\`\n`);
+    const first = await open(file);
+    await first.close();
+    const second = await open(file, { newRun: true });
+    await second.close();
+    const current = join(file, '..', 'state', 'gone', 'current.json');
+    writeFileSync(current, JSON.stringify({ runId: first.state.run }));
+    const trail = readFileSync(first.paths.audit, 'utf8');
+
+    const third = await open(file);
+    expect(third.resumed).toBe(false);
+    expect(third.state.run).not.toBe(first.state.run);
+    expect(third.state.run).not.toBe(second.state.run);
+    expect(said(third).map((r) => r.type)).toEqual(['run-started']);
+    expect(readFileSync(first.paths.audit, 'utf8')).toBe(trail);
+    expect(loadCheckpointSync(first.paths.dir).status).toBe('abandoned');
   });
 });

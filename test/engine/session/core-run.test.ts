@@ -5,6 +5,8 @@
  * opens from the run (where, and with which variables: never a secret).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { RunSession as Session } from '../../../src/engine/session.js';
+import type { VarDecl } from '../../../src/runbook/model.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type RunSession, type SessionEvent, runStatusFor } from '../../../src/engine/session.js';
@@ -13,7 +15,7 @@ import { blockOf, sessionAudit, useSessionFolder } from '../../support/session.j
 import { waitFor } from '../../support/wait.js';
 
 let dir = '';
-const { runbook, open } = useSessionFolder('wm-core-run-', (made) => {
+const { runbook, open, sessions } = useSessionFolder('wm-core-run-', (made) => {
   dir = made;
 });
 
@@ -56,6 +58,9 @@ describe('a block in flight', () => {
     await waitFor(() => existsSync(join(dir, 'long.pid')), { timeout: 10_000, what: 'the block writing its pid file' });
     expect(session.busy).toBe(true);
     expect(session.executedHere(block)).toBe(true);
+    // While it runs, the only answer is to stop: another block is refused.
+    expect(session.decisions().choices.map((c) => c.kind)).toEqual(['stop']);
+    await expect(session.answer({ kind: 'run' })).rejects.toMatchObject({ exitCode: 2 });
     const output = () => events.flatMap((e) => (e.type === 'output' ? [`${e.block.id}:${e.stream}:${e.chunk.toString()}`] : [])).join('');
     await waitFor(() => output() !== '', { timeout: 10_000, what: 'the block streaming its first line' });
     expect(output()).toBe('long:stdout:started with ••••\n');
@@ -129,5 +134,48 @@ describe('the shell an operator opens from the run', () => {
     await session.answer({ kind: 'run' });
     expect(session.shownValues()).toEqual({ TOKEN: '••••', TARGET: 'testbed', COUNT: '3', DERIVED: expect.not.stringContaining(SECRET) });
     expect(session.shellSetting({})).toEqual({ cwd: dir, env: { TARGET: 'testbed', COUNT: '3' } });
+  });
+});
+
+describe('what a block runs with', () => {
+  it("a foreach step's value, a captured value and the run's variables; the runbook's timeout ends a block that runs past it", async () => {
+    const file = runbook(
+      'with.md',
+      `---\nid: with\ntimeout: 1s\nvars:\n  RELEASE:\n    default: run-wide\n  SITE:\n    default: lab\n---\n# W\n\n## Make {#make}\n\n\`\`\`sh name=make capture=BUILD\necho build-7\n\`\`\`\n\n## Deploy {#deploy foreach=RELEASE:ocata,pike}\n\n\`\`\`sh name=deploy\necho "$RELEASE $SITE $BUILD" >> ran.txt\n\`\`\`\n\n## Hang {#hang}\n\n\`\`\`sh name=hang\nsleep 30\n\`\`\`\n`,
+    );
+    const session = await open(file);
+    for (let i = 0; i < 3; i += 1) expect(await session.answer({ kind: 'run' })).toMatchObject({ status: 'passed' });
+    expect(readFileSync(join(dir, 'ran.txt'), 'utf8')).toBe('ocata lab build-7\npike lab build-7\n');
+    const hung = await session.answer({ kind: 'run' });
+    expect(hung).toMatchObject({ id: 'hang', status: 'failed' });
+    expect(hung?.reason).toMatch(/timed out|timeout/);
+  });
+});
+
+describe('secrets asked for at the start', () => {
+  it('the prompt asks only for the secrets nothing gave, and not at all when every one was given', async () => {
+    const file = runbook(
+      'ask.md',
+      `---\nid: ask\nvars:\n  DB_PASSWORD:\n    secret: true\n    env: WM_TEST_DB_PASSWORD\n  API_TOKEN:\n    secret: true\n---\n# A\n\n## One {#one}\n\n\`\`\`sh name=one\necho "$DB_PASSWORD $API_TOKEN" >> ran.txt\n\`\`\`\n`,
+    );
+    const asked: string[][] = [];
+    const askSecrets = async (secrets: VarDecl[]): Promise<Record<string, string>> => {
+      asked.push(secrets.map((s) => s.name));
+      return Object.fromEntries(secrets.map((s) => [s.name, `typed-${s.name}`]));
+    };
+    const opened = async (env: NodeJS.ProcessEnv, newRun: boolean) => {
+      const session = await Session.open({ runbookFile: file, stateDir: join(dir, 'state'), env, operator: 'alice', askSecrets, newRun });
+      sessions.push(session);
+      return session;
+    };
+    const first = await opened({ WM_TEST_DB_PASSWORD: 'from-env' }, false);
+    expect(asked).toEqual([['API_TOKEN']]);
+    await first.answer({ kind: 'run' });
+    expect(readFileSync(join(dir, 'ran.txt'), 'utf8')).toBe('from-env typed-API_TOKEN\n');
+    await first.close();
+
+    const second = await opened({ WM_TEST_DB_PASSWORD: 'from-env', API_TOKEN: 'env-token' }, true);
+    expect(asked).toEqual([['API_TOKEN']]);
+    expect(second.vars.values).toMatchObject({ DB_PASSWORD: 'from-env', API_TOKEN: 'env-token' });
   });
 });
