@@ -197,6 +197,7 @@ describe('decisions as they are recorded', () => {
 
     // The command a confirmation shows names the variable; the record says who confirmed it, not automatically.
     expect(session.describeBlock(session.runbook.steps[1]!.blocks[1]!)).toBe('echo "apply $TOKEN"');
+    expect(session.decisions().command).toBe('echo "apply $TOKEN"');
     expect(session.mask(`key ${SECRET}.`)).toBe('key ••••.');
     await session.answer({ kind: 'confirm-run' });
     expect(said(session).filter((r) => r.type === 'block-confirmed')).toEqual([

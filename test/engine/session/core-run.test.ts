@@ -4,7 +4,7 @@
  * return, what they leave in the trail, what is refused after them), and the shell an operator
  * opens from the run (where, and with which variables: never a secret).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { RunSession as Session } from '../../../src/engine/session.js';
 import type { VarDecl } from '../../../src/runbook/model.js';
 import { join } from 'node:path';
@@ -44,7 +44,7 @@ describe('the run status each next action means', () => {
   });
 });
 
-const LONG = `---\nid: long\nvars:\n  TOKEN:\n    secret: true\n    default: ${SECRET}\n---\n# L\n\n## Work {#work}\n\n\`\`\`sh name=long\necho "started with $TOKEN"\necho $$ > long.pid\nsleep 30\n\`\`\`\n\n\`\`\`sh name=after\necho after >> ran.txt\n\`\`\`\n`;
+const LONG = `---\nid: long\nvars:\n  TOKEN:\n    secret: true\n    default: ${SECRET}\n---\n# L\n\n## Work {#work}\n\n\`\`\`sh name=long\necho "started with $TOKEN"\necho $$ > long.pid\n[ -e done ] || sleep 30\n\`\`\`\n\n\`\`\`sh name=after\necho after >> ran.txt\n\`\`\`\n`;
 
 describe('a block in flight', () => {
   it('streams its output masked as it comes, is busy until it ends; a cancel interrupts it, and nothing is running to cancel after', async () => {
@@ -79,6 +79,9 @@ describe('a block in flight', () => {
     // Not stopped: the interrupted block may be run again.
     expect(session.next()).toMatchObject({ kind: 'interrupted', block: { id: 'long' } });
     expect(session.decisions().choices.map((c) => c.kind)).toContain('rerun');
+    // Run again as a face calls it: a second execution of the same block.
+    writeFileSync(join(dir, 'done'), '');
+    expect(await session.runBlock(step, block)).toMatchObject({ id: 'long', status: 'passed', executions: 2 });
   });
 
   it('the answer stop cancels the running block and refuses every later answer with exit 130, naming it; nothing more runs', async () => {
@@ -119,21 +122,38 @@ describe('a block in flight', () => {
 });
 
 describe('the shell an operator opens from the run', () => {
-  const BOOK = `---\nid: shell\nvars:\n  TOKEN:\n    secret: true\n    env: WM_TEST_TOKEN\n  TARGET:\n    default: testbed\n---\n# S\n\n## Count {#count}\n\n\`\`\`sh name=count capture=COUNT\necho 3\n\`\`\`\n\n\`\`\`sh name=derive capture=DERIVED\necho "derived-$TOKEN"\n\`\`\`\n\n## Last {#last}\n\n\`\`\`sh name=last\ntrue\n\`\`\`\n`;
+  const BOOK = `---\nid: shell\nvars:\n  TOKEN:\n    secret: true\n    env: WM_TEST_TOKEN\n  TARGET:\n    default: testbed\n  REGION:\n    env: WM_TEST_REGION\n    default: north\n---\n# S\n\n## Count {#count}\n\n\`\`\`sh name=count capture=COUNT\necho 3\n\`\`\`\n\n\`\`\`sh name=derive capture=DERIVED\necho "derived-$TOKEN"\n\`\`\`\n\n## Last {#last}\n\n\`\`\`sh name=last\ntrue\n\`\`\`\n`;
 
   it("opens in the runbook's folder with the run's plain variables and captures, and no secret under its name or its environment variable", async () => {
     const env = { WM_TEST_TOKEN: SECRET };
     const file = runbook('shell.md', BOOK);
     const session = await open(file, { env });
-    const base = { PATH: '/usr/bin:/bin', HOME: '/home/alice', TOKEN: 'left from before', WM_TEST_TOKEN: SECRET, TARGET: 'from the face' };
-    expect(session.shellSetting(base)).toEqual({ cwd: dir, env: { PATH: '/usr/bin:/bin', HOME: '/home/alice', TARGET: 'testbed' } });
+    const base = {
+      PATH: '/usr/bin:/bin',
+      HOME: '/home/alice',
+      TOKEN: 'left from before',
+      WM_TEST_TOKEN: SECRET,
+      TARGET: 'from the face',
+      WM_TEST_REGION: 'south',
+    };
+    // A plain variable's environment source stays; the variable itself is the run's value.
+    expect(session.shellSetting(base)).toEqual({
+      cwd: dir,
+      env: { PATH: '/usr/bin:/bin', HOME: '/home/alice', TARGET: 'testbed', WM_TEST_REGION: 'south', REGION: 'north' },
+    });
     // The face's own environment is not changed.
     expect(base.TOKEN).toBe('left from before');
 
     await session.answer({ kind: 'run' });
     await session.answer({ kind: 'run' });
-    expect(session.shownValues()).toEqual({ TOKEN: '••••', TARGET: 'testbed', COUNT: '3', DERIVED: expect.not.stringContaining(SECRET) });
-    expect(session.shellSetting({})).toEqual({ cwd: dir, env: { TARGET: 'testbed', COUNT: '3' } });
+    expect(session.shownValues()).toEqual({
+      TOKEN: '••••',
+      TARGET: 'testbed',
+      REGION: 'north',
+      COUNT: '3',
+      DERIVED: expect.not.stringContaining(SECRET),
+    });
+    expect(session.shellSetting({})).toEqual({ cwd: dir, env: { TARGET: 'testbed', REGION: 'north', COUNT: '3' } });
   });
 });
 
