@@ -383,3 +383,22 @@ describe('what a resume writes before anything runs', () => {
     expect(loadCheckpointSync(first.paths.dir).status).toBe('abandoned');
   });
 });
+
+describe('a long run keeps its checkpoint snapshot fresh', () => {
+  it('after 200 transitions the snapshot is rewritten while the session is open, so a resume does not replay them all', async () => {
+    const session = await open(
+      runbook('many.md', `---\nid: many\n---\n# M\n\n## List {#list}\n\n- [ ] the first thing\n- [ ] the second thing\n`),
+    );
+    const item = session.runbook.steps[0]!.checklist[0]!.id;
+    const snapshotSeq = () => (JSON.parse(readFileSync(session.paths.checkpoint, 'utf8')) as { journalSeq?: number }).journalSeq ?? 0;
+    for (let i = 0; i < 99; i += 1) {
+      await session.tick('list', item);
+      await session.tick('list', item, { ticked: false });
+    }
+    expect(snapshotSeq()).toBe(0);
+    await session.tick('list', item);
+    await session.tick('list', item, { ticked: false });
+    expect(snapshotSeq()).toBe(200);
+    expect(loadCheckpointSync(session.paths.dir).steps[0]?.ticked).toEqual({});
+  });
+});
