@@ -8,12 +8,12 @@ import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunSession, SessionEvent } from '../../../src/engine/session.js';
+import { RunSession as Session, type RunSession, type SessionEvent } from '../../../src/engine/session.js';
 import { loadCheckpointSync } from '../../support/workspace.js';
 import { type AuditRecord, blockOf, sessionAudit, useSessionFolder } from '../../support/session.js';
 import { waitFor } from '../../support/wait.js';
 
-const { runbook, open } = useSessionFolder('wm-core-records-');
+const { runbook, open, sessions } = useSessionFolder('wm-core-records-');
 
 const SECRET = 'tok-very-secret-123';
 
@@ -400,5 +400,30 @@ describe('a long run keeps its checkpoint snapshot fresh', () => {
     await session.tick('list', item, { ticked: false });
     expect(snapshotSeq()).toBe(200);
     expect(loadCheckpointSync(session.paths.dir).steps[0]?.ticked).toEqual({});
+  });
+});
+
+describe('the baseline a new run starts with', () => {
+  it("is recorded with the rehearsal's figures as lists, as they were given", async () => {
+    const file = runbook('base.md', `---\nid: base\n---\n# B\n\n## One {#one}\n\n\`\`\`sh name=one\necho one\n\`\`\`\n`);
+    const rehearsal = await open(file);
+    await rehearsal.answer({ kind: 'run' });
+    await rehearsal.close();
+    const session = await Session.open({
+      runbookFile: file,
+      stateDir: join(file, '..', 'state'),
+      env: {},
+      operator: 'alice',
+      newRun: true,
+      baseline: rehearsal.state.run,
+    });
+    sessions.push(session);
+    const chosen = said(session).filter((r) => r.type === 'baseline-chosen');
+    expect(chosen).toHaveLength(1);
+    expect(chosen[0]).toMatchObject({ rehearsal: rehearsal.state.run, from: 'run', blocks: 1, warnings: [] });
+    const kept = chosen[0]?.baseline as { run: string; blocks: unknown[] };
+    expect(Array.isArray(kept.blocks)).toBe(true);
+    expect(kept.blocks).toHaveLength(1);
+    expect(kept.blocks).toEqual(session.state.baseline?.blocks);
   });
 });
