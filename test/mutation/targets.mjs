@@ -25,6 +25,8 @@ export const TARGETS = {
     'test/engine/session/answers.test.ts',
     'test/engine/session/resume-settings.test.ts',
     'test/engine/session/open-close.test.ts',
+    'test/engine/session/core-records.test.ts',
+    'test/engine/session/core-run.test.ts',
     'test/engine/vars.test.ts',
   ],
   'engine/plan.ts': ['test/engine/plan/*.test.ts', 'test/engine/decisions/*.test.ts', 'test/engine/reconcile/*.test.ts'],
