@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { formatDiagnostic, lintOnDisk } from '../runbook/lint.js';
 import { composeRunbook } from '../runbook/compose.js';
+import { RunbookReads } from '../runbook/reads.js';
 import type { Diagnostic } from '../runbook/model.js';
 import { fleetFindings } from '../engine/fleet-lint.js';
 import { ExitCode, UsageError } from '../engine/errors.js';
@@ -21,16 +22,20 @@ remove that folder to make lint ask Ansible again (docs/fleet.md).`;
 export async function lintCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
   const { values, positionals } = parseOptions(argv);
   if (positionals.length === 0) throw new UsageError(`lint needs at least one runbook file\n\n${lintHelp}`);
-  const findings = (await Promise.all(positionals.map((file) => lintWithFleet(file, values['allow-outside-includes'] ?? false)))).flat();
+  // One invocation reads each file once, however many of its runbooks are siblings of each other.
+  const reads = new RunbookReads();
+  const findings = (
+    await Promise.all(positionals.map((file) => lintWithFleet(file, values['allow-outside-includes'] ?? false, reads)))
+  ).flat();
   if (values.json) out.write(`${JSON.stringify(findings, null, 2)}\n`);
   else for (const finding of findings) out.write(`${formatDiagnostic(finding)}\n`);
   return findings.some((f) => f.severity === 'error') ? ExitCode.BadInput : ExitCode.Complete;
 }
 
 /** A runbook's findings, with what its inventory says about its fleet blocks (docs/fleet.md). */
-async function lintWithFleet(file: string, allowOutsideRoot: boolean): Promise<Diagnostic[]> {
-  const runbook = composeRunbook(file, { allowOutsideRoot });
-  const found = lintOnDisk(runbook);
+async function lintWithFleet(file: string, allowOutsideRoot: boolean, reads: RunbookReads): Promise<Diagnostic[]> {
+  const runbook = composeRunbook(file, { allowOutsideRoot, reads });
+  const found = lintOnDisk(runbook, reads);
   // An unreadable or broken runbook says so first; its fleet is not worth asking Ansible about.
   if (found.some((d) => d.severity === 'error')) return found;
   return [...found, ...(await fleetFindings(runbook))].sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));

@@ -6,6 +6,7 @@
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { ExitCode, OperatorError, UsageError } from '../engine/errors.js';
 import { commonOptions, optionError } from './options.js';
 import { inertOutput } from './output.js';
@@ -111,6 +112,10 @@ declare const WAYMARK_COMMAND_SCRIPTS: string[] | undefined;
  */
 async function loadCommand(name: string, load: () => Promise<{ run: Command; help: string }>): Promise<{ run: Command; help: string }> {
   if (typeof WAYMARK_COMMAND_SCRIPTS === 'undefined' || !WAYMARK_COMMAND_SCRIPTS.includes(name)) return load();
+  // A command is over in a few hundred milliseconds: V8's optimizing compiler, started early for
+  // its loops, spends more than it saves. A larger interrupt budget tiers code up later. Set before
+  // the script is compiled, so its code cache is made and checked under the same flags.
+  setFlagsFromString('--interrupt-budget=500000');
   const { runCachedScript } = await import('./code-cache.js');
   return runCachedScript<{ run: Command; help: string }>(fileURLToPath(new URL(`${name}.vm.js`, import.meta.url)), name, 'at-exit');
 }

@@ -21,7 +21,7 @@ export async function fleetFindings(runbook: Runbook): Promise<Diagnostic[]> {
   // Loaded only for a runbook with fleet blocks: the fleet executor brings child_process, net and
   // more, which linting any other runbook never needs (bench/RESULTS.md, lint-corpus).
   const [{ ansibleAvailable }, { ANSIBLE_PACKAGE_HINT, matchHosts }, { readInventoryForLint }] = await Promise.all([
-    import('./exec/fleet/ansible.js'),
+    import('./exec/fleet/ansible-available.js'),
     import('./exec/fleet/inventory.js'),
     import('./exec/fleet/inventory-cache.js'),
   ]);

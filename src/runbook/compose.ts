@@ -3,20 +3,23 @@
  * steps are merged phase by phase (`phase=N`), services within a phase in dependency order
  * (`after:`). The result is one ordinary Runbook, so the engine never knows it was composed.
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Diagnostic, Runbook, Step, VarDecl } from './model.js';
 import { parseRunbook } from './parse.js';
+import { RunbookReads } from './reads.js';
 
 /** How to read a runbook and its includes. */
 export interface ComposeOptions {
   /** Allow includes outside the top runbook's folder (`--allow-outside-includes`). */
   allowOutsideRoot?: boolean;
+  /** The command's reads, when it reads a file more than once (lint); otherwise each file is read afresh. */
+  reads?: RunbookReads;
 }
 
-function readRunbookFile(file: string): Runbook | Diagnostic {
+function readRunbookFile(file: string, reads: RunbookReads): Runbook | Diagnostic {
   try {
-    return parseRunbook(readFileSync(file, 'utf8'), file);
+    return parseRunbook(reads.text(file), file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
@@ -63,7 +66,8 @@ function shortChain(names: string[]): string[] {
 
 /** Read a runbook and everything it includes, composed into one. Never throws. */
 export function composeRunbook(file: string, options: ComposeOptions = {}): Runbook {
-  const top = readRunbookFile(file);
+  const reads = options.reads ?? new RunbookReads();
+  const top = readRunbookFile(file, reads);
   if (isDiagnostic(top)) {
     return { ...parseRunbook('', file), diagnostics: [top] };
   }
@@ -103,7 +107,7 @@ export function composeRunbook(file: string, options: ComposeOptions = {}): Runb
       // A fragment included twice (two services share it) is composed once.
       if (seen.has(real)) continue;
       seen.add(real);
-      const fragment = readRunbookFile(shown);
+      const fragment = readRunbookFile(shown, reads);
       if (isDiagnostic(fragment)) {
         report(`include ${include.path}: ${fragment.message}`, 'include-unreadable');
         continue;

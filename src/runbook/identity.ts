@@ -4,10 +4,10 @@
  * glance/upgrade.md, or `a b.md` and `a-b.md`) are two runbooks and never share a run.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Diagnostic, Runbook } from './model.js';
 import { parseFrontMatter, sliceFrontMatter } from './front-matter.js';
+import { RunbookReads } from './reads.js';
 
 /** A runbook's identity, and the state folder it owns. */
 export interface RunbookIdentity {
@@ -23,19 +23,19 @@ export interface RunbookIdentity {
 const READABLE_LENGTH = 60;
 
 /** The path with symlinks resolved; a file that cannot be resolved (already reported when it was read) keeps its absolute path. */
-export function canonicalPath(file: string): string {
+export function canonicalPath(file: string, reads: RunbookReads = new RunbookReads()): string {
   try {
     // The system's realpath: one call, where node's own lstats every component (lint compares each
     // runbook with every sibling, so this was most of a corpus lint's file-system time).
-    return realpathSync.native(file);
+    return reads.realPath(file);
   } catch {
-    return join(realDir(dirname(file)), basename(file));
+    return join(realDir(dirname(file), reads), basename(file));
   }
 }
 
-function realDir(dir: string): string {
+function realDir(dir: string, reads: RunbookReads): string {
   try {
-    return realpathSync.native(dir);
+    return reads.realPath(dir);
   } catch {
     return dir;
   }
@@ -58,24 +58,25 @@ export function runbookIdentity(runbook: Runbook): RunbookIdentity {
  * id would claim one state folder (the second is refused when it opens it); an error here says so
  * before anything runs. Siblings that cannot be read or parsed are their own lint's business.
  */
-export function sharedIdDiagnostics(runbook: Runbook): Diagnostic[] {
+export function sharedIdDiagnostics(runbook: Runbook, reads: RunbookReads = new RunbookReads()): Diagnostic[] {
   if (runbook.idLine === undefined) return [];
   const dir = dirname(runbook.file);
   let names: string[];
   try {
-    names = readdirSync(dir, { withFileTypes: true })
+    names = reads
+      .entries(dir)
       .filter((entry) => (entry.isFile() || entry.isSymbolicLink()) && /\.(md|markdown)$/i.test(entry.name))
       .map((entry) => entry.name)
       .sort();
   } catch {
     return [];
   }
-  const self = canonicalPath(runbook.file);
+  const self = canonicalPath(runbook.file, reads);
   const found: Diagnostic[] = [];
   for (const name of names) {
     const other = join(dir, name);
-    if (canonicalPath(other) === self) continue;
-    const line = idLineOf(other, runbook.id);
+    if (canonicalPath(other, reads) === self) continue;
+    const line = idLineOf(other, runbook.id, reads);
     if (line === undefined) continue;
     found.push({
       file: runbook.file,
@@ -89,10 +90,10 @@ export function sharedIdDiagnostics(runbook: Runbook): Diagnostic[] {
 }
 
 /** The line of `file`'s front matter `id:` when it is `id`. */
-function idLineOf(file: string, id: string): number | undefined {
+function idLineOf(file: string, id: string, reads: RunbookReads): number | undefined {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = reads.text(file);
   } catch {
     return undefined;
   }

@@ -4,6 +4,7 @@ import { patternShape } from './pattern.js';
 import { composeRunbook, type ComposeOptions } from './compose.js';
 import { interpolate, parseConnectionUrl, referencedVars } from './connection.js';
 import { sharedIdDiagnostics } from './identity.js';
+import type { RunbookReads } from './reads.js';
 import { sqlParameters } from './sql-parameters.js';
 import { checkCaptures } from './capture-lint.js';
 
@@ -160,8 +161,8 @@ export function lintRunbook(runbook: Runbook): Diagnostic[] {
 }
 
 /** lintRunbook, plus what only the runbook's folder can show: another runbook there with the same `id:`. */
-export function lintOnDisk(runbook: Runbook): Diagnostic[] {
-  return [...lintRunbook(runbook), ...sharedIdDiagnostics(runbook)].sort((a, b) => a.line - b.line);
+export function lintOnDisk(runbook: Runbook, reads?: RunbookReads): Diagnostic[] {
+  return [...lintRunbook(runbook), ...sharedIdDiagnostics(runbook, reads)].sort((a, b) => a.line - b.line);
 }
 
 /** Read, compose (includes) and lint one runbook. An unreadable file is itself a finding. */

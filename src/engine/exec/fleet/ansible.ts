@@ -12,7 +12,6 @@
  * So per-host outcomes come from the events only; the exit code and whether any host was heard of only
  * tell whether Ansible ran the play at all.
  */
-import { accessSync, constants } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,6 +24,9 @@ import { BatchEvents, parseDetail, type HostResult } from './events.js';
 import { ANSIBLE_PACKAGE_HINT } from './inventory.js';
 import { extraVarsText, limitText, playbookText } from './playbook.js';
 import { PLUGIN_FILES, pluginSources } from './plugins.js';
+import { ansibleAvailable } from './ansible-available.js';
+
+export { ansibleAvailable } from './ansible-available.js';
 
 export type { HostResult } from './events.js';
 
@@ -97,20 +99,6 @@ const RAN_EXIT_CODES = new Set([0, 2, 4]);
 /** The private folders' names: the prefix, then the pid of the waymark that made it. */
 const FOLDER_PREFIX = 'waymark-fleet-';
 const MAX_DETAIL_BYTES = 8 * 1024 * 1024;
-
-/** True when ansible-playbook is an executable on PATH (no process is started). */
-export async function ansibleAvailable(): Promise<boolean> {
-  for (const folder of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (folder === '') continue;
-    try {
-      accessSync(path.join(folder, 'ansible-playbook'), constants.X_OK);
-      return true;
-    } catch {
-      // Not in this folder: look in the next.
-    }
-  }
-  return false;
-}
 
 /** Run the block's script on every host of the batch; never throws for what the runbook, the inventory or the hosts cause. */
 export async function runBatch(request: BatchRequest): Promise<BatchOutcome> {
