@@ -3,7 +3,7 @@
  * patterns resolved against them (inventory/manager.py of ansible-core 2.14, re-read here so that
  * lint and batch planning do not start Ansible once per pattern).
  */
-import { execFile, type ExecFileException } from 'node:child_process';
+import type { ExecFileException } from 'node:child_process';
 import path from 'node:path';
 
 /** Where the fleet's hosts come from and how they are grouped. */
@@ -28,6 +28,10 @@ export async function readInventory(
   options: { signal?: AbortSignal; cwd?: string } = {},
 ): Promise<Inventory | { error: string }> {
   const cwd = options.cwd ?? process.cwd();
+  // Loaded here, not with the module: lint imports this module for every fleet runbook, and with a
+  // warm inventory cache it never starts ansible-inventory; child_process brings net, dgram and the
+  // stream classes with it (bench/RESULTS.md, lint-corpus).
+  const { execFile } = await import('node:child_process');
   const output = await new Promise<{ stdout: string; stderr: string; failure?: ExecFileException }>((resolve) => {
     execFile(
       'ansible-inventory',
