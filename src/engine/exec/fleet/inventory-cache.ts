@@ -9,10 +9,10 @@
  * hosts can change without the file changing, so Ansible is always asked. A run never uses this.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
-import { assertNotSymlink, ensureDir, readFileNoFollow, StateLinkError, writeFileAtomic } from '../../../state/atomic.js';
+import { ensureDir, readFileNoFollowSync, StateLinkError, writeFileAtomic } from '../../../state/atomic.js';
 import { type Inventory, readInventory } from './inventory.js';
 
 /** The cache entry's format; a new one makes old entries unreachable. */
@@ -41,8 +41,10 @@ export async function readInventoryForLint(file: string, options: { cwd: string 
   let refused: string | undefined;
   try {
     // O_NOFOLLOW guards the entry's own name only: a linked folder would be read through.
-    await assertNotSymlink(folder);
-    const remembered = parseEntry(file, await readFileNoFollow(entry));
+    // Read synchronously: each await here was a trip through libuv's thread pool, which on a busy
+    // machine made lint wait more than it read (bench/RESULTS.md, lint-corpus).
+    if (lstatSync(folder, { throwIfNoEntry: false })?.isSymbolicLink()) throw new StateLinkError(folder, 'is a symbolic link');
+    const remembered = parseEntry(file, readFileNoFollowSync(entry));
     if (remembered !== undefined) return { inventory: remembered };
   } catch (error) {
     if (error instanceof StateLinkError)
