@@ -22,6 +22,7 @@ export const TARGETS = {
     'test/engine/session/connections.test.ts',
     'test/engine/session/baseline.test.ts',
     'test/engine/session/fleet.test.ts',
+    'test/engine/session/fleet-answers.test.ts',
     'test/engine/session/answers.test.ts',
     'test/engine/session/resume-settings.test.ts',
     'test/engine/session/open-close.test.ts',
