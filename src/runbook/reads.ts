@@ -7,57 +7,43 @@
 import { type Dirent, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 
+/** What one read gave: its value, or the error it threw (thrown again at each later ask). */
+type Outcome<T> = { value: T } | { error: unknown };
+
 /** One command's reads of runbook files and folders; what failed fails again the same way. */
 export class RunbookReads {
-  readonly #texts = new Map<string, { text: string } | { error: unknown }>();
-  readonly #folders = new Map<string, { entries: Dirent[] } | { error: unknown }>();
-  readonly #canonical = new Map<string, { path: string } | { error: unknown }>();
+  readonly #texts = new Map<string, Outcome<string>>();
+  readonly #folders = new Map<string, Outcome<Dirent[]>>();
+  readonly #canonical = new Map<string, Outcome<string>>();
 
   /** The file's text (UTF-8); throws what readFileSync throws. */
   text(file: string): string {
-    const key = resolve(file);
-    let read = this.#texts.get(key);
-    if (read === undefined) {
-      try {
-        read = { text: readFileSync(file, 'utf8') };
-      } catch (error) {
-        read = { error };
-      }
-      this.#texts.set(key, read);
-    }
-    if ('error' in read) throw read.error;
-    return read.text;
+    return once(this.#texts, file, () => readFileSync(file, 'utf8'));
   }
 
   /** The folder's entries; throws what readdirSync throws. */
   entries(dir: string): Dirent[] {
-    const key = resolve(dir);
-    let listed = this.#folders.get(key);
-    if (listed === undefined) {
-      try {
-        listed = { entries: readdirSync(dir, { withFileTypes: true }) };
-      } catch (error) {
-        listed = { error };
-      }
-      this.#folders.set(key, listed);
-    }
-    if ('error' in listed) throw listed.error;
-    return listed.entries;
+    return once(this.#folders, dir, () => readdirSync(dir, { withFileTypes: true }));
   }
 
   /** The system's realpath of the file; throws what realpathSync.native throws. */
   realPath(file: string): string {
-    const key = resolve(file);
-    let found = this.#canonical.get(key);
-    if (found === undefined) {
-      try {
-        found = { path: realpathSync.native(file) };
-      } catch (error) {
-        found = { error };
-      }
-      this.#canonical.set(key, found);
-    }
-    if ('error' in found) throw found.error;
-    return found.path;
+    return once(this.#canonical, file, () => realpathSync.native(file));
   }
+}
+
+/** `read()` the first time `path` (resolved) is asked of `seen`; its value or its error after that. */
+function once<T>(seen: Map<string, Outcome<T>>, path: string, read: () => T): T {
+  const key = resolve(path);
+  let outcome = seen.get(key);
+  if (outcome === undefined) {
+    try {
+      outcome = { value: read() };
+    } catch (error) {
+      outcome = { error };
+    }
+    seen.set(key, outcome);
+  }
+  if ('error' in outcome) throw outcome.error;
+  return outcome.value;
 }
