@@ -26,8 +26,6 @@ import { extraVarsText, limitText, playbookText } from './playbook.js';
 import { PLUGIN_FILES, pluginSources } from './plugins.js';
 import { ansibleAvailable } from './ansible-available.js';
 
-export { ansibleAvailable } from './ansible-available.js';
-
 export type { HostResult } from './events.js';
 
 /** One batch of a fleet block: which hosts, what to run there, and where the results go. */

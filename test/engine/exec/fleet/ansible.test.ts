@@ -3,9 +3,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ansibleAvailable } from '../../../../src/engine/exec/fleet/ansible-available.js';
 import {
   ANSIBLE_MISSING,
-  ansibleAvailable,
   runBatch,
   type BatchOutcome,
   type BatchRequest,
