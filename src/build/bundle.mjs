@@ -138,12 +138,19 @@ const tuiOnlyInScript = {
 /** Commands main.js runs from a script of their own with the code cache (route.ts), not from the module chunks. */
 const COMMAND_SCRIPTS = ['lint', 'status', 'plan'];
 
+/** Every command route.ts loads on demand, each the module src/cli/NAME.ts. */
+const COMMANDS = ['lint', 'list', 'run', 'status', 'report', 'plan', 'audit', 'repair', 'preflight', 'approve', 'evidence'];
+
 for (const face of ['cli', 'ui', 'report']) rmSync(join(root, 'dist', face), { recursive: true, force: true });
+
+// The commands as ES modules, dist/cli/modules/NAME.mjs, with the chunks they share: what main.js
+// imports for every command but the quick ones (their scripts below), and what a build without
+// those scripts would run. `.mjs`, as dist/cli/ itself holds CommonJS (main.js, below).
 await build({
   ...common,
-  entryPoints: { main: 'src/cli/main.ts' },
-  outdir: 'dist/cli',
-  define: { ...common.define, WAYMARK_COMMAND_SCRIPTS: JSON.stringify(COMMAND_SCRIPTS) },
+  entryPoints: Object.fromEntries(COMMANDS.map((name) => [name, `src/cli/${name}.ts`])),
+  outdir: 'dist/cli/modules',
+  outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',
   splitting: true,
   // Bundled CommonJS dependencies (mysql2) call require() for Node built-ins.
@@ -155,6 +162,39 @@ if (!tuiLeftOut)
   throw new Error(
     'the module chunks no longer import src/ui/start.tsx the way src/build/bundle.mjs expects, so the TUI may be in them twice; review tuiOnlyInScript',
   );
+
+// main.js, the `waymark` bin, is CommonJS: a start that only lints (or shows the TUI, or a status)
+// never starts Node's ES module loader, which on Node 20 reads the entry through fs/promises and,
+// for each `import ... from 'node:fs'`, runs every getter of the built-in (loading its streams).
+// It holds route.ts with what the quick commands and the TUI need to start (code-cache.ts); each
+// other command is an import() of its module above, the one place the module loader starts.
+const routeFile = join(root, 'src', 'cli', 'route.ts');
+const commandsSeen = new Set();
+const commandsAsModules = {
+  name: 'commands-as-modules',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/[\w-]+\.js$/ }, ({ path, importer, kind }) => {
+      const name = path.slice(2, -3);
+      if (importer !== routeFile || kind !== 'dynamic-import' || !COMMANDS.includes(name)) return undefined;
+      commandsSeen.add(name);
+      return { path: `./modules/${name}.mjs`, external: true };
+    });
+  },
+};
+await build({
+  ...common,
+  format: 'cjs',
+  entryPoints: { main: 'src/cli/main.ts' },
+  outdir: 'dist/cli',
+  define: { ...common.define, WAYMARK_COMMAND_SCRIPTS: JSON.stringify(COMMAND_SCRIPTS), 'import.meta.url': '__waymarkUrl' },
+  banner: { js: 'const __waymarkUrl = require("node:url").pathToFileURL(__filename).href;' },
+  plugins: [commandsAsModules],
+});
+const missed = COMMANDS.filter((name) => !commandsSeen.has(name));
+if (missed.length > 0)
+  throw new Error(`route.ts no longer imports ./${missed.join('.js, ./')}.js as src/build/bundle.mjs expects; review commandsAsModules`);
+// Node reads dist/cli/*.js as CommonJS by this file, whatever the package's own "type" says.
+writeFileSync(join(root, 'dist', 'cli', 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
 chmodSync(join(root, 'dist', 'cli', 'main.js'), 0o755);
 
 // A script has no import statements: Node built-ins (and the devtools ink never loads here) come

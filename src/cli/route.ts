@@ -3,8 +3,7 @@
  * other commands, `--help` and `--version`. Kept apart from main.ts (the process: exit code,
  * stdout errors) so tests call it in process.
  */
-import { statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { ExitCode, OperatorError, UsageError } from '../engine/errors.js';
@@ -123,7 +122,8 @@ async function loadCommand(name: string, load: () => Promise<{ run: Command; hel
 /** waymark's version: inlined by the build; read from package.json when run from source (tests). */
 export async function waymarkVersion(): Promise<string> {
   if (typeof WAYMARK_VERSION === 'string') return WAYMARK_VERSION;
-  const manifest = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  // Read in one go (not through fs/promises, which the bin's start never loads otherwise).
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return manifest.version;
 }
 

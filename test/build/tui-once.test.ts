@@ -46,10 +46,9 @@ describe('the build', () => {
   });
 
   it("leaves a stand-in in the module chunks' `run` that says where the TUI is, if it is ever reached", async () => {
-    const chunks = join(DIST, 'cli', 'chunks');
-    const runChunk = readdirSync(chunks).find((name) => /^run-\w+\.js$/.test(name));
-    expect(runChunk, `the run command's chunk in ${chunks}`).toBeDefined();
-    const { runCommand } = (await import(pathToFileURL(join(chunks, runChunk as string)).href)) as {
+    const runModule = join(DIST, 'cli', 'modules', 'run.mjs');
+    expect(existsSync(runModule), `the run command's module ${runModule}`).toBe(true);
+    const { runCommand } = (await import(pathToFileURL(runModule).href)) as {
       runCommand: (argv: string[], out: NodeJS.WritableStream) => Promise<number>;
     };
     const out = new Writable({ write: (_chunk, _encoding, done) => done() });

@@ -84,6 +84,30 @@ describe('the quick commands start with the code cache', () => {
     expect(readFileSync(join(ROOT, 'dist', 'cli', 'lint.vm.js'), 'utf8')).not.toContain('blockquoteSetextReplace');
   }, 30_000);
 
+  it("lint starts without Node's ES module loader, which a command from a module chunk (list) does start", async () => {
+    // Reproduced before the fix: main.js was an ES module, so every lint began with Node's module
+    // loader reading it through fs/promises, and its `import ... from 'node:fs'` ran each getter of
+    // the built-in, loading fs streams (bench/RESULTS.md, lint-corpus). The preload writes down the
+    // built-ins the process loaded.
+    const preload = join(cacheHome, 'loaded-modules.cjs');
+    writeFileSync(
+      preload,
+      "process.on('exit', () => require('node:fs').writeFileSync(process.env.LOADED_OUT, process.moduleLoadList.join('\\n')));\n",
+    );
+    const loaded = async (args: string[]) => {
+      const out = join(cacheHome, `loaded-${args[0]}.txt`);
+      const result = await waymark(args, { env: { NODE_OPTIONS: `--require ${preload}`, LOADED_OUT: out } });
+      return { code: result.code, modules: readFileSync(out, 'utf8').split('\n') };
+    };
+    const esmLoad = 'NativeModule internal/modules/esm/load';
+    const lint = await loaded(['lint', 'runbooks/demo.md']);
+    expect(lint.code).toBe(0);
+    expect(lint.modules).not.toContain(esmLoad);
+    const list = await loaded(['list', 'runbooks']);
+    expect(list.code).toBe(0);
+    expect(list.modules).toContain(esmLoad);
+  }, 30_000);
+
   it('plan and status have caches of their own', async () => {
     const plan = await waymark(['plan', 'runbooks/demo.md'], { keepFinalNewline: true });
     expect(plan.code, plan.stderr).toBe(0);
