@@ -12,7 +12,7 @@ import { interpolate, parseConnectionUrl, resolveSocketPath, type ConnectionTarg
 import { AuditLog } from '../state/audit.js';
 import { loadAuditKey } from '../state/audit-key.js';
 import { writeFileAtomic } from '../state/atomic.js';
-import { newRunId } from '../state/layout.js';
+import { unusedRunId } from '../state/layout.js';
 import { openBlockLog } from '../state/logs.js';
 import { ExitCode, OperatorError } from './errors.js';
 import { executeBlock } from './exec/run-block.js';
@@ -94,7 +94,7 @@ export async function runPreflight(runbook: Runbook, options: PreflightOptions):
   const masker = createMasker(vars.secretValues);
 
   const { book } = await claimRunbookState(options.stateDir, runbook);
-  const id = newRunId();
+  const id = unusedRunId(join(book.dir, 'preflights'));
   const dir = join(book.dir, 'preflights', id);
   const logs = join(dir, 'logs');
   await mkdir(logs, { recursive: true, mode: 0o700 });

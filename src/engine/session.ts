@@ -17,7 +17,7 @@ import { auditMac, loadAuditKey, type AuditKey } from '../state/audit-key.js';
 import { continueAuditTrail, sealTransition, type DueRecord } from './audit-trail.js';
 import { RunCheckpoint, journalPathOf } from './checkpoint.js';
 import { readCurrentRun, writeCurrentRun } from '../state/current.js';
-import { newRunId, runPaths, type RunbookPaths, type RunPaths } from '../state/layout.js';
+import { runPaths, unusedRunId, type RunbookPaths, type RunPaths } from '../state/layout.js';
 import { claimRunbookState, unfinishedRuns } from './state-folder.js';
 import { acquireLock, type RunLock } from '../state/lock.js';
 import { openBlockLog } from '../state/logs.js';
@@ -509,7 +509,7 @@ export class RunSession {
       // A crash between a step's last answer and its closing left it done but open: close it now.
       await session.#settle();
     } else {
-      const runId = newRunId();
+      const runId = unusedRunId(book.runs);
       const paths = runPaths(book, runId);
       await assertNoSymlinksBelow(options.stateDir, paths.logs);
       await ensureDir(paths.dir);

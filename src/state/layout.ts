@@ -1,6 +1,7 @@
 /** Where everything lives under a state directory, in one place. */
 
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Name of the lock file in a runbook's state directory. */
@@ -97,4 +98,18 @@ export function newRunId(now: Date = new Date()): string {
     .replace(/\.\d{3}Z$/, 'Z')
     .replace(/[-:]/g, '');
   return `${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+/** How often unusedRunId draws before it leaves the last id to the create step's own refusal. */
+const RUN_ID_DRAWS = 16;
+
+/**
+ * A new run id with no folder under `parent` (a runbook's runs/ or preflights/) yet: drawn again when
+ * the random suffix repeats one drawn in the same second (1 in 65,536), so a new run never starts on
+ * another run's records, nor a preflight appends to another's audit trail.
+ */
+export function unusedRunId(parent: string, draw: () => string = newRunId): string {
+  let id = draw();
+  for (let tries = 1; tries < RUN_ID_DRAWS && existsSync(join(parent, id)); tries += 1) id = draw();
+  return id;
 }
