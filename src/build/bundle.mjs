@@ -1,6 +1,6 @@
-// Bundles the CLI into dist/cli/main.js (the `waymark` bin), so start-up reads a few files instead
-// of hundreds. Commands and the database driver stay in chunks of their own, loaded only when
-// used: `lint` never loads mysql2.
+// Bundles the CLI into dist/cli/main.js (the `waymark` bin, CommonJS), so start-up reads a few files
+// instead of hundreds. The commands are ES modules of their own, dist/cli/modules/NAME.mjs, with the
+// database driver in a chunk loaded only when used: `lint` never loads mysql2.
 // The TUI (its `run`, with ink and production React) is emitted once, whole, as dist/cli/tui.vm.js:
 // a script (not a module) that src/ui/load-tui.ts compiles with V8's code cache, which ES modules
 // cannot use on Node 20. main.ts sends every TUI run there, so the module chunks leave it out.
@@ -138,45 +138,23 @@ const tuiOnlyInScript = {
 /** Commands main.js runs from a script of their own with the code cache (route.ts), not from the module chunks. */
 const COMMAND_SCRIPTS = ['lint', 'status', 'plan'];
 
-/** Every command route.ts loads on demand, each the module src/cli/NAME.ts. */
-const COMMANDS = ['lint', 'list', 'run', 'status', 'report', 'plan', 'audit', 'repair', 'preflight', 'approve', 'evidence'];
-
 for (const face of ['cli', 'ui', 'report']) rmSync(join(root, 'dist', face), { recursive: true, force: true });
-
-// The commands as ES modules, dist/cli/modules/NAME.mjs, with the chunks they share: what main.js
-// imports for every command but the quick ones (their scripts below), and what a build without
-// those scripts would run. `.mjs`, as dist/cli/ itself holds CommonJS (main.js, below).
-await build({
-  ...common,
-  entryPoints: Object.fromEntries(COMMANDS.map((name) => [name, `src/cli/${name}.ts`])),
-  outdir: 'dist/cli/modules',
-  outExtension: { '.js': '.mjs' },
-  chunkNames: 'chunks/[name]-[hash]',
-  splitting: true,
-  // Bundled CommonJS dependencies (mysql2) call require() for Node built-ins.
-  banner: { js: "import { createRequire as __waymarkRequire } from 'node:module'; const require = __waymarkRequire(import.meta.url);" },
-  // ink, React and their build fixes belong to the script below: these chunks never load them.
-  plugins: [tuiOnlyInScript],
-});
-if (!tuiLeftOut)
-  throw new Error(
-    'the module chunks no longer import src/ui/start.tsx the way src/build/bundle.mjs expects, so the TUI may be in them twice; review tuiOnlyInScript',
-  );
 
 // main.js, the `waymark` bin, is CommonJS: a start that only lints (or shows the TUI, or a status)
 // never starts Node's ES module loader, which on Node 20 reads the entry through fs/promises and,
 // for each `import ... from 'node:fs'`, runs every getter of the built-in (loading its streams).
-// It holds route.ts with what the quick commands and the TUI need to start (code-cache.ts); each
-// other command is an import() of its module above, the one place the module loader starts.
+// It holds route.ts with what the quick commands and the TUI need to start (code-cache.ts,
+// ui/load-tui.ts); every other command route.ts imports, `./NAME.js`, stays an import() of the ES
+// module dist/cli/modules/NAME.mjs (below), the one place the module loader starts.
 const routeFile = join(root, 'src', 'cli', 'route.ts');
-const commandsSeen = new Set();
+const commands = new Set();
 const commandsAsModules = {
   name: 'commands-as-modules',
   setup(build) {
     build.onResolve({ filter: /^\.\/[\w-]+\.js$/ }, ({ path, importer, kind }) => {
       const name = path.slice(2, -3);
-      if (importer !== routeFile || kind !== 'dynamic-import' || !COMMANDS.includes(name)) return undefined;
-      commandsSeen.add(name);
+      if (importer !== routeFile || kind !== 'dynamic-import' || name === 'code-cache') return undefined;
+      commands.add(name);
       return { path: `./modules/${name}.mjs`, external: true };
     });
   },
@@ -190,11 +168,32 @@ await build({
   banner: { js: 'const __waymarkUrl = require("node:url").pathToFileURL(__filename).href;' },
   plugins: [commandsAsModules],
 });
-const missed = COMMANDS.filter((name) => !commandsSeen.has(name));
-if (missed.length > 0)
-  throw new Error(`route.ts no longer imports ./${missed.join('.js, ./')}.js as src/build/bundle.mjs expects; review commandsAsModules`);
+if (!COMMAND_SCRIPTS.every((name) => commands.has(name)))
+  throw new Error(
+    `route.ts no longer imports ./${COMMAND_SCRIPTS.join('.js, ./')}.js as src/build/bundle.mjs expects; review commandsAsModules`,
+  );
 // Node reads dist/cli/*.js as CommonJS by this file, whatever the package's own "type" says.
 writeFileSync(join(root, 'dist', 'cli', 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+
+// The commands as ES modules, dist/cli/modules/NAME.mjs, with the chunks they share: what main.js
+// imports for every command but the quick ones (their scripts below), and what a build without
+// those scripts would run. `.mjs`, as dist/cli/ holds CommonJS.
+await build({
+  ...common,
+  entryPoints: Object.fromEntries([...commands].map((name) => [name, `src/cli/${name}.ts`])),
+  outdir: 'dist/cli/modules',
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
+  // Bundled CommonJS dependencies (mysql2) call require() for Node built-ins.
+  banner: { js: "import { createRequire as __waymarkRequire } from 'node:module'; const require = __waymarkRequire(import.meta.url);" },
+  // ink, React and their build fixes belong to the script below: these chunks never load them.
+  plugins: [tuiOnlyInScript],
+});
+if (!tuiLeftOut)
+  throw new Error(
+    'the module chunks no longer import src/ui/start.tsx the way src/build/bundle.mjs expects, so the TUI may be in them twice; review tuiOnlyInScript',
+  );
 chmodSync(join(root, 'dist', 'cli', 'main.js'), 0o755);
 
 // A script has no import statements: Node built-ins (and the devtools ink never loads here) come
