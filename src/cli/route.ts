@@ -119,6 +119,15 @@ async function loadCommand(name: string, load: () => Promise<{ run: Command; hel
   return runCachedScript<{ run: Command; help: string }>(fileURLToPath(new URL(`${name}.vm.js`, import.meta.url)), name, 'at-exit');
 }
 
+/**
+ * Whether `argv` runs one of the quick commands from its script (`lint`, `status`, `plan`; see
+ * loadCommand): all they do is awaited before they return, so main.ts may end the process at once.
+ */
+export function runsQuickCommand(argv: string[]): boolean {
+  const at = firstPositional(argv);
+  return at !== -1 && typeof WAYMARK_COMMAND_SCRIPTS !== 'undefined' && WAYMARK_COMMAND_SCRIPTS.includes(argv[at] as string);
+}
+
 /** waymark's version: inlined by the build; read from package.json when run from source (tests). */
 export async function waymarkVersion(): Promise<string> {
   if (typeof WAYMARK_VERSION === 'string') return WAYMARK_VERSION;

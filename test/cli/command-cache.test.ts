@@ -84,11 +84,12 @@ describe('the quick commands start with the code cache', () => {
     expect(readFileSync(join(ROOT, 'dist', 'cli', 'lint.vm.js'), 'utf8')).not.toContain('blockquoteSetextReplace');
   }, 30_000);
 
-  it("lint starts without Node's ES module loader, which a command from a module chunk (list) does start", async () => {
+  it("lint starts without Node's ES module loader or fs/promises, which a command from a module chunk (list) does load", async () => {
     // Reproduced before the fix: main.js was an ES module, so every lint began with Node's module
     // loader reading it through fs/promises, and its `import ... from 'node:fs'` ran each getter of
-    // the built-in, loading fs streams (bench/RESULTS.md, lint-corpus). The preload writes down the
-    // built-ins the process loaded.
+    // the built-in, loading fs streams (bench/RESULTS.md, lint-corpus); and the lint script loaded
+    // fs/promises for the inventory cache's writes, which a warm cache never makes. The preload
+    // writes down the built-ins the process loaded.
     const preload = join(cacheHome, 'loaded-modules.cjs');
     writeFileSync(
       preload,
@@ -100,12 +101,15 @@ describe('the quick commands start with the code cache', () => {
       return { code: result.code, modules: readFileSync(out, 'utf8').split('\n') };
     };
     const esmLoad = 'NativeModule internal/modules/esm/load';
+    const fsPromises = 'NativeModule internal/fs/promises';
     const lint = await loaded(['lint', 'runbooks/demo.md']);
     expect(lint.code).toBe(0);
     expect(lint.modules).not.toContain(esmLoad);
+    expect(lint.modules).not.toContain(fsPromises);
     const list = await loaded(['list', 'runbooks']);
     expect(list.code).toBe(0);
     expect(list.modules).toContain(esmLoad);
+    expect(list.modules).toContain(fsPromises);
   }, 30_000);
 
   it('plan and status have caches of their own', async () => {
