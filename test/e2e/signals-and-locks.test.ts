@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { groupMembers, isRunning } from '../support/processes.js';
+import { groupMembers, isRunning, writtenPid } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 import { lockHolderPid, useWorkspace, type Workspace } from '../support/workspace.js';
 
@@ -34,8 +34,12 @@ describe('signals', () => {
       const w = ws();
       const book = w.fixture('long-block.md');
       const child = w.spawn(['run', book, '--headless']);
-      // Wait until the block has started its background child and is sleeping.
-      expect(await waitFor(() => existsSync(w.path('background.pid')) && existsSync(w.path('shell.pid')), 20_000)).toBe(true);
+      // Wait until the block has started its background child and is sleeping. Reproduced once in
+      // CI: shell.pid existed but was still empty (the shell had opened it, echo had not written),
+      // so the test read pid 0 and saw the block as not running.
+      expect(
+        await waitFor(() => writtenPid(w.path('background.pid')) !== undefined && writtenPid(w.path('shell.pid')) !== undefined, 20_000),
+      ).toBe(true);
       const background = readPid(w, 'background.pid');
       const shell = readPid(w, 'shell.pid');
       expect(isRunning(background)).toBe(true);
@@ -78,7 +82,7 @@ describe('a block that ignores SIGTERM', () => {
       const w = ws();
       const book = w.fixture('stubborn-block.md');
       const child = w.spawn(['run', book, '--headless']);
-      expect(await waitFor(() => existsSync(w.path('shell.pid')), 20_000)).toBe(true);
+      expect(await waitFor(() => writtenPid(w.path('shell.pid')) !== undefined, 20_000)).toBe(true);
       const shell = readPid(w, 'shell.pid');
       expect(await waitFor(() => groupMembers(shell).length >= 2, 5000), 'the block is sleeping').toBe(true);
 

@@ -39,3 +39,17 @@ export function groupMembers(pgid: number): number[] {
   }
   return members;
 }
+
+/**
+ * The pid a block wrote to `file` (`echo $$ > file`) once its line is whole, else undefined: the
+ * file exists from the moment the shell opens it, before echo has written anything.
+ */
+export function writtenPid(file: string): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return /^\d+\n$/.test(text) ? Number(text) : undefined;
+}
