@@ -165,7 +165,9 @@ await build({
   entryPoints: { main: 'src/cli/main.ts' },
   outdir: 'dist/cli',
   define: { ...common.define, WAYMARK_COMMAND_SCRIPTS: JSON.stringify(COMMAND_SCRIPTS), 'import.meta.url': '__waymarkUrl' },
-  banner: { js: 'const __waymarkUrl = require("node:url").pathToFileURL(__filename).href;' },
+  // "use strict" first: esbuild's own directive comes after the banner, where it is a plain string and
+  // main.js would run in sloppy mode, unlike the ES module it was.
+  banner: { js: '"use strict";\nconst __waymarkUrl = require("node:url").pathToFileURL(__filename).href;' },
   plugins: [commandsAsModules],
 });
 if (!COMMAND_SCRIPTS.every((name) => commands.has(name)))

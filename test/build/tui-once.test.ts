@@ -45,6 +45,13 @@ describe('the build', () => {
     for (const mark of TUI_MARKS) expect(script).toMatch(mark);
   });
 
+  it('runs main.js, a CommonJS bin, in strict mode as the ES module it was: "use strict" is its first statement', () => {
+    // Reproduced before the fix: the banner's statement came first, so esbuild's directive after it
+    // was a plain string and main.js ran in sloppy mode.
+    const main = readFileSync(BIN, 'utf8');
+    expect(main).toMatch(/^#![^\n]*\n"use strict";/);
+  });
+
   it("leaves a stand-in in the module chunks' `run` that says where the TUI is, if it is ever reached", async () => {
     const runModule = join(DIST, 'cli', 'modules', 'run.mjs');
     expect(existsSync(runModule), `the run command's module ${runModule}`).toBe(true);
