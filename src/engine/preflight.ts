@@ -5,14 +5,13 @@
  * report. Checks are judged by the engine's own executeBlock (outcome rules, expectations, oslo
  * codes, severity, retries), so a preflight refuses exactly what a gate would refuse.
  */
-import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Block, Runbook, Step } from '../runbook/model.js';
 import { interpolate, parseConnectionUrl, resolveSocketPath, type ConnectionTarget } from '../runbook/connection.js';
 import { AuditLog } from '../state/audit.js';
 import { loadAuditKey } from '../state/audit-key.js';
-import { writeFileAtomic } from '../state/atomic.js';
-import { unusedRunId } from '../state/layout.js';
+import { ensureDir, writeFileAtomic } from '../state/atomic.js';
+import { claimRunFolder } from '../state/layout.js';
 import { openBlockLog } from '../state/logs.js';
 import { ExitCode, OperatorError } from './errors.js';
 import { executeBlock } from './exec/run-block.js';
@@ -94,10 +93,10 @@ export async function runPreflight(runbook: Runbook, options: PreflightOptions):
   const masker = createMasker(vars.secretValues);
 
   const { book } = await claimRunbookState(options.stateDir, runbook);
-  const id = unusedRunId(join(book.dir, 'preflights'));
+  const id = await claimRunFolder(join(book.dir, 'preflights'));
   const dir = join(book.dir, 'preflights', id);
   const logs = join(dir, 'logs');
-  await mkdir(logs, { recursive: true, mode: 0o700 });
+  await ensureDir(logs);
   const audit = await AuditLog.open(join(dir, 'audit.jsonl'), {
     operator: options.operator,
     key: await loadAuditKey(options.env ?? process.env),

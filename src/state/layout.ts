@@ -2,7 +2,9 @@
 
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensureDir, hasCode, reasonOf, StateError } from './atomic.js';
 
 /** Name of the lock file in a runbook's state directory. */
 export const LOCK_FILE = 'lock.json';
@@ -100,16 +102,46 @@ export function newRunId(now: Date = new Date()): string {
   return `${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
-/** How often unusedRunId draws before it leaves the last id to the create step's own refusal. */
+/** How often a new run id is drawn before the folder is given up (or left to the create step's own refusal). */
 const RUN_ID_DRAWS = 16;
 
 /**
- * A new run id with no folder under `parent` (a runbook's runs/ or preflights/) yet: drawn again when
- * the random suffix repeats one drawn in the same second (1 in 65,536), so a new run never starts on
- * another run's records, nor a preflight appends to another's audit trail.
+ * A new run id with no folder under `parent` (a runbook's runs/) yet: drawn again when the random
+ * suffix repeats one drawn in the same second (1 in 65,536), so a new run never starts on another
+ * run's records. A check, not a claim: runs hold the runbook's lock, so no other run makes the
+ * folder between the check and its creation, and after 16 taken ids the last is returned for the
+ * checkpoint's create step to refuse with the file named.
  */
-export function unusedRunId(parent: string, draw: () => string = newRunId): string {
-  let id = draw();
-  for (let tries = 1; tries < RUN_ID_DRAWS && existsSync(join(parent, id)); tries += 1) id = draw();
+export function unusedRunId(parent: string): string {
+  let id = newRunId();
+  for (let tries = 1; tries < RUN_ID_DRAWS && existsSync(join(parent, id)); tries += 1) id = newRunId();
   return id;
+}
+
+/**
+ * Make a new folder under `parent` (a runbook's preflights/), named by a fresh run id, and return
+ * the id. Preflights take no lock, so the folder is claimed, not checked: mkdir without `recursive`
+ * fails on a folder that exists, so two preflights started in the same second that draw the same
+ * suffix each get a folder (and an audit trail) of their own.
+ */
+export async function claimRunFolder(parent: string): Promise<string> {
+  await ensureDir(parent);
+  for (let tries = 1; ; tries += 1) {
+    const id = newRunId();
+    const dir = join(parent, id);
+    try {
+      await mkdir(dir, { mode: 0o700 });
+      await chmod(dir, 0o700);
+      return id;
+    } catch (error) {
+      if (hasCode(error, 'EEXIST') && tries < RUN_ID_DRAWS) continue;
+      throw new StateError(
+        dir,
+        `a new folder cannot be made in ${parent}: ${reasonOf(error)}; check that folder's permissions and free space`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
 }

@@ -5,6 +5,10 @@
  * with "state file …/checkpoint.json already exists: a new run cannot start on another run's
  * records". Here the clock is held and the suffix repeats once, every time; a preflight, which
  * appended to the earlier preflight's audit trail in that case, draws again too.
+ * Preflights take no lock, so several may start at once: each checked that its folder did not
+ * exist, then made it, and the checks could all come before the first was made (reproduced: four
+ * preflights at once all wrote to one folder, whose trail held four preflight-started records).
+ * A preflight now claims its folder by making it.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,6 +45,20 @@ afterEach(() => {
 
 const BOOK = '---\nid: ids\n---\n# Ids\n\n## One {#one}\n\n```sh name=one\necho one >> ran.txt\n```\n';
 
+/** The preflight folders of the runbook, each with how many preflight-started records its trail holds. */
+function preflightTrails(): Record<string, number> {
+  const preflights = join(dir, 'state', 'ids', 'preflights');
+  return Object.fromEntries(
+    readdirSync(preflights).map((id) => [
+      id,
+      readFileSync(join(preflights, id, 'audit.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .filter((line) => JSON.parse(line).type === 'preflight-started').length,
+    ]),
+  );
+}
+
 describe('run ids', () => {
   it('a new run started in the same second as the last, drawing the same suffix, gets a fresh id and its own records', async () => {
     suffixes.queue = [
@@ -74,16 +92,24 @@ describe('run ids', () => {
     const options = { stateDir: join(dir, 'state'), operator: 'alice', env: {} };
     await runPreflight(book, options);
     await runPreflight(book, options);
-    const preflights = join(dir, 'state', 'ids', 'preflights');
-    expect(readdirSync(preflights).sort()).toEqual(['20261206T214344Z-0021', '20261206T214344Z-0022']);
-    for (const id of readdirSync(preflights)) {
-      const trail = readFileSync(join(preflights, id, 'audit.jsonl'), 'utf8')
-        .trim()
-        .split('\n');
-      expect(
-        trail.filter((line) => JSON.parse(line).type === 'preflight-started'),
-        id,
-      ).toHaveLength(1);
-    }
+    expect(preflightTrails()).toEqual({ '20261206T214344Z-0021': 1, '20261206T214344Z-0022': 1 });
+  });
+
+  it('four preflights started at once, in the same second and all drawing the same suffix, each write a trail of their own', async () => {
+    suffixes.queue = [
+      [0x00, 0x31],
+      [0x00, 0x31],
+      [0x00, 0x31],
+      [0x00, 0x31],
+      [0x00, 0x32],
+      [0x00, 0x33],
+      [0x00, 0x34],
+    ];
+    const book = await loadRunbook(runbook('ids.md', BOOK));
+    const options = { stateDir: join(dir, 'state'), operator: 'alice', env: {} };
+    await Promise.all([1, 2, 3, 4].map(() => runPreflight(book, options)));
+    expect(preflightTrails()).toEqual(
+      Object.fromEntries(['0031', '0032', '0033', '0034'].map((suffix) => [`20261206T214344Z-${suffix}`, 1])),
+    );
   });
 });
