@@ -135,13 +135,10 @@ export async function claimRunFolder(parent: string): Promise<string> {
       return id;
     } catch (error) {
       if (hasCode(error, 'EEXIST') && tries < RUN_ID_DRAWS) continue;
-      throw new StateError(
-        dir,
-        `a new folder cannot be made in ${parent}: ${reasonOf(error)}; check that folder's permissions and free space`,
-        {
-          cause: error,
-        },
-      );
+      const why = hasCode(error, 'EEXIST')
+        ? `${RUN_ID_DRAWS} ids drawn in this second were all taken; start it again`
+        : `${reasonOf(error)}; check that folder's permissions and free space`;
+      throw new StateError(dir, `a new folder cannot be made in ${parent}: ${why}`, { cause: error });
     }
   }
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/state/audit.js';
 import { waymark } from '../support/binary.js';
-import { groupMembers } from '../support/processes.js';
+import { groupMembers, writtenPid } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 import { lockHolderPid, useWorkspace, type Workspace } from '../support/workspace.js';
 
@@ -49,10 +49,11 @@ echo three >> counter.txt
 async function killDuringTwo(w: Workspace): Promise<string> {
   const book = w.write('trail.md', RUNBOOK);
   const run = w.run(book);
-  expect(await waitFor(() => existsSync(w.path('shell.pid')), 30_000), 'block two started').toBe(true);
+  // A whole pid line, not just the file: an empty one read as pid 0, and kill(-0) signals this test's own group.
+  expect(await waitFor(() => writtenPid(w.path('shell.pid')) !== undefined, 30_000), 'block two started').toBe(true);
   process.kill(await lockHolderPid(w), 'SIGKILL');
   await run;
-  const shell = Number(readFileSync(w.path('shell.pid'), 'utf8'));
+  const shell = writtenPid(w.path('shell.pid')) as number;
   process.kill(-shell, 'SIGKILL');
   expect(await waitFor(() => groupMembers(shell).length === 0, 5000)).toBe(true);
   return book;

@@ -21,7 +21,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawnWaymark, waymark } from '../support/binary.js';
-import { groupMembers } from '../support/processes.js';
+import { groupMembers, writtenPid } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 import { loadCheckpointSync, lockHolderPid, useWorkspace, type AuditLine, type StatusJson } from '../support/workspace.js';
 
@@ -429,10 +429,11 @@ describe('a resume that cannot write its checkpoint', () => {
     for (let i = 1; i <= 150; i += 1) text += `## Filler step number ${i} {#filler-${i}}\n\n\`\`\`sh name=filler-${i}\ntrue\n\`\`\`\n\n`;
     const book = w.write('big.md', text);
     const first = w.spawn(['run', book, '--headless']);
-    expect(await waitFor(() => existsSync(w.path('shell.pid')), 20_000)).toBe(true);
+    // A whole pid line, not just the file: an empty one read as pid 0, and kill(-0) signals this test's own group.
+    expect(await waitFor(() => writtenPid(w.path('shell.pid')) !== undefined, 20_000)).toBe(true);
     process.kill(await lockHolderPid(w), 'SIGKILL');
     await first;
-    const shell = Number(readFileSync(w.path('shell.pid'), 'utf8'));
+    const shell = writtenPid(w.path('shell.pid')) as number;
     process.kill(-shell, 'SIGKILL'); // the orphaned block: not what this test is about
     expect(await waitFor(() => groupMembers(shell).length === 0, 5000)).toBe(true);
 

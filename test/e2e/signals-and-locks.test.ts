@@ -10,14 +10,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { groupMembers, isRunning, writtenPid } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
-import { lockHolderPid, useWorkspace, type Workspace } from '../support/workspace.js';
+import { lockHolderPid, useWorkspace } from '../support/workspace.js';
 
 const ws = useWorkspace();
 const T = 60_000;
-
-function readPid(w: Workspace, name: string): number {
-  return Number(readFileSync(w.path(name), 'utf8').trim());
-}
 
 /** The pid of a process that has certainly exited. */
 function deadPid(): number {
@@ -40,8 +36,8 @@ describe('signals', () => {
       expect(
         await waitFor(() => writtenPid(w.path('background.pid')) !== undefined && writtenPid(w.path('shell.pid')) !== undefined, 20_000),
       ).toBe(true);
-      const background = readPid(w, 'background.pid');
-      const shell = readPid(w, 'shell.pid');
+      const background = writtenPid(w.path('background.pid')) as number;
+      const shell = writtenPid(w.path('shell.pid')) as number;
       expect(isRunning(background)).toBe(true);
       expect(isRunning(shell)).toBe(true);
 
@@ -83,7 +79,7 @@ describe('a block that ignores SIGTERM', () => {
       const book = w.fixture('stubborn-block.md');
       const child = w.spawn(['run', book, '--headless']);
       expect(await waitFor(() => writtenPid(w.path('shell.pid')) !== undefined, 20_000)).toBe(true);
-      const shell = readPid(w, 'shell.pid');
+      const shell = writtenPid(w.path('shell.pid')) as number;
       expect(await waitFor(() => groupMembers(shell).length >= 2, 5000), 'the block is sleeping').toBe(true);
 
       const sent = Date.now();

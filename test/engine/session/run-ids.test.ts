@@ -112,4 +112,13 @@ describe('run ids', () => {
       Object.fromEntries(['0031', '0032', '0033', '0034'].map((suffix) => [`20261206T214344Z-${suffix}`, 1])),
     );
   });
+
+  it('a preflight whose every draw of the second is taken stops with the folder named, and leaves the others as they were', async () => {
+    suffixes.queue = Array.from({ length: 17 }, () => [0x00, 0x41]);
+    const book = await loadRunbook(runbook('ids.md', BOOK));
+    const options = { stateDir: join(dir, 'state'), operator: 'alice', env: {} };
+    await runPreflight(book, options);
+    await expect(runPreflight(book, options)).rejects.toThrow(/preflights: 16 ids drawn in this second were all taken; start it again$/);
+    expect(preflightTrails()).toEqual({ '20261206T214344Z-0041': 1 });
+  });
 });
