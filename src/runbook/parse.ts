@@ -70,8 +70,9 @@ export function parseRunbook(source: string, file: string, blockParser: BlockPar
     ? parseFrontMatter(slice, file)
     : { vars: [], profiles: {}, connections: [], inventoryByProfile: {}, includes: [], after: [], diagnostics: [] };
   diagnostics.push(...front.diagnostics);
-  const body = blankFrontMatter(normalized, slice?.lineCount);
-  const outline: Outline = (blockParser === 'scan' ? scanOutline(body) : undefined) ?? outlineWithMarked(body);
+  const outline: Outline =
+    (blockParser === 'scan' ? scanOutline(normalized, slice?.lineCount) : undefined) ??
+    outlineWithMarked(blankFrontMatter(normalized, slice?.lineCount));
   const sections = outline.sections;
   const firstH1 = outline.firstH1;
 

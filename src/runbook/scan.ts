@@ -155,8 +155,13 @@ function isPlainItemLine(text: string): boolean {
 }
 
 class Scan {
-  readonly lines: string[];
-  readonly starts: number[];
+  /** How many lines the body has (one more than its newlines). */
+  readonly count: number;
+  /** Where each line starts in the body, and after them the body's length plus one (where a line after the last would start). */
+  readonly starts: Int32Array;
+  /** The line last asked for, which is often asked for again at once: lines are sliced from the body when needed, not kept. */
+  private cachedIndex = -1;
+  private cachedLine = '';
   readonly sections: OutlineSection[] = [];
   firstH1: string | undefined;
   /** The line the last paragraph (text) started on. */
@@ -193,14 +198,22 @@ class Scan {
     readonly quote = false,
   ) {
     this.textIsParagraph = top || quote;
-    this.lines = body.split('\n');
-    // Pushed, not preallocated: `new Array(n)` for a long document would be a slow dictionary array.
-    this.starts = [];
-    let offset = 0;
-    for (const line of this.lines) {
-      this.starts.push(offset);
-      offset += line.length + 1;
+    // Offsets, not a split into line strings: for a long runbook, tens of thousands of strings that
+    // outlive the young generation, each copied by the GC and each page of them a page fault.
+    // One pass, into a typed array that doubles when full (a plain array's pushes cost more here).
+    let starts = new Int32Array(64 + (body.length >> 5));
+    let count = 1;
+    for (let at = body.indexOf('\n'); at !== -1; at = body.indexOf('\n', at + 1)) {
+      if (count === starts.length - 1) {
+        const larger = new Int32Array(starts.length * 2);
+        larger.set(starts);
+        starts = larger;
+      }
+      starts[count++] = at + 1;
     }
+    starts[count] = body.length + 1;
+    this.count = count;
+    this.starts = starts;
     this.sections.push({ line: 1, markdown: '', items: [] });
   }
 
@@ -208,21 +221,46 @@ class Scan {
     return this.top ? (this.sections[this.sections.length - 1] as OutlineSection).items : this.found;
   }
 
+  /** Line `i` (0-based), which must exist. */
   line(i: number): string {
-    return this.lines[i] as string;
+    if (i !== this.cachedIndex) {
+      this.cachedLine = this.body.slice(this.starts[i], (this.starts[i + 1] as number) - 1);
+      this.cachedIndex = i;
+    }
+    return this.cachedLine;
+  }
+
+  /** Line `i`, or undefined past the last line. */
+  lineAt(i: number): string | undefined {
+    return i < this.count ? this.line(i) : undefined;
+  }
+
+  /** Lines `from` to `to` (exclusive) as one text, joined by their newlines. */
+  linesBetween(from: number, to: number): string {
+    return to <= from ? '' : this.body.slice(this.starts[from], (this.starts[to] as number) - 1);
+  }
+
+  /** Where line `i` starts; the body's length past the last line. */
+  offsetOf(i: number): number {
+    return i < this.count ? (this.starts[i] as number) : this.body.length;
   }
 
   /** The first line at or after `from` that starts at or after `offset`. */
   lineAfter(offset: number, from: number): number {
     let i = from;
-    while (i < this.lines.length && (this.starts[i] as number) < offset) i++;
+    while (i < this.count && (this.starts[i] as number) < offset) i++;
     return i;
   }
 
-  run(): Outline {
-    let i = 0;
+  /**
+   * Read the body from line `from` (0-based) on. The lines before it (a runbook's front matter) are
+   * read as if blank, and left out of the first section's Markdown.
+   */
+  run(from = 0): Outline {
+    let i = Math.min(from, this.count);
+    this.sectionStart = this.offsetOf(i);
     let blankRun = false;
-    while (i < this.lines.length) {
+    while (i < this.count) {
       if (BLANK.test(this.line(i))) {
         blankRun = true;
         i++;
@@ -247,7 +285,7 @@ class Scan {
     const awaiting = this.awaitingNote;
     this.awaitingNote = undefined;
     const indent = indentOf(text);
-    if (isProse(text, indent) && !mayBeAlignRow(this.lines[i + 1])) return this.paragraph(i, awaiting);
+    if (isProse(text, indent) && !mayBeAlignRow(this.lineAt(i + 1))) return this.paragraph(i, awaiting);
     if (indent >= 4) return this.indentedCode(i);
     if (FENCE_START.test(text)) return this.fencedCode(i);
     const atx = ATX.exec(text);
@@ -267,7 +305,7 @@ class Scan {
     }
     if (HTML.test(text) || isDefLike(text) || PIPE_ROW.test(text)) throw new LeaveToMarked();
     if (LIST_START.test(text)) return this.list(i);
-    const align = this.lines[i + 1];
+    const align = this.lineAt(i + 1);
     if (align !== undefined && TABLE_ALIGN.test(align) && /[:|]/.test(align)) {
       // marked tries a table at every line of a list item's text, not only at a block's start.
       if (!this.top && !this.quote) throw new LeaveToMarked();
@@ -285,13 +323,13 @@ class Scan {
    */
   blockQuote(i: number): number {
     let j = i;
-    while (j < this.lines.length && QUOTE.test(this.line(j))) {
+    while (j < this.count && QUOTE.test(this.line(j))) {
       if (this.line(j).includes('\t')) throw new LeaveToMarked();
       j++;
     }
-    if (j < this.lines.length && !BLANK.test(this.line(j)) && !ATX.test(this.line(j))) throw new LeaveToMarked();
-    const text = this.lines
-      .slice(i, j)
+    if (j < this.count && !BLANK.test(this.line(j)) && !ATX.test(this.line(j))) throw new LeaveToMarked();
+    const text = this.linesBetween(i, j)
+      .split('\n')
       .map((line) => line.replace(QUOTE_MARKER, ''))
       .join('\n');
     const inner = new Scan(text, false, this.lineBase + i, true);
@@ -360,7 +398,7 @@ class Scan {
     current.markdown = this.body.slice(this.sectionStart, this.starts[first]);
     // marked gives a single newline after a heading to the heading, and more than one to what follows.
     const end = (this.starts[last] as number) + this.line(last).length;
-    const next = this.lines[last + 1];
+    const next = this.lineAt(last + 1);
     this.sectionStart =
       end < this.body.length && (end + 1 === this.body.length || (next !== undefined && !BLANK.test(next))) ? end + 1 : end;
     this.sections.push({ heading: { text, line: first + 1 }, line: first + 1, markdown: '', items: [] });
@@ -373,7 +411,7 @@ class Scan {
     // Without as many header cells as alignment cells marked reads no table, and the lines' fate is its own.
     if (headerCells(header) !== align.replace(/^\||\| *$/g, '').split('|').length) throw new LeaveToMarked();
     let j = i + 2;
-    for (; j < this.lines.length; j++) {
+    for (; j < this.count; j++) {
       const row = this.line(j);
       if (row.includes('\t') || HTML.test(row)) throw new LeaveToMarked();
       if (
@@ -395,14 +433,14 @@ class Scan {
     // Backticks with a backtick in the info string start a paragraph that marked never lets an underline make a heading.
     if (FENCE_LIKE.test(this.line(i))) throw new LeaveToMarked();
     let j = i + 1;
-    for (; j < this.lines.length; j++) {
+    for (; j < this.count; j++) {
       const text = this.line(j);
       if (BLANK.test(text)) break;
       if (text.includes('\t')) throw new LeaveToMarked();
-      if (isProse(text, indentOf(text)) && !mayBeAlignRow(this.lines[j + 1])) continue;
+      if (isProse(text, indentOf(text)) && !mayBeAlignRow(this.lineAt(j + 1))) continue;
       const underline = SETEXT.exec(text);
       if (underline) {
-        const lines = this.lines.slice(i, j).join('\n');
+        const lines = this.linesBetween(i, j);
         this.heading(i, j, (underline[1] as string).startsWith('=') ? 1 : 2, lines.trim());
         return j + 1;
       }
@@ -411,7 +449,7 @@ class Scan {
       // A quote interrupts a paragraph and a setext heading's text alike.
       if (QUOTE.test(text)) break;
       if (FENCE_LIKE.test(text) || LIST_START.test(text) || HTML.test(text) || PIPE_ROW.test(text)) throw new LeaveToMarked();
-      const next = this.lines[j + 1];
+      const next = this.lineAt(j + 1);
       if (mayBeAlignRow(next) && !/^ {0,3}-+[ \t]*$/.test(next as string)) throw new LeaveToMarked();
       // In a list item marked appends indented lines to the text as code, blank lines after them included.
       if (!this.textIsParagraph && indentOf(text) >= 4) throw new LeaveToMarked();
@@ -420,9 +458,7 @@ class Scan {
     }
     this.lastWasText = i;
     if (awaiting) {
-      const note = this.lines
-        .slice(i, j)
-        .join('\n')
+      const note = this.linesBetween(i, j)
         .replace(/\s*\n\s*/g, ' ')
         .trim();
       if (this.textIsParagraph) awaiting.note = note;
@@ -438,13 +474,13 @@ class Scan {
     const sameList = sameListPattern(ordered ? marker.slice(-1) : marker, ordered);
     const items: ListItem[] = [];
     let j = i;
-    while (j < this.lines.length && sameList.test(this.line(j)) && !HR.test(this.line(j))) {
+    while (j < this.count && sameList.test(this.line(j)) && !HR.test(this.line(j))) {
       const item = this.listItem(j);
       items.push(item);
       j = item.next;
     }
     const last = items[items.length - 1] as ListItem;
-    if (j === this.lines.length && this.top) {
+    if (j === this.count && this.top) {
       // marked trims the list's end and turns a lone trailing space after it into a newline.
       const start = this.starts[i] as number;
       const kept = this.body.slice(start).trimEnd().length;
@@ -454,7 +490,7 @@ class Scan {
     // A blank line after an item that another follows makes the list loose, as does one between an item's blocks.
     let loose = items
       .slice(0, -1)
-      .some((item) => /\n[ \t]*\n[ \t]*$/.test(this.body.slice(this.starts[item.line], this.starts[item.next] ?? this.body.length)));
+      .some((item) => /\n[ \t]*\n[ \t]*$/.test(this.body.slice(this.starts[item.line], this.offsetOf(item.next))));
     const scans = items.map((item) => {
       const scan = readItem(item.text, this.lineBase + item.line);
       if (scan.blankBetween) loose = true;
@@ -494,7 +530,7 @@ class Scan {
     let before = after;
     let beforeLazy = false;
     let j = i + 1;
-    for (; j < this.lines.length; j++) {
+    for (; j < this.count; j++) {
       const line = this.line(j);
       if (line.includes('\t')) throw new LeaveToMarked();
       if (ends.test(line)) break;
@@ -604,10 +640,14 @@ function firstLine(text: string): string {
   return newline === -1 ? text : text.slice(0, newline);
 }
 
-/** The outline of `body` (front matter already blanked to empty lines), or undefined when marked must read it. */
-export function scanOutline(body: string): Outline | undefined {
+/**
+ * The outline of `text` read from line `from` (0-based) on, or undefined when marked must read it. A
+ * runbook's front matter is skipped so, rather than blanked in a copy of the text: the lines keep their
+ * numbers, and the first section's Markdown starts after it (parse.ts drops its leading newlines).
+ */
+export function scanOutline(text: string, from = 0): Outline | undefined {
   try {
-    return new Scan(body).run();
+    return new Scan(text).run(from);
   } catch (error) {
     if (error instanceof LeaveToMarked) return undefined;
     throw error;
