@@ -81,29 +81,25 @@ const WORD_RUN_IN_BRACES = /[^{"' \t\n\r\f\v,]+/y;
 /** Index of the quote closing the one at `start`; in double quotes a backslash escapes the next character. */
 function closingQuote(text: string, start: number): number {
   if (text[start] === "'") return text.indexOf("'", start + 1);
-  const pattern = /\\[\s\S]|"/g;
-  pattern.lastIndex = start + 1;
-  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
-    if (match[0] === '"') return match.index;
+  // A loop over the characters rather than a regular expression: no match objects for each of thousands of blocks.
+  for (let i = start + 1; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 92 /* \\ */) i++;
+    else if (ch === 34 /* " */) return i;
   }
   return -1;
 }
 
 function matchingBrace(text: string, start: number): number {
   let depth = 0;
-  const pattern = /["'{}]/g;
-  pattern.lastIndex = start;
-  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
-    const ch = match[0];
-    if (ch === '"' || ch === "'") {
-      const end = closingQuote(text, match.index);
+  for (let i = start; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 34 /* " */ || ch === 39 /* ' */) {
+      const end = closingQuote(text, i);
       if (end === -1) return -1;
-      pattern.lastIndex = end + 1;
-    } else if (ch === '{') depth++;
-    else {
-      depth--;
-      if (depth === 0) return match.index;
-    }
+      i = end;
+    } else if (ch === 123 /* { */) depth++;
+    else if (ch === 125 /* } */ && --depth === 0) return i;
   }
   return -1;
 }
