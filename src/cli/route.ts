@@ -6,6 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
+import { holdYoungGeneration } from '../runbook/young-generation.js';
 import { ExitCode, OperatorError, UsageError } from '../engine/errors.js';
 import { commonOptions, optionError } from './options.js';
 import { inertOutput } from './output.js';
@@ -115,10 +116,8 @@ async function loadCommand(name: string, load: () => Promise<{ run: Command; hel
   // its loops, spends more than it saves. A larger interrupt budget tiers code up later. Set before
   // the script is compiled, so its code cache is made and checked under the same flags.
   setFlagsFromString('--interrupt-budget=500000');
-  // Nor does a command gain from V8 growing its young generation (1 MB at the start, up to 16):
-  // each new page of it is a page fault, and on a virtual machine a page fault can cost 10 µs.
-  // Held at its first size, it reuses the same pages (lint-2000 faults 14,600 → 9,800 times; bench/RESULTS.md).
-  setFlagsFromString('--semi-space-growth-factor=1');
+  // Lint holds V8's young generation at its first size (src/runbook/young-generation.ts).
+  if (name === 'lint') holdYoungGeneration();
   const { runCachedScript } = await import('./code-cache.js');
   return runCachedScript<{ run: Command; help: string }>(fileURLToPath(new URL(`${name}.vm.js`, import.meta.url)), name, 'at-exit');
 }

@@ -1,6 +1,7 @@
 /** YAML front matter: variables, profiles, connections, shell and default timeout (docs/runbook-format.md#front-matter). */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, Node as YamlNode, YAMLMap } from 'yaml';
+import { LARGE_FRONT_MATTER, releaseYoungGeneration } from './young-generation.js';
 import type { ConnectionDecl, Diagnostic, VarDecl } from './model.js';
 import { parseDuration } from './duration.js';
 import { DEFAULT_NOTIFY_TIMEOUT_MS, NOTIFY_EVENTS, type NotifyDecl, type NotifyEventName } from './notify-decl.js';
@@ -99,6 +100,9 @@ export function parseFrontMatter(slice: FrontMatterSlice, file: string): FrontMa
   const counter = new LineCounter();
   // The yaml library's own duplicate-key check compares each key with every earlier one (200,000
   // variables took minutes); duplicateKeys() does the same check with one Set per mapping.
+  // YAML allocates far more per character than the body's scanner: a large front matter is parsed
+  // with V8's young generation let grow, as lint otherwise holds it (young-generation.ts).
+  if (slice.yaml.length > LARGE_FRONT_MATTER) releaseYoungGeneration();
   const doc = parseDocument(slice.yaml, { lineCounter: counter, prettyErrors: false, uniqueKeys: false });
   const lineOf = (node: unknown): number => {
     const range = (node as YamlNode | undefined)?.range;
