@@ -63,7 +63,8 @@ function saveCache(script: Script, file: string, kind: string): void {
  * it hands to the function it is wrapped in.
  */
 export async function runCachedScript<T>(file: string, kind: string, save: SaveWhen): Promise<T> {
-  const source = readFileSync(file, 'utf8');
+  // A Buffer, then decoded: `readFileSync(file, 'utf8')` reads in 8 KB pieces (src/runbook/reads.ts).
+  const source = readFileSync(file).toString('utf8');
   const id = new RegExp(`^// waymark-${kind} (\\w+)\\n`).exec(source)?.[1];
   if (!id) throw new Error(`${file} is not waymark's ${kind} script (rebuild with npm run build)`);
   const cacheFile = join(cacheFolder(), `${kind}-${id}-${process.version}-${process.arch}.v8`);
