@@ -98,11 +98,11 @@ function scalarText(node: unknown): string | undefined {
 export function parseFrontMatter(slice: FrontMatterSlice, file: string): FrontMatter {
   const result: FrontMatter = { vars: [], profiles: {}, connections: [], inventoryByProfile: {}, includes: [], after: [], diagnostics: [] };
   const counter = new LineCounter();
-  // The yaml library's own duplicate-key check compares each key with every earlier one (200,000
-  // variables took minutes); duplicateKeys() does the same check with one Set per mapping.
   // YAML allocates far more per character than the body's scanner: a large front matter is parsed
   // with V8's young generation let grow, as lint otherwise holds it (young-generation.ts).
   if (slice.yaml.length > LARGE_FRONT_MATTER) releaseYoungGeneration();
+  // The yaml library's own duplicate-key check compares each key with every earlier one (200,000
+  // variables took minutes); duplicateKeys() does the same check with one Set per mapping.
   const doc = parseDocument(slice.yaml, { lineCounter: counter, prettyErrors: false, uniqueKeys: false });
   const lineOf = (node: unknown): number => {
     const range = (node as YamlNode | undefined)?.range;
