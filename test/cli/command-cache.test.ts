@@ -122,4 +122,29 @@ describe('the quick commands start with the code cache', () => {
     expect(caches('plan')).toHaveLength(1);
     expect(caches('status')).toHaveLength(1);
   }, 30_000);
+
+  it('a lint that lets the young generation grow (a front matter over 256 KB) leaves a cache later lints keep', async () => {
+    // Lint holds V8's young generation and lets it grow for a large front matter
+    // (src/runbook/young-generation.ts). V8 checks a code cache against the flags a script is
+    // compiled under: a cache saved under other flags than the next start's would be replaced at
+    // every start. At most one replacement is allowed, after the first start ever.
+    const dir = mkdtempSync(join(cacheHome, 'large-front-matter-'));
+    const large = join(dir, 'large.md');
+    const vars = Array.from({ length: 20_000 }, (_, n) => `  V${n}: value-${n}`).join('\n');
+    writeFileSync(large, `---\nid: large\nvars:\n${vars}\n---\n\n## Step\n\n\`\`\`sh\necho "$V1"\n\`\`\`\n`);
+    expect(readFileSync(large, 'utf8').length).toBeGreaterThan(256 * 1024);
+    for (const name of caches('lint')) rmSync(join(folder, name));
+
+    const lint = async (file: string) => {
+      const result = await waymark(['lint', file]);
+      expect(result.code, result.stderr).toBe(0);
+      return readFileSync(join(folder, caches('lint')[0] as string));
+    };
+    await lint(large);
+    await lint('runbooks/demo.md');
+    const settled = await lint('runbooks/demo.md');
+    expect(await lint(large)).toEqual(settled);
+    expect(await lint('runbooks/demo.md')).toEqual(settled);
+    expect(caches('lint')).toHaveLength(1);
+  }, 60_000);
 });
