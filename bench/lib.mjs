@@ -25,8 +25,28 @@ process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
 let sample = 0;
 
 /**
+ * Variables this harness takes out of every measured command's environment, and why. Each one
+ * costs every Node process the same at start, before any of waymark's code runs, so it would
+ * weigh on a budget in ms without saying anything about waymark.
+ */
+export const UNSET_FOR_MEASURING = {
+  // With it set, Node 20 parses its ~140 bundled root certificates and the named bundle at every
+  // start, TLS or not (≈ 38 ms of a 100 ms `node -e ''` on the 2-core VM of bench/RESULTS.md,
+  // which sets it for every process). No benchmarked command opens a TLS connection.
+  NODE_EXTRA_CA_CERTS: 'parsed at every Node start (≈ 38 ms here), though no benchmarked command uses TLS',
+};
+
+/** The environment measured commands start from: this process's, without UNSET_FOR_MEASURING. */
+export function measuringEnv() {
+  const env = { ...process.env };
+  for (const name of Object.keys(UNSET_FOR_MEASURING)) delete env[name];
+  return env;
+}
+
+/**
  * Run a command once. Returns { wallMs, rssKb (null when unknown), exitCode, signal, stderr }.
  * `command` is { cmd, args, env?, cwd?, stdout?: 'ignore' | 'pipe' }; stdout is discarded by default.
+ * The command's environment is measuringEnv() with `env` over it.
  */
 export function runOnce(command) {
   const { cmd, args = [], env, cwd } = command;
@@ -36,7 +56,7 @@ export function runOnce(command) {
     const start = process.hrtime.bigint();
     const child = spawn(file, argv, {
       cwd,
-      env: env ? { ...process.env, ...env } : process.env,
+      env: { ...measuringEnv(), ...env },
       stdio: ['ignore', command.stdout ?? 'ignore', 'pipe'],
     });
     let stderr = '';
