@@ -3,18 +3,30 @@
  * cache: on Node 20 only a script, not an ES module, can be given cached code. The TUI's `run`
  * (src/ui/load-tui.ts) and the quick commands `lint`, `status` and `plan` (route.ts) start this
  * way. The cache lives in the operator's cache folder (never in the repository); it is keyed by
- * the script's build id and the Node version, checked against its own digest, and when it is
+ * the script's build id and the Node version, checked against its own checksum, and when it is
  * missing, stale or damaged waymark compiles from source as it would without it.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
+import { crc32 } from 'node:zlib';
 
-const DIGEST_BYTES = 32;
+/**
+ * The file is the code's CRC-32 (4 bytes, big-endian), then the code. A checksum finds what a disk
+ * or a crash damages, which V8 (checking only sizes and versions) would run; no digest kept beside
+ * the code could stop someone who can write the folder. A CRC rather than a hash: loading
+ * node:crypto cost every quick command ≈ 4 ms of its start, zlib ≈ 1 ms.
+ */
+const CHECKSUM_BYTES = 4;
+
+function checksum(code: Buffer): Buffer {
+  const sum = Buffer.alloc(CHECKSUM_BYTES);
+  sum.writeUInt32BE(crc32(code));
+  return sum;
+}
 
 /** When to save a fresh cache: some time after the start (a session), or as the process exits (a command). */
 export type SaveWhen = { afterMs: number } | 'at-exit';
@@ -23,7 +35,7 @@ function cacheFolder(): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'waymark');
 }
 
-/** The cached code in `file` if its digest checks out; a damaged cache must never reach V8. */
+/** The cached code in `file` if its checksum holds; a damaged cache must never reach V8. */
 function readCache(file: string): Buffer | undefined {
   let data: Buffer;
   try {
@@ -32,9 +44,9 @@ function readCache(file: string): Buffer | undefined {
     // No cache yet (or none readable): this start compiles from source and saves one.
     return undefined;
   }
-  if (data.length <= DIGEST_BYTES) return undefined;
-  const code = data.subarray(DIGEST_BYTES);
-  return createHash('sha256').update(code).digest().equals(data.subarray(0, DIGEST_BYTES)) ? code : undefined;
+  if (data.length <= CHECKSUM_BYTES) return undefined;
+  const code = data.subarray(CHECKSUM_BYTES);
+  return checksum(code).equals(data.subarray(0, CHECKSUM_BYTES)) ? code : undefined;
 }
 
 /** Save the script's compiled code (what has run so far) for the next start, replacing older builds' caches of this script. */
@@ -45,7 +57,7 @@ function saveCache(script: Script, file: string, kind: string): void {
     mkdirSync(folder, { recursive: true });
     const code = script.createCachedData();
     // wx: a file or link already at the temporary name is never written through.
-    writeFileSync(temporary, Buffer.concat([createHash('sha256').update(code).digest(), code]), { flag: 'wx', mode: 0o600 });
+    writeFileSync(temporary, Buffer.concat([checksum(code), code]), { flag: 'wx', mode: 0o600 });
     // A rename, so a start that reads the cache meanwhile sees the old file or the new one, never half of one.
     renameSync(temporary, file);
     for (const name of readdirSync(folder)) {

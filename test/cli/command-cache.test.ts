@@ -4,12 +4,11 @@
  * in the operator's cache folder, and a damaged one never changes what the command says; it is
  * replaced by a good one. Runs the built binary (`npm run build` first).
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, waymark } from '../support/binary.js';
+import { codeCacheIntact, ROOT, waymark } from '../support/binary.js';
 
 // waymark() passes this worker's environment on: the binary's cache goes to a folder of this file's own.
 const cacheHome = mkdtempSync(join(tmpdir(), 'wm-command-cache-'));
@@ -20,19 +19,13 @@ const folder = join(cacheHome, 'waymark');
 const caches = (command: string) =>
   existsSync(folder) ? readdirSync(folder).filter((name) => name.startsWith(`${command}-`) && name.endsWith('.v8')) : [];
 
-/** The loader's format: sha256 of the code, then the code. */
-function intact(file: string): boolean {
-  const data = readFileSync(file);
-  return data.length > 32 && createHash('sha256').update(data.subarray(32)).digest().equals(data.subarray(0, 32));
-}
-
 describe('the quick commands start with the code cache', () => {
   it('lint saves one on its first start, says the same with it, and replaces a damaged one without changing its findings', async () => {
     const first = await waymark(['lint', 'test/fixtures/planted-errors.md'], { keepFinalNewline: true });
     expect(first.code).toBe(2);
     expect(caches('lint')).toHaveLength(1);
     const file = join(folder, caches('lint')[0] as string);
-    expect(intact(file)).toBe(true);
+    expect(codeCacheIntact(file)).toBe(true);
 
     expect(await waymark(['lint', 'test/fixtures/planted-errors.md'], { keepFinalNewline: true })).toEqual(first);
 
@@ -41,7 +34,7 @@ describe('the quick commands start with the code cache', () => {
     writeFileSync(file, damaged);
     expect(await waymark(['lint', 'test/fixtures/planted-errors.md'], { keepFinalNewline: true })).toEqual(first);
     expect(caches('lint')).toHaveLength(1);
-    expect(intact(file)).toBe(true);
+    expect(codeCacheIntact(file)).toBe(true);
   }, 30_000);
 
   it('lint reads a runbook the block scanner leaves to marked (an HTML block, a lazy quote line), which its script loads only then', async () => {
@@ -84,12 +77,15 @@ describe('the quick commands start with the code cache', () => {
     expect(readFileSync(join(ROOT, 'dist', 'cli', 'lint.vm.js'), 'utf8')).not.toContain('blockquoteSetextReplace');
   }, 30_000);
 
-  it("lint starts without Node's ES module loader or fs/promises, which a command from a module chunk (list) does load", async () => {
+  it("lint starts without Node's ES module loader, fs/promises, crypto or child_process, which a command from a module chunk (list) does load", async () => {
     // Reproduced before the fix: main.js was an ES module, so every lint began with Node's module
     // loader reading it through fs/promises, and its `import ... from 'node:fs'` ran each getter of
     // the built-in, loading fs streams (bench/RESULTS.md, lint-corpus); and the lint script loaded
-    // fs/promises for the inventory cache's writes, which a warm cache never makes. The preload
-    // writes down the built-ins the process loaded.
+    // fs/promises for the inventory cache's writes, which a warm cache never makes. Also reproduced:
+    // crypto (≈ 4 ms), loaded by main.js for the code cache's sha256 and by the lint script for a state
+    // folder's name, and child_process, for Ansible: neither is used by a runbook without fleet
+    // blocks. The preload writes down the built-ins the process loaded. NODE_EXTRA_CA_CERTS, when the
+    // machine sets it, makes Node load crypto before any of waymark's code runs: it is left out.
     const preload = join(cacheHome, 'loaded-modules.cjs');
     writeFileSync(
       preload,
@@ -97,19 +93,28 @@ describe('the quick commands start with the code cache', () => {
     );
     const loaded = async (args: string[]) => {
       const out = join(cacheHome, `loaded-${args[0]}.txt`);
-      const result = await waymark(args, { env: { NODE_OPTIONS: `--require ${preload}`, LOADED_OUT: out } });
+      const result = await waymark(args, {
+        env: { NODE_OPTIONS: `--require ${preload}`, LOADED_OUT: out, NODE_EXTRA_CA_CERTS: undefined },
+      });
       return { code: result.code, modules: readFileSync(out, 'utf8').split('\n') };
     };
     const esmLoad = 'NativeModule internal/modules/esm/load';
     const fsPromises = 'NativeModule internal/fs/promises';
+    const crypto = 'NativeModule crypto';
+    const childProcess = 'NativeModule child_process';
     const lint = await loaded(['lint', 'runbooks/demo.md']);
     expect(lint.code).toBe(0);
     expect(lint.modules).not.toContain(esmLoad);
     expect(lint.modules).not.toContain(fsPromises);
+    expect(lint.modules).not.toContain(crypto);
+    expect(lint.modules).not.toContain(childProcess);
     const list = await loaded(['list', 'runbooks']);
     expect(list.code).toBe(0);
     expect(list.modules).toContain(esmLoad);
     expect(list.modules).toContain(fsPromises);
+    const run = await loaded(['run', 'runbooks/demo.md', '--headless', '--state-dir', join(cacheHome, 'run-state')]);
+    expect(run.modules).toContain(crypto);
+    expect(run.modules).toContain(childProcess);
   }, 30_000);
 
   it('plan and status have caches of their own', async () => {

@@ -3,9 +3,10 @@
  * `npm run build` (npm test does; see test/e2e/README.md). WAYMARK_TEST_BIN points the tests at
  * another build, e.g. a private one while others rebuild dist/.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { crc32 } from 'node:zlib';
 import { execa } from 'execa';
 
 /** The repository root. */
@@ -18,6 +19,15 @@ export const FIXTURES = join(ROOT, 'test/fixtures/engine');
 /** Fail with the fix when there is no build to test. */
 export function assertBuilt(): void {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build waymark first with \`npm run build\``);
+}
+
+/**
+ * True when a code cache file the binary saved (src/cli/code-cache.ts) is whole: written here from
+ * the format, not with the loader's code, the CRC-32 of the code (4 bytes, big-endian), then the code.
+ */
+export function codeCacheIntact(file: string): boolean {
+  const data = readFileSync(file);
+  return data.length > 4 && data.readUInt32BE(0) === crc32(data.subarray(4));
 }
 
 /** What one invocation printed and how it ended. */
@@ -73,14 +83,26 @@ const RUNBOOK_VARIABLES = new Set([
  * waymark's environment for tests: the runner's, without anything that would steer waymark
  * (WAYMARK_*: state dir, debug, passwords; runbook variables; vitest's markers), no colour, plus `extra`.
  */
-export function testEnv(extra: Record<string, string> = {}): Record<string, string> {
+export function testEnv(extra: EnvChanges = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (value === undefined || key.startsWith('WAYMARK_') || RUNBOOK_VARIABLES.has(key) || key.startsWith('VITEST') || key === 'NODE_ENV')
       continue;
     env[key] = value;
   }
-  return { ...env, NO_COLOR: '1', ...extra };
+  return withChanges({ ...env, NO_COLOR: '1' }, extra);
+}
+
+/** Variables to set, or with `undefined`, to leave out. */
+export type EnvChanges = Record<string, string | undefined>;
+
+function withChanges(env: Record<string, string>, changes: EnvChanges): Record<string, string> {
+  const changed = { ...env };
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === undefined) delete changed[key];
+    else changed[key] = value;
+  }
+  return changed;
 }
 
 /**
@@ -88,21 +110,21 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
  * carries leaks in — no state dir, no colour switch, no CI marker (under CI, ink draws nothing
  * until it exits) — plus `extra`.
  */
-export function terminalEnv(extra: Record<string, string> = {}): Record<string, string> {
+export function terminalEnv(extra: EnvChanges = {}): Record<string, string> {
   const env: Record<string, string> = { TERM: 'xterm-256color', LANG: 'C.UTF-8' };
   for (const key of ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'XDG_CONFIG_HOME']) {
     const value = process.env[key];
     if (value !== undefined) env[key] = value;
   }
-  return { ...env, ...extra };
+  return withChanges(env, extra);
 }
 
 /** How to run waymark; every variation a test needs is one of these, not a wrapper of its own. */
 export interface WaymarkOptions {
   /** Working directory (default: the repository root). */
   cwd?: string;
-  /** Variables added to the environment ({@link testEnv}, or {@link terminalEnv} with `terminal`). */
-  env?: Record<string, string>;
+  /** Variables added to the environment ({@link testEnv}, or {@link terminalEnv} with `terminal`), or left out of it (`undefined`). */
+  env?: EnvChanges;
   /** The login-like environment of a terminal instead of the runner's ({@link terminalEnv}). */
   terminal?: boolean;
   /**

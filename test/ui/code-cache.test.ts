@@ -3,12 +3,11 @@
  * cache behind, and a damaged cache or one from another build never stops the TUI from starting;
  * it is replaced by a good one.
  */
-import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { UI_FIXTURES } from './harness.js';
-import { terminalEnv } from '../support/binary.js';
+import { codeCacheIntact, terminalEnv } from '../support/binary.js';
 import { useTmuxWorkspace } from '../support/tmux.js';
 
 vi.setConfig({ testTimeout: 40_000 });
@@ -20,12 +19,6 @@ beforeEach(() => {
 
 const cacheFolder = () => join(ws.dir, 'cache', 'waymark');
 const cacheFiles = () => (existsSync(cacheFolder()) ? readdirSync(cacheFolder()).filter((name) => name.endsWith('.v8')) : []);
-
-/** A cache file whose digest matches its code (the loader's format: sha256 of the code, then the code). */
-function intact(file: string): boolean {
-  const data = readFileSync(file);
-  return data.length > 32 && createHash('sha256').update(data.subarray(32)).digest().equals(data.subarray(0, 32));
-}
 
 /** Start the TUI with the workspace's cache folder, wait for its screen and then for `saved` (the cache is saved a moment after the first frame), and quit. */
 async function startAndQuit(session: string, saved: () => void): Promise<void> {
@@ -46,13 +39,13 @@ describe('the code cache', () => {
     await startAndQuit('first', oneCache);
     const [name] = cacheFiles();
     const file = join(cacheFolder(), name as string);
-    expect(intact(file)).toBe(true);
+    expect(codeCacheIntact(file)).toBe(true);
 
     const damaged = readFileSync(file);
     damaged[damaged.length - 100] = (damaged[damaged.length - 100] as number) ^ 0xff;
     writeFileSync(file, damaged);
-    expect(intact(file)).toBe(false);
-    await startAndQuit('damaged', () => expect(intact(file)).toBe(true));
+    expect(codeCacheIntact(file)).toBe(false);
+    await startAndQuit('damaged', () => expect(codeCacheIntact(file)).toBe(true));
   });
 
   it("another build's cache is not used and is cleared away when this build saves its own", async () => {
@@ -64,7 +57,7 @@ describe('the code cache', () => {
     writeFileSync(join(cacheFolder(), name as string), 'not a cache');
     await startAndQuit('again', () => {
       expect(cacheFiles()).toEqual([name]);
-      expect(intact(join(cacheFolder(), name as string))).toBe(true);
+      expect(codeCacheIntact(join(cacheFolder(), name as string))).toBe(true);
     });
   });
 });
