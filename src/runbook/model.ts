@@ -108,7 +108,7 @@ export interface Block {
   code: string;
   attrs: BlockAttributes;
   /** Runme keys we keep but do not act on (e.g. `interactive`, `mimeType`). */
-  runme: Record<string, unknown>;
+  runme: Readonly<Record<string, unknown>>;
   /** True when the fence was never closed (the block runs to the end of its container). */
   unclosed: boolean;
   /** The paragraph right after the block, where runbooks say what to do when it fails. */

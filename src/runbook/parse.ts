@@ -267,9 +267,12 @@ function assignBlockIds(blocks: Block[], report: Report): void {
     if (first !== undefined) report(block.line, `duplicate block name "${block.id}" (first used on line ${first.line})`, 'duplicate-id');
     else named.set(block.id, block);
   }
-  const taken = new Set(named.keys());
+  // Made only when a block needs a new id: in a runbook whose blocks are all named, none does.
+  let taken: Set<string> | undefined;
   for (const block of blocks) {
-    if (named.get(block.id) !== block) block.id = uniqueId(block.id, taken);
+    if (named.get(block.id) === block) continue;
+    taken ??= new Set(named.keys());
+    block.id = uniqueId(block.id, taken);
   }
 }
 
