@@ -70,7 +70,8 @@ export interface BlockHead {
 }
 
 const BLOCK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
-const ROLE_WORDS: ReadonlySet<string> = new Set(ROLES);
+/** Each role by its word; the model keeps these strings, not a copy sliced from each block's info string. */
+const ROLE_OF: ReadonlyMap<string, Role> = new Map(ROLES.map((role) => [role, role]));
 const WAYMARK_KEY_SET: ReadonlySet<string> = new Set(WAYMARK_KEYS);
 
 function isTruthy(value: string | true): boolean {
@@ -376,9 +377,10 @@ export function interpretBlockHead(lang: string, words: string[], raw: RawAttrib
 function readWords(lang: string, words: string[], raw: RawAttribute[], strict: boolean, problems: string[]): Role | undefined {
   let role: Role | undefined;
   for (const word of words) {
-    if (ROLE_WORDS.has(word)) {
-      if (role && role !== word) problems.push(`two roles given: "${role}" and "${word}"`);
-      role = word as Role;
+    const named = ROLE_OF.get(word);
+    if (named !== undefined) {
+      if (role && role !== named) problems.push(`two roles given: "${role}" and "${named}"`);
+      role = named;
     } else if (word === 'confirm') {
       raw.push({ key: 'confirm', value: true });
     } else if (strict && (WAYMARK_KEY_SET.has(word) || RUNME_KEYS.has(word))) {

@@ -8,7 +8,7 @@ export interface StepHead {
   id?: string;
   optional: boolean;
   tags: string[];
-  extra: Record<string, string>;
+  extra: Readonly<Record<string, string>>;
   phase?: number;
   needs: string[];
   /** Steps whose refused gate this step remedies (`fixes=charset`). */
@@ -24,9 +24,25 @@ const KNOWN = '#id, optional, tags=a,b, phase=N, needs=TAG, fixes=STEP, foreach=
 
 const STEP_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
+/**
+ * The `extra` of a heading without extra keys, shared by all of them (a large runbook's steps
+ * each kept an empty object); frozen, so that a write meant for one step fails rather than reaching all.
+ */
+const NO_EXTRA: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * `a,b, ,c` as ['a', 'b', 'c']. Without empty items the array is split's own, of its exact
+ * length: filter's result has room for 17, and a large runbook's steps keep thousands of these.
+ */
+function commaList(value: string | true): string[] {
+  if (value === true) return [];
+  const items = value.split(',').map((item) => item.trim());
+  return items.includes('') ? items.filter(Boolean) : items;
+}
+
 /** Split a heading's text into its title and its attribute block, if it ends with one. */
 export function parseStepHeading(text: string): StepHead {
-  const head: StepHead = { title: text.trim(), optional: false, tags: [], extra: {}, needs: [], fixes: [], problems: [] };
+  const head: StepHead = { title: text.trim(), optional: false, tags: [], extra: NO_EXTRA, needs: [], fixes: [], problems: [] };
   const match = /\s*\{([^{}]*)\}\s*$/.exec(text);
   if (!match) return head;
   head.title = text.slice(0, match.index).trim();
@@ -46,13 +62,7 @@ export function parseStepHeading(text: string): StepHead {
   }
   for (const { key, value } of parsed.attributes) {
     if (key === 'tags') {
-      head.tags =
-        value === true
-          ? []
-          : value
-              .split(',')
-              .map((t) => t.trim())
-              .filter(Boolean);
+      head.tags = commaList(value);
     } else if (key === 'optional') {
       head.optional = value === true || value === 'true';
     } else if (key === 'phase') {
@@ -60,32 +70,15 @@ export function parseStepHeading(text: string): StepHead {
         head.problems.push(`bad phase "${value === true ? '' : value}": expected a whole number, e.g. phase=2`);
       else head.phase = Number(value);
     } else if (key === 'needs') {
-      head.needs =
-        value === true
-          ? []
-          : value
-              .split(',')
-              .map((t) => t.trim())
-              .filter(Boolean);
+      head.needs = commaList(value);
       if (head.needs.length === 0) head.problems.push('needs= expects one or more tags, e.g. needs=controlplane');
     } else if (key === 'fixes') {
-      head.fixes =
-        value === true
-          ? []
-          : value
-              .split(',')
-              .map((t) => t.trim())
-              .filter(Boolean);
+      head.fixes = commaList(value);
       if (head.fixes.length === 0)
         head.problems.push('fixes= expects the id of the step whose check this step remedies, e.g. fixes=charset');
     } else if (key === 'foreach') {
       const match = value === true ? null : /^([A-Za-z_][A-Za-z0-9_]*):(.+)$/.exec(value);
-      const values = match
-        ? (match[2] as string)
-            .split(',')
-            .map((v) => v.trim())
-            .filter(Boolean)
-        : [];
+      const values = match ? commaList(match[2] as string) : [];
       if (!match || values.length === 0)
         head.problems.push(
           `bad foreach "${value === true ? '' : value}": expected NAME:value1,value2, e.g. foreach=RELEASE:kilo,liberty,mitaka`,
@@ -103,7 +96,7 @@ export function parseStepHeading(text: string): StepHead {
         } else head.foreach = { name: match[1] as string, values };
       }
     } else if (STEP_KEYS.has(key) && value !== true) {
-      head.extra[key] = value;
+      head.extra = { ...head.extra, [key]: value };
     } else {
       head.problems.push(`unknown step attribute "${key}" (known: ${KNOWN})`);
     }

@@ -132,7 +132,7 @@ export interface Step {
   optional: boolean;
   tags: string[];
   /** Every other key=value from the heading's attribute block (later features read these). */
-  extra: Record<string, string>;
+  extra: Readonly<Record<string, string>>;
   blocks: Block[];
   checklist: ChecklistItem[];
   /** The step's Markdown body (without the heading), for rendering. */
@@ -151,7 +151,7 @@ export interface Step {
    */
   fixes: string[];
   /** Variables bound for this step only, e.g. `RELEASE` of a `foreach=RELEASE:kilo,liberty` step. */
-  vars: Record<string, string>;
+  vars: Readonly<Record<string, string>>;
 }
 
 /** A declared variable (front matter `vars:`). */

@@ -60,6 +60,20 @@ export function runbookBody(source: string): string {
   return blankFrontMatter(normalized, sliceFrontMatter(normalized)?.lineCount);
 }
 
+/**
+ * The variables of a step that binds none (all but `foreach=` steps), shared by all of them;
+ * frozen, so that a write meant for one step fails rather than reaching all.
+ */
+const NO_STEP_VARS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * `items` in an array of their exact length: V8 gives an array that was pushed to room for 17
+ * at its first push, and a large runbook's steps each keep two such arrays of a few items.
+ */
+function exactSize<T>(items: T[]): T[] {
+  return items.slice();
+}
+
 /** Parse a runbook's text. `file` is used for messages and the default id and title. */
 export function parseRunbook(source: string, file: string, blockParser: BlockParser = 'scan'): Runbook {
   const diagnostics: Diagnostic[] = [];
@@ -102,7 +116,7 @@ export function parseRunbook(source: string, file: string, blockParser: BlockPar
       if (item.note !== undefined && item.note !== '') block.note = item.note;
       blocks.push(block);
     }
-    return { blocks, checklist };
+    return { blocks: exactSize(blocks), checklist: exactSize(checklist) };
   };
 
   const introSection = sections[0] as OutlineSection;
@@ -124,7 +138,7 @@ export function parseRunbook(source: string, file: string, blockParser: BlockPar
     // A step without phase= stays in the phase of the step before it.
     phase = head.phase ?? phase;
     const markdown = section.markdown;
-    const make = (stepId: string, title: string, vars: Record<string, string>, body: string): Step => {
+    const make = (stepId: string, title: string, vars: Readonly<Record<string, string>>, body: string): Step => {
       const { blocks, checklist } = toBlocks(section, stepId);
       const step: Step = {
         id: stepId,
@@ -146,7 +160,7 @@ export function parseRunbook(source: string, file: string, blockParser: BlockPar
       if (front.service !== undefined) step.service = front.service;
       return step;
     };
-    if (!head.foreach) return [make(id, head.title, {}, markdown)];
+    if (!head.foreach) return [make(id, head.title, NO_STEP_VARS, markdown)];
     // foreach=NAME:a,b,c is one checkpointed step per value, in order, with $NAME set.
     const { name, values } = head.foreach;
     const reference = new RegExp(`\\$\\{${name}\\}|\\$${name}\\b`, 'g');
