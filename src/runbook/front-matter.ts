@@ -1,7 +1,8 @@
 /** YAML front matter: variables, profiles, connections, shell and default timeout (docs/runbook-format.md#front-matter). */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
-import type { Document, Node as YamlNode, YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, YAMLMap } from 'yaml';
+import type { Node as YamlNode, YAMLError } from 'yaml';
 import { LARGE_FRONT_MATTER, releaseYoungGeneration } from './young-generation.js';
+import { readPlainEntries } from './plain-yaml.js';
 import type { ConnectionDecl, Diagnostic, VarDecl } from './model.js';
 import { parseDuration } from './duration.js';
 import { DEFAULT_NOTIFY_TIMEOUT_MS, NOTIFY_EVENTS, type NotifyDecl, type NotifyEventName } from './notify-decl.js';
@@ -94,16 +95,62 @@ function scalarText(node: unknown): string | undefined {
   return undefined;
 }
 
-/** Parse and check front matter YAML; problems become diagnostics with file lines. */
-export function parseFrontMatter(slice: FrontMatterSlice, file: string): FrontMatter {
+/** Top-level keys that may be read without the yaml library when plain (plain-yaml.ts): the ones that grow large. */
+const PLAIN_KEYS: ReadonlySet<string> = new Set(['vars', 'profiles']);
+
+/** The front matter as YAML: its root node and the library's errors, offsets in `yaml`'s own. */
+interface ParsedYaml {
+  root: unknown;
+  errors: YAMLError[];
+}
+
+/**
+ * The yaml library's parse of the front matter; with `plain` (a large front matter, or a test),
+ * its plain `vars:` and `profiles:` are read by plain-yaml.ts and the rest by the library. Where the
+ * rest has an error, or is not one pair for each of its top-level lines, all of it is parsed again
+ * whole, so that what is found is the library's own for the whole text.
+ */
+function parseYaml(yaml: string, counter: LineCounter, plain: boolean): ParsedYaml {
+  // The yaml library's own duplicate-key check compares each key with every earlier one (200,000
+  // variables took minutes); duplicateKeys() does the same check with one Set per mapping.
+  const options = { prettyErrors: false, uniqueKeys: false } as const;
+  const split = plain ? readPlainEntries(yaml, PLAIN_KEYS) : undefined;
+  if (split) {
+    const rest = parseDocument(split.rest, options);
+    const others = rest.contents === null ? [] : isMap(rest.contents) ? [...rest.contents.items] : undefined;
+    if (rest.errors.length === 0 && others?.length === split.entries - split.read.length) {
+      // The rest's nodes, moved to the front matter's offsets.
+      visit(rest, (_, node) => {
+        const range = (node as YamlNode | null)?.range;
+        if (range) (node as YamlNode).range = [split.restOffset(range[0]), split.restOffset(range[1]), split.restOffset(range[2])];
+      });
+      const root = new YAMLMap();
+      for (let index = 0; index < split.entries; index++) {
+        const read = split.read.find((entry) => entry.index === index);
+        const pair = read ? read.pair : others.shift();
+        if (pair) root.items.push(pair);
+      }
+      // Line starts for lineOf, as the library's parser would have reported them.
+      counter.addNewLine(0);
+      for (let at = yaml.indexOf('\n'); at !== -1; at = yaml.indexOf('\n', at + 1)) counter.addNewLine(at + 1);
+      return { root, errors: [] };
+    }
+  }
+  const doc = parseDocument(yaml, { ...options, lineCounter: counter });
+  return { root: doc.contents, errors: doc.errors };
+}
+
+/**
+ * Parse and check front matter YAML; problems become diagnostics with file lines. `plain` reads
+ * plain `vars:` and `profiles:` without the yaml library (by default only for a large front matter).
+ */
+export function parseFrontMatter(slice: FrontMatterSlice, file: string, plain = slice.yaml.length > LARGE_FRONT_MATTER): FrontMatter {
   const result: FrontMatter = { vars: [], profiles: {}, connections: [], inventoryByProfile: {}, includes: [], after: [], diagnostics: [] };
   const counter = new LineCounter();
   // YAML allocates far more per character than the body's scanner: a large front matter is parsed
   // with V8's young generation let grow, as lint otherwise holds it (young-generation.ts).
   if (slice.yaml.length > LARGE_FRONT_MATTER) releaseYoungGeneration();
-  // The yaml library's own duplicate-key check compares each key with every earlier one (200,000
-  // variables took minutes); duplicateKeys() does the same check with one Set per mapping.
-  const doc = parseDocument(slice.yaml, { lineCounter: counter, prettyErrors: false, uniqueKeys: false });
+  const doc = parseYaml(slice.yaml, counter, plain);
   const lineOf = (node: unknown): number => {
     const range = (node as YamlNode | undefined)?.range;
     return slice.firstLine - 1 + (range ? counter.linePos(range[0]).line : 1);
@@ -117,10 +164,10 @@ export function parseFrontMatter(slice: FrontMatterSlice, file: string): FrontMa
     const firstLine = error.message.split('\n')[0] ?? error.message;
     report(slice.firstLine - 1 + counter.linePos(error.pos[0]).line, `invalid YAML front matter: ${firstLine}`, 'error', 'yaml');
   }
-  const duplicates = doc.errors.length > 0 ? [] : duplicateKeys(doc);
+  const duplicates = doc.errors.length > 0 ? [] : duplicateKeys(doc.root);
   for (const key of duplicates) report(lineOf(key), 'invalid YAML front matter: Map keys must be unique', 'error', 'yaml');
   if (doc.errors.length > 0 || duplicates.length > 0) return result;
-  const root = doc.contents;
+  const root = doc.root;
   if (root === null) return result;
   if (!isMap(root)) {
     report(slice.firstLine, 'front matter must be a YAML mapping (key: value lines)');
@@ -210,9 +257,10 @@ export function parseFrontMatter(slice: FrontMatterSlice, file: string): FrontMa
  * Keys that repeat an earlier key of the same mapping (YAML forbids it), in linear time: scalar keys
  * compare by value, as the yaml library compares them, other keys by identity.
  */
-function duplicateKeys(doc: Document): unknown[] {
+function duplicateKeys(root: unknown): unknown[] {
   const found: unknown[] = [];
-  visit(doc, {
+  if (!isMap(root) && !isSeq(root)) return found;
+  visit(root, {
     Map(_, map) {
       const seen = new Set<unknown>();
       for (const { key } of map.items) {
