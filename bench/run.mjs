@@ -101,6 +101,23 @@ function onPath(name) {
   });
 }
 
+/**
+ * The figures the machine's own environment gives, when it sets what the harness takes out of every
+ * measured command (UNSET_FOR_MEASURING, bench/lib.mjs), as a sentence for a row's notes; '' when it sets none.
+ */
+async function withMachineEnvironment(name, subject, baseline, runs, warmup) {
+  const kept = Object.fromEntries(Object.keys(UNSET_FOR_MEASURING).flatMap((key) => (key in process.env ? [[key, process.env[key]]] : [])));
+  if (Object.keys(kept).length === 0) return '';
+  const result = await compare(`${name} (machine environment)`, {
+    subject: { ...subject, env: { ...subject.env, ...kept } },
+    baseline: { ...baseline, env: { ...baseline.env, ...kept } },
+    runs,
+    warmup,
+  });
+  const ratio = fixed(result.subject.wall.median / result.baseline.wall.median, 2);
+  return `. Both run without ${Object.keys(kept).join(', ')} (bench/lib.mjs); with this machine's value: ${ms(result.subject.wall.median)} against ${ms(result.baseline.wall.median)}, ×${ratio}`;
+}
+
 // Budgets: `text` as docs/budgets.md words it, `met(result)` against { subject, baseline }.
 const medianAtMost = (limitMs) => ({
   text: `≤ ${limitMs} ms wall, median`,
@@ -132,19 +149,13 @@ const BENCHMARKS = [
       // Other work on the machine moves both columns: the ratio to the interleaved baseline says more.
       const ratio = (r) => fixed(r.subject.wall.median / r.baseline.wall.median, 2);
       result.notes = `×${ratio(result)} of \`node -e ''\``;
-      // The figure the machine's own environment gives, when it sets what the harness takes out (bench/lib.mjs).
-      const kept = Object.fromEntries(
-        Object.keys(UNSET_FOR_MEASURING).flatMap((name) => (name in process.env ? [[name, process.env[name]]] : [])),
+      result.notes += await withMachineEnvironment(
+        'lint-2000',
+        { ...node(CLI, 'lint', file), cwd: tmp },
+        { ...node('-e', ''), cwd: tmp },
+        runs,
+        warmup,
       );
-      if (Object.keys(kept).length > 0) {
-        const withKept = await compare('lint-2000 (machine environment)', {
-          subject: { ...node(CLI, 'lint', file), cwd: tmp, env: kept },
-          baseline: { ...node('-e', ''), cwd: tmp, env: kept },
-          runs,
-          warmup,
-        });
-        result.notes += `. Both run without ${Object.keys(kept).join(', ')} (bench/lib.mjs); with this machine's value: ${ms(withKept.subject.wall.median)} against ${ms(withKept.baseline.wall.median)}, ×${ratio(withKept)}`;
-      }
       result.notes += `; load average at the end: ${loadavg()[0].toFixed(1)} (2 cores)`;
       return result;
     },
@@ -182,8 +193,9 @@ const BENCHMARKS = [
         `${files.length} files (${files.filter((f) => f.includes('corpus')).length} corpus, ${files.filter((f) => !f.includes('corpus')).length} under runbooks/), ×${fixed(ratio(result), 2)} of \`node -e ''\` (budget ≤ ×2), ` +
         `warm: lint's inventory cache holds the fleet runbooks' inventory (docs/fleet.md, as in an editor loop). ` +
         `Cold (an empty cache each run, so \`ansible-inventory\` reads it): ${ms(coldResult.subject.wall.median)} against ${ms(coldResult.baseline.wall.median)}, ×${fixed(ratio(coldResult), 2)}. ` +
-        `With Ansible off PATH: ${ms(parseOnly.subject.wall.median)} against ${ms(parseOnly.baseline.wall.median)}, ×${fixed(ratio(parseOnly), 2)}. ` +
-        `Load average at the end: ${loadavg()[0].toFixed(1)} (2 cores)`;
+        `With Ansible off PATH: ${ms(parseOnly.subject.wall.median)} against ${ms(parseOnly.baseline.wall.median)}, ×${fixed(ratio(parseOnly), 2)}` +
+        (await withMachineEnvironment('lint-corpus', subject, { ...node('-e', ''), cwd: tmp }, runs, warmup)) +
+        `. Load average at the end: ${loadavg()[0].toFixed(1)} (2 cores)`;
       result.extra = { parseOnlyRatio: ratio(parseOnly), coldRatio: ratio(coldResult) };
       return result;
     },
