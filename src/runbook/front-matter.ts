@@ -95,9 +95,6 @@ function scalarText(node: unknown): string | undefined {
   return undefined;
 }
 
-/** Top-level keys that may be read without the yaml library when plain (plain-yaml.ts): the ones that grow large. */
-const PLAIN_KEYS: ReadonlySet<string> = new Set(['vars', 'profiles']);
-
 /** The front matter as YAML: its root node and the library's errors, offsets in `yaml`'s own. */
 interface ParsedYaml {
   root: unknown;
@@ -105,25 +102,27 @@ interface ParsedYaml {
 }
 
 /**
- * The yaml library's parse of the front matter; with `plain` (a large front matter, or a test),
- * its plain `vars:` and `profiles:` are read by plain-yaml.ts and the rest by the library. Where the
- * rest has an error, or is not one pair for each of its top-level lines, all of it is parsed again
- * whole, so that what is found is the library's own for the whole text.
+ * The front matter's parse: with `plain`, what plain-yaml.ts takes of it is read there, and the
+ * rest by the yaml library (nothing, for most front matters). Where the rest has an error, or is
+ * not one pair for each of its top-level lines, all of it is parsed again whole, so that what is
+ * found is the library's own for the whole text.
  */
 function parseYaml(yaml: string, counter: LineCounter, plain: boolean): ParsedYaml {
   // The yaml library's own duplicate-key check compares each key with every earlier one (200,000
   // variables took minutes); duplicateKeys() does the same check with one Set per mapping.
   const options = { prettyErrors: false, uniqueKeys: false } as const;
-  const split = plain ? readPlainEntries(yaml, PLAIN_KEYS) : undefined;
+  const split = plain ? readPlainEntries(yaml) : undefined;
   if (split) {
-    const rest = parseDocument(split.rest, options);
-    const others = rest.contents === null ? [] : isMap(rest.contents) ? [...rest.contents.items] : undefined;
-    if (rest.errors.length === 0 && others?.length === split.entries - split.read.length) {
+    // Every entry read here leaves at most comments and blank lines: nothing for the library.
+    const rest = split.read.length === split.entries ? undefined : parseDocument(split.rest, options);
+    const others = rest === undefined || rest.contents === null ? [] : isMap(rest.contents) ? [...rest.contents.items] : undefined;
+    if ((rest === undefined || rest.errors.length === 0) && others?.length === split.entries - split.read.length) {
       // The rest's nodes, moved to the front matter's offsets.
-      visit(rest, (_, node) => {
-        const range = (node as YamlNode | null)?.range;
-        if (range) (node as YamlNode).range = [split.restOffset(range[0]), split.restOffset(range[1]), split.restOffset(range[2])];
-      });
+      if (rest)
+        visit(rest, (_, node) => {
+          const range = (node as YamlNode | null)?.range;
+          if (range) (node as YamlNode).range = [split.restOffset(range[0]), split.restOffset(range[1]), split.restOffset(range[2])];
+        });
       const root = new YAMLMap();
       for (let index = 0; index < split.entries; index++) {
         const read = split.read.find((entry) => entry.index === index);
@@ -141,10 +140,10 @@ function parseYaml(yaml: string, counter: LineCounter, plain: boolean): ParsedYa
 }
 
 /**
- * Parse and check front matter YAML; problems become diagnostics with file lines. `plain` reads
- * plain `vars:` and `profiles:` without the yaml library (by default only for a large front matter).
+ * Parse and check front matter YAML; problems become diagnostics with file lines. `plain` reads what
+ * plain-yaml.ts takes without the yaml library (tests set it false to have the library read all).
  */
-export function parseFrontMatter(slice: FrontMatterSlice, file: string, plain = slice.yaml.length > LARGE_FRONT_MATTER): FrontMatter {
+export function parseFrontMatter(slice: FrontMatterSlice, file: string, plain = true): FrontMatter {
   const result: FrontMatter = { vars: [], profiles: {}, connections: [], inventoryByProfile: {}, includes: [], after: [], diagnostics: [] };
   const counter = new LineCounter();
   // YAML allocates far more per character than the body's scanner: a large front matter is parsed

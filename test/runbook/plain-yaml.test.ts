@@ -1,21 +1,66 @@
 /**
- * Plain `vars:` and `profiles:` read without the yaml library (src/runbook/plain-yaml.ts) against
- * the library reading the whole front matter: over generated front matters, both must give the same
- * front matter — the same variables, profiles, connections and findings on the same lines. A front
- * matter the plain reader leaves to the library is still compared, and the plain reader must take
- * many of them itself, or the comparison would prove little.
+ * Front matter entries read without the yaml library (src/runbook/plain-yaml.ts) against the
+ * library reading the whole front matter: over generated front matters, both must give the same
+ * front matter — the same variables, profiles, connections and findings on the same lines — and
+ * each entry read plainly must be the library's node for node: the same kinds, values and offsets.
+ * A front matter the plain reader leaves to the library is still compared, and the plain reader
+ * must take many of them itself, or the comparison would prove little.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
 import { parseFrontMatter, sliceFrontMatter } from '../../src/runbook/front-matter.js';
 import { readPlainEntries } from '../../src/runbook/plain-yaml.js';
 // @ts-expect-error: the benchmark's generator is plain JavaScript without types.
 import { generateVarsRunbook } from '../../bench/gen-runbook.mjs';
-import { readFileSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { corpus } from './documents.js';
 
 const SEED = Number(process.env.WAYMARK_FUZZ_SEED ?? 20261207);
-const PLAIN_KEYS = new Set(['vars', 'profiles']);
+
+/**
+ * A node as [path, kind, value, line] rows: what the front matter's readers look at (they place a
+ * finding on the line where its node starts).
+ */
+function rows(yaml: string, node: unknown, path: string, out: unknown[][] = []): unknown[][] {
+  const lineAt = (offset: number | undefined) => (offset === undefined ? undefined : yaml.slice(0, offset).split('\n').length);
+  if (isScalar(node)) out.push([path, 'scalar', node.value, lineAt(node.range?.[0])]);
+  else if (isMap(node)) {
+    out.push([path, 'map', node.items.length]);
+    for (const [i, pair] of node.items.entries()) {
+      rows(yaml, pair.key, `${path}.${i}k`, out);
+      rows(yaml, pair.value, `${path}.${i}v`, out);
+    }
+  } else if (isSeq(node)) {
+    out.push([path, 'seq', node.items.length]);
+    for (const [i, item] of node.items.entries()) rows(yaml, item, `${path}.${i}`, out);
+  } else out.push([path, String(node)]);
+  return out;
+}
+
+/** Each entry the plain reader took, node for node against the library's parse of the whole text. */
+function sameNodes(yaml: string): void {
+  const split = readPlainEntries(yaml);
+  if (!split) return;
+  const doc = parseDocument(yaml, { uniqueKeys: false });
+  if (doc.errors.length > 0 || !isMap(doc.contents)) return;
+  for (const { index, pair } of split.read) {
+    const theirs = doc.contents.items[index];
+    if (!isPair(theirs)) throw new Error(`the library has no entry ${index} in:\n${JSON.stringify(yaml)}`);
+    try {
+      expect(rows(yaml, pair.value, String(pair.key.value))).toEqual(
+        rows(yaml, theirs.value, String((theirs.key as { value?: unknown }).value)),
+      );
+      expect(rows(yaml, pair.key, 'key')).toEqual(rows(yaml, theirs.key, 'key'));
+    } catch (error) {
+      throw new Error(
+        `the plain reader and the yaml library disagree on entry ${index} of:\n${JSON.stringify(yaml)}\n${(error as Error).message}`,
+      );
+    }
+  }
+}
 
 /** The front matter of `yaml` read both ways; throws, showing the text, when they differ. */
 function sameFrontMatter(yaml: string): void {
@@ -24,6 +69,7 @@ function sameFrontMatter(yaml: string): void {
   const whole = parseFrontMatter(slice, 'fm.md', false);
   try {
     expect(plain).toEqual(whole);
+    sameNodes(yaml);
   } catch (error) {
     throw new Error(
       `the plain reader and the yaml library disagree on this front matter:\n${JSON.stringify(yaml)}\n${(error as Error).message}`,
@@ -31,36 +77,29 @@ function sameFrontMatter(yaml: string): void {
   }
 }
 
-const plainTaken = (yaml: string): boolean => readPlainEntries(yaml, PLAIN_KEYS) !== undefined;
+const plainTaken = (yaml: string): boolean => readPlainEntries(yaml) !== undefined;
 
-// Words the plain reader takes (strings, true, false, null in their spellings) and words it must
-// leave to the library (numbers, quotes, flow sequences, anchors, comments, URLs, spaces).
+// Words the plain reader takes (strings, sentences, quoted text, decimal integers, true, false and
+// null in their spellings) and words it must leave to the library (other numbers, escapes, anchors,
+// tags, block scalars, nested collections), with what lies between: indicators, colons, comments.
 const plainWord = fc.constantFrom(
-  ...['mitaka', 'ctl-1', '/run/mysqld.sock', 'a_b.c', 'yes', 'x/y-z', 'on', 'n', '_'],
+  ...['mitaka', 'ctl-1', '/run/mysqld.sock', 'a_b.c', 'yes', 'x/y-z', 'on', 'n', '_', '~', '20', '0', 'v3', '01HF7B0KJQ', '10m'],
   ...['true', 'True', 'TRUE', 'false', 'False', 'FALSE', 'null', 'Null', 'NULL', 'tRUE', 'nULL'],
+  ...['the release to upgrade to', "nova's schema (a relative path, see below)", 'a, b; c', 'mysql://root@db/nova?socket=${DB_SOCKET}'],
+  ...['naïve — ünïcode ✓', 'a:b', 'x#y', 'a # a comment', 'b   # spaced comment', 'brackets [a] and {b}', 'ends]', 'c,'],
+  ...['"quoted: with colon"', '"2.0"', "'single # not a comment'", '"a \'b\'"', "'back\\slash'", '"" ', "''", '"x" # after'],
+  ...['[kilo, liberty]', '["2.0", "2.1"]', '[]', '[ ]', '[ a , b ]', "['no', yes]", '[true, null, 7]', '[-a]', '[x] # c'],
 );
 const otherWord = fc.constantFrom(
-  '5',
-  '-1',
-  '1.10',
-  '.inf',
-  '"quoted"',
-  "'single'",
-  '[kilo, liberty]',
-  '&anchor x',
-  '*anchor',
-  'a # comment',
-  'mysql://root@db/nova',
-  'two words',
-  '~',
-  '',
-  '|',
-  '{ default: x, choices: [a, b] }',
-  'a:b',
-  '!!str 5',
+  ...['-1', '+3', '1.10', '.5', '1e3', '0x1F', '0o17', '007', '1_000', '.inf', '-.Inf', '.NaN', '12345678901234567890'],
+  ...['["esc\\"q"]', "['it''s', b]", '["t\\tab"]', '["a #b"]', '[\'x\', "y"]', '["[x]"]'],
+  ...['"esc\\"aped"', '"tab\\t"', "'it''s'", '"open', "'open", '"a"b', '"a"#b', '[a, [b]]', '[a, {b: c}]', '[a, ]', '[${X}]'],
+  ...['["a,b"]', '[a:b]', '[a', 'a]b: c', '&anchor x', '*anchor', '!!str 5', '|', '>', '- x', '-x', '?x', ':x', '@x', '%x', '`x`'],
+  ...['nbsp\u00a0inside', 'trailing nbsp\u00a0', '\u3000ideographic', 'x\u2028y', 'bom\ufeff', 'vt\u000bx'],
+  ...['two: words', 'trailing:', 'a\tb', '{ default: x, choices: [a, b] }', '{a: 1}', '{ a: "b" }', '#x', ' '],
 );
 const word = fc.oneof({ weight: 4, arbitrary: plainWord }, { weight: 1, arbitrary: otherWord });
-const varName = fc.constantFrom('A', 'DB_SOCKET', 'TARGET', 'bad-name', '9X', 'A', 'Controller', 'true');
+const varName = fc.constantFrom('A', 'DB_SOCKET', 'TARGET', 'bad-name', '9X', 'A', 'Controller', 'true', 'null', 'Null', '\u00a0A');
 const fieldName = fc.constantFrom('default', 'secret', 'description', 'env', 'required', 'choices', 'colour');
 const indentOf = fc.constantFrom(2, 2, 2, 4, 1, 3);
 
@@ -85,9 +124,32 @@ function mapping(indent: number, depth: number): fc.Arbitrary<string[]> {
         .chain(([k, more]) => mapping(indent + more, depth + 1).map((lines) => [`${pad}${k}:`, ...lines])),
     },
     {
+      weight: 2,
+      arbitrary: fc
+        .tuple(fc.oneof(varName, fieldName), indentOf, fc.array(word, { minLength: 1, maxLength: 3 }))
+        .map(([k, more, items]) => [`${pad}${k}:`, ...items.map((item) => `${pad}${' '.repeat(more)}- ${item}`.trimEnd())]),
+    },
+    {
       weight: 1,
       arbitrary: fc
-        .constantFrom([''], [`${pad}# a comment`], ['#edge'], [`${pad}A:\tx`], [`${pad}  over-indented: x`], ['- item'])
+        .constantFrom(
+          [''],
+          [`${pad}# a comment`],
+          ['#edge'],
+          ['   # deeper comment'],
+          [`${pad}A:\tx`],
+          [`${pad}  over-indented: x`],
+          ['- item'],
+          [`${pad}A:#x`],
+          [`${pad}A: # only a comment`],
+          [`${pad}A: x`, `${pad}  continued`],
+          [`${pad}choices:`, `${pad}- same-indent item`],
+          [`${pad}choices:`, `${pad}  - a`, `${pad}   - b`],
+          [`${pad}choices:`, `${pad}  -`],
+          [`${pad}choices:`, `${pad}  - k: v`],
+          [`${pad}choices:`, `${pad}  - a`, `${pad}  # between`, `${pad}  - b`],
+          [`${pad}A: x\r`],
+        )
         .map((lines) => [...lines]),
     },
   );
@@ -125,6 +187,18 @@ const topEntry: fc.Arbitrary<string[]> = fc.oneof(
         ['inventory: hosts.ini'],
         ['title: >', '  folded', '  text'],
         ['after: [a, b]'],
+        ['title: "Heat rolling upgrade: Newton to Ocata"'],
+        ['include:', '  - services/nova.md', '  - services/cinder.md'],
+        ['include:', '- same-indent.md'],
+        ['include:'],
+        ['after: glance # a comment'],
+        ['after:', '  - ""'],
+        ['weight: 20'],
+        ['weight: 2.5'],
+        ['runme:', '  id: 01HF7B0KJQ8625WYMCRVJADMQF', '  version: v3'],
+        ['notify:', '  command: curl -sS https://chat.example/hook', '  events: [block-failed, run-done]', '  timeout: 5s'],
+        ['connections:', '  glance:', '    url: mysql://glance@db1:3306/glance', '    password: ${DB_PASSWORD}'],
+        ['tags: [a, b]', '# trailing comment'],
       )
       .map((lines) => [...lines]),
   },
@@ -150,8 +224,8 @@ describe('plain vars and profiles read without the yaml library', () => {
     rmSync(dirname(file), { recursive: true, force: true });
     const slice = sliceFrontMatter(source);
     if (!slice) throw new Error('the generated runbook has no front matter');
-    const split = readPlainEntries(slice.yaml, PLAIN_KEYS);
-    expect(split?.read.map((entry) => entry.pair.key.value)).toEqual(['vars', 'profiles']);
+    const split = readPlainEntries(slice.yaml);
+    expect(split?.read.map((entry) => entry.pair.key.value)).toEqual(['title', 'id', 'vars', 'profiles']);
     const plain = parseFrontMatter(slice, file, true);
     expect(plain).toEqual(parseFrontMatter(slice, file, false));
     expect(plain.diagnostics).toEqual([]);
@@ -176,11 +250,36 @@ describe('plain vars and profiles read without the yaml library', () => {
     expect(lines.sort()).toEqual([5, 6]);
   });
 
-  it('leave a front matter whose top level is more than key: lines to the library', () => {
+  it('leave a front matter whose top level is more than key: lines to the library, and entries with more than it takes', () => {
     expect(plainTaken('vars:\n  A: x\n- item')).toBe(false);
     expect(plainTaken('"vars":\n  A: x')).toBe(false);
-    expect(plainTaken('vars:\n  A: "x"')).toBe(false);
-    expect(plainTaken('vars:\n  A: 5')).toBe(false);
-    expect(plainTaken('vars:\n  A: x # note')).toBe(false);
+    for (const value of ['5.0', '0x1F', '"esc\\"aped"', "'it''s'", '&a x', '*a', '!!str 5', '|', '[a, [b]]', '[${X}]', 'a: b', '- x'])
+      expect(plainTaken(`vars:\n  A: ${value}`), value).toBe(false);
+    expect(plainTaken('vars:\n  A: x\n    continued')).toBe(false);
+    expect(plainTaken('include:\n- same-indent.md')).toBe(false);
+    expect(plainTaken('weight: 20')).toBe(true);
+    // One entry left to the library does not keep the others from being read here.
+    const split = readPlainEntries('title: t\nvars:\n  A: 5.0\nid: x');
+    expect(split?.read.map((entry) => entry.pair.key.value)).toEqual(['title', 'id']);
+    expect(split?.rest).toBe('vars:\n  A: 5.0\n');
+  });
+
+  it("read every front matter of the corpus and of runbooks/ as the library does, all of the repository's without it", () => {
+    const repository = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+    const runbooks = readdirSync(join(repository, 'runbooks'), { recursive: true, encoding: 'utf8' })
+      .filter((name) => name.endsWith('.md'))
+      .map((name) => ({ name, text: readFileSync(join(repository, 'runbooks', name), 'utf8'), ours: true }));
+    const all = [...corpus.map((doc) => ({ ...doc, ours: false })), ...runbooks];
+    let read = 0;
+    for (const { name, text, ours } of all) {
+      const slice = sliceFrontMatter(text);
+      if (!slice) continue;
+      sameFrontMatter(slice.yaml);
+      const split = readPlainEntries(slice.yaml);
+      // The repository's own runbooks are what an editor loop lints: no entry of theirs needs the library.
+      if (ours) expect(split && split.read.length === split.entries, name).toBe(true);
+      read++;
+    }
+    expect(read).toBeGreaterThan(10);
   });
 });
