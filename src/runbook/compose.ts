@@ -75,53 +75,57 @@ export function composeRunbook(file: string, options: ComposeOptions = {}): Runb
   if (isDiagnostic(top)) {
     return { ...parseRunbook('', file), diagnostics: [top] };
   }
-  const root = dirname(resolve(file));
-  const realRoot = realPath(root);
   const diagnostics: Diagnostic[] = [...top.diagnostics];
   const fragments: Runbook[] = [];
-  // Files are known by their real path: a symlink may neither leave the folder nor hide a cycle.
-  const seen = new Set<string>([realPath(resolve(file))]);
-
-  const visit = (runbook: Runbook, chain: { real: string; file: string }[]) => {
-    for (const include of runbook.includes) {
-      const target = resolve(dirname(runbook.file), include.path);
-      const shown = isAbsolute(include.path) ? include.path : join(dirname(runbook.file), include.path);
-      const real = realPath(target);
-      const report = (message: string, rule: string) =>
-        diagnostics.push({ file: runbook.file, line: include.line, severity: 'error', rule, message });
-      if (!options.allowOutsideRoot && (isOutside(root, target) || isOutside(realRoot, real))) {
-        report(
-          `include ${include.path} leaves the runbook's folder ${root}; move it inside, or pass --allow-outside-includes`,
-          'include-outside',
-        );
-        continue;
+  // Only includes need real paths: a symlink may neither leave the folder nor hide a cycle. (Most
+  // runbooks have none, and resolving links asks the file system about each folder on the way.)
+  if (top.includes.length > 0) {
+    const root = dirname(resolve(file));
+    const realRoot = realPath(root);
+    const topReal = realPath(resolve(file));
+    // Files are known by their real path.
+    const seen = new Set<string>([topReal]);
+    const visit = (runbook: Runbook, chain: { real: string; file: string }[]) => {
+      for (const include of runbook.includes) {
+        const target = resolve(dirname(runbook.file), include.path);
+        const shown = isAbsolute(include.path) ? include.path : join(dirname(runbook.file), include.path);
+        const real = realPath(target);
+        const report = (message: string, rule: string) =>
+          diagnostics.push({ file: runbook.file, line: include.line, severity: 'error', rule, message });
+        if (!options.allowOutsideRoot && (isOutside(root, target) || isOutside(realRoot, real))) {
+          report(
+            `include ${include.path} leaves the runbook's folder ${root}; move it inside, or pass --allow-outside-includes`,
+            'include-outside',
+          );
+          continue;
+        }
+        const cycleAt = chain.findIndex((link) => link.real === real);
+        if (cycleAt !== -1) {
+          const names = [...chain.slice(cycleAt).map((link) => link.file), target].map(shownPath);
+          report(`include cycle: ${names.join(' → ')}`, 'include-cycle');
+          continue;
+        }
+        // The chain holds the top runbook too: a fragment at depth N has N files above it.
+        if (chain.length > MAX_INCLUDE_DEPTH) {
+          const names = shortChain([...chain.map((link) => link.file), target].map(shownPath));
+          report(`includes nest deeper than ${MAX_INCLUDE_DEPTH} files: ${names.join(' → ')}`, 'include-depth');
+          continue;
+        }
+        // A fragment included twice (two services share it) is composed once.
+        if (seen.has(real)) continue;
+        seen.add(real);
+        const fragment = readRunbookFile(shown, reads);
+        if (isDiagnostic(fragment)) {
+          report(`include ${include.path}: ${fragment.message}`, 'include-unreadable');
+          continue;
+        }
+        diagnostics.push(...fragment.diagnostics);
+        fragments.push(fragment);
+        visit(fragment, [...chain, { real, file: target }]);
       }
-      const cycleAt = chain.findIndex((link) => link.real === real);
-      if (cycleAt !== -1) {
-        const names = [...chain.slice(cycleAt).map((link) => link.file), target].map(shownPath);
-        report(`include cycle: ${names.join(' → ')}`, 'include-cycle');
-        continue;
-      }
-      // The chain holds the top runbook too: a fragment at depth N has N files above it.
-      if (chain.length > MAX_INCLUDE_DEPTH) {
-        const names = shortChain([...chain.map((link) => link.file), target].map(shownPath));
-        report(`includes nest deeper than ${MAX_INCLUDE_DEPTH} files: ${names.join(' → ')}`, 'include-depth');
-        continue;
-      }
-      // A fragment included twice (two services share it) is composed once.
-      if (seen.has(real)) continue;
-      seen.add(real);
-      const fragment = readRunbookFile(shown, reads);
-      if (isDiagnostic(fragment)) {
-        report(`include ${include.path}: ${fragment.message}`, 'include-unreadable');
-        continue;
-      }
-      diagnostics.push(...fragment.diagnostics);
-      fragments.push(fragment);
-      visit(fragment, [...chain, { real, file: target }]);
-    }
-  };
-  visit(top, [{ real: realPath(resolve(file)), file: resolve(file) }]);
+    };
+    visit(top, [{ real: topReal, file: resolve(file) }]);
+  }
 
   // `top` is this call's own parse: it is copied only for fragments to merge into (a runbook of
   // 200,000 variables without includes spent 0.4 s cloning its profiles for nothing).
