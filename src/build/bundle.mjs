@@ -223,7 +223,10 @@ const builtinsViaRequire = {
   setup(build) {
     build.onResolve({ filter: /^[\w@][\w@/:.-]*$/ }, ({ path, namespace }) => {
       if (namespace === 'via-require') return { path, external: true };
-      if (builtins.has(path.replace(/^node:/, '')) || path === 'react-devtools-core') return { path, namespace: 'via-require' };
+      const bare = path.replace(/^node:/, '');
+      // A CommonJS script requires a built-in where it is used, as main.js does.
+      if (builtins.has(bare) && build.initialOptions.format === 'cjs' && !lazyBuiltins.has(bare)) return { path, external: true };
+      if (builtins.has(bare) || path === 'react-devtools-core') return { path, namespace: 'via-require' };
       return undefined;
     });
     build.onLoad({ filter: /.*/, namespace: 'via-require' }, ({ path }) => ({
@@ -296,5 +299,6 @@ for (const command of COMMAND_SCRIPTS) {
       loader: 'js',
     },
     plugins: [tuiOnlyInScript, markedOnDemand],
+    format: 'cjs',
   });
 }
