@@ -217,6 +217,9 @@ function lazyBuiltin(path) {
 
 // A script has no import statements: Node built-ins (and the devtools ink never loads here) come
 // through the `require` the loader passes in. The require() inside the stand-in is left as is.
+// In the CommonJS scripts (the quick commands) a built-in that is not lazy is left external: one
+// require() read where used, without the ES module interop copy of its exports (esbuild's
+// __toESM) that each importing module would otherwise make at every start.
 const builtins = new Set(builtinModules);
 const builtinsViaRequire = {
   name: 'builtins-via-require',
