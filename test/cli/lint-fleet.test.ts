@@ -2,10 +2,23 @@
  * `waymark lint` on fleet blocks, with the real ansible-inventory: the hosts each block would
  * touch, a pattern that matches nothing, a fleet block with no inventory, and Ansible missing.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SETTLED_MS } from '../../src/engine/exec/fleet/inventory-cache.js';
 import { waymark } from '../support/binary.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wm-lint-fleet-'));
@@ -129,6 +142,66 @@ describe('waymark lint remembers static inventories (the editor loop)', () => {
       `folder.md:2: warning: inventory cache of the front matter: ${join(home, 'waymark', 'inventory')} is a symbolic link`,
     );
     expect(readdirSync(elsewhere)).toEqual([]);
+  }, 60_000);
+
+  it('skips hashing a settled inventory whose stamp still matches, and never trusts one whose file changed, its times set back', async () => {
+    // Reproduced before the stamps: every lint of a fleet runbook loaded node:crypto (≈ 6-8 ms of
+    // its start) to hash the inventory, changed or not. A stamp must not outlive a change that keeps
+    // the size and sets the modification time back (as rsync or tar do): the change time moves.
+    const home = mkdtempSync(join(dir, 'xdg-stamp-'));
+    const folder = join(home, 'waymark', 'inventory');
+    const stamps = () => (existsSync(folder) ? readdirSync(folder).filter((n) => n.endsWith('.stamp')) : []);
+    const inventory = join(dir, 'stamped.ini');
+    writeFileSync(inventory, ['[computes]', 'web-1', 'web-2', ''].join('\n'));
+    // A whole second, which utimes can set back exactly.
+    const old = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+    utimesSync(inventory, old, old);
+    writeFileSync(join(dir, 'stamped.md'), book('inventory: stamped.ini', 'computes'));
+    const preload = join(dir, 'loaded-modules.cjs');
+    writeFileSync(
+      preload,
+      "process.on('exit', () => require('node:fs').writeFileSync(process.env.LOADED_OUT, process.moduleLoadList.join('\\n')));\n",
+    );
+    const out = join(dir, 'loaded.txt');
+    const stampedLint = () =>
+      lint('stamped.md', { XDG_CACHE_HOME: home, NODE_OPTIONS: `--require ${preload}`, LOADED_OUT: out, NODE_EXTRA_CA_CERTS: undefined });
+    const loadedCrypto = () => readFileSync(out, 'utf8').split('\n').includes('NativeModule crypto');
+
+    // Just changed (its change time is now): it may change again within the tick, so no stamp yet.
+    expect((await stampedLint()).stdout).toContain('would touch 2 host(s) of stamped.ini (front matter): web-1, web-2');
+    expect(stamps()).toEqual([]);
+    await new Promise((done) => setTimeout(done, SETTLED_MS + 100));
+    expect((await stampedLint()).stdout).toContain('would touch 2 host(s)');
+    expect(stamps()).toHaveLength(1);
+    expect(loadedCrypto()).toBe(true);
+    // From now on the stamp names the entry: no hashing, so no crypto, and what the entry says.
+    const entry = join(folder, readdirSync(folder).find((n) => n.endsWith('.json')) as string);
+    writeFileSync(entry, forged);
+    expect((await stampedLint()).stdout).toContain('would touch 1 host(s) of stamped.ini (front matter): remembered-1');
+    expect(loadedCrypto()).toBe(false);
+    // Same file, same size, modification time set back: only the change time (and the bytes) tell.
+    const before = statSync(inventory, { bigint: true });
+    writeFileSync(inventory, ['[computes]', 'web-7', 'web-8', ''].join('\n'));
+    utimesSync(inventory, old, old);
+    const after = statSync(inventory, { bigint: true });
+    expect([after.ino, after.size, after.mtimeNs]).toEqual([before.ino, before.size, before.mtimeNs]);
+    expect((await stampedLint()).stdout).toContain('would touch 2 host(s) of stamped.ini (front matter): web-7, web-8');
+  }, 60_000);
+
+  it('writes no stamp while an ANSIBLE_* variable is set: its value may be a secret', async () => {
+    const home = mkdtempSync(join(dir, 'xdg-ansible-var-'));
+    const inventory = join(dir, 'with-var.ini');
+    writeFileSync(inventory, ['[computes]', 'var-1', ''].join('\n'));
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(inventory, old, old);
+    writeFileSync(join(dir, 'with-var.md'), book('inventory: with-var.ini', 'computes'));
+    await new Promise((done) => setTimeout(done, SETTLED_MS + 100));
+    const env = { XDG_CACHE_HOME: home, ANSIBLE_BECOME_PASSWORD_FILE: join(dir, 'no-such-file') };
+    expect((await lint('with-var.md', env)).stdout).toContain('would touch 1 host(s) of with-var.ini (front matter): var-1');
+    expect((await lint('with-var.md', env)).stdout).toContain('would touch 1 host(s)');
+    const names = readdirSync(join(home, 'waymark', 'inventory'));
+    expect(names.filter((n) => n.endsWith('.json'))).toHaveLength(1);
+    expect(names.filter((n) => n.endsWith('.stamp'))).toEqual([]);
   }, 60_000);
 
   it('always asks Ansible about a script inventory: its hosts can change without the file changing', async () => {

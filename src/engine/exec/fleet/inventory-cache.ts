@@ -7,11 +7,20 @@
  * the Ansible configuration files it would read and every ANSIBLE_* variable. A directory, an
  * executable (a script inventory) or an inventory-plugin file (`plugin:`) is never remembered: its
  * hosts can change without the file changing, so Ansible is always asked. A run never uses this.
+ *
+ * A stamp beside the entries skips the digest while nothing it depends on changed, as git's index
+ * skips hashing a file whose stat did not change: the file's inode, size and modification and
+ * change times, with everything else of the digest but ANSIBLE_* values (with one set, lint always
+ * hashes: a variable's value may be a secret, and a stamp holds its material in clear). A stamp is
+ * only written for a file last modified SETTLED_MS before: a later change gets a later time. The
+ * digest needs node:crypto, whose ≈ 20 modules cost a lint ≈ 6-8 ms to load (bench/RESULTS.md,
+ * lint-corpus).
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { type BigIntStats, lstatSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { ensureDir, readFileNoFollowSync, StateLinkError, writeFileAtomic } from '../../../state/atomic.js';
 import { type Inventory, readInventory } from './inventory.js';
 
@@ -19,6 +28,12 @@ import { type Inventory, readInventory } from './inventory.js';
 const FORMAT = 1;
 /** Entries written longer ago than this are removed when a new one is written (an edited inventory leaves its old entry behind). */
 const KEEP_MS = 14 * 24 * 3600 * 1000;
+/**
+ * How long before a stamp is written its file must have last changed. A change within the file
+ * system's timestamp tick of the stamp's stat would keep the same times; a file older than this
+ * gets a later time from any change.
+ */
+export const SETTLED_MS = 2000;
 
 /** What lint gets: the inventory (or Ansible's error), and a cache entry it refused, if any. */
 export interface LintInventory {
@@ -34,18 +49,31 @@ export function inventoryCacheFolder(): string {
 
 /** Read the inventory as readInventory does, from the cache when this exact static file was read before. */
 export async function readInventoryForLint(file: string, options: { cwd: string }): Promise<LintInventory> {
-  const key = cacheKey(resolve(options.cwd, file), options.cwd);
-  if (key === undefined) return { inventory: await readInventory(file, options) };
+  const path = resolve(options.cwd, file);
+  const material = keyMaterial(path, options.cwd);
+  if (material === undefined) return { inventory: await readInventory(file, options) };
   const folder = inventoryCacheFolder();
-  const entry = join(folder, `${key}.json`);
+  let entry: string | undefined;
+  let stampToWrite: Stamp | undefined;
   let refused: string | undefined;
   try {
     // O_NOFOLLOW guards the entry's own name only: a linked folder would be read through.
     // Read synchronously: each await here was a trip through libuv's thread pool, which on a busy
     // machine made lint wait more than it read (bench/RESULTS.md, lint-corpus).
     if (lstatSync(folder, { throwIfNoEntry: false })?.isSymbolicLink()) throw new StateLinkError(folder, 'is a symbolic link');
+    let key = material.stamp && stampedKey(folder, material.stamp);
+    if (key === undefined) {
+      key = digestKey(path, material);
+      // A plugin configuration: its hosts live elsewhere, so Ansible is always asked.
+      if (key === undefined) return { inventory: await readInventory(file, options) };
+      if (material.stamp && material.settled) stampToWrite = { ...material.stamp, key };
+    }
+    entry = join(folder, `${key}.json`);
     const remembered = parseEntry(file, readFileNoFollowSync(entry));
-    if (remembered !== undefined) return { inventory: remembered };
+    if (remembered !== undefined) {
+      if (stampToWrite) await remember(folder, [[stampFile(folder, stampToWrite), JSON.stringify(stampToWrite)]]);
+      return { inventory: remembered };
+    }
   } catch (error) {
     if (error instanceof StateLinkError)
       refused = `${error.file} is a symbolic link or not a regular file; waymark did not follow it and asked Ansible instead — check who planted it, then remove it`;
@@ -53,34 +81,109 @@ export async function readInventoryForLint(file: string, options: { cwd: string 
   }
   const inventory = await readInventory(file, options);
   // Only answers are remembered: an error may be Ansible's passing trouble (a timeout, a missing plugin).
-  if (!('error' in inventory) && refused === undefined) await remember(folder, entry, inventory);
+  if (!('error' in inventory) && refused === undefined && entry !== undefined) {
+    const writes: [string, string][] = [[entry, JSON.stringify({ hosts: inventory.hosts, groups: inventory.groups })]];
+    // The stamp after its entry: a stamp never names an entry that is not there yet.
+    if (stampToWrite) writes.push([stampFile(folder, stampToWrite), JSON.stringify(stampToWrite)]);
+    await remember(folder, writes);
+  }
   return refused === undefined ? { inventory } : { inventory, refused };
 }
 
-/** The entry's name for a static inventory file, or undefined when Ansible must always be asked. */
-function cacheKey(path: string, cwd: string): string | undefined {
-  let content: Buffer;
+/** What the entry's key depends on, but the file's bytes; undefined when Ansible must always be asked. */
+interface KeyMaterial {
+  /** The folder the inventory is resolved from. */
+  cwd: string;
+  program: string;
+  configs: string[];
+  /** What a stamp must match, when one may be used (no ANSIBLE_* variable is set). */
+  stamp?: Omit<Stamp, 'key'>;
+  /** Whether the file last changed SETTLED_MS ago or more, so that a stamp may be written for it. */
+  settled: boolean;
+}
+
+/** A stamp file: while all but `key` match, the file's digest is `key`. */
+interface Stamp {
+  path: string;
+  cwd: string;
+  /** The inventory file's device, inode, size, and modification and change times in nanoseconds. */
+  file: string;
+  program: string;
+  configs: string[];
+  key: string;
+}
+
+function keyMaterial(path: string, cwd: string): KeyMaterial | undefined {
+  let stats: BigIntStats;
   try {
-    const stats = statSync(path);
-    // A directory holds several sources; an executable is a script inventory: both are live.
-    if (!stats.isFile() || (stats.mode & 0o111) !== 0) return undefined;
-    content = readFileSync(path);
+    stats = statSync(path, { bigint: true });
   } catch {
     // Unreadable here: readInventory gets Ansible's own words for it.
     return undefined;
   }
-  // An inventory plugin's configuration (aws_ec2, constructed...): the hosts live elsewhere.
-  if (/^\s*plugin\s*:/m.test(content.toString('utf8'))) return undefined;
+  // A directory holds several sources; an executable is a script inventory: both are live.
+  if (!stats.isFile() || (stats.mode & 0o111n) !== 0n) return undefined;
   const program = programStamp();
   if (program === undefined) return undefined;
+  const configs = configFiles(cwd).map((config) => `${config}=${fileStamp(config)}`);
+  const stamped = !Object.keys(process.env).some((name) => name.startsWith('ANSIBLE_'));
+  const file = `${stats.dev}/${stats.ino}/${stats.size}/${stats.mtimeNs}/${stats.ctimeNs}`;
+  // The change time moves with every write (and cannot be set back); the later of the two, to be sure.
+  const changed = Math.max(Number(stats.mtimeNs), Number(stats.ctimeNs)) / 1e6;
+  return {
+    cwd: resolve(cwd),
+    program,
+    configs,
+    ...(stamped ? { stamp: { path, cwd: resolve(cwd), file, program, configs } } : {}),
+    settled: Date.now() - changed >= SETTLED_MS,
+  };
+}
+
+/** The stamp file of an inventory read from `stamp.cwd`: named by a checksum of the two paths (a clash only costs a digest). */
+function stampFile(folder: string, stamp: Pick<Stamp, 'path' | 'cwd'>): string {
+  return join(folder, `${crc32(`${stamp.path}\0${stamp.cwd}`).toString(16).padStart(8, '0')}.stamp`);
+}
+
+/** The key a stamp remembers for the file, when everything it holds still matches; never read through a link. */
+function stampedKey(folder: string, expected: Omit<Stamp, 'key'>): string | undefined {
+  let data: Partial<Stamp>;
+  try {
+    data = JSON.parse(readFileNoFollowSync(stampFile(folder, expected))) as Partial<Stamp>;
+  } catch (error) {
+    // A planted link is refused as an entry would be; a missing or damaged stamp only costs the digest.
+    if (error instanceof StateLinkError) throw error;
+    return undefined;
+  }
+  const same =
+    data.path === expected.path &&
+    data.cwd === expected.cwd &&
+    data.file === expected.file &&
+    data.program === expected.program &&
+    Array.isArray(data.configs) &&
+    data.configs.length === expected.configs.length &&
+    data.configs.every((config, i) => config === expected.configs[i]);
+  // The key names a file in the folder: only ever a digest's hex.
+  return same && typeof data.key === 'string' && /^[0-9a-f]{32}$/.test(data.key) ? data.key : undefined;
+}
+
+/** The entry's name: a digest of the file's bytes with everything else Ansible's answer depends on; undefined for a plugin's configuration. */
+function digestKey(path: string, material: KeyMaterial): string | undefined {
+  let content: Buffer;
+  try {
+    content = readFileSync(path);
+  } catch {
+    return undefined;
+  }
+  // An inventory plugin's configuration (aws_ec2, constructed...): the hosts live elsewhere.
+  if (/^\s*plugin\s*:/m.test(content.toString('utf8'))) return undefined;
   const hash = createHash('sha256');
   const part = (text: string) => hash.update(`${text.length}:${text}`);
   part(String(FORMAT));
   part(path);
-  part(resolve(cwd));
+  part(material.cwd);
   hash.update(content);
-  part(program);
-  for (const config of configFiles(cwd)) part(`${config}=${fileStamp(config)}`);
+  part(material.program);
+  for (const config of material.configs) part(config);
   for (const name of Object.keys(process.env)
     .filter((n) => n.startsWith('ANSIBLE_'))
     .sort())
@@ -143,15 +246,15 @@ function parseEntry(file: string, text: string): Inventory | undefined {
   return { file, hosts, groups: groups as Record<string, string[]> };
 }
 
-/** Write the entry (0600, atomically, never through a link) and drop entries older than KEEP_MS. */
-async function remember(folder: string, entry: string, inventory: Inventory): Promise<void> {
+/** Write each file (0600, atomically, never through a link), in order, and drop entries and stamps older than KEEP_MS. */
+async function remember(folder: string, files: [string, string][]): Promise<void> {
   try {
     await ensureDir(folder);
-    await writeFileAtomic(entry, JSON.stringify({ hosts: inventory.hosts, groups: inventory.groups }));
+    for (const [path, text] of files) await writeFileAtomic(path, text);
     const now = Date.now();
     for (const name of readdirSync(folder)) {
       const path = join(folder, name);
-      if (name.endsWith('.json') && now - statSync(path).mtimeMs > KEEP_MS) rmSync(path, { force: true });
+      if ((name.endsWith('.json') || name.endsWith('.stamp')) && now - statSync(path).mtimeMs > KEEP_MS) rmSync(path, { force: true });
     }
   } catch {
     // Handled by doing without: the cache only saves time. A read-only or full disk, or an entry
