@@ -11,21 +11,24 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
-import { crc32 } from 'node:zlib';
 
 /**
- * The file is the code's CRC-32 (4 bytes, big-endian), then the code. A checksum finds what a disk
- * or a crash damages, which V8 (checking only sizes and versions) would run; no digest kept beside
- * the code could stop someone who can write the folder. A CRC rather than a hash: loading
- * node:crypto cost every quick command ≈ 4 ms of its start, zlib ≈ 1 ms.
+ * Run `work` with V8 writing a checksum into the code cache it makes and checking the one it is
+ * given. A checksum finds what a disk or a crash damages, which V8 would otherwise run (it checks
+ * only sizes, versions and flags); no digest kept beside the code could stop someone who can write
+ * the folder. V8's own, rather than one of ours: a CRC from node:zlib cost every start ≈ 3.5 ms to
+ * load zlib. Only around the cache's use: with the flag left on, every worker thread started later
+ * (exec/match.ts) would check V8's whole start-up snapshot, 15-30 ms each.
  */
-const CHECKSUM_BYTES = 4;
-
-function checksum(code: Buffer): Buffer {
-  const sum = Buffer.alloc(CHECKSUM_BYTES);
-  sum.writeUInt32BE(crc32(code));
-  return sum;
+function withChecksum<T>(work: () => T): T {
+  setFlagsFromString('--verify-snapshot-checksum');
+  try {
+    return work();
+  } finally {
+    setFlagsFromString('--no-verify-snapshot-checksum');
+  }
 }
 
 /** When to save a fresh cache: some time after the start (a session), or as the process exits (a command). */
@@ -35,18 +38,14 @@ function cacheFolder(): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'waymark');
 }
 
-/** The cached code in `file` if its checksum holds; a damaged cache must never reach V8. */
+/** The cached code in `file`, or undefined when there is none to read; V8 checks it (withChecksum). */
 function readCache(file: string): Buffer | undefined {
-  let data: Buffer;
   try {
-    data = readFileSync(file);
+    return readFileSync(file);
   } catch {
     // No cache yet (or none readable): this start compiles from source and saves one.
     return undefined;
   }
-  if (data.length <= CHECKSUM_BYTES) return undefined;
-  const code = data.subarray(CHECKSUM_BYTES);
-  return checksum(code).equals(data.subarray(0, CHECKSUM_BYTES)) ? code : undefined;
 }
 
 /** Save the script's compiled code (what has run so far) for the next start, replacing older builds' caches of this script. */
@@ -55,9 +54,9 @@ function saveCache(script: Script, file: string, kind: string): void {
   const temporary = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(folder, { recursive: true });
-    const code = script.createCachedData();
+    const code = withChecksum(() => script.createCachedData());
     // wx: a file or link already at the temporary name is never written through.
-    writeFileSync(temporary, Buffer.concat([checksum(code), code]), { flag: 'wx', mode: 0o600 });
+    writeFileSync(temporary, code, { flag: 'wx', mode: 0o600 });
     // A rename, so a start that reads the cache meanwhile sees the old file or the new one, never half of one.
     renameSync(temporary, file);
     for (const name of readdirSync(folder)) {
@@ -81,7 +80,7 @@ export async function runCachedScript<T>(file: string, kind: string, save: SaveW
   if (!id) throw new Error(`${file} is not waymark's ${kind} script (rebuild with npm run build)`);
   const cacheFile = join(cacheFolder(), `${kind}-${id}-${process.version}-${process.arch}.v8`);
   const cachedData = readCache(cacheFile);
-  const script = new Script(source, { filename: file, cachedData });
+  const script = withChecksum(() => new Script(source, { filename: file, cachedData }));
   // V8 rejects cached code made under other flags (--cpu-prof, say): then a fresh one is saved.
   if (cachedData === undefined || script.cachedDataRejected) {
     // Saved after the work, so the functions it ran are compiled, and so cached, too.

@@ -6,7 +6,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { crc32 } from 'node:zlib';
 import { execa } from 'execa';
 
 /** The repository root. */
@@ -19,15 +18,6 @@ export const FIXTURES = join(ROOT, 'test/fixtures/engine');
 /** Fail with the fix when there is no build to test. */
 export function assertBuilt(): void {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build waymark first with \`npm run build\``);
-}
-
-/**
- * True when a code cache file the binary saved (src/cli/code-cache.ts) is whole: written here from
- * the format, not with the loader's code, the CRC-32 of the code (4 bytes, big-endian), then the code.
- */
-export function codeCacheIntact(file: string): boolean {
-  const data = readFileSync(file);
-  return data.length > 4 && data.readUInt32BE(0) === crc32(data.subarray(4));
 }
 
 /** What one invocation printed and how it ended. */

@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { UI_FIXTURES } from './harness.js';
-import { codeCacheIntact, terminalEnv } from '../support/binary.js';
+import { terminalEnv } from '../support/binary.js';
 import { useTmuxWorkspace } from '../support/tmux.js';
 
 vi.setConfig({ testTimeout: 40_000 });
@@ -39,13 +39,15 @@ describe('the code cache', () => {
     await startAndQuit('first', oneCache);
     const [name] = cacheFiles();
     const file = join(cacheFolder(), name as string);
-    expect(codeCacheIntact(file)).toBe(true);
-
+    // V8 checks the cache's checksum (src/cli/code-cache.ts): a byte flipped, it compiles from
+    // source and saves a good cache in the damaged one's place, which the next start keeps.
     const damaged = readFileSync(file);
     damaged[damaged.length - 100] = (damaged[damaged.length - 100] as number) ^ 0xff;
     writeFileSync(file, damaged);
-    expect(codeCacheIntact(file)).toBe(false);
-    await startAndQuit('damaged', () => expect(codeCacheIntact(file)).toBe(true));
+    await startAndQuit('damaged', () => expect(readFileSync(file).equals(damaged)).toBe(false));
+    const replaced = readFileSync(file);
+    await startAndQuit('kept', oneCache);
+    expect(readFileSync(file).equals(replaced)).toBe(true);
   });
 
   it("another build's cache is not used and is cleared away when this build saves its own", async () => {
@@ -57,7 +59,7 @@ describe('the code cache', () => {
     writeFileSync(join(cacheFolder(), name as string), 'not a cache');
     await startAndQuit('again', () => {
       expect(cacheFiles()).toEqual([name]);
-      expect(codeCacheIntact(join(cacheFolder(), name as string))).toBe(true);
+      expect(readFileSync(join(cacheFolder(), name as string), 'latin1')).not.toBe('not a cache');
     });
   });
 });
