@@ -277,6 +277,14 @@ async function emitScript(name, options) {
     plugins: [...(options.plugins ?? []), builtinsViaRequire],
   });
   const body = result.outputFiles[0].text;
+  // Every start reads the script and decodes it: UTF-8 with any character beyond ASCII takes
+  // Node's slow path (≈ 1.5 ms for lint's 280 KB, against ≈ 0.2 ms). esbuild escapes such
+  // characters in strings, not in regular expression literals: write those as \u escapes.
+  const nonAscii = /[^\x00-\x7f]/.exec(body);
+  if (nonAscii) {
+    const around = body.slice(Math.max(0, nonAscii.index - 60), nonAscii.index + 20);
+    throw new Error(`dist/cli/${name}.vm.js must be ASCII only, but has ${JSON.stringify(nonAscii[0])} in: ${around}`);
+  }
   // import/export statements would not compile in a script, and an import() would fail when reached.
   const leftover = /^\s*(import|export)\b.*$|\bimport\(.*$/m.exec(body);
   if (leftover) throw new Error(`dist/cli/${name}.vm.js must be a plain script without imports, but it has: ${leftover[0].slice(0, 120)}`);

@@ -13,8 +13,9 @@ export function parseDeviation(text: string): DeviationRule | undefined {
   if (value === 'off') return { off: true };
   const rule: DeviationRule = {};
   for (const part of value.split(',').map((p) => p.trim())) {
-    const factor = /^(\d+(?:\.\d+)?)\s*[x×]?$/.exec(part);
-    const rows = /^rows:(?:±|\+-|\+\/-)(\d+)$/.exec(part);
+    // × and ± as escapes: a script of only ASCII is decoded at start without UTF-8's slow path (src/build/bundle.mjs).
+    const factor = /^(\d+(?:\.\d+)?)\s*[x\u00d7]?$/.exec(part);
+    const rows = /^rows:(?:\u00b1|\+-|\+\/-)(\d+)$/.exec(part);
     if (factor && rule.factor === undefined) {
       const n = Number(factor[1]);
       if (!(n > 1)) return undefined;
