@@ -3,7 +3,7 @@
  * `npm run build` (npm test does; see test/e2e/README.md). WAYMARK_TEST_BIN points the tests at
  * another build, e.g. a private one while others rebuild dist/.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
