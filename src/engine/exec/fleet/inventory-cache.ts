@@ -229,8 +229,9 @@ function configFiles(cwd: string): string[] {
 /** Size, mtime and inode of a file (following links, as Ansible does), or `absent`. */
 function fileStamp(path: string): string {
   try {
-    const stats = statSync(path);
-    return `${stats.size}/${stats.mtimeMs}/${stats.ino}`;
+    // A missing file (most of PATH, most configuration files) without an exception and its stack trace.
+    const stats = statSync(path, { throwIfNoEntry: false });
+    return stats === undefined ? 'absent' : `${stats.size}/${stats.mtimeMs}/${stats.ino}`;
   } catch {
     return 'absent';
   }
