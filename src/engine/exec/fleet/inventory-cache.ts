@@ -19,7 +19,7 @@
 import { createHash } from 'node:crypto';
 import { type BigIntStats, lstatSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, join, resolve, sep } from 'node:path';
 import { ensureDir, readFileNoFollowSync, StateLinkError, writeFileAtomic } from '../../../state/atomic.js';
 import { type Inventory, readInventory } from './inventory.js';
 
@@ -209,7 +209,8 @@ let stamped: { searched: string; stamp: string | undefined } | undefined;
 function findProgramStamp(): string | undefined {
   for (const folder of (process.env.PATH ?? '').split(delimiter)) {
     if (folder === '') continue;
-    const path = join(folder, 'ansible-inventory');
+    // Joined as the shell would, not normalised (see ansible-available.ts).
+    const path = `${folder}${sep}ansible-inventory`;
     const stamp = fileStamp(path);
     if (stamp !== 'absent') return `${path}=${stamp}`;
   }
