@@ -68,6 +68,61 @@ function shortChain(names: string[]): string[] {
   return [...names.slice(0, 3), `… ${names.length - 6} more …`, ...names.slice(-3)];
 }
 
+/**
+ * The fragments `top` includes, each once, depth first; what keeps one out is reported in
+ * `diagnostics`. Files are known by their real path: a symlink may neither leave the folder nor
+ * hide a cycle. (Only a runbook with includes resolves them: most have none, and resolving links
+ * asks the file system about each folder on the way.)
+ */
+function includedFragments(top: Runbook, file: string, options: ComposeOptions, reads: RunbookReads, diagnostics: Diagnostic[]): Runbook[] {
+  const fragments: Runbook[] = [];
+  const root = dirname(resolve(file));
+  const realRoot = realPath(root);
+  const topReal = realPath(resolve(file));
+  const seen = new Set<string>([topReal]);
+  const visit = (runbook: Runbook, chain: { real: string; file: string }[]) => {
+    for (const include of runbook.includes) {
+      const target = resolve(dirname(runbook.file), include.path);
+      const shown = isAbsolute(include.path) ? include.path : join(dirname(runbook.file), include.path);
+      const real = realPath(target);
+      const report = (message: string, rule: string) =>
+        diagnostics.push({ file: runbook.file, line: include.line, severity: 'error', rule, message });
+      if (!options.allowOutsideRoot && (isOutside(root, target) || isOutside(realRoot, real))) {
+        report(
+          `include ${include.path} leaves the runbook's folder ${root}; move it inside, or pass --allow-outside-includes`,
+          'include-outside',
+        );
+        continue;
+      }
+      const cycleAt = chain.findIndex((link) => link.real === real);
+      if (cycleAt !== -1) {
+        const names = [...chain.slice(cycleAt).map((link) => link.file), target].map(shownPath);
+        report(`include cycle: ${names.join(' → ')}`, 'include-cycle');
+        continue;
+      }
+      // The chain holds the top runbook too: a fragment at depth N has N files above it.
+      if (chain.length > MAX_INCLUDE_DEPTH) {
+        const names = shortChain([...chain.map((link) => link.file), target].map(shownPath));
+        report(`includes nest deeper than ${MAX_INCLUDE_DEPTH} files: ${names.join(' → ')}`, 'include-depth');
+        continue;
+      }
+      // A fragment included twice (two services share it) is composed once.
+      if (seen.has(real)) continue;
+      seen.add(real);
+      const fragment = readRunbookFile(shown, reads);
+      if (isDiagnostic(fragment)) {
+        report(`include ${include.path}: ${fragment.message}`, 'include-unreadable');
+        continue;
+      }
+      diagnostics.push(...fragment.diagnostics);
+      fragments.push(fragment);
+      visit(fragment, [...chain, { real, file: target }]);
+    }
+  };
+  visit(top, [{ real: topReal, file: resolve(file) }]);
+  return fragments;
+}
+
 /** Read a runbook and everything it includes, composed into one. Never throws. */
 export function composeRunbook(file: string, options: ComposeOptions = {}): Runbook {
   const reads = options.reads ?? new RunbookReads();
@@ -76,56 +131,7 @@ export function composeRunbook(file: string, options: ComposeOptions = {}): Runb
     return { ...parseRunbook('', file), diagnostics: [top] };
   }
   const diagnostics: Diagnostic[] = [...top.diagnostics];
-  const fragments: Runbook[] = [];
-  // Only includes need real paths: a symlink may neither leave the folder nor hide a cycle. (Most
-  // runbooks have none, and resolving links asks the file system about each folder on the way.)
-  if (top.includes.length > 0) {
-    const root = dirname(resolve(file));
-    const realRoot = realPath(root);
-    const topReal = realPath(resolve(file));
-    // Files are known by their real path.
-    const seen = new Set<string>([topReal]);
-    const visit = (runbook: Runbook, chain: { real: string; file: string }[]) => {
-      for (const include of runbook.includes) {
-        const target = resolve(dirname(runbook.file), include.path);
-        const shown = isAbsolute(include.path) ? include.path : join(dirname(runbook.file), include.path);
-        const real = realPath(target);
-        const report = (message: string, rule: string) =>
-          diagnostics.push({ file: runbook.file, line: include.line, severity: 'error', rule, message });
-        if (!options.allowOutsideRoot && (isOutside(root, target) || isOutside(realRoot, real))) {
-          report(
-            `include ${include.path} leaves the runbook's folder ${root}; move it inside, or pass --allow-outside-includes`,
-            'include-outside',
-          );
-          continue;
-        }
-        const cycleAt = chain.findIndex((link) => link.real === real);
-        if (cycleAt !== -1) {
-          const names = [...chain.slice(cycleAt).map((link) => link.file), target].map(shownPath);
-          report(`include cycle: ${names.join(' → ')}`, 'include-cycle');
-          continue;
-        }
-        // The chain holds the top runbook too: a fragment at depth N has N files above it.
-        if (chain.length > MAX_INCLUDE_DEPTH) {
-          const names = shortChain([...chain.map((link) => link.file), target].map(shownPath));
-          report(`includes nest deeper than ${MAX_INCLUDE_DEPTH} files: ${names.join(' → ')}`, 'include-depth');
-          continue;
-        }
-        // A fragment included twice (two services share it) is composed once.
-        if (seen.has(real)) continue;
-        seen.add(real);
-        const fragment = readRunbookFile(shown, reads);
-        if (isDiagnostic(fragment)) {
-          report(`include ${include.path}: ${fragment.message}`, 'include-unreadable');
-          continue;
-        }
-        diagnostics.push(...fragment.diagnostics);
-        fragments.push(fragment);
-        visit(fragment, [...chain, { real, file: target }]);
-      }
-    };
-    visit(top, [{ real: topReal, file: resolve(file) }]);
-  }
+  const fragments = top.includes.length > 0 ? includedFragments(top, file, options, reads, diagnostics) : [];
 
   // `top` is this call's own parse: it is copied only for fragments to merge into (a runbook of
   // 200,000 variables without includes spent 0.4 s cloning its profiles for nothing).
