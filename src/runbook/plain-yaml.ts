@@ -89,12 +89,11 @@ function keyScalar(word: string, start: number): Scalar {
   return scalar(value === undefined ? word : value, start, word.length);
 }
 
-/** Where a value written on its line ends: before trailing spaces and a comment (` # ...`), or undefined when more follows. */
-function endOfValue(text: string, from: number): number | undefined {
+/** Whether nothing but spaces, and perhaps a comment after one (` # ...`), follows `from` on the line. */
+function endsValue(text: string, from: number): boolean {
   let end = from;
   while (end < text.length && text.charCodeAt(end) === 32) end++;
-  if (end === text.length) return from;
-  return end > from && text.charCodeAt(end) === 35 /* # */ ? from : undefined;
+  return end === text.length || (end > from && text.charCodeAt(end) === 35) /* # */;
 }
 
 /**
@@ -106,7 +105,7 @@ function inlineValue(text: string, start: number): Scalar | YAMLMap | YAMLSeq | 
   const first = text[0];
   if (first === '"' || first === "'") {
     const close = text.indexOf(first, 1);
-    if (close === -1 || endOfValue(text, close + 1) === undefined) return undefined;
+    if (close === -1 || !endsValue(text, close + 1)) return undefined;
     const content = text.slice(1, close);
     // Escapes in double quotes, and a doubled quote in single ones, are the library's to read.
     if (first === '"' && content.includes('\\')) return undefined;
@@ -114,7 +113,7 @@ function inlineValue(text: string, start: number): Scalar | YAMLMap | YAMLSeq | 
   }
   if (first === '[') {
     const close = text.indexOf(']');
-    if (close === -1 || endOfValue(text, close + 1) === undefined) return undefined;
+    if (close === -1 || !endsValue(text, close + 1)) return undefined;
     const seq = new YAMLSeq();
     seq.flow = true;
     seq.range = [start, start + close + 1, start + close + 1];

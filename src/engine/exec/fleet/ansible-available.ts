@@ -6,16 +6,24 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
 
+/**
+ * Where `name` would be in each folder of PATH, in PATH's order. Joined as the shell joins them:
+ * path.join's normalising runs interpreted in a short lint (≈ 50 µs a folder, nine folders before
+ * /usr/bin here), and a stat resolves the same file.
+ */
+export function onPath(name: string): string[] {
+  return (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter((folder) => folder !== '')
+    .map((folder) => `${folder}${path.sep}${name}`);
+}
+
 /** True when ansible-playbook is an executable on PATH (no process is started). */
 export async function ansibleAvailable(): Promise<boolean> {
-  for (const folder of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (folder === '') continue;
-    // Joined as the shell would: path.join's normalising runs interpreted in a short lint (≈ 50 µs
-    // a folder, most of ansibleAvailable's time), and a stat resolves the same file.
-    const candidate = `${folder}${path.sep}ansible-playbook`;
+  for (const candidate of onPath('ansible-playbook')) {
     try {
       // Most folders do not have it: asked without an exception (each one thrown costs a stack
-      // trace; nine folders before /usr/bin cost a lint ≈ 1 ms), then whether it may be run.
+      // trace), then whether it may be run.
       if (statSync(candidate, { throwIfNoEntry: false }) === undefined) continue;
       accessSync(candidate, constants.X_OK);
       return true;

@@ -19,8 +19,9 @@
 import { createHash } from 'node:crypto';
 import { type BigIntStats, lstatSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ensureDir, readFileNoFollowSync, StateLinkError, writeFileAtomic } from '../../../state/atomic.js';
+import { onPath } from './ansible-available.js';
 import { type Inventory, readInventory } from './inventory.js';
 
 /** The cache entry's format; a new one makes old entries unreachable. */
@@ -49,8 +50,10 @@ export function inventoryCacheFolder(): string {
 /** Read the inventory as readInventory does, from the cache when this exact static file was read before. */
 export async function readInventoryForLint(file: string, options: { cwd: string }): Promise<LintInventory> {
   const path = resolve(options.cwd, file);
-  const material = keyMaterial(path, options.cwd);
-  if (material === undefined) return { inventory: await readInventory(file, options) };
+  const known = keyMaterial(path, options.cwd);
+  if (known === undefined) return { inventory: await readInventory(file, options) };
+  const { material, settled } = known;
+  const stamps = stampsAllowed();
   const folder = inventoryCacheFolder();
   let entry: string | undefined;
   let stampToWrite: Stamp | undefined;
@@ -60,12 +63,12 @@ export async function readInventoryForLint(file: string, options: { cwd: string 
     // Read synchronously: each await here was a trip through libuv's thread pool, which on a busy
     // machine made lint wait more than it read (bench/RESULTS.md, lint-corpus).
     if (lstatSync(folder, { throwIfNoEntry: false })?.isSymbolicLink()) throw new StateLinkError(folder, 'is a symbolic link');
-    let key = material.stamp && stampedKey(folder, material.stamp);
+    let key = stamps ? stampedKey(folder, material) : undefined;
     if (key === undefined) {
-      key = digestKey(path, material);
+      key = digestKey(material);
       // A plugin configuration: its hosts live elsewhere, so Ansible is always asked.
       if (key === undefined) return { inventory: await readInventory(file, options) };
-      if (material.stamp && material.settled) stampToWrite = { ...material.stamp, key };
+      if (stamps && settled) stampToWrite = { ...material, key };
     }
     entry = join(folder, `${key}.json`);
     const remembered = parseEntry(file, readFileNoFollowSync(entry));
@@ -89,30 +92,28 @@ export async function readInventoryForLint(file: string, options: { cwd: string 
   return refused === undefined ? { inventory } : { inventory, refused };
 }
 
-/** What the entry's key depends on, but the file's bytes; undefined when Ansible must always be asked. */
+/** What the entry's key depends on, but the file's bytes; what a stamp holds, but the key. */
 interface KeyMaterial {
-  /** The folder the inventory is resolved from. */
-  cwd: string;
-  program: string;
-  configs: string[];
-  /** What a stamp must match, when one may be used (no ANSIBLE_* variable is set). */
-  stamp?: Omit<Stamp, 'key'>;
-  /** Whether the file last changed SETTLED_MS ago or more, so that a stamp may be written for it. */
-  settled: boolean;
-}
-
-/** A stamp file: while all but `key` match, the file's digest is `key`. */
-interface Stamp {
+  /** The inventory file, resolved. */
   path: string;
+  /** The folder the inventory is resolved from. */
   cwd: string;
   /** The inventory file's device, inode, size, and modification and change times in nanoseconds. */
   file: string;
   program: string;
   configs: string[];
-  key: string;
 }
 
-function keyMaterial(path: string, cwd: string): KeyMaterial | undefined {
+/** A stamp file: while all but `key` match, the file's digest is `key`. */
+type Stamp = KeyMaterial & { key: string };
+
+/** Whether a stamp may be used: not while an ANSIBLE_* variable is set (a stamp holds its material in clear). */
+function stampsAllowed(): boolean {
+  return !Object.keys(process.env).some((name) => name.startsWith('ANSIBLE_'));
+}
+
+/** The material, and whether the file last changed SETTLED_MS ago or more (a stamp may be written); undefined when Ansible must always be asked. */
+function keyMaterial(path: string, cwd: string): { material: KeyMaterial; settled: boolean } | undefined {
   let stats: BigIntStats;
   try {
     stats = statSync(path, { bigint: true });
@@ -125,24 +126,17 @@ function keyMaterial(path: string, cwd: string): KeyMaterial | undefined {
   const program = programStamp();
   if (program === undefined) return undefined;
   const configs = configFiles(cwd).map((config) => `${config}=${fileStamp(config)}`);
-  const stamped = !Object.keys(process.env).some((name) => name.startsWith('ANSIBLE_'));
   const file = `${stats.dev}/${stats.ino}/${stats.size}/${stats.mtimeNs}/${stats.ctimeNs}`;
   // The change time moves with every write (and cannot be set back); the later of the two, to be sure.
   const changed = Math.max(Number(stats.mtimeNs), Number(stats.ctimeNs)) / 1e6;
-  return {
-    cwd: resolve(cwd),
-    program,
-    configs,
-    ...(stamped ? { stamp: { path, cwd: resolve(cwd), file, program, configs } } : {}),
-    settled: Date.now() - changed >= SETTLED_MS,
-  };
+  return { material: { path, cwd: resolve(cwd), file, program, configs }, settled: Date.now() - changed >= SETTLED_MS };
 }
 
 /**
  * The stamp file of an inventory read from `stamp.cwd`, named by a 32-bit FNV-1a hash of the two
  * paths: a clash only costs a digest, and node:zlib's CRC would cost loading zlib (≈ 3.5 ms).
  */
-function stampFile(folder: string, stamp: Pick<Stamp, 'path' | 'cwd'>): string {
+function stampFile(folder: string, stamp: Pick<KeyMaterial, 'path' | 'cwd'>): string {
   const text = `${stamp.path}\0${stamp.cwd}`;
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
@@ -150,7 +144,7 @@ function stampFile(folder: string, stamp: Pick<Stamp, 'path' | 'cwd'>): string {
 }
 
 /** The key a stamp remembers for the file, when everything it holds still matches; never read through a link. */
-function stampedKey(folder: string, expected: Omit<Stamp, 'key'>): string | undefined {
+function stampedKey(folder: string, expected: KeyMaterial): string | undefined {
   let data: Partial<Stamp>;
   try {
     data = JSON.parse(readFileNoFollowSync(stampFile(folder, expected))) as Partial<Stamp>;
@@ -172,10 +166,10 @@ function stampedKey(folder: string, expected: Omit<Stamp, 'key'>): string | unde
 }
 
 /** The entry's name: a digest of the file's bytes with everything else Ansible's answer depends on; undefined for a plugin's configuration. */
-function digestKey(path: string, material: KeyMaterial): string | undefined {
+function digestKey(material: KeyMaterial): string | undefined {
   let content: Buffer;
   try {
-    content = readFileSync(path);
+    content = readFileSync(material.path);
   } catch {
     return undefined;
   }
@@ -184,7 +178,7 @@ function digestKey(path: string, material: KeyMaterial): string | undefined {
   const hash = createHash('sha256');
   const part = (text: string) => hash.update(`${text.length}:${text}`);
   part(String(FORMAT));
-  part(path);
+  part(material.path);
   part(material.cwd);
   hash.update(content);
   part(material.program);
@@ -207,10 +201,7 @@ function programStamp(): string | undefined {
 let stamped: { searched: string; stamp: string | undefined } | undefined;
 
 function findProgramStamp(): string | undefined {
-  for (const folder of (process.env.PATH ?? '').split(delimiter)) {
-    if (folder === '') continue;
-    // Joined as the shell would, not normalised (see ansible-available.ts).
-    const path = `${folder}${sep}ansible-inventory`;
+  for (const path of onPath('ansible-inventory')) {
     const stamp = fileStamp(path);
     if (stamp !== 'absent') return `${path}=${stamp}`;
   }
