@@ -26,6 +26,25 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+/**
+ * Whether anything has asked for process.stderr. Node makes the stream at the first ask, and for a
+ * pipe (an editor's, a CI runner's) that loads `net`: ≈ 2.5 ms of a lint (bench/RESULTS.md). What
+ * nothing asked for holds no output, so a quick command that wrote nothing there need not make it
+ * only to see that it is empty.
+ */
+let stderrAsked = false;
+const makeStderr = Object.getOwnPropertyDescriptor(process, 'stderr')?.get;
+if (makeStderr) {
+  Object.defineProperty(process, 'stderr', {
+    configurable: true,
+    enumerable: true,
+    get() {
+      stderrAsked = true;
+      return makeStderr.call(process);
+    },
+  });
+}
+
 const argv = process.argv.slice(2);
 route(argv, { stdout: process.stdout }).then(
   (code) => {
@@ -33,7 +52,8 @@ route(argv, { stdout: process.stdout }).then(
     // A quick command leaves nothing running when it returns: ending here spares Node's teardown of
     // the heap (≈ 4 ms of a lint, bench/RESULTS.md). Only once its output is written (stdout is
     // synchronous for files, pipes and terminals on Linux, not for pipes on macOS).
-    if (runsQuickCommand(argv) && process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit();
+    const written = process.stdout.writableLength === 0 && (!stderrAsked || process.stderr.writableLength === 0);
+    if (runsQuickCommand(argv) && written) process.exit();
   },
   (error: unknown) => {
     process.exitCode = explain(error);

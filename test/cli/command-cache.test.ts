@@ -128,6 +128,30 @@ describe('the quick commands start with the code cache', () => {
     expect(run.modules).toContain(childProcess);
   }, 30_000);
 
+  it('a lint whose stderr is a pipe it never writes to does not make that stream, and its output to a file is whole', async () => {
+    // Reproduced before the fix: main.ts asked process.stderr whether it was drained before ending
+    // a quick command, and for a pipe Node then made a socket for it, loading net (≈ 2.5 ms of each
+    // lint). With stdout in a file, as a shell's `> FILE` has it, net is loaded for stderr or not at all.
+    const preload = join(cacheHome, 'net-modules.cjs');
+    writeFileSync(
+      preload,
+      "process.on('exit', () => require('node:fs').writeFileSync(process.env.LOADED_OUT, process.moduleLoadList.join('\\n')));\n",
+    );
+    const piped = await waymark(['lint', 'test/fixtures/planted-errors.md'], { keepFinalNewline: true });
+    expect(piped.stdout).toContain('error:');
+    const modules = join(cacheHome, 'net-loaded.txt');
+    const outFile = join(cacheHome, 'lint-out.txt');
+    const toFile = await waymark(['lint', 'test/fixtures/planted-errors.md'], {
+      env: { NODE_OPTIONS: `--require ${preload}`, LOADED_OUT: modules, NODE_EXTRA_CA_CERTS: undefined },
+      stdoutFile: outFile,
+      keepFinalNewline: true,
+    });
+    expect(toFile.code).toBe(piped.code);
+    expect(toFile.stderr).toBe('');
+    expect(readFileSync(outFile, 'utf8')).toBe(piped.stdout);
+    expect(readFileSync(modules, 'utf8').split('\n')).not.toContain('NativeModule net');
+  }, 30_000);
+
   it('plan and status have caches of their own', async () => {
     const plan = await waymark(['plan', 'runbooks/demo.md'], { keepFinalNewline: true });
     expect(plan.code, plan.stderr).toBe(0);

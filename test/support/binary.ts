@@ -126,16 +126,21 @@ export interface WaymarkOptions {
   timeout?: number;
   /** Keep the last newline of stdout and stderr, to compare output byte for byte (default: dropped). */
   keepFinalNewline?: boolean;
+  /** Write stdout to this file with a shell's `> FILE`, rather than to a pipe (the result's `stdout` is then empty). */
+  stdoutFile?: string;
 }
 
 /** Start waymark without waiting for it (for signals, locks and kills); stdin is closed. */
 export function spawnWaymark(args: string[], options: WaymarkOptions = {}) {
   assertBuilt();
   const env = options.terminal ? terminalEnv(options.env) : testEnv(options.env);
-  const [file, argv] =
-    options.fileSizeLimit === undefined
-      ? [process.execPath, [BIN, ...args]]
-      : ['sh', ['-c', `ulimit -f ${options.fileSizeLimit}; exec "$@"`, 'sh', process.execPath, BIN, ...args]];
+  // A file size limit, or stdout in a file, is set up by sh, which then becomes waymark (`exec`);
+  // the file is sh's $0, so no name of it reaches waymark's arguments or environment.
+  const viaShell = options.fileSizeLimit !== undefined || options.stdoutFile !== undefined;
+  const script = `${options.fileSizeLimit === undefined ? '' : `ulimit -f ${options.fileSizeLimit}; `}exec "$@"${options.stdoutFile === undefined ? '' : ' > "$0"'}`;
+  const [file, argv] = viaShell
+    ? ['sh', ['-c', script, options.stdoutFile ?? 'sh', process.execPath, BIN, ...args]]
+    : [process.execPath, [BIN, ...args]];
   return execa(file, argv, {
     cwd: options.cwd ?? ROOT,
     env,
