@@ -254,21 +254,30 @@ export function parseFrontMatter(slice: FrontMatterSlice, file: string, plain = 
 
 /**
  * Keys that repeat an earlier key of the same mapping (YAML forbids it), in linear time: scalar keys
- * compare by value, as the yaml library compares them, other keys by identity.
+ * compare by value, as the yaml library compares them, other keys by identity. A walk of its own
+ * rather than the library's `visit`, whose generic visitor was ≈ 1 ms of a cold lint of the corpus
+ * (bench/RESULTS.md); the same order: a mapping's own keys, then what its keys and values hold.
  */
 function duplicateKeys(root: unknown): unknown[] {
   const found: unknown[] = [];
-  if (!isMap(root) && !isSeq(root)) return found;
-  visit(root, {
-    Map(_, map) {
-      const seen = new Set<unknown>();
-      for (const { key } of map.items) {
-        const value = isScalar(key) ? key.value : key;
-        if (seen.has(value)) found.push(key);
-        else seen.add(value);
-      }
-    },
-  });
+  const walk = (node: unknown): void => {
+    if (isSeq(node)) {
+      for (const item of node.items) walk(item);
+      return;
+    }
+    if (!isMap(node)) return;
+    const seen = new Set<unknown>();
+    for (const { key } of node.items) {
+      const value = isScalar(key) ? key.value : key;
+      if (seen.has(value)) found.push(key);
+      else seen.add(value);
+    }
+    for (const pair of node.items) {
+      walk(pair.key);
+      walk(pair.value);
+    }
+  };
+  walk(root);
   return found;
 }
 

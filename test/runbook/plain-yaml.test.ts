@@ -283,3 +283,36 @@ describe('plain vars and profiles read without the yaml library', () => {
     expect(read).toBeGreaterThan(10);
   });
 });
+
+describe('duplicate keys', () => {
+  /** The lines the yaml library's own check (uniqueKeys) puts its duplicate-key errors on. */
+  const libraryLines = (yaml: string) => {
+    const doc = parseDocument(yaml, { uniqueKeys: true });
+    return doc.errors
+      .filter((e) => e.code === 'DUPLICATE_KEY')
+      .map((e) => yaml.slice(0, e.pos[0]).split('\n').length)
+      .sort((a, b) => a - b);
+  };
+  const ourLines = (yaml: string, plain: boolean) =>
+    parseFrontMatter({ yaml, firstLine: 2, lineCount: yaml.split('\n').length + 2, closed: true }, 'fm.md', plain)
+      .diagnostics.filter((d) => d.message.endsWith('Map keys must be unique'))
+      .map((d) => d.line - 1)
+      .sort((a, b) => a - b);
+
+  it.each([
+    ['top level', 'title: a\nid: b\ntitle: c'],
+    ['a nested mapping', 'vars:\n  A:\n    default: x\n    default: y\n  B: z'],
+    ['mappings in a list', 'notify:\n  - { url: a, url: b }\n  - url: c\n    on: d\n    on: e'],
+    ['a flow mapping inside a list inside a mapping', 'x:\n  y: [ { a: 1, b: 2, a: 3 } ]\nz: 1'],
+    ['a quoted and a plain spelling of one key', 'vars:\n  "A": x\n  A: y'],
+    ['several, at three depths', 'a:\n  b: 1\n  b: 2\nc: 1\nc: 2\nd:\n  - e: 1\n    e: 2'],
+    ['a mapping as a key', '? { k: 1, k: 2 }\n: v'],
+  ])('are found on the lines the yaml library finds them: %s', (_, yaml) => {
+    // Reproduced while replacing the library's generic visitor with a walk of waymark's own: the
+    // walk must reach mappings under lists, flow collections and keys, as the visitor did.
+    const expected = libraryLines(yaml);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(ourLines(yaml, false)).toEqual(expected);
+    expect(ourLines(yaml, true)).toEqual(expected);
+  });
+});
