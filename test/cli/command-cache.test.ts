@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, waymark } from '../support/binary.js';
+import { ROOT, type WaymarkOptions, waymark } from '../support/binary.js';
 
 // waymark() passes this worker's environment on: the binary's cache goes to a folder of this file's own.
 const cacheHome = mkdtempSync(join(tmpdir(), 'wm-command-cache-'));
@@ -18,6 +18,25 @@ afterAll(() => rmSync(cacheHome, { recursive: true, force: true }));
 const folder = join(cacheHome, 'waymark');
 const caches = (command: string) =>
   existsSync(folder) ? readdirSync(folder).filter((name) => name.startsWith(`${command}-`) && name.endsWith('.v8')) : [];
+
+/**
+ * Run waymark with a preload that writes down the built-ins the process loaded, as it exits.
+ * NODE_EXTRA_CA_CERTS, when the machine sets it, makes Node load crypto before any of waymark's code
+ * runs: it is left out.
+ */
+async function loaded(args: string[], options: Omit<WaymarkOptions, 'env'> = {}) {
+  const preload = join(cacheHome, 'loaded-modules.cjs');
+  writeFileSync(
+    preload,
+    "process.on('exit', () => require('node:fs').writeFileSync(process.env.LOADED_OUT, process.moduleLoadList.join('\\n')));\n",
+  );
+  const out = join(cacheHome, `loaded-${args[0]}.txt`);
+  const result = await waymark(args, {
+    ...options,
+    env: { NODE_OPTIONS: `--require ${preload}`, LOADED_OUT: out, NODE_EXTRA_CA_CERTS: undefined },
+  });
+  return { ...result, modules: readFileSync(out, 'utf8').split('\n') };
+}
 
 describe('the quick commands start with the code cache', () => {
   it('lint saves one on its first start, says the same with it, and replaces a damaged one without changing its findings', async () => {
@@ -92,20 +111,7 @@ describe('the quick commands start with the code cache', () => {
     // fs/promises for the inventory cache's writes, which a warm cache never makes. Also reproduced:
     // crypto (≈ 4 ms), loaded by main.js for the code cache's sha256 and by the lint script for a state
     // folder's name, and child_process, for Ansible: neither is used by a runbook without fleet
-    // blocks. The preload writes down the built-ins the process loaded. NODE_EXTRA_CA_CERTS, when the
-    // machine sets it, makes Node load crypto before any of waymark's code runs: it is left out.
-    const preload = join(cacheHome, 'loaded-modules.cjs');
-    writeFileSync(
-      preload,
-      "process.on('exit', () => require('node:fs').writeFileSync(process.env.LOADED_OUT, process.moduleLoadList.join('\\n')));\n",
-    );
-    const loaded = async (args: string[]) => {
-      const out = join(cacheHome, `loaded-${args[0]}.txt`);
-      const result = await waymark(args, {
-        env: { NODE_OPTIONS: `--require ${preload}`, LOADED_OUT: out, NODE_EXTRA_CA_CERTS: undefined },
-      });
-      return { code: result.code, modules: readFileSync(out, 'utf8').split('\n') };
-    };
+    // blocks.
     const esmLoad = 'NativeModule internal/modules/esm/load';
     const fsPromises = 'NativeModule internal/fs/promises';
     const crypto = 'NativeModule crypto';
@@ -132,24 +138,14 @@ describe('the quick commands start with the code cache', () => {
     // Reproduced before the fix: main.ts asked process.stderr whether it was drained before ending
     // a quick command, and for a pipe Node then made a socket for it, loading net (≈ 2.5 ms of each
     // lint). With stdout in a file, as a shell's `> FILE` has it, net is loaded for stderr or not at all.
-    const preload = join(cacheHome, 'net-modules.cjs');
-    writeFileSync(
-      preload,
-      "process.on('exit', () => require('node:fs').writeFileSync(process.env.LOADED_OUT, process.moduleLoadList.join('\\n')));\n",
-    );
     const piped = await waymark(['lint', 'test/fixtures/planted-errors.md'], { keepFinalNewline: true });
     expect(piped.stdout).toContain('error:');
-    const modules = join(cacheHome, 'net-loaded.txt');
     const outFile = join(cacheHome, 'lint-out.txt');
-    const toFile = await waymark(['lint', 'test/fixtures/planted-errors.md'], {
-      env: { NODE_OPTIONS: `--require ${preload}`, LOADED_OUT: modules, NODE_EXTRA_CA_CERTS: undefined },
-      stdoutFile: outFile,
-      keepFinalNewline: true,
-    });
+    const toFile = await loaded(['lint', 'test/fixtures/planted-errors.md'], { stdoutFile: outFile, keepFinalNewline: true });
     expect(toFile.code).toBe(piped.code);
     expect(toFile.stderr).toBe('');
     expect(readFileSync(outFile, 'utf8')).toBe(piped.stdout);
-    expect(readFileSync(modules, 'utf8').split('\n')).not.toContain('NativeModule net');
+    expect(toFile.modules).not.toContain('NativeModule net');
   }, 30_000);
 
   it('plan and status have caches of their own', async () => {
