@@ -31,6 +31,8 @@ async function loaded(args: string[], options: Omit<WaymarkOptions, 'env'> = {})
     "process.on('exit', () => require('node:fs').writeFileSync(process.env.LOADED_OUT, process.moduleLoadList.join('\\n')));\n",
   );
   const out = join(cacheHome, `loaded-${args[0]}.txt`);
+  // An earlier run's list must not stand in for this one's, should this one not get as far as its exit.
+  rmSync(out, { force: true });
   const result = await waymark(args, {
     ...options,
     env: { NODE_OPTIONS: `--require ${preload}`, LOADED_OUT: out, NODE_EXTRA_CA_CERTS: undefined },
