@@ -177,3 +177,20 @@ export function ms(value) {
 export function mb(kb) {
   return kb === null || kb === undefined ? 'n/a' : `${(kb / 1024).toFixed(1)} MB`;
 }
+
+/**
+ * The rows of RESULTS.md's table, by benchmark name, for the names in `names`; each row as written,
+ * with empty cells added up to `columns` (a row written before a column was added). Cells may be
+ * padded, as a Markdown formatter aligns a table: a row is found by its first cell, whatever the
+ * spaces around it.
+ */
+export function resultRows(text, names, columns) {
+  const rows = new Map();
+  for (const line of text.split('\n')) {
+    const name = /^\|\s*`([^`]+)`\s*\|/.exec(line)?.[1];
+    if (!name || !names.includes(name)) continue;
+    const cells = line.split(/(?<!\\)\|/).length - 2;
+    rows.set(name, cells < columns ? `${line}${' |'.repeat(columns - cells)}` : line);
+  }
+  return rows;
+}

@@ -11,7 +11,7 @@ import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSy
 import { loadavg, tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { canMeasureRss, compare, machineLine, mb, ms, runOnce, stats, UNSET_FOR_MEASURING } from './lib.mjs';
+import { canMeasureRss, compare, machineLine, mb, ms, resultRows, runOnce, stats, UNSET_FOR_MEASURING } from './lib.mjs';
 import {
   fleetRunbookText,
   generateRunbook,
@@ -611,15 +611,11 @@ const mdRow = (cells) => `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' 
 // Rows of benchmarks not run this time are kept from the previous file.
 function previousRows() {
   if (!existsSync(RESULTS)) return new Map();
-  const kept = new Map();
-  for (const line of readFileSync(RESULTS, 'utf8').split('\n')) {
-    const name = /^\| `([^`]+)` \|/.exec(line)?.[1];
-    if (!name || !BENCHMARKS.some((b) => b.name === name)) continue;
-    // A row written before a column was added gets empty cells for it.
-    const cells = line.split(/(?<!\\)\|/).length - 2;
-    kept.set(name, cells < COLUMNS.length ? `${line}${' |'.repeat(COLUMNS.length - cells)}` : line);
-  }
-  return kept;
+  return resultRows(
+    readFileSync(RESULTS, 'utf8'),
+    BENCHMARKS.map((b) => b.name),
+    COLUMNS.length,
+  );
 }
 
 function writeResults(rows) {
