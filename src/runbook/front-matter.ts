@@ -160,7 +160,9 @@ export function parseFrontMatter(slice: FrontMatterSlice, file: string, plain = 
   if (!slice.closed) report(1, 'front matter starts with "---" but has no closing "---" line');
   for (const error of doc.errors) {
     // Without prettyErrors the yaml library leaves linePos unset: take the line from the offset.
-    const firstLine = error.message.split('\n')[0] ?? error.message;
+    // The library catches its own stack overflow (flow collections nested thousands deep) as this code.
+    const firstLine =
+      error.code === 'RESOURCE_EXHAUSTION' ? 'nested too deeply to read; flatten it' : (error.message.split('\n')[0] ?? error.message);
     report(slice.firstLine - 1 + counter.linePos(error.pos[0]).line, `invalid YAML front matter: ${firstLine}`, 'error', 'yaml');
   }
   const duplicates = doc.errors.length > 0 ? [] : duplicateKeys(doc.root);

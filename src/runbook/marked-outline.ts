@@ -7,6 +7,7 @@
 import { Lexer } from 'marked';
 import type { Token, Tokens } from 'marked';
 import type { Outline, OutlineItem, OutlineSection } from './outline.js';
+import { MAX_NESTING, NestingTooDeep } from './scan.js';
 
 export function countNewlines(text: string): number {
   let count = 0;
@@ -62,10 +63,33 @@ interface Gathering {
   bodyLine: number;
 }
 
+/**
+ * marked's lexer, stopped at the block scanner's nesting limit (scan.ts): it lexes each quote and
+ * list item again as a document, through this same method, with no limit of its own. 1,500 list
+ * levels on 1,500 lines took it a minute and 1.4 GB; some thousands overflowed the stack. It does
+ * not say where, so the error is at line 1.
+ */
+function boundedLexer(): Lexer {
+  const lexer = new Lexer({ gfm: true });
+  const blockTokens = lexer.blockTokens.bind(lexer) as (src: string, tokens: Token[], clipped?: boolean) => Token[];
+  let depth = 0;
+  lexer.blockTokens = ((src: string, tokens: Token[], clipped?: boolean) => {
+    // The document itself is the first call: a quote or item at the limit is call MAX_NESTING + 1.
+    if (depth > MAX_NESTING) throw new NestingTooDeep(1);
+    depth++;
+    try {
+      return blockTokens(src, tokens, clipped);
+    } finally {
+      depth--;
+    }
+  }) as Lexer['blockTokens'];
+  return lexer;
+}
+
 /** The outline marked's lexer gives `body` (front matter already blanked to empty lines). */
 export function outlineWithMarked(body: string): Outline {
   // Block tokens only: inline lexing (emphasis, links) is two thirds of the work and nothing here reads it.
-  const tokens = new Lexer({ gfm: true }).blockTokens(body, []);
+  const tokens = boundedLexer().blockTokens(body, []);
   const gathered: Gathering[] = [{ section: { line: 1, markdown: '', items: [] }, tokens: [], bodyLine: 1 }];
   let line = 1;
   let firstH1: string | undefined;

@@ -14,7 +14,7 @@ import { parseStepHeading } from './heading.js';
 import { controlPicture, controlsIn } from './inert.js';
 import type { Outline, OutlineCode, OutlineSection } from './outline.js';
 import { countNewlines, firstLineOf, outlineWithMarked } from './marked-outline.js';
-import { scanOutline } from './scan.js';
+import { NestingTooDeep, scanOutline } from './scan.js';
 
 /** Which block parser reads the body: the scanner (handing marked what it does not take on), or marked alone. */
 export type BlockParser = 'scan' | 'marked';
@@ -74,6 +74,34 @@ function exactSize<T>(items: T[]): T[] {
   return items.slice();
 }
 
+/** The outline of a body nested too deeply to read: no sections but the introduction. */
+const UNREAD: Outline = Object.freeze({ sections: [Object.freeze({ line: 1, markdown: '', items: [] })] }) as Outline;
+
+/**
+ * The body's steps and blocks, by the block scanner or, for what it leaves to marked, by marked. A
+ * body nested too deeply for either is an error at its line, not a stack overflow's message
+ * (marked's recursion has no limit of its own: its overflow is caught here, with no line to give).
+ */
+function readOutline(
+  normalized: string,
+  frontMatterLines: number | undefined,
+  blockParser: BlockParser,
+  report: (at: number, message: string, rule: string) => void,
+): Outline {
+  try {
+    return (
+      (blockParser === 'scan' ? scanOutline(normalized, frontMatterLines) : undefined) ??
+      outlineWithMarked(blankFrontMatter(normalized, frontMatterLines))
+    );
+  } catch (error) {
+    if (error instanceof NestingTooDeep) report(error.line, error.message, 'nesting');
+    else if (error instanceof RangeError && /call stack/i.test(error.message))
+      report(1, 'quotes and lists nest too deeply to read: flatten the nesting (a runbook needs a handful)', 'nesting');
+    else throw error;
+    return UNREAD;
+  }
+}
+
 /** Parse a runbook's text. `file` is used for messages and the default id and title. */
 export function parseRunbook(source: string, file: string, blockParser: BlockParser = 'scan'): Runbook {
   const diagnostics: Diagnostic[] = [];
@@ -84,14 +112,11 @@ export function parseRunbook(source: string, file: string, blockParser: BlockPar
     ? parseFrontMatter(slice, file)
     : { vars: [], profiles: {}, connections: [], inventoryByProfile: {}, includes: [], after: [], diagnostics: [] };
   diagnostics.push(...front.diagnostics);
-  const outline: Outline =
-    (blockParser === 'scan' ? scanOutline(normalized, slice?.lineCount) : undefined) ??
-    outlineWithMarked(blankFrontMatter(normalized, slice?.lineCount));
-  const sections = outline.sections;
-  const firstH1 = outline.firstH1;
-
   const report = (at: number, message: string, rule: string, severity: Diagnostic['severity'] = 'error') =>
     diagnostics.push({ file, line: at, severity, rule, message });
+  const outline = readOutline(normalized, slice?.lineCount, blockParser, report);
+  const sections = outline.sections;
+  const firstH1 = outline.firstH1;
 
   const heads = sections.slice(1).map((section) => {
     const head = parseStepHeading((section.heading as { text: string }).text);
@@ -178,7 +203,7 @@ export function parseRunbook(source: string, file: string, blockParser: BlockPar
 
   assignBlockIds([...intro.blocks, ...steps.flatMap((step) => step.blocks)], report);
   const fileBase = basename(file).replace(/\.(md|markdown)$/i, '');
-  if (steps.length === 0) report(1, 'no steps: a runbook needs at least one "## " heading', 'no-steps');
+  if (steps.length === 0 && outline !== UNREAD) report(1, 'no steps: a runbook needs at least one "## " heading', 'no-steps');
   diagnostics.sort((a, b) => a.line - b.line);
   return {
     file,

@@ -17,6 +17,23 @@ import type { Outline, OutlineCode, OutlineItem, OutlineSection } from './outlin
 /** Thrown inside the scan when the body holds something only marked reads; never escapes. */
 class LeaveToMarked extends Error {}
 
+/**
+ * How deep quotes and list items may nest. Each level is read as a document of its own, from a
+ * copy of its lines: nesting a level deeper on each line made a 4 MB runbook take 7 s and 2.8 GB
+ * (and 9 MB exhaust the heap), and some thousand levels overflowed the stack, in marked too.
+ * Runbooks nest a handful of levels; 32 is far beyond any, and bounds the copies to 32 of the body.
+ */
+export const MAX_NESTING = 32;
+
+/** A quote or list item nested deeper than MAX_NESTING, at this line of the file (1-based; 1 when marked found it). */
+export class NestingTooDeep extends Error {
+  constructor(readonly line: number) {
+    super(
+      `quotes and lists nest more than ${MAX_NESTING} levels deep, more than waymark reads: flatten the nesting (a runbook needs a handful)`,
+    );
+  }
+}
+
 const BLANK = /^[ \t]*$/;
 const ATX = /^ {0,3}(#{1,6})(?=\s|$)(.*)$/;
 const HR = /^ {0,3}((?:-[\t ]*){3,}|(?:_[ \t]*){3,}|(?:\*[ \t]*){3,})$/;
@@ -196,7 +213,10 @@ class Scan {
     readonly lineBase = 0,
     /** A block quote's text (its `>` markers taken off): read as a document, but its headings are not steps. */
     readonly quote = false,
+    /** How many quotes and list items hold this text (0 for the document). */
+    readonly depth = 0,
   ) {
+    if (depth > MAX_NESTING) throw new NestingTooDeep(lineBase + 1);
     this.textIsParagraph = top || quote;
     // Offsets, not a split into line strings: for a long runbook, tens of thousands of strings that
     // outlive the young generation, each copied by the GC and each page of them a page fault.
@@ -332,7 +352,7 @@ class Scan {
       .split('\n')
       .map((line) => line.replace(QUOTE_MARKER, ''))
       .join('\n');
-    const inner = new Scan(text, false, this.lineBase + i, true);
+    const inner = new Scan(text, false, this.lineBase + i, true, this.depth + 1);
     inner.run();
     this.items.push(...inner.found);
     return j;
@@ -492,7 +512,7 @@ class Scan {
       .slice(0, -1)
       .some((item) => /\n[ \t]*\n[ \t]*$/.test(this.body.slice(this.starts[item.line], this.offsetOf(item.next))));
     const scans = items.map((item) => {
-      const scan = readItem(item.text, this.lineBase + item.line);
+      const scan = readItem(item.text, this.lineBase + item.line, this.depth + 1);
       if (scan.blankBetween) loose = true;
       return scan;
     });
@@ -573,7 +593,7 @@ const PROSE_ITEM: ItemReading = Object.freeze({
  * (a checklist item, most often) is a paragraph without anything in it: known without a Scan of its
  * own, which splits the text into lines — thousands of times in a long runbook.
  */
-function readItem(text: string, lineBase: number): ItemReading {
+function readItem(text: string, lineBase: number, depth: number): ItemReading {
   // As Scan.block and Scan.paragraph judge a line: prose, not a table's header (there is no next
   // line to align it), and not backticks that marked keeps apart; or a task's box and text without
   // the characters that could make it a link definition (`]:`), a table row, HTML or code.
@@ -583,7 +603,7 @@ function readItem(text: string, lineBase: number): ItemReading {
     ((isProse(text, indentOf(text)) && !FENCE_LIKE.test(text)) || ONE_LINE_TASK.test(text))
   )
     return PROSE_ITEM;
-  const scan = new Scan(text, false, lineBase);
+  const scan = new Scan(text, false, lineBase, false, depth);
   scan.run();
   return scan;
 }
