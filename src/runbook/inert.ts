@@ -12,7 +12,8 @@
  *   reorder or break text (bidi embeddings, overrides and isolates, U+2028, U+2029) have no
  *   picture and become `⟨U+009B⟩`.
  * - Tab stays a tab, so that a face can expand tabs after this; newline stays a newline only when
- *   the text is several lines (`lines`), and is `␊` in a one-line field.
+ *   the text is several lines (`lines`), and is `␊` in a one-line field (`inertFields` builds
+ *   output lines from such fields).
  * - With `colour`, a plain SGR colour sequence (`ESC [ 31 m`, 256 and true colours, bold, dim,
  *   italic, underline and their resets) is kept as it is. Only command output asks for it, never
  *   under NO_COLOR; anything else an SGR can do (conceal, blink, inverse) is shown inert.
@@ -101,6 +102,19 @@ export function inert(text: string, options: InertOptions = {}): string {
 /** Several lines of text made inert, newlines kept: what goes to a terminal as a whole (CLI output, reports). */
 export function inertLines(text: string): string {
   return inert(text, { lines: true });
+}
+
+/**
+ * Output lines built from one-line fields, as a template tag: every interpolated value is made
+ * inert in its one-line form (newline `␊`, CR `␍`, U+2028 and U+2029 shown), while the template's
+ * own text, the layout, keeps its newlines. So no file name, title, operator or message can start a
+ * line of its own (forge a `FILE:LINE: error:` line an editor or CI reads), which `inertLines` over
+ * the whole write cannot tell apart from the layout. E.g. inertFields`${file}:${line}: ${message}\n`.
+ */
+export function inertFields(layout: TemplateStringsArray, ...fields: unknown[]): string {
+  let text = layout[0] as string;
+  for (let i = 0; i < fields.length; i++) text += inert(String(fields[i])) + (layout[i + 1] as string);
+  return text;
 }
 
 /** Every control character in `text` (tab and newline are not), in order: what lint reports. */

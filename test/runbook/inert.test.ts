@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { controlsIn, displayLine, expandTabs, inert, inertLines } from '../../src/runbook/inert.js';
+import { controlsIn, displayLine, expandTabs, inert, inertFields, inertLines } from '../../src/runbook/inert.js';
 
 /** Any character a terminal acts on: C0 but tab (newline counted separately), DEL, C1, bidi and line separators. */
 const ACTING = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
@@ -102,6 +102,21 @@ describe('inert', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('inertFields', () => {
+  it("keeps the layout's newlines and shows every line break inside a field, so a field cannot start a line", () => {
+    const file = 'n.md';
+    const message = 'unknown key "x\n/etc/passwd:1: error: forged\r\u2028\u2029\u0085\v\f"';
+    const text = inertFields`${file}:${2}: warning: ${message}\n`;
+    expect(text).toBe('n.md:2: warning: unknown key "x␊/etc/passwd:1: error: forged␍⟨U+2028⟩⟨U+2029⟩⟨U+0085⟩␋␌"\n');
+    expect(text.split('\n')).toEqual([expect.stringMatching(/^n\.md:2: warning: /), '']);
+  });
+
+  it('shows escapes in fields as inert does, and changes nothing else', () => {
+    expect(inertFields`${'a\x1b]0;t\x07'}\t${undefined} ${7}\n`).toBe('a␛]0;t␇\tundefined 7\n');
+    expect(inertFields`plain`).toBe('plain');
   });
 });
 
