@@ -7,6 +7,7 @@ import { sharedIdDiagnostics } from './identity.js';
 import type { RunbookReads } from './reads.js';
 import { sqlParameters } from './sql-parameters.js';
 import { checkCaptures } from './capture-lint.js';
+import { inertFields } from './inert.js';
 
 export { sqlParameters };
 
@@ -170,7 +171,11 @@ export async function lintFile(file: string, options: ComposeOptions = {}): Prom
   return lintOnDisk(composeRunbook(file, options));
 }
 
-/** `FILE:LINE: error: message` — the one-line form editors and CI understand. */
+/**
+ * `FILE:LINE: error: message` — the one-line form editors and CI understand. The file and message
+ * come from outside (a file name, a front matter key quoted back): a newline in them is shown as `␊`,
+ * so a runbook cannot forge a finding's line of its own.
+ */
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${d.file}:${d.line}: ${d.severity}: ${d.message}`;
+  return inertFields`${d.file}:${d.line}: ${d.severity}: ${d.message}`;
 }
