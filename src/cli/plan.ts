@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { relative } from 'node:path';
 import { loadRunbook } from '../runbook/load.js';
 import { ExitCode, UsageError } from '../engine/errors.js';
+import { inertFields } from '../runbook/inert.js';
 
 export const planHelp = `usage: waymark plan RUNBOOK.md [--json] [--allow-outside-includes]
 
@@ -33,13 +34,15 @@ export async function planCommand(argv: string[], out: NodeJS.WritableStream): P
     out.write(`${JSON.stringify({ runbook: runbook.id, title: runbook.title, steps: rows }, null, 2)}\n`);
     return ExitCode.Complete;
   }
-  out.write(`${runbook.title} (${runbook.id}): ${rows.length} steps\n`);
+  // Every title, id, file name and tag is a one-line field: a newline in one (a setext heading's
+  // second line, a file name) must not start a line of the plan.
+  out.write(inertFields`${runbook.title} (${runbook.id}): ${rows.length} steps\n`);
   const width = String(rows.length).length;
   let phase: number | undefined;
   for (const row of rows) {
     if (row.phase !== phase) {
       phase = row.phase;
-      out.write(`phase ${phase}\n`);
+      out.write(inertFields`phase ${phase}\n`);
     }
     const extras = [
       row.service ? `service ${row.service}` : '',
@@ -48,9 +51,9 @@ export async function planCommand(argv: string[], out: NodeJS.WritableStream): P
     ]
       .filter(Boolean)
       .join(' · ');
-    out.write(`  ${String(row.n).padStart(width)}. ${row.title}  [${row.id}]\n`);
+    out.write(inertFields`  ${String(row.n).padStart(width)}. ${row.title}  [${row.id}]\n`);
     out.write(
-      `  ${' '.repeat(width)}  ${row.source}${extras ? ` · ${extras}` : ''}${row.blocks.length ? ` · ${row.blocks.length} block(s)` : ''}\n`,
+      inertFields`  ${' '.repeat(width)}  ${row.source}${extras ? ` · ${extras}` : ''}${row.blocks.length ? ` · ${row.blocks.length} block(s)` : ''}\n`,
     );
   }
   return ExitCode.Complete;

@@ -63,3 +63,45 @@ describe('waymark lint: one line per finding', () => {
     T,
   );
 });
+
+/** A runbook whose title (front matter) and whose step's title (a setext heading) each span two lines. */
+const TWO_LINE_TITLES = '---\nid: n\ntitle: "a\\nb"\n---\n# T\n\nLine one\nevil.md:1: error: forged\n---\n\n```sh run\necho\n```\n';
+
+describe('waymark plan: one line per title, id and source', () => {
+  it(
+    'reproduced: a front matter title "a\\nb" was printed over two lines, and a setext heading\'s second line started a line of its own; now each title is on its line, with ␊',
+    async () => {
+      ws().write('n.md', TWO_LINE_TITLES);
+      const { code, stdout } = await waymark(['plan', 'n.md'], { cwd: ws().dir });
+      expect(code).toBe(0);
+      const lines = linesOf(stdout);
+      expect(lines[0]).toBe('a␊b (n): 1 steps');
+      expect(lines).toContain('  1. Line one␊evil.md:1: error: forged  [line-oneevilmd1-error-forged]');
+      expect(lines).toHaveLength(4);
+      expect(stdout).not.toMatch(/^(b|evil\.md:1:)/m);
+    },
+    T,
+  );
+
+  it(
+    "reproduced: a file name with a newline split each step's source over two lines; now the source is one line",
+    async () => {
+      ws().write(FORGING_NAME, '---\nid: f\n---\n# T\n\n## S\n\n```sh run\necho\n```\n');
+      const { stdout } = await waymark(['plan', FORGING_NAME], { cwd: ws().dir });
+      expect(linesOf(stdout)).toEqual(['T (f): 1 steps', 'phase 0', '  1. S  [s]', '     bad␊evil.md:1: error: forged.md:6 · 1 block(s)']);
+    },
+    T,
+  );
+
+  it(
+    '--json still gives the real titles and source, newline included',
+    async () => {
+      ws().write(FORGING_NAME, TWO_LINE_TITLES);
+      const { stdout } = await waymark(['plan', '--json', FORGING_NAME], { cwd: ws().dir });
+      const plan = JSON.parse(stdout) as { title: string; steps: { title: string; source: string }[] };
+      expect(plan.title).toBe('a\nb');
+      expect(plan.steps.map((s) => [s.title, s.source])).toEqual([['Line one\nevil.md:1: error: forged', `${FORGING_NAME}:7`]]);
+    },
+    T,
+  );
+});
