@@ -11,6 +11,7 @@ import { nextAction } from '../engine/plan.js';
 import { describeAction } from '../engine/decisions.js';
 import { capturesShown, type CaptureShown } from '../engine/capture.js';
 import { isStepDone } from '../engine/run-state.js';
+import { inertFields } from '../runbook/inert.js';
 
 export const statusHelp = `usage: waymark status RUNBOOK.md [--json] [--state-dir DIR]
 
@@ -96,26 +97,30 @@ export async function statusCommand(argv: string[], out: NodeJS.WritableStream):
     out.write(`${JSON.stringify(json, null, 2)}\n`);
     return ExitCode.Complete;
   }
+  // Every title, id, operator, file name and reason is a one-line field: a newline in one (a
+  // setext heading's second line, --operator $'ann\nbob') must not start a line of the status.
   if (!stored) {
-    out.write(`${runbook.title}: never run (state dir ${stateDirFrom(values['state-dir'])})\n`);
+    out.write(inertFields`${runbook.title}: never run (state dir ${stateDirFrom(values['state-dir'])})\n`);
     return ExitCode.Complete;
   }
   const done = stored.state.steps.filter(isStepDone).length;
   out.write(
-    `${runbook.title}\nrun ${json.run} by ${json.operator}, started ${json.startedAt}: ${json.status}, ${done}/${json.steps.length} steps done${left !== null && json.status !== 'complete' ? `, about ${formatDuration(left)} left (from earlier runs)` : ''}\n`,
+    inertFields`${runbook.title}\nrun ${json.run} by ${json.operator}, started ${json.startedAt}: ${json.status}, ${done}/${json.steps.length} steps done${left !== null && json.status !== 'complete' ? `, about ${formatDuration(left)} left (from earlier runs)` : ''}\n`,
   );
   // A run held for another operator's approval says so, with the command that gives it.
   const next = nextAction(runbook, stored.state);
   if (next.kind === 'approval')
-    out.write(`  waiting: ${describeAction(next)}: waymark approve ${positionals[0] as string} --block ${next.block.id} --operator NAME\n`);
+    out.write(
+      inertFields`  waiting: ${describeAction(next)}: waymark approve ${positionals[0] as string} --block ${next.block.id} --operator NAME\n`,
+    );
   for (const step of json.steps) {
     const took = step.durationMs !== undefined ? ` (${formatDuration(step.durationMs)})` : '';
-    out.write(`  ${step.status.padEnd(11)} ${step.id}: ${step.title}${took}\n`);
+    out.write(inertFields`  ${step.status.padEnd(11)} ${step.id}: ${step.title}${took}\n`);
     for (const block of step.blocks) {
       if (block.status === 'pending' || (block.status === 'passed' && !block.hosts)) continue;
-      out.write(`      ${block.status.padEnd(11)} ${block.role} ${block.id}${block.reason ? `: ${block.reason}` : ''}\n`);
+      out.write(inertFields`      ${block.status.padEnd(11)} ${block.role} ${block.id}${block.reason ? `: ${block.reason}` : ''}\n`);
       const hosts = stored.state.steps.find((s) => s.id === step.id)?.blocks.find((b) => b.id === block.id)?.hosts;
-      if (hosts) out.write(`                  hosts: ${describeCounts(countHosts(hosts))}\n`);
+      if (hosts) out.write(inertFields`                  hosts: ${describeCounts(countHosts(hosts))}\n`);
     }
   }
   return ExitCode.Complete;

@@ -105,3 +105,40 @@ describe('waymark plan: one line per title, id and source', () => {
     T,
   );
 });
+
+describe('waymark status: one line per title, operator and file name', () => {
+  it(
+    'reproduced: --operator "ann\\nbob" and a two-line setext step title each started a line of the status; now they stay on their lines, with ␊',
+    async () => {
+      ws().write('n.md', TWO_LINE_TITLES);
+      const run = await ws().run('n.md', ['--operator', 'ann\nbob']);
+      expect(run.code, run.all).toBe(0);
+      const { code, stdout } = await ws().waymark(['status', 'n.md']);
+      expect(code).toBe(0);
+      const lines = linesOf(stdout);
+      expect(lines[0]).toBe('a␊b');
+      expect(lines[1]).toMatch(/^run \S+ by ann␊bob, started \S+: complete, 1\/1 steps done$/);
+      expect(lines[2]).toMatch(/^ {2}passed {6}line-oneevilmd1-error-forged: Line one␊evil\.md:1: error: forged \(\d+ms\)$/);
+      expect(lines).toHaveLength(3);
+      expect(stdout).not.toMatch(/^(b|bob|evil\.md:1:)/m);
+
+      const json = JSON.parse((await ws().waymark(['status', 'n.md', '--json'])).stdout) as {
+        operator: string;
+        steps: { title: string }[];
+      };
+      expect(json.operator).toBe('ann\nbob');
+      expect(json.steps[0]?.title).toBe('Line one\nevil.md:1: error: forged');
+    },
+    T,
+  );
+
+  it(
+    'reproduced: a runbook never run, titled after its file name (no title, no heading), printed that name over two lines; now one line',
+    async () => {
+      ws().write(FORGING_NAME, '## S\n\n```sh run\necho\n```\n');
+      const { stdout } = await ws().waymark(['status', FORGING_NAME]);
+      expect(linesOf(stdout)).toEqual([`bad␊evil.md:1: error: forged: never run (state dir ${ws().state})`]);
+    },
+    T,
+  );
+});
