@@ -1,6 +1,7 @@
 /** A runbook read from disk for a run or a command about its runs: composed, and refused if lint finds errors. */
 import { ExitCode } from '../state/exit-code.js';
 import { composeRunbook, type ComposeOptions } from './compose.js';
+import { inertFields } from './inert.js';
 import { formatDiagnostic, lintOnDisk } from './lint.js';
 import type { Runbook } from './model.js';
 
@@ -24,10 +25,11 @@ export class RunbookError extends Error {
 export async function loadRunbook(file: string, options: ComposeOptions = {}): Promise<Runbook> {
   const runbook = composeRunbook(file, options);
   const unreadable = runbook.diagnostics.find((d) => d.rule === 'unreadable' && d.file === file);
-  if (unreadable) throw new RunbookError(file, `${file}: ${unreadable.message}`);
+  // The file name is a one-line field: a newline in it must not start a line of the message.
+  if (unreadable) throw new RunbookError(file, inertFields`${file}: ${unreadable.message}`);
   const errors = lintOnDisk(runbook).filter((d) => d.severity === 'error');
   if (errors.length > 0) {
-    throw new RunbookError(file, `${file} has lint errors; nothing was run:\n${errors.map(formatDiagnostic).join('\n')}`);
+    throw new RunbookError(file, inertFields`${file} has lint errors; nothing was run:\n` + errors.map(formatDiagnostic).join('\n'));
   }
   return runbook;
 }

@@ -142,3 +142,29 @@ describe('waymark status: one line per title, operator and file name', () => {
     T,
   );
 });
+
+describe('plan and status refusing a runbook: one line per file name', () => {
+  it(
+    'reproduced: plan of a missing file whose name holds a newline printed "evil.md:1: error: forged.md: cannot read runbook" as a line of its own; now the message is one line',
+    async () => {
+      const { code, stderr } = await waymark(['plan', FORGING_NAME], { cwd: ws().dir });
+      expect(code).toBe(2);
+      expect(linesOf(stderr)).toEqual(['waymark: bad␊evil.md:1: error: forged.md: cannot read runbook: no such file']);
+    },
+    T,
+  );
+
+  it(
+    "reproduced: status of a runbook with lint errors printed its file name's second line as a line of its own; now the header and each finding are one line",
+    async () => {
+      ws().write(FORGING_NAME, '# T\n\n## S\n\n```sh timeout=soon\necho\n```\n');
+      const { code, stderr } = await ws().waymark(['status', FORGING_NAME]);
+      expect(code).toBe(2);
+      expect(linesOf(stderr)).toEqual([
+        'waymark: bad␊evil.md:1: error: forged.md has lint errors; nothing was run:',
+        expect.stringMatching(/^bad␊evil\.md:1: error: forged\.md:5: error: bad timeout value "soon"/),
+      ]);
+    },
+    T,
+  );
+});
