@@ -13,6 +13,8 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
+// Only its synchronous helpers, which need node:fs alone: the bundle leaves fs/promises out of main.js.
+import { readBytesNoFollowSync } from '../state/atomic.js';
 
 /**
  * Run `work` with V8 writing a checksum into the code cache it makes and checking the one it is
@@ -38,12 +40,15 @@ function cacheFolder(): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'waymark');
 }
 
-/** The cached code in `file`, or undefined when there is none to read; V8 checks it (withChecksum). */
+/**
+ * The cached code in `file`, or undefined when there is none to read; V8 checks it (withChecksum).
+ * Never through a link, and only from a regular file: a FIFO or /dev/zero there would hang the start.
+ */
 function readCache(file: string): Buffer | undefined {
   try {
-    return readFileSync(file);
+    return readBytesNoFollowSync(file);
   } catch {
-    // No cache yet (or none readable): this start compiles from source and saves one.
+    // No cache yet, or none waymark may read: this start compiles from source and saves one.
     return undefined;
   }
 }

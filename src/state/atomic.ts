@@ -175,6 +175,11 @@ export async function readFileNoFollow(path: string): Promise<string> {
 
 /** readFileNoFollow for `process.on('exit')` handlers, which cannot wait. */
 export function readFileNoFollowSync(path: string): string {
+  return readBytesNoFollowSync(path).toString('utf8');
+}
+
+/** readFileNoFollowSync's bytes, for a file that is not text (V8's code cache, src/cli/code-cache.ts). */
+export function readBytesNoFollowSync(path: string): Buffer {
   let fd: number;
   try {
     fd = openSync(path, noFollowFlags('r'));
@@ -184,7 +189,7 @@ export function readFileNoFollowSync(path: string): string {
   try {
     const problem = entryProblem(fstatSync(fd), 'r');
     if (problem !== null) throw new StateLinkError(path, problem);
-    return readFileSync(fd, 'utf8');
+    return readFileSync(fd);
   } finally {
     closeSync(fd);
   }

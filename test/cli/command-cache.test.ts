@@ -4,7 +4,8 @@
  * in the operator's cache folder, and a damaged one never changes what the command says; it is
  * replaced by a good one. Runs the built binary (`npm run build` first).
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -185,4 +186,39 @@ describe('the quick commands start with the code cache', () => {
     expect(await lint('runbooks/demo.md')).toEqual(settled);
     expect(caches('lint')).toHaveLength(1);
   }, 60_000);
+});
+
+describe('a cache waymark cannot use changes nothing but the time a start takes', () => {
+  const planted = ['lint', 'test/fixtures/planted-errors.md'];
+  /** lint's findings (exit 2, nothing on stderr) with the cache in `home`; killed after 10 s, so a hang fails the test. */
+  const lintWith = (home: string) => waymark(planted, { env: { XDG_CACHE_HOME: home }, keepFinalNewline: true, timeout: 10_000 });
+  /** What lint says with a cache folder of its own that works. */
+  const expected = async () => {
+    const result = await lintWith(mkdtempSync(join(cacheHome, 'good-')));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('');
+    return result;
+  };
+
+  it.each([
+    ['a FIFO', (file: string) => execFileSync('mkfifo', [file])],
+    ['a link to /dev/zero', (file: string) => symlinkSync('/dev/zero', file)],
+  ])(
+    '%s in place of the cache file: lint says the same at once, and saves a good cache there',
+    async (_, plant) => {
+      // Reproduced before the fix: the cache was read with a plain readFileSync, which follows links
+      // and waits in open(2) for a FIFO's writer: every lint hung (killed here after 10 s), reading
+      // nothing from a FIFO or endless zeros from /dev/zero.
+      const want = await expected();
+      const home = mkdtempSync(join(cacheHome, 'planted-'));
+      await lintWith(home);
+      const file = join(home, 'waymark', readdirSync(join(home, 'waymark')).find((name) => name.startsWith('lint-')) as string);
+      rmSync(file);
+      plant(file);
+      expect(await lintWith(home)).toEqual(want);
+      expect(lstatSync(file).isFile()).toBe(true);
+      expect(await lintWith(home)).toEqual(want);
+    },
+    60_000,
+  );
 });
