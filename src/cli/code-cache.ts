@@ -6,7 +6,7 @@
  * the script's build id and the Node version, checked against its own checksum, and when it is
  * missing, stale or damaged waymark compiles from source as it would without it.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -57,11 +57,18 @@ function readCache(file: string): Buffer | undefined {
 function saveCache(script: Script, file: string, kind: string): void {
   const folder = dirname(file);
   const temporary = `${file}.${process.pid}.tmp`;
+  let madeTemporary = false;
   try {
     mkdirSync(folder, { recursive: true });
     const code = withChecksum(() => script.createCachedData());
     // wx: a file or link already at the temporary name is never written through.
-    writeFileSync(temporary, code, { flag: 'wx', mode: 0o600 });
+    const fd = openSync(temporary, 'wx', 0o600);
+    madeTemporary = true;
+    try {
+      writeFileSync(fd, code);
+    } finally {
+      closeSync(fd);
+    }
     // A rename, so a start that reads the cache meanwhile sees the old file or the new one, never half of one.
     renameSync(temporary, file);
     for (const name of readdirSync(folder)) {
@@ -69,8 +76,10 @@ function saveCache(script: Script, file: string, kind: string): void {
     }
   } catch {
     // The cache only saves time: a read-only or full disk makes the next start slower, nothing
-    // else, and the screen may belong to the TUI, so there is nowhere useful to say so.
-    rmSync(temporary, { force: true });
+    // else, and the screen may belong to the TUI, so there is nowhere useful to say so. Only a
+    // temporary file this start made is removed: for a folder that cannot be made or looked in
+    // (ENOTDIR, EACCES, ENAMETOOLONG) rmSync throws too, from the exit handler, as a stack trace.
+    if (madeTemporary) rmSync(temporary, { force: true });
   }
 }
 

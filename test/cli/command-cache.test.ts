@@ -221,4 +221,26 @@ describe('a cache waymark cannot use changes nothing but the time a start takes'
     },
     60_000,
   );
+
+  it.each([
+    ['$XDG_CACHE_HOME is /dev/null (ENOTDIR)', () => '/dev/null'],
+    [
+      '$XDG_CACHE_HOME/waymark is a file',
+      () => {
+        const home = mkdtempSync(join(cacheHome, 'file-'));
+        writeFileSync(join(home, 'waymark'), 'not a folder');
+        return home;
+      },
+    ],
+    ['$XDG_CACHE_HOME is too long a name (ENAMETOOLONG)', () => join(cacheHome, 'x'.repeat(5000))],
+  ])(
+    'a cache that cannot be saved (%s): the same findings and exit code, nothing on stderr',
+    async (_, home) => {
+      // Reproduced before the fix: the exit handler that saves the cache removed its temporary file
+      // after a failure with rmSync, which throws for a folder it cannot look in: lint's stderr got
+      // `Error: ENOTDIR ... at rmSync ... at saveCache`, a stack trace.
+      expect(await lintWith(home())).toEqual(await expected());
+    },
+    60_000,
+  );
 });
