@@ -4,7 +4,8 @@
  * (src/ui/load-tui.ts) and the quick commands `lint`, `status` and `plan` (route.ts) start this
  * way. The cache lives in the operator's cache folder (never in the repository); it is keyed by
  * the script's build id and the Node version, checked against its own checksum, and when it is
- * missing, stale or damaged waymark compiles from source as it would without it.
+ * missing, stale or damaged waymark compiles from source as it would without it. It is never read
+ * or written through a link below that folder (which itself may be the operator's link).
  */
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 // Only its synchronous helpers, which need node:fs alone: the bundle leaves fs/promises out of main.js.
-import { readBytesNoFollowSync } from '../state/atomic.js';
+import { assertNoSymlinksBelowSync, readBytesNoFollowSync } from '../state/atomic.js';
 
 /**
  * Run `work` with V8 writing a checksum into the code cache it makes and checking the one it is
@@ -36,16 +37,19 @@ function withChecksum<T>(work: () => T): T {
 /** When to save a fresh cache: some time after the start (a session), or as the process exits (a command). */
 export type SaveWhen = { afterMs: number } | 'at-exit';
 
-function cacheFolder(): string {
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'waymark');
+/** The operator's cache folder, $XDG_CACHE_HOME (~/.cache without it): it may be a link they made. */
+function cacheHome(): string {
+  return process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
 }
 
 /**
  * The cached code in `file`, or undefined when there is none to read; V8 checks it (withChecksum).
- * Never through a link, and only from a regular file: a FIFO or /dev/zero there would hang the start.
+ * Never through a link, neither at the file (a link to /dev/zero would hang the start) nor at
+ * the folder waymark made for it, and only from a regular file (a FIFO would, too).
  */
-function readCache(file: string): Buffer | undefined {
+function readCache(home: string, file: string): Buffer | undefined {
   try {
+    assertNoSymlinksBelowSync(home, dirname(file));
     return readBytesNoFollowSync(file);
   } catch {
     // No cache yet, or none waymark may read: this start compiles from source and saves one.
@@ -54,12 +58,14 @@ function readCache(file: string): Buffer | undefined {
 }
 
 /** Save the script's compiled code (what has run so far) for the next start, replacing older builds' caches of this script. */
-function saveCache(script: Script, file: string, kind: string): void {
+function saveCache(script: Script, home: string, file: string, kind: string): void {
   const folder = dirname(file);
   const temporary = `${file}.${process.pid}.tmp`;
   let madeTemporary = false;
   try {
     mkdirSync(folder, { recursive: true });
+    // mkdir is content with a link to a folder: the cache, and the removals below, would land wherever it points.
+    assertNoSymlinksBelowSync(home, folder);
     const code = withChecksum(() => script.createCachedData());
     // wx: a file or link already at the temporary name is never written through.
     const fd = openSync(temporary, 'wx', 0o600);
@@ -92,14 +98,15 @@ export async function runCachedScript<T>(file: string, kind: string, save: SaveW
   const source = readFileSync(file).toString('utf8');
   const id = new RegExp(`^// waymark-${kind} (\\w+)\\n`).exec(source)?.[1];
   if (!id) throw new Error(`${file} is not waymark's ${kind} script (rebuild with npm run build)`);
-  const cacheFile = join(cacheFolder(), `${kind}-${id}-${process.version}-${process.arch}.v8`);
-  const cachedData = readCache(cacheFile);
+  const home = cacheHome();
+  const cacheFile = join(home, 'waymark', `${kind}-${id}-${process.version}-${process.arch}.v8`);
+  const cachedData = readCache(home, cacheFile);
   const script = withChecksum(() => new Script(source, { filename: file, cachedData }));
   // V8 rejects cached code made under other flags (--cpu-prof, say): then a fresh one is saved.
   if (cachedData === undefined || script.cachedDataRejected) {
     // Saved after the work, so the functions it ran are compiled, and so cached, too.
-    if (save === 'at-exit') process.once('exit', () => saveCache(script, cacheFile, kind));
-    else setTimeout(() => saveCache(script, cacheFile, kind), save.afterMs).unref();
+    if (save === 'at-exit') process.once('exit', () => saveCache(script, home, cacheFile, kind));
+    else setTimeout(() => saveCache(script, home, cacheFile, kind), save.afterMs).unref();
   }
   let provided: { value: T } | undefined;
   const start = script.runInThisContext() as (require: NodeJS.Require, url: string, provide: (value: T) => void) => Promise<void>;

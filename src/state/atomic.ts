@@ -1,6 +1,6 @@
 /** Crash-safe file primitives for the state directory: atomic replace, private directories, one error type. */
 
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { chmod, lstat, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { ExitCode } from './exit-code.js';
@@ -212,11 +212,33 @@ export async function assertNotSymlink(path: string): Promise<void> {
  * state directory the operator chose) may itself be a link; nothing waymark made below it may.
  */
 export async function assertNoSymlinksBelow(root: string, path: string): Promise<void> {
-  const rest = relative(resolve(root), resolve(path));
-  if (rest === '' || rest.startsWith('..')) return;
-  let at = resolve(root);
-  for (const part of rest.split(sep)) {
-    at = join(at, part);
-    await assertNotSymlink(at);
+  for (const at of pathsBelow(root, path)) await assertNotSymlink(at);
+}
+
+/**
+ * assertNoSymlinksBelow for callers that cannot wait, or must not load fs/promises (the code
+ * cache, at every start of lint). A missing path is fine, and so is all below it.
+ */
+export function assertNoSymlinksBelowSync(root: string, path: string): void {
+  for (const at of pathsBelow(root, path)) {
+    let stats: Stats | undefined;
+    try {
+      stats = lstatSync(at, { throwIfNoEntry: false });
+    } catch (error) {
+      throw new StateError(at, `state path ${at} cannot be examined: ${reasonOf(error)}; check its permissions`, { cause: error });
+    }
+    if (stats === undefined) return;
+    if (stats.isSymbolicLink()) throw new StateLinkError(at, 'is a symbolic link');
   }
+}
+
+/** Each directory from the one below `root` down to `path` itself; none when `path` is not below `root`. */
+function pathsBelow(root: string, path: string): string[] {
+  const rest = relative(resolve(root), resolve(path));
+  if (rest === '' || rest.startsWith('..')) return [];
+  let at = resolve(root);
+  return rest.split(sep).map((part) => {
+    at = join(at, part);
+    return at;
+  });
 }

@@ -243,4 +243,24 @@ describe('a cache waymark cannot use changes nothing but the time a start takes'
     },
     60_000,
   );
+
+  it("never writes through, nor removes files in, a waymark folder that is a link; a cache home that is one is the operator's, and used", async () => {
+    // Reproduced before the fix: with $XDG_CACHE_HOME/waymark a link to another folder, lint saved
+    // its cache in that folder and removed the lint-*.v8 files it found there as other builds' caches.
+    const want = await expected();
+    const home = mkdtempSync(join(cacheHome, 'linked-folder-'));
+    const victim = mkdtempSync(join(cacheHome, 'victim-'));
+    writeFileSync(join(victim, 'lint-precious.v8'), 'precious');
+    symlinkSync(victim, join(home, 'waymark'));
+    expect(await lintWith(home)).toEqual(want);
+    expect(readdirSync(victim)).toEqual(['lint-precious.v8']);
+    expect(readFileSync(join(victim, 'lint-precious.v8'), 'utf8')).toBe('precious');
+
+    // $XDG_CACHE_HOME itself may be a link the operator made (~/.cache -> /data/cache).
+    const data = mkdtempSync(join(cacheHome, 'data-'));
+    const linkedHome = join(cacheHome, 'linked-home');
+    symlinkSync(data, linkedHome);
+    expect(await lintWith(linkedHome)).toEqual(want);
+    expect(readdirSync(join(data, 'waymark')).filter((name) => name.startsWith('lint-'))).toHaveLength(1);
+  }, 60_000);
 });
