@@ -144,6 +144,23 @@ describe('waymark lint remembers static inventories (the editor loop)', () => {
     expect(readdirSync(elsewhere)).toEqual([]);
   }, 60_000);
 
+  it('never reads or writes through a waymark folder that is a link, above the inventory folder', async () => {
+    // Reproduced before the fix: only inventory/ itself was looked at, so with
+    // $XDG_CACHE_HOME/waymark a link, lint made inventory/ in the folder it points to and wrote its
+    // entry there (and, for a settled file, its stamp).
+    const home = mkdtempSync(join(dir, 'xdg-linked-waymark-'));
+    const elsewhere = mkdtempSync(join(dir, 'elsewhere-'));
+    symlinkSync(elsewhere, join(home, 'waymark'));
+    writeFileSync(join(dir, 'parent.ini'), ['[computes]', 'db-3', ''].join('\n'));
+    writeFileSync(join(dir, 'parent.md'), book('inventory: parent.ini', 'computes'));
+    const result = await lint('parent.md', { ...process.env, XDG_CACHE_HOME: home });
+    expect(result.stdout).toContain('would touch 1 host(s) of parent.ini (front matter): db-3');
+    expect(result.stdout).toContain(
+      `parent.md:2: warning: inventory cache of the front matter: ${join(home, 'waymark')} is a symbolic link or not a regular file; waymark did not follow it`,
+    );
+    expect(readdirSync(elsewhere)).toEqual([]);
+  }, 60_000);
+
   it('skips hashing a settled inventory whose stamp still matches, and never trusts one whose file changed, its times set back', async () => {
     // Reproduced before the stamps: every lint of a fleet runbook loaded node:crypto (≈ 6-8 ms of
     // its start) to hash the inventory, changed or not. A stamp must not outlive a change that keeps

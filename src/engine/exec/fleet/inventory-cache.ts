@@ -17,10 +17,10 @@
  * lint-corpus).
  */
 import { createHash } from 'node:crypto';
-import { type BigIntStats, lstatSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { type BigIntStats, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ensureDir, readFileNoFollowSync, StateLinkError, writeFileAtomic } from '../../../state/atomic.js';
+import { assertNoSymlinksBelowSync, ensureDir, readFileNoFollowSync, StateLinkError, writeFileAtomic } from '../../../state/atomic.js';
 import { onPath } from './ansible-available.js';
 import { type Inventory, readInventory } from './inventory.js';
 
@@ -42,9 +42,14 @@ export interface LintInventory {
   refused?: string;
 }
 
+/** The operator's cache folder, $XDG_CACHE_HOME (~/.cache without it): it may be a link they made. */
+function cacheHome(): string {
+  return process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+}
+
 /** The folder of lint's inventory cache: $XDG_CACHE_HOME/waymark/inventory (~/.cache without it). */
 export function inventoryCacheFolder(): string {
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'waymark', 'inventory');
+  return join(cacheHome(), 'waymark', 'inventory');
 }
 
 /** Read the inventory as readInventory does, from the cache when this exact static file was read before. */
@@ -54,15 +59,16 @@ export async function readInventoryForLint(file: string, options: { cwd: string 
   if (known === undefined) return { inventory: await readInventory(file, options) };
   const { material, settled } = known;
   const stamps = stampsAllowed();
+  const home = cacheHome();
   const folder = inventoryCacheFolder();
   let entry: string | undefined;
   let stampToWrite: Stamp | undefined;
   let refused: string | undefined;
   try {
-    // O_NOFOLLOW guards the entry's own name only: a linked folder would be read through.
-    // Read synchronously: each await here was a trip through libuv's thread pool, which on a busy
-    // machine made lint wait more than it read (bench/RESULTS.md, lint-corpus).
-    if (lstatSync(folder, { throwIfNoEntry: false })?.isSymbolicLink()) throw new StateLinkError(folder, 'is a symbolic link');
+    // O_NOFOLLOW guards the entry's own name only: a linked folder (waymark/ or waymark/inventory/)
+    // would be read through. Read synchronously: each await here was a trip through libuv's thread
+    // pool, which on a busy machine made lint wait more than it read (bench/RESULTS.md, lint-corpus).
+    assertNoSymlinksBelowSync(home, folder);
     let key = stamps ? stampedKey(folder, material) : undefined;
     if (key === undefined) {
       key = digestKey(material);
@@ -73,7 +79,7 @@ export async function readInventoryForLint(file: string, options: { cwd: string 
     entry = join(folder, `${key}.json`);
     const remembered = parseEntry(file, readFileNoFollowSync(entry));
     if (remembered !== undefined) {
-      if (stampToWrite) await remember(folder, [[stampFile(folder, stampToWrite), JSON.stringify(stampToWrite)]]);
+      if (stampToWrite) await remember(home, folder, [[stampFile(folder, stampToWrite), JSON.stringify(stampToWrite)]]);
       return { inventory: remembered };
     }
   } catch (error) {
@@ -87,7 +93,7 @@ export async function readInventoryForLint(file: string, options: { cwd: string 
     const writes: [string, string][] = [[entry, JSON.stringify({ hosts: inventory.hosts, groups: inventory.groups })]];
     // The stamp after its entry: a stamp never names an entry that is not there yet.
     if (stampToWrite) writes.push([stampFile(folder, stampToWrite), JSON.stringify(stampToWrite)]);
-    await remember(folder, writes);
+    await remember(home, folder, writes);
   }
   return refused === undefined ? { inventory } : { inventory, refused };
 }
@@ -245,8 +251,11 @@ function parseEntry(file: string, text: string): Inventory | undefined {
 }
 
 /** Write each file (0600, atomically, never through a link), in order, and drop entries and stamps older than KEEP_MS. */
-async function remember(folder: string, files: [string, string][]): Promise<void> {
+async function remember(home: string, folder: string, files: [string, string][]): Promise<void> {
   try {
+    // Again, as a link may have been planted while Ansible read: ensureDir would make the folder, and
+    // the files go, wherever it points.
+    assertNoSymlinksBelowSync(home, folder);
     await ensureDir(folder);
     for (const [path, text] of files) await writeFileAtomic(path, text);
     const now = Date.now();
