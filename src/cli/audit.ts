@@ -6,6 +6,7 @@ import { auditKeyPath, findAuditKey } from '../state/audit-key.js';
 import { verifyAudit, type AuditIntact, type VerifyOptions } from '../state/audit.js';
 import { ExitCode, OperatorError, UsageError } from '../engine/errors.js';
 import { stateDirFrom } from './options.js';
+import { inertFields } from '../runbook/inert.js';
 
 export const auditHelp = `usage: waymark audit RUNBOOK.md [--run ID] [--verify [--head SEQ:HASH] | --export] [--json] [--state-dir DIR]
 
@@ -92,7 +93,10 @@ export async function auditCommand(argv: string[], out: NodeJS.WritableStream): 
   if (!values.verify) {
     for (const record of verdict.records) {
       const { seq, ts, type, operator, host, prev: _prev, hash: _hash, key: _key, mac: _mac, run: _run, ...data } = record;
-      out.write(values.json ? `${JSON.stringify(record)}\n` : `${seq} ${ts} ${operator}@${host} ${type} ${JSON.stringify(data)}\n`);
+      // The operator and host are one-line fields (an --operator with a newline must not forge a record's line).
+      out.write(
+        values.json ? `${JSON.stringify(record)}\n` : inertFields`${seq} ${ts} ${operator}@${host} ${type} ${JSON.stringify(data)}\n`,
+      );
     }
     return ExitCode.Complete;
   }

@@ -8,6 +8,7 @@ import { readRun } from '../engine/runs.js';
 import { isStepDone } from '../engine/run-state.js';
 import { ExitCode, UsageError } from '../engine/errors.js';
 import { optionError, stateDirFrom } from './options.js';
+import { inertFields } from '../runbook/inert.js';
 
 export const listHelp = `usage: waymark list [DIR] [--json] [--state-dir DIR]
 
@@ -87,7 +88,9 @@ export async function listCommand(argv: string[], out: NodeJS.WritableStream): P
   const width = Math.max(...entries.map((e) => e.file.length));
   for (const e of entries) {
     const lint = e.errors > 0 ? `  [${e.errors} lint error(s): waymark lint ${e.file}]` : '';
-    out.write(`${e.file.padEnd(width)}  ${String(e.steps).padStart(3)} steps  ${lastRunText(e.lastRun).padEnd(34)}  ${e.title}${lint}\n`);
+    out.write(
+      inertFields`${e.file.padEnd(width)}  ${String(e.steps).padStart(3)} steps  ${lastRunText(e.lastRun).padEnd(34)}  ${e.title}${lint}\n`,
+    );
   }
   return ExitCode.Complete;
 }

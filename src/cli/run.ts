@@ -12,7 +12,7 @@ import { refusal, rollbackRequest, rollbackTarget, type Answer, type Decisions }
 import { headlessPolicy, type HeadlessFlags } from '../engine/headless-policy.js';
 import { isStepDone, type BlockState } from '../engine/run-state.js';
 import { formatDuration } from '../runbook/duration.js';
-import { inert } from '../runbook/inert.js';
+import { inert, inertFields } from '../runbook/inert.js';
 import { WholeLines, preloadProcessRunner } from '../engine/output.js';
 import { ExitCode, OperatorError, UsageError } from '../engine/errors.js';
 import { withValues } from '../engine/vars.js';
@@ -78,7 +78,7 @@ function printer(out: NodeJS.WritableStream, session: RunSession, showOutput: bo
   return (event) => {
     switch (event.type) {
       case 'step-started':
-        out.write(`== step ${event.index + 1}/${total} ${event.step.id}: ${event.step.title}\n`);
+        out.write(inertFields`== step ${event.index + 1}/${total} ${event.step.id}: ${event.step.title}\n`);
         break;
       case 'block-started':
         // What an interrupted block left half-printed belongs to it, not to the next one.
@@ -257,8 +257,10 @@ export async function runCommand(argv: string[], out: NodeJS.WritableStream): Pr
   for (const signal of signals) process.on(signal, onSignal);
 
   try {
+    // The title and the operator are one-line fields: a newline in one must not start a line of the run's output.
+    // (\u2014, the dash: a tagged template's text reaches the bundle as written, and the TUI's script must be ASCII.)
     print(
-      `waymark: ${session.runbook.title} — run ${session.state.run}, operator ${session.operator}${session.state.profile ? `, profile ${session.state.profile}` : ''}`,
+      inertFields`waymark: ${session.runbook.title} \u2014 run ${session.state.run}, operator ${session.operator}${session.state.profile ? `, profile ${session.state.profile}` : ''}`,
     );
     for (const notice of session.notices) print(`notice: ${notice}`);
     // Re-invoking the command that completed a run runs nothing again (migrations included).

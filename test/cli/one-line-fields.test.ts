@@ -168,3 +168,44 @@ describe('plan and status refusing a runbook: one line per file name', () => {
     T,
   );
 });
+
+describe('headless run, list and audit: one line per title and operator', () => {
+  it(
+    "reproduced: a headless run printed its banner's title and operator, and a setext step title, over several lines; now each stays on its line",
+    async () => {
+      ws().write('n.md', TWO_LINE_TITLES);
+      const run = await ws().run('n.md', ['--operator', 'ann\nbob']);
+      expect(run.code, run.all).toBe(0);
+      const lines = linesOf(run.stdout);
+      expect(lines[0]).toMatch(/^waymark: a␊b — run \S+, operator ann␊bob$/);
+      expect(lines).toContain('== step 1/1 line-oneevilmd1-error-forged: Line one␊evil.md:1: error: forged');
+      expect(run.stdout).not.toMatch(/^(b|bob|evil\.md:1:)/m);
+    },
+    T,
+  );
+
+  it(
+    'reproduced: list printed a front matter title "a\\nb" over two lines; now one line per runbook',
+    async () => {
+      ws().write('n.md', TWO_LINE_TITLES);
+      const { code, stdout } = await ws().waymark(['list', '.']);
+      expect(code).toBe(0);
+      expect(linesOf(stdout)).toEqual([expect.stringMatching(/^n\.md +1 steps +never run +a␊b$/)]);
+    },
+    T,
+  );
+
+  it(
+    'reproduced: the audit trail printed --operator "ann\\nbob" so that "bob@host" began a line; now each record is one line',
+    async () => {
+      ws().write('n.md', TWO_LINE_TITLES);
+      expect((await ws().run('n.md', ['--operator', 'ann\nbob'])).code).toBe(0);
+      const { code, stdout } = await ws().waymark(['audit', 'n.md']);
+      expect(code).toBe(0);
+      const lines = linesOf(stdout);
+      expect(lines.length).toBeGreaterThan(2);
+      for (const line of lines) expect(line).toMatch(/^\d+ \S+ ann␊bob@\S+ [\w-]+ \{/);
+    },
+    T,
+  );
+});
