@@ -79,8 +79,9 @@ const UNREAD: Outline = Object.freeze({ sections: [Object.freeze({ line: 1, mark
 
 /**
  * The body's steps and blocks, by the block scanner or, for what it leaves to marked, by marked. A
- * body nested too deeply for either is an error at its line, not a stack overflow's message
- * (marked's recursion has no limit of its own: its overflow is caught here, with no line to give).
+ * body nested too deeply for either is an error at its line, not a stack overflow's message or
+ * minutes of work: both stop at scan.ts's MAX_NESTING (marked-outline.ts holds marked to it). A
+ * stack overflow short of the limit, which only a much smaller stack could give, is the same error.
  */
 function readOutline(
   normalized: string,
@@ -95,8 +96,7 @@ function readOutline(
     );
   } catch (error) {
     if (error instanceof NestingTooDeep) report(error.line, error.message, 'nesting');
-    else if (error instanceof RangeError && /call stack/i.test(error.message))
-      report(1, 'quotes and lists nest too deeply to read: flatten the nesting (a runbook needs a handful)', 'nesting');
+    else if (error instanceof RangeError && /call stack/i.test(error.message)) report(1, new NestingTooDeep(1).message, 'nesting');
     else throw error;
     return UNREAD;
   }
