@@ -63,8 +63,12 @@ describe('the summary of a complete run at 80x24', () => {
         await vi.waitFor(() => expect(plain(rendered.lastFrame())).toContain('n new run · q quit'));
         let frame = plain(rendered.lastFrame()).replace(/\n$/, '');
         expect(frame.split('\n').length).toBeLessThanOrEqual(24);
-        // The command is whole (wrapped if the path is long, never cut), ready to paste.
-        expect(frame.replace(/\n/g, '')).toContain(`evidence: ${'waymark evidence'} ${session.runbook.file} --out FILE.tar.gz`);
+        // The command is whole (wrapped if the path is long, never cut), ready to paste. Its path is
+        // relative when that is shorter (evidence-hint.ts): absolute from a checkout under /work, but
+        // `../wm-…` from one under /tmp, beside the test's folder, where this once expected the absolute.
+        const command = session.evidenceNotice();
+        expect(command).toMatch(/^evidence: waymark evidence \S*\/nova-upgrade-of-the-compute-fleet\.md --out FILE\.tar\.gz$/);
+        expect(frame.replace(/\n/g, '')).toContain(command);
         expect(frame).toContain('more steps (waymark status shows them all)');
         await vi.waitFor(() => expect(rendered.stdin.listenerCount('readable')).toBeGreaterThan(0));
         rendered.stdin.write('n');
