@@ -9,13 +9,13 @@
  */
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 // Only its synchronous helpers, which need node:fs alone: the bundle leaves fs/promises out of main.js.
 import { assertNoSymlinksBelowSync, readBytesNoFollowSync } from '../state/atomic.js';
+import { cacheHome } from '../state/cache-home.js';
 
 /**
  * Run `work` with V8 writing a checksum into the code cache it makes and checking the one it is
@@ -36,11 +36,6 @@ function withChecksum<T>(work: () => T): T {
 
 /** When to save a fresh cache: some time after the start (a session), or as the process exits (a command). */
 export type SaveWhen = { afterMs: number } | 'at-exit';
-
-/** The operator's cache folder, $XDG_CACHE_HOME (~/.cache without it): it may be a link they made. */
-function cacheHome(): string {
-  return process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-}
 
 /**
  * The cached code in `file`, or undefined when there is none to read; V8 checks it (withChecksum).

@@ -21,6 +21,7 @@ import { type BigIntStats, readFileSync, readdirSync, rmSync, statSync } from 'n
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { assertNoSymlinksBelowSync, ensureDir, readFileNoFollowSync, StateLinkError, writeFileAtomic } from '../../../state/atomic.js';
+import { cacheHome } from '../../../state/cache-home.js';
 import { onPath } from './ansible-available.js';
 import { type Inventory, readInventory } from './inventory.js';
 
@@ -40,11 +41,6 @@ export interface LintInventory {
   inventory: Inventory | { error: string };
   /** A cache entry waymark refused to read (a planted link), for a warning. */
   refused?: string;
-}
-
-/** The operator's cache folder, $XDG_CACHE_HOME (~/.cache without it): it may be a link they made. */
-function cacheHome(): string {
-  return process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
 }
 
 /** The folder of lint's inventory cache: $XDG_CACHE_HOME/waymark/inventory (~/.cache without it). */
