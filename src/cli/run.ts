@@ -453,6 +453,12 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
         `waiting: ${action.block.id} ended with a warning: ${d.reason ?? ''}; acknowledge it in the TUI or re-run with --accept-warnings`,
       );
     case 'interrupted': {
+      if (action.block.role === 'rollback') {
+        print(`waiting: ${d.summary}; its processes may still run if waymark was killed`);
+        return print(
+          `   run the step's rollback again with --rollback ${action.step.id} --yes (it stops after it), or decide in the TUI (r re-runs it, m marks it done)`,
+        );
+      }
       if (d.choices.some((c) => c.kind === 'rerun' && c.confirms)) {
         print(`waiting: ${d.summary}; it needs a confirmation before it runs again. It will run:`);
         for (const line of (d.command ?? '').split('\n')) print(`   > ${line}`);

@@ -45,7 +45,7 @@ export type Answer =
   | { kind: 'acknowledge'; reason?: string; automatic?: boolean }
   /** Leave out an optional step, with a written reason. */
   | { kind: 'skip'; reason: string }
-  /** Count an interrupted run or verify block as done without running it again, with a written reason. */
+  /** Count an interrupted run, verify or rollback block as done without running it again, with a written reason. */
   | { kind: 'mark-done'; reason: string }
   /** Tick (or untick) one checklist item of the step. */
   | { kind: 'tick'; item: string; ticked?: boolean; automatic?: boolean }
@@ -222,7 +222,8 @@ function choice(kind: AnswerKind, label: string, options: { needsReason?: boolea
 function choicesFor(d: Decisions): Choice[] {
   const { action, step, block } = d;
   const choices: Choice[] = [];
-  const confirms = Boolean(block?.attrs.confirm);
+  // A rollback block is always confirmed before it runs, re-run after an interruption included.
+  const confirms = Boolean(block?.attrs.confirm) || block?.role === 'rollback';
   switch (action.kind) {
     case 'complete':
     case 'finish-step':
@@ -328,7 +329,7 @@ function mayOverride(action: NextAction): boolean {
 
 /**
  * May the operator mark the block this action stops at done without re-running it? Only an
- * interrupted run or verify block: a check is a gate, so it is re-run (or overridden where it
+ * interrupted run, verify or rollback block: a check is a gate, so it is re-run (or overridden where it
  * allows it), never marked done.
  */
 function mayMarkDone(action: NextAction): boolean {
@@ -456,7 +457,7 @@ function notAllowed(d: Decisions, answer: Answer): string {
             : 're-run it (it cannot be overridden)';
         return `check ${action.block.id} cannot be marked done: a check that did not finish is a gate that has not passed; ${instead}`;
       }
-      return `only an interrupted run or verify block can be marked done: ${d.summary}`;
+      return `only an interrupted run, verify or rollback block can be marked done: ${d.summary}`;
     case 'skip':
       return d.step ? `step ${d.step.id} is not optional: only steps marked {optional} can be skipped` : `nothing to skip: ${d.summary}`;
     case 'rollback':
@@ -528,6 +529,8 @@ export function describeAction(action: NextAction): string {
       return `next is block ${action.block.id} of step ${action.step.id}`;
     case 'interrupted':
       if (action.block.role === 'check') return `check ${action.block.id} was interrupted and holds the run`;
+      if (action.block.role === 'rollback')
+        return `rollback block ${action.block.id} was interrupted and holds the run: what it undid is not known`;
       return `block ${action.block.id} was interrupted and needs a decision`;
     case 'refused':
       return `check ${action.block.id} failed and holds the run${mayOverride(action) ? '' : ' (it cannot be overridden)'}`;

@@ -109,6 +109,9 @@ export function headlessPolicy(d: Decisions, flags: HeadlessFlags, context: Poli
     case 'failed':
       return context.ranHere(action.block) ? wait : run('retry', `retrying block ${action.block.id}, which failed in an earlier session`);
     case 'interrupted':
+      // A rollback cut short is run again as rollbacks are, with --rollback STEP --yes, which stops after it:
+      // --rerun-interrupted would go on to retry the very failure it was rolling back.
+      if (action.block.role === 'rollback') return wait;
       return flags.rerunInterrupted ? run('rerun', `re-running interrupted block ${action.block.id} (--rerun-interrupted)`) : wait;
     case 'acknowledge': {
       const deviation = d.blockState?.deviation;

@@ -58,6 +58,26 @@ export function rollbackBlocks(step: Step): Block[] {
   return step.blocks.filter((b) => b.executor !== null && b.role === 'rollback');
 }
 
+/**
+ * A rollback block cut short (cancelled, a signal, or left running when waymark died) in one of the
+ * steps up to `through`, among those not done. What it undid is not known, and its processes may
+ * still run: it holds the run until the operator re-runs it or marks it done. Without this, the
+ * next action was the failure it was rolling back, and headless retried that failed block over a
+ * half-done rollback.
+ */
+export function interruptedRollback(runbook: Runbook, state: RunState, through: number): { step: Step; block: Block } | undefined {
+  for (let index = 0; index <= through && index < runbook.steps.length; index++) {
+    const step = runbook.steps[index] as Step;
+    const stepState = state.steps[index] as StepState;
+    if (isStepDone(stepState)) continue;
+    for (const block of rollbackBlocks(step)) {
+      const status = stepState.blocks.find((b) => b.id === block.id)?.status;
+      if (status === 'interrupted' || status === 'running') return { step, block };
+    }
+  }
+  return undefined;
+}
+
 /** Which steps this invocation works on (stage selection); the default is all of them. */
 export type StepFilter = (step: Step) => boolean;
 
@@ -177,6 +197,9 @@ export function nextAction(
 ): NextAction {
   const index = currentStepIndex(runbook, state, selected);
   if (index === -1) return { kind: 'complete' };
+  // A rollback cut short comes first: nothing else runs over a half-done rollback.
+  const rollback = interruptedRollback(runbook, state, index);
+  if (rollback) return { kind: 'interrupted', ...rollback };
   // A check that has not passed binds every later step, selected or not (--only cannot slip past it), except
   // a step that declares it fixes that gate; once the fix is done, the gate holds the next step.
   const gate = refusedGate(runbook, state, index, (runbook.steps[index] as Step).fixes);

@@ -1381,7 +1381,7 @@ export class RunSession {
     await this.answer({ kind: 'override', reason, block: blockId });
   }
 
-  /** Count an interrupted run or verify block as done, with a reason (the answer `mark-done`). */
+  /** Count an interrupted run, verify or rollback block as done, with a reason (the answer `mark-done`). */
   async markDone(stepId: string, blockId: string, reason: string): Promise<void> {
     this.#expect(stepId, blockId);
     await this.answer({ kind: 'mark-done', reason });

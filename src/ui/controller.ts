@@ -648,7 +648,7 @@ export class UiController {
     if (!choice || !d.block)
       return this.#say(unreachableOnly ? `no unreachable hosts to retry: ${this.#waiting(d)}` : `nothing to re-run: ${this.#waiting(d)}`);
     const kind = choice.kind as 'rerun' | 'retry' | 'retry-hosts';
-    if (choice.confirms) return this.#confirm({ kind, confirmed: true }, d.block);
+    if (choice.confirms) return this.#confirm({ kind, confirmed: true }, d.block, d.block.role === 'rollback');
     await this.session.answer({ kind });
   }
 
