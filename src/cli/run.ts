@@ -336,7 +336,8 @@ function validateFlags(runbook: Runbook, overrides: Map<string, string>, skips: 
  * invocation re-runs it first), override it where allowed, or run a step that declares it fixes it.
  */
 function clearGate(d: Decisions, file: string): string[] {
-  const again = `waymark run ${file} --headless`;
+  // A check with `confirm` runs again only once confirmed: the command to type says --yes.
+  const again = `waymark run ${file} --headless${d.choices.some((c) => c.kind === 'rerun' && c.confirms) ? ' --yes' : ''}`;
   const block = d.block as Block;
   const refusing = d.gate.filter((check) => check.state.status === 'refused');
   if (refusing.length > 1) {
@@ -425,6 +426,11 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
           `   rollback blocks offered: ${d.rollbacks.map((b) => b.id).join(', ')} (b in the TUI, or --rollback ${action.step.id} --yes)`,
         );
       if (allows('retry-hosts')) print(`   its unreachable hosts can be retried alone with --retry-hosts`);
+      if (d.choices.some((c) => c.kind === 'retry' && c.confirms)) {
+        print('   it needs a confirmation before it runs again: confirm it in the TUI, or run again with --yes. It will run:');
+        for (const line of (d.command ?? '').split('\n')) print(`   > ${line}`);
+        return;
+      }
       return print('   run again to retry it');
     case 'acknowledge':
       if (d.blockState?.deviation) {

@@ -69,16 +69,17 @@ export function headlessPolicy(d: Decisions, flags: HeadlessFlags, context: Poli
       note: `   check ${named} OVERRIDDEN by ${context.operator}: ${override}`,
     };
   }
-  // A block that needs a confirmation runs only under --yes.
+  // A block that needs a confirmation runs only under --yes. Without it the run stands where it is,
+  // and says so as the TUI would: 3 at a refused check, 1 at a failed block, 4 at an interrupted one.
   const run = (kind: 'rerun' | 'retry', note?: string): PolicyStep => {
-    if (confirms(kind) && !flags.yes) return { kind: 'wait', exitCode: ExitCode.Waiting };
+    if (confirms(kind) && !flags.yes) return wait;
     const answer: Answer = confirms(kind) ? { kind, confirmed: true, automatic: true } : { kind };
     return note === undefined ? { kind: 'answer', answer } : { kind: 'answer', answer, note };
   };
 
   // Unreachable hosts are retried alone once per invocation; if they stay unreachable, a person decides.
   if (flags.retryHosts && allows('retry-hosts') && block && !context.ranHere(block)) {
-    if (confirms('retry-hosts') && !flags.yes) return { kind: 'wait', exitCode: ExitCode.Waiting };
+    if (confirms('retry-hosts') && !flags.yes) return wait;
     const answer: Answer = confirms('retry-hosts') ? { kind: 'retry-hosts', confirmed: true, automatic: true } : { kind: 'retry-hosts' };
     return {
       kind: 'answer',

@@ -261,6 +261,58 @@ export const SCENARIOS: Scenario[] = [
     ],
   },
   {
+    // Reproduced by the gates attack pass: headless without --yes said "refused: ... fix the cause
+    // and run again" and exited 4 (the TUI 3 for the same run), and "run again" did the same again.
+    name: 'a refused confirm check, re-invoked without a confirmation: 3 in both faces, and --yes is named',
+    runbook: book(
+      '## Precheck {#pre}\n',
+      sh('check name=charset confirm', 'test -e fixed'),
+      '## Migrate {#migrate}\n',
+      sh('name=schema', 'true'),
+    ),
+    invocations: [
+      {
+        answers: ['--yes'],
+        keys: ['enter', 'yes', 'enter', 'q'],
+        exit: 3,
+        transitions: ['block-confirmed pre/charset', 'block-finished pre/charset failure'],
+      },
+      {
+        before: (ws) => ws.touch('fixed'),
+        keys: ['q'],
+        exit: 3,
+        transitions: [],
+        absent: ['block-started'],
+        shows: { headless: '--headless --yes): the check is re-run first' },
+      },
+    ],
+  },
+  {
+    name: 'a failed confirm block, re-invoked without a confirmation: 1 in both faces, and --yes is named',
+    runbook: book(
+      '## Migrate {#migrate}\n',
+      sh('name=schema confirm', 'test -e fixed'),
+      '## After {#after}\n',
+      sh('name=after-run', 'true'),
+    ),
+    invocations: [
+      {
+        answers: ['--yes'],
+        keys: ['enter', 'yes', 'enter', 'q'],
+        exit: 1,
+        transitions: ['block-confirmed migrate/schema', 'block-finished migrate/schema failure'],
+      },
+      {
+        before: (ws) => ws.touch('fixed'),
+        keys: ['q'],
+        exit: 1,
+        transitions: [],
+        absent: ['block-started'],
+        shows: { headless: 'it needs a confirmation before it runs again: confirm it in the TUI, or run again with --yes' },
+      },
+    ],
+  },
+  {
     name: 'checklist after the blocks: ticked before the step passes',
     newRule: 'quitting with a checklist pending leaves the step waiting, not interrupted',
     runbook: book(
