@@ -11,6 +11,14 @@
  * - C1 controls (U+0080 to U+009F; U+009B is a one-character CSI) and the Unicode controls that
  *   reorder or break text (bidi embeddings, overrides and isolates, U+2028, U+2029) have no
  *   picture and become `⟨U+009B⟩`.
+ * - Invisible characters (Unicode's default-ignorable and format characters: zero-width space
+ *   U+200B, word joiner U+2060, soft hyphen U+00AD, byte order mark U+FEFF, Hangul fillers, tag
+ *   characters U+E0000 to U+E0FFF...) and combining marks with no character to sit on (at the start
+ *   of a line, after a tab) become `⟨U+200B⟩`. The screen shows nothing for them, yet a command gets
+ *   them: `"prod\u200b"` is not `"prod"`. And ink gives each a column the terminal does not, so the
+ *   end of the line (`; touch PWNED` after 14 of them) fell off a confirmation that said `all 1 line
+ *   shown`. Emoji keep what they are made of: U+FE0E and U+FE0F after a character, U+200D between
+ *   two pictographs.
  * - Tab stays a tab, so that a face can expand tabs after this; newline stays a newline only when
  *   the text is several lines (`lines`), and is `␊` in a one-line field (`inertFields` builds
  *   output lines from such fields).
@@ -75,26 +83,70 @@ function isPlainColour(parameters: string): boolean {
   return true;
 }
 
-/** The visible stand-in for one control character. */
+/** The visible stand-in for one control character (or invisible one: see `invisiblesIn`). */
 export function controlPicture(char: string): string {
-  const code = char.charCodeAt(0);
+  const code = char.codePointAt(0) as number;
   if (code < 0x20) return String.fromCharCode(0x2400 + code);
   if (code === 0x7f) return '\u2421';
   return `⟨U+${code.toString(16).toUpperCase().padStart(4, '0')}⟩`;
 }
 
+/**
+ * A character the screen shows nothing for: default-ignorable and format characters, and a run of
+ * combining marks with no character before it to sit on (the start of the text or of a line, a tab).
+ * Some of them are allowed back by `keptInvisible` (emoji).
+ */
+const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Cf}]|(?<=^|[\n\t])\p{M}+/u;
+const INVISIBLE_ALL = new RegExp(INVISIBLE.source, 'gu');
+const PICTOGRAPH_BEFORE = /\p{Extended_Pictographic}[\u{fe0f}\u{1f3fb}-\u{1f3ff}]?$/u;
+const PICTOGRAPH_AFTER = /^\p{Extended_Pictographic}/u;
+
+/** True for the invisible characters emoji are made of: a presentation selector after a character, a joiner between two pictographs. */
+function keptInvisible(text: string, index: number, char: string): boolean {
+  if (char === '\ufe0e' || char === '\ufe0f') return index > 0 && !INVISIBLE.test(text[index - 1] as string);
+  if (char !== '\u200d') return false;
+  return PICTOGRAPH_BEFORE.test(text.slice(Math.max(0, index - 4), index)) && PICTOGRAPH_AFTER.test(text.slice(index + 1, index + 3));
+}
+
+/** Every invisible character in `text` that is not part of an emoji, in order: what `inert` shows and lint reports. */
+export function* invisiblesIn(text: string): Generator<{ index: number; char: string }> {
+  if (text.search(INVISIBLE) === -1) return;
+  for (const match of text.matchAll(INVISIBLE_ALL)) {
+    let index = match.index;
+    for (const char of match[0]) {
+      if (!keptInvisible(text, index, char)) yield { index, char };
+      index += char.length;
+    }
+  }
+}
+
+/** `text` with its invisible characters shown (see the module comment). */
+function showInvisibles(text: string): string {
+  if (text.search(INVISIBLE) === -1) return text;
+  let shown = '';
+  let at = 0;
+  for (const { index, char } of invisiblesIn(text)) {
+    shown += text.slice(at, index) + controlPicture(char);
+    at = index + char.length;
+  }
+  return shown + text.slice(at);
+}
+
 /** `text` with every control character and escape sequence shown instead of acted on (see the module comment). */
 export function inert(text: string, options: InertOptions = {}): string {
-  if (text.search(options.lines ? CONTROL : CONTROL_OR_NEWLINE) === -1) return text;
+  // Invisible characters first: the pictures of control characters are visible and never count as
+  // a base for a combining mark that had none.
+  const visible = showInvisibles(text);
+  if (visible.search(options.lines ? CONTROL : CONTROL_OR_NEWLINE) === -1) return visible;
   if (options.colour) {
-    return text.replace(options.lines ? SGR_OR_CONTROL : SGR_OR_CONTROL_OR_NEWLINE, (match: string, parameters: string | undefined) => {
+    return visible.replace(options.lines ? SGR_OR_CONTROL : SGR_OR_CONTROL_OR_NEWLINE, (match: string, parameters: string | undefined) => {
       if (parameters === undefined) return controlPicture(match);
       return isPlainColour(parameters) ? match : `␛${match.slice(1)}`;
     });
   }
   // Without colour each control character stands alone. ESC, by far the most common (coloured
   // output), is swapped natively: a callback per match costs three times as much.
-  const shown = text.includes('\x1b') ? text.replaceAll('\x1b', '␛') : text;
+  const shown = visible.includes('\x1b') ? visible.replaceAll('\x1b', '␛') : visible;
   const pattern = options.lines ? CONTROL_ALL : CONTROL_OR_NEWLINE_ALL;
   return shown.search(pattern) === -1 ? shown : shown.replace(pattern, controlPicture);
 }

@@ -11,7 +11,7 @@ import { parseFrontMatter, sliceFrontMatter, type FrontMatter } from './front-ma
 import { parseInfoString } from './info-string.js';
 import { interpretBlockHead } from './attributes.js';
 import { parseStepHeading } from './heading.js';
-import { controlPicture, controlsIn } from './inert.js';
+import { controlPicture, controlsIn, invisiblesIn } from './inert.js';
 import type { Outline, OutlineCode, OutlineSection } from './outline.js';
 import { countNewlines, firstLineOf, outlineWithMarked } from './marked-outline.js';
 import { NestingTooDeep, scanOutline } from './scan.js';
@@ -245,21 +245,29 @@ function inventoryOf(front: FrontMatter, file: string): { inventory?: InventoryD
  * Tab and the line ends are text; the rest would be written as an escape the command understands.
  */
 function reportControls(text: string, file: string, diagnostics: Diagnostic[]): void {
+  // Control characters and invisible ones (a zero-width space, a soft hyphen...), in file order.
+  const found = [...controlsIn(text), ...invisiblesIn(text)]
+    // A byte order mark that starts the file is how some editors save UTF-8; nothing shows it.
+    .filter(({ index, char }) => !(index === 0 && char === '\ufeff'))
+    .sort((a, b) => a.index - b.index);
   let line = 1;
   let counted = 0;
   let lastReported = 0;
-  for (const { index, char } of controlsIn(text)) {
+  for (const { index, char } of found) {
     line += countNewlines(text.slice(counted, index));
     counted = index;
     if (line === lastReported) continue;
     lastReported = line;
-    const code = `U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+    const code = `U+${(char.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')}`;
+    const control = controlsIn(char).next().done === false;
     diagnostics.push({
       file,
       line,
       severity: 'error',
       rule: 'control-character',
-      message: `control character ${code} (shown as ${controlPicture(char)}): a terminal acts on it instead of showing it, so a screen could show another command than the one that runs; write it as an escape the command understands (printf '\\033', $'\\e')`,
+      message: control
+        ? `control character ${code} (shown as ${controlPicture(char)}): a terminal acts on it instead of showing it, so a screen could show another command than the one that runs; write it as an escape the command understands (printf '\\033', $'\\e')`
+        : `invisible character ${code} (shown as ${controlPicture(char)}): a terminal shows nothing for it, so a command could differ from what the screen shows ("prod" followed by U+200B is not "prod"); delete it, or write it as an escape the command understands (printf '\\u200b')`,
     });
   }
 }

@@ -3,9 +3,10 @@
  * space it broke at as the next row's first character and leaves the row count to the layout.
  */
 import { inertLines } from '../runbook/inert.js';
+import { columns, cutColumns } from './columns.js';
 
 /**
- * `text` as rows of at most `width` characters, at most `maxRows` of them (the last ends in … if cut).
+ * `text` as rows of at most `width` columns, at most `maxRows` of them (the last ends in … if cut).
  * The text is made inert first, so that rows are counted as they will be shown.
  */
 export function wrapWords(source: string, width: number, maxRows = Infinity): string[] {
@@ -15,15 +16,16 @@ export function wrapWords(source: string, width: number, maxRows = Infinity): st
   let row = '';
   for (const word of text.split(/\s+/).filter(Boolean)) {
     let rest = word;
-    while ([...rest].length > room) {
-      // A word longer than a row: cut it hard.
+    if (columns(rest) > room) {
+      // A word longer than a row: cut it hard (in columns, as ink measures them).
       if (row) rows.push(row);
       row = '';
-      rows.push([...rest].slice(0, room).join(''));
-      rest = [...rest].slice(room).join('');
+      const pieces = cutColumns(rest, room);
+      rows.push(...pieces.slice(0, -1));
+      rest = pieces.at(-1) ?? '';
     }
     if (!row) row = rest;
-    else if ([...row].length + 1 + [...rest].length <= room) row += ` ${rest}`;
+    else if (columns(row) + 1 + columns(rest) <= room) row += ` ${rest}`;
     else {
       rows.push(row);
       row = rest;
@@ -32,7 +34,6 @@ export function wrapWords(source: string, width: number, maxRows = Infinity): st
   if (row || rows.length === 0) rows.push(row);
   if (rows.length <= maxRows) return rows;
   const kept = rows.slice(0, maxRows);
-  const last = [...(kept[maxRows - 1] ?? '')];
-  kept[maxRows - 1] = `${last.slice(0, room - 1).join('')}…`;
+  kept[maxRows - 1] = `${room > 1 ? (cutColumns(kept[maxRows - 1] ?? '', room - 1)[0] ?? '') : ''}…`;
   return kept;
 }

@@ -179,6 +179,37 @@ describe('waymark lint: control characters (issue 10, item 17)', () => {
     }
   });
 
+  it('reproduced: a confirm block `echo "all good"` followed by 14 zero-width spaces and `"; touch PWNED` passed lint, and the confirmation showed only `echo "all good`; now each line holding an invisible character is an error, emoji and a leading byte order mark are not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wm-lint-inv-'));
+    try {
+      const file = join(dir, 'invisible.md');
+      const text = [
+        '\ufeff# Nova \u26a0\ufe0f', // 1: a byte order mark that starts the file, an emoji
+        '', // 2
+        '## Wipe {#wipe}', // 3
+        '', // 4
+        '```sh confirm', // 5
+        `echo "all good${'\u200b'.repeat(14)}"; touch PWNED`, // 6
+        'test "$ENV" != "prod\u2060" && echo wipe', // 7
+        '```', // 8
+        '', // 9
+        'Soft\u00adhyphen and \u{e0041} tags in prose. 👩\u200d💻', // 10
+        '',
+      ].join('\n');
+      writeFileSync(file, text);
+      const { code, stdout } = await waymark(['lint', file], { keepFinalNewline: true });
+      expect(code).toBe(2);
+      const lines = stdout.trimEnd().split('\n');
+      expect(lines.map((l) => l.slice(0, l.indexOf(': error: ')))).toEqual([6, 7, 10].map((n) => `${file}:${n}`));
+      expect(lines[0]).toContain('invisible character U+200B (shown as ⟨U+200B⟩)');
+      expect(lines[1]).toContain('invisible character U+2060');
+      expect(lines[2]).toContain('invisible character U+00AD');
+      expect(stdout).not.toMatch(/[\u200b\u2060\u00ad]/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('--json names the rule control-character', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wm-lint-ctl-'));
     try {

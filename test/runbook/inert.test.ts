@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { controlsIn, displayLine, expandTabs, inert, inertFields, inertLines } from '../../src/runbook/inert.js';
+import { controlsIn, displayLine, expandTabs, inert, inertFields, inertLines, invisiblesIn } from '../../src/runbook/inert.js';
 
 /** Any character a terminal acts on: C0 but tab (newline counted separately), DEL, C1, bidi and line separators. */
 const ACTING = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
@@ -53,6 +53,34 @@ describe('inert', () => {
     }
   });
 
+  it('reproduced: 14 zero-width spaces in `echo "all good…"; touch PWNED` hid `; touch PWNED` on the confirmation (ink gave each a column the terminal did not); now each is shown', () => {
+    const zw = '\u200b'.repeat(3);
+    expect(inert(`echo "all good${zw}"; touch PWNED`)).toBe('echo "all good⟨U+200B⟩⟨U+200B⟩⟨U+200B⟩"; touch PWNED');
+    // `"prod\u200b"` is not `"prod"`, whatever the screen shows.
+    expect(inert('[ "$ENV" != "prod\u200b" ]')).toBe('[ "$ENV" != "prod⟨U+200B⟩" ]');
+  });
+
+  it('shows every invisible character: joiners, soft hyphen, byte order mark, fillers, tags, a combining mark with nothing to sit on', () => {
+    expect(inert('a\u2060b\u00adc\ufeffd\u3164e\u180ef')).toBe('a⟨U+2060⟩b⟨U+00AD⟩c⟨U+FEFF⟩d⟨U+3164⟩e⟨U+180E⟩f');
+    expect(inert('rm\u200d -rf\u200c')).toBe('rm⟨U+200D⟩ -rf⟨U+200C⟩');
+    // ASCII smuggled in tag characters, invisible after a letter.
+    expect(inert('ok\u{e0072}\u{e006d}')).toBe('ok⟨U+E0072⟩⟨U+E006D⟩');
+    // A mark at the start of a line or after a tab has no character to sit on: ink gave it a column.
+    expect(inert('\u0301rm -rf /x /', { lines: true })).toBe('⟨U+0301⟩rm -rf /x /');
+    expect(inert('a\n\u0301\u0302b\t\u0303c', { lines: true })).toBe('a\n⟨U+0301⟩⟨U+0302⟩b\t⟨U+0303⟩c');
+    // On a character, a mark is an accent.
+    expect(inert('cafe\u0301 na\u0308ive')).toBe('cafe\u0301 na\u0308ive');
+  });
+
+  it('keeps what emoji are made of: a presentation selector after a character, a joiner between pictographs', () => {
+    for (const emoji of ['⚠\ufe0f', '❤\ufe0f', '👩\u200d💻', '👨\u200d👩\u200d👧', '🏳\ufe0f\u200d🌈', '👋🏽\u200d']) {
+      if (emoji.endsWith('\u200d')) expect(inert(emoji)).toBe('👋🏽⟨U+200D⟩');
+      else expect(inert(`ok ${emoji} done`)).toBe(`ok ${emoji} done`);
+    }
+    expect(inert('\ufe0f')).toBe('⟨U+FE0F⟩');
+    expect(inert('a\u200b\ufe0f')).toBe('a⟨U+200B⟩⟨U+FE0F⟩');
+  });
+
   it('returns clean text as it is', () => {
     const text = 'Nova upgrade — step 3 ✓ 日本語 🚀';
     expect(inert(text)).toBe(text);
@@ -87,16 +115,29 @@ describe('inert', () => {
     );
   });
 
-  it('property: without colour, each control character becomes its picture and nothing else changes; twice is once', () => {
+  it('property: without colour, each control or invisible character becomes its picture and nothing else changes; twice is once', () => {
     const picture = (c: string): string => {
       const code = c.charCodeAt(0);
       if (code < 0x20) return String.fromCharCode(0x2400 + code);
       return code === 0x7f ? '\u2421' : `⟨U+${code.toString(16).toUpperCase().padStart(4, '0')}⟩`;
     };
+    // Invisible: default-ignorable or format, or a mark with no character before it (start, newline, tab, another such mark).
+    // Below U+2100 no joiner sits between two pictographs often enough to matter: ‼ (U+203C) and ⁉ (U+2049) are, and are kept.
+    const PICTO = /\p{Extended_Pictographic}/u;
+    const invisible = (chars: string[], i: number): boolean => {
+      const c = chars[i] as string;
+      if (c === '\u200d' && i > 0 && PICTO.test(chars[i - 1] as string) && PICTO.test(chars[i + 1] ?? '')) return false;
+      if (/[\p{Default_Ignorable_Code_Point}\p{Cf}]/u.test(c)) return true;
+      if (!/\p{M}/u.test(c)) return false;
+      let j = i - 1;
+      while (j >= 0 && /\p{M}/u.test(chars[j] as string)) j--;
+      return j < 0 || chars[j] === '\n' || chars[j] === '\t';
+    };
     fc.assert(
       fc.property(anyText, fc.boolean(), (text, lines) => {
         const shown = inert(text, { lines });
-        const expected = [...text].map((c) => (ACTING.test(c) || (c === '\n' && !lines) ? picture(c) : c)).join('');
+        const chars = [...text];
+        const expected = chars.map((c, i) => (ACTING.test(c) || invisible(chars, i) || (c === '\n' && !lines) ? picture(c) : c)).join('');
         expect(shown).toBe(expected);
         expect(inert(shown, { lines })).toBe(shown);
       }),
@@ -127,6 +168,16 @@ describe('controlsIn', () => {
       { index: 7, char: '\x9b' },
     ]);
     expect([...controlsIn('clean\ttext\n')]).toEqual([]);
+  });
+});
+
+describe('invisiblesIn', () => {
+  it('lists each invisible character with where it is, what lint reports; emoji are not', () => {
+    expect([...invisiblesIn('a\u200bb ⚠\ufe0f \ufeff')]).toEqual([
+      { index: 1, char: '\u200b' },
+      { index: 7, char: '\ufeff' },
+    ]);
+    expect([...invisiblesIn('clean 日本 👩\u200d💻 e\u0301\n')]).toEqual([]);
   });
 });
 

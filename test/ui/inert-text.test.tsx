@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { render } from 'ink-testing-library';
+import stringWidth from 'string-width';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfirmBlock } from '../../src/ui/components/ConfirmBlock.js';
 import { OutputPane } from '../../src/ui/components/OutputPane.js';
@@ -78,6 +79,52 @@ describe('the confirmation screen', () => {
       <ConfirmBlock block={block(code)} command={code} vars={{}} rollback={false} scroll={0} seenEnd={false} width={100} height={12} />,
     );
     expect(lastFrame()).toContain('echo ␛[32mSAFE␛[0m␍rm -rf /srv');
+    unmount();
+  });
+
+  /** The command as the confirmation's rows give it back: each row without its `  │ ` or `  ┆ ` mark, continuations joined. */
+  function commandShown(frame: string): string {
+    return frame
+      .split('\n')
+      .filter((row) => /^ {2}[│┆]/.test(row))
+      .map((row) => (row.startsWith('  │') ? `\n${row.slice(4)}` : row.slice(4)))
+      .join('')
+      .slice(1);
+  }
+
+  it('reproduced: 14 zero-width spaces made `echo "all good"` all the line showed, and `; touch PWNED` ran unseen; now every character is on screen', () => {
+    const code = `echo "all good${'\u200b'.repeat(14)}"; touch PWNED`;
+    const { lastFrame, unmount } = render(
+      <ConfirmBlock block={block(code)} command={code} vars={{}} rollback={false} scroll={0} seenEnd={false} width={80} height={12} />,
+    );
+    const frame = lastFrame() ?? '';
+    expect(frame).toContain('; touch PWNED');
+    expect(commandShown(frame)).toBe(`echo "all good${'⟨U+200B⟩'.repeat(14)}"; touch PWNED`);
+    unmount();
+  });
+
+  it('reproduced: a line of wide characters was cut at the screen edge and its continuation began 15 characters later, hiding `; echo HIDDEN`; now no row is wider than the screen and none is lost', () => {
+    const code = `echo ${'漢'.repeat(50)}; echo HIDDEN-TAIL; echo end\necho 🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀; echo ROCKET`;
+    const { lastFrame, unmount } = render(
+      <ConfirmBlock block={block(code)} command={code} vars={{}} rollback={false} scroll={0} seenEnd={false} width={80} height={12} />,
+    );
+    const frame = lastFrame() ?? '';
+    expect(frame).not.toContain('…');
+    expect(commandShown(frame)).toBe(code);
+    for (const row of frame.split('\n')) expect(stringWidth(row)).toBeLessThanOrEqual(80);
+    unmount();
+  });
+
+  it('reproduced: tabs took no column in the layout and eight on the terminal, so the line ran off the screen and `; echo TABHIDDEN` was overdrawn; now tabs are spaces and every row fits', () => {
+    const code = `echo a${'\t'.repeat(12)}; echo TABHIDDEN`;
+    const { lastFrame, unmount } = render(
+      <ConfirmBlock block={block(code)} command={code} vars={{}} rollback={false} scroll={0} seenEnd={false} width={80} height={12} />,
+    );
+    const frame = lastFrame() ?? '';
+    expect(frame).not.toContain('\t');
+    // ink drops the spaces that end a row: compare with each run of spaces as one.
+    expect(commandShown(frame).replace(/ +/g, ' ')).toBe('echo a ; echo TABHIDDEN');
+    for (const row of frame.split('\n')) expect(stringWidth(row)).toBeLessThanOrEqual(80);
     unmount();
   });
 });

@@ -5,7 +5,8 @@
  */
 import { Box } from 'ink';
 import { Text } from '../inert-text.js';
-import { inertLines } from '../../runbook/inert.js';
+import { expandTabs, inertLines } from '../../runbook/inert.js';
+import { cutColumns } from '../columns.js';
 import type { Block } from '../../runbook/model.js';
 import { wrapWords } from '../wrap.js';
 
@@ -33,6 +34,8 @@ export interface ConfirmBlockProps {
 /**
  * The exact command as screen rows: a line wider than the screen continues on the next row (marked
  * ┆) instead of being cut, and never breaks just after a space, which the screen would not show.
+ * Rows are measured in columns as ink measures them, tabs expanded: measured in characters, a row
+ * of wide characters or tabs was wider than the screen and ink cut its end off.
  * Nothing in it styles the screen, not even a colour: every escape is shown inert, so nothing is hidden.
  */
 export function commandRows(command: string, width: number): CommandRow[] {
@@ -40,16 +43,8 @@ export function commandRows(command: string, width: number): CommandRow[] {
   return inertLines(command)
     .split('\n')
     .flatMap((line) => {
-      const chars = [...line];
-      const rows: CommandRow[] = [];
-      let at = 0;
-      do {
-        let end = Math.min(chars.length, at + room);
-        while (end < chars.length && end - 1 > at && chars[end - 1] === ' ') end--;
-        rows.push({ text: chars.slice(at, end).join(''), continued: at > 0 });
-        at = end;
-      } while (at < chars.length);
-      return rows;
+      const rows = cutColumns(expandTabs(line), room, { keepSpaces: true });
+      return rows.map((text, i): CommandRow => ({ text, continued: i > 0 }));
     });
 }
 
