@@ -17,7 +17,19 @@ export function renderMarkdown(source: string, width: number): string {
   // No `:shortcode:` emoji: a runbook's `:name:` stays as written, and emoji widths vary between
   // terminals (the bundle leaves node-emoji's 320 kB table out, see src/build/no-emoji.mjs).
   const marked = new Marked(markedTerminal({ width, reflowText: true, tab: 2, showSectionPrefix: false, emoji: false }));
-  marked.use({ renderer: { code: () => '' } });
+  marked.use({
+    renderer: {
+      code: () => '',
+      // Every link shows where it goes. marked-terminal, in a terminal it thinks supports
+      // hyperlinks (VTE, iTerm2, WezTerm, VS Code), writes an OSC 8 link that shows the text alone:
+      // `[https://docs.openstack.org/nova](https://evil.example/x.sh)` read as the docs and opened
+      // the other. No OSC 8 from a runbook reaches the terminal.
+      link(token) {
+        const text = this.parser.parseInline(token.tokens);
+        return token.text === token.href || text === '' ? token.href : `${text} (${token.href})`;
+      },
+    },
+  });
   // Checklist items are shown (and ticked) by the step view itself, not as prose.
   const prose = markdown
     .split('\n')
