@@ -275,6 +275,8 @@ export async function rebuildCheckpoint(runbook: Runbook, paths: RunPaths, runId
     vars: typeof started.vars === 'object' && started.vars !== null ? (started.vars as Record<string, string>) : {},
     at: started.ts,
   });
+  // Recorded by waymarks that fix the inventory at the run's start (string, or null without --inventory).
+  if (typeof started.inventory === 'string' || started.inventory === null) state.inventory = started.inventory;
   let auditUsed = 0;
   let next = 0;
   /** Apply the audit records up to seq `upTo` that the journal does not hold. */

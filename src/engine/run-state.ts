@@ -170,6 +170,13 @@ export interface RunState {
   operator: string;
   host: string;
   profile: string | null;
+  /**
+   * The `--inventory` the run was started with (resolved), or null when it was started without one
+   * (its fleet blocks use the runbook's own inventory). Fixed at the start like the profile: a fleet
+   * block's hosts are known by name only, so hosts done against one inventory must not count as
+   * done against another. Absent from the checkpoints of older waymarks.
+   */
+  inventory?: string | null;
   startedAt: string;
   updatedAt: string;
   finishedAt?: string;

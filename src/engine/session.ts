@@ -172,6 +172,33 @@ function refuseChangedSecrets(previous: RunState, vars: ResolvedVars, key: Audit
 }
 
 /**
+ * A run's `--inventory` is fixed at its start, as its profile is: a fleet block's hosts are known by
+ * name, so a host done against one inventory (the testbed's cmp-1) would count as done against
+ * another (production's cmp-1), and never run there. Resuming with an `--inventory` that is not the
+ * one the run uses is refused; naming the same file is not. A run an older waymark started recorded
+ * none (undefined): not compared.
+ */
+function refuseOtherInventory(runbook: Runbook, previous: RunState, vars: ResolvedVars, flag: string | undefined): void {
+  if (flag === undefined || previous.inventory === undefined) return;
+  if (!runbook.steps.some((step) => step.blocks.some((block) => block.attrs.fleet !== undefined))) return;
+  const given = resolve(flag);
+  const uses = inventoryFor(runbook, previous.profile, vars.values, previous.inventory ?? undefined);
+  if (typeof uses === 'string' && uses === given) return;
+  const had =
+    previous.inventory !== null
+      ? `with --inventory ${previous.inventory}`
+      : `without --inventory, so its fleet blocks use the runbook's own inventory${typeof uses === 'string' ? ` (${uses})` : ''}`;
+  throw new OperatorError(
+    [
+      `run ${previous.run} was started with other settings, and a run's settings are fixed at its start:`,
+      `  --inventory ${given}: the run was started ${had}`,
+      "resume without --inventory to go on with the run's own inventory, or start a new run with --new-run",
+    ].join('\n'),
+    ExitCode.BadInput,
+  );
+}
+
+/**
  * A run's baseline is fixed at its start, as its settings are: its blocks that passed were judged
  * against that rehearsal. Resuming with another one (or one where there was none) is refused.
  */
@@ -457,6 +484,7 @@ export class RunSession {
         try {
           vars = await RunSession.#settings(runbook, options, options.newRun ? null : previous);
           if (!options.newRun) refuseChangedSecrets(previous, vars, key);
+          if (!options.newRun) refuseOtherInventory(runbook, previous, vars, options.inventory);
           if (!options.newRun) refuseOtherBaseline(previous, options.rehearsal);
           trail = await continueAuditTrail(trailOf(paths, checkpoint, previous, key, operator));
         } catch (error) {
@@ -522,6 +550,7 @@ export class RunSession {
         at,
       });
       state.secretDigests = secretDigests(vars, (text) => auditMac(key, text));
+      state.inventory = options.inventory === undefined ? null : resolve(options.inventory);
       const checkpoint = await RunCheckpoint.create(paths.checkpoint, state);
       const audit = await AuditLog.open(paths.audit, { operator, key });
       session = new RunSession({ runbook, vars, operator, paths, state, checkpoint, audit, key, lock, options });
@@ -533,6 +562,7 @@ export class RunSession {
         file: runbook.file,
         title: runbook.title,
         profile: options.profile ?? null,
+        inventory: state.inventory,
         vars: publicValues(vars),
         pid: process.pid,
       });
@@ -1289,11 +1319,13 @@ export class RunSession {
 
   /**
    * The Ansible inventory fleet blocks run against: `--inventory` (relative to where waymark was
-   * started), else the profile's `inventory:`, else the front matter's (with its variables), both
-   * relative to the file that declares them.
+   * started; a resumed run's own, recorded at its start), else the profile's `inventory:`, else the
+   * front matter's (with its variables), both relative to the file that declares them.
    */
   inventoryPath(): string | { error: string } {
-    return inventoryFor(this.runbook, this.#state.profile, this.vars.values, this.#options.inventory);
+    // A resumed run keeps the --inventory it was started with (a different one was refused at the start).
+    const flag = this.#options.inventory ?? this.#state.inventory ?? undefined;
+    return inventoryFor(this.runbook, this.#state.profile, this.vars.values, flag);
   }
 
   #connection(name?: string): ConnectionTarget | { error: string } {

@@ -30,12 +30,13 @@ function Paragraph({ text, width, color, bullet = '' }: { text: string; width: n
 }
 
 /**
- * The settings the run started with and keeps (its profile and variables, as its checkpoint
+ * The settings the run started with and keeps (its profile, its --inventory and variables, as its checkpoint
  * recorded them: secrets are stored masked), so the operator sees what the checks run against.
  */
 function settingsOf(state: RunState): string {
   const vars = Object.entries(state.vars).map(([name, value]) => `${name}=${value}`);
-  return `settings fixed at its start: ${state.profile === null ? 'no profile' : `profile ${state.profile}`}${vars.length > 0 ? ` · ${vars.join(' ')}` : ''}`;
+  const inventory = typeof state.inventory === 'string' ? ` · --inventory ${state.inventory}` : '';
+  return `settings fixed at its start: ${state.profile === null ? 'no profile' : `profile ${state.profile}`}${inventory}${vars.length > 0 ? ` · ${vars.join(' ')}` : ''}`;
 }
 
 export function ResumeScreen({ state, notices, decisions, width, height }: ResumeScreenProps) {

@@ -73,6 +73,8 @@ describe('a run of one block, record by record', () => {
         file,
         title: 'One block',
         profile: null,
+        // No --inventory: fixed as none (a resume cannot switch its fleet blocks to another inventory).
+        inventory: null,
         vars: { TOKEN: '••••', NOTE: 'rotating •••• today' },
         pid: process.pid,
       },
