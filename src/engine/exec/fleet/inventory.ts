@@ -41,8 +41,18 @@ export async function readInventory(
         signal: options.signal,
         timeout: INVENTORY_TIMEOUT_MS,
         maxBuffer: 256 * 1024 * 1024,
-        // An inventory Ansible cannot parse is an error here, not a warning and an empty fleet.
-        env: { ...process.env, ANSIBLE_INVENTORY_UNPARSED_FAILED: 'True', ANSIBLE_RETRY_FILES_ENABLED: 'False', ANSIBLE_NOCOLOR: 'True' },
+        // An inventory Ansible cannot parse is an error here, not a warning and an empty fleet. The
+        // listing is ansible-inventory's stdout, where a verbosity or debug setting (an operator's
+        // ANSIBLE_VERBOSITY, `verbosity =` in an ansible.cfg) would print its own lines before the
+        // JSON: both are turned off here, the environment winning over any configuration file.
+        env: {
+          ...process.env,
+          ANSIBLE_INVENTORY_UNPARSED_FAILED: 'True',
+          ANSIBLE_RETRY_FILES_ENABLED: 'False',
+          ANSIBLE_NOCOLOR: 'True',
+          ANSIBLE_VERBOSITY: '0',
+          ANSIBLE_DEBUG: 'False',
+        },
       },
       (failure, stdout, stderr) => resolve({ stdout, stderr, ...(failure === null ? {} : { failure }) }),
     );

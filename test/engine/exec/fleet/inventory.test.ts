@@ -64,6 +64,30 @@ describe('readInventory', () => {
     expect(inventory.file).toBe(file);
   });
 
+  // Reproduced: with ANSIBLE_VERBOSITY=1 exported (or `verbosity = 1` in an ansible.cfg beside the
+  // runbook), ansible-inventory printed "No config file found; using defaults" before its JSON on
+  // stdout, and every fleet block, lint and preflight failed with "ansible-inventory gave no JSON".
+  it('reads the listing whatever verbosity or debug the operator set, in the environment or an ansible.cfg', async () => {
+    const folder = scratchDir();
+    writeFileSync(path.join(folder, 'ansible.cfg'), '[defaults]\nverbosity = 2\n');
+    const fromConfig = await readInventory(file, { cwd: folder });
+    expect(fromConfig).toEqual(inventory);
+    const saved = { verbosity: process.env.ANSIBLE_VERBOSITY, debug: process.env.ANSIBLE_DEBUG };
+    process.env.ANSIBLE_VERBOSITY = '1';
+    process.env.ANSIBLE_DEBUG = 'True';
+    try {
+      expect(await readInventory(file)).toEqual(inventory);
+    } finally {
+      for (const [name, value] of [
+        ['ANSIBLE_VERBOSITY', saved.verbosity],
+        ['ANSIBLE_DEBUG', saved.debug],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
   it('names the file when Ansible cannot parse it', async () => {
     const bad = path.join(dir, 'bad.ini');
     writeFileSync(bad, '[broken\nx y=\n');
