@@ -167,7 +167,7 @@ async function runInFolder(dir: string, request: BatchRequest): Promise<BatchOut
       ],
       lifeline: true,
       cwd: request.cwd,
-      env: ansibleEnvironment(dir, files.socket),
+      env: ansibleEnvironment(dir, files.socket, request.secretNames.length > 0),
       timeoutMs: request.timeoutMs,
       signal: request.signal,
       masker: request.masker,
@@ -290,10 +290,15 @@ async function writeBatchFiles(dir: string, request: BatchRequest): Promise<Batc
  * ansible-playbook's environment: waymark's callback on stdout, no retry files, Ansible's temp files in
  * the private folder, pipelining (module arguments, and so the variables, travel on the connection's
  * stdin rather than in a file on the host; an inventory's own ansible_pipelining still wins), and the
- * socket the action reports on. Host key checking and the operator's other settings are left alone.
+ * socket the action reports on. Host key checking and the operator's other settings are left alone,
+ * but for Ansible's debug mode when the run has secrets: it prints each host's raw result, no_log or
+ * not (Ansible's own description of DEFAULT_DEBUG says so), JSON-escaped, where a secret with a quote,
+ * a backslash or a non-ASCII character is no longer the text the masker looks for. The environment
+ * wins over an ansible.cfg's `debug = True`.
  */
-function ansibleEnvironment(dir: string, socket: string): Record<string, string> {
+function ansibleEnvironment(dir: string, socket: string, secrets: boolean): Record<string, string> {
   return {
+    ...(secrets ? { ANSIBLE_DEBUG: 'False' } : {}),
     ANSIBLE_STDOUT_CALLBACK: 'waymark_jsonl',
     ANSIBLE_RETRY_FILES_ENABLED: 'False',
     ANSIBLE_LOCAL_TEMP: path.join(dir, 'local-tmp'),

@@ -205,6 +205,59 @@ describe('runBatch with secrets', () => {
   }, 90_000);
 });
 
+describe('runBatch with secrets under Ansible debug mode', () => {
+  // Reproduced: with ANSIBLE_DEBUG=True (or `debug = True` in an ansible.cfg beside the runbook),
+  // Ansible printed each host's raw module result, no_log notwithstanding, with the variables echoed
+  // back as its invocation: a secret holding a quote or a backslash appeared there JSON-escaped
+  // (S3cr\"et\\zz), which the masker does not know, and was written to the block's log on disk.
+  const secret = 'S3cr"et\\zz-ünï-41';
+  const forms = [
+    secret,
+    JSON.stringify(secret).slice(1, -1),
+    JSON.stringify(secret)
+      .slice(1, -1)
+      .replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+  ];
+
+  it.each([
+    ['ANSIBLE_DEBUG in the environment', true],
+    ['debug = True in an ansible.cfg', false],
+  ])(
+    'keeps every form of a secret out of the batch log: %s',
+    async (_how, viaEnvironment) => {
+      const folder = scratchDir();
+      writeFileSync(path.join(folder, 'hosts.ini'), `h1 ${LOCAL}\n`);
+      if (!viaEnvironment) writeFileSync(path.join(folder, 'ansible.cfg'), '[defaults]\ndebug = True\n');
+      const saved = process.env.ANSIBLE_DEBUG;
+      if (viaEnvironment) process.env.ANSIBLE_DEBUG = 'True';
+      let ran: Ran;
+      let control: Ran;
+      try {
+        const code = 'echo "pw=$PASSWORD plain=$PLAIN"';
+        ran = await run({
+          hosts: ['h1'],
+          cwd: folder,
+          vars: { PASSWORD: secret, PLAIN: 'visible-debug-55' },
+          secretNames: ['PASSWORD'],
+          masker: createMasker([secret]),
+          code,
+        });
+        // Without secrets, debug mode stays as the operator set it: Ansible's own lines show the raw result.
+        control = await run({ hosts: ['h1'], cwd: folder, vars: { PLAIN: 'control-debug-77' }, code: 'echo "plain=$PLAIN"' });
+      } finally {
+        if (saved === undefined) delete process.env.ANSIBLE_DEBUG;
+        else process.env.ANSIBLE_DEBUG = saved;
+      }
+      expect(ran.results[0]).toMatchObject({ status: 'ok', rc: 0, stdout: `pw=${MASK} plain=visible-debug-55\n` });
+      const ansibleLines = (log: string[]): string => log.filter((line) => line.startsWith('ansible: ')).join('\n');
+      expect(ansibleLines(control.log)).toContain('plain=control-debug-77');
+      const everything = [...ran.log, JSON.stringify(ran.results)].join('\n');
+      for (const form of forms) expect(everything).not.toContain(form);
+    },
+    90_000,
+  );
+});
+
 /** Command lines of running processes that hold `text`. */
 function commandLinesHolding(text: string): string[] {
   const found: string[] = [];

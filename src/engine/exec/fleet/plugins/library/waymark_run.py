@@ -97,12 +97,20 @@ def main():
     # business with waymark's result socket.
     env.pop('WAYMARK_FLEET_SOCKET', None)
     env.update((str(k), str(v)) for k, v in module.params['env'].items())
+    # AnsibleModule would echo its arguments back as the result's invocation, the variables' values
+    # (secrets too) included: Ansible's debug output and any callback given the raw result would have
+    # them. Their names are enough.
+    invocation = dict(module_args=dict(argv=module.params['argv'], env=sorted(module.params['env']), tail_bytes=module.params['tail_bytes']))
     started = time.monotonic()
     try:
         rc, stdout, stderr = _run(module.params['argv'], env, module.params['tail_bytes'])
     except OSError as error:
-        module.fail_json(msg='cannot start %s: %s' % (module.params['argv'][0], error.strerror), rc=None, stdout='', stderr='')
-    result = dict(changed=True, rc=rc, stdout=stdout, stderr=stderr, delta_ms=round((time.monotonic() - started) * 1000, 1))
+        module.fail_json(
+            msg='cannot start %s: %s' % (module.params['argv'][0], error.strerror), rc=None, stdout='', stderr='', invocation=invocation
+        )
+    result = dict(
+        changed=True, rc=rc, stdout=stdout, stderr=stderr, delta_ms=round((time.monotonic() - started) * 1000, 1), invocation=invocation
+    )
     if rc != 0:
         module.fail_json(msg='non-zero return code %d' % rc, **result)
     module.exit_json(**result)
