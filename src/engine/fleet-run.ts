@@ -105,7 +105,15 @@ export async function runFleet(ctx: FleetContext): Promise<FleetResult> {
     if (failed > budget) return verdict(ctx, fleet, budget, batch);
     if (fleet.pause === 'confirm' && ctx.only === undefined && index < batches.length - 1) return { kind: 'paused' };
   }
-  return verdict(ctx, fleet, budget);
+  const settled = verdict(ctx, fleet, budget);
+  // An execution limited to some hosts (the unreachable ones retried alone, the interrupted ones
+  // checked) leaves the others as they were: a block that stopped over its budget after its canary
+  // has hosts that never ran. It has not run everywhere, so it cannot pass yet: it waits, as between
+  // batches, for a confirmation of the rest.
+  const left = (ctx.state().hosts ?? []).filter((h) => !isHostDone(h) && !isHostFailed(h));
+  if (settled.kind === 'finished' && (settled.outcome === 'success' || settled.outcome === 'warning') && left.length > 0)
+    return { kind: 'paused' };
+  return settled;
 }
 
 /**

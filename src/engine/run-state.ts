@@ -453,7 +453,10 @@ export function reduce(state: RunState, event: RunEvent): RunState {
     case 'block-paused': {
       const next = updateBlock(state, event.step, event.block, (block) => {
         const history = closeExecution(block.history, { outcome: 'success', finishedAt: event.at, reason: 'paused between batches' });
-        return { ...block, status: 'paused', finishedAt: event.at, ...(history ? { history } : {}) };
+        // What an earlier execution ended with (a block that stopped over its budget, whose unreachable
+        // hosts were then retried alone) is not why it waits now: its hosts and history say what happened.
+        const { reason: _reason, outcome: _outcome, tail: _tail, columns: _columns, rows: _rows, rowCount: _rowCount, ...rest } = block;
+        return { ...rest, status: 'paused', finishedAt: event.at, ...(history ? { history } : {}) };
       });
       return updateStep({ ...next, updatedAt: event.at }, event.step, withStepStatus);
     }
