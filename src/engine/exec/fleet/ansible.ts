@@ -228,6 +228,17 @@ function processRuns(pid: number): boolean {
   }
 }
 
+/** The action's request for the batch's secret variables: `{"want": "secrets"}`. */
+function isSecretsRequest(line: string): boolean {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null && (value as Record<string, unknown>).want === 'secrets';
+  } catch {
+    // Not JSON: not a request (parseDetail says it is not a result either).
+    return false;
+  }
+}
+
 /** LineChunker hands over runs of whole lines; each line on its own. */
 function splitInto(text: string, each: (line: string) => void): void {
   for (const line of text.slice(0, -1).split('\n')) each(line.endsWith('\r') ? line.slice(0, -1) : line);
@@ -256,7 +267,8 @@ async function writeBatchFiles(dir: string, request: BatchRequest): Promise<Batc
     hosts: request.hosts,
     batch: request.batch,
     argv: request.interpreter === 'python' ? pythonCommand(request.code) : shellCommand(request.shell, request.code),
-    vars: request.vars,
+    // Secrets never go in a file: the action asks waymark for them over the result socket (secretVars).
+    vars: Object.fromEntries(Object.entries(request.vars).filter(([name]) => !request.secretNames.includes(name))),
     noLog: request.secretNames.length > 0,
   };
   const files: BatchFiles = {
@@ -312,7 +324,27 @@ function ansibleEnvironment(dir: string, socket: string, secrets: boolean): Reco
   };
 }
 
-/** waymark's end of the action's socket: one connection per host result, acknowledged once kept. */
+/**
+ * The secret variables of the batch, as the action asks for them for each host: they reach the
+ * host inside the module's arguments (over the connection's stdin), and never a file, not even the
+ * 0600 extra vars that Ansible reads from the private folder. A lone surrogate, which no UTF-8 text can
+ * hold, is U+FFFD (as unsafeString writes it).
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+function secretVars(request: BatchRequest): string {
+  const secrets = Object.fromEntries(
+    Object.entries(request.vars)
+      .filter(([name]) => request.secretNames.includes(name))
+      .map(([name, value]) => [name, value.replace(LONE_SURROGATE, '\uFFFD')]),
+  );
+  return `${JSON.stringify({ secrets })}\n`;
+}
+
+/**
+ * waymark's end of the action's socket: one connection per message. A host result is acknowledged
+ * once kept; `{"want": "secrets"}` is answered with the batch's secret variables.
+ */
 async function openResultChannel(
   socketPath: string,
   events: BatchEvents,
@@ -322,8 +354,10 @@ async function openResultChannel(
   const server: Server = createServer((connection) => {
     connections.add(connection);
     let received = '';
+    let answered = false;
     connection.setEncoding('utf8');
     connection.on('data', (text: string) => {
+      if (answered) return;
       received += text;
       if (received.length > MAX_DETAIL_BYTES) {
         request.log?.('waymark: a host result over the result socket was too long and was dropped');
@@ -332,6 +366,11 @@ async function openResultChannel(
       }
       const end = received.indexOf('\n');
       if (end === -1) return;
+      answered = true;
+      if (isSecretsRequest(received.slice(0, end))) {
+        connection.end(secretVars(request));
+        return;
+      }
       const detail = parseDetail(received.slice(0, end));
       if (detail === undefined) request.log?.('waymark: a message on the result socket was not a host result');
       else events.detail(detail);

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -203,6 +204,49 @@ describe('runBatch with secrets', () => {
     expect(existsSync(path.join(dir, 'batch.retry'))).toBe(false);
     expect(existsSync(path.join(homedir(), '.ansible', 'retry'))).toBe(false);
   }, 90_000);
+});
+
+describe('runBatch with secrets: never in a file', () => {
+  // Reproduced: the secrets were written, with the other variables, to the batch's 0600 extra-vars
+  // file (removed once a host started, or by the next batch after a waymark killed outright). Now the
+  // action asks waymark for them over the result socket; the file holds the others only.
+  it('keeps them out of the extra vars, and the script still gets them exactly', async () => {
+    const secret = 'file-Secret-"q\\-ü-93';
+    const digest = createHash('sha256').update(secret).digest('hex');
+    const seen = new Set<string>();
+    const watch = setInterval(() => {
+      for (const folder of fleetFolders()) {
+        try {
+          seen.add(readFileSync(path.join(tmpdir(), folder, 'vars.yml'), 'utf8'));
+        } catch {
+          // Not written yet, or already removed.
+        }
+      }
+    }, 5);
+    let ran: Ran;
+    try {
+      ran = await run({
+        hosts: ['h1', 'h2'],
+        vars: { PASSWORD: secret, PLAIN: 'plain-in-file-31' },
+        secretNames: ['PASSWORD'],
+        masker: createMasker([secret]),
+        // Compared by its digest: the secret itself in the script would be in the file (as the command line).
+        code: 'echo "$(printf %s "$PASSWORD" | sha256sum | cut -c1-64) plain=$PLAIN"',
+      });
+    } finally {
+      clearInterval(watch);
+    }
+    expect(ran.results.map((r) => [r.host, r.status, r.stdout]).sort()).toEqual([
+      ['h1', 'ok', `${digest} plain=plain-in-file-31\n`],
+      ['h2', 'ok', `${digest} plain=plain-in-file-31\n`],
+    ]);
+    const files = [...seen].join('\n');
+    // The watch did see the file: the plain value is there.
+    expect(files).toContain('plain-in-file-31');
+    expect(files).toContain('!unsafe "PLAIN": ');
+    expect(files).not.toContain('!unsafe "PASSWORD": ');
+    for (const piece of ['file-Secret', '\\u00fc-93']) expect(files).not.toContain(piece);
+  }, 60_000);
 });
 
 describe('runBatch with secrets under Ansible debug mode', () => {

@@ -7,6 +7,9 @@
 # one place the uncensored result exists; the socket (WAYMARK_FLEET_SOCKET, in waymark's private 0700
 # directory) goes to waymark only, never to a log, a display or a file. waymark acknowledges each
 # result before the action returns, so the result is with waymark before the host's callback event.
+#
+# The same socket brings the run's secret variables, asked for each host: they are never in a file
+# (the extra vars hold the others), only in this worker's memory and the module's arguments.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
@@ -18,19 +21,35 @@ from ansible.errors import AnsibleConnectionFailure
 from ansible.plugins.action import ActionBase
 
 
-def _report(host, fields):
+def _exchange(message, whole_reply):
     path = os.environ.get('WAYMARK_FLEET_SOCKET')
     if not path:
         raise RuntimeError('WAYMARK_FLEET_SOCKET is not set: this action only runs under waymark')
-    line = json.dumps(dict(fields, host=host), ensure_ascii=True, default=str) + '\n'
+    line = json.dumps(message, ensure_ascii=True, default=str) + '\n'
     channel = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         channel.connect(path)
         channel.sendall(line.encode('ascii'))
-        # One byte back: waymark has the result.
-        channel.recv(1)
+        if not whole_reply:
+            # One byte back: waymark has the result.
+            return channel.recv(1)
+        reply = b''
+        while True:
+            chunk = channel.recv(65536)
+            if not chunk:
+                return reply
+            reply += chunk
     finally:
         channel.close()
+
+
+def _report(host, fields):
+    _exchange(dict(fields, host=host), False)
+
+
+def _secrets():
+    reply = json.loads(_exchange({'want': 'secrets'}, True).decode('utf-8'))
+    return dict((str(k), str(v)) for k, v in reply['secrets'].items())
 
 
 class ActionModule(ActionBase):
@@ -43,6 +62,7 @@ class ActionModule(ActionBase):
         host = task_vars.get('inventory_hostname')
         args = self._task.args
         env = dict((str(k), str(v)) for k, v in (args.get('env') or {}).items())
+        env.update(_secrets())
         env['WAYMARK_HOST'] = str(host)
         env['WAYMARK_BATCH'] = str(args.get('batch', ''))
         module_args = {'argv': [str(word) for word in args.get('argv') or []], 'env': env, 'tail_bytes': int(args.get('tail_bytes', 65536))}
