@@ -74,6 +74,15 @@ export async function runFleet(ctx: FleetContext): Promise<FleetResult> {
   const matched = matchHosts(fleet.hosts, inventory);
   if ('error' in matched) return error(`hosts=${fleet.hosts}: ${matched.error}`);
   if (matched.length === 0) return error(`hosts=${fleet.hosts} matches no host in ${ctx.inventory}`);
+  // A batch reaches Ansible as a list of host names, which Ansible reads as patterns: a name with a
+  // leading ! or & is an exclusion or an intersection there, which starts from all hosts, so a batch
+  // holding it would run on every host of the inventory, unrecorded. Such a host cannot be targeted.
+  const operators = matched.filter((host) => host.startsWith('!') || host.startsWith('&'));
+  if (operators.length > 0) {
+    return error(
+      `hosts=${fleet.hosts} matches ${operators.map((host) => JSON.stringify(host)).join(', ')} in ${ctx.inventory}: Ansible reads a host name starting with ! or & as a pattern (an exclusion or an intersection, from all hosts), so a batch with it would run on other hosts too; rename the host in the inventory, or leave it out of hosts=`,
+    );
+  }
 
   const planned = planHosts(matched, ctx.state().hosts ?? [], fleet);
   if (!samePlan(planned, ctx.state().hosts ?? [])) {
