@@ -113,7 +113,19 @@ export function lintRunbook(runbook: Runbook): Diagnostic[] {
   const captured = checkCaptures(runbook, declared, report);
   for (const step of runbook.steps) {
     for (const block of step.blocks) {
-      if (block.executor === 'shell' || block.executor === 'python') checkPattern(block, step.file, report);
+      if (block.executor === 'shell' || block.executor === 'python') {
+        checkPattern(block, step.file, report);
+        // A check with nothing to run exits 0: it would pass the gate without looking at anything.
+        if (block.role === 'check' && !hasCommand(block.code)) {
+          report(
+            block.line,
+            `check ${block.id} has no command (only blank lines and comments): it would pass without checking anything; write the check, or remove the block`,
+            'empty-check',
+            'error',
+            step.file,
+          );
+        }
+      }
       if (block.executor !== 'sql') continue;
       if (block.attrs.connection !== undefined) {
         if (!connectionNames.has(block.attrs.connection)) {
@@ -159,6 +171,14 @@ export function lintRunbook(runbook: Runbook): Diagnostic[] {
     }
   }
   return found.sort((a, b) => a.line - b.line);
+}
+
+/** True when shell or python code has a line that is neither blank nor a `#` comment. */
+function hasCommand(code: string): boolean {
+  return code.split('\n').some((line) => {
+    const text = line.trim();
+    return text !== '' && !text.startsWith('#');
+  });
 }
 
 /** lintRunbook, plus what only the runbook's folder can show: another runbook there with the same `id:`. */

@@ -24,7 +24,11 @@ describe('after-failure=', () => {
       '```sh check after-failure',
       '```',
     );
-    expect(lint(source).map((d) => [d.line, d.severity, d.rule, d.message])).toEqual([
+    expect(
+      lint(source)
+        .filter((d) => d.rule !== 'empty-check')
+        .map((d) => [d.line, d.severity, d.rule, d.message]),
+    ).toEqual([
       [
         2,
         'error',

@@ -17,7 +17,11 @@ describe('preflight=', () => {
 
   it('is a lint error with a bad value or on a block that is not a check', () => {
     const source = doc('## S', '```sh check preflight=later', '```', '```sh verify preflight=skip', '```', '```sh preflight=skip', '```');
-    expect(lint(source).map((d) => [d.line, d.severity, d.rule, d.message])).toEqual([
+    expect(
+      lint(source)
+        .filter((d) => d.rule !== 'empty-check')
+        .map((d) => [d.line, d.severity, d.rule, d.message]),
+    ).toEqual([
       [
         2,
         'error',
