@@ -12,6 +12,7 @@ import { liveHolder } from '../state/lock.js';
 import { readApprovals, writeApproval } from '../state/approvals.js';
 import { ExitCode, OperatorError, UsageError } from '../engine/errors.js';
 import { stateDirFrom } from './options.js';
+import { inert } from '../runbook/inert.js';
 
 export const approveHelp = `usage: waymark approve RUNBOOK.md --block ID --operator NAME [--state-dir DIR]
 
@@ -88,6 +89,12 @@ export async function approveCommand(argv: string[], out: NodeJS.WritableStream)
       .map((line) => `   > ${line}`)
       .join('\n')}\n`,
   );
+  // What the approval also names: the values blocks captured so far, which the block runs with.
+  const captures = Object.entries(stored.state.captures ?? {});
+  if (captures.length > 0)
+    out.write(
+      `with the values captured so far: ${captures.map(([name, c]) => `${name}=${c.secret ? '••••' : inert(c.value ?? '')}`).join(', ')}\n`,
+    );
   const needed = block.attrs.approve ?? 1;
   // Every approval of this exact content by someone who does not run the run, taken in or not yet.
   const { approvals } = await readApprovals(stateDir, stored.paths);

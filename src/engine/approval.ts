@@ -12,11 +12,26 @@ import type { Approval, BlockState, RunState } from './run-state.js';
 /**
  * The block's resolved content hash, the one an approval names: the block's own hash (its info
  * string and code, reconcile.ts) with the values it runs with — the run's recorded variables, the
- * step's own (foreach) values, and the keyed digests of its secrets, never a secret itself. A
- * change to any of them is another content, which the approval does not cover.
+ * step's own (foreach) values, the keyed digests of its secrets, never a secret itself, and the
+ * values blocks captured so far (`capture=`, docs/capture.md; a secret one by its digest). A change
+ * to any of them is another content, which the approval does not cover: a capture block that ran
+ * again (drift, a retry) and captured another table voids an approval of `DROP TABLE $TABLE`.
  */
-export function approvalHash(block: Block, step: Step, state: Pick<RunState, 'vars' | 'secretDigests'>): string {
-  const resolved = canonicalJson({ vars: state.vars, step: step.vars, secrets: state.secretDigests ?? {} });
+export function approvalHash(block: Block, step: Step, state: Pick<RunState, 'vars' | 'secretDigests' | 'captures'>): string {
+  const captures = Object.entries(state.captures ?? {});
+  const resolved = canonicalJson({
+    vars: state.vars,
+    step: step.vars,
+    secrets: state.secretDigests ?? {},
+    // Only when there are some: approvals of runbooks without captures keep the hash they had.
+    ...(captures.length > 0
+      ? {
+          captures: Object.fromEntries(
+            captures.map(([name, c]) => [name, c.secret ? { digest: c.digest ?? '' } : { value: c.value ?? '' }]),
+          ),
+        }
+      : {}),
+  });
   return createHash('sha256').update(blockHash(block)).update('\0').update(resolved).digest('hex').slice(0, 16);
 }
 

@@ -85,6 +85,21 @@ describe('approve=', () => {
     );
   });
 
+  it('captured values are part of the content: another capture is another content; no captures, the hash is as before', () => {
+    const runbook = CONTRACT('approve=1');
+    const step = stepOf(runbook, 'contract');
+    const block = step.blocks[0]!;
+    const captured = (value: string) => ({ TABLE: { step: 'find', block: 'find-table', value, secret: false, at: 'x' } });
+    expect(approvalHash(block, step, { vars: {}, captures: captured('shadow_instances') })).not.toBe(
+      approvalHash(block, step, { vars: {}, captures: captured('instances') }),
+    );
+    const secret = (digest: string) => ({ PW: { step: 'find', block: 'find-pw', secret: true, digest, at: 'x' } });
+    expect(approvalHash(block, step, { vars: {}, captures: secret('a') })).not.toBe(
+      approvalHash(block, step, { vars: {}, captures: secret('b') }),
+    );
+    expect(approvalHash(block, step, { vars: {}, captures: {} })).toBe(approvalHash(block, step, { vars: {} }));
+  });
+
   it('a block without approve= never waits for one', () => {
     const runbook = book('# Plain', '## Contract {#contract}', ...sh('name=drop-columns'));
     expect(nextAction(runbook, stateAfter(runbook), undefined, 'alice').kind).toBe('run');
