@@ -18,7 +18,7 @@ import { continueAuditTrail, sealTransition, type DueRecord } from './audit-trai
 import { RunCheckpoint, journalPathOf } from './checkpoint.js';
 import { readCurrentRun, writeCurrentRun } from '../state/current.js';
 import { runPaths, unusedRunId, type RunbookPaths, type RunPaths } from '../state/layout.js';
-import { claimRunbookState, unfinishedRuns } from './state-folder.js';
+import { claimRunbookState, unfinishedRuns, unfinishedRunsAfter } from './state-folder.js';
 import { acquireLock, type RunLock } from '../state/lock.js';
 import { openBlockLog } from '../state/logs.js';
 import { createMasker, type Masker } from './exec/mask.js';
@@ -451,6 +451,20 @@ export class RunSession {
         runbookFile: runbook.file,
         current: book.current,
       });
+      if ((previous.status === 'complete' || previous.status === 'abandoned') && !options.newRun) {
+        // current.json went back in time (restored from a backup, copied from another state folder):
+        // it names an ended run while a later one never ended. Showing "complete", or starting over,
+        // would lose track of what that later run did.
+        const later = (await unfinishedRunsAfter(book, runbook.file, previous)).at(-1);
+        if (later !== undefined) {
+          await checkpoint.close();
+          throw new OperatorError(
+            `${book.current} names run ${previousId}, which is ${previous.status}, but the later run ${later} of ${runbook.file} did not end; nothing was run. ` +
+              `To resume ${later}, restore that file: echo '{"runId":"${later}"}' > ${book.current}; to leave it unfinished and start a new run, add --new-run`,
+            ExitCode.BadInput,
+          );
+        }
+      }
       if (previous.status === 'complete' && !options.newRun) {
         // A complete run is not run again by re-invoking the same command: the session holds it
         // (and the lock) to show it, and writes nothing to it. --new-run starts another.

@@ -46,7 +46,23 @@ export async function listRunIds(book: RunbookPaths): Promise<string[]> {
  * checkpoint in which no block ever ran, no item was ticked and no decision was taken.
  */
 export async function unfinishedRuns(book: RunbookPaths, runbookFile: string): Promise<string[]> {
-  const left: string[] = [];
+  return (await unfinished(book, runbookFile)).map((run) => run.id);
+}
+
+/**
+ * The runs that did not end and started after `run` (by their checkpoint's start time; by the
+ * second in their id when it cannot be read): a current.json naming `run`, which ended, went back
+ * in time past them.
+ */
+export async function unfinishedRunsAfter(book: RunbookPaths, runbookFile: string, run: RunState): Promise<string[]> {
+  const second = (id: string) => id.slice(0, 16);
+  return (await unfinished(book, runbookFile))
+    .filter(({ id, state }) => id !== run.run && (state ? state.startedAt > run.startedAt : second(id) >= second(run.run)))
+    .map((found) => found.id);
+}
+
+async function unfinished(book: RunbookPaths, runbookFile: string): Promise<{ id: string; state: RunState | null }[]> {
+  const left: { id: string; state: RunState | null }[] = [];
   for (const runId of await listRunIds(book)) {
     const paths = runPaths(book, runId);
     let state: Awaited<ReturnType<typeof readCheckpoint>>;
@@ -58,7 +74,7 @@ export async function unfinishedRuns(book: RunbookPaths, runbookFile: string): P
     }
     if (state === null && (await nothingWritten([paths.checkpoint, journalPathOf(paths.checkpoint), paths.audit]))) continue;
     if (state !== null && neverBegan(state)) continue;
-    if (state?.status !== 'complete' && state?.status !== 'abandoned') left.push(runId);
+    if (state?.status !== 'complete' && state?.status !== 'abandoned') left.push({ id: runId, state });
   }
   return left;
 }
