@@ -6,7 +6,7 @@ import { interpolate, parseConnectionUrl, referencedVars } from './connection.js
 import { sharedIdDiagnostics } from './identity.js';
 import type { RunbookReads } from './reads.js';
 import { sqlParameters } from './sql-parameters.js';
-import { checkCaptures } from './capture-lint.js';
+import { captureSites, checkCaptures } from './capture-lint.js';
 import { inertFields } from './inert.js';
 
 export { sqlParameters };
@@ -51,6 +51,38 @@ function checkInventory(runbook: Runbook, declared: Set<string>, report: Report)
       return;
     }
   }
+}
+
+/**
+ * Variables reach a block as environment variables, and some environment variables make the
+ * block's interpreter run other code than the block's, code no confirmation shows: reproduced, a
+ * runbook declaring `BASH_ENV: { default: ./evil.sh }` ran evil.sh before a confirm block whose
+ * screen showed only `echo hi`. What each does, for the message.
+ */
+const INTERPRETER_VARIABLES: Record<string, string> = {
+  BASH_ENV: 'bash runs the file it names before the code of every block',
+  ENV: 'sh runs the file it names before the code of every block',
+  SHELLOPTS: 'it sets shell options for every block',
+  BASHOPTS: 'it sets shell options for every block',
+  PS4: 'with xtrace, bash expands it, command substitutions and all, before every command',
+  PATH: 'it decides which program each command name runs',
+  PYTHONPATH: 'python imports modules from it before the block’s own',
+  PYTHONHOME: 'python loads its standard library from it',
+  PYTHONSTARTUP: 'python may run the file it names',
+  PYTHONINSPECT: 'it changes how python runs',
+  NODE_OPTIONS: 'node loads the code it names into every node program the block starts',
+  PERL5OPT: 'perl takes options from it, -M modules included, in every perl program the block starts',
+  PERL5LIB: 'perl loads modules from it',
+  RUBYOPT: 'ruby takes options from it, -r libraries included',
+  RUBYLIB: 'ruby loads libraries from it',
+};
+
+/** Why a variable's name would make it change what a block runs, or null. */
+function interpreterVariable(name: string): string | null {
+  if (Object.hasOwn(INTERPRETER_VARIABLES, name)) return INTERPRETER_VARIABLES[name] as string;
+  if (/^(?:LD|DYLD)_/.test(name))
+    return 'the dynamic loader acts on it in every program the block starts (LD_PRELOAD loads a library into each)';
+  return null;
 }
 
 /** Every problem in a parsed runbook, parse problems included, sorted by line. */
@@ -110,6 +142,44 @@ export function lintRunbook(runbook: Runbook): Diagnostic[] {
   });
 
   checkInventory(runbook, declared, report);
+  for (const v of runbook.vars) {
+    const why = interpreterVariable(v.name);
+    if (why)
+      report(
+        v.line,
+        `variable ${v.name} is given to every block as an environment variable, and ${why}: what runs would not be what the screen shows; give it another name`,
+        'interpreter-variable',
+      );
+  }
+  // A foreach step is one step per value: one finding for the heading that binds the name.
+  const bound = new Set<string>();
+  for (const step of runbook.steps) {
+    for (const name of Object.keys(step.vars)) {
+      const why = interpreterVariable(name);
+      const where = `${step.file}:${step.line}:${name}`;
+      if (why && !bound.has(where)) {
+        bound.add(where);
+        report(
+          step.line,
+          `step ${step.id} gives its blocks ${name} as an environment variable, and ${why}: what runs would not be what the screen shows; give it another name`,
+          'interpreter-variable',
+          'error',
+          step.file,
+        );
+      }
+    }
+  }
+  for (const [name, site] of captureSites(runbook)) {
+    const why = interpreterVariable(name);
+    if (why)
+      report(
+        site.block.line,
+        `capture=${name} is given to the blocks after it as an environment variable, and ${why}: what runs would not be what the screen shows; capture under another name`,
+        'interpreter-variable',
+        'error',
+        site.file,
+      );
+  }
   const captured = checkCaptures(runbook, declared, report);
   for (const step of runbook.steps) {
     for (const block of step.blocks) {

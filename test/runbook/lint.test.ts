@@ -21,6 +21,40 @@ function withConnections(connections: string[], ...body: string[]): string {
 }
 
 describe('lint rules', () => {
+  it('reproduced: a variable BASH_ENV with default ./evil.sh ran evil.sh before a confirm block that showed only `echo hi`; now a variable, a capture or a foreach name the interpreter acts on is an error', () => {
+    const found = lint(
+      doc(
+        '---', // 1
+        'vars:', // 2
+        '  BASH_ENV: { default: ./evil.sh }', // 3
+        '  LD_PRELOAD: { default: ./evil.so }', // 4
+        '  PATHS: { default: fine }', // 5
+        '  ENV_NAME: { default: fine }', // 6
+        '---', // 7
+        '## Say hi', // 8
+        '```sh confirm', // 9
+        'echo hi', // 10
+        '```', // 11
+        '```sh capture=PYTHONPATH', // 12
+        'echo ./lib', // 13
+        '```', // 14
+        '## Each {foreach=PATH:/a,/b}', // 15
+        'echo on', // 16
+      ),
+    ).filter((d) => d.rule === 'interpreter-variable');
+    expect(found.map((d) => [d.line, d.severity])).toEqual([
+      [3, 'error'],
+      [4, 'error'],
+      [12, 'error'],
+      [15, 'error'],
+    ]);
+    expect(found[0]?.message).toBe(
+      'variable BASH_ENV is given to every block as an environment variable, and bash runs the file it names before the code of every block: what runs would not be what the screen shows; give it another name',
+    );
+    expect(found[2]?.message).toMatch(/^capture=PYTHONPATH is given to the blocks after it as an environment variable/);
+    expect(found[3]?.message).toMatch(/^step each(-\S+)? gives its blocks PATH as an environment variable, and it decides which program/);
+  });
+
   it('invalid YAML front matter: error on the line of the problem', () => {
     const found = lint(doc('---', 'title: x', 'vars:', '  A: b: c', '---', '## S', 'text'));
     expect(found.map((d) => [d.line, d.severity, d.rule])).toEqual([[4, 'error', 'yaml']]);
