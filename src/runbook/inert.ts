@@ -98,6 +98,26 @@ export function controlPicture(char: string): string {
  */
 const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Cf}]|(?<=^|[\n\t])\p{M}+/u;
 const INVISIBLE_ALL = new RegExp(INVISIBLE.source, 'gu');
+/**
+ * A quick test, without Unicode properties, that `INVISIBLE` may match: every default-ignorable or
+ * format code point (as UTF-16: the astral ones by their high surrogate), or a non-ASCII character
+ * that starts the text, a line or follows a tab. Output lines are many; most have none.
+ */
+const MAYBE_INVISIBLE_CLASS =
+  '\\u00ad\\u034f\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890\\u0891\\u08e2\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u206f\\u3164\\ufe00-\\ufe0f\\ufeff\\uffa0\\ufff0-\\ufffb\\ud804\\ud80d\\ud82f\\ud834\\udb40-\\udb43';
+const MAYBE_INVISIBLE = new RegExp(`[${MAYBE_INVISIBLE_CLASS}]`);
+const NON_ASCII_AFTER_BREAK = /[\n\t][\u0300-\uffff]/;
+/** One scan that finds nothing in clean text: no control, no newline, nothing that may be invisible. */
+const NOTHING_TO_SHOW = new RegExp(`[${CONTROL_CLASS}\\n${MAYBE_INVISIBLE_CLASS}]`);
+
+function mayHaveInvisibles(text: string): boolean {
+  return (
+    MAYBE_INVISIBLE.test(text) ||
+    text.charCodeAt(0) >= 0x300 ||
+    ((text.includes('\t') || text.includes('\n')) && NON_ASCII_AFTER_BREAK.test(text))
+  );
+}
+
 const PICTOGRAPH_BEFORE = /\p{Extended_Pictographic}[\u{fe0f}\u{1f3fb}-\u{1f3ff}]?$/u;
 const PICTOGRAPH_AFTER = /^\p{Extended_Pictographic}/u;
 
@@ -110,7 +130,7 @@ function keptInvisible(text: string, index: number, char: string): boolean {
 
 /** Every invisible character in `text` that is not part of an emoji, in order: what `inert` shows and lint reports. */
 export function* invisiblesIn(text: string): Generator<{ index: number; char: string }> {
-  if (text.search(INVISIBLE) === -1) return;
+  if (!mayHaveInvisibles(text) || text.search(INVISIBLE) === -1) return;
   for (const match of text.matchAll(INVISIBLE_ALL)) {
     let index = match.index;
     for (const char of match[0]) {
@@ -122,7 +142,7 @@ export function* invisiblesIn(text: string): Generator<{ index: number; char: st
 
 /** `text` with its invisible characters shown (see the module comment). */
 function showInvisibles(text: string): string {
-  if (text.search(INVISIBLE) === -1) return text;
+  if (!mayHaveInvisibles(text) || text.search(INVISIBLE) === -1) return text;
   let shown = '';
   let at = 0;
   for (const { index, char } of invisiblesIn(text)) {
@@ -136,6 +156,8 @@ function showInvisibles(text: string): string {
 export function inert(text: string, options: InertOptions = {}): string {
   // Invisible characters first: the pictures of control characters are visible and never count as
   // a base for a combining mark that had none.
+  // Clean text, by far the most common, costs one scan (a tab may be followed by a mark).
+  if (text.search(NOTHING_TO_SHOW) === -1 && text.charCodeAt(0) < 0x300 && !text.includes('\t')) return text;
   const visible = showInvisibles(text);
   if (visible.search(options.lines ? CONTROL : CONTROL_OR_NEWLINE) === -1) return visible;
   if (options.colour) {
