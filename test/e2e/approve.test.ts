@@ -128,6 +128,54 @@ describe('approve=', () => {
   );
 
   it(
+    'reproduced: bob approved `echo "dropping $TARGET"` before TARGET was captured, it captured prod_db, and the approval still ran it; now a captured value is part of the content, and approve shows the values',
+    async () => {
+      const file = ws().write(
+        'capture.md',
+        [
+          '---',
+          'title: Approve a captured value',
+          'id: apcap',
+          '---',
+          '## Pick {#pick}',
+          '',
+          '- [ ] ready to pick the target',
+          '',
+          '```sh name=pick capture=TARGET',
+          'cat target.txt',
+          '```',
+          '',
+          '## Drop {#drop}',
+          '',
+          '```sh name=drop approve=1',
+          'echo "dropping $TARGET" >> out.txt',
+          '```',
+          '',
+        ].join('\n'),
+      );
+      ws().write('target.txt', 'staging_db\n');
+      // The run waits at the checklist, before anything is captured; bob approves the drop then.
+      expect((await ws().run(file, ['--operator', 'alice'])).code).toBe(4);
+      const early = await ws().waymark(['approve', file, '--block', 'drop', '--operator', 'bob']);
+      expect(early.code, early.all).toBe(0);
+      ws().write('target.txt', 'prod_db\n');
+      const captured = await ws().run(file, ['--operator', 'alice', '--yes']);
+      expect(captured.all).toContain('captured TARGET=prod_db');
+      expect(captured.code, captured.all).toBe(4);
+      expect(captured.all).toContain('block drop is waiting for approval by someone other than alice');
+      expect(ws().lines('out.txt')).toEqual([]);
+      // Approving now names the value it runs with.
+      const late = await ws().waymark(['approve', file, '--block', 'drop', '--operator', 'bob']);
+      expect(late.code, late.all).toBe(0);
+      expect(late.stdout).toContain('with the values captured so far: TARGET=prod_db');
+      const ran = await ws().run(file, ['--operator', 'alice', '--yes']);
+      expect(ran.code, ran.all).toBe(0);
+      expect(ws().lines('out.txt')).toEqual(['dropping prod_db']);
+    },
+    T,
+  );
+
+  it(
     'approve=2 needs two distinct approvers: the same one twice is one approval',
     async () => {
       const file = ws().write('contract.md', book('approve=2'));
