@@ -9,6 +9,7 @@ import type { BlockState, RunState, StepState } from './run-state.js';
 import { openChecks, pendingFixesFor, remedyFor, rollbackBlocks, type NextAction } from './plan.js';
 import { ExitCode } from './errors.js';
 import { withValues } from './vars.js';
+import { blockHash } from './reconcile.js';
 import { inert } from '../runbook/inert.js';
 import { approvalReason, describeApprovalWait } from './approval.js';
 import { countHosts, describeCounts, fleetChecksOf, summarizeFleet, type FleetSummary } from './fleet.js';
@@ -177,7 +178,7 @@ export function decisionsFor(runbook: Runbook, state: RunState, action: NextActi
           state: checkState,
           reason: checkState.reason ? mask(checkState.reason) : null,
           remedy: remedyFor(check, checkState),
-          overridable: checkState.status === 'refused' && check.attrs.override === 'allowed',
+          overridable: checkState.status === 'refused' && check.attrs.override === 'allowed' && sameContent(check, checkState),
         }))
       : [];
   const decisions: Decisions = {
@@ -259,7 +260,8 @@ function choicesFor(d: Decisions): Choice[] {
     }
     case 'interrupted':
       choices.push(choice('rerun', `re-run ${action.block.id}`, { confirms }));
-      if (mayOverride(action)) choices.push(choice('override', `override check ${action.block.id}`, { needsReason: true }));
+      if (mayOverride(action) && d.blockState && sameContent(action.block, d.blockState))
+        choices.push(choice('override', `override check ${action.block.id}`, { needsReason: true }));
       if (mayMarkDone(action)) choices.push(choice('mark-done', `mark ${action.block.id} done`, { needsReason: true }));
       if (d.fleet && d.fleet.counts.interrupted > 0 && fleetChecksOf(action.step).some((check) => check.id !== action.block.id)) {
         choices.push(choice('check-hosts', `run the step's checks on the ${d.fleet.counts.interrupted} interrupted host(s) first`));
@@ -313,9 +315,20 @@ function choicesFor(d: Decisions): Choice[] {
  */
 export function overrideTarget(d: Decisions, name?: string): Block | undefined {
   if (d.action.kind === 'interrupted')
-    return mayOverride(d.action) && (name === undefined || name === d.action.block.id) ? d.action.block : undefined;
+    return d.choices.some((c) => c.kind === 'override') && (name === undefined || name === d.action.block.id) ? d.action.block : undefined;
   if (d.action.kind !== 'refused') return undefined;
   return d.gate.find((check) => check.overridable && (name === undefined || check.block.id === name))?.block;
+}
+
+/**
+ * True when the block's recorded result came from its content as the runbook has it now. An
+ * override lets a run past the refusal it names: one produced by other code (the runbook was
+ * edited since, to add `override=allowed` say) is not the check's verdict any more, and the check
+ * must run again first. A refused check is not drift (it runs again anyway), so nothing else
+ * notices the edit.
+ */
+function sameContent(block: Block, state: BlockState): boolean {
+  return state.hash === blockHash(block);
 }
 
 /**
@@ -411,6 +424,11 @@ export function refusal(d: Decisions, answer: Answer): Refusal | null {
       .filter((c) => c.overridable)
       .map((c) => c.block.id)
       .join(', ');
+    if (check && check.block.attrs.override === 'allowed' && !sameContent(check.block, check.state))
+      return {
+        message: `check ${answer.block} changed in the runbook since it refused: re-run it first; an override applies to the verdict of the check as it is now`,
+        exitCode: ExitCode.Refused,
+      };
     if (check && !check.overridable)
       return {
         message: `check ${answer.block} does not allow an override: the runbook must say override=allowed on it (the checks that do: ${allowed})`,
@@ -446,6 +464,9 @@ function notAllowed(d: Decisions, answer: Answer): string {
   switch (answer.kind) {
     case 'override':
       if ((action.kind === 'refused' || action.kind === 'interrupted') && action.block.role === 'check') {
+        const stale = d.gate.find((c) => c.block.attrs.override === 'allowed' && !sameContent(c.block, c.state));
+        if (stale ?? (action.block.attrs.override === 'allowed' && d.blockState && !sameContent(action.block, d.blockState)))
+          return `check ${(stale?.block ?? action.block).id} changed in the runbook since it ${action.kind === 'interrupted' ? 'was interrupted' : 'refused'}: re-run it first; an override applies to the verdict of the check as it is now`;
         return `check ${action.block.id} does not allow an override: the runbook must say override=allowed on it`;
       }
       return `there is no failed check to override: ${d.summary}`;

@@ -6,7 +6,7 @@
  */
 import { parseRunbook } from '../../src/runbook/parse.js';
 import type { Runbook, Step } from '../../src/runbook/model.js';
-import { initialRunState } from '../../src/engine/reconcile.js';
+import { blockHash, initialRunState } from '../../src/engine/reconcile.js';
 import type { NextAction } from '../../src/engine/plan.js';
 import { reduce, type Decision, type Outcome, type RunEvent, type RunState } from '../../src/engine/run-state.js';
 
@@ -24,10 +24,17 @@ export function sh(info: string, code = 'true'): string[] {
   return [`\`\`\`sh ${info}`, code, '```', ''];
 }
 
-/** The state of a new run of `runbook`, after `events`. */
+/**
+ * The state of a new run of `runbook`, after `events`. A block starts with the hash of its content,
+ * as a session records it (`ran` and `started` leave it to this: `h` is filled in here).
+ */
 export function stateAfter(runbook: Runbook, ...events: RunEvent[]): RunState {
   let state = initialRunState(runbook, { id: 'run-1', operator: 'alice', host: 'host', profile: null, vars: {}, at: AT });
-  for (const event of events) state = reduce(state, event);
+  const blocks = new Map(runbook.steps.flatMap((step) => step.blocks.map((block) => [`${step.id}/${block.id}`, block] as const)));
+  for (const event of events) {
+    const block = event.type === 'block-started' && event.hash === 'h' ? blocks.get(`${event.step}/${event.block}`) : undefined;
+    state = reduce(state, block ? { ...event, hash: blockHash(block) } : event);
+  }
   return state;
 }
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRunbook } from '../../../src/runbook/parse.js';
 import type { Runbook } from '../../../src/runbook/model.js';
-import { initialRunState } from '../../../src/engine/reconcile.js';
+import { blockHash, initialRunState } from '../../../src/engine/reconcile.js';
 import { reduce, type RunEvent, type RunState } from '../../../src/engine/run-state.js';
 import { nextAction, remedyFor } from '../../../src/engine/plan.js';
 import { INTERRUPTED_REASON, decisionsFor, exitCodeFor, refusal, type Answer, type Decisions } from '../../../src/engine/decisions.js';
@@ -63,8 +63,10 @@ function apply(state: RunState, ...events: RunEvent[]): RunState {
 }
 
 function ran(step: string, block: string, outcome: 'success' | 'failure' | 'error' | 'warning', reason = ''): RunEvent[] {
+  // The hash of the block's content, as a session records it: an override answers the check as it is now.
+  const found = runbook.steps.find((s) => s.id === step)?.blocks.find((b) => b.id === block);
   return [
-    { type: 'block-started', step, block, hash: 'h', log: 'l', at: AT },
+    { type: 'block-started', step, block, hash: found ? blockHash(found) : 'h', log: 'l', at: AT },
     {
       type: 'block-finished',
       step,
