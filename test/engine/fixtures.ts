@@ -33,7 +33,7 @@ export function stateAfter(runbook: Runbook, ...events: RunEvent[]): RunState {
   const blocks = new Map(runbook.steps.flatMap((step) => step.blocks.map((block) => [`${step.id}/${block.id}`, block] as const)));
   for (const event of events) {
     const block = event.type === 'block-started' && event.hash === 'h' ? blocks.get(`${event.step}/${event.block}`) : undefined;
-    state = reduce(state, block ? { ...event, hash: blockHash(block) } : event);
+    state = reduce(state, event.type === 'block-started' && block ? { ...event, hash: blockHash(block) } : event);
   }
   return state;
 }
