@@ -33,7 +33,8 @@ export interface FleetContext {
   inventory: string | { error: string };
   /**
    * Which hosts run: by default those not done; `unreachable` (the answer `retry-hosts`) the
-   * unreachable ones alone; a list (the answer `check-hosts`) those hosts, done or not.
+   * unreachable ones alone; a list (the answer `check-hosts`) those of the block's hosts, done or
+   * not, or all of its hosts when it targets none of them (see hostsToCheck).
    */
   only?: HostSelection;
   vars: Record<string, string>;
@@ -93,7 +94,13 @@ export async function runFleet(ctx: FleetContext): Promise<FleetResult> {
   }
 
   const budget = failureBudget(fleet, planned.length);
-  const batches = batchesToRun(ctx.state().hosts ?? [], ctx.only);
+  const checking = hostsToCheck(ctx.only, planned, fleet);
+  if (checking.note !== undefined) ctx.log(checking.note);
+  // What the operator is told: where the check ran when it was not on the hosts asked for.
+  const told = (result: FleetResult): FleetResult =>
+    checking.note !== undefined && result.kind === 'finished' ? { ...result, reason: `${checking.note}: ${result.reason}` } : result;
+  const only = checking.only;
+  const batches = batchesToRun(ctx.state().hosts ?? [], only);
   for (const [index, [batch, hosts]] of batches.entries()) {
     if (ctx.signal.aborted) return { kind: 'canceled' };
     await ctx.dispatch(
@@ -110,11 +117,11 @@ export async function runFleet(ctx: FleetContext): Promise<FleetResult> {
       `batch ${batch}/${total} of ${ctx.block.id}: ${inBatch.filter((h) => !isHostFailed(h)).length} ok, ${inBatch.filter(isHostFailed).length} failed or unreachable`,
     );
     // A check is a gate: any failed or unreachable host refuses it, and no later batch needs to run.
-    if (ctx.block.role === 'check' && failed > 0) return verdict(ctx, fleet, budget);
-    if (failed > budget) return verdict(ctx, fleet, budget, batch);
-    if (fleet.pause === 'confirm' && ctx.only === undefined && index < batches.length - 1) return { kind: 'paused' };
+    if (ctx.block.role === 'check' && failed > 0) return told(verdict(ctx, fleet, budget));
+    if (failed > budget) return told(verdict(ctx, fleet, budget, batch));
+    if (fleet.pause === 'confirm' && only === undefined && index < batches.length - 1) return { kind: 'paused' };
   }
-  const settled = verdict(ctx, fleet, budget);
+  const settled = told(verdict(ctx, fleet, budget));
   // An execution limited to some hosts (the unreachable ones retried alone, the interrupted ones
   // checked) leaves the others as they were: a block that stopped over its budget after its canary
   // has hosts that never ran. It has not run everywhere, so it cannot pass yet: it waits, as between
@@ -148,6 +155,27 @@ export function planHosts(matched: string[], recorded: HostState[], fleet: Fleet
 
 function samePlan(planned: { host: string; batch: number }[], recorded: HostState[]): boolean {
   return planned.length === recorded.length && planned.every((p, i) => recorded[i]?.host === p.host && recorded[i]?.batch === p.batch);
+}
+
+/**
+ * The hosts an execution limited to a list (the answer `check-hosts`: the hosts a crash left
+ * interrupted in another block) runs on: those of the list this block targets. A check that
+ * targets none of them (a check of the computes, in a step that restarts the controllers) would
+ * otherwise run nowhere and report its earlier result as a pass now; it runs on all of its own
+ * hosts instead, so that what it reports is what it finds now, and `note` says so.
+ */
+export function hostsToCheck(
+  only: HostSelection | undefined,
+  planned: { host: string }[],
+  fleet: FleetAttributes,
+): { only: HostSelection | undefined; note?: string } {
+  if (!Array.isArray(only) || planned.some((p) => only.includes(p.host))) return { only };
+  const named =
+    only.length === 0 ? 'there are none' : only.slice(0, 5).join(', ') + (only.length > 5 ? ` and ${only.length - 5} more` : '');
+  return {
+    only: planned.map((p) => p.host),
+    note: `hosts=${fleet.hosts} targets none of the interrupted hosts (${named}): checked on all ${planned.length} of its own hosts instead`,
+  };
 }
 
 /** The hosts to run now, by batch in order: those not done, the unreachable ones alone, or the ones named. */
