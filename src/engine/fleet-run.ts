@@ -263,7 +263,8 @@ async function judgeHost(block: Block, result: HostResult, signal: AbortSignal):
     const invalid = patternError(pattern);
     if (invalid !== undefined) process.stdoutMatch = { error: invalid };
     else {
-      const matcher = new StdoutMatcher(pattern);
+      // The host sent back the end of its stdout only: the matcher never judges that part as the whole.
+      const matcher = new StdoutMatcher(pattern, result.stdoutDropped);
       matcher.push(Buffer.from(result.stdout));
       const settled = await matcher.result(MATCH_GRACE_MS, signal);
       process.stdoutMatch = 'match' in settled ? settled.match : { error: 'canceled' };

@@ -7,6 +7,11 @@
  * The worker sees stdout as it arrives (masked, as everything does). A pattern that cannot match
  * a newline is matched line by line over the whole output, in bounded memory; any other pattern is
  * matched against the whole output, which may be at most `MATCH_WINDOW_BYTES` long.
+ *
+ * Output whose beginning never arrived (a fleet host sends back only the end of its stdout) is
+ * never judged as if it were all of it: a line pattern may still find a whole line in it, but
+ * finding none, or a pattern that can span lines, is an error that says the output was too long
+ * to check.
  */
 import type { StringDecoder } from 'node:string_decoder';
 import { Worker, type MessagePort } from 'node:worker_threads';
@@ -28,7 +33,7 @@ export type StdoutMatch = { matched: boolean } | { error: string };
 
 // Messages to the worker, and its answers.
 type Request =
-  | { type: 'start'; id: number; pattern: string; lines: boolean; windowBytes: number }
+  | { type: 'start'; id: number; pattern: string; lines: boolean; windowBytes: number; cut: boolean }
   | { type: 'chunk'; id: number; chunk: Uint8Array }
   | { type: 'end'; id: number };
 /** The worker's verdict: matched or not, or the window (`output`, or one `line`) was exceeded. */
@@ -44,6 +49,8 @@ function serveMatches(port: MessagePort, Decoder: typeof StringDecoder): void {
     regex: RegExp;
     lines: boolean;
     windowBytes: number;
+    /** Lines mode, output whose beginning was cut off: its first line is a part of one, and is not matched. */
+    skipping: boolean;
     decoder: StringDecoder;
     /** Lines mode: the line not yet ended. Whole mode: all of the text so far. */
     text: string;
@@ -67,6 +74,18 @@ function serveMatches(port: MessagePort, Decoder: typeof StringDecoder): void {
       job.text = job.overflow === undefined ? text : '';
       return;
     }
+    if (job.skipping) {
+      const end = text.indexOf('\n');
+      job.text = '';
+      if (end === -1) return;
+      job.skipping = false;
+      // The output was not empty: the rule for an empty one ('' is matched) does not apply.
+      job.tested = true;
+      return feedLines(job, text.slice(end + 1));
+    }
+    feedLines(job, text);
+  };
+  const feedLines = (job: Job, text: string): void => {
     // Complete lines are matched as one text: a pattern that cannot match a newline finds the same there.
     const last = text.lastIndexOf('\n');
     const lines = last === -1 ? '' : text.slice(0, last);
@@ -88,6 +107,8 @@ function serveMatches(port: MessagePort, Decoder: typeof StringDecoder): void {
   };
   const finish = (job: Job): WorkerMatch => {
     if (job.matched) return { matched: true };
+    // Not one whole line arrived.
+    if (job.skipping) return { matched: false };
     const rest = job.text + job.decoder.end();
     if (job.lines && rest.length >= job.windowBytes) job.overflow = 'line';
     if (job.overflow !== undefined) return { overflow: job.overflow };
@@ -98,11 +119,12 @@ function serveMatches(port: MessagePort, Decoder: typeof StringDecoder): void {
   };
   port.on('message', (request: Request) => {
     if (request.type === 'start') {
-      const { id, pattern, lines, windowBytes } = request;
+      const { id, pattern, lines, windowBytes, cut } = request;
       const job: Job = {
         regex: new RegExp(pattern, 'm'),
         lines,
         windowBytes,
+        skipping: lines && cut,
         decoder: new Decoder('utf8'),
         text: '',
         bytes: 0,
@@ -165,6 +187,14 @@ function windowExceeded(what: 'output' | 'line'): string {
   return `output exceeded the matching window (${window}): a pattern that can match across lines (\\s, [^...], \\n) sees at most that much; match single lines instead`;
 }
 
+function outputCut(dropped: number, seen: number, spansLines: boolean): string {
+  const kib = (bytes: number): string => `${Math.max(1, Math.round(bytes / 1024))} KiB`;
+  const what = `stdout was too long to check: only its last ${kib(seen)} arrived (${kib(dropped)} before them did not)`;
+  if (spansLines)
+    return `${what}, and a pattern that can match across lines (\\s, [^...], \\n) must see all of the output; match single lines instead`;
+  return `${what}, and no whole line of them matches`;
+}
+
 /** What compiling `pattern` as `expect=` does: undefined, or why it is not a valid regular expression. */
 export function patternError(pattern: string): string | undefined {
   try {
@@ -185,6 +215,10 @@ export type Settled = { match: StdoutMatch } | { canceled: true };
 export class StdoutMatcher {
   readonly #pattern: string;
   readonly #id = nextId++;
+  /** Bytes of the output before what is pushed, which never arrived (see the constructor). */
+  readonly #dropped: number;
+  readonly #spansLines: boolean;
+  #seen = 0;
   #worker: Worker | undefined;
   #backlog = 0;
   #behind = false;
@@ -193,25 +227,34 @@ export class StdoutMatcher {
   readonly #onMessage = (answer: Answer): void => {
     if (answer.id !== this.#id) return;
     if (answer.type === 'ack') this.#backlog -= answer.bytes;
-    else this.#finish('matched' in answer.match ? answer.match : { error: windowExceeded(answer.match.overflow) }, true);
+    else if (!('matched' in answer.match)) this.#finish({ error: windowExceeded(answer.match.overflow) }, true);
+    else if (!answer.match.matched && this.#dropped > 0) this.#finish({ error: outputCut(this.#dropped, this.#seen, false) }, true);
+    else this.#finish(answer.match, true);
   };
   readonly #onError = (error: Error): void => this.#finish({ error: `expect= matching failed: ${error.message}` }, false);
   readonly #onExit = (): void => this.#finish({ error: 'expect= matching stopped unexpectedly' }, false);
 
-  /** `pattern` must compile (`new RegExp(pattern, 'm')`): check that first. */
-  constructor(pattern: string) {
+  /**
+   * `pattern` must compile (`new RegExp(pattern, 'm')`): check that first. `dropped`: bytes of the
+   * output that came before what will be pushed and never arrived (0: the output is whole).
+   */
+  constructor(pattern: string, dropped = 0) {
     this.#pattern = pattern;
-    const lines = !patternShape(pattern).spansLines;
+    this.#dropped = dropped;
+    this.#spansLines = patternShape(pattern).spansLines;
+    // Nothing to match: the answer is known, once the output has ended (see result()).
+    if (dropped > 0 && this.#spansLines) return;
     const worker = takeWorker();
     this.#worker = worker;
     worker.on('message', this.#onMessage);
     worker.once('error', this.#onError);
     worker.once('exit', this.#onExit);
-    this.#post({ type: 'start', id: this.#id, pattern, lines, windowBytes: MATCH_WINDOW_BYTES });
+    this.#post({ type: 'start', id: this.#id, pattern, lines: !this.#spansLines, windowBytes: MATCH_WINDOW_BYTES, cut: dropped > 0 });
   }
 
   /** A chunk of stdout, masked. */
   push(chunk: Buffer): void {
+    this.#seen += chunk.length;
     if (this.#worker === undefined || this.#behind || chunk.length === 0) return;
     if (this.#backlog + chunk.length > MATCH_BACKLOG_BYTES) {
       // The pattern cannot keep up: rather than hold the output in memory, give up on it.
@@ -227,6 +270,7 @@ export class StdoutMatcher {
    * when `signal` aborts, the worker is terminated.
    */
   async result(limitMs: number, signal?: AbortSignal): Promise<Settled> {
+    if (this.#dropped > 0 && this.#spansLines) return { match: { error: outputCut(this.#dropped, this.#seen, true) } };
     if (this.#behind) {
       this.abandon();
       return { match: { error: `matching expect= fell more than ${MATCH_BACKLOG_BYTES / 1024 / 1024} MiB behind the output` } };

@@ -12,9 +12,9 @@ function reference(pattern: string, output: string): boolean {
   return new RegExp(pattern, 'm').test(text.replace(/\r(?=\n|$)/g, ''));
 }
 
-async function streamed(pattern: string, output: string, cuts: number[]): Promise<boolean | string> {
+async function streamed(pattern: string, output: string, cuts: number[], dropped = 0): Promise<boolean | string> {
   const bytes = Buffer.from(output);
-  const matcher = new StdoutMatcher(pattern);
+  const matcher = new StdoutMatcher(pattern, dropped);
   let from = 0;
   for (const cut of [...cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b), bytes.length]) {
     matcher.push(bytes.subarray(from, Math.max(from, cut)));
@@ -62,5 +62,30 @@ describe('StdoutMatcher', () => {
     ).toBe(window);
     expect(await streamed('^x$', `${huge}\nx\n`, [])).toBe(window);
     expect(await streamed('^x$', `${'x'.repeat(1024)}\nx\n`, [])).toBe(true);
+  });
+
+  // A fleet host sends back only the end of its stdout (docs/fleet.md). Before, that end was matched
+  // as if it were the whole output: "no ERROR anywhere" passed when the ERROR was in the part cut off.
+  it('on output whose beginning never arrived, passes only on a whole line that matches, and never fails on it', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...PATTERNS),
+        fc.array(fc.constantFrom('a', 'b', 'c', '\n'), { minLength: 1, maxLength: 60 }).map((chars) => chars.join('')),
+        fc.nat(60),
+        fc.array(fc.nat(200), { maxLength: 6 }),
+        async (pattern, output, at, cuts) => {
+          const from = 1 + (at % output.length);
+          const seen = output.slice(from);
+          const answer = await streamed(pattern, seen, cuts, from);
+          if (answer === true) expect(reference(pattern, output)).toBe(true);
+          else expect(answer).toMatch(/^stdout was too long to check: only its last 1 KiB arrived \(1 KiB before them did not\)/);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // The first line that arrived is the end of a longer one: "NOT OK" is not an "OK" line.
+    expect(await streamed('^OK$', 'OK\nfine\n', [], 4)).toMatch(/no whole line of them matches/);
+    expect(await streamed('^fine$', 'OK\nfine\n', [], 4)).toBe(true);
+    expect(await streamed('^(?![\\s\\S]*ERROR)', 'fine\n', [], 6)).toMatch(/a pattern that can match across lines/);
   });
 });

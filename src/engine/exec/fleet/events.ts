@@ -15,6 +15,8 @@ export interface HostResult {
   rc: number | null;
   /** The last `HOST_TAIL_BYTES` of the host's stdout. */
   stdout: string;
+  /** How much of the host's stdout came before `stdout` and never reached waymark: 0 when it is all there. */
+  stdoutDropped: number;
   stderr: string;
   /** Ansible's message: why a host is unreachable, `non-zero return code 3`, … */
   msg?: string;
@@ -26,6 +28,8 @@ export interface HostDetail {
   host: string;
   rc: number | null;
   stdout: string;
+  /** Bytes of stdout the module kept back (it sends only the tail). */
+  stdoutDropped: number;
   stderr: string;
   msg: string;
 }
@@ -90,7 +94,7 @@ export class BatchEvents {
   /** A result for a host Ansible never reported (not in the inventory, or the play ended early). */
   missing(host: string, msg: string): void {
     if (this.#reported.has(host)) return;
-    this.#emit({ host, status: 'failed', rc: null, stdout: '', stderr: '', msg, durationMs: 0 });
+    this.#emit({ host, status: 'failed', rc: null, stdout: '', stdoutDropped: 0, stderr: '', msg, durationMs: 0 });
   }
 
   #result(host: string, status: HostResult['status'], event: Record<string, unknown>): void {
@@ -98,11 +102,15 @@ export class BatchEvents {
     const detail = this.#details.get(host);
     const said = typeof event.msg === 'string' && !CENSORED.test(event.msg) ? event.msg : undefined;
     const msg = detail?.msg || said;
+    const stdout = detail?.stdout ?? stringField(event.stdout);
+    const dropped = detail !== undefined ? detail.stdoutDropped : countField(event.stdout_dropped);
     const result: HostResult = {
       host,
       status,
       rc: detail !== undefined ? detail.rc : typeof event.rc === 'number' ? event.rc : null,
-      stdout: tail(detail?.stdout ?? stringField(event.stdout)),
+      stdout: tail(stdout),
+      // What the module kept back, and what is cut here from a stdout longer than the tail.
+      stdoutDropped: dropped + Math.max(0, stdout.length - HOST_TAIL_BYTES),
       stderr: tail(detail?.stderr ?? stringField(event.stderr)),
       durationMs: typeof event.durationMs === 'number' ? event.durationMs : 0,
     };
@@ -148,6 +156,10 @@ function stringField(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
 
+function countField(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
+}
+
 /** The last `HOST_TAIL_BYTES` (counted as UTF-16 units here) of a stream. */
 function tail(text: string): string {
   return text.length > HOST_TAIL_BYTES ? text.slice(-HOST_TAIL_BYTES) : text;
@@ -168,6 +180,7 @@ export function parseDetail(line: string): HostDetail | undefined {
     host: fields.host,
     rc: typeof fields.rc === 'number' ? fields.rc : null,
     stdout: stringField(fields.stdout),
+    stdoutDropped: countField(fields.stdout_dropped),
     stderr: stringField(fields.stderr),
     msg: stringField(fields.msg),
   };

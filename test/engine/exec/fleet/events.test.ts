@@ -19,11 +19,20 @@ describe('BatchEvents', () => {
   it('takes rc and output from the action, status and duration from the callback, when no_log censored the callback', () => {
     const { events, results, started } = collect(['topsecret']);
     events.line('{"event": "start", "host": "h1"}');
-    events.detail({ host: 'h1', rc: 3, stdout: 'said topsecret\n', stderr: '', msg: 'non-zero return code 3' });
+    events.detail({ host: 'h1', rc: 3, stdout: 'said topsecret\n', stdoutDropped: 0, stderr: '', msg: 'non-zero return code 3' });
     events.line(`{"event": "failed", "host": "h1", "durationMs": 812.5, "censored": "${CENSORED}"}`);
     expect(started).toEqual(['h1']);
     expect(results).toEqual([
-      { host: 'h1', status: 'failed', rc: 3, stdout: `said ${MASK}\n`, stderr: '', msg: 'non-zero return code 3', durationMs: 812.5 },
+      {
+        host: 'h1',
+        status: 'failed',
+        rc: 3,
+        stdout: `said ${MASK}\n`,
+        stdoutDropped: 0,
+        stderr: '',
+        msg: 'non-zero return code 3',
+        durationMs: 812.5,
+      },
     ]);
   });
 
@@ -31,7 +40,16 @@ describe('BatchEvents', () => {
     const { events, results } = collect();
     events.line('{"event": "unreachable", "host": "h2", "durationMs": 10, "msg": "Failed to connect to the host via ssh"}');
     expect(results).toEqual([
-      { host: 'h2', status: 'unreachable', rc: null, stdout: '', stderr: '', msg: 'Failed to connect to the host via ssh', durationMs: 10 },
+      {
+        host: 'h2',
+        status: 'unreachable',
+        rc: null,
+        stdout: '',
+        stdoutDropped: 0,
+        stderr: '',
+        msg: 'Failed to connect to the host via ssh',
+        durationMs: 10,
+      },
     ]);
   });
 
@@ -76,9 +94,14 @@ describe('parseDetail', () => {
       host: 'h1',
       rc: 0,
       stdout: 'x',
+      stdoutDropped: 0,
       stderr: '',
       msg: '',
     });
+    // How much of stdout the host kept back (it sends only the end): expect= must know.
+    expect(parseDetail('{"host": "h1", "rc": 0, "stdout": "x", "stdout_dropped": 70000, "stderr": "", "msg": ""}')?.stdoutDropped).toBe(
+      70000,
+    );
     expect(parseDetail('{"rc": 0}')).toBeUndefined();
     expect(parseDetail('not json')).toBeUndefined();
   });

@@ -74,6 +74,7 @@ class ActionModule(ActionBase):
         _report(host, {
             'rc': module.get('rc'),
             'stdout': module.get('stdout', ''),
+            'stdout_dropped': module.get('stdout_dropped', 0),
             'stderr': module.get('stderr', ''),
             'msg': module.get('msg', ''),
             'failed': bool(module.get('failed')),

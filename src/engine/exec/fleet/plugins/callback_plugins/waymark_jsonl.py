@@ -43,7 +43,7 @@ class CallbackModule(CallbackBase):
         if started is not None:
             event['durationMs'] = round((time.monotonic() - started) * 1000, 1)
         fields = result._result
-        for key in ('rc', 'stdout', 'stderr', 'msg', 'censored'):
+        for key in ('rc', 'stdout', 'stdout_dropped', 'stderr', 'msg', 'censored'):
             if key in fields:
                 event[key] = fields[key]
         self._emit(event)

@@ -2,7 +2,8 @@
 # waymark's module for a fleet block: runs the block's script on the host with the block's variables
 # in its environment (never in its text, never on a command line: they arrive inside the module's
 # arguments, through Ansible's pipelined stdin), and returns rc with the last tail_bytes of stdout and
-# stderr. A non-zero rc is a failed result, with that rc.
+# stderr, and how many bytes of stdout came before its tail (stdout_dropped: expect= must not be judged
+# on a part of the output as if it were all of it). A non-zero rc is a failed result, with that rc.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
@@ -25,13 +26,14 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 
-def _tail_text(chunks, limit):
+def _tail_text(chunks, limit, total):
+    # The last `limit` bytes, and how many bytes of the stream came before them (0: all of it).
     data = b''.join(chunks)[-limit:]
     # Not from the middle of a UTF-8 character.
     start = 0
     while start < len(data) and start < 4 and (data[start] & 0xC0) == 0x80:
         start += 1
-    return data[start:].decode('utf-8', errors='replace')
+    return data[start:].decode('utf-8', errors='replace'), total - len(data) + start
 
 
 # Between SIGTERM and SIGKILL when the connection is gone (waymark's own grace for a block).
@@ -62,6 +64,7 @@ def _run(argv, env, limit):
     process = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     kept = {'stdout': [], 'stderr': []}
     sizes = {'stdout': 0, 'stderr': 0}
+    totals = {'stdout': 0, 'stderr': 0}
     selector = selectors.DefaultSelector()
     selector.register(process.stdout, selectors.EVENT_READ, 'stdout')
     selector.register(process.stderr, selectors.EVENT_READ, 'stderr')
@@ -78,10 +81,13 @@ def _run(argv, env, limit):
             name = key.data
             kept[name].append(chunk)
             sizes[name] += len(chunk)
+            totals[name] += len(chunk)
             # Keep at most about twice the limit in memory, however much the script prints.
             while sizes[name] - len(kept[name][0]) >= limit:
                 sizes[name] -= len(kept[name].pop(0))
-    return process.wait(), _tail_text(kept['stdout'], limit), _tail_text(kept['stderr'], limit)
+    stdout, dropped = _tail_text(kept['stdout'], limit, totals['stdout'])
+    stderr, _ = _tail_text(kept['stderr'], limit, totals['stderr'])
+    return process.wait(), stdout, stderr, dropped
 
 
 def main():
@@ -103,13 +109,13 @@ def main():
     invocation = dict(module_args=dict(argv=module.params['argv'], env=sorted(module.params['env']), tail_bytes=module.params['tail_bytes']))
     started = time.monotonic()
     try:
-        rc, stdout, stderr = _run(module.params['argv'], env, module.params['tail_bytes'])
+        rc, stdout, stderr, stdout_dropped = _run(module.params['argv'], env, module.params['tail_bytes'])
     except OSError as error:
         module.fail_json(
             msg='cannot start %s: %s' % (module.params['argv'][0], error.strerror), rc=None, stdout='', stderr='', invocation=invocation
         )
     result = dict(
-        changed=True, rc=rc, stdout=stdout, stderr=stderr, delta_ms=round((time.monotonic() - started) * 1000, 1), invocation=invocation
+        changed=True, rc=rc, stdout=stdout, stderr=stderr, stdout_dropped=stdout_dropped, delta_ms=round((time.monotonic() - started) * 1000, 1), invocation=invocation
     )
     if rc != 0:
         module.fail_json(msg='non-zero return code %d' % rc, **result)
