@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { AT, LATER, book, sh, stateAfter } from '../fixtures.js';
 import { failureBudget, planBatches, summarizeFleet } from '../../../src/engine/fleet.js';
-import { batchesToRun, planHosts } from '../../../src/engine/fleet-run.js';
+import { batchesToRun, hostsToCheck, planHosts } from '../../../src/engine/fleet-run.js';
 import { nextAction } from '../../../src/engine/plan.js';
 import { decisionsFor, refusal } from '../../../src/engine/decisions.js';
 import { headlessPolicy, type HeadlessFlags } from '../../../src/engine/headless-policy.js';
@@ -273,5 +273,24 @@ describe('a fleet block in the runbook', () => {
     const messages = runbook.diagnostics.map((d) => `${d.line}: ${d.message}`);
     expect(messages).toContainEqual(expect.stringMatching(/^4: hosts= is not for sql blocks/));
     expect(messages).toContainEqual(expect.stringMatching(/^8: batch= is only for fleet blocks: add hosts=PATTERN/));
+  });
+});
+
+// check-hosts on a check whose hosts are none of the interrupted ones: before, it ran on no host and
+// its earlier pass was reported as a new one (test/e2e/fleet-check-hosts-elsewhere.test.ts).
+describe('the hosts check-hosts runs a fleet check on', () => {
+  const fleet = { hosts: 'computes', batches: [] } as unknown as FleetAttributes;
+  const planned = hosts(3).map((host) => ({ host }));
+  it('are the interrupted hosts the check targets', () => {
+    expect(hostsToCheck(['cmp-2', 'ctl-2'], planned, fleet)).toEqual({ only: ['cmp-2', 'ctl-2'] });
+    expect(hostsToCheck(undefined, planned, fleet)).toEqual({ only: undefined });
+    expect(hostsToCheck('unreachable', planned, fleet)).toEqual({ only: 'unreachable' });
+  });
+  it('are all of its own when it targets none of them, and it says so', () => {
+    expect(hostsToCheck(['ctl-2'], planned, fleet)).toEqual({
+      only: ['cmp-1', 'cmp-2', 'cmp-3'],
+      note: 'hosts=computes targets none of the interrupted hosts (ctl-2): checked on all 3 of its own hosts instead',
+    });
+    expect(hostsToCheck([], planned, fleet).only).toEqual(['cmp-1', 'cmp-2', 'cmp-3']);
   });
 });
