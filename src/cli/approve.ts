@@ -13,6 +13,7 @@ import { readApprovals, writeApproval } from '../state/approvals.js';
 import { ExitCode, OperatorError, UsageError } from '../engine/errors.js';
 import { stateDirFrom } from './options.js';
 import { inert } from '../runbook/inert.js';
+import { CODE_ARGUMENT, describeProgram } from '../engine/exec/interpreter.js';
 
 export const approveHelp = `usage: waymark approve RUNBOOK.md --block ID --operator NAME [--state-dir DIR]
 
@@ -84,7 +85,7 @@ export async function approveCommand(argv: string[], out: NodeJS.WritableStream)
   await writeApproval(stateDir, stored.paths, { step: step.id, block: block.id, hash, by: operator, at });
   out.write(`approved block ${block.id} (step ${step.id}) of run ${stored.state.run}, content hash ${hash}, by ${operator} at ${at}\n`);
   out.write(
-    `it will run:\n${block.code
+    `it will run:\n   via ${describeProgram(block, runbook)}, ${CODE_ARGUMENT} being:\n${block.code
       .split('\n')
       .map((line) => `   > ${line}`)
       .join('\n')}\n`,

@@ -20,6 +20,7 @@ import { commonOptions, stateDirFrom } from './options.js';
 import { hostLine, hostLines, hostNameWidth } from './host-lines.js';
 import { rehearsalOf } from '../engine/baseline.js';
 import { evidenceOf, fixedWidthTable, OUTPUT_LINES_PRINTED, rowsNotKept, type TableStyle } from '../engine/evidence-view.js';
+import { CODE_ARGUMENT } from '../engine/exec/interpreter.js';
 
 export const runHelp = `usage: waymark run RUNBOOK.md --headless [options]
 
@@ -370,6 +371,15 @@ function clearGate(d: Decisions, file: string): string[] {
   return lines;
 }
 
+/**
+ * A command a person is asked to confirm or approve, as it will run: the program that runs it and
+ * its arguments (the runbook's `shell:`, exec/interpreter.ts), then the code given to it as `<code>`.
+ */
+function printCommand(program: string | null, command: string | null, print: (line: string) => void): void {
+  if (program) print(program.endsWith(CODE_ARGUMENT) ? `   via ${program}, ${CODE_ARGUMENT} being:` : `   via ${program}:`);
+  for (const line of (command ?? '').split('\n')) print(`   > ${line}`);
+}
+
 /** Say why the run waits here, what was found, and which flag or key answers it. */
 function explainWait(session: RunSession, d: Decisions, file: string, print: (line: string) => void): void {
   const { action } = d;
@@ -391,7 +401,7 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
         );
       }
       print(`waiting: block ${action.block.id} needs confirmation before it runs. It will run:`);
-      for (const line of (d.command ?? '').split('\n')) print(`   > ${line}`);
+      printCommand(d.program, d.command, print);
       return print('   confirm it in the TUI, or re-run with --yes');
     case 'refused': {
       // Every problem the gate found, at once: the check holding the run first, then each other
@@ -428,7 +438,7 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
       if (allows('retry-hosts')) print(`   its unreachable hosts can be retried alone with --retry-hosts`);
       if (d.choices.some((c) => c.kind === 'retry' && c.confirms)) {
         print('   it needs a confirmation before it runs again: confirm it in the TUI, or run again with --yes. It will run:');
-        for (const line of (d.command ?? '').split('\n')) print(`   > ${line}`);
+        printCommand(d.program, d.command, print);
         return;
       }
       return print('   run again to retry it');
@@ -467,7 +477,7 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
       }
       if (d.choices.some((c) => c.kind === 'rerun' && c.confirms)) {
         print(`waiting: ${d.summary}; it needs a confirmation before it runs again. It will run:`);
-        for (const line of (d.command ?? '').split('\n')) print(`   > ${line}`);
+        printCommand(d.program, d.command, print);
       }
       const how = allows('override')
         ? `--rerun-interrupted, or override it with --override ${action.block.id}="REASON"`
@@ -495,7 +505,7 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
     case 'approval': {
       // The approver reads what they approve: the command as it will run, and the hash it has now.
       print(`waiting: ${d.summary}; it will run:`);
-      for (const line of (d.command ?? '').split('\n')) print(`   > ${line}`);
+      printCommand(d.program, d.command, print);
       print(`   content hash ${action.standing.hash}; an approval names it, and a change to the block or its values voids it`);
       print(
         `   another operator approves it: waymark approve ${file} --block ${action.block.id} --operator NAME (someone other than ${session.operator}), then run again`,
@@ -521,7 +531,7 @@ async function rollBack(session: RunSession, stepId: string, yes: boolean, file:
     print(`waiting: the rollback blocks of step ${stepId} need a confirmation before they run. They will run:`);
     for (const block of request.blocks) {
       print(`   rollback ${block.id}:`);
-      for (const line of session.describeBlock(block).split('\n')) print(`   > ${line}`);
+      printCommand(session.describeProgram(block), session.describeBlock(block), print);
     }
     print(`   confirm one in the TUI (b, then yes), or re-run with --rollback ${stepId} --yes (recorded as confirmed automatically)`);
     return ExitCode.Waiting;

@@ -23,6 +23,7 @@ import { acquireLock, type RunLock } from '../state/lock.js';
 import { openBlockLog } from '../state/logs.js';
 import { createMasker, type Masker } from './exec/mask.js';
 import { executeBlock, type BlockExecution } from './exec/run-block.js';
+import { describeProgram } from './exec/interpreter.js';
 import { runFleet, type FleetResult, type HostSelection } from './fleet-run.js';
 import { fleetChecksOf, inventoryFor } from './fleet.js';
 import { evidenceCommand } from './evidence-hint.js';
@@ -739,6 +740,15 @@ export class RunSession {
     return this.mask(block.code);
   }
 
+  /**
+   * What runs that command: the program and its arguments exactly as executed, the code being the
+   * last one (`./wrapper -c <code>`), or an sql block's connection. The executors take it from the
+   * same place (exec/interpreter.ts), so a runbook's `shell:` is never a program the operator did not see.
+   */
+  describeProgram(block: Block): string {
+    return this.mask(describeProgram(block, this.runbook) ?? '');
+  }
+
   #emit(event: SessionEvent): void {
     for (const listener of this.#listeners) listener(event);
   }
@@ -1064,6 +1074,7 @@ export class RunSession {
         by: confirmation.by,
         automatic: confirmation.automatic ?? false,
         command: this.describeBlock(block),
+        program: this.describeProgram(block),
       });
     }
     // Stopped before its start was recorded: the block did not start, and nothing says it did.

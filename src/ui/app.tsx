@@ -201,8 +201,11 @@ export function App({ controller, durations, openPager = runPager, openShell = r
     decisions.blockState?.status === 'paused'
       ? decisions.summary
       : null;
-  const confirmSize =
-    prompt?.kind === 'confirm-block' && confirmCommand !== null ? confirmWindow(confirmCommand, vars, columns, room, fleetNote) : null;
+  const confirmView =
+    prompt?.kind === 'confirm-block' && confirmCommand !== null
+      ? { block: prompt.block, command: confirmCommand, program: session.describeProgram(prompt.block), vars, fleetNote }
+      : null;
+  const confirmSize = confirmView ? confirmWindow(confirmView, columns, room) : null;
   // biome-ignore lint/correctness/useExhaustiveDependencies: the window's two numbers are what matter; the object is new each frame
   useEffect(() => {
     if (confirmSize && !snapshot.help) controller.confirmView(confirmSize.rows, confirmSize.total);
@@ -258,17 +261,14 @@ export function App({ controller, durations, openPager = runPager, openShell = r
             width={columns}
             height={room}
           />
-        ) : prompt?.kind === 'confirm-block' && confirmCommand !== null ? (
+        ) : prompt?.kind === 'confirm-block' && confirmView ? (
           <ConfirmBlock
-            block={prompt.block}
-            command={confirmCommand}
-            vars={vars}
+            {...confirmView}
             rollback={prompt.rollback}
             scroll={prompt.scroll}
             seenEnd={prompt.seenEnd}
             width={columns}
             height={room}
-            fleetNote={fleetNote}
           />
         ) : prompt?.kind === 'resume' ? (
           <Box flexDirection="row" height={room}>

@@ -43,7 +43,7 @@ describe('a captured value holding escape sequences', () => {
     await screen.until((f) => expect(flat(f)).toContain('[x] The banner says'));
     screen.press(KEY.enter);
     await screen.until((f) => expect(f).toContain('This block needs your confirmation.'));
-    expect(flat(screen.live())).toContain(`with CLIP=${shown}`);
+    expect(flat(screen.live())).toContain(`with CLIP="${shown}"`);
     expect(screen.frame()).not.toContain('\u001B]');
     expect(screen.frame()).not.toContain('\u0007');
   });

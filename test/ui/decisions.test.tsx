@@ -74,7 +74,8 @@ describe('confirm blocks', () => {
     const frame = screen.live();
     expect(frame).toContain('│ echo "dropping shadow tables for $TARGET"');
     expect(frame).toContain('│ echo drop >> counter.txt');
-    expect(frame).toContain('with TARGET=mitaka');
+    expect(frame).toContain('with TARGET="mitaka"');
+    expect(frame).toContain('drop-shadow (shell) will run exactly:\n  via bash -e -o pipefail -c <code>, <code> being:');
     // A line wider than the screen continues on the next row: the exact command, never cut.
     const command = frame
       .split('\n')

@@ -65,7 +65,17 @@ afterEach(() => {
 describe('the confirmation screen', () => {
   it("reproduced: ESC[8m hid `echo DELETED` and showed only `: '   '; systemctl --version`; now every escape is shown, none styles the screen", () => {
     const { lastFrame, unmount } = render(
-      <ConfirmBlock block={block(spoof)} command={spoof} vars={{}} rollback={false} scroll={0} seenEnd={false} width={100} height={12} />,
+      <ConfirmBlock
+        block={block(spoof)}
+        command={spoof}
+        program="bash -e -o pipefail -c <code>"
+        vars={{}}
+        rollback={false}
+        scroll={0}
+        seenEnd={false}
+        width={100}
+        height={12}
+      />,
     );
     const frame = lastFrame() ?? '';
     expect(frame).toContain(": '␛[8m'; echo DELETED >> f; : '␛[0m'; systemctl --version");
@@ -76,7 +86,17 @@ describe('the confirmation screen', () => {
   it('shows even a plain colour from the runbook text as text, and a CR that would overdraw the line', () => {
     const code = 'echo \x1b[32mSAFE\x1b[0m\rrm -rf /srv';
     const { lastFrame, unmount } = render(
-      <ConfirmBlock block={block(code)} command={code} vars={{}} rollback={false} scroll={0} seenEnd={false} width={100} height={12} />,
+      <ConfirmBlock
+        block={block(code)}
+        command={code}
+        program="bash -e -o pipefail -c <code>"
+        vars={{}}
+        rollback={false}
+        scroll={0}
+        seenEnd={false}
+        width={100}
+        height={12}
+      />,
     );
     expect(lastFrame()).toContain('echo ␛[32mSAFE␛[0m␍rm -rf /srv');
     unmount();
@@ -95,7 +115,17 @@ describe('the confirmation screen', () => {
   it('reproduced: 14 zero-width spaces made `echo "all good"` all the line showed, and `; touch PWNED` ran unseen; now every character is on screen', () => {
     const code = `echo "all good${'\u200b'.repeat(14)}"; touch PWNED`;
     const { lastFrame, unmount } = render(
-      <ConfirmBlock block={block(code)} command={code} vars={{}} rollback={false} scroll={0} seenEnd={false} width={80} height={12} />,
+      <ConfirmBlock
+        block={block(code)}
+        command={code}
+        program="bash -e -o pipefail -c <code>"
+        vars={{}}
+        rollback={false}
+        scroll={0}
+        seenEnd={false}
+        width={80}
+        height={12}
+      />,
     );
     const frame = lastFrame() ?? '';
     expect(frame).toContain('; touch PWNED');
@@ -106,7 +136,17 @@ describe('the confirmation screen', () => {
   it('reproduced: a line of wide characters was cut at the screen edge and its continuation began 15 characters later, hiding `; echo HIDDEN`; now no row is wider than the screen and none is lost', () => {
     const code = `echo ${'漢'.repeat(50)}; echo HIDDEN-TAIL; echo end\necho 🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀; echo ROCKET`;
     const { lastFrame, unmount } = render(
-      <ConfirmBlock block={block(code)} command={code} vars={{}} rollback={false} scroll={0} seenEnd={false} width={80} height={12} />,
+      <ConfirmBlock
+        block={block(code)}
+        command={code}
+        program="bash -e -o pipefail -c <code>"
+        vars={{}}
+        rollback={false}
+        scroll={0}
+        seenEnd={false}
+        width={80}
+        height={12}
+      />,
     );
     const frame = lastFrame() ?? '';
     expect(frame).not.toContain('…');
@@ -118,7 +158,17 @@ describe('the confirmation screen', () => {
   it('reproduced: tabs took no column in the layout and eight on the terminal, so the line ran off the screen and `; echo TABHIDDEN` was overdrawn; now tabs are spaces and every row fits', () => {
     const code = `echo a${'\t'.repeat(12)}; echo TABHIDDEN`;
     const { lastFrame, unmount } = render(
-      <ConfirmBlock block={block(code)} command={code} vars={{}} rollback={false} scroll={0} seenEnd={false} width={80} height={12} />,
+      <ConfirmBlock
+        block={block(code)}
+        command={code}
+        program="bash -e -o pipefail -c <code>"
+        vars={{}}
+        rollback={false}
+        scroll={0}
+        seenEnd={false}
+        width={80}
+        height={12}
+      />,
     );
     const frame = lastFrame() ?? '';
     expect(frame).not.toContain('\t');

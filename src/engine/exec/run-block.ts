@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ConnectionTarget } from '../../runbook/connection.js';
 import type { Block } from '../../runbook/model.js';
 import { judgeProcess, judgeSql, needsStdoutMatch, type JudgedProcess, type Outcome, type Verdict } from './expect.js';
-import { pythonCommand, shellCommand } from './interpreter.js';
+import { blockCommand } from './interpreter.js';
 import type { Masker } from './mask.js';
 import { MATCH_GRACE_MS, patternError, StdoutMatcher } from './match.js';
 import { notStartedResult, runProcess, type LogSink, type OutputListener } from './shell.js';
@@ -158,7 +158,7 @@ async function runAttempt(block: Block, ctx: BlockContext, log: LogSink | undefi
   const timeoutMs = block.attrs.timeoutMs ?? ctx.timeoutMs;
   if (block.executor === null) return { ...notStartedResult(`a \`${block.lang || 'plain'}\` block is display only`), kind: 'process' };
   if (block.executor === 'sql') return { ...(await runSqlAttempt(block, ctx, log, timeoutMs)), kind: 'sql' };
-  const command = block.executor === 'python' ? pythonCommand(block.code) : shellCommand(ctx.shell, block.code);
+  const command = blockCommand(block.executor, ctx.shell, block.code);
   const pattern = block.attrs.expect;
   const invalid = pattern === undefined ? undefined : patternError(pattern);
   // stdout goes to the matcher as it arrives, so that matching keeps pace with the block.

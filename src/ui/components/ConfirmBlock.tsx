@@ -8,18 +8,19 @@ import { Text } from '../inert-text.js';
 import { expandTabs, inertLines } from '../../runbook/inert.js';
 import { cutColumns } from '../columns.js';
 import type { Block } from '../../runbook/model.js';
+import { MASK } from '../../engine/exec/mask.js';
+import { CODE_ARGUMENT } from '../../engine/exec/interpreter.js';
 import { wrapWords } from '../wrap.js';
 
 /** One screen row of the command: a line, or the continuation of a line wider than the screen. */
 export interface CommandRow {
   text: string;
   continued: boolean;
+  /** A row of the variables' values (shown dim, its own marks in `text`), not of the command. */
+  value?: boolean;
 }
 
-export interface ConfirmBlockProps {
-  block: Block;
-  command: string;
-  vars: Record<string, string>;
+export interface ConfirmBlockProps extends ConfirmView {
   rollback: boolean;
   /** The first command row on screen. */
   scroll: number;
@@ -27,8 +28,6 @@ export interface ConfirmBlockProps {
   seenEnd: boolean;
   width: number;
   height: number;
-  /** For a fleet block: where its batches stand and what the last batch did (decisions' summary). */
-  fleetNote?: string | null;
 }
 
 /**
@@ -48,34 +47,80 @@ export function commandRows(command: string, width: number): CommandRow[] {
     });
 }
 
-/** The variables the command uses, as `NAME=value` (secrets already masked in `vars`). */
-function envOf(command: string, vars: Record<string, string>): string {
-  return Object.entries(vars)
-    .filter(([name]) => command.includes(name))
-    .map(([k, v]) => `${k}=${v}`)
-    .join(' ');
+/** How a value row begins: `with` before the first variable, its indent before the others, ┆ before a continuation. */
+const WITH = '  with ';
+const MORE = '       ';
+const CONTINUED = '     ┆ ';
+
+const QUOTED: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * One variable as the screen shows it: `NAME="value"`, the value in double quotes with `\`, `"`,
+ * newlines (`\n`), carriage returns (`\r`) and tabs (`\t`) escaped, so that all its spaces and
+ * line breaks are there to read and no value looks like two variables (`x B=prod` is
+ * `MSG="x B=prod"`). Other control characters are then shown inert (␛) like any text on screen.
+ * A masked secret shows as the mask, unquoted.
+ */
+export function shownVariable(name: string, value: string): string {
+  return `${name}=${value === MASK ? MASK : `"${value.replace(/[\\"\n\r\t]/g, (c) => QUOTED[c] ?? c)}"`}`;
 }
 
-/** How many command rows the screen shows at once, of how many: the controller's "end shown" rule reads it. */
-export function confirmWindow(
-  command: string,
-  vars: Record<string, string>,
-  width: number,
-  height: number,
-  fleetNote?: string | null,
-): { rows: number; total: number } {
-  const total = commandRows(command, width).length;
-  // Two title rows, the position row, the variables row (if any), the fleet's note (if any) and the instruction.
-  const env = envOf(command, vars);
-  const chrome = 4 + (env ? wrapWords(`with ${env}`, width).length : 0) + (fleetNote ? wrapWords(fleetNote, width).length : 0);
+/**
+ * The values of the variables the command uses (secrets already masked in `vars`), one variable
+ * per row, a value wider than the screen continuing on the next rows (marked ┆) with nothing cut.
+ */
+export function valueRows(command: string, vars: Record<string, string>, width: number): CommandRow[] {
+  const room = Math.max(8, width - WITH.length);
+  return Object.entries(vars)
+    .filter(([name]) => command.includes(name))
+    .flatMap(([name, value], v) =>
+      cutColumns(inertLines(shownVariable(name, value)), room, { keepSpaces: true }).map(
+        (text, i): CommandRow => ({ text: `${i > 0 ? CONTINUED : v === 0 ? WITH : MORE}${text}`, continued: i > 0, value: true }),
+      ),
+    );
+}
+
+/** What the confirmation shows: the block, its command and the program that runs it, the values it uses. */
+export interface ConfirmView {
+  block: Block;
+  command: string;
+  /** The program and its arguments as executed (session.describeProgram). */
+  program: string;
+  vars: Record<string, string>;
+  fleetNote?: string | null;
+}
+
+/** The title: the block and where it runs, never cut. */
+function titleRows({ block }: ConfirmView, width: number): string[] {
+  const where = block.attrs.fleet ? ` on each host of hosts=${block.attrs.fleet.hosts}` : '';
+  return wrapWords(`${block.id} (${block.executor}${where}) will run exactly:`, width);
+}
+
+/** The program that runs the code and its arguments, as executed (the runbook's `shell:`), never cut. */
+function programRows({ program }: ConfirmView, width: number): string[] {
+  const text = program.endsWith(CODE_ARGUMENT) ? `via ${program}, ${CODE_ARGUMENT} being:` : `via ${program}:`;
+  return wrapWords(text, width - 2).map((row) => `  ${row}`);
+}
+
+/** The rows that scroll: the command's rows, then the values' rows; "all N lines shown" counts both. */
+function scrolledRows(view: ConfirmView, width: number): CommandRow[] {
+  return [...commandRows(view.command, width), ...valueRows(view.command, view.vars, width)];
+}
+
+/** How many rows the screen shows at once, of how many: the controller's "end shown" rule reads it. */
+export function confirmWindow(view: ConfirmView, width: number, height: number): { rows: number; total: number } {
+  const total = scrolledRows(view, width).length;
+  // The first title row, the title and the program (wrapped), the fleet's note (if any), the position row and the instruction.
+  const chrome =
+    3 + titleRows(view, width).length + programRows(view, width).length + (view.fleetNote ? wrapWords(view.fleetNote, width).length : 0);
   return { rows: Math.max(1, Math.min(total, height - chrome)), total };
 }
 
-export function ConfirmBlock({ block, command, vars, rollback, scroll, seenEnd, width, height, fleetNote = null }: ConfirmBlockProps) {
-  const lines = commandRows(command, width);
-  const { rows: room, total } = confirmWindow(command, vars, width, height, fleetNote);
+export function ConfirmBlock(props: ConfirmBlockProps) {
+  const { rollback, scroll, seenEnd, width, height, fleetNote = null } = props;
+  const lines = scrolledRows(props, width);
+  const { rows: room, total } = confirmWindow(props, width, height);
   const first = Math.max(0, Math.min(scroll, total - room));
-  const env = envOf(command, vars);
   const whole = total <= room;
   const position = whole
     ? `all ${total} line${total === 1 ? '' : 's'} shown`
@@ -92,28 +137,33 @@ export function ConfirmBlock({ block, command, vars, rollback, scroll, seenEnd, 
             </Text>
           ))
         : null}
-      <Text bold color="yellow" wrap="truncate-end">
-        {block.id} ({block.executor}
-        {block.attrs.fleet ? ` on each host of hosts=${block.attrs.fleet.hosts}` : ''}) will run exactly:
-      </Text>
-      {lines.slice(first, first + room).map((line, i) => (
-        <Text key={first + i} wrap="truncate-end">
-          {line.continued ? '  ┆ ' : '  │ '}
-          {line.text}
+      {titleRows(props, width).map((line, i) => (
+        <Text key={`title-${i}`} bold color="yellow" wrap="truncate-end">
+          {line}
         </Text>
       ))}
+      {programRows(props, width).map((line, i) => (
+        <Text key={`program-${i}`} wrap="truncate-end">
+          {line}
+        </Text>
+      ))}
+      {lines.slice(first, first + room).map((line, i) =>
+        line.value ? (
+          <Text key={first + i} dimColor wrap="truncate-end">
+            {line.text}
+          </Text>
+        ) : (
+          <Text key={first + i} wrap="truncate-end">
+            {line.continued ? '  ┆ ' : '  │ '}
+            {line.text}
+          </Text>
+        ),
+      )}
       <Text dimColor={whole || first + room >= total} color={whole || first + room >= total ? undefined : 'yellow'} wrap="truncate-end">
         {'  '}
         {position}
         {!whole && first + room >= total ? ' (end)' : ''}
       </Text>
-      {env
-        ? wrapWords(`with ${env}`, width).map((line, i) => (
-            <Text key={`env-${i}`} dimColor wrap="truncate-end">
-              {line}
-            </Text>
-          ))
-        : null}
       <Text wrap="truncate-end">Type yes and press enter to run it; esc to go back.</Text>
     </Box>
   );

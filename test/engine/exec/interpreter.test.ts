@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { pythonCommand, shellCommand } from '../../../src/engine/exec/interpreter.js';
+import { describeProgram, pythonCommand, shellCommand } from '../../../src/engine/exec/interpreter.js';
+import { parseRunbook } from '../../../src/runbook/parse.js';
 import { runProcess } from '../../../src/engine/exec/shell.js';
 
 describe('shellCommand', () => {
@@ -32,5 +33,57 @@ describe('shellCommand', () => {
     expect(result.exitCode).toBe(0);
     // Block-buffered output would arrive only at exit.
     expect(endedAt - seenAt).toBeGreaterThan(400);
+  });
+});
+
+describe('describeProgram: what every face shows as the program that runs a block', () => {
+  // Reproduced: with `shell: ./wrapper`, the confirmation and headless named no program at all
+  // (`(shell) will run exactly:`). The description comes from the argv the executor runs.
+  const book = (front: string) =>
+    parseRunbook(
+      [
+        '---',
+        front,
+        'connections:',
+        '  main: mysql://u@localhost/db',
+        '---',
+        '# B',
+        '',
+        '## S {#s}',
+        '',
+        '```sh name=a',
+        'true',
+        '```',
+        '',
+        '```python name=p',
+        'print(1)',
+        '```',
+        '',
+        '```sql name=q',
+        'SELECT 1',
+        '```',
+        '',
+      ].join('\n'),
+      'b.md',
+    );
+  const described = (front: string) => {
+    const runbook = book(front);
+    return (runbook.steps[0]?.blocks ?? []).map((block) => describeProgram(block, runbook));
+  };
+
+  it('names the runbook shell and the arguments waymark adds, the code standing for the last one', () => {
+    expect(described('shell: ./wrapper --login')).toEqual([
+      './wrapper --login -c <code>',
+      'python3 -u -c <code>',
+      'SQL on connection main',
+    ]);
+    expect(described('title: B')[0]).toBe('bash -e -o pipefail -c <code>');
+    expect(described('shell: sh')[0]).toBe('sh -e -c <code>');
+    // The words are those the executor gets: the description is built from its argv.
+    expect(shellCommand('./wrapper --login', 'true').slice(0, -1).join(' ')).toBe('./wrapper --login -c');
+  });
+
+  it('quotes a word a shell would read as more than itself, so the program line is unambiguous', () => {
+    expect(described('shell: ./w;rm')[0]).toBe("'./w;rm' -c <code>");
   });
 });

@@ -203,7 +203,16 @@ describe('decisions as they are recorded', () => {
     expect(session.mask(`key ${SECRET}.`)).toBe('key ••••.');
     await session.answer({ kind: 'confirm-run' });
     expect(said(session).filter((r) => r.type === 'block-confirmed')).toEqual([
-      { type: 'block-confirmed', ...who, step: 'gate', block: 'apply', by: 'alice', automatic: false, command: 'echo "apply $TOKEN"' },
+      {
+        type: 'block-confirmed',
+        ...who,
+        step: 'gate',
+        block: 'apply',
+        by: 'alice',
+        automatic: false,
+        command: 'echo "apply $TOKEN"',
+        program: 'bash -e -o pipefail -c <code>',
+      },
     ]);
     const apply = session.state.steps[1]?.blocks[1];
     expect(apply?.status).toBe('passed');

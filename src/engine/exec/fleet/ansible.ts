@@ -19,7 +19,7 @@ import path from 'node:path';
 import type { Masker } from '../mask.js';
 import { LineChunker } from '../output.js';
 import { runProcess, type ProcessResult } from '../shell.js';
-import { pythonCommand, shellCommand } from '../interpreter.js';
+import { blockCommand } from '../interpreter.js';
 import { BatchEvents, parseDetail, type HostResult } from './events.js';
 import { ANSIBLE_PACKAGE_HINT } from './inventory.js';
 import { extraVarsText, limitText, playbookText } from './playbook.js';
@@ -266,7 +266,7 @@ async function writeBatchFiles(dir: string, request: BatchRequest): Promise<Batc
   const input = {
     hosts: request.hosts,
     batch: request.batch,
-    argv: request.interpreter === 'python' ? pythonCommand(request.code) : shellCommand(request.shell, request.code),
+    argv: blockCommand(request.interpreter, request.shell, request.code),
     // Secrets never go in a file: the action asks waymark for them over the result socket (secretVars).
     vars: Object.fromEntries(Object.entries(request.vars).filter(([name]) => !request.secretNames.includes(name))),
     noLog: request.secretNames.length > 0,
