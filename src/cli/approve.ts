@@ -80,7 +80,7 @@ export async function approveCommand(argv: string[], out: NodeJS.WritableStream)
       `block ${block.id} already ran and passed in run ${stored.state.run}: there is nothing left to approve`,
       ExitCode.BadInput,
     );
-  const hash = approvalHash(block, step, stored.state);
+  const hash = approvalHash(block, step, stored.state, runbook.shell);
   const at = new Date().toISOString();
   await writeApproval(stateDir, stored.paths, { step: step.id, block: block.id, hash, by: operator, at });
   out.write(`approved block ${block.id} (step ${step.id}) of run ${stored.state.run}, content hash ${hash}, by ${operator} at ${at}\n`);

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Block, Step } from '../runbook/model.js';
 import { canonicalJson } from '../state/audit.js';
 import { blockHash } from './reconcile.js';
+import { DEFAULT_SHELL } from '../runbook/model.js';
 import type { Approval, BlockState, RunState } from './run-state.js';
 
 /**
@@ -16,10 +17,20 @@ import type { Approval, BlockState, RunState } from './run-state.js';
  * values blocks captured so far (`capture=`, docs/capture.md; a secret one by its digest). A change
  * to any of them is another content, which the approval does not cover: a capture block that ran
  * again (drift, a retry) and captured another table voids an approval of `DROP TABLE $TABLE`.
+ * A shell block's hash also names the runbook's `shell:` when it is not the default: an approval
+ * given under `shell: bash` does not cover the same code run through `shell: ./wrapper`.
  */
-export function approvalHash(block: Block, step: Step, state: Pick<RunState, 'vars' | 'secretDigests' | 'captures'>): string {
+export function approvalHash(
+  block: Block,
+  step: Step,
+  state: Pick<RunState, 'vars' | 'secretDigests' | 'captures'>,
+  shell = DEFAULT_SHELL,
+): string {
   const captures = Object.entries(state.captures ?? {});
   const resolved = canonicalJson({
+    // The runbook's shell: (front matter), the program the block's code runs through. Only when it
+    // is not the default: approvals under bash keep the hash they had.
+    ...(block.executor === 'shell' && shell !== DEFAULT_SHELL ? { shell } : {}),
     vars: state.vars,
     step: step.vars,
     secrets: state.secretDigests ?? {},
@@ -53,10 +64,11 @@ export function approvalStanding(
   blockState: BlockState | undefined,
   state: RunState,
   runner: string,
+  shell = DEFAULT_SHELL,
 ): ApprovalStanding | null {
   const needed = block.attrs.approve;
   if (needed === undefined) return null;
-  const hash = approvalHash(block, step, state);
+  const hash = approvalHash(block, step, state, shell);
   const given: Approval[] = [];
   const stale: Approval[] = [];
   for (const approval of blockState?.approvals ?? []) {

@@ -241,7 +241,7 @@ export function nextAction(
       case 'warning':
         return { kind: 'acknowledge', step, block };
       default: {
-        const standing = approvalStanding(step, block, blockState, state, runner);
+        const standing = approvalStanding(step, block, blockState, state, runner, runbook.shell);
         if (standing && !isApproved(standing)) return { kind: 'approval', step, block, standing };
         return { kind: 'run', step, block };
       }

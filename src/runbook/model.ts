@@ -224,3 +224,5 @@ export const ROLES: readonly Role[] = ['run', 'check', 'verify', 'rollback', 'ex
 
 /** Default block timeout when neither the block nor the front matter sets one. */
 export const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
+/** The front matter's `shell` when it names none. */
+export const DEFAULT_SHELL = 'bash';

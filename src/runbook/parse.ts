@@ -6,7 +6,7 @@
 import { slug } from 'github-slugger';
 import { basename } from 'node:path';
 import type { Block, ChecklistItem, Diagnostic, InventoryDecl, Runbook, Step } from './model.js';
-import { DEFAULT_TIMEOUT_MS } from './model.js';
+import { DEFAULT_SHELL, DEFAULT_TIMEOUT_MS } from './model.js';
 import { parseFrontMatter, sliceFrontMatter, type FrontMatter } from './front-matter.js';
 import { parseInfoString } from './info-string.js';
 import { interpretBlockHead } from './attributes.js';
@@ -215,7 +215,7 @@ export function parseRunbook(source: string, file: string, blockParser: BlockPar
     profiles: front.profiles,
     connections: front.connections,
     ...inventoryOf(front, file),
-    shell: front.shell ?? 'bash',
+    shell: front.shell ?? DEFAULT_SHELL,
     timeoutMs: front.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     ...(front.notify ? { notify: front.notify } : {}),
     steps,

@@ -100,6 +100,20 @@ describe('approve=', () => {
     expect(approvalHash(block, step, { vars: {}, captures: {} })).toBe(approvalHash(block, step, { vars: {} }));
   });
 
+  // Reproduced: bob approved drop-columns under the default shell; the runbook's front matter then
+  // said `shell: ./wrapper`, and his approval still let the block run, now through ./wrapper.
+  it("the runbook's shell: is part of the content: an approval given under bash does not cover ./wrapper; under bash the hash is as before", () => {
+    const runbook = CONTRACT('approve=1');
+    const approval = approved(runbook, 'bob');
+    const wrapped: Runbook = { ...runbook, shell: './wrapper' };
+    expect(nextAction(runbook, stateAfter(runbook, approval), undefined, 'alice').kind).toBe('run');
+    expect(nextAction(wrapped, stateAfter(wrapped, approval), undefined, 'alice').kind).toBe('approval');
+    const step = stepOf(runbook, 'contract');
+    const block = step.blocks[0]!;
+    expect(approvalHash(block, step, { vars: {} }, 'bash')).toBe(approvalHash(block, step, { vars: {} }));
+    expect(approvalHash(block, step, { vars: {} }, './wrapper')).not.toBe(approvalHash(block, step, { vars: {} }));
+  });
+
   it('a block without approve= never waits for one', () => {
     const runbook = book('# Plain', '## Contract {#contract}', ...sh('name=drop-columns'));
     expect(nextAction(runbook, stateAfter(runbook), undefined, 'alice').kind).toBe('run');
