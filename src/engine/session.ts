@@ -1249,6 +1249,17 @@ export class RunSession {
     return shown;
   }
 
+  /**
+   * The values `block` runs with, as a face shows them: the run's (shownValues), then its step's own
+   * (foreach), which win as they do in the block's environment (#blockVars). Without them the
+   * confirmation of a foreach step showed a runbook variable's default for the name the step binds.
+   */
+  shownValuesFor(block: Block): Record<string, string> {
+    const step = this.runbook.steps.find((s) => s.blocks.includes(block));
+    const own = Object.entries(step?.vars ?? {}).map(([name, value]) => [name, this.mask(value)]);
+    return { ...this.shownValues(), ...Object.fromEntries(own) };
+  }
+
   /** Record how a fleet block's execution ended: finished with its hosts' verdict, paused between batches, or interrupted. */
   async #recordFleetEnd(step: Step, block: Block, result: FleetResult, durationMs: number): Promise<void> {
     const at = new Date().toISOString();

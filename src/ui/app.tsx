@@ -203,7 +203,13 @@ export function App({ controller, durations, openPager = runPager, openShell = r
       : null;
   const confirmView =
     prompt?.kind === 'confirm-block' && confirmCommand !== null
-      ? { block: prompt.block, command: confirmCommand, program: session.describeProgram(prompt.block), vars, fleetNote }
+      ? {
+          block: prompt.block,
+          command: confirmCommand,
+          program: session.describeProgram(prompt.block),
+          vars: session.shownValuesFor(prompt.block),
+          fleetNote,
+        }
       : null;
   const confirmSize = confirmView ? confirmWindow(confirmView, columns, room) : null;
   // biome-ignore lint/correctness/useExhaustiveDependencies: the window's two numbers are what matter; the object is new each frame

@@ -117,6 +117,41 @@ describe('the confirmation shows what runs', () => {
     await ws.tmux.waitForExit('long');
   });
 
+  // Reproduced: a foreach step binding RELEASE=pike, in a runbook whose RELEASE defaults to ocata,
+  // showed `with RELEASE=ocata` on the confirmation of a block that then ran with pike.
+  it("a foreach step's own value is the one shown, as the block gets it", async () => {
+    writeFileSync(
+      join(ws.dir, 'f.md'),
+      [
+        '---',
+        'id: f',
+        'vars:',
+        '  RELEASE:',
+        '    default: ocata',
+        '---',
+        '# F',
+        '',
+        '## Go to $RELEASE {#go foreach=RELEASE:pike}',
+        '',
+        '```sh confirm name=up',
+        'echo "$RELEASE" > out.txt',
+        '```',
+        '',
+      ].join('\n'),
+    );
+    await ws.tmux.startWaymark('each', ['f.md', '--state-dir', 'state'], { cwd: ws.dir, columns: 80, rows: 24 });
+    await ws.tmux.waitFor('each', /enter run next/);
+    await ws.tmux.keys('each', ['Enter']);
+    const screen = await ws.tmux.waitFor('each', /will run exactly[\s\S]*Type yes/);
+    expect(screen.split('\n').map((row) => row.trimEnd())).toContain('  with RELEASE="pike"');
+    await ws.tmux.type('each', 'yes');
+    await ws.tmux.keys('each', ['Enter']);
+    await ws.tmux.waitFor('each', /RUN +up-pike passed/);
+    expect(ws.lines('out.txt')).toEqual(['pike']);
+    await ws.tmux.keys('each', ['q']);
+    await ws.tmux.waitForExit('each');
+  });
+
   it('headless names the program where it asks for a confirmation, and the audit records it with the command', async () => {
     setUp();
     const waiting = await ws.waymark(['run', 'wrapped.md', '--headless']);
