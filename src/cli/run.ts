@@ -15,7 +15,7 @@ import { formatDuration } from '../runbook/duration.js';
 import { inert, inertFields } from '../runbook/inert.js';
 import { WholeLines, preloadProcessRunner } from '../engine/output.js';
 import { ExitCode, OperatorError, UsageError } from '../engine/errors.js';
-import { withValues } from '../engine/vars.js';
+import { shownVariable, usedValues, withValues } from '../engine/vars.js';
 import { commonOptions, stateDirFrom } from './options.js';
 import { hostLine, hostLines, hostNameWidth } from './host-lines.js';
 import { rehearsalOf } from '../engine/baseline.js';
@@ -373,11 +373,18 @@ function clearGate(d: Decisions, file: string): string[] {
 
 /**
  * A command a person is asked to confirm or approve, as it will run: the program that runs it and
- * its arguments (the runbook's `shell:`, exec/interpreter.ts), then the code given to it as `<code>`.
+ * its arguments (the runbook's `shell:`, exec/interpreter.ts), the code given to it as `<code>`,
+ * then the values of the variables it mentions, one a line, quoted as the TUI shows them.
  */
-function printCommand(program: string | null, command: string | null, print: (line: string) => void): void {
+function printCommand(session: RunSession, block: Block | null, print: (line: string) => void): void {
+  if (!block) return;
+  const program = session.describeProgram(block);
+  const command = session.describeBlock(block);
   if (program) print(program.endsWith(CODE_ARGUMENT) ? `   via ${program}, ${CODE_ARGUMENT} being:` : `   via ${program}:`);
-  for (const line of (command ?? '').split('\n')) print(`   > ${line}`);
+  for (const line of command.split('\n')) print(`   > ${line}`);
+  Object.entries(usedValues(command, session.shownValuesFor(block))).forEach(([name, value], i) =>
+    print(`   ${i === 0 ? 'with' : '    '} ${shownVariable(name, value)}`),
+  );
 }
 
 /** Say why the run waits here, what was found, and which flag or key answers it. */
@@ -401,7 +408,7 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
         );
       }
       print(`waiting: block ${action.block.id} needs confirmation before it runs. It will run:`);
-      printCommand(d.program, d.command, print);
+      printCommand(session, d.block, print);
       return print('   confirm it in the TUI, or re-run with --yes');
     case 'refused': {
       // Every problem the gate found, at once: the check holding the run first, then each other
@@ -438,7 +445,7 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
       if (allows('retry-hosts')) print(`   its unreachable hosts can be retried alone with --retry-hosts`);
       if (d.choices.some((c) => c.kind === 'retry' && c.confirms)) {
         print('   it needs a confirmation before it runs again: confirm it in the TUI, or run again with --yes. It will run:');
-        printCommand(d.program, d.command, print);
+        printCommand(session, d.block, print);
         return;
       }
       return print('   run again to retry it');
@@ -477,7 +484,7 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
       }
       if (d.choices.some((c) => c.kind === 'rerun' && c.confirms)) {
         print(`waiting: ${d.summary}; it needs a confirmation before it runs again. It will run:`);
-        printCommand(d.program, d.command, print);
+        printCommand(session, d.block, print);
       }
       const how = allows('override')
         ? `--rerun-interrupted, or override it with --override ${action.block.id}="REASON"`
@@ -505,7 +512,7 @@ function explainWait(session: RunSession, d: Decisions, file: string, print: (li
     case 'approval': {
       // The approver reads what they approve: the command as it will run, and the hash it has now.
       print(`waiting: ${d.summary}; it will run:`);
-      printCommand(d.program, d.command, print);
+      printCommand(session, d.block, print);
       print(`   content hash ${action.standing.hash}; an approval names it, and a change to the block or its values voids it`);
       print(
         `   another operator approves it: waymark approve ${file} --block ${action.block.id} --operator NAME (someone other than ${session.operator}), then run again`,
@@ -531,7 +538,7 @@ async function rollBack(session: RunSession, stepId: string, yes: boolean, file:
     print(`waiting: the rollback blocks of step ${stepId} need a confirmation before they run. They will run:`);
     for (const block of request.blocks) {
       print(`   rollback ${block.id}:`);
-      printCommand(session.describeProgram(block), session.describeBlock(block), print);
+      printCommand(session, block, print);
     }
     print(`   confirm one in the TUI (b, then yes), or re-run with --rollback ${stepId} --yes (recorded as confirmed automatically)`);
     return ExitCode.Waiting;

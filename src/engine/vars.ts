@@ -6,6 +6,7 @@
 import type { Runbook, VarDecl } from '../runbook/model.js';
 import type { VarFileEntry } from './var-file.js';
 import { inert } from '../runbook/inert.js';
+import { MASK } from './exec/mask.js';
 
 /** Where a variable's value came from, for the operator and the audit trail. */
 export type VarSource = 'default' | 'profile' | 'env' | 'file' | 'flag' | 'prompt' | 'run';
@@ -244,4 +245,22 @@ export function changedSecrets(vars: ResolvedVars, recorded: Record<string, stri
   return Object.entries(recorded ?? {})
     .filter(([name, digest]) => now[name] !== undefined && now[name] !== digest)
     .map(([name]) => name);
+}
+
+const QUOTED: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * One variable as a face shows it beside a command: `NAME="value"`, the value in double quotes
+ * with `\`, `"`, newlines (`\n`), carriage returns (`\r`) and tabs (`\t`) escaped, so that all
+ * its spaces and line breaks are there to read and no value looks like two variables (`x B=prod`
+ * is `MSG="x B=prod"`). Other control characters are left for the face to show inert (␛). A
+ * masked secret shows as the mask, unquoted.
+ */
+export function shownVariable(name: string, value: string): string {
+  return `${name}=${value === MASK ? MASK : `"${value.replace(/[\\"\n\r\t]/g, (c) => QUOTED[c] ?? c)}"`}`;
+}
+
+/** The values (as shown: secrets masked) of the variables a command mentions by name. */
+export function usedValues(command: string, shown: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(shown).filter(([name]) => command.includes(name)));
 }

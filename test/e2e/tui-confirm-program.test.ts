@@ -152,13 +152,15 @@ describe('the confirmation shows what runs', () => {
     await ws.tmux.waitForExit('each');
   });
 
-  it('headless names the program where it asks for a confirmation, and the audit records it with the command', async () => {
+  it('headless names the program and lists each value quoted where it asks for a confirmation, and the audit records the program', async () => {
     setUp();
     const waiting = await ws.waymark(['run', 'wrapped.md', '--headless']);
     expect(waiting.code, waiting.all).toBe(4);
     expect(waiting.stdout).toContain(
       `waiting: block hello needs confirmation before it runs. It will run:\n   via ./wrapper --login -c <code>, <code> being:\n   > printf`,
     );
+    // The values, one a line, quoted as on the screen.
+    expect(waiting.stdout).toContain(`   with MSG="x B=prod"\n        ML="first\\n  second"\n`);
     const ran = await ws.waymark(['run', 'wrapped.md', '--headless', '--yes']);
     expect(ran.code, ran.all).toBe(0);
     expect(ws.lines('wrapper.log')).toEqual(['wrapper --login -c']);

@@ -8,7 +8,7 @@ import { Text } from '../inert-text.js';
 import { expandTabs, inertLines } from '../../runbook/inert.js';
 import { cutColumns } from '../columns.js';
 import type { Block } from '../../runbook/model.js';
-import { MASK } from '../../engine/exec/mask.js';
+import { shownVariable, usedValues } from '../../engine/vars.js';
 import { CODE_ARGUMENT } from '../../engine/exec/interpreter.js';
 import { wrapWords } from '../wrap.js';
 
@@ -52,32 +52,17 @@ const WITH = '  with ';
 const MORE = '       ';
 const CONTINUED = '     ┆ ';
 
-const QUOTED: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-
-/**
- * One variable as the screen shows it: `NAME="value"`, the value in double quotes with `\`, `"`,
- * newlines (`\n`), carriage returns (`\r`) and tabs (`\t`) escaped, so that all its spaces and
- * line breaks are there to read and no value looks like two variables (`x B=prod` is
- * `MSG="x B=prod"`). Other control characters are then shown inert (␛) like any text on screen.
- * A masked secret shows as the mask, unquoted.
- */
-export function shownVariable(name: string, value: string): string {
-  return `${name}=${value === MASK ? MASK : `"${value.replace(/[\\"\n\r\t]/g, (c) => QUOTED[c] ?? c)}"`}`;
-}
-
 /**
  * The values of the variables the command uses (secrets already masked in `vars`), one variable
  * per row, a value wider than the screen continuing on the next rows (marked ┆) with nothing cut.
  */
 export function valueRows(command: string, vars: Record<string, string>, width: number): CommandRow[] {
   const room = Math.max(8, width - WITH.length);
-  return Object.entries(vars)
-    .filter(([name]) => command.includes(name))
-    .flatMap(([name, value], v) =>
-      cutColumns(inertLines(shownVariable(name, value)), room, { keepSpaces: true }).map(
-        (text, i): CommandRow => ({ text: `${i > 0 ? CONTINUED : v === 0 ? WITH : MORE}${text}`, continued: i > 0, value: true }),
-      ),
-    );
+  return Object.entries(usedValues(command, vars)).flatMap(([name, value], v) =>
+    cutColumns(inertLines(shownVariable(name, value)), room, { keepSpaces: true }).map(
+      (text, i): CommandRow => ({ text: `${i > 0 ? CONTINUED : v === 0 ? WITH : MORE}${text}`, continued: i > 0, value: true }),
+    ),
+  );
 }
 
 /** What the confirmation shows: the block, its command and the program that runs it, the values it uses. */
