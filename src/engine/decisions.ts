@@ -8,7 +8,6 @@ import type { Block, ChecklistItem, Runbook, Step } from '../runbook/model.js';
 import type { BlockState, RunState, StepState } from './run-state.js';
 import { openChecks, pendingFixesFor, remedyFor, rollbackBlocks, type NextAction } from './plan.js';
 import { ExitCode } from './errors.js';
-import { describeProgram } from './exec/interpreter.js';
 import { withValues } from './vars.js';
 import { blockHash } from './reconcile.js';
 import { inert } from '../runbook/inert.js';
@@ -121,8 +120,6 @@ export interface Decisions {
   blockState: BlockState | null;
   /** The block's command as it will run (secrets masked; variables are shown by name, never spliced). */
   command: string | null;
-  /** What runs `command`: the program and its arguments as executed, or the sql connection (exec/interpreter.ts). */
-  program: string | null;
   /** Why the block ended as it did (masked), when it ran. */
   reason: string | null;
   /** What the runbook says to do about a failure: only for a failure, never for an error. */
@@ -192,7 +189,6 @@ export function decisionsFor(runbook: Runbook, state: RunState, action: NextActi
     block,
     blockState,
     command: block ? mask(block.code) : null,
-    program: block ? mask(describeProgram(block, runbook) ?? '') || null : null,
     reason:
       action.kind === 'interrupted'
         ? INTERRUPTED_REASON
