@@ -13,7 +13,7 @@ import { readApprovals, writeApproval } from '../state/approvals.js';
 import { ExitCode, OperatorError, UsageError } from '../engine/errors.js';
 import { stateDirFrom } from './options.js';
 import { inert } from '../runbook/inert.js';
-import { CODE_ARGUMENT, describeProgram } from '../engine/exec/interpreter.js';
+import { CODE_ARGUMENT, describeProgram } from '../engine/output.js';
 
 export const approveHelp = `usage: waymark approve RUNBOOK.md --block ID --operator NAME [--state-dir DIR]
 

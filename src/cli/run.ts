@@ -13,14 +13,13 @@ import { headlessPolicy, type HeadlessFlags } from '../engine/headless-policy.js
 import { isStepDone, type BlockState } from '../engine/run-state.js';
 import { formatDuration } from '../runbook/duration.js';
 import { inert, inertFields } from '../runbook/inert.js';
-import { WholeLines, preloadProcessRunner } from '../engine/output.js';
+import { CODE_ARGUMENT, WholeLines, preloadProcessRunner } from '../engine/output.js';
 import { ExitCode, OperatorError, UsageError } from '../engine/errors.js';
 import { shownVariable, usedValues, withValues } from '../engine/vars.js';
 import { commonOptions, stateDirFrom } from './options.js';
 import { hostLine, hostLines, hostNameWidth } from './host-lines.js';
 import { rehearsalOf } from '../engine/baseline.js';
 import { evidenceOf, fixedWidthTable, OUTPUT_LINES_PRINTED, rowsNotKept, type TableStyle } from '../engine/evidence-view.js';
-import { CODE_ARGUMENT } from '../engine/exec/interpreter.js';
 
 export const runHelp = `usage: waymark run RUNBOOK.md --headless [options]
 

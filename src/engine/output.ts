@@ -18,6 +18,12 @@ export { splitLines as splitLogLines } from './exec/output.js';
 export { MASK as SECRET_GLYPH } from './exec/mask.js';
 
 /**
+ * What runs a block as a face shows it (`./wrapper -c <code>`, or an sql block's connection), and the
+ * word that stands for the code in it. The executors take the program from the same place.
+ */
+export { CODE_ARGUMENT, describeProgram } from './exec/interpreter.js';
+
+/**
  * Start loading the process runner (execa) while the face is idle, so that the first block does
  * not wait for it. A failure to load is not lost: the same load fails again when a block runs,
  * and that block fails with the reason (see runProcess).

@@ -9,7 +9,7 @@ import { expandTabs, inertLines } from '../../runbook/inert.js';
 import { cutColumns } from '../columns.js';
 import type { Block } from '../../runbook/model.js';
 import { shownVariable, usedValues } from '../../engine/vars.js';
-import { CODE_ARGUMENT } from '../../engine/exec/interpreter.js';
+import { CODE_ARGUMENT } from '../../engine/output.js';
 import { wrapWords } from '../wrap.js';
 
 /** One screen row of the command: a line, or the continuation of a line wider than the screen. */
