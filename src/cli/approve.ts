@@ -13,7 +13,7 @@ import { readApprovals, writeApproval } from '../state/approvals.js';
 import { ExitCode, OperatorError, UsageError } from '../engine/errors.js';
 import { stateDirFrom } from './options.js';
 import { inert } from '../runbook/inert.js';
-import { CODE_ARGUMENT, describeProgram } from '../engine/output.js';
+import { SECRET_GLYPH, describeProgram, programHeading } from '../engine/output.js';
 
 export const approveHelp = `usage: waymark approve RUNBOOK.md --block ID --operator NAME [--state-dir DIR]
 
@@ -85,7 +85,7 @@ export async function approveCommand(argv: string[], out: NodeJS.WritableStream)
   await writeApproval(stateDir, stored.paths, { step: step.id, block: block.id, hash, by: operator, at });
   out.write(`approved block ${block.id} (step ${step.id}) of run ${stored.state.run}, content hash ${hash}, by ${operator} at ${at}\n`);
   out.write(
-    `it will run:\n   via ${describeProgram(block, runbook)}, ${CODE_ARGUMENT} being:\n${block.code
+    `it will run:\n   ${programHeading(describeProgram(block, runbook) ?? '')}\n${block.code
       .split('\n')
       .map((line) => `   > ${line}`)
       .join('\n')}\n`,
@@ -94,7 +94,7 @@ export async function approveCommand(argv: string[], out: NodeJS.WritableStream)
   const captures = Object.entries(stored.state.captures ?? {});
   if (captures.length > 0)
     out.write(
-      `with the values captured so far: ${captures.map(([name, c]) => `${name}=${c.secret ? '••••' : inert(c.value ?? '')}`).join(', ')}\n`,
+      `with the values captured so far: ${captures.map(([name, c]) => `${name}=${c.secret ? SECRET_GLYPH : inert(c.value ?? '')}`).join(', ')}\n`,
     );
   const needed = block.attrs.approve ?? 1;
   // Every approval of this exact content by someone who does not run the run, taken in or not yet.

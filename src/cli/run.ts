@@ -13,7 +13,7 @@ import { headlessPolicy, type HeadlessFlags } from '../engine/headless-policy.js
 import { isStepDone, type BlockState } from '../engine/run-state.js';
 import { formatDuration } from '../runbook/duration.js';
 import { inert, inertFields } from '../runbook/inert.js';
-import { CODE_ARGUMENT, WholeLines, preloadProcessRunner } from '../engine/output.js';
+import { WholeLines, preloadProcessRunner, programHeading } from '../engine/output.js';
 import { ExitCode, OperatorError, UsageError } from '../engine/errors.js';
 import { shownVariable, usedValues, withValues } from '../engine/vars.js';
 import { commonOptions, stateDirFrom } from './options.js';
@@ -379,7 +379,7 @@ function printCommand(session: RunSession, block: Block | null, print: (line: st
   if (!block) return;
   const program = session.describeProgram(block);
   const command = session.describeBlock(block);
-  if (program) print(program.endsWith(CODE_ARGUMENT) ? `   via ${program}, ${CODE_ARGUMENT} being:` : `   via ${program}:`);
+  if (program) print(`   ${programHeading(program)}`);
   for (const line of command.split('\n')) print(`   > ${line}`);
   Object.entries(usedValues(command, session.shownValuesFor(block))).forEach(([name, value], i) =>
     print(`   ${i === 0 ? 'with' : '    '} ${shownVariable(name, value)}`),

@@ -19,9 +19,9 @@ export { MASK as SECRET_GLYPH } from './exec/mask.js';
 
 /**
  * What runs a block as a face shows it (`./wrapper -c <code>`, or an sql block's connection), and the
- * word that stands for the code in it. The executors take the program from the same place.
+ * line that introduces the block's command under it. The executors take the program from the same place.
  */
-export { CODE_ARGUMENT, describeProgram } from './exec/interpreter.js';
+export { describeProgram, programHeading } from './exec/interpreter.js';
 
 /**
  * Start loading the process runner (execa) while the face is idle, so that the first block does

@@ -63,3 +63,12 @@ export function describeProgram(block: Block, runbook: Pick<Runbook, 'shell' | '
   const argv = blockCommand(block.executor, runbook.shell, CODE_ARGUMENT);
   return [...argv.slice(0, -1).map(shownWord), CODE_ARGUMENT].join(' ');
 }
+
+/**
+ * The line that introduces a block's command under the program that runs it, as every face writes
+ * it: `via ./wrapper -c <code>, <code> being:` for a program given the code, `via SQL on connection
+ * main:` for an sql block.
+ */
+export function programHeading(program: string): string {
+  return program.endsWith(CODE_ARGUMENT) ? `via ${program}, ${CODE_ARGUMENT} being:` : `via ${program}:`;
+}

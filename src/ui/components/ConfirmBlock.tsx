@@ -9,7 +9,7 @@ import { expandTabs, inertLines } from '../../runbook/inert.js';
 import { cutColumns } from '../columns.js';
 import type { Block } from '../../runbook/model.js';
 import { shownVariable, usedValues } from '../../engine/vars.js';
-import { CODE_ARGUMENT } from '../../engine/output.js';
+import { programHeading } from '../../engine/output.js';
 import { wrapWords } from '../wrap.js';
 
 /** One screen row of the command: a line, or the continuation of a line wider than the screen. */
@@ -83,7 +83,7 @@ function titleRows({ block }: ConfirmView, width: number): string[] {
 
 /** The program that runs the code and its arguments, as executed (the runbook's `shell:`), never cut. */
 function programRows({ program }: ConfirmView, width: number): string[] {
-  const text = program.endsWith(CODE_ARGUMENT) ? `via ${program}, ${CODE_ARGUMENT} being:` : `via ${program}:`;
+  const text = programHeading(program);
   return wrapWords(text, width - 2).map((row) => `  ${row}`);
 }
 
